@@ -1,0 +1,11 @@
+"""Consent errors are user errors: the CLI prints them as one line with a non-zero exit."""
+
+
+class ConsentError(Exception):
+    exit_code = 5
+
+
+class ConsentInputError(ConsentError):
+    """Bad input to the ledger: unknown meeting or participant, bad scope, bad evidence."""
+
+    exit_code = 2

@@ -1,0 +1,70 @@
+"""The `minutes` command line. Commands live in one module per area; they parse, call one function, print."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from minutes.cli.app import App, fail
+from minutes.errors import MinutesError
+
+CONSENT_ERRORS: tuple[type[Exception], ...] = ()
+try:  # the consent package sits below minutes; its errors are user errors too
+    from consent.errors import ConsentError
+
+    CONSENT_ERRORS = (ConsentError,)
+except ImportError:  # pragma: no cover - consent is always installed with minutes
+    pass
+
+
+class Root(click.Group):
+    """Turns every user-facing error into one line on stderr and a non-zero exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except MinutesError as exc:
+            fail(str(exc), exc.exit_code)
+        except CONSENT_ERRORS as exc:
+            fail(str(exc), getattr(exc, "exit_code", 5))
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            fail("interrupted; nothing half-written was kept", 130)
+        except Exception as exc:  # the last line of defence: a user never sees a traceback
+            if os.environ.get("MINUTES_DEBUG"):
+                raise
+            fail(f"internal error ({type(exc).__name__}); rerun with MINUTES_DEBUG=1 for details", 70)
+
+
+@click.group(cls=Root, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), envvar="MINUTES_HOME",
+              help="Data folder (database, recordings, exports). Default: a per-user data folder.")
+@click.option("--db", help="SQLAlchemy database URL. Default: SQLite under --home. Env: MINUTES_DB.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where models run. Env: MINUTES_DEVICE.")
+@click.version_option(package_name="minutes")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, db: str | None, device: str | None) -> None:
+    """Local, consent-gated meeting minutes: transcribe, diarise, draft, and a human check before anything is shared."""
+    ctx.obj = App(home=home, db=db, device=device)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from minutes.cli import commands
+
+    for command in commands.ALL:
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="minutes")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

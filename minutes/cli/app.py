@@ -1,0 +1,59 @@
+"""Shared state for commands: settings and the database, opened lazily so `--help` never touches either."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import click
+
+from minutes.config import Settings, load_settings
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+@dataclass
+class App:
+    home: str | None = None
+    db: str | None = None
+    device: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+    _database: Any = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.home, self.db, self.device)
+        return self._settings
+
+    @property
+    def database(self):
+        """The opened, migrated database (minutes.store.Database)."""
+        if self._database is None:
+            from minutes.store import Database
+
+            self._database = Database.open(self.settings)
+        return self._database
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        with self.database.session() as s:
+            yield s
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+
+
+pass_app = click.make_pass_decorator(App)
