@@ -1,0 +1,34 @@
+"""Withdrawal hooks: the ledger announces a withdrawal; layers above purge what was derived from that person.
+
+A hook runs inside the withdrawal's own transaction, so the record and the purge commit together or not at all.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    actor: str
+    scopes: tuple[str, ...]
+    meeting_id: int | None = None  # None for standing consent withdrawn by a person
+    participant_id: int | None = None
+    person_id: int | None = None
+
+
+WithdrawalHook = Callable[[Session, Withdrawal], object]
+_HOOKS: list[WithdrawalHook] = []
+
+
+def on_withdrawal(hook: WithdrawalHook) -> WithdrawalHook:
+    """Register a hook (usable as a decorator). Registering the same function twice has no effect."""
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
+    return hook
+
+
+def fire_withdrawal(session: Session, withdrawal: Withdrawal) -> list[object]:
+    """Run every hook in registration order; returns what each reported (e.g. what it removed)."""
+    return [hook(session, withdrawal) for hook in _HOOKS]

@@ -1,0 +1,159 @@
+"""The local instruct model behind extraction: CTranslate2 int8 (fast default) or transformers (reference).
+
+Both backends tokenise with the transformers tokenizer and the model's own chat template, decode greedily, and
+never train: transformers runs in eval mode under `torch.inference_mode()`, CTranslate2 has no training path.
+Nothing is fetched; models come from the verified store or a folder the user registered in the config file.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from minutes.engines import derived
+from minutes.engines.registry import REGISTRY, Role
+from minutes.errors import ModelError, UsageError
+
+Backend = Literal["ctranslate2", "transformers"]
+BACKENDS: tuple[str, ...] = ("ctranslate2", "transformers")
+Messages = list[dict[str, str]]
+
+
+@dataclass
+class Extractor:
+    """A loaded model: `generate` turns chat messages into text. Load once, reuse for every meeting of a batch."""
+
+    name: str
+    backend: str
+    folder: Path
+    load_seconds: float
+    tokenizer: Any
+    _model: Any
+    threads: int = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def prompt_ids(self, messages: Messages) -> list[int]:
+        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+        if isinstance(ids, dict) or hasattr(ids, "keys"):  # some tokenizers return a BatchEncoding
+            ids = ids["input_ids"]
+        return list(ids)
+
+    def generate(self, messages: Messages, max_new_tokens: int = 512, reply_start: str = "") -> tuple[str, int, int]:
+        """Greedy completion of the chat; returns (text, prompt tokens, new tokens).
+
+        `reply_start` begins the assistant's reply for it (and is included in the returned text)."""
+        ids = self.prompt_ids(messages)
+        if reply_start:
+            ids += self.tokenizer.encode(reply_start, add_special_tokens=False)
+        if self.backend == "ctranslate2":
+            out = self._generate_ct2(ids, max_new_tokens)
+        else:
+            out = self._generate_hf(ids, max_new_tokens)
+        text = self.tokenizer.decode(out, skip_special_tokens=True)
+        return reply_start + text, len(ids), len(out)
+
+    def _generate_ct2(self, ids: list[int], max_new_tokens: int) -> list[int]:
+        tokens = self.tokenizer.convert_ids_to_tokens(ids)
+        result = self._model.generate_batch(
+            [tokens], max_length=max_new_tokens, sampling_topk=1, beam_size=1,
+            include_prompt_in_result=False, end_token=_end_tokens(self.tokenizer))
+        return list(result[0].sequences_ids[0])
+
+    def _generate_hf(self, ids: list[int], max_new_tokens: int) -> list[int]:
+        import torch
+
+        with torch.inference_mode():
+            prompt = torch.tensor([ids], dtype=torch.long)
+            out = self._model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=max_new_tokens,
+                                       do_sample=False, num_beams=1,
+                                       eos_token_id=[self.tokenizer.convert_tokens_to_ids(t)
+                                                     for t in _end_tokens(self.tokenizer)],
+                                       pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
+        return out[0, len(ids):].tolist()
+
+
+def _end_tokens(tokenizer) -> list[str]:
+    ends = [tokenizer.eos_token, "<|im_end|>", "<|endoftext|>"]
+    vocab = tokenizer.get_vocab()
+    return list(dict.fromkeys(t for t in ends if t and t in vocab))
+
+
+def load_extractor(settings, model: str | None = None, backend: str | None = None, threads: int = 0) -> Extractor:
+    """Load the configured (or given) extractor model on the given backend; ModelError if it is not usable."""
+    name = model or settings.models.extractor
+    backend = backend or settings.models.extractor_backend
+    if backend not in BACKENDS:
+        raise UsageError(f"unknown extractor backend '{backend}'", f"use one of: {', '.join(BACKENDS)}")
+    store = settings.model_store()
+    started = time.perf_counter()
+    if name in store.local:
+        local = store.local[name]
+        if local.role != Role.EXTRACTOR:
+            raise UsageError(f"model '{name}' is registered with role '{local.role}', not 'extractor'")
+        folder = store.require(name)
+        loaded = _load_local(folder, backend, threads)
+    elif name in REGISTRY and REGISTRY[name].role == Role.EXTRACTOR:
+        if backend == "ctranslate2":
+            folder = derived.require(store, derived.ct2_name(name))
+            loaded = (_tokenizer(folder), _ct2(folder, threads))
+        else:
+            folder = store.require(name)
+            gguf = REGISTRY[name].files[0].target
+            loaded = (_tokenizer(folder, gguf), _hf(folder, gguf))
+    else:
+        known = [n for n, s in REGISTRY.items() if s.role == Role.EXTRACTOR]
+        known += [n for n, m in store.local.items() if m.role == Role.EXTRACTOR]
+        raise UsageError(f"unknown extractor model '{name}'", f"known extractor models: {', '.join(known)}")
+    tokenizer, engine = loaded
+    if not getattr(tokenizer, "chat_template", None):
+        raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
+    return Extractor(name, backend, folder, time.perf_counter() - started, tokenizer, engine, threads)
+
+
+def _load_local(folder: Path, backend: str, threads: int) -> tuple[Any, Any]:
+    """A user's folder: a CTranslate2 conversion (model.bin) or a transformers model (safetensors or one GGUF)."""
+    ggufs = sorted(folder.glob("*.gguf"))
+    if backend == "ctranslate2":
+        if not (folder / "model.bin").is_file():
+            raise ModelError(f"{folder}: not a CTranslate2 model folder (no model.bin)",
+                             "convert it with ct2-transformers-converter, or use --backend transformers")
+        return _tokenizer(folder), _ct2(folder, threads)
+    gguf = ggufs[0].name if len(ggufs) == 1 else None
+    return _tokenizer(folder, gguf), _hf(folder, gguf)
+
+
+def _tokenizer(folder: Path, gguf: str | None = None):
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(folder, gguf_file=gguf, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{folder}: cannot load the tokenizer ({type(exc).__name__})") from None
+
+
+def _ct2(folder: Path, threads: int):
+    import ctranslate2
+
+    try:
+        return ctranslate2.Generator(str(folder), device="cpu", compute_type="int8", intra_threads=threads)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"{folder}: cannot load the CTranslate2 model ({exc})") from None
+
+
+def _hf(folder: Path, gguf: str | None):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    try:
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32,
+                                                     local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{folder}: cannot load the model with transformers ({type(exc).__name__})") from None
+    model.eval()
+    for param in model.parameters():
+        param.requires_grad_(False)
+    return model

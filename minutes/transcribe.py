@@ -1,0 +1,90 @@
+"""Speech recognition stage: decoded Audio -> Transcript (segments with word timings), with faster-whisper.
+
+Decoding options (`DECODE_OPTIONS`), chosen against Whisper's known failure modes on long meetings and silence:
+- `vad_filter=True` (Silero VAD, shipped inside faster-whisper): silence and room noise never reach the decoder,
+  which is where Whisper invents "Thank you." or "you". Silence-only input gives an empty transcript.
+- `condition_on_previous_text=False`: feeding the previous window's text back as a prompt is what lets one bad
+  window start a repetition loop that runs for minutes; without it a bad window stays one bad window.
+  On the fixtures it cost no accuracy.
+- `compression_ratio_threshold=2.4` and `log_prob_threshold=-1.0` (Whisper's defaults) with the temperature
+  fallback (0.0 ... 1.0): a window whose text compresses too well (repetitive) or is improbable is decoded again
+  at a higher temperature.
+- `no_speech_threshold=0.6`: a window the model itself judges silent, with low confidence, is skipped.
+- `hallucination_silence_threshold=2.0`: when a segment looks hallucinated, skip silences longer than 2 s
+  around it instead of writing text into them (needs word timestamps, which we keep anyway).
+- `word_timestamps=True`: speaker attribution works word by word.
+After decoding, `drop_repeats` removes a segment that repeats the previous segment's words exactly (3 words
+or more), the signature of a loop that survived the fallback; short repeats ("yes", "thank you") are real speech.
+
+English-only models (tiny.en) are always run with language "en"; multilingual ones detect the language unless
+one is given. The sequential decoder is used, not `BatchedInferencePipeline`: on 2 CPU cores the batched
+pipeline was slower (see bench/speech.py and the report in the commit history) and it ignores several of the
+guards above.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from minutes.engines.asr import AsrEngine
+from minutes.errors import UsageError
+from minutes.types import Audio, Segment, Transcript, Word
+
+Progress = Callable[[float, float], None]
+
+DECODE_OPTIONS: dict = {
+    "beam_size": 5,
+    "vad_filter": True,
+    "word_timestamps": True,
+    "condition_on_previous_text": False,
+    "compression_ratio_threshold": 2.4,
+    "log_prob_threshold": -1.0,
+    "no_speech_threshold": 0.6,
+    "hallucination_silence_threshold": 2.0,
+}
+MIN_REPEAT_WORDS = 3
+
+
+def language_for(engine: AsrEngine, language: str | None) -> str | None:
+    """The language to force: "en" for English-only models; None lets a multilingual model detect it."""
+    if engine.multilingual:
+        return language
+    if language not in (None, "en"):
+        raise UsageError(f"model '{engine.name}' is English-only; it cannot transcribe language '{language}'",
+                         "use --model whisper-base")
+    return "en"
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def drop_repeats(segments: list[Segment]) -> list[Segment]:
+    """Drop a segment whose words repeat the previous kept segment's exactly (3 words or more)."""
+    kept: list[Segment] = []
+    for seg in segments:
+        text = _norm(seg.text)
+        if kept and text == _norm(kept[-1].text) and len(text.split()) >= MIN_REPEAT_WORDS:
+            continue
+        kept.append(seg)
+    return kept
+
+
+def transcribe(engine: AsrEngine, audio: Audio, language: str | None = None,
+               progress: Progress | None = None) -> Transcript:
+    """Transcribe `audio`; `progress(done_seconds, total_seconds)` is called as segments are decoded."""
+    total = audio.duration
+    raw, info = engine.model.transcribe(audio.samples, language=language_for(engine, language),
+                                        **DECODE_OPTIONS)
+    segments = []
+    for seg in raw:  # a generator: decoding happens while we iterate
+        words = [Word(float(w.start), float(w.end), w.word, float(w.probability)) for w in seg.words or []]
+        if words:
+            segments.append(Segment(start=float(seg.start), end=float(seg.end), text=seg.text.strip(),
+                                    words=words))
+        if progress:
+            progress(min(float(seg.end), total), total)
+    if progress:
+        progress(total, total)
+    return Transcript(language=info.language, duration=total, segments=drop_repeats(segments))

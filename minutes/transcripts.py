@@ -1,0 +1,58 @@
+"""Store and load speaker-attributed transcripts (types.Transcript <-> Transcript/Segment/Word rows)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from minutes.errors import NotFoundError
+from minutes.types import Segment, Transcript, Word
+from models import Segment as SegmentRow
+from models import Transcript as TranscriptRow
+from models import Word as WordRow
+
+
+def save_transcript(session: Session, meeting_id: int, recording_id: int, transcript: Transcript,
+                    model: str) -> TranscriptRow:
+    row = TranscriptRow(meeting_id=meeting_id, recording_id=recording_id, language=transcript.language,
+                        duration=transcript.duration, model=model)
+    session.add(row)
+    session.flush()
+    replace_segments(session, row.id, transcript)
+    return row
+
+
+def replace_segments(session: Session, transcript_id: int, transcript: Transcript) -> None:
+    """Replace a stored transcript's segments and words (after attribution, naming or a withdrawal)."""
+    for seg in session.exec(select(SegmentRow).where(SegmentRow.transcript_id == transcript_id)).all():
+        for word in session.exec(select(WordRow).where(WordRow.segment_id == seg.id)).all():
+            session.delete(word)
+        session.delete(seg)
+    session.flush()
+    for i, seg in enumerate(transcript.segments):
+        seg_row = SegmentRow(transcript_id=transcript_id, idx=i, start=seg.start, end=seg.end, text=seg.text,
+                             speaker=seg.speaker, overlap=seg.overlap)
+        session.add(seg_row)
+        session.flush()
+        session.add_all(WordRow(segment_id=seg_row.id, idx=j, start=w.start, end=w.end, word=w.word,
+                                probability=w.probability, speaker=w.speaker) for j, w in enumerate(seg.words))
+    session.flush()
+
+
+def load_transcript(session: Session, transcript_id: int) -> Transcript:
+    row = session.get(TranscriptRow, transcript_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFoundError(f"transcript {transcript_id} does not exist or was purged")
+    segments = []
+    for seg in session.exec(select(SegmentRow).where(SegmentRow.transcript_id == transcript_id)
+                            .order_by(SegmentRow.idx)).all():
+        words = session.exec(select(WordRow).where(WordRow.segment_id == seg.id).order_by(WordRow.idx)).all()
+        segments.append(Segment(seg.start, seg.end, seg.text,
+                                [Word(w.start, w.end, w.word, w.probability, w.speaker) for w in words],
+                                seg.speaker, seg.overlap))
+    return Transcript(row.language, row.duration, segments)
+
+
+def latest_transcript(session: Session, meeting_id: int) -> TranscriptRow | None:
+    return session.exec(select(TranscriptRow).where(TranscriptRow.meeting_id == meeting_id,
+                                                    TranscriptRow.deleted_at.is_(None))
+                        .order_by(TranscriptRow.id.desc())).first()

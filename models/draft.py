@@ -1,0 +1,102 @@
+"""Drafts in the accuracy-check queue, their items and evidence, reviews, releases and exports."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import CheckConstraint, Field, SQLModel
+
+from models.base import utcnow
+
+
+class DraftStatus(StrEnum):
+    PENDING = "pending"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RELEASED = "released"
+
+class Draft(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'in_review', 'approved', 'rejected', 'released')",
+                        name="ck_draft_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    transcript_id: int | None = Field(default=None, foreign_key="transcript.id", index=True)
+    status: str = Field(default=DraftStatus.PENDING, index=True)
+    summary: str = ""
+    original_json: str  # the AI's draft exactly as produced, for `review diff`
+    model: str
+    notes: str = ""  # extraction notes (repairs, partial chunks), JSON list
+    reject_reason: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+class _Item(SQLModel):
+    draft_id: int = Field(foreign_key="draft.id", index=True)
+    idx: int
+    status: str = "supported"  # "unsupported" when the grounding check failed
+    origin: str = "ai"  # "ai" or "reviewer"
+    resolution: str | None = None  # None (open), "kept", "edited" or "removed"
+
+class Decision(_Item, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    text: str
+
+class Action(_Item, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    task: str
+    owner: str | None = None
+    due: str | None = None
+
+class Flag(_Item, table=True):
+    """Sensitive content for human-only handling, or an extraction problem."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    reason: str
+
+class Evidence(SQLModel, table=True):
+    """A transcript passage an item rests on; exactly one of decision/action/flag is set."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int | None = Field(default=None, foreign_key="decision.id", index=True)
+    action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
+    flag_id: int | None = Field(default=None, foreign_key="flag.id", index=True)
+    start: float
+    end: float
+    quote: str
+
+class Review(SQLModel, table=True):
+    """One reviewer step: a state transition, an edit or the resolution of a flagged item."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", index=True)
+    reviewer: str
+    kind: str  # transition, edit, resolve, withdrawal
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = None
+    detail_json: str = "{}"
+    at: datetime = Field(default_factory=utcnow)
+
+class Release(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", index=True)
+    released_by: str
+    released_at: datetime = Field(default_factory=utcnow)
+    content_sha256: str = Field(max_length=64)
+    reissue_of: int | None = Field(default=None, foreign_key="release.id")
+    note: str | None = None
+
+class Export(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", index=True)
+    kind: str  # minutes or transcript
+    format: str
+    path: str
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    invalidated_at: datetime | None = None

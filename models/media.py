@@ -1,0 +1,86 @@
+"""Recordings and what is derived from them: transcripts, words, speaker turns, speaker names, voice enrolments."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from models.base import utcnow
+
+
+class Recording(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    path: str | None = None  # inside the store; None once the audio is deleted
+    original_name: str
+    sha256: str = Field(max_length=64, index=True)
+    duration: float
+    created_at: datetime = Field(default_factory=utcnow)
+    audio_deleted_at: datetime | None = None
+
+class Transcript(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    recording_id: int = Field(foreign_key="recording.id", index=True)
+    language: str
+    duration: float
+    model: str
+    created_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None  # retention purge
+
+class Segment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("transcript_id", "idx", name="uq_segment_idx"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    transcript_id: int = Field(foreign_key="transcript.id", index=True)
+    idx: int
+    start: float
+    end: float
+    text: str
+    speaker: str | None = None  # diarisation label, e.g. SPEAKER_00
+    overlap: bool = False
+
+class Word(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    segment_id: int = Field(foreign_key="segment.id", index=True)
+    idx: int
+    start: float
+    end: float
+    word: str
+    probability: float
+    speaker: str | None = None
+
+class SpeakerTurn(SQLModel, table=True):
+    __tablename__ = "speaker_turn"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recording_id: int = Field(foreign_key="recording.id", index=True)
+    start: float
+    end: float
+    speaker: str
+
+class SpeakerLabel(SQLModel, table=True):
+    """A diarisation cluster of one recording: its voice centroid and, once known, the participant it is."""
+
+    __tablename__ = "speaker_label"
+    __table_args__ = (UniqueConstraint("recording_id", "label", name="uq_speaker_label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recording_id: int = Field(foreign_key="recording.id", index=True)
+    label: str
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    method: str | None = None  # "enrolment" or "manual"
+    similarity: float | None = None
+    centroid: bytes | None = None  # float32 voice embedding; deleted on withdrawal
+
+class VoiceEnrolment(SQLModel, table=True):
+    """A participant's voice, embedded from the stretch of the recording where they consented aloud."""
+
+    __tablename__ = "voice_enrolment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    recording_id: int = Field(foreign_key="recording.id", index=True)
+    start: float
+    end: float
+    embedding: bytes
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,38 @@
+"""Meetings, the people in them, and people known across meetings (for standing consent)."""
+
+import datetime as dt
+
+from sqlmodel import Field, Relationship, SQLModel, UniqueConstraint
+
+from models.base import utcnow
+
+
+class Person(SQLModel, table=True):
+    """Someone known across meetings (a member of staff, a governor), who can hold standing consent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, min_length=1, max_length=200)
+    role: str | None = Field(default=None, max_length=100)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(min_length=1, max_length=300)
+    date: dt.date
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+    participants: list["Participant"] = Relationship(back_populates="meeting")
+
+class Participant(SQLModel, table=True):
+    """A person in one meeting. `person_id` links them to a Person so that standing consent can apply."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "name", name="uq_participant_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    name: str = Field(min_length=1, max_length=200)
+    role: str | None = Field(default=None, max_length=100)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    added_at: dt.datetime = Field(default_factory=utcnow)
+
+    meeting: "Meeting" = Relationship(back_populates="participants")

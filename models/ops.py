@@ -1,0 +1,44 @@
+"""Processing bookkeeping: stage runs of a meeting, and batch jobs."""
+
+from datetime import datetime
+
+from sqlmodel import CheckConstraint, Field, SQLModel
+
+from models.base import utcnow
+
+
+class StageRun(SQLModel, table=True):
+    """A stage of processing for one recording. It is written as `started` in the same transaction as the
+    consent gate's check, so a withdrawal that lands in between cannot slip through."""
+
+    __tablename__ = "stage_run"
+    __table_args__ = (
+        CheckConstraint("status IN ('started', 'done', 'blocked', 'failed')", name="ck_stage_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    recording_id: int | None = Field(default=None, foreign_key="recording.id", index=True)
+    stage: str
+    status: str
+    detail: str = ""
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+class Job(SQLModel, table=True):
+    """One recording of a batch. Status moves queued -> running -> done | blocked | failed."""
+
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'blocked', 'failed')", name="ck_job_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch: str = Field(index=True)
+    source: str  # the file as given in the manifest or folder
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    status: str = Field(default="queued", index=True)
+    stage: str | None = None
+    reason: str | None = None
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
