@@ -73,7 +73,7 @@ class Database:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise MinutesError(f"cannot open the database {_safe(self.url)}: {_first_line(exc)}",
+            raise MinutesError(f"cannot open the database {safe_url(self.url)}: {_first_line(exc)}",
                                "check --db / MINUTES_DB and that the server is running") from None
 
     def schema_version(self) -> str | None:
@@ -116,12 +116,12 @@ def make_engine(url: str) -> Engine:
         with engine.connect():
             pass
     except (SQLAlchemyError, ImportError) as exc:
-        raise MinutesError(f"cannot connect to the database {_safe(url)}: {_first_line(exc)}",
+        raise MinutesError(f"cannot connect to the database {safe_url(url)}: {_first_line(exc)}",
                            "check --db / MINUTES_DB and that the server is running") from None
     return engine
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)

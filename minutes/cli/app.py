@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 import click
+from rich.console import Console
 
 from minutes.config import Settings, load_settings
 
@@ -17,6 +18,11 @@ from minutes.config import Settings, load_settings
 def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def console() -> Console:
+    """A rich console; off a terminal (pipes, CI logs) it is wide enough that tables do not fold."""
+    return Console(width=None if sys.stdout.isatty() else 160)
 
 
 def emit_json(data: Any) -> None:

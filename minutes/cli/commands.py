@@ -1,5 +1,6 @@
 """Every top-level command, in the order `minutes --help` lists them."""
 
 from minutes.cli.models_cmd import models_group
+from minutes.cli.system_cmd import config_group, doctor
 
-ALL = [models_group]
+ALL = [doctor, config_group, models_group]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from minutes.cli.app import App, emit_json, fail, pass_app
+from minutes.cli.app import App, console, emit_json, fail, pass_app
 from minutes.engines.registry import REGISTRY
 
 
@@ -31,7 +30,7 @@ def models_list(app: App, as_json: bool) -> None:
     for r in rows:
         table.add_row(r.name, r.role, r.source, f"{r.size / 1e6:.0f} MB", _yn(r.present), _yn(r.verified),
                       r.licence)
-    Console().print(table)
+    console().print(table)
 
 
 @models_group.command("pull")

