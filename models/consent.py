@@ -26,6 +26,11 @@ class ConsentRecord(SQLModel, table=True):
         CheckConstraint("decision IN ('given', 'refused', 'withdrawn')", name="ck_consent_decision"),
         CheckConstraint("scope IN ('record', 'transcribe', 'diarise', 'summarise')", name="ck_consent_scope"),
         CheckConstraint("(participant_id IS NOT NULL) OR (person_id IS NOT NULL)", name="ck_consent_subject"),
+        CheckConstraint("method IN ('verbal', 'written', 'form')", name="ck_consent_method"),
+        CheckConstraint("evidence_end IS NULL OR evidence_start IS NULL OR evidence_end > evidence_start",
+                        name="ck_consent_evidence_range"),
+        CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
+                        name="ck_consent_window"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -35,7 +40,7 @@ class ConsentRecord(SQLModel, table=True):
     scope: str
     decision: str
     method: str = Field(max_length=20)  # verbal, written, form
-    evidence_path: str | None = None  # a copy inside the store
+    evidence_path: str | None = None  # a copy inside the store, relative to settings.files_dir
     evidence_sha256: str | None = Field(default=None, max_length=64)
     evidence_start: float | None = None  # seconds into the meeting's recording
     evidence_end: float | None = None

@@ -8,10 +8,14 @@ from models.base import utcnow
 
 
 class Person(SQLModel, table=True):
-    """Someone known across meetings (a member of staff, a governor), who can hold standing consent."""
+    """Someone known across meetings (a member of staff, a governor), who can hold standing consent.
+
+    `name_key` is the name case-folded with whitespace collapsed: two people cannot differ only in case or spacing.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True, min_length=1, max_length=200)
+    name_key: str = Field(index=True, unique=True, max_length=200)
     role: str | None = Field(default=None, max_length=100)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -24,13 +28,17 @@ class Meeting(SQLModel, table=True):
     participants: list["Participant"] = Relationship(back_populates="meeting")
 
 class Participant(SQLModel, table=True):
-    """A person in one meeting. `person_id` links them to a Person so that standing consent can apply."""
+    """A person in one meeting. `person_id` links them to a Person so that standing consent can apply.
 
-    __table_args__ = (UniqueConstraint("meeting_id", "name", name="uq_participant_name"),)
+    Names are unique within a meeting by `name_key` (case-folded, whitespace collapsed).
+    """
+
+    __table_args__ = (UniqueConstraint("meeting_id", "name_key", name="uq_participant_name_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     name: str = Field(min_length=1, max_length=200)
+    name_key: str = Field(max_length=200)
     role: str | None = Field(default=None, max_length=100)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     added_at: dt.datetime = Field(default_factory=utcnow)

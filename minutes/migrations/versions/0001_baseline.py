@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:50:07.907220
+Create Date: 2026-11-28 13:53:20.286325
 """
 from alembic import op
 import sqlalchemy as sa
@@ -51,12 +51,14 @@ def upgrade() -> None:
     op.create_table('person',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_name'), ['name'], unique=True)
+        batch_op.create_index(batch_op.f('ix_person_name_key'), ['name_key'], unique=True)
 
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -82,13 +84,14 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('added_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('meeting_id', 'name', name='uq_participant_name')
+    sa.UniqueConstraint('meeting_id', 'name_key', name='uq_participant_name_key')
     )
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_participant_meeting_id'), ['meeting_id'], unique=False)
@@ -127,8 +130,11 @@ def upgrade() -> None:
     sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('recorded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.CheckConstraint("decision IN ('given', 'refused', 'withdrawn')", name='ck_consent_decision'),
+    sa.CheckConstraint("method IN ('verbal', 'written', 'form')", name='ck_consent_method'),
     sa.CheckConstraint("scope IN ('record', 'transcribe', 'diarise', 'summarise')", name='ck_consent_scope'),
     sa.CheckConstraint('(participant_id IS NOT NULL) OR (person_id IS NOT NULL)', name='ck_consent_subject'),
+    sa.CheckConstraint('evidence_end IS NULL OR evidence_start IS NULL OR evidence_end > evidence_start', name='ck_consent_evidence_range'),
+    sa.CheckConstraint('valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from', name='ck_consent_window'),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
     sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
@@ -483,6 +489,7 @@ def downgrade() -> None:
 
     op.drop_table('job')
     with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_name_key'))
         batch_op.drop_index(batch_op.f('ix_person_name'))
 
     op.drop_table('person')
