@@ -1,0 +1,95 @@
+"""Settings precedence, the database store, and one-line errors for bad homes, URLs and arguments."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from minutes.cli import cli
+from minutes.config import load_settings
+from minutes.errors import MinutesError, UsageError
+from minutes.store import Database
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_precedence_defaults_file_env_flags(home, monkeypatch):
+    assert load_settings().device == "auto"
+    (home / "config.toml").write_text('device = "cpu"\n[retention]\naudio_days_after_release = 7\n')
+    assert load_settings().device == "cpu"
+    assert load_settings().retention.audio_days_after_release == 7
+    monkeypatch.setenv("MINUTES_DEVICE", "cuda")
+    assert load_settings().device == "cuda"
+    assert load_settings(device="cpu").device == "cpu"
+
+
+def test_config_show_prints_effective_settings(home):
+    result = run("config", "show", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["db"] == f"sqlite:///{home / 'minutes.db'}"
+    assert data["models"]["asr"] == "whisper-tiny.en"
+
+
+def test_bad_config_file_is_one_line(home):
+    (home / "config.toml").write_text("device = 'gpu'\n")
+    result = run("config", "show")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "bad setting 'device'" in result.output
+    (home / "config.toml").write_text("device = \n")
+    assert "not valid TOML" in run("config", "show").output
+
+
+def test_sqlite_is_wal_and_migrated(home):
+    db = Database.open(load_settings())
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.schema_version() == db.head_version() is not None
+    db.close()
+
+
+def test_unwritable_home_is_a_one_line_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MINUTES_HOME", str(blocker / "home"))
+    result = run("doctor")
+    assert result.exit_code != 0
+    with pytest.raises(UsageError, match="not writable"):
+        Database.open(load_settings())
+
+
+@pytest.mark.parametrize("url, expect", [
+    ("not a url", "not a database URL"),
+    ("postgresql+psycopg://nobody@127.0.0.1:9/none", "cannot connect to the database"),
+    ("mysql://x@127.0.0.1/none", "cannot connect to the database"),
+])
+def test_database_url_that_cannot_connect(home, url, expect):
+    with pytest.raises(MinutesError, match=expect):
+        Database.open(load_settings(db=url))
+    result = run("--db", url, "models", "list")  # commands that need no database still work
+    assert result.exit_code == 0
+
+
+def test_bad_arguments_exit_non_zero_without_traceback(home):
+    result = run("--device", "gpu", "doctor")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    result = run("no-such-command")
+    assert result.exit_code == 2
+
+
+def test_migration_matches_the_tables(home):
+    """The baseline migration must describe every table; regenerate it with `make migration-baseline`."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    db = Database.open(load_settings())
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+    db.close()
+    assert diff == []
