@@ -1,0 +1,130 @@
+"""The consent gate: a stage of processing runs only when every current participant has given its scope.
+
+Each stage needs the scope of the same name (record, transcribe, diarise, summarise). A refusal, withdrawal,
+expiry or missing consent by anyone blocks the stage for the whole meeting; so does a meeting with no
+participants (nobody has consented to anything).
+
+`begin_stage` locks the meeting (see `meetings.lock_meeting`) before it reads consent, so the check and the
+`started` StageRun are one atomic step: a consent change either commits before it (and is seen) or waits for it.
+When the gate refuses, `begin_stage` writes a `blocked` StageRun and a `stage.blocked` audit event, COMMITS the
+session (with anything else the caller had pending in it), then raises ConsentBlocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from consent.errors import ConsentError, ConsentInputError
+from consent.meetings import lock_meeting
+from consent.status import SCOPES, State, consent_status
+from models import Recording, StageRun, utcnow
+from models.audit import append_event
+
+STAGES: tuple[str, ...] = SCOPES  # each stage needs the scope of the same name
+_PLAIN = re.compile(r"[\w .'-]+")
+
+
+@dataclass(frozen=True)
+class Missing:
+    participant_id: int | None  # None: the meeting has no participants
+    participant: str
+    scope: str
+    state: str  # missing, refused, withdrawn, expired, or "no participants"
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    meeting_id: int
+    stage: str
+    allowed: bool
+    missing: list[Missing]
+
+
+class ConsentBlocked(ConsentError):
+    """A stage was refused by the gate; `decision` says who is missing what."""
+
+    def __init__(self, decision: GateDecision):
+        super().__init__(blocked_message(decision))
+        self.decision = decision
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"' if _PLAIN.fullmatch(name) else shlex.quote(name)
+
+
+def blocked_message(decision: GateDecision) -> str:
+    """One line: who is missing what, and the command that records consent."""
+    mid, stage = decision.meeting_id, decision.stage
+    if decision.missing and decision.missing[0].participant_id is None:
+        return (f"{stage} is blocked for meeting {mid}: it has no participants; "
+                f"add them with `minutes participant add {mid} NAME`")
+    who = ", ".join(f"{m.participant} ({m.state})" for m in decision.missing)
+    first = decision.missing[0]
+    return (f"{stage} is blocked for meeting {mid}: no {stage} consent from {who}; if they agree, record it with "
+            f"`minutes consent give {mid} {_quote(first.participant)} --scope {stage} --method verbal`")
+
+
+def _stage(stage: str) -> str:
+    if stage not in STAGES:
+        raise ConsentInputError(f"unknown stage {stage!r} (use record, transcribe, diarise or summarise)")
+    return stage
+
+
+def check(session: Session, meeting_id: int, stage: str, on: dt.date | None = None) -> GateDecision:
+    """May `stage` run for the meeting now (day `on`, default today)? Reads only; takes no lock."""
+    scope = _stage(stage)
+    status = consent_status(session, meeting_id, on)
+    if not status.participants:
+        return GateDecision(status.meeting_id, stage, False, [Missing(None, "", scope, "no participants")])
+    missing = [Missing(p.participant_id, p.name, scope, p.scopes[scope].state.value)
+               for p in status.participants if p.scopes[scope].state != State.GIVEN]
+    return GateDecision(status.meeting_id, stage, not missing, missing)
+
+
+def begin_stage(session: Session, meeting_id: int, stage: str, recording_id: int | None = None,
+                actor: str = "minutes", on: dt.date | None = None) -> StageRun:
+    """Lock the meeting, check the gate, and record the StageRun as `started`, all in the caller's transaction.
+
+    Not allowed: records a `blocked` StageRun and audit event, commits the session, raises ConsentBlocked."""
+    _stage(stage)
+    meeting = lock_meeting(session, meeting_id)
+    if recording_id is not None:
+        rec = session.get(Recording, recording_id)
+        if rec is None or rec.meeting_id != meeting.id:
+            raise ConsentInputError(f"meeting {meeting.id} has no recording {recording_id}")
+    decision = check(session, meeting.id, stage, on)
+    run = StageRun(meeting_id=meeting.id, recording_id=recording_id, stage=stage,
+                   status="started" if decision.allowed else "blocked",
+                   detail="" if decision.allowed else "consent: " + ", ".join(
+                       f"participant {m.participant_id} {m.state}" for m in decision.missing))
+    session.add(run)
+    session.flush()
+    subject = {"stage_run_id": run.id, "stage": stage, "recording_id": recording_id}
+    if decision.allowed:
+        append_event(session, "stage.started", actor, meeting.id, subject=subject)
+        return run
+    subject["missing"] = [[m.participant_id, m.state] for m in decision.missing]
+    append_event(session, "stage.blocked", actor, meeting.id, subject=subject)
+    session.commit()
+    raise ConsentBlocked(decision)
+
+
+def finish_stage(session: Session, stage_run: StageRun, status: str = "done", detail: str = "",
+                 actor: str = "minutes") -> StageRun:
+    """Mark a started StageRun done or failed (it may come from another, closed session); returns the row."""
+    if status not in ("done", "failed"):
+        raise ConsentInputError(f"a stage finishes as done or failed, not {status!r}")
+    run = session.get(StageRun, stage_run.id)
+    if run is None or run.status != "started":
+        raise ConsentInputError(f"stage run {stage_run.id} is not running")
+    run.status, run.detail, run.finished_at = status, detail, utcnow()
+    session.add(run)
+    session.flush()
+    append_event(session, f"stage.{status}", actor, run.meeting_id,
+                 subject={"stage_run_id": run.id, "stage": run.stage, "recording_id": run.recording_id})
+    return run

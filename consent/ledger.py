@@ -1,0 +1,253 @@
+"""The consent ledger: give, refuse and withdraw consent, per meeting or standing for a person.
+
+Records are append-only: every change is a new ConsentRecord row and an audit event (ids, scope, method and the
+evidence's sha256; never names or text) written in the same transaction. Meeting-level writes take the meeting's
+lock first (see `meetings.lock_meeting`), so they serialise with `gate.begin_stage`; standing writes lock every
+meeting the person is in.
+
+Evidence is either a file (a scanned form), copied into `files_dir/evidence/<sha256><ext>` and kept by its hash,
+or a time range in the meeting's recording where the person consented aloud. A range must end after it starts
+and, if the meeting already has a recording, lie inside the latest recording; with no recording yet it is kept
+as given and the pipeline checks it against the recording when there is one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from consent.errors import ConsentInputError
+from consent.hooks import Withdrawal, fire_withdrawal
+from consent.meetings import (
+    MAX_NAME,
+    clean_text,
+    find_participant,
+    find_person,
+    get_meeting,
+    lock_meeting,
+    parse_date,
+)
+from consent.status import SCOPES
+from consent.timespec import TimeRange, clock, parse_range
+from models import ConsentRecord, Meeting, Participant, Person, Recording
+from models.audit import append_event
+
+METHODS: tuple[str, ...] = ("verbal", "written", "form")
+DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")
+_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file read and hashed, ready to be copied into the store."""
+
+    data: bytes
+    sha256: str
+    suffix: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    record_id: int
+    recorded_at: dt.datetime
+    recorded_by: str
+    source: str  # "meeting" or "standing"
+    participant_id: int | None
+    person_id: int | None
+    name: str
+    scope: str
+    decision: str
+    method: str
+    evidence_sha256: str | None
+    evidence_at: str | None
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+
+
+def parse_scopes(value: str | Sequence[str]) -> tuple[str, ...]:
+    """`"record,transcribe"` or `"all"` -> the scopes, in canonical order, without repeats."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    wanted = {s.strip().lower() for s in items if s.strip()}
+    if not wanted:
+        raise ConsentInputError("no scope given (use any of record, transcribe, diarise, summarise, or all)")
+    unknown = sorted(wanted - set(SCOPES) - {"all"})
+    if unknown:
+        raise ConsentInputError(f"unknown scope {unknown[0]!r} (use record, transcribe, diarise, summarise or all)")
+    return SCOPES if "all" in wanted else tuple(s for s in SCOPES if s in wanted)
+
+
+def parse_method(value: str) -> str:
+    method = (value or "").strip().lower()
+    if method not in METHODS:
+        raise ConsentInputError(f"unknown method {value!r} (use verbal, written or form)")
+    return method
+
+
+def read_evidence(path: str | Path) -> EvidenceFile:
+    """Read and hash an evidence file, with a one-line error if it is missing, unreadable or empty."""
+    src = Path(path).expanduser()
+    try:
+        data = src.read_bytes()
+    except FileNotFoundError:
+        raise ConsentInputError(f"evidence file {str(src)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ConsentInputError(f"evidence {str(src)!r} is a folder, not a file") from None
+    except OSError as exc:
+        raise ConsentInputError(f"cannot read evidence file {str(src)!r}: {exc.strerror or exc}") from None
+    if not data:
+        raise ConsentInputError(f"evidence file {str(src)!r} is empty")
+    suffix = src.suffix.lower() if _SUFFIX.fullmatch(src.suffix) else ""
+    return EvidenceFile(data, hashlib.sha256(data).hexdigest(), suffix)
+
+
+def store_evidence(evidence: EvidenceFile, files_dir: Path) -> str:
+    """Copy into `files_dir/evidence/` (atomically, owner-only); returns the path relative to files_dir."""
+    rel = Path("evidence") / f"{evidence.sha256}{evidence.suffix}"
+    dest = files_dir / rel
+    if not dest.is_file():
+        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
+            fh.write(evidence.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    return rel.as_posix()
+
+
+def _check_range(session: Session, meeting_id: int, rng: TimeRange) -> None:
+    rec = session.exec(select(Recording).where(Recording.meeting_id == meeting_id)
+                       .order_by(Recording.id.desc())).first()
+    if rec is not None and rng.end > rec.duration:
+        raise ConsentInputError(f"time range {rng} is outside the recording of meeting {meeting_id} "
+                                f"(0:00-{clock(rec.duration)})")
+
+
+def _evidence(evidence_file: str | Path | None, files_dir: Path | None) -> EvidenceFile | None:
+    if evidence_file is None:
+        return None
+    if files_dir is None:
+        raise ConsentInputError("an evidence file needs the store's files folder")
+    return read_evidence(evidence_file)
+
+
+def _audit(session: Session, rec: ConsentRecord, kind: str) -> None:
+    subject = {"record_id": rec.id, "participant_id": rec.participant_id, "person_id": rec.person_id,
+               "scope": rec.scope, "decision": rec.decision, "method": rec.method,
+               "evidence_start": rec.evidence_start, "evidence_end": rec.evidence_end,
+               "valid_from": rec.valid_from, "valid_until": rec.valid_until}
+    append_event(session, kind, rec.recorded_by, rec.meeting_id,
+                 subject={k: v for k, v in subject.items() if v is not None},
+                 hashes={"evidence": rec.evidence_sha256} if rec.evidence_sha256 else None)
+
+
+def record(session: Session, meeting: int | str, participant: str | int, decision: str,
+           scopes: str | Sequence[str], method: str, *, recorded_by: str,
+           evidence_file: str | Path | None = None, evidence_at: str | TimeRange | None = None,
+           files_dir: Path | None = None) -> list[ConsentRecord]:
+    """Record one decision (given, refused or withdrawn) by one participant for some scopes: one row and one
+    audit event per scope. A withdrawal also fires the withdrawal hooks, in this transaction."""
+    if decision not in DECISIONS:
+        raise ConsentInputError(f"unknown decision {decision!r}")
+    wanted, method = parse_scopes(scopes), parse_method(method)
+    by = clean_text(recorded_by, "recorded by", MAX_NAME)
+    if evidence_file is not None and evidence_at is not None:
+        raise ConsentInputError("give either an evidence file or a time range, not both")
+    rng = parse_range(evidence_at) if isinstance(evidence_at, str) else evidence_at
+    evidence = _evidence(evidence_file, files_dir)
+    row = lock_meeting(session, meeting)
+    part = find_participant(session, row.id, participant)
+    if rng is not None:
+        _check_range(session, row.id, rng)
+    path = store_evidence(evidence, files_dir) if evidence and files_dir else None
+    rows = [ConsentRecord(meeting_id=row.id, participant_id=part.id, scope=scope, decision=decision,
+                          method=method, evidence_path=path, evidence_sha256=evidence.sha256 if evidence else None,
+                          evidence_start=rng.start if rng else None, evidence_end=rng.end if rng else None,
+                          recorded_by=by) for scope in wanted]
+    _write(session, rows, f"consent.{decision}")
+    if decision == "withdrawn":
+        fire_withdrawal(session, Withdrawal(actor=by, scopes=wanted, meeting_id=row.id, participant_id=part.id))
+    return rows
+
+
+def give(session: Session, meeting: int | str, participant: str | int, scopes: str | Sequence[str], method: str,
+         **kw) -> list[ConsentRecord]:
+    return record(session, meeting, participant, "given", scopes, method, **kw)
+
+
+def refuse(session: Session, meeting: int | str, participant: str | int, scopes: str | Sequence[str],
+           method: str, **kw) -> list[ConsentRecord]:
+    return record(session, meeting, participant, "refused", scopes, method, **kw)
+
+
+def withdraw(session: Session, meeting: int | str, participant: str | int, scopes: str | Sequence[str],
+             method: str, **kw) -> list[ConsentRecord]:
+    return record(session, meeting, participant, "withdrawn", scopes, method, **kw)
+
+
+def record_standing(session: Session, person: str | int, decision: str, scopes: str | Sequence[str],
+                    method: str, *, recorded_by: str, valid_from: str | dt.date | None = None,
+                    valid_until: str | dt.date | None = None, evidence_file: str | Path | None = None,
+                    files_dir: Path | None = None) -> list[ConsentRecord]:
+    """Standing consent for a person, for meetings dated in [valid_from, valid_until]. Giving needs both dates;
+    a refusal or withdrawal without dates covers every meeting. A withdrawal fires the hooks with the person."""
+    if decision not in DECISIONS:
+        raise ConsentInputError(f"unknown decision {decision!r}")
+    wanted, method = parse_scopes(scopes), parse_method(method)
+    by = clean_text(recorded_by, "recorded by", MAX_NAME)
+    start = parse_date(valid_from, "--from date") if valid_from is not None else None
+    end = parse_date(valid_until, "--until date") if valid_until is not None else None
+    if decision == "given" and (start is None or end is None):
+        raise ConsentInputError("standing consent needs --from and --until dates")
+    if start and end and end < start:
+        raise ConsentInputError(f"the window {start} to {end} is inverted: --until must not be before --from")
+    evidence = _evidence(evidence_file, files_dir)
+    who = find_person(session, person)
+    for mid in session.exec(select(Participant.meeting_id).where(Participant.person_id == who.id).distinct()
+                            .order_by(Participant.meeting_id)):
+        lock_meeting(session, mid)
+    path = store_evidence(evidence, files_dir) if evidence and files_dir else None
+    rows = [ConsentRecord(person_id=who.id, scope=scope, decision=decision, method=method, evidence_path=path,
+                          evidence_sha256=evidence.sha256 if evidence else None, valid_from=start,
+                          valid_until=end, recorded_by=by) for scope in wanted]
+    _write(session, rows, f"consent.standing.{decision}")
+    if decision == "withdrawn":
+        fire_withdrawal(session, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
+    return rows
+
+
+def _write(session: Session, rows: list[ConsentRecord], kind: str) -> None:
+    session.add_all(rows)
+    session.flush()
+    for rec in rows:
+        _audit(session, rec, kind)
+
+
+def history(session: Session, meeting: int | str) -> list[HistoryEntry]:
+    """Every record that bears on the meeting, oldest first: its own, and standing records of linked persons."""
+    row: Meeting = get_meeting(session, meeting)
+    parts = {p.id: p for p in session.exec(select(Participant).where(Participant.meeting_id == row.id))}
+    persons = {p.person_id: p for p in parts.values() if p.person_id is not None}
+    names = {p.id: p.name for p in session.exec(select(Person).where(Person.id.in_(persons)))} if persons else {}
+    query = select(ConsentRecord).where(ConsentRecord.meeting_id == row.id)
+    if persons:
+        query = select(ConsentRecord).where((ConsentRecord.meeting_id == row.id) |
+                                            (ConsentRecord.participant_id.is_(None)
+                                             & ConsentRecord.person_id.in_(persons)))
+    out = []
+    for r in session.exec(query.order_by(ConsentRecord.id)):
+        standing = r.participant_id is None
+        rng = TimeRange(r.evidence_start, r.evidence_end) if r.evidence_start is not None else None
+        out.append(HistoryEntry(
+            r.id, r.recorded_at, r.recorded_by, "standing" if standing else "meeting",
+            r.participant_id, r.person_id, names[r.person_id] if standing else parts[r.participant_id].name,
+            r.scope, r.decision, r.method, r.evidence_sha256, str(rng) if rng else None, r.valid_from,
+            r.valid_until))
+    return out

@@ -1,0 +1,218 @@
+"""Meetings, their participants, and people known across meetings.
+
+Names are cleaned the same way everywhere: Unicode NFC, runs of whitespace collapsed to one space, trimmed.
+Control characters, line breaks, bidirectional overrides, empty names and names over 200 characters are refused.
+Two names are the same when they match after case-folding (`name_key`), so "tom  SMITH" duplicates "Tom Smith".
+
+A participant is linked to a Person (for standing consent) by `person=` (an id or a name); without it, a
+participant whose name matches a known Person is linked to that Person automatically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from consent.errors import ConsentInputError
+from models import Meeting, Participant, Person, Recording
+from models.audit import append_event
+
+MAX_NAME, MAX_ROLE, MAX_TITLE = 200, 100, 300
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_BAD_CATEGORIES = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class ParticipantInfo:
+    id: int
+    name: str
+    role: str | None
+    person_id: int | None
+    person: str | None
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    id: int
+    title: str
+    date: dt.date
+    participants: list[ParticipantInfo]
+    recordings: int
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    id: int
+    name: str
+    role: str | None
+    meetings: int
+
+
+def clean_text(value: str, what: str, max_len: int) -> str:
+    """The value normalised (NFC, whitespace collapsed), or a one-line ConsentInputError saying what is wrong."""
+    text = unicodedata.normalize("NFC", value or "")
+    if any(ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES for ch in text):
+        raise ConsentInputError(f"{what} contains control or invisible formatting characters")
+    text = " ".join(text.split())
+    if not text:
+        raise ConsentInputError(f"{what} is empty")
+    if len(text) > max_len:
+        raise ConsentInputError(f"{what} is too long ({len(text)} characters; at most {max_len})")
+    return text
+
+
+def name_key(name: str) -> str:
+    """The form two names are compared in: cleaned and case-folded."""
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+
+
+def parse_id(value: str | int, what: str) -> int:
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise ConsentInputError(f"{what} must be a number, got {text!r}")
+    return int(text)
+
+
+def parse_date(text: str | dt.date, what: str = "date") -> dt.date:
+    if isinstance(text, dt.date):
+        return text
+    try:
+        if _DATE.fullmatch(text.strip()):
+            return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    raise ConsentInputError(f"{what} {text!r} is not a date (use YYYY-MM-DD)")
+
+
+def parse_participant_spec(spec: str) -> tuple[str, str | None]:
+    """`"Name[:role]"` -> (name, role). The role follows the last colon."""
+    name, sep, role = spec.rpartition(":") if ":" in spec else (spec, "", "")
+    return clean_text(name, "participant name", MAX_NAME), (clean_text(role, "role", MAX_ROLE) if sep else None)
+
+
+def get_meeting(session: Session, meeting: int | str) -> Meeting:
+    mid = parse_id(meeting, "meeting id")
+    row = session.get(Meeting, mid)
+    if row is None:
+        raise ConsentInputError(f"no meeting {mid} (see `minutes meeting list`)")
+    return row
+
+
+def lock_meeting(session: Session, meeting: int | str) -> Meeting:
+    """Take the meeting's lock for the rest of the transaction; every write that changes what the gate sees
+    takes it first, and so does `gate.begin_stage`, so a check and a consent change never interleave.
+
+    On SQLite the no-op UPDATE takes the database write lock before anything is read; elsewhere the row is
+    locked with SELECT ... FOR UPDATE."""
+    mid = parse_id(meeting, "meeting id")
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Meeting).where(Meeting.id == mid).values(title=Meeting.title))
+    row = session.exec(select(Meeting).where(Meeting.id == mid).with_for_update()
+                       .execution_options(populate_existing=True)).first()
+    if row is None:
+        raise ConsentInputError(f"no meeting {mid} (see `minutes meeting list`)")
+    return row
+
+
+def participants_of(session: Session, meeting_id: int) -> list[Participant]:
+    return list(session.exec(select(Participant).where(Participant.meeting_id == meeting_id)
+                             .order_by(Participant.id)))
+
+
+def find_participant(session: Session, meeting_id: int, ref: str | int) -> Participant:
+    """A participant of the meeting by name (compared as `name_key`) or, failing that, by id."""
+    text = str(ref)
+    row = session.exec(select(Participant).where(Participant.meeting_id == meeting_id,
+                                                 Participant.name_key == name_key(text))).first()
+    if row is None and text.strip().isdigit():
+        row = session.get(Participant, int(text))
+        row = row if row is not None and row.meeting_id == meeting_id else None
+    if row is None:
+        raise ConsentInputError(f"meeting {meeting_id} has no participant {text.strip()!r} "
+                                f"(see `minutes meeting show {meeting_id}`)")
+    return row
+
+
+def find_person(session: Session, ref: str | int) -> Person:
+    """A Person by id or by name (compared as `name_key`)."""
+    text = str(ref).strip()
+    row = session.exec(select(Person).where(Person.name_key == name_key(text))).first()
+    if row is None and text.isdigit():
+        row = session.get(Person, int(text))
+    if row is None:
+        raise ConsentInputError(f"no person {text!r} (see `minutes person list`)")
+    return row
+
+
+def create_meeting(session: Session, title: str, date: str | dt.date, participants: Sequence[str] = (),
+                   actor: str = "minutes") -> Meeting:
+    """A new meeting with its participants (`"Name[:role]"` each), all in the caller's transaction."""
+    meeting = Meeting(title=clean_text(title, "meeting title", MAX_TITLE), date=parse_date(date, "meeting date"))
+    specs = [parse_participant_spec(p) for p in participants]
+    session.add(meeting)
+    session.flush()
+    append_event(session, "meeting.created", actor, meeting.id)
+    for name, role in specs:
+        add_participant(session, meeting.id, name, role=role, actor=actor)
+    return meeting
+
+
+def add_participant(session: Session, meeting: int | str, name: str, role: str | None = None,
+                    person: str | int | None = None, actor: str = "minutes") -> Participant:
+    """Add a participant; refuses a name already in the meeting. Links to `person` (id or name) if given,
+    else to the Person of the same name if there is one. A new participant blocks the gate until they consent."""
+    name = clean_text(name, "participant name", MAX_NAME)
+    role = clean_text(role, "role", MAX_ROLE) if role is not None else None
+    linked = find_person(session, person) if person is not None else \
+        session.exec(select(Person).where(Person.name_key == name_key(name))).first()
+    row = lock_meeting(session, meeting)
+    if session.exec(select(Participant).where(Participant.meeting_id == row.id,
+                                              Participant.name_key == name_key(name))).first():
+        raise ConsentInputError(f"meeting {row.id} already has a participant named {name!r}")
+    part = Participant(meeting_id=row.id, name=name, name_key=name_key(name), role=role,
+                       person_id=linked.id if linked else None)
+    session.add(part)
+    session.flush()
+    append_event(session, "participant.added", actor, row.id,
+                 subject={"participant_id": part.id, "person_id": part.person_id})
+    return part
+
+
+def add_person(session: Session, name: str, role: str | None = None, actor: str = "minutes") -> Person:
+    name = clean_text(name, "person name", MAX_NAME)
+    role = clean_text(role, "role", MAX_ROLE) if role is not None else None
+    if session.exec(select(Person).where(Person.name_key == name_key(name))).first():
+        raise ConsentInputError(f"a person named {name!r} already exists")
+    person = Person(name=name, name_key=name_key(name), role=role)
+    session.add(person)
+    session.flush()
+    append_event(session, "person.added", actor, subject={"person_id": person.id})
+    return person
+
+
+def list_persons(session: Session) -> list[PersonInfo]:
+    counts = dict(session.exec(select(Participant.person_id, func.count()).where(Participant.person_id.is_not(None))
+                               .group_by(Participant.person_id)).all())
+    return [PersonInfo(p.id, p.name, p.role, counts.get(p.id, 0))
+            for p in session.exec(select(Person).order_by(Person.name_key))]
+
+
+def list_meetings(session: Session) -> list[MeetingInfo]:
+    return [show_meeting(session, m.id) for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id))]
+
+
+def show_meeting(session: Session, meeting: int | str) -> MeetingInfo:
+    row = get_meeting(session, meeting)
+    people = {p.id: p.name for p in session.exec(
+        select(Person).join(Participant, Participant.person_id == Person.id).where(Participant.meeting_id == row.id))}
+    parts = [ParticipantInfo(p.id, p.name, p.role, p.person_id, people.get(p.person_id))
+             for p in participants_of(session, row.id)]
+    recordings = session.exec(select(func.count()).select_from(Recording).where(Recording.meeting_id == row.id)).one()
+    return MeetingInfo(row.id, row.title, row.date, parts, recordings)

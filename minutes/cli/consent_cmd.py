@@ -1,0 +1,170 @@
+"""`minutes consent give|refuse|withdraw|history|status|notice` and `minutes consent standing give|refuse|withdraw`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from consent import ledger
+from consent.errors import ConsentInputError
+from consent.gate import STAGES
+from consent.meetings import get_meeting
+from consent.notice import FORMATS, NoticeFacts, notice_text
+from consent.status import SCOPES, Cell, State, consent_status
+from minutes.cli.app import App, emit_json, pass_app
+from minutes.cli.meeting_cmd import actor
+
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+_SCOPE = click.option("--scope", "scopes", required=True,
+                      help="Comma-separated: record, transcribe, diarise (voice analysis), summarise (AI), or all.")
+_METHOD = click.option("--method", required=True, help="How it was recorded: verbal, written or form.")
+_BY = click.option("--by", "recorded_by", help="Who recorded it (default: your login name).")
+_VERBS = {"give": "given", "refuse": "refused", "withdraw": "withdrawn"}
+_HELP = {"give": "Record that a participant consents to SCOPES for this meeting.",
+         "refuse": "Record that a participant refuses SCOPES: the matching stages are blocked for the meeting.",
+         "withdraw": "Record a withdrawal: the stages are blocked and the person's words and voice are purged."}
+
+
+@click.group("consent")
+def consent_group() -> None:
+    """Record consent, see where a meeting stands, print the notice to read out."""
+
+
+def _meeting_command(verb: str) -> click.Command:
+    @click.argument("meeting")
+    @click.argument("name")
+    @_SCOPE
+    @_METHOD
+    @click.option("--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store.")
+    @click.option("--evidence-at", help="Where they consented aloud in the recording: START-END "
+                                        "(seconds, m:ss or h:mm:ss).")
+    @_BY
+    @_JSON
+    @pass_app
+    def command(app: App, meeting: str, name: str, scopes: str, method: str, evidence_file: str | None,
+                evidence_at: str | None, recorded_by: str | None, as_json: bool) -> None:
+        with app.session() as s:
+            rows = ledger.record(s, meeting, name, _VERBS[verb], scopes, method, recorded_by=recorded_by or actor(),
+                                 evidence_file=evidence_file, evidence_at=evidence_at,
+                                 files_dir=app.settings.files_dir)
+        _report(rows, as_json)
+
+    command.__doc__ = _HELP[verb]
+    return consent_group.command(verb)(command)
+
+
+def _report(rows: list, as_json: bool) -> None:
+    if as_json:
+        emit_json([{"record_id": r.id, "scope": r.scope, "decision": r.decision,
+                    "evidence_sha256": r.evidence_sha256} for r in rows])
+    else:
+        click.echo(f"recorded {rows[0].decision}: {', '.join(r.scope for r in rows)}")
+
+
+for _verb in _VERBS:
+    _meeting_command(_verb)
+
+
+@consent_group.group("standing")
+def standing_group() -> None:
+    """Standing consent for a known person, for every meeting dated inside a window."""
+
+
+def _standing_command(verb: str) -> click.Command:
+    @click.argument("person")
+    @_SCOPE
+    @click.option("--from", "valid_from", help="First meeting date covered, YYYY-MM-DD (needed to give).")
+    @click.option("--until", "valid_until", help="Last meeting date covered, YYYY-MM-DD (needed to give).")
+    @_METHOD
+    @click.option("--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store.")
+    @_BY
+    @_JSON
+    @pass_app
+    def command(app: App, person: str, scopes: str, valid_from: str | None, valid_until: str | None, method: str,
+                evidence_file: str | None, recorded_by: str | None, as_json: bool) -> None:
+        with app.session() as s:
+            rows = ledger.record_standing(s, person, _VERBS[verb], scopes, method,
+                                          recorded_by=recorded_by or actor(), valid_from=valid_from,
+                                          valid_until=valid_until, evidence_file=evidence_file,
+                                          files_dir=app.settings.files_dir)
+        _report(rows, as_json)
+
+    command.__doc__ = {"give": "Give standing consent for meetings dated --from to --until.",
+                       "refuse": "Refuse standing consent (without dates: for every meeting).",
+                       "withdraw": "Withdraw standing consent (without dates: for every meeting)."}[verb]
+    return standing_group.command(verb)(command)
+
+
+for _verb in _VERBS:
+    _standing_command(_verb)
+
+
+@consent_group.command("history")
+@click.argument("meeting")
+@_JSON
+@pass_app
+def consent_history(app: App, meeting: str, as_json: bool) -> None:
+    """Every consent record for the meeting, oldest first: who, what, when, how, recorded by whom."""
+    with app.session() as s:
+        rows = ledger.history(s, meeting)
+    if as_json:
+        emit_json([asdict(r) for r in rows])
+        return
+    table = Table("#", "when (UTC)", "who", "scope", "decision", "method", "source", "evidence", "by",
+                  title=f"consent history of meeting {meeting}")
+    for r in rows:
+        evidence = r.evidence_at or (r.evidence_sha256[:12] if r.evidence_sha256 else "")
+        source = r.source if r.source == "meeting" else f"standing {r.valid_from or '…'} to {r.valid_until or '…'}"
+        table.add_row(str(r.record_id), f"{r.recorded_at:%Y-%m-%d %H:%M}", r.name, r.scope, r.decision, r.method,
+                      source, evidence, r.recorded_by)
+    Console().print(table)
+
+
+def _cell_text(cell: Cell) -> str:
+    if cell.state == State.MISSING:
+        return "missing"
+    when = f"{cell.recorded_at:%Y-%m-%d}" if cell.recorded_at else ""
+    if cell.source == "standing":
+        return f"{cell.state.value}\nstanding to {cell.valid_until or '…'}\n{cell.method}"
+    return f"{cell.state.value}\n{when} {cell.method}"
+
+
+@consent_group.command("status")
+@click.argument("meeting")
+@_JSON
+@pass_app
+def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
+    """Participant x scope: given, refused, withdrawn, missing or expired; and which stages may run."""
+    with app.session() as s:
+        st = consent_status(s, meeting)
+    stages = {stage: st.holders(stage) for stage in STAGES}
+    if as_json:
+        emit_json({**asdict(st), "stages": stages})
+        return
+    table = Table("participant", *SCOPES, title=f"consent for meeting {st.meeting_id}: {st.title} ({st.date})",
+                  show_lines=True)
+    for p in st.participants:
+        table.add_row(p.name, *(_cell_text(p.scopes[scope]) for scope in SCOPES))
+    Console().print(table)
+    if not st.participants:
+        click.echo("no participants: add them with `minutes participant add`")
+    click.echo("stages: " + ", ".join(f"{k} {'allowed' if v else 'blocked'}" for k, v in stages.items()))
+
+
+@consent_group.command("notice")
+@click.argument("meeting")
+@click.option("--format", "fmt", default="md", show_default=True, help="md or txt.")
+@pass_app
+def consent_notice(app: App, meeting: str, fmt: str) -> None:
+    """Print the plain-English notice to read out or hand out before recording."""
+    if fmt not in FORMATS:
+        raise ConsentInputError(f"unknown format {fmt!r} (use md or txt)")
+    with app.session() as s:
+        row = get_meeting(s, meeting)
+    cfg = app.settings
+    click.echo(notice_text(NoticeFacts(row.title, row.date, cfg.notice.organisation, cfg.notice.contact,
+                                       cfg.retention.audio_days_after_release,
+                                       cfg.retention.transcript_days_after_release), fmt), nl=False)

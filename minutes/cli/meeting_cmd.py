@@ -1,0 +1,139 @@
+"""`minutes meeting create|list|show`, `minutes participant add`, `minutes person add|list`."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import asdict
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from consent import meetings
+from minutes.cli.app import App, emit_json, pass_app
+
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def actor() -> str:
+    """Who is running the command: the login name, or 'clerk' when there is none."""
+    try:
+        return getpass.getuser() or "clerk"
+    except (KeyError, OSError):
+        return "clerk"
+
+
+@click.group("meeting")
+def meeting_group() -> None:
+    """Register meetings and list them."""
+
+
+@meeting_group.command("create")
+@click.argument("title")
+@click.option("--date", "date", required=True, help="Meeting date, YYYY-MM-DD.")
+@click.option("--participant", "participants", multiple=True, metavar='"NAME[:ROLE]"',
+              help="A participant (repeatable). A name matching a known person is linked to them.")
+@_JSON
+@pass_app
+def meeting_create(app: App, title: str, date: str, participants: tuple[str, ...], as_json: bool) -> None:
+    """Create a meeting and print its id."""
+    with app.session() as s:
+        meeting = meetings.create_meeting(s, title, date, participants, actor=actor())
+    if as_json:
+        emit_json({"id": meeting.id, "title": meeting.title, "date": meeting.date})
+    else:
+        click.echo(meeting.id)
+
+
+@meeting_group.command("list")
+@_JSON
+@pass_app
+def meeting_list(app: App, as_json: bool) -> None:
+    """List meetings, oldest first."""
+    with app.session() as s:
+        rows = meetings.list_meetings(s)
+    if as_json:
+        emit_json([asdict(r) for r in rows])
+        return
+    table = Table("id", "date", "title", "participants", "recordings", title="meetings")
+    for r in rows:
+        table.add_row(str(r.id), str(r.date), r.title, str(len(r.participants)), str(r.recordings))
+    Console().print(table)
+
+
+@meeting_group.command("show")
+@click.argument("meeting")
+@_JSON
+@pass_app
+def meeting_show(app: App, meeting: str, as_json: bool) -> None:
+    """Show one meeting and its participants."""
+    with app.session() as s:
+        info = meetings.show_meeting(s, meeting)
+    if as_json:
+        emit_json(asdict(info))
+        return
+    table = Table("id", "name", "role", "person", title=f"meeting {info.id}: {info.title} ({info.date})")
+    for p in info.participants:
+        table.add_row(str(p.id), p.name, p.role or "", p.person or "")
+    Console().print(table)
+    click.echo(f"recordings: {info.recordings}")
+
+
+@click.group("participant")
+def participant_group() -> None:
+    """Add people to a meeting."""
+
+
+@participant_group.command("add")
+@click.argument("meeting")
+@click.argument("name")
+@click.option("--role", help="Their role, e.g. chair, governor, teacher.")
+@click.option("--person", help="Link to a known person (id or name) so standing consent applies.")
+@_JSON
+@pass_app
+def participant_add(app: App, meeting: str, name: str, role: str | None, person: str | None,
+                    as_json: bool) -> None:
+    """Add a participant; they block the consent gate until they consent."""
+    with app.session() as s:
+        part = meetings.add_participant(s, meeting, name, role=role, person=person, actor=actor())
+    if as_json:
+        emit_json({"id": part.id, "meeting_id": part.meeting_id, "name": part.name, "role": part.role,
+                   "person_id": part.person_id})
+    else:
+        click.echo(part.id)
+
+
+@click.group("person")
+def person_group() -> None:
+    """People known across meetings (staff, governors), who can hold standing consent."""
+
+
+@person_group.command("add")
+@click.argument("name")
+@click.option("--role", help="Their role, e.g. teacher, governor.")
+@_JSON
+@pass_app
+def person_add(app: App, name: str, role: str | None, as_json: bool) -> None:
+    """Add a person and print their id."""
+    with app.session() as s:
+        person = meetings.add_person(s, name, role=role, actor=actor())
+    if as_json:
+        emit_json({"id": person.id, "name": person.name, "role": person.role})
+    else:
+        click.echo(person.id)
+
+
+@person_group.command("list")
+@_JSON
+@pass_app
+def person_list(app: App, as_json: bool) -> None:
+    """List known people."""
+    with app.session() as s:
+        rows = meetings.list_persons(s)
+    if as_json:
+        emit_json([asdict(r) for r in rows])
+        return
+    table = Table("id", "name", "role", "meetings", title="people")
+    for r in rows:
+        table.add_row(str(r.id), r.name, r.role or "", str(r.meetings))
+    Console().print(table)
