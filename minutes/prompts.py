@@ -15,11 +15,12 @@ Lines:
 5 Ann: Right, we're agreed then, we'll buy the new scheme. Cara, can you get three quotes by the end of the month?
 6 Cara: Yes, I'll get the quotes by the end of the month.
 7 Ben: What about the library refurbishment?
-8 Ann: Let's leave that until we know the budget. We'll come back to it next term.
+8 Ann: I'll ask the bursar about the budget before we decide. Let's come back to it next term.
 9 Ben: I'll email the staff about the inset day tomorrow."""
 
 EXAMPLE_REPLY = """{"decisions": [{"text": "Buy the new reading scheme.", "lines": [5]}],
 "actions": [{"task": "Get three quotes for the reading scheme", "owner": "Cara", "due": "end of the month", "lines": [5, 6]},
+{"task": "Ask the bursar about the budget for the library refurbishment", "owner": "Ann", "due": "next term", "lines": [8]},
 {"task": "Email the staff about the inset day", "owner": "Ben", "due": "tomorrow", "lines": [9]}],
 "summary": "The meeting agreed to buy a new reading scheme; the library refurbishment was left until the budget is known."}"""
 

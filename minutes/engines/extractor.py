@@ -32,6 +32,10 @@ class Extractor:
     tokenizer: Any
     _model: Any
     threads: int = 0
+    calls: int = 0  # running totals over this load, for benchmarks
+    prompt_tokens: int = 0
+    new_tokens: int = 0
+    seconds: float = 0.0
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
@@ -46,6 +50,7 @@ class Extractor:
         """Greedy completion of the chat; returns (text, prompt tokens, new tokens).
 
         `reply_start` begins the assistant's reply for it (and is included in the returned text)."""
+        started = time.perf_counter()
         ids = self.prompt_ids(messages)
         if reply_start:
             ids += self.tokenizer.encode(reply_start, add_special_tokens=False)
@@ -54,6 +59,10 @@ class Extractor:
         else:
             out = self._generate_hf(ids, max_new_tokens)
         text = self.tokenizer.decode(out, skip_special_tokens=True)
+        self.calls += 1
+        self.prompt_tokens += len(ids)
+        self.new_tokens += len(out)
+        self.seconds += time.perf_counter() - started
         return reply_start + text, len(ids), len(out)
 
     def _generate_ct2(self, ids: list[int], max_new_tokens: int) -> list[int]:

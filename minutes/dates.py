@@ -1,0 +1,105 @@
+"""Due dates: resolve a deadline as spoken against the meeting date, or keep the phrase.
+
+Convention (UK usage), for a meeting on date D:
+- "today" is D, "tomorrow" is D + 1 day.
+- A bare weekday ("Friday", "by Friday", "this Friday", "on Friday") is the first such day after D (on a Friday,
+  "by Friday" means the following Friday).
+- "next <weekday>" is that weekday in the calendar week (Monday to Sunday) after D's week: said on Monday
+  2026-11-23, "next Wednesday" is 2026-12-02, not 2026-11-25.
+- "end of the week" is the Friday of D's week (of the next week once that Friday has passed); "end of the month"
+  is the last day of D's month.
+- A written date ("27 November", "November 27th", "27/11", "2026-11-27") is that day; without a year it is the
+  first such day on or after D. Numeric dates are day/month.
+- Anything else ("next meeting", "half term", "soon") stays as spoken.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"]
+_DAY = "|".join(DAYS)
+_MONTH = "|".join(MONTHS)
+_LEAD = r"^(?:by|before|on|until|for|due|no later than)\s+"
+
+DUE_PHRASE = re.compile(
+    rf"\b(?:(?:by|before|on|until)\s+)?(?:(?:this|next)\s+)?(?:{_DAY})\b|"
+    rf"\b(?:by\s+|before\s+)?(?:the\s+)?(?:next|end of (?:the )?|this )(?:week|month|term|half term|meeting|year)\b|"
+    rf"\b(?:by\s+)?(?:today|tomorrow)\b|"
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})\b|\b(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
+    re.IGNORECASE,
+)
+
+
+def phrases(text: str) -> list[str]:
+    """The deadline expressions spoken in a text, longest first (for grounding a model's `due`)."""
+    found = [m.group(0).strip() for m in DUE_PHRASE.finditer(text)]
+    return sorted(dict.fromkeys(found), key=len, reverse=True)
+
+
+def resolve(phrase: str | None, meeting_date: date | None) -> str | None:
+    """An ISO date when the phrase resolves against the meeting date; otherwise the phrase itself (None stays None)."""
+    if phrase is None or not phrase.strip():
+        return None
+    spoken = " ".join(phrase.split())
+    if meeting_date is None:
+        return _iso(spoken) or spoken
+    day = to_date(spoken, meeting_date)
+    return day.isoformat() if day else spoken
+
+
+def _iso(text: str) -> str | None:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return None
+
+
+def to_date(phrase: str, meeting: date) -> date | None:
+    """The date a deadline phrase names, per the module convention, or None."""
+    p = re.sub(_LEAD, "", phrase.lower().strip(" .,!?")).strip()
+    if iso := _iso(p):
+        return date.fromisoformat(iso)
+    if p in ("today", "the end of today", "end of today"):
+        return meeting
+    if p == "tomorrow":
+        return meeting + timedelta(days=1)
+    m = re.fullmatch(rf"(this |next )?({_DAY})", p)
+    if m:
+        target = DAYS.index(m.group(2))
+        if m.group(1) == "next ":
+            return meeting - timedelta(days=meeting.weekday()) + timedelta(days=7 + target)
+        ahead = (target - meeting.weekday()) % 7 or 7
+        return meeting + timedelta(days=ahead)
+    if re.fullmatch(r"(the )?end of (the |this )?week", p):
+        friday = meeting + timedelta(days=4 - meeting.weekday())
+        return friday if friday >= meeting else friday + timedelta(days=7)
+    if re.fullmatch(r"(the )?end of (the |this )?month", p):
+        return meeting.replace(day=calendar.monthrange(meeting.year, meeting.month)[1])
+    return _written(p, meeting)
+
+
+def _written(p: str, meeting: date) -> date | None:
+    m = (re.fullmatch(rf"(?:the )?(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH})(?: (\d{{4}}))?", p)
+         or re.fullmatch(rf"({_MONTH}) (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?", p))
+    if m:
+        a, b, year = m.groups()
+        day, month = (int(a), MONTHS.index(b) + 1) if a.isdigit() else (int(b), MONTHS.index(a) + 1)
+    else:
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", p)
+        if not m:
+            return None
+        day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        if year and len(year) == 2:
+            year = f"20{year}"
+    try:
+        if year:
+            return date(int(year), month, day)
+        found = date(meeting.year, month, day)
+        return found if found >= meeting else date(meeting.year + 1, month, day)
+    except ValueError:
+        return None

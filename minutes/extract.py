@@ -1,0 +1,367 @@
+"""Extraction: an attributed transcript -> Draft (decisions, actions, summary, flags), every item with evidence.
+
+Steps: withhold sensitive passages (flagged for a human); select candidate windows by cheap cues; send them in
+chunks to the local model, which cites line numbers; validate its JSON (one repair, then a flagged partial result);
+map citations to times and quotes; merge duplicates across chunks; keep deferred points out of the decisions;
+resolve owners to participants and due dates against the meeting date; run the grounding check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from rapidfuzz import fuzz
+
+from minutes import dates, grounding, prompts, sensitive, windows
+from minutes.errors import NotFoundError, UsageError
+from minutes.types import Action, Decision, Draft, Evidence, Flag, Transcript
+from minutes.windows import Line
+
+log = logging.getLogger(__name__)
+
+CHUNK_TOKENS = 900  # transcript tokens per model call
+MAX_NEW_TOKENS = 480
+MAX_EVIDENCE_LINES = 3
+NO_OWNER = {"", "null", "none", "unknown", "unclear", "n/a", "everyone", "all", "we", "us", "team"}
+AGREEMENT = re.compile(
+    r"\b(?:agreed|agree|decided|approved|settled|resolved|we'?ll|we will|we're going to|go with|go ahead|"
+    r"works for me|happy with|fine by me|sounds good|that's fine)\b", re.IGNORECASE)
+DEFERRAL = re.compile(
+    r"\b(?:come back to|revisit|before we decide|not decided|undecided|postpone\w*|defer\w*|hold off|"
+    r"park (?:it|that|this)|leave (?:it|that|this) (?:until|for|till))\b", re.IGNORECASE)
+
+Progress = Callable[[int, int], None]
+
+
+# -- the model's reply ------------------------------------------------------------------------------------------
+class _Cited(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    lines: list[int] = Field(default_factory=list)
+
+    @field_validator("lines", mode="before")
+    @classmethod
+    def _numbers(cls, value: Any) -> list[int]:
+        items = value if isinstance(value, list) else [value]
+        return [int(n) for x in items if x is not None for n in re.findall(r"\d+", str(x))]
+
+
+class _Decision(_Cited):
+    text: str = Field(min_length=1)
+
+
+class _Action(_Cited):
+    task: str = Field(min_length=1)
+    owner: str | None = None
+    due: str | None = None
+
+    @field_validator("owner", "due", mode="before")
+    @classmethod
+    def _text_or_none(cls, value: Any) -> str | None:
+        if value is None or isinstance(value, (list, dict)):
+            return None
+        value = str(value).strip()
+        return None if value.lower() in ("", "null", "none", "n/a") else value
+
+
+class Reply(BaseModel):
+    """What the model must return for one chunk."""
+
+    model_config = ConfigDict(extra="ignore")
+    decisions: list[_Decision] = Field(default_factory=list)
+    actions: list[_Action] = Field(default_factory=list)
+    summary: str = ""
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _summary(cls, value: Any) -> str:
+        return "" if value is None else str(value)
+
+
+def parse_reply(text: str) -> Reply:
+    """The reply's first JSON object, validated; ValueError with a short reason otherwise."""
+    start = text.find("{")
+    if start < 0:
+        raise ValueError("no JSON object")
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text[start:])
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON at character {exc.pos}") from None
+    try:
+        return Reply.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ValueError(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+
+
+def salvage(text: str) -> Reply:
+    """The complete items of a broken reply (for example one cut off at the token limit)."""
+    reply = Reply()
+    decoder = json.JSONDecoder()
+    for m in re.finditer(r"\{", text):
+        try:
+            obj, _ = decoder.raw_decode(text[m.start():])
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        try:
+            if "task" in obj:
+                reply.actions.append(_Action.model_validate(obj))
+            elif "text" in obj:
+                reply.decisions.append(_Decision.model_validate(obj))
+        except ValidationError:
+            continue
+    return reply
+
+
+# -- input ------------------------------------------------------------------------------------------------------
+class _WordIn(BaseModel):
+    start: float
+    end: float
+    word: str
+    probability: float = 1.0
+    speaker: str | None = None
+
+
+class _SegmentIn(BaseModel):
+    start: float
+    end: float
+    text: str
+    speaker: str | None = None
+    overlap: bool = False
+    words: list[_WordIn] = Field(default_factory=list)
+
+
+class _TranscriptIn(BaseModel):
+    language: str = "en"
+    duration: float = 0.0
+    segments: list[_SegmentIn]
+
+
+def read_transcript(path: str | Path) -> Transcript:
+    """Read a transcript JSON file (the documented shape); a one-line UsageError/NotFoundError if it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError(f"{path}: no such file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a text file") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: not a transcript (expected an object with 'segments')")
+    try:
+        parsed = _TranscriptIn.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise UsageError(f"{path}: not a transcript: {where}: {err['msg']}") from None
+    return Transcript.from_json(parsed.model_dump())
+
+
+# -- extraction -------------------------------------------------------------------------------------------------
+def extract(engine, transcript: Transcript, participants: list[str], meeting_date: date | None,
+            progress: Progress | None = None, chunk_tokens: int = CHUNK_TOKENS) -> Draft:
+    """Draft minutes of one meeting with a loaded extractor (see minutes.engines.extractor.load_extractor)."""
+    draft = Draft()
+    lines = windows.lines_of(transcript)
+    if not lines:
+        draft.notes.append("the transcript has no speech; nothing to extract")
+        return draft
+    names = [p.strip() for p in participants if p and p.strip()] or _speakers(lines)
+    found = sensitive.detect(lines)
+    draft.flags.extend(found.flags)
+    shown = [line for line in lines if line.number not in found.withheld]
+    chunks = windows.chunk(windows.select(shown, names), engine.count_tokens, chunk_tokens)
+    log.info("extraction: %d lines, %d withheld, %d chunks", len(lines), len(found.withheld), len(chunks))
+    if not chunks:
+        draft.notes.append("no line suggests a decision or an action; the model was not run")
+    summaries: list[str] = []
+    for done, lines_in in enumerate(chunks, 1):
+        reply = _ask(engine, lines_in, names, draft, f"chunk {done} of {len(chunks)}")
+        by_number = {line.number: line for line in lines_in}
+        draft.decisions.extend(Decision(d.text.strip(), _evidence(d.lines, by_number)) for d in reply.decisions)
+        draft.actions.extend(_action(a, by_number, names, meeting_date, draft) for a in reply.actions)
+        if reply.summary.strip():
+            summaries.append(reply.summary.strip())
+        if progress:
+            progress(done, len(chunks))
+    draft.actions = _merge(draft.actions, _same_action)
+    draft.decisions = _merge(draft.decisions, _same_decision)
+    draft.decisions = [d for d in draft.decisions if _is_decision(d, lines, draft)]
+    draft.decisions = [d for d in draft.decisions
+                       if not any(fuzz.token_sort_ratio(d.text, a.task) >= 80 for a in draft.actions)]
+    draft.summary = _clean_summary(" ".join(summaries), lines, found.withheld, draft)
+    _withhold_sensitive_items(draft)
+    return grounding.verify(draft, transcript)
+
+
+def _speakers(lines: list[Line]) -> list[str]:
+    return list(dict.fromkeys(line.speaker for line in lines if line.speaker))
+
+
+def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: str) -> Reply:
+    """One model call for a chunk, one repair if the reply is invalid, then a flagged partial result."""
+    messages = prompts.messages(windows.render(lines_in), names)
+    text, _, _ = engine.generate(messages, MAX_NEW_TOKENS, prompts.REPLY_START)
+    try:
+        return parse_reply(text)
+    except ValueError as exc:
+        problem = str(exc)
+    log.warning("extraction %s: invalid reply (%s); asking once for a repair", where, problem)
+    text2, _, _ = engine.generate(prompts.repair(messages, text, problem), MAX_NEW_TOKENS, prompts.REPLY_START)
+    try:
+        reply = parse_reply(text2)
+        draft.notes.append(f"{where}: the model's first reply was invalid ({problem}); its repair was used")
+        return reply
+    except ValueError as exc:
+        second = str(exc)
+    partial = max((salvage(text2), salvage(text)), key=lambda r: len(r.decisions) + len(r.actions))
+    span = [Evidence(lines_in[0].start, lines_in[-1].end, "")]
+    reason = (f"{where}: the model's reply was invalid twice ({problem}; then {second}); "
+              f"{len(partial.decisions)} decision(s) and {len(partial.actions)} action(s) recovered; "
+              "check this part of the meeting by hand")
+    draft.flags.append(Flag("extraction", reason, span))
+    draft.notes.append(reason)
+    return partial
+
+
+def _evidence(numbers: list[int], by_number: dict[int, Line]) -> list[Evidence]:
+    cited = [by_number[n] for n in dict.fromkeys(numbers) if n in by_number][:MAX_EVIDENCE_LINES]
+    return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
+
+
+def _action(a: _Action, by_number: dict[int, Line], names: list[str], meeting_date: date | None,
+            draft: Draft) -> Action:
+    evidence = _evidence(a.lines, by_number)
+    return Action(a.task.strip(), _owner(a.owner, names, draft), _due(a.due, evidence, meeting_date), evidence)
+
+
+def _owner(name: str | None, names: list[str], draft: Draft) -> str | None:
+    """The participant the model named, or None: never a name that is not a participant."""
+    if name is None or name.strip().lower() in NO_OWNER:
+        return None
+    for participant in names:
+        if grounding.same_person(name, participant):
+            return participant
+    draft.notes.append("an action's owner was not a participant and was left empty")
+    return None
+
+
+def _due(phrase: str | None, evidence: list[Evidence], meeting_date: date | None) -> str | None:
+    """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday")."""
+    if phrase:
+        wanted = phrase.lower().strip()
+        for quote in evidence:
+            for spoken in dates.phrases(quote.quote):
+                if wanted in spoken.lower() and len(spoken) > len(wanted):
+                    phrase = re.sub(r"^by\s+", "", spoken, flags=re.IGNORECASE)
+                    break
+            else:
+                continue
+            break
+    return dates.resolve(phrase, meeting_date)
+
+
+def _same_action(a: Action, b: Action) -> bool:
+    if (a.owner or "") != (b.owner or ""):
+        return False
+    shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
+    return bool(shared) or fuzz.token_set_ratio(a.task, b.task) >= 75
+
+
+def _same_decision(a: Decision, b: Decision) -> bool:
+    return fuzz.token_sort_ratio(a.text, b.text) >= 80
+
+
+def _merge(items: list, same: Callable[[Any, Any], bool]) -> list:
+    """Merge duplicates (within and across chunks): the first wording stays, evidence is pooled."""
+    kept: list = []
+    for item in items:
+        twin = next((k for k in kept if same(k, item)), None)
+        if twin is None:
+            kept.append(item)
+            continue
+        seen = {(e.start, e.end) for e in twin.evidence}
+        twin.evidence += [e for e in item.evidence if (e.start, e.end) not in seen]
+        twin.evidence.sort(key=lambda e: e.start)
+        if isinstance(twin, Action) and not _is_date(twin.due) and _is_date(item.due):
+            twin.due = item.due
+    return kept
+
+
+def _is_date(value: str | None) -> bool:
+    return bool(value) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+
+
+def _is_decision(d: Decision, lines: list[Line], draft: Draft) -> bool:
+    """A decision needs agreement in or just after its evidence; a point put off for later is not one."""
+    cited = [line for line in lines if any(line.start == e.start and line.end == e.end for e in d.evidence)]
+    if not cited:
+        return True  # nothing to judge by; the grounding check marks it unsupported
+    said = " ".join(line.text for line in cited)
+    last = max(line.number for line in cited)
+    after = " ".join(line.text for line in lines if last < line.number <= last + 2)
+    if DEFERRAL.search(said) and not AGREEMENT.search(said):
+        draft.notes.append(f"not a decision (put off for later, line {last}): {d.text}")
+        return False
+    if not AGREEMENT.search(f"{said} {after}"):
+        draft.notes.append(f"not a decision (no agreement found near line {last}): {d.text}")
+        return False
+    return True
+
+
+def _clean_summary(summary: str, lines: list[Line], withheld: set[int], draft: Draft) -> str:
+    """Drop any summary sentence that carries a sensitive cue or words found only in withheld passages."""
+    private = set().union(*(grounding.content_words(x.text) for x in lines if x.number in withheld))
+    public = set().union(*(grounding.content_words(x.text) for x in lines if x.number not in withheld))
+    only_private = private - public
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", summary.strip()):
+        if sentence and (sensitive.cues(sentence) or grounding.content_words(sentence) & only_private):
+            draft.notes.append("a summary sentence touching a flagged sensitive passage was removed")
+            continue
+        kept.append(sentence)
+    return " ".join(s for s in kept if s)
+
+
+def _withhold_sensitive_items(draft: Draft) -> None:
+    for items, attr in ((draft.decisions, "text"), (draft.actions, "task")):
+        for item in list(items):
+            if sensitive.cues(getattr(item, attr)):
+                items.remove(item)
+                draft.notes.append("an item touching a flagged sensitive passage was withheld for human handling")
+
+
+def markdown(draft: Draft) -> str:
+    """The draft as Markdown, for reading at the terminal (marked as an unreviewed draft)."""
+    out = ["# Draft minutes (unreviewed)", ""]
+    if draft.summary:
+        out += ["## Summary", "", draft.summary, ""]
+    out += ["## Decisions", ""]
+    out += [f"- {d.text}{_mark(d.status)} {_cite(d.evidence)}" for d in draft.decisions] or ["- none"]
+    out += ["", "## Actions", ""]
+    out += [f"- {a.task} (owner: {a.owner or 'unassigned'}; due: {a.due or 'not set'}){_mark(a.status)} "
+            f"{_cite(a.evidence)}" for a in draft.actions] or ["- none"]
+    if draft.flags:
+        out += ["", "## Flags for human handling", ""]
+        out += [f"- [{f.kind}] {f.reason} {_cite(f.evidence)}" for f in draft.flags]
+    if draft.notes:
+        out += ["", "## Notes", ""] + [f"- {n}" for n in draft.notes]
+    return "\n".join(out) + "\n"
+
+
+def _mark(status: str) -> str:
+    return " **[unsupported]**" if status != "supported" else ""
+
+
+def _cite(evidence: list[Evidence]) -> str:
+    return " ".join(f"[{e.start:.1f}-{e.end:.1f}s]" for e in evidence)
