@@ -1,0 +1,47 @@
+"""`minutes extract TRANSCRIPT.json`: extraction alone, on a transcript file; stores nothing, prints the draft."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from minutes.cli.app import App, emit_json, pass_app
+from minutes.errors import UsageError
+
+
+@click.command("extract")
+@click.argument("transcript", type=click.Path(dir_okay=False))
+@click.option("--participants", help='Comma-separated participant names, e.g. "Priya,Tom,Helen". '
+              "Default: the transcript's speaker names.")
+@click.option("--date", "meeting_date", help="Meeting date YYYY-MM-DD, for resolving due dates such as 'by Friday'.")
+@click.option("--model", help="Extractor model name (default from the config).")
+@click.option("--backend", type=click.Choice(["ctranslate2", "transformers"]), help="Inference backend.")
+@click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="json", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@pass_app
+def extract_cmd(app: App, transcript: str, participants: str | None, meeting_date: str | None, model: str | None,
+                backend: str | None, fmt: str, as_json: bool) -> None:
+    """Draft decisions, actions and flags from a transcript JSON, and print them (unreviewed; nothing is stored)."""
+    from minutes.engines.extractor import load_extractor
+    from minutes.extract import extract, markdown, read_transcript
+
+    day = _date(meeting_date)
+    names = [p.strip() for p in (participants or "").split(",") if p.strip()]
+    text = read_transcript(transcript)
+    engine = load_extractor(app.settings, model=model, backend=backend)
+    draft = extract(engine, text, names, day,
+                    progress=lambda done, total: click.echo(f"chunk {done}/{total}", err=True))
+    if as_json or fmt == "json":
+        emit_json(draft.to_json())
+    else:
+        click.echo(markdown(draft), nl=False)
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date '{value}' is not a date", "use YYYY-MM-DD") from None
