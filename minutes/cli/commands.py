@@ -13,3 +13,5 @@ ALL = [doctor, config_group, models_group, meeting_group, participant_group, per
 ALL += [review_group, release_cmd, export_cmd, audit_group, purge_cmd]
 from minutes.cli.extract_cmd import extract_cmd  # noqa: E402,I001
 ALL += [extract_cmd]
+from minutes.cli.process_cmd import attach_cmd, batch_cmd, demo_cmd, process_cmd, speakers_cmd  # noqa: E402,I001
+ALL += [process_cmd, attach_cmd, speakers_cmd, batch_cmd, demo_cmd]

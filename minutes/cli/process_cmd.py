@@ -1,0 +1,196 @@
+"""`minutes process`, `minutes attach`, `minutes speakers`, `minutes batch` and `minutes demo`."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from minutes.cli.app import App, console, emit_json, pass_app
+from minutes.errors import UsageError
+
+
+def _reporter(as_json: bool, prefix: str = ""):
+    from minutes.progress import PlainReporter, RichReporter
+
+    if sys.stderr.isatty() and not as_json:
+        return RichReporter(prefix=prefix)
+    return PlainReporter(prefix=prefix)
+
+
+def _engines(app: App, model, device, compute_type, language, num_speakers, actor):
+    from minutes.pipeline import Engines, Options
+
+    return Engines(app.settings, Options(model=model, device=device or app.settings.device,
+                                         compute_type=compute_type, language=language,
+                                         num_speakers=num_speakers, actor=actor))
+
+
+def _prepare(app: App) -> None:
+    from minutes.batch import sweep_temp_files
+    from minutes.logs import setup_logging
+
+    setup_logging(app.settings.log_dir)
+    sweep_temp_files(app.settings.files_dir)
+    import minutes.withdrawal  # noqa: F401  (registers the withdrawal propagation hook)
+
+
+_model_options = [
+    click.option("--model", help="ASR model: a registered name (whisper-tiny.en, whisper-base) or a folder."),
+    click.option("--compute-type", help="CTranslate2 compute type (default: float16 on CUDA, int8 on CPU)."),
+    click.option("--language", help="Force the spoken language (default: detect; tiny.en is English only)."),
+    click.option("--num-speakers", type=click.IntRange(1, 50),
+                 help="Exact number of speakers (default: at most the number of participants)."),
+    click.option("--by", "actor", default="minutes", show_default=True, help="Who runs it (for the audit log)."),
+]
+
+
+def model_options(fn):
+    for option in reversed(_model_options):
+        fn = option(fn)
+    return fn
+
+
+@click.command("process")
+@click.argument("meeting")
+@click.argument("audio", type=click.Path(dir_okay=False))
+@model_options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def process_cmd(app: App, meeting, audio, model, compute_type, language, num_speakers, actor, as_json):
+    """Run the whole chain on one meeting's recording, each stage behind the consent gate.
+
+    Stops at the first stage someone has not consented to, keeping what earlier stages produced; rerun it after
+    consent is given and it resumes from there without redoing finished stages.
+    """
+    from minutes.pipeline import process
+
+    _prepare(app)
+    meeting_id = _meeting_id(meeting)
+    engines = _engines(app, model, None, compute_type, language, num_speakers, actor)
+    reporter = _reporter(as_json)
+    with reporter if hasattr(reporter, "__enter__") else nullcontext():
+        result = process(app.database, engines, meeting_id, audio, reporter)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        _print_result(result)
+    if result.blocked:
+        raise SystemExit(5)
+
+
+def _print_result(result) -> None:
+    out = console()
+    for s in result.stages:
+        out.print(f"{s.stage:<11} {s.status:<8} {s.seconds:6.1f}s  {s.detail}")
+    if result.blocked:
+        out.print(f"[red]blocked:[/red] {result.blocked}")
+    elif result.draft_id:
+        out.print(f"draft {result.draft_id} is pending review: `minutes review show {result.draft_id}`")
+
+
+def _meeting_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"meeting must be a number, got {text!r}", "see `minutes meeting list`") from None
+
+
+@click.command("attach")
+@click.argument("meeting")
+@click.argument("audio", type=click.Path(dir_okay=False))
+@click.option("--by", "actor", default="minutes", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def attach_cmd(app: App, meeting, audio, actor, as_json):
+    """Store a recording for a meeting (the `record` stage alone), ready for `minutes batch DIR`."""
+    from minutes.pipeline import Engines, Options, attach
+
+    _prepare(app)
+    rec = attach(app.database, Engines(app.settings, Options(actor=actor)), _meeting_id(meeting), audio)
+    if as_json:
+        emit_json({"meeting": rec.meeting_id, "recording": rec.id, "sha256": rec.sha256, "duration": rec.duration})
+    else:
+        click.echo(f"recording {rec.id} stored for meeting {rec.meeting_id} ({rec.duration:.1f}s)")
+
+
+@click.command("speakers")
+@click.argument("meeting")
+@click.option("--name", "pairs", multiple=True, metavar="LABEL=NAME",
+              help="Name a speaker by hand, e.g. --name SPEAKER_00=Priya (repeatable).")
+@click.option("--by", "actor", default="minutes", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def speakers_cmd(app: App, meeting, pairs, actor, as_json):
+    """Show who each speaker is, or name speakers by hand. Unnamed speakers stay "Speaker N"."""
+    from minutes import speakers
+    from minutes.pipeline import require_recording
+
+    meeting_id = _meeting_id(meeting)
+    rec = require_recording(app.database, meeting_id)
+    mapping = {}
+    for pair in pairs:
+        label, sep, name = pair.partition("=")
+        if not sep or not label.strip() or not name.strip():
+            raise UsageError(f"--name takes LABEL=NAME, got {pair!r}")
+        mapping[label.strip()] = name.strip()
+    with app.session() as s:
+        names = (speakers.set_names(s, meeting_id, rec.id, mapping, actor) if mapping
+                 else speakers.label_names(s, rec.id))
+    if as_json:
+        emit_json(names)
+    else:
+        for label, name in names.items():
+            click.echo(f"{label} = {name}")
+
+
+@click.command("batch")
+@click.argument("source", type=click.Path(exists=False))
+@click.option("--resume", is_flag=True, help="Finish a batch that was started before (after a crash or a fix).")
+@model_options
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_app
+def batch_cmd(app: App, source, resume, model, compute_type, language, num_speakers, actor, as_json):
+    """Process a CSV manifest (file,title,date,participants[,consent_evidence,...]) or a folder of attached files.
+
+    Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
+    Exit code: 0 all done, 6 partly done, 7 none done.
+    """
+    from minutes.batch import run_batch
+
+    _prepare(app)
+    engines = _engines(app, model, None, compute_type, language, num_speakers, actor)
+    out = console()
+
+    def on_job(outcome, n, total):
+        if not as_json:
+            out.print(f"[{n}/{total}] {Path(outcome.source).name}: {outcome.status}"
+                      + (f" ({outcome.reason})" if outcome.reason else ""))
+
+    summary = run_batch(app.database, engines, Path(source), resume=resume,
+                        reporter_for=lambda name: _reporter(True, prefix=f"{name}: "), on_job=on_job)
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        table = Table("job", "file", "status", "meeting", "draft", "reason", title=f"batch {summary.batch}")
+        for o in summary.outcomes:
+            table.add_row(str(o.job_id), Path(o.source).name, o.status, str(o.meeting_id or ""),
+                          str(o.draft_id or ""), o.reason or "")
+        out.print(table)
+        out.print(f"done {summary.count('done')}, blocked by consent {summary.count('blocked')}, "
+                  f"failed {summary.count('failed')}")
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
+
+
+@click.command("demo")
+@pass_app
+def demo_cmd(app: App):
+    """Run the main job on the bundled demo meeting (a 98 s science department meeting) and show the draft."""
+    from minutes.demo import run_demo
+
+    _prepare(app)
+    run_demo(app, console())

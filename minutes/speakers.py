@@ -1,0 +1,131 @@
+"""Speaker names for a meeting: enrolment from consent evidence, automatic naming, and naming by hand.
+
+A participant who consented aloud has `--evidence-at START-END` on their consent: that stretch of the recording
+is their voice. It is embedded with the diarisation engine's CAM++ model and matched one-to-one against the
+speaker clusters (minutes.naming). Labels stay "SPEAKER_00" in the stored transcript; names are applied when a
+transcript is read for extraction or export, so renaming or a withdrawal changes one row, not every segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlmodel import Session, select
+
+from consent.meetings import find_participant, participants_of
+from minutes.errors import StateError, UsageError
+from minutes.naming import name_speakers
+from minutes.transcripts import load_transcript
+from minutes.types import Audio, Transcript
+from models import ConsentRecord, Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
+from models import Transcript as TranscriptRow
+from models.audit import append_event
+
+
+@dataclass(frozen=True)
+class EnrolmentRange:
+    participant_id: int
+    name: str
+    start: float
+    end: float
+
+
+@dataclass
+class Enrolled:
+    range: EnrolmentRange
+    embedding: np.ndarray
+
+
+def enrolment_ranges(s: Session, meeting_id: int, recording: Recording) -> list[EnrolmentRange]:
+    """The latest given consent with a time range inside this recording, per participant."""
+    people = {p.id: p.name for p in participants_of(s, meeting_id)}
+    rows = s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == meeting_id,
+                                              ConsentRecord.decision == "given",
+                                              ConsentRecord.evidence_start.is_not(None))
+                  .order_by(ConsentRecord.id)).all()
+    latest: dict[int, EnrolmentRange] = {}
+    for r in rows:
+        if r.participant_id in people and r.evidence_end is not None and r.evidence_end <= recording.duration + 0.5:
+            latest[r.participant_id] = EnrolmentRange(r.participant_id, people[r.participant_id],
+                                                      r.evidence_start, min(r.evidence_end, recording.duration))
+    return list(latest.values())
+
+
+def embed_enrolments(engine, audio: Audio, ranges: list[EnrolmentRange]) -> list[Enrolled]:
+    from minutes.diarise import embed
+
+    return [Enrolled(r, embed(engine, audio, r.start, r.end)) for r in ranges]
+
+
+def store_diarisation(s: Session, meeting_id: int, recording_id: int, result, enrolled: list[Enrolled]) -> int:
+    """Replace the recording's turns, speaker labels and enrolments; name labels by enrolment. Returns # named."""
+    for model in (SpeakerTurn, SpeakerLabel, VoiceEnrolment):
+        for row in s.exec(select(model).where(model.recording_id == recording_id)).all():
+            s.delete(row)
+    s.flush()
+    s.add_all(SpeakerTurn(recording_id=recording_id, start=t.start, end=t.end, speaker=t.speaker)
+              for t in result.turns)
+    s.add_all(VoiceEnrolment(participant_id=e.range.participant_id, recording_id=recording_id, start=e.range.start,
+                             end=e.range.end, embedding=e.embedding.astype(np.float32).tobytes()) for e in enrolled)
+    by_name = {e.range.name: e for e in enrolled}
+    mapping = name_speakers(result.centroids, {n: e.embedding for n, e in by_name.items()}) if by_name else {}
+    named = 0
+    for label, centroid in result.centroids.items():
+        match = by_name.get(mapping.get(label, ""))
+        named += match is not None
+        s.add(SpeakerLabel(recording_id=recording_id, label=label,
+                           participant_id=match.range.participant_id if match else None,
+                           method="enrolment" if match else None,
+                           centroid=np.asarray(centroid, dtype=np.float32).tobytes()))
+    s.flush()
+    return named
+
+
+def label_names(s: Session, recording_id: int) -> dict[str, str]:
+    """label -> display name: the participant's name, or "Speaker N" (never an invented name)."""
+    labels = s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id)
+                    .order_by(SpeakerLabel.label)).all()
+    names = {}
+    for i, row in enumerate(labels, start=1):
+        person = row.participant_id and _participant_name(s, row.participant_id)
+        names[row.label] = person or f"Speaker {i}"
+    return names
+
+
+def _participant_name(s: Session, participant_id: int) -> str | None:
+    from models import Participant
+
+    p = s.get(Participant, participant_id)
+    return p.name if p else None
+
+
+def named_transcript(s: Session, transcript_id: int) -> Transcript:
+    """The stored transcript with speaker labels replaced by names."""
+    row = s.get(TranscriptRow, transcript_id)
+    transcript = load_transcript(s, transcript_id)
+    names = label_names(s, row.recording_id)
+    for seg in transcript.segments:
+        seg.speaker = names.get(seg.speaker, seg.speaker)
+        for w in seg.words:
+            w.speaker = names.get(w.speaker, w.speaker)
+    return transcript
+
+
+def set_names(s: Session, meeting_id: int, recording_id: int, pairs: dict[str, str], actor: str) -> dict[str, str]:
+    """Name speaker labels by hand (`SPEAKER_00=Priya`); the participant must belong to the meeting."""
+    labels = {r.label: r for r in s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))}
+    if not labels:
+        raise StateError(f"meeting {meeting_id} has no speakers yet", "run `minutes process` first")
+    for label, name in pairs.items():
+        if label not in labels:
+            raise UsageError(f"unknown speaker label '{label}'", f"labels: {', '.join(sorted(labels))}")
+        participant = find_participant(s, meeting_id, name)
+        taken = [r.label for r in labels.values() if r.participant_id == participant.id and r.label != label]
+        for other in taken:  # one participant, one voice: the hand-made name wins
+            labels[other].participant_id, labels[other].method = None, None
+        labels[label].participant_id, labels[label].method = participant.id, "manual"
+        append_event(s, "speaker.name", actor, meeting_id,
+                     {"recording": recording_id, "label": label, "participant": participant.id})
+    s.flush()
+    return label_names(s, recording_id)
