@@ -28,7 +28,7 @@ _LEAD = r"^(?:by|before|on|until|for|due|no later than)\s+"
 
 DUE_PHRASE = re.compile(
     rf"\b(?:(?:by|before|on|until)\s+)?(?:(?:this|next)\s+)?(?:{_DAY})\b|"
-    rf"\b(?:by\s+|before\s+)?(?:the\s+)?(?:next|end of (?:the )?|this )(?:week|month|term|half term|meeting|year)\b|"
+    rf"\b(?:by\s+|before\s+)?(?:the\s+)?(?:next\s+|end of (?:the\s+)?|this\s+)(?:week|month|term|half term|meeting|year)\b|"
     rf"\b(?:by\s+)?(?:today|tomorrow)\b|"
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})\b|\b(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
     re.IGNORECASE,

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 from minutes.types import Action, Decision, Draft, Evidence, Segment, Transcript
 
 QUOTE_SCORE = 80  # rapidfuzz partial_ratio, 0-100
-TOLERANCE = 1.0  # seconds either side of an evidence range
+TOLERANCE = 1.0  # seconds either side of an evidence range when looking for its quote
 STOPWORDS = frozenset(
     "a an and are as at be by can could do for from has have i i'll in is it its it's of on or our so that the "
     "their them then there they this to us was we we'll will with would you your yes okay right about".split())
@@ -28,14 +28,15 @@ def content_words(text: str) -> set[str]:
     return {w for w in normalise(text).split() if w not in STOPWORDS and len(w) > 2}
 
 
-def segments_in(transcript: Transcript, ev: Evidence) -> list[Segment]:
-    return [s for s in transcript.segments if s.end >= ev.start - TOLERANCE and s.start <= ev.end + TOLERANCE]
+def segments_in(transcript: Transcript, ev: Evidence, tolerance: float = 0.0) -> list[Segment]:
+    """The segments that overlap the evidence's time range, widened by `tolerance` seconds either side."""
+    return [s for s in transcript.segments if s.end > ev.start - tolerance and s.start < ev.end + tolerance]
 
 
 def quote_found(transcript: Transcript, ev: Evidence) -> bool:
     """Whether the quote occurs, give or take ASR errors and punctuation, within the evidence's time range."""
     quote = normalise(ev.quote)
-    segments = segments_in(transcript, ev)
+    segments = segments_in(transcript, ev, TOLERANCE)
     if not quote or not segments:
         return False
     spoken = normalise(" ".join(s.text for s in segments))

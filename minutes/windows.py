@@ -24,7 +24,7 @@ CUES = re.compile(
     r"action|deadline|by (?:the )?(?:end|next|this|tomorrow|" + WEEKDAYS + r")|"
     r"before (?:the )?(?:end|next|half term|" + WEEKDAYS + r")|"
     r"next (?:week|meeting|term|month|" + WEEKDAYS + r")|tomorrow|" + WEEKDAYS + r"|" + MONTHS + r"|"
-    r"come back to|postpone|defer|park)\b",
+    r"come back to|postpone|defer|park (?:it|that|this))\b",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,58 @@
+"""Due dates resolve against the meeting date (UK convention in minutes/dates.py) or stay as spoken."""
+
+from datetime import date
+
+import pytest
+
+from minutes.dates import phrases, resolve
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(("spoken", "expected"), [
+    ("Friday", "2026-11-27"),
+    ("by Friday", "2026-11-27"),
+    ("this Friday", "2026-11-27"),
+    ("next Wednesday", "2026-12-02"),       # the Wednesday of the following week
+    ("by next Wednesday", "2026-12-02"),
+    ("Wednesday", "2026-11-25"),
+    ("Monday", "2026-11-30"),               # said on a Monday: the following Monday
+    ("next Monday", "2026-11-30"),
+    ("tomorrow", "2026-11-24"),
+    ("today", "2026-11-23"),
+    ("end of the week", "2026-11-27"),
+    ("by the end of the month", "2026-11-30"),
+    ("27 November", "2026-11-27"),
+    ("the 3rd of December", "2026-12-03"),
+    ("January 5th", "2027-01-05"),          # no year: the first such day on or after the meeting
+    ("4/12", "2026-12-04"),                 # numeric dates are day/month
+    ("2026-12-10", "2026-12-10"),
+])
+def test_resolves_against_a_monday_meeting(spoken, expected):
+    assert resolve(spoken, MONDAY) == expected
+
+
+def test_next_weekday_said_later_in_the_week():
+    thursday = date(2026, 11, 26)
+    assert resolve("next Wednesday", thursday) == "2026-12-02"
+    assert resolve("Friday", thursday) == "2026-11-27"
+    assert resolve("end of the week", date(2026, 11, 28)) == "2026-12-04"
+
+
+@pytest.mark.parametrize("spoken", ["next meeting", "half term", "soon", "31 February"])
+def test_unresolvable_phrases_stay_as_spoken(spoken):
+    assert resolve(spoken, MONDAY) == spoken
+
+
+def test_without_a_meeting_date_only_iso_dates_resolve():
+    assert resolve("Friday", None) == "Friday"
+    assert resolve("2026-12-10", None) == "2026-12-10"
+    assert resolve(None, MONDAY) is None
+    assert resolve("  ", MONDAY) is None
+
+
+def test_phrases_finds_the_fuller_wording_spoken():
+    found = phrases("Sure, I'll draft it by next Wednesday and send it to you to check.")
+    assert found[0].lower() == "by next wednesday"
+    assert phrases("Let's come back to it at the next meeting.") == ["the next meeting"]
+    assert phrases("The coach company said it is no problem.") == []
