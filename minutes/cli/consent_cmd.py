@@ -113,14 +113,14 @@ def consent_history(app: App, meeting: str, as_json: bool) -> None:
     if as_json:
         emit_json([asdict(r) for r in rows])
         return
-    table = Table("#", "when (UTC)", "who", "scope", "decision", "method", "source", "evidence", "by",
-                  title=f"consent history of meeting {meeting}")
     for r in rows:
-        evidence = r.evidence_at or (r.evidence_sha256[:12] if r.evidence_sha256 else "")
-        source = r.source if r.source == "meeting" else f"standing {r.valid_from or '…'} to {r.valid_until or '…'}"
-        table.add_row(str(r.record_id), f"{r.recorded_at:%Y-%m-%d %H:%M}", r.name, r.scope, r.decision, r.method,
-                      source, evidence, r.recorded_by)
-    Console().print(table)
+        where = "" if r.source == "meeting" else f" (standing, meetings {r.valid_from or '…'} to {r.valid_until or '…'})"
+        evidence = f" at {r.evidence_at}" if r.evidence_at else \
+            (f" evidence {r.evidence_sha256[:12]}" if r.evidence_sha256 else "")
+        click.echo(f"#{r.record_id} {r.recorded_at:%Y-%m-%d %H:%M} UTC  {r.name}: {r.scope} {r.decision}{where}, "
+                   f"{r.method}{evidence}, recorded by {r.recorded_by}")
+    if not rows:
+        click.echo(f"no consent recorded for meeting {meeting}")
 
 
 def _cell_text(cell: Cell) -> str:
