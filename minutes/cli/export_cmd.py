@@ -1,0 +1,33 @@
+"""`minutes export DRAFT --format md|docx|json|srt|vtt|txt [--transcript] [--out PATH]`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from minutes.cli.app import App, emit_json, pass_app
+
+
+@click.command("export")
+@click.argument("draft", type=int)
+@click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx", "json", "srt", "vtt", "txt"]),
+              help="md, docx, json: released minutes. srt, vtt, txt (or json with --transcript): the transcript, "
+                   "marked unreviewed.")
+@click.option("--transcript", is_flag=True, help="Export the draft's transcript (allowed before release).")
+@click.option("--out", type=click.Path(path_type=Path), help="File to write. Default: the store's exports folder.")
+@click.option("--by", help="Who exports (recorded in the audit log). Default: the logged-in user.")
+@click.option("--json", "as_json", is_flag=True, help="Print the export record as JSON.")
+@pass_app
+def export_cmd(app: App, draft: int, fmt: str, transcript: bool, out: Path | None, by: str | None,
+               as_json: bool) -> None:
+    """Export released minutes as a clerk files them, or the transcript for checking (stamped unreviewed)."""
+    from minutes.export import export
+
+    with app.session() as s:
+        result = export(s, app.settings, draft, fmt, out, transcript=transcript, actor=by)
+    if as_json:
+        emit_json(asdict(result))
+    else:
+        click.echo(f"wrote {result.path} ({result.kind}, {result.format}, sha256 {result.sha256[:12]})")

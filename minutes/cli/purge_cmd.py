@@ -1,0 +1,36 @@
+"""`minutes purge [--dry-run] [--json]`."""
+
+from __future__ import annotations
+
+import click
+
+from minutes.cli.app import App, emit_json, pass_app
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Report what would be removed; change nothing.")
+@click.option("--by", default="minutes", show_default=True, help="Who runs the purge (audit log).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def purge_cmd(app: App, dry_run: bool, by: str, as_json: bool) -> None:
+    """Apply the retention policy: delete audio and transcripts N days after release; released minutes stay."""
+    from minutes.retention import purge
+
+    with app.session() as s:
+        report = purge(s, app.settings, dry_run=dry_run, actor=by)
+    if as_json:
+        emit_json(report.to_json())
+        return
+    verb = "would remove" if dry_run else "removed"
+    policy = app.settings.retention
+    click.echo(f"policy: audio {policy.audio_days_after_release} days, transcripts "
+               f"{policy.transcript_days_after_release} days after release")
+    for a in report.audio:
+        click.echo(f"{verb} audio of recording {a.recording_id} (meeting {a.meeting_id}): {a.path}")
+    for t in report.transcripts:
+        click.echo(f"{verb} transcript {t.transcript_id} (meeting {t.meeting_id}): {t.segments} segments, "
+                   f"{t.words} words")
+    for e in report.transcript_exports:
+        click.echo(f"{verb} transcript export {e.export_id}: {e.path}")
+    click.echo(f"{verb} {report.voice_centroids} voice centroids, {report.voice_enrolments} voice enrolments, "
+               f"{report.speaker_turns} speaker turns")

@@ -1,0 +1,245 @@
+"""`minutes review list|show|edit|resolve|approve|reject|diff` and `minutes release`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from minutes.cli.app import App, console, emit_json, pass_app
+from minutes.errors import UsageError
+
+BY = click.option("--by", "by", required=True, help="The reviewer's name (recorded with the time).")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.group("review")
+def review_group() -> None:
+    """The accuracy-check queue: nothing is released until a person has checked it."""
+
+
+@review_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "in_review", "approved", "rejected", "released"]))
+@JSON
+@pass_app
+def review_list(app: App, status: str | None, as_json: bool) -> None:
+    """List drafts, oldest first."""
+    from minutes import review
+
+    with app.session() as s:
+        rows = review.list_drafts(s, status)
+    if as_json:
+        emit_json(review.to_jsonable(rows))
+        return
+    table = Table("draft", "meeting", "date", "status", "decisions", "actions", "flags", "to resolve")
+    for r in rows:
+        table.add_row(str(r.id), escape(r.meeting_title), r.meeting_date, r.status, str(r.decisions), str(r.actions),
+                      str(r.flags), f"[bold red]{r.blocking}[/bold red]" if r.blocking else "0")
+    console().print(table)
+
+
+@review_group.command("show")
+@click.argument("draft", type=int)
+@JSON
+@pass_app
+def review_show(app: App, draft: int, as_json: bool) -> None:
+    """Show a draft: each item with its evidence; unsupported items and sensitive flags first and in red."""
+    from minutes import review
+
+    with app.session() as s:
+        view = review.show(s, draft)
+    if as_json:
+        emit_json(review.to_jsonable(view))
+        return
+    out = console()
+    out.print(f"[bold]draft {view.id}[/bold]  {escape(view.meeting_title)} ({view.meeting_date})  "
+              f"status [bold]{view.status}[/bold]  model {escape(view.model)}")
+    if view.reject_reason:
+        out.print(f"rejected: {escape(view.reject_reason)}")
+    if view.blocking:
+        out.print(f"[bold red]to resolve before approval: {', '.join(view.blocking)}[/bold red]")
+    if view.summary:
+        out.print(f"\n[bold]summary[/bold]\n{escape(view.summary)}")
+    for item in sorted(view.items, key=lambda i: (not i.blocking, i.kind != "flag")):
+        out.print()
+        out.print(_item_line(item))
+        for ev in item.evidence:
+            out.print(f"    [dim]{_clock(ev.start)}-{_clock(ev.end)}[/dim] \"{escape(ev.quote)}\"")
+        if not item.evidence:
+            out.print("    [dim]no evidence[/dim]")
+
+
+@review_group.command("edit")
+@click.argument("draft", type=int)
+@BY
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the edited JSON document from FILE instead of opening $EDITOR.")
+@JSON
+@pass_app
+def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: bool) -> None:
+    """Edit the draft as a JSON document ($EDITOR, or --from FILE). After approval, an edit reopens review."""
+    from minutes import review
+
+    if source is not None:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {source}: {getattr(exc, 'strerror', None) or exc}") from None
+    else:
+        with app.session() as s:
+            current = json.dumps(review.editable_document(s, draft), indent=2, ensure_ascii=False)
+        text = click.edit(current, extension=".json", require_save=True)
+        if text is None:
+            click.echo("no change", err=True)
+            return
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"invalid edit: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+                         "nothing was changed") from None
+    with app.session() as s:
+        result = review.edit(s, draft, document, by)
+    if as_json:
+        emit_json(review.to_jsonable(result))
+    elif not result.changed:
+        click.echo(f"draft {draft}: no change")
+    else:
+        parts = [f"{k} {', '.join(v)}" for k, v in (("added", result.added), ("edited", result.edited),
+                                                    ("removed", result.removed)) if v]
+        parts += ["summary edited"] if result.summary_changed else []
+        click.echo(f"draft {draft} ({result.status}): " + "; ".join(parts))
+
+
+@review_group.command("resolve")
+@click.argument("draft", type=int)
+@click.argument("item")
+@click.option("--keep", "resolution", flag_value="keep", help="Keep the item as it is.")
+@click.option("--remove", "resolution", flag_value="remove", help="Remove the item from the minutes.")
+@click.option("--edit", "text", help="Replace the item's text (decision, action task, or flag reason).")
+@click.option("--owner", help="With --edit on an action: the new owner.")
+@click.option("--due", help="With --edit on an action: the new due date.")
+@BY
+@JSON
+@pass_app
+def review_resolve(app: App, draft: int, item: str, resolution: str | None, text: str | None, owner: str | None,
+                   due: str | None, by: str, as_json: bool) -> None:
+    """Resolve one item (d1, a2, f1): --keep, --remove, or --edit TEXT [--owner NAME] [--due DATE]."""
+    from minutes import review
+
+    editing = text is not None or owner is not None or due is not None
+    if (resolution is not None) == editing:
+        raise UsageError("choose one of --keep, --remove or --edit TEXT")
+    with app.session() as s:
+        view = review.resolve(s, draft, item, resolution or "edit", by, text=text, owner=owner, due=due)
+    if as_json:
+        emit_json(review.to_jsonable(view))
+    else:
+        click.echo(f"draft {draft}: {view.ref} {view.resolution}")
+
+
+@review_group.command("approve")
+@click.argument("draft", type=int)
+@BY
+@pass_app
+def review_approve(app: App, draft: int, by: str) -> None:
+    """Approve a draft (every unsupported item and flag must be resolved first)."""
+    from minutes import review
+
+    with app.session() as s:
+        review.approve(s, draft, by)
+    click.echo(f"draft {draft} approved by {by}")
+
+
+@review_group.command("reject")
+@click.argument("draft", type=int)
+@BY
+@click.option("--reason", required=True, help="Why the draft is rejected.")
+@pass_app
+def review_reject(app: App, draft: int, by: str, reason: str) -> None:
+    """Reject a draft, with a reason."""
+    from minutes import review
+
+    with app.session() as s:
+        review.reject(s, draft, by, reason)
+    click.echo(f"draft {draft} rejected by {by}")
+
+
+@review_group.command("diff")
+@click.argument("draft", type=int)
+@JSON
+@pass_app
+def review_diff(app: App, draft: int, as_json: bool) -> None:
+    """The AI's original against the reviewer's version: what changed, who changed it, and when."""
+    from minutes import review
+
+    with app.session() as s:
+        d = review.diff(s, draft)
+    if as_json:
+        emit_json(review.to_jsonable(d))
+        return
+    out = console()
+    out.print(f"[bold]draft {d.draft_id}[/bold] ({d.status}): the AI's draft -> the reviewer's version")
+    if d.summary_before != d.summary_after:
+        out.print(f"[red]- summary: {escape(d.summary_before)}[/red]\n[green]+ summary: {escape(d.summary_after)}[/green]")
+    for c in d.changes:
+        who = f"  [dim]({escape(c.by)}, {c.at:%Y-%m-%d %H:%M} UTC)[/dim]" if c.by and c.at else ""
+        out.print(f"{c.ref} {c.change}{who}")
+        if c.before and c.change != "kept":
+            out.print(f"  [red]- {escape(_fields(c.before))}[/red]")
+        if c.after:
+            out.print(f"  [green]+ {escape(_fields(c.after))}[/green]")
+    if not d.changes and d.summary_before == d.summary_after:
+        out.print("no changes")
+    out.print("\n[bold]history[/bold]")
+    for h in d.history:
+        move = f" {h.from_status} -> {h.to_status}" if h.to_status else ""
+        out.print(f"  {h.at:%Y-%m-%d %H:%M} {escape(h.reviewer)}: {h.kind}{move}"
+                  + (f" ({escape(h.reason)})" if h.reason else ""))
+
+
+@click.command("release")
+@click.argument("draft", type=int)
+@BY
+@pass_app
+def release_cmd(app: App, draft: int, by: str) -> None:
+    """Release approved minutes (then they can be exported as minutes)."""
+    from minutes import review
+
+    with app.session() as s:
+        rel = review.release(s, draft, by)
+    click.echo(f"draft {draft} released by {by} (release {rel.id}, sha256 {rel.content_sha256[:12]})")
+
+
+def _item_line(item) -> str:
+    ref = f"[bold]{item.ref}[/bold]"
+    if item.kind == "action":
+        body = f"{escape(item.text)}  owner: {escape(item.owner or '-')}  due: {escape(item.due or '-')}"
+    elif item.kind == "flag":
+        body = f"{escape(item.flag_kind or '')}: {escape(item.text)}"
+    else:
+        body = escape(item.text)
+    marks = []
+    if item.sensitive:
+        marks.append("[bold white on red] SENSITIVE [/bold white on red]")
+    if item.status == "unsupported":
+        marks.append("[bold red]UNSUPPORTED[/bold red]")
+    if item.blocking:
+        marks.append("[red]needs resolving[/red]")
+    if item.resolution:
+        marks.append(f"[dim]{item.resolution}[/dim]")
+    if item.origin == "reviewer":
+        marks.append("[dim]added by reviewer[/dim]")
+    body = f"[strike dim]{body}[/strike dim]" if item.resolution == "removed" else body
+    return f"{ref} {item.kind} {' '.join(marks)}\n    {body}"
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    return f"{m:02d}:{s:02d}"
+
+
+def _fields(values: dict) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in values.items() if v is not None)
