@@ -53,6 +53,7 @@ def cli(ctx: click.Context, home: str | None, db: str | None, device: str | None
 
 
 def _register() -> None:
+    import minutes.withdrawal  # noqa: F401  (registers the withdrawal propagation hook with consent.hooks)
     from minutes.cli import commands
 
     for command in commands.ALL:

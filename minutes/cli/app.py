@@ -55,6 +55,7 @@ class App:
     @contextmanager
     def session(self) -> Iterator[Any]:
         with self.database.session() as s:
+            s.info["settings"] = self.settings  # for hooks that run inside the transaction (withdrawal)
             yield s
 
     def close(self) -> None:
