@@ -57,12 +57,13 @@ def ensure_home(home: Path) -> None:
 class Database:
     engine: Engine
     url: str
+    settings: Settings | None = None  # handed to hooks that run inside a transaction (withdrawal propagation)
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Database:
         ensure_home(settings.home)
         engine = make_engine(settings.db_url)
-        db = cls(engine, settings.db_url)
+        db = cls(engine, settings.db_url, settings)
         if migrate:
             db.upgrade()
         return db
@@ -88,6 +89,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any error (nothing half-written)."""
         with Session(self.engine, expire_on_commit=False) as s:
+            s.info["settings"] = self.settings
             try:
                 yield s
                 s.commit()

@@ -55,7 +55,6 @@ class App:
     @contextmanager
     def session(self) -> Iterator[Any]:
         with self.database.session() as s:
-            s.info["settings"] = self.settings  # for hooks that run inside the transaction (withdrawal)
             yield s
 
     def close(self) -> None:

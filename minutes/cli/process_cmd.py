@@ -35,7 +35,6 @@ def _prepare(app: App) -> None:
 
     setup_logging(app.settings.log_dir)
     sweep_temp_files(app.settings.files_dir)
-    import minutes.withdrawal  # noqa: F401  (registers the withdrawal propagation hook)
 
 
 _model_options = [

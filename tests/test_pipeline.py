@@ -1,0 +1,115 @@
+"""`minutes process` end to end on the demo meeting, with the real default models.
+
+One meeting is processed twice: first with Sam lacking `summarise` consent (it must stop after transcription
+and diarisation, with no draft), then after Sam consents (it must resume without redoing the ASR and produce a
+pending draft that matches gold.json, with every speaker named by enrolment).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from rapidfuzz import fuzz
+from sqlmodel import Session, create_engine, select
+
+from minutes.cli import cli
+from models import Draft, SpeakerLabel, StageRun, Transcript
+
+pytestmark = pytest.mark.slow
+
+ENROL = {"Priya": "0.6-7.6", "Tom": "8.2-14.0", "Helen": "42.3-53.1", "Sam": "53.8-57.5"}
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory, demo):
+    """The demo meeting processed with one missing consent, then resumed after it is given."""
+    home = tmp_path_factory.mktemp("pipeline-home")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MINUTES_HOME", str(home))
+    gold = json.loads((demo / "gold.json").read_text())
+    created = run("meeting", "create", "Science department", "--date", gold["meeting_date"],
+                  *[x for p in gold["participants"] for x in ("--participant", p)], "--json")
+    assert created.exit_code == 0, created.output
+    meeting = json.loads(created.output)["id"]
+    for name, span in ENROL.items():
+        scopes = "record,transcribe,diarise" if name == "Sam" else "all"
+        r = run("consent", "give", meeting, name, "--scope", scopes, "--method", "verbal",
+                "--evidence-at", span, "--by", "clerk")
+        assert r.exit_code == 0, r.output
+    first = run("process", meeting, demo / "meeting.wav", "--json")
+    given = run("consent", "give", meeting, "Sam", "--scope", "summarise", "--method", "verbal", "--by", "clerk")
+    assert given.exit_code == 0, given.output
+    second = run("process", meeting, demo / "meeting.wav", "--json")
+    yield {"home": home, "meeting": meeting, "first": first, "second": second, "gold": gold}
+    mp.undo()
+
+
+def _db(home):
+    return Session(create_engine(f"sqlite:///{home / 'minutes.db'}"))
+
+
+def test_missing_summarise_consent_stops_before_extraction(processed):
+    first = processed["first"]
+    assert first.exit_code == 5, first.output
+    result = json.loads(first.stdout)
+    status = {s["stage"]: s["status"] for s in result["stages"]}
+    assert status == {"record": "done", "transcribe": "done", "diarise": "done", "summarise": "blocked"}
+    assert result["draft"] is None and result["transcript"] is not None
+    assert "Sam" in result["blocked"] and "summarise" in result["blocked"]
+
+
+def test_resume_does_not_redo_asr_and_queues_a_pending_draft(processed):
+    second = processed["second"]
+    assert second.exit_code == 0, second.output
+    result = json.loads(second.stdout)
+    status = {s["stage"]: s["status"] for s in result["stages"]}
+    assert status == {"record": "skipped", "transcribe": "skipped", "diarise": "skipped", "summarise": "done"}
+    with _db(processed["home"]) as s:
+        runs = s.exec(select(StageRun).where(StageRun.stage == "transcribe")).all()
+        assert [r.status for r in runs] == ["done"]
+        assert len(s.exec(select(Transcript)).all()) == 1
+        draft = s.get(Draft, result["draft"])
+        assert draft.status == "pending"
+
+
+def test_every_speaker_is_named_by_enrolment(processed):
+    with _db(processed["home"]) as s:
+        labels = s.exec(select(SpeakerLabel)).all()
+        assert len(labels) == 4
+        assert all(label.participant_id is not None and label.method == "enrolment" for label in labels)
+    names = json.loads(run("speakers", processed["meeting"], "--json").output)
+    assert sorted(names.values()) == sorted(ENROL)
+
+
+def test_draft_matches_gold(processed):
+    gold = processed["gold"]
+    draft_id = json.loads(processed["second"].stdout)["draft"]
+    shown = run("review", "show", draft_id, "--json")
+    assert shown.exit_code == 0, shown.output
+    view = json.loads(shown.output)
+    items = view["items"]
+    decisions = [i for i in items if i["kind"] == "decision"]
+    actions = [i for i in items if i["kind"] == "action"]
+
+    for text in gold["decisions"]:
+        assert max((fuzz.token_set_ratio(text, d["text"]) for d in decisions), default=0) >= 60, (text, decisions)
+    assert not any(fuzz.partial_ratio("lab technician", d["text"].lower()) > 90 for d in decisions)
+
+    expected_due = {"Tom": "2026-11-27", "Sam": "2026-12-02"}
+    for g in gold["actions"]:
+        best = max(actions, key=lambda a: fuzz.token_set_ratio(g["task"], a["text"]))
+        assert fuzz.token_set_ratio(g["task"], best["text"]) >= 50, (g, actions)
+        assert best["owner"] == g["owner"]
+        if g["owner"] in expected_due:
+            assert best["due"] == expected_due[g["owner"]]
+    assert len(actions) <= len(gold["actions"]) + 1  # no pile of invented items
+    for item in items:
+        if item["kind"] != "flag":
+            assert item["evidence"], item
