@@ -1,0 +1,128 @@
+"""Exports of released minutes (Markdown golden file, DOCX read back, JSON) and of unreviewed transcripts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from processed_meeting import approve_and_release, build, run
+
+from minutes.config import load_settings
+
+GOLDEN = Path(__file__).parent / "data" / "golden" / "minutes.md"
+
+
+@pytest.fixture
+def released(home):
+    built = build(load_settings())
+    approve_and_release(built.draft_id)
+    with sqlite3.connect(home / "minutes.db") as conn:  # a fixed release time, for a deterministic file
+        conn.execute("UPDATE release SET released_at = '2026-11-25 09:30:00.000000'")
+    return built
+
+
+def exports(home) -> list[tuple]:
+    with sqlite3.connect(home / "minutes.db") as conn:
+        return conn.execute("SELECT kind, format, path, sha256, invalidated_at FROM export ORDER BY id").fetchall()
+
+
+def audit_events(home, kind: str) -> list[dict]:
+    with sqlite3.connect(home / "minutes.db") as conn:
+        rows = conn.execute("SELECT subject_json, hashes_json FROM audit_event WHERE kind = ? ORDER BY seq",
+                            (kind,)).fetchall()
+    return [{"subject": json.loads(s), "hashes": json.loads(h)} for s, h in rows]
+
+
+def test_markdown_matches_the_golden_file_and_is_recorded(released, home, tmp_path):
+    out = tmp_path / "minutes.md"
+    result = run("export", released.draft_id, "--format", "md", "--out", out, "--by", "Clerk")
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert exports(home) == [("minutes", "md", str(out), digest, None)]
+    event = audit_events(home, "export")[-1]
+    assert event["hashes"] == {"file": digest} and event["subject"]["draft"] == released.draft_id
+    assert not list(tmp_path.glob(".*tmp*")), "no temporary file is left behind"
+
+
+def test_docx_reads_back_with_python_docx(released, tmp_path):
+    from docx import Document
+
+    out = tmp_path / "minutes.docx"
+    assert run("export", released.draft_id, "--format", "docx", "--out", out).exit_code == 0
+    doc = Document(str(out))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert paragraphs[0] == "Science department meeting"
+    assert "Date: 2026-11-23" in paragraphs and "Attendees: Priya, Tom, Helen, Sam" in paragraphs
+    assert "The Year 9 science museum trip moves to the last week of April." in paragraphs
+    assert paragraphs[-1] == ("Reviewed and approved by Mrs Reviewer. Released by Mr Chair on 2026-11-25.")
+    [table] = doc.tables
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    assert rows[0] == ["Owner", "Task", "Due"]
+    assert rows[1] == ["Tom", "Book the coach for the Year 9 trip", "2026-11-27"]
+    assert [r[0] for r in rows[1:]] == ["Tom", "Sam", "Priya"]
+    assert doc.core_properties.title == "Science department meeting"
+
+
+def test_json_minutes(released, tmp_path):
+    out = tmp_path / "minutes.json"
+    assert run("export", released.draft_id, "--format", "json", "--out", out).exit_code == 0
+    data = json.loads(out.read_text())
+    assert data["attendees"] == ["Priya", "Tom", "Helen", "Sam"] and data["reviewed_by"] == "Mrs Reviewer"
+    assert data["actions"][1] == {"owner": "Sam", "task": "Draft the letter to parents about the paper homework "
+                                  "trial and send it to Priya to check", "due": "2026-11-25"}
+    assert data["released_at"].startswith("2026-11-25T09:30:00")
+
+
+def test_default_path_is_the_store_exports_folder(released, home):
+    result = run("export", released.draft_id, "--format", "md", "--json")
+    assert result.exit_code == 0, result.output
+    path = Path(json.loads(result.output)["path"])
+    assert path.parent == home / "files" / "exports" and path.is_file()
+
+
+def test_minutes_before_release_are_refused(home, tmp_path):
+    built = build(load_settings())
+    out = tmp_path / "minutes.md"
+    result = run("export", built.draft_id, "--format", "md", "--out", out)
+    assert result.exit_code == 5 and "only released minutes" in result.output
+    assert result.output.strip().count("\n") == 0
+    assert not out.exists() and exports(home) == [] and audit_events(home, "export") == []
+
+
+def test_unwritable_path_is_one_line_and_records_nothing(released, home, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = run("export", released.draft_id, "--format", "docx", "--out", blocker / "minutes.docx")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: cannot write") and result.output.strip().count("\n") == 0
+    assert exports(home) == [] and audit_events(home, "export") == []
+    result = run("export", released.draft_id, "--format", "md", "--out", tmp_path)
+    assert result.exit_code == 2 and "is a folder" in result.output and exports(home) == []
+
+
+def test_bad_format_and_unknown_draft(released, home):
+    assert run("export", 99, "--format", "md").exit_code == 3
+    result = run("export", released.draft_id, "--format", "md", "--transcript")
+    assert result.exit_code == 2 and "not available for transcripts" in result.output
+    assert exports(home) == []
+
+
+def test_transcript_exports_before_release_are_stamped_unreviewed(home, tmp_path):
+    pytest.importorskip("minutes.transcript_formats")
+    built = build(load_settings())
+    for fmt, stamp in (("txt", "UNREVIEWED"), ("vtt", "NOTE UNREVIEWED"), ("srt", "UNREVIEWED")):
+        out = tmp_path / f"t.{fmt}"
+        result = run("export", built.draft_id, "--format", fmt, "--out", out)
+        assert result.exit_code == 0, result.output
+        text = out.read_text(encoding="utf-8")
+        assert stamp in text and "coach prices" in text
+    assert out.read_text().startswith("1\n00:00:00,000 --> 00:00:00,001\nUNREVIEWED")
+    out = tmp_path / "t.json"
+    assert run("export", built.draft_id, "--format", "json", "--transcript", "--out", out).exit_code == 0
+    data = json.loads(out.read_text())
+    assert data["unreviewed"] is True and len(data["segments"]) == 16
+    assert [k for k, *_ in exports(home)] == ["transcript"] * 4
