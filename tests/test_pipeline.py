@@ -113,3 +113,12 @@ def test_draft_matches_gold(processed):
     for item in items:
         if item["kind"] != "flag":
             assert item["evidence"], item
+
+
+def test_logs_hold_no_transcript_text(processed):
+    logs = list((processed["home"] / "logs").glob("*.log*"))
+    assert logs, "processing writes a log file"
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in logs).lower()
+    assert "stage" in text  # the log is not empty
+    for phrase in ("coach prices", "twelve pounds", "mock exams", "homework sheets", "lab technician"):
+        assert phrase not in text
