@@ -1,0 +1,152 @@
+"""Withdrawal propagation: after `minutes consent withdraw`, none of the person's words, no audio and no voice
+embedding is left in the database file, its WAL, the file store, the exports or the logs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from processed_meeting import approve_and_release, build, demo_draft, line, run, stm_lines
+
+from consent.hooks import Withdrawal, fire_withdrawal
+from minutes.config import load_settings
+from minutes.export import WITHDRAWN
+from minutes.review import create_draft
+from minutes.store import Database
+from minutes.withdrawal import WithdrawalReport
+
+# Tom's words, from his lines in reference.stm; the single words occur in no one else's line
+TOM_PHRASES = ["coach prices", "cheapest option", "twelve pounds a head", "if we go on a Tuesday",
+               "The coach company said April is no problem", "That works for me", "I'll book it by Friday"]
+TOM_WORDS = ["cheapest", "twelve", "pounds", "prices", "company"]
+
+
+def test_tom_words_are_his_alone():
+    others = " ".join(x.text for x in stm_lines() if x.speaker != "Tom").casefold()
+    toms = " ".join(x.text for x in stm_lines() if x.speaker == "Tom").casefold()
+    for w in TOM_WORDS + TOM_PHRASES:
+        assert w.casefold() in toms and w.casefold() not in others, w
+
+
+@pytest.fixture
+def processed(home, tmp_path):
+    """Meeting released with minutes exported (md and docx) and a second, pending draft of the same meeting."""
+    settings = load_settings()
+    built = build(settings)
+    approve_and_release(built.draft_id)
+    out = tmp_path / "exports"
+    out.mkdir()
+    for fmt in ("md", "docx"):
+        assert run("export", built.draft_id, "--format", fmt, "--out", out / f"minutes.{fmt}").exit_code == 0
+    db = Database.open(settings)
+    with db.session() as s:
+        pending = create_draft(s, built.meeting_id, built.transcript_id, demo_draft(), "test-extractor").id
+    db.close()
+    return built, pending, out
+
+
+def scanned_bytes(home: Path, *folders: Path) -> dict[str, bytes]:
+    """The database and its WAL after a checkpoint, and every file in the store, the logs and the given folders."""
+    with sqlite3.connect(home / "minutes.db") as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    paths = {p for root in (home, *folders) for p in root.rglob("*") if p.is_file()}
+    paths |= {home / "minutes.db", home / "minutes.db-wal"}
+    return {str(p): p.read_bytes() for p in sorted(paths) if p.exists()}
+
+
+def found(blobs: dict[str, bytes], needles: list[bytes]) -> list[tuple[str, bytes]]:
+    return [(name, n) for name, data in blobs.items() for n in needles if n.lower() in data.lower()]
+
+
+def needles(voice: bytes) -> list[bytes]:
+    return [w.encode() for w in TOM_PHRASES + TOM_WORDS] + [voice[:32], voice[256:288]]
+
+
+def test_withdrawal_leaves_no_words_audio_or_voice(processed, home):
+    built, pending, out = processed
+    tom_voice = built.voices["Tom"]
+    before = scanned_bytes(home, out)
+    assert found(before, needles(tom_voice)), "the scan must see Tom's words and voice before the withdrawal"
+    assert built.audio.exists()
+
+    result = run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "all", "--method", "written",
+                 "--by", "Clerk")
+    assert result.exit_code == 0, result.output
+
+    after = scanned_bytes(home, out)
+    assert found(after, needles(tom_voice)) == []
+    assert not [name for name, data in after.items() if data[:4] == b"RIFF" or name.endswith(".wav")]
+    assert not built.audio.exists() and not list(out.iterdir())
+    others = [built.voices[n][:32] for n in ("Priya", "Helen", "Sam")]
+    assert len(found(after, others)) == 3, "other people's voices are not touched"
+    assert b"Tuesdays clash with the Year 11 mock exams" in after[str(home / "minutes.db")], "Helen's words stay"
+    assert run("audit", "verify").exit_code == 0
+
+
+def test_drafts_exports_and_release_after_withdrawal(processed, home, tmp_path):
+    built, pending, out = processed
+    assert run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "transcribe", "--method", "verbal",
+               "--by", "Clerk").exit_code == 0
+    released = json.loads(run("review", "show", built.draft_id, "--json").output)
+    assert released["status"] == "released"
+    items = {i["ref"]: i for i in released["items"]}
+    assert len([i for i in released["items"] if i["kind"] == "decision"]) == 2, "the decisions stay on record"
+    assert items["a1"]["owner"] == WITHDRAWN
+    quotes = [e["quote"] for i in released["items"] for e in i["evidence"]]
+    assert "Yes, I'll book it by Friday." not in quotes and line("Priya", "So we're agreed").text in quotes
+    assert [h["kind"] for h in released["history"]][-2:] == ["withdrawal", "reissue"]
+    reopened = json.loads(run("review", "show", pending, "--json").output)
+    assert reopened["status"] == "in_review"
+    assert reopened["history"][-1]["reason"].startswith("a participant withdrew consent")
+    with sqlite3.connect(home / "minutes.db") as conn:
+        assert conn.execute("SELECT id, reissue_of FROM release ORDER BY id").fetchall() == [(1, None), (2, 1)]
+        assert conn.execute("SELECT count(*) FROM export WHERE invalidated_at IS NULL").fetchone()[0] == 0
+        assert conn.execute("SELECT path, audio_deleted_at IS NOT NULL FROM recording").fetchall() == [(None, 1)]
+    kinds = [e["kind"] for e in json.loads(run("audit", "log", "--meeting", built.meeting_id, "--json").output)]
+    assert kinds[-4:] == ["consent.withdrawn", "release.reissue", "review.withdrawal", "withdrawal.propagate"]
+    md = tmp_path / "again.md"
+    assert run("export", built.draft_id, "--format", "md", "--out", md).exit_code == 0
+    text = md.read_text()
+    assert f"**Attendees:** Priya, {WITHDRAWN}, Helen, Sam" in text and f"| {WITHDRAWN} | Book the coach" in text
+    assert "Re-issued: a participant withdrew consent" in text
+
+
+def test_hook_reports_exactly_what_it_removed(processed, home):
+    built, pending, out = processed
+    settings = load_settings()
+    db = Database.open(settings)
+    with db.session() as s:
+        s.info["settings"] = settings
+        reports = fire_withdrawal(s, Withdrawal("Clerk", ("diarise",), built.meeting_id, built.participants["Tom"]))
+    db.close()
+    [report] = [r for r in reports if isinstance(r, WithdrawalReport)]
+    toms = [x for x in stm_lines() if x.speaker == "Tom"]
+    assert report.to_json() == {
+        "participants": [built.participants["Tom"]], "meetings": [built.meeting_id],
+        "segments_removed": len(toms), "words_removed": sum(len(x.text.split()) for x in toms),
+        "speaker_turns_removed": len(toms), "speaker_labels_removed": 1, "voice_enrolments_removed": 1,
+        "audio_deleted": [str(built.audio.relative_to(settings.files_dir))],
+        "evidence_removed": 4, "names_replaced": 2, "drafts_returned_to_review": [pending],
+        "releases_reissued": [2], "exports_invalidated": [str(out / "minutes.md"), str(out / "minutes.docx")]}
+    with sqlite3.connect(home / "minutes.db") as conn:
+        assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 16 - len(toms)
+        assert conn.execute("SELECT count(*) FROM speaker_label").fetchone()[0] == 3
+        assert conn.execute("SELECT count(*) FROM voice_enrolment").fetchone()[0] == 3
+
+
+def test_named_transcript_segments_are_removed_by_name(home):
+    """Transcripts that store names instead of diarisation labels lose the person's segments too."""
+    settings = load_settings()
+    built = build(settings)
+    with sqlite3.connect(home / "minutes.db") as conn:
+        conn.execute("UPDATE segment SET speaker = 'Tom' WHERE speaker = 'SPEAKER_01'")
+        conn.execute("UPDATE word SET speaker = 'Tom' WHERE speaker = 'SPEAKER_01'")
+        conn.execute("DELETE FROM speaker_label WHERE label = 'SPEAKER_01'")
+    assert run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "summarise", "--method", "verbal",
+               "--by", "Clerk").exit_code == 0
+    with sqlite3.connect(home / "minutes.db") as conn:
+        assert conn.execute("SELECT count(*) FROM segment WHERE speaker = 'Tom'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM word WHERE speaker = 'Tom'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 16 - 3  # Tom speaks three times
