@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import io
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from minutes.store import atomic_write_bytes
 from models import DraftStatus, Export, Meeting, Participant
 from models.audit import append_event
 
+LOG = logging.getLogger("minutes.export")  # ids and formats only
 MINUTES_FORMATS = ("md", "docx", "json")
 TRANSCRIPT_FORMATS = ("srt", "vtt", "txt", "json")
 WITHDRAWN = "a participant (consent withdrawn)"
@@ -206,6 +208,7 @@ def export(session: Session, settings: Settings, draft_id: int, fmt: str, out: P
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    LOG.info("export %s: draft %s, %s as %s, %d bytes", rec.id, row.id, kind, fmt, len(data))
     return ExportResult(rec.id, row.id, kind, fmt, str(path), digest, len(data))
 
 

@@ -7,6 +7,7 @@ transcript exports. `purge(..., dry_run=True)` computes exactly the same report 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,8 @@ from models import (
     Word,
     utcnow,
 )
+
+LOG = logging.getLogger("minutes.retention")  # ids and counts only
 
 
 @dataclass
@@ -86,6 +89,8 @@ def purge(session: Session, settings: Settings, now: datetime | None = None, dry
             _purge_audio(session, settings, meeting_id, first_release, report, dry_run)
         if now >= first_release + timedelta(days=policy.transcript_days_after_release):
             _purge_transcripts(session, meeting_id, first_release, report, dry_run)
+    LOG.info("purge%s: %d recordings, %d transcripts, %d transcript exports", " (dry run)" if dry_run else "",
+             len(report.audio), len(report.transcripts), len(report.transcript_exports))
     if not dry_run:
         record(session, "purge", actor, subject={
             "recordings": [a.recording_id for a in report.audio],

@@ -11,6 +11,7 @@ a Review row or an audit event: they hold item references and hashes.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ KINDS = {"d": ("decision", Decision, "decision_id"), "a": ("action", Action, "ac
          "f": ("flag", Flag, "flag_id")}
 EXTRACTION_FLAG = "extraction"  # an extraction problem; every other flag kind marks sensitive content
 RESOLUTIONS = ("keep", "edit", "remove")
+LOG = logging.getLogger("minutes.review")  # ids and states only, never item text
 _TRANSITION_EVENTS = {DraftStatus.IN_REVIEW: "review.start", DraftStatus.APPROVED: "review.approve",
                       DraftStatus.REJECTED: "review.reject", DraftStatus.RELEASED: "release"}
 
@@ -446,6 +448,7 @@ def transition(session: Session, row: DraftRow, to_status: str, by: str, reason:
           detail=detail)
     kind = event or ("review.reopen" if to_status == DraftStatus.IN_REVIEW and from_status != DraftStatus.PENDING
                      else _TRANSITION_EVENTS[DraftStatus(to_status)])
+    LOG.info("draft %s: %s -> %s", row.id, from_status, to_status)
     record(session, kind, by, row.meeting_id,
            subject={"draft": row.id, "from": from_status, "to": to_status, **(detail or {})},
            content={"reason": reason} if reason else None)

@@ -12,6 +12,7 @@ go back to review with a note; released minutes keep the record of each decision
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ from models import (
     utcnow,
 )
 
+LOG = logging.getLogger("minutes.withdrawal")  # ids and counts only, never names or words
 NOTE = "a participant withdrew consent; evidence citing them was removed and their name replaced"
 
 
@@ -144,6 +146,8 @@ def _propagate_one(session: Session, settings: Settings, person: Participant, ac
     counts = {k: (len(v) - len(before[k]) if isinstance(v, list) else v - before[k])
               for k, v in asdict(report).items() if k not in ("participants", "meetings")}
     record(session, "withdrawal.propagate", actor, meeting_id, subject={"participant": person.id, **counts})
+    LOG.info("withdrawal: participant %s of meeting %s: %s", person.id, meeting_id,
+             ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 def _scrub_draft(session: Session, draft: DraftRow, person: Participant, removed: list[tuple[float, float, str]],

@@ -13,6 +13,7 @@ from processed_meeting import approve_and_release, build, demo_draft, line, run,
 from consent.hooks import Withdrawal, fire_withdrawal
 from minutes.config import load_settings
 from minutes.export import WITHDRAWN
+from minutes.logs import setup_logging
 from minutes.review import create_draft
 from minutes.store import Database
 from minutes.withdrawal import WithdrawalReport
@@ -34,6 +35,7 @@ def test_tom_words_are_his_alone():
 def processed(home, tmp_path):
     """Meeting released with minutes exported (md and docx) and a second, pending draft of the same meeting."""
     settings = load_settings()
+    setup_logging(settings.log_dir)
     built = build(settings)
     approve_and_release(built.draft_id)
     out = tmp_path / "exports"
@@ -83,6 +85,9 @@ def test_withdrawal_leaves_no_words_audio_or_voice(processed, home):
     assert len(found(after, others)) == 3, "other people's voices are not touched"
     assert b"Tuesdays clash with the Year 11 mock exams" in after[str(home / "minutes.db")], "Helen's words stay"
     assert run("audit", "verify").exit_code == 0
+    log = (home / "logs" / "minutes.log").read_text()
+    assert f"withdrawal: participant {built.participants['Tom']} of meeting {built.meeting_id}" in log
+    assert "Tom" not in log
 
 
 def test_drafts_exports_and_release_after_withdrawal(processed, home, tmp_path):
