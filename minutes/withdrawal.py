@@ -66,9 +66,11 @@ class WithdrawalReport:
 
 @on_withdrawal
 def on_consent_withdrawn(session: Session, withdrawal: Withdrawal) -> WithdrawalReport:
-    """The hook: settings from the session (`session.info["settings"]`) or the environment."""
-    settings = session.info.get("settings") or load_settings()
-    return propagate(session, settings, withdrawal)
+    """The hook: settings from the session (`session.info["settings"]`) or the environment. The report is also
+    kept in `session.info["withdrawal_reports"]`, for a command to print once the transaction has committed."""
+    report = propagate(session, session.info.get("settings") or load_settings(), withdrawal)
+    session.info.setdefault("withdrawal_reports", []).append(report)
+    return report
 
 
 def propagate(session: Session, settings: Settings, withdrawal: Withdrawal) -> WithdrawalReport:

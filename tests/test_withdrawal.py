@@ -141,6 +141,25 @@ def test_hook_reports_exactly_what_it_removed(processed, home):
         assert conn.execute("SELECT count(*) FROM voice_enrolment").fetchone()[0] == 3
 
 
+def test_standing_withdrawal_reaches_every_meeting_of_the_person(home):
+    from consent.meetings import add_person
+
+    settings = load_settings()
+    db = Database.open(settings)
+    with db.session() as s:
+        add_person(s, "Tom", actor="Clerk")
+    db.close()
+    first, second = build(settings), build(settings)
+    result = run("consent", "standing", "withdraw", "Tom", "--scope", "all", "--method", "written", "--by", "Clerk")
+    assert result.exit_code == 0, result.output
+    assert not first.audio.exists() and not second.audio.exists()
+    with sqlite3.connect(home / "minutes.db") as conn:
+        assert conn.execute("SELECT count(*) FROM segment WHERE speaker = 'SPEAKER_01'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 2 * (16 - 3)
+    events = json.loads(run("audit", "log", "--kind", "withdrawal.propagate", "--json").output)
+    assert sorted(e["meeting_id"] for e in events) == [first.meeting_id, second.meeting_id]
+
+
 def test_named_transcript_segments_are_removed_by_name(home):
     """Transcripts that store names instead of diarisation labels lose the person's segments too."""
     settings = load_settings()
