@@ -15,11 +15,16 @@ A rerun with `--resume` skips done jobs and picks up the others where their stag
 from __future__ import annotations
 
 import csv
+import ctypes
 import hashlib
 import logging
+import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlmodel import select
@@ -28,9 +33,11 @@ from consent import ledger
 from consent.errors import ConsentError
 from consent.meetings import create_meeting, parse_date
 from minutes.audio import file_sha256
+from minutes.config import Settings
 from minutes.errors import MinutesError, StateError, UsageError
-from minutes.pipeline import Engines, process
-from minutes.progress import Reporter
+from minutes.logs import setup_logging
+from minutes.pipeline import Engines, Options, process
+from minutes.progress import PlainReporter, Reporter
 from minutes.store import Database
 from models import Job, Meeting, Recording, utcnow
 
@@ -183,18 +190,58 @@ def _meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Pat
 
 def run_batch(db: Database, engines: Engines, source: Path, resume: bool = False,
               reporter_for: Callable[[str], Reporter] | None = None,
-              on_job: Callable[[JobOutcome, int, int], None] | None = None) -> BatchSummary:
-    """Process every job of the batch in order; a failure is recorded on its job and the batch goes on."""
+              on_job: Callable[[JobOutcome, int, int], None] | None = None, workers: int = 1) -> BatchSummary:
+    """Process every job of the batch; a failure is recorded on its job and the batch goes on.
+
+    With `workers` > 1, that many processes each load the models once and take jobs in turn; each gets an
+    equal share of the CPU threads. They die with the parent, so a killed batch leaves no process behind.
+    """
     entries = read_source(source)
     name = batch_name(source)
     job_ids = prepare_jobs(db, name, entries, resume)
-    outcomes = []
-    for n, (job_id, e) in enumerate(zip(job_ids, entries, strict=True), start=1):
-        outcome = _run_job(db, engines, job_id, e, reporter_for)
+    outcomes: list[JobOutcome] = []
+
+    def collect(outcome: JobOutcome) -> None:
         outcomes.append(outcome)
         if on_job:
-            on_job(outcome, n, len(entries))
-    return BatchSummary(name, outcomes)
+            on_job(outcome, len(outcomes), len(entries))
+
+    if workers <= 1:
+        for job_id, e in zip(job_ids, entries, strict=True):
+            collect(_run_job(db, engines, job_id, e, reporter_for))
+        return BatchSummary(name, outcomes)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    options = replace(engines.options, threads=threads)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                             initargs=(engines.settings, options)) as pool:
+        futures = [pool.submit(_worker_job, job_id, e) for job_id, e in zip(job_ids, entries, strict=True)]
+        for future in as_completed(futures):
+            collect(future.result())
+    order = {job_id: i for i, job_id in enumerate(job_ids)}
+    return BatchSummary(name, sorted(outcomes, key=lambda o: order[o.job_id]))
+
+
+_WORKER: tuple[Database, Engines] | None = None
+
+
+def _worker_init(settings: Settings, options: Options) -> None:
+    """In each worker process: die with the parent, open the database, prepare models (loaded on first use)."""
+    global _WORKER
+    _die_with_parent()
+    setup_logging(settings.log_dir)
+    _WORKER = (Database.open(settings, migrate=False), Engines(settings, options))
+
+
+def _worker_job(job_id: int, e: Entry) -> JobOutcome:
+    db, engines = _WORKER
+    return _run_job(db, engines, job_id, e, lambda name: PlainReporter(prefix=f"{name}: "))
+
+
+def _die_with_parent() -> None:
+    """Linux: ask the kernel to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def _run_job(db: Database, engines: Engines, job_id: int, e: Entry,

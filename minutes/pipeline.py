@@ -47,6 +47,7 @@ class Options:
     language: str | None = None
     num_speakers: int | None = None
     actor: str = "minutes"
+    threads: int = 0  # CPU threads per model; 0: the libraries' defaults (all cores)
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Engines:
         if self._extractor is None:
             from minutes.engines.extractor import load_extractor
 
-            self._extractor = load_extractor(self.settings)
+            self._extractor = load_extractor(self.settings, threads=self.options.threads)
         return self._extractor
 
 

@@ -149,10 +149,12 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
 @click.command("batch")
 @click.argument("source", type=click.Path(exists=False))
 @click.option("--resume", is_flag=True, help="Finish a batch that was started before (after a crash or a fix).")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Worker processes, each with its own models. On 2 cores 1 is fastest (see the README).")
 @model_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
-def batch_cmd(app: App, source, resume, model, compute_type, language, num_speakers, actor, as_json):
+def batch_cmd(app: App, source, resume, workers, model, compute_type, language, num_speakers, actor, as_json):
     """Process a CSV manifest (file,title,date,participants[,consent_evidence,...]) or a folder of attached files.
 
     Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
@@ -170,7 +172,8 @@ def batch_cmd(app: App, source, resume, model, compute_type, language, num_speak
                       + (f" ({outcome.reason})" if outcome.reason else ""))
 
     summary = run_batch(app.database, engines, Path(source), resume=resume,
-                        reporter_for=lambda name: _reporter(True, prefix=f"{name}: "), on_job=on_job)
+                        reporter_for=lambda name: _reporter(True, prefix=f"{name}: "), on_job=on_job,
+                        workers=workers)
     if as_json:
         emit_json(summary.to_json())
     else:
