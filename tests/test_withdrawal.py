@@ -174,3 +174,18 @@ def test_named_transcript_segments_are_removed_by_name(home):
         assert conn.execute("SELECT count(*) FROM segment WHERE speaker = 'Tom'").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM word WHERE speaker = 'Tom'").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 16 - 3  # Tom speaks three times
+
+
+def test_withdraw_command_reports_what_it_removed(processed, home):
+    """`minutes consent withdraw` prints exactly what was removed: counts and ids, never text."""
+    built, pending, _ = processed
+    result = run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "all", "--method", "written",
+                 "--by", "Clerk", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {r["decision"] for r in data["records"]} == {"withdrawn"}
+    [removed] = data["removed"]
+    toms = [x for x in stm_lines() if x.speaker == "Tom"]
+    assert removed["segments_removed"] == len(toms) and removed["voice_enrolments_removed"] == 1
+    assert pending in removed["drafts_returned_to_review"]
+    assert not any(p in result.output.lower() for p in ("coach prices", "twelve pounds"))

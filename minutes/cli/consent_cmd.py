@@ -50,18 +50,24 @@ def _meeting_command(verb: str) -> click.Command:
             rows = ledger.record(s, meeting, name, _VERBS[verb], scopes, method, recorded_by=recorded_by or actor(),
                                  evidence_file=evidence_file, evidence_at=evidence_at,
                                  files_dir=app.settings.files_dir)
-        _report(rows, as_json)
+        _report(rows, as_json, s.info.get("withdrawal_reports", []))
 
     command.__doc__ = _HELP[verb]
     return consent_group.command(verb)(command)
 
 
-def _report(rows: list, as_json: bool) -> None:
+def _report(rows: list, as_json: bool, removed: list | None = None) -> None:
+    """The records written; for a withdrawal, also exactly what was removed (ids and counts, never text)."""
+    records = [{"record_id": r.id, "scope": r.scope, "decision": r.decision, "evidence_sha256": r.evidence_sha256}
+               for r in rows]
     if as_json:
-        emit_json([{"record_id": r.id, "scope": r.scope, "decision": r.decision,
-                    "evidence_sha256": r.evidence_sha256} for r in rows])
-    else:
-        click.echo(f"recorded {rows[0].decision}: {', '.join(r.scope for r in rows)}")
+        emit_json({"records": records, "removed": [r.to_json() for r in removed]} if removed else records)
+        return
+    click.echo(f"recorded {rows[0].decision}: {', '.join(r.scope for r in rows)}")
+    for report in removed or []:
+        for key, value in report.to_json().items():
+            if value:
+                click.echo(f"  removed {key.replace('_', ' ')}: {value}")
 
 
 for _verb in _VERBS:
@@ -90,7 +96,7 @@ def _standing_command(verb: str) -> click.Command:
                                           recorded_by=recorded_by or actor(), valid_from=valid_from,
                                           valid_until=valid_until, evidence_file=evidence_file,
                                           files_dir=app.settings.files_dir)
-        _report(rows, as_json)
+        _report(rows, as_json, s.info.get("withdrawal_reports", []))
 
     command.__doc__ = {"give": "Give standing consent for meetings dated --from to --until.",
                        "refuse": "Refuse standing consent (without dates: for every meeting).",
