@@ -169,7 +169,8 @@ def read_transcript(path: str | Path) -> Transcript:
 
 # -- extraction -------------------------------------------------------------------------------------------------
 def extract(engine, transcript: Transcript, participants: list[str], meeting_date: date | None,
-            progress: Progress | None = None, chunk_tokens: int = CHUNK_TOKENS) -> Draft:
+            progress: Progress | None = None, chunk_tokens: int = CHUNK_TOKENS,
+            max_new_tokens: int = MAX_NEW_TOKENS) -> Draft:
     """Draft minutes of one meeting with a loaded extractor (see minutes.engines.extractor.load_extractor)."""
     draft = Draft()
     lines = windows.lines_of(transcript)
@@ -186,7 +187,7 @@ def extract(engine, transcript: Transcript, participants: list[str], meeting_dat
         draft.notes.append("no line suggests a decision or an action; the model was not run")
     summaries: list[str] = []
     for done, lines_in in enumerate(chunks, 1):
-        reply = _ask(engine, lines_in, names, draft, f"chunk {done} of {len(chunks)}")
+        reply = _ask(engine, lines_in, names, draft, f"chunk {done} of {len(chunks)}", max_new_tokens)
         by_number = {line.number: line for line in lines_in}
         draft.decisions.extend(Decision(d.text.strip(), _evidence(d.lines, by_number)) for d in reply.decisions)
         draft.actions.extend(_action(a, by_number, names, meeting_date, draft) for a in reply.actions)
@@ -208,16 +209,17 @@ def _speakers(lines: list[Line]) -> list[str]:
     return list(dict.fromkeys(line.speaker for line in lines if line.speaker))
 
 
-def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: str) -> Reply:
+def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: str, max_new_tokens: int) -> Reply:
     """One model call for a chunk, one repair if the reply is invalid, then a flagged partial result."""
     messages = prompts.messages(windows.render(lines_in), names)
-    text, _, _ = engine.generate(messages, MAX_NEW_TOKENS, prompts.REPLY_START)
+    text, _, _ = engine.generate(messages, max_new_tokens, prompts.REPLY_START, prompts.STATIC)
     try:
         return parse_reply(text)
     except ValueError as exc:
         problem = str(exc)
     log.warning("extraction %s: invalid reply (%s); asking once for a repair", where, problem)
-    text2, _, _ = engine.generate(prompts.repair(messages, text, problem), MAX_NEW_TOKENS, prompts.REPLY_START)
+    text2, _, _ = engine.generate(prompts.repair(messages, text, problem), max_new_tokens, prompts.REPLY_START,
+                                 prompts.STATIC)
     try:
         reply = parse_reply(text2)
         draft.notes.append(f"{where}: the model's first reply was invalid ({problem}); its repair was used")

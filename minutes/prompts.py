@@ -31,6 +31,9 @@ Lines:
 REPAIR = ("That was not valid ({problem}). Reply again with the JSON object only, with the keys decisions, actions "
           "and summary.")
 
+# The first STATIC messages (instructions and the worked example) are the same in every call.
+STATIC = 3
+
 # The reply is started for the model, so it writes the JSON object directly (no code fence, no preamble).
 REPLY_START = '{"decisions": ['
 

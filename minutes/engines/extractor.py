@@ -40,22 +40,28 @@ class Extractor:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
-    def prompt_ids(self, messages: Messages) -> list[int]:
-        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
-        if isinstance(ids, dict) or hasattr(ids, "keys"):  # some tokenizers return a BatchEncoding
+    def prompt_ids(self, messages: Messages, add_generation_prompt: bool = True) -> list[int]:
+        ids = self.tokenizer.apply_chat_template(messages, add_generation_prompt=add_generation_prompt, tokenize=True)
+        if hasattr(ids, "keys"):  # some tokenizers return a BatchEncoding
             ids = ids["input_ids"]
         return list(ids)
 
-    def generate(self, messages: Messages, max_new_tokens: int = 512, reply_start: str = "") -> tuple[str, int, int]:
+    def generate(self, messages: Messages, max_new_tokens: int = 512, reply_start: str = "",
+                 static: int = 0) -> tuple[str, int, int]:
         """Greedy completion of the chat; returns (text, prompt tokens, new tokens).
 
-        `reply_start` begins the assistant's reply for it (and is included in the returned text)."""
+        `reply_start` begins the assistant's reply for it (and is included in the returned text). `static` is the
+        number of leading messages that are the same in every call (instructions, example): CTranslate2 caches
+        the model state after them instead of reading them again each time."""
         started = time.perf_counter()
         ids = self.prompt_ids(messages)
         if reply_start:
             ids += self.tokenizer.encode(reply_start, add_special_tokens=False)
+        fixed = self.prompt_ids(messages[:static], add_generation_prompt=False) if static else []
+        if fixed and ids[:len(fixed)] != fixed:
+            fixed = []  # this chat template does not render the fixed part as a prefix; read it all
         if self.backend == "ctranslate2":
-            out = self._generate_ct2(ids, max_new_tokens)
+            out = self._generate_ct2(ids, len(fixed), max_new_tokens)
         else:
             out = self._generate_hf(ids, max_new_tokens)
         text = self.tokenizer.decode(out, skip_special_tokens=True)
@@ -65,11 +71,12 @@ class Extractor:
         self.seconds += time.perf_counter() - started
         return reply_start + text, len(ids), len(out)
 
-    def _generate_ct2(self, ids: list[int], max_new_tokens: int) -> list[int]:
+    def _generate_ct2(self, ids: list[int], fixed: int, max_new_tokens: int) -> list[int]:
         tokens = self.tokenizer.convert_ids_to_tokens(ids)
+        options = {"static_prompt": tokens[:fixed]} if fixed else {}
         result = self._model.generate_batch(
-            [tokens], max_length=max_new_tokens, sampling_topk=1, beam_size=1,
-            include_prompt_in_result=False, end_token=_end_tokens(self.tokenizer))
+            [tokens[fixed:]], max_length=max_new_tokens, sampling_topk=1, beam_size=1,
+            include_prompt_in_result=False, end_token=_end_tokens(self.tokenizer), **options)
         return list(result[0].sequences_ids[0])
 
     def _generate_hf(self, ids: list[int], max_new_tokens: int) -> list[int]:
