@@ -1,0 +1,91 @@
+"""Diarisation stage: decoded Audio -> who spoke when (speaker turns) and one voice embedding per speaker.
+
+pyannote gets the in-memory waveform (`Audio.waveform_dict()`), never the file. Turns come from pyannote's
+full (overlap-aware) diarisation, so overlapping speech shows as overlapping turns. Speaker labels are
+"SPEAKER_00", "SPEAKER_01", ... in order of first appearance.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from minutes.engines.diarisation import DiarisationEngine
+from minutes.errors import UsageError
+from minutes.types import SAMPLE_RATE, Audio, SpeakerTurn
+
+MIN_EMBED_SECONDS = 0.5
+
+
+@dataclass
+class Diarisation:
+    turns: list[SpeakerTurn] = field(default_factory=list)
+    centroids: dict[str, np.ndarray] = field(default_factory=dict)  # label -> speaker embedding
+
+    @property
+    def speakers(self) -> list[str]:
+        return list(self.centroids)
+
+
+@contextmanager
+def _torch_threads(n: int):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        with torch.inference_mode():
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _check_counts(num_speakers: int | None, min_speakers: int | None, max_speakers: int | None) -> None:
+    for name, value in (("num_speakers", num_speakers), ("min_speakers", min_speakers),
+                        ("max_speakers", max_speakers)):
+        if value is not None and value < 1:
+            raise UsageError(f"{name} must be at least 1, got {value}")
+    if min_speakers and max_speakers and min_speakers > max_speakers:
+        raise UsageError(f"min_speakers ({min_speakers}) is larger than max_speakers ({max_speakers})")
+
+
+def diarise(engine: DiarisationEngine, audio: Audio, num_speakers: int | None = None,
+            min_speakers: int | None = None, max_speakers: int | None = None) -> Diarisation:
+    """Find the speaker turns; give `num_speakers` (or a min/max) when the participant list is known."""
+    _check_counts(num_speakers, min_speakers, max_speakers)
+    file = {**audio.waveform_dict(), "uri": "audio"}
+    with _torch_threads(engine.threads):
+        output = engine.pipeline(file, num_speakers=num_speakers, min_speakers=min_speakers,
+                                 max_speakers=max_speakers)
+    annotation = output.speaker_diarization
+    raw = [(seg.start, seg.end, label) for seg, _, label in annotation.itertracks(yield_label=True)]
+    raw.sort()
+    order: dict[str, str] = {}
+    for _, _, label in raw:
+        order.setdefault(label, f"SPEAKER_{len(order):02d}")
+    turns = [SpeakerTurn(round(float(s), 3), round(float(e), 3), order[label]) for s, e, label in raw]
+    centroids = {}
+    embeddings = output.speaker_embeddings
+    if embeddings is not None:
+        for label, vec in zip(annotation.labels(), embeddings, strict=False):
+            if label in order:
+                centroids[order[label]] = np.asarray(vec, dtype=np.float32)
+    centroids = dict(sorted(centroids.items()))
+    return Diarisation(turns=turns, centroids=centroids)
+
+
+def embed(engine: DiarisationEngine, audio: Audio, start: float, end: float) -> np.ndarray:
+    """The speaker embedding of audio[start:end] (e.g. a participant's enrolment range)."""
+    import torch
+
+    if end - start < MIN_EMBED_SECONDS:
+        raise UsageError(f"the range {start:.2f}-{end:.2f} s is too short to enrol a voice "
+                         f"(at least {MIN_EMBED_SECONDS} s)")
+    if start < 0 or end > audio.duration + 0.01:
+        raise UsageError(f"the range {start:.2f}-{end:.2f} s is outside the recording (0-{audio.duration:.2f} s)")
+    piece = audio.samples[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+    with _torch_threads(engine.threads):
+        vec = engine.embedder(torch.from_numpy(np.ascontiguousarray(piece))[None, None, :])
+    return np.asarray(vec[0], dtype=np.float32)
