@@ -7,7 +7,8 @@ full (overlap-aware) diarisation, so overlapping speech shows as overlapping tur
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import io
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,7 +57,7 @@ def diarise(engine: DiarisationEngine, audio: Audio, num_speakers: int | None = 
     """Find the speaker turns; give `num_speakers` (or a min/max) when the participant list is known."""
     _check_counts(num_speakers, min_speakers, max_speakers)
     file = {**audio.waveform_dict(), "uri": "audio"}
-    with _torch_threads(engine.threads):
+    with _torch_threads(engine.threads), redirect_stdout(io.StringIO()):  # pyannote print()s clustering notes
         output = engine.pipeline(file, num_speakers=num_speakers, min_speakers=min_speakers,
                                  max_speakers=max_speakers)
     annotation = output.speaker_diarization

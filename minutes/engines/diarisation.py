@@ -21,6 +21,7 @@ If the user registered pyannote's own `speaker-diarization-community-1` folder (
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,13 @@ EMBEDDING_DIM = 192
 # See the module docstring for how these were chosen.
 CLUSTERING = {"method": "average", "min_cluster_size": 12, "threshold": 0.3}
 BATCH_SIZE = 48  # a multiple of segmentation-3.0's 3 local speakers per chunk
+
+
+def _import_pyannote() -> None:
+    """Import pyannote.audio without its warning that torchcodec cannot load: we never let it read files."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="(?s).*torchcodec")
+        import pyannote.audio  # noqa: F401
 
 
 def _campplus_class(folder: Path) -> type:
@@ -135,6 +143,7 @@ def load_diarisation(settings: Settings, threads: int = 1) -> DiarisationEngine:
     1 is the default: on this 2-core box meeting-demo took 24-28 s with 1 thread, and 14 s (idle box) to 70 s
     (box shared with other jobs) with 2.
     """
+    _import_pyannote()
     if settings.models.diarisation_pipeline:
         return _load_pyannote_pipeline(settings, settings.models.diarisation_pipeline, threads)
     import torch

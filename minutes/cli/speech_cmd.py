@@ -1,0 +1,96 @@
+"""`minutes transcribe AUDIO` and `minutes diarise AUDIO`: one stage on one file, printed to stdout, nothing stored."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from minutes.cli.app import App, pass_app
+from minutes.types import Audio
+
+log = logging.getLogger(__name__)
+
+
+def _ran(app: App, command: str, audio: Audio) -> None:
+    """The one place a single-stage run is recorded: file hash and duration, never what was said."""
+    log.info("%s ran on sha256=%s duration=%.1fs", command, audio.sha256, audio.duration)
+
+
+def _progress_bar(total: float):
+    """A progress bar on stderr when it is a terminal; None otherwise (pipes and tests stay clean)."""
+    if not sys.stderr.isatty():
+        return None, None
+    bar = click.progressbar(length=max(1, round(total)), label="transcribing", file=sys.stderr)
+    bar.__enter__()
+    state = {"done": 0}
+
+    def update(done: float, _total: float) -> None:
+        step = round(done) - state["done"]
+        if step > 0:
+            bar.update(step)
+            state["done"] += step
+
+    return bar, update
+
+
+@click.command("transcribe")
+@click.argument("audio", type=click.Path(path_type=Path))
+@click.option("--model", help="ASR model: a registered name (whisper-tiny.en, whisper-base) or a model folder.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where the model runs (default: auto).")
+@click.option("--compute-type", help="CTranslate2 compute type (default: float16 on CUDA, int8 on CPU).")
+@click.option("--language", help="Spoken language code, e.g. en, de (default: detect; English-only models: en).")
+@click.option("--format", "fmt", type=click.Choice(["json", "srt", "vtt", "txt"]), default="txt",
+              show_default=True, help="Output format.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@pass_app
+def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None, compute_type: str | None,
+                   language: str | None, fmt: str, as_json: bool) -> None:
+    """Transcribe one recording with speech recognition alone and print it (nothing is stored)."""
+    from minutes.audio import decode
+    from minutes.engines.asr import load_asr
+    from minutes.transcribe import transcribe
+    from minutes.transcript_formats import render
+
+    decoded = decode(audio)
+    engine = load_asr(app.settings, model=model, device=device, compute_type=compute_type)
+    bar, update = _progress_bar(decoded.duration)
+    try:
+        transcript = transcribe(engine, decoded, language=language, progress=update)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    _ran(app, "transcribe", decoded)
+    click.echo(render(transcript, "json" if as_json else fmt), nl=False)
+
+
+@click.command("diarise")
+@click.argument("audio", type=click.Path(path_type=Path))
+@click.option("--num-speakers", type=click.IntRange(min=1), help="Exact number of speakers, when known.")
+@click.option("--min-speakers", type=click.IntRange(min=1), help="At least this many speakers.")
+@click.option("--max-speakers", type=click.IntRange(min=1), help="At most this many speakers.")
+@click.option("--format", "fmt", type=click.Choice(["rttm", "json"]), default="rttm", show_default=True,
+              help="Output format.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@pass_app
+def diarise_cmd(app: App, audio: Path, num_speakers: int | None, min_speakers: int | None,
+                max_speakers: int | None, fmt: str, as_json: bool) -> None:
+    """Find who spoke when in one recording and print the speaker turns (nothing is stored)."""
+    from minutes.audio import decode
+    from minutes.cli.app import emit_json
+    from minutes.diarise import diarise
+    from minutes.engines.diarisation import load_diarisation
+    from minutes.transcript_formats import to_rttm
+
+    decoded = decode(audio)
+    engine = load_diarisation(app.settings)
+    result = diarise(engine, decoded, num_speakers=num_speakers, min_speakers=min_speakers,
+                     max_speakers=max_speakers)
+    _ran(app, "diarise", decoded)
+    if as_json or fmt == "json":
+        emit_json({"duration": decoded.duration, "speakers": result.speakers,
+                   "turns": [{"start": t.start, "end": t.end, "speaker": t.speaker} for t in result.turns]})
+    else:
+        click.echo(to_rttm(result.turns, uri=audio.stem), nl=False)
