@@ -15,3 +15,5 @@ from minutes.cli.extract_cmd import extract_cmd  # noqa: E402,I001
 ALL += [extract_cmd]
 from minutes.cli.process_cmd import attach_cmd, batch_cmd, demo_cmd, process_cmd, speakers_cmd  # noqa: E402,I001
 ALL += [process_cmd, attach_cmd, speakers_cmd, batch_cmd, demo_cmd]
+from minutes.cli.speech_cmd import diarise_cmd, transcribe_cmd  # noqa: E402,I001
+ALL += [transcribe_cmd, diarise_cmd]
