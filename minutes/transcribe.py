@@ -17,7 +17,9 @@ After decoding, `drop_repeats` removes a segment that repeats the previous segme
 or more), the signature of a loop that survived the fallback; short repeats ("yes", "thank you") are real speech.
 
 English-only models (tiny.en) are always run with language "en"; multilingual ones detect the language unless
-one is given. The sequential decoder is used, not `BatchedInferencePipeline`. On 2 CPU cores (int8, tiny.en,
+one is given, per 30 s window (`multilingual=True`): on multilingual.mp3 (English, then German) whisper-base
+with one detection at the start wrote the German half as an invented English "translation"; with per-window
+detection it wrote the German. `Transcript.language` is the language detected first. The sequential decoder is used, not `BatchedInferencePipeline`. On 2 CPU cores (int8, tiny.en,
 meeting-demo) the batched pipeline was faster (3.0 s against 4.4 s with batch_size 8) but less accurate
 (WER 9.4 % against 8.2 %), because it cuts the audio at VAD boundaries into independent 30 s windows and drops
 the hallucination guards above. Accuracy of the minutes matters more than 1.4 s per 100 s of audio. It was not
@@ -77,8 +79,9 @@ def transcribe(engine: AsrEngine, audio: Audio, language: str | None = None,
                progress: Progress | None = None) -> Transcript:
     """Transcribe `audio`; `progress(done_seconds, total_seconds)` is called as segments are decoded."""
     total = audio.duration
-    raw, info = engine.model.transcribe(audio.samples, language=language_for(engine, language),
-                                        **DECODE_OPTIONS)
+    forced = language_for(engine, language)
+    raw, info = engine.model.transcribe(audio.samples, language=forced,
+                                        multilingual=engine.multilingual and forced is None, **DECODE_OPTIONS)
     segments = []
     for seg in raw:  # a generator: decoding happens while we iterate
         words = [Word(float(w.start), float(w.end), w.word, float(w.probability)) for w in seg.words or []]
