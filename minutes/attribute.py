@@ -1,6 +1,9 @@
 """Speaker attribution: give each transcribed word the speaker whose turns cover it, and re-split segments.
 
 - A word gets the speaker whose turns overlap it the longest; a word no turn touches gets the nearest turn.
+  Where two speakers' turns both cover a word (overlapping speech), the turns cannot tell who said it; the
+  word then goes to the speaker whose turns best match its whole recognised segment (intersection over
+  union of the time spans), since the recogniser keeps one voice's sentence together.
 - A word that a second speaker's turns also cover (0.1 s or more) is overlapping speech; its segment is marked `overlap=True`.
 - Segments are split where the speaker changes, so every output segment has one speaker.
 - A back-channel fragment inside another speaker's segment (at most 2 words and under 1 s, with the same other
@@ -21,16 +24,37 @@ BACKCHANNEL_MAX_SECONDS = 1.0
 OVERLAP_MIN_SECONDS = 0.1  # a second speaker must cover this much of a word for it to count as overlap
 
 
-def _speaker_for(start: float, end: float, turns: list[SpeakerTurn]) -> tuple[str, bool]:
-    """(speaker with the most overlap or the nearest turn, whether another speaker overlaps too)."""
+def _covered(start: float, end: float, turns: list[SpeakerTurn]) -> dict[str, float]:
+    """Seconds of [start, end] covered by each speaker's turns."""
     covered: dict[str, float] = {}
     for turn in turns:
         overlap = min(end, turn.end) - max(start, turn.start)
         if overlap > 0:
             covered[turn.speaker] = covered.get(turn.speaker, 0.0) + overlap
+    return covered
+
+
+def _segment_speaker(start: float, end: float, turns: list[SpeakerTurn]) -> str | None:
+    """The speaker whose turns best match [start, end] by intersection over union, or None if none touch it."""
+    best, best_iou = None, 0.0
+    for speaker, inter in _covered(start, end, turns).items():
+        own = sum(t.end - t.start for t in turns if t.speaker == speaker and t.end > start and t.start < end)
+        iou = inter / max(1e-9, (end - start) + own - inter)
+        if iou > best_iou:
+            best, best_iou = speaker, iou
+    return best
+
+
+def _speaker_for(start: float, end: float, turns: list[SpeakerTurn],
+                 preferred: str | None) -> tuple[str, bool]:
+    """(speaker of the word [start, end], whether a second speaker overlaps it)."""
+    covered = _covered(start, end, turns)
     if covered:
         best = max(covered, key=covered.get)
-        return best, any(v >= OVERLAP_MIN_SECONDS for k, v in covered.items() if k != best)
+        overlap = any(v >= OVERLAP_MIN_SECONDS for k, v in covered.items() if k != best)
+        if overlap and preferred in covered:
+            best = preferred
+        return best, overlap
     mid = (start + end) / 2
     nearest = min(turns, key=lambda t: 0.0 if t.start <= mid <= t.end else min(abs(mid - t.start), abs(mid - t.end)))
     return nearest.speaker, False
@@ -80,13 +104,14 @@ def attribute(transcript: Transcript, turns: list[SpeakerTurn]) -> Transcript:
         return replace(transcript, segments=[replace(s, words=list(s.words)) for s in transcript.segments])
     out: list[Segment] = []
     for seg in transcript.segments:
+        preferred = _segment_speaker(seg.start, seg.end, turns)
         if not seg.words:
-            speaker, overlap = _speaker_for(seg.start, seg.end, turns)
+            speaker, overlap = _speaker_for(seg.start, seg.end, turns, preferred)
             out.append(replace(seg, speaker=speaker, overlap=overlap))
             continue
         words, overlapped = [], []
         for w in seg.words:
-            speaker, overlap = _speaker_for(w.start, w.end, turns)
+            speaker, overlap = _speaker_for(w.start, w.end, turns, preferred)
             words.append(replace(w, speaker=speaker))
             overlapped.append(overlap)
         runs, mixed = _merge_backchannels(_runs(words))
