@@ -1,0 +1,108 @@
+"""Speech recognition on real audio with the real tiny.en (and base) models."""
+
+from __future__ import annotations
+
+import jiwer
+import numpy as np
+import pytest
+from speech_models import DEMO, asr, audio, meeting_transcript, normalise, settings, stm_rows
+
+from minutes.engines.asr import load_asr, pick_device, resolve_model
+from minutes.errors import ModelError, UsageError
+from minutes.transcribe import DECODE_OPTIONS, drop_repeats, transcribe
+from minutes.types import Audio, Segment
+
+JFK = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
+
+pytestmark = pytest.mark.slow
+
+
+def test_cpu_defaults_to_int8_and_auto_follows_ctranslate2():
+    import ctranslate2
+
+    assert pick_device("cpu", None) == ("cpu", "int8")
+    expected = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    assert pick_device("auto", None)[0] == expected
+    assert asr().device == expected
+
+
+def test_jfk_no_worse_than_bare_faster_whisper():
+    engine, clip = asr(), audio("jfk.flac")
+    ours = transcribe(engine, clip)
+    bare_segments, _ = engine.model.transcribe(clip.samples, language="en", **DECODE_OPTIONS)
+    bare = " ".join(s.text for s in bare_segments)
+    ours_wer = jiwer.wer(normalise(JFK), normalise(ours.text))
+    assert ours_wer <= jiwer.wer(normalise(JFK), normalise(bare))
+    assert ours_wer < 0.15
+    assert ours.language == "en" and ours.duration == pytest.approx(11.0)
+    words = [w for s in ours.segments for w in s.words]
+    assert words and all(0 <= w.start <= w.end <= 11.0 for w in words)
+    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
+
+
+def test_meeting_demo_wer():
+    reference = " ".join(text for *_, text in stm_rows(DEMO / "reference.stm"))
+    wer = jiwer.wer(normalise(reference), normalise(meeting_transcript().text))
+    assert wer <= 0.10, f"WER {wer:.3f}"
+
+
+def test_progress_reports_up_to_the_duration():
+    seen: list[tuple[float, float]] = []
+    transcribe(asr(), audio("jfk.flac"), progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (11.0, 11.0)
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+
+
+def test_silence_gives_an_empty_transcript():
+    quiet = Audio(samples=np.zeros(16000 * 30, np.float32), sha256="silence")
+    t = transcribe(asr(), quiet)
+    assert t.segments == [] and t.text == ""
+
+
+def test_room_noise_gives_no_invented_text():
+    rng = np.random.default_rng(0)
+    hiss = Audio(samples=(rng.standard_normal(16000 * 20) * 0.003).astype(np.float32), sha256="noise")
+    assert transcribe(asr(), hiss).text == ""
+
+
+def test_very_short_clip_is_clean():
+    clip = audio("jfk.flac")
+    short = Audio(samples=clip.samples[:4000].copy(), sha256="short")  # a quarter of a second
+    t = transcribe(asr(), short)
+    assert t.duration == 0.25
+    assert all(0 <= w.start <= w.end <= 0.25 + 0.05 for s in t.segments for w in s.words)
+
+
+def test_english_only_model_refuses_another_language():
+    with pytest.raises(UsageError, match="English-only"):
+        transcribe(asr(), audio("jfk.flac"), language="de")
+
+
+def test_multilingual_model_follows_a_language_switch():
+    engine = load_asr(settings(), model="whisper-base")
+    t = transcribe(engine, audio("multilingual.mp3"))
+    first = normalise(" ".join(s.text for s in t.segments if s.start < 25))
+    second = normalise(" ".join(s.text for s in t.segments if s.start > 31))
+    assert t.language == "en" and "permission is hereby granted" in first
+    assert "software" in second and {"der", "die", "und"} & set(second.split())
+
+
+def test_model_choice_errors(tmp_path):
+    with pytest.raises(UsageError, match="unknown ASR model"):
+        resolve_model(settings(), "whisper-enormous")
+    with pytest.raises(UsageError, match="not a speech recognition model"):
+        resolve_model(settings(), "campplus-zh-en")
+    with pytest.raises(ModelError, match="no model.bin"):
+        resolve_model(settings(), str(tmp_path))
+    folder = resolve_model(settings(), "whisper-tiny.en")[1]
+    assert resolve_model(settings(), str(folder)) == (folder.name, folder)
+
+
+def test_drop_repeats_removes_loops_but_keeps_short_replies():
+    def seg(start: float, text: str) -> Segment:
+        return Segment(start=start, end=start + 1, text=text)
+
+    segments = [seg(0, "We need to book the coach."), seg(1, "we need to book the coach"),
+                seg(2, "Yes."), seg(3, "Yes."), seg(4, "We need to book the coach.")]
+    kept = [s.start for s in drop_repeats(segments)]
+    assert kept == [0, 2, 3, 4]
