@@ -1,0 +1,73 @@
+"""Diarisation on real audio with the offline pyannote + CAM++ pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pyannote.metrics.diarization import DiarizationErrorRate
+from speech_models import DATA, DEMO, annotation, audio, diarisation, meeting_diarisation, rttm_turns
+
+from minutes.audio import load_channels
+from minutes.diarise import diarise, embed
+from minutes.errors import UsageError
+from minutes.types import Audio
+
+pytestmark = pytest.mark.slow
+
+
+def _der(reference, turns) -> float:
+    return DiarizationErrorRate(collar=0.0)(annotation(reference), annotation(turns))
+
+
+def test_sample_wav_der():
+    result = diarise(diarisation(), audio("sample.wav"))
+    assert len(result.speakers) == 2
+    assert _der(rttm_turns(DATA / "sample.rttm"), result.turns) <= 0.10
+
+
+def test_meeting_demo_finds_four_speakers():
+    result = meeting_diarisation()
+    assert result.speakers == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_02", "SPEAKER_03"]
+    assert set(result.centroids) == set(result.speakers)
+    assert all(v.shape == (192,) and np.isfinite(v).all() for v in result.centroids.values())
+    assert all(0 <= t.start < t.end <= 98.4 for t in result.turns)
+    assert [t.start for t in result.turns] == sorted(t.start for t in result.turns)
+    # Each reference speaker is mostly covered by one cluster of its own.
+    der = _der(rttm_turns(DEMO / "reference.rttm"), result.turns)
+    assert der < 0.30, f"DER {der:.3f}"
+
+
+def test_stereo_mix_has_two_speakers():
+    left, right = load_channels(DATA / "stereo_diarization.wav")
+    mixed = Audio(samples=((left + right) / 2).astype(np.float32), sha256="mix")
+    result = diarise(diarisation(), mixed)
+    assert len(result.speakers) == 2
+
+
+def test_speaker_count_hints():
+    clip = audio("sample.wav")
+    assert len(diarise(diarisation(), clip, num_speakers=3).speakers) == 3
+    with pytest.raises(UsageError, match="larger than max_speakers"):
+        diarise(diarisation(), clip, min_speakers=3, max_speakers=2)
+    with pytest.raises(UsageError, match="at least 1"):
+        diarise(diarisation(), clip, num_speakers=0)
+
+
+def test_silence_has_no_turns():
+    result = diarise(diarisation(), Audio(samples=np.zeros(16000 * 12, np.float32), sha256="quiet"))
+    assert result.turns == [] and result.centroids == {}
+
+
+def test_embeddings_separate_voices():
+    clip = audio("meeting-demo/meeting.wav")
+    tom1, tom2 = embed(diarisation(), clip, 8.124, 14.068), embed(diarisation(), clip, 23.510, 27.424)
+    sam = embed(diarisation(), clip, 53.760, 57.557)
+
+    def cos(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    assert cos(tom1, tom2) > 0.7 > 0.4 > cos(tom1, sam)
+    with pytest.raises(UsageError, match="too short"):
+        embed(diarisation(), clip, 3.0, 3.2)
+    with pytest.raises(UsageError, match="outside the recording"):
+        embed(diarisation(), clip, 95.0, 120.0)
