@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from consent.meetings import find_participant, participants_of
 from minutes.errors import StateError, UsageError
-from minutes.naming import name_speakers
+from minutes.naming import apply_names, name_speakers
 from minutes.transcripts import load_transcript
 from minutes.types import Audio, Transcript
 from models import ConsentRecord, Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
@@ -61,9 +62,7 @@ def embed_enrolments(engine, audio: Audio, ranges: list[EnrolmentRange]) -> list
 def store_diarisation(s: Session, meeting_id: int, recording_id: int, result, enrolled: list[Enrolled]) -> int:
     """Replace the recording's turns, speaker labels and enrolments; name labels by enrolment. Returns # named."""
     for model in (SpeakerTurn, SpeakerLabel, VoiceEnrolment):
-        for row in s.exec(select(model).where(model.recording_id == recording_id)).all():
-            s.delete(row)
-    s.flush()
+        s.execute(delete(model).where(model.recording_id == recording_id))
     s.add_all(SpeakerTurn(recording_id=recording_id, start=t.start, end=t.end, speaker=t.speaker)
               for t in result.turns)
     s.add_all(VoiceEnrolment(participant_id=e.range.participant_id, recording_id=recording_id, start=e.range.start,
@@ -86,11 +85,10 @@ def label_names(s: Session, recording_id: int) -> dict[str, str]:
     """label -> display name: the participant's name, or "Speaker N" (never an invented name)."""
     labels = s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id)
                     .order_by(SpeakerLabel.label)).all()
-    names = {}
-    for i, row in enumerate(labels, start=1):
-        person = row.participant_id and _participant_name(s, row.participant_id)
-        names[row.label] = person or f"Speaker {i}"
-    return names
+    names: dict[str, str | None] = {row.label: row.participant_id and _participant_name(s, row.participant_id)
+                                    for row in labels}
+    unnamed = iter(range(1, len(labels) + 1))
+    return {label: name or f"Speaker {next(unnamed)}" for label, name in names.items()}
 
 
 def _participant_name(s: Session, participant_id: int) -> str | None:
@@ -103,13 +101,7 @@ def _participant_name(s: Session, participant_id: int) -> str | None:
 def named_transcript(s: Session, transcript_id: int) -> Transcript:
     """The stored transcript with speaker labels replaced by names."""
     row = s.get(TranscriptRow, transcript_id)
-    transcript = load_transcript(s, transcript_id)
-    names = label_names(s, row.recording_id)
-    for seg in transcript.segments:
-        seg.speaker = names.get(seg.speaker, seg.speaker)
-        for w in seg.words:
-            w.speaker = names.get(w.speaker, w.speaker)
-    return transcript
+    return apply_names(load_transcript(s, transcript_id), label_names(s, row.recording_id))
 
 
 def set_names(s: Session, meeting_id: int, recording_id: int, pairs: dict[str, str], actor: str) -> dict[str, str]:

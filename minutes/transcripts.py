@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from minutes.errors import NotFoundError
@@ -23,11 +24,9 @@ def save_transcript(session: Session, meeting_id: int, recording_id: int, transc
 
 def replace_segments(session: Session, transcript_id: int, transcript: Transcript) -> None:
     """Replace a stored transcript's segments and words (after attribution, naming or a withdrawal)."""
-    for seg in session.exec(select(SegmentRow).where(SegmentRow.transcript_id == transcript_id)).all():
-        for word in session.exec(select(WordRow).where(WordRow.segment_id == seg.id)).all():
-            session.delete(word)
-        session.delete(seg)
-    session.flush()
+    segment_ids = select(SegmentRow.id).where(SegmentRow.transcript_id == transcript_id)
+    session.execute(delete(WordRow).where(WordRow.segment_id.in_(segment_ids)))
+    session.execute(delete(SegmentRow).where(SegmentRow.transcript_id == transcript_id))
     for i, seg in enumerate(transcript.segments):
         seg_row = SegmentRow(transcript_id=transcript_id, idx=i, start=seg.start, end=seg.end, text=seg.text,
                              speaker=seg.speaker, overlap=seg.overlap)
