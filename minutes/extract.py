@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from rapidfuzz import fuzz
 
 from minutes import dates, grounding, prompts, sensitive, windows
@@ -77,6 +77,20 @@ class Reply(BaseModel):
     decisions: list[_Decision] = Field(default_factory=list)
     actions: list[_Action] = Field(default_factory=list)
     summary: str = ""
+    ignored: int = 0  # list entries that were neither an object nor text (such as bare line numbers)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_strings(cls, data: Any) -> Any:
+        """An item given as a bare string becomes an item citing no lines (the grounding check will say so)."""
+        if isinstance(data, dict):
+            data = {**data, "ignored": 0}
+            for key, field in (("decisions", "text"), ("actions", "task")):
+                if isinstance(data.get(key), list):
+                    items = [{field: x} if isinstance(x, str) else x for x in data[key]]
+                    data[key] = [x for x in items if isinstance(x, dict)]
+                    data["ignored"] += len(items) - len(data[key])
+        return data
 
     @field_validator("summary", mode="before")
     @classmethod
@@ -214,7 +228,7 @@ def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: st
     messages = prompts.messages(windows.render(lines_in), names)
     text, _, _ = engine.generate(messages, max_new_tokens, prompts.REPLY_START, prompts.STATIC)
     try:
-        return parse_reply(text)
+        return _noted(parse_reply(text), draft, where)
     except ValueError as exc:
         problem = str(exc)
     log.warning("extraction %s: invalid reply (%s); asking once for a repair", where, problem)
@@ -223,7 +237,7 @@ def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: st
     try:
         reply = parse_reply(text2)
         draft.notes.append(f"{where}: the model's first reply was invalid ({problem}); its repair was used")
-        return reply
+        return _noted(reply, draft, where)
     except ValueError as exc:
         second = str(exc)
     partial = max((salvage(text2), salvage(text)), key=lambda r: len(r.decisions) + len(r.actions))
@@ -234,6 +248,12 @@ def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: st
     draft.flags.append(Flag("extraction", reason, span))
     draft.notes.append(reason)
     return partial
+
+
+def _noted(reply: Reply, draft: Draft, where: str) -> Reply:
+    if reply.ignored:
+        draft.notes.append(f"{where}: {reply.ignored} entry(ies) of the model's reply were not items and were ignored")
+    return reply
 
 
 def _evidence(numbers: list[int], by_number: dict[int, Line]) -> list[Evidence]:

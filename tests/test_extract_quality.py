@@ -1,0 +1,135 @@
+"""Extraction quality with the real default model (Qwen2.5-Coder-1.5B, CTranslate2 int8), loaded once here.
+
+On meeting-demo's reference transcript: both gold decisions and all three gold actions, owners right, due dates
+resolved, the deferred lab-technician point not a decision, nothing invented. Also: a planted safeguarding passage
+is flagged and kept out of the summary; a meeting with nothing decided gives empty lists; the run is inference
+only (model files unchanged, no optimiser, no backward).
+"""
+
+import json
+from datetime import date
+
+import pytest
+import torch
+from rapidfuzz import fuzz
+
+from minutes.config import load_settings
+from minutes.engines import derived
+from minutes.engines.extractor import load_extractor
+from minutes.engines.store import sha256_file
+from minutes.extract import extract
+from minutes.types import Segment, Transcript
+
+PEOPLE = ["Priya", "Tom", "Helen", "Sam"]
+MONDAY = date(2026, 11, 23)
+MATCH = 60  # rapidfuzz token_set_ratio for "the same item"
+
+
+def reference(demo) -> Transcript:
+    segments = []
+    for row in (demo / "reference.stm").read_text().splitlines():
+        _, _, speaker, start, end, text = row.split(maxsplit=5)
+        segments.append(Segment(float(start), float(end), text, speaker=speaker))
+    return Transcript("en", 98.0, segments)
+
+
+@pytest.fixture(scope="module")
+def qwen():
+    return load_extractor(load_settings())  # the configured default: qwen2.5-coder-1.5b-instruct on ctranslate2
+
+
+@pytest.fixture(scope="module")
+def demo_run(qwen, demo):
+    """The demo meeting, extracted once with training made impossible and the model files hashed around it."""
+    files = sorted(p for p in qwen.folder.iterdir() if p.is_file())
+    before = {p.name: sha256_file(p) for p in files}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training attempted during extraction")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.optim.Optimizer, "__init__", refuse)
+        mp.setattr(torch.Tensor, "backward", refuse)
+        mp.setattr(torch.autograd, "backward", refuse)
+        with pytest.raises(AssertionError):
+            torch.optim.AdamW([torch.zeros(1, requires_grad=True)])  # the guard is live
+        draft = extract(qwen, reference(demo), PEOPLE, MONDAY)
+    after = {p.name: sha256_file(p) for p in files}
+    return draft, before, after
+
+
+def _best(text, candidates):
+    scored = [(fuzz.token_set_ratio(text.lower(), c.lower()), i) for i, c in enumerate(candidates)]
+    return max(scored, default=(0, -1))
+
+
+def test_demo_gold_decisions_and_actions(demo_run, demo):
+    draft, _, _ = demo_run
+    gold = json.loads((demo / "gold.json").read_text())
+    decisions = [d.text for d in draft.decisions]
+    for want in gold["decisions"]:
+        score, i = _best(want, decisions)
+        assert score >= MATCH, f"gold decision not found: {want!r} in {decisions}"
+        assert draft.decisions[i].status == "supported"
+    for d in draft.decisions:  # nothing invented: every decision is a gold one, and none is the deferred point
+        assert _best(d.text, gold["decisions"])[0] >= MATCH, f"invented decision: {d.text!r}"
+        assert _best(d.text, gold["deferred"])[0] < MATCH and "technician" not in d.text.lower()
+    tasks = [a.task for a in draft.actions]
+    for want in gold["actions"]:
+        score, i = _best(want["task"], tasks)
+        assert score >= MATCH, f"gold action not found: {want['task']!r} in {tasks}"
+        assert draft.actions[i].owner == want["owner"]
+        assert draft.actions[i].status == "supported"
+    for a in draft.actions:
+        assert _best(a.task, [g["task"] for g in gold["actions"]])[0] >= MATCH, f"invented action: {a.task!r}"
+    assert len(draft.actions) == 3 and len(draft.decisions) == 2
+    due = {a.owner: a.due for a in draft.actions}
+    assert due["Tom"] == "2026-11-27"  # "by Friday", said on Monday 2026-11-23
+    assert due["Sam"] == "2026-12-02"  # "by next Wednesday": the Wednesday of the following week
+    assert "next meeting" in (due["Priya"] or "")  # unresolvable: kept as spoken
+    assert draft.flags == []
+
+
+def test_the_run_was_inference_only(demo_run, qwen):
+    _, before, after = demo_run
+    assert before == after and "model.bin" in before
+    assert derived.problems(qwen.folder, full=True) == []  # still matches the manifest written at build time
+
+
+def test_planted_safeguarding_passage_is_flagged_and_kept_out(qwen, demo):
+    base = reference(demo).segments
+    planted = [
+        Segment(0, 0, "Before the last item, I need to raise a safeguarding concern about Jamie Ellis in Year 8.",
+                speaker="Helen"),
+        Segment(0, 0, "He told his tutor things are difficult at home, and he had bruises on his arm again.",
+                speaker="Helen"),
+    ]
+    segments, t = [], 0.0
+    for seg in base[:12] + planted + base[12:]:
+        length = (seg.end - seg.start) or 6.0
+        segments.append(Segment(t, t + length, seg.text, speaker=seg.speaker))
+        t += length + 0.5
+    draft = extract(qwen, Transcript("en", t, segments), PEOPLE, MONDAY)
+    flags = [f for f in draft.flags if f.kind == "safeguarding"]
+    assert flags, draft.flags
+    start, end = segments[12].start, segments[13].end
+    assert flags[0].evidence[0].start == start and flags[0].evidence[0].end == end
+    private = ("jamie", "ellis", "bruise", "tutor", "safeguarding", "at home")
+    said = " ".join([draft.summary, *(d.text for d in draft.decisions), *(a.task for a in draft.actions)]).lower()
+    assert not any(word in said for word in private)
+    for item in [*draft.decisions, *draft.actions]:
+        assert all(not (e.start < end and e.end > start) for e in item.evidence)
+    assert any(a.owner == "Tom" for a in draft.actions)  # the rest of the meeting is still minuted
+
+
+def test_a_meeting_with_nothing_decided_gives_empty_lists(qwen):
+    rows = [("Priya", "Let's start with updates from each of you."),
+            ("Tom", "The science block heating was repaired last week, so the labs are warm again."),
+            ("Helen", "The Year 11 mocks went smoothly. Results will be out in January."),
+            ("Sam", "The new microscopes arrived and the students have enjoyed using them."),
+            ("Priya", "Thanks, that's all really useful to hear. See you all next week.")]
+    segments = [Segment(i * 6.0, i * 6.0 + 5.0, text, speaker=who) for i, (who, text) in enumerate(rows)]
+    calls = qwen.calls
+    draft = extract(qwen, Transcript("en", 30.0, segments), PEOPLE, MONDAY)
+    assert qwen.calls > calls  # the model did read it (the cues selected these lines)
+    assert draft.decisions == [] and draft.actions == []
