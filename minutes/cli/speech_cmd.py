@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -19,21 +21,22 @@ def _ran(app: App, command: str, audio: Audio) -> None:
     log.info("%s ran on sha256=%s duration=%.1fs", command, audio.sha256, audio.duration)
 
 
-def _progress_bar(total: float):
-    """A progress bar on stderr when it is a terminal; None otherwise (pipes and tests stay clean)."""
+@contextmanager
+def _progress(total: float) -> Iterator[Callable[[float, float], None] | None]:
+    """A progress callback drawing a bar on stderr when it is a terminal; None otherwise (pipes, tests)."""
     if not sys.stderr.isatty():
-        return None, None
-    bar = click.progressbar(length=max(1, round(total)), label="transcribing", file=sys.stderr)
-    bar.__enter__()
-    state = {"done": 0}
+        yield None
+        return
+    with click.progressbar(length=max(1, round(total)), label="transcribing", file=sys.stderr) as bar:
+        shown = 0
 
-    def update(done: float, _total: float) -> None:
-        step = round(done) - state["done"]
-        if step > 0:
-            bar.update(step)
-            state["done"] += step
+        def update(done: float, _total: float) -> None:
+            nonlocal shown
+            if round(done) > shown:
+                bar.update(round(done) - shown)
+                shown = round(done)
 
-    return bar, update
+        yield update
 
 
 @click.command("transcribe")
@@ -56,12 +59,8 @@ def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None,
 
     decoded = decode(audio)
     engine = load_asr(app.settings, model=model, device=device, compute_type=compute_type)
-    bar, update = _progress_bar(decoded.duration)
-    try:
+    with _progress(decoded.duration) as update:
         transcript = transcribe(engine, decoded, language=language, progress=update)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     _ran(app, "transcribe", decoded)
     click.echo(render(transcript, "json" if as_json else fmt), nl=False)
 
