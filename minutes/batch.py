@@ -37,7 +37,7 @@ from minutes.config import Settings
 from minutes.errors import MinutesError, StateError, UsageError
 from minutes.logs import setup_logging
 from minutes.pipeline import Engines, Options, process
-from minutes.progress import PlainReporter, Reporter
+from minutes.progress import PlainReporter, QuietReporter, Reporter
 from minutes.store import Database
 from models import Job, Meeting, Recording, utcnow
 
@@ -256,8 +256,8 @@ def _run_job(db: Database, engines: Engines, job_id: int, e: Entry,
         if e.problem:
             raise UsageError(e.problem)
         meeting_id = _meeting_for(db, job_id, e, engines.options.actor, engines.settings.files_dir)
-        reporter = reporter_for(Path(e.source).name) if reporter_for else None
-        result = process(db, engines, meeting_id, e.source, reporter)
+        inner = reporter_for(Path(e.source).name) if reporter_for else QuietReporter()
+        result = process(db, engines, meeting_id, e.source, _JobReporter(inner, db, job_id))
         draft_id, seconds = result.draft_id, result.audio_seconds
         status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)
     except (MinutesError, ConsentError) as exc:
@@ -268,6 +268,26 @@ def _run_job(db: Database, engines: Engines, job_id: int, e: Entry,
     _set_job(db, job_id, status=status, reason=reason, meeting_id=meeting_id, stage=None)
     LOG.info("batch job %s %s", job_id, status)
     return JobOutcome(job_id, e.source, status, meeting_id, draft_id, reason, seconds)
+
+
+class _JobReporter:
+    """Passes progress on, and records the stage a job is in on its Job row (for `minutes batch` summaries)."""
+
+    def __init__(self, inner: Reporter, db: Database, job_id: int):
+        self.inner, self.db, self.job_id = inner, db, job_id
+
+    def start(self, stage: str, total: float | None = None) -> None:
+        _set_job(self.db, self.job_id, stage=stage)
+        self.inner.start(stage, total)
+
+    def update(self, done: float, total: float | None = None) -> None:
+        self.inner.update(done, total)
+
+    def finish(self, status: str, detail: str = "") -> None:
+        self.inner.finish(status, detail)
+
+    def note(self, text: str) -> None:
+        self.inner.note(text)
 
 
 def sweep_temp_files(files_dir: Path) -> list[Path]:
