@@ -265,7 +265,7 @@ def _run_job(db: Database, engines: Engines, job_id: int, e: Entry,
     except Exception as exc:  # one bad file must not stop the batch
         LOG.exception("job %s failed", job_id)
         status, reason = "failed", f"internal error ({type(exc).__name__})"
-    _set_job(db, job_id, status=status, reason=reason, meeting_id=meeting_id, stage=None)
+    _set_job(db, job_id, status=status, reason=reason, meeting_id=meeting_id)
     LOG.info("batch job %s %s", job_id, status)
     return JobOutcome(job_id, e.source, status, meeting_id, draft_id, reason, seconds)
 
