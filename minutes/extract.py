@@ -31,7 +31,7 @@ MAX_NEW_TOKENS = 480
 MAX_EVIDENCE_LINES = 3
 NO_OWNER = {"", "null", "none", "unknown", "unclear", "n/a", "everyone", "all", "we", "us", "team"}
 AGREEMENT = re.compile(
-    r"\b(?:agreed|agree|decided|approved|settled|resolved|we'?ll|we will|we're going to|go with|go ahead|"
+    r"\b(?:agreed|agree|decided|approved|settled|resolved|we['’]ll|we will|we['’]re going to|go with|go ahead|"
     r"works for me|happy with|fine by me|sounds good|that's fine)\b", re.IGNORECASE)
 DEFERRAL = re.compile(
     r"\b(?:come back to|revisit|before we decide|not decided|undecided|postpone\w*|defer\w*|hold off|"
@@ -184,8 +184,10 @@ def read_transcript(path: str | Path) -> Transcript:
 # -- extraction -------------------------------------------------------------------------------------------------
 def extract(engine, transcript: Transcript, participants: list[str], meeting_date: date | None,
             progress: Progress | None = None, chunk_tokens: int = CHUNK_TOKENS,
-            max_new_tokens: int = MAX_NEW_TOKENS) -> Draft:
-    """Draft minutes of one meeting with a loaded extractor (see minutes.engines.extractor.load_extractor)."""
+            max_new_tokens: int = MAX_NEW_TOKENS, selection: bool = True) -> Draft:
+    """Draft minutes of one meeting with a loaded extractor (see minutes.engines.extractor.load_extractor).
+
+    `selection=False` sends every line instead of the candidate windows (to measure what selection costs)."""
     draft = Draft()
     lines = windows.lines_of(transcript)
     if not lines:
@@ -195,7 +197,8 @@ def extract(engine, transcript: Transcript, participants: list[str], meeting_dat
     found = sensitive.detect(lines)
     draft.flags.extend(found.flags)
     shown = [line for line in lines if line.number not in found.withheld]
-    chunks = windows.chunk(windows.select(shown, names), engine.count_tokens, chunk_tokens)
+    candidates = windows.select(shown, names) if selection else [shown]
+    chunks = windows.chunk(candidates, engine.count_tokens, chunk_tokens)
     log.info("extraction: %d lines, %d withheld, %d chunks", len(lines), len(found.withheld), len(chunks))
     if not chunks:
         draft.notes.append("no line suggests a decision or an action; the model was not run")

@@ -17,10 +17,10 @@ WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 MONTHS = r"(?:january|february|march|april|june|july|august|september|october|november|december)"  # not "may"
 
 CUES = re.compile(
-    r"\b(?:agree[ds]?|agreed|decide[ds]?|decision|approve[ds]?|settled|resolved|go with|go ahead|"
-    r"shall we|should we|let'?s|we'?ll|we will|we're going to|we are going to|"
+    r"\b(?:agree[ds]?|agreed|decide[ds]?|decision|approve[ds]?|settled on|that's settled|resolved|go with|"
+    r"go ahead|shall we|should we|let['’]?s|we['’]ll|we will|we['’]re going to|we are going to|"
     r"will you|can you|could you|would you|please|"
-    r"i'?ll|i will|i'm going to|i can do|leave it with me|"
+    r"i['’]ll|i will|i['’]m going to|i can do|leave it with me|"
     r"action|deadline|by (?:the )?(?:end|next|this|tomorrow|" + WEEKDAYS + r")|"
     r"before (?:the )?(?:end|next|half term|" + WEEKDAYS + r")|"
     r"next (?:week|meeting|term|month|" + WEEKDAYS + r")|tomorrow|" + WEEKDAYS + r"|" + MONTHS + r"|"

@@ -84,3 +84,32 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol_ct2):
     broken = [f for f in draft.flags if f.kind == "extraction"]
     assert all(f.evidence and f.evidence[0].end > f.evidence[0].start for f in broken)
     assert len([n for n in draft.notes if "invalid" in n]) >= len(broken)
+
+
+def test_cli_prints_a_draft_and_audits_without_transcript_text(demo, tmp_path, home):
+    import json
+
+    from click.testing import CliRunner
+
+    from minutes import audit
+    from minutes.cli import cli
+    from minutes.store import Database
+
+    rows = [r.split(maxsplit=5) for r in (demo / "reference.stm").read_text().splitlines() if r.strip()]
+    path = tmp_path / "meeting.json"
+    path.write_text(json.dumps({"language": "en", "duration": 98.0, "segments": [
+        {"start": float(r[3]), "end": float(r[4]), "speaker": r[2], "text": r[5]} for r in rows]}))
+    result = CliRunner().invoke(cli, ["extract", str(path), "--participants", "Priya,Tom,Helen,Sam",
+                                      "--date", "2026-11-23", "--model", SMOKE, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert set(out) == {"decisions", "actions", "summary", "flags", "notes"}
+    db = Database.open(load_settings())
+    try:
+        with db.session() as s:
+            events = audit.log(s, kind="extract.run")
+    finally:
+        db.close()
+    assert len(events) == 1 and events[0].subject["model"] == SMOKE
+    recorded = json.dumps(events[0].subject) + json.dumps(events[0].hashes)
+    assert "coach" not in recorded and "Friday" not in recorded

@@ -24,6 +24,12 @@ def test_addressing_a_participant_is_a_cue():
     assert is_cue(line, ["Helen"]) and not is_cue(line, ["Sam"])
 
 
+def test_words_that_only_look_like_cues_are_not_cues():
+    for text in ("The groups have settled in well this term.", "He was ill last week.", "They parked outside."):
+        assert not is_cue(Line(1, 0, 1, "A", text)), text
+    assert is_cue(Line(1, 0, 1, "A", "I’ll send it round."))  # a typographic apostrophe
+
+
 def test_filler_is_not_selected_and_windows_do_not_overlap():
     filler = "The weather has been grey and the car park is being resurfaced."
     lines = [Line(i, i, i + 1, "A", filler) for i in range(1, 41)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -22,16 +24,25 @@ from minutes.errors import UsageError
 @pass_app
 def extract_cmd(app: App, transcript: str, participants: str | None, meeting_date: str | None, model: str | None,
                 backend: str | None, fmt: str, as_json: bool) -> None:
-    """Draft decisions, actions and flags from a transcript JSON, and print them (unreviewed; nothing is stored)."""
+    """Draft decisions, actions and flags from a transcript JSON, and print them (unreviewed; nothing is stored).
+
+    The audit log records that it ran (the file's hash, the model and the duration), never what was said."""
+    from minutes import audit
+    from minutes.cli.meeting_cmd import actor
     from minutes.engines.extractor import load_extractor
     from minutes.extract import extract, markdown, read_transcript
 
     day = _date(meeting_date)
     names = [p.strip() for p in (participants or "").split(",") if p.strip()]
+    started = time.perf_counter()
     text = read_transcript(transcript)
     engine = load_extractor(app.settings, model=model, backend=backend)
     draft = extract(engine, text, names, day,
                     progress=lambda done, total: click.echo(f"chunk {done}/{total}", err=True))
+    with app.session() as s:
+        audit.record(s, "extract.run", actor(), content={"transcript": Path(transcript).read_bytes()},
+                     subject={"model": engine.name, "backend": engine.backend,
+                              "seconds": round(time.perf_counter() - started, 1)})
     if as_json or fmt == "json":
         emit_json(draft.to_json())
     else:

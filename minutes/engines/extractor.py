@@ -115,7 +115,8 @@ def load_extractor(settings, model: str | None = None, backend: str | None = Non
     elif name in REGISTRY and REGISTRY[name].role == Role.EXTRACTOR:
         if backend == "ctranslate2":
             folder = derived.require(store, derived.ct2_name(name))
-            loaded = (_tokenizer(folder), _ct2(folder, threads))
+            # the CTranslate2 config.json there makes transformers suspect a Mistral tokenizer; these are not
+            loaded = (_tokenizer(folder, fix_mistral_regex=False), _ct2(folder, threads))
         else:
             folder = store.require(name)
             gguf = REGISTRY[name].files[0].target
@@ -142,11 +143,11 @@ def _load_local(folder: Path, backend: str, threads: int) -> tuple[Any, Any]:
     return _tokenizer(folder, gguf), _hf(folder, gguf)
 
 
-def _tokenizer(folder: Path, gguf: str | None = None):
+def _tokenizer(folder: Path, gguf: str | None = None, **options):
     from transformers import AutoTokenizer
 
     try:
-        return AutoTokenizer.from_pretrained(folder, gguf_file=gguf, local_files_only=True)
+        return AutoTokenizer.from_pretrained(folder, gguf_file=gguf, local_files_only=True, **options)
     except (OSError, ValueError) as exc:
         raise ModelError(f"{folder}: cannot load the tokenizer ({type(exc).__name__})") from None
 

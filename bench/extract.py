@@ -1,0 +1,155 @@
+"""Extraction figures, printed, not asserted.
+
+    .venv/bin/python bench/extract.py [--backends ctranslate2,transformers] [--model NAME] [--skip-asr]
+
+- per backend, in the same run: load time, prompt and generated tokens, generated tok/s, wall time for the
+  meeting-demo reference transcript, recall against gold.json; then the CTranslate2/transformers tok/s ratio;
+- token cost per meeting hour with and without candidate-window selection, on meeting-demo and on a synthetic
+  1 h meeting (the demo's turns among general discussion), and the recall cost of selection on meeting-demo;
+- the same extraction from the ASR transcript (faster-whisper tiny.en on meeting.wav, words attributed to the
+  reference speaker turns) against the reference transcript.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from minutes import windows  # noqa: E402
+from minutes.config import load_settings  # noqa: E402
+from minutes.engines.extractor import load_extractor  # noqa: E402
+from minutes.extract import extract  # noqa: E402
+from minutes.types import Draft, Segment, SpeakerTurn, Transcript  # noqa: E402
+
+DEMO = ROOT / "tests" / "data" / "meeting-demo"
+PEOPLE = ["Priya", "Tom", "Helen", "Sam"]
+MONDAY = date(2026, 11, 23)
+MATCH = 60
+FILLER = ["The science block heating was checked over the weekend.",
+          "Most of the year groups have settled in well this term.",
+          "The results from the autumn assessments look broadly similar to last year.",
+          "The new microscopes are being used a lot in the practical lessons."]
+
+
+def reference() -> Transcript:
+    rows = [r.split(maxsplit=5) for r in (DEMO / "reference.stm").read_text().splitlines() if r.strip()]
+    return Transcript("en", 98.0, [Segment(float(r[3]), float(r[4]), r[5], speaker=r[2]) for r in rows])
+
+
+def synthetic_hour() -> Transcript:
+    base, segments, t = reference().segments, [], 0.0
+    while t < 3600:
+        n = len(segments)
+        if n % 10 == 0:
+            seg = base[(n // 10) % len(base)]
+            speaker, text, length = seg.speaker, seg.text, seg.end - seg.start
+        else:
+            speaker, text, length = PEOPLE[n % 4], FILLER[n % len(FILLER)], 5.0
+        segments.append(Segment(t, t + length, text, speaker=speaker))
+        t += length + 0.5
+    return Transcript("en", t, segments)
+
+
+def asr_transcript() -> Transcript:
+    from minutes.attribute import attribute
+    from minutes.audio import decode
+    from minutes.engines.asr import load_asr
+    from minutes.transcribe import transcribe
+
+    turns = [SpeakerTurn(s.start, s.end, s.speaker) for s in reference().segments]
+    heard = transcribe(load_asr(load_settings(), "whisper-tiny.en", device="cpu"), decode(DEMO / "meeting.wav"),
+                       language="en")
+    return attribute(heard, turns)
+
+
+def score(draft: Draft) -> dict:
+    gold = json.loads((DEMO / "gold.json").read_text())
+
+    def found(text, items):
+        return max((fuzz.token_set_ratio(text.lower(), i.lower()) for i in items), default=0) >= MATCH
+
+    decisions = [d.text for d in draft.decisions]
+    by_owner = {}
+    for a in draft.actions:
+        by_owner.setdefault(a.owner, []).append(a.task)
+    hit_d = sum(found(g, decisions) for g in gold["decisions"])
+    hit_a = sum(found(g["task"], by_owner.get(g["owner"], [])) for g in gold["actions"])
+    extra = (sum(not found(d, gold["decisions"]) for d in decisions)
+             + sum(not found(a.task, [g["task"] for g in gold["actions"]]) for a in draft.actions))
+    due = {a.owner: a.due for a in draft.actions}
+    return {"decisions": f"{hit_d}/{len(gold['decisions'])}", "actions (owner right)": f"{hit_a}/{len(gold['actions'])}",
+            "invented": extra, "due Tom": due.get("Tom"), "due Sam": due.get("Sam"), "due Priya": due.get("Priya"),
+            "deferred as decision": any(found(g, decisions) for g in gold["deferred"])}
+
+
+def run(engine, transcript: Transcript, **options) -> tuple[Draft, dict]:
+    before = (engine.calls, engine.prompt_tokens, engine.new_tokens, engine.seconds)
+    started = time.perf_counter()
+    draft = extract(engine, transcript, PEOPLE, MONDAY, **options)
+    wall = time.perf_counter() - started
+    calls, prompt, new, gen = (a - b for a, b in zip((engine.calls, engine.prompt_tokens, engine.new_tokens,
+                                                      engine.seconds), before, strict=True))
+    return draft, {"calls": calls, "prompt tokens": prompt, "generated tokens": new,
+                   "tok/s (generated / generation s)": round(new / gen, 2) if gen else None,
+                   "wall s": round(wall, 1)}
+
+
+def token_cost(engine, transcript: Transcript) -> dict:
+    lines = windows.lines_of(transcript)
+    everything = sum(engine.count_tokens(x.render()) + 1 for x in lines)
+    selected = [x for w in windows.select(lines, PEOPLE) for x in w]
+    chosen = sum(engine.count_tokens(x.render()) + 1 for x in selected)
+    per_hour = 3600 / transcript.duration
+    return {"minutes": round(transcript.duration / 60, 1), "lines": len(lines), "selected lines": len(selected),
+            "transcript tokens per hour, all": round(everything * per_hour),
+            "transcript tokens per hour, selected": round(chosen * per_hour)}
+
+
+def show(title: str, data: dict) -> None:
+    print(f"\n{title}")
+    for k, v in data.items():
+        print(f"  {k}: {v}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="ctranslate2,transformers")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--skip-asr", action="store_true")
+    args = parser.parse_args()
+    settings = load_settings()
+    speed = {}
+    for backend in args.backends.split(","):
+        engine = load_extractor(settings, model=args.model, backend=backend)
+        draft, stats = run(engine, reference())
+        speed[backend] = stats["tok/s (generated / generation s)"]
+        show(f"{engine.name} on {backend}: meeting-demo reference transcript",
+             {"load s": round(engine.load_seconds, 1), **stats, **score(draft)})
+        if backend == "ctranslate2":
+            show("token cost, meeting-demo", token_cost(engine, reference()))
+            show("token cost, synthetic 1 h meeting", token_cost(engine, synthetic_hour()))
+            full, stats_full = run(engine, reference(), selection=False)
+            show("meeting-demo without selection (every line sent)", {**stats_full, **score(full)})
+            if not args.skip_asr:
+                asr = asr_transcript()
+                draft_asr, stats_asr = run(engine, asr)
+                show("meeting-demo ASR transcript (tiny.en + reference speaker turns)",
+                     {"segments": len(asr.segments), **stats_asr, **score(draft_asr)})
+        del engine
+        gc.collect()
+    if speed.get("ctranslate2") and speed.get("transformers"):
+        print(f"\nCTranslate2 / transformers generated tok/s: {speed['ctranslate2'] / speed['transformers']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
