@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 
 from minutes.types import Segment, SpeakerTurn, Transcript, Word
@@ -24,8 +25,25 @@ BACKCHANNEL_MAX_SECONDS = 1.0
 OVERLAP_MIN_SECONDS = 0.1  # a second speaker must cover this much of a word for it to count as overlap
 
 
+class _Turns:
+    """Turns sorted by start, to find the ones touching a time span without scanning all of them."""
+
+    def __init__(self, turns: list[SpeakerTurn]):
+        self.turns = sorted(turns, key=lambda t: t.start)
+        self.starts = [t.start for t in self.turns]
+        self.longest = max((t.end - t.start for t in self.turns), default=0.0)
+
+    def touching(self, start: float, end: float) -> list[SpeakerTurn]:
+        lo = bisect_left(self.starts, start - self.longest)
+        hi = bisect_left(self.starts, end)
+        return [t for t in self.turns[lo:hi] if t.end > start]
+
+    def nearest(self, t: float) -> SpeakerTurn:
+        return min(self.turns, key=lambda turn: max(turn.start - t, t - turn.end, 0.0))
+
+
 def _covered(start: float, end: float, turns: list[SpeakerTurn]) -> dict[str, float]:
-    """Seconds of [start, end] covered by each speaker's turns."""
+    """Seconds of [start, end] covered by each speaker among `turns`."""
     covered: dict[str, float] = {}
     for turn in turns:
         overlap = min(end, turn.end) - max(start, turn.start)
@@ -34,30 +52,28 @@ def _covered(start: float, end: float, turns: list[SpeakerTurn]) -> dict[str, fl
     return covered
 
 
-def _segment_speaker(start: float, end: float, turns: list[SpeakerTurn]) -> str | None:
+def _segment_speaker(start: float, end: float, index: _Turns) -> str | None:
     """The speaker whose turns best match [start, end] by intersection over union, or None if none touch it."""
+    near = index.touching(start, end)
     best, best_iou = None, 0.0
-    for speaker, inter in _covered(start, end, turns).items():
-        own = sum(t.end - t.start for t in turns if t.speaker == speaker and t.end > start and t.start < end)
+    for speaker, inter in _covered(start, end, near).items():
+        own = sum(t.end - t.start for t in near if t.speaker == speaker)
         iou = inter / max(1e-9, (end - start) + own - inter)
         if iou > best_iou:
             best, best_iou = speaker, iou
     return best
 
 
-def _speaker_for(start: float, end: float, turns: list[SpeakerTurn],
-                 preferred: str | None) -> tuple[str, bool]:
+def _speaker_for(start: float, end: float, index: _Turns, preferred: str | None) -> tuple[str, bool]:
     """(speaker of the word [start, end], whether a second speaker overlaps it)."""
-    covered = _covered(start, end, turns)
+    covered = _covered(start, end, index.touching(start, end))
     if covered:
         best = max(covered, key=covered.get)
         overlap = any(v >= OVERLAP_MIN_SECONDS for k, v in covered.items() if k != best)
         if overlap and preferred in covered:
             best = preferred
         return best, overlap
-    mid = (start + end) / 2
-    nearest = min(turns, key=lambda t: 0.0 if t.start <= mid <= t.end else min(abs(mid - t.start), abs(mid - t.end)))
-    return nearest.speaker, False
+    return index.nearest((start + end) / 2).speaker, False
 
 
 def _runs(words: list[Word]) -> list[list[Word]]:
@@ -102,22 +118,23 @@ def attribute(transcript: Transcript, turns: list[SpeakerTurn]) -> Transcript:
     """A new Transcript whose words and segments carry speakers from `turns`; the input is not changed."""
     if not turns:
         return replace(transcript, segments=[replace(s, words=list(s.words)) for s in transcript.segments])
+    index = _Turns(turns)
     out: list[Segment] = []
     for seg in transcript.segments:
-        preferred = _segment_speaker(seg.start, seg.end, turns)
+        preferred = _segment_speaker(seg.start, seg.end, index)
         if not seg.words:
-            speaker, overlap = _speaker_for(seg.start, seg.end, turns, preferred)
+            speaker, overlap = _speaker_for(seg.start, seg.end, index, preferred)
             out.append(replace(seg, speaker=speaker, overlap=overlap))
             continue
         words, overlapped = [], []
         for w in seg.words:
-            speaker, overlap = _speaker_for(w.start, w.end, turns, preferred)
+            speaker, overlap = _speaker_for(w.start, w.end, index, preferred)
             words.append(replace(w, speaker=speaker))
             overlapped.append(overlap)
         runs, mixed = _merge_backchannels(_runs(words))
         flags = {id(w): o for w, o in zip(words, overlapped, strict=True)}
-        for index, run in enumerate(runs):
-            overlap = index in mixed or any(flags.get(id(w), False) for w in run)
+        for n, run in enumerate(runs):
+            overlap = n in mixed or any(flags.get(id(w), False) for w in run)
             out.append(Segment(start=run[0].start, end=run[-1].end, text=_text(run), words=run,
                                speaker=run[0].speaker, overlap=overlap))
     return Transcript(language=transcript.language, duration=transcript.duration, segments=out)
