@@ -16,6 +16,11 @@ Decoding options (`DECODE_OPTIONS`), chosen against Whisper's known failure mode
 After decoding, `drop_repeats` removes a segment that repeats the previous segment's words exactly (3 words
 or more), the signature of a loop that survived the fallback; short repeats ("yes", "thank you") are real speech.
 
+Long recordings are transcribed in windows of about 10 minutes, cut at the quietest 100 ms within 30 s of
+each boundary. faster-whisper computes the log-mel spectrogram of its whole input at once, so without windows
+peak memory grew with length (bench/speech.py: 540 MB after ASR for 5 min, 2.0 GB for 30 min); with windows it
+is bounded by one window. Nothing is carried across a cut (previous-text conditioning is off anyway).
+
 English-only models (tiny.en) are always run with language "en"; multilingual ones detect the language unless
 one is given, per 30 s window (`multilingual=True`): on multilingual.mp3 (English, then German) whisper-base
 with one detection at the start wrote the German half as an invented English "translation"; with per-window
@@ -30,6 +35,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+import numpy as np
 
 from minutes.engines.asr import AsrEngine
 from minutes.errors import UsageError
@@ -48,6 +55,8 @@ DECODE_OPTIONS: dict = {
     "hallucination_silence_threshold": 2.0,
 }
 MIN_REPEAT_WORDS = 3
+WINDOW_SECONDS = 600.0
+CUT_SEARCH_SECONDS = 30.0
 
 
 def language_for(engine: AsrEngine, language: str | None) -> str | None:
@@ -75,21 +84,39 @@ def drop_repeats(segments: list[Segment]) -> list[Segment]:
     return kept
 
 
+def windows(samples: np.ndarray, rate: int, size: float = WINDOW_SECONDS) -> list[tuple[int, int]]:
+    """Sample ranges of about `size` seconds covering `samples`, each cut at the quietest 100 ms within 30 s
+    (at most a quarter window) of its nominal end."""
+    step, search, frame = int(size * rate), int(min(CUT_SEARCH_SECONDS, size / 4) * rate), rate // 10
+    cuts = [0]
+    while len(samples) - cuts[-1] > step + search:
+        lo = cuts[-1] + step - search
+        k = 2 * search // frame
+        energy = np.square(samples[lo:lo + k * frame]).reshape(k, frame).mean(axis=1)
+        cuts.append(lo + int(np.argmin(energy)) * frame + frame // 2)
+    cuts.append(len(samples))
+    return list(zip(cuts[:-1], cuts[1:], strict=False))
+
+
 def transcribe(engine: AsrEngine, audio: Audio, language: str | None = None,
                progress: Progress | None = None) -> Transcript:
     """Transcribe `audio`; `progress(done_seconds, total_seconds)` is called as segments are decoded."""
     total = audio.duration
     forced = language_for(engine, language)
-    raw, info = engine.model.transcribe(audio.samples, language=forced,
-                                        multilingual=engine.multilingual and forced is None, **DECODE_OPTIONS)
+    detected: str | None = None
     segments = []
-    for seg in raw:  # a generator: decoding happens while we iterate
-        words = [Word(float(w.start), float(w.end), w.word, float(w.probability)) for w in seg.words or []]
-        if words:
-            segments.append(Segment(start=float(seg.start), end=float(seg.end), text=seg.text.strip(),
-                                    words=words))
-        if progress:
-            progress(min(float(seg.end), total), total)
+    for first, last in windows(audio.samples, audio.sample_rate, WINDOW_SECONDS):
+        offset = first / audio.sample_rate
+        raw, info = engine.model.transcribe(audio.samples[first:last], language=forced,
+                                            multilingual=engine.multilingual and forced is None, **DECODE_OPTIONS)
+        detected = detected or info.language
+        for seg in raw:  # a generator: decoding happens while we iterate
+            words = [Word(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []]
+            if words:
+                segments.append(Segment(start=offset + seg.start, end=offset + seg.end, text=seg.text.strip(),
+                                        words=words))
+            if progress:
+                progress(min(offset + float(seg.end), total), total)
     if progress:
         progress(total, total)
-    return Transcript(language=info.language, duration=total, segments=drop_repeats(segments))
+    return Transcript(language=detected or forced or "en", duration=total, segments=drop_repeats(segments))

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from speech_models import DEMO, asr, audio, meeting_transcript, normalise, settings, stm_rows
 
+import minutes.transcribe as transcribe_module
 from minutes.engines.asr import load_asr, pick_device, resolve_model
 from minutes.errors import ModelError, UsageError
-from minutes.transcribe import DECODE_OPTIONS, drop_repeats, transcribe
+from minutes.transcribe import DECODE_OPTIONS, drop_repeats, transcribe, windows
 from minutes.types import Audio, Segment
 
 JFK = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
@@ -106,3 +107,23 @@ def test_drop_repeats_removes_loops_but_keeps_short_replies():
                 seg(2, "Yes."), seg(3, "Yes."), seg(4, "We need to book the coach.")]
     kept = [s.start for s in drop_repeats(segments)]
     assert kept == [0, 2, 3, 4]
+
+
+def test_windows_cut_in_quiet_places_and_cover_everything():
+    samples = audio("meeting-demo/meeting.wav").samples
+    cuts = windows(samples, 16000, size=20.0)
+    assert cuts[0][0] == 0 and cuts[-1][1] == len(samples)
+    assert all(a[1] == b[0] for a, b in zip(cuts, cuts[1:], strict=False))
+    loudness = np.sqrt(np.mean(np.square(samples)))
+    for _, end in cuts[:-1]:
+        assert np.sqrt(np.mean(np.square(samples[end - 800:end + 800]))) < 0.5 * loudness
+
+
+def test_windowed_transcription_matches(monkeypatch):
+    """A long recording is transcribed in windows; with 40 s windows the demo meeting reads the same."""
+    monkeypatch.setattr(transcribe_module, "WINDOW_SECONDS", 40.0)
+    t = transcribe(asr(), audio("meeting-demo/meeting.wav"))
+    reference = " ".join(text for *_, text in stm_rows(DEMO / "reference.stm"))
+    assert jiwer.wer(normalise(reference), normalise(t.text)) <= 0.10
+    words = [w for s in t.segments for w in s.words]
+    assert words[-1].end > 90 and all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
