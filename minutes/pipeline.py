@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,56 +124,111 @@ class _Blocked(Exception):
         self.message = message
 
 
+@dataclass
+class _Run:
+    """One `process` call: what every stage needs, and the StageRun currently open."""
+
+    db: Database
+    engines: Engines
+    meeting_id: int
+    path: Path
+    reporter: Reporter
+    recording: Recording | None = None
+    run_id: int | None = None
+    _audio: Audio | None = None
+
+    @property
+    def actor(self) -> str:
+        return self.engines.options.actor
+
+    def audio(self) -> Audio:
+        """The recording decoded once, shared by every stage of this run."""
+        if self._audio is None:
+            self._audio = decode(self.path)
+        return self._audio
+
+    def begin(self, stage: str) -> None:
+        """Check the gate and record the stage as started, in one transaction; _Blocked when not allowed."""
+        try:
+            with self.db.session() as s:
+                rec_id = self.recording.id if self.recording else None
+                self.run_id = gate.begin_stage(s, self.meeting_id, stage, recording_id=rec_id, actor=self.actor).id
+        except ConsentError as exc:
+            raise _Blocked(str(exc)) from None
+
+    def commit(self, stage: str, write: Callable[[Session], str]) -> str:
+        """Store a stage's result and mark it done, in one transaction that checks the gate again: a consent
+        change made while the model ran discards the result and records the stage as blocked."""
+        try:
+            with self.db.session() as s:
+                decision = gate.check(s, self.meeting_id, stage)
+                if not decision.allowed:
+                    raise _Blocked(f"consent changed while {stage} ran; its result was discarded: " + "; ".join(
+                        f"{m.participant} lacks {m.scope} ({m.state})" for m in decision.missing))
+                detail = write(s)
+                self._finish(s, "done", detail)
+        except _Blocked:
+            with self.db.session() as s:
+                self._finish(s, "blocked", "consent changed while running")
+            raise
+        return detail
+
+    def fail(self) -> None:
+        if self.run_id is not None:
+            with self.db.session() as s:
+                self._finish(s, "failed", "see the error printed by the command")
+
+    def _finish(self, s: Session, status: str, detail: str) -> None:
+        gate.finish_stage(s, s.get(StageRun, self.run_id), status=status, detail=detail, actor=self.actor)
+        self.run_id = None
+
+    def done(self, stage: str) -> bool:
+        if self.recording is None:
+            return False
+        if stage == "record":
+            return True
+        with self.db.session() as s:
+            return s.exec(select(StageRun).where(StageRun.recording_id == self.recording.id,
+                                                 StageRun.stage == stage, StageRun.status == "done")).first() is not None
+
+
 def process(db: Database, engines: Engines, meeting_id: int, audio_path: str | Path,
             reporter: Reporter | None = None) -> ProcessResult:
     """Run every stage not yet done for this meeting and recording; stop at the first the gate does not allow."""
-    reporter = reporter or QuietReporter()
-    settings, actor = engines.settings, engines.options.actor
-    path = Path(audio_path)
-    audio_cache: dict[str, Audio] = {}
-
-    def audio() -> Audio:
-        if "a" not in audio_cache:
-            audio_cache["a"] = decode(path)
-        return audio_cache["a"]
-
+    run = _Run(db, engines, meeting_id, Path(audio_path), reporter or QuietReporter())
     with db.session() as s:
-        meeting = get_meeting(s, meeting_id)
-        result = ProcessResult(meeting.id)
-    sha = file_sha256(path) if path.is_file() else None
-    recording = _find_recording(db, meeting_id, sha) if sha else None
-
-    steps = (("record", _record), ("transcribe", _transcribe), ("diarise", _diarise), ("summarise", _summarise))
-    state = {"recording": recording}
+        result = ProcessResult(get_meeting(s, meeting_id).id)
+    if run.path.is_file():
+        run.recording = _find_recording(db, meeting_id, file_sha256(run.path))
     try:
-        for stage, step in steps:
-            t0 = time.monotonic()
-            if _done(db, state, stage):
+        for stage, step in (("record", _record), ("transcribe", _transcribe), ("diarise", _diarise),
+                            ("summarise", _summarise)):
+            if run.done(stage):
                 result.stages.append(StageResult(stage, "skipped", 0.0, "done before"))
                 continue
-            reporter.start(stage)
+            t0 = time.monotonic()
+            run.reporter.start(stage)
             try:
-                detail = step(db, engines, meeting_id, path, audio, state, reporter, actor, settings)
+                detail = step(run)
             except _Blocked as blocked:
-                reporter.finish("blocked")
+                run.reporter.finish("blocked")
                 result.stages.append(StageResult(stage, "blocked", time.monotonic() - t0))
                 result.blocked = blocked.message
                 break
-            except Exception:
-                reporter.finish("failed")
-                _fail_open_stage(db, state, meeting_id, stage)
+            except BaseException:
+                run.reporter.finish("failed")
+                run.fail()
                 raise
             took = time.monotonic() - t0
-            reporter.finish("done", detail)
+            run.reporter.finish("done", detail)
             LOG.info("meeting %s stage %s done in %.1fs", meeting_id, stage, took)
             result.stages.append(StageResult(stage, "done", took, detail))
     finally:
-        _fill_ids(db, state, result)
+        _fill_ids(db, run.recording, result)
     return result
 
 
-def _fill_ids(db: Database, state: dict, result: ProcessResult) -> None:
-    rec = state.get("recording")
+def _fill_ids(db: Database, rec: Recording | None, result: ProcessResult) -> None:
     if rec is None:
         return
     result.recording_id, result.audio_seconds = rec.id, rec.duration
@@ -183,7 +239,6 @@ def _fill_ids(db: Database, state: dict, result: ProcessResult) -> None:
         result.draft_id = d.id if d else None
 
 
-# -- resume ----------------------------------------------------------------------------------------------------
 def _find_recording(db: Database, meeting_id: int, sha: str) -> Recording | None:
     with db.session() as s:
         return s.exec(select(Recording).where(Recording.meeting_id == meeting_id, Recording.sha256 == sha)).first()
@@ -194,166 +249,99 @@ def _transcript_of(s: Session, recording_id: int) -> Transcript | None:
                   .order_by(Transcript.id.desc())).first()
 
 
-def _done(db: Database, state: dict, stage: str) -> bool:
-    rec = state.get("recording")
-    if rec is None:
-        return False
-    if stage == "record":
-        return True
-    with db.session() as s:
-        return s.exec(select(StageRun).where(StageRun.recording_id == rec.id, StageRun.stage == stage,
-                                             StageRun.status == "done")).first() is not None
-
-
-def _begin(db: Database, meeting_id: int, stage: str, recording_id: int | None, actor: str) -> int:
-    """Check the gate and record the stage as started, in one transaction; raise _Blocked when not allowed."""
-    try:
-        with db.session() as s:
-            run = gate.begin_stage(s, meeting_id, stage, recording_id=recording_id, actor=actor)
-            return run.id
-    except ConsentError as exc:
-        raise _Blocked(str(exc)) from None
-
-
-def _commit_check(s: Session, meeting_id: int, stage: str, run_id: int) -> None:
-    """Inside the result's transaction: the gate must still allow the stage, or the result is discarded."""
-    decision = gate.check(s, meeting_id, stage)
-    if not decision.allowed:
-        raise _Blocked(f"consent changed while {stage} ran; its result was discarded: "
-                       + "; ".join(f"{m.participant} lacks {m.scope} ({m.state})" for m in decision.missing))
-
-
-def _finish(s: Session, run_id: int, status: str = "done", detail: str = "") -> None:
-    gate.finish_stage(s, s.get(StageRun, run_id), status=status, detail=detail)
-
-
-def _fail_open_stage(db: Database, state: dict, meeting_id: int, stage: str) -> None:
-    run_id = state.pop("run_id", None)
-    if run_id is None:
-        return
-    with db.session() as s:
-        _finish(s, run_id, "failed", "see the error printed by the command")
-
-
-def _run_blocked_safe(db: Database, meeting_id: int, stage: str, run_id: int, write) -> str:
-    """Commit a stage's result with the gate re-checked; a block discards it and records the stage blocked."""
-    try:
-        with db.session() as s:
-            _commit_check(s, meeting_id, stage, run_id)
-            detail = write(s)
-            _finish(s, run_id, "done", detail)
-            return detail
-    except _Blocked as blocked:
-        with db.session() as s:
-            _finish(s, run_id, "blocked", "consent changed while running")
-        raise blocked
-
-
-# -- stages ------------------------------------------------------------------------------------------------------
-def _record(db, engines, meeting_id, path, audio, state, reporter, actor, settings) -> str:
-    """Keep a copy of the recording in the store (after the gate for `record`)."""
-    a = audio()  # decoding validates the file before anything is stored
-    run_id = _begin(db, meeting_id, "record", None, actor)
-    state["run_id"] = run_id
-    target = files_path(settings, "recordings", str(meeting_id), f"{a.sha256}{path.suffix.lower()}")
+# -- stages: each begins behind the gate, computes outside any transaction, then commits ------------------------
+def _record(run: _Run) -> str:
+    """Keep a copy of the recording in the store (written to a temporary file, then renamed)."""
+    a = run.audio()  # decoding validates the file before anything is stored
+    run.begin("record")
+    target = files_path(run.engines.settings, "recordings", str(run.meeting_id), f"{a.sha256}{run.path.suffix.lower()}")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.copyfile(path, tmp)
+    shutil.copyfile(run.path, tmp)
     os.replace(tmp, target)
 
     def write(s: Session) -> str:
-        rec = Recording(meeting_id=meeting_id, path=str(target), original_name=path.name, sha256=a.sha256,
+        rec = Recording(meeting_id=run.meeting_id, path=str(target), original_name=run.path.name, sha256=a.sha256,
                         duration=a.duration)
         s.add(rec)
         s.flush()
-        s.get(StageRun, run_id).recording_id = rec.id
-        append_event(s, "recording.store", actor, meeting_id, {"recording": rec.id},
-                     {"audio": a.sha256})
-        state["recording"] = rec
+        s.get(StageRun, run.run_id).recording_id = rec.id
+        append_event(s, "recording.store", run.actor, run.meeting_id, {"recording": rec.id}, {"audio": a.sha256})
+        run.recording = rec
         return f"{a.duration:.1f}s of audio"
 
-    detail = _run_blocked_safe(db, meeting_id, "record", run_id, write)
-    state.pop("run_id", None)
-    return detail
+    try:
+        return run.commit("record", write)
+    except BaseException:  # not stored after all (consent changed, or an error): keep no copy of the audio
+        if _find_recording(run.db, run.meeting_id, a.sha256) is None:
+            target.unlink(missing_ok=True)
+        raise
 
 
-def _transcribe(db, engines, meeting_id, path, audio, state, reporter, actor, settings) -> str:
+def _transcribe(run: _Run) -> str:
     from minutes.transcribe import transcribe
 
-    rec = state["recording"]
-    run_id = _begin(db, meeting_id, "transcribe", rec.id, actor)
-    state["run_id"] = run_id
-    a = audio()
-    transcript = transcribe(engines.asr, a, language=engines.options.language,
-                            progress=lambda done, total: reporter.update(done, total))
+    run.begin("transcribe")
+    asr = run.engines.asr
+    transcript = transcribe(asr, run.audio(), language=run.engines.options.language, progress=run.reporter.update)
 
     def write(s: Session) -> str:
-        row = save_transcript(s, meeting_id, rec.id, transcript, engines.asr.name)
-        append_event(s, "transcript.store", actor, meeting_id, {"recording": rec.id, "transcript": row.id},
+        row = save_transcript(s, run.meeting_id, run.recording.id, transcript, asr.name)
+        append_event(s, "transcript.store", run.actor, run.meeting_id,
+                     {"recording": run.recording.id, "transcript": row.id},
                      {"transcript": _hash_json(transcript.to_json())})
-        return f"{len(transcript.segments)} segments, {engines.asr.name} on {engines.asr.device}"
+        return f"{len(transcript.segments)} segments, {asr.name} on {asr.device}"
 
-    detail = _run_blocked_safe(db, meeting_id, "transcribe", run_id, write)
-    state.pop("run_id", None)
-    return detail
+    return run.commit("transcribe", write)
 
 
-def _diarise(db, engines, meeting_id, path, audio, state, reporter, actor, settings) -> str:
+def _diarise(run: _Run) -> str:
     from minutes.attribute import attribute
     from minutes.diarise import diarise
 
-    rec = state["recording"]
-    run_id = _begin(db, meeting_id, "diarise", rec.id, actor)
-    state["run_id"] = run_id
-    a = audio()
-    with db.session() as s:
-        n_participants = len(participants_of(s, meeting_id))
-        transcript_row = _transcript_of(s, rec.id)
-        transcript = load_transcript(s, transcript_row.id)
-        enrolment_ranges = speaker_names.enrolment_ranges(s, meeting_id, rec)
-    n = engines.options.num_speakers
-    result = diarise(engines.diarisation, a, num_speakers=n,
+    run.begin("diarise")
+    rec = run.recording
+    with run.db.session() as s:
+        n_participants = len(participants_of(s, run.meeting_id))
+        transcript_id = _transcript_of(s, rec.id).id
+        transcript = load_transcript(s, transcript_id)
+        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, rec)
+    n = run.engines.options.num_speakers
+    result = diarise(run.engines.diarisation, run.audio(), num_speakers=n,
                      max_speakers=None if n else (n_participants or None))
-    reporter.update(0.7, 1.0)
+    run.reporter.update(0.8, 1.0)
     attributed = attribute(transcript, result.turns)
-    enrolled = speaker_names.embed_enrolments(engines.diarisation, a, enrolment_ranges)
+    enrolled = speaker_names.embed_enrolments(run.engines.diarisation, run.audio(), ranges)
 
     def write(s: Session) -> str:
-        replace_segments(s, transcript_row.id, attributed)
-        named = speaker_names.store_diarisation(s, meeting_id, rec.id, result, enrolled)
-        append_event(s, "diarisation.store", actor, meeting_id,
-                     {"recording": rec.id, "transcript": transcript_row.id, "speakers": len(result.centroids)},
+        replace_segments(s, transcript_id, attributed)
+        named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled)
+        append_event(s, "diarisation.store", run.actor, run.meeting_id,
+                     {"recording": rec.id, "transcript": transcript_id, "speakers": len(result.centroids)},
                      {"transcript": _hash_json(attributed.to_json())})
         return f"{len(result.centroids)} speakers, {named} named by enrolment"
 
-    detail = _run_blocked_safe(db, meeting_id, "diarise", run_id, write)
-    state.pop("run_id", None)
-    return detail
+    return run.commit("diarise", write)
 
 
-def _summarise(db, engines, meeting_id, path, audio, state, reporter, actor, settings) -> str:
+def _summarise(run: _Run) -> str:
     from minutes.extract import extract
     from minutes.review import create_draft
 
-    rec = state["recording"]
-    run_id = _begin(db, meeting_id, "summarise", rec.id, actor)
-    state["run_id"] = run_id
-    with db.session() as s:
-        meeting = get_meeting(s, meeting_id)
-        names = [p.name for p in participants_of(s, meeting_id)]
-        transcript_row = _transcript_of(s, rec.id)
-        transcript = speaker_names.named_transcript(s, transcript_row.id)
-        meeting_date = meeting.date
-    draft = extract(engines.extractor, transcript, names, meeting_date,
-                    progress=lambda done, total: reporter.update(done, total))
+    run.begin("summarise")
+    with run.db.session() as s:
+        meeting = get_meeting(s, run.meeting_id)
+        names = [p.name for p in participants_of(s, run.meeting_id)]
+        transcript_id = _transcript_of(s, run.recording.id).id
+        transcript = speaker_names.named_transcript(s, transcript_id)
+    extractor = run.engines.extractor
+    draft = extract(extractor, transcript, names, meeting.date, progress=run.reporter.update)
 
     def write(s: Session) -> str:
-        row = create_draft(s, meeting_id, transcript_row.id, draft, engines.extractor.name, actor=actor)
+        row = create_draft(s, run.meeting_id, transcript_id, draft, extractor.name, actor=run.actor)
         return (f"draft {row.id}: {len(draft.decisions)} decisions, {len(draft.actions)} actions, "
                 f"{len(draft.flags)} flags")
 
-    detail = _run_blocked_safe(db, meeting_id, "summarise", run_id, write)
-    state.pop("run_id", None)
-    return detail
+    return run.commit("summarise", write)
 
 
 def _hash_json(data: dict) -> str:
@@ -365,18 +353,16 @@ def _hash_json(data: dict) -> str:
 
 def attach(db: Database, engines: Engines, meeting_id: int, audio_path: str | Path) -> Recording:
     """The `record` stage alone: check consent, keep the recording in the store (idempotent)."""
-    path = Path(audio_path)
-    a = decode(path)
-    state: dict = {"recording": _find_recording(db, meeting_id, a.sha256)}
-    if state["recording"] is None:
+    run = _Run(db, engines, meeting_id, Path(audio_path), QuietReporter())
+    run.recording = _find_recording(db, meeting_id, run.audio().sha256)
+    if run.recording is None:
         with db.session() as s:
             get_meeting(s, meeting_id)
         try:
-            _record(db, engines, meeting_id, path, lambda: a, state, QuietReporter(), engines.options.actor,
-                    engines.settings)
+            _record(run)
         except _Blocked as blocked:
             raise StateError(blocked.message) from None
-    return state["recording"]
+    return run.recording
 
 
 def require_recording(db: Database, meeting_id: int) -> Recording:
