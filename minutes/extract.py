@@ -206,7 +206,8 @@ def extract(engine, transcript: Transcript, participants: list[str], meeting_dat
     for done, lines_in in enumerate(chunks, 1):
         reply = _ask(engine, lines_in, names, draft, f"chunk {done} of {len(chunks)}", max_new_tokens)
         by_number = {line.number: line for line in lines_in}
-        draft.decisions.extend(Decision(d.text.strip(), _evidence(d.lines, by_number)) for d in reply.decisions)
+        draft.decisions.extend(Decision(d.text.strip(), _evidence(d.text, d.lines, by_number))
+                               for d in reply.decisions)
         draft.actions.extend(_action(a, by_number, names, meeting_date, draft) for a in reply.actions)
         if reply.summary.strip():
             summaries.append(reply.summary.strip())
@@ -259,14 +260,22 @@ def _noted(reply: Reply, draft: Draft, where: str) -> Reply:
     return reply
 
 
-def _evidence(numbers: list[int], by_number: dict[int, Line]) -> list[Evidence]:
+def _evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[Evidence]:
+    """The cited lines as evidence. When none of them holds the item's words but the same speaker's line just
+    before or after does (ASR often splits a sentence in two), that line is cited instead; the grounding check
+    still judges the result."""
     cited = [by_number[n] for n in dict.fromkeys(numbers) if n in by_number][:MAX_EVIDENCE_LINES]
+    words = grounding.content_words(text)
+    if cited and not any(words & grounding.content_words(x.text) for x in cited):
+        near = [by_number[x.number + d] for x in cited for d in (-1, 1) if x.number + d in by_number]
+        near = [n for n in near if n.speaker in {x.speaker for x in cited} and words & grounding.content_words(n.text)]
+        cited = near[:MAX_EVIDENCE_LINES] or cited
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
 
 
 def _action(a: _Action, by_number: dict[int, Line], names: list[str], meeting_date: date | None,
             draft: Draft) -> Action:
-    evidence = _evidence(a.lines, by_number)
+    evidence = _evidence(a.task, a.lines, by_number)
     return Action(a.task.strip(), _owner(a.owner, names, draft), _due(a.due, evidence, meeting_date), evidence)
 
 
