@@ -89,3 +89,36 @@ def test_postgres_constraints_hold_and_roll_back(home, pg_url):
     with db.session() as s:
         assert s.execute(text("SELECT count(*) FROM meeting")).scalar() == before
     db.close()
+
+
+def test_postgres_gate_waits_for_a_withdrawal_in_flight_and_sees_it(home, pg_url):
+    """The meeting row lock (SELECT ... FOR UPDATE) serialises a stage start behind an uncommitted withdrawal."""
+    import threading
+    import time
+
+    from consent import gate, ledger, meetings
+    from consent.gate import ConsentBlocked
+
+    db, other = Database.open(load_settings(db=pg_url)), Database.open(load_settings(db=pg_url))
+    with db.session() as s:
+        m = meetings.create_meeting(s, "Locking", "2026-11-23", ["Priya", "Tom"])
+        for name in ("Priya", "Tom"):
+            ledger.give(s, m.id, name, "all", "verbal", recorded_by="clerk")
+    locked, hold = threading.Event(), 0.5
+
+    def withdraw():
+        with other.session() as s2:
+            ledger.withdraw(s2, m.id, "Priya", "transcribe", "verbal", recorded_by="clerk")
+            locked.set()
+            time.sleep(hold)  # uncommitted, holding the meeting's row lock
+
+    t = threading.Thread(target=withdraw)
+    t.start()
+    assert locked.wait(10)
+    started = time.monotonic()
+    with pytest.raises(ConsentBlocked, match="Priya"), db.session() as s:
+        gate.begin_stage(s, m.id, "transcribe")
+    assert time.monotonic() - started > hold / 2
+    t.join()
+    db.close()
+    other.close()
