@@ -100,7 +100,7 @@ def run(engine, transcript: Transcript, **options) -> tuple[Draft, dict]:
     calls, prompt, new, gen = (a - b for a, b in zip((engine.calls, engine.prompt_tokens, engine.new_tokens,
                                                       engine.seconds), before, strict=True))
     return draft, {"calls": calls, "prompt tokens": prompt, "generated tokens": new,
-                   "tok/s (generated / generation s)": round(new / gen, 2) if gen else None,
+                   "tok/s (generated tokens / generation-call s, prefill included)": round(new / gen, 2) if gen else None,
                    "wall s": round(wall, 1)}
 
 
@@ -132,7 +132,7 @@ def main() -> None:
     for backend in args.backends.split(","):
         engine = load_extractor(settings, model=args.model, backend=backend)
         draft, stats = run(engine, reference())
-        speed[backend] = stats["tok/s (generated / generation s)"]
+        speed[backend] = stats["tok/s (generated tokens / generation-call s, prefill included)"]
         show(f"{engine.name} on {backend}: meeting-demo reference transcript",
              {"load s": round(engine.load_seconds, 1), **stats, **score(draft)})
         if backend == "ctranslate2":
