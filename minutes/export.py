@@ -149,12 +149,12 @@ def render_json(doc: MinutesDoc) -> str:
 def render_transcript(session: Session, draft_id: int, fmt: str) -> bytes:
     """The draft's transcript in a subtitle/text format, stamped as unreviewed."""
     from minutes import transcript_formats
-    from minutes.transcripts import load_transcript
+    from minutes.speakers import named_transcript
 
     row = review.get_draft(session, draft_id)
     if row.transcript_id is None:
         raise StateError(f"draft {draft_id} has no transcript")
-    transcript = load_transcript(session, row.transcript_id)
+    transcript = named_transcript(session, row.transcript_id)
     body = transcript_formats.render(transcript, fmt)
     if fmt == "json":
         data = json.loads(body)

@@ -112,7 +112,6 @@ def test_bad_format_and_unknown_draft(released, home):
 
 
 def test_transcript_exports_before_release_are_stamped_unreviewed(home, tmp_path):
-    pytest.importorskip("minutes.transcript_formats")
     built = build(load_settings())
     for fmt, stamp in (("txt", "UNREVIEWED"), ("vtt", "NOTE UNREVIEWED"), ("srt", "UNREVIEWED")):
         out = tmp_path / f"t.{fmt}"
@@ -120,6 +119,8 @@ def test_transcript_exports_before_release_are_stamped_unreviewed(home, tmp_path
         assert result.exit_code == 0, result.output
         text = out.read_text(encoding="utf-8")
         assert stamp in text and "coach prices" in text
+        assert "Tom" in text and "SPEAKER_01" not in text  # speakers by name, not diarisation label
+    assert "<v Tom>" in (tmp_path / "t.vtt").read_text()
     assert out.read_text().startswith("1\n00:00:00,000 --> 00:00:00,001\nUNREVIEWED")
     out = tmp_path / "t.json"
     assert run("export", built.draft_id, "--format", "json", "--transcript", "--out", out).exit_code == 0
