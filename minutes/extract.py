@@ -37,6 +37,13 @@ DEFERRAL = re.compile(
     r"\b(?:come back to|revisit|before we decide|not decided|undecided|postpone\w*|defer\w*|hold off|"
     r"park (?:it|that|this)|leave (?:it|that|this) (?:until|for|till))\b", re.IGNORECASE)
 
+# A sentence that states a decision outright: "Agreed. We'll ...", "So we're agreed, ...", "We've decided ...".
+STATED = re.compile(
+    r"^(?:(?:ok(?:ay)?|good|right|great|fine|so|then)\b[,.]?\s+)*"
+    r"(?:we(?:['’]re| are)\s+agreed|we(?:['’]ve| have)?\s+(?:agreed|decided)|it['’]s\s+(?:agreed|decided)|agreed)\b"
+    r"(?:\s+(?:then|that))?[,.:;!]?\s*(?P<rest>.*)$", re.IGNORECASE)
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
 Progress = Callable[[int, int], None]
 
 
@@ -218,6 +225,8 @@ def extract(engine, transcript: Transcript, participants: list[str], meeting_dat
     draft.decisions = [d for d in draft.decisions if _is_decision(d, lines, draft)]
     draft.decisions = [d for d in draft.decisions
                        if not any(fuzz.token_sort_ratio(d.text, a.task) >= 80 for a in draft.actions)]
+    draft.decisions += _stated_decisions(shown, names, draft)
+    _asked_owners(draft, shown, names)
     draft.summary = _clean_summary(" ".join(summaries), lines, found.withheld, draft)
     _withhold_sensitive_items(draft)
     return grounding.verify(draft, transcript)
@@ -351,6 +360,52 @@ def _is_decision(d: Decision, lines: list[Line], draft: Draft) -> bool:
         draft.notes.append(f"not a decision (no agreement found near line {last}): {d.text}")
         return False
     return True
+
+
+def _stated_decisions(lines: list[Line], names: list[str], draft: Draft) -> list[Decision]:
+    """Decisions stated outright in the meeting ("Agreed. We'll ...") that the model did not list.
+
+    A small model misses some, especially when speech recognition garbles a word. The sentence itself is the
+    decision and the line its evidence; a note tells the reviewer it came from the transcript, not the model.
+    """
+    added: list[Decision] = []
+    for line in lines:
+        sentences = SENTENCE.split(line.text)
+        for i, sentence in enumerate(sentences):
+            m = STATED.match(sentence.strip())
+            if not m or DEFERRAL.search(line.text):
+                continue
+            text = m["rest"].strip() or (sentences[i + 1].strip() if i + 1 < len(sentences) else "")
+            text = text.rstrip(" .,;!")
+            for name in names:  # "... the last week of April, Tom." addresses Tom; it is not part of the decision
+                text = re.sub(rf"[,\s]+{re.escape(name)}$", "", text)
+            if len(text.split()) < 3:
+                continue
+            cited = any(e.start < line.end and line.start < e.end for d in draft.decisions + added for e in d.evidence)
+            known = any(fuzz.token_set_ratio(text, d.text) >= 70 for d in draft.decisions + added)
+            if cited or known or any(fuzz.token_set_ratio(text, a.task) >= 80 for a in draft.actions):
+                continue
+            decision = Decision(text[0].upper() + text[1:] + ".", [Evidence(line.start, line.end, line.text)])
+            added.append(decision)
+            draft.notes.append(f"decision taken from the transcript (stated at line {line.number}), "
+                               "not found by the model: check its wording")
+    return added
+
+
+def _asked_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:
+    """An action asked of someone by name ("Sam, could you ...") belongs to them, not to whoever asked."""
+    for action in draft.actions:
+        for e in action.evidence:
+            line = next((x for x in lines if x.start == e.start and x.end == e.end), None)
+            if line is None or action.owner != line.speaker:
+                continue
+            asked = [n for n in names if n != line.speaker and re.search(
+                rf"(?:^|[.?!]\s*){re.escape(n)}\s*,\s*(?:could|can|would|will) you\b", line.text, re.IGNORECASE)]
+            if len(asked) == 1:
+                draft.notes.append(f"an action's owner was changed from {line.speaker} to {asked[0]}, "
+                                   f"who was asked to do it at line {line.number}")
+                action.owner = asked[0]
+                break
 
 
 def _clean_summary(summary: str, lines: list[Line], withheld: set[int], draft: Draft) -> str:
