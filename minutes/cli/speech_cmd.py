@@ -16,8 +16,15 @@ from minutes.types import Audio
 log = logging.getLogger(__name__)
 
 
-def _ran(app: App, command: str, audio: Audio) -> None:
-    """The one place a single-stage run is recorded: file hash and duration, never what was said."""
+def _ran(app: App, command: str, audio: Audio, model: str) -> None:
+    """The one place a single-stage run is recorded, in the audit chain and the log: file hash, duration and
+    model, never what was said."""
+    from models.audit import append_event
+    from minutes.cli.meeting_cmd import actor
+
+    with app.session() as s:
+        append_event(s, f"{command}.run", actor(), subject={"duration": round(audio.duration, 2), "model": model},
+                     hashes={"audio": audio.sha256})
     log.info("%s ran on sha256=%s duration=%.1fs", command, audio.sha256, audio.duration)
 
 
@@ -61,7 +68,7 @@ def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None,
     engine = load_asr(app.settings, model=model, device=device, compute_type=compute_type)
     with _progress(decoded.duration) as update:
         transcript = transcribe(engine, decoded, language=language, progress=update)
-    _ran(app, "transcribe", decoded)
+    _ran(app, "transcribe", decoded, engine.name)
     click.echo(render(transcript, "json" if as_json else fmt), nl=False)
 
 
@@ -87,7 +94,7 @@ def diarise_cmd(app: App, audio: Path, num_speakers: int | None, min_speakers: i
     engine = load_diarisation(app.settings)
     result = diarise(engine, decoded, num_speakers=num_speakers, min_speakers=min_speakers,
                      max_speakers=max_speakers)
-    _ran(app, "diarise", decoded)
+    _ran(app, "diarise", decoded, app.settings.models.diarisation_pipeline or app.settings.models.segmentation)
     if as_json or fmt == "json":
         emit_json({"duration": decoded.duration, "speakers": result.speakers,
                    "turns": [{"start": t.start, "end": t.end, "speaker": t.speaker} for t in result.turns]})
