@@ -8,25 +8,16 @@ truncated file (a WAV data chunk cut short, or any file decoding to well under t
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
+from minutes.engines.store import sha256_file
 from minutes.errors import NotFoundError, UsageError
 from minutes.types import SAMPLE_RATE, Audio
 
-_CHUNK = 8 * 1024 * 1024
 # A file is called truncated when it decodes to less than this share of its declared duration (and > 1 s less).
 _TRUNCATED_SHARE = 0.9
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_path(path: str | Path) -> Path:
@@ -137,7 +128,7 @@ def decode(path: str | Path) -> Audio:
     """Decode `path` to 16 kHz mono float32 and hash its bytes."""
     path = _check_path(path)
     samples, channels = _decode_channels(path, "mono")
-    return Audio(samples=samples, sha256=file_sha256(path), source=str(path))
+    return Audio(samples=samples, sha256=sha256_file(path), source=str(path))
 
 
 def load_channels(path: str | Path) -> list[np.ndarray]:

@@ -32,8 +32,8 @@ from sqlmodel import select
 from consent import ledger
 from consent.errors import ConsentError
 from consent.meetings import create_meeting, parse_date
-from minutes.audio import file_sha256
 from minutes.config import Settings
+from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError, StateError, UsageError
 from minutes.logs import setup_logging
 from minutes.pipeline import Engines, Options, process
@@ -170,7 +170,7 @@ def _meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Pat
         if job.meeting_id:
             return job.meeting_id
         if e.title is None:  # folder mode
-            rec = s.exec(select(Recording).where(Recording.sha256 == file_sha256(Path(e.source)))).first()
+            rec = s.exec(select(Recording).where(Recording.sha256 == sha256_file(Path(e.source)))).first()
             if rec is None:
                 raise UsageError("this file is not attached to any meeting",
                                  "attach it with `minutes attach MEETING FILE`, or list it in a manifest")

@@ -26,8 +26,9 @@ from consent import gate
 from consent.errors import ConsentError
 from consent.meetings import get_meeting, participants_of
 from minutes import speakers as speaker_names
-from minutes.audio import decode, file_sha256
+from minutes.audio import decode
 from minutes.config import Settings
+from minutes.engines.store import sha256_file
 from minutes.errors import StateError
 from minutes.progress import QuietReporter, Reporter
 from minutes.store import Database, files_path
@@ -199,7 +200,7 @@ def process(db: Database, engines: Engines, meeting_id: int, audio_path: str | P
     with db.session() as s:
         result = ProcessResult(get_meeting(s, meeting_id).id)
     if run.path.is_file():
-        run.recording = _find_recording(db, meeting_id, file_sha256(run.path))
+        run.recording = _find_recording(db, meeting_id, sha256_file(run.path))
     try:
         for stage, step in (("record", _record), ("transcribe", _transcribe), ("diarise", _diarise),
                             ("summarise", _summarise)):

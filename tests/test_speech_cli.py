@@ -109,13 +109,13 @@ def test_real_process_prints_no_traceback(home, tmp_path):
 
 def test_single_stage_runs_are_audited_without_text(home, data):
     """The audit chain records that transcribe and diarise ran (file hash, duration), never what was said."""
-    from minutes.audio import file_sha256
+    from minutes.engines.store import sha256_file
 
     assert run("transcribe", data / "jfk.flac").exit_code == 0
     assert run("diarise", data / "jfk.flac").exit_code == 0
     events = json.loads(run("audit", "log", "--json").stdout)
     runs = [e for e in events if e["kind"] in ("transcribe.run", "diarise.run")]
     assert [e["kind"] for e in runs] == ["transcribe.run", "diarise.run"]
-    assert all(e["hashes"]["audio"] == file_sha256(data / "jfk.flac") for e in runs)
+    assert all(e["hashes"]["audio"] == sha256_file(data / "jfk.flac") for e in runs)
     assert "country" not in json.dumps(events).lower()
     assert run("audit", "verify").exit_code == 0

@@ -20,7 +20,11 @@ except ImportError:  # pragma: no cover - consent is always installed with minut
 
 
 class Root(click.Group):
-    """Turns every user-facing error into one line on stderr and a non-zero exit code."""
+    """Lists commands in workflow order; turns every user-facing error into one line on stderr and a non-zero
+    exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
     def invoke(self, ctx: click.Context):
         try:

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 def _ran(app: App, command: str, audio: Audio, model: str) -> None:
     """The one place a single-stage run is recorded, in the audit chain and the log: file hash, duration and
     model, never what was said."""
-    from models.audit import append_event
     from minutes.cli.meeting_cmd import actor
+    from models.audit import append_event
 
     with app.session() as s:
         append_event(s, f"{command}.run", actor(), subject={"duration": round(audio.duration, 2), "model": model},
