@@ -97,10 +97,14 @@ def batch_figures(n: int, workdir: Path) -> None:
         w.writerow(["file", "title", "date", "participants", "consent_evidence"])
         for i, f in enumerate(files):
             w.writerow([f, f"Part {i}", SPEC["date"], ";".join(p["name"] for p in SPEC["participants"]), form])
-    home = workdir / "home-batch"
-    result, batch_wall, batch_rss = run(["batch", str(manifest), "--json"], home)
-    if result.returncode != 0:
-        raise SystemExit(f"batch failed: {result.stdout[-1000:]} {result.stderr[-2000:]}")
+    batch = {}
+    for workers in (1, 2):
+        home = workdir / f"home-batch-{workers}"
+        result, wall, rss = run(["batch", str(manifest), "--workers", str(workers), "--json"], home)
+        if result.returncode != 0:
+            raise SystemExit(f"batch failed: {result.stdout[-1000:]} {result.stderr[-2000:]}")
+        batch[workers] = (wall, rss)
+    batch_wall, batch_rss = batch[1]
     single_home = workdir / "home-single"
     single_wall, single_rss = 0.0, 0.0
     for i, f in enumerate(files):
@@ -116,6 +120,9 @@ def batch_figures(n: int, workdir: Path) -> None:
     print(f"{n} x minutes process:     {single_wall:7.1f} s  peak RSS {single_rss:.0f} MB  "
           f"throughput {audio_s / single_wall:.2f} audio h per wall h")
     print(f"ratio batch / singles:    {batch_wall / single_wall:.2f}")
+    wall2, rss2 = batch[2]
+    print(f"minutes batch --workers 2: {wall2:6.1f} s  peak RSS (parent) {rss2:.0f} MB  "
+          f"ratio to 1 worker {wall2 / batch_wall:.2f}")
 
 
 def main() -> None:
