@@ -65,8 +65,8 @@ def run_demo(app, out: Console) -> int:
     click.get_current_context().invoke(review_show, draft=result.draft_id, as_json=False)
     d = result.draft_id
     out.print("\n[bold]Next[/bold]: a person checks the draft before anything is shared:")
-    for line in (f"minutes review show {d}", f"minutes review edit {d}",
-                 f"minutes review resolve {d} ITEM --keep   # for each flagged item",
+    for line in (f"minutes review show {d}", f'minutes review edit {d} --by "Your Name"',
+                 f'minutes review resolve {d} ITEM --keep --by "Your Name"   # for each flagged item',
                  f'minutes review approve {d} --by "Your Name"', f'minutes release {d} --by "Your Name"',
                  f"minutes export {d} --format docx --out minutes.docx"):
         out.print(f"  MINUTES_HOME={settings.home} minutes {line.removeprefix('minutes ')}")
