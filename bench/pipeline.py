@@ -121,7 +121,7 @@ def batch_figures(n: int, workdir: Path) -> None:
           f"throughput {audio_s / single_wall:.2f} audio h per wall h")
     print(f"ratio batch / singles:    {batch_wall / single_wall:.2f}")
     wall2, rss2 = batch[2]
-    print(f"minutes batch --workers 2: {wall2:6.1f} s  peak RSS (parent) {rss2:.0f} MB  "
+    print(f"minutes batch --workers 2: {wall2:6.1f} s  peak RSS (largest process) {rss2:.0f} MB  "
           f"ratio to 1 worker {wall2 / batch_wall:.2f}")
 
 
