@@ -12,6 +12,7 @@ first stage not done, and a crash at any moment leaves either the whole result o
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -50,6 +51,7 @@ class Options:
     num_speakers: int | None = None
     actor: str = "minutes"
     threads: int = 0  # CPU threads per model; 0: the libraries' defaults (all cores)
+    keep_models: bool = False  # batch: keep every model loaded; a single run frees speech models before drafting
 
 
 @dataclass
@@ -78,6 +80,11 @@ class Engines:
 
             self._diarisation = load_diarisation(self.settings)
         return self._diarisation
+
+    def release_speech_models(self) -> None:
+        """Free the ASR and diarisation models, so the extractor does not stack on top of them in memory."""
+        self._asr = self._diarisation = None
+        gc.collect()
 
     @property
     def extractor(self):
@@ -329,6 +336,8 @@ def _summarise(run: _Run) -> str:
     from minutes.review import create_draft
 
     run.begin("summarise")
+    if not run.engines.options.keep_models:
+        run.engines.release_speech_models()
     with run.db.session() as s:
         meeting = get_meeting(s, run.meeting_id)
         names = [p.name for p in participants_of(s, run.meeting_id)]

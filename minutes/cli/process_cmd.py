@@ -21,12 +21,12 @@ def _reporter(as_json: bool, prefix: str = ""):
     return PlainReporter(prefix=prefix)
 
 
-def _engines(app: App, model, device, compute_type, language, num_speakers, actor):
+def _engines(app: App, model, device, compute_type, language, num_speakers, actor, keep_models=False):
     from minutes.pipeline import Engines, Options
 
     return Engines(app.settings, Options(model=model, device=device or app.settings.device,
                                          compute_type=compute_type, language=language,
-                                         num_speakers=num_speakers, actor=actor))
+                                         num_speakers=num_speakers, actor=actor, keep_models=keep_models))
 
 
 def _prepare(app: App) -> None:
@@ -163,7 +163,7 @@ def batch_cmd(app: App, source, resume, workers, model, compute_type, language, 
     from minutes.batch import run_batch
 
     _prepare(app)
-    engines = _engines(app, model, None, compute_type, language, num_speakers, actor)
+    engines = _engines(app, model, None, compute_type, language, num_speakers, actor, keep_models=True)
     out = console()
 
     def on_job(outcome, n, total):
