@@ -43,6 +43,8 @@ STATED = re.compile(
     r"(?:we(?:['’]re| are)\s+agreed|we(?:['’]ve| have)?\s+(?:agreed|decided)|it['’]s\s+(?:agreed|decided)|agreed)\b"
     r"(?:\s+(?:then|that))?[,.:;!]?\s*(?P<rest>.*)$", re.IGNORECASE)
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
+TRAILING_DEADLINE = re.compile(rf"[\s,]+(?:by|before|until|no later than)\s+(?:{dates.DUE_PHRASE.pattern})[\s.]*$",
+                               re.IGNORECASE)
 
 Progress = Callable[[int, int], None]
 
@@ -285,7 +287,16 @@ def _evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list
 def _action(a: _Action, by_number: dict[int, Line], names: list[str], meeting_date: date | None,
             draft: Draft) -> Action:
     evidence = _evidence(a.task, a.lines, by_number)
-    return Action(a.task.strip(), _owner(a.owner, names, draft), _due(a.due, evidence, meeting_date), evidence)
+    task = _without_deadline(a.task.strip()) if a.due else a.task.strip()
+    return Action(task, _owner(a.owner, names, draft), _due(a.due, evidence, meeting_date), evidence)
+
+
+def _without_deadline(task: str) -> str:
+    """"Book the coach by Friday" -> "Book the coach": the deadline has its own field."""
+    m = TRAILING_DEADLINE.search(task)
+    if m is None or len(task[:m.start()].split()) < 2:
+        return task
+    return task[:m.start()].rstrip(" ,")
 
 
 def _owner(name: str | None, names: list[str], draft: Draft) -> str | None:

@@ -304,7 +304,8 @@ def _transcribe(run: _Run) -> str:
 
 def _diarise(run: _Run) -> str:
     from minutes.attribute import attribute
-    from minutes.diarise import diarise
+    from minutes.diarise import Diarisation, diarise, embed
+    from minutes.reassign import reassign_turns
 
     run.begin("diarise")
     rec = run.recording
@@ -317,16 +318,21 @@ def _diarise(run: _Run) -> str:
     result = diarise(run.engines.diarisation, run.audio(), num_speakers=n,
                      max_speakers=None if n else (n_participants or None))
     run.reporter.update(0.8, 1.0)
-    attributed = attribute(transcript, result.turns)
     enrolled = speaker_names.embed_enrolments(run.engines.diarisation, run.audio(), ranges)
+    fixed = reassign_turns(result.turns, result.centroids, {e.range.name: e.embedding for e in enrolled},
+                           lambda start, end: embed(run.engines.diarisation, run.audio(), start, end))
+    result = Diarisation(turns=fixed.turns, centroids=fixed.centroids)
+    attributed = attribute(transcript, result.turns)
 
     def write(s: Session) -> str:
         replace_segments(s, transcript_id, attributed)
         named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled)
         append_event(s, "diarisation.store", run.actor, run.meeting_id,
-                     {"recording": rec.id, "transcript": transcript_id, "speakers": len(result.centroids)},
+                     {"recording": rec.id, "transcript": transcript_id, "speakers": len(result.centroids),
+                      "turns_moved_by_voice": len(fixed.moved)},
                      {"transcript": _hash_json(attributed.to_json())})
-        return f"{len(result.centroids)} speakers, {named} named by enrolment"
+        moved = f", {len(fixed.moved)} turn(s) moved to the enrolled voice they match" if fixed.moved else ""
+        return f"{len(result.centroids)} speakers, {named} named by enrolment{moved}"
 
     return run.commit("diarise", write)
 

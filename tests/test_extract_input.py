@@ -10,7 +10,7 @@ from minutes.cli import cli
 from minutes.config import load_settings
 from minutes.engines.extractor import load_extractor
 from minutes.errors import ModelError, NotFoundError, UsageError
-from minutes.extract import extract, parse_reply, read_transcript, salvage
+from minutes.extract import _without_deadline, extract, parse_reply, read_transcript, salvage
 from minutes.types import Segment, Transcript
 
 
@@ -78,3 +78,17 @@ def test_reply_validation_and_salvage():
     cut = '{"decisions": [{"text": "Move the trip", "lines": [4]}], "actions": [{"task": "Book", "owner": "To'
     partial = salvage(cut)
     assert [d.text for d in partial.decisions] == ["Move the trip"] and partial.actions == []
+
+
+@pytest.mark.parametrize(("task", "kept"), [
+    ("Book the coach by Friday", "Book the coach"),
+    ("Draft the letter to parents by next Wednesday.", "Draft the letter to parents"),
+    ("Get three quotes by the end of the month", "Get three quotes"),
+    ("Report back at the next meeting", "Report back at the next meeting"),  # not a deadline clause
+    ("Prepare the Friday assembly", "Prepare the Friday assembly"),
+    ("Do it by Friday", "Do it"),
+    ("By Friday", "By Friday"),  # nothing would be left of the task
+])
+def test_a_deadline_clause_leaves_the_task_text(task, kept):
+    """The due date has its own field; "by Friday" at the end of a task is dropped from its wording."""
+    assert _without_deadline(task) == kept
