@@ -1,7 +1,8 @@
 """End-to-end figures for `minutes process` and `minutes batch`, printed, not asserted.
 
-- wall time, real-time factor per stage and peak RSS on the demo meeting and on a long input (the demo meeting
-  repeated to --long-minutes);
+- wall time, real-time factor and peak RSS per stage on the demo meeting, on a 5 min input and on a long input
+  (the demo meeting repeated to about 5 min and to --long-minutes), and the long run's peak RSS against the
+  5 min run's;
 - a batch of --files short recordings against the same number of single `minutes process` runs (the ratio shows
   what loading the models once per batch saves);
 - throughput in audio hours per wall hour on this machine.
@@ -76,9 +77,9 @@ def process_figures(label: str, audio: Path, workdir: Path) -> dict:
     data = json.loads(result.stdout)
     audio_s = data["audio_seconds"]
     print(f"\n== {label}: {audio_s / 60:.1f} min of audio")
-    print(f"{'stage':<12}{'seconds':>9}{'RTF':>8}")
+    print(f"{'stage':<12}{'seconds':>9}{'RTF':>8}{'peak RSS so far (MB)':>22}")
     for s in data["stages"]:
-        print(f"{s['stage']:<12}{s['seconds']:>9.1f}{s['seconds'] / audio_s:>8.3f}")
+        print(f"{s['stage']:<12}{s['seconds']:>9.1f}{s['seconds'] / audio_s:>8.3f}{s['peak_rss_mb']:>22.0f}")
     print(f"{'end to end':<12}{wall:>9.1f}{wall / audio_s:>8.3f}   (process start to exit, model loading included)")
     print(f"peak RSS {rss:.0f} MB; throughput {audio_s / wall:.2f} audio hours per wall hour")
     return {"audio_s": audio_s, "wall": wall, "rss": rss}
@@ -137,9 +138,15 @@ def main() -> None:
         process_figures("demo meeting", DEMO / "meeting.wav", work)
         if not args.skip_long:
             pcm = read_pcm(DEMO / "meeting.wav")
-            reps = max(1, round(args.long_minutes * 60 * 16000 / len(pcm)))
-            long_wav = write_pcm(work / "long.wav", np.tile(pcm, reps))
-            process_figures(f"long input ({reps} x demo)", long_wav, work)
+            runs = {}
+            for minutes in (5.0, args.long_minutes):
+                reps = max(1, round(minutes * 60 * 16000 / len(pcm)))
+                wav = write_pcm(work / f"tiled-{reps}.wav", np.tile(pcm, reps))
+                runs[minutes] = process_figures(f"{reps} x demo", wav, work)
+            short, long = runs[5.0], runs[args.long_minutes]
+            print(f"\npeak RSS: {long['audio_s'] / 60:.1f} min input {long['rss']:.0f} MB, "
+                  f"{short['audio_s'] / 60:.1f} min input {short['rss']:.0f} MB "
+                  f"(ratio {long['rss'] / short['rss']:.2f})")
         if not args.skip_batch:
             batch_figures(args.files, work)
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from consent.errors import ConsentInputError
-from models import Meeting, Participant, Person, Recording
+from consent.errors import ConsentError, ConsentInputError
+from models import ConsentRecord, Meeting, Participant, Person, Recording
 from models.audit import append_event
 
 MAX_NAME, MAX_ROLE, MAX_TITLE = 200, 100, 300
@@ -181,6 +181,28 @@ def add_participant(session: Session, meeting: int | str, name: str, role: str |
     session.add(part)
     session.flush()
     append_event(session, "participant.added", actor, row.id,
+                 subject={"participant_id": part.id, "person_id": part.person_id})
+    return part
+
+
+def remove_participant(session: Session, meeting: int | str, ref: str | int, actor: str = "minutes") -> Participant:
+    """Remove a participant added by mistake (a typo, or someone who was not there), before anything happened.
+
+    Refused once they have any consent on record (the ledger is never edited: withdraw instead) or once the
+    meeting has a recording (processing went ahead with them listed). Removing them can unblock the gate."""
+    row = lock_meeting(session, meeting)
+    part = find_participant(session, row.id, ref)
+    records = session.exec(select(func.count()).select_from(ConsentRecord)
+                           .where(ConsentRecord.participant_id == part.id)).one()
+    if records:
+        raise ConsentError(f"{part.name} has {records} consent record(s) in meeting {row.id}; the ledger is kept: "
+                           f"use `minutes consent withdraw {row.id} {part.name!r}` instead")
+    if session.exec(select(Recording.id).where(Recording.meeting_id == row.id)).first() is not None:
+        raise ConsentError(f"meeting {row.id} already has a recording processed with {part.name} listed; "
+                           "participants can no longer be removed")
+    session.delete(part)
+    session.flush()
+    append_event(session, "participant.removed", actor, row.id,
                  subject={"participant_id": part.id, "person_id": part.person_id})
     return part
 

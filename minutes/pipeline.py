@@ -15,7 +15,9 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import resource
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,6 +103,7 @@ class StageResult:
     status: str  # done, skipped (done before), blocked, failed
     seconds: float = 0.0
     detail: str = ""
+    peak_rss_mb: float = 0.0  # the process's peak resident memory so far, read when the stage ended
 
 
 @dataclass
@@ -230,10 +233,15 @@ def process(db: Database, engines: Engines, meeting_id: int, audio_path: str | P
             took = time.monotonic() - t0
             run.reporter.finish("done", detail)
             LOG.info("meeting %s stage %s done in %.1fs", meeting_id, stage, took)
-            result.stages.append(StageResult(stage, "done", took, detail))
+            result.stages.append(StageResult(stage, "done", took, detail, _peak_rss_mb()))
     finally:
         _fill_ids(db, run.recording, result)
     return result
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def _fill_ids(db: Database, rec: Recording | None, result: ProcessResult) -> None:

@@ -240,3 +240,25 @@ def test_notice_reads_plainly_with_settings(meeting, home):
     assert max(len(s.split()) for s in sentences) <= 25  # short sentences
     for jargon in ("diaris", "LLM", "transcri", "model", "GDPR", "algorithm"):
         assert jargon.lower() not in txt.lower()
+
+
+def test_a_participant_added_by_mistake_can_be_removed_until_consent_or_a_recording(meeting, home):
+    ok("participant", "add", meeting, "Tomm")  # a typo: Tomm was never there and blocks every stage
+    for name in ("Priya", "Tom", "Zoë O'Brien-Ñúñez"):
+        ok("consent", "give", meeting, name, "--scope", "all", "--method", "verbal")
+    assert status(meeting)["stages"]["record"] is False
+    assert "removed Tomm" in ok("participant", "remove", meeting, "tomm")
+    assert status(meeting)["stages"] == dict(record=True, transcribe=True, diarise=True, summarise=True)
+    assert "participant.removed" in ok("audit", "log", "--meeting", meeting)
+    ok("audit", "verify")
+
+    before = counts(home)
+    refused = run("participant", "remove", meeting, "Tom")  # on record: the ledger is never edited
+    assert refused.exit_code == 5 and "consent withdraw" in refused.output and counts(home) == before
+    ok("participant", "add", meeting, "Guest")
+    _add_recording(home, 98.0)
+    late = run("participant", "remove", meeting, "Guest")
+    assert late.exit_code == 5 and "already has a recording" in late.output and counts(home) == before | {
+        "participant": before["participant"] + 1, "audit_event": before["audit_event"] + 1}
+    missing = run("participant", "remove", meeting, "Nobody")
+    assert missing.exit_code == 2 and "has no participant 'Nobody'" in missing.output

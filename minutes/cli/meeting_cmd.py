@@ -1,4 +1,4 @@
-"""`minutes meeting create|list|show`, `minutes participant add`, `minutes person add|list`."""
+"""`minutes meeting create|list|show`, `minutes participant add|remove`, `minutes person add|list`."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def meeting_show(app: App, meeting: str, as_json: bool) -> None:
 
 @click.group("participant")
 def participant_group() -> None:
-    """Add people to a meeting."""
+    """Add people to a meeting, or remove one added by mistake."""
 
 
 @participant_group.command("add")
@@ -101,6 +101,18 @@ def participant_add(app: App, meeting: str, name: str, role: str | None, person:
                    "person_id": part.person_id})
     else:
         click.echo(part.id)
+
+
+@participant_group.command("remove")
+@click.argument("meeting")
+@click.argument("name")
+@pass_app
+def participant_remove(app: App, meeting: str, name: str) -> None:
+    """Remove a participant added by mistake, before any consent or recording (then withdraw instead)."""
+    with app.session() as s:
+        part = meetings.remove_participant(s, meeting, name, actor=actor())
+        removed = f"removed {part.name} from meeting {part.meeting_id}"
+    click.echo(removed)
 
 
 @click.group("person")
