@@ -75,6 +75,7 @@ class DraftView:
     reject_reason: str | None
     items: list[ItemView]
     history: list[ReviewStep]
+    notes: list[str]  # what the drafting step tells the reviewer (repairs, items it left out or re-assigned)
 
     @property
     def blocking(self) -> list[str]:
@@ -206,7 +207,7 @@ def show(session: Session, draft_id: int) -> DraftView:
     items = [_view(session, i) for i in draft_items(session, draft_id)]
     return DraftView(row.id, row.meeting_id, meeting.title, meeting.date.isoformat(), row.status, row.model,
                      row.created_at, row.updated_at, row.summary, row.reject_reason, items,
-                     history(session, draft_id))
+                     history(session, draft_id), json.loads(row.notes or "[]"))
 
 
 def history(session: Session, draft_id: int) -> list[ReviewStep]:

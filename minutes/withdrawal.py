@@ -5,7 +5,8 @@ withdrawal's own transaction. Any withdrawn scope removes, for each affected par
 their transcript segments and words (by speaker label mapped to them, or by their name), their speaker turns,
 speaker mapping and voice centroid, their voice enrolments, the meeting's audio files (one voice cannot be cut
 out reliably), draft evidence that cites their speech (time overlap or quoted text), and every export of the
-meeting (files deleted, rows invalidated). Their name in drafts becomes WITHDRAWN. Unreleased drafts that changed
+meeting (files deleted, rows invalidated). Their name in drafts (items, summary, the drafting notes and the
+AI's original) becomes WITHDRAWN. Unreleased drafts that changed
 go back to review with a note; released minutes keep the record of each decision and are re-issued.
 """
 
@@ -171,6 +172,9 @@ def _scrub_draft(session: Session, draft: DraftRow, person: Participant, removed
         session.add(item)
     if name.search(draft.summary or ""):
         draft.summary, names = name.sub(WITHDRAWN, draft.summary), names + 1
+    notes = json.loads(draft.notes or "[]")
+    names += sum(bool(name.search(n)) for n in notes)
+    draft.notes = json.dumps([name.sub(WITHDRAWN, n) for n in notes], ensure_ascii=False)
     draft.original_json = _scrub_original(draft.original_json, name, cites)
     session.add(draft)
     session.flush()
@@ -211,6 +215,7 @@ def _scrub_original(original_json: str, name: re.Pattern, cites) -> str:
                     item[key] = name.sub(WITHDRAWN, item[key])
     if isinstance(data.get("summary"), str):
         data["summary"] = name.sub(WITHDRAWN, data["summary"])
+    data["notes"] = [name.sub(WITHDRAWN, n) for n in data.get("notes", []) if isinstance(n, str)]
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 

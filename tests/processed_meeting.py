@@ -91,6 +91,7 @@ def demo_draft(flags: bool = False, unsupported: bool = False) -> types.Draft:
         ],
         summary="The department moved the Year 9 trip, agreed a paper homework trial for Year 7 and deferred "
                 "the lab technician post.",
+        notes=["an action's owner was changed from Priya to Tom, who was asked to do it at line 6"],
     )
     if flags:
         draft.flags.append(types.Flag("staffing", "possible staff disciplinary, grievance or complaint",

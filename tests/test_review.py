@@ -63,6 +63,8 @@ def test_create_draft_queues_pending_with_items_and_evidence(built):
     db.close()
     text = run("review", "show", built.draft_id)
     assert text.exit_code == 0 and "Yes, I'll book it by Friday." in text.output and "00:34-00:36" in text.output
+    assert "notes from drafting" in text.output and "owner was changed from Priya to Tom" in text.output
+    assert shown["notes"] == demo_draft().notes
     table = run("review", "list")
     assert table.exit_code == 0 and "Science department meeting" in table.output and "pending" in table.output
 

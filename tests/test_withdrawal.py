@@ -104,6 +104,11 @@ def test_drafts_exports_and_release_after_withdrawal(processed, home, tmp_path):
     assert [h["kind"] for h in released["history"]][-2:] == ["withdrawal", "reissue"]
     reopened = json.loads(run("review", "show", pending, "--json").output)
     assert reopened["status"] == "in_review"
+    assert reopened["notes"] == [f"an action's owner was changed from Priya to {WITHDRAWN}, who was asked to do "
+                                 "it at line 6"]
+    with sqlite3.connect(home / "minutes.db") as conn:
+        originals = [json.loads(o) for (o,) in conn.execute("SELECT original_json FROM draft")]
+    assert all("Tom" not in note for o in originals for note in o["notes"]) and originals[1]["notes"]
     assert reopened["history"][-1]["reason"].startswith("a participant withdrew consent")
     with sqlite3.connect(home / "minutes.db") as conn:
         assert conn.execute("SELECT id, reissue_of FROM release ORDER BY id").fetchall() == [(1, None), (2, 1)]
@@ -126,14 +131,14 @@ def test_hook_reports_exactly_what_it_removed(processed, home):
         s.info["settings"] = settings
         reports = fire_withdrawal(s, Withdrawal("Clerk", ("diarise",), built.meeting_id, built.participants["Tom"]))
     db.close()
-    [report] = [r for r in reports if isinstance(r, WithdrawalReport)]
+    [report] = [r for r in reports if isinstance(r, WithdrawalReport)]  # names: a1's owner and a note, in 2 drafts
     toms = [x for x in stm_lines() if x.speaker == "Tom"]
     assert report.to_json() == {
         "participants": [built.participants["Tom"]], "meetings": [built.meeting_id],
         "segments_removed": len(toms), "words_removed": sum(len(x.text.split()) for x in toms),
         "speaker_turns_removed": len(toms), "speaker_labels_removed": 1, "voice_enrolments_removed": 1,
         "audio_deleted": [str(built.audio.relative_to(settings.files_dir))],
-        "evidence_removed": 4, "names_replaced": 2, "drafts_returned_to_review": [pending],
+        "evidence_removed": 4, "names_replaced": 4, "drafts_returned_to_review": [pending],
         "releases_reissued": [2], "exports_invalidated": [str(out / "minutes.md"), str(out / "minutes.docx")]}
     with sqlite3.connect(home / "minutes.db") as conn:
         assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 16 - len(toms)

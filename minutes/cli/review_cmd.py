@@ -70,6 +70,10 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
             out.print(f"    [dim]{_clock(ev.start)}-{_clock(ev.end)}[/dim] \"{escape(ev.quote)}\"")
         if not item.evidence:
             out.print("    [dim]no evidence[/dim]")
+    if view.notes:
+        out.print("\n[bold]notes from drafting[/bold] (check these against the recording)")
+        for note in view.notes:
+            out.print(f"  - {escape(note)}")
 
 
 @review_group.command("edit")
