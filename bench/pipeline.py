@@ -82,6 +82,12 @@ def process_figures(label: str, audio: Path, workdir: Path) -> dict:
         print(f"{s['stage']:<12}{s['seconds']:>9.1f}{s['seconds'] / audio_s:>8.3f}{s['peak_rss_mb']:>22.0f}")
     print(f"{'end to end':<12}{wall:>9.1f}{wall / audio_s:>8.3f}   (process start to exit, model loading included)")
     print(f"peak RSS {rss:.0f} MB; throughput {audio_s / wall:.2f} audio hours per wall hour")
+    shown = json.loads(run(["review", "show", str(data["draft"]), "--json"], home)[0].stdout)
+    kinds = [i["kind"] for i in shown["items"]]
+    invalid = [n for n in shown["notes"] if "invalid" in n]
+    print(f"draft: {kinds.count('decision')} decisions, {kinds.count('action')} actions, {kinds.count('flag')} "
+          f"flags; {len(invalid)} chunk(s) with an invalid model reply "
+          f"({sum('invalid twice' in n for n in invalid)} of them still invalid after the repair)")
     return {"audio_s": audio_s, "wall": wall, "rss": rss}
 
 

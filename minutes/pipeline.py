@@ -363,7 +363,7 @@ def _summarise(run: _Run) -> str:
     def write(s: Session) -> str:
         row = create_draft(s, run.meeting_id, transcript_id, draft, extractor.name, actor=run.actor)
         return (f"draft {row.id}: {len(draft.decisions)} decisions, {len(draft.actions)} actions, "
-                f"{len(draft.flags)} flags")
+                f"{len(draft.flags)} flags, {extractor.name} on {extractor.device}")
 
     return run.commit("summarise", write)
 

@@ -3,6 +3,8 @@
 Both backends tokenise with the transformers tokenizer and the model's own chat template, decode greedily, and
 never train: transformers runs in eval mode under `torch.inference_mode()`, CTranslate2 has no training path.
 Nothing is fetched; models come from the verified store or a folder the user registered in the config file.
+CTranslate2 follows the `device` setting like the ASR (auto: CUDA when it sees a GPU, with int8 weights and
+float16 activations); transformers runs on the CPU (the project installs a CPU build of torch).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from minutes.engines import derived
+from minutes.engines.asr import pick_device
 from minutes.engines.registry import REGISTRY, Role
 from minutes.errors import ModelError, UsageError
 
@@ -32,6 +35,7 @@ class Extractor:
     tokenizer: Any
     _model: Any
     threads: int = 0
+    device: str = "cpu"
     calls: int = 0  # running totals over this load, for benchmarks
     prompt_tokens: int = 0
     new_tokens: int = 0
@@ -106,17 +110,18 @@ def load_extractor(settings, model: str | None = None, backend: str | None = Non
         raise UsageError(f"unknown extractor backend '{backend}'", f"use one of: {', '.join(BACKENDS)}")
     store = settings.model_store()
     started = time.perf_counter()
+    device = pick_device(settings.device, None)[0] if backend == "ctranslate2" else "cpu"
     if name in store.local:
         local = store.local[name]
         if local.role != Role.EXTRACTOR:
             raise UsageError(f"model '{name}' is registered with role '{local.role}', not 'extractor'")
         folder = store.require(name)
-        loaded = _load_local(folder, backend, threads)
+        loaded = _load_local(folder, backend, threads, device)
     elif name in REGISTRY and REGISTRY[name].role == Role.EXTRACTOR:
         if backend == "ctranslate2":
             folder = derived.require(store, derived.ct2_name(name))
             # the CTranslate2 config.json there makes transformers suspect a Mistral tokenizer; these are not
-            loaded = (_tokenizer(folder, fix_mistral_regex=False), _ct2(folder, threads))
+            loaded = (_tokenizer(folder, fix_mistral_regex=False), _ct2(folder, threads, device))
         else:
             folder = store.require(name)
             gguf = REGISTRY[name].files[0].target
@@ -128,17 +133,17 @@ def load_extractor(settings, model: str | None = None, backend: str | None = Non
     tokenizer, engine = loaded
     if not getattr(tokenizer, "chat_template", None):
         raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
-    return Extractor(name, backend, folder, time.perf_counter() - started, tokenizer, engine, threads)
+    return Extractor(name, backend, folder, time.perf_counter() - started, tokenizer, engine, threads, device)
 
 
-def _load_local(folder: Path, backend: str, threads: int) -> tuple[Any, Any]:
+def _load_local(folder: Path, backend: str, threads: int, device: str) -> tuple[Any, Any]:
     """A user's folder: a CTranslate2 conversion (model.bin) or a transformers model (safetensors or one GGUF)."""
     ggufs = sorted(folder.glob("*.gguf"))
     if backend == "ctranslate2":
         if not (folder / "model.bin").is_file():
             raise ModelError(f"{folder}: not a CTranslate2 model folder (no model.bin)",
                              "convert it with ct2-transformers-converter, or use --backend transformers")
-        return _tokenizer(folder), _ct2(folder, threads)
+        return _tokenizer(folder), _ct2(folder, threads, device)
     gguf = ggufs[0].name if len(ggufs) == 1 else None
     return _tokenizer(folder, gguf), _hf(folder, gguf)
 
@@ -152,11 +157,15 @@ def _tokenizer(folder: Path, gguf: str | None = None, **options):
         raise ModelError(f"{folder}: cannot load the tokenizer ({type(exc).__name__})") from None
 
 
-def _ct2(folder: Path, threads: int):
+def _ct2(folder: Path, threads: int, device: str):
     import ctranslate2
 
+    compute = "int8"
+    if device == "cuda":
+        supported = ctranslate2.get_supported_compute_types("cuda")
+        compute = "int8_float16" if "int8_float16" in supported else "float16"
     try:
-        return ctranslate2.Generator(str(folder), device="cpu", compute_type="int8", intra_threads=threads)
+        return ctranslate2.Generator(str(folder), device=device, compute_type=compute, intra_threads=threads)
     except (RuntimeError, ValueError) as exc:
         raise ModelError(f"{folder}: cannot load the CTranslate2 model ({exc})") from None
 
