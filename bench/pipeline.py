@@ -79,7 +79,8 @@ def process_figures(label: str, audio: Path, workdir: Path) -> dict:
     print(f"\n== {label}: {audio_s / 60:.1f} min of audio")
     print(f"{'stage':<12}{'seconds':>9}{'RTF':>8}{'peak RSS so far (MB)':>22}")
     for s in data["stages"]:
-        print(f"{s['stage']:<12}{s['seconds']:>9.1f}{s['seconds'] / audio_s:>8.3f}{s['peak_rss_mb']:>22.0f}")
+        print(f"{s['stage']:<12}{s['seconds']:>9.1f}{s['seconds'] / audio_s:>8.3f}{s['peak_rss_mb']:>22.0f}"
+              f"   {s['detail']}")
     print(f"{'end to end':<12}{wall:>9.1f}{wall / audio_s:>8.3f}   (process start to exit, model loading included)")
     print(f"peak RSS {rss:.0f} MB; throughput {audio_s / wall:.2f} audio hours per wall hour")
     shown = json.loads(run(["review", "show", str(data["draft"]), "--json"], home)[0].stdout)
