@@ -77,7 +77,7 @@ def reassign_turns(turns: list[SpeakerTurn], centroids: dict[str, np.ndarray], e
             target = label_of[best] = _next_label(centroids)
             centroids[target] = np.asarray(enrolled[best], dtype=np.float32)
         out.append(replace(turn, speaker=target))
-        moved.append(Moved(turn.start, turn.end, turn.speaker, target, best, round(kept, 3), round(top, 3)))
+        moved.append(Moved(turn.start, turn.end, turn.speaker, target, best, kept, top))
     return Reassignment(out, dict(sorted(centroids.items())), moved)
 
 

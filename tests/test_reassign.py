@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyannote.metrics.diarization import DiarizationErrorRate
 from speech_models import DEMO, annotation, audio, diarisation, meeting_diarisation, rttm_turns
 
 from minutes.diarise import embed
 from minutes.naming import name_speakers
-from minutes.reassign import reassign_turns
+from minutes.reassign import MARGIN, MIN_SECONDS, reassign_turns
 from minutes.types import SpeakerTurn
 
 # The demo's consent evidence: a stretch of each participant's own speech.
@@ -71,3 +73,24 @@ def test_unnamed_clusters_and_meetings_without_enrolment_are_left_alone():
     fixed = reassign_turns(turns, {"S0": A, "S1": stranger}, {"Ann": A}, lambda s, e: A)
     assert fixed.turns == turns and fixed.moved == []  # S1 is nobody enrolled: its turns are not judged
     assert reassign_turns(turns, {"S0": A, "S1": B}, {}, lambda s, e: A).turns == turns
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.1, 6.0), st.integers(0, 2), st.integers(0, 3)), min_size=1, max_size=25),
+       st.integers(0, 10_000))
+def test_only_labels_change_and_every_change_is_reported(spec, seed):
+    """Random voices: times never change, short turns never move, each move is listed and beats its cluster."""
+    rng = np.random.default_rng(seed)
+    people = {name: rng.normal(size=8) for name in ("Ann", "Ben", "Cat", "Dan")}
+    centroids = {f"S{i}": people[name] + rng.normal(scale=0.3, size=8) for i, name in enumerate(("Ann", "Ben", "Cat"))}
+    turns, voices, t = [], {}, 0.0
+    for length, cluster, voice in spec:
+        turns.append(SpeakerTurn(t, t + length, f"S{cluster}"))
+        voices[t] = list(people.values())[voice] + rng.normal(scale=0.5, size=8)
+        t += length + 0.2
+    fixed = reassign_turns(turns, centroids, people, lambda s, e: voices[s])
+    assert [(x.start, x.end) for x in fixed.turns] == [(x.start, x.end) for x in turns]
+    changed = [(a.start, b.speaker) for a, b in zip(turns, fixed.turns, strict=True) if a.speaker != b.speaker]
+    assert changed == [(m.start, m.to_label) for m in fixed.moved]
+    assert all(m.end - m.start >= MIN_SECONDS and m.moved_score - m.kept_score >= MARGIN for m in fixed.moved)
+    assert set(centroids) <= set(fixed.centroids) and {x.speaker for x in fixed.turns} <= set(fixed.centroids)
