@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from rapidfuzz import fuzz
 
-from minutes import dates, grounding, prompts, sensitive, windows
+from minutes import dates, grounding, loop_guard, prompts, sensitive, windows
 from minutes.errors import NotFoundError, UsageError
 from minutes.types import Action, Decision, Draft, Evidence, Flag, Transcript
 from minutes.windows import Line
@@ -241,14 +241,21 @@ def _speakers(lines: list[Line]) -> list[str]:
 def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: str, max_new_tokens: int) -> Reply:
     """One model call for a chunk, one repair if the reply is invalid, then a flagged partial result."""
     messages = prompts.messages(windows.render(lines_in), names)
-    text, _, _ = engine.generate(messages, max_new_tokens, prompts.REPLY_START, prompts.STATIC)
+    span = [Evidence(lines_in[0].start, lines_in[-1].end, "")]
+    text, cut_short = loop_guard.generate(engine, messages, max_new_tokens, MAX_EVIDENCE_LINES)
     try:
-        return _noted(parse_reply(text), draft, where)
+        reply = parse_reply(text)
+        if cut_short:
+            reason = (f"{where}: the model began repeating itself and its reply was cut short; items from this "
+                      "part of the meeting may be missing: check it by hand")
+            draft.flags.append(Flag("extraction", reason, span))
+            draft.notes.append(reason)
+        return _noted(reply, draft, where)
     except ValueError as exc:
         problem = str(exc)
     log.warning("extraction %s: invalid reply (%s); asking once for a repair", where, problem)
-    text2, _, _ = engine.generate(prompts.repair(messages, text, problem), max_new_tokens, prompts.REPLY_START,
-                                 prompts.STATIC)
+    text2, _ = loop_guard.generate(engine, prompts.repair(messages, text, problem), max_new_tokens,
+                                   MAX_EVIDENCE_LINES)
     try:
         reply = parse_reply(text2)
         draft.notes.append(f"{where}: the model's first reply was invalid ({problem}); its repair was used")
@@ -256,7 +263,6 @@ def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: st
     except ValueError as exc:
         second = str(exc)
     partial = max((salvage(text2), salvage(text)), key=lambda r: len(r.decisions) + len(r.actions))
-    span = [Evidence(lines_in[0].start, lines_in[-1].end, "")]
     reason = (f"{where}: the model's reply was invalid twice ({problem}; then {second}); "
               f"{len(partial.decisions)} decision(s) and {len(partial.actions)} action(s) recovered; "
               "check this part of the meeting by hand")

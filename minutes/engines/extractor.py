@@ -10,6 +10,7 @@ float16 activations); transformers runs on the CPU (the project installs a CPU b
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -51,12 +52,13 @@ class Extractor:
         return list(ids)
 
     def generate(self, messages: Messages, max_new_tokens: int = 512, reply_start: str = "",
-                 static: int = 0) -> tuple[str, int, int]:
+                 static: int = 0, stop: Callable[[str], bool] | None = None) -> tuple[str, int, int]:
         """Greedy completion of the chat; returns (text, prompt tokens, new tokens).
 
         `reply_start` begins the assistant's reply for it (and is included in the returned text). `static` is the
         number of leading messages that are the same in every call (instructions, example): CTranslate2 caches
-        the model state after them instead of reading them again each time."""
+        the model state after them instead of reading them again each time. `stop` is asked after every new
+        token with the reply so far; True ends the generation there."""
         started = time.perf_counter()
         ids = self.prompt_ids(messages)
         if reply_start:
@@ -64,10 +66,14 @@ class Extractor:
         fixed = self.prompt_ids(messages[:static], add_generation_prompt=False) if static else []
         if fixed and ids[:len(fixed)] != fixed:
             fixed = []  # this chat template does not render the fixed part as a prefix; read it all
+        watch = None
+        if stop is not None:
+            def watch(new_ids: list[int]) -> bool:
+                return stop(reply_start + self.tokenizer.decode(new_ids, skip_special_tokens=True))
         if self.backend == "ctranslate2":
-            out = self._generate_ct2(ids, len(fixed), max_new_tokens)
+            out = self._generate_ct2(ids, len(fixed), max_new_tokens, watch)
         else:
-            out = self._generate_hf(ids, max_new_tokens)
+            out = self._generate_hf(ids, max_new_tokens, watch)
         text = self.tokenizer.decode(out, skip_special_tokens=True)
         self.calls += 1
         self.prompt_tokens += len(ids)
@@ -75,16 +81,34 @@ class Extractor:
         self.seconds += time.perf_counter() - started
         return reply_start + text, len(ids), len(out)
 
-    def _generate_ct2(self, ids: list[int], fixed: int, max_new_tokens: int) -> list[int]:
-        tokens = self.tokenizer.convert_ids_to_tokens(ids)
-        options = {"static_prompt": tokens[:fixed]} if fixed else {}
-        result = self._model.generate_batch(
-            [tokens[fixed:]], max_length=max_new_tokens, sampling_topk=1, beam_size=1,
-            include_prompt_in_result=False, end_token=_end_tokens(self.tokenizer), **options)
-        return list(result[0].sequences_ids[0])
+    def _generate_ct2(self, ids: list[int], fixed: int, max_new_tokens: int,
+                      watch: Callable[[list[int]], bool] | None) -> list[int]:
+        """Token by token (CTranslate2's `generate_tokens`): leaving the loop early stops the generation.
 
-    def _generate_hf(self, ids: list[int], max_new_tokens: int) -> list[int]:
+        After an early stop, CTranslate2's worker may still be releasing the stopped job's Python callback; an
+        interpreter exiting meanwhile aborts ("terminate called without an active exception": 3 of 8 runs).
+        A one-token job on the same worker waits for that (0 of 8)."""
+        tokens = self.tokenizer.convert_ids_to_tokens(ids)
+        options: dict[str, Any] = {"static_prompt": tokens[:fixed]} if fixed else {}
+        out: list[int] = []
+        stream = self._model.generate_tokens(tokens[fixed:], max_length=max_new_tokens, sampling_topk=1,
+                                             end_token=_end_tokens(self.tokenizer), **options)
+        for step in stream:
+            out.append(step.token_id)
+            if watch is not None and watch(out):
+                stream.close()  # stops the job and waits for it
+                self._model.generate_batch([tokens[:1]], max_length=1, include_prompt_in_result=False)
+                break
+        return out
+
+    def _generate_hf(self, ids: list[int], max_new_tokens: int,
+                     watch: Callable[[list[int]], bool] | None) -> list[int]:
         import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class _Watch(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                return torch.full((input_ids.shape[0],), watch(input_ids[0, len(ids):].tolist()), dtype=torch.bool)
 
         with torch.inference_mode():
             prompt = torch.tensor([ids], dtype=torch.long)
@@ -92,7 +116,8 @@ class Extractor:
                                        do_sample=False, num_beams=1,
                                        eos_token_id=[self.tokenizer.convert_tokens_to_ids(t)
                                                      for t in _end_tokens(self.tokenizer)],
-                                       pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
+                                       pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+                                       stopping_criteria=StoppingCriteriaList([_Watch()] if watch else []))
         return out[0, len(ids):].tolist()
 
 
