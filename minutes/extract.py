@@ -1,7 +1,8 @@
 """Extraction: an attributed transcript -> Draft (decisions, actions, summary, flags), every item with evidence.
 
 Steps: withhold sensitive passages (flagged for a human); select candidate windows by cheap cues; send them in
-chunks to the local model, which cites line numbers; validate its JSON (one repair, then a flagged partial result);
+chunks to the local model, which cites line numbers, stopping a looping reply as it starts (minutes.loop_guard);
+validate its JSON (one repair, then a flagged partial result);
 map citations to times and quotes; merge duplicates across chunks; keep deferred points out of the decisions;
 resolve owners to participants and due dates against the meeting date; run the grounding check.
 """
@@ -246,10 +247,8 @@ def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: st
     try:
         reply = parse_reply(text)
         if cut_short:
-            reason = (f"{where}: the model began repeating itself and its reply was cut short; items from this "
-                      "part of the meeting may be missing: check it by hand")
-            draft.flags.append(Flag("extraction", reason, span))
-            draft.notes.append(reason)
+            _flag_chunk(draft, span, f"{where}: the model began repeating itself and its reply was cut short; "
+                                     "items from this part of the meeting may be missing: check it by hand")
         return _noted(reply, draft, where)
     except ValueError as exc:
         problem = str(exc)
@@ -266,9 +265,14 @@ def _ask(engine, lines_in: list[Line], names: list[str], draft: Draft, where: st
     reason = (f"{where}: the model's reply was invalid twice ({problem}; then {second}); "
               f"{len(partial.decisions)} decision(s) and {len(partial.actions)} action(s) recovered; "
               "check this part of the meeting by hand")
+    _flag_chunk(draft, span, reason)
+    return partial
+
+
+def _flag_chunk(draft: Draft, span: list[Evidence], reason: str) -> None:
+    """A part of the meeting the model could not read properly: it blocks approval until a person checks it."""
     draft.flags.append(Flag("extraction", reason, span))
     draft.notes.append(reason)
-    return partial
 
 
 def _noted(reply: Reply, draft: Draft, where: str) -> Reply:
