@@ -1,7 +1,7 @@
 """Stop a small model's reply as soon as it starts to loop, cut the loop out, and let the model go on.
 
 Two loops are seen with the default 1.5B model on repetitive input (a 30 min recording made of one meeting
-repeated: 5 of 11 chunks ran to the token limit inside a loop): a list of numbers that keeps counting
+repeated: 8 of 11 chunks ran to the token limit inside a loop): a list of numbers that keeps counting
 (`"lines": [27, 28, 29, ...`, or bare numbers in place of items), and the same item written again and again.
 Generation stops at the first sign of either; a counting list of cited lines keeps its first few numbers, any
 other counting list becomes empty, a repeated item is cut; then the model continues from the cut reply, within
