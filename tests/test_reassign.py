@@ -58,17 +58,6 @@ def test_turn_moves_only_with_a_clear_margin_and_enough_speech():
     assert [(m.start, m.participant) for m in fixed.moved] == [(5.0, "Ben")]
 
 
-def test_clusters_that_clearly_disagree_veto_a_move():
-    """The turn's voice leans to Ben's short enrolment, but it matches Ann's cluster far better than Ben's."""
-    turn = _unit(0.6, 0.8, 0)
-    ann_cluster, ben_cluster, ben_enrolled = _unit(0.6, 0.8, 0.1), _unit(0, 1, 0.5), _unit(0.3, 1, 0)
-    turns = _turns((0.0, 4.0, "S0"), (4.0, 8.0, "S1"))
-    fixed = reassign_turns(turns, {"S0": ann_cluster, "S1": ben_cluster}, {"Ann": A, "Ben": ben_enrolled},
-                           lambda s, e: turn if s == 0.0 else ben_cluster)
-    assert name_speakers(fixed.centroids, {"Ann": A, "Ben": ben_enrolled}) == {"S0": "Ann", "S1": "Ben"}
-    assert fixed.turns == turns and fixed.moved == []
-
-
 def test_a_voice_no_cluster_carries_gets_its_own_label():
     turns = _turns((0.0, 4.0, "SPEAKER_00"), (4.0, 8.0, "SPEAKER_00"), (8.0, 12.0, "SPEAKER_01"))
     voices = {0.0: A, 4.0: C, 8.0: B}
