@@ -37,7 +37,7 @@ from consent.meetings import (
 from consent.status import SCOPES
 from consent.timespec import TimeRange, clock, parse_range
 from models import ConsentRecord, Meeting, Participant, Person, Recording
-from models.audit import append_event
+from models.audit import append_event, row_hash
 
 METHODS: tuple[str, ...] = ("verbal", "written", "form")
 DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")
@@ -143,9 +143,11 @@ def _audit(session: Session, rec: ConsentRecord, kind: str) -> None:
                "scope": rec.scope, "decision": rec.decision, "method": rec.method,
                "evidence_start": rec.evidence_start, "evidence_end": rec.evidence_end,
                "valid_from": rec.valid_from, "valid_until": rec.valid_until}
+    hashes = {"record": row_hash(rec)}  # minutes.integrity checks the row against it
+    if rec.evidence_sha256:
+        hashes["evidence"] = rec.evidence_sha256
     append_event(session, kind, rec.recorded_by, rec.meeting_id,
-                 subject={k: v for k, v in subject.items() if v is not None},
-                 hashes={"evidence": rec.evidence_sha256} if rec.evidence_sha256 else None)
+                 subject={k: v for k, v in subject.items() if v is not None}, hashes=hashes)
 
 
 def record(session: Session, meeting: int | str, participant: str | int, decision: str,

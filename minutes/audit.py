@@ -1,4 +1,8 @@
-"""The audit chain as the product uses it: record events (hashes of content, never the content), verify, list."""
+"""The audit chain as the product uses it: record events (hashes of content, never the content), list, head.
+
+Verification, which also checks consent records and released minutes against their recorded hashes, is in
+minutes.integrity.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models.audit import AuditEvent, ChainCheck, append_event, verify_chain
+from models.audit import AuditEvent, AuditHead, append_event
 
 
 def sha256_of(content: bytes | str) -> str:
@@ -19,16 +23,12 @@ def sha256_of(content: bytes | str) -> str:
 
 
 def record(session: Session, kind: str, actor: str, meeting_id: int | None = None,
-           subject: dict[str, Any] | None = None,
-           content: dict[str, bytes | str] | None = None) -> AuditEvent:
-    """Append one event in the caller's transaction; `content` is hashed here and only the hashes are stored."""
-    hashes = {name: sha256_of(value) for name, value in (content or {}).items()}
-    return append_event(session, kind, actor, meeting_id=meeting_id, subject=subject, hashes=hashes)
-
-
-def verify(session: Session) -> ChainCheck:
-    """Recompute the chain; the result names the first event that was edited, deleted or reordered."""
-    return verify_chain(session)
+           subject: dict[str, Any] | None = None, content: dict[str, bytes | str] | None = None,
+           hashes: dict[str, str] | None = None) -> AuditEvent:
+    """Append one event in the caller's transaction; `content` is hashed here and only the hashes are stored,
+    alongside any `hashes` the caller already has."""
+    digests = {**(hashes or {}), **{name: sha256_of(value) for name, value in (content or {}).items()}}
+    return append_event(session, kind, actor, meeting_id=meeting_id, subject=subject, hashes=digests)
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,21 @@ def log(session: Session, meeting_id: int | None = None, kind: str | None = None
         query = query.where(AuditEvent.kind == kind)
     return [LoggedEvent(e.seq, e.at, e.actor, e.kind, e.meeting_id, json.loads(e.subject_json),
                         json.loads(e.hashes_json)) for e in session.exec(query).all()]
+
+
+@dataclass(frozen=True)
+class SignedHead:
+    """What the clerk files with the minutes: later, `minutes audit verify --filed EVENT:HASH` shows the chain
+    still holds that event unchanged, so it was neither rolled back nor rewritten."""
+
+    event: int
+    hash: str
+    hmac: str
+    at: datetime
+
+
+def head(session: Session) -> SignedHead | None:
+    """The newest event and the head's signature (None while the chain is empty)."""
+    row = session.get(AuditHead, 1)
+    last = session.exec(select(AuditEvent).where(AuditEvent.seq == row.seq)).first() if row else None
+    return SignedHead(last.seq, last.hash, row.signature, last.at) if last else None

@@ -20,6 +20,7 @@ from minutes import review
 from minutes.audit import sha256_of
 from minutes.config import Settings
 from minutes.errors import StateError, UsageError
+from minutes.integrity import check_release
 from minutes.store import atomic_write_bytes
 from models import DraftStatus, Export, Meeting, Participant
 from models.audit import append_event
@@ -69,6 +70,9 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
     if row.status != DraftStatus.RELEASED:
         raise StateError(f"draft {draft_id} is {row.status}; only released minutes can be exported as minutes",
                          "transcripts can be exported before release with --format srt|vtt|txt or --transcript")
+    if tampered := check_release(session, draft_id):
+        raise StateError(f"not exporting draft {draft_id}: {tampered.problem}",
+                         "the database was changed outside minutes; run `minutes audit verify`")
     meeting = session.get(Meeting, row.meeting_id)
     withdrawn = {step.detail.get("participant") for step in review.history(session, draft_id)
                  if step.kind == "withdrawal"}

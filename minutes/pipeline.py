@@ -38,7 +38,7 @@ from minutes.store import Database, files_path
 from minutes.transcripts import load_transcript, replace_segments, save_transcript
 from minutes.types import Audio
 from models import Draft, Recording, StageRun, Transcript
-from models.audit import append_event
+from models.audit import append_event, content_hash
 
 LOG = logging.getLogger("minutes.pipeline")
 STAGES = ("record", "transcribe", "diarise", "summarise")
@@ -304,7 +304,7 @@ def _transcribe(run: _Run) -> str:
         row = save_transcript(s, run.meeting_id, run.recording.id, transcript, asr.name)
         append_event(s, "transcript.store", run.actor, run.meeting_id,
                      {"recording": run.recording.id, "transcript": row.id},
-                     {"transcript": _hash_json(transcript.to_json())})
+                     {"transcript": content_hash(transcript.to_json())})
         return f"{len(transcript.segments)} segments, {asr.name} on {asr.device}"
 
     return run.commit("transcribe", write)
@@ -338,7 +338,7 @@ def _diarise(run: _Run) -> str:
         append_event(s, "diarisation.store", run.actor, run.meeting_id,
                      {"recording": rec.id, "transcript": transcript_id, "speakers": len(result.centroids),
                       "turns_moved_by_voice": len(fixed.moved)},
-                     {"transcript": _hash_json(attributed.to_json())})
+                     {"transcript": content_hash(attributed.to_json())})
         moved = f", {len(fixed.moved)} turn(s) moved to the enrolled voice they match" if fixed.moved else ""
         return f"{len(result.centroids)} speakers, {named} named by enrolment{moved}"
 
@@ -366,13 +366,6 @@ def _summarise(run: _Run) -> str:
                 f"{len(draft.flags)} flags, {extractor.name} on {extractor.device}")
 
     return run.commit("summarise", write)
-
-
-def _hash_json(data: dict) -> str:
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def attach(db: Database, engines: Engines, meeting_id: int, audio_path: str | Path) -> Recording:

@@ -24,6 +24,7 @@ from minutes.audit import record
 from minutes.errors import NotFoundError, StateError, UsageError
 from models import Action, Decision, DraftStatus, Evidence, Flag, Meeting, Release, Review, utcnow
 from models import Draft as DraftRow
+from models.audit import content_hash, row_hash
 
 KINDS = {"d": ("decision", Decision, "decision_id"), "a": ("action", Action, "action_id"),
          "f": ("flag", Flag, "flag_id")}
@@ -179,9 +180,7 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
 
 def content_sha256(session: Session, draft_id: int) -> str:
     """Hash of the reviewer's current version, as released."""
-    from minutes.audit import sha256_of
-
-    return sha256_of(json.dumps(draft_as_types(session, draft_id).to_json(), sort_keys=True, ensure_ascii=False))
+    return content_hash(draft_as_types(session, draft_id).to_json())
 
 
 def list_drafts(session: Session, status: str | None = None) -> list[DraftSummary]:
@@ -333,7 +332,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
               "summary": result.summary_changed}
     add_step(session, row, by, "edit", detail=detail)
     record(session, "review.edit", by, row.meeting_id, subject={"draft": row.id, **detail},
-           content={"version": json.dumps(draft_as_types(session, row.id).to_json(), sort_keys=True)})
+           hashes={"version": content_sha256(session, row.id)})
     result.status = row.status
     return result
 
@@ -374,7 +373,7 @@ def resolve(session: Session, draft_id: int, ref: str, resolution: str, by: str,
     detail = {"item": _ref(item), "resolution": item.resolution}
     add_step(session, row, by, "resolve", detail=detail)
     record(session, "review.resolve", by, row.meeting_id, subject={"draft": row.id, **detail},
-           content={"item": json.dumps(_fields(item), sort_keys=True)})
+           hashes={"item": content_hash(_fields(item))})
     return _view(session, item)
 
 
@@ -419,7 +418,7 @@ def release(session: Session, draft_id: int, by: str) -> Release:
     rel = Release(draft_id=row.id, released_by=by, content_sha256=content_sha256(session, row.id))
     session.add(rel)
     session.flush()
-    transition(session, row, DraftStatus.RELEASED, by, detail={"release": rel.id})
+    transition(session, row, DraftStatus.RELEASED, by, detail={"release": rel.id}, hashes=_release_hashes(rel))
     return rel
 
 
@@ -436,13 +435,19 @@ def reissue(session: Session, draft_id: int, by: str, note: str) -> Release:
     detail = {"release": rel.id, "reissue_of": rel.reissue_of}
     add_step(session, row, by, "reissue", reason=note, detail=detail)
     record(session, "release.reissue", by, row.meeting_id, subject={"draft": row.id, **detail},
-           content={"version": json.dumps(draft_as_types(session, row.id).to_json(), sort_keys=True)})
+           hashes=_release_hashes(rel))
     return rel
 
 
+def _release_hashes(rel: Release) -> dict[str, str]:
+    """What minutes.integrity checks the released draft and its Release row against."""
+    return {"draft": rel.content_sha256, "release": row_hash(rel)}
+
+
 def transition(session: Session, row: DraftRow, to_status: str, by: str, reason: str | None = None,
-               detail: dict[str, Any] | None = None, event: str | None = None) -> None:
-    """Move a draft to another state: one Review row and one audit event."""
+               detail: dict[str, Any] | None = None, event: str | None = None,
+               hashes: dict[str, str] | None = None) -> None:
+    """Move a draft to another state: one Review row and one audit event (with any content `hashes`)."""
     from_status = row.status
     row.status = to_status
     add_step(session, row, by, "transition", from_status=from_status, to_status=to_status, reason=reason,
@@ -452,7 +457,7 @@ def transition(session: Session, row: DraftRow, to_status: str, by: str, reason:
     LOG.info("draft %s: %s -> %s", row.id, from_status, to_status)
     record(session, kind, by, row.meeting_id,
            subject={"draft": row.id, "from": from_status, "to": to_status, **(detail or {})},
-           content={"reason": reason} if reason else None)
+           content={"reason": reason} if reason else None, hashes=hashes)
 
 
 def diff(session: Session, draft_id: int) -> DraftDiff:

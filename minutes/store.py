@@ -18,8 +18,10 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table)
+from minutes.audit_key import KEY_NAME, AuditKeyFile
 from minutes.config import Settings
 from minutes.errors import MinutesError, UsageError
+from models.audit import KEY_INFO
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -59,6 +61,9 @@ class Database:
     url: str
     settings: Settings | None = None  # handed to hooks that run inside a transaction (withdrawal propagation)
 
+    def __post_init__(self) -> None:
+        self.audit_key = AuditKeyFile(self.settings.home / KEY_NAME) if self.settings else None
+
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Database:
         ensure_home(settings.home)
@@ -90,6 +95,7 @@ class Database:
         """One transaction: committed on success, rolled back on any error (nothing half-written)."""
         with Session(self.engine, expire_on_commit=False) as s:
             s.info["settings"] = self.settings
+            s.info[KEY_INFO] = self.audit_key
             try:
                 yield s
                 s.commit()

@@ -74,8 +74,9 @@ def test_swapping_two_rows_seq_is_detected(chain, home):
 
 def test_verify_json_and_log(chain, home):
     result = run("audit", "verify", "--json")
-    assert result.exit_code == 0 and json.loads(result.output) == {"ok": True, "events": chain,
-                                                                   "first_bad_seq": None, "problem": None}
+    assert result.exit_code == 0 and json.loads(result.output) == {
+        "ok": True, "events": chain, "chain_ok": True, "consent_records": 0, "releases": 1, "first_bad_seq": None,
+        "problem": None}
     events = json.loads(run("audit", "log", "--json").output)
     assert [e["seq"] for e in events] == list(range(1, chain + 1))
     assert [e["kind"] for e in json.loads(run("audit", "log", "--kind", "release", "--json").output)] == ["release"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from processed_meeting import approve_and_release, build, run
 
 from minutes.config import load_settings
@@ -18,9 +20,8 @@ GOLDEN = Path(__file__).parent / "data" / "golden" / "minutes.md"
 @pytest.fixture
 def released(home):
     built = build(load_settings())
-    approve_and_release(built.draft_id)
-    with sqlite3.connect(home / "minutes.db") as conn:  # a fixed release time, for a deterministic file
-        conn.execute("UPDATE release SET released_at = '2026-11-25 09:30:00.000000'")
+    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC)):  # a fixed release time, for a
+        approve_and_release(built.draft_id)  # deterministic file (editing the row would fail the release hash)
     return built
 
 

@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from processed_meeting import approve_and_release, build, run, stm_lines
 
 from minutes.config import load_settings
@@ -23,9 +24,8 @@ WORDS = sum(len(x.text.split()) for x in stm_lines())
 def two_meetings(home):
     """Meeting 1 released on RELEASED with a minutes export; meeting 2 still pending review."""
     first = build(load_settings())
-    approve_and_release(first.draft_id)
-    with sqlite3.connect(home / "minutes.db") as conn:
-        conn.execute("UPDATE release SET released_at = '2026-11-25 09:30:00.000000'")
+    with time_machine.travel(RELEASED):
+        approve_and_release(first.draft_id)
     assert run("export", first.draft_id, "--format", "md").exit_code == 0
     second = build(load_settings())
     return first, second
@@ -97,23 +97,21 @@ def test_dry_run_changes_nothing_and_the_real_purge_removes_exactly_that(two_mee
 
 def test_cli_dry_run_then_purge(two_meetings, home):
     (home / "config.toml").write_text("[retention]\naudio_days_after_release = 1\ntranscript_days_after_release = 2\n")
-    three_days_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=3)
-    with sqlite3.connect(home / "minutes.db") as conn:
-        conn.execute("UPDATE release SET released_at = ?", (three_days_ago.isoformat(sep=" "),))
-    files_before, rows_before = files(home), rows(home)
-    dry = run("purge", "--dry-run", "--json")
-    assert dry.exit_code == 0, dry.output
-    assert files(home) == files_before and rows(home) == rows_before
-    planned = json.loads(dry.output)
-    assert planned["dry_run"] is True and len(planned["audio"]) == 1 and len(planned["transcripts"]) == 1
-    text = run("purge", "--dry-run")
-    assert "would remove audio of recording 1" in text.output and "16 segments" in text.output
-    real = run("purge", "--by", "Clerk", "--json")
-    assert real.exit_code == 0, real.output
-    done = json.loads(real.output)
-    assert {k: v for k, v in done.items() if k not in ("dry_run", "now")} == {
-        k: v for k, v in planned.items() if k not in ("dry_run", "now")}
-    events = json.loads(run("audit", "log", "--kind", "purge", "--json").output)
-    assert [(e["actor"], e["subject"]["recordings"], e["subject"]["transcripts"]) for e in events] == [
-        ("Clerk", [1], [1])]
+    with time_machine.travel(RELEASED + timedelta(days=3)):  # not an edited release row: verify checks it
+        files_before, rows_before = files(home), rows(home)
+        dry = run("purge", "--dry-run", "--json")
+        assert dry.exit_code == 0, dry.output
+        assert files(home) == files_before and rows(home) == rows_before
+        planned = json.loads(dry.output)
+        assert planned["dry_run"] is True and len(planned["audio"]) == 1 and len(planned["transcripts"]) == 1
+        text = run("purge", "--dry-run")
+        assert "would remove audio of recording 1" in text.output and "16 segments" in text.output
+        real = run("purge", "--by", "Clerk", "--json")
+        assert real.exit_code == 0, real.output
+        done = json.loads(real.output)
+        assert {k: v for k, v in done.items() if k not in ("dry_run", "now")} == {
+            k: v for k, v in planned.items() if k not in ("dry_run", "now")}
+        events = json.loads(run("audit", "log", "--kind", "purge", "--json").output)
+        assert [(e["actor"], e["subject"]["recordings"], e["subject"]["transcripts"]) for e in events] == [
+            ("Clerk", [1], [1])]
     assert run("audit", "verify").exit_code == 0

@@ -1,8 +1,9 @@
-"""`minutes audit verify` and `minutes audit log`."""
+"""`minutes audit verify`, `minutes audit head` and `minutes audit log`."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 
 import click
@@ -11,29 +12,69 @@ from rich.table import Table
 
 from minutes.cli.app import App, console, emit_json, fail, pass_app
 
+_FILED = re.compile(r"(\d{1,18}):([0-9a-fA-F]{64})")
+
 
 @click.group("audit")
 def audit_group() -> None:
     """The tamper-evident audit log (who did what, when; hashes of content, never the content)."""
 
 
+def _filed(_ctx, _param, value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    match = _FILED.fullmatch(value.strip())
+    if not match:
+        raise click.BadParameter("expected EVENT:HASH as printed by `minutes audit head`, e.g. 57:3f2a...")
+    return int(match[1]), match[2].lower()
+
+
 @audit_group.command("verify")
+@click.option("--filed", callback=_filed, metavar="EVENT:HASH",
+              help="A head filed earlier (`minutes audit head`): check the chain still holds it unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def audit_verify(app: App, as_json: bool) -> None:
-    """Recompute the hash chain; exit 1 naming the first event that was edited, deleted or reordered."""
-    from minutes.audit import verify
+def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None:
+    """Check the keyed hash chain and its signed head, then every consent record and released draft against the
+    hashes the chain recorded; exit 1 naming the first event or row that was edited, deleted or reordered."""
+    from minutes.integrity import verify
 
     with app.session() as s:
-        check = verify(s)
+        check = verify(s, filed)
     if as_json:
         emit_json(asdict(check))
         if not check.ok:
             raise SystemExit(1)
     elif check.ok:
-        click.echo(f"audit chain ok: {check.events} events")
-    else:
+        held = f"; it holds filed event {filed[0]}" if filed else ""
+        click.echo(f"audit chain ok: {check.events} events, head signed; {check.consent_records} consent records "
+                   f"and {check.releases} released drafts match it{held}")
+    elif not check.chain_ok:
         fail(f"audit chain broken at event {check.first_bad_seq}: {check.problem}", 1)
+    else:
+        fail(f"audit check failed: {check.problem}", 1)
+
+
+@audit_group.command("head")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def audit_head(app: App, as_json: bool) -> None:
+    """Print the signed head of a verified chain (newest event, its hash, the HMAC, the time) to file with the
+    minutes; `minutes audit verify --filed EVENT:HASH` later shows nothing up to it was rewritten or cut off."""
+    from minutes.audit import head
+    from models.audit import verify_chain
+
+    with app.session() as s:
+        check, signed = verify_chain(s), head(s)
+    if not check.ok:
+        fail(f"audit chain broken at event {check.first_bad_seq}: {check.problem}", 1)
+    if signed is None:
+        fail("the audit chain is empty: nothing to sign yet", 5)
+    if as_json:
+        emit_json({"event": signed.event, "hash": signed.hash, "hmac": signed.hmac, "at": signed.at.isoformat()})
+        return
+    click.echo(f"event {signed.event}\nhash {signed.hash}\nhmac {signed.hmac}\nat {signed.at.isoformat()}\n"
+               f"check later with: minutes audit verify --filed {signed.event}:{signed.hash}")
 
 
 @audit_group.command("log")
