@@ -95,7 +95,7 @@ def test_evidence_file_is_copied_with_its_hash_and_audited_without_names(meeting
     assert paths == {f"evidence/{digest}.pdf"}
     assert len(rows) == 4
     for subject, hashes, _actor in rows:
-        assert json.loads(hashes) == {"evidence": digest}
+        assert json.loads(hashes)["evidence"] == digest and json.loads(hashes).keys() == {"evidence", "record"}
         assert json.loads(subject)["participant_id"] == 2 and "Tom" not in subject
 
 

@@ -6,6 +6,7 @@ import glob
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 from datetime import date
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from consent import ledger, meetings
 from minutes.config import load_settings
+from minutes.integrity import verify
 from minutes.store import Database
 from models import AuditEvent, Meeting
 from models.audit import append_event, verify_chain
@@ -56,6 +59,19 @@ def pg_url():
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def pg_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture
+def home(pg_home, monkeypatch) -> Path:
+    """One MINUTES_HOME for the module: its tests share one server, so they share its chain and its audit key."""
+    monkeypatch.setenv("MINUTES_HOME", str(pg_home))
+    monkeypatch.delenv("MINUTES_DB", raising=False)
+    return pg_home
+
+
 def test_postgres_store_migrates_and_keeps_an_intact_audit_chain(home, pg_url):
     db = Database.open(load_settings(db=pg_url))
     assert db.schema_version() == db.head_version()
@@ -68,10 +84,17 @@ def test_postgres_store_migrates_and_keeps_an_intact_audit_chain(home, pg_url):
     with db.session() as s:
         check = verify_chain(s)
         assert check.ok and check.events == 2
+    with db.session() as s:  # row hashes survive PostgreSQL's types (timestamptz, float8, date, UTF-8 text)
+        m = meetings.create_meeting(s, "Governors", "2026-11-23", ["Zoë", "Tom"])
+        ledger.give(s, m.id, "Zoë", "all", "verbal", recorded_by="Clerk Zoë", evidence_at="0:01.25-0:02.5")
+    with db.session() as s:
+        result = verify(s)
+        assert result.ok and result.consent_records == 4, result
         s.execute(text("UPDATE audit_event SET actor = 'mallory' WHERE seq = 1"))
     with db.session() as s:
         check = verify_chain(s)
         assert not check.ok and check.first_bad_seq == 1
+    assert stat.S_IMODE((home / "audit.key").stat().st_mode) == 0o600
     db.close()
 
 
