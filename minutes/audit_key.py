@@ -34,9 +34,9 @@ class AuditKeyFile:
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
-            raise MinutesError(f"the audit key {self.path} is missing, so the audit chain cannot be checked or "
-                               "extended", f"restore {KEY_NAME} from your backup of MINUTES_HOME; a new key "
-                               "would not match the events already written") from None
+            raise MinutesError(f"the audit key {self.path} is missing, so the audit chain cannot be checked "
+                               "or extended", f"restore {KEY_NAME} from your backup of MINUTES_HOME; a new "
+                               "key would not match the events already written") from None
         except OSError as exc:
             raise MinutesError(f"cannot read the audit key {self.path}: {exc.strerror or exc}") from None
         with os.fdopen(fd, "rb") as fh:
@@ -53,8 +53,8 @@ class AuditKeyFile:
         return data
 
     def _create(self) -> bytes:
-        """Write a new key under a temporary name and hard-link it into place: a concurrent first writer either
-        wins the link or reads the winner's key; nobody ever sees a half-written file."""
+        """Write a new key under a temporary name and hard-link it into place: a concurrent first writer
+        either wins the link or reads the winner's key; nobody ever sees a half-written file."""
         tmp = self.path.with_name(f".{KEY_NAME}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
         try:
             with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:

@@ -1,8 +1,8 @@
 """Verification: the audit chain itself, and the rows it vouches for.
 
-The chain holds the hash of every consent record as written and of every released draft as released (and of its
-Release row). `verify` recomputes those hashes from the current rows, so an edit made straight in the database is
-named even though no event was touched; export runs the same check for the draft it is about to write.
+The chain holds the hash of every consent record as written and of every released draft as released (and of
+its Release row). `verify` recomputes those hashes from the current rows, so an edit made straight in the
+database is named even though no event was touched; export runs the same check for the draft it writes.
 """
 
 from __future__ import annotations
@@ -39,11 +39,13 @@ class Verification:
 
 
 def verify(session: Session, filed: tuple[int, str] | None = None) -> Verification:
-    """The chain (keyed hashes and signed head), then an optional filed head (event, hash), then every consent
-    record and every released draft against the hashes the chain recorded for them. Stops at the first problem."""
+    """The chain (keyed hashes and signed head), then an optional filed head (event, hash), then every
+    consent record and every released draft against the hashes the chain recorded for them. Stops at the
+    first problem."""
     chain = verify_chain(session)
     if not chain.ok:
-        return Verification(False, chain.events, False, first_bad_seq=chain.first_bad_seq, problem=chain.problem)
+        return Verification(False, chain.events, False, first_bad_seq=chain.first_bad_seq,
+                            problem=chain.problem)
     consent, consent_bad = _consent_mismatch(session)
     releases, release_bad = _release_mismatch(session)
     bad = (_filed_mismatch(session, *filed) if filed else None) or consent_bad or release_bad
@@ -58,10 +60,10 @@ def check_release(session: Session, draft_id: int) -> Mismatch | None:
     events = [ev for ev in _events(session, RELEASE_EVENTS) if _subject(ev).get("draft") == draft_id]
     if not events:
         return Mismatch(None, f"draft {draft_id} is marked released but no release event vouches for it")
-    if not authentic(chain_key(session), events[-1]):
-        return Mismatch(events[-1].seq, f"event {events[-1].seq} ({events[-1].kind}) was altered after it was "
-                                        "written")
-    return _release_problem(session, draft_id, events[-1])
+    last = events[-1]
+    if not authentic(chain_key(session), last):
+        return Mismatch(last.seq, f"event {last.seq} ({last.kind}) was altered after it was written")
+    return _release_problem(session, draft_id, last)
 
 
 def _events(session: Session, kinds: tuple[str, ...]) -> list[AuditEvent]:
@@ -79,22 +81,27 @@ def _hashes(ev: AuditEvent) -> dict:
 def _filed_mismatch(session: Session, seq: int, digest: str) -> Mismatch | None:
     ev = session.exec(select(AuditEvent).where(AuditEvent.seq == seq)).first()
     if ev is None:
-        return Mismatch(seq, f"the filed head, event {seq}, is not in the chain: it was cut short or rolled back")
+        return Mismatch(seq, f"the filed head, event {seq}, is not in the chain: it was cut short or rolled "
+                             "back")
     if not hmac.compare_digest(ev.hash, digest.strip().lower()):
-        return Mismatch(seq, f"event {seq} does not match the filed head: the chain was rewritten or rolled back")
+        return Mismatch(seq, f"event {seq} does not match the filed head: the chain was rewritten or rolled "
+                             "back")
     return None
 
 
 def _consent_mismatch(session: Session) -> tuple[int, Mismatch | None]:
-    """Every consent record must match the hash in the event that recorded it, and every event's record exist."""
+    """Every consent record must match the hash in the event that recorded it; every such event's record must
+    exist, and every record have an event."""
     recorded: dict[int, AuditEvent] = {}
-    for ev in session.exec(select(AuditEvent).where(AuditEvent.kind.like("consent.%")).order_by(AuditEvent.seq)):
+    query = select(AuditEvent).where(AuditEvent.kind.like("consent.%")).order_by(AuditEvent.seq)
+    for ev in session.exec(query):
         if "record_id" in (subject := _subject(ev)):
             recorded[subject["record_id"]] = ev
     rows = {r.id: r for r in session.exec(select(ConsentRecord))}
     for rid, ev in recorded.items():
         if rid not in rows:
-            return len(rows), Mismatch(ev.seq, f"consent record {rid} was deleted (it was recorded in event {ev.seq})")
+            return len(rows), Mismatch(ev.seq, f"consent record {rid} was deleted (it was recorded in event "
+                                               f"{ev.seq})")
         if _hashes(ev).get("record") != row_hash(rows[rid]):
             return len(rows), Mismatch(ev.seq, f"consent record {rid} was altered after it was recorded "
                                                f"(event {ev.seq})")

@@ -1,8 +1,8 @@
 """The audit chain: append-only events, each carrying a keyed hash of itself and of the one before.
 
 An event records who did what to which ids, and hashes of the content involved, never the content itself.
-`AuditHead` is a one-row counter: every append updates it first, which serialises appends (SQLite's write lock,
-PostgreSQL's row lock), and it holds the signature of the chain's head.
+`AuditHead` is a one-row counter: every append updates it first, which serialises appends (SQLite's write
+lock, PostgreSQL's row lock), and it holds the signature of the chain's head.
 
 The key lives outside the database (minutes.audit_key; the session carries it as `session.info["audit_key"]`),
 so someone who can edit the database but not read the key cannot forge the chain:
@@ -11,11 +11,11 @@ so someone who can edit the database but not read the key cannot forge the chain
 - the head (event count and last hash) is signed with HMAC under a different label: deleting the newest events
   and rewinding `audit_head` fails, because the shorter head was never signed.
 
-Why HMAC-SHA256 rather than Ed25519: the program that writes the chain is also the one that verifies it, on the
-same machine, so an asymmetric key buys nothing here (the private key would sit beside the public one). HMAC is
-in the standard library (no new dependency), has no encodings or curves to get wrong, and costs microseconds per
-event. What neither can stop is someone holding both the key and the database; that is why `minutes audit head`
-prints the signed head for the clerk to file with the minutes, outside the machine.
+Why HMAC-SHA256 rather than Ed25519: the program that writes the chain is also the one that verifies it, on
+the same machine, so an asymmetric key buys nothing here (the private key would sit beside the public one).
+HMAC is in the standard library (no new dependency), has no encodings or curves to get wrong, and costs
+microseconds per event. What neither can stop is someone holding both the key and the database; that is why
+`minutes audit head` prints the signed head for the clerk to file with the minutes, off the machine.
 """
 
 import hashlib
@@ -91,8 +91,8 @@ def _mac(key: bytes, *fields: Any) -> str:
 
 
 def _event_mac(key: bytes, ev: AuditEvent) -> str:
-    return _mac(key, "event", ev.seq, ev.at, ev.actor, ev.kind, ev.meeting_id, ev.subject_json, ev.hashes_json,
-                ev.prev_hash)
+    return _mac(key, "event", ev.seq, ev.at, ev.actor, ev.kind, ev.meeting_id, ev.subject_json,
+                ev.hashes_json, ev.prev_hash)
 
 
 def head_signature(key: bytes, seq: int, last_hash: str) -> str:
@@ -158,6 +158,6 @@ def verify_chain(session: Session) -> ChainCheck:
     if head_seq != count or (head and head.last_hash != prev):
         return ChainCheck(False, count, count + 1, f"events after {count} are missing (the chain recorded {head_seq})")
     if count and not hmac.compare_digest(head_signature(key, head.seq, head.last_hash), head.signature):
-        return ChainCheck(False, count, count + 1, f"the chain's head (event {count}) is not signed: events after "
-                                                    f"{count} were removed or the chain was rewritten")
+        return ChainCheck(False, count, count + 1, f"the chain's head (event {count}) is not signed: events "
+                                                    f"after {count} were removed or the chain was rewritten")
     return ChainCheck(True, count)

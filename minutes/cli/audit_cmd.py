@@ -35,8 +35,8 @@ def _filed(_ctx, _param, value: str | None) -> tuple[int, str] | None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None:
-    """Check the keyed hash chain and its signed head, then every consent record and released draft against the
-    hashes the chain recorded; exit 1 naming the first event or row that was edited, deleted or reordered."""
+    """Check the keyed hash chain and its signed head, then every consent record and released draft against
+    the hashes the chain recorded; exit 1 naming the first event or row edited, deleted or reordered."""
     from minutes.integrity import verify
 
     with app.session() as s:
@@ -47,8 +47,8 @@ def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None
             raise SystemExit(1)
     elif check.ok:
         held = f"; it holds filed event {filed[0]}" if filed else ""
-        click.echo(f"audit chain ok: {check.events} events, head signed; {check.consent_records} consent records "
-                   f"and {check.releases} released drafts match it{held}")
+        click.echo(f"audit chain ok: {check.events} events, head signed; {check.consent_records} consent "
+                   f"records and {check.releases} released drafts match it{held}")
     elif not check.chain_ok:
         fail(f"audit chain broken at event {check.first_bad_seq}: {check.problem}", 1)
     else:
@@ -59,8 +59,9 @@ def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def audit_head(app: App, as_json: bool) -> None:
-    """Print the signed head of a verified chain (newest event, its hash, the HMAC, the time) to file with the
-    minutes; `minutes audit verify --filed EVENT:HASH` later shows nothing up to it was rewritten or cut off."""
+    """Print the signed head of a verified chain (newest event, its hash, the HMAC, the time) to file with
+    the minutes; `minutes audit verify --filed EVENT:HASH` later shows nothing up to it was rewritten or cut
+    off."""
     from minutes.audit import head
     from models.audit import verify_chain
 
@@ -71,7 +72,8 @@ def audit_head(app: App, as_json: bool) -> None:
     if signed is None:
         fail("the audit chain is empty: nothing to sign yet", 5)
     if as_json:
-        emit_json({"event": signed.event, "hash": signed.hash, "hmac": signed.hmac, "at": signed.at.isoformat()})
+        emit_json({"event": signed.event, "hash": signed.hash, "hmac": signed.hmac,
+                   "at": signed.at.isoformat()})
         return
     click.echo(f"event {signed.event}\nhash {signed.hash}\nhmac {signed.hmac}\nat {signed.at.isoformat()}\n"
                f"check later with: minutes audit verify --filed {signed.event}:{signed.hash}")
