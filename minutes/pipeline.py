@@ -155,7 +155,7 @@ class _Run:
     def audio(self) -> Audio:
         """The recording decoded once, shared by every stage of this run."""
         if self._audio is None:
-            self._audio = decode(self.path)
+            self._audio = decode(self.path, self.engines.settings.limits.max_audio_seconds)
         return self._audio
 
     def begin(self, stage: str) -> None:
