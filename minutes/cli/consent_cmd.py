@@ -49,7 +49,8 @@ def _meeting_command(verb: str) -> click.Command:
         with app.session() as s:
             rows = ledger.record(s, meeting, name, _VERBS[verb], scopes, method, recorded_by=recorded_by or actor(),
                                  evidence_file=evidence_file, evidence_at=evidence_at,
-                                 files_dir=app.settings.files_dir)
+                                 files_dir=app.settings.files_dir,
+                                 evidence_limit=app.settings.limits.max_evidence_bytes)
         _report(rows, as_json, s.info.get("withdrawal_reports", []))
 
     command.__doc__ = _HELP[verb]
@@ -95,7 +96,8 @@ def _standing_command(verb: str) -> click.Command:
             rows = ledger.record_standing(s, person, _VERBS[verb], scopes, method,
                                           recorded_by=recorded_by or actor(), valid_from=valid_from,
                                           valid_until=valid_until, evidence_file=evidence_file,
-                                          files_dir=app.settings.files_dir)
+                                          files_dir=app.settings.files_dir,
+                                          evidence_limit=app.settings.limits.max_evidence_bytes)
         _report(rows, as_json, s.info.get("withdrawal_reports", []))
 
     command.__doc__ = {"give": "Give standing consent for meetings dated --from to --until.",
