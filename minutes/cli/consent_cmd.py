@@ -67,8 +67,10 @@ def _report(rows: list, as_json: bool, removed: list | None = None) -> None:
     click.echo(f"recorded {rows[0].decision}: {', '.join(r.scope for r in rows)}")
     for report in removed or []:
         for key, value in report.to_json().items():
-            if value:
+            if value and key != "exports_need_attention":
                 click.echo(f"  removed {key.replace('_', ' ')}: {value}")
+        for path in report.exports_need_attention:
+            click.echo(f"  check by hand: {path} changed since it was exported, so it was not deleted")
 
 
 for _verb in _VERBS:
