@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from models.audit import append_event, row_hash
 METHODS: tuple[str, ...] = ("verbal", "written", "form")
 DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
+MAX_EVIDENCE_BYTES = 50_000_000  # the default of `[limits] max_evidence_mb`
 
 
 @dataclass(frozen=True)
@@ -90,21 +92,41 @@ def parse_method(value: str) -> str:
     return method
 
 
-def read_evidence(path: str | Path) -> EvidenceFile:
-    """Read and hash an evidence file, with a one-line error if it is missing, unreadable or empty."""
+def read_evidence(path: str | Path, max_bytes: int = MAX_EVIDENCE_BYTES) -> EvidenceFile:
+    """Read and hash an evidence file, with a one-line error if it is missing, unreadable, empty, too large or not
+    a regular file. Devices (/dev/zero) and FIFOs are refused from their metadata before anything is read, and
+    the open does not block, so neither can exhaust memory or hang the command."""
     src = Path(path).expanduser()
     try:
-        data = src.read_bytes()
+        _check_kind(src, src.stat(), max_bytes)
+        fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with open(fd, "rb") as fh:
+            _check_kind(src, os.fstat(fd), max_bytes)  # the path may have been swapped since the first check
+            data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise ConsentInputError(f"evidence file {str(src)!r} does not exist") from None
-    except IsADirectoryError:
-        raise ConsentInputError(f"evidence {str(src)!r} is a folder, not a file") from None
     except OSError as exc:
         raise ConsentInputError(f"cannot read evidence file {str(src)!r}: {exc.strerror or exc}") from None
     if not data:
         raise ConsentInputError(f"evidence file {str(src)!r} is empty")
+    if len(data) > max_bytes:
+        raise _too_large(src, max_bytes)
     suffix = src.suffix.lower() if _SUFFIX.fullmatch(src.suffix) else ""
     return EvidenceFile(data, hashlib.sha256(data).hexdigest(), suffix)
+
+
+def _check_kind(src: Path, st: os.stat_result, max_bytes: int) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise ConsentInputError(f"evidence {str(src)!r} is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ConsentInputError(f"evidence {str(src)!r} is not a regular file (a device, FIFO or socket)")
+    if st.st_size > max_bytes:
+        raise _too_large(src, max_bytes)
+
+
+def _too_large(src: Path, max_bytes: int) -> ConsentInputError:
+    return ConsentInputError(f"evidence file {str(src)!r} is larger than the limit of {max_bytes / 1e6:g} MB "
+                             "(scan it at a lower resolution, or raise [limits] max_evidence_mb in config.toml)")
 
 
 def store_evidence(evidence: EvidenceFile, files_dir: Path) -> str:
@@ -112,7 +134,10 @@ def store_evidence(evidence: EvidenceFile, files_dir: Path) -> str:
     rel = Path("evidence") / f"{evidence.sha256}{evidence.suffix}"
     dest = files_dir / rel
     if not dest.is_file():
-        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in (files_dir, dest.parent):  # 0700 whatever the umask (mkdir's mode is masked by it)
+            if not folder.is_dir():
+                folder.mkdir(mode=0o700)
+                os.chmod(folder, 0o700)
         tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
         with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
             fh.write(evidence.data)
@@ -130,12 +155,12 @@ def _check_range(session: Session, meeting_id: int, rng: TimeRange) -> None:
                                 f"(0:00-{clock(rec.duration)})")
 
 
-def _evidence(evidence_file: str | Path | None, files_dir: Path | None) -> EvidenceFile | None:
+def _evidence(evidence_file: str | Path | None, files_dir: Path | None, max_bytes: int) -> EvidenceFile | None:
     if evidence_file is None:
         return None
     if files_dir is None:
         raise ConsentInputError("an evidence file needs the store's files folder")
-    return read_evidence(evidence_file)
+    return read_evidence(evidence_file, max_bytes)
 
 
 def _audit(session: Session, rec: ConsentRecord, kind: str) -> None:
@@ -153,7 +178,7 @@ def _audit(session: Session, rec: ConsentRecord, kind: str) -> None:
 def record(session: Session, meeting: int | str, participant: str | int, decision: str,
            scopes: str | Sequence[str], method: str, *, recorded_by: str,
            evidence_file: str | Path | None = None, evidence_at: str | TimeRange | None = None,
-           files_dir: Path | None = None) -> list[ConsentRecord]:
+           files_dir: Path | None = None, evidence_limit: int = MAX_EVIDENCE_BYTES) -> list[ConsentRecord]:
     """Record one decision (given, refused or withdrawn) by one participant for some scopes: one row and one
     audit event per scope. A withdrawal also fires the withdrawal hooks, in this transaction."""
     if decision not in DECISIONS:
@@ -163,7 +188,7 @@ def record(session: Session, meeting: int | str, participant: str | int, decisio
     if evidence_file is not None and evidence_at is not None:
         raise ConsentInputError("give either an evidence file or a time range, not both")
     rng = parse_range(evidence_at) if isinstance(evidence_at, str) else evidence_at
-    evidence = _evidence(evidence_file, files_dir)
+    evidence = _evidence(evidence_file, files_dir, evidence_limit)
     row = lock_meeting(session, meeting)
     part = find_participant(session, row.id, participant)
     if rng is not None:
@@ -197,7 +222,7 @@ def withdraw(session: Session, meeting: int | str, participant: str | int, scope
 def record_standing(session: Session, person: str | int, decision: str, scopes: str | Sequence[str],
                     method: str, *, recorded_by: str, valid_from: str | dt.date | None = None,
                     valid_until: str | dt.date | None = None, evidence_file: str | Path | None = None,
-                    files_dir: Path | None = None) -> list[ConsentRecord]:
+                    files_dir: Path | None = None, evidence_limit: int = MAX_EVIDENCE_BYTES) -> list[ConsentRecord]:
     """Standing consent for a person, for meetings dated in [valid_from, valid_until]. Giving needs both dates;
     a refusal or withdrawal without dates covers every meeting. A withdrawal fires the hooks with the person."""
     if decision not in DECISIONS:
@@ -210,7 +235,7 @@ def record_standing(session: Session, person: str | int, decision: str, scopes: 
         raise ConsentInputError("standing consent needs --from and --until dates")
     if start and end and end < start:
         raise ConsentInputError(f"the window {start} to {end} is inverted: --until must not be before --from")
-    evidence = _evidence(evidence_file, files_dir)
+    evidence = _evidence(evidence_file, files_dir, evidence_limit)
     who = find_person(session, person)
     for mid in session.exec(select(Participant.meeting_id).where(Participant.person_id == who.id).distinct()
                             .order_by(Participant.meeting_id)):

@@ -19,6 +19,10 @@ Example `config.toml`:
 
     [notice]
     contact = "Mrs A. Clerk, clerk@school.example, 01234 567890"
+
+    [limits]
+    max_audio_hours = 8
+    max_evidence_mb = 50
 """
 
 from __future__ import annotations
@@ -68,6 +72,21 @@ class Notice(_Strict):
     contact: str = "the clerk to the meeting"
 
 
+class Limits(_Strict):
+    """Bounds on input files, so a file that lies about itself cannot exhaust memory or disk."""
+
+    max_audio_hours: float = Field(8.0, gt=0, le=1000)
+    max_evidence_mb: float = Field(50.0, gt=0, le=10_000)
+
+    @property
+    def max_audio_seconds(self) -> float:
+        return self.max_audio_hours * 3600
+
+    @property
+    def max_evidence_bytes(self) -> int:
+        return int(self.max_evidence_mb * 1_000_000)
+
+
 class Settings(_Strict):
     home: Path
     db: str | None = None
@@ -76,6 +95,7 @@ class Settings(_Strict):
     models: ModelChoice = Field(default_factory=ModelChoice)
     retention: Retention = Field(default_factory=Retention)
     notice: Notice = Field(default_factory=Notice)
+    limits: Limits = Field(default_factory=Limits)
 
     @property
     def db_url(self) -> str:

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import os
+import stat
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from minutes.audit import sha256_of
 from minutes.config import Settings
 from minutes.errors import StateError, UsageError
 from minutes.integrity import check_release
-from minutes.store import atomic_write_bytes
+from minutes.store import atomic_write_bytes, files_path
 from models import DraftStatus, Export, Meeting, Participant
 from models.audit import append_event
 
@@ -173,8 +174,12 @@ def render_transcript(session: Session, draft_id: int, fmt: str) -> bytes:
 
 
 def export(session: Session, settings: Settings, draft_id: int, fmt: str, out: Path | None = None,
-           transcript: bool = False, actor: str | None = None) -> ExportResult:
-    """Render, write atomically, record and audit one export. An unwritable path leaves no file and no row."""
+           transcript: bool = False, actor: str | None = None, force: bool = False) -> ExportResult:
+    """Render, write atomically (0600), record and audit one export. An unwritable path leaves no file and no row.
+
+    `out` must be outside MINUTES_HOME and, unless `force`, must not exist yet; it is never a folder, device, FIFO
+    or link. The default is the store's exports folder, where a new export of the same draft replaces the last.
+    """
     fmt = fmt.lower()
     transcript = transcript or fmt in ("srt", "vtt", "txt")
     allowed = TRANSCRIPT_FORMATS if transcript else MINUTES_FORMATS
@@ -190,16 +195,13 @@ def export(session: Session, settings: Settings, draft_id: int, fmt: str, out: P
         data = {"md": lambda: render_markdown(doc).encode("utf-8"), "docx": lambda: render_docx(doc),
                 "json": lambda: render_json(doc).encode("utf-8")}[fmt]()
     ext = {"txt": "txt"}.get(fmt, fmt)
-    path = Path(out) if out else settings.files_dir / "exports" / f"meeting-{row.meeting_id}-draft-{row.id}-{kind}.{ext}"
-    path = path.expanduser().absolute()
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder; give a file name with --out")
+    name = f"meeting-{row.meeting_id}-draft-{row.id}-{kind}.{ext}"
+    path = _check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
     try:
-        if not out:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, data, overwrite=force or not out)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists", "give --force to replace it") from None
     except OSError as exc:
-        _discard_temp(path)
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     digest = sha256_of(data)
     try:
@@ -238,12 +240,27 @@ def _srt_with_notice(body: str) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def _discard_temp(path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+def _check_target(settings: Settings, out: Path, force: bool) -> Path:
+    """`out` as an absolute path, if an export may be written there; a one-line UsageError if not."""
+    path = out.expanduser().absolute()
+    real, home = Path(os.path.realpath(path)), Path(os.path.realpath(settings.home))
+    if real == home or home in real.parents:
+        raise UsageError(f"{path} is inside MINUTES_HOME ({settings.home}), which only the store writes",
+                         "give a path outside it, or leave out --out for the store's exports folder")
     try:
-        tmp.unlink(missing_ok=True)
-    except OSError:
-        pass
+        st = path.lstat()
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"{path} is a folder; give a file name with --out")
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{path} is not a regular file (a device, FIFO, socket or link); exports replace only "
+                         "regular files")
+    if not force:
+        raise UsageError(f"{path} already exists", "give --force to replace it")
+    return path
 
 
 def _user() -> str:

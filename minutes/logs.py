@@ -8,10 +8,22 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from pathlib import Path
+
+from minutes.private import DIR_MODE, FILE_MODE, private_dir, tighten
 
 LOGGER = logging.getLogger("minutes")
 _NOISY = ("transformers", "pyannote", "faster_whisper", "speechbrain", "lightning", "pytorch_lightning", "httpx")
+
+
+class _PrivateFileHandler(logging.handlers.RotatingFileHandler):
+    """Opens the log (and each new one after a rotation) owner-only, 0600, whatever the umask."""
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        tighten(Path(self.baseFilename))  # a log written by an older version
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
 
 def setup_logging(log_dir: Path) -> Path:
@@ -19,8 +31,9 @@ def setup_logging(log_dir: Path) -> Path:
     path = log_dir / "minutes.log"
     if any(getattr(h, "baseFilename", None) == str(path) for h in LOGGER.handlers):
         return path
-    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+    log_dir.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    private_dir(log_dir.parent, log_dir.name)
+    handler = _PrivateFileHandler(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     LOGGER.addHandler(handler)
     LOGGER.setLevel(logging.INFO)

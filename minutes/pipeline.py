@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import resource
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -33,6 +31,7 @@ from minutes.audio import decode
 from minutes.config import Settings
 from minutes.engines.store import sha256_file
 from minutes.errors import StateError
+from minutes.private import atomic_write
 from minutes.progress import QuietReporter, Reporter
 from minutes.store import Database, files_path
 from minutes.transcripts import load_transcript, replace_segments, save_transcript
@@ -155,7 +154,7 @@ class _Run:
     def audio(self) -> Audio:
         """The recording decoded once, shared by every stage of this run."""
         if self._audio is None:
-            self._audio = decode(self.path)
+            self._audio = decode(self.path, self.engines.settings.limits.max_audio_seconds)
         return self._audio
 
     def begin(self, stage: str) -> None:
@@ -271,9 +270,7 @@ def _record(run: _Run) -> str:
     a = run.audio()  # decoding validates the file before anything is stored
     run.begin("record")
     target = files_path(run.engines.settings, "recordings", str(run.meeting_id), f"{a.sha256}{run.path.suffix.lower()}")
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    shutil.copyfile(run.path, tmp)
-    os.replace(tmp, target)
+    atomic_write(target, source=run.path)  # 0600, whatever the umask
 
     def write(s: Session) -> str:
         rec = Recording(meeting_id=run.meeting_id, path=str(target), original_name=run.path.name, sha256=a.sha256,

@@ -8,6 +8,7 @@ transcript exports. `purge(..., dry_run=True)` computes exactly the same report 
 from __future__ import annotations
 
 import logging
+import stat
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlmodel import Session, select
 
 from minutes.audit import record
 from minutes.config import Settings
+from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError
 from models import (
     Draft,
@@ -70,6 +72,7 @@ class PurgeReport:
     voice_centroids: int = 0
     voice_enrolments: int = 0
     speaker_turns: int = 0
+    exports_need_attention: list[str] = field(default_factory=list)  # changed since export: left for a person
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,11 +145,11 @@ def _purge_transcripts(session: Session, meeting_id: int, released_at: datetime,
             session.delete(seg)
         tr.deleted_at = report.now
         session.add(tr)
-    for exp in session.exec(select(Export).where(Export.meeting_id == meeting_id, Export.kind == "transcript",
-                                                 Export.invalidated_at.is_(None)).order_by(Export.id)).all():
-        report.transcript_exports.append(ExportRemoved(exp.id, meeting_id, exp.path))
-        if not dry_run:
-            invalidate_export(session, exp, report.now)
+    exports = session.exec(select(Export).where(Export.meeting_id == meeting_id, Export.kind == "transcript",
+                                                Export.invalidated_at.is_(None)).order_by(Export.id)).all()
+    report.transcript_exports += [ExportRemoved(exp.id, meeting_id, exp.path) for exp in exports]
+    if not dry_run:
+        report.exports_need_attention += invalidate_exports(session, exports, report.now)
     session.flush()
 
 
@@ -167,11 +170,30 @@ def delete_audio(session: Session, settings: Settings, rec: Recording, now: date
     return removed
 
 
-def invalidate_export(session: Session, exp: Export, now: datetime | None = None) -> None:
-    """Delete an export's file and mark it invalidated (the row keeps its path and hash as the record)."""
-    _unlink(Path(exp.path))
-    exp.invalidated_at = now or utcnow()
-    session.add(exp)
+def invalidate_exports(session: Session, exports: list[Export], now: datetime | None = None) -> list[str]:
+    """Mark exports invalidated (each row keeps its path and hash as the record) and delete each file that is
+    still what was exported there: its sha256 matches an export made to that path. Anything else now at a path
+    (a newer document, another file) is left alone; those paths are returned for a person to check."""
+    for exp in exports:
+        exp.invalidated_at = now or utcnow()
+        session.add(exp)
+    paths = dict.fromkeys(exp.path for exp in exports)
+    return [p for p in paths if not _unlink_if_exported(Path(p), {e.sha256 for e in exports if e.path == p})]
+
+
+def _unlink_if_exported(path: Path, hashes: set[str]) -> bool:
+    """Delete `path` if it is a regular file with one of `hashes`; True when nothing of ours is left there."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return False
+        if sha256_file(path) not in hashes:
+            return False
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    _unlink(path)
+    return True
 
 
 def scrub_after_commit(session: Session) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ import models  # noqa: F401  (registers every table)
 from minutes.audit_key import KEY_NAME, AuditKeyFile
 from minutes.config import Settings
 from minutes.errors import MinutesError, UsageError
+from minutes.private import DIR_MODE, atomic_write, private_dir, private_file, tighten
 from models.audit import KEY_INFO
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -43,13 +44,15 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def ensure_home(home: Path) -> None:
-    """Create MINUTES_HOME and check that it is writable, with a one-line error if not."""
+def ensure_home(home: Path, private: bool = True) -> None:
+    """Create MINUTES_HOME (0700; an existing one loses group and other access) and check that it is writable,
+    with a one-line error if not. The probe is a unique temporary file, so concurrent commands cannot collide."""
     try:
-        home.mkdir(parents=True, exist_ok=True)
-        probe = home / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        home.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        if private:
+            tighten(home)
+        with tempfile.TemporaryFile(dir=home, prefix=".write-test-"):
+            pass
     except OSError as exc:
         raise UsageError(f"MINUTES_HOME {home} is not writable ({exc.strerror})",
                          "set MINUTES_HOME or --home to a folder you can write to") from None
@@ -116,8 +119,7 @@ def make_engine(url: str) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                parent = Path(parsed.database).expanduser().parent
-                ensure_home(parent)
+                _private_database(Path(parsed.database).expanduser())
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
@@ -128,6 +130,15 @@ def make_engine(url: str) -> Engine:
         raise MinutesError(f"cannot connect to the database {safe_url(url)}: {_first_line(exc)}",
                            "check --db / MINUTES_DB and that the server is running") from None
     return engine
+
+
+def _private_database(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (its -wal and -shm then get the same mode)."""
+    ensure_home(path.parent, private=False)  # a folder the user chose for the database keeps its mode
+    private_file(path)
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if extra.exists():
+            tighten(extra)
 
 
 def safe_url(url: str) -> str:
@@ -144,17 +155,13 @@ def _first_line(exc: Exception) -> str:
 
 
 def files_path(settings: Settings, *parts: str) -> Path:
-    """A path inside the store's file area, created on demand with owner-only permissions."""
-    path = settings.files_dir.joinpath(*parts)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    """A path inside the store's file area; its folders are created on demand, owner-only (0700)."""
+    files = settings.files_dir
+    files.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    return private_dir(files.parent, files.name, *parts[:-1]) / parts[-1]
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, fsync, then rename: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def atomic_write_bytes(path: Path, data: bytes, overwrite: bool = True) -> None:
+    """Write a 0600 temporary file beside `path`, fsync, then rename: never a half-written file. With
+    `overwrite` False an existing file is left alone (FileExistsError)."""
+    atomic_write(path, data, overwrite=overwrite)

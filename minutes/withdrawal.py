@@ -5,9 +5,9 @@ withdrawal's own transaction. Any withdrawn scope removes, for each affected par
 their transcript segments and words (by speaker label mapped to them, or by their name), their speaker turns,
 speaker mapping and voice centroid, their voice enrolments, the meeting's audio files (one voice cannot be cut
 out reliably), draft evidence that cites their speech (time overlap or quoted text), and every export of the
-meeting (files deleted, rows invalidated). Their name in drafts (items, summary, the drafting notes and the
-AI's original) becomes WITHDRAWN. Unreleased drafts that changed
-go back to review with a note; released minutes keep the record of each decision and are re-issued.
+meeting (rows invalidated; a file is deleted only while its sha256 is what was exported, else its path is
+reported for a person to check). Their name in drafts (items, summary, the drafting notes and the AI's original)
+becomes WITHDRAWN. Unreleased drafts that changed go back to review with a note; released minutes keep the record of each decision and are re-issued.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from minutes import review
 from minutes.audit import record
 from minutes.config import Settings, load_settings
 from minutes.export import WITHDRAWN
-from minutes.retention import delete_audio, invalidate_export, scrub_after_commit
+from minutes.retention import delete_audio, invalidate_exports, scrub_after_commit
 from models import Draft as DraftRow
 from models import (
     DraftStatus,
@@ -60,6 +60,7 @@ class WithdrawalReport:
     drafts_returned_to_review: list[int] = field(default_factory=list)
     releases_reissued: list[int] = field(default_factory=list)
     exports_invalidated: list[str] = field(default_factory=list)
+    exports_need_attention: list[str] = field(default_factory=list)  # changed since export, so not deleted
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -139,10 +140,10 @@ def _propagate_one(session: Session, settings: Settings, person: Participant, ac
     session.flush()
     for draft in session.exec(select(DraftRow).where(DraftRow.meeting_id == meeting_id)).all():
         _scrub_draft(session, draft, person, removed, actor, report)
-    for exp in session.exec(select(Export).where(Export.meeting_id == meeting_id,
-                                                 Export.invalidated_at.is_(None))).all():
-        invalidate_export(session, exp, now)
-        report.exports_invalidated.append(exp.path)
+    exports = session.exec(select(Export).where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
+                           .order_by(Export.id)).all()
+    report.exports_need_attention += invalidate_exports(session, exports, now)
+    report.exports_invalidated += [exp.path for exp in exports]
     report.participants.append(person.id)
     if meeting_id not in report.meetings:
         report.meetings.append(meeting_id)

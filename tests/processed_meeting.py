@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from consent.meetings import create_meeting, participants_of
 from minutes import types
 from minutes.cli import cli
 from minutes.config import Settings
+from minutes.private import atomic_write
 from minutes.review import create_draft
 from minutes.store import Database, files_path
 from minutes.transcripts import save_transcript
@@ -108,7 +108,7 @@ def build(settings: Settings, draft: types.Draft | None = None) -> Built:
                                      ["Priya:chair", "Tom", "Helen", "Sam"], actor="Clerk")
             parts = {p.name: p.id for p in participants_of(s, meeting.id)}
             audio = files_path(settings, "recordings", f"meeting-{meeting.id}.wav")
-            shutil.copyfile(DEMO / "meeting.wav", audio)
+            atomic_write(audio, source=DEMO / "meeting.wav")  # as the record stage does: 0600
             rec = Recording(meeting_id=meeting.id, path=str(audio.relative_to(settings.files_dir)),
                             original_name="meeting.wav", sha256=hashlib.sha256(audio.read_bytes()).hexdigest(),
                             duration=98.0)

@@ -63,7 +63,7 @@ def test_nothing_is_due_before_the_policy_days(two_meetings, home):
     assert count(home, "SELECT count(*) FROM audit_event WHERE kind = 'purge'") == 1
 
 
-def test_dry_run_changes_nothing_and_the_real_purge_removes_exactly_that(two_meetings, home):
+def test_dry_run_changes_nothing_and_the_real_purge_removes_exactly_that(two_meetings, home, tmp_path):
     first, second = two_meetings
     now = RELEASED + timedelta(days=400)
     files_before, rows_before = files(home), rows(home)
@@ -89,8 +89,8 @@ def test_dry_run_changes_nothing_and_the_real_purge_removes_exactly_that(two_mee
     assert count(home, "SELECT count(*) FROM voice_enrolment") == 4
     # released minutes are kept, and can still be exported
     assert json.loads(run("review", "show", first.draft_id, "--json").output)["status"] == "released"
-    assert run("export", first.draft_id, "--format", "md", "--out", home / "again.md").exit_code == 0
-    assert "Book the coach" in (home / "again.md").read_text()
+    assert run("export", first.draft_id, "--format", "md", "--out", tmp_path / "again.md").exit_code == 0
+    assert "Book the coach" in (tmp_path / "again.md").read_text()
     # a second run has nothing left to do
     assert run_purge(now, dry_run=False).audio == []
 

@@ -139,7 +139,8 @@ def test_hook_reports_exactly_what_it_removed(processed, home):
         "speaker_turns_removed": len(toms), "speaker_labels_removed": 1, "voice_enrolments_removed": 1,
         "audio_deleted": [str(built.audio.relative_to(settings.files_dir))],
         "evidence_removed": 4, "names_replaced": 4, "drafts_returned_to_review": [pending],
-        "releases_reissued": [2], "exports_invalidated": [str(out / "minutes.md"), str(out / "minutes.docx")]}
+        "releases_reissued": [2], "exports_invalidated": [str(out / "minutes.md"), str(out / "minutes.docx")],
+        "exports_need_attention": []}
     with sqlite3.connect(home / "minutes.db") as conn:
         assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 16 - len(toms)
         assert conn.execute("SELECT count(*) FROM speaker_label").fetchone()[0] == 3

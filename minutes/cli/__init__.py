@@ -68,6 +68,7 @@ _register()
 
 
 def main() -> None:
+    os.umask(0o077)  # files and folders a command creates are the user's alone (the store code sets modes too)
     cli(prog_name="minutes")
 
 

@@ -49,7 +49,8 @@ def _meeting_command(verb: str) -> click.Command:
         with app.session() as s:
             rows = ledger.record(s, meeting, name, _VERBS[verb], scopes, method, recorded_by=recorded_by or actor(),
                                  evidence_file=evidence_file, evidence_at=evidence_at,
-                                 files_dir=app.settings.files_dir)
+                                 files_dir=app.settings.files_dir,
+                                 evidence_limit=app.settings.limits.max_evidence_bytes)
         _report(rows, as_json, s.info.get("withdrawal_reports", []))
 
     command.__doc__ = _HELP[verb]
@@ -66,8 +67,10 @@ def _report(rows: list, as_json: bool, removed: list | None = None) -> None:
     click.echo(f"recorded {rows[0].decision}: {', '.join(r.scope for r in rows)}")
     for report in removed or []:
         for key, value in report.to_json().items():
-            if value:
+            if value and key != "exports_need_attention":
                 click.echo(f"  removed {key.replace('_', ' ')}: {value}")
+        for path in report.exports_need_attention:
+            click.echo(f"  check by hand: {path} changed since it was exported, so it was not deleted")
 
 
 for _verb in _VERBS:
@@ -95,7 +98,8 @@ def _standing_command(verb: str) -> click.Command:
             rows = ledger.record_standing(s, person, _VERBS[verb], scopes, method,
                                           recorded_by=recorded_by or actor(), valid_from=valid_from,
                                           valid_until=valid_until, evidence_file=evidence_file,
-                                          files_dir=app.settings.files_dir)
+                                          files_dir=app.settings.files_dir,
+                                          evidence_limit=app.settings.limits.max_evidence_bytes)
         _report(rows, as_json, s.info.get("withdrawal_reports", []))
 
     command.__doc__ = {"give": "Give standing consent for meetings dated --from to --until.",

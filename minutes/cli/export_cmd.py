@@ -1,4 +1,4 @@
-"""`minutes export DRAFT --format md|docx|json|srt|vtt|txt [--transcript] [--out PATH]`."""
+"""`minutes export DRAFT --format md|docx|json|srt|vtt|txt [--transcript] [--out PATH [--force]]`."""
 
 from __future__ import annotations
 
@@ -16,17 +16,19 @@ from minutes.cli.app import App, emit_json, pass_app
               help="md, docx, json: released minutes. srt, vtt, txt (or json with --transcript): the transcript, "
                    "marked unreviewed.")
 @click.option("--transcript", is_flag=True, help="Export the draft's transcript (allowed before release).")
-@click.option("--out", type=click.Path(path_type=Path), help="File to write. Default: the store's exports folder.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="File to write, outside MINUTES_HOME. Default: the store's exports folder.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists (only a regular file is ever replaced).")
 @click.option("--by", help="Who exports (recorded in the audit log). Default: the logged-in user.")
 @click.option("--json", "as_json", is_flag=True, help="Print the export record as JSON.")
 @pass_app
-def export_cmd(app: App, draft: int, fmt: str, transcript: bool, out: Path | None, by: str | None,
+def export_cmd(app: App, draft: int, fmt: str, transcript: bool, out: Path | None, force: bool, by: str | None,
                as_json: bool) -> None:
     """Export released minutes as a clerk files them, or the transcript for checking (stamped unreviewed)."""
     from minutes.export import export
 
     with app.session() as s:
-        result = export(s, app.settings, draft, fmt, out, transcript=transcript, actor=by)
+        result = export(s, app.settings, draft, fmt, out, transcript=transcript, actor=by, force=force)
     if as_json:
         emit_json(asdict(result))
     else:

@@ -32,5 +32,7 @@ def purge_cmd(app: App, dry_run: bool, by: str, as_json: bool) -> None:
                    f"{t.words} words")
     for e in report.transcript_exports:
         click.echo(f"{verb} transcript export {e.export_id}: {e.path}")
+    for path in report.exports_need_attention:
+        click.echo(f"check by hand: {path} changed since it was exported, so it was not deleted")
     click.echo(f"{verb} {report.voice_centroids} voice centroids, {report.voice_enrolments} voice enrolments, "
                f"{report.speaker_turns} speaker turns")

@@ -64,7 +64,7 @@ def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None,
     from minutes.transcribe import transcribe
     from minutes.transcript_formats import render
 
-    decoded = decode(audio)
+    decoded = decode(audio, app.settings.limits.max_audio_seconds)
     engine = load_asr(app.settings, model=model, device=device, compute_type=compute_type)
     with _progress(decoded.duration) as update:
         transcript = transcribe(engine, decoded, language=language, progress=update)
@@ -90,7 +90,7 @@ def diarise_cmd(app: App, audio: Path, num_speakers: int | None, min_speakers: i
     from minutes.engines.diarisation import load_diarisation
     from minutes.transcript_formats import to_rttm
 
-    decoded = decode(audio)
+    decoded = decode(audio, app.settings.limits.max_audio_seconds)
     engine = load_diarisation(app.settings)
     result = diarise(engine, decoded, num_speakers=num_speakers, min_speakers=min_speakers,
                      max_speakers=max_speakers)
