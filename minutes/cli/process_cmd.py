@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from minutes.cli.app import App, console, emit_json, pass_app
+from minutes.cli.app import ID, App, console, emit_json, pass_app
 from minutes.errors import UsageError
 
 
@@ -54,7 +54,7 @@ def model_options(fn):
 
 
 @click.command("process")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @model_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -68,11 +68,10 @@ def process_cmd(app: App, meeting, audio, model, compute_type, language, num_spe
     from minutes.pipeline import process
 
     _prepare(app)
-    meeting_id = _meeting_id(meeting)
     engines = _engines(app, model, None, compute_type, language, num_speakers, actor)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
-        result = process(app.database, engines, meeting_id, audio, reporter)
+        result = process(app.database, engines, meeting, audio, reporter)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -91,15 +90,8 @@ def _print_result(result) -> None:
         out.print(f"draft {result.draft_id} is pending review: `minutes review show {result.draft_id}`")
 
 
-def _meeting_id(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise UsageError(f"meeting must be a number, got {text!r}", "see `minutes meeting list`") from None
-
-
 @click.command("attach")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @click.option("--by", "actor", default="minutes", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -109,7 +101,7 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
     from minutes.pipeline import Engines, Options, attach
 
     _prepare(app)
-    rec = attach(app.database, Engines(app.settings, Options(actor=actor)), _meeting_id(meeting), audio)
+    rec = attach(app.database, Engines(app.settings, Options(actor=actor)), meeting, audio)
     if as_json:
         emit_json({"meeting": rec.meeting_id, "recording": rec.id, "sha256": rec.sha256, "duration": rec.duration})
     else:
@@ -117,7 +109,7 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
 
 
 @click.command("speakers")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.option("--name", "pairs", multiple=True, metavar="LABEL=NAME",
               help="Name a speaker by hand, e.g. --name SPEAKER_00=Priya (repeatable).")
 @click.option("--by", "actor", default="minutes", show_default=True)
@@ -128,8 +120,7 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
     from minutes import speakers
     from minutes.pipeline import require_recording
 
-    meeting_id = _meeting_id(meeting)
-    rec = require_recording(app.database, meeting_id)
+    rec = require_recording(app.database, meeting)
     mapping = {}
     for pair in pairs:
         label, sep, name = pair.partition("=")
@@ -137,7 +128,7 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
             raise UsageError(f"--name takes LABEL=NAME, got {pair!r}")
         mapping[label.strip()] = name.strip()
     with app.session() as s:
-        names = (speakers.set_names(s, meeting_id, rec.id, mapping, actor) if mapping
+        names = (speakers.set_names(s, meeting, rec.id, mapping, actor) if mapping
                  else speakers.label_names(s, rec.id))
     if as_json:
         emit_json(names)
