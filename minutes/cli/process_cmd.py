@@ -11,6 +11,7 @@ from rich.table import Table
 
 from minutes.cli.app import ID, App, console, emit_json, pass_app
 from minutes.errors import UsageError
+from minutes.preflight import MAX_SPEAKERS
 
 
 def _reporter(as_json: bool, prefix: str = ""):
@@ -22,8 +23,11 @@ def _reporter(as_json: bool, prefix: str = ""):
 
 
 def _engines(app: App, model, device, compute_type, language, num_speakers, actor, keep_models=False):
+    """The run's engines, once every option has been checked: a bad one must be refused before any stage runs."""
     from minutes.pipeline import Engines, Options
+    from minutes.preflight import check_options
 
+    check_options(app.settings, model, device or app.settings.device, compute_type, language, num_speakers)
     return Engines(app.settings, Options(model=model, device=device or app.settings.device,
                                          compute_type=compute_type, language=language,
                                          num_speakers=num_speakers, actor=actor, keep_models=keep_models))
@@ -41,7 +45,7 @@ _model_options = [
     click.option("--model", help="ASR model: a registered name (whisper-tiny.en, whisper-base) or a folder."),
     click.option("--compute-type", help="CTranslate2 compute type (default: float16 on CUDA, int8 on CPU)."),
     click.option("--language", help="Force the spoken language (default: detect; tiny.en is English only)."),
-    click.option("--num-speakers", type=click.IntRange(1, 50),
+    click.option("--num-speakers", type=click.IntRange(1, MAX_SPEAKERS),
                  help="Exact number of speakers (default: at most the number of participants)."),
     click.option("--by", "actor", default="minutes", show_default=True, help="Who runs it (for the audit log)."),
 ]
@@ -67,8 +71,8 @@ def process_cmd(app: App, meeting, audio, model, compute_type, language, num_spe
     """
     from minutes.pipeline import process
 
-    _prepare(app)
     engines = _engines(app, model, None, compute_type, language, num_speakers, actor)
+    _prepare(app)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
         result = process(app.database, engines, meeting, audio, reporter)
@@ -153,8 +157,8 @@ def batch_cmd(app: App, source, resume, workers, model, compute_type, language, 
     """
     from minutes.batch import run_batch
 
-    _prepare(app)
     engines = _engines(app, model, None, compute_type, language, num_speakers, actor, keep_models=True)
+    _prepare(app)
     out = console()
 
     def on_job(outcome, n, total):
