@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import ID, App, console, emit_json, pass_app
@@ -88,6 +89,8 @@ def _print_result(result) -> None:
     out = console()
     for s in result.stages:
         out.print(f"{s.stage:<11} {s.status:<8} {s.seconds:6.1f}s  {s.detail}")
+    for warning in result.warnings:
+        out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if result.blocked:
         out.print(f"[red]blocked:[/red] {result.blocked}")
     elif result.draft_id:
@@ -102,14 +105,21 @@ def _print_result(result) -> None:
 @pass_app
 def attach_cmd(app: App, meeting, audio, actor, as_json):
     """Store a recording for a meeting (the `record` stage alone), ready for `minutes batch DIR`."""
+    from minutes import speakers
     from minutes.pipeline import Engines, Options, attach
 
     _prepare(app)
     rec = attach(app.database, Engines(app.settings, Options(actor=actor)), meeting, audio)
+    with app.session() as s:
+        warnings = [speakers.outside_warning(r, rec.duration)
+                    for r in speakers.unusable_ranges(s, rec.meeting_id, rec.duration)]
     if as_json:
-        emit_json({"meeting": rec.meeting_id, "recording": rec.id, "sha256": rec.sha256, "duration": rec.duration})
+        emit_json({"meeting": rec.meeting_id, "recording": rec.id, "sha256": rec.sha256, "duration": rec.duration,
+                   "warnings": warnings})
     else:
         click.echo(f"recording {rec.id} stored for meeting {rec.meeting_id} ({rec.duration:.1f}s)")
+        for warning in warnings:
+            click.echo(f"warning: {warning}")
 
 
 @click.command("speakers")
