@@ -52,6 +52,7 @@ def _build_home(path):
     path.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MINUTES_HOME", str(path))
+        mp.delenv("MINUTES_DB", raising=False)
         build(load_settings())
         assert run("person", "add", "Priya Shah").exit_code == 0
     return path
@@ -72,17 +73,18 @@ def _shared(tmp_path_factory):
 def shared(_shared, monkeypatch):
     """One built home for the tests that must change nothing (each checks that it did not)."""
     monkeypatch.setenv("MINUTES_HOME", str(_shared))
+    monkeypatch.delenv("MINUTES_DB", raising=False)
     return _shared
 
 
 @pytest.mark.parametrize("name", INVISIBLE, ids=[n.encode("unicode_escape").decode() for n in INVISIBLE])
 @pytest.mark.parametrize("where", ["participant add", "person add", "meeting create", "meeting title"])
-def test_names_with_nothing_visible_are_refused(built, home, name, where):
+def test_names_with_nothing_visible_are_refused(shared, name, where):
     args = {"participant add": ("participant", "add", "1", name),
             "person add": ("person", "add", name),
             "meeting create": ("meeting", "create", "Governors", "--date", "2026-01-05", "--participant", name),
             "meeting title": ("meeting", "create", name, "--date", "2026-01-05")}[where]
-    refused(home, args, message="no visible characters")
+    refused(shared, args, message="no visible characters")
 
 
 @pytest.mark.parametrize("name", LOOK_ALIKES, ids=[n.encode("unicode_escape").decode() for n in LOOK_ALIKES])
