@@ -20,6 +20,13 @@ def languages() -> tuple[str, ...]:
     return tuple(_LANGUAGE_CODES)
 
 
+def check_language(language: str | None) -> None:
+    """UsageError unless `language` is None (detect) or a code faster-whisper accepts."""
+    if language is not None and language not in languages():
+        raise UsageError(f"unknown language '{language[:20]}'", "use a lowercase code faster-whisper knows, "
+                         f"e.g. en, de, fr, cy ({len(languages())} in all)")
+
+
 def check_options(settings: Settings, model: str | None, device: str | None, compute_type: str | None,
                   language: str | None, num_speakers: int | None) -> None:
     """UsageError or ModelError for the first option (or configured model) that a stage would reject."""
@@ -27,9 +34,7 @@ def check_options(settings: Settings, model: str | None, device: str | None, com
     from minutes.engines.diarisation import resolve_diarisation
     from minutes.engines.extractor import resolve_extractor
 
-    if language is not None and language not in languages():
-        raise UsageError(f"unknown language '{language}'", "use a lowercase code faster-whisper knows, "
-                         f"e.g. en, de, fr, cy ({len(languages())} in all)")
+    check_language(language)
     if num_speakers is not None and not 1 <= num_speakers <= MAX_SPEAKERS:
         raise UsageError(f"--num-speakers must be from 1 to {MAX_SPEAKERS}, got {num_speakers}")
     name, folder = resolve_model(settings, model)

@@ -107,3 +107,12 @@ def test_every_language_faster_whisper_knows_is_accepted_by_a_multilingual_model
     assert {"en", "de", "cy", "fr", "pl", "ur", "yue"} <= set(languages()) and len(languages()) >= 99
     for code in languages():
         check_options(settings, "whisper-base", "cpu", None, code, 4)
+
+
+@pytest.mark.parametrize("language", ["xx", "EN", "english"])
+def test_transcribe_alone_refuses_an_unknown_language_before_loading(home, data, language):
+    """`minutes transcribe` ran the multilingual model and ended in `internal error (ValueError)`, exit 70."""
+    res = run("transcribe", data / "jfk.flac", "--model", "whisper-base", "--language", language)
+    lines = res.output.strip().splitlines()
+    assert res.exit_code == 2 and len(lines) == 1, res.output
+    assert lines[0].startswith(f"error: unknown language '{language}' (use a lowercase code"), res.output
