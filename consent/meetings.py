@@ -1,8 +1,12 @@
 """Meetings, their participants, and people known across meetings.
 
-Names are cleaned the same way everywhere: Unicode NFC, runs of whitespace collapsed to one space, trimmed.
-Control characters, line breaks, bidirectional overrides, empty names and names over 200 characters are refused.
-Two names are the same when they match after case-folding (`name_key`), so "tom  SMITH" duplicates "Tom Smith".
+Names are cleaned the same way everywhere: Unicode NFC, invisible characters dropped (zero-width spaces and
+joiners, soft hyphens, byte-order marks: Unicode's default-ignorable code points), fillers drawn as blanks (Hangul
+fillers, the blank braille pattern) read as spaces, runs of whitespace collapsed to one space, trimmed. A zero-width
+(non-)joiner is kept only between letters of a script that uses it (Persian, Hindi, ...). Control characters, line
+breaks, bidirectional overrides, names with nothing visible and names over 200 characters are refused. Two names are
+the same when they match after case-folding with every invisible character dropped (`name_key`), so "tom  SMITH"
+duplicates "Tom Smith" and "T\u00adom" duplicates "Tom".
 
 A participant is linked to a Person (for standing consent) by `person=` (an id or a name); without it, a
 participant whose name matches a known Person is linked to that Person automatically.
@@ -16,6 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import regex
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
@@ -24,8 +29,15 @@ from models import ConsentRecord, Meeting, Participant, Person, Recording
 from models.audit import append_event
 
 MAX_NAME, MAX_ROLE, MAX_TITLE = 200, 100, 300
+MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can store; a bigger one cannot exist
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _BAD_CATEGORIES = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+_BLANKS = regex.compile(r"[\u115F\u1160\u3164\uFFA0\u2800]")  # drawn as an empty cell: a space
+_JOINERS = "\u200C\u200D"
+_INVISIBLE = regex.compile(  # default-ignorables, except joiners between letters of a script that joins
+    rf"(?V1)[\p{{Default_Ignorable_Code_Point}}--[{_JOINERS}]]"
+    rf"|(?<![\p{{L}}\p{{M}}--[\p{{Latin}}\p{{Greek}}\p{{Cyrillic}}]])[{_JOINERS}]|[{_JOINERS}](?![\p{{L}}\p{{M}}])")
+_ALL_INVISIBLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -55,29 +67,46 @@ class PersonInfo:
     meetings: int
 
 
+def _visible(text: str, invisible: regex.Pattern) -> str:
+    """NFC, blanks as spaces, `invisible` dropped, whitespace collapsed (NFC again: a drop can join marks)."""
+    text = invisible.sub("", _BLANKS.sub(" ", unicodedata.normalize("NFC", text)))
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
 def clean_text(value: str, what: str, max_len: int) -> str:
-    """The value normalised (NFC, whitespace collapsed), or a one-line ConsentInputError saying what is wrong."""
-    text = unicodedata.normalize("NFC", value or "")
-    if any(ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES for ch in text):
+    """The value normalised (see the module docstring), or a one-line ConsentInputError saying what is wrong."""
+    raw = unicodedata.normalize("NFC", value or "")
+    if any(ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES for ch in raw):
         raise ConsentInputError(f"{what} contains control or invisible formatting characters")
-    text = " ".join(text.split())
+    text = _visible(raw, _INVISIBLE)
     if not text:
-        raise ConsentInputError(f"{what} is empty")
+        raise ConsentInputError(f"{what} has no visible characters" if raw.strip() else f"{what} is empty")
     if len(text) > max_len:
         raise ConsentInputError(f"{what} is too long ({len(text)} characters; at most {max_len})")
     return text
 
 
 def name_key(name: str) -> str:
-    """The form two names are compared in: cleaned and case-folded."""
-    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    """The form two names are compared in: cleaned, every invisible character dropped, case-folded."""
+    return _visible(name, _ALL_INVISIBLE).casefold()
+
+
+def as_id(value: str | int) -> int | None:
+    """The id written in `value` (ASCII digits, 1 to MAX_ID), else None. Checked here, not by the database
+    driver, which overflows on a bigger number."""
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)) and 1 <= int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 def parse_id(value: str | int, what: str) -> int:
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or int(text) < 1:
-        raise ConsentInputError(f"{what} must be a number, got {text!r}")
-    return int(text)
+    number = as_id(value)
+    if number is None:
+        text = str(value).strip()
+        shown = text if len(text) <= 30 else text[:30] + "..."
+        raise ConsentInputError(f"{what} must be a number from 1 to {MAX_ID}, got {shown!r}")
+    return number
 
 
 def parse_date(text: str | dt.date, what: str = "date") -> dt.date:
@@ -131,8 +160,8 @@ def find_participant(session: Session, meeting_id: int, ref: str | int) -> Parti
     text = str(ref)
     row = session.exec(select(Participant).where(Participant.meeting_id == meeting_id,
                                                  Participant.name_key == name_key(text))).first()
-    if row is None and text.strip().isdigit():
-        row = session.get(Participant, int(text))
+    if row is None and as_id(text) is not None:
+        row = session.get(Participant, as_id(text))
         row = row if row is not None and row.meeting_id == meeting_id else None
     if row is None:
         raise ConsentInputError(f"meeting {meeting_id} has no participant {text.strip()!r} "
@@ -144,8 +173,8 @@ def find_person(session: Session, ref: str | int) -> Person:
     """A Person by id or by name (compared as `name_key`)."""
     text = str(ref).strip()
     row = session.exec(select(Person).where(Person.name_key == name_key(text))).first()
-    if row is None and text.isdigit():
-        row = session.get(Person, int(text))
+    if row is None and as_id(text) is not None:
+        row = session.get(Person, as_id(text))
     if row is None:
         raise ConsentInputError(f"no person {text!r} (see `minutes person list`)")
     return row

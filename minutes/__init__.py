@@ -1,7 +1,7 @@
 """minutes: local, consent-gated meeting minutes for schools.
 
 Importing the package switches every model library to offline mode before any of them is imported:
-the model hubs are never contacted and pyannote's telemetry is off.
+the model hubs are never contacted and pyannote's and onnxruntime's telemetry is off.
 """
 
 from minutes.engines.offline import enforce_offline

@@ -114,6 +114,7 @@ class ProcessResult:
     audio_seconds: float = 0.0
     stages: list[StageResult] = field(default_factory=list)
     blocked: str | None = None  # the gate's message when a stage was not allowed
+    warnings: list[str] = field(default_factory=list)  # e.g. consent evidence outside the recording
 
     @property
     def status(self) -> str:
@@ -124,7 +125,7 @@ class ProcessResult:
     def to_json(self) -> dict:
         return {"meeting": self.meeting_id, "recording": self.recording_id, "transcript": self.transcript_id,
                 "draft": self.draft_id, "status": self.status, "blocked": self.blocked,
-                "audio_seconds": round(self.audio_seconds, 2),
+                "audio_seconds": round(self.audio_seconds, 2), "warnings": self.warnings,
                 "stages": [s.__dict__ for s in self.stages]}
 
 
@@ -145,6 +146,7 @@ class _Run:
     reporter: Reporter
     recording: Recording | None = None
     run_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
     _audio: Audio | None = None
 
     @property
@@ -235,6 +237,7 @@ def process(db: Database, engines: Engines, meeting_id: int, audio_path: str | P
             result.stages.append(StageResult(stage, "done", took, detail, _peak_rss_mb()))
     finally:
         _fill_ids(db, run.recording, result)
+        result.warnings = run.warnings
     return result
 
 
@@ -278,8 +281,12 @@ def _record(run: _Run) -> str:
         s.add(rec)
         s.flush()
         s.get(StageRun, run.run_id).recording_id = rec.id
-        append_event(s, "recording.store", run.actor, run.meeting_id, {"recording": rec.id}, {"audio": a.sha256})
+        outside = speaker_names.unusable_ranges(s, run.meeting_id, a.duration)
+        subject = {"recording": rec.id} | ({"evidence_outside": [
+            {"participant": r.participant_id, "start": r.start, "end": r.end} for r in outside]} if outside else {})
+        append_event(s, "recording.store", run.actor, run.meeting_id, subject, {"audio": a.sha256})
         run.recording = rec
+        run.warnings += [speaker_names.outside_warning(r, a.duration) for r in outside]
         return f"{a.duration:.1f}s of audio"
 
     try:

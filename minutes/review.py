@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
+from consent.meetings import as_id
 from minutes import types
 from minutes.audit import record
 from minutes.errors import NotFoundError, StateError, UsageError
@@ -527,10 +528,12 @@ def draft_items(session: Session, draft_id: int) -> list[Decision | Action | Fla
 
 def _find(session: Session, draft_id: int, ref: str) -> Decision | Action | Flag:
     ref = (ref or "").strip().lower()
-    if len(ref) < 2 or ref[0] not in KINDS or not ref[1:].isdigit():
-        raise UsageError(f"not an item reference: {ref!r}", "use d1, a2, f1 as listed by `minutes review show`")
+    number = as_id(ref[1:]) if len(ref) >= 2 and ref[0] in KINDS else None
+    if number is None:
+        raise UsageError(f"not an item reference: {ref[:30]!r}",
+                         "use d1, a2, f1 as listed by `minutes review show`")
     table = KINDS[ref[0]][1]
-    item = session.exec(select(table).where(table.draft_id == draft_id, table.idx == int(ref[1:]) - 1)).first()
+    item = session.exec(select(table).where(table.draft_id == draft_id, table.idx == number - 1)).first()
     if item is None:
         raise NotFoundError(f"draft {draft_id} has no item {ref}")
     return item

@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from consent.meetings import find_participant, participants_of
+from consent.timespec import clock
 from minutes.errors import StateError, UsageError
 from minutes.naming import apply_names, name_speakers
 from minutes.transcripts import load_transcript
@@ -40,17 +41,41 @@ class Enrolled:
 
 def enrolment_ranges(s: Session, meeting_id: int, recording: Recording) -> list[EnrolmentRange]:
     """The latest given consent with a time range inside this recording, per participant."""
+    return _evidence_ranges(s, meeting_id, recording.duration)[0]
+
+
+def unusable_ranges(s: Session, meeting_id: int, duration: float) -> list[EnrolmentRange]:
+    """The latest consent range of each participant who has ranges but none inside a recording of `duration`:
+    their voice cannot be enrolled, so their speaker will not be named automatically."""
+    return _evidence_ranges(s, meeting_id, duration)[1]
+
+
+def outside_warning(r: EnrolmentRange, duration: float) -> str:
+    return (f"{r.name}'s consent evidence at {clock(r.start)}-{clock(r.end)} is outside the recording "
+            f"(0:00-{clock(duration)}): their voice could not be enrolled from it; name their speaker with "
+            "`minutes speakers`")
+
+
+def _evidence_ranges(s: Session, meeting_id: int, duration: float) -> tuple[list[EnrolmentRange],
+                                                                            list[EnrolmentRange]]:
+    """(usable, unusable): per participant, the latest given consent range that fits the recording (0.5 s of
+    slack, clipped to its end), else the latest that does not."""
     people = {p.id: p.name for p in participants_of(s, meeting_id)}
     rows = s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == meeting_id,
                                               ConsentRecord.decision == "given",
-                                              ConsentRecord.evidence_start.is_not(None))
+                                              ConsentRecord.evidence_start.is_not(None),
+                                              ConsentRecord.evidence_end.is_not(None))
                   .order_by(ConsentRecord.id)).all()
-    latest: dict[int, EnrolmentRange] = {}
-    for r in rows:
-        if r.participant_id in people and r.evidence_end is not None and r.evidence_end <= recording.duration + 0.5:
-            latest[r.participant_id] = EnrolmentRange(r.participant_id, people[r.participant_id],
-                                                      r.evidence_start, min(r.evidence_end, recording.duration))
-    return list(latest.values())
+    usable: dict[int, EnrolmentRange] = {}
+    unusable: dict[int, EnrolmentRange] = {}
+    for r in (r for r in rows if r.participant_id in people):
+        if r.evidence_end <= duration + 0.5:
+            usable[r.participant_id] = EnrolmentRange(r.participant_id, people[r.participant_id],
+                                                      r.evidence_start, min(r.evidence_end, duration))
+        else:
+            unusable[r.participant_id] = EnrolmentRange(r.participant_id, people[r.participant_id],
+                                                        r.evidence_start, r.evidence_end)
+    return list(usable.values()), [r for pid, r in unusable.items() if pid not in usable]
 
 
 def embed_enrolments(engine, audio: Audio, ranges: list[EnrolmentRange]) -> list[Enrolled]:

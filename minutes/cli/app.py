@@ -12,7 +12,26 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+from consent.errors import ConsentInputError
+from consent.meetings import parse_id
 from minutes.config import Settings, load_settings
+from minutes.errors import UsageError
+
+
+class IdType(click.ParamType):
+    """A meeting, draft or other record id: ASCII digits, 1 to 2**63-1. Anything else is a one-line usage error
+    (exit 2) before the command runs, not an overflow in the database driver."""
+
+    name = "id"
+
+    def convert(self, value, param, ctx) -> int:
+        try:
+            return parse_id(value, f"{param.name if param else 'record'} id")
+        except ConsentInputError as exc:
+            raise UsageError(str(exc)) from None
+
+
+ID = IdType()
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

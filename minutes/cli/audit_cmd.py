@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import App, console, emit_json, fail, pass_app
+from minutes.cli.app import ID, App, console, emit_json, fail, pass_app
 
 _FILED = re.compile(r"(\d{1,18}):([0-9a-fA-F]{64})")
 
@@ -80,7 +80,7 @@ def audit_head(app: App, as_json: bool) -> None:
 
 
 @audit_group.command("log")
-@click.option("--meeting", type=int, help="Only the events of this meeting.")
+@click.option("--meeting", type=ID, help="Only the events of this meeting.")
 @click.option("--kind", help="Only events of this kind (e.g. release, export, purge).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app

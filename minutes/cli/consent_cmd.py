@@ -14,7 +14,7 @@ from consent.gate import STAGES
 from consent.meetings import get_meeting
 from consent.notice import FORMATS, NoticeFacts, notice_text
 from consent.status import SCOPES, Cell, State, consent_status
-from minutes.cli.app import App, emit_json, pass_app
+from minutes.cli.app import ID, App, emit_json, pass_app
 from minutes.cli.meeting_cmd import actor
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -34,7 +34,7 @@ def consent_group() -> None:
 
 
 def _meeting_command(verb: str) -> click.Command:
-    @click.argument("meeting")
+    @click.argument("meeting", type=ID)
     @click.argument("name")
     @_SCOPE
     @_METHOD
@@ -113,7 +113,7 @@ for _verb in _VERBS:
 
 
 @consent_group.command("history")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @_JSON
 @pass_app
 def consent_history(app: App, meeting: str, as_json: bool) -> None:
@@ -143,7 +143,7 @@ def _cell_text(cell: Cell) -> str:
 
 
 @consent_group.command("status")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @_JSON
 @pass_app
 def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
@@ -165,7 +165,7 @@ def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
 
 
 @consent_group.command("notice")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.option("--format", "fmt", default="md", show_default=True, help="md or txt.")
 @pass_app
 def consent_notice(app: App, meeting: str, fmt: str) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from minutes.cli.app import App, emit_json, pass_app
+from minutes.cli.app import ID, App, emit_json, pass_app
 
 
 @click.command("export")
-@click.argument("draft", type=int)
+@click.argument("draft", type=ID)
 @click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx", "json", "srt", "vtt", "txt"]),
               help="md, docx, json: released minutes. srt, vtt, txt (or json with --transcript): the transcript, "
                    "marked unreviewed.")

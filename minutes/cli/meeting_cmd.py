@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from consent import meetings
-from minutes.cli.app import App, emit_json, pass_app
+from minutes.cli.app import ID, App, emit_json, pass_app
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
@@ -62,7 +62,7 @@ def meeting_list(app: App, as_json: bool) -> None:
 
 
 @meeting_group.command("show")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @_JSON
 @pass_app
 def meeting_show(app: App, meeting: str, as_json: bool) -> None:
@@ -85,7 +85,7 @@ def participant_group() -> None:
 
 
 @participant_group.command("add")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.argument("name")
 @click.option("--role", help="Their role, e.g. chair, governor, teacher.")
 @click.option("--person", help="Link to a known person (id or name) so standing consent applies.")
@@ -104,7 +104,7 @@ def participant_add(app: App, meeting: str, name: str, role: str | None, person:
 
 
 @participant_group.command("remove")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.argument("name")
 @pass_app
 def participant_remove(app: App, meeting: str, name: str) -> None:

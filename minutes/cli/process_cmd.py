@@ -7,10 +7,12 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import App, console, emit_json, pass_app
+from minutes.cli.app import ID, App, console, emit_json, pass_app
 from minutes.errors import UsageError
+from minutes.preflight import MAX_SPEAKERS
 
 
 def _reporter(as_json: bool, prefix: str = ""):
@@ -22,8 +24,11 @@ def _reporter(as_json: bool, prefix: str = ""):
 
 
 def _engines(app: App, model, device, compute_type, language, num_speakers, actor, keep_models=False):
+    """The run's engines, once every option has been checked: a bad one must be refused before any stage runs."""
     from minutes.pipeline import Engines, Options
+    from minutes.preflight import check_options
 
+    check_options(app.settings, model, device or app.settings.device, compute_type, language, num_speakers)
     return Engines(app.settings, Options(model=model, device=device or app.settings.device,
                                          compute_type=compute_type, language=language,
                                          num_speakers=num_speakers, actor=actor, keep_models=keep_models))
@@ -41,7 +46,7 @@ _model_options = [
     click.option("--model", help="ASR model: a registered name (whisper-tiny.en, whisper-base) or a folder."),
     click.option("--compute-type", help="CTranslate2 compute type (default: float16 on CUDA, int8 on CPU)."),
     click.option("--language", help="Force the spoken language (default: detect; tiny.en is English only)."),
-    click.option("--num-speakers", type=click.IntRange(1, 50),
+    click.option("--num-speakers", type=click.IntRange(1, MAX_SPEAKERS),
                  help="Exact number of speakers (default: at most the number of participants)."),
     click.option("--by", "actor", default="minutes", show_default=True, help="Who runs it (for the audit log)."),
 ]
@@ -54,7 +59,7 @@ def model_options(fn):
 
 
 @click.command("process")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @model_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -67,12 +72,11 @@ def process_cmd(app: App, meeting, audio, model, compute_type, language, num_spe
     """
     from minutes.pipeline import process
 
-    _prepare(app)
-    meeting_id = _meeting_id(meeting)
     engines = _engines(app, model, None, compute_type, language, num_speakers, actor)
+    _prepare(app)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
-        result = process(app.database, engines, meeting_id, audio, reporter)
+        result = process(app.database, engines, meeting, audio, reporter)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -85,39 +89,41 @@ def _print_result(result) -> None:
     out = console()
     for s in result.stages:
         out.print(f"{s.stage:<11} {s.status:<8} {s.seconds:6.1f}s  {s.detail}")
+    for warning in result.warnings:
+        out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if result.blocked:
         out.print(f"[red]blocked:[/red] {result.blocked}")
     elif result.draft_id:
         out.print(f"draft {result.draft_id} is pending review: `minutes review show {result.draft_id}`")
 
 
-def _meeting_id(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise UsageError(f"meeting must be a number, got {text!r}", "see `minutes meeting list`") from None
-
-
 @click.command("attach")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @click.option("--by", "actor", default="minutes", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def attach_cmd(app: App, meeting, audio, actor, as_json):
     """Store a recording for a meeting (the `record` stage alone), ready for `minutes batch DIR`."""
+    from minutes import speakers
     from minutes.pipeline import Engines, Options, attach
 
     _prepare(app)
-    rec = attach(app.database, Engines(app.settings, Options(actor=actor)), _meeting_id(meeting), audio)
+    rec = attach(app.database, Engines(app.settings, Options(actor=actor)), meeting, audio)
+    with app.session() as s:
+        warnings = [speakers.outside_warning(r, rec.duration)
+                    for r in speakers.unusable_ranges(s, rec.meeting_id, rec.duration)]
     if as_json:
-        emit_json({"meeting": rec.meeting_id, "recording": rec.id, "sha256": rec.sha256, "duration": rec.duration})
+        emit_json({"meeting": rec.meeting_id, "recording": rec.id, "sha256": rec.sha256, "duration": rec.duration,
+                   "warnings": warnings})
     else:
         click.echo(f"recording {rec.id} stored for meeting {rec.meeting_id} ({rec.duration:.1f}s)")
+        for warning in warnings:
+            click.echo(f"warning: {warning}")
 
 
 @click.command("speakers")
-@click.argument("meeting")
+@click.argument("meeting", type=ID)
 @click.option("--name", "pairs", multiple=True, metavar="LABEL=NAME",
               help="Name a speaker by hand, e.g. --name SPEAKER_00=Priya (repeatable).")
 @click.option("--by", "actor", default="minutes", show_default=True)
@@ -128,8 +134,7 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
     from minutes import speakers
     from minutes.pipeline import require_recording
 
-    meeting_id = _meeting_id(meeting)
-    rec = require_recording(app.database, meeting_id)
+    rec = require_recording(app.database, meeting)
     mapping = {}
     for pair in pairs:
         label, sep, name = pair.partition("=")
@@ -137,7 +142,7 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
             raise UsageError(f"--name takes LABEL=NAME, got {pair!r}")
         mapping[label.strip()] = name.strip()
     with app.session() as s:
-        names = (speakers.set_names(s, meeting_id, rec.id, mapping, actor) if mapping
+        names = (speakers.set_names(s, meeting, rec.id, mapping, actor) if mapping
                  else speakers.label_names(s, rec.id))
     if as_json:
         emit_json(names)
@@ -162,8 +167,8 @@ def batch_cmd(app: App, source, resume, workers, model, compute_type, language, 
     """
     from minutes.batch import run_batch
 
-    _prepare(app)
     engines = _engines(app, model, None, compute_type, language, num_speakers, actor, keep_models=True)
+    _prepare(app)
     out = console()
 
     def on_job(outcome, n, total):

@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import App, console, emit_json, pass_app
+from minutes.cli.app import ID, App, console, emit_json, pass_app
 from minutes.errors import UsageError
 
 BY = click.option("--by", "by", required=True, help="The reviewer's name (recorded with the time).")
@@ -42,7 +42,7 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
 
 
 @review_group.command("show")
-@click.argument("draft", type=int)
+@click.argument("draft", type=ID)
 @JSON
 @pass_app
 def review_show(app: App, draft: int, as_json: bool) -> None:
@@ -77,7 +77,7 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
 
 
 @review_group.command("edit")
-@click.argument("draft", type=int)
+@click.argument("draft", type=ID)
 @BY
 @click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
               help="Read the edited JSON document from FILE instead of opening $EDITOR.")
@@ -118,7 +118,7 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
 
 
 @review_group.command("resolve")
-@click.argument("draft", type=int)
+@click.argument("draft", type=ID)
 @click.argument("item")
 @click.option("--keep", "resolution", flag_value="keep", help="Keep the item as it is.")
 @click.option("--remove", "resolution", flag_value="remove", help="Remove the item from the minutes.")
@@ -145,7 +145,7 @@ def review_resolve(app: App, draft: int, item: str, resolution: str | None, text
 
 
 @review_group.command("approve")
-@click.argument("draft", type=int)
+@click.argument("draft", type=ID)
 @BY
 @pass_app
 def review_approve(app: App, draft: int, by: str) -> None:
@@ -158,7 +158,7 @@ def review_approve(app: App, draft: int, by: str) -> None:
 
 
 @review_group.command("reject")
-@click.argument("draft", type=int)
+@click.argument("draft", type=ID)
 @BY
 @click.option("--reason", required=True, help="Why the draft is rejected.")
 @pass_app
@@ -172,7 +172,7 @@ def review_reject(app: App, draft: int, by: str, reason: str) -> None:
 
 
 @review_group.command("diff")
-@click.argument("draft", type=int)
+@click.argument("draft", type=ID)
 @JSON
 @pass_app
 def review_diff(app: App, draft: int, as_json: bool) -> None:
@@ -205,7 +205,7 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
 
 
 @click.command("release")
-@click.argument("draft", type=int)
+@click.argument("draft", type=ID)
 @BY
 @pass_app
 def release_cmd(app: App, draft: int, by: str) -> None:

@@ -61,9 +61,11 @@ def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None,
     """Transcribe one recording with speech recognition alone and print it (nothing is stored)."""
     from minutes.audio import decode
     from minutes.engines.asr import load_asr
+    from minutes.preflight import check_language
     from minutes.transcribe import transcribe
     from minutes.transcript_formats import render
 
+    check_language(language)
     decoded = decode(audio, app.settings.limits.max_audio_seconds)
     engine = load_asr(app.settings, model=model, device=device, compute_type=compute_type)
     with _progress(decoded.duration) as update:

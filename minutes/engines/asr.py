@@ -7,6 +7,7 @@ CUDA with float16 when CTranslate2 sees a GPU, else CPU with int8.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from minutes.engines.registry import REGISTRY, Role
 from minutes.errors import ModelError, UsageError
 
 DEVICES = ("auto", "cpu", "cuda")
+MULTILINGUAL_VOCABULARY = 51865  # CTranslate2's rule: a Whisper vocabulary this large holds the language tokens
 
 
 @dataclass
@@ -53,6 +55,17 @@ def resolve_model(settings: Settings, model: str | None) -> tuple[str, Path]:
     asr = sorted([n for n, s in REGISTRY.items() if s.role == Role.ASR]
                  + [n for n, m in store.local.items() if m.role == Role.ASR])
     raise UsageError(f"unknown ASR model '{name}'", f"use one of {', '.join(asr)} or a model folder")
+
+
+def is_multilingual(folder: Path) -> bool | None:
+    """Whether a CTranslate2 Whisper folder holds a multilingual model, read from its vocabulary size without
+    loading it; None when there is no vocabulary file to count."""
+    if (folder / "vocabulary.json").is_file():
+        return len(json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))) >= MULTILINGUAL_VOCABULARY
+    if (folder / "vocabulary.txt").is_file():
+        with (folder / "vocabulary.txt").open(encoding="utf-8") as fh:
+            return sum(1 for _ in fh) >= MULTILINGUAL_VOCABULARY
+    return None
 
 
 def pick_device(requested: str | None, compute_type: str | None) -> tuple[str, str]:

@@ -137,6 +137,20 @@ class DiarisationEngine:
     threads: int
 
 
+def resolve_diarisation(settings: Settings) -> tuple[Path, ...]:
+    """The folders the diarisation stage loads (a registered pyannote pipeline, or segmentation and embedding):
+    UsageError or ModelError before anything is loaded."""
+    store = settings.model_store()
+    name = settings.models.diarisation_pipeline
+    if name:
+        local = store.local.get(name)
+        if local is None or local.role != Role.DIARISATION:
+            raise UsageError(f"diarisation pipeline '{name}' is not registered as a local model with role "
+                             "'diarisation'", "add it under [models.local] in config.toml")
+        return (store.require(name),)
+    return store.require(settings.models.segmentation), store.require(settings.models.embedding)
+
+
 def load_diarisation(settings: Settings, threads: int = 1) -> DiarisationEngine:
     """Load the pipeline once. `threads`: torch threads while it runs.
 
@@ -151,9 +165,7 @@ def load_diarisation(settings: Settings, threads: int = 1) -> DiarisationEngine:
     from pyannote.audio.pipelines import SpeakerDiarization
     from pyannote.audio.pipelines.speaker_verification import PyannoteAudioPretrainedSpeakerEmbedding
 
-    store = settings.model_store()
-    seg_dir = store.require(settings.models.segmentation)
-    emb_dir = store.require(settings.models.embedding)
+    seg_dir, emb_dir = resolve_diarisation(settings)
     try:
         segmentation = Model.from_pretrained(seg_dir / "pytorch_model.bin")
         embedding = _embedding_model_class()(_build_campplus(emb_dir))
@@ -177,11 +189,7 @@ def _load_pyannote_pipeline(settings: Settings, name: str, threads: int) -> Diar
     """pyannote's own pipeline folder (e.g. speaker-diarization-community-1), used as published."""
     from pyannote.audio import Pipeline
 
-    local = settings.model_store().local.get(name)
-    if local is None or local.role != Role.DIARISATION:
-        raise UsageError(f"diarisation pipeline '{name}' is not registered as a local model with role "
-                         "'diarisation'", "add it under [models.local] in config.toml")
-    folder = settings.model_store().require(name)
+    (folder,) = resolve_diarisation(settings)
     try:
         pipeline = Pipeline.from_pretrained(folder)
     except Exception as exc:  # pyannote raises many kinds here; all mean the folder is unusable

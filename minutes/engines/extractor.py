@@ -127,34 +127,38 @@ def _end_tokens(tokenizer) -> list[str]:
     return list(dict.fromkeys(t for t in ends if t and t in vocab))
 
 
-def load_extractor(settings, model: str | None = None, backend: str | None = None, threads: int = 0) -> Extractor:
-    """Load the configured (or given) extractor model on the given backend; ModelError if it is not usable."""
+def resolve_extractor(settings, model: str | None = None, backend: str | None = None) -> tuple[str, str, Path]:
+    """(name, backend, folder) of the extractor to load: UsageError or ModelError before anything is loaded."""
     name = model or settings.models.extractor
     backend = backend or settings.models.extractor_backend
     if backend not in BACKENDS:
         raise UsageError(f"unknown extractor backend '{backend}'", f"use one of: {', '.join(BACKENDS)}")
     store = settings.model_store()
-    started = time.perf_counter()
-    device = pick_device(settings.device, None)[0] if backend == "ctranslate2" else "cpu"
     if name in store.local:
-        local = store.local[name]
-        if local.role != Role.EXTRACTOR:
-            raise UsageError(f"model '{name}' is registered with role '{local.role}', not 'extractor'")
-        folder = store.require(name)
+        if store.local[name].role != Role.EXTRACTOR:
+            raise UsageError(f"model '{name}' is registered with role '{store.local[name].role}', not 'extractor'")
+        return name, backend, store.require(name)
+    if name in REGISTRY and REGISTRY[name].role == Role.EXTRACTOR:
+        folder = derived.require(store, derived.ct2_name(name)) if backend == "ctranslate2" else store.require(name)
+        return name, backend, folder
+    known = [n for n, s in REGISTRY.items() if s.role == Role.EXTRACTOR]
+    known += [n for n, m in store.local.items() if m.role == Role.EXTRACTOR]
+    raise UsageError(f"unknown extractor model '{name}'", f"known extractor models: {', '.join(known)}")
+
+
+def load_extractor(settings, model: str | None = None, backend: str | None = None, threads: int = 0) -> Extractor:
+    """Load the configured (or given) extractor model on the given backend; ModelError if it is not usable."""
+    started = time.perf_counter()
+    name, backend, folder = resolve_extractor(settings, model, backend)
+    device = pick_device(settings.device, None)[0] if backend == "ctranslate2" else "cpu"
+    if name in settings.model_store().local:
         loaded = _load_local(folder, backend, threads, device)
-    elif name in REGISTRY and REGISTRY[name].role == Role.EXTRACTOR:
-        if backend == "ctranslate2":
-            folder = derived.require(store, derived.ct2_name(name))
-            # the CTranslate2 config.json there makes transformers suspect a Mistral tokenizer; these are not
-            loaded = (_tokenizer(folder, fix_mistral_regex=False), _ct2(folder, threads, device))
-        else:
-            folder = store.require(name)
-            gguf = REGISTRY[name].files[0].target
-            loaded = (_tokenizer(folder, gguf), _hf(folder, gguf))
+    elif backend == "ctranslate2":
+        # the CTranslate2 config.json there makes transformers suspect a Mistral tokenizer; these are not
+        loaded = (_tokenizer(folder, fix_mistral_regex=False), _ct2(folder, threads, device))
     else:
-        known = [n for n, s in REGISTRY.items() if s.role == Role.EXTRACTOR]
-        known += [n for n, m in store.local.items() if m.role == Role.EXTRACTOR]
-        raise UsageError(f"unknown extractor model '{name}'", f"known extractor models: {', '.join(known)}")
+        gguf = REGISTRY[name].files[0].target
+        loaded = (_tokenizer(folder, gguf), _hf(folder, gguf))
     tokenizer, engine = loaded
     if not getattr(tokenizer, "chat_template", None):
         raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
