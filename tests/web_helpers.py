@@ -27,8 +27,8 @@ class Web:
     app: object
     built: Built
 
-    def client(self, base_url: str = "http://testserver") -> TestClient:
-        return TestClient(self.app, base_url=base_url, follow_redirects=False)
+    def client(self, base_url: str = "http://testserver", raise_errors: bool = True) -> TestClient:
+        return TestClient(self.app, base_url=base_url, follow_redirects=False, raise_server_exceptions=raise_errors)
 
     def login(self, role: str, base_url: str = "http://testserver") -> tuple[TestClient, str]:
         """A client signed in as the role's account, and its CSRF token."""

@@ -43,9 +43,9 @@ def ctx_of(request: Request) -> Ctx:
     return request.app.state.ctx
 
 
-def render(request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     me: users.SignedIn | None = getattr(request.state, "me", None)
-    return templates.TemplateResponse(request, name, {"me": me and me.user, "csrf": me and me.csrf, **values},
+    return templates.TemplateResponse(request, template, {"me": me and me.user, "csrf": me and me.csrf, **values},
                                       status_code=status)
 
 
