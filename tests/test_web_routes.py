@@ -7,11 +7,13 @@ import re
 import stat
 
 import markupsafe
+import pytest
 from docx import Document
 from processed_meeting import stm_lines
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
+from minutes.errors import UsageError
 from minutes.service import consent, jobs, worker
 from models import AuditEvent, ConsentRecord, Job
 
@@ -243,3 +245,8 @@ def test_withdrawal_preview_counts_match_what_is_removed(web):
     assert preview.recordings_with_audio == len(removed.audio_deleted) == 1
     assert preview.voice_enrolments == removed.voice_enrolments_removed
     assert preview.drafts_to_review == removed.drafts_returned_to_review
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored():
+    with pytest.raises(UsageError, match="too large"):
+        jobs.check_upload("meeting.wav", b"RIFF\x00\x00\x00\x00WAVE", jobs.MAX_UPLOAD_BYTES + 1)

@@ -8,6 +8,7 @@ scope), consent missing.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -15,10 +16,10 @@ from sqlmodel import select
 
 from consent import meetings as ledger_meetings
 from consent.meetings import parse_date
-from consent.status import SCOPES, State, consent_status
+from consent.status import SCOPES, State, resolve
 from minutes.errors import NotFoundError
 from minutes.service.context import Ctx
-from models import Draft, DraftStatus, Job, Meeting
+from models import ConsentRecord, Draft, DraftStatus, Job, Meeting
 from models import Participant as ParticipantRow
 
 STATUS_LABELS = {
@@ -107,11 +108,14 @@ def list_meetings(ctx: Ctx, q: str | None = None, date_from: dt.date | None = No
 
 
 def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
-    """Each meeting's status and latest draft, in three queries plus one consent check per undecided meeting."""
+    """Each meeting's status and latest draft, in a fixed number of queries."""
     drafts = {mid: (did, status) for did, mid, status in s.exec(
         select(Draft.id, Draft.meeting_id, Draft.status).where(Draft.meeting_id.in_(ids)).order_by(Draft.id)).all()}
     jobs = {mid: status for mid, status in s.exec(
         select(Job.meeting_id, Job.status).where(Job.meeting_id.in_(ids)).order_by(Job.id)).all()}
+    out: dict[int, tuple[str, int | None]] = {}
+    undecided = [mid for mid in ids if mid not in drafts and jobs.get(mid) not in _JOB_STATUS]
+    ready = _ready(s, undecided)
     out: dict[int, tuple[str, int | None]] = {}
     for mid in ids:
         if mid in drafts:
@@ -120,10 +124,36 @@ def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
         elif jobs.get(mid) in _JOB_STATUS:
             out[mid] = (_JOB_STATUS[jobs[mid]], None)
         else:
-            st = consent_status(s, mid)
-            ready = st.participants and all(p.scopes[sc].state == State.GIVEN for p in st.participants for sc in SCOPES)
-            out[mid] = ("ready" if ready else "consent_missing", None)
+            out[mid] = ("ready" if ready[mid] else "consent_missing", None)
     return out
+
+
+def _ready(s, ids: list[int]) -> dict[int, bool]:
+    """Has everyone in each meeting given every scope? The gate's own rule (`consent.status.resolve`), applied to
+    all the meetings' records at once."""
+    if not ids:
+        return {}
+    today = dt.date.today()
+    dates = dict(s.exec(select(Meeting.id, Meeting.date).where(Meeting.id.in_(ids))).all())
+    parts = s.exec(select(ParticipantRow).where(ParticipantRow.meeting_id.in_(ids))).all()
+    own: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
+    for r in s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id.in_(ids),
+                                                ConsentRecord.participant_id.is_not(None))).all():
+        own[(r.participant_id, r.scope)].append(r)
+    persons = {p.person_id for p in parts if p.person_id is not None}
+    standing: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
+    if persons:
+        for r in s.exec(select(ConsentRecord).where(ConsentRecord.person_id.in_(persons),
+                                                    ConsentRecord.participant_id.is_(None))).all():
+            standing[(r.person_id, r.scope)].append(r)
+    ready = {mid: False for mid in ids} | {p.meeting_id: True for p in parts}
+    for p in parts:
+        for scope in SCOPES:
+            cell = resolve(own[(p.id, scope)], standing[(p.person_id, scope)] if p.person_id else [],
+                           dates[p.meeting_id], today)
+            if cell.state != State.GIVEN:
+                ready[p.meeting_id] = False
+    return ready
 
 
 def create_meeting(ctx: Ctx, title: str, date: str, participants: list[tuple[str, str | None]], actor: str) -> int:

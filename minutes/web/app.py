@@ -22,10 +22,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from consent.errors import ConsentError
 from consent.timespec import clock
 from minutes.errors import MinutesError, NotFoundError, StateError
-from minutes.service import users
+from minutes.service import jobs, users
 from minutes.service.context import Ctx, Forbidden
 
 HERE = Path(__file__).parent
+MAX_BODY = jobs.MAX_UPLOAD_BYTES + 1024 * 1024  # the largest recording, and the form around it
 COOKIE = "minutes_session"
 CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -149,6 +150,11 @@ def create_app(ctx: Ctx) -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:  # refused before the body is read or spooled
+            response = error_page(request, 413, f"The file is too large (at most {MAX_BODY // 1024 ** 3} GB).")
+            response.headers["Connection"] = "close"
+            return response
         response = await call_next(request)
         for key, value in HEADERS.items():
             response.headers.setdefault(key, value)
