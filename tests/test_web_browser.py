@@ -1,10 +1,11 @@
 """The whole job in a real browser: headless Chromium (Debian's `chromium`) driven by Playwright, against
 `minutes serve` running as its own process with its worker and the real models, on the demo recording.
 
-A clerk creates the meeting, records everyone's consent with the stretch where each speaks, uploads and waits for
-the draft; a reviewer plays one quote (the audio element's currentTime must lie inside the cited range), changes an
-action's owner, resolves every flag, approves, releases and downloads the DOCX; a withdrawal made in the browser
-removes the person's words from the review page. Screenshots go to docs/screenshots/ for the README.
+A clerk creates the meeting, records everyone's consent with the stretch where each speaks, uploads and waits
+for the draft; a reviewer plays one quote (the audio element's currentTime must lie inside the cited range),
+changes an action's owner, resolves every flag, approves, releases and downloads the DOCX; a withdrawal made
+in the browser removes the person's words from the review page. Screenshots go to docs/screenshots/ for the
+README.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ PEOPLE = [("Priya", "head of department"), ("Tom", "teacher"), ("Helen", "teache
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": ["--autoplay-policy=no-user-gesture-required", "--mute-audio"]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
+    }
 
 
 def _free_port() -> int:
@@ -57,8 +61,12 @@ def server(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "MINUTES_HOME": str(home), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     log = (home / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-c", "from minutes.cli import main; main()", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from minutes.cli import main; main()", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(360):
         try:
@@ -104,7 +112,9 @@ def clerk_sets_up_and_processes(page, url: str, demo: Path) -> int:
     page.get_by_role("link", name="Upload the recording").first.click()
     page.get_by_label("Audio file").set_input_files(str(demo / "meeting.wav"))
     page.get_by_role("button", name="Upload and process").click()
-    page.get_by_text("The draft minutes are ready").wait_for(timeout=20 * 60 * 1000)  # htmx polls the progress
+    page.get_by_text("The draft minutes are ready").wait_for(
+        timeout=20 * 60 * 1000
+    )  # htmx polls the progress
     return meeting_id
 
 
@@ -127,7 +137,9 @@ def play_one_quote(page) -> None:
     page.wait_for_timeout(300)
     now = page.evaluate("() => document.getElementById('meeting-audio').currentTime")
     assert start <= now <= end, (start, now, end)
-    page.wait_for_function("() => document.getElementById('meeting-audio').paused", timeout=(end - start + 10) * 1000)
+    page.wait_for_function(
+        "() => document.getElementById('meeting-audio').paused", timeout=(end - start + 10) * 1000
+    )
     stopped = page.evaluate("() => document.getElementById('meeting-audio').currentTime")
     assert start < stopped <= end + 0.25, (start, stopped, end)  # it stops at the end of the quote
 
@@ -135,7 +147,9 @@ def play_one_quote(page) -> None:
 def reviewer_checks_and_releases(page, url: str, tmp_path: Path) -> None:
     page.get_by_role("link", name="Review the draft").first.click()
     page.wait_for_url("**/drafts/*")
-    page.screenshot(path=str(SHOTS / "review.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1500})
+    page.screenshot(
+        path=str(SHOTS / "review.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1500}
+    )
     play_one_quote(page)
     action = page.locator("article.item", has=page.locator("h3", has_text="Action")).first
     ref = action.get_attribute("id").removeprefix("item-")
@@ -173,12 +187,16 @@ def sams_lines(page) -> list[str]:
 def test_clerk_and_reviewer_do_the_whole_job_in_a_browser(server, browser, demo, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     url = server["url"]
-    clerk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True)
+    clerk = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True
+    )
     page = clerk.new_page()
     sign_in(page, url, CLERK)
     meeting_id = clerk_sets_up_and_processes(page, url, demo)
 
-    reviewer = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True)
+    reviewer = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True
+    )
     review = reviewer.new_page()
     sign_in(review, url, REVIEWER)
     reviewer_checks_and_releases(review, url, tmp_path)

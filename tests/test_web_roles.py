@@ -1,4 +1,5 @@
-"""Every state-changing route, tried by every role: a forbidden one gets 403 and changes no row; pages likewise."""
+"""Every state-changing route, tried by every role: a forbidden one gets 403 and changes no row; pages
+likewise."""
 
 from __future__ import annotations
 
@@ -13,12 +14,26 @@ def posts(b) -> list[tuple[str, str, dict, dict | None]]:
     m, d, sam = b.meeting_id, b.draft_id, b.participants["Sam"]
     wav = {"recording": ("meeting.wav", b"RIFF\x00\x00\x00\x00WAVEfmt ", "audio/wav")}
     return [
-        ("meetings.create", "/meetings", {"title": "Governors", "date": "2026-12-01", "participant_name": "Ann"}, None),
+        (
+            "meetings.create",
+            "/meetings",
+            {"title": "Governors", "date": "2026-12-01", "participant_name": "Ann"},
+            None,
+        ),
         ("participants.change", f"/meetings/{m}/participants", {"name": "Zoë", "role": "governor"}, None),
         ("participants.change", f"/meetings/{m}/participants/{sam}/remove", {}, None),
-        ("consent.record", f"/meetings/{m}/consent",
-         {"participant": str(sam), "decision": "give", "scope": "record", "method": "verbal"}, None),
-        ("consent.record", f"/meetings/{m}/consent/withdraw/{sam}", {"confirm": "yes", "method": "verbal"}, None),
+        (
+            "consent.record",
+            f"/meetings/{m}/consent",
+            {"participant": str(sam), "decision": "give", "scope": "record", "method": "verbal"},
+            None,
+        ),
+        (
+            "consent.record",
+            f"/meetings/{m}/consent/withdraw/{sam}",
+            {"confirm": "yes", "method": "verbal"},
+            None,
+        ),
         ("recording.upload", f"/meetings/{m}/recording", {}, wav),
         ("recording.upload", f"/meetings/{m}/process", {}, None),
         ("review.change", f"/drafts/{d}/items/f1", {"how": "keep"}, None),
@@ -38,13 +53,23 @@ def posts(b) -> list[tuple[str, str, dict, dict | None]]:
 
 def pages(b) -> list[tuple[str, str]]:
     m, d, sam = b.meeting_id, b.draft_id, b.participants["Sam"]
-    return [("meetings.view", "/"), ("meetings.create", "/meetings/new"), ("meetings.view", f"/meetings/{m}"),
-            ("consent.view", f"/meetings/{m}/consent"), ("consent.view", f"/meetings/{m}/consent/notice"),
-            ("consent.record", f"/meetings/{m}/consent/withdraw/{sam}"), ("meetings.view", f"/meetings/{m}/recording"),
-            ("meetings.view", f"/meetings/{m}/progress"), ("review.view", f"/drafts/{d}"),
-            ("recording.listen", f"/meetings/{m}/audio"), ("release.download", f"/drafts/{d}/release"),
-            ("audit.view", "/audit"), ("audit.view", f"/audit?meeting={m}"), ("users.manage", "/admin/users"),
-            ("retention.run", "/admin/retention")]
+    return [
+        ("meetings.view", "/"),
+        ("meetings.create", "/meetings/new"),
+        ("meetings.view", f"/meetings/{m}"),
+        ("consent.view", f"/meetings/{m}/consent"),
+        ("consent.view", f"/meetings/{m}/consent/notice"),
+        ("consent.record", f"/meetings/{m}/consent/withdraw/{sam}"),
+        ("meetings.view", f"/meetings/{m}/recording"),
+        ("meetings.view", f"/meetings/{m}/progress"),
+        ("review.view", f"/drafts/{d}"),
+        ("recording.listen", f"/meetings/{m}/audio"),
+        ("release.download", f"/drafts/{d}/release"),
+        ("audit.view", "/audit"),
+        ("audit.view", f"/audit?meeting={m}"),
+        ("users.manage", "/admin/users"),
+        ("retention.run", "/admin/retention"),
+    ]
 
 
 def test_every_permission_is_exercised_by_a_route(web):

@@ -1,5 +1,5 @@
-"""What a data-protection officer will ask of the web app: CSRF, sign-in limits, cookies, timeouts, headers, errors,
-accounts, and where it listens."""
+"""What a data-protection officer will ask of the web app: CSRF, sign-in limits, cookies, timeouts, headers,
+errors, accounts, and where it listens."""
 
 from __future__ import annotations
 
@@ -18,8 +18,11 @@ from models import AuditEvent, User, WebSession
 def test_a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing(web):
     client, csrf = web.login("reviewer")
     path = f"/drafts/{web.built.draft_id}/items/f1"
-    for headers, form in (({}, {"how": "keep"}), ({}, {"how": "keep", "csrf": "forged"}),
-                          ({"X-CSRF-Token": "forged"}, {"how": "keep"})):
+    for headers, form in (
+        ({}, {"how": "keep"}),
+        ({}, {"how": "keep", "csrf": "forged"}),
+        ({"X-CSRF-Token": "forged"}, {"how": "keep"}),
+    ):
         before = web.snapshot()
         response = client.post(path, data=form, headers=headers)
         assert response.status_code == 403 and "did not come from this site" in response.text
@@ -34,7 +37,9 @@ def test_wrong_passwords_are_rate_limited_and_audited(web):
     limited = sign_in(client, "Rhys Reviewer", PASSWORD)  # even the right password waits now
     assert limited.status_code == 429 and "too many failed sign-ins" in limited.text
     other = web.client()
-    assert sign_in(other, "Clara Clerk", PASSWORD).status_code == 429  # the same client address is limited too
+    assert (
+        sign_in(other, "Clara Clerk", PASSWORD).status_code == 429
+    )  # the same client address is limited too
     with web.ctx.tx() as s:
         kinds = [e.kind for e in s.exec(select(AuditEvent).where(AuditEvent.kind.like("user.login%"))).all()]
     assert kinds == ["user.login_failed"] * 5
@@ -56,7 +61,11 @@ def test_unknown_account_and_disabled_account_cannot_sign_in(web):
 
 def test_session_cookie_is_httponly_samesite_strict_and_secure_behind_https(web):
     plain = sign_in(web.client(), ACCOUNTS["clerk"], PASSWORD).headers["set-cookie"]
-    assert "HttpOnly" in plain and "SameSite=strict" in plain.replace("Strict", "strict") and "Secure" not in plain
+    assert (
+        "HttpOnly" in plain
+        and "SameSite=strict" in plain.replace("Strict", "strict")
+        and "Secure" not in plain
+    )
     secure = sign_in(web.client("https://testserver"), ACCOUNTS["clerk"], PASSWORD).headers["set-cookie"]
     assert "Secure" in secure and "HttpOnly" in secure
     with web.ctx.tx() as s:
@@ -86,7 +95,14 @@ def test_sign_out_ends_the_session(web):
 
 def test_every_response_carries_the_csp_and_errors_show_no_stack_trace(web, monkeypatch):
     client, _ = web.login("reviewer")
-    for path in ("/", "/login", "/static/app.css", "/no/such/page", f"/drafts/{web.built.draft_id}", "/drafts/999"):
+    for path in (
+        "/",
+        "/login",
+        "/static/app.css",
+        "/no/such/page",
+        f"/drafts/{web.built.draft_id}",
+        "/drafts/999",
+    ):
         response = client.get(path)
         assert response.headers["content-security-policy"].startswith("default-src 'self'"), path
         assert response.headers["x-content-type-options"] == "nosniff"
@@ -108,22 +124,34 @@ def test_every_response_carries_the_csp_and_errors_show_no_stack_trace(web, monk
 def test_pages_load_nothing_from_elsewhere(web):
     client, _ = web.login("reviewer")
     page = client.get(f"/drafts/{web.built.draft_id}").text
-    assert "http://" not in page and "https://" not in page and "<script>" not in page and "style=" not in page
+    assert (
+        "http://" not in page and "https://" not in page and "<script>" not in page and "style=" not in page
+    )
     assert client.get("/static/htmx.min.js").status_code == 200
 
 
 def test_user_commands_hash_passwords_and_refuse_bad_input(home):
     runner = CliRunner()
-    added = runner.invoke(cli, ["user", "add", "Priya Shah", "--role", "reviewer", "--password-stdin"],
-                          input="a good long password\n")
+    added = runner.invoke(
+        cli,
+        ["user", "add", "Priya Shah", "--role", "reviewer", "--password-stdin"],
+        input="a good long password\n",
+    )
     assert added.exit_code == 0, added.output
     short = runner.invoke(cli, ["user", "add", "Tom", "--role", "clerk", "--password-stdin"], input="short\n")
     assert short.exit_code == 2 and "too short" in short.output
-    dup = runner.invoke(cli, ["user", "add", "priya  shah", "--role", "clerk", "--password-stdin"],
-                        input="another long password\n")
+    dup = runner.invoke(
+        cli,
+        ["user", "add", "priya  shah", "--role", "clerk", "--password-stdin"],
+        input="another long password\n",
+    )
     assert dup.exit_code == 2 and "already exists" in dup.output
-    assert runner.invoke(cli, ["user", "passwd", "Priya Shah", "--password-stdin"],
-                         input="a newer long password\n").exit_code == 0
+    assert (
+        runner.invoke(
+            cli, ["user", "passwd", "Priya Shah", "--password-stdin"], input="a newer long password\n"
+        ).exit_code
+        == 0
+    )
     assert runner.invoke(cli, ["user", "disable", "Priya Shah"]).exit_code == 0
     listed = runner.invoke(cli, ["user", "list"])
     assert "Priya Shah\treviewer\tdisabled" in listed.output

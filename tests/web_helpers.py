@@ -1,4 +1,5 @@
-"""The web app on a processed demo meeting (built without models), with one account per role, for route tests."""
+"""The web app on a processed demo meeting (built without models), with one account per role, for route
+tests."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ class Web:
     built: Built
 
     def client(self, base_url: str = "http://testserver", raise_errors: bool = True) -> TestClient:
-        return TestClient(self.app, base_url=base_url, follow_redirects=False, raise_server_exceptions=raise_errors)
+        return TestClient(
+            self.app, base_url=base_url, follow_redirects=False, raise_server_exceptions=raise_errors
+        )
 
     def login(self, role: str, base_url: str = "http://testserver") -> tuple[TestClient, str]:
         """A client signed in as the role's account, and its CSRF token."""

@@ -11,8 +11,9 @@ from minutes.cli.app import App, emit_json, pass_app
 from minutes.cli.meeting_cmd import actor
 from minutes.errors import UsageError
 
-_PASSWORD_STDIN = click.option("--password-stdin", is_flag=True,
-                               help="Read the password from the first line of stdin (for scripts).")
+_PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin (for scripts)."
+)
 
 
 def _password(from_stdin: bool) -> str:
@@ -37,7 +38,8 @@ def _loopback(host: str) -> bool:
 @click.option("--no-worker", is_flag=True, hidden=True, help="Do not start the processing worker (tests).")
 @pass_app
 def serve_cmd(app: App, host: str, port: int, allow_remote: bool, no_worker: bool) -> None:
-    """The web app for clerks and reviewers, with its processing worker. Listens on 127.0.0.1 unless told not to."""
+    """The web app for clerks and reviewers, with its processing worker. Listens on 127.0.0.1 unless told not
+    to."""
     import os
 
     import uvicorn
@@ -47,23 +49,37 @@ def serve_cmd(app: App, host: str, port: int, allow_remote: bool, no_worker: boo
     from minutes.web.app import create_app
 
     if not _loopback(host) and not allow_remote:
-        raise UsageError(f"--host {host} can be reached from other computers",
-                         "add --allow-remote if that is what you want, ideally behind an https proxy")
+        raise UsageError(
+            f"--host {host} can be reached from other computers",
+            "add --allow-remote if that is what you want, ideally behind an https proxy",
+        )
     os.umask(0o077)  # the database, recordings and exports are readable by this account only
     setup_logging(app.settings.log_dir)
     if not _loopback(host):
-        click.echo(f"warning: listening on {host}: other computers can reach this app. Put it behind https "
-                   "(a reverse proxy) so passwords and recordings are not sent in clear.", err=True)
+        click.echo(
+            f"warning: listening on {host}: other computers can reach this app. Put it behind https "
+            "(a reverse proxy) so passwords and recordings are not sent in clear.",
+            err=True,
+        )
     ctx = Ctx(app.database, app.settings)
     if not users.any_users(ctx):
-        click.echo("no accounts yet: create one with `minutes user add NAME --role clerk` (or reviewer, admin)",
-                   err=True)
+        click.echo(
+            "no accounts yet: create one with `minutes user add NAME --role clerk` (or reviewer, admin)",
+            err=True,
+        )
     proc = None if no_worker else worker.start(app.settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"minutes is running: open http://{shown}:{port}/ in a browser (Ctrl+C to stop)")
     try:
-        uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning", server_header=False,
-                    proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+        uvicorn.run(
+            create_app(ctx),
+            host=host,
+            port=port,
+            log_level="warning",
+            server_header=False,
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1",
+        )
     finally:
         if proc is not None:
             proc.terminate()

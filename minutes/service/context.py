@@ -1,4 +1,5 @@
-"""What every service call needs: the opened database and the settings. Importing it wires withdrawal propagation."""
+"""What every service call needs: the opened database and the settings. Importing it wires withdrawal
+propagation."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """Recordings and their processing: the upload check, the job queue the worker takes from, and live progress.
 
 An upload is checked before anything is stored: its size (`MAX_UPLOAD_BYTES`), its suffix (the audio suffixes
-batch accepts) and its first bytes (a known audio or video container). It is written under a random name in the
-store (the uploaded name never becomes a path) and queued as a Job row (batch `web`), the same records
-`minutes batch` keeps. Processing runs only in the worker process (`minutes.service.worker`), never in a request.
-Once the recording is stored in the meeting's folder, the upload copy is deleted.
+batch accepts) and its first bytes (a known audio or video container). It is written under a random name in
+the store (the uploaded name never becomes a path) and queued as a Job row (batch `web`), the same records
+`minutes batch` keeps. Processing runs only in the worker process (`minutes.service.worker`), never in a
+request. Once the recording is stored in the meeting's folder, the upload copy is deleted.
 """
 
 from __future__ import annotations
@@ -28,13 +28,28 @@ from models import Draft, Job, Recording, StageRun, utcnow
 from models.audit import append_event
 
 WEB_BATCH = "web"
-MAX_UPLOAD_BYTES = 2 * 1024 ** 3
+MAX_UPLOAD_BYTES = 2 * 1024**3
 STAGES = ("record", "transcribe", "diarise", "summarise")
-STAGE_LABELS = {"record": "Store the recording", "transcribe": "Transcribe speech",
-                "diarise": "Recognise who spoke", "summarise": "Draft the minutes (AI)"}
-_MAGIC = ((0, b"RIFF"), (0, b"fLaC"), (0, b"OggS"), (0, b"ID3"), (0, b"\xff\xfb"), (0, b"\xff\xf3"),
-          (0, b"\xff\xf2"), (0, b"\xff\xf1"), (0, b"\xff\xf9"), (4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"),
-          (0, b"\x30\x26\xb2\x75"))
+STAGE_LABELS = {
+    "record": "Store the recording",
+    "transcribe": "Transcribe speech",
+    "diarise": "Recognise who spoke",
+    "summarise": "Draft the minutes (AI)",
+}
+_MAGIC = (
+    (0, b"RIFF"),
+    (0, b"fLaC"),
+    (0, b"OggS"),
+    (0, b"ID3"),
+    (0, b"\xff\xfb"),
+    (0, b"\xff\xf3"),
+    (0, b"\xff\xf2"),
+    (0, b"\xff\xf1"),
+    (0, b"\xff\xf9"),
+    (4, b"ftyp"),
+    (0, b"\x1a\x45\xdf\xa3"),
+    (0, b"\x30\x26\xb2\x75"),
+)
 
 
 @dataclass(frozen=True)
@@ -64,17 +79,20 @@ def check_upload(filename: str, head: bytes, size: int | None) -> str:
     """The suffix to store the upload under, or UsageError saying what is wrong with it."""
     suffix = Path(filename or "").suffix.lower()
     if suffix not in AUDIO_SUFFIXES:
-        raise UsageError(f"not an audio file we can read ({suffix or 'no extension'})",
-                         "use " + ", ".join(sorted(s.lstrip(".") for s in AUDIO_SUFFIXES)))
+        raise UsageError(
+            f"not an audio file we can read ({suffix or 'no extension'})",
+            "use " + ", ".join(sorted(s.lstrip(".") for s in AUDIO_SUFFIXES)),
+        )
     if size is not None and size > MAX_UPLOAD_BYTES:
-        raise UsageError(f"the file is too large (at most {MAX_UPLOAD_BYTES // 1024 ** 3} GB)")
-    if not any(head[at:at + len(magic)] == magic for at, magic in _MAGIC):
+        raise UsageError(f"the file is too large (at most {MAX_UPLOAD_BYTES // 1024**3} GB)")
+    if not any(head[at : at + len(magic)] == magic for at, magic in _MAGIC):
         raise UsageError(f"the file does not look like audio (its contents are not {suffix.lstrip('.')})")
     return suffix
 
 
 def store_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[bytes], actor: str) -> int:
-    """Check and store an upload, and queue it for the worker; returns the job id. Nothing is kept on error."""
+    """Check and store an upload, and queue it for the worker; returns the job id. Nothing is kept on
+    error."""
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
         if _active_job(s, meeting_id) is not None:
@@ -123,7 +141,9 @@ def _latest_job(s, meeting_id: int) -> Job | None:
 
 
 def _active_job(s, meeting_id: int) -> Job | None:
-    return s.exec(select(Job).where(Job.meeting_id == meeting_id, Job.status.in_(("queued", "running")))).first()
+    return s.exec(
+        select(Job).where(Job.meeting_id == meeting_id, Job.status.in_(("queued", "running")))
+    ).first()
 
 
 def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
@@ -134,13 +154,20 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
         job = _latest_job(s, meeting_id)
         if job is None:
             return None
-        runs = {r.stage: r.status for r in s.exec(select(StageRun).where(StageRun.meeting_id == meeting_id)
-                                                  .order_by(StageRun.id)).all()}
-        draft = s.exec(select(Draft.id).where(Draft.meeting_id == meeting_id).order_by(Draft.id.desc())).first()
+        runs = {
+            r.stage: r.status
+            for r in s.exec(
+                select(StageRun).where(StageRun.meeting_id == meeting_id).order_by(StageRun.id)
+            ).all()
+        }
+        draft = s.exec(
+            select(Draft.id).where(Draft.meeting_id == meeting_id).order_by(Draft.id.desc())
+        ).first()
     stages = []
     for stage in STAGES:
         state = {"started": "running", "done": "done", "blocked": "blocked", "failed": "failed"}.get(
-            runs.get(stage, ""), "waiting")
+            runs.get(stage, ""), "waiting"
+        )
         if state == "running" and job.status != "running":
             state = "failed" if job.status == "failed" else "waiting"
         running = state == "running" and job.stage == stage
@@ -148,24 +175,35 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
     return JobView(job.id, job.status, job.reason, job.requested_by, job.updated_at, stages, draft)
 
 
-# -- used by the worker process only ---------------------------------------------------------------------------
+# -- used by the worker process only ------------------------------------------------------------------------
+
 
 def claim_next(ctx: Ctx) -> Job | None:
     """Take the oldest queued web job (queued -> running), or None."""
     with ctx.tx() as s:
-        job = s.exec(select(Job).where(Job.batch == WEB_BATCH, Job.status == "queued").order_by(Job.id)).first()
+        job = s.exec(
+            select(Job).where(Job.batch == WEB_BATCH, Job.status == "queued").order_by(Job.id)
+        ).first()
         if job is None:
             return None
-        claimed = s.execute(update(Job).where(Job.id == job.id, Job.status == "queued").values(
-            status="running", attempts=Job.attempts + 1, reason=None, progress=None, updated_at=utcnow()))
+        claimed = s.execute(
+            update(Job)
+            .where(Job.id == job.id, Job.status == "queued")
+            .values(
+                status="running", attempts=Job.attempts + 1, reason=None, progress=None, updated_at=utcnow()
+            )
+        )
         return s.get(Job, job.id) if claimed.rowcount else None
 
 
 def requeue_interrupted(ctx: Ctx) -> int:
     """Web jobs left `running` by a worker that died go back to the queue (the pipeline resumes them)."""
     with ctx.tx() as s:
-        return s.execute(update(Job).where(Job.batch == WEB_BATCH, Job.status == "running")
-                         .values(status="queued", updated_at=utcnow())).rowcount
+        return s.execute(
+            update(Job)
+            .where(Job.batch == WEB_BATCH, Job.status == "running")
+            .values(status="queued", updated_at=utcnow())
+        ).rowcount
 
 
 def source_for(ctx: Ctx, job: Job) -> Path:
@@ -174,8 +212,9 @@ def source_for(ctx: Ctx, job: Job) -> Path:
     if upload.is_file():
         return upload
     with ctx.tx() as s:
-        rec = s.exec(select(Recording).where(Recording.meeting_id == job.meeting_id)
-                     .order_by(Recording.id.desc())).first()
+        rec = s.exec(
+            select(Recording).where(Recording.meeting_id == job.meeting_id).order_by(Recording.id.desc())
+        ).first()
     if rec is None or rec.path is None:
         raise StateError("the uploaded recording is no longer available", "upload it again")
     return audio_path(ctx.settings, rec)

@@ -1,8 +1,8 @@
 """Meetings and their participants, and the one-word status the meetings list shows for each.
 
-Status, from furthest along: released, approved, rejected, pending review (pending or in review), processing (a
-job queued or running), blocked (processing stopped at the consent gate), failed, ready (everyone has given every
-scope), consent missing.
+Status, from furthest along: released, approved, rejected, pending review (pending or in review), processing
+(a job queued or running), blocked (processing stopped at the consent gate), failed, ready (everyone has given
+every scope), consent missing.
 """
 
 from __future__ import annotations
@@ -23,13 +23,23 @@ from models import ConsentRecord, Draft, DraftStatus, Job, Meeting
 from models import Participant as ParticipantRow
 
 STATUS_LABELS = {
-    "consent_missing": "Consent missing", "ready": "Ready to upload", "processing": "Processing",
-    "blocked": "Stopped: consent", "failed": "Processing failed", "pending_review": "Pending review",
-    "approved": "Approved", "rejected": "Rejected", "released": "Released",
+    "consent_missing": "Consent missing",
+    "ready": "Ready to upload",
+    "processing": "Processing",
+    "blocked": "Stopped: consent",
+    "failed": "Processing failed",
+    "pending_review": "Pending review",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "released": "Released",
 }
-_DRAFT_STATUS = {DraftStatus.PENDING: "pending_review", DraftStatus.IN_REVIEW: "pending_review",
-                 DraftStatus.APPROVED: "approved", DraftStatus.REJECTED: "rejected",
-                 DraftStatus.RELEASED: "released"}
+_DRAFT_STATUS = {
+    DraftStatus.PENDING: "pending_review",
+    DraftStatus.IN_REVIEW: "pending_review",
+    DraftStatus.APPROVED: "approved",
+    DraftStatus.REJECTED: "rejected",
+    DraftStatus.RELEASED: "released",
+}
 _JOB_STATUS = {"queued": "processing", "running": "processing", "blocked": "blocked", "failed": "failed"}
 
 
@@ -91,28 +101,53 @@ def parse_optional_date(text: str | None, what: str) -> dt.date | None:
     return parse_date(text, what) if text and text.strip() else None
 
 
-def list_meetings(ctx: Ctx, q: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                  offset: int = 0, limit: int = 50) -> MeetingPage:
-    """Newest first, searched by title (case-insensitive substring) and date range; one page of `limit` rows."""
+def list_meetings(
+    ctx: Ctx,
+    q: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> MeetingPage:
+    """Newest first, searched by title (case-insensitive substring) and date range; one page of `limit`
+    rows."""
     offset, limit = max(0, offset), max(1, min(limit, 200))
     with ctx.tx() as s:
         total = s.exec(_filters(select(func.count()).select_from(Meeting), q, date_from, date_to)).one()
-        rows = s.exec(_filters(select(Meeting), q, date_from, date_to)
-                      .order_by(Meeting.date.desc(), Meeting.id.desc()).offset(offset).limit(limit)).all()
+        rows = s.exec(
+            _filters(select(Meeting), q, date_from, date_to)
+            .order_by(Meeting.date.desc(), Meeting.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
         statuses = _statuses(s, [m.id for m in rows])
-        counts = dict(s.exec(select(ParticipantRow.meeting_id, func.count())
-                             .where(ParticipantRow.meeting_id.in_([m.id for m in rows]))
-                             .group_by(ParticipantRow.meeting_id)).all())
+        counts = dict(
+            s.exec(
+                select(ParticipantRow.meeting_id, func.count())
+                .where(ParticipantRow.meeting_id.in_([m.id for m in rows]))
+                .group_by(ParticipantRow.meeting_id)
+            ).all()
+        )
         out = [MeetingRow(m.id, m.title, m.date, counts.get(m.id, 0), *statuses[m.id]) for m in rows]
     return MeetingPage(out, total, offset, limit)
 
 
 def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
     """Each meeting's status and latest draft, in a fixed number of queries."""
-    drafts = {mid: (did, status) for did, mid, status in s.exec(
-        select(Draft.id, Draft.meeting_id, Draft.status).where(Draft.meeting_id.in_(ids)).order_by(Draft.id)).all()}
-    jobs = {mid: status for mid, status in s.exec(
-        select(Job.meeting_id, Job.status).where(Job.meeting_id.in_(ids)).order_by(Job.id)).all()}
+    drafts = {
+        mid: (did, status)
+        for did, mid, status in s.exec(
+            select(Draft.id, Draft.meeting_id, Draft.status)
+            .where(Draft.meeting_id.in_(ids))
+            .order_by(Draft.id)
+        ).all()
+    }
+    jobs = {
+        mid: status
+        for mid, status in s.exec(
+            select(Job.meeting_id, Job.status).where(Job.meeting_id.in_(ids)).order_by(Job.id)
+        ).all()
+    }
     out: dict[int, tuple[str, int | None]] = {}
     undecided = [mid for mid in ids if mid not in drafts and jobs.get(mid) not in _JOB_STATUS]
     ready = _ready(s, undecided)
@@ -129,36 +164,50 @@ def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
 
 
 def _ready(s, ids: list[int]) -> dict[int, bool]:
-    """Has everyone in each meeting given every scope? The gate's own rule (`consent.status.resolve`), applied to
-    all the meetings' records at once."""
+    """Has everyone in each meeting given every scope? The gate's own rule (`consent.status.resolve`), applied
+    to all the meetings' records at once."""
     if not ids:
         return {}
     today = dt.date.today()
     dates = dict(s.exec(select(Meeting.id, Meeting.date).where(Meeting.id.in_(ids))).all())
     parts = s.exec(select(ParticipantRow).where(ParticipantRow.meeting_id.in_(ids))).all()
     own: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
-    for r in s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id.in_(ids),
-                                                ConsentRecord.participant_id.is_not(None))).all():
+    for r in s.exec(
+        select(ConsentRecord).where(
+            ConsentRecord.meeting_id.in_(ids), ConsentRecord.participant_id.is_not(None)
+        )
+    ).all():
         own[(r.participant_id, r.scope)].append(r)
     persons = {p.person_id for p in parts if p.person_id is not None}
     standing: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
     if persons:
-        for r in s.exec(select(ConsentRecord).where(ConsentRecord.person_id.in_(persons),
-                                                    ConsentRecord.participant_id.is_(None))).all():
+        for r in s.exec(
+            select(ConsentRecord).where(
+                ConsentRecord.person_id.in_(persons), ConsentRecord.participant_id.is_(None)
+            )
+        ).all():
             standing[(r.person_id, r.scope)].append(r)
     ready = {mid: False for mid in ids} | {p.meeting_id: True for p in parts}
     for p in parts:
         for scope in SCOPES:
-            cell = resolve(own[(p.id, scope)], standing[(p.person_id, scope)] if p.person_id else [],
-                           dates[p.meeting_id], today)
+            cell = resolve(
+                own[(p.id, scope)],
+                standing[(p.person_id, scope)] if p.person_id else [],
+                dates[p.meeting_id],
+                today,
+            )
             if cell.state != State.GIVEN:
                 ready[p.meeting_id] = False
     return ready
 
 
-def create_meeting(ctx: Ctx, title: str, date: str, participants: list[tuple[str, str | None]], actor: str) -> int:
+def create_meeting(
+    ctx: Ctx, title: str, date: str, participants: list[tuple[str, str | None]], actor: str
+) -> int:
     """A meeting with its participants (name, role); returns its id."""
-    specs = [f"{n.strip()}:{r.strip()}" if r and r.strip() else n.strip() for n, r in participants if n.strip()]
+    specs = [
+        f"{n.strip()}:{r.strip()}" if r and r.strip() else n.strip() for n, r in participants if n.strip()
+    ]
     with ctx.tx() as s:
         return ledger_meetings.create_meeting(s, title, date, specs, actor=actor).id
 
@@ -168,8 +217,15 @@ def detail(ctx: Ctx, meeting_id: int) -> MeetingDetail:
         require_meeting(s, meeting_id)
         info = ledger_meetings.show_meeting(s, meeting_id)
         status, draft_id = _statuses(s, [info.id])[info.id]
-    return MeetingDetail(info.id, info.title, info.date, [Participant(p.id, p.name, p.role) for p in info.participants],
-                         info.recordings, status, draft_id)
+    return MeetingDetail(
+        info.id,
+        info.title,
+        info.date,
+        [Participant(p.id, p.name, p.role) for p in info.participants],
+        info.recordings,
+        status,
+        draft_id,
+    )
 
 
 def add_participant(ctx: Ctx, meeting_id: int, name: str, role: str | None, actor: str) -> None:

@@ -16,7 +16,11 @@ from minutes.service.context import Ctx
 
 FORMATS = {  # format -> (transcript?, media type, label)
     "md": (False, "text/markdown; charset=utf-8", "Minutes (Markdown)"),
-    "docx": (False, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Minutes (Word)"),
+    "docx": (
+        False,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Minutes (Word)",
+    ),
     "json": (False, "application/json", "Minutes (JSON)"),
     "vtt": (True, "text/vtt; charset=utf-8", "Transcript, subtitles (WebVTT), UNREVIEWED"),
     "srt": (True, "application/x-subrip; charset=utf-8", "Transcript, subtitles (SRT), UNREVIEWED"),
@@ -50,9 +54,17 @@ def info(ctx: Ctx, draft_id: int) -> ReleaseInfo:
         view = review.show(s, draft_id)
         rel = review.latest_release(s, draft_id)
         row = review.get_draft(s, draft_id)
-    return ReleaseInfo(view.id, view.meeting_id, view.meeting_title, view.status, rel and rel.released_by,
-                       rel and rel.released_at, rel and rel.content_sha256, rel and rel.note,
-                       row.transcript_id is not None)
+    return ReleaseInfo(
+        view.id,
+        view.meeting_id,
+        view.meeting_title,
+        view.status,
+        rel and rel.released_by,
+        rel and rel.released_at,
+        rel and rel.content_sha256,
+        rel and rel.note,
+        row.transcript_id is not None,
+    )
 
 
 def release(ctx: Ctx, draft_id: int, actor: str) -> None:

@@ -1,8 +1,8 @@
 """The review page and every reviewer step: keep, edit or remove an item, add a missing one, approve, reject,
 name a speaker, and the audio the evidence quotes are played from.
 
-Rules added here over `minutes.review`: an action's owner must be a participant of the meeting (or nobody); a due
-date from the date picker must be a real date; the page lists what blocks approval or rejection, in words.
+Rules added here over `minutes.review`: an action's owner must be a participant of the meeting (or nobody); a
+due date from the date picker must be a real date; the page lists what blocks approval or rejection, in words.
 """
 
 from __future__ import annotations
@@ -53,8 +53,10 @@ class ReviewPage:
 
 
 def _order(item: review.ItemView) -> tuple[int, int]:
-    return (0 if item.blocking or item.status == "unsupported" else 1 if item.kind == "flag" else 2,
-            {"flag": 0, "decision": 1, "action": 2}[item.kind])
+    return (
+        0 if item.blocking or item.status == "unsupported" else 1 if item.kind == "flag" else 2,
+        {"flag": 0, "decision": 1, "action": 2}[item.kind],
+    )
 
 
 def _blockers(view: review.DraftView) -> tuple[list[str], list[str]]:
@@ -83,15 +85,22 @@ def page(ctx: Ctx, draft_id: int) -> ReviewPage:
             if tr.deleted_at is None:
                 transcript = _lines(s, tr.id, names)
     approve, reject = _blockers(view)
-    return ReviewPage(view, sorted(view.items, key=_order), people, approve, reject, diff, transcript, names, audio)
+    return ReviewPage(
+        view, sorted(view.items, key=_order), people, approve, reject, diff, transcript, names, audio
+    )
 
 
 def _lines(s, transcript_id: int, names: dict[str, str]) -> list[Line]:
     """The transcript's segments with speakers named, in one query (the page needs no word timings)."""
-    rows = s.exec(select(Segment.start, Segment.end, Segment.speaker, Segment.text)
-                  .where(Segment.transcript_id == transcript_id).order_by(Segment.idx)).all()
-    return [Line(start, end, names.get(speaker, speaker) if speaker else "Unknown speaker", text)
-            for start, end, speaker, text in rows]
+    rows = s.exec(
+        select(Segment.start, Segment.end, Segment.speaker, Segment.text)
+        .where(Segment.transcript_id == transcript_id)
+        .order_by(Segment.idx)
+    ).all()
+    return [
+        Line(start, end, names.get(speaker, speaker) if speaker else "Unknown speaker", text)
+        for start, end, speaker, text in rows
+    ]
 
 
 def _owner(s, meeting_id: int, owner: str | None) -> str | None:
@@ -109,8 +118,16 @@ def _due(due: str | None) -> str | None:
         raise UsageError(f"the due date {due!r} is not a date (use the date picker, YYYY-MM-DD)") from None
 
 
-def resolve(ctx: Ctx, draft_id: int, ref: str, how: str, actor: str, text: str | None = None,
-            owner: str | None = None, due: str | None = None) -> None:
+def resolve(
+    ctx: Ctx,
+    draft_id: int,
+    ref: str,
+    how: str,
+    actor: str,
+    text: str | None = None,
+    owner: str | None = None,
+    due: str | None = None,
+) -> None:
     """Keep, remove or edit one item. An edit changes only what differs from the item as it stands."""
     with ctx.tx() as s:
         if how != "edit":
@@ -126,12 +143,21 @@ def resolve(ctx: Ctx, draft_id: int, ref: str, how: str, actor: str, text: str |
         new_due = _due(due) if current.kind == "action" else None
         new_due = new_due if new_due != current.due else None
         if new_text is None and new_owner is None and new_due is None:
-            raise UsageError("nothing was changed", "change the text, the owner or the due date, or keep the item")
+            raise UsageError(
+                "nothing was changed", "change the text, the owner or the due date, or keep the item"
+            )
         review.resolve(s, draft_id, ref, "edit", actor, text=new_text, owner=new_owner, due=new_due)
 
 
-def add_item(ctx: Ctx, draft_id: int, kind: str, text: str, actor: str, owner: str | None = None,
-             due: str | None = None) -> str:
+def add_item(
+    ctx: Ctx,
+    draft_id: int,
+    kind: str,
+    text: str,
+    actor: str,
+    owner: str | None = None,
+    due: str | None = None,
+) -> str:
     """Add a decision or action the draft missed; returns its reference (d3, a4...)."""
     if kind not in ITEM_KINDS:
         raise UsageError(f"unknown item kind {kind!r}", "add a decision or an action")
@@ -143,7 +169,9 @@ def add_item(ctx: Ctx, draft_id: int, kind: str, text: str, actor: str, owner: s
         if kind == "decision":
             doc["decisions"].append({"text": text.strip()})
         else:
-            doc["actions"].append({"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": _due(due)})
+            doc["actions"].append(
+                {"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": _due(due)}
+            )
         result = review.edit(s, draft_id, doc, actor)
         return result.added[0]
 
@@ -174,13 +202,16 @@ def rename_speaker(ctx: Ctx, draft_id: int, label: str, participant: str, actor:
 def audio_file(ctx: Ctx, meeting_id: int) -> Path:
     """The meeting's stored recording, or an error saying it is not (or no longer) there."""
     with ctx.tx() as s:
-        rec = s.exec(select(Recording).where(Recording.meeting_id == meeting_id)
-                     .order_by(Recording.id.desc())).first()
+        rec = s.exec(
+            select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+        ).first()
     if rec is None:
         raise NotFoundError(f"meeting {meeting_id} has no recording")
     if rec.path is None:
-        raise StateError(f"the recording of meeting {meeting_id} was deleted on {rec.audio_deleted_at:%Y-%m-%d} "
-                         "(retention or a withdrawal)")
+        raise StateError(
+            f"the recording of meeting {meeting_id} was deleted on {rec.audio_deleted_at:%Y-%m-%d} "
+            "(retention or a withdrawal)"
+        )
     path = audio_path(ctx.settings, rec)
     if not path.is_file():
         raise NotFoundError(f"the recording of meeting {meeting_id} is missing from the store")

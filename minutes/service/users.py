@@ -6,9 +6,9 @@ Roles (least privilege: nobody holds every power):
 - admin: manages accounts and runs retention.
 Every signed-in user can list meetings, see a meeting's consent and read and verify the audit log.
 
-Passwords are hashed with argon2id (argon2-cffi's defaults). A session is a random token in an HttpOnly cookie;
-only its sha256 is stored. Sessions end after `IDLE` without a request or `ABSOLUTE` after sign-in, when the user
-signs out, changes password or is disabled.
+Passwords are hashed with argon2id (argon2-cffi's defaults). A session is a random token in an HttpOnly
+cookie; only its sha256 is stored. Sessions end after `IDLE` without a request or `ABSOLUTE` after sign-in,
+when the user signs out, changes password or is disabled.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ ROLES = ("clerk", "reviewer", "admin")
 MIN_PASSWORD = 10
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
-_TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most this often (fewer writes under the worker)
+_TOUCH_EVERY = timedelta(
+    seconds=60
+)  # last_seen is written at most this often (fewer writes under the worker)
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a real password; keeps unknown names as slow as known ones")
 
@@ -176,7 +178,9 @@ class LoginLimiter:
         """0 when a sign-in may be tried now, else how long until it may."""
         now = time.monotonic()
         with self._lock:
-            waits = [self.window - (now - q[0]) for k in keys if len(q := self._recent(k, now)) >= self.attempts]
+            waits = [
+                self.window - (now - q[0]) for k in keys if len(q := self._recent(k, now)) >= self.attempts
+            ]
         return int(max(waits, default=0)) + (1 if waits else 0)
 
     def failed(self, keys: list[str]) -> None:
@@ -200,7 +204,8 @@ class TooManyAttempts(UsageError):
 
 
 def sign_in(ctx: Ctx, limiter: LoginLimiter, name: str, password: str, client: str) -> tuple[str, SignedIn]:
-    """Check the password (rate-limited per name and per client); returns a new session token and who it is."""
+    """Check the password (rate-limited per name and per client); returns a new session token and who it
+    is."""
     keys = [f"name:{name_key(name or '')}", f"client:{client}"]
     wait = limiter.wait_seconds(keys)
     if wait:
@@ -240,7 +245,8 @@ def _aware(value: datetime) -> datetime:
 
 
 def session_user(ctx: Ctx, token: str | None) -> SignedIn | None:
-    """The user of a live session, or None (unknown, expired, or the account disabled). Expired rows are deleted."""
+    """The user of a live session, or None (unknown, expired, or the account disabled). Expired rows are
+    deleted."""
     if not token:
         return None
     now = utcnow()

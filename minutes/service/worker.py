@@ -1,8 +1,8 @@
 """The processing worker: a separate process that takes queued web jobs and runs the pipeline on them.
 
 `minutes serve` starts it (`start`); it dies with the server. Requests never run a model: they queue a Job and
-the page polls its progress. The worker records the stage and its progress on the Job row as it goes, and ends the
-job done, blocked (the consent gate stopped it: the message says who must consent to what) or failed.
+the page polls its progress. The worker records the stage and its progress on the Job row as it goes, and ends
+the job done, blocked (the consent gate stopped it: the message says who must consent to what) or failed.
 """
 
 from __future__ import annotations
@@ -52,8 +52,13 @@ def run_job(ctx: Ctx, job: Job, options: Options | None = None) -> str:
     options = options or Options(device=ctx.settings.device)
     options.actor = job.requested_by or "web"
     try:
-        result = process(ctx.db, Engines(ctx.settings, options), job.meeting_id, jobs.source_for(ctx, job),
-                         JobReporter(ctx, job.id))
+        result = process(
+            ctx.db,
+            Engines(ctx.settings, options),
+            job.meeting_id,
+            jobs.source_for(ctx, job),
+            JobReporter(ctx, job.id),
+        )
         if result.recording_id is not None:
             jobs.drop_upload(ctx, job)
         status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)
@@ -91,7 +96,8 @@ def main(settings: Settings, poll: float = 1.0) -> None:
 
 def start(settings: Settings) -> BaseProcess:
     """Start the worker as a separate process (spawned: it shares no threads or sockets with the server)."""
-    proc = multiprocessing.get_context("spawn").Process(target=main, args=(settings,), name="minutes-worker",
-                                                         daemon=True)
+    proc = multiprocessing.get_context("spawn").Process(
+        target=main, args=(settings,), name="minutes-worker", daemon=True
+    )
     proc.start()
     return proc

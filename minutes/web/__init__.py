@@ -1,1 +1,2 @@
-"""`minutes serve`: the web app for clerks and reviewers (FastAPI, Jinja2 pages, htmx; routes over minutes.service)."""
+"""`minutes serve`: the web app for clerks and reviewers (FastAPI, Jinja2 pages, htmx; routes over
+minutes.service)."""

@@ -1,8 +1,9 @@
 """The web app: FastAPI routes over `minutes.service`, server-rendered Jinja2 pages, htmx for partial updates.
 
 Security, in one place: every response carries a CSP of `default-src 'self'` and no-store caching; every route
-asks for a signed-in user with a permission (`guard`), and every POST also for the session's CSRF token; errors are
-rendered as short pages without stack traces. Routes parse input, call one service function, and render.
+asks for a signed-in user with a permission (`guard`), and every POST also for the session's CSRF token;
+errors are rendered as short pages without stack traces. Routes parse input, call one service function, and
+render.
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ from minutes.service.context import Ctx, Forbidden
 HERE = Path(__file__).parent
 MAX_BODY = jobs.MAX_UPLOAD_BYTES + 1024 * 1024  # the largest recording, and the form around it
 COOKIE = "minutes_session"
-CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'")
-HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-           "X-Frame-Options": "DENY", "Cross-Origin-Opener-Policy": "same-origin"}
+CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["clock"] = clock
 templates.env.globals["allowed"] = users.allowed
@@ -46,8 +52,9 @@ def ctx_of(request: Request) -> Ctx:
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
     me: users.SignedIn | None = getattr(request.state, "me", None)
-    return templates.TemplateResponse(request, template, {"me": me and me.user, "csrf": me and me.csrf, **values},
-                                      status_code=status)
+    return templates.TemplateResponse(
+        request, template, {"me": me and me.user, "csrf": me and me.csrf, **values}, status_code=status
+    )
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -71,7 +78,9 @@ def guard(permission: str) -> Callable[[Request], Awaitable[users.SignedIn]]:
             form = await request.form()
             token = request.headers.get("x-csrf-token") or form.get("csrf")
             if not users.csrf_ok(me.csrf, token if isinstance(token, str) else None):
-                raise Forbidden("the form had expired or did not come from this site; reload the page and try again")
+                raise Forbidden(
+                    "the form had expired or did not come from this site; reload the page and try again"
+                )
         users.require(me.user, permission)
         return me
 
@@ -100,8 +109,15 @@ def back_link(request: Request) -> str | None:
 
 
 def error_page(request: Request, status: int, message: str, hint: str | None = None) -> HTMLResponse:
-    response = render(request, "error.html", status=status, status_code=status, message=message, hint=hint,
-                      back=back_link(request))
+    response = render(
+        request,
+        "error.html",
+        status=status,
+        status_code=status,
+        message=message,
+        hint=hint,
+        back=back_link(request),
+    )
     response.headers.update(HEADERS)  # the last-resort handler runs outside the middleware that adds them
     return response
 
@@ -125,19 +141,29 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         text = {404: "There is no such page.", 405: "That action is not available here."}
-        return error_page(request, exc.status_code, text.get(exc.status_code, "The request could not be served."))
+        return error_page(
+            request, exc.status_code, text.get(exc.status_code, "The request could not be served.")
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        return error_page(request, 400, "The request was not understood (a value is missing or not a number).")
+        return error_page(
+            request, 400, "The request was not understood (a value is missing or not a number)."
+        )
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> Response:
         import logging
 
-        logging.getLogger("minutes.web").exception("internal error on %s %s", request.method, request.url.path)
-        return error_page(request, 500, "Something went wrong on our side. Nothing was changed by the failed step.",
-                          "the error is in the log file; try again, or tell whoever runs this server")
+        logging.getLogger("minutes.web").exception(
+            "internal error on %s %s", request.method, request.url.path
+        )
+        return error_page(
+            request,
+            500,
+            "Something went wrong on our side. Nothing was changed by the failed step.",
+            "the error is in the log file; try again, or tell whoever runs this server",
+        )
 
 
 def create_app(ctx: Ctx) -> FastAPI:
@@ -152,7 +178,7 @@ def create_app(ctx: Ctx) -> FastAPI:
     async def security_headers(request: Request, call_next) -> Response:
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > MAX_BODY:  # refused before the body is read or spooled
-            response = error_page(request, 413, f"The file is too large (at most {MAX_BODY // 1024 ** 3} GB).")
+            response = error_page(request, 413, f"The file is too large (at most {MAX_BODY // 1024**3} GB).")
             response.headers["Connection"] = "close"
             return response
         response = await call_next(request)

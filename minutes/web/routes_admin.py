@@ -19,14 +19,21 @@ Retainer = Annotated[SignedIn, Depends(guard("retention.run"))]
 
 @router.get("/users")
 def users_page(request: Request, me: Admin) -> Response:
-    return render(request, "users.html", accounts=users.list_users(ctx_of(request)), roles=users.ROLES,
-                  min_password=users.MIN_PASSWORD)
+    return render(
+        request,
+        "users.html",
+        accounts=users.list_users(ctx_of(request)),
+        roles=users.ROLES,
+        min_password=users.MIN_PASSWORD,
+    )
 
 
 @router.post("/users")
 async def add_user(request: Request, me: Admin) -> Response:
     form = await request.form()
-    users.add_user(ctx_of(request), text(form, "name"), text(form, "role"), text(form, "password"), me.user.name)
+    users.add_user(
+        ctx_of(request), text(form, "name"), text(form, "role"), text(form, "password"), me.user.name
+    )
     return redirect("/admin/users")
 
 

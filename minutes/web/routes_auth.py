@@ -22,7 +22,9 @@ def _secure(request: Request) -> bool:
 
 def _next(value: str | None) -> str:
     """Only a path on this site (never //host or a scheme)."""
-    return value if value and value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
+    return (
+        value if value and value.startswith("/") and not value.startswith("//") and "\\" not in value else "/"
+    )
 
 
 @router.get("/login")
@@ -41,23 +43,42 @@ async def login(request: Request) -> Response:
         return _again(request, 403, "The sign-in form had expired. Please try again.", form)
     client = request.client.host if request.client else "unknown"
     try:
-        token, _ = users.sign_in(ctx_of(request), request.app.state.limiter, str(form.get("name") or ""),
-                                 str(form.get("password") or ""), client)
+        token, _ = users.sign_in(
+            ctx_of(request),
+            request.app.state.limiter,
+            str(form.get("name") or ""),
+            str(form.get("password") or ""),
+            client,
+        )
     except users.TooManyAttempts as exc:
         return _again(request, 429, exc.message, form)
     except UsageError as exc:
         return _again(request, 401, exc.message, form)
     response = redirect(_next(str(form.get("next") or "/")))
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), path="/",
-                        max_age=int(users.ABSOLUTE.total_seconds()))
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/",
+        max_age=int(users.ABSOLUTE.total_seconds()),
+    )
     response.delete_cookie(PRE, path="/login")
     return response
 
 
 def _again(request: Request, status: int, message: str, form) -> Response:
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", status=status, login_csrf=token, next=_next(str(form.get("next") or "/")),
-                      error=message, name=str(form.get("name") or ""))
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        login_csrf=token,
+        next=_next(str(form.get("next") or "/")),
+        error=message,
+        name=str(form.get("name") or ""),
+    )
     response.set_cookie(PRE, token, httponly=True, samesite="strict", secure=_secure(request), path="/login")
     return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -34,11 +35,18 @@ def number(form, name: str) -> int:
 
 
 @router.get("/")
-def meeting_list(request: Request, me: Viewer, q: str = "", date_from: str = "", date_to: str = "",
-                 page: int = 1) -> Response:
+def meeting_list(
+    request: Request, me: Viewer, q: str = "", date_from: str = "", date_to: str = "", page: int = 1
+) -> Response:
     limit = 50
-    found = meetings.list_meetings(ctx_of(request), q, meetings.parse_optional_date(date_from, "from date"),
-                                   meetings.parse_optional_date(date_to, "to date"), (max(page, 1) - 1) * limit, limit)
+    found = meetings.list_meetings(
+        ctx_of(request),
+        q,
+        meetings.parse_optional_date(date_from, "from date"),
+        meetings.parse_optional_date(date_to, "to date"),
+        (max(page, 1) - 1) * limit,
+        limit,
+    )
     name = "meetings_table.html" if request.headers.get("hx-request") else "meetings.html"
     return render(request, name, found=found, q=q, date_from=date_from, date_to=date_to, page=max(page, 1))
 
@@ -51,9 +59,14 @@ def new_meeting(request: Request, me: Creator) -> Response:
 @router.post("/meetings")
 async def create_meeting(request: Request, me: Creator) -> Response:
     form = await request.form()
-    people = list(zip(form.getlist("participant_name"), form.getlist("participant_role"), strict=False))
-    mid = meetings.create_meeting(ctx_of(request), text(form, "title"), text(form, "date"),
-                                  [(str(n), str(r)) for n, r in people], me.user.name)
+    people = list(zip_longest(form.getlist("participant_name"), form.getlist("participant_role"), fillvalue=""))
+    mid = meetings.create_meeting(
+        ctx_of(request),
+        text(form, "title"),
+        text(form, "date"),
+        [(str(n), str(r)) for n, r in people],
+        me.user.name,
+    )
     return redirect(f"/meetings/{mid}/consent")
 
 
@@ -65,7 +78,9 @@ def meeting_page(request: Request, meeting_id: int, me: Viewer) -> Response:
 @router.post("/meetings/{meeting_id}/participants")
 async def add_participant(request: Request, meeting_id: int, me: Changer) -> Response:
     form = await request.form()
-    meetings.add_participant(ctx_of(request), meeting_id, text(form, "name"), text(form, "role"), me.user.name)
+    meetings.add_participant(
+        ctx_of(request), meeting_id, text(form, "name"), text(form, "role"), me.user.name
+    )
     return redirect(f"/meetings/{meeting_id}")
 
 
@@ -78,8 +93,14 @@ async def remove_participant(request: Request, meeting_id: int, participant_id: 
 @router.get("/meetings/{meeting_id}/consent")
 def consent_page(request: Request, meeting_id: int, me: ConsentViewer) -> Response:
     ctx = ctx_of(request)
-    return render(request, "consent.html", m=meetings.detail(ctx, meeting_id), grid=consent.grid(ctx, meeting_id),
-                  history=consent.history(ctx, meeting_id), scope_help=consent.SCOPE_HELP)
+    return render(
+        request,
+        "consent.html",
+        m=meetings.detail(ctx, meeting_id),
+        grid=consent.grid(ctx, meeting_id),
+        history=consent.history(ctx, meeting_id),
+        scope_help=consent.SCOPE_HELP,
+    )
 
 
 @router.get("/meetings/{meeting_id}/consent/notice")
@@ -95,17 +116,29 @@ async def record_consent(request: Request, meeting_id: int, me: ConsentClerk) ->
     evidence = None
     if upload is not None and not isinstance(upload, str) and upload.filename:
         evidence = consent.Evidence(await upload.read(consent.MAX_EVIDENCE_BYTES + 1), upload.filename)
-    consent.record(ctx_of(request), meeting_id, number(form, "participant"), text(form, "decision"),
-                   [str(s) for s in form.getlist("scope")], text(form, "method"), me.user.name,
-                   evidence=evidence, evidence_at=text(form, "evidence_at").strip() or None)
+    consent.record(
+        ctx_of(request),
+        meeting_id,
+        number(form, "participant"),
+        text(form, "decision"),
+        [str(s) for s in form.getlist("scope")],
+        text(form, "method"),
+        me.user.name,
+        evidence=evidence,
+        evidence_at=text(form, "evidence_at").strip() or None,
+    )
     return redirect(f"/meetings/{meeting_id}/consent#grid")
 
 
 @router.get("/meetings/{meeting_id}/consent/withdraw/{participant_id}")
 def withdraw_page(request: Request, meeting_id: int, participant_id: int, me: ConsentClerk) -> Response:
     ctx = ctx_of(request)
-    return render(request, "withdraw.html", m=meetings.detail(ctx, meeting_id),
-                  p=consent.withdrawal_preview(ctx, meeting_id, participant_id))
+    return render(
+        request,
+        "withdraw.html",
+        m=meetings.detail(ctx, meeting_id),
+        p=consent.withdrawal_preview(ctx, meeting_id, participant_id),
+    )
 
 
 @router.post("/meetings/{meeting_id}/consent/withdraw/{participant_id}")

@@ -1,4 +1,5 @@
-"""Uploading a recording, live processing progress (htmx polling), resuming after the consent gate stopped it."""
+"""Uploading a recording, live processing progress (htmx polling), resuming after the consent gate stopped
+it."""
 
 from __future__ import annotations
 
@@ -29,8 +30,13 @@ def _progress(request: Request, meeting_id: int) -> dict:
 @router.get("/meetings/{meeting_id}/recording")
 def recording_page(request: Request, meeting_id: int, me: Viewer) -> Response:
     ctx = ctx_of(request)
-    return render(request, "recording.html", m=meetings.detail(ctx, meeting_id),
-                  max_gb=jobs.MAX_UPLOAD_BYTES // 1024 ** 3, **_progress(request, meeting_id))
+    return render(
+        request,
+        "recording.html",
+        m=meetings.detail(ctx, meeting_id),
+        max_gb=jobs.MAX_UPLOAD_BYTES // 1024**3,
+        **_progress(request, meeting_id),
+    )
 
 
 @router.get("/meetings/{meeting_id}/progress")

@@ -33,16 +33,31 @@ async def resolve_item(request: Request, draft_id: int, ref: str, me: Editor) ->
     how = text(form, "how")
     if how not in ("keep", "remove", "edit"):
         raise UsageError("choose keep, remove or save changes")
-    review.resolve(ctx_of(request), draft_id, ref, how, me.user.name, text=text(form, "text"),
-                   owner=text(form, "owner"), due=text(form, "due"))
+    review.resolve(
+        ctx_of(request),
+        draft_id,
+        ref,
+        how,
+        me.user.name,
+        text=text(form, "text"),
+        owner=text(form, "owner"),
+        due=text(form, "due"),
+    )
     return redirect(f"/drafts/{draft_id}#item-{ref}")
 
 
 @router.post("/drafts/{draft_id}/items")
 async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
     form = await request.form()
-    ref = review.add_item(ctx_of(request), draft_id, text(form, "kind"), text(form, "text"), me.user.name,
-                          owner=text(form, "owner"), due=text(form, "due"))
+    ref = review.add_item(
+        ctx_of(request),
+        draft_id,
+        text(form, "kind"),
+        text(form, "text"),
+        me.user.name,
+        owner=text(form, "owner"),
+        due=text(form, "due"),
+    )
     return redirect(f"/drafts/{draft_id}#item-{ref}")
 
 
@@ -62,8 +77,9 @@ async def reject(request: Request, draft_id: int, me: Decider) -> Response:
 @router.post("/drafts/{draft_id}/speakers")
 async def rename_speaker(request: Request, draft_id: int, me: Editor) -> Response:
     form = await request.form()
-    review.rename_speaker(ctx_of(request), draft_id, text(form, "label"), text(form, "participant"),
-                          me.user.name)
+    review.rename_speaker(
+        ctx_of(request), draft_id, text(form, "label"), text(form, "participant"), me.user.name
+    )
     return redirect(f"/drafts/{draft_id}#transcript")
 
 
@@ -71,14 +87,23 @@ async def rename_speaker(request: Request, draft_id: int, me: Editor) -> Respons
 def audio(request: Request, meeting_id: int, me: Listener) -> Response:
     """The recording, with HTTP Range support so the browser can seek to a quote."""
     path = review.audio_file(ctx_of(request), meeting_id)
-    media = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".opus": "audio/ogg",
-             ".flac": "audio/flac", ".m4a": "audio/mp4", ".webm": "audio/webm"}.get(path.suffix, "audio/wav")
+    media = {
+        ".wav": "audio/wav",
+        ".mp3": "audio/mpeg",
+        ".ogg": "audio/ogg",
+        ".opus": "audio/ogg",
+        ".flac": "audio/flac",
+        ".m4a": "audio/mp4",
+        ".webm": "audio/webm",
+    }.get(path.suffix, "audio/wav")
     return FileResponse(path, media_type=media, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/drafts/{draft_id}/release")
 def release_page(request: Request, draft_id: int, me: Downloader) -> Response:
-    return render(request, "release.html", rel=release.info(ctx_of(request), draft_id), formats=release.FORMATS)
+    return render(
+        request, "release.html", rel=release.info(ctx_of(request), draft_id), formats=release.FORMATS
+    )
 
 
 @router.post("/drafts/{draft_id}/release")
@@ -90,5 +115,8 @@ async def do_release(request: Request, draft_id: int, me: Releaser) -> Response:
 @router.post("/drafts/{draft_id}/download/{fmt}")
 async def download(request: Request, draft_id: int, fmt: str, me: Downloader) -> Response:
     got = release.download(ctx_of(request), draft_id, fmt, me.user.name)
-    return Response(got.data, media_type=got.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{got.filename}"'})
+    return Response(
+        got.data,
+        media_type=got.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{got.filename}"'},
+    )
