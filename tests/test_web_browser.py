@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -40,7 +41,8 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
+        "args": ["--autoplay-policy=no-user-gesture-required", "--mute-audio", "--lang=en-GB"],
+        "env": {**os.environ, "LANG": "en_GB.UTF-8", "LANGUAGE": "en_GB"},  # dates read day/month/year
     }
 
 
@@ -132,7 +134,8 @@ def another_meeting(page, url: str) -> None:
 def play_one_quote(page) -> None:
     button = page.locator("button.play").first
     start, end = float(button.get_attribute("data-start")), float(button.get_attribute("data-end"))
-    button.click()
+    button.focus()
+    page.keyboard.press("Enter")  # by keyboard, as anyone can
     page.wait_for_function("() => !document.getElementById('meeting-audio').paused", timeout=15000)
     page.wait_for_timeout(300)
     now = page.evaluate("() => document.getElementById('meeting-audio').currentTime")
@@ -151,6 +154,10 @@ def reviewer_checks_and_releases(page, url: str, tmp_path: Path) -> None:
         path=str(SHOTS / "review.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1500}
     )
     play_one_quote(page)
+    page.set_viewport_size({"width": 360, "height": 800})  # a narrow window: nothing runs off the side
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(tmp_path / "narrow.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
     action = page.locator("article.item", has=page.locator("h3", has_text="Action")).first
     ref = action.get_attribute("id").removeprefix("item-")
     current = action.locator("p", has_text="Owner:").inner_text()
@@ -193,6 +200,8 @@ def test_clerk_and_reviewer_do_the_whole_job_in_a_browser(server, browser, demo,
     page = clerk.new_page()
     sign_in(page, url, CLERK)
     meeting_id = clerk_sets_up_and_processes(page, url, demo)
+    stored = list((server["home"] / "files" / "recordings").rglob("*.wav"))
+    assert stored and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in stored)  # the server's umask
 
     reviewer = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True
