@@ -41,8 +41,7 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--autoplay-policy=no-user-gesture-required", "--mute-audio", "--lang=en-GB"],
-        "env": {**os.environ, "LANG": "en_GB.UTF-8", "LANGUAGE": "en_GB"},  # dates read day/month/year
+        "args": ["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
     }
 
 
