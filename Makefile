@@ -7,7 +7,7 @@ STAMP := $(VENV)/.minutes-installed
 TORCH := torch==2.13.0
 DEMO_HOME ?= $(CURDIR)/demo-home
 
-.PHONY: install models test demo bench lint doctor migration-baseline clean
+.PHONY: install models chromium test demo bench lint doctor migration-baseline clean
 
 install: $(STAMP) models
 
@@ -24,7 +24,13 @@ $(STAMP): pyproject.toml Makefile
 models: $(STAMP)
 	$(BIN)/minutes models pull
 
-test: install
+# The browser test (tests/test_web_browser.py) drives Debian's chromium; Playwright's own browser download is not used.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get install -y --no-install-recommends chromium; } || \
+		{ echo "install Debian's chromium package (apt-get install chromium) for the browser test"; exit 1; }
+
+test: install chromium
 	$(BIN)/python -m minutes.engines.torchstack
 	$(BIN)/python -m pytest
 
@@ -35,6 +41,7 @@ bench: install
 	$(BIN)/python bench/speech.py tests/data/meeting-demo/meeting.wav
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/web.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check minutes consent models tests bench

@@ -10,9 +10,11 @@ from models.draft import Action, Decision, Draft, DraftStatus, Evidence, Export,
 from models.media import Recording, Segment, SpeakerLabel, SpeakerTurn, Transcript, VoiceEnrolment, Word
 from models.meeting import Meeting, Participant, Person
 from models.ops import Job, StageRun
+from models.web import User, WebSession
 
 __all__ = [
     "Action", "AuditEvent", "AuditHead", "ConsentRecord", "Decision", "Draft", "DraftStatus", "Evidence",
     "Export", "Flag", "Job", "Meeting", "Participant", "Person", "Recording", "Release", "Review", "Scope",
-    "Segment", "SpeakerLabel", "SpeakerTurn", "StageRun", "Transcript", "VoiceEnrolment", "Word", "utcnow",
+    "Segment", "SpeakerLabel", "SpeakerTurn", "StageRun", "Transcript", "User", "VoiceEnrolment", "WebSession", "Word",
+    "utcnow",
 ]

@@ -40,5 +40,7 @@ class Job(SQLModel, table=True):
     stage: str | None = None
     reason: str | None = None
     attempts: int = 0
+    progress: float | None = None  # 0..1 within the current stage, when the stage reports it
+    requested_by: str | None = None  # who asked for it (the web app's signed-in user); the actor of its stages
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -9,6 +9,7 @@ from minutes.cli.models_cmd import models_group
 from minutes.cli.process_cmd import attach_cmd, batch_cmd, demo_cmd, process_cmd, speakers_cmd
 from minutes.cli.purge_cmd import purge_cmd
 from minutes.cli.review_cmd import release_cmd, review_group
+from minutes.cli.serve_cmd import serve_cmd, user_group
 from minutes.cli.speech_cmd import diarise_cmd, transcribe_cmd
 from minutes.cli.system_cmd import config_group, doctor
 
@@ -16,6 +17,7 @@ ALL = [
     meeting_group, participant_group, person_group, consent_group,  # before the meeting
     process_cmd, attach_cmd, speakers_cmd, batch_cmd,  # processing
     review_group, release_cmd, export_cmd,  # the human check and what people receive
+    serve_cmd, user_group,  # the web app and its accounts
     transcribe_cmd, diarise_cmd, extract_cmd,  # single stages, storing nothing
     audit_group, purge_cmd, models_group, doctor, config_group, demo_cmd,  # housekeeping
 ]

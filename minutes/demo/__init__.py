@@ -70,4 +70,8 @@ def run_demo(app, out: Console) -> int:
                  f'minutes review approve {d} --by "Your Name"', f'minutes release {d} --by "Your Name"',
                  f"minutes export {d} --format docx --out minutes.docx"):
         out.print(f"  MINUTES_HOME={settings.home} minutes {line.removeprefix('minutes ')}")
+    out.print("\n[bold]Or in a browser[/bold]: make yourself a reviewer account, start the web app, open the URL:")
+    out.print(f'  MINUTES_HOME={settings.home} minutes user add "Your Name" --role reviewer')
+    out.print(f"  MINUTES_HOME={settings.home} minutes serve")
+    out.print(f"  open http://127.0.0.1:8000/drafts/{d}")
     return d

@@ -1,0 +1,163 @@
+"""Web app latency: the meetings list and the review page of a 30-minute meeting, with 200 meetings in the
+store.
+
+Builds a throwaway store (no models needed): 199 meetings with four participants and consent in various
+states, and one processed 30-minute meeting (a transcript of 283 segments and 5,545 timed words, named
+speakers, and a draft of 10 decisions, 20 actions and 3 flags citing it). Then times GET requests through the
+real app (FastAPI's TestClient: routing, session check, service calls, templates; no network) and prints
+p50/p95.
+
+    python bench/web.py [--requests 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from consent import ledger
+from consent.meetings import create_meeting, participants_of
+from minutes import types
+from minutes.config import load_settings
+from minutes.review import create_draft
+from minutes.service import Ctx, users
+from minutes.transcripts import save_transcript
+from minutes.web.app import create_app
+from models import Recording, SpeakerLabel
+
+PEOPLE = ["Priya:chair", "Tom", "Helen", "Sam"]
+WORDS = (
+    "we agreed that the trip moves to april and tom will book the coach by friday while helen checks "
+    "the budget with the business manager before the next meeting"
+).split()
+
+
+def _transcript(minutes: int, rng: random.Random) -> types.Transcript:
+    segments, t = [], 0.0
+    while t < minutes * 60:
+        n = rng.randint(8, 30)
+        words = [
+            types.Word(
+                round(t + i * 0.3, 2),
+                round(t + i * 0.3 + 0.25, 2),
+                rng.choice(WORDS),
+                0.9,
+                f"SPEAKER_{rng.randint(0, 3):02d}",
+            )
+            for i in range(n)
+        ]
+        segments.append(
+            types.Segment(t, t + n * 0.3, " ".join(w.word for w in words), words, words[0].speaker)
+        )
+        t += n * 0.3 + 0.5
+    return types.Transcript("en", t, segments)
+
+
+def _draft(tr: types.Transcript, rng: random.Random) -> types.Draft:
+    def ev() -> list[types.Evidence]:
+        seg = rng.choice(tr.segments)
+        return [types.Evidence(seg.start, seg.end, seg.text)]
+
+    return types.Draft(
+        decisions=[
+            types.Decision(f"Decision {i}: " + " ".join(rng.sample(WORDS, 8)), ev()) for i in range(10)
+        ],
+        actions=[
+            types.Action(
+                f"Action {i}: " + " ".join(rng.sample(WORDS, 6)),
+                "Tom",
+                "2026-12-01",
+                ev(),
+                "unsupported" if i % 7 == 0 else "supported",
+            )
+            for i in range(20)
+        ],
+        summary="A long meeting.",
+        flags=[types.Flag("safeguarding", "a named child", ev()) for _ in range(3)],
+        notes=["an owner was changed"],
+    )
+
+
+def build(ctx: Ctx, meetings: int, rng: random.Random) -> int:
+    """The store's meetings; returns the 30-minute meeting's draft id."""
+    with ctx.tx() as s:
+        for i in range(meetings - 1):
+            m = create_meeting(
+                s,
+                f"Meeting {i} of the {rng.choice(['science', 'maths', 'governors'])} team",
+                dt.date(2026, 1, 1) + dt.timedelta(days=i),
+                PEOPLE,
+                actor="bench",
+            )
+            for name in rng.sample(["Priya", "Tom", "Helen", "Sam"], rng.randint(0, 4)):
+                ledger.give(s, m.id, name, "all", "verbal", recorded_by="bench")
+        m = create_meeting(s, "Full governing board (30 minutes)", "2026-11-23", PEOPLE, actor="bench")
+        rec = Recording(
+            meeting_id=m.id,
+            path="recordings/none.wav",
+            original_name="x.wav",
+            sha256="0" * 64,
+            duration=1800.0,
+        )
+        s.add(rec)
+        s.flush()
+        tr = _transcript(30, rng)
+        row = save_transcript(s, m.id, rec.id, tr, "bench")
+        for i, p in enumerate(participants_of(s, m.id)):
+            s.add(
+                SpeakerLabel(
+                    recording_id=rec.id, label=f"SPEAKER_{i:02d}", participant_id=p.id, method="manual"
+                )
+            )
+        return create_draft(s, m.id, row.id, _draft(tr, rng), "bench").id
+
+
+def timed(client: TestClient, path: str, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        response = client.get(path)
+        out.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--meetings", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["MINUTES_HOME"] = tmp
+        ctx = Ctx.open(load_settings(Path(tmp)))
+        draft = build(ctx, args.meetings, random.Random(7))
+        users.add_user(ctx, "bench", "reviewer", "bench password", "bench")
+        client = TestClient(create_app(ctx))
+        page = client.get("/login").text
+        token = page.split('name="csrf" value="')[1].split('"')[0]
+        client.post("/login", data={"csrf": token, "name": "bench", "password": "bench password"})
+        for label, path in (
+            ("meetings list (page 1 of 4)", "/"),
+            ("meetings list, title search", "/?q=science"),
+            ("review page, 30-minute meeting", f"/drafts/{draft}"),
+        ):
+            timed(client, path, 3)  # warm up
+            ms = sorted(timed(client, path, args.requests))
+            p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+            print(
+                f"{label:<34} p50 {statistics.median(ms):7.1f} ms  p95 {p95:7.1f} ms  ({len(ms)} requests, "
+                f"{len(client.get(path).content) // 1024} KiB)"
+            )
+        ctx.close()
+
+
+if __name__ == "__main__":
+    main()

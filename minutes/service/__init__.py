@@ -1,0 +1,19 @@
+"""The service API: every state change a front end (the web app, and in time the CLI) can make, with its
+rules.
+
+Each function takes a `Ctx` (the opened database and the settings) and the acting user's name, runs in one
+transaction (committed whole or not at all), writes its audit event with that user as the actor, and returns
+plain dataclasses that hold no database session. Front ends only parse input, call one function and show the
+result; permissions (`users.allowed`) and every business rule live here or in the modules these functions
+wrap.
+
+Modules: `meetings`, `consent`, `jobs` (recordings and processing), `review`, `release` (release and export),
+`audit`, `users` (accounts, sign-in sessions, roles), `retention`.
+
+Errors: `minutes.errors.MinutesError` and `consent.errors.ConsentError` carry a message fit for the user;
+`Forbidden` (a MinutesError) means the user's role may not do that.
+"""
+
+from minutes.service.context import Ctx, Forbidden
+
+__all__ = ["Ctx", "Forbidden"]

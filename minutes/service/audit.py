@@ -1,0 +1,23 @@
+"""The audit log of a meeting (or of everything), and the chain check."""
+
+from __future__ import annotations
+
+from minutes import audit
+from minutes.service.context import Ctx
+from models.audit import ChainCheck
+
+
+def log(ctx: Ctx, meeting_id: int | None = None, limit: int = 500) -> list[audit.LoggedEvent]:
+    """Newest first, at most `limit` events."""
+    with ctx.tx() as s:
+        events = audit.log(s, meeting_id)
+    return list(reversed(events))[:limit]
+
+
+def verify(ctx: Ctx, actor: str) -> ChainCheck:
+    """Recompute every hash of the chain; the check itself is recorded (after it ran)."""
+    with ctx.tx() as s:
+        check = audit.verify(s)
+    with ctx.tx() as s:
+        audit.record(s, "audit.verify", actor, subject={"ok": check.ok, "events": check.events})
+    return check

@@ -1,0 +1,277 @@
+"""Consent for one meeting: the participant x scope grid, recording a decision, the notice, history,
+withdrawal.
+
+Recording goes through `consent.ledger` (append-only, audited, gate-locked). Evidence is either an uploaded
+file, stored by its sha256 (the uploaded name never becomes a path: only an allow-listed suffix is kept), or a
+time range in the recording where the person consented aloud. A withdrawal first shows exactly what it will
+remove (`withdrawal_preview`); `withdraw` then runs the ledger's withdrawal, whose propagation removes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from consent import ledger
+from consent.gate import STAGES, check
+from consent.meetings import find_participant
+from consent.notice import NoticeFacts, sections
+from consent.status import SCOPES, consent_status
+from minutes.errors import UsageError
+from minutes.service.context import Ctx
+from minutes.service.meetings import require_meeting
+from minutes.withdrawal import WithdrawalReport
+from models import (
+    Draft,
+    DraftStatus,
+    Export,
+    Recording,
+    Segment,
+    SpeakerLabel,
+    Transcript,
+    VoiceEnrolment,
+    Word,
+)
+
+EVIDENCE_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".heic", ".tif", ".tiff", ".txt", ".docx", ".odt"}
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+DECISIONS = {"give": "given", "refuse": "refused"}
+SCOPE_HELP = {
+    "record": "record the sound of the meeting",
+    "transcribe": "turn speech into text",
+    "diarise": "recognise voices (who spoke when)",
+    "summarise": "AI draft of the minutes",
+}
+
+
+@dataclass(frozen=True)
+class GridCell:
+    state: str  # given, refused, withdrawn, missing, expired
+    source: str | None
+    method: str | None
+    recorded_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class GridRow:
+    participant_id: int
+    name: str
+    role: str | None
+    cells: dict[str, GridCell]
+
+
+@dataclass(frozen=True)
+class Blocker:
+    stage: str
+    participant: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    meeting_id: int
+    title: str
+    date: dt.date
+    scopes: tuple[str, ...]
+    rows: list[GridRow]
+    stages: dict[str, bool]  # stage -> may run now
+    blockers: list[Blocker]  # who must consent to what before every stage can run
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An uploaded evidence file: its bytes and the name the browser sent (used only to pick a suffix)."""
+
+    data: bytes
+    filename: str
+
+
+@dataclass(frozen=True)
+class WithdrawalPreview:
+    participant_id: int
+    name: str
+    segments: int
+    words: int
+    recordings_with_audio: int
+    voice_enrolments: int
+    drafts_to_review: list[int]
+    releases_to_reissue: list[int]
+    exports: int
+
+
+def grid(ctx: Ctx, meeting_id: int) -> Grid:
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        st = consent_status(s, meeting_id)
+        decisions = {stage: check(s, meeting_id, stage) for stage in STAGES}
+    rows = [
+        GridRow(
+            p.participant_id,
+            p.name,
+            p.role,
+            {sc: GridCell(c.state.value, c.source, c.method, c.recorded_at) for sc, c in p.scopes.items()},
+        )
+        for p in st.participants
+    ]
+    blockers = [
+        Blocker(stage, m.participant or "nobody (add participants)", m.state)
+        for stage, d in decisions.items()
+        for m in d.missing
+    ]
+    return Grid(
+        st.meeting_id, st.title, st.date, SCOPES, rows, {k: d.allowed for k, d in decisions.items()}, blockers
+    )
+
+
+def blockers_for(ctx: Ctx, meeting_id: int) -> list[Blocker]:
+    """Who must consent to what before processing can go on (empty when every stage may run)."""
+    return grid(ctx, meeting_id).blockers
+
+
+def history(ctx: Ctx, meeting_id: int) -> list[ledger.HistoryEntry]:
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        return ledger.history(s, meeting_id)
+
+
+def notice(ctx: Ctx, meeting_id: int) -> tuple[str, list[tuple[str, list[str]]]]:
+    """The plain-English notice: its title and (heading, sentences) sections."""
+    with ctx.tx() as s:
+        row = require_meeting(s, meeting_id)
+    cfg = ctx.settings
+    facts = NoticeFacts(
+        row.title,
+        row.date,
+        cfg.notice.organisation,
+        cfg.notice.contact,
+        cfg.retention.audio_days_after_release,
+        cfg.retention.transcript_days_after_release,
+    )
+    return f"Recording this meeting: {row.title}, {row.date:%A} {row.date.day} {row.date:%B %Y}", sections(
+        facts
+    )
+
+
+def record(
+    ctx: Ctx,
+    meeting_id: int,
+    participant_id: int,
+    verb: str,
+    scopes: list[str],
+    method: str,
+    actor: str,
+    evidence: Evidence | None = None,
+    evidence_at: str | None = None,
+) -> int:
+    """Give or refuse consent for some scopes; returns the number of records written."""
+    if verb not in DECISIONS:
+        raise UsageError(
+            f"unknown consent decision {verb!r}", "use give or refuse; withdraw has its own page"
+        )
+    if evidence is not None and evidence_at:
+        raise UsageError("give either an evidence file or a time range, not both")
+    temp = _evidence_temp(ctx, evidence) if evidence is not None else None
+    try:
+        with ctx.tx() as s:
+            require_meeting(s, meeting_id)
+            rows = ledger.record(
+                s,
+                meeting_id,
+                participant_id,
+                DECISIONS[verb],
+                scopes,
+                method,
+                recorded_by=actor,
+                evidence_file=temp,
+                evidence_at=evidence_at or None,
+                files_dir=ctx.settings.files_dir,
+            )
+            return len(rows)
+    finally:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+
+
+def _evidence_temp(ctx: Ctx, evidence: Evidence) -> Path:
+    """The upload in a private temporary file with a random name and an allow-listed suffix (or none)."""
+    if not evidence.data:
+        raise UsageError("the evidence file is empty")
+    if len(evidence.data) > MAX_EVIDENCE_BYTES:
+        raise UsageError(f"the evidence file is too large (at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB)")
+    suffix = Path(evidence.filename or "").suffix.lower()
+    folder = ctx.settings.files_dir / "tmp"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"evidence-{secrets.token_hex(8)}{suffix if suffix in EVIDENCE_SUFFIXES else ''}"
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+        fh.write(evidence.data)
+    return path
+
+
+def withdrawal_preview(ctx: Ctx, meeting_id: int, participant_id: int) -> WithdrawalPreview:
+    """What a withdrawal by this participant would remove, counted without changing anything."""
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        part = find_participant(s, meeting_id, participant_id)
+        recs = s.exec(select(Recording).where(Recording.meeting_id == meeting_id)).all()
+        labels = [
+            lab.label
+            for lab in s.exec(
+                select(SpeakerLabel).where(
+                    SpeakerLabel.recording_id.in_([r.id for r in recs]),
+                    SpeakerLabel.participant_id == part.id,
+                )
+            ).all()
+        ]
+        theirs = Segment.speaker.in_(labels) | (func.lower(Segment.speaker) == part.name.lower())
+        seg_query = (
+            select(Segment.id)
+            .join(Transcript, Transcript.id == Segment.transcript_id)
+            .where(Transcript.meeting_id == meeting_id, theirs)
+        )
+        segments = s.exec(select(func.count()).select_from(seg_query.subquery())).one()
+        words = s.exec(select(func.count()).select_from(Word).where(Word.segment_id.in_(seg_query))).one()
+        drafts = s.exec(select(Draft).where(Draft.meeting_id == meeting_id)).all()
+        return WithdrawalPreview(
+            part.id,
+            part.name,
+            segments,
+            words,
+            sum(r.path is not None for r in recs),
+            s.exec(
+                select(func.count())
+                .select_from(VoiceEnrolment)
+                .where(VoiceEnrolment.participant_id == part.id)
+            ).one(),
+            [d.id for d in drafts if d.status not in (DraftStatus.REJECTED, DraftStatus.RELEASED)],
+            [d.id for d in drafts if d.status == DraftStatus.RELEASED],
+            s.exec(
+                select(func.count())
+                .select_from(Export)
+                .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
+            ).one(),
+        )
+
+
+def withdraw(
+    ctx: Ctx, meeting_id: int, participant_id: int, method: str, actor: str
+) -> list[WithdrawalReport]:
+    """Withdraw every scope; the propagation (in the same transaction) removes what the preview listed."""
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        ledger.withdraw(
+            s, meeting_id, participant_id, "all", method, recorded_by=actor, files_dir=ctx.settings.files_dir
+        )
+        return list(s.info.get("withdrawal_reports", []))
+
+
+def participants(ctx: Ctx, meeting_id: int) -> list[tuple[int, str]]:
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        st = consent_status(s, meeting_id)
+    return [(p.participant_id, p.name) for p in st.participants]

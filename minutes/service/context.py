@@ -1,0 +1,40 @@
+"""What every service call needs: the opened database and the settings. Importing it wires withdrawal
+propagation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+import minutes.withdrawal  # noqa: F401  (registers withdrawal propagation: a withdrawal purges what it must)
+from minutes.config import Settings
+from minutes.errors import MinutesError
+from minutes.store import Database
+
+
+class Forbidden(MinutesError):
+    """The signed-in user's role may not do this."""
+
+    exit_code = 13
+
+
+@dataclass
+class Ctx:
+    db: Database
+    settings: Settings
+
+    @classmethod
+    def open(cls, settings: Settings) -> Ctx:
+        return cls(Database.open(settings), settings)
+
+    @contextmanager
+    def tx(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self.db.session() as s:
+            yield s
+
+    def close(self) -> None:
+        self.db.close()

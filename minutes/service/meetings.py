@@ -1,0 +1,251 @@
+"""Meetings and their participants, and the one-word status the meetings list shows for each.
+
+Status, from furthest along: released, approved, rejected, pending review (pending or in review), processing
+(a job queued or running), blocked (processing stopped at the consent gate), failed, ready (everyone has given
+every scope), consent missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from consent import meetings as ledger_meetings
+from consent.meetings import parse_date
+from consent.status import SCOPES, State, resolve
+from minutes.errors import NotFoundError
+from minutes.service.context import Ctx
+from models import ConsentRecord, Draft, DraftStatus, Job, Meeting
+from models import Participant as ParticipantRow
+
+STATUS_LABELS = {
+    "consent_missing": "Consent missing",
+    "ready": "Ready to upload",
+    "processing": "Processing",
+    "blocked": "Stopped: consent",
+    "failed": "Processing failed",
+    "pending_review": "Pending review",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "released": "Released",
+}
+_DRAFT_STATUS = {
+    DraftStatus.PENDING: "pending_review",
+    DraftStatus.IN_REVIEW: "pending_review",
+    DraftStatus.APPROVED: "approved",
+    DraftStatus.REJECTED: "rejected",
+    DraftStatus.RELEASED: "released",
+}
+_JOB_STATUS = {"queued": "processing", "running": "processing", "blocked": "blocked", "failed": "failed"}
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    id: int
+    title: str
+    date: dt.date
+    participants: int
+    status: str  # a key of STATUS_LABELS
+    draft_id: int | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class MeetingPage:
+    rows: list[MeetingRow]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: int
+    name: str
+    role: str | None
+
+
+@dataclass(frozen=True)
+class MeetingDetail:
+    id: int
+    title: str
+    date: dt.date
+    participants: list[Participant]
+    recordings: int
+    status: str
+    draft_id: int | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def _filters(query, q: str | None, date_from: dt.date | None, date_to: dt.date | None):
+    if q and q.strip():
+        query = query.where(func.lower(Meeting.title).contains(q.strip().lower(), autoescape=True))
+    if date_from:
+        query = query.where(Meeting.date >= date_from)
+    if date_to:
+        query = query.where(Meeting.date <= date_to)
+    return query
+
+
+def parse_optional_date(text: str | None, what: str) -> dt.date | None:
+    return parse_date(text, what) if text and text.strip() else None
+
+
+def list_meetings(
+    ctx: Ctx,
+    q: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> MeetingPage:
+    """Newest first, searched by title (case-insensitive substring) and date range; one page of `limit`
+    rows."""
+    offset, limit = max(0, offset), max(1, min(limit, 200))
+    with ctx.tx() as s:
+        total = s.exec(_filters(select(func.count()).select_from(Meeting), q, date_from, date_to)).one()
+        rows = s.exec(
+            _filters(select(Meeting), q, date_from, date_to)
+            .order_by(Meeting.date.desc(), Meeting.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        statuses = _statuses(s, [m.id for m in rows])
+        counts = dict(
+            s.exec(
+                select(ParticipantRow.meeting_id, func.count())
+                .where(ParticipantRow.meeting_id.in_([m.id for m in rows]))
+                .group_by(ParticipantRow.meeting_id)
+            ).all()
+        )
+        out = [MeetingRow(m.id, m.title, m.date, counts.get(m.id, 0), *statuses[m.id]) for m in rows]
+    return MeetingPage(out, total, offset, limit)
+
+
+def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
+    """Each meeting's status and latest draft, in a fixed number of queries."""
+    drafts = {
+        mid: (did, status)
+        for did, mid, status in s.exec(
+            select(Draft.id, Draft.meeting_id, Draft.status)
+            .where(Draft.meeting_id.in_(ids))
+            .order_by(Draft.id)
+        ).all()
+    }
+    jobs = {
+        mid: status
+        for mid, status in s.exec(
+            select(Job.meeting_id, Job.status).where(Job.meeting_id.in_(ids)).order_by(Job.id)
+        ).all()
+    }
+    out: dict[int, tuple[str, int | None]] = {}
+    undecided = [mid for mid in ids if mid not in drafts and jobs.get(mid) not in _JOB_STATUS]
+    ready = _ready(s, undecided)
+    out: dict[int, tuple[str, int | None]] = {}
+    for mid in ids:
+        if mid in drafts:
+            did, status = drafts[mid]
+            out[mid] = (_DRAFT_STATUS[DraftStatus(status)], did)
+        elif jobs.get(mid) in _JOB_STATUS:
+            out[mid] = (_JOB_STATUS[jobs[mid]], None)
+        else:
+            out[mid] = ("ready" if ready[mid] else "consent_missing", None)
+    return out
+
+
+def _ready(s, ids: list[int]) -> dict[int, bool]:
+    """Has everyone in each meeting given every scope? The gate's own rule (`consent.status.resolve`), applied
+    to all the meetings' records at once."""
+    if not ids:
+        return {}
+    today = dt.date.today()
+    dates = dict(s.exec(select(Meeting.id, Meeting.date).where(Meeting.id.in_(ids))).all())
+    parts = s.exec(select(ParticipantRow).where(ParticipantRow.meeting_id.in_(ids))).all()
+    own: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
+    for r in s.exec(
+        select(ConsentRecord).where(
+            ConsentRecord.meeting_id.in_(ids), ConsentRecord.participant_id.is_not(None)
+        )
+    ).all():
+        own[(r.participant_id, r.scope)].append(r)
+    persons = {p.person_id for p in parts if p.person_id is not None}
+    standing: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
+    if persons:
+        for r in s.exec(
+            select(ConsentRecord).where(
+                ConsentRecord.person_id.in_(persons), ConsentRecord.participant_id.is_(None)
+            )
+        ).all():
+            standing[(r.person_id, r.scope)].append(r)
+    ready = {mid: False for mid in ids} | {p.meeting_id: True for p in parts}
+    for p in parts:
+        for scope in SCOPES:
+            cell = resolve(
+                own[(p.id, scope)],
+                standing[(p.person_id, scope)] if p.person_id else [],
+                dates[p.meeting_id],
+                today,
+            )
+            if cell.state != State.GIVEN:
+                ready[p.meeting_id] = False
+    return ready
+
+
+def create_meeting(
+    ctx: Ctx, title: str, date: str, participants: list[tuple[str, str | None]], actor: str
+) -> int:
+    """A meeting with its participants (name, role); returns its id."""
+    specs = [
+        f"{n.strip()}:{r.strip()}" if r and r.strip() else n.strip() for n, r in participants if n.strip()
+    ]
+    with ctx.tx() as s:
+        return ledger_meetings.create_meeting(s, title, date, specs, actor=actor).id
+
+
+def detail(ctx: Ctx, meeting_id: int) -> MeetingDetail:
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        info = ledger_meetings.show_meeting(s, meeting_id)
+        status, draft_id = _statuses(s, [info.id])[info.id]
+    return MeetingDetail(
+        info.id,
+        info.title,
+        info.date,
+        [Participant(p.id, p.name, p.role) for p in info.participants],
+        info.recordings,
+        status,
+        draft_id,
+    )
+
+
+def add_participant(ctx: Ctx, meeting_id: int, name: str, role: str | None, actor: str) -> None:
+    with ctx.tx() as s:
+        ledger_meetings.add_participant(s, meeting_id, name, role=role or None, actor=actor)
+
+
+def remove_participant(ctx: Ctx, meeting_id: int, participant_id: int, actor: str) -> None:
+    with ctx.tx() as s:
+        ledger_meetings.remove_participant(s, meeting_id, participant_id, actor=actor)
+
+
+def get(ctx: Ctx, meeting_id: int) -> Meeting:
+    """The meeting row (detached), or NotFoundError."""
+    with ctx.tx() as s:
+        return require_meeting(s, meeting_id)
+
+
+def require_meeting(s, meeting_id: int) -> Meeting:
+    row = s.get(Meeting, meeting_id)
+    if row is None:
+        raise NotFoundError(f"there is no meeting {meeting_id}")
+    return row

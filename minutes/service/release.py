@@ -1,0 +1,86 @@
+"""Release approved minutes, and download them (Markdown, DOCX, JSON) or the transcript (stamped UNREVIEWED).
+
+A download is an export: written to the store's exports folder, recorded with its sha256 and audited with the
+signed-in user as the actor (`minutes.export`), then sent to the browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from minutes import export, review
+from minutes.errors import UsageError
+from minutes.service.context import Ctx
+
+FORMATS = {  # format -> (transcript?, media type, label)
+    "md": (False, "text/markdown; charset=utf-8", "Minutes (Markdown)"),
+    "docx": (
+        False,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Minutes (Word)",
+    ),
+    "json": (False, "application/json", "Minutes (JSON)"),
+    "vtt": (True, "text/vtt; charset=utf-8", "Transcript, subtitles (WebVTT), UNREVIEWED"),
+    "srt": (True, "application/x-subrip; charset=utf-8", "Transcript, subtitles (SRT), UNREVIEWED"),
+    "txt": (True, "text/plain; charset=utf-8", "Transcript, plain text, UNREVIEWED"),
+    "transcript-json": (True, "application/json", "Transcript (JSON), UNREVIEWED"),
+}
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    draft_id: int
+    meeting_id: int
+    title: str
+    status: str
+    released_by: str | None
+    released_at: datetime | None
+    content_sha256: str | None
+    reissue_note: str | None
+    has_transcript: bool
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    media_type: str
+    data: bytes
+
+
+def info(ctx: Ctx, draft_id: int) -> ReleaseInfo:
+    with ctx.tx() as s:
+        view = review.show(s, draft_id)
+        rel = review.latest_release(s, draft_id)
+        row = review.get_draft(s, draft_id)
+    return ReleaseInfo(
+        view.id,
+        view.meeting_id,
+        view.meeting_title,
+        view.status,
+        rel and rel.released_by,
+        rel and rel.released_at,
+        rel and rel.content_sha256,
+        rel and rel.note,
+        row.transcript_id is not None,
+    )
+
+
+def release(ctx: Ctx, draft_id: int, actor: str) -> None:
+    with ctx.tx() as s:
+        review.release(s, draft_id, actor)
+
+
+def download(ctx: Ctx, draft_id: int, fmt: str, actor: str) -> Download:
+    """Export and return the file; minutes only once released, the transcript at any time."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown download format {fmt!r}")
+    transcript, media_type, _ = FORMATS[fmt]
+    real = "json" if fmt == "transcript-json" else fmt
+    with ctx.tx() as s:
+        result = export.export(s, ctx.settings, draft_id, real, transcript=transcript, actor=actor)
+    path = Path(result.path)
+    data = path.read_bytes()
+    name = f"meeting-{draft_id}-{'transcript-UNREVIEWED' if transcript else 'minutes'}.{real}"
+    return Download(name, media_type, data)

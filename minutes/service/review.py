@@ -1,0 +1,223 @@
+"""The review page and every reviewer step: keep, edit or remove an item, add a missing one, approve, reject,
+name a speaker, and the audio the evidence quotes are played from.
+
+Rules added here over `minutes.review`: an action's owner must be a participant of the meeting (or nobody); a
+due date from the date picker must be a real date; the page lists what blocks approval or rejection, in words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import select
+
+from consent.meetings import find_participant, participants_of
+from minutes import review, speakers
+from minutes.errors import NotFoundError, StateError, UsageError
+from minutes.retention import audio_path
+from minutes.service.context import Ctx
+from models import DraftStatus, Recording, Segment, Transcript
+
+ITEM_KINDS = {"decision": "d", "action": "a"}
+
+
+@dataclass(frozen=True)
+class Line:
+    start: float
+    end: float
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Audio:
+    available: bool
+    meeting_id: int
+    removed_at: datetime | None  # when retention or a withdrawal deleted it
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    draft: review.DraftView
+    items: list[review.ItemView]  # unsupported items and flags first
+    participants: list[str]
+    approve_blockers: list[str]  # in words; approval is possible when empty
+    reject_blockers: list[str]
+    diff: review.DraftDiff
+    transcript: list[Line] | None  # None when the transcript was purged
+    speakers: dict[str, str]  # label -> name shown
+    audio: Audio
+
+
+def _order(item: review.ItemView) -> tuple[int, int]:
+    return (
+        0 if item.blocking or item.status == "unsupported" else 1 if item.kind == "flag" else 2,
+        {"flag": 0, "decision": 1, "action": 2}[item.kind],
+    )
+
+
+def _blockers(view: review.DraftView) -> tuple[list[str], list[str]]:
+    final = view.status in (DraftStatus.REJECTED, DraftStatus.RELEASED)
+    approve = [f"the draft is already {view.status}"] if final or view.status == DraftStatus.APPROVED else []
+    for item in view.items:
+        if item.blocking:
+            what = f"{item.flag_kind} flag" if item.kind == "flag" else f"unsupported {item.kind}"
+            approve.append(f"{item.ref.upper()} ({what}) needs keeping, editing or removing")
+    reject = [f"the draft is already {view.status}"] if final else []
+    return approve, reject
+
+
+def page(ctx: Ctx, draft_id: int) -> ReviewPage:
+    with ctx.tx() as s:
+        view = review.show(s, draft_id)
+        people = [p.name for p in participants_of(s, view.meeting_id)]
+        diff = review.diff(s, draft_id)
+        row = review.get_draft(s, draft_id)
+        transcript, names, audio = None, {}, Audio(False, view.meeting_id, None)
+        tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
+        if tr is not None:
+            rec = s.get(Recording, tr.recording_id)
+            names = speakers.label_names(s, rec.id)
+            audio = Audio(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
+            if tr.deleted_at is None:
+                transcript = _lines(s, tr.id, names)
+    approve, reject = _blockers(view)
+    return ReviewPage(
+        view, sorted(view.items, key=_order), people, approve, reject, diff, transcript, names, audio
+    )
+
+
+def _lines(s, transcript_id: int, names: dict[str, str]) -> list[Line]:
+    """The transcript's segments with speakers named, in one query (the page needs no word timings)."""
+    rows = s.exec(
+        select(Segment.start, Segment.end, Segment.speaker, Segment.text)
+        .where(Segment.transcript_id == transcript_id)
+        .order_by(Segment.idx)
+    ).all()
+    return [
+        Line(start, end, names.get(speaker, speaker) if speaker else "Unknown speaker", text)
+        for start, end, speaker, text in rows
+    ]
+
+
+def _owner(s, meeting_id: int, owner: str | None) -> str | None:
+    if owner is None or not owner.strip():
+        return None
+    return find_participant(s, meeting_id, owner.strip()).name
+
+
+def _due(due: str | None) -> str | None:
+    if due is None or not due.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(due.strip()).isoformat()
+    except ValueError:
+        raise UsageError(f"the due date {due!r} is not a date (use the date picker, YYYY-MM-DD)") from None
+
+
+def resolve(
+    ctx: Ctx,
+    draft_id: int,
+    ref: str,
+    how: str,
+    actor: str,
+    text: str | None = None,
+    owner: str | None = None,
+    due: str | None = None,
+) -> None:
+    """Keep, remove or edit one item. An edit changes only what differs from the item as it stands."""
+    with ctx.tx() as s:
+        if how != "edit":
+            review.resolve(s, draft_id, ref, how, actor)
+            return
+        current = next((i for i in review.show(s, draft_id).items if i.ref == ref.strip().lower()), None)
+        if current is None:
+            raise NotFoundError(f"draft {draft_id} has no item {ref}")
+        row = review.get_draft(s, draft_id)
+        new_text = text.strip() if text and text.strip() and text.strip() != current.text else None
+        new_owner = _owner(s, row.meeting_id, owner) if current.kind == "action" else None
+        new_owner = new_owner if new_owner != current.owner else None
+        new_due = _due(due) if current.kind == "action" else None
+        new_due = new_due if new_due != current.due else None
+        if new_text is None and new_owner is None and new_due is None:
+            raise UsageError(
+                "nothing was changed", "change the text, the owner or the due date, or keep the item"
+            )
+        review.resolve(s, draft_id, ref, "edit", actor, text=new_text, owner=new_owner, due=new_due)
+
+
+def add_item(
+    ctx: Ctx,
+    draft_id: int,
+    kind: str,
+    text: str,
+    actor: str,
+    owner: str | None = None,
+    due: str | None = None,
+) -> str:
+    """Add a decision or action the draft missed; returns its reference (d3, a4...)."""
+    if kind not in ITEM_KINDS:
+        raise UsageError(f"unknown item kind {kind!r}", "add a decision or an action")
+    if not text or not text.strip():
+        raise UsageError("the new item needs its text")
+    with ctx.tx() as s:
+        row = review.get_draft(s, draft_id)
+        doc = review.editable_document(s, draft_id)
+        if kind == "decision":
+            doc["decisions"].append({"text": text.strip()})
+        else:
+            doc["actions"].append(
+                {"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": _due(due)}
+            )
+        result = review.edit(s, draft_id, doc, actor)
+        return result.added[0]
+
+
+def approve(ctx: Ctx, draft_id: int, actor: str) -> None:
+    with ctx.tx() as s:
+        review.approve(s, draft_id, actor)
+
+
+def reject(ctx: Ctx, draft_id: int, reason: str, actor: str) -> None:
+    with ctx.tx() as s:
+        review.reject(s, draft_id, actor, reason)
+
+
+def rename_speaker(ctx: Ctx, draft_id: int, label: str, participant: str, actor: str) -> None:
+    """Say which participant a speaker label is (one voice per participant: the hand-made name wins)."""
+    with ctx.tx() as s:
+        row = review.get_draft(s, draft_id)
+        if row.status in (DraftStatus.REJECTED, DraftStatus.RELEASED):
+            raise StateError(f"draft {draft_id} is {row.status}; its speakers can no longer be renamed")
+        tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
+        if tr is None:
+            raise StateError(f"draft {draft_id} has no transcript")
+        name = find_participant(s, row.meeting_id, participant).name
+        speakers.set_names(s, row.meeting_id, tr.recording_id, {label: name}, actor)
+
+
+def audio_file(ctx: Ctx, meeting_id: int) -> Path:
+    """The meeting's stored recording, or an error saying it is not (or no longer) there."""
+    with ctx.tx() as s:
+        rec = s.exec(
+            select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+        ).first()
+    if rec is None:
+        raise NotFoundError(f"meeting {meeting_id} has no recording")
+    if rec.path is None:
+        raise StateError(
+            f"the recording of meeting {meeting_id} was deleted on {rec.audio_deleted_at:%Y-%m-%d} "
+            "(retention or a withdrawal)"
+        )
+    path = audio_path(ctx.settings, rec)
+    if not path.is_file():
+        raise NotFoundError(f"the recording of meeting {meeting_id} is missing from the store")
+    return path
+
+
+def draft_meeting(ctx: Ctx, draft_id: int) -> int:
+    with ctx.tx() as s:
+        return review.get_draft(s, draft_id).meeting_id

@@ -1,0 +1,103 @@
+"""The processing worker: a separate process that takes queued web jobs and runs the pipeline on them.
+
+`minutes serve` starts it (`start`); it dies with the server. Requests never run a model: they queue a Job and
+the page polls its progress. The worker records the stage and its progress on the Job row as it goes, and ends
+the job done, blocked (the consent gate stopped it: the message says who must consent to what) or failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from multiprocessing.process import BaseProcess
+
+from consent.errors import ConsentError
+from minutes.batch import _die_with_parent
+from minutes.config import Settings
+from minutes.errors import MinutesError
+from minutes.logs import setup_logging
+from minutes.pipeline import Engines, Options, process
+from minutes.service import jobs
+from minutes.service.context import Ctx
+from models import Job
+
+LOG = logging.getLogger("minutes.worker")  # ids and states only
+
+
+class JobReporter:
+    """Writes the current stage and its progress to the job row (progress at most once a second)."""
+
+    def __init__(self, ctx: Ctx, job_id: int, every: float = 1.0):
+        self.ctx, self.job_id, self.every, self._last = ctx, job_id, every, 0.0
+
+    def start(self, stage: str, total: float | None = None) -> None:
+        jobs.set_job(self.ctx, self.job_id, stage=stage, progress=0.0)
+
+    def update(self, done: float, total: float | None = None) -> None:
+        now = time.monotonic()
+        if total and now - self._last >= self.every:
+            self._last = now
+            jobs.set_job(self.ctx, self.job_id, progress=round(min(done / total, 1.0), 3))
+
+    def finish(self, status: str, detail: str = "") -> None:
+        jobs.set_job(self.ctx, self.job_id, progress=1.0 if status == "done" else None)
+
+    def note(self, text: str) -> None: ...
+
+
+def run_job(ctx: Ctx, job: Job, options: Options | None = None) -> str:
+    """Process one claimed job to its end; returns its final status. Errors end the job, never the worker."""
+    options = options or Options(device=ctx.settings.device)
+    options.actor = job.requested_by or "web"
+    try:
+        result = process(
+            ctx.db,
+            Engines(ctx.settings, options),
+            job.meeting_id,
+            jobs.source_for(ctx, job),
+            JobReporter(ctx, job.id),
+        )
+        if result.recording_id is not None:
+            jobs.drop_upload(ctx, job)
+        status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)
+    except (MinutesError, ConsentError) as exc:
+        status, reason = "failed", str(exc)
+    except Exception as exc:  # a bad file must not stop the worker
+        LOG.exception("web job %s failed", job.id)
+        status, reason = "failed", f"internal error ({type(exc).__name__}); see the log"
+    jobs.set_job(ctx, job.id, status=status, reason=reason)
+    LOG.info("web job %s %s", job.id, status)
+    return status
+
+
+def run_pending(ctx: Ctx, options: Options | None = None) -> int:
+    """Run every queued job now (tests, and one pass of the loop); returns how many ran."""
+    count = 0
+    while (job := jobs.claim_next(ctx)) is not None:
+        run_job(ctx, job, options)
+        count += 1
+    return count
+
+
+def main(settings: Settings, poll: float = 1.0) -> None:
+    """The worker process: owner-only files, die with the parent, then take jobs until killed."""
+    os.umask(0o077)
+    _die_with_parent()
+    setup_logging(settings.log_dir)
+    ctx = Ctx.open(settings)
+    jobs.requeue_interrupted(ctx)
+    LOG.info("worker started (pid %s)", os.getpid())
+    while True:
+        if not run_pending(ctx):
+            time.sleep(poll)
+
+
+def start(settings: Settings) -> BaseProcess:
+    """Start the worker as a separate process (spawned: it shares no threads or sockets with the server)."""
+    proc = multiprocessing.get_context("spawn").Process(
+        target=main, args=(settings,), name="minutes-worker", daemon=True
+    )
+    proc.start()
+    return proc

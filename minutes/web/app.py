@@ -1,0 +1,195 @@
+"""The web app: FastAPI routes over `minutes.service`, server-rendered Jinja2 pages, htmx for partial updates.
+
+Security, in one place: every response carries a CSP of `default-src 'self'` and no-store caching; every route
+asks for a signed-in user with a permission (`guard`), and every POST also for the session's CSRF token;
+errors are rendered as short pages without stack traces. Routes parse input, call one service function, and
+render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from consent.errors import ConsentError
+from consent.timespec import clock
+from minutes.errors import MinutesError, NotFoundError, StateError
+from minutes.service import jobs, users
+from minutes.service.context import Ctx, Forbidden
+
+HERE = Path(__file__).parent
+MAX_BODY = jobs.MAX_UPLOAD_BYTES + 1024 * 1024  # the largest recording, and the form around it
+COOKIE = "minutes_session"
+CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters["clock"] = clock
+templates.env.globals["allowed"] = users.allowed
+
+
+class LoginRequired(Exception):
+    """No live session: send the browser to the sign-in page."""
+
+
+def ctx_of(request: Request) -> Ctx:
+    return request.app.state.ctx
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    me: users.SignedIn | None = getattr(request.state, "me", None)
+    return templates.TemplateResponse(
+        request, template, {"me": me and me.user, "csrf": me and me.csrf, **values}, status_code=status
+    )
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def signed_in(request: Request) -> users.SignedIn:
+    me = users.session_user(ctx_of(request), request.cookies.get(COOKIE))
+    if me is None:
+        raise LoginRequired()
+    request.state.me = me
+    return me
+
+
+def guard(permission: str) -> Callable[[Request], Awaitable[users.SignedIn]]:
+    """A dependency: a signed-in user whose role has `permission`; on POST, the CSRF token must match too."""
+
+    async def dependency(request: Request) -> users.SignedIn:
+        me = signed_in(request)
+        if request.method == "POST":
+            form = await request.form()
+            token = request.headers.get("x-csrf-token") or form.get("csrf")
+            if not users.csrf_ok(me.csrf, token if isinstance(token, str) else None):
+                raise Forbidden(
+                    "the form had expired or did not come from this site; reload the page and try again"
+                )
+        users.require(me.user, permission)
+        return me
+
+    return dependency
+
+
+def _status(exc: Exception) -> int:
+    if isinstance(exc, Forbidden):
+        return 403
+    if isinstance(exc, users.TooManyAttempts):
+        return 429
+    if isinstance(exc, NotFoundError):
+        return 404
+    return 409 if getattr(exc, "exit_code", None) == StateError.exit_code else 400
+
+
+def back_link(request: Request) -> str | None:
+    """The page the user came from, when it is on this site (only its path and query are used)."""
+    ref = request.headers.get("referer")
+    if not ref:
+        return None
+    parts = urlsplit(ref)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def error_page(request: Request, status: int, message: str, hint: str | None = None) -> HTMLResponse:
+    response = render(
+        request,
+        "error.html",
+        status=status,
+        status_code=status,
+        message=message,
+        hint=hint,
+        back=back_link(request),
+    )
+    response.headers.update(HEADERS)  # the last-resort handler runs outside the middleware that adds them
+    return response
+
+
+def install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = "/login?next=" + quote(request.url.path) if request.method == "GET" else "/login"
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return redirect(target)
+
+    @app.exception_handler(MinutesError)
+    async def minutes_error(request: Request, exc: MinutesError) -> Response:
+        return error_page(request, _status(exc), exc.message, exc.hint)
+
+    @app.exception_handler(ConsentError)
+    async def consent_error(request: Request, exc: ConsentError) -> Response:
+        return error_page(request, _status(exc), str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        text = {404: "There is no such page.", 405: "That action is not available here."}
+        return error_page(
+            request, exc.status_code, text.get(exc.status_code, "The request could not be served.")
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        return error_page(
+            request, 400, "The request was not understood (a value is missing or not a number)."
+        )
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> Response:
+        import logging
+
+        logging.getLogger("minutes.web").exception(
+            "internal error on %s %s", request.method, request.url.path
+        )
+        return error_page(
+            request,
+            500,
+            "Something went wrong on our side. Nothing was changed by the failed step.",
+            "the error is in the log file; try again, or tell whoever runs this server",
+        )
+
+
+def create_app(ctx: Ctx) -> FastAPI:
+    """The app for one store. `ctx` is opened by the caller (`minutes serve`, or a test)."""
+    from minutes.web import routes_admin, routes_auth, routes_meetings, routes_recording, routes_review
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.ctx = ctx
+    app.state.limiter = users.LoginLimiter()
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:  # refused before the body is read or spooled
+            response = error_page(request, 413, f"The file is too large (at most {MAX_BODY // 1024**3} GB).")
+            response.headers["Connection"] = "close"
+            return response
+        response = await call_next(request)
+        for key, value in HEADERS.items():
+            response.headers.setdefault(key, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    install_error_pages(app)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for module in (routes_auth, routes_meetings, routes_recording, routes_review, routes_admin):
+        app.include_router(module.router)
+    return app

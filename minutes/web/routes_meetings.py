@@ -1,0 +1,167 @@
+"""Meetings (list, new, one meeting), participants, consent (grid, record, notice, withdrawal), audit."""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from minutes.errors import UsageError
+from minutes.service import audit, consent, meetings
+from minutes.service.users import SignedIn
+from minutes.web.app import ctx_of, guard, redirect, render
+
+router = APIRouter()
+Viewer = Annotated[SignedIn, Depends(guard("meetings.view"))]
+Creator = Annotated[SignedIn, Depends(guard("meetings.create"))]
+Changer = Annotated[SignedIn, Depends(guard("participants.change"))]
+ConsentViewer = Annotated[SignedIn, Depends(guard("consent.view"))]
+ConsentClerk = Annotated[SignedIn, Depends(guard("consent.record"))]
+Auditor = Annotated[SignedIn, Depends(guard("audit.view"))]
+
+
+def text(form, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def number(form, name: str) -> int:
+    value = text(form, name).strip()
+    if not value.isdigit():
+        raise UsageError(f"choose a {name.replace('_', ' ')}")
+    return int(value)
+
+
+@router.get("/")
+def meeting_list(
+    request: Request, me: Viewer, q: str = "", date_from: str = "", date_to: str = "", page: int = 1
+) -> Response:
+    limit = 50
+    found = meetings.list_meetings(
+        ctx_of(request),
+        q,
+        meetings.parse_optional_date(date_from, "from date"),
+        meetings.parse_optional_date(date_to, "to date"),
+        (max(page, 1) - 1) * limit,
+        limit,
+    )
+    name = "meetings_table.html" if request.headers.get("hx-request") else "meetings.html"
+    return render(request, name, found=found, q=q, date_from=date_from, date_to=date_to, page=max(page, 1))
+
+
+@router.get("/meetings/new")
+def new_meeting(request: Request, me: Creator) -> Response:
+    return render(request, "meeting_new.html", rows=6)
+
+
+@router.post("/meetings")
+async def create_meeting(request: Request, me: Creator) -> Response:
+    form = await request.form()
+    people = list(zip_longest(form.getlist("participant_name"), form.getlist("participant_role"), fillvalue=""))
+    mid = meetings.create_meeting(
+        ctx_of(request),
+        text(form, "title"),
+        text(form, "date"),
+        [(str(n), str(r)) for n, r in people],
+        me.user.name,
+    )
+    return redirect(f"/meetings/{mid}/consent")
+
+
+@router.get("/meetings/{meeting_id}")
+def meeting_page(request: Request, meeting_id: int, me: Viewer) -> Response:
+    return render(request, "meeting.html", m=meetings.detail(ctx_of(request), meeting_id))
+
+
+@router.post("/meetings/{meeting_id}/participants")
+async def add_participant(request: Request, meeting_id: int, me: Changer) -> Response:
+    form = await request.form()
+    meetings.add_participant(
+        ctx_of(request), meeting_id, text(form, "name"), text(form, "role"), me.user.name
+    )
+    return redirect(f"/meetings/{meeting_id}")
+
+
+@router.post("/meetings/{meeting_id}/participants/{participant_id}/remove")
+async def remove_participant(request: Request, meeting_id: int, participant_id: int, me: Changer) -> Response:
+    meetings.remove_participant(ctx_of(request), meeting_id, participant_id, me.user.name)
+    return redirect(f"/meetings/{meeting_id}")
+
+
+@router.get("/meetings/{meeting_id}/consent")
+def consent_page(request: Request, meeting_id: int, me: ConsentViewer) -> Response:
+    ctx = ctx_of(request)
+    return render(
+        request,
+        "consent.html",
+        m=meetings.detail(ctx, meeting_id),
+        grid=consent.grid(ctx, meeting_id),
+        history=consent.history(ctx, meeting_id),
+        scope_help=consent.SCOPE_HELP,
+    )
+
+
+@router.get("/meetings/{meeting_id}/consent/notice")
+def notice_page(request: Request, meeting_id: int, me: ConsentViewer) -> Response:
+    title, sections = consent.notice(ctx_of(request), meeting_id)
+    return render(request, "notice.html", title=title, sections=sections, meeting_id=meeting_id)
+
+
+@router.post("/meetings/{meeting_id}/consent")
+async def record_consent(request: Request, meeting_id: int, me: ConsentClerk) -> Response:
+    form = await request.form()
+    upload = form.get("evidence_file")
+    evidence = None
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        evidence = consent.Evidence(await upload.read(consent.MAX_EVIDENCE_BYTES + 1), upload.filename)
+    consent.record(
+        ctx_of(request),
+        meeting_id,
+        number(form, "participant"),
+        text(form, "decision"),
+        [str(s) for s in form.getlist("scope")],
+        text(form, "method"),
+        me.user.name,
+        evidence=evidence,
+        evidence_at=text(form, "evidence_at").strip() or None,
+    )
+    return redirect(f"/meetings/{meeting_id}/consent#grid")
+
+
+@router.get("/meetings/{meeting_id}/consent/withdraw/{participant_id}")
+def withdraw_page(request: Request, meeting_id: int, participant_id: int, me: ConsentClerk) -> Response:
+    ctx = ctx_of(request)
+    return render(
+        request,
+        "withdraw.html",
+        m=meetings.detail(ctx, meeting_id),
+        p=consent.withdrawal_preview(ctx, meeting_id, participant_id),
+    )
+
+
+@router.post("/meetings/{meeting_id}/consent/withdraw/{participant_id}")
+async def withdraw(request: Request, meeting_id: int, participant_id: int, me: ConsentClerk) -> Response:
+    form = await request.form()
+    if text(form, "confirm") != "yes":
+        raise UsageError("tick the box to confirm the withdrawal", "nothing was changed")
+    consent.withdraw(ctx_of(request), meeting_id, participant_id, text(form, "method"), me.user.name)
+    return redirect(f"/meetings/{meeting_id}/consent?withdrawn={participant_id}#grid")
+
+
+@router.get("/audit")
+def audit_page(request: Request, me: Auditor, meeting: int | None = None) -> Response:
+    ctx = ctx_of(request)
+    m = meetings.detail(ctx, meeting) if meeting is not None else None
+    return render(request, "audit.html", m=m, events=audit.log(ctx, meeting), check=None)
+
+
+@router.post("/audit/verify")
+async def audit_verify(request: Request, me: Auditor) -> Response:
+    form = await request.form()
+    ctx = ctx_of(request)
+    meeting = int(text(form, "meeting")) if text(form, "meeting").isdigit() else None
+    check = audit.verify(ctx, me.user.name)
+    m = meetings.detail(ctx, meeting) if meeting is not None else None
+    return render(request, "audit.html", m=m, events=audit.log(ctx, meeting), check=check)

@@ -1,0 +1,67 @@
+"""Uploading a recording, live processing progress (htmx polling), resuming after the consent gate stopped
+it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from minutes.errors import UsageError
+from minutes.service import consent, jobs, meetings
+from minutes.service.users import SignedIn
+from minutes.web.app import ctx_of, guard, redirect, render
+
+router = APIRouter()
+Viewer = Annotated[SignedIn, Depends(guard("meetings.view"))]
+Uploader = Annotated[SignedIn, Depends(guard("recording.upload"))]
+CHUNK = 1024 * 1024
+
+
+def _progress(request: Request, meeting_id: int) -> dict:
+    ctx = ctx_of(request)
+    job = jobs.progress(ctx, meeting_id)
+    blockers = consent.blockers_for(ctx, meeting_id) if job and job.status == "blocked" else []
+    return {"job": job, "blockers": blockers, "meeting_id": meeting_id}
+
+
+@router.get("/meetings/{meeting_id}/recording")
+def recording_page(request: Request, meeting_id: int, me: Viewer) -> Response:
+    ctx = ctx_of(request)
+    return render(
+        request,
+        "recording.html",
+        m=meetings.detail(ctx, meeting_id),
+        max_gb=jobs.MAX_UPLOAD_BYTES // 1024**3,
+        **_progress(request, meeting_id),
+    )
+
+
+@router.get("/meetings/{meeting_id}/progress")
+def progress_part(request: Request, meeting_id: int, me: Viewer) -> Response:
+    return render(request, "progress.html", **_progress(request, meeting_id))
+
+
+def _file_chunks(upload) -> Iterator[bytes]:
+    upload.file.seek(0)
+    while chunk := upload.file.read(CHUNK):
+        yield chunk
+
+
+@router.post("/meetings/{meeting_id}/recording")
+async def upload(request: Request, meeting_id: int, me: Uploader) -> Response:
+    form = await request.form()
+    file = form.get("recording")
+    if file is None or isinstance(file, str) or not file.filename:
+        raise UsageError("choose a recording to upload")
+    jobs.check_upload(file.filename, await file.read(64), file.size)
+    jobs.store_upload(ctx_of(request), meeting_id, file.filename, _file_chunks(file), me.user.name)
+    return redirect(f"/meetings/{meeting_id}/recording#progress")
+
+
+@router.post("/meetings/{meeting_id}/process")
+async def resume(request: Request, meeting_id: int, me: Uploader) -> Response:
+    jobs.resume(ctx_of(request), meeting_id, me.user.name)
+    return redirect(f"/meetings/{meeting_id}/recording#progress")

@@ -1,0 +1,122 @@
+"""The review page and its steps, the evidence audio (HTTP Range), release and downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+
+from minutes.errors import UsageError
+from minutes.service import release, review
+from minutes.service.users import SignedIn
+from minutes.web.app import ctx_of, guard, redirect, render
+from minutes.web.routes_meetings import text
+
+router = APIRouter()
+Reader = Annotated[SignedIn, Depends(guard("review.view"))]
+Editor = Annotated[SignedIn, Depends(guard("review.change"))]
+Decider = Annotated[SignedIn, Depends(guard("review.decide"))]
+Listener = Annotated[SignedIn, Depends(guard("recording.listen"))]
+Releaser = Annotated[SignedIn, Depends(guard("release.release"))]
+Downloader = Annotated[SignedIn, Depends(guard("release.download"))]
+
+
+@router.get("/drafts/{draft_id}")
+def review_page(request: Request, draft_id: int, me: Reader) -> Response:
+    return render(request, "review.html", r=review.page(ctx_of(request), draft_id))
+
+
+@router.post("/drafts/{draft_id}/items/{ref}")
+async def resolve_item(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+    form = await request.form()
+    how = text(form, "how")
+    if how not in ("keep", "remove", "edit"):
+        raise UsageError("choose keep, remove or save changes")
+    review.resolve(
+        ctx_of(request),
+        draft_id,
+        ref,
+        how,
+        me.user.name,
+        text=text(form, "text"),
+        owner=text(form, "owner"),
+        due=text(form, "due"),
+    )
+    return redirect(f"/drafts/{draft_id}#item-{ref}")
+
+
+@router.post("/drafts/{draft_id}/items")
+async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
+    form = await request.form()
+    ref = review.add_item(
+        ctx_of(request),
+        draft_id,
+        text(form, "kind"),
+        text(form, "text"),
+        me.user.name,
+        owner=text(form, "owner"),
+        due=text(form, "due"),
+    )
+    return redirect(f"/drafts/{draft_id}#item-{ref}")
+
+
+@router.post("/drafts/{draft_id}/approve")
+async def approve(request: Request, draft_id: int, me: Decider) -> Response:
+    review.approve(ctx_of(request), draft_id, me.user.name)
+    return redirect(f"/drafts/{draft_id}/release")
+
+
+@router.post("/drafts/{draft_id}/reject")
+async def reject(request: Request, draft_id: int, me: Decider) -> Response:
+    form = await request.form()
+    review.reject(ctx_of(request), draft_id, text(form, "reason"), me.user.name)
+    return redirect(f"/drafts/{draft_id}")
+
+
+@router.post("/drafts/{draft_id}/speakers")
+async def rename_speaker(request: Request, draft_id: int, me: Editor) -> Response:
+    form = await request.form()
+    review.rename_speaker(
+        ctx_of(request), draft_id, text(form, "label"), text(form, "participant"), me.user.name
+    )
+    return redirect(f"/drafts/{draft_id}#transcript")
+
+
+@router.get("/meetings/{meeting_id}/audio")
+def audio(request: Request, meeting_id: int, me: Listener) -> Response:
+    """The recording, with HTTP Range support so the browser can seek to a quote."""
+    path = review.audio_file(ctx_of(request), meeting_id)
+    media = {
+        ".wav": "audio/wav",
+        ".mp3": "audio/mpeg",
+        ".ogg": "audio/ogg",
+        ".opus": "audio/ogg",
+        ".flac": "audio/flac",
+        ".m4a": "audio/mp4",
+        ".webm": "audio/webm",
+    }.get(path.suffix, "audio/wav")
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/drafts/{draft_id}/release")
+def release_page(request: Request, draft_id: int, me: Downloader) -> Response:
+    return render(
+        request, "release.html", rel=release.info(ctx_of(request), draft_id), formats=release.FORMATS
+    )
+
+
+@router.post("/drafts/{draft_id}/release")
+async def do_release(request: Request, draft_id: int, me: Releaser) -> Response:
+    release.release(ctx_of(request), draft_id, me.user.name)
+    return redirect(f"/drafts/{draft_id}/release")
+
+
+@router.post("/drafts/{draft_id}/download/{fmt}")
+async def download(request: Request, draft_id: int, fmt: str, me: Downloader) -> Response:
+    got = release.download(ctx_of(request), draft_id, fmt, me.user.name)
+    return Response(
+        got.data,
+        media_type=got.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{got.filename}"'},
+    )

@@ -1,0 +1,231 @@
+"""The whole job in a real browser: headless Chromium (Debian's `chromium`) driven by Playwright, against
+`minutes serve` running as its own process with its worker and the real models, on the demo recording.
+
+A clerk creates the meeting, records everyone's consent with the stretch where each speaks, uploads and waits
+for the draft; a reviewer plays one quote (the audio element's currentTime must lie inside the cited range),
+changes an action's owner, resolves every flag, approves, releases and downloads the DOCX; a withdrawal made
+in the browser removes the person's words from the review page. Screenshots go to docs/screenshots/ for the
+README.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from docx import Document
+from test_pipeline import ENROL
+
+from minutes.config import load_settings
+from minutes.service import Ctx, users
+
+pytestmark = pytest.mark.slow
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+PASSWORD = "correct horse battery"
+CLERK, REVIEWER = "Clara Clerk", "Rhys Reviewer"
+PEOPLE = [("Priya", "head of department"), ("Tom", "teacher"), ("Helen", "teacher"), ("Sam", "teacher")]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`minutes serve` on a free loopback port, with a clerk and a reviewer account; stopped afterwards."""
+    home = tmp_path_factory.mktemp("web-home")
+    ctx = Ctx.open(load_settings(home))
+    users.add_user(ctx, CLERK, "clerk", PASSWORD, "test")
+    users.add_user(ctx, REVIEWER, "reviewer", PASSWORD, "test")
+    ctx.close()
+    port = _free_port()
+    env = {**os.environ, "MINUTES_HOME": str(home), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    log = (home / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from minutes.cli import main; main()", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(360):
+        try:
+            urllib.request.urlopen(f"{url}/login", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("minutes serve did not start: " + (home / "serve.log").read_text())
+    yield {"url": url, "home": home}
+    proc.terminate()
+    proc.wait(30)
+    log.close()
+
+
+def sign_in(page, url: str, name: str) -> None:
+    page.goto(f"{url}/login")
+    page.get_by_label("Account name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{url}/")
+
+
+def clerk_sets_up_and_processes(page, url: str, demo: Path) -> int:
+    page.goto(f"{url}/meetings/new")
+    page.get_by_label("Title").fill("Science department meeting")
+    page.get_by_label("Date").fill("2026-11-23")
+    for i, (name, role) in enumerate(PEOPLE):
+        page.get_by_label(f"Participant {i + 1} name").fill(name)
+        page.get_by_label(f"Participant {i + 1} role").fill(role)
+    page.get_by_role("button", name="Create the meeting").click()
+    page.wait_for_url("**/consent")
+    meeting_id = int(page.url.split("/")[-2])
+    for name, _ in PEOPLE:
+        page.get_by_label("Participant", exact=True).select_option(label=name)
+        page.get_by_label("How it was given").select_option("verbal")
+        page.get_by_label("Where they said it in the recording").fill(ENROL[name])
+        page.get_by_role("button", name="Record the decision").click()
+        page.wait_for_load_state()
+    assert page.get_by_text("Everyone has agreed to every stage.").is_visible()
+    page.screenshot(path=str(SHOTS / "consent.png"))
+    page.get_by_role("link", name="Upload the recording").first.click()
+    page.get_by_label("Audio file").set_input_files(str(demo / "meeting.wav"))
+    page.get_by_role("button", name="Upload and process").click()
+    page.get_by_text("The draft minutes are ready").wait_for(
+        timeout=20 * 60 * 1000
+    )  # htmx polls the progress
+    return meeting_id
+
+
+def another_meeting(page, url: str) -> None:
+    """A second meeting, still waiting for consent, so the meetings list shows more than one status."""
+    page.goto(f"{url}/meetings/new")
+    page.get_by_label("Title").fill("Governors' full board")
+    page.get_by_label("Date").fill("2026-12-08")
+    page.get_by_label("Participant 1 name").fill("Zoë O'Brien")
+    page.get_by_label("Participant 1 role").fill("chair")
+    page.get_by_role("button", name="Create the meeting").click()
+    page.wait_for_url("**/consent")
+
+
+def play_one_quote(page) -> None:
+    button = page.locator("button.play").first
+    start, end = float(button.get_attribute("data-start")), float(button.get_attribute("data-end"))
+    button.focus()
+    page.keyboard.press("Enter")  # by keyboard, as anyone can
+    page.wait_for_function("() => !document.getElementById('meeting-audio').paused", timeout=15000)
+    page.wait_for_timeout(300)
+    now = page.evaluate("() => document.getElementById('meeting-audio').currentTime")
+    assert start <= now <= end, (start, now, end)
+    page.wait_for_function(
+        "() => document.getElementById('meeting-audio').paused", timeout=(end - start + 10) * 1000
+    )
+    stopped = page.evaluate("() => document.getElementById('meeting-audio').currentTime")
+    assert start < stopped <= end + 0.25, (start, stopped, end)  # it stops at the end of the quote
+
+
+def reviewer_checks_and_releases(page, url: str, tmp_path: Path) -> None:
+    page.get_by_role("link", name="Review the draft").first.click()
+    page.wait_for_url("**/drafts/*")
+    page.screenshot(
+        path=str(SHOTS / "review.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1500}
+    )
+    play_one_quote(page)
+    page.set_viewport_size({"width": 360, "height": 800})  # a narrow window: nothing runs off the side
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(tmp_path / "narrow.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    action = page.locator("article.item", has=page.locator("h3", has_text="Action")).first
+    ref = action.get_attribute("id").removeprefix("item-")
+    current = action.locator("p", has_text="Owner:").inner_text()
+    new_owner = next(name for name, _ in PEOPLE if f"Owner: {name}" not in current)
+    if action.locator("details").get_attribute("open") is None:
+        action.locator("summary").click()
+    action.get_by_label("Owner").select_option(new_owner)
+    action.get_by_role("button", name=f"Save {ref.upper()}").click()
+    page.wait_for_load_state()
+    assert f"Owner: {new_owner}" in page.locator(f"#item-{ref}").inner_text()
+    while page.locator("article.item.blocking").count():  # every flag, and any unsupported item: keep it
+        page.locator("article.item.blocking").first.get_by_role("button", name="Keep").click()
+        page.wait_for_load_state()
+    assert page.get_by_text("Nothing blocks approval.").is_visible()
+    page.get_by_role("button", name="Approve the minutes").click()
+    page.get_by_role("button", name="Release the minutes").click()
+    page.get_by_text("Released by Rhys Reviewer").wait_for()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Minutes (Word)").click()
+    path = tmp_path / "minutes.docx"
+    info.value.save_as(path)
+    doc = Document(str(path))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Science department meeting" in text and "Reviewed and approved by Rhys Reviewer" in text
+    owners = [row.cells[0].text for table in doc.tables for row in table.rows]
+    assert new_owner in owners
+
+
+def sams_lines(page) -> list[str]:
+    rows = page.locator("ol.transcript li").all()
+    return [r.locator("span").last.inner_text() for r in rows if r.locator("strong").inner_text() == "Sam"]
+
+
+def test_clerk_and_reviewer_do_the_whole_job_in_a_browser(server, browser, demo, tmp_path):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    url = server["url"]
+    clerk = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True
+    )
+    page = clerk.new_page()
+    sign_in(page, url, CLERK)
+    meeting_id = clerk_sets_up_and_processes(page, url, demo)
+    stored = list((server["home"] / "files" / "recordings").rglob("*.wav"))
+    assert stored and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in stored)  # the server's umask
+
+    reviewer = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True
+    )
+    review = reviewer.new_page()
+    sign_in(review, url, REVIEWER)
+    reviewer_checks_and_releases(review, url, tmp_path)
+    another_meeting(page, url)
+    page.goto(f"{url}/")
+    page.screenshot(path=str(SHOTS / "meetings.png"))
+    assert page.get_by_text("Released").first.is_visible()
+
+    review.goto(f"{url}/drafts/1")
+    before = sams_lines(review)
+    assert before, "Sam speaks in the transcript"
+    page.goto(f"{url}/meetings/{meeting_id}/consent")
+    page.get_by_role("link", name="Withdraw Sam's consent").click()
+    assert page.get_by_text("the meeting's audio recording").is_visible()
+    page.get_by_label("I confirm Sam withdrew their consent").check()
+    page.get_by_role("button", name="Withdraw consent and remove").click()
+    page.wait_for_url("**/consent?withdrawn=*")
+    review.reload()
+    assert sams_lines(review) == []
+    body = review.locator("main").inner_text()
+    assert not any(line in body for line in before if len(line.split()) >= 4)
+    assert "The recording is no longer stored" in body
+    clerk.close()
+    reviewer.close()

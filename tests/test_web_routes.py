@@ -1,0 +1,327 @@
+"""Every page and action of the web app through its routes, on a processed demo meeting built without
+models."""
+
+from __future__ import annotations
+
+import io
+import re
+import stat
+
+import markupsafe
+import pytest
+from docx import Document
+from processed_meeting import stm_lines
+from sqlmodel import select
+from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
+
+from minutes.errors import UsageError
+from minutes.service import consent, jobs, worker
+from models import AuditEvent, ConsentRecord, Job
+
+
+def actors(web, kind: str) -> list[str]:
+    with web.ctx.tx() as s:
+        return [e.actor for e in s.exec(select(AuditEvent).where(AuditEvent.kind == kind)).all()]
+
+
+def test_meetings_list_shows_status_and_searches_by_title_and_date(web):
+    client, csrf = web.login("clerk")
+    created = client.post(
+        "/meetings",
+        data={
+            "csrf": csrf,
+            "title": "Governors' finance committee",
+            "date": "2027-01-12",
+            "participant_name": ["Ann", "Ben", ""],
+            "participant_role": ["chair", "", ""],
+        },
+    )
+    assert created.status_code == 303 and created.headers["location"].endswith("/consent")
+    page = client.get("/").text
+    assert "Science department meeting" in page and "Pending review" in page
+    assert "Governors&#39; finance committee" in page and "Consent missing" in page
+    found = client.get("/", params={"q": "FINANCE"}).text
+    assert "finance committee" in found and "Science department" not in found and "1 meeting found" in found
+    dated = client.get("/", params={"date_from": "2026-11-01", "date_to": "2026-11-30"}).text
+    assert "Science department" in dated and "finance committee" not in dated
+    partial = client.get("/", params={"q": "science"}, headers={"HX-Request": "true"}).text
+    assert partial.startswith('\n<div id="meeting-table"') or partial.lstrip().startswith(
+        '<div id="meeting-table"'
+    )
+    assert "<html" not in partial
+    assert actors(web, "meeting.created")[-1] == "Clara Clerk"
+
+
+def new_meeting(client, csrf: str, title: str, people: list[str]) -> tuple[int, dict[str, int]]:
+    """Create a meeting through the form; returns its id and its participants' ids by name."""
+    form = {"csrf": csrf, "title": title, "date": "2026-12-02", "participant_name": people}
+    mid = int(client.post("/meetings", data=form).headers["location"].split("/")[2])
+    page = client.get(f"/meetings/{mid}/consent").text
+    return mid, {name: int(pid) for pid, name in re.findall(r'<option value="(\d+)">([^<]+)</option>', page)}
+
+
+def give(client, csrf: str, mid: int, pid: int, decision: str, scopes, **extra):
+    form = {
+        "csrf": csrf,
+        "participant": pid,
+        "decision": decision,
+        "scope": scopes,
+        "method": "verbal",
+        **extra,
+    }
+    return client.post(f"/meetings/{mid}/consent", data=form)
+
+
+def test_consent_grid_give_with_a_range_refuse_history_and_notice(web):
+    client, csrf = web.login("clerk")
+    mid, ids = new_meeting(client, csrf, "Year 7 team", ["Ann", "Ben"])
+    all_scopes = ["record", "transcribe", "diarise", "summarise"]
+    assert give(client, csrf, mid, ids["Ann"], "give", all_scopes, evidence_at="0:08-0:14").status_code == 303
+    assert give(client, csrf, mid, ids["Ben"], "give", "record").status_code == 303
+    assert give(client, csrf, mid, ids["Ben"], "refuse", "summarise").status_code == 303
+    before = web.snapshot()
+    bad = give(client, csrf, mid, ids["Ben"], "give", "record", evidence_at="0:14-0:08")
+    assert bad.status_code == 400 and "inverted" in bad.text and web.snapshot() == before
+    grid = client.get(f"/meetings/{mid}/consent").text
+    assert grid.count("Given") >= 5 and "Refused" in grid and "Missing" in grid
+    assert "Ben: summarise (refused)" in grid and "at 0:08-0:14" in grid and "Clara Clerk" in grid
+    with web.ctx.tx() as s:
+        rows = s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == mid)).all()
+    assert len(rows) == 6 and {r.recorded_by for r in rows} == {"Clara Clerk"}
+    notice = client.get(f"/meetings/{mid}/consent/notice").text
+    assert "Recording this meeting: Year 7 team, Wednesday 2 December 2026" in notice
+
+
+def test_an_evidence_file_is_stored_by_its_hash_never_by_its_name(web):
+    client, csrf = web.login("clerk")
+    mid, ids = new_meeting(client, csrf, "Year 8 team", ["Ben"])
+    upload = {"evidence_file": ("../../etc/passwd signed.pdf", b"%PDF-1.4 signed", "application/pdf")}
+    form = {"csrf": csrf, "participant": ids["Ben"], "decision": "give", "scope": "record", "method": "form"}
+    assert client.post(f"/meetings/{mid}/consent", data=form, files=upload).status_code == 303
+    with web.ctx.tx() as s:
+        [row] = s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == mid)).all()
+    assert row.evidence_path == f"evidence/{row.evidence_sha256}.pdf"
+    evidence = web.home / "files" / row.evidence_path
+    assert evidence.read_bytes() == b"%PDF-1.4 signed" and stat.S_IMODE(evidence.stat().st_mode) == 0o600
+    assert not any((web.home / "files" / "tmp").iterdir())  # the temporary copy is gone
+
+
+def test_withdrawal_asks_first_says_what_goes_then_removes_their_words(web):
+    b = web.built
+    clerk, csrf = web.login("clerk")
+    reviewer, _ = web.login("reviewer")
+    sam_line = str(markupsafe.escape(next(x.text for x in stm_lines() if x.speaker == "Sam")))
+    assert sam_line in reviewer.get(f"/drafts/{b.draft_id}").text
+    preview = clerk.get(f"/meetings/{b.meeting_id}/consent/withdraw/{b.participants['Sam']}").text
+    sam_segments = sum(x.speaker == "Sam" for x in stm_lines())
+    assert (
+        f"{sam_segments} passages of their speech" in preview and "the meeting's audio recording" in preview
+    )
+    before = web.snapshot()
+    unconfirmed = clerk.post(
+        f"/meetings/{b.meeting_id}/consent/withdraw/{b.participants['Sam']}",
+        data={"csrf": csrf, "method": "verbal"},
+    )
+    assert unconfirmed.status_code == 400 and "confirm" in unconfirmed.text and web.snapshot() == before
+    done = clerk.post(
+        f"/meetings/{b.meeting_id}/consent/withdraw/{b.participants['Sam']}",
+        data={"csrf": csrf, "method": "verbal", "confirm": "yes"},
+    )
+    assert done.status_code == 303
+    page = reviewer.get(f"/drafts/{b.draft_id}").text
+    assert sam_line not in page and "The recording is no longer stored" in page
+    audio = reviewer.get(f"/meetings/{b.meeting_id}/audio")
+    assert audio.status_code == 409 and "was deleted" in audio.text
+    assert actors(web, "consent.withdrawn") == ["Clara Clerk"] * 4
+
+
+def test_upload_checks_type_before_storing_and_the_worker_stops_at_the_gate(web, demo):
+    clerk, csrf = web.login("clerk")
+    m = clerk.post(
+        "/meetings",
+        data={
+            "csrf": csrf,
+            "title": "Staff briefing",
+            "date": "2026-12-03",
+            "participant_name": ["Ann"],
+            "participant_role": [""],
+        },
+    )
+    mid = int(m.headers["location"].split("/")[2])
+    uploads = web.home / "files" / "uploads"
+    for name, data, needle in (
+        ("notes.txt", b"hello", "not an audio file"),
+        ("meeting.wav", b"<html>not audio</html>", "does not look like audio"),
+    ):
+        bad = clerk.post(f"/meetings/{mid}/recording", data={"csrf": csrf}, files={"recording": (name, data)})
+        assert bad.status_code == 400 and needle in bad.text
+    assert not uploads.exists() or not any(uploads.iterdir())
+    wav = (demo / "meeting.wav").read_bytes()
+    ok = clerk.post(
+        f"/meetings/{mid}/recording",
+        data={"csrf": csrf},
+        files={"recording": ("../../evil name.wav", wav, "audio/wav")},
+    )
+    assert ok.status_code == 303
+    [stored] = list(uploads.iterdir())
+    assert (
+        stored.suffix == ".wav" and "evil" not in stored.name and stat.S_IMODE(stored.stat().st_mode) == 0o600
+    )
+    assert "Waiting for the worker" in clerk.get(f"/meetings/{mid}/recording").text
+    again = clerk.post(f"/meetings/{mid}/recording", data={"csrf": csrf}, files={"recording": ("m.wav", wav)})
+    assert again.status_code == 409 and "already being processed" in again.text
+    assert worker.run_pending(web.ctx) == 1  # the worker's own code, in this process; no model is loaded
+    with web.ctx.tx() as s:
+        job = s.exec(select(Job).where(Job.meeting_id == mid)).one()
+    assert (job.status, job.batch, job.requested_by) == ("blocked", jobs.WEB_BATCH, "Clara Clerk")
+    progress = clerk.get(f"/meetings/{mid}/progress").text
+    assert (
+        "Stopped: consent is needed" in progress and "Ann</strong> must consent to <strong>record" in progress
+    )
+    assert "hx-get" not in progress  # polling stops once the job has stopped
+    resumed = clerk.post(f"/meetings/{mid}/process", data={"csrf": csrf})
+    assert resumed.status_code == 303 and "hx-get" in clerk.get(f"/meetings/{mid}/progress").text
+    assert actors(web, "recording.upload") == ["Clara Clerk"] and actors(web, "job.resume") == ["Clara Clerk"]
+
+
+def test_review_page_lists_blockers_first_and_each_quote_plays_its_range(web):
+    reviewer, _ = web.login("reviewer")
+    page = reviewer.get(f"/drafts/{web.built.draft_id}").text
+    order = re.findall(r'<article class="item[^"]*" id="item-(\w+)"', page)
+    assert order[:2] == ["f1", "d2"] and set(order) == {"d1", "d2", "a1", "a2", "a3", "f1"}
+    assert "D2 (unsupported decision) needs keeping" in page and "F1 (staffing flag) needs keeping" in page
+    assert re.search(r'<button type="submit" disabled aria-describedby="blockers">Approve', page)
+    first = next(x for x in stm_lines() if x.speaker == "Priya" and "So we're agreed" in x.text)
+    assert f'data-start="{first.start}" data-end="{first.end}"' in page
+    assert 'src="/meetings/1/audio"' in page and "Notes from drafting" in page and "owner was changed" in page
+    assert "<strong>Priya</strong>" in page  # the transcript names its speakers
+    audio = reviewer.get("/meetings/1/audio", headers={"Range": "bytes=100-199"})
+    assert audio.status_code == 206 and audio.headers["content-range"].startswith("bytes 100-199/")
+    assert len(audio.content) == 100 and audio.content == web.built.audio.read_bytes()[100:200]
+
+
+def test_review_steps_approve_release_and_download(web):
+    d = web.built.draft_id
+    reviewer, csrf = web.login("reviewer")
+    blocked = reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf})
+    assert (
+        blocked.status_code == 409
+        and "unresolved items: d2 (unsupported), f1 (staffing flag)" in blocked.text
+    )
+    assert reviewer.post(f"/drafts/{d}/items/f1", data={"csrf": csrf, "how": "keep"}).status_code == 303
+    edit = reviewer.post(
+        f"/drafts/{d}/items/d2",
+        data={"csrf": csrf, "how": "edit", "text": "Year 7 will trial paper homework for a half term."},
+    )
+    assert edit.status_code == 303
+    not_there = reviewer.post(f"/drafts/{d}/items/a1", data={"csrf": csrf, "how": "edit", "owner": "Zed"})
+    assert not_there.status_code == 400 and "no participant" in not_there.text
+    bad_date = reviewer.post(f"/drafts/{d}/items/a1", data={"csrf": csrf, "how": "edit", "due": "Friday"})
+    assert bad_date.status_code == 400 and "not a date" in bad_date.text
+    owner = reviewer.post(
+        f"/drafts/{d}/items/a1",
+        data={"csrf": csrf, "how": "edit", "text": "", "owner": "Helen", "due": "2026-11-30"},
+    )
+    assert owner.status_code == 303
+    added = reviewer.post(
+        f"/drafts/{d}/items",
+        data={"csrf": csrf, "kind": "action", "text": "Tell the office", "owner": "Sam", "due": "2026-12-01"},
+    )
+    assert added.headers["location"].endswith("#item-a4")
+    renamed = reviewer.post(
+        f"/drafts/{d}/speakers", data={"csrf": csrf, "label": "SPEAKER_03", "participant": "Sam"}
+    )
+    assert renamed.status_code == 303
+    page = reviewer.get(f"/drafts/{d}").text
+    assert "Nothing blocks approval" in page and "Owner: <strong>Helen</strong>" in page
+    assert "a1</strong> edited by Rhys Reviewer" in page.replace("A1", "a1")
+    assert reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf}).status_code == 303
+    clerk, clerk_csrf = web.login("clerk")
+    early = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf})
+    assert early.status_code == 409 and "only released minutes" in early.text
+    assert reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf}).status_code == 303
+    docx = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf})
+    assert docx.status_code == 200 and "attachment" in docx.headers["content-disposition"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "Science department meeting" in text and "Reviewed and approved by Rhys Reviewer" in text
+    cells = [c.text for t in Document(io.BytesIO(docx.content)).tables for row in t.rows for c in row.cells]
+    assert "Helen" in cells and "Tell the office" in cells
+    vtt = clerk.post(f"/drafts/{d}/download/vtt", data={"csrf": clerk_csrf})
+    assert vtt.status_code == 200 and b"UNREVIEWED" in vtt.content
+    md = clerk.post(f"/drafts/{d}/download/md", data={"csrf": clerk_csrf}).text
+    assert "# Science department meeting" in md
+    assert set(actors(web, "review.resolve")) == {"Rhys Reviewer"} and actors(web, "release") == [
+        "Rhys Reviewer"
+    ]
+    assert actors(web, "export") == ["Clara Clerk"] * 3
+    rejected = reviewer.post(f"/drafts/{d}/reject", data={"csrf": csrf, "reason": "late"})
+    assert rejected.status_code == 409 and "already released" in rejected.text
+
+
+def test_reject_needs_a_reason(web):
+    reviewer, csrf = web.login("reviewer")
+    before = web.snapshot()
+    empty = reviewer.post(f"/drafts/{web.built.draft_id}/reject", data={"csrf": csrf, "reason": " "})
+    assert empty.status_code == 400 and "needs a reason" in empty.text and web.snapshot() == before
+    assert (
+        reviewer.post(
+            f"/drafts/{web.built.draft_id}/reject", data={"csrf": csrf, "reason": "wrong meeting"}
+        ).status_code
+        == 303
+    )
+    assert "Status: <strong>rejected</strong>" in reviewer.get(f"/drafts/{web.built.draft_id}").text
+
+
+def test_audit_page_and_verify_button(web):
+    client, csrf = web.login("clerk")
+    log = client.get(f"/audit?meeting={web.built.meeting_id}").text
+    assert "draft.create" in log and "meeting.created" in log
+    verified = client.post("/audit/verify", data={"csrf": csrf, "meeting": str(web.built.meeting_id)}).text
+    assert "The chain is intact" in verified
+    with web.ctx.tx() as s:
+        event = s.exec(select(AuditEvent).where(AuditEvent.kind == "draft.create")).one()
+        event.actor = "someone else"
+        s.add(event)
+    broken = client.post("/audit/verify", data={"csrf": csrf}).text
+    assert f"broken at event {event.seq}" in broken and "was altered" in broken
+
+
+def test_admin_manages_accounts_and_runs_retention(web):
+    admin, csrf = web.login("admin")
+    assert (
+        admin.post(
+            "/admin/users", data={"csrf": csrf, "name": "Nia New", "role": "reviewer", "password": "short"}
+        ).status_code
+        == 400
+    )
+    assert (
+        admin.post(
+            "/admin/users",
+            data={"csrf": csrf, "name": "Nia New", "role": "reviewer", "password": "a long enough one"},
+        ).status_code
+        == 303
+    )
+    clerk, _ = web.login("clerk")
+    assert admin.post("/admin/users/disable", data={"csrf": csrf, "name": "Clara Clerk"}).status_code == 303
+    assert clerk.get("/").status_code == 303  # her session ended
+    page = admin.get("/admin/users").text
+    assert "Nia New" in page and "Disabled" in page
+    assert "Would be deleted now" in admin.get("/admin/retention").text
+    assert "Deleted:" in admin.post("/admin/retention", data={"csrf": csrf}).text
+    assert actors(web, "user.disable") == ["Ada Admin"] and actors(web, "purge") == ["Ada Admin"]
+
+
+def test_withdrawal_preview_counts_match_what_is_removed(web):
+    b = web.built
+    preview = consent.withdrawal_preview(web.ctx, b.meeting_id, b.participants["Tom"])
+    reports = consent.withdraw(web.ctx, b.meeting_id, b.participants["Tom"], "verbal", "Clara Clerk")
+    removed = reports[0]
+    assert (preview.segments, preview.words) == (removed.segments_removed, removed.words_removed)
+    assert preview.recordings_with_audio == len(removed.audio_deleted) == 1
+    assert preview.voice_enrolments == removed.voice_enrolments_removed
+    assert preview.drafts_to_review == removed.drafts_returned_to_review
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored():
+    with pytest.raises(UsageError, match="too large"):
+        jobs.check_upload("meeting.wav", b"RIFF\x00\x00\x00\x00WAVE", jobs.MAX_UPLOAD_BYTES + 1)

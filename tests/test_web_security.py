@@ -1,0 +1,176 @@
+"""What a data-protection officer will ask of the web app: CSRF, sign-in limits, cookies, timeouts, headers,
+errors, accounts, and where it listens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from click.testing import CliRunner
+from sqlmodel import select
+from web_helpers import ACCOUNTS, PASSWORD, csrf_of, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
+
+from minutes.cli import cli
+from minutes.service import users
+from minutes.web import app as web_app
+from models import AuditEvent, User, WebSession
+
+
+def test_a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing(web):
+    client, csrf = web.login("reviewer")
+    path = f"/drafts/{web.built.draft_id}/items/f1"
+    for headers, form in (
+        ({}, {"how": "keep"}),
+        ({}, {"how": "keep", "csrf": "forged"}),
+        ({"X-CSRF-Token": "forged"}, {"how": "keep"}),
+    ):
+        before = web.snapshot()
+        response = client.post(path, data=form, headers=headers)
+        assert response.status_code == 403 and "did not come from this site" in response.text
+        assert web.snapshot() == before
+    assert client.post(path, data={"how": "keep"}, headers={"X-CSRF-Token": csrf}).status_code == 303  # htmx
+
+
+def test_wrong_passwords_are_rate_limited_and_audited(web):
+    client = web.client()
+    for _ in range(5):
+        assert sign_in(client, "Rhys Reviewer", "wrong password!").status_code == 401
+    limited = sign_in(client, "Rhys Reviewer", PASSWORD)  # even the right password waits now
+    assert limited.status_code == 429 and "too many failed sign-ins" in limited.text
+    other = web.client()
+    assert (
+        sign_in(other, "Clara Clerk", PASSWORD).status_code == 429
+    )  # the same client address is limited too
+    with web.ctx.tx() as s:
+        kinds = [e.kind for e in s.exec(select(AuditEvent).where(AuditEvent.kind.like("user.login%"))).all()]
+    assert kinds == ["user.login_failed"] * 5
+
+
+def test_sign_in_form_needs_its_own_token(web):
+    client = web.client()
+    client.get("/login")
+    response = client.post("/login", data={"csrf": "forged", "name": "Rhys Reviewer", "password": PASSWORD})
+    assert response.status_code == 403 and web.client().cookies.get(web_app.COOKIE) is None
+
+
+def test_unknown_account_and_disabled_account_cannot_sign_in(web):
+    assert sign_in(web.client(), "Nobody", PASSWORD).status_code == 401
+    users.disable(web.ctx, "Clara Clerk", "test")
+    response = sign_in(web.client(), "Clara Clerk", PASSWORD)
+    assert response.status_code == 401 and "wrong account name or password" in response.text
+
+
+def test_session_cookie_is_httponly_samesite_strict_and_secure_behind_https(web):
+    plain = sign_in(web.client(), ACCOUNTS["clerk"], PASSWORD).headers["set-cookie"]
+    assert (
+        "HttpOnly" in plain
+        and "SameSite=strict" in plain.replace("Strict", "strict")
+        and "Secure" not in plain
+    )
+    secure = sign_in(web.client("https://testserver"), ACCOUNTS["clerk"], PASSWORD).headers["set-cookie"]
+    assert "Secure" in secure and "HttpOnly" in secure
+    with web.ctx.tx() as s:
+        stored = s.exec(select(WebSession)).all()
+    token = plain.split(";")[0].split("=", 1)[1]
+    assert token not in {row.token_sha256 for row in stored}  # only the token's hash is kept
+
+
+def test_idle_sessions_time_out(web):
+    client, _ = web.login("clerk")
+    assert client.get("/").status_code == 200
+    with web.ctx.tx() as s:
+        for row in s.exec(select(WebSession)).all():
+            row.last_seen = row.last_seen - users.IDLE - dt.timedelta(minutes=1)
+            s.add(row)
+    response = client.get("/")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_sign_out_ends_the_session(web):
+    client, csrf = web.login("clerk")
+    assert client.post("/logout", data={"csrf": csrf}).status_code == 303
+    client.cookies.clear()
+    with web.ctx.tx() as s:
+        assert s.exec(select(WebSession)).all() == []
+
+
+def test_every_response_carries_the_csp_and_errors_show_no_stack_trace(web, monkeypatch):
+    client, _ = web.login("reviewer")
+    for path in (
+        "/",
+        "/login",
+        "/static/app.css",
+        "/no/such/page",
+        f"/drafts/{web.built.draft_id}",
+        "/drafts/999",
+    ):
+        response = client.get(path)
+        assert response.headers["content-security-policy"].startswith("default-src 'self'"), path
+        assert response.headers["x-content-type-options"] == "nosniff"
+    missing = client.get("/drafts/999")
+    assert missing.status_code == 404 and "draft 999 does not exist" in missing.text
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr("minutes.service.review.page", broken)
+    crashed = web.client(raise_errors=False)
+    crashed.cookies.update(client.cookies)
+    response = crashed.get(f"/drafts/{web.built.draft_id}")
+    assert response.status_code == 500 and "Something went wrong" in response.text
+    assert "secret internal detail" not in response.text and "Traceback" not in response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_pages_load_nothing_from_elsewhere(web):
+    client, _ = web.login("reviewer")
+    page = client.get(f"/drafts/{web.built.draft_id}").text
+    assert (
+        "http://" not in page and "https://" not in page and "<script>" not in page and "style=" not in page
+    )
+    assert client.get("/static/htmx.min.js").status_code == 200
+
+
+def test_user_commands_hash_passwords_and_refuse_bad_input(home):
+    runner = CliRunner()
+    added = runner.invoke(
+        cli,
+        ["user", "add", "Priya Shah", "--role", "reviewer", "--password-stdin"],
+        input="a good long password\n",
+    )
+    assert added.exit_code == 0, added.output
+    short = runner.invoke(cli, ["user", "add", "Tom", "--role", "clerk", "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "too short" in short.output
+    dup = runner.invoke(
+        cli,
+        ["user", "add", "priya  shah", "--role", "clerk", "--password-stdin"],
+        input="another long password\n",
+    )
+    assert dup.exit_code == 2 and "already exists" in dup.output
+    assert (
+        runner.invoke(
+            cli, ["user", "passwd", "Priya Shah", "--password-stdin"], input="a newer long password\n"
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(cli, ["user", "disable", "Priya Shah"]).exit_code == 0
+    listed = runner.invoke(cli, ["user", "list"])
+    assert "Priya Shah\treviewer\tdisabled" in listed.output
+    from minutes.config import load_settings
+    from minutes.service import Ctx
+
+    ctx = Ctx.open(load_settings())
+    with ctx.tx() as s:
+        user = s.exec(select(User)).one()
+    ctx.close()
+    assert user.password_hash.startswith("$argon2id$") and "password" not in user.password_hash
+
+
+def test_serve_refuses_a_public_address_without_allow_remote(home):
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and result.output.startswith("error: --host 0.0.0.0 can be reached")
+    assert "--allow-remote" in result.output
+
+
+def test_login_page_has_labels_and_a_token(web):
+    page = web.client().get("/login").text
+    assert '<label for="name">' in page and '<label for="password">' in page and csrf_of(page)
