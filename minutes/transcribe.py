@@ -40,6 +40,7 @@ import numpy as np
 
 from minutes.engines.asr import AsrEngine
 from minutes.errors import UsageError
+from minutes.language import check_language
 from minutes.types import Audio, Segment, Transcript, Word
 
 Progress = Callable[[float, float], None]
@@ -98,9 +99,21 @@ def windows(samples: np.ndarray, rate: int, size: float = WINDOW_SECONDS) -> lis
     return list(zip(cuts[:-1], cuts[1:], strict=False))
 
 
+def hotwords_for(names: list[str], title: str | None = None) -> str | None:
+    """The hotwords prompt for a meeting: its title and participants' names (see the module docstring)."""
+    parts = ([title] if title else []) + list(names)
+    text = ", ".join(p.strip() for p in parts if p.strip())
+    return text or None
+
+
 def transcribe(engine: AsrEngine, audio: Audio, language: str | None = None,
-               progress: Progress | None = None) -> Transcript:
-    """Transcribe `audio`; `progress(done_seconds, total_seconds)` is called as segments are decoded."""
+               progress: Progress | None = None, hotwords: str | None = None,
+               detector: AsrEngine | None = None) -> Transcript:
+    """Transcribe `audio`; `progress(done_seconds, total_seconds)` is called as segments are decoded.
+
+    `hotwords` (from `hotwords_for`) prompts every window. `detector`, a multilingual model, checks the language
+    when `engine` is English-only: the transcript's `language` is then the language spoken (minutes.language).
+    """
     total = audio.duration
     forced = language_for(engine, language)
     detected: str | None = None
@@ -108,7 +121,8 @@ def transcribe(engine: AsrEngine, audio: Audio, language: str | None = None,
     for first, last in windows(audio.samples, audio.sample_rate, WINDOW_SECONDS):
         offset = first / audio.sample_rate
         raw, info = engine.model.transcribe(audio.samples[first:last], language=forced,
-                                            multilingual=engine.multilingual and forced is None, **DECODE_OPTIONS)
+                                            multilingual=engine.multilingual and forced is None,
+                                            hotwords=hotwords, **DECODE_OPTIONS)
         detected = detected or info.language
         for seg in raw:  # a generator: decoding happens while we iterate
             words = [Word(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []]
@@ -117,6 +131,8 @@ def transcribe(engine: AsrEngine, audio: Audio, language: str | None = None,
                                         words=words))
             if progress:
                 progress(min(offset + float(seg.end), total), total)
+    if detector is not None and not engine.multilingual and language is None:
+        detected = check_language(detector, audio).language
     if progress:
         progress(total, total)
     return Transcript(language=detected or forced or "en", duration=total, segments=drop_repeats(segments))

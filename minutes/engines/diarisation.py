@@ -26,13 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from minutes.config import Settings
+from minutes.config import DiarisationParams, Settings
 from minutes.engines.registry import Role
 from minutes.errors import ModelError, UsageError
 
 EMBEDDING_DIM = 192
-# See the module docstring for how these were chosen.
-CLUSTERING = {"method": "average", "min_cluster_size": 12, "threshold": 0.3}
 BATCH_SIZE = 12  # 4 chunks x 3 local speakers; 48 peaked at 1.3 GB RSS on meeting-demo, 12 at 0.85 GB, same speed
 
 
@@ -137,8 +135,9 @@ class DiarisationEngine:
     threads: int
 
 
-def load_diarisation(settings: Settings, threads: int = 1) -> DiarisationEngine:
-    """Load the pipeline once. `threads`: torch threads while it runs.
+def load_diarisation(settings: Settings, threads: int = 1, params: DiarisationParams | None = None
+                     ) -> DiarisationEngine:
+    """Load the pipeline once, with `params` (default: `settings.diarisation`). `threads`: torch threads.
 
     1 is the default: on this 2-core box meeting-demo took 24-28 s with 1 thread, and 14 s (idle box) to 70 s
     (box shared with other jobs) with 2.
@@ -163,11 +162,13 @@ def load_diarisation(settings: Settings, threads: int = 1) -> DiarisationEngine:
         raise ModelError(f"cannot load the segmentation model from {seg_dir}")
     segmentation.eval()
     embedding.eval()
+    params = params or settings.diarisation
     with torch.inference_mode():
         pipeline = SpeakerDiarization(segmentation=segmentation, embedding=embedding, plda=_no_plda(),
                                       clustering="AgglomerativeClustering", embedding_batch_size=BATCH_SIZE,
-                                      segmentation_batch_size=BATCH_SIZE)
-    pipeline.instantiate({"segmentation": {"min_duration_off": 0.0}, "clustering": dict(CLUSTERING)})
+                                      segmentation_batch_size=BATCH_SIZE,
+                                      embedding_exclude_overlap=params.exclude_overlap)
+    pipeline.instantiate(params.hyper_parameters())
     embedder = PyannoteAudioPretrainedSpeakerEmbedding(embedding)
     return DiarisationEngine(pipeline=pipeline, embedder=embedder, name="segmentation-3.0+campplus",
                              threads=threads)

@@ -1,0 +1,135 @@
+"""One quality report over the dev data: a table per section on stdout, everything as JSON with --json.
+
+    PYTHONPATH=. nice -n 10 .venv/bin/python bench/quality.py [--json PATH] [--skip-asr] [--skip-diarisation]
+        [--skip-extraction] [--models whisper-tiny.en,whisper-base]
+
+Files and scoring are in bench/scoring.py (the WER normaliser is documented there).
+- ASR, per model and file with a word reference (AMI clips, meeting-demo, sample.wav): WER with its parts, and
+  the real-time factor, through `minutes.transcribe.transcribe` as the pipeline runs it. Each file is also run
+  with a hotwords prompt (`hotwords_for`): meeting-demo and sample.wav with their real title and speakers'
+  names, counting how many of the names said in the reference come out right; the AMI clips with four names
+  nobody says, to see that a prompt does no harm where the names are not spoken.
+- Diarisation, per file (AMI clips with a 0.25 s collar, AMI excerpts over their UEM, meeting-demo and
+  sample.wav without collar): DER with missed speech, false alarm and confusion, blind and with max_speakers
+  set to the true count (as `minutes process` does from the participant list); the settings in force
+  (config `[diarisation]`, default `DiarisationParams`) are printed with it.
+- Extraction: when bench/quality_extraction.py is present, its `collect` rows (dev meetings and QMSum).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scoring import DATA, DerTotal, annotation, normalise, speech_files, table, wer  # noqa: E402
+
+from minutes.audio import decode  # noqa: E402
+from minutes.config import load_settings  # noqa: E402
+
+PROMPTS = {  # hotwords: (title, names)
+    "meeting-demo": ("Science department meeting", ["Priya", "Tom", "Helen", "Sam"]),
+    "sample": ("Phone call", ["Diane", "Sheila"]),
+}
+UNSPOKEN = ("Team meeting", ["Anna", "Ben", "Carol", "David"])  # for files whose names we do not know
+
+
+def name_hits(file_name: str, ref: list[str], hyp: list[str]) -> str:
+    """'right/said' for the prompt's names: each name counted as often as the reference says it, at most."""
+    names = [n.lower() for n in PROMPTS.get(file_name, UNSPOKEN)[1]]
+    said = sum(ref.count(n) for n in names)
+    right = sum(min(ref.count(n), hyp.count(n)) for n in names)
+    return f"{right}/{said}"
+
+
+def asr_rows(models: list[str]) -> list[dict]:
+    from minutes.engines.asr import load_asr
+    from minutes.transcribe import hotwords_for, transcribe
+
+    settings, rows = load_settings(), []
+    files = [f for f in speech_files() if f.stm]
+    for model in models:
+        engine = load_asr(settings, model)
+        for f in files:
+            audio, ref = decode(f.audio), f.words()
+            title, names = PROMPTS.get(f.name, UNSPOKEN)
+            for prompt in (None, hotwords_for(names, title)):
+                t = time.perf_counter()
+                hyp = normalise(transcribe(engine, audio, hotwords=prompt).text)
+                took = time.perf_counter() - t
+                rows.append({"model": model, "file": f.name, "hotwords": prompt or "", **wer(ref, hyp),
+                             "names": name_hits(f.name, ref, hyp), "rtf": took / audio.duration})
+                print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def diarisation_rows() -> tuple[list[dict], dict]:
+    from minutes.diarise import diarise
+    from minutes.engines.diarisation import load_diarisation
+
+    settings = load_settings()
+    engine = load_diarisation(settings)
+    rows = []
+    for counted in (False, True):
+        ami = DerTotal()
+        for f in speech_files():
+            audio = decode(f.audio)
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = diarise(engine, audio, max_speakers=f.speakers if counted else None)
+            took = time.perf_counter() - t
+            score = ami if f.group != "guard" else DerTotal()
+            rows.append({"speakers": "max=true" if counted else "blind", "file": f.name,
+                         **score.add(f, annotation(result.turns, f.uri)), "rtf": took / audio.duration})
+        rows.append({"speakers": "max=true" if counted else "blind", "file": "AMI overall", **ami.overall()})
+    return rows, settings.diarisation.model_dump()
+
+
+def extraction_rows() -> dict | None:
+    """The extraction report, when bench/quality_extraction.py exists (it is developed alongside)."""
+    try:
+        import quality_extraction
+    except ImportError as exc:
+        if exc.name != "quality_extraction":
+            raise
+        print("extraction: bench/quality_extraction.py not present, skipped")
+        return None
+    result = quality_extraction.collect(DATA / "dev")
+    for key in ("meetings", "qmsum"):
+        if result.get(key):
+            print(f"\nextraction, {key}:\n{quality_extraction.table(result[key])}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", type=Path, help="write the whole report here")
+    parser.add_argument("--models", default="whisper-tiny.en,whisper-base", help="ASR models, comma-separated")
+    parser.add_argument("--skip-asr", action="store_true")
+    parser.add_argument("--skip-diarisation", action="store_true")
+    parser.add_argument("--skip-extraction", action="store_true")
+    args = parser.parse_args()
+    report: dict = {}
+    if not args.skip_asr:
+        report["asr"] = asr_rows(args.models.split(","))
+        print("\nASR:\n" + table(report["asr"], ["model", "file", "hotwords", "wer", "ref_words", "sub", "del",
+                                                 "ins", "names", "rtf"]), flush=True)
+    if not args.skip_diarisation:
+        report["diarisation"], report["diarisation_params"] = diarisation_rows()
+        print(f"\ndiarisation ({json.dumps(report['diarisation_params'])}):\n" + table(
+            report["diarisation"], ["speakers", "file", "der", "missed", "false_alarm", "confusion",
+                                    "speakers_found", "speakers_true", "rtf"]), flush=True)
+    if not args.skip_extraction:
+        report["extraction"] = extraction_rows()
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
