@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/speech.py tests/data/meeting-demo/meeting.wav
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/quality.py --json bench-quality.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check minutes consent models tests bench
@@ -47,4 +48,4 @@ migration-baseline: $(STAMP)
 	$(BIN)/python -m minutes.migrations.baseline
 
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .ruff_cache bench-quality.json

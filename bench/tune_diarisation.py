@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import pickle
 import sys
 import time
 import warnings
@@ -28,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import torch  # noqa: E402
 from scoring import DerTotal, speech_files, table  # noqa: E402
 
 from minutes.audio import decode  # noqa: E402
@@ -57,14 +59,22 @@ def run(pipeline, files, cache, params: DiarisationParams, counted: bool) -> tup
     return rows, ami.overall()
 
 
-def file_items(files, exclude_overlap_values) -> dict:
-    """One pyannote file dict per (file, exclude_overlap): each holds its own training cache."""
+def file_items(files, exclude_overlap_values, saved: Path | None) -> dict:
+    """One pyannote file dict per (file, exclude_overlap): each holds its own training cache, restored from
+    `saved` (a pickle written by `save_cache`) when it is there."""
+    known = pickle.loads(saved.read_bytes()) if saved and saved.is_file() else {}
     cache = {}
     for f in files:
         audio = decode(f.audio)
         for ex in exclude_overlap_values:
-            cache[(f.name, ex)] = {**audio.waveform_dict(), "uri": f.uri}
+            cache[(f.name, ex)] = {**audio.waveform_dict(), "uri": f.uri, **known.get((f.name, ex), {})}
     return cache
+
+
+def save_cache(cache: dict, path: Path) -> None:
+    """Keep the segmentations and embeddings, so a second search skips the slow part."""
+    keep = {k: {n: v for n, v in item.items() if n.startswith("training_cache/")} for k, item in cache.items()}
+    path.write_bytes(pickle.dumps(keep))
 
 
 def evaluate(pipeline, files, cache, params: DiarisationParams) -> dict:
@@ -107,15 +117,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, help="write every configuration's scores here")
     parser.add_argument("--quick", action="store_true", help="average linkage and exclude_overlap off only")
+    parser.add_argument("--cache", type=Path, help="a pickle of the segmentations and embeddings, reused if there")
     args = parser.parse_args()
+    torch.set_num_threads(1)  # as the product runs diarisation; on a shared 2-core box more threads only spin
     files = speech_files()
     engine = load_diarisation(load_settings(), params=BEFORE)
     pipeline = engine.pipeline
     pipeline.training = True  # cache segmentation and embeddings per file dict
     overlap_values = [False] if args.quick else [False, True]
-    cache = file_items(files, overlap_values)
+    cache = file_items(files, overlap_values, args.cache)
     t0 = time.perf_counter()
     before = evaluate(pipeline, files, cache, BEFORE)
+    for ex in overlap_values[1:]:  # the other embeddings, computed up front so that the cache holds them
+        evaluate(pipeline, files, cache, BEFORE.model_copy(update={"exclude_overlap": ex}))
+    if args.cache:
+        save_cache(cache, args.cache)
     print(f"first pass (segmentation and embeddings, cached after): {time.perf_counter() - t0:.0f} s", flush=True)
     methods = ["average"] if args.quick else ["average", "weighted"]
     results = []

@@ -52,6 +52,7 @@ class Options:
     language: str | None = None
     num_speakers: int | None = None
     actor: str = "minutes"
+    hotwords: bool = False  # prompt the ASR with the title and names (off: see minutes.transcribe)
     threads: int = 0  # CPU threads per model; 0: the libraries' defaults (all cores)
     keep_models: bool = False  # batch: keep every model loaded; a single run frees speech models before drafting
 
@@ -309,9 +310,11 @@ def _transcribe(run: _Run) -> str:
 
     run.begin("transcribe")
     asr = run.engines.asr
-    with run.db.session() as s:
-        meeting = get_meeting(s, run.meeting_id)
-        hotwords = hotwords_for([p.name for p in participants_of(s, run.meeting_id)], meeting.title)
+    hotwords = None
+    if run.engines.options.hotwords:
+        with run.db.session() as s:
+            names = [p.name for p in participants_of(s, run.meeting_id)]
+            hotwords = hotwords_for(names, get_meeting(s, run.meeting_id).title)
     transcript = transcribe(asr, run.audio(), language=run.engines.options.language, progress=run.reporter.update,
                             hotwords=hotwords, detector=run.engines.detector)
 

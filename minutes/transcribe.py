@@ -13,6 +13,14 @@ Decoding options (`DECODE_OPTIONS`), chosen against Whisper's known failure mode
 - `hallucination_silence_threshold=2.0`: when a segment looks hallucinated, skip silences longer than 2 s
   around it instead of writing text into them (needs word timestamps, which we keep anyway).
 - `word_timestamps=True`: speaker attribution works word by word.
+- `hotwords` (optional, `minutes process --hotwords`): the meeting's title and participants' names, given to
+  every 30 s window as a prompt. Off by default because it costs more than it gives (bench/quality.py, seeded,
+  meeting-demo): "Sam drafts" came out as "some drops" without it, so the names were right 4 of 5 times
+  without and 5 of 5 with it, for both models; but WER rose from 7.9 to 9.7 % (tiny.en) and from 5.6 to 9.0 %
+  (base), because the prompted model writes fewer timestamps: segments grow to whole 30 s windows (worse for
+  attribution) and words at the window cuts are lost. On the AMI clips, with four names nobody says, WER moved
+  by -3 to +6 points. `initial_prompt` is no alternative: with `condition_on_previous_text=False` it reaches
+  only the first window.
 After decoding, `drop_repeats` removes a segment that repeats the previous segment's words exactly (3 words
 or more), the signature of a loop that survived the fallback; short repeats ("yes", "thank you") are real speech.
 
