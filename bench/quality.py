@@ -1,7 +1,7 @@
 """One quality report over the dev data: a table per section on stdout, everything as JSON with --json.
 
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/quality.py [--json PATH] [--skip-asr] [--skip-diarisation]
-        [--skip-extraction] [--models whisper-tiny.en,whisper-base]
+        [--skip-extraction] [--models whisper-tiny.en,whisper-base] [--only FILE,...]
 
 Files and scoring are in bench/scoring.py (the WER normaliser is documented there).
 - ASR, per model and file with a word reference (AMI clips, meeting-demo, sample.wav): WER with its parts, and
@@ -51,14 +51,14 @@ def name_hits(file_name: str, ref: list[str], hyp: list[str]) -> str:
     return f"{right}/{said}"
 
 
-def asr_rows(models: list[str]) -> list[dict]:
+def asr_rows(models: list[str], only: set[str] | None) -> list[dict]:
     import ctranslate2
 
     from minutes.engines.asr import load_asr
     from minutes.transcribe import hotwords_for, transcribe
 
     settings, rows = load_settings(), []
-    files = [f for f in speech_files() if f.stm]
+    files = [f for f in speech_files() if f.stm and (not only or f.name in only)]
     for model in models:
         engine = load_asr(settings, model)
         for f in files:
@@ -75,7 +75,7 @@ def asr_rows(models: list[str]) -> list[dict]:
     return rows
 
 
-def diarisation_rows() -> tuple[list[dict], dict]:
+def diarisation_rows(only: set[str] | None) -> tuple[list[dict], dict]:
     from minutes.diarise import diarise
     from minutes.engines.diarisation import load_diarisation
 
@@ -85,6 +85,8 @@ def diarisation_rows() -> tuple[list[dict], dict]:
     for counted in (False, True):
         ami = DerTotal()
         for f in speech_files():
+            if only and f.name not in only:
+                continue
             audio = decode(f.audio)
             t = time.perf_counter()
             with warnings.catch_warnings():
@@ -118,17 +120,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, help="write the whole report here")
     parser.add_argument("--models", default="whisper-tiny.en,whisper-base", help="ASR models, comma-separated")
+    parser.add_argument("--only", help="speech files to run, comma-separated (default: all), e.g. IB4002_clip")
     parser.add_argument("--skip-asr", action="store_true")
     parser.add_argument("--skip-diarisation", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true")
     args = parser.parse_args()
     report: dict = {}
+    only = set(args.only.split(",")) if args.only else None
     if not args.skip_asr:
-        report["asr"] = asr_rows(args.models.split(","))
+        report["asr"] = asr_rows(args.models.split(","), only)
         print("\nASR:\n" + table(report["asr"], ["model", "file", "hotwords", "wer", "ref_words", "sub", "del",
                                                  "ins", "names", "rtf"]), flush=True)
     if not args.skip_diarisation:
-        report["diarisation"], report["diarisation_params"] = diarisation_rows()
+        report["diarisation"], report["diarisation_params"] = diarisation_rows(only)
         print(f"\ndiarisation ({json.dumps(report['diarisation_params'])}):\n" + table(
             report["diarisation"], ["speakers", "file", "der", "missed", "false_alarm", "confusion",
                                     "speakers_found", "speakers_true", "rtf"]), flush=True)

