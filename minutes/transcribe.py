@@ -14,7 +14,7 @@ Decoding options (`DECODE_OPTIONS`), chosen against Whisper's known failure mode
   around it instead of writing text into them (needs word timestamps, which we keep anyway).
 - `word_timestamps=True`: speaker attribution works word by word.
 - `hotwords` (optional, `minutes process --hotwords`): the meeting's title and participants' names, given to
-  every 30 s window as a prompt. Off by default because it costs more than it gives (bench/quality.py, seeded,
+  every 30 s window as a prompt. Off by default because it costs more than it gives (bench/quality.py,
   meeting-demo): "Sam drafts" came out as "some drops" without it, so the names were right 4 of 5 times
   without and 5 of 5 with it, for both models; but WER rose from 7.9 to 9.7 % (tiny.en) and from 5.6 to 9.0 %
   (base), because the prompted model writes fewer timestamps: segments grow to whole 30 s windows (worse for

@@ -14,7 +14,7 @@ from minutes.errors import UsageError
 from minutes.types import Audio
 
 pytestmark = pytest.mark.slow
-AMI_CLIPS_DER_BELOW = 0.30  # measured: see test_real_ami_clips_der
+AMI_CLIPS_DER_BELOW = 0.27  # before tuning 27.3 %, after 26.5 % (bench/tune_diarisation.py)
 
 
 def _der(reference, turns) -> float:
@@ -87,7 +87,7 @@ def test_settings_reach_the_pipeline(home):
 
 
 def test_real_ami_clips_der():
-    """Real overlapped meeting speech (collar 0.25 s, the clips' offset uncertainty): DER was 30.8 % with the
+    """Real overlapped meeting speech (collar 0.25 s, the clips' offset uncertainty): DER was 27.3 % with the
     settings tuned on synthetic and telephone audio; the settings tuned on real speech must keep it lower."""
     metric = DiarizationErrorRate(collar=0.25)
     for name in ("EN2002a_30s", "IB4002_clip"):
