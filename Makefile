@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/quality.py --json bench-quality.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check minutes consent models tests bench
@@ -54,4 +55,4 @@ migration-baseline: $(STAMP)
 	$(BIN)/python -m minutes.migrations.baseline
 
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .ruff_cache bench-quality.json

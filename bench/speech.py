@@ -7,7 +7,8 @@ run's own:
 - real-time factor (stage seconds / audio seconds) of decode, ASR, diarisation and attribution, and peak RSS;
 - the ASR stage's wall time against bare `faster_whisper.WhisperModel.transcribe` on the same decoded audio,
   same model folder and the same decoding options, alternating the two three times (best of each);
-- for meeting-demo, WER and cpWER against reference.stm and DER (no collar) against reference.rttm.
+- for meeting-demo, WER and cpWER against reference.stm (normalised as in bench/scoring.py) and DER (no collar)
+  against reference.rttm.
 Then a 5 min input and a long input (default 30 min), built by concatenating the fixtures in a temporary
 folder, each through all stages in its own process: peak RSS of the long run against the 5 min run.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import resource
 import subprocess
 import sys
@@ -26,6 +26,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+from scoring import cp_wer, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -34,35 +35,6 @@ DEMO = DATA / "meeting-demo"
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _norm(text: str) -> list[str]:
-    return re.sub(r"[^\w\s']", " ", text.lower()).split()
-
-
-def _errors(ref: list[str], hyp: list[str]) -> int:
-    import jiwer
-
-    if not ref:
-        return len(hyp)
-    if not hyp:
-        return len(ref)
-    out = jiwer.process_words(" ".join(ref), " ".join(hyp))
-    return out.substitutions + out.deletions + out.insertions
-
-
-def cp_wer(ref: dict[str, list[str]], hyp: dict[str, list[str]]) -> float:
-    """Concatenated minimum-permutation WER: each speaker's words joined, speakers paired to minimise errors."""
-    from scipy.optimize import linear_sum_assignment
-
-    r, h = list(ref), list(hyp)
-    n = max(len(r), len(h))
-    cost = np.zeros((n, n))
-    for i in range(n):
-        for j in range(n):
-            cost[i, j] = _errors(ref[r[i]] if i < len(r) else [], hyp[h[j]] if j < len(h) else [])
-    rows, cols = linear_sum_assignment(cost)
-    return float(cost[rows, cols].sum()) / sum(len(v) for v in ref.values())
 
 
 def quality(transcript, turns) -> dict:
@@ -75,18 +47,18 @@ def quality(transcript, turns) -> dict:
     ref_all: list[str] = []
     for line in (DEMO / "reference.stm").read_text().splitlines():
         _, _, speaker, _, _, text = line.split(None, 5)
-        ref_by.setdefault(speaker, []).extend(_norm(text))
-        ref_all.extend(_norm(text))
+        ref_by.setdefault(speaker, []).extend(normalise(text))
+        ref_all.extend(normalise(text))
     hyp_by: dict[str, list[str]] = {}
     for seg in transcript.segments:
-        hyp_by.setdefault(seg.speaker or "?", []).extend(_norm(seg.text))
+        hyp_by.setdefault(seg.speaker or "?", []).extend(normalise(seg.text))
     reference, hypothesis = Annotation(), Annotation()
     for line in (DEMO / "reference.rttm").read_text().splitlines():
         f = line.split()
         reference[Segment(float(f[3]), float(f[3]) + float(f[4]))] = f[7]
     for t in turns:
         hypothesis[Segment(t.start, t.end)] = t.speaker
-    return {"wer": jiwer.wer(" ".join(ref_all), " ".join(_norm(transcript.text))),
+    return {"wer": jiwer.wer(" ".join(ref_all), " ".join(normalise(transcript.text))),
             "cpwer": cp_wer(ref_by, hyp_by),
             "der": float(DiarizationErrorRate(collar=0.0)(reference, hypothesis))}
 

@@ -9,6 +9,9 @@ Example `config.toml`:
     asr = "whisper-base"
     extractor_backend = "ctranslate2"
 
+    [diarisation]          # see DiarisationParams
+    threshold = 0.275
+
     [models.local.whisper-large-v3]
     role = "asr"
     path = "/srv/models/faster-whisper-large-v3"
@@ -87,12 +90,34 @@ class Limits(_Strict):
         return int(self.max_evidence_mb * 1_000_000)
 
 
+class DiarisationParams(_Strict):
+    """The diarisation stage's tunable settings, as pyannote SpeakerDiarization hyper-parameters.
+
+    Chosen by `bench/tune_diarisation.py` (a grid search on the real AMI dev audio, with meeting-demo and
+    sample.wav as guards); the figures are in minutes/engines/diarisation.py. segmentation-3.0 is a powerset
+    model, so there is no segmentation threshold (onset) to tune: its frames are already hard decisions.
+    """
+
+    threshold: float = Field(0.275, ge=0.0, le=2.0)  # clustering: cosine distance at which clusters stop merging
+    method: Literal["average", "centroid", "complete", "median", "single", "ward", "weighted"] = "average"
+    min_cluster_size: int = Field(6, ge=1, le=20)  # smaller clusters are merged into the nearest large one
+    min_duration_off: float = Field(0.25, ge=0.0, le=1.0)  # segmentation: a speaker's gaps shorter than this close
+    exclude_overlap: bool = False  # embed each speaker only where nobody else talks (pipeline option)
+
+    def hyper_parameters(self) -> dict:
+        """The `SpeakerDiarization.instantiate` argument."""
+        return {"segmentation": {"min_duration_off": self.min_duration_off},
+                "clustering": {"method": self.method, "min_cluster_size": self.min_cluster_size,
+                               "threshold": self.threshold}}
+
+
 class Settings(_Strict):
     home: Path
     db: str | None = None
     models_dir: Path | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
     models: ModelChoice = Field(default_factory=ModelChoice)
+    diarisation: DiarisationParams = Field(default_factory=DiarisationParams)
     retention: Retention = Field(default_factory=Retention)
     notice: Notice = Field(default_factory=Notice)
     limits: Limits = Field(default_factory=Limits)

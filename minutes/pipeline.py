@@ -51,6 +51,7 @@ class Options:
     language: str | None = None
     num_speakers: int | None = None
     actor: str = "minutes"
+    hotwords: bool = False  # prompt the ASR with the title and names (off: see minutes.transcribe)
     threads: int = 0  # CPU threads per model; 0: the libraries' defaults (all cores)
     keep_models: bool = False  # batch: keep every model loaded; a single run frees speech models before drafting
 
@@ -64,6 +65,7 @@ class Engines:
     _asr: object | None = None
     _diarisation: object | None = None
     _extractor: object | None = None
+    _detector: object | None = None
 
     @property
     def asr(self):
@@ -82,9 +84,19 @@ class Engines:
             self._diarisation = load_diarisation(self.settings)
         return self._diarisation
 
+    @property
+    def detector(self):
+        """The multilingual model that checks the language when the ASR model is English-only (or None)."""
+        if self._detector is None:
+            from minutes.language import load_detector
+
+            self._detector = load_detector(self.settings, self.asr, self.options.language, self.options.device)
+            self._detector = self._detector or False  # False: looked for, not needed or not installed
+        return self._detector or None
+
     def release_speech_models(self) -> None:
         """Free the ASR and diarisation models, so the extractor does not stack on top of them in memory."""
-        self._asr = self._diarisation = None
+        self._asr = self._diarisation = self._detector = None
         gc.collect()
 
     @property
@@ -298,18 +310,26 @@ def _record(run: _Run) -> str:
 
 
 def _transcribe(run: _Run) -> str:
-    from minutes.transcribe import transcribe
+    from minutes.transcribe import hotwords_for, transcribe
 
     run.begin("transcribe")
     asr = run.engines.asr
-    transcript = transcribe(asr, run.audio(), language=run.engines.options.language, progress=run.reporter.update)
+    hotwords = None
+    if run.engines.options.hotwords:
+        with run.db.session() as s:
+            names = [p.name for p in participants_of(s, run.meeting_id)]
+            hotwords = hotwords_for(names, get_meeting(s, run.meeting_id).title)
+    transcript = transcribe(asr, run.audio(), language=run.engines.options.language, progress=run.reporter.update,
+                            hotwords=hotwords, detector=run.engines.detector)
 
     def write(s: Session) -> str:
         row = save_transcript(s, run.meeting_id, run.recording.id, transcript, asr.name)
         append_event(s, "transcript.store", run.actor, run.meeting_id,
-                     {"recording": run.recording.id, "transcript": row.id},
+                     {"recording": run.recording.id, "transcript": row.id, "language": transcript.language},
                      {"transcript": content_hash(transcript.to_json())})
-        return f"{len(transcript.segments)} segments, {asr.name} on {asr.device}"
+        spoken = "" if asr.multilingual or transcript.language == "en" else \
+            f"; speech identified as '{transcript.language}', which {asr.name} cannot write"
+        return f"{len(transcript.segments)} segments, {asr.name} on {asr.device}{spoken}"
 
     return run.commit("transcribe", write)
 
@@ -351,6 +371,7 @@ def _diarise(run: _Run) -> str:
 
 def _summarise(run: _Run) -> str:
     from minutes.extract import extract
+    from minutes.language import english_only, mismatch_flag
     from minutes.review import create_draft
 
     run.begin("summarise")
@@ -359,10 +380,13 @@ def _summarise(run: _Run) -> str:
     with run.db.session() as s:
         meeting = get_meeting(s, run.meeting_id)
         names = [p.name for p in participants_of(s, run.meeting_id)]
-        transcript_id = _transcript_of(s, run.recording.id).id
+        row = _transcript_of(s, run.recording.id)
+        transcript_id, language, asr_model = row.id, row.language, row.model
         transcript = speaker_names.named_transcript(s, transcript_id)
     extractor = run.engines.extractor
     draft = extract(extractor, transcript, names, meeting.date, progress=run.reporter.update)
+    if flag := mismatch_flag(language, asr_model, english_only(asr_model)):
+        draft.flags.insert(0, flag)
 
     def write(s: Session) -> str:
         row = create_draft(s, run.meeting_id, transcript_id, draft, extractor.name, actor=run.actor)

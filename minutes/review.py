@@ -23,13 +23,16 @@ from consent.meetings import as_id
 from minutes import types
 from minutes.audit import record
 from minutes.errors import NotFoundError, StateError, UsageError
+from minutes.language import LANGUAGE_FLAG
 from models import Action, Decision, DraftStatus, Evidence, Flag, Meeting, Release, Review, utcnow
 from models import Draft as DraftRow
 from models.audit import content_hash, row_hash
 
 KINDS = {"d": ("decision", Decision, "decision_id"), "a": ("action", Action, "action_id"),
          "f": ("flag", Flag, "flag_id")}
-EXTRACTION_FLAG = "extraction"  # an extraction problem; every other flag kind marks sensitive content
+EXTRACTION_FLAG = "extraction"  # an extraction problem
+# Flag kinds that mark a problem with the draft, not sensitive content: every other kind marks sensitive content.
+NOT_SENSITIVE = (EXTRACTION_FLAG, LANGUAGE_FLAG)
 RESOLUTIONS = ("keep", "edit", "remove")
 LOG = logging.getLogger("minutes.review")  # ids and states only, never item text
 _TRANSITION_EVENTS = {DraftStatus.IN_REVIEW: "review.start", DraftStatus.APPROVED: "review.approve",
@@ -592,7 +595,7 @@ def _view(session: Session, item: Decision | Action | Flag) -> ItemView:
                     text=fields.get("text") or fields.get("task") or fields.get("reason"),
                     owner=fields.get("owner"), due=fields.get("due"), flag_kind=fields.get("kind"),
                     status=item.status, origin=item.origin, resolution=item.resolution, blocking=_blocking(item),
-                    sensitive=is_flag and item.kind != EXTRACTION_FLAG, evidence=_evidence_types(session, item))
+                    sensitive=is_flag and item.kind not in NOT_SENSITIVE, evidence=_evidence_types(session, item))
 
 
 def _require_editable(row: DraftRow) -> None:

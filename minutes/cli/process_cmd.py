@@ -23,7 +23,8 @@ def _reporter(as_json: bool, prefix: str = ""):
     return PlainReporter(prefix=prefix)
 
 
-def _engines(app: App, model, device, compute_type, language, num_speakers, actor, keep_models=False):
+def _engines(app: App, model, device, compute_type, language, num_speakers, actor, hotwords=False,
+             keep_models=False):
     """The run's engines, once every option has been checked: a bad one must be refused before any stage runs."""
     from minutes.pipeline import Engines, Options
     from minutes.preflight import check_options
@@ -31,7 +32,8 @@ def _engines(app: App, model, device, compute_type, language, num_speakers, acto
     check_options(app.settings, model, device or app.settings.device, compute_type, language, num_speakers)
     return Engines(app.settings, Options(model=model, device=device or app.settings.device,
                                          compute_type=compute_type, language=language,
-                                         num_speakers=num_speakers, actor=actor, keep_models=keep_models))
+                                         num_speakers=num_speakers, actor=actor, hotwords=hotwords,
+                                         keep_models=keep_models))
 
 
 def _prepare(app: App) -> None:
@@ -49,6 +51,8 @@ _model_options = [
     click.option("--num-speakers", type=click.IntRange(1, MAX_SPEAKERS),
                  help="Exact number of speakers (default: at most the number of participants)."),
     click.option("--by", "actor", default="minutes", show_default=True, help="Who runs it (for the audit log)."),
+    click.option("--hotwords", is_flag=True, help="Prompt speech recognition with the title and participants' "
+                 "names (names come out right more often, other words less: see the README)."),
 ]
 
 
@@ -64,7 +68,7 @@ def model_options(fn):
 @model_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
-def process_cmd(app: App, meeting, audio, model, compute_type, language, num_speakers, actor, as_json):
+def process_cmd(app: App, meeting, audio, model, compute_type, language, num_speakers, actor, hotwords, as_json):
     """Run the whole chain on one meeting's recording, each stage behind the consent gate.
 
     Stops at the first stage someone has not consented to, keeping what earlier stages produced; rerun it after
@@ -72,7 +76,7 @@ def process_cmd(app: App, meeting, audio, model, compute_type, language, num_spe
     """
     from minutes.pipeline import process
 
-    engines = _engines(app, model, None, compute_type, language, num_speakers, actor)
+    engines = _engines(app, model, None, compute_type, language, num_speakers, actor, hotwords)
     _prepare(app)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
@@ -159,7 +163,8 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
 @model_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
-def batch_cmd(app: App, source, resume, workers, model, compute_type, language, num_speakers, actor, as_json):
+def batch_cmd(app: App, source, resume, workers, model, compute_type, language, num_speakers, actor, hotwords,
+              as_json):
     """Process a CSV manifest (file,title,date,participants[,consent_evidence,...]) or a folder of attached files.
 
     Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
@@ -167,7 +172,7 @@ def batch_cmd(app: App, source, resume, workers, model, compute_type, language, 
     """
     from minutes.batch import run_batch
 
-    engines = _engines(app, model, None, compute_type, language, num_speakers, actor, keep_models=True)
+    engines = _engines(app, model, None, compute_type, language, num_speakers, actor, hotwords, keep_models=True)
     _prepare(app)
     out = console()
 

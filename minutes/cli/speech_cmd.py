@@ -62,15 +62,19 @@ def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None,
     from minutes.audio import decode
     from minutes.engines.asr import load_asr
     from minutes.preflight import check_language
+    from minutes.language import load_detector, mismatch_flag
     from minutes.transcribe import transcribe
     from minutes.transcript_formats import render
 
     check_language(language)
     decoded = decode(audio, app.settings.limits.max_audio_seconds)
     engine = load_asr(app.settings, model=model, device=device, compute_type=compute_type)
+    detector = load_detector(app.settings, engine, language, device)
     with _progress(decoded.duration) as update:
-        transcript = transcribe(engine, decoded, language=language, progress=update)
+        transcript = transcribe(engine, decoded, language=language, progress=update, detector=detector)
     _ran(app, "transcribe", decoded, engine.name)
+    if flag := mismatch_flag(transcript.language, engine.name, not engine.multilingual):
+        click.echo(f"warning: {flag.reason}", err=True)
     click.echo(render(transcript, "json" if as_json else fmt), nl=False)
 
 

