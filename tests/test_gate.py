@@ -71,8 +71,11 @@ def test_a_participant_added_after_consent_blocks_until_they_consent(db, mid):
         meetings.add_participant(s, mid, "Helen")
     with db.session() as s:
         decision = gate.check(s, mid, "diarise")
-        assert not decision.allowed and [m.participant for m in decision.missing] == ["Helen"]
+        assert not decision.allowed and {m.participant for m in decision.missing} == {"Helen"}
         ledger.give(s, mid, "Helen", "diarise", "verbal", **GIVE)
+    with db.session() as s:
+        assert [m.scope for m in gate.check(s, mid, "diarise").missing] == ["record", "transcribe"]
+        ledger.give(s, mid, "Helen", "record,transcribe", "verbal", **GIVE)
     with db.session() as s:
         assert gate.check(s, mid, "diarise").allowed
         assert gate.begin_stage(s, mid, "diarise").status == "started"
