@@ -1,0 +1,99 @@
+"""Canned stage results, so tests drive the real begin/commit of every stage (minutes.stages) without models.
+
+A `Cast` is a meeting's participants, each with lines of words that occur in nobody else's line and a voice
+vector of their own, so a byte scan of the store can tell whose words or voice are left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from minutes import stages
+from minutes.diarise import Diarisation
+from minutes.speakers import Enrolled, EnrolmentRange
+from minutes.types import Action, Decision, Draft, Evidence, Segment, SpeakerTurn, Transcript, Word
+
+ROUNDS = 2  # lines per person
+
+
+def tiny_wav(path: Path, seconds: float = 1.0, rate: int = 16000) -> Path:
+    """A short WAV of low noise (decodes in milliseconds)."""
+    samples = (np.random.default_rng(0).standard_normal(int(seconds * rate)) * 300).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return path
+
+
+@dataclass
+class Cast:
+    names: list[str]
+    tag: str  # makes every word unique to one test example
+    ids: dict[str, int]  # participant ids, filled once the meeting exists
+    enrolled: tuple[str, ...] = ()  # whose voice is named by enrolment; the others stay "Speaker N"
+
+    def label(self, name: str) -> str:
+        return f"SPEAKER_{self.names.index(name):02d}"
+
+    def words(self, name: str) -> list[str]:
+        return [f"{name.lower()}{self.tag}w{k}" for k in range(ROUNDS * 3)]
+
+    def lines(self) -> list[tuple[str, float, float, list[str]]]:
+        out = []
+        for r in range(ROUNDS):
+            for i, name in enumerate(self.names):
+                start = float((r * len(self.names) + i) * 2)
+                out.append((name, start, start + 1.5, self.words(name)[r * 3:(r + 1) * 3]))
+        return out
+
+    def voice(self, name: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(f"{self.tag}:{name}".encode()).digest()[:8], "big")
+        return np.random.default_rng(seed).standard_normal(32).astype(np.float32)
+
+    def transcript(self, attributed: bool = False) -> Transcript:
+        segments = []
+        for name, start, end, words in self.lines():
+            who = self.label(name) if attributed else None
+            step = (end - start) / len(words)
+            segments.append(Segment(start, end, " ".join(words),
+                                    [Word(start + k * step, start + (k + 1) * step, w, 0.9, who)
+                                     for k, w in enumerate(words)], who))
+        return Transcript("en", 12.0, segments)
+
+    def diarisation(self) -> tuple[Transcript, Diarisation, list[Enrolled]]:
+        turns = [SpeakerTurn(start, end, self.label(name)) for name, start, end, _ in self.lines()]
+        result = Diarisation(turns, {self.label(n): self.voice(n) for n in self.names})
+        enrolled = [Enrolled(EnrolmentRange(self.ids[n], n, 0.0, 0.5), self.voice(n)) for n in self.enrolled]
+        return self.transcript(attributed=True), result, enrolled
+
+    def draft(self) -> Draft:
+        quotes = {name: Evidence(start, end, " ".join(words)) for name, start, end, words in self.lines()}
+        return Draft(decisions=[Decision("The group agreed the plan.", [quotes[self.names[0]]])],
+                     actions=[Action(f"Follow up for {n}", n, None, [quotes[n]]) for n in self.names],
+                     summary="A short meeting.")
+
+
+def compute(run: stages.Run, stage: str, cast: Cast) -> stages.Write:
+    """What the stage's model would hand back, as a writer for `run.commit` (after `run.begin(stage)`)."""
+    if stage == "record":
+        return stages.record(run)
+    if stage == "transcribe":
+        return stages.write_transcript(run, cast.transcript(), "canned", "canned")
+    with run.db.session() as s:
+        transcript_id = stages.transcript_of(s, run.recording.id).id
+    if stage == "diarise":
+        attributed, result, enrolled = cast.diarisation()
+        return stages.write_diarisation(run, transcript_id, attributed, result, enrolled, 0)
+    return stages.write_draft(run, transcript_id, cast.draft(), "canned", "canned")
+
+
+def db_bytes(db_path: Path) -> bytes:
+    """The SQLite file and its WAL as they lie on disk (no checkpoint first)."""
+    return b"".join(p.read_bytes() for p in (db_path, db_path.with_name(db_path.name + "-wal")) if p.exists())
