@@ -10,6 +10,7 @@ import hashlib
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -97,3 +98,23 @@ def compute(run: stages.Run, stage: str, cast: Cast) -> stages.Write:
 def db_bytes(db_path: Path) -> bytes:
     """The SQLite file and its WAL as they lie on disk (no checkpoint first)."""
     return b"".join(p.read_bytes() for p in (db_path, db_path.with_name(db_path.name + "-wal")) if p.exists())
+
+
+class FakeAsr:
+    """An ASR engine with a canned reply: `minutes.transcribe` gets the cast's lines as faster-whisper segments.
+    `during(call_number)` runs while the "model" runs, e.g. a clerk withdrawing consent from another process."""
+
+    name, device, multilingual = "canned-asr", "cpu", False
+
+    def __init__(self, cast: Cast, during=None):
+        self.cast, self.during, self.calls = cast, during, 0
+        self.model = self
+
+    def transcribe(self, samples, language=None, multilingual=False, **options):
+        self.calls += 1
+        if self.during:
+            self.during(self.calls)
+        segments = [SimpleNamespace(start=s.start, end=s.end, text=s.text, words=[
+            SimpleNamespace(start=w.start, end=w.end, word=w.word, probability=w.probability) for w in s.words])
+            for s in self.cast.transcript().segments]
+        return iter(segments), SimpleNamespace(language="en")

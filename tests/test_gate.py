@@ -159,3 +159,14 @@ def test_withdrawal_waits_for_a_stage_start_in_flight(db, home, mid):
     with db.session() as s:
         assert not gate.check(s, mid, "record").allowed
     other.close()
+
+
+def test_a_stage_needs_every_earlier_scope(db, mid):
+    """A diarisation is derived from the recording and the transcript: it needs their consent too."""
+    with db.session() as s:
+        ledger.refuse(s, mid, "Tom", "transcribe", "verbal", **GIVE)
+    with pytest.raises(ConsentBlocked) as err, db.session() as s:
+        gate.begin_stage(s, mid, "diarise")
+    assert err.value.decision.missing == [gate.Missing(2, "Tom", "transcribe", "refused")]
+    assert "needs record, transcribe, diarise consent; missing: Tom (transcribe refused)" in str(err.value)
+    assert "--scope transcribe " in str(err.value)
