@@ -18,6 +18,7 @@ import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -138,9 +139,9 @@ def _propagate_one(session: Session, settings: Settings, person: Participant, ac
 class _Whose:
     """Which speakers of one recording are, or may be, the person's.
 
-    Their own: labels mapped to them, and their name. When no label of the recording is mapped to them (before
-    diarisation, or their voice was never named), anything not attributed to another participant may be theirs:
-    unlabelled words and unnamed speakers. Before diarisation that is the whole transcript."""
+    Their own: labels mapped to them, and their name. Words linked to no speaker (before diarisation: the whole
+    transcript) may be anyone's. When no label of the recording is mapped to them (their voice was never named),
+    unnamed speakers may be theirs too."""
 
     own: frozenset[str]
     named: frozenset[str]  # labels mapped to any participant
@@ -151,9 +152,9 @@ class _Whose:
         return speaker is not None and (speaker in self.own or speaker.casefold() == self.name)
 
     def maybe(self, speaker: str | None) -> bool:
-        if self.own:
-            return False
-        return speaker is None or (speaker not in self.named and speaker.casefold() not in self.names)
+        if speaker is None:
+            return True
+        return not self.own and speaker not in self.named and speaker.casefold() not in self.names
 
     def __call__(self, speaker: str | None) -> bool:
         return self.theirs(speaker) or self.maybe(speaker)
@@ -166,7 +167,7 @@ def _whose(session: Session, recording_id: int, person: Participant, names: set[
                   frozenset(names), person.name.casefold())
 
 
-def _remove_words(session: Session, tr: Transcript, whose: _Whose, now, report: WithdrawalReport
+def _remove_words(session: Session, tr: Transcript, whose: _Whose, now: datetime, report: WithdrawalReport
                   ) -> list[tuple[float, float, str]]:
     """Delete the segments and words that are or may be the person's; a transcript left with no segment is
     marked deleted, so no later stage works on it. Returns (start, end, text) of what was removed."""

@@ -24,6 +24,7 @@ from minutes.config import load_settings
 from minutes.progress import QuietReporter
 from minutes.stages import Blocked, Run
 from minutes.store import Database
+from minutes.transcripts import replace_segments
 from models import AuditEvent, Draft, RunLock, Segment, SpeakerLabel, StageRun, Transcript, utcnow
 
 NAMES = ["Priya", "Tom", "Helen", "Sam"]
@@ -111,6 +112,17 @@ def test_withdrawal_while_diarisation_runs_discards_it(db, cast, home):
         assert s.exec(select(SpeakerLabel)).all() == [] and s.exec(select(Segment)).all() == []
         assert s.exec(select(StageRun.status).where(StageRun.stage == "diarise")).all() == ["blocked"]
     assert "stage.failed" not in kinds(db)
+
+
+def test_words_linked_to_no_speaker_go_even_when_the_person_has_a_voice_label(db, cast, home):
+    """Tom's voice is named from an earlier diarisation, but these words were never linked to anyone."""
+    give(db, cast, "Helen", "diarise")
+    advance(stage_run(db, cast), cast, "record", "transcribe", "diarise")
+    with db.session() as s:
+        replace_segments(s, 1, cast.transcript())
+    give(db, cast, "Tom", "record", "withdrawn")
+    for name in NAMES:
+        assert words_left(home, cast, name) == []
 
 
 # -- item 2: a running stage re-checks every scope its result depends on ----------------------------------------
