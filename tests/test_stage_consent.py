@@ -224,3 +224,13 @@ def test_a_crashed_runs_lease_does_not_block_forever(db, cast, home, monkeypatch
         s.delete(s.get(RunLock, cast.meeting_id))
     _lease(db, cast, "elsewhere", 1, runlock.LEASE + timedelta(seconds=1))  # not renewed for a lease: crashed
     assert run("process", cast.meeting_id, cast.wav).exit_code == 5
+
+
+def test_the_lease_is_renewed_while_a_run_holds_it(db, cast, monkeypatch):
+    monkeypatch.setattr(runlock, "HEARTBEAT", 0.05)
+    with runlock.hold(db, cast.meeting_id, "clerk"):
+        with db.session() as s:
+            first = s.get(RunLock, cast.meeting_id).heartbeat_at
+        threading.Event().wait(0.5)
+        with db.session() as s:
+            assert s.get(RunLock, cast.meeting_id).heartbeat_at > first
