@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,6 +17,7 @@ import numpy as np
 from minutes import stages
 from minutes.diarise import Diarisation
 from minutes.speakers import Enrolled, EnrolmentRange
+from minutes.transcripts import load_transcript
 from minutes.types import Action, Decision, Draft, Evidence, Segment, SpeakerTurn, Transcript, Word
 
 ROUNDS = 2  # lines per person
@@ -68,16 +69,25 @@ class Cast:
                                      for k, w in enumerate(words)], who))
         return Transcript("en", 12.0, segments)
 
-    def diarisation(self) -> tuple[Transcript, Diarisation, list[Enrolled]]:
-        turns = [SpeakerTurn(start, end, self.label(name)) for name, start, end, _ in self.lines()]
+    def owner(self, segment: Segment) -> str:
+        return next(n for n in self.names if segment.words[0].word in self.words(n))
+
+    def diarisation(self, stored: Transcript) -> tuple[Transcript, Diarisation, list[Enrolled]]:
+        """What diarisation makes of the transcript as stored: each segment linked to its speaker's label."""
+        attributed = Transcript(stored.language, stored.duration, [
+            replace(seg, speaker=self.label(self.owner(seg)),
+                    words=[replace(w, speaker=self.label(self.owner(seg))) for w in seg.words])
+            for seg in stored.segments])
+        turns = [SpeakerTurn(seg.start, seg.end, seg.speaker) for seg in attributed.segments]
         result = Diarisation(turns, {self.label(n): self.voice(n) for n in self.names})
         enrolled = [Enrolled(EnrolmentRange(self.ids[n], n, 0.0, 0.5), self.voice(n)) for n in self.enrolled]
-        return self.transcript(attributed=True), result, enrolled
+        return attributed, result, enrolled
 
-    def draft(self) -> Draft:
-        quotes = {name: Evidence(start, end, " ".join(words)) for name, start, end, words in self.lines()}
-        return Draft(decisions=[Decision("The group agreed the plan.", [quotes[self.names[0]]])],
-                     actions=[Action(f"Follow up for {n}", n, None, [quotes[n]]) for n in self.names],
+    def draft(self, stored: Transcript) -> Draft:
+        """What the extractor makes of the transcript as stored: every item quotes a line of it."""
+        quotes = {self.owner(seg): Evidence(seg.start, seg.end, seg.text) for seg in stored.segments}
+        first = [Decision("The group agreed the plan.", [next(iter(quotes.values()))])] if quotes else []
+        return Draft(decisions=first, actions=[Action(f"Follow up for {n}", n, None, [q]) for n, q in quotes.items()],
                      summary="A short meeting.")
 
 
@@ -89,10 +99,11 @@ def compute(run: stages.Run, stage: str, cast: Cast) -> stages.Write:
         return stages.write_transcript(run, cast.transcript(), "canned", "canned")
     with run.db.session() as s:
         transcript_id = stages.transcript_of(s, run.recording.id).id
+        stored = load_transcript(s, transcript_id)
     if stage == "diarise":
-        attributed, result, enrolled = cast.diarisation()
+        attributed, result, enrolled = cast.diarisation(stored)
         return stages.write_diarisation(run, transcript_id, attributed, result, enrolled, 0)
-    return stages.write_draft(run, transcript_id, cast.draft(), "canned", "canned")
+    return stages.write_draft(run, transcript_id, cast.draft(stored), "canned", "canned")
 
 
 def db_bytes(db_path: Path) -> bytes:
