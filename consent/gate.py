@@ -1,13 +1,17 @@
-"""The consent gate: a stage of processing runs only when every current participant has given its scope.
+"""The consent gate: a stage of processing runs only when every current participant has given every scope its
+result depends on.
 
-Each stage needs the scope of the same name (record, transcribe, diarise, summarise). A refusal, withdrawal,
-expiry or missing consent by anyone blocks the stage for the whole meeting; so does a meeting with no
-participants (nobody has consented to anything).
+A stage's result is derived from every stage before it, so each stage needs its own scope and all earlier ones
+(`NEEDS`): transcribe needs record and transcribe; summarise needs all four. A refusal, withdrawal, expiry or
+missing consent by anyone blocks the stage for the whole meeting; so does a meeting with no participants
+(nobody has consented to anything).
 
 `begin_stage` locks the meeting (see `meetings.lock_meeting`) before it reads consent, so the check and the
 `started` StageRun are one atomic step: a consent change either commits before it (and is seen) or waits for it.
 When the gate refuses, `begin_stage` writes a `blocked` StageRun and a `stage.blocked` audit event, COMMITS the
-session (with anything else the caller had pending in it), then raises ConsentBlocked.
+session (with anything else the caller had pending in it), then raises ConsentBlocked. A withdrawal marks the
+meeting's running stages `blocked` (`cancel_running`): their inputs may have just been purged, so their results
+must be discarded, whatever scope was withdrawn.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from consent.errors import ConsentError, ConsentInputError
 from consent.meetings import lock_meeting
@@ -25,7 +29,8 @@ from consent.status import SCOPES, State, consent_status
 from models import Recording, StageRun, utcnow
 from models.audit import append_event
 
-STAGES: tuple[str, ...] = SCOPES  # each stage needs the scope of the same name
+STAGES: tuple[str, ...] = SCOPES
+NEEDS: dict[str, tuple[str, ...]] = {stage: STAGES[:i + 1] for i, stage in enumerate(STAGES)}
 _PLAIN = re.compile(r"[\w .'-]+")
 
 
@@ -63,10 +68,19 @@ def blocked_message(decision: GateDecision) -> str:
     if decision.missing and decision.missing[0].participant_id is None:
         return (f"{stage} is blocked for meeting {mid}: it has no participants; "
                 f"add them with `minutes participant add {mid} NAME`")
-    who = ", ".join(f"{m.participant} ({m.state})" for m in decision.missing)
     first = decision.missing[0]
-    return (f"{stage} is blocked for meeting {mid}: no {stage} consent from {who}; if they agree, record it with "
-            f"`minutes consent give {mid} {_quote(first.participant)} --scope {stage} --method verbal`")
+    if all(m.scope == stage for m in decision.missing):
+        what = f"no {stage} consent from " + ", ".join(f"{m.participant} ({m.state})" for m in decision.missing)
+        scopes = stage
+    else:
+        by_person: dict[str, list[str]] = {}
+        for m in decision.missing:
+            by_person.setdefault(m.participant, []).append(f"{m.scope} {m.state}")
+        what = f"it needs {', '.join(NEEDS[stage])} consent; missing: " + ", ".join(
+            f"{who} ({', '.join(cells)})" for who, cells in by_person.items())
+        scopes = ",".join(m.scope for m in decision.missing if m.participant_id == first.participant_id)
+    return (f"{stage} is blocked for meeting {mid}: {what}; if they agree, record it with "
+            f"`minutes consent give {mid} {_quote(first.participant)} --scope {scopes} --method verbal`")
 
 
 def _stage(stage: str) -> str:
@@ -76,13 +90,14 @@ def _stage(stage: str) -> str:
 
 
 def check(session: Session, meeting_id: int, stage: str, on: dt.date | None = None) -> GateDecision:
-    """May `stage` run for the meeting now (day `on`, default today)? Reads only; takes no lock."""
-    scope = _stage(stage)
+    """May `stage` run for the meeting now (day `on`, default today), i.e. has everyone given every scope in
+    `NEEDS[stage]`? Reads only; takes no lock. Missing entries are listed scope by scope, in stage order."""
+    scopes = NEEDS[_stage(stage)]
     status = consent_status(session, meeting_id, on)
     if not status.participants:
-        return GateDecision(status.meeting_id, stage, False, [Missing(None, "", scope, "no participants")])
+        return GateDecision(status.meeting_id, stage, False, [Missing(None, "", stage, "no participants")])
     missing = [Missing(p.participant_id, p.name, scope, p.scopes[scope].state.value)
-               for p in status.participants if p.scopes[scope].state != State.GIVEN]
+               for scope in scopes for p in status.participants if p.scopes[scope].state != State.GIVEN]
     return GateDecision(status.meeting_id, stage, not missing, missing)
 
 
@@ -116,9 +131,10 @@ def begin_stage(session: Session, meeting_id: int, stage: str, recording_id: int
 
 def finish_stage(session: Session, stage_run: StageRun, status: str = "done", detail: str = "",
                  actor: str = "minutes") -> StageRun:
-    """Mark a started StageRun done or failed (it may come from another, closed session); returns the row."""
-    if status not in ("done", "failed"):
-        raise ConsentInputError(f"a stage finishes as done or failed, not {status!r}")
+    """Mark a started StageRun done, blocked (its result discarded because consent changed while it ran) or
+    failed; the run may come from another, closed session. Returns the row."""
+    if status not in ("done", "blocked", "failed"):
+        raise ConsentInputError(f"a stage finishes as done, blocked or failed, not {status!r}")
     run = session.get(StageRun, stage_run.id)
     if run is None or run.status != "started":
         raise ConsentInputError(f"stage run {stage_run.id} is not running")
@@ -128,3 +144,13 @@ def finish_stage(session: Session, stage_run: StageRun, status: str = "done", de
     append_event(session, f"stage.{status}", actor, run.meeting_id,
                  subject={"stage_run_id": run.id, "stage": run.stage, "recording_id": run.recording_id})
     return run
+
+
+def cancel_running(session: Session, meeting_id: int, actor: str, reason: str) -> list[int]:
+    """Mark every `started` stage of the meeting `blocked`, in the caller's transaction (a withdrawal's): the
+    stage's commit then finds it no longer running and discards its result. Returns the StageRun ids."""
+    runs = session.exec(select(StageRun).where(StageRun.meeting_id == meeting_id, StageRun.status == "started")
+                        .order_by(StageRun.id)).all()
+    for run in runs:
+        finish_stage(session, run, "blocked", reason, actor)
+    return [run.id for run in runs]

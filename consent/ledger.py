@@ -9,6 +9,10 @@ Evidence is either a file (a scanned form), copied into `files_dir/evidence/<sha
 or a time range in the meeting's recording where the person consented aloud. A range must end after it starts
 and, if the meeting already has a recording, lie inside the latest recording; with no recording yet it is kept
 as given and the pipeline checks it against the recording when there is one.
+
+Revoking consent runs the withdrawal hooks and cancels the meeting's running stages (`gate.cancel_running`), in
+the same transaction as the record. A withdrawal always revokes; so does a refusal of a scope the person had
+given (saying no after saying yes is a withdrawal, whatever word the clerk used).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from consent.errors import ConsentInputError
+from consent.gate import cancel_running
 from consent.hooks import Withdrawal, fire_withdrawal
 from consent.meetings import (
     MAX_NAME,
@@ -35,7 +40,7 @@ from consent.meetings import (
     lock_meeting,
     parse_date,
 )
-from consent.status import SCOPES
+from consent.status import SCOPES, State, consent_status
 from consent.timespec import TimeRange, clock, parse_range
 from models import ConsentRecord, Meeting, Participant, Person, Recording
 from models.audit import append_event, row_hash
@@ -193,14 +198,15 @@ def record(session: Session, meeting: int | str, participant: str | int, decisio
     part = find_participant(session, row.id, participant)
     if rng is not None:
         _check_range(session, row.id, rng)
+    revokes = decision == "withdrawn" or (decision == "refused" and _held(session, row.id, {part.id}, wanted))
     path = store_evidence(evidence, files_dir) if evidence and files_dir else None
     rows = [ConsentRecord(meeting_id=row.id, participant_id=part.id, scope=scope, decision=decision,
                           method=method, evidence_path=path, evidence_sha256=evidence.sha256 if evidence else None,
                           evidence_start=rng.start if rng else None, evidence_end=rng.end if rng else None,
                           recorded_by=by) for scope in wanted]
     _write(session, rows, f"consent.{decision}")
-    if decision == "withdrawn":
-        fire_withdrawal(session, Withdrawal(actor=by, scopes=wanted, meeting_id=row.id, participant_id=part.id))
+    if revokes:
+        _revoke(session, [row.id], Withdrawal(actor=by, scopes=wanted, meeting_id=row.id, participant_id=part.id))
     return rows
 
 
@@ -237,17 +243,34 @@ def record_standing(session: Session, person: str | int, decision: str, scopes: 
         raise ConsentInputError(f"the window {start} to {end} is inverted: --until must not be before --from")
     evidence = _evidence(evidence_file, files_dir, evidence_limit)
     who = find_person(session, person)
-    for mid in session.exec(select(Participant.meeting_id).where(Participant.person_id == who.id).distinct()
-                            .order_by(Participant.meeting_id)):
+    mids = list(session.exec(select(Participant.meeting_id).where(Participant.person_id == who.id).distinct()
+                             .order_by(Participant.meeting_id)))
+    for mid in mids:
         lock_meeting(session, mid)
+    theirs = set(session.exec(select(Participant.id).where(Participant.person_id == who.id)))
+    revokes = decision == "withdrawn" or (
+        decision == "refused" and any(_held(session, mid, theirs, wanted) for mid in mids))
     path = store_evidence(evidence, files_dir) if evidence and files_dir else None
     rows = [ConsentRecord(person_id=who.id, scope=scope, decision=decision, method=method, evidence_path=path,
                           evidence_sha256=evidence.sha256 if evidence else None, valid_from=start,
                           valid_until=end, recorded_by=by) for scope in wanted]
     _write(session, rows, f"consent.standing.{decision}")
-    if decision == "withdrawn":
-        fire_withdrawal(session, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
+    if revokes:
+        _revoke(session, mids, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
     return rows
+
+
+def _held(session: Session, meeting_id: int, participant_ids: set[int], scopes: Sequence[str]) -> bool:
+    """Has any of these participants of the meeting given any of the scopes (before this record)?"""
+    return any(p.scopes[scope].state == State.GIVEN for p in consent_status(session, meeting_id).participants
+               if p.participant_id in participant_ids for scope in scopes)
+
+
+def _revoke(session: Session, meeting_ids: Sequence[int], withdrawal: Withdrawal) -> None:
+    """Cancel the meetings' running stages, then run the withdrawal hooks, all in the record's transaction."""
+    for mid in meeting_ids:
+        cancel_running(session, mid, withdrawal.actor, "consent was withdrawn while it ran; its result is discarded")
+    fire_withdrawal(session, withdrawal)
 
 
 def _write(session: Session, rows: list[ConsentRecord], kind: str) -> None:

@@ -2,7 +2,9 @@
 
 Registered with `consent.hooks.on_withdrawal` on import (the CLI imports this module), so it runs inside the
 withdrawal's own transaction. Any withdrawn scope removes, for each affected participant of each meeting:
-their transcript segments and words (by speaker label mapped to them, or by their name), their speaker turns,
+their transcript segments and words (by speaker label mapped to them, or by their name; when no speaker of a
+recording is mapped to them, e.g. before diarisation, every segment and word not attributed to another
+participant, since any of it may be theirs: a transcript not yet diarised goes whole), their speaker turns,
 speaker mapping and voice centroid, their voice enrolments, the meeting's audio files (one voice cannot be cut
 out reliably), draft evidence that cites their speech (time overlap or quoted text), and every export of the
 meeting (rows invalidated; a file is deleted only while its sha256 is what was exported, else its path is
@@ -16,6 +18,7 @@ import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -49,7 +52,9 @@ NOTE = "a participant withdrew consent; evidence citing them was removed and the
 class WithdrawalReport:
     participants: list[int] = field(default_factory=list)
     meetings: list[int] = field(default_factory=list)
+    transcripts_removed: list[int] = field(default_factory=list)  # wholly: words that could not be told apart
     segments_removed: int = 0
+    unattributed_segments_removed: int = 0  # of those, segments not linked to anyone, removed as possibly theirs
     words_removed: int = 0
     speaker_turns_removed: int = 0
     speaker_labels_removed: int = 0
@@ -101,42 +106,19 @@ def _propagate_one(session: Session, settings: Settings, person: Participant, ac
     meeting_id, now = person.meeting_id, utcnow()
     before = asdict(report)
     recordings = session.exec(select(Recording).where(Recording.meeting_id == meeting_id)).all()
-    rec_ids = [r.id for r in recordings]
-    labels = session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id.in_(rec_ids),
-                                                     SpeakerLabel.participant_id == person.id)).all()
-    speakers = {lab.label for lab in labels}
-
-    def theirs(speaker: str | None) -> bool:
-        return speaker is not None and (speaker in speakers or speaker.casefold() == person.name.casefold())
-
+    names = {p.name.casefold() for p in session.exec(select(Participant).where(Participant.meeting_id == meeting_id))}
     removed: list[tuple[float, float, str]] = []
-    for tr in session.exec(select(Transcript).where(Transcript.meeting_id == meeting_id)).all():
-        for seg in session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all():
-            words = session.exec(select(Word).where(Word.segment_id == seg.id)).all()
-            gone = words if theirs(seg.speaker) else [w for w in words if theirs(w.speaker)]
-            for w in gone:
-                session.delete(w)
-            report.words_removed += len(gone)
-            if theirs(seg.speaker):
-                removed.append((seg.start, seg.end, seg.text))
-                session.flush()
-                session.delete(seg)
-                report.segments_removed += 1
-            elif gone:
-                seg.text = " ".join(w.word.strip() for w in words if w not in gone)
-                removed += [(w.start, w.end, w.word) for w in gone]
-                session.add(seg)
-    turns = session.exec(select(SpeakerTurn).where(SpeakerTurn.recording_id.in_(rec_ids),
-                                                   SpeakerTurn.speaker.in_(speakers))).all() if speakers else []
-    enrolments = session.exec(select(VoiceEnrolment).where(VoiceEnrolment.participant_id == person.id)).all()
-    for row in [*turns, *labels, *enrolments]:
-        session.delete(row)
-    report.speaker_turns_removed += len(turns)
-    report.speaker_labels_removed += len(labels)
-    report.voice_enrolments_removed += len(enrolments)
     for rec in recordings:
+        whose = _whose(session, rec.id, person, names)
+        for tr in session.exec(select(Transcript).where(Transcript.recording_id == rec.id)).all():
+            removed += _remove_words(session, tr, whose, now, report)
+        _remove_voice(session, rec.id, person, whose, report)
         if rec.path:
             report.audio_deleted.append(delete_audio(session, settings, rec, now))
+    enrolments = session.exec(select(VoiceEnrolment).where(VoiceEnrolment.participant_id == person.id)).all()
+    for row in enrolments:
+        session.delete(row)
+    report.voice_enrolments_removed += len(enrolments)
     session.flush()
     for draft in session.exec(select(DraftRow).where(DraftRow.meeting_id == meeting_id)).all():
         _scrub_draft(session, draft, person, removed, actor, report)
@@ -152,6 +134,86 @@ def _propagate_one(session: Session, settings: Settings, person: Participant, ac
     record(session, "withdrawal.propagate", actor, meeting_id, subject={"participant": person.id, **counts})
     LOG.info("withdrawal: participant %s of meeting %s: %s", person.id, meeting_id,
              ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@dataclass(frozen=True)
+class _Whose:
+    """Which speakers of one recording are, or may be, the person's.
+
+    Their own: labels mapped to them, and their name. Words linked to no speaker (before diarisation: the whole
+    transcript) may be anyone's. When no label of the recording is mapped to them (their voice was never named),
+    unnamed speakers may be theirs too."""
+
+    own: frozenset[str]
+    named: frozenset[str]  # labels mapped to any participant
+    names: frozenset[str]  # every participant's name, case-folded
+    name: str
+
+    def theirs(self, speaker: str | None) -> bool:
+        return speaker is not None and (speaker in self.own or speaker.casefold() == self.name)
+
+    def maybe(self, speaker: str | None) -> bool:
+        if speaker is None:
+            return True
+        return not self.own and speaker not in self.named and speaker.casefold() not in self.names
+
+    def __call__(self, speaker: str | None) -> bool:
+        return self.theirs(speaker) or self.maybe(speaker)
+
+
+def _whose(session: Session, recording_id: int, person: Participant, names: set[str]) -> _Whose:
+    labels = session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id)).all()
+    return _Whose(frozenset(lab.label for lab in labels if lab.participant_id == person.id),
+                  frozenset(lab.label for lab in labels if lab.participant_id is not None),
+                  frozenset(names), person.name.casefold())
+
+
+def _remove_words(session: Session, tr: Transcript, whose: _Whose, now: datetime, report: WithdrawalReport
+                  ) -> list[tuple[float, float, str]]:
+    """Delete the segments and words that are or may be the person's; a transcript left with no segment is
+    marked deleted, so no later stage works on it. Returns (start, end, text) of what was removed."""
+    removed: list[tuple[float, float, str]] = []
+    segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
+    kept = 0
+    for seg in segments:
+        words = session.exec(select(Word).where(Word.segment_id == seg.id)).all()
+        whole = whose(seg.speaker)
+        gone = words if whole else [w for w in words if whose(w.speaker)]
+        for w in gone:
+            session.delete(w)
+        report.words_removed += len(gone)
+        if whole:
+            removed.append((seg.start, seg.end, seg.text))
+            session.flush()
+            session.delete(seg)
+            report.segments_removed += 1
+            report.unattributed_segments_removed += not whose.theirs(seg.speaker)
+            continue
+        kept += 1
+        if gone:
+            seg.text = " ".join(w.word.strip() for w in words if w not in gone)
+            removed += [(w.start, w.end, w.word) for w in gone]
+            session.add(seg)
+    if segments and not kept and tr.deleted_at is None:
+        tr.deleted_at = now
+        session.add(tr)
+        report.transcripts_removed.append(tr.id)
+    return removed
+
+
+def _remove_voice(session: Session, recording_id: int, person: Participant, whose: _Whose,
+                  report: WithdrawalReport) -> None:
+    """Delete the person's speaker labels (with their voice centroids) and turns; unnamed ones when they may be
+    the person's."""
+    labels = [lab for lab in session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))
+              if lab.participant_id == person.id or (lab.participant_id is None and whose.maybe(lab.label))]
+    speakers = {lab.label for lab in labels}
+    turns = session.exec(select(SpeakerTurn).where(SpeakerTurn.recording_id == recording_id,
+                                                   SpeakerTurn.speaker.in_(speakers))).all() if speakers else []
+    for row in [*turns, *labels]:
+        session.delete(row)
+    report.speaker_turns_removed += len(turns)
+    report.speaker_labels_removed += len(labels)
 
 
 def _scrub_draft(session: Session, draft: DraftRow, person: Participant, removed: list[tuple[float, float, str]],

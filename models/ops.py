@@ -44,3 +44,18 @@ class Job(SQLModel, table=True):
     requested_by: str | None = None  # who asked for it (the web app's signed-in user); the actor of its stages
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+class RunLock(SQLModel, table=True):
+    """The lease of the one `process` run allowed on a meeting at a time (see minutes.runlock). The holder
+    renews `heartbeat_at` while it runs; a lease whose holder died (same host, pid gone) or went silent for
+    longer than the lease is stale and may be taken over."""
+
+    __tablename__ = "run_lock"
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    token: str = Field(max_length=32)
+    host: str
+    pid: int
+    actor: str
+    acquired_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow)

@@ -1,5 +1,6 @@
 """Property: over random sequences of give, refuse, withdraw, standing consent and time passing, the gate allows a
-stage iff every current participant holds its scope, judged by a small independent model of the rules."""
+stage iff every current participant holds its scope and every earlier stage's, judged by a small independent
+model of the rules."""
 
 from __future__ import annotations
 
@@ -50,8 +51,9 @@ class Model:
         decision, _start, end = window[-1]
         return decision == "given" and (end is None or today <= end)
 
-    def allowed(self, scope: str, today: dt.date) -> bool:
-        return bool(self.people) and all(self.holds(p, scope, today) for p in range(len(self.people)))
+    def allowed(self, stage: str, today: dt.date) -> bool:
+        return bool(self.people) and all(self.holds(p, scope, today) for p in range(len(self.people))
+                                         for scope in SCOPES[:SCOPES.index(stage) + 1])
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +84,9 @@ def test_gate_matches_the_rules(db, initial, steps):
             expected = model.allowed(scope, today)
             assert decision.allowed == expected, (scope, steps)
             if model.people:
-                assert {x.participant for x in decision.missing} == {
-                    f"p{p}" for p in range(len(model.people)) if not model.holds(p, scope, today)}
+                assert {(x.participant, x.scope) for x in decision.missing} == {
+                    (f"p{p}", sc) for p in range(len(model.people)) for sc in SCOPES[:SCOPES.index(scope) + 1]
+                    if not model.holds(p, sc, today)}
             try:
                 with db.session() as s:
                     assert gate.begin_stage(s, m.id, scope, on=today).status == "started"

@@ -71,8 +71,11 @@ def test_a_participant_added_after_consent_blocks_until_they_consent(db, mid):
         meetings.add_participant(s, mid, "Helen")
     with db.session() as s:
         decision = gate.check(s, mid, "diarise")
-        assert not decision.allowed and [m.participant for m in decision.missing] == ["Helen"]
+        assert not decision.allowed and {m.participant for m in decision.missing} == {"Helen"}
         ledger.give(s, mid, "Helen", "diarise", "verbal", **GIVE)
+    with db.session() as s:
+        assert [m.scope for m in gate.check(s, mid, "diarise").missing] == ["record", "transcribe"]
+        ledger.give(s, mid, "Helen", "record,transcribe", "verbal", **GIVE)
     with db.session() as s:
         assert gate.check(s, mid, "diarise").allowed
         assert gate.begin_stage(s, mid, "diarise").status == "started"
@@ -156,3 +159,14 @@ def test_withdrawal_waits_for_a_stage_start_in_flight(db, home, mid):
     with db.session() as s:
         assert not gate.check(s, mid, "record").allowed
     other.close()
+
+
+def test_a_stage_needs_every_earlier_scope(db, mid):
+    """A diarisation is derived from the recording and the transcript: it needs their consent too."""
+    with db.session() as s:
+        ledger.refuse(s, mid, "Tom", "transcribe", "verbal", **GIVE)
+    with pytest.raises(ConsentBlocked) as err, db.session() as s:
+        gate.begin_stage(s, mid, "diarise")
+    assert err.value.decision.missing == [gate.Missing(2, "Tom", "transcribe", "refused")]
+    assert "needs record, transcribe, diarise consent; missing: Tom (transcribe refused)" in str(err.value)
+    assert "--scope transcribe " in str(err.value)

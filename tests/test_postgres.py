@@ -145,3 +145,27 @@ def test_postgres_gate_waits_for_a_withdrawal_in_flight_and_sees_it(home, pg_url
     t.join()
     db.close()
     other.close()
+
+
+def test_one_run_per_meeting_across_connections(home, pg_url):
+    """The run lease lives in the database, so it holds for runs on different machines sharing the server."""
+    from consent import meetings
+    from minutes import runlock
+    from models import RunLock
+
+    db, other = Database.open(load_settings(db=pg_url)), Database.open(load_settings(db=pg_url))
+    with db.session() as s:
+        m = meetings.create_meeting(s, "Leased", "2026-11-23", ["Priya"])
+    with runlock.hold(db, m.id, "first") as token:
+        with pytest.raises(runlock.MeetingBusy, match=f"meeting {m.id} is being processed by another run"):
+            runlock.acquire(other, m.id, "second")
+        with other.session() as s:
+            runlock.check(s, m.id, token)  # a commit of the holder, on any connection, passes
+    with pytest.raises(runlock.MeetingBusy), other.session() as s:  # given back: the old token holds nothing
+        runlock.check(s, m.id, token)
+    with db.session() as s:
+        assert s.get(RunLock, m.id) is None
+    second = runlock.acquire(other, m.id, "second")
+    runlock.release(other, m.id, second)
+    db.close()
+    other.close()

@@ -134,8 +134,8 @@ def test_hook_reports_exactly_what_it_removed(processed, home):
     [report] = [r for r in reports if isinstance(r, WithdrawalReport)]  # names: a1's owner and a note, in 2 drafts
     toms = [x for x in stm_lines() if x.speaker == "Tom"]
     assert report.to_json() == {
-        "participants": [built.participants["Tom"]], "meetings": [built.meeting_id],
-        "segments_removed": len(toms), "words_removed": sum(len(x.text.split()) for x in toms),
+        "participants": [built.participants["Tom"]], "meetings": [built.meeting_id], "transcripts_removed": [],
+        "segments_removed": len(toms), "unattributed_segments_removed": 0, "words_removed": sum(len(x.text.split()) for x in toms),
         "speaker_turns_removed": len(toms), "speaker_labels_removed": 1, "voice_enrolments_removed": 1,
         "audio_deleted": [str(built.audio.relative_to(settings.files_dir))],
         "evidence_removed": 4, "names_replaced": 4, "drafts_returned_to_review": [pending],

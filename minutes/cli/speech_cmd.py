@@ -61,8 +61,8 @@ def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None,
     """Transcribe one recording with speech recognition alone and print it (nothing is stored)."""
     from minutes.audio import decode
     from minutes.engines.asr import load_asr
-    from minutes.preflight import check_language
     from minutes.language import load_detector, mismatch_flag
+    from minutes.preflight import check_language
     from minutes.transcribe import transcribe
     from minutes.transcript_formats import render
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 20:25:28.384503
+Create Date: 2026-11-29 21:45:36.665038
 """
 from alembic import op
 import sqlalchemy as sa
@@ -61,6 +61,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_person_name'), ['name'], unique=True)
         batch_op.create_index(batch_op.f('ix_person_name_key'), ['name_key'], unique=True)
 
+    op.create_table('web_user',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('disabled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('password_changed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("role IN ('clerk', 'reviewer', 'admin')", name='ck_web_user_role'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('web_user', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_user_name_key'), ['name_key'], unique=True)
+
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -70,6 +85,8 @@ def upgrade() -> None:
     sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('progress', sa.Float(), nullable=True),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.CheckConstraint("status IN ('queued', 'running', 'done', 'blocked', 'failed')", name='ck_job_status'),
@@ -113,6 +130,29 @@ def upgrade() -> None:
     with op.batch_alter_table('recording', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recording_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_recording_sha256'), ['sha256'], unique=False)
+
+    op.create_table('run_lock',
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('host', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('pid', sa.Integer(), nullable=False),
+    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('acquired_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('heartbeat_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
+    sa.PrimaryKeyConstraint('meeting_id')
+    )
+    op.create_table('web_session',
+    sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('csrf', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('last_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['web_user.id'], ),
+    sa.PrimaryKeyConstraint('token_sha256')
+    )
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('consent_record',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -473,6 +513,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_consent_record_meeting_id'))
 
     op.drop_table('consent_record')
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
+
+    op.drop_table('web_session')
+    op.drop_table('run_lock')
     with op.batch_alter_table('recording', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recording_sha256'))
         batch_op.drop_index(batch_op.f('ix_recording_meeting_id'))
@@ -489,6 +534,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_job_batch'))
 
     op.drop_table('job')
+    with op.batch_alter_table('web_user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_user_name_key'))
+
+    op.drop_table('web_user')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_name_key'))
         batch_op.drop_index(batch_op.f('ix_person_name'))
