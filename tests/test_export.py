@@ -20,7 +20,7 @@ GOLDEN = Path(__file__).parent / "data" / "golden" / "minutes.md"
 @pytest.fixture
 def released(home):
     built = build(load_settings())
-    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC)):  # a fixed release time, for a
+    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC), tick=False):  # a fixed release time, for a
         approve_and_release(built.draft_id)  # deterministic file (editing the row would fail the release hash)
     return built
 

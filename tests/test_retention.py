@@ -24,7 +24,7 @@ WORDS = sum(len(x.text.split()) for x in stm_lines())
 def two_meetings(home):
     """Meeting 1 released on RELEASED with a minutes export; meeting 2 still pending review."""
     first = build(load_settings())
-    with time_machine.travel(RELEASED):
+    with time_machine.travel(RELEASED, tick=False):
         approve_and_release(first.draft_id)
     assert run("export", first.draft_id, "--format", "md").exit_code == 0
     second = build(load_settings())
@@ -97,7 +97,7 @@ def test_dry_run_changes_nothing_and_the_real_purge_removes_exactly_that(two_mee
 
 def test_cli_dry_run_then_purge(two_meetings, home):
     (home / "config.toml").write_text("[retention]\naudio_days_after_release = 1\ntranscript_days_after_release = 2\n")
-    with time_machine.travel(RELEASED + timedelta(days=3)):  # not an edited release row: verify checks it
+    with time_machine.travel(RELEASED + timedelta(days=3), tick=False):  # not an edited release row: verify checks it
         files_before, rows_before = files(home), rows(home)
         dry = run("purge", "--dry-run", "--json")
         assert dry.exit_code == 0, dry.output
