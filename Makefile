@@ -7,7 +7,7 @@ STAMP := $(VENV)/.minutes-installed
 TORCH := torch==2.13.0
 DEMO_HOME ?= $(CURDIR)/demo-home
 
-.PHONY: install models chromium test demo bench lint doctor migration-baseline clean
+.PHONY: install models system test demo bench lint doctor migration-baseline clean
 
 install: $(STAMP) models
 
@@ -24,13 +24,19 @@ $(STAMP): pyproject.toml Makefile
 models: $(STAMP)
 	$(BIN)/minutes models pull
 
-# The browser test (tests/test_web_browser.py) drives Debian's chromium; Playwright's own browser download is not used.
-chromium:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-		apt-get install -y --no-install-recommends chromium; } || \
-		{ echo "install Debian's chromium package (apt-get install chromium) for the browser test"; exit 1; }
+# What the tests need from the system, installed with apt when missing (as root): Debian's chromium for the
+# browser test (Playwright's own browser download is not used), PostgreSQL for the database tests, strace for the
+# no-network trace of a whole run.
+SYSTEM_PACKAGES := $(if $(shell command -v chromium),,chromium) $(if $(shell command -v strace),,strace) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
+system:
+	@if [ -n "$(strip $(SYSTEM_PACKAGES))" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+			apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+		else echo "install these Debian packages for the tests: $(SYSTEM_PACKAGES)"; exit 1; fi; fi
 
-test: install chromium
+test: install system
 	$(BIN)/python -m minutes.engines.torchstack
 	$(BIN)/python -m pytest
 
