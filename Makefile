@@ -50,8 +50,15 @@ bench: install
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/quality.py --json bench-quality.json
 
+# ruff, ruff format, and the import contract (pyproject.toml) checked on the installed layout, where consent/
+# is minutes.consent and models/ is minutes.db.
+LINTED := minutes consent models tests bench
 lint: $(STAMP)
-	$(BIN)/ruff check minutes consent models tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	rm -rf build/lint
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target build/lint .
+	cd build/lint && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml
 
 doctor: install
 	$(BIN)/minutes doctor

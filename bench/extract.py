@@ -25,11 +25,11 @@ from rapidfuzz import fuzz
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from minutes import windows  # noqa: E402
-from minutes.config import load_settings  # noqa: E402
+from minutes.core.config import load_settings  # noqa: E402
+from minutes.core.types import Draft, Segment, SpeakerTurn, Transcript  # noqa: E402
+from minutes.drafting import windows  # noqa: E402
+from minutes.drafting.extract import extract  # noqa: E402
 from minutes.engines.extractor import load_extractor  # noqa: E402
-from minutes.extract import extract  # noqa: E402
-from minutes.types import Draft, Segment, SpeakerTurn, Transcript  # noqa: E402
 
 DEMO = ROOT / "tests" / "data" / "meeting-demo"
 PEOPLE = ["Priya", "Tom", "Helen", "Sam"]
@@ -61,10 +61,10 @@ def synthetic_hour() -> Transcript:
 
 
 def asr_transcript() -> Transcript:
-    from minutes.attribute import attribute
-    from minutes.audio import decode
     from minutes.engines.asr import load_asr
-    from minutes.transcribe import transcribe
+    from minutes.speech.attribute import attribute
+    from minutes.speech.audio import decode
+    from minutes.speech.transcribe import transcribe
 
     turns = [SpeakerTurn(s.start, s.end, s.speaker) for s in reference().segments]
     heard = transcribe(load_asr(load_settings(), "whisper-tiny.en", device="cpu"), decode(DEMO / "meeting.wav"),

@@ -5,7 +5,7 @@
 
 Files and scoring are in bench/scoring.py (the WER normaliser is documented there).
 - ASR, per model and file with a word reference (AMI clips, meeting-demo, sample.wav): WER with its parts, and
-  the real-time factor, through `minutes.transcribe.transcribe` as the pipeline runs it. Each file is also run
+  the real-time factor, through `minutes.speech.transcribe.transcribe` as the pipeline runs it. Each file is also run
   with a hotwords prompt (`hotwords_for`): meeting-demo and sample.wav with their real title and speakers'
   names, counting how many of the names said in the reference come out right; the AMI clips with four names
   nobody says, to see that a prompt does no harm where the names are not spoken. On hard audio Whisper falls
@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scoring import DATA, DerTotal, annotation, normalise, speech_files, table, wer  # noqa: E402
 
-from minutes.audio import decode  # noqa: E402
-from minutes.config import load_settings  # noqa: E402
+from minutes.core.config import load_settings  # noqa: E402
+from minutes.speech.audio import decode  # noqa: E402
 
 PROMPTS = {  # hotwords: (title, names)
     "meeting-demo": ("Science department meeting", ["Priya", "Tom", "Helen", "Sam"]),
@@ -55,7 +55,7 @@ def asr_rows(models: list[str], only: set[str] | None) -> list[dict]:
     import ctranslate2
 
     from minutes.engines.asr import load_asr
-    from minutes.transcribe import hotwords_for, transcribe
+    from minutes.speech.transcribe import hotwords_for, transcribe
 
     settings, rows = load_settings(), []
     files = [f for f in speech_files() if f.stm and (not only or f.name in only)]
@@ -76,8 +76,8 @@ def asr_rows(models: list[str], only: set[str] | None) -> list[dict]:
 
 
 def diarisation_rows(only: set[str] | None) -> tuple[list[dict], dict]:
-    from minutes.diarise import diarise
     from minutes.engines.diarisation import load_diarisation
+    from minutes.speech.diarise import diarise
 
     settings = load_settings()
     engine = load_diarisation(settings)

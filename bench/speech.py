@@ -65,13 +65,13 @@ def quality(transcript, turns) -> dict:
 
 def child_stages(path: Path, compare: bool) -> dict:
     """Run every stage on `path` in this process and report seconds, RTF and peak RSS."""
-    from minutes.attribute import attribute
-    from minutes.audio import decode
-    from minutes.config import load_settings
-    from minutes.diarise import diarise
+    from minutes.core.config import load_settings
     from minutes.engines.asr import load_asr
     from minutes.engines.diarisation import load_diarisation
-    from minutes.transcribe import DECODE_OPTIONS, transcribe
+    from minutes.speech.attribute import attribute
+    from minutes.speech.audio import decode
+    from minutes.speech.diarise import diarise
+    from minutes.speech.transcribe import DECODE_OPTIONS, transcribe
 
     settings = load_settings()
     out: dict = {"file": str(path), "rss_start_mb": round(peak_rss_mb())}
@@ -117,7 +117,7 @@ def child_stages(path: Path, compare: bool) -> dict:
 
 def build_input(folder: Path, minutes: float) -> Path:
     """A WAV of about `minutes` minutes: the fixtures end to end, repeated."""
-    from minutes.audio import decode
+    from minutes.speech.audio import decode
 
     pieces = [decode(DATA / n).samples for n in ("meeting-demo/meeting.wav", "sample.wav", "jfk.flac",
                                                  "multilingual.mp3")]

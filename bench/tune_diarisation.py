@@ -1,4 +1,4 @@
-"""Grid search of the diarisation hyper-parameters (`minutes.config.DiarisationParams`) on the real dev audio.
+"""Grid search of the diarisation hyper-parameters (`minutes.core.config.DiarisationParams`) on the real dev audio.
 
     nice -n 10 .venv/bin/python bench/tune_diarisation.py [--json out.json] [--quick]
 
@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 from scoring import DerTotal, speech_files, table  # noqa: E402
 
-from minutes.audio import decode  # noqa: E402
-from minutes.config import DiarisationParams, load_settings  # noqa: E402
+from minutes.core.config import DiarisationParams, load_settings  # noqa: E402
 from minutes.engines.diarisation import load_diarisation  # noqa: E402
+from minutes.speech.audio import decode  # noqa: E402
 
 BEFORE = DiarisationParams(threshold=0.3, method="average", min_cluster_size=12, min_duration_off=0.0,
                            exclude_overlap=False)  # the settings tuned on synthetic and telephone audio (f3a8eeb)

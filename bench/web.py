@@ -22,16 +22,16 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from minutes.consent import ledger
+from minutes.consent.meetings import create_meeting, participants_of
+from minutes.db import Recording, SpeakerLabel
 
-from consent import ledger
-from consent.meetings import create_meeting, participants_of
-from minutes import types
-from minutes.config import load_settings
-from minutes.review import create_draft
+from minutes.core import types
+from minutes.core.config import load_settings
+from minutes.review.queue import create_draft
 from minutes.service import Ctx, users
-from minutes.transcripts import save_transcript
+from minutes.speech.transcripts import save_transcript
 from minutes.web.app import create_app
-from models import Recording, SpeakerLabel
 
 PEOPLE = ["Priya:chair", "Tom", "Helen", "Sam"]
 WORDS = (

@@ -1,7 +1,9 @@
 """Consent errors are user errors: the CLI prints them as one line with a non-zero exit."""
 
+from minutes.errors import MinutesError
 
-class ConsentError(Exception):
+
+class ConsentError(MinutesError):
     exit_code = 5
 
 

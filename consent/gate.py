@@ -21,13 +21,12 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from minutes.consent.errors import ConsentError, ConsentInputError
+from minutes.consent.meetings import lock_meeting
+from minutes.consent.status import SCOPES, State, consent_status
+from minutes.db import Recording, StageRun, utcnow
+from minutes.db.audit import append_event
 from sqlmodel import Session, select
-
-from consent.errors import ConsentError, ConsentInputError
-from consent.meetings import lock_meeting
-from consent.status import SCOPES, State, consent_status
-from models import Recording, StageRun, utcnow
-from models.audit import append_event
 
 STAGES: tuple[str, ...] = SCOPES
 NEEDS: dict[str, tuple[str, ...]] = {stage: STAGES[:i + 1] for i, stage in enumerate(STAGES)}

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from minutes.errors import MinutesError
+
 
 @dataclass(frozen=True)
 class Withdrawal:
@@ -30,5 +32,11 @@ def on_withdrawal(hook: WithdrawalHook) -> WithdrawalHook:
 
 
 def fire_withdrawal(session: Session, withdrawal: Withdrawal) -> list[object]:
-    """Run every hook in registration order; returns what each reported (e.g. what it removed)."""
+    """Run every hook in registration order; returns what each reported (e.g. what it removed).
+
+    With no hook registered the withdrawal is refused rather than recorded without its purge: a caller that
+    bypasses `minutes.service` (which wires propagation) must fail loudly, never keep a withdrawn person's data."""
+    if not _HOOKS:
+        raise MinutesError("withdrawal propagation is not wired; nothing was recorded",
+                           "go through minutes.service, which registers it")
     return [hook(session, withdrawal) for hook in _HOOKS]

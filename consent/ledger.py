@@ -26,12 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
-
-from consent.errors import ConsentInputError
-from consent.gate import cancel_running
-from consent.hooks import Withdrawal, fire_withdrawal
-from consent.meetings import (
+from minutes.consent.errors import ConsentInputError
+from minutes.consent.gate import cancel_running
+from minutes.consent.hooks import Withdrawal, fire_withdrawal
+from minutes.consent.meetings import (
     MAX_NAME,
     clean_text,
     find_participant,
@@ -40,10 +38,11 @@ from consent.meetings import (
     lock_meeting,
     parse_date,
 )
-from consent.status import SCOPES, State, consent_status
-from consent.timespec import TimeRange, clock, parse_range
-from models import ConsentRecord, Meeting, Participant, Person, Recording
-from models.audit import append_event, row_hash
+from minutes.consent.status import SCOPES, State, consent_status
+from minutes.consent.timespec import TimeRange, clock, parse_range
+from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
+from minutes.db.audit import append_event, row_hash
+from sqlmodel import Session, select
 
 METHODS: tuple[str, ...] = ("verbal", "written", "form")
 DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")
@@ -173,7 +172,7 @@ def _audit(session: Session, rec: ConsentRecord, kind: str) -> None:
                "scope": rec.scope, "decision": rec.decision, "method": rec.method,
                "evidence_start": rec.evidence_start, "evidence_end": rec.evidence_end,
                "valid_from": rec.valid_from, "valid_until": rec.valid_until}
-    hashes = {"record": row_hash(rec)}  # minutes.integrity checks the row against it
+    hashes = {"record": row_hash(rec)}  # minutes.records.integrity checks the row against it
     if rec.evidence_sha256:
         hashes["evidence"] = rec.evidence_sha256
     append_event(session, kind, rec.recorded_by, rec.meeting_id,

@@ -21,12 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
+from minutes.consent.errors import ConsentError, ConsentInputError
+from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
+from minutes.db.audit import append_event
 from sqlalchemy import func, update
 from sqlmodel import Session, select
-
-from consent.errors import ConsentError, ConsentInputError
-from models import ConsentRecord, Meeting, Participant, Person, Recording
-from models.audit import append_event
 
 MAX_NAME, MAX_ROLE, MAX_TITLE = 200, 100, 300
 MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can store; a bigger one cannot exist

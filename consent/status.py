@@ -19,10 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from minutes.consent.meetings import get_meeting, participants_of
+from minutes.db import ConsentRecord, Scope
 from sqlmodel import Session, select
-
-from consent.meetings import get_meeting, participants_of
-from models import ConsentRecord, Scope
 
 SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from consent.errors import ConsentInputError
+from minutes.consent.errors import ConsentInputError
 
 _SECONDS = re.compile(r"\d+(\.\d+)?")
 _PART = re.compile(r"\d{2}(\.\d+)?")

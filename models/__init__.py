@@ -3,14 +3,14 @@
 Import order matters only to SQLAlchemy's registry; importing this package registers every table.
 """
 
-from models.audit import AuditEvent, AuditHead
-from models.base import utcnow
-from models.consent import ConsentRecord, Scope
-from models.draft import Action, Decision, Draft, DraftStatus, Evidence, Export, Flag, Release, Review
-from models.media import Recording, Segment, SpeakerLabel, SpeakerTurn, Transcript, VoiceEnrolment, Word
-from models.meeting import Meeting, Participant, Person
-from models.ops import Job, RunLock, StageRun
-from models.web import User, WebSession
+from minutes.db.audit import AuditEvent, AuditHead
+from minutes.db.base import utcnow
+from minutes.db.consent import ConsentRecord, Scope
+from minutes.db.draft import Action, Decision, Draft, DraftStatus, Evidence, Export, Flag, Release, Review
+from minutes.db.media import Recording, Segment, SpeakerLabel, SpeakerTurn, Transcript, VoiceEnrolment, Word
+from minutes.db.meeting import Meeting, Participant, Person
+from minutes.db.ops import Job, RunLock, StageRun
+from minutes.db.web import User, WebSession
 
 __all__ = [
     "Action", "AuditEvent", "AuditHead", "ConsentRecord", "Decision", "Draft", "DraftStatus", "Evidence",

@@ -4,7 +4,7 @@ An event records who did what to which ids, and hashes of the content involved, 
 `AuditHead` is a one-row counter: every append updates it first, which serialises appends (SQLite's write
 lock, PostgreSQL's row lock), and it holds the signature of the chain's head.
 
-The key lives outside the database (minutes.audit_key; the session carries it as `session.info["audit_key"]`),
+The key lives outside the database (minutes.core.audit_key; the session carries it as `session.info["audit_key"]`),
 so someone who can edit the database but not read the key cannot forge the chain:
 - each event's hash is HMAC-SHA256(key, its fields + the previous hash): re-hashing the chain after an edit
   fails at the first edited event;
@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from minutes.db.base import utcnow
 from sqlalchemy import select, update
 from sqlmodel import Field, Session, SQLModel
-
-from models.base import utcnow
 
 GENESIS = "0" * 64
 KEY_INFO = "audit_key"  # the session.info entry holding a KeySource
@@ -102,7 +101,7 @@ def head_signature(key: bytes, seq: int, last_hash: str) -> str:
 def chain_key(session: Session, create: bool = False) -> bytes:
     source: KeySource | None = session.info.get(KEY_INFO)
     if source is None:
-        raise RuntimeError("this session has no audit key; open it with minutes.store.Database.session()")
+        raise RuntimeError("this session has no audit key; open it with minutes.core.store.Database.session()")
     return source.key(create)
 
 

@@ -3,9 +3,8 @@
 from datetime import date, datetime
 from enum import StrEnum
 
+from minutes.db.base import utcnow
 from sqlmodel import CheckConstraint, Field, SQLModel
-
-from models.base import utcnow
 
 
 class Scope(StrEnum):

@@ -2,9 +2,8 @@
 
 from datetime import datetime
 
+from minutes.db.base import utcnow
 from sqlmodel import Field, SQLModel, UniqueConstraint
-
-from models.base import utcnow
 
 
 class Recording(SQLModel, table=True):

@@ -2,9 +2,8 @@
 
 import datetime as dt
 
+from minutes.db.base import utcnow
 from sqlmodel import Field, Relationship, SQLModel, UniqueConstraint
-
-from models.base import utcnow
 
 
 class Person(SQLModel, table=True):

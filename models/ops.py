@@ -2,9 +2,8 @@
 
 from datetime import datetime
 
+from minutes.db.base import utcnow
 from sqlmodel import CheckConstraint, Field, SQLModel
-
-from models.base import utcnow
 
 
 class StageRun(SQLModel, table=True):
@@ -46,7 +45,7 @@ class Job(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 class RunLock(SQLModel, table=True):
-    """The lease of the one `process` run allowed on a meeting at a time (see minutes.runlock). The holder
+    """The lease of the one `process` run allowed on a meeting at a time (see minutes.run.runlock). The holder
     renews `heartbeat_at` while it runs; a lease whose holder died (same host, pid gone) or went silent for
     longer than the lease is stale and may be taken over."""
 

@@ -2,9 +2,8 @@
 
 from datetime import datetime
 
+from minutes.db.base import utcnow
 from sqlmodel import CheckConstraint, Field, SQLModel
-
-from models.base import utcnow
 
 
 class User(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Canned stage results, so tests drive the real begin/commit of every stage (minutes.stages) without models.
+"""Canned stage results, so tests drive the real begin/commit of every stage (minutes.run.stages) without models.
 
 A `Cast` is a meeting's participants, each with lines of words that occur in nobody else's line and a voice
 vector of their own, so a byte scan of the store can tell whose words or voice are left.
@@ -14,11 +14,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from minutes import stages
-from minutes.diarise import Diarisation
-from minutes.speakers import Enrolled, EnrolmentRange
-from minutes.transcripts import load_transcript
-from minutes.types import Action, Decision, Draft, Evidence, Segment, SpeakerTurn, Transcript, Word
+from minutes.core.types import Action, Decision, Draft, Evidence, Segment, SpeakerTurn, Transcript, Word
+from minutes.run import stages
+from minutes.speech.diarise import Diarisation
+from minutes.speech.speakers import Enrolled, EnrolmentRange
+from minutes.speech.transcripts import load_transcript
 
 ROUNDS = 2  # lines per person
 
@@ -112,7 +112,7 @@ def db_bytes(db_path: Path) -> bytes:
 
 
 class FakeAsr:
-    """An ASR engine with a canned reply: `minutes.transcribe` gets the cast's lines as faster-whisper segments.
+    """An ASR engine with a canned reply: `minutes.speech.transcribe` gets the cast's lines as faster-whisper segments.
     `during(call_number)` runs while the "model" runs, e.g. a clerk withdrawing consent from another process."""
 
     name, device, multilingual = "canned-asr", "cpu", False

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner
+from minutes.consent.meetings import create_meeting, participants_of
+from minutes.db import Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
 
-from consent.meetings import create_meeting, participants_of
-from minutes import types
 from minutes.cli import cli
-from minutes.config import Settings
-from minutes.private import atomic_write
-from minutes.review import create_draft
-from minutes.store import Database, files_path
-from minutes.transcripts import save_transcript
-from models import Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
+from minutes.core import types
+from minutes.core.config import Settings
+from minutes.core.files import atomic_write
+from minutes.core.store import Database, files_path
+from minutes.review.queue import create_draft
+from minutes.speech.transcripts import save_transcript
 
 DEMO = Path(__file__).parent / "data" / "meeting-demo"
 PEOPLE = ["Priya", "Tom", "Helen", "Sam"]

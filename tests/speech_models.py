@@ -14,9 +14,9 @@ from pathlib import Path
 from pyannote.core import Annotation
 from pyannote.core import Segment as Span
 
-from minutes.audio import decode
-from minutes.config import Settings, load_settings
-from minutes.types import Audio, SpeakerTurn
+from minutes.core.config import Settings, load_settings
+from minutes.core.types import Audio, SpeakerTurn
+from minutes.speech.audio import decode
 
 DATA = Path(__file__).parent / "data"
 DEMO = DATA / "meeting-demo"
@@ -49,14 +49,14 @@ def audio(name: str) -> Audio:
 
 @cache
 def meeting_diarisation():
-    from minutes.diarise import diarise
+    from minutes.speech.diarise import diarise
 
     return diarise(diarisation(), audio("meeting-demo/meeting.wav"))
 
 
 @cache
 def meeting_transcript():
-    from minutes.transcribe import transcribe
+    from minutes.speech.transcribe import transcribe
 
     return transcribe(asr(), audio("meeting-demo/meeting.wav"))
 

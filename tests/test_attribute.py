@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from speech_models import DATA, DEMO, asr, diarisation, meeting_diarisation, meeting_transcript, rttm_turns
 
-from minutes.attribute import attribute
-from minutes.audio import load_channels
-from minutes.diarise import diarise
-from minutes.transcribe import transcribe
-from minutes.types import Audio, Segment, SpeakerTurn, Transcript, Word
+from minutes.core.types import Audio, Segment, SpeakerTurn, Transcript, Word
+from minutes.speech.attribute import attribute
+from minutes.speech.audio import load_channels
+from minutes.speech.diarise import diarise
+from minutes.speech.transcribe import transcribe
 
 
 def _reference_speaker(t: float) -> str | None:

@@ -11,8 +11,8 @@ import av
 import numpy as np
 import pytest
 
-from minutes.audio import decode, load_channels
 from minutes.errors import NotFoundError, UsageError
+from minutes.speech.audio import decode, load_channels
 
 
 def _encode(path, samples: np.ndarray, codec: str, video: bool = False) -> None:

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from processed_meeting import approve_and_release, build, run
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ import sqlite3
 import stat
 
 import pytest
+from minutes.db import Release
+from minutes.db.audit import AuditEvent, AuditHead, append_event
 from processed_meeting import approve_and_release, build, run
 from sqlmodel import Session, create_engine, select
 
-from minutes import review
-from minutes.config import load_settings
-from minutes.store import Database
-from models import Release
-from models.audit import AuditEvent, AuditHead, append_event
+from minutes.core.config import load_settings
+from minutes.core.store import Database
+from minutes.review import queue as review
 
 
 @pytest.fixture

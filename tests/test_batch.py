@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from minutes.db import Draft, Job, Recording, StageRun, Transcript
 from sqlmodel import Session, create_engine, select
 
-from minutes.audio import load_channels
-from models import Draft, Job, Recording, StageRun, Transcript
+from minutes.speech.audio import load_channels
 
 pytestmark = pytest.mark.slow
 MINUTES = str(Path(sys.executable).parent / "minutes")
@@ -59,7 +59,7 @@ def manifest(folder: Path, rows: list[dict]) -> Path:
 def good_files(folder: Path, data: Path) -> list[Path]:
     """Short real recordings: jfk, the stereo file mixed to mono, and two cuts of pyannote's sample."""
     left, right = load_channels(data / "stereo_diarization.wav")
-    from minutes.audio import decode
+    from minutes.speech.audio import decode
 
     sample = decode(data / "sample.wav").samples
     return [

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from minutes.cli import cli
-from minutes.config import load_settings
+from minutes.core.config import load_settings
+from minutes.core.store import Database
 from minutes.errors import MinutesError, UsageError
-from minutes.store import Database
 
 
 def run(*args):

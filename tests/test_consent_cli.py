@@ -9,12 +9,12 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
+from minutes.consent import hooks
+from minutes.db import Recording
 
-from consent import hooks
 from minutes.cli import cli
-from minutes.config import load_settings
-from minutes.store import Database
-from models import Recording
+from minutes.core.config import load_settings
+from minutes.core.store import Database
 
 TABLES = ("meeting", "participant", "person", "consent_record", "audit_event", "stage_run")
 

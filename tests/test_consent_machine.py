@@ -1,7 +1,7 @@
 """Stateful property: consent holds in every interleaving of stage begins, commits and crashes with give, refuse
 and withdraw, for every scope (issue 11, "must hold").
 
-The stages are the real ones (minutes.stages: begin behind the gate, commit behind the gate), fed canned model
+The stages are the real ones (minutes.run.stages: begin behind the gate, commit behind the gate), fed canned model
 results (tests/canned.py). After every step:
 - nothing stored depends on a scope that a current participant lacks: stored audio needs everyone's record
   consent, an unattributed transcript everyone's record and transcribe, a person's attributed words and voice
@@ -29,18 +29,18 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from minutes.consent import ledger, meetings
+from minutes.consent.gate import NEEDS
+from minutes.db import Draft, Evidence, Recording, Segment, SpeakerLabel, Transcript
+from minutes.db.audit import verify_chain
 from sqlmodel import select
 
-import minutes.withdrawal  # noqa: F401  (registers the withdrawal hook)
-from consent import ledger, meetings
-from consent.gate import NEEDS
-from minutes.config import load_settings
-from minutes.pipeline import Engines, Options
-from minutes.progress import QuietReporter
-from minutes.stages import Blocked, Run
-from minutes.store import Database
-from models import Draft, Evidence, Recording, Segment, SpeakerLabel, Transcript
-from models.audit import verify_chain
+import minutes.records.withdrawal  # noqa: F401  (registers the withdrawal hook)
+from minutes.core.config import load_settings
+from minutes.core.progress import QuietReporter
+from minutes.core.store import Database
+from minutes.run.pipeline import Engines, Options
+from minutes.run.stages import Blocked, Run
 
 SCOPES = ("record", "transcribe", "diarise", "summarise")
 NAMES = ["Asha", "Ben", "Cleo"]

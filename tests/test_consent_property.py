@@ -10,11 +10,11 @@ import itertools
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from minutes.consent import gate, ledger, meetings
+from minutes.consent.gate import ConsentBlocked
 
-from consent import gate, ledger, meetings
-from consent.gate import ConsentBlocked
-from minutes.config import load_settings
-from minutes.store import Database
+from minutes.core.config import load_settings
+from minutes.core.store import Database
 
 SCOPES = ("record", "transcribe", "diarise", "summarise")
 DAY = dt.date(2026, 11, 23)

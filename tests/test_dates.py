@@ -1,10 +1,10 @@
-"""Due dates resolve against the meeting date (UK convention in minutes/dates.py) or stay as spoken."""
+"""Due dates resolve against the meeting date (UK convention in minutes/drafting/dates.py) or stay as spoken."""
 
 from datetime import date
 
 import pytest
 
-from minutes.dates import phrases, resolve
+from minutes.drafting.dates import phrases, resolve
 
 MONDAY = date(2026, 11, 23)
 

@@ -7,11 +7,11 @@ import pytest
 from pyannote.metrics.diarization import DiarizationErrorRate
 from speech_models import DATA, DEMO, annotation, audio, diarisation, meeting_diarisation, rttm_turns
 
-from minutes.audio import load_channels
-from minutes.config import DiarisationParams, load_settings
-from minutes.diarise import diarise, embed
+from minutes.core.config import DiarisationParams, load_settings
+from minutes.core.types import Audio
 from minutes.errors import UsageError
-from minutes.types import Audio
+from minutes.speech.audio import load_channels
+from minutes.speech.diarise import diarise, embed
 
 pytestmark = pytest.mark.slow
 AMI_CLIPS_DER_BELOW = 0.27  # before tuning 27.3 %, after 26.5 % (bench/tune_diarisation.py)

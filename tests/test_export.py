@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from processed_meeting import approve_and_release, build, run
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "minutes.md"
 

@@ -7,11 +7,11 @@ import pytest
 from click.testing import CliRunner
 
 from minutes.cli import cli
-from minutes.config import load_settings
+from minutes.core.config import load_settings
+from minutes.core.types import Segment, Transcript
+from minutes.drafting.extract import _without_deadline, extract, parse_reply, read_transcript, salvage
 from minutes.engines.extractor import load_extractor
 from minutes.errors import ModelError, NotFoundError, UsageError
-from minutes.extract import _without_deadline, extract, parse_reply, read_transcript, salvage
-from minutes.types import Segment, Transcript
 
 
 def _run(*args):

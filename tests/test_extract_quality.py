@@ -13,12 +13,12 @@ import pytest
 import torch
 from rapidfuzz import fuzz
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
+from minutes.core.types import Segment, Transcript
+from minutes.drafting.extract import extract
 from minutes.engines import derived
 from minutes.engines.extractor import load_extractor
 from minutes.engines.store import sha256_file
-from minutes.extract import extract
-from minutes.types import Segment, Transcript
 
 PEOPLE = ["Priya", "Tom", "Helen", "Sam"]
 MONDAY = date(2026, 11, 23)

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 import torch
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
+from minutes.core.types import Segment, Transcript
+from minutes.drafting.extract import extract
 from minutes.engines.extractor import load_extractor
-from minutes.extract import extract
-from minutes.types import Segment, Transcript
 
 SMOKE = "smollm2-135m-instruct"
 MESSAGES = [{"role": "user", "content": "Tom, can you book the coach by Friday? Reply in JSON."}]
@@ -91,9 +91,9 @@ def test_cli_prints_a_draft_and_audits_without_transcript_text(tmp_path, home):
 
     from click.testing import CliRunner
 
-    from minutes import audit
     from minutes.cli import cli
-    from minutes.store import Database
+    from minutes.core import audit
+    from minutes.core.store import Database
 
     path = tmp_path / "meeting.json"  # no line here suggests a decision, so the model is loaded but not run
     path.write_text(json.dumps({"language": "en", "duration": 12.0, "segments": [

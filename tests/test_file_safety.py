@@ -13,10 +13,10 @@ import pytest
 from processed_meeting import DEMO, approve_and_release, build, run
 from sqlalchemy import text
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
+from minutes.core.logs import setup_logging
+from minutes.core.store import Database, ensure_home, files_path
 from minutes.errors import UsageError
-from minutes.logs import setup_logging
-from minutes.store import Database, ensure_home, files_path
 
 
 def ok(result) -> str:

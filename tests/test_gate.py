@@ -6,15 +6,15 @@ import threading
 import time
 
 import pytest
+from minutes.consent import gate, ledger, meetings
+from minutes.consent.errors import ConsentInputError
+from minutes.consent.gate import ConsentBlocked
+from minutes.db import AuditEvent, StageRun
+from minutes.db.audit import verify_chain
 from sqlmodel import select
 
-from consent import gate, ledger, meetings
-from consent.errors import ConsentInputError
-from consent.gate import ConsentBlocked
-from minutes.config import load_settings
-from minutes.store import Database
-from models import AuditEvent, StageRun
-from models.audit import verify_chain
+from minutes.core.config import load_settings
+from minutes.core.store import Database
 
 GIVE = dict(recorded_by="clerk")
 

@@ -1,7 +1,7 @@
 """The grounding check: quotes must be in the transcript in their time range, owners present; else unsupported."""
 
-from minutes.grounding import quote_found, verify
-from minutes.types import Action, Decision, Draft, Evidence, Segment, Transcript
+from minutes.core.types import Action, Decision, Draft, Evidence, Segment, Transcript
+from minutes.drafting.grounding import quote_found, verify
 
 
 def _reference(demo) -> Transcript:

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 from processed_meeting import DEMO, Built, approve_and_release, build, run
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from processed_meeting import build
 
 from minutes.cli import cli
-from minutes.config import load_settings
+from minutes.core.config import load_settings
 
 TABLES = ("meeting", "participant", "person", "consent_record", "audit_event", "stage_run", "draft", "recording")
 HUGE = "99999999999999999999999"

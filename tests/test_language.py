@@ -8,9 +8,9 @@ import pytest
 from processed_meeting import build, demo_draft, run
 from speech_models import DATA, asr, audio, settings
 
-from minutes.config import load_settings
-from minutes.language import LANGUAGE_FLAG, LanguageCheck, check_language, load_detector, mismatch_flag
-from minutes.transcribe import transcribe
+from minutes.core.config import load_settings
+from minutes.speech.language import LANGUAGE_FLAG, LanguageCheck, check_language, load_detector, mismatch_flag
+from minutes.speech.transcribe import transcribe
 
 
 def windows(*langs: tuple[str, float]) -> LanguageCheck:

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
+from minutes.drafting.extract import parse_reply
+from minutes.drafting.loop_guard import close_json, cut_loop, generate
 from minutes.engines.extractor import load_extractor
-from minutes.extract import parse_reply
-from minutes.loop_guard import close_json, cut_loop, generate
 
 COUNT = [{"role": "user", "content": "Write the numbers from 1 to 300 in a JSON list."}]
 
@@ -53,7 +53,7 @@ def test_a_counting_reply_is_stopped_cut_and_valid(backend):
 
 def test_stopping_early_does_not_abort_the_process_at_exit():
     """CTranslate2 aborted at interpreter exit in 3 of 8 runs after an early stop, before the barrier job."""
-    code = ("from minutes.config import load_settings\n"
+    code = ("from minutes.core.config import load_settings\n"
             "from minutes.engines.extractor import load_extractor\n"
             "e = load_extractor(load_settings(), model='smollm2-135m-instruct')\n"
             f"print(e.generate({COUNT!r}, 60, '[', stop=lambda t: len(t) > 8)[2])\n")

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from minutes.cli import cli
-from minutes.config import load_settings
+from minutes.core.config import load_settings
 from minutes.engines.registry import REGISTRY
-from minutes.engines.store import ModelStore
+from minutes.engines.store import ModelStore, model_store
 from minutes.errors import ModelError
 
 SMALL = "pyannote-segmentation-3.0"  # 6 MB: cheap to copy and corrupt
@@ -20,7 +20,7 @@ SMALL = "pyannote-segmentation-3.0"  # 6 MB: cheap to copy and corrupt
 @pytest.fixture
 def store_copy(tmp_path, monkeypatch):
     """A private store holding a verified copy of one small real model."""
-    real = load_settings().model_store()
+    real = model_store(load_settings())
     src = real.require(SMALL)
     root = tmp_path / "models"
     shutil.copytree(src, root / SMALL)
@@ -93,4 +93,4 @@ def test_user_registered_local_model(home, store_copy, tmp_path):
     result = run("models", "list", "--json")
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert rows["my-whisper"]["source"] == "local" and rows["my-whisper"]["present"]
-    assert load_settings().model_store().require("my-whisper") == folder
+    assert model_store(load_settings()).require("my-whisper") == folder

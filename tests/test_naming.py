@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from speech_models import DEMO, audio, diarisation, meeting_diarisation, meeting_transcript, rttm_turns
 
-from minutes.attribute import attribute
-from minutes.diarise import embed
-from minutes.naming import apply_names, name_speakers
-from minutes.types import Segment, Transcript, Word
+from minutes.core.types import Segment, Transcript, Word
+from minutes.speech.attribute import attribute
+from minutes.speech.diarise import embed
+from minutes.speech.naming import apply_names, name_speakers
 
 
 def _enrolled(skip: tuple[str, ...] = ()) -> dict[str, np.ndarray]:

@@ -11,11 +11,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from minutes.db import Draft, SpeakerLabel, StageRun, Transcript
 from rapidfuzz import fuzz
 from sqlmodel import Session, create_engine, select
 
 from minutes.cli import cli
-from models import Draft, SpeakerLabel, StageRun, Transcript
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +92,7 @@ def test_draft_matches_gold(processed):
     """From the real ASR and diarisation: both decisions, the actions with owners and resolved dates.
 
     Helen's 2.6 s question at 77.9 s ("Could we re-advertise ...") is clustered with Priya; her enrolled voice
-    moves it back (minutes.reassign). Without that, the deferred re-advertising point read as Priya's own words
+    moves it back (minutes.speech.reassign). Without that, the deferred re-advertising point read as Priya's own words
     and the model made it her action.
     """
     gold = processed["gold"]

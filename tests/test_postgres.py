@@ -13,14 +13,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from minutes.consent import ledger, meetings
+from minutes.db import AuditEvent, Meeting
+from minutes.db.audit import append_event, verify_chain
 from sqlalchemy import text
 
-from consent import ledger, meetings
-from minutes.config import load_settings
-from minutes.integrity import verify
-from minutes.store import Database
-from models import AuditEvent, Meeting
-from models.audit import append_event, verify_chain
+from minutes.core.config import load_settings
+from minutes.core.store import Database
+from minutes.records.integrity import verify
 
 pytestmark = pytest.mark.postgres
 
@@ -119,8 +119,8 @@ def test_postgres_gate_waits_for_a_withdrawal_in_flight_and_sees_it(home, pg_url
     import threading
     import time
 
-    from consent import gate, ledger, meetings
-    from consent.gate import ConsentBlocked
+    from minutes.consent import gate, ledger, meetings
+    from minutes.consent.gate import ConsentBlocked
 
     db, other = Database.open(load_settings(db=pg_url)), Database.open(load_settings(db=pg_url))
     with db.session() as s:
@@ -149,9 +149,10 @@ def test_postgres_gate_waits_for_a_withdrawal_in_flight_and_sees_it(home, pg_url
 
 def test_one_run_per_meeting_across_connections(home, pg_url):
     """The run lease lives in the database, so it holds for runs on different machines sharing the server."""
-    from consent import meetings
-    from minutes import runlock
-    from models import RunLock
+    from minutes.consent import meetings
+    from minutes.db import RunLock
+
+    from minutes.run import runlock
 
     db, other = Database.open(load_settings(db=pg_url)), Database.open(load_settings(db=pg_url))
     with db.session() as s:

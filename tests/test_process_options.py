@@ -100,8 +100,8 @@ def test_a_bad_model_setting_stores_nothing(meeting, data, config, message):
 
 
 def test_every_language_faster_whisper_knows_is_accepted_by_a_multilingual_model(home):
-    from minutes.config import load_settings
-    from minutes.preflight import check_options, languages
+    from minutes.core.config import load_settings
+    from minutes.run.preflight import check_options, languages
 
     settings = load_settings()
     assert {"en", "de", "cy", "fr", "pl", "ur", "yue"} <= set(languages()) and len(languages()) >= 99

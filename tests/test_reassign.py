@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from pyannote.metrics.diarization import DiarizationErrorRate
 from speech_models import DEMO, annotation, audio, diarisation, meeting_diarisation, rttm_turns
 
-from minutes.diarise import embed
-from minutes.naming import name_speakers
-from minutes.reassign import MARGIN, MIN_SECONDS, reassign_turns
-from minutes.types import SpeakerTurn
+from minutes.core.types import SpeakerTurn
+from minutes.speech.diarise import embed
+from minutes.speech.naming import name_speakers
+from minutes.speech.reassign import MARGIN, MIN_SECONDS, reassign_turns
 
 # The demo's consent evidence: a stretch of each participant's own speech.
 ENROL = {"Priya": (0.6, 7.6), "Tom": (8.2, 14.0), "Helen": (42.3, 53.1), "Sam": (53.8, 57.5)}

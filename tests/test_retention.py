@@ -12,9 +12,9 @@ import pytest
 import time_machine
 from processed_meeting import approve_and_release, build, run, stm_lines
 
-from minutes.config import load_settings
-from minutes.retention import purge
-from minutes.store import Database
+from minutes.core.config import load_settings
+from minutes.core.store import Database
+from minutes.records.retention import purge
 
 RELEASED = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 WORDS = sum(len(x.text.split()) for x in stm_lines())

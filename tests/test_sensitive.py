@@ -1,7 +1,7 @@
 """Lexical detection of sensitive passages: flagged with evidence, withheld from the model, auditable cues."""
 
-from minutes.sensitive import cues, detect
-from minutes.windows import Line
+from minutes.drafting.sensitive import cues, detect
+from minutes.drafting.windows import Line
 
 
 def _lines(*rows):

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from test_audio import bad_inputs
 
 from minutes.cli import cli
+from minutes.engines.store import model_store
 
 pytestmark = pytest.mark.slow
 
@@ -43,9 +44,9 @@ def test_transcribe_formats(home, data):
 
 
 def test_transcribe_model_path_device_and_compute_type(home, data):
-    from minutes.config import load_settings
+    from minutes.core.config import load_settings
 
-    folder = load_settings().model_store().require("whisper-tiny.en")
+    folder = model_store(load_settings()).require("whisper-tiny.en")
     out = run("transcribe", data / "jfk.flac", "--model", folder, "--device", "cpu", "--compute-type", "float32")
     assert out.exit_code == 0 and "fellow americans" in out.stdout.lower()
 
@@ -90,7 +91,7 @@ def test_silence_and_a_very_short_clip_give_clean_results(home, tmp_path, data):
     assert silent.exit_code == 0 and json.loads(silent.stdout)["segments"] == []
     assert run("transcribe", tmp_path / "silence.wav").stdout == ""
     assert run("diarise", tmp_path / "silence.wav").stdout == ""
-    from minutes.audio import decode
+    from minutes.speech.audio import decode
 
     _wav(tmp_path / "blip.wav", decode(data / "jfk.flac").samples[:3200])  # 0.2 s
     for command in ("transcribe", "diarise"):

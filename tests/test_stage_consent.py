@@ -1,6 +1,6 @@
 """Consent changes that land while a stage runs, and two runs on one meeting (issue 11, items 1, 2, 8 and 10).
 
-Stages run for real (minutes.stages) on canned model results (tests/canned.py); `process` runs end to end with
+Stages run for real (minutes.run.stages) on canned model results (tests/canned.py); `process` runs end to end with
 a canned ASR engine where a test needs the command's exit code.
 """
 
@@ -15,17 +15,17 @@ from datetime import timedelta
 
 import pytest
 from canned import Cast, FakeAsr, compute, db_bytes, tiny_wav
+from minutes.consent import ledger, meetings
+from minutes.db import AuditEvent, Draft, RunLock, Segment, SpeakerLabel, StageRun, Transcript, utcnow
 from processed_meeting import run
 from sqlmodel import select
 
-from consent import ledger, meetings
-from minutes import pipeline, runlock
-from minutes.config import load_settings
-from minutes.progress import QuietReporter
-from minutes.stages import Blocked, Run
-from minutes.store import Database
-from minutes.transcripts import replace_segments
-from models import AuditEvent, Draft, RunLock, Segment, SpeakerLabel, StageRun, Transcript, utcnow
+from minutes.core.config import load_settings
+from minutes.core.progress import QuietReporter
+from minutes.core.store import Database
+from minutes.run import pipeline, runlock
+from minutes.run.stages import Blocked, Run
+from minutes.speech.transcripts import replace_segments
 
 NAMES = ["Priya", "Tom", "Helen", "Sam"]
 

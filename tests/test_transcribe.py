@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from speech_models import DEMO, asr, audio, meeting_transcript, normalise, settings, stm_rows
 
-import minutes.transcribe as transcribe_module
+import minutes.speech.transcribe as transcribe_module
+from minutes.core.types import Audio, Segment
 from minutes.engines.asr import load_asr, pick_device, resolve_model
 from minutes.errors import ModelError, UsageError
-from minutes.transcribe import DECODE_OPTIONS, drop_repeats, hotwords_for, transcribe, windows
-from minutes.types import Audio, Segment
+from minutes.speech.transcribe import DECODE_OPTIONS, drop_repeats, hotwords_for, transcribe, windows
 
 JFK = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from pyannote.database.util import load_rttm
 
+from minutes.core.types import Segment, SpeakerTurn, Transcript, Word
 from minutes.errors import UsageError
-from minutes.transcript_formats import render, to_json, to_rttm, to_srt, to_txt, to_vtt, turns_of
-from minutes.types import Segment, SpeakerTurn, Transcript, Word
+from minutes.speech.formats import render, to_json, to_rttm, to_srt, to_txt, to_vtt, turns_of
 
 
 def _transcript() -> Transcript:

@@ -23,7 +23,7 @@ import pytest
 from docx import Document
 from test_pipeline import ENROL
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
 from minutes.service import Ctx, users
 
 pytestmark = pytest.mark.slow

@@ -10,13 +10,13 @@ import stat
 import markupsafe
 import pytest
 from docx import Document
+from minutes.db import AuditEvent, ConsentRecord, Job
 from processed_meeting import stm_lines
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.errors import UsageError
 from minutes.service import consent, jobs, worker
-from models import AuditEvent, ConsentRecord, Job
 
 
 def actors(web, kind: str) -> list[str]:

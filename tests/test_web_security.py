@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from click.testing import CliRunner
+from minutes.db import AuditEvent, User, WebSession
 from sqlmodel import select
 from web_helpers import ACCOUNTS, PASSWORD, csrf_of, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
 from minutes.service import users
 from minutes.web import app as web_app
-from models import AuditEvent, User, WebSession
 
 
 def test_a_post_without_or_with_a_wrong_csrf_token_is_refused_and_changes_nothing(web):
@@ -155,7 +155,7 @@ def test_user_commands_hash_passwords_and_refuse_bad_input(home):
     assert runner.invoke(cli, ["user", "disable", "Priya Shah"]).exit_code == 0
     listed = runner.invoke(cli, ["user", "list"])
     assert "Priya Shah\treviewer\tdisabled" in listed.output
-    from minutes.config import load_settings
+    from minutes.core.config import load_settings
     from minutes.service import Ctx
 
     ctx = Ctx.open(load_settings())

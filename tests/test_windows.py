@@ -1,6 +1,6 @@
 """Candidate windows: every line that holds a gold decision or action is selected; chunks respect the budget."""
 
-from minutes.windows import Line, chunk, is_cue, render, select
+from minutes.drafting.windows import Line, chunk, is_cue, render, select
 
 
 def _demo_lines(demo):

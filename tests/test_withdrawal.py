@@ -8,15 +8,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from minutes.consent.hooks import Withdrawal, fire_withdrawal
 from processed_meeting import approve_and_release, build, demo_draft, line, run, stm_lines
 
-from consent.hooks import Withdrawal, fire_withdrawal
-from minutes.config import load_settings
-from minutes.export import WITHDRAWN
-from minutes.logs import setup_logging
-from minutes.review import create_draft
-from minutes.store import Database
-from minutes.withdrawal import WithdrawalReport
+from minutes.core.config import load_settings
+from minutes.core.logs import setup_logging
+from minutes.core.store import Database
+from minutes.records.export import WITHDRAWN
+from minutes.records.withdrawal import WithdrawalReport
+from minutes.review.queue import create_draft
 
 # Tom's words, from his lines in reference.stm; the single words occur in no one else's line
 TOM_PHRASES = ["coach prices", "cheapest option", "twelve pounds a head", "if we go on a Tuesday",
@@ -148,7 +148,7 @@ def test_hook_reports_exactly_what_it_removed(processed, home):
 
 
 def test_standing_withdrawal_reaches_every_meeting_of_the_person(home):
-    from consent.meetings import add_person
+    from minutes.consent.meetings import add_person
 
     settings = load_settings()
     db = Database.open(settings)

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from processed_meeting import Built, build, demo_draft
 
-from minutes.config import load_settings
+from minutes.core.config import load_settings
 from minutes.service import Ctx, users
 from minutes.web.app import create_app
 

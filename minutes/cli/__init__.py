@@ -10,14 +10,6 @@ import click
 from minutes.cli.app import App, fail
 from minutes.errors import MinutesError
 
-CONSENT_ERRORS: tuple[type[Exception], ...] = ()
-try:  # the consent package sits below minutes; its errors are user errors too
-    from consent.errors import ConsentError
-
-    CONSENT_ERRORS = (ConsentError,)
-except ImportError:  # pragma: no cover - consent is always installed with minutes
-    pass
-
 
 class Root(click.Group):
     """Lists commands in workflow order; turns every user-facing error into one line on stderr and a non-zero
@@ -31,8 +23,6 @@ class Root(click.Group):
             return super().invoke(ctx)
         except MinutesError as exc:
             fail(str(exc), exc.exit_code)
-        except CONSENT_ERRORS as exc:
-            fail(str(exc), getattr(exc, "exit_code", 5))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
@@ -57,7 +47,7 @@ def cli(ctx: click.Context, home: str | None, db: str | None, device: str | None
 
 
 def _register() -> None:
-    import minutes.withdrawal  # noqa: F401  (registers the withdrawal propagation hook with consent.hooks)
+    import minutes.service  # noqa: F401  (the service layer wires withdrawal propagation)
     from minutes.cli import commands
 
     for command in commands.ALL:

@@ -12,9 +12,9 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
-from consent.errors import ConsentInputError
-from consent.meetings import parse_id
-from minutes.config import Settings, load_settings
+from minutes.consent.errors import ConsentInputError
+from minutes.consent.meetings import parse_id
+from minutes.core.config import Settings, load_settings
 from minutes.errors import UsageError
 
 
@@ -44,6 +44,10 @@ def console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of text.")
+"""The one `--json` option every command that prints data takes."""
+
+
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
@@ -64,9 +68,9 @@ class App:
 
     @property
     def database(self):
-        """The opened, migrated database (minutes.store.Database)."""
+        """The opened, migrated database (minutes.core.store.Database)."""
         if self._database is None:
-            from minutes.store import Database
+            from minutes.core.store import Database
 
             self._database = Database.open(self.settings)
         return self._database

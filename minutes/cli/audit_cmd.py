@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import ID, App, console, emit_json, fail, pass_app
+from minutes.cli.app import ID, App, console, emit_json, fail, json_option, pass_app
 
 _FILED = re.compile(r"(\d{1,18}):([0-9a-fA-F]{64})")
 
@@ -32,12 +32,12 @@ def _filed(_ctx, _param, value: str | None) -> tuple[int, str] | None:
 @audit_group.command("verify")
 @click.option("--filed", callback=_filed, metavar="EVENT:HASH",
               help="A head filed earlier (`minutes audit head`): check the chain still holds it unchanged.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @pass_app
 def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None:
     """Check the keyed hash chain and its signed head, then every consent record and released draft against
     the hashes the chain recorded; exit 1 naming the first event or row edited, deleted or reordered."""
-    from minutes.integrity import verify
+    from minutes.records.integrity import verify
 
     with app.session() as s:
         check = verify(s, filed)
@@ -56,14 +56,14 @@ def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None
 
 
 @audit_group.command("head")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @pass_app
 def audit_head(app: App, as_json: bool) -> None:
     """Print the signed head of a verified chain (newest event, its hash, the HMAC, the time) to file with
     the minutes; `minutes audit verify --filed EVENT:HASH` later shows nothing up to it was rewritten or cut
     off."""
-    from minutes.audit import head
-    from models.audit import verify_chain
+    from minutes.core.audit import head
+    from minutes.db.audit import verify_chain
 
     with app.session() as s:
         check, signed = verify_chain(s), head(s)
@@ -82,11 +82,11 @@ def audit_head(app: App, as_json: bool) -> None:
 @audit_group.command("log")
 @click.option("--meeting", type=ID, help="Only the events of this meeting.")
 @click.option("--kind", help="Only events of this kind (e.g. release, export, purge).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @pass_app
 def audit_log(app: App, meeting: int | None, kind: str | None, as_json: bool) -> None:
     """List audit events in order."""
-    from minutes.audit import log
+    from minutes.core.audit import log
 
     with app.session() as s:
         events = log(s, meeting, kind)

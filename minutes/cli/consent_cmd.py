@@ -8,16 +8,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from consent import ledger
-from consent.errors import ConsentInputError
-from consent.gate import STAGES
-from consent.meetings import get_meeting
-from consent.notice import FORMATS, NoticeFacts, notice_text
-from consent.status import SCOPES, Cell, State, consent_status
-from minutes.cli.app import ID, App, emit_json, pass_app
+from minutes.cli.app import ID, App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
+from minutes.consent import ledger
+from minutes.consent.errors import ConsentInputError
+from minutes.consent.gate import STAGES
+from minutes.consent.meetings import get_meeting
+from minutes.consent.notice import FORMATS, NoticeFacts, notice_text
+from minutes.consent.status import SCOPES, Cell, State, consent_status
 
-_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 _SCOPE = click.option("--scope", "scopes", required=True,
                       help="Comma-separated: record, transcribe, diarise (voice analysis), summarise (AI), or all.")
 _METHOD = click.option("--method", required=True, help="How it was recorded: verbal, written or form.")
@@ -42,7 +41,7 @@ def _meeting_command(verb: str) -> click.Command:
     @click.option("--evidence-at", help="Where they consented aloud in the recording: START-END "
                                         "(seconds, m:ss or h:mm:ss).")
     @_BY
-    @_JSON
+    @json_option
     @pass_app
     def command(app: App, meeting: str, name: str, scopes: str, method: str, evidence_file: str | None,
                 evidence_at: str | None, recorded_by: str | None, as_json: bool) -> None:
@@ -90,7 +89,7 @@ def _standing_command(verb: str) -> click.Command:
     @_METHOD
     @click.option("--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store.")
     @_BY
-    @_JSON
+    @json_option
     @pass_app
     def command(app: App, person: str, scopes: str, valid_from: str | None, valid_until: str | None, method: str,
                 evidence_file: str | None, recorded_by: str | None, as_json: bool) -> None:
@@ -114,7 +113,7 @@ for _verb in _VERBS:
 
 @consent_group.command("history")
 @click.argument("meeting", type=ID)
-@_JSON
+@json_option
 @pass_app
 def consent_history(app: App, meeting: str, as_json: bool) -> None:
     """Every consent record for the meeting, oldest first: who, what, when, how, recorded by whom."""
@@ -144,7 +143,7 @@ def _cell_text(cell: Cell) -> str:
 
 @consent_group.command("status")
 @click.argument("meeting", type=ID)
-@_JSON
+@json_option
 @pass_app
 def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
     """Participant x scope: given, refused, withdrawn, missing or expired; and which stages may run."""

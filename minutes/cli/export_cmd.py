@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from minutes.cli.app import ID, App, emit_json, pass_app
+from minutes.cli.app import ID, App, emit_json, json_option, pass_app
 
 
 @click.command("export")
@@ -20,12 +20,12 @@ from minutes.cli.app import ID, App, emit_json, pass_app
               help="File to write, outside MINUTES_HOME. Default: the store's exports folder.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists (only a regular file is ever replaced).")
 @click.option("--by", help="Who exports (recorded in the audit log). Default: the logged-in user.")
-@click.option("--json", "as_json", is_flag=True, help="Print the export record as JSON.")
+@json_option
 @pass_app
 def export_cmd(app: App, draft: int, fmt: str, transcript: bool, out: Path | None, force: bool, by: str | None,
                as_json: bool) -> None:
     """Export released minutes as a clerk files them, or the transcript for checking (stamped unreviewed)."""
-    from minutes.export import export
+    from minutes.records.export import export
 
     with app.session() as s:
         result = export(s, app.settings, draft, fmt, out, transcript=transcript, actor=by, force=force)

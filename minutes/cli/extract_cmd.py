@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from minutes.cli.app import App, emit_json, pass_app
+from minutes.cli.app import App, emit_json, json_option, pass_app
 from minutes.errors import UsageError
 
 
@@ -20,17 +20,17 @@ from minutes.errors import UsageError
 @click.option("--model", help="Extractor model name (default from the config).")
 @click.option("--backend", type=click.Choice(["ctranslate2", "transformers"]), help="Inference backend.")
 @click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="json", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@json_option
 @pass_app
 def extract_cmd(app: App, transcript: str, participants: str | None, meeting_date: str | None, model: str | None,
                 backend: str | None, fmt: str, as_json: bool) -> None:
     """Draft decisions, actions and flags from a transcript JSON, and print them (unreviewed; nothing is stored).
 
     The audit log records that it ran (the file's hash, the model and the duration), never what was said."""
-    from minutes import audit
     from minutes.cli.meeting_cmd import actor
+    from minutes.core import audit
+    from minutes.drafting.extract import extract, markdown, read_transcript
     from minutes.engines.extractor import load_extractor
-    from minutes.extract import extract, markdown, read_transcript
 
     day = _date(meeting_date)
     names = [p.strip() for p in (participants or "").split(",") if p.strip()]

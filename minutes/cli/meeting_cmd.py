@@ -9,10 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from consent import meetings
-from minutes.cli.app import ID, App, emit_json, pass_app
-
-_JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+from minutes.cli.app import ID, App, emit_json, json_option, pass_app
+from minutes.consent import meetings
 
 
 def actor() -> str:
@@ -33,7 +31,7 @@ def meeting_group() -> None:
 @click.option("--date", "date", required=True, help="Meeting date, YYYY-MM-DD.")
 @click.option("--participant", "participants", multiple=True, metavar='"NAME[:ROLE]"',
               help="A participant (repeatable). A name matching a known person is linked to them.")
-@_JSON
+@json_option
 @pass_app
 def meeting_create(app: App, title: str, date: str, participants: tuple[str, ...], as_json: bool) -> None:
     """Create a meeting and print its id."""
@@ -46,7 +44,7 @@ def meeting_create(app: App, title: str, date: str, participants: tuple[str, ...
 
 
 @meeting_group.command("list")
-@_JSON
+@json_option
 @pass_app
 def meeting_list(app: App, as_json: bool) -> None:
     """List meetings, oldest first."""
@@ -63,7 +61,7 @@ def meeting_list(app: App, as_json: bool) -> None:
 
 @meeting_group.command("show")
 @click.argument("meeting", type=ID)
-@_JSON
+@json_option
 @pass_app
 def meeting_show(app: App, meeting: str, as_json: bool) -> None:
     """Show one meeting and its participants."""
@@ -89,7 +87,7 @@ def participant_group() -> None:
 @click.argument("name")
 @click.option("--role", help="Their role, e.g. chair, governor, teacher.")
 @click.option("--person", help="Link to a known person (id or name) so standing consent applies.")
-@_JSON
+@json_option
 @pass_app
 def participant_add(app: App, meeting: str, name: str, role: str | None, person: str | None,
                     as_json: bool) -> None:
@@ -123,7 +121,7 @@ def person_group() -> None:
 @person_group.command("add")
 @click.argument("name")
 @click.option("--role", help="Their role, e.g. teacher, governor.")
-@_JSON
+@json_option
 @pass_app
 def person_add(app: App, name: str, role: str | None, as_json: bool) -> None:
     """Add a person and print their id."""
@@ -136,7 +134,7 @@ def person_add(app: App, name: str, role: str | None, as_json: bool) -> None:
 
 
 @person_group.command("list")
-@_JSON
+@json_option
 @pass_app
 def person_list(app: App, as_json: bool) -> None:
     """List known people."""

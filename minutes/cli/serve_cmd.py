@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from minutes.cli.app import App, emit_json, pass_app
+from minutes.cli.app import App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
 from minutes.errors import UsageError
 
@@ -44,7 +44,7 @@ def serve_cmd(app: App, host: str, port: int, allow_remote: bool, no_worker: boo
 
     import uvicorn
 
-    from minutes.logs import setup_logging
+    from minutes.core.logs import setup_logging
     from minutes.service import Ctx, users, worker
     from minutes.web.app import create_app
 
@@ -128,7 +128,7 @@ def user_disable(app: App, name: str) -> None:
 
 
 @user_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @pass_app
 def user_list(app: App, as_json: bool) -> None:
     """List accounts."""

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from minutes.cli.app import App, pass_app
-from minutes.types import Audio
+from minutes.cli.app import App, json_option, pass_app
+from minutes.core.types import Audio
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def _ran(app: App, command: str, audio: Audio, model: str) -> None:
     """The one place a single-stage run is recorded, in the audit chain and the log: file hash, duration and
     model, never what was said."""
     from minutes.cli.meeting_cmd import actor
-    from models.audit import append_event
+    from minutes.db.audit import append_event
 
     with app.session() as s:
         append_event(s, f"{command}.run", actor(), subject={"duration": round(audio.duration, 2), "model": model},
@@ -54,17 +54,17 @@ def _progress(total: float) -> Iterator[Callable[[float, float], None] | None]:
 @click.option("--language", help="Spoken language code, e.g. en, de (default: detect; English-only models: en).")
 @click.option("--format", "fmt", type=click.Choice(["json", "srt", "vtt", "txt"]), default="txt",
               show_default=True, help="Output format.")
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@json_option
 @pass_app
 def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None, compute_type: str | None,
                    language: str | None, fmt: str, as_json: bool) -> None:
     """Transcribe one recording with speech recognition alone and print it (nothing is stored)."""
-    from minutes.audio import decode
     from minutes.engines.asr import load_asr
-    from minutes.language import load_detector, mismatch_flag
-    from minutes.preflight import check_language
-    from minutes.transcribe import transcribe
-    from minutes.transcript_formats import render
+    from minutes.run.preflight import check_language
+    from minutes.speech.audio import decode
+    from minutes.speech.formats import render
+    from minutes.speech.language import load_detector, mismatch_flag
+    from minutes.speech.transcribe import transcribe
 
     check_language(language)
     decoded = decode(audio, app.settings.limits.max_audio_seconds)
@@ -85,16 +85,16 @@ def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None,
 @click.option("--max-speakers", type=click.IntRange(min=1), help="At most this many speakers.")
 @click.option("--format", "fmt", type=click.Choice(["rttm", "json"]), default="rttm", show_default=True,
               help="Output format.")
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@json_option
 @pass_app
 def diarise_cmd(app: App, audio: Path, num_speakers: int | None, min_speakers: int | None,
                 max_speakers: int | None, fmt: str, as_json: bool) -> None:
     """Find who spoke when in one recording and print the speaker turns (nothing is stored)."""
-    from minutes.audio import decode
     from minutes.cli.app import emit_json
-    from minutes.diarise import diarise
     from minutes.engines.diarisation import load_diarisation
-    from minutes.transcript_formats import to_rttm
+    from minutes.speech.audio import decode
+    from minutes.speech.diarise import diarise
+    from minutes.speech.formats import to_rttm
 
     decoded = decode(audio, app.settings.limits.max_audio_seconds)
     engine = load_diarisation(app.settings)

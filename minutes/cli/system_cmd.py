@@ -7,16 +7,16 @@ import json
 import click
 from rich.table import Table
 
-from minutes.cli.app import App, console, emit_json, pass_app
+from minutes.cli.app import App, console, emit_json, json_option, pass_app
 
 
 @click.command("doctor")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.option("--full", is_flag=True, help="Re-hash every model file instead of trusting the last check.")
 @pass_app
 def doctor(app: App, as_json: bool, full: bool) -> None:
     """Check versions, CUDA, models, offline settings, database and disk; exit 1 if anything needed is missing."""
-    from minutes.doctor import diagnose
+    from minutes.engines.doctor import diagnose
 
     report = diagnose(app.settings, full=full)
     if as_json:
@@ -43,7 +43,7 @@ def config_group() -> None:
 
 
 @config_group.command("show")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @pass_app
 def config_show(app: App, as_json: bool) -> None:
     """Print the effective settings (defaults < config.toml < MINUTES_* variables < flags)."""

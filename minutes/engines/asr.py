@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from minutes.config import Settings
+from minutes.core.config import Settings
 from minutes.engines.registry import REGISTRY, Role
+from minutes.engines.store import model_store
 from minutes.errors import ModelError, UsageError
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -38,7 +39,7 @@ class AsrEngine:
 def resolve_model(settings: Settings, model: str | None) -> tuple[str, Path]:
     """(name, folder) of the ASR model to load: a registered or configured name, or a local folder."""
     name = model or settings.models.asr
-    store = settings.model_store()
+    store = model_store(settings)
     if name in store.local:
         if store.local[name].role != Role.ASR:
             raise UsageError(f"model '{name}' is registered with role '{store.local[name].role}', not 'asr'")

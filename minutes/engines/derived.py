@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minutes.engines.registry import REGISTRY
-from minutes.engines.store import ModelStore, sha256_file
+from minutes.engines.store import ModelStore, model_store, sha256_file
 from minutes.errors import ModelError
 
 MANIFEST = "manifest.json"
@@ -76,7 +76,7 @@ def require(store: ModelStore, name: str, full: bool = False) -> Path:
 def build(settings, name: str, force: bool = False, say: Callable[[str], None] = print) -> Path:
     """Convert the GGUF source once: transformers dequantises it, CTranslate2 quantises it to int8."""
     spec = DERIVED[name]
-    store: ModelStore = settings.model_store()
+    store: ModelStore = model_store(settings)
     out = store.folder(name)
     if not force and not problems(out, full=False):
         say(f"{name}: present")

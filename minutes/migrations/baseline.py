@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import command
 from sqlmodel import create_engine
 
-from minutes.store import MIGRATIONS, alembic_config
+from minutes.core.store import MIGRATIONS, alembic_config
 
 VERSIONS = MIGRATIONS / "versions"
 

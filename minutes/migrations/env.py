@@ -1,9 +1,8 @@
-"""Alembic environment: migrations run on the connection minutes.store passes in (no alembic.ini needed)."""
+"""Alembic environment: migrations run on the connection minutes.core.store passes in (no alembic.ini needed)."""
 
+import minutes.db as models  # noqa: F401  (registers every table on SQLModel.metadata)
 from alembic import context
 from sqlmodel import SQLModel
-
-import models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 config = context.config
 connection = config.attributes["connection"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from minutes import audit
+from minutes.core import audit
+from minutes.db.audit import ChainCheck
 from minutes.service.context import Ctx
-from models.audit import ChainCheck
 
 
 def log(ctx: Ctx, meeting_id: int | None = None, limit: int = 500) -> list[audit.LoggedEvent]:

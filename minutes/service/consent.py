@@ -18,16 +18,12 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import select
 
-from consent import ledger
-from consent.gate import STAGES, check
-from consent.meetings import find_participant
-from consent.notice import NoticeFacts, sections
-from consent.status import SCOPES, consent_status
-from minutes.errors import UsageError
-from minutes.service.context import Ctx
-from minutes.service.meetings import require_meeting
-from minutes.withdrawal import WithdrawalReport
-from models import (
+from minutes.consent import ledger
+from minutes.consent.gate import STAGES, check
+from minutes.consent.meetings import find_participant
+from minutes.consent.notice import NoticeFacts, sections
+from minutes.consent.status import SCOPES, consent_status
+from minutes.db import (
     Draft,
     DraftStatus,
     Export,
@@ -38,6 +34,10 @@ from models import (
     VoiceEnrolment,
     Word,
 )
+from minutes.errors import UsageError
+from minutes.records.withdrawal import WithdrawalReport
+from minutes.service.context import Ctx
+from minutes.service.meetings import require_meeting
 
 EVIDENCE_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".heic", ".tif", ".tiff", ".txt", ".docx", ".odt"}
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-import minutes.withdrawal  # noqa: F401  (registers withdrawal propagation: a withdrawal purges what it must)
-from minutes.config import Settings
+import minutes.records.withdrawal  # noqa: F401  (registers withdrawal propagation: a withdrawal purges what it must)
+from minutes.core.config import Settings
+from minutes.core.store import Database
 from minutes.errors import MinutesError
-from minutes.store import Database
 
 
 class Forbidden(MinutesError):

@@ -19,13 +19,13 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import select
 
-from minutes.batch import AUDIO_SUFFIXES
+from minutes.db import Draft, Job, Recording, StageRun, utcnow
+from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
-from minutes.retention import audio_path
+from minutes.records.retention import audio_path
+from minutes.run.batch import AUDIO_SUFFIXES
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
-from models import Draft, Job, Recording, StageRun, utcnow
-from models.audit import append_event
 
 WEB_BATCH = "web"
 MAX_UPLOAD_BYTES = 2 * 1024**3

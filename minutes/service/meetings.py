@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import select
 
-from consent import meetings as ledger_meetings
-from consent.meetings import parse_date
-from consent.status import SCOPES, State, resolve
+from minutes.consent import meetings as ledger_meetings
+from minutes.consent.meetings import parse_date
+from minutes.consent.status import SCOPES, State, resolve
+from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting
+from minutes.db import Participant as ParticipantRow
 from minutes.errors import NotFoundError
 from minutes.service.context import Ctx
-from models import ConsentRecord, Draft, DraftStatus, Job, Meeting
-from models import Participant as ParticipantRow
 
 STATUS_LABELS = {
     "consent_missing": "Consent missing",

@@ -1,7 +1,7 @@
 """Release approved minutes, and download them (Markdown, DOCX, JSON) or the transcript (stamped UNREVIEWED).
 
 A download is an export: written to the store's exports folder, recorded with its sha256 and audited with the
-signed-in user as the actor (`minutes.export`), then sent to the browser.
+signed-in user as the actor (`minutes.records.export`), then sent to the browser.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from minutes import export, review
 from minutes.errors import UsageError
+from minutes.records import export
+from minutes.review import queue as review
 from minutes.service.context import Ctx
 
 FORMATS = {  # format -> (transcript?, media type, label)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from minutes import retention
+from minutes.records import retention
 from minutes.service.context import Ctx
 
 

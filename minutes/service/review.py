@@ -1,7 +1,7 @@
 """The review page and every reviewer step: keep, edit or remove an item, add a missing one, approve, reject,
 name a speaker, and the audio the evidence quotes are played from.
 
-Rules added here over `minutes.review`: an action's owner must be a participant of the meeting (or nobody); a
+Rules added here over `minutes.review.queue`: an action's owner must be a participant of the meeting (or nobody); a
 due date from the date picker must be a real date; the page lists what blocks approval or rejection, in words.
 """
 
@@ -14,12 +14,13 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from consent.meetings import find_participant, participants_of
-from minutes import review, speakers
+from minutes.consent.meetings import find_participant, participants_of
+from minutes.db import DraftStatus, Recording, Segment, Transcript
 from minutes.errors import NotFoundError, StateError, UsageError
-from minutes.retention import audio_path
+from minutes.records.retention import audio_path
+from minutes.review import queue as review
 from minutes.service.context import Ctx
-from models import DraftStatus, Recording, Segment, Transcript
+from minutes.speech import speakers
 
 ITEM_KINDS = {"decision": "d", "action": "a"}
 

@@ -27,11 +27,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlmodel import select
 
-from consent.meetings import clean_text, name_key
-from minutes.audit import record
+from minutes.consent.meetings import clean_text, name_key
+from minutes.core.audit import record
+from minutes.db import User, WebSession, utcnow
 from minutes.errors import NotFoundError, UsageError
 from minutes.service.context import Ctx, Forbidden
-from models import User, WebSession, utcnow
 
 ROLES = ("clerk", "reviewer", "admin")
 MIN_PASSWORD = 10

@@ -13,15 +13,15 @@ import os
 import time
 from multiprocessing.process import BaseProcess
 
-from consent.errors import ConsentError
-from minutes.batch import _die_with_parent
-from minutes.config import Settings
+from minutes.consent.errors import ConsentError
+from minutes.core.config import Settings
+from minutes.core.logs import setup_logging
+from minutes.db import Job
 from minutes.errors import MinutesError
-from minutes.logs import setup_logging
-from minutes.pipeline import Engines, Options, process
+from minutes.run.batch import _die_with_parent
+from minutes.run.pipeline import Engines, Options, process
 from minutes.service import jobs
 from minutes.service.context import Ctx
-from models import Job
 
 LOG = logging.getLogger("minutes.worker")  # ids and states only
 

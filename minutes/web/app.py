@@ -20,8 +20,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from consent.errors import ConsentError
-from consent.timespec import clock
+from minutes.consent.errors import ConsentError
+from minutes.consent.timespec import clock
 from minutes.errors import MinutesError, NotFoundError, StateError
 from minutes.service import jobs, users
 from minutes.service.context import Ctx, Forbidden

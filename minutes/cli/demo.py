@@ -1,0 +1,77 @@
+"""The bundled demo meeting: `make demo` runs the whole job on it with the embedded default models.
+
+Every step is an ordinary function the CLI also uses; the demo prints the equivalent command before each one.
+Rerunning it reuses the demo meeting and resumes where it stopped, so a second run is fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from sqlmodel import select
+
+from minutes.consent import ledger
+from minutes.consent.meetings import create_meeting
+from minutes.core.progress import PlainReporter, RichReporter
+from minutes.db import Meeting
+from minutes.run.pipeline import Engines, Options, process
+
+HERE = Path(__file__).parent.parent / "demo"  # the demo data: meeting.json and meeting.wav
+AUDIO = HERE / "meeting.wav"
+
+
+def load_spec() -> dict:
+    return json.loads((HERE / "meeting.json").read_text(encoding="utf-8"))
+
+
+def run_demo(app, out: Console) -> int:
+    """Create (or reuse) the demo meeting with consent, process it, show the pending draft; returns its id."""
+    spec = load_spec()
+    db, settings = app.database, app.settings
+    out.print(f"[bold]minutes demo[/bold]: data in {settings.home}")
+    with db.session() as s:
+        meeting = s.exec(select(Meeting).where(Meeting.title == spec["title"])).first()
+        if meeting is None:
+            people = " ".join(f'--participant "{p["name"]}:{p["role"]}"' for p in spec["participants"])
+            out.print(f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people}')
+            meeting = create_meeting(s, spec["title"], spec["date"],
+                                     [f'{p["name"]}:{p["role"]}' for p in spec["participants"]], actor=spec["clerk"])
+            for p in spec["participants"]:
+                out.print(f'$ minutes consent give {meeting.id} {p["name"]} --scope all --method verbal '
+                          f'--evidence-at {p["consent_at"]} --by "{spec["clerk"]}"')
+                ledger.give(s, meeting.id, p["name"], "all", "verbal", recorded_by=spec["clerk"],
+                            evidence_at=p["consent_at"], files_dir=settings.files_dir)
+        else:
+            out.print(f"reusing demo meeting {meeting.id}")
+    out.print(f"$ minutes process {meeting.id} {AUDIO}")
+    engines = Engines(settings, Options(device=settings.device, actor=spec["clerk"]))
+    if out.is_terminal:
+        with RichReporter(console=out) as reporter:
+            result = process(db, engines, meeting.id, AUDIO, reporter)
+    else:
+        result = process(db, engines, meeting.id, AUDIO, PlainReporter())
+    for stage in result.stages:
+        out.print(f"  {stage.stage:<11} {stage.status:<8} {stage.seconds:6.1f}s  {stage.detail}")
+    if result.blocked or not result.draft_id:
+        out.print(f"[red]the demo did not reach a draft[/red]: {result.blocked or result.status}")
+        raise SystemExit(1)
+    import click
+
+    from minutes.cli.review_cmd import review_show
+
+    out.print(f"$ minutes review show {result.draft_id}")
+    click.get_current_context().invoke(review_show, draft=result.draft_id, as_json=False)
+    d = result.draft_id
+    out.print("\n[bold]Next[/bold]: a person checks the draft before anything is shared:")
+    for line in (f"minutes review show {d}", f'minutes review edit {d} --by "Your Name"',
+                 f'minutes review resolve {d} ITEM --keep --by "Your Name"   # for each flagged item',
+                 f'minutes review approve {d} --by "Your Name"', f'minutes release {d} --by "Your Name"',
+                 f"minutes export {d} --format docx --out minutes.docx"):
+        out.print(f"  MINUTES_HOME={settings.home} minutes {line.removeprefix('minutes ')}")
+    out.print("\n[bold]Or in a browser[/bold]: make yourself a reviewer account, start the web app, open the URL:")
+    out.print(f'  MINUTES_HOME={settings.home} minutes user add "Your Name" --role reviewer')
+    out.print(f"  MINUTES_HOME={settings.home} minutes serve")
+    out.print(f"  open http://127.0.0.1:8000/drafts/{d}")
+    return d

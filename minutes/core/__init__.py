@@ -1,0 +1,1 @@
+"""Settings, errors, logging without text, progress, the database and file store."""

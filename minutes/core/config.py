@@ -1,0 +1,175 @@
+"""Settings: defaults < `MINUTES_HOME/config.toml` < environment variables < command-line flags.
+
+Example `config.toml`:
+
+    db = "postgresql+psycopg://clerk@localhost/minutes"
+    device = "auto"
+
+    [models]
+    asr = "whisper-base"
+    extractor_backend = "ctranslate2"
+
+    [diarisation]          # see DiarisationParams
+    threshold = 0.275
+
+    [models.local.whisper-large-v3]
+    role = "asr"
+    path = "/srv/models/faster-whisper-large-v3"
+
+    [retention]
+    audio_days_after_release = 30
+    transcript_days_after_release = 365
+
+    [notice]
+    contact = "Mrs A. Clerk, clerk@school.example, 01234 567890"
+
+    [limits]
+    max_audio_hours = 8
+    max_evidence_mb = 50
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from minutes.errors import UsageError
+
+CONFIG_NAME = "config.toml"
+
+
+
+class Role(StrEnum):
+    ASR = "asr"
+    SEGMENTATION = "segmentation"
+    EMBEDDING = "embedding"
+    EXTRACTOR = "extractor"
+    DIARISATION = "diarisation"  # a complete pyannote pipeline folder a user registers
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocalModelConfig(_Strict):
+    role: Role
+    path: Path
+    description: str = "registered in the config file"
+
+
+class ModelChoice(_Strict):
+    asr: str = "whisper-tiny.en"
+    segmentation: str = "pyannote-segmentation-3.0"
+    embedding: str = "campplus-zh-en"
+    extractor: str = "qwen2.5-coder-1.5b-instruct"
+    extractor_backend: Literal["ctranslate2", "transformers"] = "ctranslate2"
+    diarisation_pipeline: str | None = None  # name of a registered pyannote pipeline folder, used instead
+    local: dict[str, LocalModelConfig] = Field(default_factory=dict)
+
+
+class Retention(_Strict):
+    audio_days_after_release: int = Field(30, ge=0)
+    transcript_days_after_release: int = Field(365, ge=0)
+
+
+class Notice(_Strict):
+    organisation: str = "the school"
+    contact: str = "the clerk to the meeting"
+
+
+class Limits(_Strict):
+    """Bounds on input files, so a file that lies about itself cannot exhaust memory or disk."""
+
+    max_audio_hours: float = Field(8.0, gt=0, le=1000)
+    max_evidence_mb: float = Field(50.0, gt=0, le=10_000)
+
+    @property
+    def max_audio_seconds(self) -> float:
+        return self.max_audio_hours * 3600
+
+    @property
+    def max_evidence_bytes(self) -> int:
+        return int(self.max_evidence_mb * 1_000_000)
+
+
+class DiarisationParams(_Strict):
+    """The diarisation stage's tunable settings, as pyannote SpeakerDiarization hyper-parameters.
+
+    Chosen by `bench/tune_diarisation.py` (a grid search on the real AMI dev audio, with meeting-demo and
+    sample.wav as guards); the figures are in minutes/engines/diarisation.py. segmentation-3.0 is a powerset
+    model, so there is no segmentation threshold (onset) to tune: its frames are already hard decisions.
+    """
+
+    threshold: float = Field(0.275, ge=0.0, le=2.0)  # clustering: cosine distance at which clusters stop merging
+    method: Literal["average", "centroid", "complete", "median", "single", "ward", "weighted"] = "average"
+    min_cluster_size: int = Field(6, ge=1, le=20)  # smaller clusters are merged into the nearest large one
+    min_duration_off: float = Field(0.25, ge=0.0, le=1.0)  # segmentation: a speaker's gaps shorter than this close
+    exclude_overlap: bool = False  # embed each speaker only where nobody else talks (pipeline option)
+
+    def hyper_parameters(self) -> dict:
+        """The `SpeakerDiarization.instantiate` argument."""
+        return {"segmentation": {"min_duration_off": self.min_duration_off},
+                "clustering": {"method": self.method, "min_cluster_size": self.min_cluster_size,
+                               "threshold": self.threshold}}
+
+
+class Settings(_Strict):
+    home: Path
+    db: str | None = None
+    models_dir: Path | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    models: ModelChoice = Field(default_factory=ModelChoice)
+    diarisation: DiarisationParams = Field(default_factory=DiarisationParams)
+    retention: Retention = Field(default_factory=Retention)
+    notice: Notice = Field(default_factory=Notice)
+    limits: Limits = Field(default_factory=Limits)
+
+    @property
+    def db_url(self) -> str:
+        return self.db or f"sqlite:///{self.home / 'minutes.db'}"
+
+    @property
+    def models_root(self) -> Path:
+        return self.models_dir or Path(platformdirs.user_cache_dir("minutes")) / "models"
+
+    @property
+    def files_dir(self) -> Path:
+        """Recordings, evidence and exports kept by the store (never anything outside MINUTES_HOME)."""
+        return self.home / "files"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("MINUTES_HOME") or platformdirs.user_data_dir("minutes"))
+
+
+def load_settings(home: Path | None = None, db: str | None = None, device: str | None = None) -> Settings:
+    """Build the effective settings. Arguments are the command-line flags (None when not given)."""
+    home = Path(home or default_home()).expanduser()
+    raw: dict = {}
+    path = home / CONFIG_NAME
+    if path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    env = {"db": os.environ.get("MINUTES_DB"), "models_dir": os.environ.get("MINUTES_MODELS"),
+           "device": os.environ.get("MINUTES_DEVICE")}
+    flags = {"db": db, "device": device}
+    for layer in (env, flags):
+        raw.update({k: v for k, v in layer.items() if v})
+    try:
+        return Settings(home=home, **raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise UsageError(f"bad setting '{where}': {err['msg']}", f"check {path} and the MINUTES_* variables") from None

@@ -1,0 +1,1 @@
+"""Windows -> prompt -> constrained generation -> items -> grounding, sensitive flags, dates."""

@@ -1,0 +1,92 @@
+"""The grounding check: every item's evidence must be in the transcript where it says, and name the right people.
+
+For each item: each evidence quote must fuzzily occur (tolerant of ASR errors and punctuation) in the segments
+within its time range; the item's words must overlap its evidence; an action's owner must speak or be addressed
+there. An item that fails keeps its place in the draft with status "unsupported" and a note saying why.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from minutes.core.types import Action, Decision, Draft, Evidence, Segment, Transcript
+
+QUOTE_SCORE = 80  # rapidfuzz partial_ratio, 0-100
+TOLERANCE = 1.0  # seconds either side of an evidence range when looking for its quote
+STOPWORDS = frozenset(
+    "a an and are as at be by can could do for from has have i i'll in is it its it's of on or our so that the "
+    "their them then there they this to us was we we'll will with would you your yes okay right about each all any "
+    "some one just really also get got need like think well good thanks everyone".split())
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in normalise(text).split() if w not in STOPWORDS and len(w) > 2}
+
+
+def segments_in(transcript: Transcript, ev: Evidence, tolerance: float = 0.0) -> list[Segment]:
+    """The segments that overlap the evidence's time range, widened by `tolerance` seconds either side."""
+    return [s for s in transcript.segments if s.end > ev.start - tolerance and s.start < ev.end + tolerance]
+
+
+def quote_found(transcript: Transcript, ev: Evidence) -> bool:
+    """Whether the quote occurs, give or take ASR errors and punctuation, within the evidence's time range."""
+    quote = normalise(ev.quote)
+    segments = segments_in(transcript, ev, TOLERANCE)
+    if not quote or not segments:
+        return False
+    spoken = normalise(" ".join(s.text for s in segments))
+    if len(quote) > len(spoken):
+        return fuzz.ratio(quote, spoken) >= QUOTE_SCORE
+    return fuzz.partial_ratio(quote, spoken) >= QUOTE_SCORE
+
+
+def same_person(name: str, other: str | None) -> bool:
+    """Case-insensitive; a first name matches a full name ("Priya" and "Priya Shah")."""
+    if not other:
+        return False
+    a, b = normalise(name), normalise(other)
+    return a == b or a.split()[:1] == b.split()[:1]
+
+
+def owner_present(transcript: Transcript, owner: str, evidence: list[Evidence]) -> bool:
+    """Whether the owner speaks, or is named, in the evidence's segments."""
+    first = normalise(owner).split()[:1]
+    for ev in evidence:
+        for seg in segments_in(transcript, ev):
+            if same_person(owner, seg.speaker) or (first and first[0] in normalise(seg.text).split()):
+                return True
+    return False
+
+
+def problems(item: Decision | Action, transcript: Transcript) -> list[str]:
+    """Why an item is not supported by the transcript; [] when it is."""
+    text = item.text if isinstance(item, Decision) else item.task
+    if not item.evidence:
+        return ["no evidence"]
+    found = []
+    missing = [i for i, ev in enumerate(item.evidence, 1) if not quote_found(transcript, ev)]
+    if missing:
+        found.append(f"evidence {', '.join(map(str, missing))}: quote not found in its time range")
+    quoted = " ".join(ev.quote for ev in item.evidence)
+    if not content_words(text) & content_words(quoted):
+        found.append("the item's words do not appear in its evidence")
+    if isinstance(item, Action) and item.owner and not owner_present(transcript, item.owner, item.evidence):
+        found.append("the owner neither speaks nor is addressed in the evidence")
+    return found
+
+
+def verify(draft: Draft, transcript: Transcript) -> Draft:
+    """Mark each decision and action supported or unsupported, with a note per failure. Returns the same draft."""
+    for kind, items in (("decision", draft.decisions), ("action", draft.actions)):
+        for n, item in enumerate(items, 1):
+            found = problems(item, transcript)
+            item.status = "unsupported" if found else "supported"
+            if found:
+                draft.notes.append(f"{kind} {n} unsupported: {'; '.join(found)}")
+    return draft

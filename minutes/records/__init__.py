@@ -1,0 +1,1 @@
+"""Audit chain, exports, retention and withdrawal propagation."""

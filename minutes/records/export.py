@@ -1,0 +1,270 @@
+"""Exports: released minutes as a clerk files them (Markdown, DOCX, JSON), and transcripts marked unreviewed.
+
+Every export is written atomically, recorded as an Export row with its sha256, and audited, in one transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import io
+import json
+import logging
+import os
+import stat
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from minutes.core.audit import sha256_of
+from minutes.core.config import Settings
+from minutes.core.store import atomic_write_bytes, files_path
+from minutes.db import DraftStatus, Export, Meeting, Participant
+from minutes.db.audit import append_event
+from minutes.errors import StateError, UsageError
+from minutes.records.integrity import check_release
+from minutes.review import queue as review
+
+LOG = logging.getLogger("minutes.records.export")  # ids and formats only
+MINUTES_FORMATS = ("md", "docx", "json")
+TRANSCRIPT_FORMATS = ("srt", "vtt", "txt", "json")
+WITHDRAWN = "a participant (consent withdrawn)"
+UNREVIEWED = "UNREVIEWED TRANSCRIPT: machine-generated, not checked by a person; not the minutes."
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    owner: str | None
+    task: str
+    due: str | None
+
+
+@dataclass(frozen=True)
+class MinutesDoc:
+    title: str
+    date: str
+    attendees: list[str]
+    summary: str
+    decisions: list[str]
+    actions: list[ActionLine]
+    reviewed_by: str | None
+    released_by: str
+    released_at: datetime
+    reissue_note: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    id: int
+    draft_id: int
+    kind: str
+    format: str
+    path: str
+    sha256: str
+    bytes: int
+
+
+def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
+    """The released minutes of a draft, ready to render."""
+    row = review.get_draft(session, draft_id)
+    if row.status != DraftStatus.RELEASED:
+        raise StateError(f"draft {draft_id} is {row.status}; only released minutes can be exported as minutes",
+                         "transcripts can be exported before release with --format srt|vtt|txt or --transcript")
+    if tampered := check_release(session, draft_id):
+        raise StateError(f"not exporting draft {draft_id}: {tampered.problem}",
+                         "the database was changed outside minutes; run `minutes audit verify`")
+    meeting = session.get(Meeting, row.meeting_id)
+    withdrawn = {step.detail.get("participant") for step in review.history(session, draft_id)
+                 if step.kind == "withdrawal"}
+    people = session.exec(select(Participant).where(Participant.meeting_id == meeting.id)
+                          .order_by(Participant.id)).all()
+    current = review.draft_as_types(session, draft_id)
+    rel = review.latest_release(session, draft_id)
+    approval = review.approver(session, draft_id)
+    return MinutesDoc(
+        title=meeting.title, date=meeting.date.isoformat(),
+        attendees=[WITHDRAWN if p.id in withdrawn else p.name for p in people],
+        summary=current.summary, decisions=[d.text for d in current.decisions],
+        actions=[ActionLine(a.owner, a.task, a.due) for a in current.actions],
+        reviewed_by=approval.reviewer if approval else None, released_by=rel.released_by,
+        released_at=rel.released_at, reissue_note=rel.note if rel.reissue_of else None)
+
+
+def render_markdown(doc: MinutesDoc) -> str:
+    lines = [f"# {doc.title}", "", f"**Date:** {doc.date}  ", f"**Attendees:** {', '.join(doc.attendees) or 'none'}",
+             ""]
+    if doc.summary:
+        lines += ["## Summary", "", doc.summary, ""]
+    lines += ["## Decisions", ""]
+    lines += [f"{i}. {text}" for i, text in enumerate(doc.decisions, 1)] or ["No decisions were recorded."]
+    lines += ["", "## Actions", ""]
+    if doc.actions:
+        lines += ["| Owner | Task | Due |", "|---|---|---|"]
+        lines += [f"| {_cell(a.owner)} | {_cell(a.task)} | {_cell(a.due)} |" for a in doc.actions]
+    else:
+        lines.append("No actions were recorded.")
+    lines += ["", "---", "", _footer(doc)]
+    return "\n".join(lines) + "\n"
+
+
+def render_docx(doc: MinutesDoc) -> bytes:
+    from docx import Document
+
+    document = Document()
+    document.core_properties.title = doc.title
+    document.core_properties.created = doc.released_at
+    document.core_properties.modified = doc.released_at
+    document.core_properties.author = doc.released_by
+    document.add_heading(doc.title, level=0)
+    document.add_paragraph(f"Date: {doc.date}")
+    document.add_paragraph(f"Attendees: {', '.join(doc.attendees) or 'none'}")
+    if doc.summary:
+        document.add_heading("Summary", level=1)
+        document.add_paragraph(doc.summary)
+    document.add_heading("Decisions", level=1)
+    for text in doc.decisions:
+        document.add_paragraph(text, style="List Number")
+    if not doc.decisions:
+        document.add_paragraph("No decisions were recorded.")
+    document.add_heading("Actions", level=1)
+    if doc.actions:
+        table = document.add_table(rows=1, cols=3)
+        table.style = "Table Grid"
+        for cell, head in zip(table.rows[0].cells, ("Owner", "Task", "Due"), strict=True):
+            cell.text = head
+            cell.paragraphs[0].runs[0].bold = True
+        for a in doc.actions:
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text, cells[2].text = a.owner or "", a.task, a.due or ""
+    else:
+        document.add_paragraph("No actions were recorded.")
+    document.add_paragraph(_footer(doc))
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def render_json(doc: MinutesDoc) -> str:
+    data = asdict(doc)
+    data["released_at"] = doc.released_at.isoformat()
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_transcript(session: Session, draft_id: int, fmt: str) -> bytes:
+    """The draft's transcript in a subtitle/text format, stamped as unreviewed."""
+    from minutes.speech import formats as transcript_formats
+    from minutes.speech.speakers import named_transcript
+
+    row = review.get_draft(session, draft_id)
+    if row.transcript_id is None:
+        raise StateError(f"draft {draft_id} has no transcript")
+    transcript = named_transcript(session, row.transcript_id)
+    body = transcript_formats.render(transcript, fmt)
+    if fmt == "json":
+        data = json.loads(body)
+        return (json.dumps({"unreviewed": True, "notice": UNREVIEWED, **data}, indent=2, ensure_ascii=False)
+                + "\n").encode("utf-8")
+    if fmt == "vtt":
+        head, _, rest = body.partition("\n")
+        return f"{head}\n\nNOTE {UNREVIEWED}\n{rest}".encode()
+    if fmt == "srt":
+        return _srt_with_notice(body).encode("utf-8")
+    return f"[{UNREVIEWED}]\n\n{body}".encode()
+
+
+def export(session: Session, settings: Settings, draft_id: int, fmt: str, out: Path | None = None,
+           transcript: bool = False, actor: str | None = None, force: bool = False) -> ExportResult:
+    """Render, write atomically (0600), record and audit one export. An unwritable path leaves no file and no row.
+
+    `out` must be outside MINUTES_HOME and, unless `force`, must not exist yet; it is never a folder, device, FIFO
+    or link. The default is the store's exports folder, where a new export of the same draft replaces the last.
+    """
+    fmt = fmt.lower()
+    transcript = transcript or fmt in ("srt", "vtt", "txt")
+    allowed = TRANSCRIPT_FORMATS if transcript else MINUTES_FORMATS
+    if fmt not in allowed:
+        raise UsageError(f"format {fmt!r} is not available for {'transcripts' if transcript else 'minutes'}",
+                         "use one of " + ", ".join(allowed))
+    row = review.get_draft(session, draft_id)
+    kind = "transcript" if transcript else "minutes"
+    if transcript:
+        data = render_transcript(session, draft_id, fmt)
+    else:
+        doc = minutes_document(session, draft_id)
+        data = {"md": lambda: render_markdown(doc).encode("utf-8"), "docx": lambda: render_docx(doc),
+                "json": lambda: render_json(doc).encode("utf-8")}[fmt]()
+    ext = {"txt": "txt"}.get(fmt, fmt)
+    name = f"meeting-{row.meeting_id}-draft-{row.id}-{kind}.{ext}"
+    path = _check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
+    try:
+        atomic_write_bytes(path, data, overwrite=force or not out)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists", "give --force to replace it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    digest = sha256_of(data)
+    try:
+        rec = Export(meeting_id=row.meeting_id, draft_id=row.id, kind=kind, format=fmt, path=str(path), sha256=digest)
+        session.add(rec)
+        session.flush()
+        append_event(session, "export", actor or _user(), row.meeting_id,
+                     subject={"draft": row.id, "export": rec.id, "kind": kind, "format": fmt},
+                     hashes={"file": digest})
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    LOG.info("export %s: draft %s, %s as %s, %d bytes", rec.id, row.id, kind, fmt, len(data))
+    return ExportResult(rec.id, row.id, kind, fmt, str(path), digest, len(data))
+
+
+def _footer(doc: MinutesDoc) -> str:
+    text = (f"Reviewed and approved by {doc.reviewed_by or 'unknown'}. "
+            f"Released by {doc.released_by} on {doc.released_at.date().isoformat()}.")
+    if doc.reissue_note:
+        text += f" Re-issued: {doc.reissue_note}."
+    return text
+
+
+def _cell(value: str | None) -> str:
+    return (value or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _srt_with_notice(body: str) -> str:
+    """SRT has no comments: the notice becomes cue 1 (at zero length) and the other cues are renumbered."""
+    blocks = [b for b in body.strip().split("\n\n") if b.strip()]
+    out = [f"1\n00:00:00,000 --> 00:00:00,001\n{UNREVIEWED}"]
+    for i, block in enumerate(blocks, 2):
+        lines = block.split("\n")
+        out.append("\n".join([str(i)] + lines[1:] if lines[0].strip().isdigit() else [str(i)] + lines))
+    return "\n\n".join(out) + "\n"
+
+
+def _check_target(settings: Settings, out: Path, force: bool) -> Path:
+    """`out` as an absolute path, if an export may be written there; a one-line UsageError if not."""
+    path = out.expanduser().absolute()
+    real, home = Path(os.path.realpath(path)), Path(os.path.realpath(settings.home))
+    if real == home or home in real.parents:
+        raise UsageError(f"{path} is inside MINUTES_HOME ({settings.home}), which only the store writes",
+                         "give a path outside it, or leave out --out for the store's exports folder")
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"{path} is a folder; give a file name with --out")
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{path} is not a regular file (a device, FIFO, socket or link); exports replace only "
+                         "regular files")
+    if not force:
+        raise UsageError(f"{path} already exists", "give --force to replace it")
+    return path
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,1 @@
+"""The pending accuracy-check queue: states, edits, resolve, approve/reject, diff."""

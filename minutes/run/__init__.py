@@ -1,0 +1,1 @@
+"""Process one meeting through the gated stages, and batches of meetings."""

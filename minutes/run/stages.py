@@ -1,0 +1,291 @@
+"""The stages of `minutes process`, each split in three: begin behind the gate, compute, commit behind the gate.
+
+`Run.begin` checks consent and records the stage as started in one transaction. The model runs outside any
+transaction (it takes minutes) and hands back a writer. `Run.commit` then, in one transaction that locks the
+meeting, stores the result only if (1) the stage is still `started` (a withdrawal of any scope, by anyone, marks
+it blocked: its input may have just been purged), (2) everyone still holds every scope the result depends on
+(`gate.NEEDS`: a diarisation needs record, transcribe and diarise) and (3) this run still holds the meeting's
+lease (`minutes.run.runlock`). Otherwise the result is discarded and the stage ends `blocked`.
+
+The writers (`write_*`) are public so that tests can drive a stage with a canned result instead of a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from minutes.consent import gate
+from minutes.consent.errors import ConsentError
+from minutes.consent.meetings import get_meeting, lock_meeting, participants_of
+from minutes.core.files import atomic_write
+from minutes.core.progress import Reporter
+from minutes.core.store import Database, files_path
+from minutes.core.types import Audio, Draft, Transcript
+from minutes.db import Draft as DraftRow
+from minutes.db import Recording, StageRun
+from minutes.db import Transcript as TranscriptRow
+from minutes.db.audit import append_event, content_hash
+from minutes.run import runlock
+from minutes.speech import speakers as speaker_names
+from minutes.speech.audio import decode
+from minutes.speech.transcripts import load_transcript, replace_segments, save_transcript
+
+Write = Callable[[Session], str]
+
+
+class Blocked(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Run:
+    """One `process` call on one meeting: what every stage needs, and the StageRun currently open."""
+
+    db: Database
+    engines: object  # minutes.run.pipeline.Engines
+    meeting_id: int
+    path: Path
+    reporter: Reporter
+    recording: Recording | None = None
+    run_id: int | None = None
+    lease: str | None = None  # the meeting's run lease token, checked at every commit
+    copied: Path | None = None  # the recording's copy in the store, until a Recording row holds it
+    warnings: list[str] = field(default_factory=list)  # e.g. consent evidence outside the recording
+    _audio: Audio | None = None
+
+    @property
+    def actor(self) -> str:
+        return self.engines.options.actor
+
+    def audio(self) -> Audio:
+        """The recording decoded once, shared by every stage of this run."""
+        if self._audio is None:
+            self._audio = decode(self.path, self.engines.settings.limits.max_audio_seconds)
+        return self._audio
+
+    def begin(self, stage: str) -> None:
+        """Check the gate and record the stage as started, in one transaction; Blocked when not allowed."""
+        try:
+            with self.db.session() as s:
+                rec_id = self.recording.id if self.recording else None
+                self.run_id = gate.begin_stage(s, self.meeting_id, stage, recording_id=rec_id, actor=self.actor).id
+        except ConsentError as exc:
+            raise Blocked(str(exc)) from None
+
+    def commit(self, stage: str, write: Write) -> str:
+        """Store a stage's result and mark it done, in one transaction that locks the meeting and checks the
+        stage is still running and every scope it depends on is still given; otherwise discard it (Blocked)."""
+        try:
+            with self.db.session() as s:
+                lock_meeting(s, self.meeting_id)
+                if self.lease:
+                    runlock.check(s, self.meeting_id, self.lease)
+                if s.get(StageRun, self.run_id).status != "started":  # cancelled by a withdrawal
+                    self.run_id = None
+                    raise Blocked(f"consent was withdrawn while {stage} ran; its result was discarded")
+                decision = gate.check(s, self.meeting_id, stage)
+                if not decision.allowed:
+                    raise Blocked(f"consent changed while {stage} ran; its result was discarded: " + "; ".join(
+                        f"{m.participant} lacks {m.scope} ({m.state})" for m in decision.missing))
+                detail = write(s)
+                self._finish(s, "done", detail)
+        except Blocked:
+            if self.run_id is not None:
+                with self.db.session() as s:
+                    self._finish(s, "blocked", "consent changed while it ran; its result was discarded")
+            raise
+        return detail
+
+    def fail(self) -> None:
+        if self.run_id is not None:
+            with self.db.session() as s:
+                if s.get(StageRun, self.run_id).status == "started":
+                    self._finish(s, "failed", "see the error printed by the command")
+            self.run_id = None
+
+    def _finish(self, s: Session, status: str, detail: str) -> None:
+        gate.finish_stage(s, s.get(StageRun, self.run_id), status=status, detail=detail, actor=self.actor)
+        self.run_id = None
+
+    def done(self, stage: str) -> bool:
+        """Is the stage's result stored and current? A withdrawal can remove a transcript whole, and then
+        transcription and every later stage are due again."""
+        if self.recording is None:
+            return False
+        if stage == "record":
+            return True
+        with self.db.session() as s:
+            tr = transcript_of(s, self.recording.id)
+            if tr is None:
+                return False
+            if stage == "summarise":
+                return s.exec(select(DraftRow.id).where(DraftRow.transcript_id == tr.id)).first() is not None
+            last = {name: s.exec(select(func.max(StageRun.id)).where(
+                StageRun.recording_id == self.recording.id, StageRun.stage == name,
+                StageRun.status == "done")).one() for name in ("transcribe", "diarise")}
+        return stage == "transcribe" or (last["diarise"] or 0) > (last["transcribe"] or 0)
+
+    def drop_unstored_copy(self) -> None:
+        """After the record stage: delete the audio copied into the store unless a Recording row holds it."""
+        if self.copied is not None and find_recording(self.db, self.meeting_id, self.audio().sha256) is None:
+            self.copied.unlink(missing_ok=True)
+        self.copied = None
+
+
+def find_recording(db: Database, meeting_id: int, sha: str) -> Recording | None:
+    with db.session() as s:
+        return s.exec(select(Recording).where(Recording.meeting_id == meeting_id, Recording.sha256 == sha)).first()
+
+
+def transcript_of(s: Session, recording_id: int) -> TranscriptRow | None:
+    return s.exec(select(TranscriptRow).where(TranscriptRow.recording_id == recording_id,
+                                              TranscriptRow.deleted_at.is_(None))
+                  .order_by(TranscriptRow.id.desc())).first()
+
+
+def run_stage(run: Run, stage: str, compute: Callable[[Run], Write]) -> str:
+    """Begin behind the gate, compute outside any transaction, commit behind the gate again."""
+    if stage == "record":
+        run.audio()  # decoding validates the file before anything is stored
+    run.begin(stage)
+    try:
+        return run.commit(stage, compute(run))
+    finally:
+        run.drop_unstored_copy()
+
+
+# -- compute: each runs its model and returns the writer for its result -----------------------------------------
+def record(run: Run) -> Write:
+    """Keep a copy of the recording in the store (written to a temporary file, then renamed)."""
+    a = run.audio()
+    target = files_path(run.engines.settings, "recordings", str(run.meeting_id), f"{a.sha256}{run.path.suffix.lower()}")
+    atomic_write(target, source=run.path)  # 0600, whatever the umask
+    run.copied = target
+    return write_recording(run, a, target)
+
+
+def transcribe(run: Run) -> Write:
+    from minutes.speech.transcribe import hotwords_for
+    from minutes.speech.transcribe import transcribe as asr_transcribe
+
+    asr = run.engines.asr
+    hotwords = None
+    if run.engines.options.hotwords:
+        with run.db.session() as s:
+            names = [p.name for p in participants_of(s, run.meeting_id)]
+            hotwords = hotwords_for(names, get_meeting(s, run.meeting_id).title)
+    transcript = asr_transcribe(asr, run.audio(), language=run.engines.options.language,
+                                progress=run.reporter.update, hotwords=hotwords, detector=run.engines.detector)
+    spoken = "" if asr.multilingual or transcript.language == "en" else \
+        f"; speech identified as '{transcript.language}', which {asr.name} cannot write"
+    return write_transcript(run, transcript, asr.name, f"{asr.name} on {asr.device}{spoken}")
+
+
+def diarise(run: Run) -> Write:
+    from minutes.speech.attribute import attribute
+    from minutes.speech.diarise import Diarisation, diarise, embed
+    from minutes.speech.reassign import reassign_turns
+
+    rec, engine = run.recording, run.engines.diarisation
+    with run.db.session() as s:
+        n_participants = len(participants_of(s, run.meeting_id))
+        transcript_id = transcript_of(s, rec.id).id
+        transcript = load_transcript(s, transcript_id)
+        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, rec)
+    n = run.engines.options.num_speakers
+    result = diarise(engine, run.audio(), num_speakers=n, max_speakers=None if n else (n_participants or None))
+    run.reporter.update(0.8, 1.0)
+    enrolled = speaker_names.embed_enrolments(engine, run.audio(), ranges)
+    fixed = reassign_turns(result.turns, result.centroids, {e.range.name: e.embedding for e in enrolled},
+                           lambda start, end: embed(engine, run.audio(), start, end))
+    result = Diarisation(turns=fixed.turns, centroids=fixed.centroids)
+    return write_diarisation(run, transcript_id, attribute(transcript, result.turns), result, enrolled,
+                             len(fixed.moved))
+
+
+def summarise(run: Run) -> Write:
+    from minutes.drafting.extract import extract
+    from minutes.speech.language import english_only, mismatch_flag
+
+    if not run.engines.options.keep_models:
+        run.engines.release_speech_models()
+    with run.db.session() as s:
+        meeting = get_meeting(s, run.meeting_id)
+        names = [p.name for p in participants_of(s, run.meeting_id)]
+        row = transcript_of(s, run.recording.id)
+        transcript_id, language, asr_model = row.id, row.language, row.model
+        transcript = speaker_names.named_transcript(s, transcript_id)
+    extractor = run.engines.extractor
+    draft = extract(extractor, transcript, names, meeting.date, progress=run.reporter.update)
+    if flag := mismatch_flag(language, asr_model, english_only(asr_model)):
+        draft.flags.insert(0, flag)
+    return write_draft(run, transcript_id, draft, extractor.name, f"{extractor.name} on {extractor.device}")
+
+
+STEPS: tuple[tuple[str, Callable[[Run], Write]], ...] = (
+    ("record", record), ("transcribe", transcribe), ("diarise", diarise), ("summarise", summarise))
+
+
+# -- writers: each stores one stage's result inside Run.commit's transaction ------------------------------------
+def write_recording(run: Run, a: Audio, target: Path) -> Write:
+    def write(s: Session) -> str:
+        rec = Recording(meeting_id=run.meeting_id, path=str(target), original_name=run.path.name, sha256=a.sha256,
+                        duration=a.duration)
+        s.add(rec)
+        s.flush()
+        s.get(StageRun, run.run_id).recording_id = rec.id
+        outside = speaker_names.unusable_ranges(s, run.meeting_id, a.duration)
+        subject = {"recording": rec.id} | ({"evidence_outside": [
+            {"participant": r.participant_id, "start": r.start, "end": r.end} for r in outside]} if outside else {})
+        append_event(s, "recording.store", run.actor, run.meeting_id, subject, {"audio": a.sha256})
+        run.recording = rec
+        run.warnings += [speaker_names.outside_warning(r, a.duration) for r in outside]
+        return f"{a.duration:.1f}s of audio"
+
+    return write
+
+
+def write_transcript(run: Run, transcript: Transcript, model: str, label: str) -> Write:
+    def write(s: Session) -> str:
+        row = save_transcript(s, run.meeting_id, run.recording.id, transcript, model)
+        append_event(s, "transcript.store", run.actor, run.meeting_id,
+                     {"recording": run.recording.id, "transcript": row.id, "language": transcript.language},
+                     {"transcript": content_hash(transcript.to_json())})
+        return f"{len(transcript.segments)} segments, {label}"
+
+    return write
+
+
+def write_diarisation(run: Run, transcript_id: int, attributed: Transcript, result, enrolled: list,
+                      moved: int) -> Write:
+    rec = run.recording
+
+    def write(s: Session) -> str:
+        replace_segments(s, transcript_id, attributed)
+        named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled)
+        append_event(s, "diarisation.store", run.actor, run.meeting_id,
+                     {"recording": rec.id, "transcript": transcript_id, "speakers": len(result.centroids),
+                      "turns_moved_by_voice": moved},
+                     {"transcript": content_hash(attributed.to_json())})
+        note = f", {moved} turn(s) moved to the enrolled voice they match" if moved else ""
+        return f"{len(result.centroids)} speakers, {named} named by enrolment{note}"
+
+    return write
+
+
+def write_draft(run: Run, transcript_id: int, draft: Draft, model: str, label: str) -> Write:
+    from minutes.review.queue import create_draft
+
+    def write(s: Session) -> str:
+        row = create_draft(s, run.meeting_id, transcript_id, draft, model, actor=run.actor)
+        return (f"draft {row.id}: {len(draft.decisions)} decisions, {len(draft.actions)} actions, "
+                f"{len(draft.flags)} flags, {label}")
+
+    return write

@@ -1,0 +1,1 @@
+"""Decode -> transcribe -> diarise -> attribute words -> name speakers; typed results."""
