@@ -67,19 +67,20 @@ def blocked_message(decision: GateDecision) -> str:
     if decision.missing and decision.missing[0].participant_id is None:
         return (f"{stage} is blocked for meeting {mid}: it has no participants; "
                 f"add them with `minutes participant add {mid} NAME`")
-    first = decision.missing[0]
+    missing: dict[str, list[str]] = {}  # each person's missing scopes, in the order the gate found them
+    for m in decision.missing:
+        missing.setdefault(m.participant, []).append(m.scope)
     if all(m.scope == stage for m in decision.missing):
         what = f"no {stage} consent from " + ", ".join(f"{m.participant} ({m.state})" for m in decision.missing)
-        scopes = stage
     else:
-        by_person: dict[str, list[str]] = {}
+        cells: dict[str, list[str]] = {}
         for m in decision.missing:
-            by_person.setdefault(m.participant, []).append(f"{m.scope} {m.state}")
+            cells.setdefault(m.participant, []).append(f"{m.scope} {m.state}")
         what = f"it needs {', '.join(NEEDS[stage])} consent; missing: " + ", ".join(
-            f"{who} ({', '.join(cells)})" for who, cells in by_person.items())
-        scopes = ",".join(m.scope for m in decision.missing if m.participant_id == first.participant_id)
-    return (f"{stage} is blocked for meeting {mid}: {what}; if they agree, record it with "
-            f"`minutes consent give {mid} {_quote(first.participant)} --scope {scopes} --method verbal`")
+            f"{who} ({', '.join(c)})" for who, c in cells.items())
+    commands = "; ".join(f"`minutes consent give {mid} {_quote(who)} --scope {','.join(scopes)} --method verbal`"
+                         for who, scopes in missing.items())
+    return f"{stage} is blocked for meeting {mid}: {what}; if they agree, record it with {commands}"
 
 
 def _stage(stage: str) -> str:

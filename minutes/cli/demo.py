@@ -7,6 +7,9 @@ Rerunning it reuses the demo meeting and resumes where it stopped, so a second r
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -35,7 +38,7 @@ def run_demo(app, out: Console) -> int:
         meeting = s.exec(select(Meeting).where(Meeting.title == spec["title"])).first()
         if meeting is None:
             people = " ".join(f'--participant "{p["name"]}:{p["role"]}"' for p in spec["participants"])
-            out.print(f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people}')
+            out.print(f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people}', soft_wrap=True)
             meeting = create_meeting(s, spec["title"], spec["date"],
                                      [f'{p["name"]}:{p["role"]}' for p in spec["participants"]], actor=spec["clerk"])
             for p in spec["participants"]:
@@ -64,14 +67,21 @@ def run_demo(app, out: Console) -> int:
     out.print(f"$ minutes review show {result.draft_id}")
     click.get_current_context().invoke(review_show, draft=result.draft_id, as_json=False)
     d = result.draft_id
+    run = f"MINUTES_HOME={shlex.quote(str(settings.home))} {shlex.quote(_executable())}"
     out.print("\n[bold]Next[/bold]: a person checks the draft before anything is shared:")
     for line in (f"minutes review show {d}", f'minutes review edit {d} --by "Your Name"',
                  f'minutes review resolve {d} ITEM --keep --by "Your Name"   # for each flagged item',
                  f'minutes review approve {d} --by "Your Name"', f'minutes release {d} --by "Your Name"',
                  f"minutes export {d} --format docx --out minutes.docx"):
-        out.print(f"  MINUTES_HOME={settings.home} minutes {line.removeprefix('minutes ')}")
+        out.print(f"  {run} {line.removeprefix('minutes ')}", soft_wrap=True)
     out.print("\n[bold]Or in a browser[/bold]: make yourself a reviewer account, start the web app, open the URL:")
-    out.print(f'  MINUTES_HOME={settings.home} minutes user add "Your Name" --role reviewer')
-    out.print(f"  MINUTES_HOME={settings.home} minutes serve")
+    out.print(f'  {run} user add "Your Name" --role reviewer', soft_wrap=True)
+    out.print(f"  {run} serve", soft_wrap=True)
     out.print(f"  open http://127.0.0.1:8000/drafts/{d}")
     return d
+
+
+def _executable() -> str:
+    """The `minutes` command as it can be run from any shell: the virtualenv's copy when it is not on PATH."""
+    beside = Path(sys.executable).with_name("minutes")
+    return "minutes" if shutil.which("minutes") == str(beside) or not beside.exists() else str(beside)

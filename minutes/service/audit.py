@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from minutes.core import audit
-from minutes.db.audit import ChainCheck
+from minutes.records.integrity import Verification
+from minutes.records.integrity import verify as verify_records
 from minutes.service.context import Ctx
 
 
@@ -14,10 +15,11 @@ def log(ctx: Ctx, meeting_id: int | None = None, limit: int = 500) -> list[audit
     return list(reversed(events))[:limit]
 
 
-def verify(ctx: Ctx, actor: str) -> ChainCheck:
-    """Recompute every hash of the chain; the check itself is recorded (after it ran)."""
+def verify(ctx: Ctx, actor: str) -> Verification:
+    """The chain (keyed hashes, signed head) and every consent record and released draft against the hashes the
+    chain holds for them, as `minutes audit verify` checks; the check itself is recorded (after it ran)."""
     with ctx.tx() as s:
-        check = audit.verify(s)
+        check = verify_records(s)
     with ctx.tx() as s:
         audit.record(s, "audit.verify", actor, subject={"ok": check.ok, "events": check.events})
     return check
