@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import minutes.service  # noqa: F401  (wires withdrawal propagation, as every entry point does)
+
 DATA = Path(__file__).parent / "data"
 DEMO = DATA / "meeting-demo"
 

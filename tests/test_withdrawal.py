@@ -195,3 +195,23 @@ def test_withdraw_command_reports_what_it_removed(processed, home):
     assert removed["segments_removed"] == len(toms) and removed["voice_enrolments_removed"] == 1
     assert pending in removed["drafts_returned_to_review"]
     assert not any(p in result.output.lower() for p in ("coach prices", "twelve pounds"))
+
+
+def test_a_withdrawal_is_refused_when_propagation_is_not_wired():
+    """Library code that bypasses minutes.service must not record a withdrawal without its purge."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from minutes.consent import hooks\n"
+        "from minutes.errors import MinutesError\n"
+        "try:\n"
+        "    hooks.fire_withdrawal(None, hooks.Withdrawal(actor='clerk', scopes=('record',), participant_id=1))\n"
+        "except MinutesError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(0)\n"
+        "sys.exit(1)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "not wired" in done.stdout, done.stdout + done.stderr
