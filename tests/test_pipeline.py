@@ -8,6 +8,8 @@ pending draft that matches gold.json, with every speaker named by enrolment).
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 from click.testing import CliRunner
@@ -31,6 +33,7 @@ def run(*args):
 def processed(tmp_path_factory, demo):
     """The demo meeting processed with one missing consent, then resumed after it is given."""
     home = tmp_path_factory.mktemp("pipeline-home")
+    old_umask = os.umask(0o022)  # a permissive umask: the store itself must keep every file private
     mp = pytest.MonkeyPatch()
     mp.setenv("MINUTES_HOME", str(home))
     gold = json.loads((demo / "gold.json").read_text())
@@ -49,6 +52,7 @@ def processed(tmp_path_factory, demo):
     second = run("process", meeting, demo / "meeting.wav", "--json")
     yield {"home": home, "meeting": meeting, "first": first, "second": second, "gold": gold}
     mp.undo()
+    os.umask(old_umask)
 
 
 def _db(home):
@@ -128,3 +132,13 @@ def test_logs_hold_no_transcript_text(processed):
     assert "stage" in text  # the log is not empty
     for phrase in ("coach prices", "twelve pounds", "mock exams", "homework sheets", "lab technician"):
         assert phrase not in text
+
+
+def test_files_are_private_after_the_demo_run_under_umask_022(processed):
+    """Issue 11 item 6 on the real chain: every folder the run made is 0700 and every file 0600."""
+    home = processed["home"]
+    loose = [f"{p.relative_to(home)} {stat.S_IMODE(p.stat().st_mode):o}" for p in [home, *home.rglob("*")]
+             if p.is_file() and stat.S_IMODE(p.stat().st_mode) != 0o600
+             or p.is_dir() and p != home and stat.S_IMODE(p.stat().st_mode) != 0o700]
+    assert not loose, loose
+    assert any(p.suffix == ".wav" for p in home.rglob("*")), "the recording was stored"
