@@ -141,6 +141,7 @@ def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsu
             draft, cost = _timed(engine, transcript, judge["participants"], date.fromisoformat(judge["meeting_date"]))
             rows["meetings"].append({"meeting": folder.name, **score_meeting(draft, judge, transcript), **cost,
                                      "draft": draft.to_json()})
+            print(table(rows["meetings"][-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     human = json.loads((dev_dir / "qmsum" / "human_decisions.json").read_text())
     for path in sorted((dev_dir / "qmsum").glob("*.json")) if qmsum else []:
         if path.stem in human and wanted(path.stem):
@@ -150,6 +151,7 @@ def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsu
             draft, cost = _timed(engine, transcript, people, None)
             rows["qmsum"].append({"meeting": path.stem, "minutes": round(transcript.duration / 60),
                                   **score_qmsum(draft, human[path.stem]), **cost, "draft": draft.to_json()})
+            print(table(rows["qmsum"][-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     return rows
 
 

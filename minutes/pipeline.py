@@ -354,7 +354,7 @@ def _summarise(run: _Run) -> str:
         run.engines.release_speech_models()
     with run.db.session() as s:
         meeting = get_meeting(s, run.meeting_id)
-        names = [p.name for p in participants_of(s, run.meeting_id)]
+        names = [f"{p.name}:{p.role}" if p.role else p.name for p in participants_of(s, run.meeting_id)]
         transcript_id = _transcript_of(s, run.recording.id).id
         transcript = speaker_names.named_transcript(s, transcript_id)
     extractor = run.engines.extractor
