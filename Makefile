@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.minutes-installed
 TORCH := torch==2.13.0
+# llama-cpp-python has no wheel on PyPI: it builds from the sdist (cmake, gcc). Portable AVX2 code, no multimodal
+# library (minutes does not use it); about 5 minutes on 2 cores.
+LLAMA := llama-cpp-python==0.3.36
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 DEMO_HOME ?= $(CURDIR)/demo-home
 
 .PHONY: install models system test demo bench lint doctor migration-baseline clean
@@ -16,6 +20,7 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip wheel
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip install --quiet "$(LLAMA)"
 	$(BIN)/python -m pip install --quiet -e ".[dev]" "$(TORCH)"
 	$(BIN)/python -m minutes.engines.torchstack --fix
 	@touch $@

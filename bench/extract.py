@@ -1,11 +1,13 @@
 """Extraction figures, printed, not asserted.
 
-    .venv/bin/python bench/extract.py [--backends ctranslate2,transformers] [--model NAME] [--skip-asr]
+    .venv/bin/python bench/extract.py [--model NAME] [--skip-asr]
 
-- per backend, in the same run: load time, prompt and generated tokens, generated tok/s, wall time for the
-  meeting-demo reference transcript, recall against gold.json; then the CTranslate2/transformers tok/s ratio;
-- token cost per meeting hour with and without candidate-window selection, on meeting-demo and on a synthetic
-  1 h meeting (the demo's turns among general discussion), and the recall cost of selection on meeting-demo;
+- the engine's speed: prefill tok/s (reading a 1000-token prompt from an empty state) and decode tok/s (greedy,
+  unconstrained and under the chunk reply's JSON-schema grammar);
+- load time, prompt and generated tokens, wall time for the meeting-demo reference transcript, recall against
+  gold.json;
+- token cost per meeting hour with and without candidate-window selection (used above FULL_READ_TOKENS), on
+  meeting-demo and on a synthetic 1 h meeting (the demo's turns among general discussion);
 - the same extraction from the ASR transcript (faster-whisper tiny.en on meeting.wav, words attributed to the
   reference speaker turns) against the reference transcript.
 """
@@ -13,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 import time
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from minutes.core.config import load_settings  # noqa: E402
 from minutes.core.types import Draft, Segment, SpeakerTurn, Transcript  # noqa: E402
-from minutes.drafting import windows  # noqa: E402
+from minutes.drafting import prompts, windows  # noqa: E402
 from minutes.drafting.extract import extract  # noqa: E402
 from minutes.engines.extractor import load_extractor  # noqa: E402
 
@@ -99,15 +100,37 @@ def run(engine, transcript: Transcript, **options) -> tuple[Draft, dict]:
     wall = time.perf_counter() - started
     calls, prompt, new, gen = (a - b for a, b in zip((engine.calls, engine.prompt_tokens, engine.new_tokens,
                                                       engine.seconds), before, strict=True))
-    return draft, {"calls": calls, "prompt tokens": prompt, "generated tokens": new,
-                   "tok/s (generated tokens / generation-call s, prefill included)": round(new / gen, 2) if gen else None,
+    return draft, {"calls": calls, "prompt tokens": prompt, "generated tokens": new, "model s": round(gen, 1),
                    "wall s": round(wall, 1)}
+
+
+def speed(engine) -> dict:
+    """Prefill and decode tok/s of the loaded llama.cpp model (its state is reset first)."""
+    llm = engine._llm
+    text = " ".join(FILLER * 40)
+    tokens = llm.tokenize(text.encode())[:1000]
+    llm.reset()
+    started = time.perf_counter()
+    llm.eval(tokens)
+    prefill = len(tokens) / (time.perf_counter() - started)
+    figures = {"prefill tok/s": round(prefill, 1)}
+    schema = prompts.reply_schema(list(range(1, 30)), PEOPLE)
+    for label, fmt in (("decode tok/s", None), ("decode tok/s under the reply schema", schema)):
+        llm.reset()
+        messages = [{"role": "user", "content": "List ten school trips, with a sentence about each, as JSON."}]
+        started = time.perf_counter()
+        out = llm.create_chat_completion(messages, max_tokens=200, temperature=0.0, top_k=1,
+                                         response_format={"type": "json_object", "schema": fmt} if fmt else None)
+        usage = out["usage"]
+        took = time.perf_counter() - started - usage["prompt_tokens"] / prefill
+        figures[label] = round(usage["completion_tokens"] / took, 1)
+    return figures
 
 
 def token_cost(engine, transcript: Transcript) -> dict:
     lines = windows.lines_of(transcript)
     everything = sum(engine.count_tokens(x.render()) + 1 for x in lines)
-    selected = [x for w in windows.select(lines, PEOPLE) for x in w]
+    selected = [x for w in windows.select(lines, PEOPLE, before=2, after=2) for x in w]
     chosen = sum(engine.count_tokens(x.render()) + 1 for x in selected)
     per_hour = 3600 / transcript.duration
     return {"minutes": round(transcript.duration / 60, 1), "lines": len(lines), "selected lines": len(selected),
@@ -123,32 +146,20 @@ def show(title: str, data: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="ctranslate2,transformers")
     parser.add_argument("--model", default=None)
     parser.add_argument("--skip-asr", action="store_true")
     args = parser.parse_args()
-    settings = load_settings()
-    speed = {}
-    for backend in args.backends.split(","):
-        engine = load_extractor(settings, model=args.model, backend=backend)
-        draft, stats = run(engine, reference())
-        speed[backend] = stats["tok/s (generated tokens / generation-call s, prefill included)"]
-        show(f"{engine.name} on {backend}: meeting-demo reference transcript",
-             {"load s": round(engine.load_seconds, 1), **stats, **score(draft)})
-        if backend == "ctranslate2":
-            show("token cost, meeting-demo", token_cost(engine, reference()))
-            show("token cost, synthetic 1 h meeting", token_cost(engine, synthetic_hour()))
-            full, stats_full = run(engine, reference(), selection=False)
-            show("meeting-demo without selection (every line sent)", {**stats_full, **score(full)})
-            if not args.skip_asr:
-                asr = asr_transcript()
-                draft_asr, stats_asr = run(engine, asr)
-                show("meeting-demo ASR transcript (tiny.en + reference speaker turns)",
-                     {"segments": len(asr.segments), **stats_asr, **score(draft_asr)})
-        del engine
-        gc.collect()
-    if speed.get("ctranslate2") and speed.get("transformers"):
-        print(f"\nCTranslate2 / transformers generated tok/s: {speed['ctranslate2'] / speed['transformers']:.1f}x")
+    engine = load_extractor(load_settings(), model=args.model)
+    show(f"{engine.name} on {engine.backend}: speed", {"load s": round(engine.load_seconds, 1), **speed(engine)})
+    draft, stats = run(engine, reference())
+    show("meeting-demo reference transcript", {**stats, **score(draft)})
+    show("token cost, meeting-demo", token_cost(engine, reference()))
+    show("token cost, synthetic 1 h meeting", token_cost(engine, synthetic_hour()))
+    if not args.skip_asr:
+        asr = asr_transcript()
+        draft_asr, stats_asr = run(engine, asr)
+        show("meeting-demo ASR transcript (tiny.en + reference speaker turns)",
+             {"segments": len(asr.segments), **stats_asr, **score(draft_asr)})
 
 
 if __name__ == "__main__":

@@ -56,3 +56,24 @@ def test_phrases_finds_the_fuller_wording_spoken():
     assert found[0].lower() == "by next wednesday"
     assert phrases("Let's come back to it at the next meeting.") == ["the next meeting"]
     assert phrases("The coach company said it is no problem.") == []
+
+
+@pytest.mark.parametrize(("spoken", "expected"), [
+    ("this Friday", "2026-11-20"),
+    ("Friday the twenty-seventh", "2026-11-27"),
+    ("Monday the thirtieth", "2026-11-30"),
+    ("the fifth of February", "2027-02-05"),
+    ("by the fifteenth of January", "2027-01-15"),
+    ("on the eighteenth", "2026-11-18"),    # a day of the month alone: the first such day on or after the meeting
+    ("the third", "2026-12-03"),
+    ("November the 30th", "2026-11-30"),
+    ("next Friday", "2026-11-27"),
+])
+def test_dates_in_words_against_a_wednesday_meeting(spoken, expected):
+    assert resolve(spoken, date(2026, 11, 18)) == expected
+
+
+def test_phrases_finds_dates_in_words():
+    assert phrases("Can we say Friday the twenty-seventh for the website?") == ["Friday the twenty-seventh"]
+    assert phrases("I'll have it updated by the fifteenth of January.") == ["by the fifteenth of January"]
+    assert phrases("I'll get that to the trust before we break up on the eighteenth.") == ["on the eighteenth"]

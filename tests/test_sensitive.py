@@ -35,3 +35,14 @@ def test_ordinary_meeting_talk_is_not_flagged():
                    ("Priya", "We are concerned about the budget for the lab technician post."),
                    ("Tom", "The coach company said April is no problem."))
     assert detect(lines).flags == []
+
+
+def test_roles_documents_training_and_groups_are_business_not_flags():
+    lines = _lines(("Yas", "What do we need from the SENCO?"),
+                   ("Dan", "The SEN information report isn't quite ready yet."),
+                   ("Kit", "I'm on the safeguarding course all day Monday."),
+                   ("Amy", "The criteria must not exclude students with SEND who are capable of it."),
+                   ("Dan", "The safeguarding policy was updated in September."))
+    assert detect(lines).flags == []
+    assert {k for k, _ in cues("The SENCO is worried about Jamie's EHCP review.")} == {"send", "concern"}
+    assert {k for k, _ in cues("A pupil with SEND disclosed abuse at home.")} == {"send", "safeguarding"}

@@ -45,15 +45,6 @@ def models_pull(app: App, names: tuple[str, ...], force: bool) -> None:
     wanted = names or tuple(n for n, s in REGISTRY.items() if s.default)
     for name in wanted:
         store.pull(name, force=force, say=lambda line: click.echo(line, err=True))
-    _after_pull(app, wanted, force)
-
-
-def _after_pull(app: App, names: tuple[str, ...], force: bool) -> None:
-    """Build derived models (such as the CTranslate2 extractor) from the pulled ones."""
-    from minutes.engines import derived
-
-    for name in derived.for_sources(names):
-        derived.build(app.settings, name, force=force, say=lambda line: click.echo(line, err=True))
 
 
 @models_group.command("verify")

@@ -7,7 +7,7 @@ Example `config.toml`:
 
     [models]
     asr = "whisper-base"
-    extractor_backend = "ctranslate2"
+    extractor_backend = "llama.cpp"
 
     [diarisation]          # see DiarisationParams
     threshold = 0.275
@@ -68,7 +68,7 @@ class ModelChoice(_Strict):
     segmentation: str = "pyannote-segmentation-3.0"
     embedding: str = "campplus-zh-en"
     extractor: str = "qwen2.5-coder-1.5b-instruct"
-    extractor_backend: Literal["ctranslate2", "transformers"] = "ctranslate2"
+    extractor_backend: Literal["llama.cpp"] = "llama.cpp"  # the only one: replies under JSON-schema grammars
     diarisation_pipeline: str | None = None  # name of a registered pyannote pipeline folder, used instead
     local: dict[str, LocalModelConfig] = Field(default_factory=dict)
 

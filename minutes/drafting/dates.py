@@ -8,8 +8,9 @@ Convention (UK usage), for a meeting on date D:
   2026-11-23, "next Wednesday" is 2026-12-02, not 2026-11-25.
 - "end of the week" is the Friday of D's week (of the next week once that Friday has passed); "end of the month"
   is the last day of D's month.
-- A written date ("27 November", "November 27th", "27/11", "2026-11-27") is that day; without a year it is the
-  first such day on or after D. Numeric dates are day/month.
+- A written date ("27 November", "November 27th", "the fifth of February", "27/11", "2026-11-27") is that day;
+  without a year it is the first such day on or after D. Numeric dates are day/month. Ordinals may be words.
+- A day of the month alone ("the eighteenth", "Friday the twenty-seventh") is the first such day on or after D.
 - Anything else ("next meeting", "half term", "soon") stays as spoken.
 """
 
@@ -25,12 +26,22 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
 _DAY = "|".join(DAYS)
 _MONTH = "|".join(MONTHS)
 _LEAD = r"^(?:by|before|on|until|for|due|no later than)\s+"
+_UNITS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
+ORDINALS = {w: i for i, w in enumerate(
+    _UNITS + ["tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+              "eighteenth", "nineteenth", "twentieth"], start=1)}
+ORDINALS |= {f"twenty[- ]{w}": 20 + i for i, w in enumerate(_UNITS, start=1)}
+ORDINALS |= {"thirtieth": 30, "thirty[- ]first": 31}
+_ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
+_NTH = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORD})"
 
 DUE_PHRASE = re.compile(
+    rf"\b(?:(?:by|before|on)\s+)?(?:(?:{_DAY})\s+)?(?:the\s+)?(?:\d{{1,2}}|{_NTH})\s+(?:of\s+)?(?:{_MONTH})\b|"
+    rf"\b(?:{_MONTH})\s+(?:the\s+)?(?:\d{{1,2}}|{_NTH})\b|"
+    rf"\b(?:(?:by|before|on)\s+)?(?:(?:{_DAY})\s+)?the\s+{_NTH}\b|"
     rf"\b(?:(?:by|before|on|until)\s+)?(?:(?:this|next)\s+)?(?:{_DAY})\b|"
     rf"\b(?:by\s+|before\s+)?(?:the\s+)?(?:next\s+|end of (?:the\s+)?|this\s+)(?:week|month|term|half term|meeting|year)\b|"
-    rf"\b(?:by\s+)?(?:today|tomorrow)\b|"
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})\b|\b(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
+    rf"\b(?:by\s+)?(?:today|tomorrow)\b",
     re.IGNORECASE,
 )
 
@@ -61,7 +72,7 @@ def _iso(text: str) -> str | None:
 
 def to_date(phrase: str, meeting: date) -> date | None:
     """The date a deadline phrase names, per the module convention, or None."""
-    p = re.sub(_LEAD, "", phrase.lower().strip(" .,!?")).strip()
+    p = re.sub(_LEAD, "", _numbered(phrase.lower().strip(" .,!?"))).strip()
     if iso := _iso(p):
         return date.fromisoformat(iso)
     if p in ("today", "the end of today", "end of today"):
@@ -83,9 +94,21 @@ def to_date(phrase: str, meeting: date) -> date | None:
     return _written(p, meeting)
 
 
+def _numbered(text: str) -> str:
+    """Ordinal words as numbers: "the twenty-seventh" -> "the 27th"."""
+    return re.sub(rf"\b(?:{_ORD})\b", lambda m: f"{_ordinal(m.group(0))}th", text)
+
+
+def _ordinal(word: str) -> int:
+    return next(n for w, n in ORDINALS.items() if re.fullmatch(w, word))
+
+
 def _written(p: str, meeting: date) -> date | None:
+    p = re.sub(rf"^(?:{_DAY}),?\s+(?=the\s|\d)", "", p)  # "friday the 27th": the day of the month decides
+    if m := re.fullmatch(r"the (\d{1,2})(?:st|nd|rd|th)", p):
+        return _next_day_of_month(int(m.group(1)), meeting)
     m = (re.fullmatch(rf"(?:the )?(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH})(?: (\d{{4}}))?", p)
-         or re.fullmatch(rf"({_MONTH}) (\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?", p))
+         or re.fullmatch(rf"({_MONTH}) (?:the )?(\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?", p))
     if m:
         a, b, year = m.groups()
         day, month = (int(a), MONTHS.index(b) + 1) if a.isdigit() else (int(b), MONTHS.index(a) + 1)
@@ -103,3 +126,13 @@ def _written(p: str, meeting: date) -> date | None:
         return found if found >= meeting else date(meeting.year + 1, month, day)
     except ValueError:
         return None
+
+
+def _next_day_of_month(day: int, meeting: date) -> date | None:
+    """The first date on or after the meeting whose day of the month is `day`."""
+    year, month = meeting.year, meeting.month
+    for _ in range(3):
+        if day <= calendar.monthrange(year, month)[1] and date(year, month, day) >= meeting:
+            return date(year, month, day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None

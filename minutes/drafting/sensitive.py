@@ -4,6 +4,10 @@ Detection is lexical and auditable: each kind has a list of cue patterns (acrony
 capitals, so "send" does not fire), and a flag names the cue that fired.
 A flagged passage is the cue line plus the same speaker's next lines (up to `FOLLOW`). Flags carry the time range
 and the cue word, never the passage text. The same cues check the model's output (summary and items).
+
+A cue that names a role, a document, training or a whole group rather than a person's matter ("the SENCO", "the
+SEN information report", "the safeguarding course", "students with SEND") is not a flag: withholding those lines
+would hide ordinary business (who reports, who is trained, what policy is adopted) from the minutes.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ KINDS: dict[str, tuple[str, str]] = {
         r"\b(?i:concern(?:ed|s)?|worried|worries) about (?:[A-Z][a-z]+|(?i:him|her|them|his|their))\b")),
 }
 PATTERNS = {kind: re.compile(rx, re.IGNORECASE if kind != "concern" else 0) for kind, (_, rx) in KINDS.items()}
+ROLES = re.compile(r"^(?:SENC?OS?|SENDCOS?)$", re.IGNORECASE)
+BUSINESS_AFTER = re.compile(
+    r"^\W{0,2}(?:information report|report|polic(?:y|ies)|course|training|register|department|team|budget|"
+    r"provision|audit|update|funding|governor|lead|link)\b", re.IGNORECASE)
+GROUP_BEFORE = re.compile(r"\b(?:students|pupils|children|learners|staff) (?:with|who have)\s+$", re.IGNORECASE)
 
 
 @dataclass
@@ -46,8 +55,10 @@ class Found:
 
 
 def cues(text: str) -> list[tuple[str, str]]:
-    """(kind, matched words) for every sensitive cue in a text."""
-    return [(kind, m.group(0)) for kind, rx in PATTERNS.items() for m in rx.finditer(text)]
+    """(kind, matched words) for every sensitive cue in a text, except roles, documents, training and groups."""
+    return [(kind, m.group(0)) for kind, rx in PATTERNS.items() for m in rx.finditer(text)
+            if not (ROLES.match(m.group(0)) or BUSINESS_AFTER.match(text[m.end():m.end() + 30])
+                    or GROUP_BEFORE.search(text[max(0, m.start() - 30):m.start()]))]
 
 
 def detect(lines: list[Line]) -> Found:

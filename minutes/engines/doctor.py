@@ -8,12 +8,12 @@ import shutil
 from dataclasses import asdict, dataclass, field
 
 from minutes.core.config import Settings
-from minutes.engines import derived, torchstack
+from minutes.engines import torchstack
 from minutes.engines.offline import OFFLINE_ENV, offline_report
 from minutes.engines.store import model_store
 from minutes.errors import MinutesError
 
-PACKAGES = ("minutes", "torch", "torchaudio", "faster-whisper", "ctranslate2", "pyannote.audio", "transformers",
+PACKAGES = ("minutes", "torch", "torchaudio", "faster-whisper", "ctranslate2", "pyannote.audio", "llama-cpp-python",
             "sqlmodel", "alembic")
 
 
@@ -82,12 +82,6 @@ def diagnose(settings: Settings, full: bool = False) -> Report:
         detail = f"{st.source}, {st.size / 1e6:.0f} MB, {st.path}" if st.verified else (
             st.problems[0] if st.problems else "not installed") + f" (fix: `minutes models pull {name}`)"
         add(Check(f"model {name}", st.verified, detail, needed=name in needed))
-    if settings.models.extractor_backend == "ctranslate2":
-        name = derived.ct2_name(settings.models.extractor)
-        if name in derived.DERIVED:
-            problems = derived.problems(store.folder(name), full=full)
-            add(Check(f"model {name}", not problems,
-                      "built" if not problems else f"{problems[0]} (fix: `minutes models pull {settings.models.extractor}`)"))
 
     add(_database(settings))
     for label, path in (("disk (home)", settings.home), ("disk (models)", store.root)):

@@ -41,7 +41,7 @@ class LocalModel:
 class ModelStatus:
     name: str
     role: str
-    source: str  # "embedded" (from wheels, hash-pinned), "derived" (converted here) or "local" (user's folder)
+    source: str  # "embedded" (from wheels, hash-pinned) or "local" (user's folder)
     path: str
     size: int
     present: bool

@@ -218,7 +218,7 @@ def summarise(run: Run) -> Write:
         run.engines.release_speech_models()
     with run.db.session() as s:
         meeting = get_meeting(s, run.meeting_id)
-        names = [p.name for p in participants_of(s, run.meeting_id)]
+        names = [f"{p.name}:{p.role}" if p.role else p.name for p in participants_of(s, run.meeting_id)]
         row = transcript_of(s, run.recording.id)
         transcript_id, language, asr_model = row.id, row.language, row.model
         transcript = speaker_names.named_transcript(s, transcript_id)

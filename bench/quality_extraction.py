@@ -1,0 +1,184 @@
+"""Extraction quality on the dev data (tests/data/dev), from reference transcripts: figures, printed, not asserted.
+
+    python bench/quality_extraction.py [--only m01,ES2011c,...] [--json out.json] [--skip-qmsum]
+
+School meetings (`meetings/*/reference.stm` + `judge.json`), scored as the dev data's README says: an item
+matches a gold one by lower-case substrings of its text (a decision's `text`, an action's `task`); an action
+counts only with the right owner; a due date is right when it equals the gold ISO date (only gold actions with a
+date count); a not-decision counts when a reported decision that matched no gold decision contains one of its
+terms; a sensitive item is flagged when a flag's time range covers a line holding one of its terms, and leaked
+when one of its terms appears in the summary, a decision or an action; extra items matched no gold item.
+
+QMSum AMI meetings (`qmsum/*.json`): the turns become a transcript (AMI markup removed, 2.6 words a second, the
+speaker roles as participants); the report lists the decisions beside the human-answer decisions of
+`human_decisions.json` (key terms read from QMSum's answers), counts chunks flagged as invalid or looping, and
+decisions phrased as questions.
+
+`collect(dev_dir)` returns {"meetings": rows, "qmsum": rows} for bench/quality.py; `table(rows)` prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from minutes.core.types import Draft, Segment, Transcript  # noqa: E402
+
+DEV = ROOT / "tests" / "data" / "dev"
+WORDS_PER_SECOND = 2.6
+MARKUP = re.compile(r"\{\w+\}")
+QUESTION = re.compile(r"\?\s*$|^(?:do|does|did|should|shall|can|could|will|would|is|are|what|which|how|why|who|"
+                      r"when|where)\b", re.IGNORECASE)
+
+
+# -- inputs -----------------------------------------------------------------------------------------------------
+def stm_transcript(path: Path) -> Transcript:
+    """A reference STM (`meeting 1 SPEAKER START END text`) as a transcript, one segment per row."""
+    segments = []
+    for row in path.read_text(encoding="utf-8").splitlines():
+        if row.strip():
+            _, _, speaker, start, end, text = row.split(maxsplit=5)
+            segments.append(Segment(float(start), float(end), text, speaker=speaker))
+    return Transcript("en", max((s.end for s in segments), default=0.0), segments)
+
+
+def qmsum_transcript(data: dict) -> Transcript:
+    """QMSum turns as a transcript: markup dropped, each turn timed by its word count."""
+    segments, t = [], 0.0
+    for turn in data["turns"]:
+        text = " ".join(MARKUP.sub(" ", turn["content"]).split())
+        text = re.sub(r"\s+([,.?!])", r"\1", text)
+        if not re.search(r"\w", text):
+            continue
+        length = max(1.0, len(text.split()) / WORDS_PER_SECOND)
+        segments.append(Segment(round(t, 2), round(t + length, 2), text, speaker=turn["speaker"]))
+        t += length + 0.3
+    return Transcript("en", t, segments)
+
+
+# -- scoring ----------------------------------------------------------------------------------------------------
+def _has(text: str, terms: list[str]) -> bool:
+    return any(term.lower() in text.lower() for term in terms)
+
+
+def _decision_hit(text: str, gold: dict) -> bool:
+    low = text.lower()
+    return all(t.lower() in low for t in gold.get("all", [])) and (not gold.get("any") or _has(low, gold["any"]))
+
+
+def score_meeting(draft: Draft, judge: dict, transcript: Transcript) -> dict:
+    decisions = [d.text for d in draft.decisions]
+    matched = [any(_decision_hit(d, g) for g in judge["decisions"]) for d in decisions]
+    found = sum(any(_decision_hit(d, g) for d in decisions) for g in judge["decisions"])
+    hits = [next((x for x in draft.actions if x.owner == g["owner"] and _has(x.task, g["any"])), None)
+            for g in judge["actions"]]
+    dated = [(g, a) for g, a in zip(judge["actions"], hits, strict=True) if g["due"]]
+    not_dec = sum(any(_has(d, nd["any"]) for d, m in zip(decisions, matched, strict=True) if not m)
+                  for nd in judge["not_decisions"])
+    extra = matched.count(False) + sum(not any(_has(a.task, g["any"]) for g in judge["actions"])
+                                       for a in draft.actions)
+    said = " ".join([draft.summary, *decisions, *(a.task for a in draft.actions)])
+    flagged = sum(_flagged(s["any"], draft, transcript) for s in judge["sensitive"])
+    leaked = sum(_has(said, s["any"]) for s in judge["sensitive"])
+    return {"decisions": f"{found}/{len(judge['decisions'])}",
+            "actions (owner right)": f"{sum(h is not None for h in hits)}/{len(judge['actions'])}",
+            "due right": f"{sum(a is not None and a.due == g['due'] for g, a in dated)}/{len(dated)}",
+            "not-decisions reported": not_dec,
+            "sensitive flagged": f"{flagged}/{len(judge['sensitive'])}", "sensitive leaked": leaked,
+            "extra items": extra, "flags": len(draft.flags)}
+
+
+def _flagged(terms: list[str], draft: Draft, transcript: Transcript) -> bool:
+    spans = [(e.start, e.end) for f in draft.flags for e in f.evidence]
+    return any(_has(s.text, terms) and any(a <= s.start + 0.01 and s.end <= b + 0.01 for a, b in spans)
+               for s in transcript.segments)
+
+
+def score_qmsum(draft: Draft, human: list[dict]) -> dict:
+    decisions = [d.text for d in draft.decisions]
+    return {"decisions listed": len(decisions),
+            "human decisions listed": f"{sum(any(_has(d, h['any']) for d in decisions) for h in human)}/{len(human)}",
+            "questions": sum(bool(QUESTION.search(d.strip())) for d in decisions),
+            "chunks flagged": sum(f.kind == "extraction" for f in draft.flags),
+            "actions": len(draft.actions)}
+
+
+# -- running ----------------------------------------------------------------------------------------------------
+def _timed(engine, transcript: Transcript, participants: list[str], day: date | None) -> tuple[Draft, dict]:
+    from minutes.drafting.extract import extract
+
+    calls, prompt, new = engine.calls, engine.prompt_tokens, engine.new_tokens
+    started = time.perf_counter()
+    draft = extract(engine, transcript, participants, day)
+    return draft, {"seconds": round(time.perf_counter() - started, 1), "calls": engine.calls - calls,
+                   "prompt tokens": engine.prompt_tokens - prompt, "new tokens": engine.new_tokens - new}
+
+
+def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsum: bool = True) -> dict:
+    """Extract every dev meeting (or those whose folder or file name starts with one of `only`) and score it."""
+    if engine is None:
+        from minutes.core.config import load_settings
+        from minutes.engines.extractor import load_extractor
+
+        engine = load_extractor(load_settings())
+
+    def wanted(name: str) -> bool:
+        return not only or any(name.startswith(o) for o in only)
+
+    rows: dict[str, list[dict]] = {"meetings": [], "qmsum": []}
+    for folder in sorted((dev_dir / "meetings").iterdir()):
+        if folder.is_dir() and wanted(folder.name):
+            judge = json.loads((folder / "judge.json").read_text())
+            transcript = stm_transcript(folder / "reference.stm")
+            draft, cost = _timed(engine, transcript, judge["participants"], date.fromisoformat(judge["meeting_date"]))
+            rows["meetings"].append({"meeting": folder.name, **score_meeting(draft, judge, transcript), **cost,
+                                     "draft": draft.to_json()})
+            print(table(rows["meetings"][-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+    human = json.loads((dev_dir / "qmsum" / "human_decisions.json").read_text())
+    for path in sorted((dev_dir / "qmsum").glob("*.json")) if qmsum else []:
+        if path.stem in human and wanted(path.stem):
+            data = json.loads(path.read_text())
+            transcript = qmsum_transcript(data)
+            people = list(dict.fromkeys(s.speaker for s in transcript.segments))
+            draft, cost = _timed(engine, transcript, people, None)
+            rows["qmsum"].append({"meeting": path.stem, "minutes": round(transcript.duration / 60),
+                                  **score_qmsum(draft, human[path.stem]), **cost, "draft": draft.to_json()})
+            print(table(rows["qmsum"][-1:]).splitlines()[-1], file=sys.stderr, flush=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """Rows as a Markdown table (the draft itself is left out)."""
+    if not rows:
+        return ""
+    keys = [k for k in rows[0] if k != "draft"]
+    out = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    out += ["| " + " | ".join(str(r.get(k, "")) for k in keys) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated prefixes of meeting names, e.g. m01,m09,ES2011c")
+    parser.add_argument("--json", dest="json_out", help="also write the rows (with each draft) to this file")
+    parser.add_argument("--skip-qmsum", action="store_true")
+    args = parser.parse_args()
+    only = {o.strip() for o in args.only.split(",")} if args.only else None
+    rows = collect(DEV, only, qmsum=not args.skip_qmsum)
+    for kind in ("meetings", "qmsum"):
+        if rows[kind]:
+            print(f"\n{kind}\n{table(rows[kind])}")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

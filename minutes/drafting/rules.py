@@ -1,0 +1,179 @@
+"""The rules applied to the model's items, each small, general (not fitted to one meeting) and unit-tested.
+
+- Only a proposal the model marks "agreed" is a decision; "rejected", "deferred" and "reversed later" are noted
+  and left out (the final state of the meeting wins). A decision worded as a question is left out.
+- Evidence is the cited lines; when none holds the item's words but the same speaker's neighbouring line does
+  (ASR splits sentences), that line is cited instead.
+- Owners are the participants the model picked (one action per owner, so joint owners give one action each). A
+  task asked of someone by name in its line ("Sam, could you ...") belongs to them, not to whoever asked; a task
+  handed on in the lines just after ("can Raj do that instead?") belongs to the new person.
+- A deadline clause leaves the task text; the due phrase resolves against the meeting date (minutes.drafting.dates),
+  preferring the fuller wording actually spoken in the evidence.
+- Duplicates within and across chunks are merged (evidence pooled); a decision that repeats an action is dropped.
+- Sensitive passages: no item, and no summary sentence, may carry a sensitive cue or a name (or any word) that
+  occurs only in a withheld passage; such items are withheld for human handling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from minutes.core.types import Action, Decision, Draft, Evidence
+from minutes.drafting import dates, grounding, sensitive
+from minutes.drafting.windows import Line
+
+MAX_EVIDENCE_LINES = 4
+HANDOVER_LINES = 3  # lines after an action's evidence in which a hand-over to someone else is looked for
+QUESTION = re.compile(r"\?\s*$|^(?:(?:do|does|did|should|shall|can|could|will|would)\s+(?:we|you|they|i|it)|"
+                      r"(?:is|are)\s+(?:we|you|they|it|there|this|that|the)|what|which|how|why|who|when|where)\b",
+                      re.IGNORECASE)
+TRAILING_DEADLINE = re.compile(rf"[\s,]+(?:by|before|until|no later than|on)\s+(?:{dates.DUE_PHRASE.pattern})[\s.]*$",
+                               re.IGNORECASE)
+ASKED = r"(?:^|[.?!]\s*|\b(?:so|and|now|okay|right),?\s+){name}\s*,\s*(?:could|can|would|will) you\b"
+HANDOVER = (r"\b(?:can|could|would|will)\s+{name}\s+(?:do|take|pick up|handle|cover|chase|sort)\b[^.?!]*"
+            r"\b(?:instead|for me|on)\b|\b{name}\s*,\s*(?:can|could|would|will) you (?:do|take) (?:that|this|it)"
+            r"\b[^.?!]*\binstead\b")
+
+
+def is_question(text: str) -> bool:
+    return bool(QUESTION.search(text.strip()))
+
+
+def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[Evidence]:
+    """The cited lines as evidence (see the module docstring); the grounding check still judges the result."""
+    cited = [by_number[n] for n in dict.fromkeys(numbers) if n in by_number][:MAX_EVIDENCE_LINES]
+    words = grounding.content_words(text)
+    if cited and not any(words & grounding.content_words(x.text) for x in cited):
+        near = [by_number[x.number + d] for x in cited for d in (-1, 1) if x.number + d in by_number]
+        near = [n for n in near if n.speaker in {x.speaker for x in cited} and words & grounding.content_words(n.text)]
+        cited = near[:MAX_EVIDENCE_LINES] or cited
+    return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
+
+
+def without_deadline(task: str) -> str:
+    """"Book the coach by Friday" -> "Book the coach": the deadline has its own field."""
+    m = TRAILING_DEADLINE.search(task)
+    if m is None or len(task[:m.start()].split()) < 2:
+        return task
+    return task[:m.start()].rstrip(" ,")
+
+
+def due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str | None:
+    """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday")."""
+    if phrase:
+        wanted = re.sub(r"^(?:by|before|on|until)\s+", "", phrase.lower().strip(" .,"))
+        spoken = [p for q in quotes for p in dates.phrases(q) if wanted in p.lower() and len(p) > len(wanted)]
+        if spoken:
+            phrase = max(spoken, key=len)
+    return dates.resolve(phrase, meeting_date)
+
+
+def cited_lines(item: Decision | Action, lines: list[Line]) -> list[Line]:
+    spans = {(e.start, e.end) for e in item.evidence}
+    return [line for line in lines if (line.start, line.end) in spans]
+
+
+def asked_owner(action: Action, lines: list[Line], names: list[str]) -> str | None:
+    """The participant asked by name, in the action's own line, to do what the model gave to the asker."""
+    for line in cited_lines(action, lines):
+        if action.owner != line.speaker:
+            continue
+        asked = [n for n in names if n != line.speaker and
+                 re.search(ASKED.format(name=re.escape(n)), line.text, re.IGNORECASE)]
+        if len(asked) == 1:
+            return asked[0]
+    return None
+
+
+def handed_to(action: Action, lines: list[Line], names: list[str]) -> str | None:
+    """The participant a task is handed on to ("can Raj do that instead?") in or just after its evidence."""
+    cited = cited_lines(action, lines)
+    if not cited:
+        return None
+    last = max(x.number for x in cited)
+    window = [x for x in lines if min(c.number for c in cited) <= x.number <= last + HANDOVER_LINES]
+    for line in reversed(window):
+        named = [n for n in names if n != action.owner and
+                 re.search(HANDOVER.format(name=re.escape(n)), line.text, re.IGNORECASE)]
+        if len(named) == 1:
+            return named[0]
+    return None
+
+
+def same_action(a: Action, b: Action) -> bool:
+    if (a.owner or "") != (b.owner or ""):
+        return False
+    shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
+    return (bool(shared) and fuzz.token_set_ratio(a.task, b.task) >= 50) or fuzz.token_set_ratio(a.task, b.task) >= 75
+
+
+def same_decision(a: Decision, b: Decision) -> bool:
+    """Near-identical wording, or similar wording citing the same line (the overlap between chunks). Similar
+    wording alone is not enough: "on the sixth" and, later, "on the thirteenth" are two decisions."""
+    shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
+    score = fuzz.token_sort_ratio(a.text, b.text)
+    return score >= 92 or (bool(shared) and score >= 60)
+
+
+def merge(items: list, same: Callable[[Any, Any], bool]) -> list:
+    """Merge duplicates (within and across chunks): the first wording stays, evidence is pooled."""
+    kept: list = []
+    for item in items:
+        twin = next((k for k in kept if same(k, item)), None)
+        if twin is None:
+            kept.append(item)
+            continue
+        seen = {(e.start, e.end) for e in twin.evidence}
+        twin.evidence += [e for e in item.evidence if (e.start, e.end) not in seen]
+        twin.evidence.sort(key=lambda e: e.start)
+        if isinstance(twin, Action) and not _is_date(twin.due) and _is_date(item.due):
+            twin.due = item.due
+    return kept
+
+
+def _is_date(value: str | None) -> bool:
+    return bool(value) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+
+
+def repeats_an_action(decision: Decision, actions: list[Action]) -> bool:
+    return any(fuzz.token_sort_ratio(decision.text, a.task) >= 80 for a in actions)
+
+
+def private_words(lines: list[Line], withheld: set[int], names: list[str]) -> set[str]:
+    """Words (names included) said only in withheld passages; participants' own names are not private."""
+    private = set().union(*(_words(x.text) for x in lines if x.number in withheld))
+    public = set().union(*(_words(x.text) for x in lines if x.number not in withheld))
+    return private - public - {w for n in names for w in _words(n)}
+
+
+def touches_private(text: str, private: set[str]) -> bool:
+    return bool(sensitive.cues(text)) or bool(_words(text) & private)
+
+
+def _words(text: str) -> set[str]:
+    """Content words, possessives folded ("Jamie's" -> "jamie")."""
+    return grounding.content_words(re.sub(r"['’]s\b", "", text))
+
+
+def clean_summary(summary: str, private: set[str], draft: Draft) -> str:
+    """The summary without any sentence that carries a sensitive cue or a word said only in a withheld passage."""
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", summary.strip()):
+        if sentence and touches_private(sentence, private):
+            draft.notes.append("a summary sentence touching a flagged sensitive passage was removed")
+            continue
+        kept.append(sentence)
+    return " ".join(s for s in kept if s)
+
+
+def withhold_sensitive_items(draft: Draft, private: set[str]) -> None:
+    for items, attr in ((draft.decisions, "text"), (draft.actions, "task")):
+        for item in list(items):
+            if touches_private(getattr(item, attr), private):
+                items.remove(item)
+                draft.notes.append("an item touching a flagged sensitive passage was withheld for human handling")

@@ -1,0 +1,76 @@
+"""The extractor on llama.cpp (llama-cpp-python): the shipped Q4_K_M GGUF, run directly, with JSON-schema grammars.
+
+Every reply is decoded under a grammar built from a JSON schema, so it parses by construction and every list and
+string in it is bounded (`maxItems`, `maxLength`, enums for cited line numbers and owners): no repair round, no
+loop guard. llama.cpp keeps the model state of the previous prompt and reads only what differs, so the fixed
+instructions and worked examples at the start of every chunk's prompt are read once per load.
+Greedy decoding (top_k 1), CPU only (the wheel is built from source without a GPU backend), inference only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from minutes.errors import ModelError
+
+Messages = list[dict[str, str]]
+CONTEXT = 6144  # tokens: instructions and examples (~1.2k) + a chunk (<= 1.4k) + the reply (<= 1.4k)
+
+
+@dataclass
+class LlamaExtractor:
+    """A loaded GGUF model; `complete` returns a reply that matches the given JSON schema."""
+
+    name: str
+    folder: Path
+    load_seconds: float
+    _llm: Any = field(repr=False)
+    backend: str = "llama.cpp"
+    device: str = "cpu"
+    calls: int = 0  # running totals over this load, for benchmarks
+    prompt_tokens: int = 0
+    new_tokens: int = 0
+    seconds: float = 0.0
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def complete(self, messages: Messages, schema: dict, max_new_tokens: int) -> str:
+        """Greedy chat completion constrained to `schema`."""
+        started = time.perf_counter()
+        out = self._llm.create_chat_completion(
+            messages, response_format={"type": "json_object", "schema": schema}, max_tokens=max_new_tokens,
+            temperature=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0)
+        usage = out.get("usage", {})
+        self.calls += 1
+        self.prompt_tokens += usage.get("prompt_tokens", 0)
+        self.new_tokens += usage.get("completion_tokens", 0)
+        self.seconds += time.perf_counter() - started
+        return out["choices"][0]["message"]["content"] or ""
+
+
+def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
+    """Load a GGUF file with llama.cpp on the CPU (all cores unless `threads` is given).
+
+    llama.cpp's OpenMP threads spin while they wait; on a busy machine (other stages, other users) that made a
+    135M model 40 x slower with 2 threads than with 1 (124 s against 3 s for 20 tokens). Passive waiting, set
+    before the library loads unless the user set it, keeps 2 threads as fast as 1 there and costs nothing idle."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise ModelError("llama-cpp-python is not installed", "run `make install`") from None
+    threads = threads or os.cpu_count() or 1
+    started = time.perf_counter()
+    try:
+        llm = Llama(model_path=str(gguf), n_ctx=CONTEXT, n_threads=threads, n_threads_batch=threads,
+                    n_gpu_layers=0, seed=0, verbose=False)
+    except (ValueError, RuntimeError) as exc:
+        raise ModelError(f"{gguf}: cannot load the GGUF model with llama.cpp ({exc})") from None
+    if not llm.metadata.get("tokenizer.chat_template"):
+        raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
+    return LlamaExtractor(name, gguf.parent, time.perf_counter() - started, llm)
