@@ -18,7 +18,7 @@ install: $(STAMP) models
 # Torch is pinned before anything else, so no other package can pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip wheel
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel "setuptools>=77"
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip install --quiet "$(LLAMA)"
 	$(BIN)/python -m pip install --quiet -e ".[dev]" "$(TORCH)"
