@@ -36,10 +36,12 @@ DEMO = ROOT / "tests" / "data" / "meeting-demo"
 PEOPLE = ["Priya", "Tom", "Helen", "Sam"]
 MONDAY = date(2026, 11, 23)
 MATCH = 60
-FILLER = ["The science block heating was checked over the weekend.",
-          "Most of the year groups have settled in well this term.",
-          "The results from the autumn assessments look broadly similar to last year.",
-          "The new microscopes are being used a lot in the practical lessons."]
+FILLER = [
+    "The science block heating was checked over the weekend.",
+    "Most of the year groups have settled in well this term.",
+    "The results from the autumn assessments look broadly similar to last year.",
+    "The new microscopes are being used a lot in the practical lessons.",
+]
 
 
 def reference() -> Transcript:
@@ -68,8 +70,11 @@ def asr_transcript() -> Transcript:
     from minutes.speech.transcribe import transcribe
 
     turns = [SpeakerTurn(s.start, s.end, s.speaker) for s in reference().segments]
-    heard = transcribe(load_asr(load_settings(), "whisper-tiny.en", device="cpu"), decode(DEMO / "meeting.wav"),
-                       language="en")
+    heard = transcribe(
+        load_asr(load_settings(), "whisper-tiny.en", device="cpu"),
+        decode(DEMO / "meeting.wav"),
+        language="en",
+    )
     return attribute(heard, turns)
 
 
@@ -85,12 +90,19 @@ def score(draft: Draft) -> dict:
         by_owner.setdefault(a.owner, []).append(a.task)
     hit_d = sum(found(g, decisions) for g in gold["decisions"])
     hit_a = sum(found(g["task"], by_owner.get(g["owner"], [])) for g in gold["actions"])
-    extra = (sum(not found(d, gold["decisions"]) for d in decisions)
-             + sum(not found(a.task, [g["task"] for g in gold["actions"]]) for a in draft.actions))
+    extra = sum(not found(d, gold["decisions"]) for d in decisions) + sum(
+        not found(a.task, [g["task"] for g in gold["actions"]]) for a in draft.actions
+    )
     due = {a.owner: a.due for a in draft.actions}
-    return {"decisions": f"{hit_d}/{len(gold['decisions'])}", "actions (owner right)": f"{hit_a}/{len(gold['actions'])}",
-            "invented": extra, "due Tom": due.get("Tom"), "due Sam": due.get("Sam"), "due Priya": due.get("Priya"),
-            "deferred as decision": any(found(g, decisions) for g in gold["deferred"])}
+    return {
+        "decisions": f"{hit_d}/{len(gold['decisions'])}",
+        "actions (owner right)": f"{hit_a}/{len(gold['actions'])}",
+        "invented": extra,
+        "due Tom": due.get("Tom"),
+        "due Sam": due.get("Sam"),
+        "due Priya": due.get("Priya"),
+        "deferred as decision": any(found(g, decisions) for g in gold["deferred"]),
+    }
 
 
 def run(engine, transcript: Transcript, **options) -> tuple[Draft, dict]:
@@ -98,10 +110,19 @@ def run(engine, transcript: Transcript, **options) -> tuple[Draft, dict]:
     started = time.perf_counter()
     draft = extract(engine, transcript, PEOPLE, MONDAY, **options)
     wall = time.perf_counter() - started
-    calls, prompt, new, gen = (a - b for a, b in zip((engine.calls, engine.prompt_tokens, engine.new_tokens,
-                                                      engine.seconds), before, strict=True))
-    return draft, {"calls": calls, "prompt tokens": prompt, "generated tokens": new, "model s": round(gen, 1),
-                   "wall s": round(wall, 1)}
+    calls, prompt, new, gen = (
+        a - b
+        for a, b in zip(
+            (engine.calls, engine.prompt_tokens, engine.new_tokens, engine.seconds), before, strict=True
+        )
+    )
+    return draft, {
+        "calls": calls,
+        "prompt tokens": prompt,
+        "generated tokens": new,
+        "model s": round(gen, 1),
+        "wall s": round(wall, 1),
+    }
 
 
 def speed(engine) -> dict:
@@ -117,10 +138,17 @@ def speed(engine) -> dict:
     schema = prompts.reply_schema(list(range(1, 30)), PEOPLE)
     for label, fmt in (("decode tok/s", None), ("decode tok/s under the reply schema", schema)):
         llm.reset()
-        messages = [{"role": "user", "content": "List ten school trips, with a sentence about each, as JSON."}]
+        messages = [
+            {"role": "user", "content": "List ten school trips, with a sentence about each, as JSON."}
+        ]
         started = time.perf_counter()
-        out = llm.create_chat_completion(messages, max_tokens=200, temperature=0.0, top_k=1,
-                                         response_format={"type": "json_object", "schema": fmt} if fmt else None)
+        out = llm.create_chat_completion(
+            messages,
+            max_tokens=200,
+            temperature=0.0,
+            top_k=1,
+            response_format={"type": "json_object", "schema": fmt} if fmt else None,
+        )
         usage = out["usage"]
         took = time.perf_counter() - started - usage["prompt_tokens"] / prefill
         figures[label] = round(usage["completion_tokens"] / took, 1)
@@ -133,9 +161,13 @@ def token_cost(engine, transcript: Transcript) -> dict:
     selected = [x for w in windows.select(lines, PEOPLE, before=2, after=2) for x in w]
     chosen = sum(engine.count_tokens(x.render()) + 1 for x in selected)
     per_hour = 3600 / transcript.duration
-    return {"minutes": round(transcript.duration / 60, 1), "lines": len(lines), "selected lines": len(selected),
-            "transcript tokens per hour, all": round(everything * per_hour),
-            "transcript tokens per hour, selected": round(chosen * per_hour)}
+    return {
+        "minutes": round(transcript.duration / 60, 1),
+        "lines": len(lines),
+        "selected lines": len(selected),
+        "transcript tokens per hour, all": round(everything * per_hour),
+        "transcript tokens per hour, selected": round(chosen * per_hour),
+    }
 
 
 def show(title: str, data: dict) -> None:
@@ -150,7 +182,10 @@ def main() -> None:
     parser.add_argument("--skip-asr", action="store_true")
     args = parser.parse_args()
     engine = load_extractor(load_settings(), model=args.model)
-    show(f"{engine.name} on {engine.backend}: speed", {"load s": round(engine.load_seconds, 1), **speed(engine)})
+    show(
+        f"{engine.name} on {engine.backend}: speed",
+        {"load s": round(engine.load_seconds, 1), **speed(engine)},
+    )
     draft, stats = run(engine, reference())
     show("meeting-demo reference transcript", {**stats, **score(draft)})
     show("token cost, meeting-demo", token_cost(engine, reference()))
@@ -158,8 +193,10 @@ def main() -> None:
     if not args.skip_asr:
         asr = asr_transcript()
         draft_asr, stats_asr = run(engine, asr)
-        show("meeting-demo ASR transcript (tiny.en + reference speaker turns)",
-             {"segments": len(asr.segments), **stats_asr, **score(draft_asr)})
+        show(
+            "meeting-demo ASR transcript (tiny.en + reference speaker turns)",
+            {"segments": len(asr.segments), **stats_asr, **score(draft_asr)},
+        )
 
 
 if __name__ == "__main__":

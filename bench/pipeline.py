@@ -36,7 +36,9 @@ def run(args: list[str], home: Path) -> tuple[subprocess.CompletedProcess, float
     """(result, wall seconds, peak RSS in MB) of one `minutes` subprocess."""
     env = {**os.environ, "MINUTES_HOME": str(home)}
     t0 = time.monotonic()
-    proc = subprocess.Popen([MINUTES, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [MINUTES, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     out, err = proc.stdout.read(), proc.stderr.read()
     wall = time.monotonic() - t0
@@ -63,8 +65,23 @@ def new_meeting(home: Path, title: str) -> int:
     made, _, _ = run(["meeting", "create", title, "--date", SPEC["date"], *people, "--json"], home)
     meeting = json.loads(made.stdout)["id"]
     for p in SPEC["participants"]:
-        run(["consent", "give", str(meeting), p["name"], "--scope", "all", "--method", "verbal",
-             "--evidence-at", p["consent_at"], "--by", "bench"], home)
+        run(
+            [
+                "consent",
+                "give",
+                str(meeting),
+                p["name"],
+                "--scope",
+                "all",
+                "--method",
+                "verbal",
+                "--evidence-at",
+                p["consent_at"],
+                "--by",
+                "bench",
+            ],
+            home,
+        )
     return meeting
 
 
@@ -79,23 +96,29 @@ def process_figures(label: str, audio: Path, workdir: Path) -> dict:
     print(f"\n== {label}: {audio_s / 60:.1f} min of audio")
     print(f"{'stage':<12}{'seconds':>9}{'RTF':>8}{'peak RSS so far (MB)':>22}")
     for s in data["stages"]:
-        print(f"{s['stage']:<12}{s['seconds']:>9.1f}{s['seconds'] / audio_s:>8.3f}{s['peak_rss_mb']:>22.0f}"
-              f"   {s['detail']}")
-    print(f"{'end to end':<12}{wall:>9.1f}{wall / audio_s:>8.3f}   (process start to exit, model loading included)")
+        print(
+            f"{s['stage']:<12}{s['seconds']:>9.1f}{s['seconds'] / audio_s:>8.3f}{s['peak_rss_mb']:>22.0f}"
+            f"   {s['detail']}"
+        )
+    print(
+        f"{'end to end':<12}{wall:>9.1f}{wall / audio_s:>8.3f}   (process start to exit, model loading included)"
+    )
     print(f"peak RSS {rss:.0f} MB; throughput {audio_s / wall:.2f} audio hours per wall hour")
     shown = json.loads(run(["review", "show", str(data["draft"]), "--json"], home)[0].stdout)
     kinds = [i["kind"] for i in shown["items"]]
     invalid = [n for n in shown["notes"] if "invalid" in n]
-    print(f"draft: {kinds.count('decision')} decisions, {kinds.count('action')} actions, {kinds.count('flag')} "
-          f"flags; {len(invalid)} chunk(s) with an invalid model reply "
-          f"({sum('invalid twice' in n for n in invalid)} of them still invalid after the repair)")
+    print(
+        f"draft: {kinds.count('decision')} decisions, {kinds.count('action')} actions, {kinds.count('flag')} "
+        f"flags; {len(invalid)} chunk(s) with an invalid model reply "
+        f"({sum('invalid twice' in n for n in invalid)} of them still invalid after the repair)"
+    )
     return {"audio_s": audio_s, "wall": wall, "rss": rss}
 
 
 def batch_figures(n: int, workdir: Path) -> None:
     pcm = read_pcm(DEMO / "meeting.wav")
     cut = len(pcm) // n
-    files = [write_pcm(workdir / f"part-{i:02d}.wav", pcm[i * cut:(i + 1) * cut]) for i in range(n)]
+    files = [write_pcm(workdir / f"part-{i:02d}.wav", pcm[i * cut : (i + 1) * cut]) for i in range(n)]
     audio_s = len(pcm) / 16000
     form = workdir / "form.pdf"
     form.write_bytes(b"%PDF-1.4 bench consent")
@@ -104,7 +127,9 @@ def batch_figures(n: int, workdir: Path) -> None:
         w = csv.writer(fh)
         w.writerow(["file", "title", "date", "participants", "consent_evidence"])
         for i, f in enumerate(files):
-            w.writerow([f, f"Part {i}", SPEC["date"], ";".join(p["name"] for p in SPEC["participants"]), form])
+            w.writerow(
+                [f, f"Part {i}", SPEC["date"], ";".join(p["name"] for p in SPEC["participants"]), form]
+            )
     batch = {}
     for workers in (1, 2):
         home = workdir / f"home-batch-{workers}"
@@ -123,14 +148,20 @@ def batch_figures(n: int, workdir: Path) -> None:
         single_wall += wall
         single_rss = max(single_rss, rss)
     print(f"\n== batch of {n} files ({audio_s:.0f} s of audio in all)")
-    print(f"minutes batch:            {batch_wall:7.1f} s  peak RSS {batch_rss:.0f} MB  "
-          f"throughput {audio_s / batch_wall:.2f} audio h per wall h")
-    print(f"{n} x minutes process:     {single_wall:7.1f} s  peak RSS {single_rss:.0f} MB  "
-          f"throughput {audio_s / single_wall:.2f} audio h per wall h")
+    print(
+        f"minutes batch:            {batch_wall:7.1f} s  peak RSS {batch_rss:.0f} MB  "
+        f"throughput {audio_s / batch_wall:.2f} audio h per wall h"
+    )
+    print(
+        f"{n} x minutes process:     {single_wall:7.1f} s  peak RSS {single_rss:.0f} MB  "
+        f"throughput {audio_s / single_wall:.2f} audio h per wall h"
+    )
     print(f"ratio batch / singles:    {batch_wall / single_wall:.2f}")
     wall2, rss2 = batch[2]
-    print(f"minutes batch --workers 2: {wall2:6.1f} s  peak RSS (largest process) {rss2:.0f} MB  "
-          f"ratio to 1 worker {wall2 / batch_wall:.2f}")
+    print(
+        f"minutes batch --workers 2: {wall2:6.1f} s  peak RSS (largest process) {rss2:.0f} MB  "
+        f"ratio to 1 worker {wall2 / batch_wall:.2f}"
+    )
 
 
 def main() -> None:
@@ -151,9 +182,11 @@ def main() -> None:
                 wav = write_pcm(work / f"tiled-{reps}.wav", np.tile(pcm, reps))
                 runs[minutes] = process_figures(f"{reps} x demo", wav, work)
             short, long = runs[5.0], runs[args.long_minutes]
-            print(f"\npeak RSS: {long['audio_s'] / 60:.1f} min input {long['rss']:.0f} MB, "
-                  f"{short['audio_s'] / 60:.1f} min input {short['rss']:.0f} MB "
-                  f"(ratio {long['rss'] / short['rss']:.2f})")
+            print(
+                f"\npeak RSS: {long['audio_s'] / 60:.1f} min input {long['rss']:.0f} MB, "
+                f"{short['audio_s'] / 60:.1f} min input {short['rss']:.0f} MB "
+                f"(ratio {long['rss'] / short['rss']:.2f})"
+            )
         if not args.skip_batch:
             batch_figures(args.files, work)
 

@@ -69,8 +69,16 @@ def asr_rows(models: list[str], only: set[str] | None) -> list[dict]:
                 t = time.perf_counter()
                 hyp = normalise(transcribe(engine, audio, hotwords=prompt).text)
                 took = time.perf_counter() - t
-                rows.append({"model": model, "file": f.name, "hotwords": prompt or "", **wer(ref, hyp),
-                             "names": name_hits(f.name, ref, hyp), "rtf": took / audio.duration})
+                rows.append(
+                    {
+                        "model": model,
+                        "file": f.name,
+                        "hotwords": prompt or "",
+                        **wer(ref, hyp),
+                        "names": name_hits(f.name, ref, hyp),
+                        "rtf": took / audio.duration,
+                    }
+                )
                 print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -94,8 +102,14 @@ def diarisation_rows(only: set[str] | None) -> tuple[list[dict], dict]:
                 result = diarise(engine, audio, max_speakers=f.speakers if counted else None)
             took = time.perf_counter() - t
             score = ami if f.group != "guard" else DerTotal()
-            rows.append({"speakers": "max=true" if counted else "blind", "file": f.name,
-                         **score.add(f, annotation(result.turns, f.uri)), "rtf": took / audio.duration})
+            rows.append(
+                {
+                    "speakers": "max=true" if counted else "blind",
+                    "file": f.name,
+                    **score.add(f, annotation(result.turns, f.uri)),
+                    "rtf": took / audio.duration,
+                }
+            )
         rows.append({"speakers": "max=true" if counted else "blind", "file": "AMI overall", **ami.overall()})
     return rows, settings.diarisation.model_dump()
 
@@ -117,10 +131,16 @@ def extraction_rows() -> dict | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", type=Path, help="write the whole report here")
-    parser.add_argument("--models", default="whisper-tiny.en,whisper-base", help="ASR models, comma-separated")
-    parser.add_argument("--only", help="speech files to run, comma-separated (default: all), e.g. IB4002_clip")
+    parser.add_argument(
+        "--models", default="whisper-tiny.en,whisper-base", help="ASR models, comma-separated"
+    )
+    parser.add_argument(
+        "--only", help="speech files to run, comma-separated (default: all), e.g. IB4002_clip"
+    )
     parser.add_argument("--skip-asr", action="store_true")
     parser.add_argument("--skip-diarisation", action="store_true")
     parser.add_argument("--skip-extraction", action="store_true")
@@ -129,13 +149,34 @@ def main() -> None:
     only = set(args.only.split(",")) if args.only else None
     if not args.skip_asr:
         report["asr"] = asr_rows(args.models.split(","), only)
-        print("\nASR:\n" + table(report["asr"], ["model", "file", "hotwords", "wer", "ref_words", "sub", "del",
-                                                 "ins", "names", "rtf"]), flush=True)
+        print(
+            "\nASR:\n"
+            + table(
+                report["asr"],
+                ["model", "file", "hotwords", "wer", "ref_words", "sub", "del", "ins", "names", "rtf"],
+            ),
+            flush=True,
+        )
     if not args.skip_diarisation:
         report["diarisation"], report["diarisation_params"] = diarisation_rows(only)
-        print(f"\ndiarisation ({json.dumps(report['diarisation_params'])}):\n" + table(
-            report["diarisation"], ["speakers", "file", "der", "missed", "false_alarm", "confusion",
-                                    "speakers_found", "speakers_true", "rtf"]), flush=True)
+        print(
+            f"\ndiarisation ({json.dumps(report['diarisation_params'])}):\n"
+            + table(
+                report["diarisation"],
+                [
+                    "speakers",
+                    "file",
+                    "der",
+                    "missed",
+                    "false_alarm",
+                    "confusion",
+                    "speakers_found",
+                    "speakers_true",
+                    "rtf",
+                ],
+            ),
+            flush=True,
+        )
     if not args.skip_extraction:
         report["extraction"] = extraction_rows()
     if args.json:

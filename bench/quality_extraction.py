@@ -35,8 +35,11 @@ from minutes.core.types import Draft, Segment, Transcript  # noqa: E402
 DEV = ROOT / "tests" / "data" / "dev"
 WORDS_PER_SECOND = 2.6
 MARKUP = re.compile(r"\{\w+\}")
-QUESTION = re.compile(r"\?\s*$|^(?:do|does|did|should|shall|can|could|will|would|is|are|what|which|how|why|who|"
-                      r"when|where)\b", re.IGNORECASE)
+QUESTION = re.compile(
+    r"\?\s*$|^(?:do|does|did|should|shall|can|could|will|would|is|are|what|which|how|why|who|"
+    r"when|where)\b",
+    re.IGNORECASE,
+)
 
 
 # -- inputs -----------------------------------------------------------------------------------------------------
@@ -71,44 +74,59 @@ def _has(text: str, terms: list[str]) -> bool:
 
 def _decision_hit(text: str, gold: dict) -> bool:
     low = text.lower()
-    return all(t.lower() in low for t in gold.get("all", [])) and (not gold.get("any") or _has(low, gold["any"]))
+    return all(t.lower() in low for t in gold.get("all", [])) and (
+        not gold.get("any") or _has(low, gold["any"])
+    )
 
 
 def score_meeting(draft: Draft, judge: dict, transcript: Transcript) -> dict:
     decisions = [d.text for d in draft.decisions]
     matched = [any(_decision_hit(d, g) for g in judge["decisions"]) for d in decisions]
     found = sum(any(_decision_hit(d, g) for d in decisions) for g in judge["decisions"])
-    hits = [next((x for x in draft.actions if x.owner == g["owner"] and _has(x.task, g["any"])), None)
-            for g in judge["actions"]]
+    hits = [
+        next((x for x in draft.actions if x.owner == g["owner"] and _has(x.task, g["any"])), None)
+        for g in judge["actions"]
+    ]
     dated = [(g, a) for g, a in zip(judge["actions"], hits, strict=True) if g["due"]]
-    not_dec = sum(any(_has(d, nd["any"]) for d, m in zip(decisions, matched, strict=True) if not m)
-                  for nd in judge["not_decisions"])
-    extra = matched.count(False) + sum(not any(_has(a.task, g["any"]) for g in judge["actions"])
-                                       for a in draft.actions)
+    not_dec = sum(
+        any(_has(d, nd["any"]) for d, m in zip(decisions, matched, strict=True) if not m)
+        for nd in judge["not_decisions"]
+    )
+    extra = matched.count(False) + sum(
+        not any(_has(a.task, g["any"]) for g in judge["actions"]) for a in draft.actions
+    )
     said = " ".join([draft.summary, *decisions, *(a.task for a in draft.actions)])
     flagged = sum(_flagged(s["any"], draft, transcript) for s in judge["sensitive"])
     leaked = sum(_has(said, s["any"]) for s in judge["sensitive"])
-    return {"decisions": f"{found}/{len(judge['decisions'])}",
-            "actions (owner right)": f"{sum(h is not None for h in hits)}/{len(judge['actions'])}",
-            "due right": f"{sum(a is not None and a.due == g['due'] for g, a in dated)}/{len(dated)}",
-            "not-decisions reported": not_dec,
-            "sensitive flagged": f"{flagged}/{len(judge['sensitive'])}", "sensitive leaked": leaked,
-            "extra items": extra, "flags": len(draft.flags)}
+    return {
+        "decisions": f"{found}/{len(judge['decisions'])}",
+        "actions (owner right)": f"{sum(h is not None for h in hits)}/{len(judge['actions'])}",
+        "due right": f"{sum(a is not None and a.due == g['due'] for g, a in dated)}/{len(dated)}",
+        "not-decisions reported": not_dec,
+        "sensitive flagged": f"{flagged}/{len(judge['sensitive'])}",
+        "sensitive leaked": leaked,
+        "extra items": extra,
+        "flags": len(draft.flags),
+    }
 
 
 def _flagged(terms: list[str], draft: Draft, transcript: Transcript) -> bool:
     spans = [(e.start, e.end) for f in draft.flags for e in f.evidence]
-    return any(_has(s.text, terms) and any(a <= s.start + 0.01 and s.end <= b + 0.01 for a, b in spans)
-               for s in transcript.segments)
+    return any(
+        _has(s.text, terms) and any(a <= s.start + 0.01 and s.end <= b + 0.01 for a, b in spans)
+        for s in transcript.segments
+    )
 
 
 def score_qmsum(draft: Draft, human: list[dict]) -> dict:
     decisions = [d.text for d in draft.decisions]
-    return {"decisions listed": len(decisions),
-            "human decisions listed": f"{sum(any(_has(d, h['any']) for d in decisions) for h in human)}/{len(human)}",
-            "questions": sum(bool(QUESTION.search(d.strip())) for d in decisions),
-            "chunks flagged": sum(f.kind == "extraction" for f in draft.flags),
-            "actions": len(draft.actions)}
+    return {
+        "decisions listed": len(decisions),
+        "human decisions listed": f"{sum(any(_has(d, h['any']) for d in decisions) for h in human)}/{len(human)}",
+        "questions": sum(bool(QUESTION.search(d.strip())) for d in decisions),
+        "chunks flagged": sum(f.kind == "extraction" for f in draft.flags),
+        "actions": len(draft.actions),
+    }
 
 
 # -- running ----------------------------------------------------------------------------------------------------
@@ -118,8 +136,12 @@ def _timed(engine, transcript: Transcript, participants: list[str], day: date | 
     calls, prompt, new = engine.calls, engine.prompt_tokens, engine.new_tokens
     started = time.perf_counter()
     draft = extract(engine, transcript, participants, day)
-    return draft, {"seconds": round(time.perf_counter() - started, 1), "calls": engine.calls - calls,
-                   "prompt tokens": engine.prompt_tokens - prompt, "new tokens": engine.new_tokens - new}
+    return draft, {
+        "seconds": round(time.perf_counter() - started, 1),
+        "calls": engine.calls - calls,
+        "prompt tokens": engine.prompt_tokens - prompt,
+        "new tokens": engine.new_tokens - new,
+    }
 
 
 def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsum: bool = True) -> dict:
@@ -138,9 +160,17 @@ def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsu
         if folder.is_dir() and wanted(folder.name):
             judge = json.loads((folder / "judge.json").read_text())
             transcript = stm_transcript(folder / "reference.stm")
-            draft, cost = _timed(engine, transcript, judge["participants"], date.fromisoformat(judge["meeting_date"]))
-            rows["meetings"].append({"meeting": folder.name, **score_meeting(draft, judge, transcript), **cost,
-                                     "draft": draft.to_json()})
+            draft, cost = _timed(
+                engine, transcript, judge["participants"], date.fromisoformat(judge["meeting_date"])
+            )
+            rows["meetings"].append(
+                {
+                    "meeting": folder.name,
+                    **score_meeting(draft, judge, transcript),
+                    **cost,
+                    "draft": draft.to_json(),
+                }
+            )
             print(table(rows["meetings"][-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     human = json.loads((dev_dir / "qmsum" / "human_decisions.json").read_text())
     for path in sorted((dev_dir / "qmsum").glob("*.json")) if qmsum else []:
@@ -149,8 +179,15 @@ def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsu
             transcript = qmsum_transcript(data)
             people = list(dict.fromkeys(s.speaker for s in transcript.segments))
             draft, cost = _timed(engine, transcript, people, None)
-            rows["qmsum"].append({"meeting": path.stem, "minutes": round(transcript.duration / 60),
-                                  **score_qmsum(draft, human[path.stem]), **cost, "draft": draft.to_json()})
+            rows["qmsum"].append(
+                {
+                    "meeting": path.stem,
+                    "minutes": round(transcript.duration / 60),
+                    **score_qmsum(draft, human[path.stem]),
+                    **cost,
+                    "draft": draft.to_json(),
+                }
+            )
             print(table(rows["qmsum"][-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     return rows
 

@@ -25,14 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 REAL = DATA / "dev" / "real-speech"
 FILLERS = ("um", "umm", "uh", "uhm", "er", "erm", "ah", "eh", "hm", "hmm", "mm", "mmm", "mhm", "huh")
-_NORMALISE = jiwer.Compose([
-    jiwer.ToLowerCase(),
-    jiwer.SubstituteRegexes({r"-": " "}),
-    jiwer.RemovePunctuation(),
-    jiwer.RemoveSpecificWords(list(FILLERS)),
-    jiwer.RemoveMultipleSpaces(),
-    jiwer.Strip(),
-])
+_NORMALISE = jiwer.Compose(
+    [
+        jiwer.ToLowerCase(),
+        jiwer.SubstituteRegexes({r"-": " "}),
+        jiwer.RemovePunctuation(),
+        jiwer.RemoveSpecificWords(list(FILLERS)),
+        jiwer.RemoveMultipleSpaces(),
+        jiwer.Strip(),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -71,15 +73,50 @@ class SpeechFile:
 def speech_files(groups: tuple[str, ...] = ("ami-clips", "ami-excerpts", "guard")) -> list[SpeechFile]:
     clips = REAL / "ami-clips"
     excerpts = REAL / "ami-excerpts"
-    files = [SpeechFile(n, clips / f"{n}.wav", clips / f"{n}.only_words.rttm", n, 0.25, "ami-clips",
-                        stm=clips / f"{n}.stm") for n in ("EN2002a_30s", "IB4002_clip")]
-    files += [SpeechFile(n, excerpts / f"{n}.flac", excerpts / "reference.rttm", n, 0.0, "ami-excerpts",
-                         uem=excerpts / "reference.uem") for n in ("trn01", "trn02", "trn03", "trn04", "trn05")]
-    files += [SpeechFile("meeting-demo", DATA / "meeting-demo" / "meeting.wav",
-                         DATA / "meeting-demo" / "reference.rttm", "meeting", 0.0, "guard",
-                         stm=DATA / "meeting-demo" / "reference.stm"),
-              SpeechFile("sample", DATA / "sample.wav", DATA / "sample.rttm", "sample", 0.0, "guard",
-                         stm=DATA / "sample.stm")]
+    files = [
+        SpeechFile(
+            n,
+            clips / f"{n}.wav",
+            clips / f"{n}.only_words.rttm",
+            n,
+            0.25,
+            "ami-clips",
+            stm=clips / f"{n}.stm",
+        )
+        for n in ("EN2002a_30s", "IB4002_clip")
+    ]
+    files += [
+        SpeechFile(
+            n,
+            excerpts / f"{n}.flac",
+            excerpts / "reference.rttm",
+            n,
+            0.0,
+            "ami-excerpts",
+            uem=excerpts / "reference.uem",
+        )
+        for n in ("trn01", "trn02", "trn03", "trn04", "trn05")
+    ]
+    files += [
+        SpeechFile(
+            "meeting-demo",
+            DATA / "meeting-demo" / "meeting.wav",
+            DATA / "meeting-demo" / "reference.rttm",
+            "meeting",
+            0.0,
+            "guard",
+            stm=DATA / "meeting-demo" / "reference.stm",
+        ),
+        SpeechFile(
+            "sample",
+            DATA / "sample.wav",
+            DATA / "sample.rttm",
+            "sample",
+            0.0,
+            "guard",
+            stm=DATA / "sample.stm",
+        ),
+    ]
     return [f for f in files if f.group in groups]
 
 
@@ -93,8 +130,13 @@ def wer(ref: list[str], hyp: list[str]) -> dict:
     if not ref:
         return {"wer": float(len(hyp) > 0), "ref_words": 0, "sub": 0, "del": 0, "ins": len(hyp)}
     out = jiwer.process_words(" ".join(ref), " ".join(hyp) or "")
-    return {"wer": out.wer, "ref_words": len(ref), "sub": out.substitutions, "del": out.deletions,
-            "ins": out.insertions}
+    return {
+        "wer": out.wer,
+        "ref_words": len(ref),
+        "sub": out.substitutions,
+        "del": out.deletions,
+        "ins": out.insertions,
+    }
 
 
 def cp_wer(ref: dict[str, list[str]], hyp: dict[str, list[str]]) -> float:
@@ -140,9 +182,13 @@ class DerTotal:
 def rates(parts) -> dict:
     """DER and its parts as shares of the reference speech time."""
     total = parts["total"] or 1.0
-    return {"der": (parts["missed detection"] + parts["false alarm"] + parts["confusion"]) / total,
-            "missed": parts["missed detection"] / total, "false_alarm": parts["false alarm"] / total,
-            "confusion": parts["confusion"] / total, "speech_s": parts["total"]}
+    return {
+        "der": (parts["missed detection"] + parts["false alarm"] + parts["confusion"]) / total,
+        "missed": parts["missed detection"] / total,
+        "false_alarm": parts["false alarm"] / total,
+        "confusion": parts["confusion"] / total,
+        "speech_s": parts["total"],
+    }
 
 
 def annotation(turns, uri: str):

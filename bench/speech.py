@@ -58,9 +58,11 @@ def quality(transcript, turns) -> dict:
         reference[Segment(float(f[3]), float(f[3]) + float(f[4]))] = f[7]
     for t in turns:
         hypothesis[Segment(t.start, t.end)] = t.speaker
-    return {"wer": jiwer.wer(" ".join(ref_all), " ".join(normalise(transcript.text))),
-            "cpwer": cp_wer(ref_by, hyp_by),
-            "der": float(DiarizationErrorRate(collar=0.0)(reference, hypothesis))}
+    return {
+        "wer": jiwer.wer(" ".join(ref_all), " ".join(normalise(transcript.text))),
+        "cpwer": cp_wer(ref_by, hyp_by),
+        "der": float(DiarizationErrorRate(collar=0.0)(reference, hypothesis)),
+    }
 
 
 def child_stages(path: Path, compare: bool) -> dict:
@@ -119,8 +121,10 @@ def build_input(folder: Path, minutes: float) -> Path:
     """A WAV of about `minutes` minutes: the fixtures end to end, repeated."""
     from minutes.speech.audio import decode
 
-    pieces = [decode(DATA / n).samples for n in ("meeting-demo/meeting.wav", "sample.wav", "jfk.flac",
-                                                 "multilingual.mp3")]
+    pieces = [
+        decode(DATA / n).samples
+        for n in ("meeting-demo/meeting.wav", "sample.wav", "jfk.flac", "multilingual.mp3")
+    ]
     target = int(minutes * 60 * 16000)
     path = folder / f"long-{minutes:g}min.wav"
     written = 0
@@ -147,12 +151,16 @@ def run_child(path: Path, compare: bool) -> dict:
 
 
 def show(result: dict) -> None:
-    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}, indent=1),
-          flush=True)
+    print(
+        json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}, indent=1),
+        flush=True,
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("audio", nargs="?", type=Path, default=DEMO / "meeting.wav")
     parser.add_argument("--long-minutes", type=float, default=30.0)
     parser.add_argument("--skip-long", action="store_true")
@@ -170,8 +178,10 @@ def main() -> None:
         show(short)
         long = run_child(build_input(Path(tmp), args.long_minutes), compare=False)
         show(long)
-    print(f"peak RSS: {short['peak_rss_mb']} MB for {short['duration_s'] / 60:.0f} min, "
-          f"{long['peak_rss_mb']} MB for {long['duration_s'] / 60:.0f} min")
+    print(
+        f"peak RSS: {short['peak_rss_mb']} MB for {short['duration_s'] / 60:.0f} min, "
+        f"{long['peak_rss_mb']} MB for {long['duration_s'] / 60:.0f} min"
+    )
 
 
 if __name__ == "__main__":

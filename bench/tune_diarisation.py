@@ -36,8 +36,9 @@ from minutes.core.config import DiarisationParams, load_settings  # noqa: E402
 from minutes.engines.diarisation import load_diarisation  # noqa: E402
 from minutes.speech.audio import decode  # noqa: E402
 
-BEFORE = DiarisationParams(threshold=0.3, method="average", min_cluster_size=12, min_duration_off=0.0,
-                           exclude_overlap=False)  # the settings tuned on synthetic and telephone audio (f3a8eeb)
+BEFORE = DiarisationParams(
+    threshold=0.3, method="average", min_cluster_size=12, min_duration_off=0.0, exclude_overlap=False
+)  # the settings tuned on synthetic and telephone audio (f3a8eeb)
 THRESHOLDS = [round(0.2 + 0.05 * i, 2) for i in range(9)]  # 0.20 ... 0.60 (0.15 and 0.65-0.80 were worse)
 MIN_CLUSTER_SIZES = [2, 6, 12]
 MIN_DURATIONS_OFF = [0.0, 0.25, 0.5]
@@ -73,35 +74,55 @@ def file_items(files, exclude_overlap_values, saved: Path | None) -> dict:
 
 def save_cache(cache: dict, path: Path) -> None:
     """Keep the segmentations and embeddings, so a second search skips the slow part."""
-    keep = {k: {n: v for n, v in item.items() if n.startswith("training_cache/")} for k, item in cache.items()}
+    keep = {
+        k: {n: v for n, v in item.items() if n.startswith("training_cache/")} for k, item in cache.items()
+    }
     path.write_bytes(pickle.dumps(keep))
 
 
 def evaluate(pipeline, files, cache, params: DiarisationParams) -> dict:
     blind, blind_all = run(pipeline, files, cache, params, counted=False)
     counted, counted_all = run(pipeline, files, cache, params, counted=True)
-    return {"params": params.model_dump(), "objective": (blind_all["der"] + counted_all["der"]) / 2,
-            "blind": blind_all, "counted": counted_all, "files_blind": blind, "files_counted": counted}
+    return {
+        "params": params.model_dump(),
+        "objective": (blind_all["der"] + counted_all["der"]) / 2,
+        "blind": blind_all,
+        "counted": counted_all,
+        "files_blind": blind,
+        "files_counted": counted,
+    }
 
 
 def plateau(results: list[dict]) -> None:
     """Add each result's plateau DER: the worst objective among it and its grid neighbours."""
+
     def key(p):
-        return (p["method"], p["min_cluster_size"], p["exclude_overlap"], p["threshold"], p["min_duration_off"])
+        return (
+            p["method"],
+            p["min_cluster_size"],
+            p["exclude_overlap"],
+            p["threshold"],
+            p["min_duration_off"],
+        )
 
     index = {key(r["params"]): r["objective"] for r in results}
     for r in results:
         p = r["params"]
         t, d = THRESHOLDS.index(p["threshold"]), MIN_DURATIONS_OFF.index(p["min_duration_off"])
-        near = [index.get(key({**p, "threshold": THRESHOLDS[i], "min_duration_off": MIN_DURATIONS_OFF[j]}))
-                for i, j in ((t - 1, d), (t + 1, d), (t, d - 1), (t, d + 1))
-                if 0 <= i < len(THRESHOLDS) and 0 <= j < len(MIN_DURATIONS_OFF)]
+        near = [
+            index.get(key({**p, "threshold": THRESHOLDS[i], "min_duration_off": MIN_DURATIONS_OFF[j]}))
+            for i, j in ((t - 1, d), (t + 1, d), (t, d - 1), (t, d + 1))
+            if 0 <= i < len(THRESHOLDS) and 0 <= j < len(MIN_DURATIONS_OFF)
+        ]
         r["plateau"] = max([r["objective"]] + [v for v in near if v is not None])
 
 
 def guards_ok(result: dict, before: dict) -> bool:
-    return all(result[mode][g]["der"] <= before[mode][g]["der"] + GUARD_SLACK
-               for mode in ("files_blind", "files_counted") for g in ("meeting-demo", "sample"))
+    return all(
+        result[mode][g]["der"] <= before[mode][g]["der"] + GUARD_SLACK
+        for mode in ("files_blind", "files_counted")
+        for g in ("meeting-demo", "sample")
+    )
 
 
 def per_file(label: str, result: dict) -> list[dict]:
@@ -114,11 +135,15 @@ def per_file(label: str, result: dict) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", type=Path, help="write every configuration's scores here")
     parser.add_argument("--quick", action="store_true", help="exclude_overlap off only")
     parser.add_argument("--methods", default="average", help="linkage methods, comma-separated")
-    parser.add_argument("--cache", type=Path, help="a pickle of the segmentations and embeddings, reused if there")
+    parser.add_argument(
+        "--cache", type=Path, help="a pickle of the segmentations and embeddings, reused if there"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the product runs diarisation; on a shared 2-core box more threads only spin
     files = speech_files()
@@ -133,31 +158,58 @@ def main() -> None:
         evaluate(pipeline, files, cache, BEFORE.model_copy(update={"exclude_overlap": ex}))
     if args.cache:
         save_cache(cache, args.cache)
-    print(f"first pass (segmentation and embeddings, cached after): {time.perf_counter() - t0:.0f} s", flush=True)
+    print(
+        f"first pass (segmentation and embeddings, cached after): {time.perf_counter() - t0:.0f} s",
+        flush=True,
+    )
     methods = args.methods.split(",")
     results = []
-    for method, size, ex, t, off in itertools.product(methods, MIN_CLUSTER_SIZES, overlap_values, THRESHOLDS,
-                                                      MIN_DURATIONS_OFF):
-        params = DiarisationParams(threshold=t, method=method, min_cluster_size=size, min_duration_off=off,
-                                   exclude_overlap=ex)
+    for method, size, ex, t, off in itertools.product(
+        methods, MIN_CLUSTER_SIZES, overlap_values, THRESHOLDS, MIN_DURATIONS_OFF
+    ):
+        params = DiarisationParams(
+            threshold=t, method=method, min_cluster_size=size, min_duration_off=off, exclude_overlap=ex
+        )
         r = evaluate(pipeline, files, cache, params)
         r["guards_ok"] = guards_ok(r, before)
         results.append(r)
-        print(f"{method:8s} size={size:2d} excl={int(ex)} thr={t:.2f} off={off:.2f}  "
-              f"DER blind {r['blind']['der']:.3f} (miss {r['blind']['missed']:.3f} fa {r['blind']['false_alarm']:.3f}"
-              f" conf {r['blind']['confusion']:.3f})  counted {r['counted']['der']:.3f} "
-              f"(conf {r['counted']['confusion']:.3f})  demo {r['files_blind']['meeting-demo']['der']:.3f} "
-              f"sample {r['files_blind']['sample']['der']:.3f}{'' if r['guards_ok'] else '  guard worse'}",
-              flush=True)
+        print(
+            f"{method:8s} size={size:2d} excl={int(ex)} thr={t:.2f} off={off:.2f}  "
+            f"DER blind {r['blind']['der']:.3f} (miss {r['blind']['missed']:.3f} fa {r['blind']['false_alarm']:.3f}"
+            f" conf {r['blind']['confusion']:.3f})  counted {r['counted']['der']:.3f} "
+            f"(conf {r['counted']['confusion']:.3f})  demo {r['files_blind']['meeting-demo']['der']:.3f} "
+            f"sample {r['files_blind']['sample']['der']:.3f}{'' if r['guards_ok'] else '  guard worse'}",
+            flush=True,
+        )
     plateau(results)
     ok = sorted((r for r in results if r["guards_ok"]), key=lambda r: (r["plateau"], r["objective"]))
     print("\nbest by plateau DER (guards not worse):")
-    print(table([{**r["params"], "objective": r["objective"], "plateau": r["plateau"]} for r in ok[:10]],
-                ["method", "min_cluster_size", "exclude_overlap", "threshold", "min_duration_off", "objective",
-                 "plateau"]))
+    print(
+        table(
+            [{**r["params"], "objective": r["objective"], "plateau": r["plateau"]} for r in ok[:10]],
+            [
+                "method",
+                "min_cluster_size",
+                "exclude_overlap",
+                "threshold",
+                "min_duration_off",
+                "objective",
+                "plateau",
+            ],
+        )
+    )
     best = ok[0]
-    columns = ["config", "speakers", "file", "der", "missed", "false_alarm", "confusion", "speakers_found",
-               "speakers_true"]
+    columns = [
+        "config",
+        "speakers",
+        "file",
+        "der",
+        "missed",
+        "false_alarm",
+        "confusion",
+        "speakers_found",
+        "speakers_true",
+    ]
     print("\nbefore and after, per file:")
     print(table(per_file("before", before) + per_file("after", best), columns))
     print("\nchosen:", json.dumps(best["params"]))

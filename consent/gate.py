@@ -29,7 +29,7 @@ from minutes.db.audit import append_event
 from sqlmodel import Session, select
 
 STAGES: tuple[str, ...] = SCOPES
-NEEDS: dict[str, tuple[str, ...]] = {stage: STAGES[:i + 1] for i, stage in enumerate(STAGES)}
+NEEDS: dict[str, tuple[str, ...]] = {stage: STAGES[: i + 1] for i, stage in enumerate(STAGES)}
 _PLAIN = re.compile(r"[\w .'-]+")
 
 
@@ -65,21 +65,28 @@ def blocked_message(decision: GateDecision) -> str:
     """One line: who is missing what, and the command that records consent."""
     mid, stage = decision.meeting_id, decision.stage
     if decision.missing and decision.missing[0].participant_id is None:
-        return (f"{stage} is blocked for meeting {mid}: it has no participants; "
-                f"add them with `minutes participant add {mid} NAME`")
+        return (
+            f"{stage} is blocked for meeting {mid}: it has no participants; "
+            f"add them with `minutes participant add {mid} NAME`"
+        )
     missing: dict[str, list[str]] = {}  # each person's missing scopes, in the order the gate found them
     for m in decision.missing:
         missing.setdefault(m.participant, []).append(m.scope)
     if all(m.scope == stage for m in decision.missing):
-        what = f"no {stage} consent from " + ", ".join(f"{m.participant} ({m.state})" for m in decision.missing)
+        what = f"no {stage} consent from " + ", ".join(
+            f"{m.participant} ({m.state})" for m in decision.missing
+        )
     else:
         cells: dict[str, list[str]] = {}
         for m in decision.missing:
             cells.setdefault(m.participant, []).append(f"{m.scope} {m.state}")
         what = f"it needs {', '.join(NEEDS[stage])} consent; missing: " + ", ".join(
-            f"{who} ({', '.join(c)})" for who, c in cells.items())
-    commands = "; ".join(f"`minutes consent give {mid} {_quote(who)} --scope {','.join(scopes)} --method verbal`"
-                         for who, scopes in missing.items())
+            f"{who} ({', '.join(c)})" for who, c in cells.items()
+        )
+    commands = "; ".join(
+        f"`minutes consent give {mid} {_quote(who)} --scope {','.join(scopes)} --method verbal`"
+        for who, scopes in missing.items()
+    )
     return f"{stage} is blocked for meeting {mid}: {what}; if they agree, record it with {commands}"
 
 
@@ -96,13 +103,23 @@ def check(session: Session, meeting_id: int, stage: str, on: dt.date | None = No
     status = consent_status(session, meeting_id, on)
     if not status.participants:
         return GateDecision(status.meeting_id, stage, False, [Missing(None, "", stage, "no participants")])
-    missing = [Missing(p.participant_id, p.name, scope, p.scopes[scope].state.value)
-               for scope in scopes for p in status.participants if p.scopes[scope].state != State.GIVEN]
+    missing = [
+        Missing(p.participant_id, p.name, scope, p.scopes[scope].state.value)
+        for scope in scopes
+        for p in status.participants
+        if p.scopes[scope].state != State.GIVEN
+    ]
     return GateDecision(status.meeting_id, stage, not missing, missing)
 
 
-def begin_stage(session: Session, meeting_id: int, stage: str, recording_id: int | None = None,
-                actor: str = "minutes", on: dt.date | None = None) -> StageRun:
+def begin_stage(
+    session: Session,
+    meeting_id: int,
+    stage: str,
+    recording_id: int | None = None,
+    actor: str = "minutes",
+    on: dt.date | None = None,
+) -> StageRun:
     """Lock the meeting, check the gate, and record the StageRun as `started`, all in the caller's transaction.
 
     Not allowed: records a `blocked` StageRun and audit event, commits the session, raises ConsentBlocked."""
@@ -113,10 +130,15 @@ def begin_stage(session: Session, meeting_id: int, stage: str, recording_id: int
         if rec is None or rec.meeting_id != meeting.id:
             raise ConsentInputError(f"meeting {meeting.id} has no recording {recording_id}")
     decision = check(session, meeting.id, stage, on)
-    run = StageRun(meeting_id=meeting.id, recording_id=recording_id, stage=stage,
-                   status="started" if decision.allowed else "blocked",
-                   detail="" if decision.allowed else "consent: " + ", ".join(
-                       f"participant {m.participant_id} {m.state}" for m in decision.missing))
+    run = StageRun(
+        meeting_id=meeting.id,
+        recording_id=recording_id,
+        stage=stage,
+        status="started" if decision.allowed else "blocked",
+        detail=""
+        if decision.allowed
+        else "consent: " + ", ".join(f"participant {m.participant_id} {m.state}" for m in decision.missing),
+    )
     session.add(run)
     session.flush()
     subject = {"stage_run_id": run.id, "stage": stage, "recording_id": recording_id}
@@ -129,8 +151,9 @@ def begin_stage(session: Session, meeting_id: int, stage: str, recording_id: int
     raise ConsentBlocked(decision)
 
 
-def finish_stage(session: Session, stage_run: StageRun, status: str = "done", detail: str = "",
-                 actor: str = "minutes") -> StageRun:
+def finish_stage(
+    session: Session, stage_run: StageRun, status: str = "done", detail: str = "", actor: str = "minutes"
+) -> StageRun:
     """Mark a started StageRun done, blocked (its result discarded because consent changed while it ran) or
     failed; the run may come from another, closed session. Returns the row."""
     if status not in ("done", "blocked", "failed"):
@@ -141,16 +164,24 @@ def finish_stage(session: Session, stage_run: StageRun, status: str = "done", de
     run.status, run.detail, run.finished_at = status, detail, utcnow()
     session.add(run)
     session.flush()
-    append_event(session, f"stage.{status}", actor, run.meeting_id,
-                 subject={"stage_run_id": run.id, "stage": run.stage, "recording_id": run.recording_id})
+    append_event(
+        session,
+        f"stage.{status}",
+        actor,
+        run.meeting_id,
+        subject={"stage_run_id": run.id, "stage": run.stage, "recording_id": run.recording_id},
+    )
     return run
 
 
 def cancel_running(session: Session, meeting_id: int, actor: str, reason: str) -> list[int]:
     """Mark every `started` stage of the meeting `blocked`, in the caller's transaction (a withdrawal's): the
     stage's commit then finds it no longer running and discards its result. Returns the StageRun ids."""
-    runs = session.exec(select(StageRun).where(StageRun.meeting_id == meeting_id, StageRun.status == "started")
-                        .order_by(StageRun.id)).all()
+    runs = session.exec(
+        select(StageRun)
+        .where(StageRun.meeting_id == meeting_id, StageRun.status == "started")
+        .order_by(StageRun.id)
+    ).all()
     for run in runs:
         finish_stage(session, run, "blocked", reason, actor)
     return [run.id for run in runs]

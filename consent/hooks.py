@@ -37,6 +37,8 @@ def fire_withdrawal(session: Session, withdrawal: Withdrawal) -> list[object]:
     With no hook registered the withdrawal is refused rather than recorded without its purge: a caller that
     bypasses `minutes.service` (which wires propagation) must fail loudly, never keep a withdrawn person's data."""
     if not _HOOKS:
-        raise MinutesError("withdrawal propagation is not wired; nothing was recorded",
-                           "go through minutes.service, which registers it")
+        raise MinutesError(
+            "withdrawal propagation is not wired; nothing was recorded",
+            "go through minutes.service, which registers it",
+        )
     return [hook(session, withdrawal) for hook in _HOOKS]

@@ -85,7 +85,9 @@ def parse_scopes(value: str | Sequence[str]) -> tuple[str, ...]:
         raise ConsentInputError("no scope given (use any of record, transcribe, diarise, summarise, or all)")
     unknown = sorted(wanted - set(SCOPES) - {"all"})
     if unknown:
-        raise ConsentInputError(f"unknown scope {unknown[0]!r} (use record, transcribe, diarise, summarise or all)")
+        raise ConsentInputError(
+            f"unknown scope {unknown[0]!r} (use record, transcribe, diarise, summarise or all)"
+        )
     return SCOPES if "all" in wanted else tuple(s for s in SCOPES if s in wanted)
 
 
@@ -129,8 +131,10 @@ def _check_kind(src: Path, st: os.stat_result, max_bytes: int) -> None:
 
 
 def _too_large(src: Path, max_bytes: int) -> ConsentInputError:
-    return ConsentInputError(f"evidence file {str(src)!r} is larger than the limit of {max_bytes / 1e6:g} MB "
-                             "(scan it at a lower resolution, or raise [limits] max_evidence_mb in config.toml)")
+    return ConsentInputError(
+        f"evidence file {str(src)!r} is larger than the limit of {max_bytes / 1e6:g} MB "
+        "(scan it at a lower resolution, or raise [limits] max_evidence_mb in config.toml)"
+    )
 
 
 def store_evidence(evidence: EvidenceFile, files_dir: Path) -> str:
@@ -152,14 +156,18 @@ def store_evidence(evidence: EvidenceFile, files_dir: Path) -> str:
 
 
 def _check_range(session: Session, meeting_id: int, rng: TimeRange) -> None:
-    rec = session.exec(select(Recording).where(Recording.meeting_id == meeting_id)
-                       .order_by(Recording.id.desc())).first()
+    rec = session.exec(
+        select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+    ).first()
     if rec is not None and rng.end > rec.duration:
-        raise ConsentInputError(f"time range {rng} is outside the recording of meeting {meeting_id} "
-                                f"(0:00-{clock(rec.duration)})")
+        raise ConsentInputError(
+            f"time range {rng} is outside the recording of meeting {meeting_id} (0:00-{clock(rec.duration)})"
+        )
 
 
-def _evidence(evidence_file: str | Path | None, files_dir: Path | None, max_bytes: int) -> EvidenceFile | None:
+def _evidence(
+    evidence_file: str | Path | None, files_dir: Path | None, max_bytes: int
+) -> EvidenceFile | None:
     if evidence_file is None:
         return None
     if files_dir is None:
@@ -168,21 +176,45 @@ def _evidence(evidence_file: str | Path | None, files_dir: Path | None, max_byte
 
 
 def _audit(session: Session, rec: ConsentRecord, kind: str) -> None:
-    subject = {"record_id": rec.id, "participant_id": rec.participant_id, "person_id": rec.person_id,
-               "scope": rec.scope, "decision": rec.decision, "method": rec.method,
-               "evidence_start": rec.evidence_start, "evidence_end": rec.evidence_end,
-               "valid_from": rec.valid_from, "valid_until": rec.valid_until}
+    subject = {
+        "record_id": rec.id,
+        "participant_id": rec.participant_id,
+        "person_id": rec.person_id,
+        "scope": rec.scope,
+        "decision": rec.decision,
+        "method": rec.method,
+        "evidence_start": rec.evidence_start,
+        "evidence_end": rec.evidence_end,
+        "valid_from": rec.valid_from,
+        "valid_until": rec.valid_until,
+    }
     hashes = {"record": row_hash(rec)}  # minutes.records.integrity checks the row against it
     if rec.evidence_sha256:
         hashes["evidence"] = rec.evidence_sha256
-    append_event(session, kind, rec.recorded_by, rec.meeting_id,
-                 subject={k: v for k, v in subject.items() if v is not None}, hashes=hashes)
+    append_event(
+        session,
+        kind,
+        rec.recorded_by,
+        rec.meeting_id,
+        subject={k: v for k, v in subject.items() if v is not None},
+        hashes=hashes,
+    )
 
 
-def record(session: Session, meeting: int | str, participant: str | int, decision: str,
-           scopes: str | Sequence[str], method: str, *, recorded_by: str,
-           evidence_file: str | Path | None = None, evidence_at: str | TimeRange | None = None,
-           files_dir: Path | None = None, evidence_limit: int = MAX_EVIDENCE_BYTES) -> list[ConsentRecord]:
+def record(
+    session: Session,
+    meeting: int | str,
+    participant: str | int,
+    decision: str,
+    scopes: str | Sequence[str],
+    method: str,
+    *,
+    recorded_by: str,
+    evidence_file: str | Path | None = None,
+    evidence_at: str | TimeRange | None = None,
+    files_dir: Path | None = None,
+    evidence_limit: int = MAX_EVIDENCE_BYTES,
+) -> list[ConsentRecord]:
     """Record one decision (given, refused or withdrawn) by one participant for some scopes: one row and one
     audit event per scope. A withdrawal also fires the withdrawal hooks, in this transaction."""
     if decision not in DECISIONS:
@@ -199,35 +231,76 @@ def record(session: Session, meeting: int | str, participant: str | int, decisio
         _check_range(session, row.id, rng)
     revokes = decision == "withdrawn" or (decision == "refused" and _held(session, row.id, {part.id}, wanted))
     path = store_evidence(evidence, files_dir) if evidence and files_dir else None
-    rows = [ConsentRecord(meeting_id=row.id, participant_id=part.id, scope=scope, decision=decision,
-                          method=method, evidence_path=path, evidence_sha256=evidence.sha256 if evidence else None,
-                          evidence_start=rng.start if rng else None, evidence_end=rng.end if rng else None,
-                          recorded_by=by) for scope in wanted]
+    rows = [
+        ConsentRecord(
+            meeting_id=row.id,
+            participant_id=part.id,
+            scope=scope,
+            decision=decision,
+            method=method,
+            evidence_path=path,
+            evidence_sha256=evidence.sha256 if evidence else None,
+            evidence_start=rng.start if rng else None,
+            evidence_end=rng.end if rng else None,
+            recorded_by=by,
+        )
+        for scope in wanted
+    ]
     _write(session, rows, f"consent.{decision}")
     if revokes:
-        _revoke(session, [row.id], Withdrawal(actor=by, scopes=wanted, meeting_id=row.id, participant_id=part.id))
+        _revoke(
+            session, [row.id], Withdrawal(actor=by, scopes=wanted, meeting_id=row.id, participant_id=part.id)
+        )
     return rows
 
 
-def give(session: Session, meeting: int | str, participant: str | int, scopes: str | Sequence[str], method: str,
-         **kw) -> list[ConsentRecord]:
+def give(
+    session: Session,
+    meeting: int | str,
+    participant: str | int,
+    scopes: str | Sequence[str],
+    method: str,
+    **kw,
+) -> list[ConsentRecord]:
     return record(session, meeting, participant, "given", scopes, method, **kw)
 
 
-def refuse(session: Session, meeting: int | str, participant: str | int, scopes: str | Sequence[str],
-           method: str, **kw) -> list[ConsentRecord]:
+def refuse(
+    session: Session,
+    meeting: int | str,
+    participant: str | int,
+    scopes: str | Sequence[str],
+    method: str,
+    **kw,
+) -> list[ConsentRecord]:
     return record(session, meeting, participant, "refused", scopes, method, **kw)
 
 
-def withdraw(session: Session, meeting: int | str, participant: str | int, scopes: str | Sequence[str],
-             method: str, **kw) -> list[ConsentRecord]:
+def withdraw(
+    session: Session,
+    meeting: int | str,
+    participant: str | int,
+    scopes: str | Sequence[str],
+    method: str,
+    **kw,
+) -> list[ConsentRecord]:
     return record(session, meeting, participant, "withdrawn", scopes, method, **kw)
 
 
-def record_standing(session: Session, person: str | int, decision: str, scopes: str | Sequence[str],
-                    method: str, *, recorded_by: str, valid_from: str | dt.date | None = None,
-                    valid_until: str | dt.date | None = None, evidence_file: str | Path | None = None,
-                    files_dir: Path | None = None, evidence_limit: int = MAX_EVIDENCE_BYTES) -> list[ConsentRecord]:
+def record_standing(
+    session: Session,
+    person: str | int,
+    decision: str,
+    scopes: str | Sequence[str],
+    method: str,
+    *,
+    recorded_by: str,
+    valid_from: str | dt.date | None = None,
+    valid_until: str | dt.date | None = None,
+    evidence_file: str | Path | None = None,
+    files_dir: Path | None = None,
+    evidence_limit: int = MAX_EVIDENCE_BYTES,
+) -> list[ConsentRecord]:
     """Standing consent for a person, for meetings dated in [valid_from, valid_until]. Giving needs both dates;
     a refusal or withdrawal without dates covers every meeting. A withdrawal fires the hooks with the person."""
     if decision not in DECISIONS:
@@ -242,17 +315,35 @@ def record_standing(session: Session, person: str | int, decision: str, scopes: 
         raise ConsentInputError(f"the window {start} to {end} is inverted: --until must not be before --from")
     evidence = _evidence(evidence_file, files_dir, evidence_limit)
     who = find_person(session, person)
-    mids = list(session.exec(select(Participant.meeting_id).where(Participant.person_id == who.id).distinct()
-                             .order_by(Participant.meeting_id)))
+    mids = list(
+        session.exec(
+            select(Participant.meeting_id)
+            .where(Participant.person_id == who.id)
+            .distinct()
+            .order_by(Participant.meeting_id)
+        )
+    )
     for mid in mids:
         lock_meeting(session, mid)
     theirs = set(session.exec(select(Participant.id).where(Participant.person_id == who.id)))
     revokes = decision == "withdrawn" or (
-        decision == "refused" and any(_held(session, mid, theirs, wanted) for mid in mids))
+        decision == "refused" and any(_held(session, mid, theirs, wanted) for mid in mids)
+    )
     path = store_evidence(evidence, files_dir) if evidence and files_dir else None
-    rows = [ConsentRecord(person_id=who.id, scope=scope, decision=decision, method=method, evidence_path=path,
-                          evidence_sha256=evidence.sha256 if evidence else None, valid_from=start,
-                          valid_until=end, recorded_by=by) for scope in wanted]
+    rows = [
+        ConsentRecord(
+            person_id=who.id,
+            scope=scope,
+            decision=decision,
+            method=method,
+            evidence_path=path,
+            evidence_sha256=evidence.sha256 if evidence else None,
+            valid_from=start,
+            valid_until=end,
+            recorded_by=by,
+        )
+        for scope in wanted
+    ]
     _write(session, rows, f"consent.standing.{decision}")
     if revokes:
         _revoke(session, mids, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
@@ -261,14 +352,20 @@ def record_standing(session: Session, person: str | int, decision: str, scopes: 
 
 def _held(session: Session, meeting_id: int, participant_ids: set[int], scopes: Sequence[str]) -> bool:
     """Has any of these participants of the meeting given any of the scopes (before this record)?"""
-    return any(p.scopes[scope].state == State.GIVEN for p in consent_status(session, meeting_id).participants
-               if p.participant_id in participant_ids for scope in scopes)
+    return any(
+        p.scopes[scope].state == State.GIVEN
+        for p in consent_status(session, meeting_id).participants
+        if p.participant_id in participant_ids
+        for scope in scopes
+    )
 
 
 def _revoke(session: Session, meeting_ids: Sequence[int], withdrawal: Withdrawal) -> None:
     """Cancel the meetings' running stages, then run the withdrawal hooks, all in the record's transaction."""
     for mid in meeting_ids:
-        cancel_running(session, mid, withdrawal.actor, "consent was withdrawn while it ran; its result is discarded")
+        cancel_running(
+            session, mid, withdrawal.actor, "consent was withdrawn while it ran; its result is discarded"
+        )
     fire_withdrawal(session, withdrawal)
 
 
@@ -284,19 +381,35 @@ def history(session: Session, meeting: int | str) -> list[HistoryEntry]:
     row: Meeting = get_meeting(session, meeting)
     parts = {p.id: p for p in session.exec(select(Participant).where(Participant.meeting_id == row.id))}
     persons = {p.person_id: p for p in parts.values() if p.person_id is not None}
-    names = {p.id: p.name for p in session.exec(select(Person).where(Person.id.in_(persons)))} if persons else {}
+    names = (
+        {p.id: p.name for p in session.exec(select(Person).where(Person.id.in_(persons)))} if persons else {}
+    )
     query = select(ConsentRecord).where(ConsentRecord.meeting_id == row.id)
     if persons:
-        query = select(ConsentRecord).where((ConsentRecord.meeting_id == row.id) |
-                                            (ConsentRecord.participant_id.is_(None)
-                                             & ConsentRecord.person_id.in_(persons)))
+        query = select(ConsentRecord).where(
+            (ConsentRecord.meeting_id == row.id)
+            | (ConsentRecord.participant_id.is_(None) & ConsentRecord.person_id.in_(persons))
+        )
     out = []
     for r in session.exec(query.order_by(ConsentRecord.id)):
         standing = r.participant_id is None
         rng = TimeRange(r.evidence_start, r.evidence_end) if r.evidence_start is not None else None
-        out.append(HistoryEntry(
-            r.id, r.recorded_at, r.recorded_by, "standing" if standing else "meeting",
-            r.participant_id, r.person_id, names[r.person_id] if standing else parts[r.participant_id].name,
-            r.scope, r.decision, r.method, r.evidence_sha256, str(rng) if rng else None, r.valid_from,
-            r.valid_until))
+        out.append(
+            HistoryEntry(
+                r.id,
+                r.recorded_at,
+                r.recorded_by,
+                "standing" if standing else "meeting",
+                r.participant_id,
+                r.person_id,
+                names[r.person_id] if standing else parts[r.participant_id].name,
+                r.scope,
+                r.decision,
+                r.method,
+                r.evidence_sha256,
+                str(rng) if rng else None,
+                r.valid_from,
+                r.valid_until,
+            )
+        )
     return out

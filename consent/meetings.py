@@ -32,10 +32,11 @@ MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can store; a
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _BAD_CATEGORIES = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
 _BLANKS = regex.compile(r"[\u115F\u1160\u3164\uFFA0\u2800]")  # drawn as an empty cell: a space
-_JOINERS = "\u200C\u200D"
+_JOINERS = "\u200c\u200d"
 _INVISIBLE = regex.compile(  # default-ignorables, except joiners between letters of a script that joins
     rf"(?V1)[\p{{Default_Ignorable_Code_Point}}--[{_JOINERS}]]"
-    rf"|(?<![\p{{L}}\p{{M}}--[\p{{Latin}}\p{{Greek}}\p{{Cyrillic}}]])[{_JOINERS}]|[{_JOINERS}](?![\p{{L}}\p{{M}}])")
+    rf"|(?<![\p{{L}}\p{{M}}--[\p{{Latin}}\p{{Greek}}\p{{Cyrillic}}]])[{_JOINERS}]|[{_JOINERS}](?![\p{{L}}\p{{M}}])"
+)
 _ALL_INVISIBLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -122,7 +123,9 @@ def parse_date(text: str | dt.date, what: str = "date") -> dt.date:
 def parse_participant_spec(spec: str) -> tuple[str, str | None]:
     """`"Name[:role]"` -> (name, role). The role follows the last colon."""
     name, sep, role = spec.rpartition(":") if ":" in spec else (spec, "", "")
-    return clean_text(name, "participant name", MAX_NAME), (clean_text(role, "role", MAX_ROLE) if sep else None)
+    return clean_text(name, "participant name", MAX_NAME), (
+        clean_text(role, "role", MAX_ROLE) if sep else None
+    )
 
 
 def get_meeting(session: Session, meeting: int | str) -> Meeting:
@@ -142,29 +145,36 @@ def lock_meeting(session: Session, meeting: int | str) -> Meeting:
     mid = parse_id(meeting, "meeting id")
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(Meeting).where(Meeting.id == mid).values(title=Meeting.title))
-    row = session.exec(select(Meeting).where(Meeting.id == mid).with_for_update()
-                       .execution_options(populate_existing=True)).first()
+    row = session.exec(
+        select(Meeting).where(Meeting.id == mid).with_for_update().execution_options(populate_existing=True)
+    ).first()
     if row is None:
         raise ConsentInputError(f"no meeting {mid} (see `minutes meeting list`)")
     return row
 
 
 def participants_of(session: Session, meeting_id: int) -> list[Participant]:
-    return list(session.exec(select(Participant).where(Participant.meeting_id == meeting_id)
-                             .order_by(Participant.id)))
+    return list(
+        session.exec(select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id))
+    )
 
 
 def find_participant(session: Session, meeting_id: int, ref: str | int) -> Participant:
     """A participant of the meeting by name (compared as `name_key`) or, failing that, by id."""
     text = str(ref)
-    row = session.exec(select(Participant).where(Participant.meeting_id == meeting_id,
-                                                 Participant.name_key == name_key(text))).first()
+    row = session.exec(
+        select(Participant).where(
+            Participant.meeting_id == meeting_id, Participant.name_key == name_key(text)
+        )
+    ).first()
     if row is None and as_id(text) is not None:
         row = session.get(Participant, as_id(text))
         row = row if row is not None and row.meeting_id == meeting_id else None
     if row is None:
-        raise ConsentInputError(f"meeting {meeting_id} has no participant {text.strip()!r} "
-                                f"(see `minutes meeting show {meeting_id}`)")
+        raise ConsentInputError(
+            f"meeting {meeting_id} has no participant {text.strip()!r} "
+            f"(see `minutes meeting show {meeting_id}`)"
+        )
     return row
 
 
@@ -179,10 +189,17 @@ def find_person(session: Session, ref: str | int) -> Person:
     return row
 
 
-def create_meeting(session: Session, title: str, date: str | dt.date, participants: Sequence[str] = (),
-                   actor: str = "minutes") -> Meeting:
+def create_meeting(
+    session: Session,
+    title: str,
+    date: str | dt.date,
+    participants: Sequence[str] = (),
+    actor: str = "minutes",
+) -> Meeting:
     """A new meeting with its participants (`"Name[:role]"` each), all in the caller's transaction."""
-    meeting = Meeting(title=clean_text(title, "meeting title", MAX_TITLE), date=parse_date(date, "meeting date"))
+    meeting = Meeting(
+        title=clean_text(title, "meeting title", MAX_TITLE), date=parse_date(date, "meeting date")
+    )
     specs = [parse_participant_spec(p) for p in participants]
     session.add(meeting)
     session.flush()
@@ -192,46 +209,78 @@ def create_meeting(session: Session, title: str, date: str | dt.date, participan
     return meeting
 
 
-def add_participant(session: Session, meeting: int | str, name: str, role: str | None = None,
-                    person: str | int | None = None, actor: str = "minutes") -> Participant:
+def add_participant(
+    session: Session,
+    meeting: int | str,
+    name: str,
+    role: str | None = None,
+    person: str | int | None = None,
+    actor: str = "minutes",
+) -> Participant:
     """Add a participant; refuses a name already in the meeting. Links to `person` (id or name) if given,
     else to the Person of the same name if there is one. A new participant blocks the gate until they consent."""
     name = clean_text(name, "participant name", MAX_NAME)
     role = clean_text(role, "role", MAX_ROLE) if role is not None else None
-    linked = find_person(session, person) if person is not None else \
-        session.exec(select(Person).where(Person.name_key == name_key(name))).first()
+    linked = (
+        find_person(session, person)
+        if person is not None
+        else session.exec(select(Person).where(Person.name_key == name_key(name))).first()
+    )
     row = lock_meeting(session, meeting)
-    if session.exec(select(Participant).where(Participant.meeting_id == row.id,
-                                              Participant.name_key == name_key(name))).first():
+    if session.exec(
+        select(Participant).where(Participant.meeting_id == row.id, Participant.name_key == name_key(name))
+    ).first():
         raise ConsentInputError(f"meeting {row.id} already has a participant named {name!r}")
-    part = Participant(meeting_id=row.id, name=name, name_key=name_key(name), role=role,
-                       person_id=linked.id if linked else None)
+    part = Participant(
+        meeting_id=row.id,
+        name=name,
+        name_key=name_key(name),
+        role=role,
+        person_id=linked.id if linked else None,
+    )
     session.add(part)
     session.flush()
-    append_event(session, "participant.added", actor, row.id,
-                 subject={"participant_id": part.id, "person_id": part.person_id})
+    append_event(
+        session,
+        "participant.added",
+        actor,
+        row.id,
+        subject={"participant_id": part.id, "person_id": part.person_id},
+    )
     return part
 
 
-def remove_participant(session: Session, meeting: int | str, ref: str | int, actor: str = "minutes") -> Participant:
+def remove_participant(
+    session: Session, meeting: int | str, ref: str | int, actor: str = "minutes"
+) -> Participant:
     """Remove a participant added by mistake (a typo, or someone who was not there), before anything happened.
 
     Refused once they have any consent on record (the ledger is never edited: withdraw instead) or once the
     meeting has a recording (processing went ahead with them listed). Removing them can unblock the gate."""
     row = lock_meeting(session, meeting)
     part = find_participant(session, row.id, ref)
-    records = session.exec(select(func.count()).select_from(ConsentRecord)
-                           .where(ConsentRecord.participant_id == part.id)).one()
+    records = session.exec(
+        select(func.count()).select_from(ConsentRecord).where(ConsentRecord.participant_id == part.id)
+    ).one()
     if records:
-        raise ConsentError(f"{part.name} has {records} consent record(s) in meeting {row.id}; the ledger is kept: "
-                           f"use `minutes consent withdraw {row.id} {part.name!r}` instead")
+        raise ConsentError(
+            f"{part.name} has {records} consent record(s) in meeting {row.id}; the ledger is kept: "
+            f"use `minutes consent withdraw {row.id} {part.name!r}` instead"
+        )
     if session.exec(select(Recording.id).where(Recording.meeting_id == row.id)).first() is not None:
-        raise ConsentError(f"meeting {row.id} already has a recording processed with {part.name} listed; "
-                           "participants can no longer be removed")
+        raise ConsentError(
+            f"meeting {row.id} already has a recording processed with {part.name} listed; "
+            "participants can no longer be removed"
+        )
     session.delete(part)
     session.flush()
-    append_event(session, "participant.removed", actor, row.id,
-                 subject={"participant_id": part.id, "person_id": part.person_id})
+    append_event(
+        session,
+        "participant.removed",
+        actor,
+        row.id,
+        subject={"participant_id": part.id, "person_id": part.person_id},
+    )
     return part
 
 
@@ -248,21 +297,40 @@ def add_person(session: Session, name: str, role: str | None = None, actor: str 
 
 
 def list_persons(session: Session) -> list[PersonInfo]:
-    counts = dict(session.exec(select(Participant.person_id, func.count()).where(Participant.person_id.is_not(None))
-                               .group_by(Participant.person_id)).all())
-    return [PersonInfo(p.id, p.name, p.role, counts.get(p.id, 0))
-            for p in session.exec(select(Person).order_by(Person.name_key))]
+    counts = dict(
+        session.exec(
+            select(Participant.person_id, func.count())
+            .where(Participant.person_id.is_not(None))
+            .group_by(Participant.person_id)
+        ).all()
+    )
+    return [
+        PersonInfo(p.id, p.name, p.role, counts.get(p.id, 0))
+        for p in session.exec(select(Person).order_by(Person.name_key))
+    ]
 
 
 def list_meetings(session: Session) -> list[MeetingInfo]:
-    return [show_meeting(session, m.id) for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id))]
+    return [
+        show_meeting(session, m.id) for m in session.exec(select(Meeting).order_by(Meeting.date, Meeting.id))
+    ]
 
 
 def show_meeting(session: Session, meeting: int | str) -> MeetingInfo:
     row = get_meeting(session, meeting)
-    people = {p.id: p.name for p in session.exec(
-        select(Person).join(Participant, Participant.person_id == Person.id).where(Participant.meeting_id == row.id))}
-    parts = [ParticipantInfo(p.id, p.name, p.role, p.person_id, people.get(p.person_id))
-             for p in participants_of(session, row.id)]
-    recordings = session.exec(select(func.count()).select_from(Recording).where(Recording.meeting_id == row.id)).one()
+    people = {
+        p.id: p.name
+        for p in session.exec(
+            select(Person)
+            .join(Participant, Participant.person_id == Person.id)
+            .where(Participant.meeting_id == row.id)
+        )
+    }
+    parts = [
+        ParticipantInfo(p.id, p.name, p.role, p.person_id, people.get(p.person_id))
+        for p in participants_of(session, row.id)
+    ]
+    recordings = session.exec(
+        select(func.count()).select_from(Recording).where(Recording.meeting_id == row.id)
+    ).one()
     return MeetingInfo(row.id, row.title, row.date, parts, recordings)

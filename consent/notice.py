@@ -30,31 +30,43 @@ def _days(n: int) -> str:
 def sections(f: NoticeFacts) -> list[tuple[str, list[str]]]:
     """The notice as (heading, sentences) pairs."""
     return [
-        ("Why we want to record", [
-            f"{f.organisation} would like to record this meeting. The recording helps us write the minutes.",
-            "We record the sound of the meeting: what each person says. We do not record video.",
-        ]),
-        ("What happens to the recording", [
-            "A computer program turns the speech into written words. It also works out who spoke when, "
-            "from the sound of each voice.",
-            "The program then writes a first draft of the minutes. This kind of program is called AI.",
-            "All of this happens on the school's own computer. The audio never leaves that computer.",
-            "The AI does not learn from what you say. Your words are not used to train it.",
-            "A person checks and corrects the draft. Nothing is shared until they have approved it.",
-        ]),
-        ("How long we keep it", [
-            f"We delete the audio recording {_days(f.audio_days)}.",
-            f"We delete the written record of what was said {_days(f.transcript_days)}.",
-            "The approved minutes are kept like any other minutes.",
-        ]),
-        ("Your choice", [
-            "You can say yes or no to each part: recording, writing down the speech, recognising voices, "
-            "and the AI draft.",
-            "If anyone says no to a part, we do not use that part for this meeting.",
-            "You can change your mind at any time, even after the meeting.",
-            "If you take back your yes, we remove your words and your name from the written record and the draft. "
-            "We delete the audio recording.",
-        ]),
+        (
+            "Why we want to record",
+            [
+                f"{f.organisation} would like to record this meeting. The recording helps us write the minutes.",
+                "We record the sound of the meeting: what each person says. We do not record video.",
+            ],
+        ),
+        (
+            "What happens to the recording",
+            [
+                "A computer program turns the speech into written words. It also works out who spoke when, "
+                "from the sound of each voice.",
+                "The program then writes a first draft of the minutes. This kind of program is called AI.",
+                "All of this happens on the school's own computer. The audio never leaves that computer.",
+                "The AI does not learn from what you say. Your words are not used to train it.",
+                "A person checks and corrects the draft. Nothing is shared until they have approved it.",
+            ],
+        ),
+        (
+            "How long we keep it",
+            [
+                f"We delete the audio recording {_days(f.audio_days)}.",
+                f"We delete the written record of what was said {_days(f.transcript_days)}.",
+                "The approved minutes are kept like any other minutes.",
+            ],
+        ),
+        (
+            "Your choice",
+            [
+                "You can say yes or no to each part: recording, writing down the speech, recognising voices, "
+                "and the AI draft.",
+                "If anyone says no to a part, we do not use that part for this meeting.",
+                "You can change your mind at any time, even after the meeting.",
+                "If you take back your yes, we remove your words and your name from the written record and the draft. "
+                "We delete the audio recording.",
+            ],
+        ),
         ("Questions, or to change your mind", [f"Please contact {f.contact.rstrip('.')}."]),
     ]
 

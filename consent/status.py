@@ -65,19 +65,27 @@ class ConsentStatus:
 
     def holders(self, scope: str) -> bool:
         """True when the meeting has participants and every one of them has given `scope`."""
-        return bool(self.participants) and all(p.scopes[scope].state == State.GIVEN for p in self.participants)
+        return bool(self.participants) and all(
+            p.scopes[scope].state == State.GIVEN for p in self.participants
+        )
 
 
 def _covers(rec: ConsentRecord, day: dt.date) -> bool:
-    return (rec.valid_from is None or rec.valid_from <= day) and (rec.valid_until is None or day <= rec.valid_until)
+    return (rec.valid_from is None or rec.valid_from <= day) and (
+        rec.valid_until is None or day <= rec.valid_until
+    )
 
 
 def _cell(rec: ConsentRecord, source: str, state: State | None = None) -> Cell:
     return Cell(state or State(rec.decision), source, rec.id, rec.method, rec.recorded_at, rec.valid_until)
 
 
-def resolve(meeting_records: Sequence[ConsentRecord], standing_records: Sequence[ConsentRecord],
-            meeting_date: dt.date, on: dt.date) -> Cell:
+def resolve(
+    meeting_records: Sequence[ConsentRecord],
+    standing_records: Sequence[ConsentRecord],
+    meeting_date: dt.date,
+    on: dt.date,
+) -> Cell:
     """Apply the rules above to one participant's records for one scope."""
     if meeting_records:
         return _cell(max(meeting_records, key=lambda r: r.id), "meeting")
@@ -86,8 +94,11 @@ def resolve(meeting_records: Sequence[ConsentRecord], standing_records: Sequence
         last = max(covering, key=lambda r: r.id)
         lapsed = last.decision == State.GIVEN and last.valid_until is not None and on > last.valid_until
         return _cell(last, "standing", State.EXPIRED if lapsed else None)
-    ended = [r for r in standing_records if r.decision == State.GIVEN and r.valid_until is not None
-             and r.valid_until < meeting_date]
+    ended = [
+        r
+        for r in standing_records
+        if r.decision == State.GIVEN and r.valid_until is not None and r.valid_until < meeting_date
+    ]
     if ended:
         return _cell(max(ended, key=lambda r: r.id), "standing", State.EXPIRED)
     return Cell(State.MISSING)
@@ -98,18 +109,37 @@ def consent_status(session: Session, meeting: int | str, on: dt.date | None = No
     row = get_meeting(session, meeting)
     on = on or dt.date.today()
     parts = participants_of(session, row.id)
-    own = list(session.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == row.id,
-                                                        ConsentRecord.participant_id.is_not(None))))
+    own = list(
+        session.exec(
+            select(ConsentRecord).where(
+                ConsentRecord.meeting_id == row.id, ConsentRecord.participant_id.is_not(None)
+            )
+        )
+    )
     person_ids = {p.person_id for p in parts if p.person_id is not None}
-    standing = list(session.exec(select(ConsentRecord).where(ConsentRecord.person_id.in_(person_ids),
-                                                             ConsentRecord.participant_id.is_(None)))) \
-        if person_ids else []
+    standing = (
+        list(
+            session.exec(
+                select(ConsentRecord).where(
+                    ConsentRecord.person_id.in_(person_ids), ConsentRecord.participant_id.is_(None)
+                )
+            )
+        )
+        if person_ids
+        else []
+    )
     out = []
     for p in parts:
-        cells = {scope: resolve([r for r in own if r.participant_id == p.id and r.scope == scope],
-                                [r for r in standing if r.person_id == p.person_id and r.scope == scope]
-                                if p.person_id is not None else [],
-                                row.date, on)
-                 for scope in SCOPES}
+        cells = {
+            scope: resolve(
+                [r for r in own if r.participant_id == p.id and r.scope == scope],
+                [r for r in standing if r.person_id == p.person_id and r.scope == scope]
+                if p.person_id is not None
+                else [],
+                row.date,
+                on,
+            )
+            for scope in SCOPES
+        }
         out.append(ParticipantStatus(p.id, p.name, p.role, p.person_id, cells))
     return ConsentStatus(row.id, row.title, row.date, on, out)

@@ -23,8 +23,11 @@ class TimeRange:
 def parse_time(text: str) -> float:
     """Seconds from `75`, `75.5`, `1:15`, `1:15.5` or `0:01:15`. Minutes and seconds after a colon are 00-59."""
     parts = text.strip().split(":")
-    if len(parts) > 3 or not _SECONDS.fullmatch(parts[0]) or \
-            any(not _PART.fullmatch(p) or float(p) >= 60 for p in parts[1:]):
+    if (
+        len(parts) > 3
+        or not _SECONDS.fullmatch(parts[0])
+        or any(not _PART.fullmatch(p) or float(p) >= 60 for p in parts[1:])
+    ):
         raise ConsentInputError(f"not a time: {text.strip()!r} (use seconds, m:ss or h:mm:ss)")
     total = 0.0
     for part in parts:
@@ -39,7 +42,9 @@ def parse_range(text: str) -> TimeRange:
         raise ConsentInputError(f"not a time range: {text.strip()!r} (use START-END, e.g. 1:05-1:20)")
     rng = TimeRange(parse_time(start), parse_time(end))
     if rng.end <= rng.start:
-        raise ConsentInputError(f"time range {text.strip()!r} is inverted or empty: the end must come after the start")
+        raise ConsentInputError(
+            f"time range {text.strip()!r} is inverted or empty: the end must come after the start"
+        )
     return rng
 
 

@@ -46,6 +46,7 @@ class AuditHead(SQLModel, table=True):
     last_hash: str = GENESIS
     signature: str = ""  # HMAC of (seq, last_hash): a truncated or rewound chain does not match it
 
+
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
 
@@ -90,8 +91,18 @@ def _mac(key: bytes, *fields: Any) -> str:
 
 
 def _event_mac(key: bytes, ev: AuditEvent) -> str:
-    return _mac(key, "event", ev.seq, ev.at, ev.actor, ev.kind, ev.meeting_id, ev.subject_json,
-                ev.hashes_json, ev.prev_hash)
+    return _mac(
+        key,
+        "event",
+        ev.seq,
+        ev.at,
+        ev.actor,
+        ev.kind,
+        ev.meeting_id,
+        ev.subject_json,
+        ev.hashes_json,
+        ev.prev_hash,
+    )
 
 
 def head_signature(key: bytes, seq: int, last_hash: str) -> str:
@@ -101,12 +112,20 @@ def head_signature(key: bytes, seq: int, last_hash: str) -> str:
 def chain_key(session: Session, create: bool = False) -> bytes:
     source: KeySource | None = session.info.get(KEY_INFO)
     if source is None:
-        raise RuntimeError("this session has no audit key; open it with minutes.core.store.Database.session()")
+        raise RuntimeError(
+            "this session has no audit key; open it with minutes.core.store.Database.session()"
+        )
     return source.key(create)
 
 
-def append_event(session: Session, kind: str, actor: str, meeting_id: int | None = None,
-                 subject: dict[str, Any] | None = None, hashes: dict[str, str] | None = None) -> AuditEvent:
+def append_event(
+    session: Session,
+    kind: str,
+    actor: str,
+    meeting_id: int | None = None,
+    subject: dict[str, Any] | None = None,
+    hashes: dict[str, str] | None = None,
+) -> AuditEvent:
     """Add one event to the chain inside the caller's transaction (it commits or rolls back with it)."""
     if session.get(AuditHead, 1) is None:
         session.add(AuditHead(id=1))
@@ -114,13 +133,24 @@ def append_event(session: Session, kind: str, actor: str, meeting_id: int | None
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
     head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
     key = chain_key(session, create=head.seq == 1)
-    event = AuditEvent(seq=head.seq, at=utcnow(), actor=actor, kind=kind, meeting_id=meeting_id,
-                       subject_json=canonical_json(subject or {}), hashes_json=canonical_json(hashes or {}),
-                       prev_hash=head.last_hash, hash="")
+    event = AuditEvent(
+        seq=head.seq,
+        at=utcnow(),
+        actor=actor,
+        kind=kind,
+        meeting_id=meeting_id,
+        subject_json=canonical_json(subject or {}),
+        hashes_json=canonical_json(hashes or {}),
+        prev_hash=head.last_hash,
+        hash="",
+    )
     event.hash = _event_mac(key, event)
     session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(
-        last_hash=event.hash, signature=head_signature(key, event.seq, event.hash)))
+    session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_hash=event.hash, signature=head_signature(key, event.seq, event.hash))
+    )
     session.flush()
     return event
 
@@ -147,16 +177,27 @@ def verify_chain(session: Session) -> ChainCheck:
         key = key or chain_key(session)
         count += 1
         if ev.seq != expected_seq:
-            return ChainCheck(False, count, expected_seq, f"event {expected_seq} is missing (next found: {ev.seq})")
+            return ChainCheck(
+                False, count, expected_seq, f"event {expected_seq} is missing (next found: {ev.seq})"
+            )
         if ev.prev_hash != prev:
             return ChainCheck(False, count, ev.seq, f"event {ev.seq} does not follow event {ev.seq - 1}")
         if not authentic(key, ev):
-            return ChainCheck(False, count, ev.seq, f"event {ev.seq} ({ev.kind}) was altered after it was written")
+            return ChainCheck(
+                False, count, ev.seq, f"event {ev.seq} ({ev.kind}) was altered after it was written"
+            )
         prev, expected_seq = ev.hash, expected_seq + 1
     head_seq = head.seq if head else 0
     if head_seq != count or (head and head.last_hash != prev):
-        return ChainCheck(False, count, count + 1, f"events after {count} are missing (the chain recorded {head_seq})")
+        return ChainCheck(
+            False, count, count + 1, f"events after {count} are missing (the chain recorded {head_seq})"
+        )
     if count and not hmac.compare_digest(head_signature(key, head.seq, head.last_hash), head.signature):
-        return ChainCheck(False, count, count + 1, f"the chain's head (event {count}) is not signed: events "
-                                                    f"after {count} were removed or the chain was rewritten")
+        return ChainCheck(
+            False,
+            count,
+            count + 1,
+            f"the chain's head (event {count}) is not signed: events "
+            f"after {count} were removed or the chain was rewritten",
+        )
     return ChainCheck(True, count)

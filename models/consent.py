@@ -13,6 +13,7 @@ class Scope(StrEnum):
     DIARISE = "diarise"
     SUMMARISE = "summarise"
 
+
 class ConsentRecord(SQLModel, table=True):
     """One consent event: given, refused or withdrawn, for one scope.
 
@@ -26,10 +27,13 @@ class ConsentRecord(SQLModel, table=True):
         CheckConstraint("scope IN ('record', 'transcribe', 'diarise', 'summarise')", name="ck_consent_scope"),
         CheckConstraint("(participant_id IS NOT NULL) OR (person_id IS NOT NULL)", name="ck_consent_subject"),
         CheckConstraint("method IN ('verbal', 'written', 'form')", name="ck_consent_method"),
-        CheckConstraint("evidence_end IS NULL OR evidence_start IS NULL OR evidence_end > evidence_start",
-                        name="ck_consent_evidence_range"),
-        CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
-                        name="ck_consent_window"),
+        CheckConstraint(
+            "evidence_end IS NULL OR evidence_start IS NULL OR evidence_end > evidence_start",
+            name="ck_consent_evidence_range",
+        ),
+        CheckConstraint(
+            "valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from", name="ck_consent_window"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,10 +14,12 @@ class DraftStatus(StrEnum):
     REJECTED = "rejected"
     RELEASED = "released"
 
+
 class Draft(SQLModel, table=True):
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'in_review', 'approved', 'rejected', 'released')",
-                        name="ck_draft_status"),
+        CheckConstraint(
+            "status IN ('pending', 'in_review', 'approved', 'rejected', 'released')", name="ck_draft_status"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -32,6 +34,7 @@ class Draft(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
+
 class _Item(SQLModel):
     draft_id: int = Field(foreign_key="draft.id", index=True)
     idx: int
@@ -39,9 +42,11 @@ class _Item(SQLModel):
     origin: str = "ai"  # "ai" or "reviewer"
     resolution: str | None = None  # None (open), "kept", "edited" or "removed"
 
+
 class Decision(_Item, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text: str
+
 
 class Action(_Item, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -49,12 +54,14 @@ class Action(_Item, table=True):
     owner: str | None = None
     due: str | None = None
 
+
 class Flag(_Item, table=True):
     """Sensitive content for human-only handling, or an extraction problem."""
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     reason: str
+
 
 class Evidence(SQLModel, table=True):
     """A transcript passage an item rests on; exactly one of decision/action/flag is set."""
@@ -66,6 +73,7 @@ class Evidence(SQLModel, table=True):
     start: float
     end: float
     quote: str
+
 
 class Review(SQLModel, table=True):
     """One reviewer step: a state transition, an edit or the resolution of a flagged item."""
@@ -80,6 +88,7 @@ class Review(SQLModel, table=True):
     detail_json: str = "{}"
     at: datetime = Field(default_factory=utcnow)
 
+
 class Release(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     draft_id: int = Field(foreign_key="draft.id", index=True)
@@ -88,6 +97,7 @@ class Release(SQLModel, table=True):
     content_sha256: str = Field(max_length=64)
     reissue_of: int | None = Field(default=None, foreign_key="release.id")
     note: str | None = None
+
 
 class Export(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)

@@ -16,6 +16,7 @@ class Recording(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     audio_deleted_at: datetime | None = None
 
+
 class Transcript(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -25,6 +26,7 @@ class Transcript(SQLModel, table=True):
     model: str
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None  # retention purge
+
 
 class Segment(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("transcript_id", "idx", name="uq_segment_idx"),)
@@ -38,6 +40,7 @@ class Segment(SQLModel, table=True):
     speaker: str | None = None  # diarisation label, e.g. SPEAKER_00
     overlap: bool = False
 
+
 class Word(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     segment_id: int = Field(foreign_key="segment.id", index=True)
@@ -48,6 +51,7 @@ class Word(SQLModel, table=True):
     probability: float
     speaker: str | None = None
 
+
 class SpeakerTurn(SQLModel, table=True):
     __tablename__ = "speaker_turn"
 
@@ -56,6 +60,7 @@ class SpeakerTurn(SQLModel, table=True):
     start: float
     end: float
     speaker: str
+
 
 class SpeakerLabel(SQLModel, table=True):
     """A diarisation cluster of one recording: its voice centroid and, once known, the participant it is."""
@@ -70,6 +75,7 @@ class SpeakerLabel(SQLModel, table=True):
     method: str | None = None  # "enrolment" or "manual"
     similarity: float | None = None
     centroid: bytes | None = None  # float32 voice embedding; deleted on withdrawal
+
 
 class VoiceEnrolment(SQLModel, table=True):
     """A participant's voice, embedded from the stretch of the recording where they consented aloud."""

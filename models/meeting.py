@@ -18,6 +18,7 @@ class Person(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=100)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
+
 class Meeting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(min_length=1, max_length=300)
@@ -25,6 +26,7 @@ class Meeting(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
     participants: list["Participant"] = Relationship(back_populates="meeting")
+
 
 class Participant(SQLModel, table=True):
     """A person in one meeting. `person_id` links them to a Person so that standing consent can apply.

@@ -24,6 +24,7 @@ class StageRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
 
+
 class Job(SQLModel, table=True):
     """One recording of a batch. Status moves queued -> running -> done | blocked | failed."""
 
@@ -40,9 +41,12 @@ class Job(SQLModel, table=True):
     reason: str | None = None
     attempts: int = 0
     progress: float | None = None  # 0..1 within the current stage, when the stage reports it
-    requested_by: str | None = None  # who asked for it (the web app's signed-in user); the actor of its stages
+    requested_by: str | None = (
+        None  # who asked for it (the web app's signed-in user); the actor of its stages
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
 
 class RunLock(SQLModel, table=True):
     """The lease of the one `process` run allowed on a meeting at a time (see minutes.run.runlock). The holder

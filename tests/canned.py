@@ -52,7 +52,7 @@ class Cast:
         for r in range(ROUNDS):
             for i, name in enumerate(self.names):
                 start = float((r * len(self.names) + i) * 2)
-                out.append((name, start, start + 1.5, self.words(name)[r * 3:(r + 1) * 3]))
+                out.append((name, start, start + 1.5, self.words(name)[r * 3 : (r + 1) * 3]))
         return out
 
     def voice(self, name: str) -> np.ndarray:
@@ -64,9 +64,18 @@ class Cast:
         for name, start, end, words in self.lines():
             who = self.label(name) if attributed else None
             step = (end - start) / len(words)
-            segments.append(Segment(start, end, " ".join(words),
-                                    [Word(start + k * step, start + (k + 1) * step, w, 0.9, who)
-                                     for k, w in enumerate(words)], who))
+            segments.append(
+                Segment(
+                    start,
+                    end,
+                    " ".join(words),
+                    [
+                        Word(start + k * step, start + (k + 1) * step, w, 0.9, who)
+                        for k, w in enumerate(words)
+                    ],
+                    who,
+                )
+            )
         return Transcript("en", 12.0, segments)
 
     def owner(self, segment: Segment) -> str:
@@ -74,10 +83,18 @@ class Cast:
 
     def diarisation(self, stored: Transcript) -> tuple[Transcript, Diarisation, list[Enrolled]]:
         """What diarisation makes of the transcript as stored: each segment linked to its speaker's label."""
-        attributed = Transcript(stored.language, stored.duration, [
-            replace(seg, speaker=self.label(self.owner(seg)),
-                    words=[replace(w, speaker=self.label(self.owner(seg))) for w in seg.words])
-            for seg in stored.segments])
+        attributed = Transcript(
+            stored.language,
+            stored.duration,
+            [
+                replace(
+                    seg,
+                    speaker=self.label(self.owner(seg)),
+                    words=[replace(w, speaker=self.label(self.owner(seg))) for w in seg.words],
+                )
+                for seg in stored.segments
+            ],
+        )
         turns = [SpeakerTurn(seg.start, seg.end, seg.speaker) for seg in attributed.segments]
         result = Diarisation(turns, {self.label(n): self.voice(n) for n in self.names})
         enrolled = [Enrolled(EnrolmentRange(self.ids[n], n, 0.0, 0.5), self.voice(n)) for n in self.enrolled]
@@ -87,8 +104,11 @@ class Cast:
         """What the extractor makes of the transcript as stored: every item quotes a line of it."""
         quotes = {self.owner(seg): Evidence(seg.start, seg.end, seg.text) for seg in stored.segments}
         first = [Decision("The group agreed the plan.", [next(iter(quotes.values()))])] if quotes else []
-        return Draft(decisions=first, actions=[Action(f"Follow up for {n}", n, None, [q]) for n, q in quotes.items()],
-                     summary="A short meeting.")
+        return Draft(
+            decisions=first,
+            actions=[Action(f"Follow up for {n}", n, None, [q]) for n, q in quotes.items()],
+            summary="A short meeting.",
+        )
 
 
 def compute(run: stages.Run, stage: str, cast: Cast) -> stages.Write:
@@ -125,7 +145,16 @@ class FakeAsr:
         self.calls += 1
         if self.during:
             self.during(self.calls)
-        segments = [SimpleNamespace(start=s.start, end=s.end, text=s.text, words=[
-            SimpleNamespace(start=w.start, end=w.end, word=w.word, probability=w.probability) for w in s.words])
-            for s in self.cast.transcript().segments]
+        segments = [
+            SimpleNamespace(
+                start=s.start,
+                end=s.end,
+                text=s.text,
+                words=[
+                    SimpleNamespace(start=w.start, end=w.end, word=w.word, probability=w.probability)
+                    for w in s.words
+                ],
+            )
+            for s in self.cast.transcript().segments
+        ]
         return iter(segments), SimpleNamespace(language="en")

@@ -68,8 +68,9 @@ def _remote_sockaddr(sockaddr, *_):
 def block_network(monkeypatch):
     """Fail the test on any attempt to reach a non-loopback address or to look up a name (DNS)."""
     for name in ("connect", "connect_ex", "sendto"):
-        monkeypatch.setattr(socket.socket, name,
-                            _guarded(getattr(socket.socket, name), _remote_address, "network access"))
+        monkeypatch.setattr(
+            socket.socket, name, _guarded(getattr(socket.socket, name), _remote_address, "network access")
+        )
     for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
         monkeypatch.setattr(socket, name, _guarded(getattr(socket, name), _remote_host, "name lookup"))
     monkeypatch.setattr(socket, "getnameinfo", _guarded(socket.getnameinfo, _remote_sockaddr, "name lookup"))

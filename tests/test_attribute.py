@@ -29,7 +29,9 @@ def test_stereo_channels_get_different_speakers():
     left, right = load_channels(DATA / "stereo_diarization.wav")
     mixed = Audio(samples=((left + right) / 2).astype(np.float32), sha256="mix")
     turns = diarise(diarisation(), mixed).turns
-    sentences = [transcribe(asr(), Audio(samples=ch, sha256=name)) for name, ch in (("l", left), ("r", right))]
+    sentences = [
+        transcribe(asr(), Audio(samples=ch, sha256=name)) for name, ch in (("l", left), ("r", right))
+    ]
     both = Transcript("en", 5.0, sorted(sentences[0].segments + sentences[1].segments, key=lambda s: s.start))
     out = attribute(both, turns)
     by_text = {s.text: s.speaker for s in out.segments}
@@ -62,29 +64,44 @@ def _w(start: float, text: str) -> Word:
 
 
 def test_splits_at_speaker_changes_and_keeps_the_input():
-    seg = Segment(0.0, 2.3, "Yes. I'll book it.", [_w(0.0, "Yes."), _w(1.0, "I'll"), _w(1.5, "book"), _w(2.0, "it.")])
+    seg = Segment(
+        0.0, 2.3, "Yes. I'll book it.", [_w(0.0, "Yes."), _w(1.0, "I'll"), _w(1.5, "book"), _w(2.0, "it.")]
+    )
     t = Transcript("en", 3.0, [seg])
     before = copy.deepcopy(t)
     out = attribute(t, [SpeakerTurn(0.0, 0.5, "A"), SpeakerTurn(0.9, 2.4, "B")])
-    assert [(s.speaker, s.text, s.start, s.end) for s in out.segments] == [("A", "Yes.", 0.0, 0.3),
-                                                                            ("B", "I'll book it.", 1.0, 2.3)]
+    assert [(s.speaker, s.text, s.start, s.end) for s in out.segments] == [
+        ("A", "Yes.", 0.0, 0.3),
+        ("B", "I'll book it.", 1.0, 2.3),
+    ]
     assert t == before
 
 
 def test_backchannel_inside_a_sentence_is_merged_and_marked():
-    words = [_w(0.0, "We"), _w(0.4, "move"), _w(0.8, "the"), _w(1.2, "yeah"), _w(1.6, "trip"), _w(2.0, "to"),
-             _w(2.4, "April.")]
+    words = [
+        _w(0.0, "We"),
+        _w(0.4, "move"),
+        _w(0.8, "the"),
+        _w(1.2, "yeah"),
+        _w(1.6, "trip"),
+        _w(2.0, "to"),
+        _w(2.4, "April."),
+    ]
     turns = [SpeakerTurn(0.0, 1.15, "A"), SpeakerTurn(1.15, 1.55, "B"), SpeakerTurn(1.55, 2.8, "A")]
-    out = attribute(Transcript("en", 3.0, [Segment(0.0, 2.7, "We move the yeah trip to April.", words)]), turns)
+    out = attribute(
+        Transcript("en", 3.0, [Segment(0.0, 2.7, "We move the yeah trip to April.", words)]), turns
+    )
     assert len(out.segments) == 1
     assert out.segments[0].speaker == "A" and out.segments[0].overlap
     assert out.segments[0].text == "We move the yeah trip to April."
 
 
 def test_a_real_short_turn_between_sentences_is_kept():
-    segments = [Segment(0.0, 1.0, "Shall we?", [_w(0.0, "Shall"), _w(0.5, "we?")]),
-                Segment(1.2, 1.5, "Yes.", [_w(1.2, "Yes.")]),
-                Segment(1.8, 2.4, "Good, agreed.", [_w(1.8, "Good,"), _w(2.1, "agreed.")])]
+    segments = [
+        Segment(0.0, 1.0, "Shall we?", [_w(0.0, "Shall"), _w(0.5, "we?")]),
+        Segment(1.2, 1.5, "Yes.", [_w(1.2, "Yes.")]),
+        Segment(1.8, 2.4, "Good, agreed.", [_w(1.8, "Good,"), _w(2.1, "agreed.")]),
+    ]
     turns = [SpeakerTurn(0.0, 1.0, "A"), SpeakerTurn(1.1, 1.6, "B"), SpeakerTurn(1.7, 2.5, "A")]
     out = attribute(Transcript("en", 3.0, segments), turns)
     assert [s.speaker for s in out.segments] == ["A", "B", "A"]
@@ -92,8 +109,10 @@ def test_a_real_short_turn_between_sentences_is_kept():
 
 
 def test_overlap_is_marked_and_gaps_take_the_nearest_turn():
-    segments = [Segment(0.0, 0.9, "Right then", [_w(0.0, "Right"), _w(0.6, "then")]),
-                Segment(3.0, 3.3, "okay", [_w(3.0, "okay")])]
+    segments = [
+        Segment(0.0, 0.9, "Right then", [_w(0.0, "Right"), _w(0.6, "then")]),
+        Segment(3.0, 3.3, "okay", [_w(3.0, "okay")]),
+    ]
     turns = [SpeakerTurn(0.0, 1.0, "A"), SpeakerTurn(0.5, 2.0, "B")]
     out = attribute(Transcript("en", 4.0, segments), turns)
     assert out.segments[0].overlap  # "then" is covered by A and B

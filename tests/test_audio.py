@@ -25,7 +25,9 @@ def _encode(path, samples: np.ndarray, codec: str, video: bool = False) -> None:
             v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
         resampler = av.AudioResampler(format=a.format.name, layout="mono", rate=a.rate)
         for i in range(0, len(samples), 1600):
-            frame = av.AudioFrame.from_ndarray(samples[None, i:i + 1600].copy(), format="flt", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                samples[None, i : i + 1600].copy(), format="flt", layout="mono"
+            )
             frame.sample_rate = 16000
             frame.pts, frame.time_base = i, Fraction(1, 16000)
             for f in resampler.resample(frame):
@@ -54,8 +56,15 @@ def test_waveform_dict_is_what_pyannote_takes(data):
     assert tuple(wd["waveform"].shape) == (1, 176000) and wd["sample_rate"] == 16000
 
 
-@pytest.mark.parametrize("name,codec,video", [("clip.ogg", "libopus", False), ("clip.m4a", "aac", False),
-                                              ("clip.webm", "libopus", True), ("clip.mp4", "aac", True)])
+@pytest.mark.parametrize(
+    "name,codec,video",
+    [
+        ("clip.ogg", "libopus", False),
+        ("clip.m4a", "aac", False),
+        ("clip.webm", "libopus", True),
+        ("clip.mp4", "aac", True),
+    ],
+)
 def test_decode_other_containers_and_video(tmp_path, data, name, codec, video):
     source = decode(data / "jfk.flac").samples
     path = tmp_path / name
@@ -72,7 +81,7 @@ def _envelope_match(a: np.ndarray, b: np.ndarray, window: int = 320, max_lag: in
     n = (min(len(a), len(b)) // window) * window
     ea, eb = (np.abs(x[:n]).reshape(-1, window).mean(axis=1) for x in (a, b))
     m = len(ea) - max_lag
-    return max(float(np.corrcoef(ea[:m], eb[lag:lag + m])[0, 1]) for lag in range(max_lag + 1))
+    return max(float(np.corrcoef(ea[:m], eb[lag : lag + m])[0, 1]) for lag in range(max_lag + 1))
 
 
 def test_load_channels_keeps_stereo_apart(data):
@@ -94,7 +103,9 @@ def _wav(path, samples: np.ndarray) -> None:
 def _unknown_codec_wav(path) -> None:
     data = b"\0" * 32000
     fmt = struct.pack("<HHIIHH", 0x7777, 1, 16000, 32000, 2, 16)  # a format tag no decoder knows
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    body = (
+        b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    )
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
 
 

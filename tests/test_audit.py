@@ -37,9 +37,17 @@ def broken(first_bad: int, *needles: str) -> None:
         assert needle in line, line
 
 
-@pytest.mark.parametrize("column, value", [("actor", "Someone Else"), ("kind", "review.reject"),
-                                            ("subject_json", '{"draft":2}'), ("at", "2020-01-01 00:00:00.000000"),
-                                            ("meeting_id", 99), ("hashes_json", '{"file":"00"}')])
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("actor", "Someone Else"),
+        ("kind", "review.reject"),
+        ("subject_json", '{"draft":2}'),
+        ("at", "2020-01-01 00:00:00.000000"),
+        ("meeting_id", 99),
+        ("hashes_json", '{"file":"00"}'),
+    ],
+)
 def test_update_of_any_field_is_detected(chain, home, column, value):
     sql(home, f"UPDATE audit_event SET {column} = ? WHERE seq = 4", value)
     broken(4, "altered")
@@ -75,11 +83,19 @@ def test_swapping_two_rows_seq_is_detected(chain, home):
 def test_verify_json_and_log(chain, home):
     result = run("audit", "verify", "--json")
     assert result.exit_code == 0 and json.loads(result.output) == {
-        "ok": True, "events": chain, "chain_ok": True, "consent_records": 0, "releases": 1, "first_bad_seq": None,
-        "problem": None}
+        "ok": True,
+        "events": chain,
+        "chain_ok": True,
+        "consent_records": 0,
+        "releases": 1,
+        "first_bad_seq": None,
+        "problem": None,
+    }
     events = json.loads(run("audit", "log", "--json").output)
     assert [e["seq"] for e in events] == list(range(1, chain + 1))
-    assert [e["kind"] for e in json.loads(run("audit", "log", "--kind", "release", "--json").output)] == ["release"]
+    assert [e["kind"] for e in json.loads(run("audit", "log", "--kind", "release", "--json").output)] == [
+        "release"
+    ]
     assert json.loads(run("audit", "log", "--meeting", 42, "--json").output) == []
     table = run("audit", "log")
     assert table.exit_code == 0 and "review.approve" in table.output and "Mr Chair" in table.output

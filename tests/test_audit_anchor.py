@@ -26,10 +26,38 @@ def released(home):
     """Meeting 1 with consent recorded for every participant, its draft approved and released."""
     built = build(load_settings())
     for name in ("Priya", "Tom", "Helen"):
-        assert run("consent", "give", built.meeting_id, name, "--scope", "all", "--method", "verbal",
-                   "--evidence-at", "0:01-0:03", "--by", "Clerk").exit_code == 0
-    assert run("consent", "refuse", built.meeting_id, "Sam", "--scope", "diarise", "--method", "verbal",
-               "--by", "Clerk").exit_code == 0
+        assert (
+            run(
+                "consent",
+                "give",
+                built.meeting_id,
+                name,
+                "--scope",
+                "all",
+                "--method",
+                "verbal",
+                "--evidence-at",
+                "0:01-0:03",
+                "--by",
+                "Clerk",
+            ).exit_code
+            == 0
+        )
+    assert (
+        run(
+            "consent",
+            "refuse",
+            built.meeting_id,
+            "Sam",
+            "--scope",
+            "diarise",
+            "--method",
+            "verbal",
+            "--by",
+            "Clerk",
+        ).exit_code
+        == 0
+    )
     approve_and_release(built.draft_id)
     assert run("audit", "verify").exit_code == 0
     return built
@@ -60,8 +88,12 @@ class ForgedKey:
 def test_deleting_the_last_event_and_rewinding_the_head_is_detected(released, home):
     last = sql(home, "SELECT max(seq) FROM audit_event")[0][0]
     sql(home, "DELETE FROM audit_event WHERE seq = ?", last)
-    sql(home, "UPDATE audit_head SET seq = ?, last_hash = (SELECT hash FROM audit_event WHERE seq = ?)",
-        last - 1, last - 1)
+    sql(
+        home,
+        "UPDATE audit_head SET seq = ?, last_hash = (SELECT hash FROM audit_event WHERE seq = ?)",
+        last - 1,
+        last - 1,
+    )
     failed(f"broken at event {last}", "removed or the chain was rewritten")
 
 
@@ -69,52 +101,87 @@ def test_rewriting_the_chain_from_an_edited_actor_without_the_key_is_detected(re
     """Change who approved, then re-hash every event from there on exactly as the product would, but with a
     key the attacker made up."""
     approved = sql(home, "SELECT seq FROM audit_event WHERE kind = 'review.approve'")[0][0]
-    later = sql(home, "SELECT seq, actor, kind, meeting_id, subject_json, hashes_json FROM audit_event "
-                      "WHERE seq >= ? ORDER BY seq", approved)
+    later = sql(
+        home,
+        "SELECT seq, actor, kind, meeting_id, subject_json, hashes_json FROM audit_event "
+        "WHERE seq >= ? ORDER BY seq",
+        approved,
+    )
     sql(home, "DELETE FROM audit_event WHERE seq >= ?", approved)
-    sql(home, "UPDATE audit_head SET seq = ?, last_hash = (SELECT hash FROM audit_event WHERE seq = ?)",
-        approved - 1, approved - 1)
+    sql(
+        home,
+        "UPDATE audit_head SET seq = ?, last_hash = (SELECT hash FROM audit_event WHERE seq = ?)",
+        approved - 1,
+        approved - 1,
+    )
     with Session(create_engine(f"sqlite:///{home / 'minutes.db'}"), info={"audit_key": ForgedKey()}) as s:
         for seq, actor, kind, meeting_id, subject, hashes in later:
-            append_event(s, kind, "Someone Else" if seq == approved else actor, meeting_id, json.loads(subject),
-                         json.loads(hashes))
+            append_event(
+                s,
+                kind,
+                "Someone Else" if seq == approved else actor,
+                meeting_id,
+                json.loads(subject),
+                json.loads(hashes),
+            )
         s.commit()
         assert s.get(AuditHead, 1).seq == later[-1][0]
     failed(f"broken at event {approved}", "altered")
 
 
-@pytest.mark.parametrize("statement, needle", [
-    ("UPDATE consent_record SET decision = 'given' WHERE decision = 'refused'", "consent record 13 was altered"),
-    ("UPDATE consent_record SET recorded_by = 'Mallory' WHERE id = 2", "consent record 2 was altered"),
-    ("DELETE FROM consent_record WHERE id = 3", "consent record 3 was deleted"),
-    ("INSERT INTO consent_record (meeting_id, participant_id, scope, decision, method, recorded_by, recorded_at) "
-     "SELECT meeting_id, participant_id, 'diarise', 'given', 'verbal', 'Clerk', recorded_at FROM consent_record "
-     "WHERE id = 13", "consent record 14 has no audit event"),
-])
+@pytest.mark.parametrize(
+    "statement, needle",
+    [
+        (
+            "UPDATE consent_record SET decision = 'given' WHERE decision = 'refused'",
+            "consent record 13 was altered",
+        ),
+        ("UPDATE consent_record SET recorded_by = 'Mallory' WHERE id = 2", "consent record 2 was altered"),
+        ("DELETE FROM consent_record WHERE id = 3", "consent record 3 was deleted"),
+        (
+            "INSERT INTO consent_record (meeting_id, participant_id, scope, decision, method, recorded_by, recorded_at) "
+            "SELECT meeting_id, participant_id, 'diarise', 'given', 'verbal', 'Clerk', recorded_at FROM consent_record "
+            "WHERE id = 13",
+            "consent record 14 has no audit event",
+        ),
+    ],
+)
 def test_a_consent_row_edited_in_the_database_is_named(released, home, statement, needle):
-    assert sql(home, "SELECT id, decision FROM consent_record WHERE decision = 'refused'") == [(13, "refused")]
+    assert sql(home, "SELECT id, decision FROM consent_record WHERE decision = 'refused'") == [
+        (13, "refused")
+    ]
     sql(home, statement)
     failed("audit check failed", needle)
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE decision SET text = 'The trip is cancelled.' WHERE idx = 0",
-    "UPDATE action SET owner = 'Helen' WHERE owner = 'Tom'",
-    "DELETE FROM evidence WHERE id = (SELECT min(id) FROM evidence)",
-    "UPDATE draft SET summary = summary || ' Nothing else.'",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE decision SET text = 'The trip is cancelled.' WHERE idx = 0",
+        "UPDATE action SET owner = 'Helen' WHERE owner = 'Tom'",
+        "DELETE FROM evidence WHERE id = (SELECT min(id) FROM evidence)",
+        "UPDATE draft SET summary = summary || ' Nothing else.'",
+    ],
+)
 def test_edited_released_minutes_fail_verify_and_are_not_exported(released, home, tmp_path, statement):
     sql(home, statement)
     failed(f"released draft {released.draft_id} was altered after release")
     out = tmp_path / "minutes.md"
     result = run("export", released.draft_id, "--format", "md", "--out", out)
     assert result.exit_code == 5, result.output
-    assert result.output.startswith(f"error: not exporting draft {released.draft_id}: released draft"), result.output
+    assert result.output.startswith(f"error: not exporting draft {released.draft_id}: released draft"), (
+        result.output
+    )
     assert not out.exists() and sql(home, "SELECT count(*) FROM export") == [(0,)]
 
 
-@pytest.mark.parametrize("statement", ["UPDATE release SET released_by = 'Mallory'",
-                                       "UPDATE release SET released_at = '2020-01-01 00:00:00.000000'"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE release SET released_by = 'Mallory'",
+        "UPDATE release SET released_at = '2020-01-01 00:00:00.000000'",
+    ],
+)
 def test_an_edited_release_record_fails_verify_and_export(released, home, statement):
     sql(home, statement)
     failed(f"the release record of draft {released.draft_id} was altered")
@@ -125,8 +192,12 @@ def test_a_draft_marked_released_in_the_database_is_not_exported(home):
     built = build(load_settings())
     assert run("review", "approve", built.draft_id, "--by", "Mrs Reviewer").exit_code == 0
     sql(home, "UPDATE draft SET status = 'released'")
-    sql(home, "INSERT INTO release (draft_id, released_by, released_at, content_sha256) "
-              "VALUES (?, 'Mallory', '2026-11-25 09:30:00.000000', '00')", built.draft_id)
+    sql(
+        home,
+        "INSERT INTO release (draft_id, released_by, released_at, content_sha256) "
+        "VALUES (?, 'Mallory', '2026-11-25 09:30:00.000000', '00')",
+        built.draft_id,
+    )
     failed(f"draft {built.draft_id} is marked released but no release event vouches for it")
     assert run("export", built.draft_id, "--format", "md").exit_code == 5
 
@@ -147,15 +218,31 @@ def test_key_file_is_32_random_bytes_owner_only_and_not_in_the_database(home):
 
 def test_a_missing_key_is_an_error_and_is_not_made_again(released, home):
     (home / "audit.key").unlink()
-    for args in (("audit", "verify"), ("audit", "head"),
-                 ("consent", "give", released.meeting_id, "Sam", "--scope", "summarise", "--method", "verbal",
-                  "--by", "Clerk")):
+    for args in (
+        ("audit", "verify"),
+        ("audit", "head"),
+        (
+            "consent",
+            "give",
+            released.meeting_id,
+            "Sam",
+            "--scope",
+            "summarise",
+            "--method",
+            "verbal",
+            "--by",
+            "Clerk",
+        ),
+    ):
         result = run(*args)
         assert result.exit_code == 1, result.output
         assert "error: the audit key" in result.output and "is missing" in result.output, result.output
         assert not (home / "audit.key").exists()
-    assert sql(home, "SELECT count(*) FROM consent_record WHERE scope = 'summarise' AND participant_id = ?",
-               released.participants["Sam"]) == [(0,)]
+    assert sql(
+        home,
+        "SELECT count(*) FROM consent_record WHERE scope = 'summarise' AND participant_id = ?",
+        released.participants["Sam"],
+    ) == [(0,)]
 
 
 def test_a_replaced_key_fails_verify(released, home):
@@ -185,9 +272,14 @@ def test_head_is_printed_for_filing_and_a_rollback_is_caught_by_it(released, hom
     assert run("audit", "verify", "--filed", filed).exit_code == 0
     with sqlite3.connect(before) as src, sqlite3.connect(home / "minutes.db") as dst:  # restore the old copy
         src.backup(dst)
-    assert run("audit", "verify").exit_code == 0, "a whole-database rollback is only visible against a filed head"
+    assert run("audit", "verify").exit_code == 0, (
+        "a whole-database rollback is only visible against a filed head"
+    )
     result = run("audit", "verify", "--filed", filed)
-    assert result.exit_code == 1 and f"the filed head, event {head['event']}, is not in the chain" in result.output
+    assert (
+        result.exit_code == 1
+        and f"the filed head, event {head['event']}, is not in the chain" in result.output
+    )
     assert run("audit", "verify", "--filed", "12:zz").exit_code == 2
 
 
@@ -204,7 +296,9 @@ def test_non_ascii_names_hash_the_same_everywhere(home, tmp_path):
     assert run("review", "edit", built.draft_id, "--from", edited, "--by", "Mrs Reviewer").exit_code == 0
     approve_and_release(built.draft_id)
     with db.session() as s:
-        version = json.loads(s.exec(select(AuditEvent).where(AuditEvent.kind == "review.edit")).one().hashes_json)
+        version = json.loads(
+            s.exec(select(AuditEvent).where(AuditEvent.kind == "review.edit")).one().hashes_json
+        )
         release = json.loads(s.exec(select(AuditEvent).where(AuditEvent.kind == "release")).one().hashes_json)
         stored = s.exec(select(Release)).one().content_sha256
     db.close()
@@ -214,8 +308,21 @@ def test_non_ascii_names_hash_the_same_everywhere(home, tmp_path):
     assert run("export", built.draft_id, "--format", "md", "--out", out).exit_code == 0
     assert "Zoë Ó Briain" in out.read_text(encoding="utf-8")
     assert run("audit", "verify").exit_code == 0
-    assert run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "all", "--method", "written",
-               "--by", "Clerk").exit_code == 0
+    assert (
+        run(
+            "consent",
+            "withdraw",
+            built.meeting_id,
+            "Tom",
+            "--scope",
+            "all",
+            "--method",
+            "written",
+            "--by",
+            "Clerk",
+        ).exit_code
+        == 0
+    )
     assert [e["kind"] for e in json.loads(run("audit", "log", "--json").output)].count("release.reissue") == 1
     assert run("audit", "verify").exit_code == 0
     assert run("export", built.draft_id, "--format", "md", "--out", tmp_path / "again.md").exit_code == 0

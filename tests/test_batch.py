@@ -66,13 +66,21 @@ def good_files(folder: Path, data: Path) -> list[Path]:
         data / "jfk.flac",
         write_wav(folder / "stereo-mono.wav", (left + right) / 2),
         write_wav(folder / "sample-a.wav", sample[: 16000 * 12]),
-        write_wav(folder / "sample-b.wav", sample[16000 * 12: 16000 * 26]),
+        write_wav(folder / "sample-b.wav", sample[16000 * 12 : 16000 * 26]),
     ]
 
 
 def rows_for(files: list[Path], form: Path) -> list[dict]:
-    return [{"file": str(f), "title": f"Meeting {i}", "date": "2026-11-23", "participants": "Alex;Blake",
-             "consent_evidence": str(form)} for i, f in enumerate(files, start=1)]
+    return [
+        {
+            "file": str(f),
+            "title": f"Meeting {i}",
+            "date": "2026-11-23",
+            "participants": "Alex;Blake",
+            "consent_evidence": str(form),
+        }
+        for i, f in enumerate(files, start=1)
+    ]
 
 
 def minutes(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -146,7 +154,9 @@ def test_kill_9_at_several_points_then_resume(batch_home, tmp_path, data):
         for stage in ("transcribe", "diarise", "summarise"):
             done = s.exec(select(StageRun).where(StageRun.stage == stage, StageRun.status == "done")).all()
             assert len(done) == len(files), stage
-    leftovers = [p for p in (batch_home / "files").rglob("*") if ".tmp-" in p.name or p.name.endswith(".part")]
+    leftovers = [
+        p for p in (batch_home / "files").rglob("*") if ".tmp-" in p.name or p.name.endswith(".part")
+    ]
     assert leftovers == []
     recordings = list((batch_home / "files" / "recordings").rglob("*.*"))
     assert len(recordings) == len(files)

@@ -63,11 +63,14 @@ def test_unwritable_home_is_a_one_line_error(tmp_path, monkeypatch):
         Database.open(load_settings())
 
 
-@pytest.mark.parametrize("url, expect", [
-    ("not a url", "not a database URL"),
-    ("postgresql+psycopg://nobody@127.0.0.1:9/none", "cannot connect to the database"),
-    ("mysql://x@127.0.0.1/none", "cannot connect to the database"),
-])
+@pytest.mark.parametrize(
+    "url, expect",
+    [
+        ("not a url", "not a database URL"),
+        ("postgresql+psycopg://nobody@127.0.0.1:9/none", "cannot connect to the database"),
+        ("mysql://x@127.0.0.1/none", "cannot connect to the database"),
+    ],
+)
 def test_database_url_that_cannot_connect(home, url, expect):
     with pytest.raises(MinutesError, match=expect):
         Database.open(load_settings(db=url))
@@ -90,6 +93,8 @@ def test_migration_matches_the_tables(home):
 
     db = Database.open(load_settings())
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+        )
     db.close()
     assert diff == []

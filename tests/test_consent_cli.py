@@ -36,8 +36,19 @@ def counts(home) -> dict[str, int]:
 
 @pytest.fixture
 def meeting(home):
-    ok("meeting", "create", "Science", "--date", "2026-11-23", "--participant", "Priya:chair",
-       "--participant", "Tom", "--participant", "Zoë O'Brien-Ñúñez")
+    ok(
+        "meeting",
+        "create",
+        "Science",
+        "--date",
+        "2026-11-23",
+        "--participant",
+        "Priya:chair",
+        "--participant",
+        "Tom",
+        "--participant",
+        "Zoë O'Brien-Ñúñez",
+    )
     return "1"
 
 
@@ -50,7 +61,18 @@ def states(mid: str) -> dict[str, dict[str, str]]:
 
 
 def test_status_table_and_json_follow_the_records(meeting):
-    ok("consent", "give", meeting, "priya", "--scope", "all", "--method", "verbal", "--evidence-at", "0:05-0:09")
+    ok(
+        "consent",
+        "give",
+        meeting,
+        "priya",
+        "--scope",
+        "all",
+        "--method",
+        "verbal",
+        "--evidence-at",
+        "0:05-0:09",
+    )
     ok("consent", "give", meeting, "Tom", "--scope", "record,transcribe", "--method", "written")
     ok("consent", "refuse", meeting, "Tom", "--scope", "summarise", "--method", "verbal")
     ok("consent", "give", meeting, "Zoë O'Brien-Ñúñez", "--scope", "all", "--method", "form")
@@ -72,8 +94,11 @@ def test_records_are_appended_never_updated(meeting, home):
     ok("consent", "withdraw", meeting, "Tom", "--scope", "summarise", "--method", "written")
     ok("consent", "give", meeting, "Tom", "--scope", "summarise", "--method", "form")
     hist = json.loads(ok("consent", "history", meeting, "--json"))
-    assert [(h["decision"], h["method"]) for h in hist] == [("given", "verbal"), ("withdrawn", "written"),
-                                                            ("given", "form")]
+    assert [(h["decision"], h["method"]) for h in hist] == [
+        ("given", "verbal"),
+        ("withdrawn", "written"),
+        ("given", "form"),
+    ]
     assert hist[0]["recorded_by"] == "Mrs Clerk" and all(h["name"] == "Tom" for h in hist)
     assert states(meeting)["Tom"]["summarise"] == "given"
     assert "withdrawn" in ok("consent", "history", meeting)
@@ -83,26 +108,55 @@ def test_evidence_file_is_copied_with_its_hash_and_audited_without_names(meeting
     form = tmp_path / "Tom consent form.PDF"
     form.write_bytes(b"%PDF-1.4 signed form")
     digest = hashlib.sha256(form.read_bytes()).hexdigest()
-    out = json.loads(ok("consent", "give", meeting, "Tom", "--scope", "all", "--method", "form",
-                        "--evidence", str(form), "--json"))
+    out = json.loads(
+        ok(
+            "consent",
+            "give",
+            meeting,
+            "Tom",
+            "--scope",
+            "all",
+            "--method",
+            "form",
+            "--evidence",
+            str(form),
+            "--json",
+        )
+    )
     assert {r["evidence_sha256"] for r in out} == {digest} and len(out) == 4
     copy = home / "files" / "evidence" / f"{digest}.pdf"
     assert copy.read_bytes() == form.read_bytes()
     with sqlite3.connect(home / "minutes.db") as db:
-        rows = db.execute("select subject_json, hashes_json, actor from audit_event where kind='consent.given'"
-                          ).fetchall()
+        rows = db.execute(
+            "select subject_json, hashes_json, actor from audit_event where kind='consent.given'"
+        ).fetchall()
         paths = {r[0] for r in db.execute("select evidence_path from consent_record")}
     assert paths == {f"evidence/{digest}.pdf"}
     assert len(rows) == 4
     for subject, hashes, _actor in rows:
-        assert json.loads(hashes)["evidence"] == digest and json.loads(hashes).keys() == {"evidence", "record"}
+        assert json.loads(hashes)["evidence"] == digest and json.loads(hashes).keys() == {
+            "evidence",
+            "record",
+        }
         assert json.loads(subject)["participant_id"] == 2 and "Tom" not in subject
 
 
 def test_standing_consent_applies_inside_its_window_and_meeting_level_wins(home):
     ok("person", "add", "Helen", "--role", "teacher")
-    ok("consent", "standing", "give", "Helen", "--scope", "all", "--from", "2026-09-01", "--until", "2099-12-20",
-       "--method", "form")
+    ok(
+        "consent",
+        "standing",
+        "give",
+        "Helen",
+        "--scope",
+        "all",
+        "--from",
+        "2026-09-01",
+        "--until",
+        "2099-12-20",
+        "--method",
+        "form",
+    )
     ok("meeting", "create", "In term", "--date", "2026-11-23", "--participant", "Helen")
     ok("meeting", "create", "Before term", "--date", "2026-08-01", "--participant", "Helen")
     assert set(states("1")["Helen"].values()) == {"given"}
@@ -110,16 +164,29 @@ def test_standing_consent_applies_inside_its_window_and_meeting_level_wins(home)
     ok("consent", "refuse", "1", "Helen", "--scope", "diarise", "--method", "verbal")
     assert states("1")["Helen"]["diarise"] == "refused"
     ok("consent", "standing", "withdraw", "Helen", "--scope", "transcribe", "--method", "written")
-    assert states("1")["Helen"] == dict(record="given", transcribe="withdrawn", diarise="refused",
-                                        summarise="given")
+    assert states("1")["Helen"] == dict(
+        record="given", transcribe="withdrawn", diarise="refused", summarise="given"
+    )
     text = ok("consent", "status", "1")
     assert "standing" in text
 
 
 def test_standing_consent_that_ended_before_the_meeting_shows_expired(home):
     ok("person", "add", "Sam")
-    ok("consent", "standing", "give", "Sam", "--scope", "record", "--from", "2026-01-01", "--until", "2026-03-31",
-       "--method", "form")
+    ok(
+        "consent",
+        "standing",
+        "give",
+        "Sam",
+        "--scope",
+        "record",
+        "--from",
+        "2026-01-01",
+        "--until",
+        "2026-03-31",
+        "--method",
+        "form",
+    )
     ok("meeting", "create", "Summer", "--date", "2026-06-01", "--participant", "Sam")
     assert states("1")["Sam"]["record"] == "expired"
     assert "expired" in ok("consent", "status", "1")
@@ -161,7 +228,18 @@ def _add_recording(home, duration: float) -> None:
 
 def test_evidence_range_inside_the_recording_is_kept(meeting, home):
     _add_recording(home, 98.0)
-    ok("consent", "give", meeting, "Tom", "--scope", "record", "--method", "verbal", "--evidence-at", "1:30-1:38")
+    ok(
+        "consent",
+        "give",
+        meeting,
+        "Tom",
+        "--scope",
+        "record",
+        "--method",
+        "verbal",
+        "--evidence-at",
+        "1:30-1:38",
+    )
     hist = json.loads(ok("consent", "history", meeting, "--json"))
     assert hist[0]["evidence_at"] == "1:30-1:38"
 
@@ -169,38 +247,145 @@ def test_evidence_range_inside_the_recording_is_kept(meeting, home):
 def test_evidence_range_outside_the_recording_is_refused(meeting, home):
     _add_recording(home, 98.0)
     before = counts(home)
-    res = run("consent", "give", meeting, "Tom", "--scope", "record", "--method", "verbal", "--evidence-at", "90-99")
+    res = run(
+        "consent", "give", meeting, "Tom", "--scope", "record", "--method", "verbal", "--evidence-at", "90-99"
+    )
     assert res.exit_code == 2 and "outside the recording" in res.output and counts(home) == before
 
 
-@pytest.mark.parametrize("args, message", [
-    (("consent", "give", "9", "Tom", "--scope", "all", "--method", "verbal"), "no meeting 9"),
-    (("consent", "give", "1", "Nobody", "--scope", "all", "--method", "verbal"), "has no participant 'Nobody'"),
-    (("consent", "give", "1", "Tom", "--scope", "record,facial", "--method", "verbal"), "unknown scope 'facial'"),
-    (("consent", "give", "1", "Tom", "--scope", " , ", "--method", "verbal"), "no scope given"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "nod"), "unknown method"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "form", "--evidence", "missing.pdf"),
-     "does not exist"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "form", "--evidence", "."), "is a folder"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "form", "--evidence", "empty.pdf"), "is empty"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "form", "--evidence", "empty.pdf/x"),
-     "cannot read"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "verbal", "--evidence-at", "1:20-1:05"),
-     "inverted"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "verbal", "--evidence-at", "1:75-2:00"),
-     "not a time"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "verbal", "--evidence-at", "12"),
-     "not a time range"),
-    (("consent", "give", "1", "Tom", "--scope", "all", "--method", "verbal", "--by", "\x1b[31m"), "control"),
-    (("consent", "standing", "give", "Nobody", "--scope", "all", "--method", "form", "--from", "2026-01-01",
-      "--until", "2026-02-01"), "no person 'Nobody'"),
-    (("consent", "standing", "give", "Priya Shah", "--scope", "all", "--method", "form"), "needs --from and --until"),
-    (("consent", "standing", "give", "Priya Shah", "--scope", "all", "--method", "form", "--from", "2026-03-01",
-      "--until", "2026-02-01"), "inverted"),
-    (("consent", "status", "42"), "no meeting 42"),
-    (("consent", "history", "abc"), "meeting id must be a number"),
-    (("consent", "notice", "1", "--format", "pdf"), "unknown format"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("consent", "give", "9", "Tom", "--scope", "all", "--method", "verbal"), "no meeting 9"),
+        (
+            ("consent", "give", "1", "Nobody", "--scope", "all", "--method", "verbal"),
+            "has no participant 'Nobody'",
+        ),
+        (
+            ("consent", "give", "1", "Tom", "--scope", "record,facial", "--method", "verbal"),
+            "unknown scope 'facial'",
+        ),
+        (("consent", "give", "1", "Tom", "--scope", " , ", "--method", "verbal"), "no scope given"),
+        (("consent", "give", "1", "Tom", "--scope", "all", "--method", "nod"), "unknown method"),
+        (
+            (
+                "consent",
+                "give",
+                "1",
+                "Tom",
+                "--scope",
+                "all",
+                "--method",
+                "form",
+                "--evidence",
+                "missing.pdf",
+            ),
+            "does not exist",
+        ),
+        (
+            ("consent", "give", "1", "Tom", "--scope", "all", "--method", "form", "--evidence", "."),
+            "is a folder",
+        ),
+        (
+            ("consent", "give", "1", "Tom", "--scope", "all", "--method", "form", "--evidence", "empty.pdf"),
+            "is empty",
+        ),
+        (
+            (
+                "consent",
+                "give",
+                "1",
+                "Tom",
+                "--scope",
+                "all",
+                "--method",
+                "form",
+                "--evidence",
+                "empty.pdf/x",
+            ),
+            "cannot read",
+        ),
+        (
+            (
+                "consent",
+                "give",
+                "1",
+                "Tom",
+                "--scope",
+                "all",
+                "--method",
+                "verbal",
+                "--evidence-at",
+                "1:20-1:05",
+            ),
+            "inverted",
+        ),
+        (
+            (
+                "consent",
+                "give",
+                "1",
+                "Tom",
+                "--scope",
+                "all",
+                "--method",
+                "verbal",
+                "--evidence-at",
+                "1:75-2:00",
+            ),
+            "not a time",
+        ),
+        (
+            ("consent", "give", "1", "Tom", "--scope", "all", "--method", "verbal", "--evidence-at", "12"),
+            "not a time range",
+        ),
+        (
+            ("consent", "give", "1", "Tom", "--scope", "all", "--method", "verbal", "--by", "\x1b[31m"),
+            "control",
+        ),
+        (
+            (
+                "consent",
+                "standing",
+                "give",
+                "Nobody",
+                "--scope",
+                "all",
+                "--method",
+                "form",
+                "--from",
+                "2026-01-01",
+                "--until",
+                "2026-02-01",
+            ),
+            "no person 'Nobody'",
+        ),
+        (
+            ("consent", "standing", "give", "Priya Shah", "--scope", "all", "--method", "form"),
+            "needs --from and --until",
+        ),
+        (
+            (
+                "consent",
+                "standing",
+                "give",
+                "Priya Shah",
+                "--scope",
+                "all",
+                "--method",
+                "form",
+                "--from",
+                "2026-03-01",
+                "--until",
+                "2026-02-01",
+            ),
+            "inverted",
+        ),
+        (("consent", "status", "42"), "no meeting 42"),
+        (("consent", "history", "abc"), "meeting id must be a number"),
+        (("consent", "notice", "1", "--format", "pdf"), "unknown format"),
+    ],
+)
 def test_bad_input_one_line_error_and_no_rows(meeting, home, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty.pdf").write_bytes(b"")
@@ -219,20 +404,31 @@ def test_unreadable_evidence_file(meeting, home, tmp_path):
     form = tmp_path / "form.pdf"
     form.write_bytes(b"x")
     form.chmod(0)
-    res = run("consent", "give", meeting, "Tom", "--scope", "all", "--method", "form", "--evidence", str(form))
+    res = run(
+        "consent", "give", meeting, "Tom", "--scope", "all", "--method", "form", "--evidence", str(form)
+    )
     assert res.exit_code == 2 and "cannot read evidence file" in res.output
 
 
 def test_notice_reads_plainly_with_settings(meeting, home):
-    (home / "config.toml").write_text('[retention]\naudio_days_after_release = 14\n'
-                                      'transcript_days_after_release = 90\n'
-                                      '[notice]\norganisation = "Hill School"\ncontact = "Mrs A. Clerk, 01234 567890"\n')
+    (home / "config.toml").write_text(
+        "[retention]\naudio_days_after_release = 14\n"
+        "transcript_days_after_release = 90\n"
+        '[notice]\norganisation = "Hill School"\ncontact = "Mrs A. Clerk, 01234 567890"\n'
+    )
     md = ok("consent", "notice", meeting)
     assert md.startswith("# Recording this meeting: Science, Monday 23 November 2026")
-    for phrase in ("Hill School would like to record this meeting", "never leaves that computer",
-                   "does not learn from what you say", "A person checks and corrects the draft",
-                   "audio recording 14 days after", "said 90 days after", "remove your words",
-                   "delete the audio recording", "Please contact Mrs A. Clerk, 01234 567890."):
+    for phrase in (
+        "Hill School would like to record this meeting",
+        "never leaves that computer",
+        "does not learn from what you say",
+        "A person checks and corrects the draft",
+        "audio recording 14 days after",
+        "said 90 days after",
+        "remove your words",
+        "delete the audio recording",
+        "Please contact Mrs A. Clerk, 01234 567890.",
+    ):
         assert phrase in md
     txt = ok("consent", "notice", meeting, "--format", "txt")
     assert "#" not in txt and "never leaves that computer" in txt
@@ -258,7 +454,11 @@ def test_a_participant_added_by_mistake_can_be_removed_until_consent_or_a_record
     ok("participant", "add", meeting, "Guest")
     _add_recording(home, 98.0)
     late = run("participant", "remove", meeting, "Guest")
-    assert late.exit_code == 5 and "already has a recording" in late.output and counts(home) == before | {
-        "participant": before["participant"] + 1, "audit_event": before["audit_event"] + 1}
+    assert (
+        late.exit_code == 5
+        and "already has a recording" in late.output
+        and counts(home)
+        == before | {"participant": before["participant"] + 1, "audit_event": before["audit_event"] + 1}
+    )
     missing = run("participant", "remove", meeting, "Nobody")
     assert missing.exit_code == 2 and "has no participant 'Nobody'" in missing.output

@@ -58,8 +58,9 @@ class ConsentMachine(RuleBasedStateMachine):
         with self.db.session() as s:
             m = meetings.create_meeting(s, f"meeting {tag}", "2026-11-23", NAMES)
             self.cast.ids = {p.name: p.id for p in meetings.participants_of(s, m.id)}
-        self.run = Run(self.db, Engines(self.db.settings, Options(actor="machine")), m.id, self.wav,
-                       QuietReporter())
+        self.run = Run(
+            self.db, Engines(self.db.settings, Options(actor="machine")), m.id, self.wav, QuietReporter()
+        )
         self.pending: tuple[str, object] | None = None
         self.cancelled = False
         # what may be stored of each person: their words, their voice, their name and quotes in a draft
@@ -67,14 +68,18 @@ class ConsentMachine(RuleBasedStateMachine):
         self.holds: dict[tuple[str, str], bool] = {}
         self._give_all()  # from there the rules take consent away and give it back
 
-
     def everyone(self, scopes) -> bool:
         return all(self.holds[n, sc] for n in NAMES for sc in scopes)
 
-    @rule(name=st.sampled_from(NAMES), decision=st.sampled_from(("given", "given", "refused", "withdrawn")),
-          scopes=st.lists(st.sampled_from(SCOPES), min_size=1, max_size=4, unique=True))
+    @rule(
+        name=st.sampled_from(NAMES),
+        decision=st.sampled_from(("given", "given", "refused", "withdrawn")),
+        scopes=st.lists(st.sampled_from(SCOPES), min_size=1, max_size=4, unique=True),
+    )
     def consent(self, name, decision, scopes):
-        revokes = decision == "withdrawn" or (decision == "refused" and any(self.holds[name, s] for s in scopes))
+        revokes = decision == "withdrawn" or (
+            decision == "refused" and any(self.holds[name, s] for s in scopes)
+        )
         with self.db.session() as s:
             ledger.record(s, self.run.meeting_id, name, decision, scopes, "verbal", recorded_by="clerk")
         self.holds.update({(name, sc): decision == "given" for sc in scopes})
@@ -158,13 +163,21 @@ class ConsentMachine(RuleBasedStateMachine):
         mid, ids = self.run.meeting_id, self.cast.ids
         with self.db.session() as s:
             recs = s.exec(select(Recording).where(Recording.meeting_id == mid)).all()
-            assert not any(r.path for r in recs) or self.everyone(["record"]), "audio kept without record consent"
-            live = [t.id for t in s.exec(select(Transcript).where(Transcript.meeting_id == mid,
-                                                                 Transcript.deleted_at.is_(None)))]
+            assert not any(r.path for r in recs) or self.everyone(["record"]), (
+                "audio kept without record consent"
+            )
+            live = [
+                t.id
+                for t in s.exec(
+                    select(Transcript).where(Transcript.meeting_id == mid, Transcript.deleted_at.is_(None))
+                )
+            ]
             segs = s.exec(select(Segment).where(Segment.transcript_id.in_(live))).all()
             if any(seg.speaker is None for seg in segs):
                 assert self.everyone(NEEDS["transcribe"]), "an unattributed transcript outlived a withdrawal"
-            labels = s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id.in_([r.id for r in recs]))).all()
+            labels = s.exec(
+                select(SpeakerLabel).where(SpeakerLabel.recording_id.in_([r.id for r in recs]))
+            ).all()
             mapped = {lab.label: lab.participant_id for lab in labels}
             for name in NAMES:
                 theirs = self.cast.label(name)
@@ -181,7 +194,9 @@ class ConsentMachine(RuleBasedStateMachine):
         needles = [w.encode() for n in NAMES if n not in self.words_ok for w in self.cast.words(n)]
         needles += [self.cast.voice(n).tobytes()[:16] for n in NAMES if n not in self.voice_ok]
         if needles:
-            found = set(re.findall(b"|".join(map(re.escape, needles)), db_bytes(Path(self.db.engine.url.database))))
+            found = set(
+                re.findall(b"|".join(map(re.escape, needles)), db_bytes(Path(self.db.engine.url.database)))
+            )
             assert not found, f"revoked words or voices still in the database file or its WAL: {found}"
 
     def teardown(self):
@@ -200,7 +215,14 @@ def machine_db():
 
 
 def test_consent_holds_in_every_interleaving(machine_db):
-    run_state_machine_as_test(ConsentMachine, settings=settings(
-        max_examples=25, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]))
+    run_state_machine_as_test(
+        ConsentMachine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
     with machine_db.session() as s:
         assert verify_chain(s).ok

@@ -23,9 +23,18 @@ _ids = itertools.count()
 scopes = st.lists(st.sampled_from(SCOPES), min_size=1, max_size=4, unique=True)
 offset = st.integers(-40, 40)
 action = st.one_of(
-    st.tuples(st.just("meeting"), st.sampled_from(("given", "refused", "withdrawn")), st.integers(0, 5), scopes),
-    st.tuples(st.just("standing"), st.sampled_from(("given", "refused", "withdrawn")), st.integers(0, 5), scopes,
-              offset, st.integers(0, 60), st.booleans()),
+    st.tuples(
+        st.just("meeting"), st.sampled_from(("given", "refused", "withdrawn")), st.integers(0, 5), scopes
+    ),
+    st.tuples(
+        st.just("standing"),
+        st.sampled_from(("given", "refused", "withdrawn")),
+        st.integers(0, 5),
+        scopes,
+        offset,
+        st.integers(0, 60),
+        st.booleans(),
+    ),
     st.tuples(st.just("add"), st.booleans()),
     st.tuples(st.just("time"), st.integers(1, 40)),
 )
@@ -44,16 +53,22 @@ class Model:
         if (p, scope) in self.own:
             return self.own[p, scope] == "given"
         person = self.people[p]
-        window = [r for r in self.standing.get((person, scope), [])
-                  if (r[1] is None or r[1] <= DAY) and (r[2] is None or DAY <= r[2])]
+        window = [
+            r
+            for r in self.standing.get((person, scope), [])
+            if (r[1] is None or r[1] <= DAY) and (r[2] is None or DAY <= r[2])
+        ]
         if person is None or not window:
             return False
         decision, _start, end = window[-1]
         return decision == "given" and (end is None or today <= end)
 
     def allowed(self, stage: str, today: dt.date) -> bool:
-        return bool(self.people) and all(self.holds(p, scope, today) for p in range(len(self.people))
-                                         for scope in SCOPES[:SCOPES.index(stage) + 1])
+        return bool(self.people) and all(
+            self.holds(p, scope, today)
+            for p in range(len(self.people))
+            for scope in SCOPES[: SCOPES.index(stage) + 1]
+        )
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +100,11 @@ def test_gate_matches_the_rules(db, initial, steps):
             assert decision.allowed == expected, (scope, steps)
             if model.people:
                 assert {(x.participant, x.scope) for x in decision.missing} == {
-                    (f"p{p}", sc) for p in range(len(model.people)) for sc in SCOPES[:SCOPES.index(scope) + 1]
-                    if not model.holds(p, sc, today)}
+                    (f"p{p}", sc)
+                    for p in range(len(model.people))
+                    for sc in SCOPES[: SCOPES.index(scope) + 1]
+                    if not model.holds(p, sc, today)
+                }
             try:
                 with db.session() as s:
                     assert gate.begin_stage(s, m.id, scope, on=today).status == "started"
@@ -104,16 +122,28 @@ def test_gate_matches_the_rules(db, initial, steps):
                 model.own.update({(p, sc): decision for sc in chosen})
             elif kind == "standing":
                 _, decision, who, chosen, start, length, dated = step
-                frm, until = (DAY + dt.timedelta(start), DAY + dt.timedelta(start + length)) \
-                    if dated or decision == "given" else (None, None)
-                ledger.record_standing(s, persons[who % 3], decision, chosen, "form", recorded_by="clerk",
-                                       valid_from=frm, valid_until=until)
+                frm, until = (
+                    (DAY + dt.timedelta(start), DAY + dt.timedelta(start + length))
+                    if dated or decision == "given"
+                    else (None, None)
+                )
+                ledger.record_standing(
+                    s,
+                    persons[who % 3],
+                    decision,
+                    chosen,
+                    "form",
+                    recorded_by="clerk",
+                    valid_from=frm,
+                    valid_until=until,
+                )
                 for sc in chosen:
                     model.standing.setdefault((who % 3, sc), []).append((decision, frm, until))
             elif kind == "add":
                 linked = step[1]
-                meetings.add_participant(s, m.id, f"p{len(model.people)}",
-                                         person=persons[extra % 3] if linked else None)
+                meetings.add_participant(
+                    s, m.id, f"p{len(model.people)}", person=persons[extra % 3] if linked else None
+                )
                 model.people.append(extra % 3 if linked else None)
                 extra += 1
             else:

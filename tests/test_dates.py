@@ -9,25 +9,28 @@ from minutes.drafting.dates import phrases, resolve
 MONDAY = date(2026, 11, 23)
 
 
-@pytest.mark.parametrize(("spoken", "expected"), [
-    ("Friday", "2026-11-27"),
-    ("by Friday", "2026-11-27"),
-    ("this Friday", "2026-11-27"),
-    ("next Wednesday", "2026-12-02"),       # the Wednesday of the following week
-    ("by next Wednesday", "2026-12-02"),
-    ("Wednesday", "2026-11-25"),
-    ("Monday", "2026-11-30"),               # said on a Monday: the following Monday
-    ("next Monday", "2026-11-30"),
-    ("tomorrow", "2026-11-24"),
-    ("today", "2026-11-23"),
-    ("end of the week", "2026-11-27"),
-    ("by the end of the month", "2026-11-30"),
-    ("27 November", "2026-11-27"),
-    ("the 3rd of December", "2026-12-03"),
-    ("January 5th", "2027-01-05"),          # no year: the first such day on or after the meeting
-    ("4/12", "2026-12-04"),                 # numeric dates are day/month
-    ("2026-12-10", "2026-12-10"),
-])
+@pytest.mark.parametrize(
+    ("spoken", "expected"),
+    [
+        ("Friday", "2026-11-27"),
+        ("by Friday", "2026-11-27"),
+        ("this Friday", "2026-11-27"),
+        ("next Wednesday", "2026-12-02"),  # the Wednesday of the following week
+        ("by next Wednesday", "2026-12-02"),
+        ("Wednesday", "2026-11-25"),
+        ("Monday", "2026-11-30"),  # said on a Monday: the following Monday
+        ("next Monday", "2026-11-30"),
+        ("tomorrow", "2026-11-24"),
+        ("today", "2026-11-23"),
+        ("end of the week", "2026-11-27"),
+        ("by the end of the month", "2026-11-30"),
+        ("27 November", "2026-11-27"),
+        ("the 3rd of December", "2026-12-03"),
+        ("January 5th", "2027-01-05"),  # no year: the first such day on or after the meeting
+        ("4/12", "2026-12-04"),  # numeric dates are day/month
+        ("2026-12-10", "2026-12-10"),
+    ],
+)
 def test_resolves_against_a_monday_meeting(spoken, expected):
     assert resolve(spoken, MONDAY) == expected
 
@@ -58,17 +61,23 @@ def test_phrases_finds_the_fuller_wording_spoken():
     assert phrases("The coach company said it is no problem.") == []
 
 
-@pytest.mark.parametrize(("spoken", "expected"), [
-    ("this Friday", "2026-11-20"),
-    ("Friday the twenty-seventh", "2026-11-27"),
-    ("Monday the thirtieth", "2026-11-30"),
-    ("the fifth of February", "2027-02-05"),
-    ("by the fifteenth of January", "2027-01-15"),
-    ("on the eighteenth", "2026-11-18"),    # a day of the month alone: the first such day on or after the meeting
-    ("the third", "2026-12-03"),
-    ("November the 30th", "2026-11-30"),
-    ("next Friday", "2026-11-27"),
-])
+@pytest.mark.parametrize(
+    ("spoken", "expected"),
+    [
+        ("this Friday", "2026-11-20"),
+        ("Friday the twenty-seventh", "2026-11-27"),
+        ("Monday the thirtieth", "2026-11-30"),
+        ("the fifth of February", "2027-02-05"),
+        ("by the fifteenth of January", "2027-01-15"),
+        (
+            "on the eighteenth",
+            "2026-11-18",
+        ),  # a day of the month alone: the first such day on or after the meeting
+        ("the third", "2026-12-03"),
+        ("November the 30th", "2026-11-30"),
+        ("next Friday", "2026-11-27"),
+    ],
+)
 def test_dates_in_words_against_a_wednesday_meeting(spoken, expected):
     assert resolve(spoken, date(2026, 11, 18)) == expected
 
@@ -76,4 +85,6 @@ def test_dates_in_words_against_a_wednesday_meeting(spoken, expected):
 def test_phrases_finds_dates_in_words():
     assert phrases("Can we say Friday the twenty-seventh for the website?") == ["Friday the twenty-seventh"]
     assert phrases("I'll have it updated by the fifteenth of January.") == ["by the fifteenth of January"]
-    assert phrases("I'll get that to the trust before we break up on the eighteenth.") == ["on the eighteenth"]
+    assert phrases("I'll get that to the trust before we break up on the eighteenth.") == [
+        "on the eighteenth"
+    ]

@@ -80,7 +80,11 @@ def test_settings_reach_the_pipeline(home):
     assert diarisation().pipeline.parameters(instantiated=True) == DiarisationParams().hyper_parameters()
     (home / "config.toml").write_text("[diarisation]\nthreshold = 0.45\nmin_duration_off = 0.1\n")
     params = load_settings().diarisation
-    assert (params.threshold, params.min_duration_off, params.method) == (0.45, 0.1, DiarisationParams().method)
+    assert (params.threshold, params.min_duration_off, params.method) == (
+        0.45,
+        0.1,
+        DiarisationParams().method,
+    )
     (home / "config.toml").write_text("[diarisation]\nthreshold = 3\n")
     with pytest.raises(UsageError, match="bad setting 'diarisation.threshold'"):
         load_settings()

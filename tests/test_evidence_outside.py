@@ -28,10 +28,32 @@ def ok(*args) -> str:
 
 @pytest.fixture
 def meeting(home):
-    ok("meeting", "create", "Evidence", "--date", "2026-11-23", "--participant", "Alex", "--participant", "Blake",
-       "--participant", "Casey")
+    ok(
+        "meeting",
+        "create",
+        "Evidence",
+        "--date",
+        "2026-11-23",
+        "--participant",
+        "Alex",
+        "--participant",
+        "Blake",
+        "--participant",
+        "Casey",
+    )
     ok("consent", "give", "1", "Alex", "--scope", "all", "--method", "verbal", "--evidence-at", "500-600")
-    ok("consent", "give", "1", "Blake", "--scope", "record", "--method", "verbal", "--evidence-at", "0:01-0:05")
+    ok(
+        "consent",
+        "give",
+        "1",
+        "Blake",
+        "--scope",
+        "record",
+        "--method",
+        "verbal",
+        "--evidence-at",
+        "0:01-0:05",
+    )
     ok("consent", "give", "1", "Casey", "--scope", "all", "--method", "verbal", "--evidence-at", "9:00-9:10")
     ok("consent", "give", "1", "Casey", "--scope", "all", "--method", "verbal", "--evidence-at", "0:06-0:09")
     return home
@@ -43,12 +65,16 @@ def test_process_warns_in_json_and_in_the_audit_event(meeting, data):
     result = json.loads(res.stdout)
     assert result["recording"] and [s["stage"] for s in result["stages"]] == ["record", "transcribe"]
     assert len(result["warnings"]) == 1, result["warnings"]  # Casey's later range fits; Blake's fits
-    assert "Alex's consent evidence at 8:20-10:00 is outside the recording (0:00-0:11" in result["warnings"][0]
+    assert (
+        "Alex's consent evidence at 8:20-10:00 is outside the recording (0:00-0:11" in result["warnings"][0]
+    )
     assert "could not be enrolled" in result["warnings"][0]
     events = json.loads(ok("audit", "log", "--meeting", "1", "--kind", "recording.store", "--json"))
     alex = json.loads(ok("meeting", "show", "1", "--json"))["participants"][0]
     assert alex["name"] == "Alex"
-    assert events[0]["subject"]["evidence_outside"] == [{"participant": alex["id"], "start": 500.0, "end": 600.0}]
+    assert events[0]["subject"]["evidence_outside"] == [
+        {"participant": alex["id"], "start": 500.0, "end": 600.0}
+    ]
     assert "Alex" not in json.dumps(events)  # the audit chain holds ids, never names
 
 

@@ -20,20 +20,27 @@ GOLDEN = Path(__file__).parent / "data" / "golden" / "minutes.md"
 @pytest.fixture
 def released(home):
     built = build(load_settings())
-    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC), tick=False):  # a fixed release time, for a
-        approve_and_release(built.draft_id)  # deterministic file (editing the row would fail the release hash)
+    with time_machine.travel(
+        datetime(2026, 11, 25, 9, 30, tzinfo=UTC), tick=False
+    ):  # a fixed release time, for a
+        approve_and_release(
+            built.draft_id
+        )  # deterministic file (editing the row would fail the release hash)
     return built
 
 
 def exports(home) -> list[tuple]:
     with sqlite3.connect(home / "minutes.db") as conn:
-        return conn.execute("SELECT kind, format, path, sha256, invalidated_at FROM export ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT kind, format, path, sha256, invalidated_at FROM export ORDER BY id"
+        ).fetchall()
 
 
 def audit_events(home, kind: str) -> list[dict]:
     with sqlite3.connect(home / "minutes.db") as conn:
-        rows = conn.execute("SELECT subject_json, hashes_json FROM audit_event WHERE kind = ? ORDER BY seq",
-                            (kind,)).fetchall()
+        rows = conn.execute(
+            "SELECT subject_json, hashes_json FROM audit_event WHERE kind = ? ORDER BY seq", (kind,)
+        ).fetchall()
     return [{"subject": json.loads(s), "hashes": json.loads(h)} for s, h in rows]
 
 
@@ -73,8 +80,11 @@ def test_json_minutes(released, tmp_path):
     assert run("export", released.draft_id, "--format", "json", "--out", out).exit_code == 0
     data = json.loads(out.read_text())
     assert data["attendees"] == ["Priya", "Tom", "Helen", "Sam"] and data["reviewed_by"] == "Mrs Reviewer"
-    assert data["actions"][1] == {"owner": "Sam", "task": "Draft the letter to parents about the paper homework "
-                                  "trial and send it to Priya to check", "due": "2026-11-25"}
+    assert data["actions"][1] == {
+        "owner": "Sam",
+        "task": "Draft the letter to parents about the paper homework trial and send it to Priya to check",
+        "due": "2026-11-25",
+    }
     assert data["released_at"].startswith("2026-11-25T09:30:00")
 
 

@@ -30,12 +30,15 @@ def test_malformed_json_file(tmp_path, home):
     assert len(out.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ('[1, 2]', "expected an object"),
-    ('{"language": "en"}', "segments: Field required"),
-    ('{"segments": [{"start": "soon", "end": 1, "text": "x"}]}', "segments.0.start"),
-    ('{"segments": [{"start": 0, "end": 1}]}', "segments.0.text"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[1, 2]", "expected an object"),
+        ('{"language": "en"}', "segments: Field required"),
+        ('{"segments": [{"start": "soon", "end": 1, "text": "x"}]}', "segments.0.start"),
+        ('{"segments": [{"start": 0, "end": 1}]}', "segments.0.text"),
+    ],
+)
 def test_wrong_shape_names_the_field(tmp_path, content, message):
     path = tmp_path / "t.json"
     path.write_text(content)
@@ -69,8 +72,10 @@ def test_empty_transcript_gives_an_empty_draft_without_running_the_model():
 
 
 def test_reply_validation():
-    ok = parse_reply('{"decisions": [], "actions": [{"task": "Book it", "owners": [], "due": "null", "lines": [6]}],'
-                     ' "summary": ""}')
+    ok = parse_reply(
+        '{"decisions": [], "actions": [{"task": "Book it", "owners": [], "due": "null", "lines": [6]}],'
+        ' "summary": ""}'
+    )
     assert ok.actions[0].due is None and ok.actions[0].lines == [6] and ok.summary == ""
     with pytest.raises(ValueError, match="invalid JSON"):  # a reply cut at the token limit
         parse_reply('{"decisions": [{"text": "A", "lines": [1]}], "actions": [{"task": "B", "own')
@@ -78,15 +83,18 @@ def test_reply_validation():
         parse_reply('{"decisions": [{"lines": [1]}]}')
 
 
-@pytest.mark.parametrize(("task", "kept"), [
-    ("Book the coach by Friday", "Book the coach"),
-    ("Draft the letter to parents by next Wednesday.", "Draft the letter to parents"),
-    ("Get three quotes by the end of the month", "Get three quotes"),
-    ("Report back at the next meeting", "Report back at the next meeting"),  # not a deadline clause
-    ("Prepare the Friday assembly", "Prepare the Friday assembly"),
-    ("Do it by Friday", "Do it"),
-    ("By Friday", "By Friday"),  # nothing would be left of the task
-])
+@pytest.mark.parametrize(
+    ("task", "kept"),
+    [
+        ("Book the coach by Friday", "Book the coach"),
+        ("Draft the letter to parents by next Wednesday.", "Draft the letter to parents"),
+        ("Get three quotes by the end of the month", "Get three quotes"),
+        ("Report back at the next meeting", "Report back at the next meeting"),  # not a deadline clause
+        ("Prepare the Friday assembly", "Prepare the Friday assembly"),
+        ("Do it by Friday", "Do it"),
+        ("By Friday", "By Friday"),  # nothing would be left of the task
+    ],
+)
 def test_a_deadline_clause_leaves_the_task_text(task, kept):
     """The due date has its own field; "by Friday" at the end of a task is dropped from its wording."""
     assert without_deadline(task) == kept

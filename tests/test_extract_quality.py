@@ -75,7 +75,9 @@ def test_demo_gold_decisions_and_actions(demo_run, demo):
         score, i = _best(want, decisions)
         assert score >= MATCH, f"gold decision not found: {want!r} in {decisions}"
         assert draft.decisions[i].status == "supported"
-    for d in draft.decisions:  # nothing invented: every decision is a gold one, and none is the deferred point
+    for (
+        d
+    ) in draft.decisions:  # nothing invented: every decision is a gold one, and none is the deferred point
         assert _best(d.text, gold["decisions"])[0] >= MATCH, f"invented decision: {d.text!r}"
         assert _best(d.text, gold["deferred"])[0] < MATCH and "technician" not in d.text.lower()
     tasks = [a.task for a in draft.actions]
@@ -103,10 +105,18 @@ def test_the_run_was_inference_only(demo_run, qwen):
 def test_planted_safeguarding_passage_is_flagged_and_kept_out(qwen, demo):
     base = reference(demo).segments
     planted = [
-        Segment(0, 0, "Before the last item, I need to raise a safeguarding concern about Jamie Ellis in Year 8.",
-                speaker="Helen"),
-        Segment(0, 0, "He told his tutor things are difficult at home, and he had bruises on his arm again.",
-                speaker="Helen"),
+        Segment(
+            0,
+            0,
+            "Before the last item, I need to raise a safeguarding concern about Jamie Ellis in Year 8.",
+            speaker="Helen",
+        ),
+        Segment(
+            0,
+            0,
+            "He told his tutor things are difficult at home, and he had bruises on his arm again.",
+            speaker="Helen",
+        ),
     ]
     segments, t = [], 0.0
     for seg in base[:12] + planted + base[12:]:
@@ -119,7 +129,9 @@ def test_planted_safeguarding_passage_is_flagged_and_kept_out(qwen, demo):
     start, end = segments[12].start, segments[13].end
     assert flags[0].evidence[0].start == start and flags[0].evidence[0].end == end
     private = ("jamie", "ellis", "bruise", "tutor", "safeguarding", "at home")
-    said = " ".join([draft.summary, *(d.text for d in draft.decisions), *(a.task for a in draft.actions)]).lower()
+    said = " ".join(
+        [draft.summary, *(d.text for d in draft.decisions), *(a.task for a in draft.actions)]
+    ).lower()
     assert not any(word in said for word in private)
     for item in [*draft.decisions, *draft.actions]:
         assert all(not (e.start < end and e.end > start) for e in item.evidence)
@@ -127,11 +139,13 @@ def test_planted_safeguarding_passage_is_flagged_and_kept_out(qwen, demo):
 
 
 def test_a_meeting_with_nothing_decided_gives_empty_lists(qwen):
-    rows = [("Priya", "Let's start with updates from each of you."),
-            ("Tom", "The science block heating was repaired last week, so the labs are warm again."),
-            ("Helen", "The Year 11 mocks went smoothly. Results will be out in January."),
-            ("Sam", "The new microscopes arrived and the students have enjoyed using them."),
-            ("Priya", "Thanks, that's all really useful to hear. See you all next week.")]
+    rows = [
+        ("Priya", "Let's start with updates from each of you."),
+        ("Tom", "The science block heating was repaired last week, so the labs are warm again."),
+        ("Helen", "The Year 11 mocks went smoothly. Results will be out in January."),
+        ("Sam", "The new microscopes arrived and the students have enjoyed using them."),
+        ("Priya", "Thanks, that's all really useful to hear. See you all next week."),
+    ]
     segments = [Segment(i * 6.0, i * 6.0 + 5.0, text, speaker=who) for i, (who, text) in enumerate(rows)]
     calls = qwen.calls
     draft = extract(qwen, Transcript("en", 30.0, segments), PEOPLE, MONDAY)

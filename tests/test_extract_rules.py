@@ -29,8 +29,11 @@ class FakeEngine:
 
 
 def meeting(*rows) -> Transcript:
-    return Transcript("en", 6.0 * len(rows), [Segment(i * 6.0, i * 6.0 + 5.0, text, speaker=who)
-                                              for i, (who, text) in enumerate(rows)])
+    return Transcript(
+        "en",
+        6.0 * len(rows),
+        [Segment(i * 6.0, i * 6.0 + 5.0, text, speaker=who) for i, (who, text) in enumerate(rows)],
+    )
 
 
 def reply(decisions=(), actions=(), summary=""):
@@ -38,23 +41,28 @@ def reply(decisions=(), actions=(), summary=""):
 
 
 FORMAL = meeting(
-    ("Ann", "Can I have a proposal to adopt the uniform policy?"),   # 1
-    ("Ben", "I'll propose. Seconded by Cara."),                       # 2
-    ("Ann", "All in favour? Carried."),                               # 3
-    ("Cara", "I propose we move the disco to a Friday."),             # 4
-    ("Ann", "Two for, three against. The motion falls."),             # 5
-    ("Ben", "Should we change the lunch times?"),                     # 6
-    ("Ann", "Let's come back to that in March."),                     # 7
+    ("Ann", "Can I have a proposal to adopt the uniform policy?"),  # 1
+    ("Ben", "I'll propose. Seconded by Cara."),  # 2
+    ("Ann", "All in favour? Carried."),  # 3
+    ("Cara", "I propose we move the disco to a Friday."),  # 4
+    ("Ann", "Two for, three against. The motion falls."),  # 5
+    ("Ben", "Should we change the lunch times?"),  # 6
+    ("Ann", "Let's come back to that in March."),  # 7
 )
 
 
 def test_only_agreed_proposals_are_decisions_and_questions_are_not():
-    engine = FakeEngine(reply(decisions=[
-        {"lines": [1, 3], "text": "The uniform policy is adopted.", "outcome": "agreed"},
-        {"lines": [4, 5], "text": "Move the disco to a Friday.", "outcome": "rejected"},
-        {"lines": [6, 7], "text": "Change the lunch times.", "outcome": "deferred"},
-        {"lines": [6], "text": "Should we change the lunch times?", "outcome": "agreed"},
-        {"lines": [1], "text": "Do we adopt the uniform policy", "outcome": "agreed"}]))
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [1, 3], "text": "The uniform policy is adopted.", "outcome": "agreed"},
+                {"lines": [4, 5], "text": "Move the disco to a Friday.", "outcome": "rejected"},
+                {"lines": [6, 7], "text": "Change the lunch times.", "outcome": "deferred"},
+                {"lines": [6], "text": "Should we change the lunch times?", "outcome": "agreed"},
+                {"lines": [1], "text": "Do we adopt the uniform policy", "outcome": "agreed"},
+            ]
+        )
+    )
     draft = extract(engine, FORMAL, ["Ann", "Ben", "Cara"], WEDNESDAY)
     assert [d.text for d in draft.decisions] == ["The uniform policy is adopted."]
     assert draft.decisions[0].status == "supported"
@@ -74,35 +82,60 @@ def test_the_schema_bounds_lines_and_owners_to_the_chunk_and_the_participants():
     messages, schema = engine.asked[0]
     props = schema["properties"]
     assert props["decisions"]["items"]["properties"]["lines"]["items"]["enum"] == list(range(1, 8))
-    assert props["actions"]["items"]["properties"]["owners"]["items"]["enum"] == ["Ann (chair)", "Ben", "Cara"]
+    assert props["actions"]["items"]["properties"]["owners"]["items"]["enum"] == [
+        "Ann (chair)",
+        "Ben",
+        "Cara",
+    ]
     assert props["decisions"]["maxItems"] and props["actions"]["maxItems"] and props["summary"]["maxLength"]
     assert "Participants: Ann (chair), Ben, Cara" in messages[-1]["content"]
 
 
 ROLES = meeting(
     ("Yas", "Good afternoon. Let's go round. I'm Yas Khan, governor, and I chair this committee."),  # 1
-    ("Hal", "Hal Ward, headteacher."),                                                              # 2
-    ("Kim", "Kim Lee, head of maths."),                                                             # 3
-    ("Yas", "So the head will write to the trust by the fifth of February."),                       # 4
-    ("Hal", "Yes, I will."),                                                                        # 5
-    ("Yas", "And Kim and Hal, could you plan the parents' evening together?"),                      # 6
+    ("Hal", "Hal Ward, headteacher."),  # 2
+    ("Kim", "Kim Lee, head of maths."),  # 3
+    ("Yas", "So the head will write to the trust by the fifth of February."),  # 4
+    ("Hal", "Yes, I will."),  # 5
+    ("Yas", "And Kim and Hal, could you plan the parents' evening together?"),  # 6
 )
 
 
 def test_roles_from_introductions_and_joint_owners_and_dates_in_words():
-    people = with_roles(parse(["Yas", "Hal", "Kim"]), [Line(i, 0, 1, s.speaker, s.text)
-                                                        for i, s in enumerate(ROLES.segments, 1)])
-    assert people == [Participant("Yas", "governor"), Participant("Hal", "headteacher"),
-                      Participant("Kim", "head of maths")]
-    engine = FakeEngine(reply(actions=[
-        {"lines": [4, 5], "task": "Write to the trust", "owners": ["Hal (headteacher)"],
-         "due": "the fifth of February"},
-        {"lines": [6], "task": "Plan the parents' evening", "owners": ["Kim (head of maths)", "Hal (headteacher)"],
-         "due": None}]))
+    people = with_roles(
+        parse(["Yas", "Hal", "Kim"]),
+        [Line(i, 0, 1, s.speaker, s.text) for i, s in enumerate(ROLES.segments, 1)],
+    )
+    assert people == [
+        Participant("Yas", "governor"),
+        Participant("Hal", "headteacher"),
+        Participant("Kim", "head of maths"),
+    ]
+    engine = FakeEngine(
+        reply(
+            actions=[
+                {
+                    "lines": [4, 5],
+                    "task": "Write to the trust",
+                    "owners": ["Hal (headteacher)"],
+                    "due": "the fifth of February",
+                },
+                {
+                    "lines": [6],
+                    "task": "Plan the parents' evening",
+                    "owners": ["Kim (head of maths)", "Hal (headteacher)"],
+                    "due": None,
+                },
+            ]
+        )
+    )
     draft = extract(engine, ROLES, ["Yas", "Hal", "Kim"], WEDNESDAY)
     got = [(a.task, a.owner, a.due) for a in draft.actions]
-    assert got == [("Write to the trust", "Hal", "2027-02-05"), ("Plan the parents' evening", "Kim", None),
-                   ("Plan the parents' evening", "Hal", None)]
+    assert got == [
+        ("Write to the trust", "Hal", "2027-02-05"),
+        ("Plan the parents' evening", "Kim", None),
+        ("Plan the parents' evening", "Hal", None),
+    ]
 
 
 def test_introduced_role_needs_the_speakers_own_name():
@@ -114,21 +147,33 @@ def test_introduced_role_needs_the_speakers_own_name():
 
 
 HANDOVER = meeting(
-    ("Gem", "Kit, can you chase the missing consent forms by Monday?"),   # 1
-    ("Kit", "I'm out on a course all day Monday, sorry."),               # 2
-    ("Gem", "Oh. Actually, can Raj do that instead? Raj?"),              # 3
-    ("Raj", "Yeah, go on then, I'll do it first thing Monday."),         # 4
-    ("Gem", "Mo, could you book the minibus?"),                          # 5
+    ("Gem", "Kit, can you chase the missing consent forms by Monday?"),  # 1
+    ("Kit", "I'm out on a course all day Monday, sorry."),  # 2
+    ("Gem", "Oh. Actually, can Raj do that instead? Raj?"),  # 3
+    ("Raj", "Yeah, go on then, I'll do it first thing Monday."),  # 4
+    ("Gem", "Mo, could you book the minibus?"),  # 5
 )
 
 
 def test_a_task_handed_on_or_asked_by_name_belongs_to_that_person():
-    engine = FakeEngine(reply(actions=[
-        {"lines": [1, 2], "task": "Chase the missing consent forms", "owners": ["Kit"], "due": "by Monday"},
-        {"lines": [5], "task": "Book the minibus", "owners": ["Gem"], "due": None}]))
+    engine = FakeEngine(
+        reply(
+            actions=[
+                {
+                    "lines": [1, 2],
+                    "task": "Chase the missing consent forms",
+                    "owners": ["Kit"],
+                    "due": "by Monday",
+                },
+                {"lines": [5], "task": "Book the minibus", "owners": ["Gem"], "due": None},
+            ]
+        )
+    )
     draft = extract(engine, HANDOVER, ["Gem", "Kit", "Mo", "Raj"], date(2026, 12, 11))
     assert [(a.task, a.owner, a.due) for a in draft.actions] == [
-        ("Chase the missing consent forms", "Raj", "2026-12-14"), ("Book the minibus", "Mo", None)]
+        ("Chase the missing consent forms", "Raj", "2026-12-14"),
+        ("Book the minibus", "Mo", None),
+    ]
     assert sum("owner was changed" in n for n in draft.notes) == 2
 
 
@@ -137,13 +182,21 @@ def test_a_name_from_a_sensitive_passage_never_reaches_an_item_or_the_summary():
         ("Ann", "Next, the trip. We'll go to the museum on the fifth."),
         ("Ben", "I need to raise a safeguarding concern about Jamie Ellis in Year 8."),
         ("Ben", "He came in with bruises again."),
-        ("Ann", "Ben, could you book the coach?"))
-    engine = FakeEngine(reply(
-        decisions=[{"lines": [1], "text": "The trip goes to the museum.", "outcome": "agreed"},
-                   {"lines": [4], "text": "Jamie Ellis stays in school.", "outcome": "agreed"}],
-        actions=[{"lines": [4], "task": "Book the coach", "owners": ["Ben"], "due": None},
-                 {"lines": [4], "task": "Speak to Jamie's parents", "owners": ["Ann"], "due": None}],
-        summary="The trip goes to the museum. Jamie Ellis was discussed."))
+        ("Ann", "Ben, could you book the coach?"),
+    )
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [1], "text": "The trip goes to the museum.", "outcome": "agreed"},
+                {"lines": [4], "text": "Jamie Ellis stays in school.", "outcome": "agreed"},
+            ],
+            actions=[
+                {"lines": [4], "task": "Book the coach", "owners": ["Ben"], "due": None},
+                {"lines": [4], "task": "Speak to Jamie's parents", "owners": ["Ann"], "due": None},
+            ],
+            summary="The trip goes to the museum. Jamie Ellis was discussed.",
+        )
+    )
     draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
     sent = engine.asked[0][0][-1]["content"]
     assert "Jamie" not in sent and "bruises" not in sent  # the passage never reaches the model
@@ -160,19 +213,30 @@ def test_a_reply_cut_at_the_token_limit_flags_its_chunk():
 
 
 def test_long_meetings_overlap_chunks_merge_items_and_consolidate_decisions():
-    rows = [("Ann", f"Item {n}: the reports are on the shared drive for everyone to read.") for n in range(1, 41)]
+    rows = [
+        ("Ann", f"Item {n}: the reports are on the shared drive for everyone to read.") for n in range(1, 41)
+    ]
     rows[10] = ("Ann", "We'll hold the fair on the sixth of June.")
     rows[30] = ("Ann", "Actually, scrap that, we'll hold the fair on the thirteenth of June instead.")
     transcript = meeting(*rows)
     engine = FakeEngine(
-        reply(decisions=[{"lines": [11], "text": "Hold the fair on the sixth of June.", "outcome": "agreed"}],
-              actions=[{"lines": [11], "task": "Book the field", "owners": ["Ann"], "due": None}]),
-        reply(decisions=[{"lines": [31], "text": "Hold the fair on the thirteenth of June.", "outcome": "agreed"}],
-              actions=[{"lines": [11], "task": "Book the field", "owners": ["Ann"], "due": None}]),
-        {"decisions": [{"from": [2], "text": "The fair is on the thirteenth of June."}]})
+        reply(
+            decisions=[{"lines": [11], "text": "Hold the fair on the sixth of June.", "outcome": "agreed"}],
+            actions=[{"lines": [11], "task": "Book the field", "owners": ["Ann"], "due": None}],
+        ),
+        reply(
+            decisions=[
+                {"lines": [31], "text": "Hold the fair on the thirteenth of June.", "outcome": "agreed"}
+            ],
+            actions=[{"lines": [11], "task": "Book the field", "owners": ["Ann"], "due": None}],
+        ),
+        {"decisions": [{"from": [2], "text": "The fair is on the thirteenth of June."}]},
+    )
     draft = extract(engine, transcript, ["Ann"], WEDNESDAY, chunk_tokens=400)
-    chunks = [schema["properties"]["decisions"]["items"]["properties"]["lines"]["items"]["enum"]
-              for _, schema in engine.asked[:2]]
+    chunks = [
+        schema["properties"]["decisions"]["items"]["properties"]["lines"]["items"]["enum"]
+        for _, schema in engine.asked[:2]
+    ]
     assert len(engine.asked) == 3 and chunks[0][-3:] == chunks[1][:3]  # the second chunk repeats three lines
     assert [d.text for d in draft.decisions] == ["The fair is on the thirteenth of June."]
     assert draft.decisions[0].evidence[0].quote.startswith("Actually, scrap that")

@@ -31,10 +31,12 @@ def test_a_reply_under_the_schema_always_parses(smol):
     assert json.loads(text).keys() == {"decisions", "actions", "summary"}
 
 
-FILLER = ["The science block heating was checked over the weekend.",
-          "Most of the year groups have settled in well this term.",
-          "The results from the autumn assessments look broadly similar to last year.",
-          "The new microscopes are being used a lot in the practical lessons."]
+FILLER = [
+    "The science block heating was checked over the weekend.",
+    "Most of the year groups have settled in well this term.",
+    "The results from the autumn assessments look broadly similar to last year.",
+    "The new microscopes are being used a lot in the practical lessons.",
+]
 
 
 def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
@@ -77,9 +79,23 @@ def test_cli_prints_a_draft_and_audits_without_transcript_text(tmp_path, home):
     from minutes.core.store import Database
 
     path = tmp_path / "meeting.json"
-    path.write_text(json.dumps({"language": "en", "duration": 12.0, "segments": [
-        {"start": 0.0, "end": 5.0, "speaker": "Tom", "text": "The coach company replied about the museum."},
-        {"start": 6.0, "end": 11.0, "speaker": "Helen", "text": "The mock exams went smoothly."}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "language": "en",
+                "duration": 12.0,
+                "segments": [
+                    {
+                        "start": 0.0,
+                        "end": 5.0,
+                        "speaker": "Tom",
+                        "text": "The coach company replied about the museum.",
+                    },
+                    {"start": 6.0, "end": 11.0, "speaker": "Helen", "text": "The mock exams went smoothly."},
+                ],
+            }
+        )
+    )
     common = [str(path), "--participants", "Tom,Helen", "--date", "2026-11-23", "--model", SMOKE]
     result = CliRunner().invoke(cli, ["extract", *common, "--format", "json"])
     assert result.exit_code == 0, result.output

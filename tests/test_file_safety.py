@@ -45,9 +45,23 @@ def test_files_are_private_after_a_full_run_under_umask_022(umask_022, tmp_path,
     built = build(load_settings())
     form = tmp_path / "form.pdf"
     form.write_bytes(b"%PDF-1.4 signed consent form")
-    ok(run("consent", "give", built.meeting_id, "Tom", "--scope", "all", "--method", "form", "--evidence", form))
-    second = json.loads(ok(run("meeting", "create", "Governors", "--date", "2026-11-30", "--participant", "Priya",
-                              "--json")))["id"]
+    ok(
+        run(
+            "consent",
+            "give",
+            built.meeting_id,
+            "Tom",
+            "--scope",
+            "all",
+            "--method",
+            "form",
+            "--evidence",
+            form,
+        )
+    )
+    second = json.loads(
+        ok(run("meeting", "create", "Governors", "--date", "2026-11-30", "--participant", "Priya", "--json"))
+    )["id"]
     ok(run("consent", "give", second, "Priya", "--scope", "record", "--method", "verbal"))
     ok(run("attach", second, DEMO / "meeting.wav"))
     approve_and_release(built.draft_id)
@@ -62,14 +76,23 @@ def test_files_are_private_after_a_full_run_under_umask_022(umask_022, tmp_path,
         s.exec(text("SELECT count(*) FROM meeting"))
         found = {str(p.relative_to(home)): mode(p) for p in [home, *home.rglob("*")]}
     db.close()
-    wrong = {name: oct(m) for name, m in found.items()
-             if m != (0o700 if (home / name).is_dir() else 0o600)}
+    wrong = {name: oct(m) for name, m in found.items() if m != (0o700 if (home / name).is_dir() else 0o600)}
     assert wrong == {}, "group or other users can read these"
-    for name in ("minutes.db", "minutes.db-wal", "minutes.db-shm", "logs/minutes.log", "files/exports",
-                 "files/evidence", "files/recordings"):
+    for name in (
+        "minutes.db",
+        "minutes.db-wal",
+        "minutes.db-shm",
+        "logs/minutes.log",
+        "files/exports",
+        "files/evidence",
+        "files/recordings",
+    ):
         assert name in found
     assert {Path(n).parent.name for n in found if n.startswith("files/") and (home / n).is_file()} >= {
-        "evidence", "exports", str(second)}, "a recording, an evidence file and an export were checked"
+        "evidence",
+        "exports",
+        str(second),
+    }, "a recording, an evidence file and an export were checked"
     assert {p.name: mode(p) for p in out.iterdir()} == {"minutes.docx": 0o600, "transcript.txt": 0o600}
 
 
@@ -86,10 +109,17 @@ def test_an_existing_loose_home_is_tightened(umask_022, tmp_path, monkeypatch):
     Database.open(settings).close()
     setup_logging(settings.log_dir)
     files_path(settings, "recordings", "x.wav")
-    assert {n: oct(mode(home / n)) for n in ("", "files", "files/recordings", "logs", "minutes.db",
-                                             "logs/minutes.log")} == {
-        "": "0o700", "files": "0o700", "files/recordings": "0o700", "logs": "0o700", "minutes.db": "0o600",
-        "logs/minutes.log": "0o600"}
+    assert {
+        n: oct(mode(home / n))
+        for n in ("", "files", "files/recordings", "logs", "minutes.db", "logs/minutes.log")
+    } == {
+        "": "0o700",
+        "files": "0o700",
+        "files/recordings": "0o700",
+        "logs": "0o700",
+        "minutes.db": "0o600",
+        "logs/minutes.log": "0o600",
+    }
 
 
 def test_concurrent_commands_do_not_share_a_write_probe(tmp_path):
@@ -140,19 +170,43 @@ def test_withdrawal_deletes_only_exports_that_are_unchanged(home, tmp_path):
     default = Path(json.loads(ok(run("export", built.draft_id, "--format", "md", "--json")))["path"])
     ok(run("export", built.draft_id, "--format", "md"))  # the same default path again
     changed.write_text("the clerk's own notes, saved over the export\n")
-    result = run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "all", "--method", "written",
-                 "--by", "Clerk", "--json")
+    result = run(
+        "consent",
+        "withdraw",
+        built.meeting_id,
+        "Tom",
+        "--scope",
+        "all",
+        "--method",
+        "written",
+        "--by",
+        "Clerk",
+        "--json",
+    )
     [removed] = json.loads(ok(result))["removed"]
     assert removed["exports_need_attention"] == [str(changed)]
-    assert sorted(removed["exports_invalidated"]) == sorted([str(changed), str(unchanged), str(default),
-                                                             str(default)])
+    assert sorted(removed["exports_invalidated"]) == sorted(
+        [str(changed), str(unchanged), str(default), str(default)]
+    )
     assert changed.read_text() == "the clerk's own notes, saved over the export\n"
     assert not unchanged.exists() and not default.exists()
 
     again = tmp_path / "reissued.md"
     ok(run("export", built.draft_id, "--format", "md", "--out", again))
     again.write_text("edited by hand\n")
-    output = ok(run("consent", "withdraw", built.meeting_id, "Sam", "--scope", "all", "--method", "written",
-                    "--by", "Clerk"))
+    output = ok(
+        run(
+            "consent",
+            "withdraw",
+            built.meeting_id,
+            "Sam",
+            "--scope",
+            "all",
+            "--method",
+            "written",
+            "--by",
+            "Clerk",
+        )
+    )
     assert f"check by hand: {again} changed since it was exported, so it was not deleted" in output
     assert again.read_text() == "edited by hand\n"

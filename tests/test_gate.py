@@ -56,7 +56,10 @@ def test_blocked_stage_commits_a_blocked_row_and_names_the_fix(db, mid):
     with pytest.raises(ConsentBlocked) as err, db.session() as s:
         gate.begin_stage(s, mid, "summarise")
     msg = str(err.value)
-    assert "Tom (refused)" in msg and f'minutes consent give {mid} "Tom" --scope summarise --method verbal' in msg
+    assert (
+        "Tom (refused)" in msg
+        and f'minutes consent give {mid} "Tom" --scope summarise --method verbal' in msg
+    )
     assert err.value.decision.missing == [gate.Missing(2, "Tom", "summarise", "refused")]
     with db.session() as s:
         runs = s.exec(select(StageRun)).all()
@@ -134,7 +137,9 @@ def test_begin_stage_waits_for_a_withdrawal_in_flight_and_sees_it(db, home, mid)
     started = time.monotonic()
     with pytest.raises(ConsentBlocked, match="Priya \\(withdrawn\\)"), db.session() as s:
         gate.begin_stage(s, mid, "record")
-    assert time.monotonic() - started > release / 2  # it waited for the lock rather than reading stale consent
+    assert (
+        time.monotonic() - started > release / 2
+    )  # it waited for the lock rather than reading stale consent
     t.join()
     other.close()
 

@@ -68,11 +68,16 @@ def wav(path: Path, seconds: float = 0.5, **header: int) -> None:
         w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
         w.writeframes(tone.tobytes())
     data = bytearray(path.read_bytes())
-    fields = {"channels": (22, "<H"), "rate": (24, "<I"), "byte_rate": (28, "<I"), "bits": (34, "<H"),
-              "data_size": (40, "<I")}
+    fields = {
+        "channels": (22, "<H"),
+        "rate": (24, "<I"),
+        "byte_rate": (28, "<I"),
+        "bits": (34, "<H"),
+        "data_size": (40, "<I"),
+    }
     for name, value in header.items():
         offset, fmt = fields[name]
-        data[offset:offset + struct.calcsize(fmt)] = struct.pack(fmt, value)
+        data[offset : offset + struct.calcsize(fmt)] = struct.pack(fmt, value)
     path.write_bytes(bytes(data))
 
 
@@ -82,8 +87,9 @@ def flac(path: Path, seconds: float, declared_samples: int) -> None:
     with av.open(str(path), "w", format="flac") as out:
         stream = out.add_stream("flac", rate=16000, layout="mono", format="s16")
         for i in range(0, int(seconds * 16000), 4000):
-            frame = av.AudioFrame.from_ndarray((rng.standard_normal((1, 4000)) * 3000).astype("<i2"), format="s16",
-                                               layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                (rng.standard_normal((1, 4000)) * 3000).astype("<i2"), format="s16", layout="mono"
+            )
             frame.sample_rate, frame.pts, frame.time_base = 16000, i, Fraction(1, 16000)
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
@@ -95,10 +101,16 @@ def flac(path: Path, seconds: float, declared_samples: int) -> None:
 
 
 def craft(inputs: Path) -> None:
-    for name, header in {"rate-1hz": {"rate": 1, "byte_rate": 2}, "rate-100hz": {"rate": 100, "byte_rate": 200},
-                         "rate-0": {"rate": 0}, "rate-4ghz": {"rate": 4_000_000_000}, "channels-0": {"channels": 0},
-                         "channels-65535": {"channels": 65535}, "bits-0": {"bits": 0},
-                         "data-beyond-file": {"data_size": 50_000_000}}.items():
+    for name, header in {
+        "rate-1hz": {"rate": 1, "byte_rate": 2},
+        "rate-100hz": {"rate": 100, "byte_rate": 200},
+        "rate-0": {"rate": 0},
+        "rate-4ghz": {"rate": 4_000_000_000},
+        "channels-0": {"channels": 0},
+        "channels-65535": {"channels": 65535},
+        "bits-0": {"bits": 0},
+        "data-beyond-file": {"data_size": 50_000_000},
+    }.items():
         wav(inputs / f"{name}.wav", **header)
     flac(inputs / "declares-hours.flac", 1.0, 2**36 - 1)  # 49 days in a 30 KB file
     flac(inputs / "declares-1s.flac", 12.0, 16000)
@@ -140,8 +152,18 @@ def attach(name: str) -> Callable[[World], list[str]]:
 
 
 def evidence(name: str) -> Callable[[World], list[str]]:
-    return lambda w: ["consent", "give", str(w.built.meeting_id), "Tom", "--scope", "all", "--method", "form",
-                      "--evidence", _where(w, name)]
+    return lambda w: [
+        "consent",
+        "give",
+        str(w.built.meeting_id),
+        "Tom",
+        "--scope",
+        "all",
+        "--method",
+        "form",
+        "--evidence",
+        _where(w, name),
+    ]
 
 
 def _where(w: World, name: str) -> str:
@@ -177,12 +199,27 @@ CASES = [
     Case("wav claims 0 bits per sample", attach("bits-0.wav"), 2, "unsupported audio codec"),
     Case("wav data chunk beyond the file", attach("data-beyond-file.wav"), 2, "truncated file"),
     Case("flac declares 49 days", attach("declares-hours.flac"), 2, "over the limit of 8 hours"),
-    Case("flac declares more than its bytes hold", attach("declares-hours.flac"), 2, "bytes can hold",
-         config=HOURS_1000),
-    Case("flac declares 1 s, decodes 12 s", attach("declares-1s.flac"), 2, "decodes to more than",
-         config="[limits]\nmax_audio_hours = 0.002\n"),
-    Case("recording over max_audio_hours", attach(str(DEMO / "meeting.wav")), 2, "over the limit of 36.0 s",
-         config="[limits]\nmax_audio_hours = 0.01\n"),
+    Case(
+        "flac declares more than its bytes hold",
+        attach("declares-hours.flac"),
+        2,
+        "bytes can hold",
+        config=HOURS_1000,
+    ),
+    Case(
+        "flac declares 1 s, decodes 12 s",
+        attach("declares-1s.flac"),
+        2,
+        "decodes to more than",
+        config="[limits]\nmax_audio_hours = 0.002\n",
+    ),
+    Case(
+        "recording over max_audio_hours",
+        attach(str(DEMO / "meeting.wav")),
+        2,
+        "over the limit of 36.0 s",
+        config="[limits]\nmax_audio_hours = 0.01\n",
+    ),
     Case("text file named .wav", attach("text.wav"), 2, "not a readable audio"),
     Case("empty .wav", attach("empty.wav"), 2, "empty file"),
     # special files
@@ -193,36 +230,104 @@ CASES = [
     Case("evidence link to a zero device", evidence("link-to-zero"), 2, "not a regular file"),
     Case("evidence FIFO", evidence("fifo"), 2, "not a regular file"),
     Case("evidence folder", evidence("folder"), 2, "is a folder"),
-    Case("evidence over max_evidence_mb", evidence("form-2kb.pdf"), 2, "larger than the limit of 0.001 MB",
-         config="[limits]\nmax_evidence_mb = 0.001\n"),
-    Case("export to a full device", export_to(lambda w: w.device("full")), 2, "not a regular file",
-         intact=still("dev:full", stat.S_ISCHR)),
-    Case("export to a full device --force", export_to(lambda w: w.device("full"), "--force"), 2,
-         "not a regular file", intact=still("dev:full", stat.S_ISCHR)),
-    Case("export to a null device", export_to(lambda w: w.device("null")), 2, "not a regular file",
-         intact=still("dev:null", stat.S_ISCHR)),
-    Case("export to a FIFO", export_to(lambda w: w.at("fifo"), "--force"), 2, "not a regular file",
-         intact=still("fifo", stat.S_ISFIFO)),
-    Case("export to a folder", export_to(lambda w: w.at("folder")), 2, "is a folder",
-         intact=still("folder", stat.S_ISDIR)),
-    Case("export over an existing file", export_to(lambda w: w.at("existing.md")), 2, "already exists",
-         intact=unchanged("existing.md")),
-    Case("export to a link", export_to(lambda w: w.at("link-to-file.md"), "--force"), 2, "not a regular file",
-         intact=unchanged("existing.md")),
+    Case(
+        "evidence over max_evidence_mb",
+        evidence("form-2kb.pdf"),
+        2,
+        "larger than the limit of 0.001 MB",
+        config="[limits]\nmax_evidence_mb = 0.001\n",
+    ),
+    Case(
+        "export to a full device",
+        export_to(lambda w: w.device("full")),
+        2,
+        "not a regular file",
+        intact=still("dev:full", stat.S_ISCHR),
+    ),
+    Case(
+        "export to a full device --force",
+        export_to(lambda w: w.device("full"), "--force"),
+        2,
+        "not a regular file",
+        intact=still("dev:full", stat.S_ISCHR),
+    ),
+    Case(
+        "export to a null device",
+        export_to(lambda w: w.device("null")),
+        2,
+        "not a regular file",
+        intact=still("dev:null", stat.S_ISCHR),
+    ),
+    Case(
+        "export to a FIFO",
+        export_to(lambda w: w.at("fifo"), "--force"),
+        2,
+        "not a regular file",
+        intact=still("fifo", stat.S_ISFIFO),
+    ),
+    Case(
+        "export to a folder",
+        export_to(lambda w: w.at("folder")),
+        2,
+        "is a folder",
+        intact=still("folder", stat.S_ISDIR),
+    ),
+    Case(
+        "export over an existing file",
+        export_to(lambda w: w.at("existing.md")),
+        2,
+        "already exists",
+        intact=unchanged("existing.md"),
+    ),
+    Case(
+        "export to a link",
+        export_to(lambda w: w.at("link-to-file.md"), "--force"),
+        2,
+        "not a regular file",
+        intact=unchanged("existing.md"),
+    ),
     # paths inside the home
-    Case("export over minutes.db", export_to(lambda w: str(w.home / "minutes.db")), 2, "inside MINUTES_HOME",
-         intact=database_intact),
-    Case("export over minutes.db --force", export_to(lambda w: str(w.home / "minutes.db"), "--force"), 2,
-         "inside MINUTES_HOME", intact=database_intact),
-    Case("export to a new file in the home", export_to(lambda w: str(w.home / "new.md")), 2,
-         "inside MINUTES_HOME", intact=lambda w: not (w.home / "new.md").exists()),
-    Case("export into the exports folder", export_to(lambda w: str(w.home / "files" / "exports" / "x.md")), 2,
-         "inside MINUTES_HOME"),
+    Case(
+        "export over minutes.db",
+        export_to(lambda w: str(w.home / "minutes.db")),
+        2,
+        "inside MINUTES_HOME",
+        intact=database_intact,
+    ),
+    Case(
+        "export over minutes.db --force",
+        export_to(lambda w: str(w.home / "minutes.db"), "--force"),
+        2,
+        "inside MINUTES_HOME",
+        intact=database_intact,
+    ),
+    Case(
+        "export to a new file in the home",
+        export_to(lambda w: str(w.home / "new.md")),
+        2,
+        "inside MINUTES_HOME",
+        intact=lambda w: not (w.home / "new.md").exists(),
+    ),
+    Case(
+        "export into the exports folder",
+        export_to(lambda w: str(w.home / "files" / "exports" / "x.md")),
+        2,
+        "inside MINUTES_HOME",
+    ),
     Case("export to the home itself", export_to(lambda w: str(w.home), "--force"), 2, "inside MINUTES_HOME"),
-    Case("export through a link into the home", export_to(lambda w: w.at("into-home/x.md")), 2,
-         "inside MINUTES_HOME"),
-    Case("export via .. into the home", export_to(lambda w: w.at("../home/minutes.db"), "--force"), 2,
-         "inside MINUTES_HOME", intact=database_intact),
+    Case(
+        "export through a link into the home",
+        export_to(lambda w: w.at("into-home/x.md")),
+        2,
+        "inside MINUTES_HOME",
+    ),
+    Case(
+        "export via .. into the home",
+        export_to(lambda w: w.at("../home/minutes.db"), "--force"),
+        2,
+        "inside MINUTES_HOME",
+        intact=database_intact,
+    ),
 ]
 
 
@@ -240,6 +345,7 @@ def stored(home: Path) -> tuple[dict[str, int], list[tuple[str, int]]]:
 def bounded(seconds: int, extra_bytes: int) -> Iterator[None]:
     """A hang (a FIFO opened for reading) becomes a TimeoutError and a runaway read (a zero device) a
     MemoryError, so a regression fails the test instead of stalling the suite or exhausting the machine."""
+
     def expire(*_):
         raise TimeoutError(f"still running after {seconds} s")
 

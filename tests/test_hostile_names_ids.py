@@ -15,17 +15,53 @@ from processed_meeting import build
 from minutes.cli import cli
 from minutes.core.config import load_settings
 
-TABLES = ("meeting", "participant", "person", "consent_record", "audit_event", "stage_run", "draft", "recording")
+TABLES = (
+    "meeting",
+    "participant",
+    "person",
+    "consent_record",
+    "audit_event",
+    "stage_run",
+    "draft",
+    "recording",
+)
 HUGE = "99999999999999999999999"
 MAX_ID = str(2**63 - 1)  # the largest id that can exist: not found, not a crash
 OVER = str(2**63)
 
 # Each alone is invisible, or drawn as a blank cell (Hangul fillers, the blank braille pattern).
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u3164", "\u115f", "\u1160", "\uffa0",
-             "\u2800", "\u180e", "\u034f", "\ufe0f", "\U000e0020", "\u200b\u200c\u200d\u2060", " \u3164 \u2800 "]
+INVISIBLE = [
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u3164",
+    "\u115f",
+    "\u1160",
+    "\uffa0",
+    "\u2800",
+    "\u180e",
+    "\u034f",
+    "\ufe0f",
+    "\U000e0020",
+    "\u200b\u200c\u200d\u2060",
+    " \u3164 \u2800 ",
+]
 # Each looks like "Tom" on screen.
-LOOK_ALIKES = ["Tom\u200b", "T\u00adom", "\ufeffTom", "TOM\u2060", "To\u200dm", "T\u200com", "Tom\u3164",
-               "\u2800Tom", "T\u034fom", "Tom\U000e0041"]
+LOOK_ALIKES = [
+    "Tom\u200b",
+    "T\u00adom",
+    "\ufeffTom",
+    "TOM\u2060",
+    "To\u200dm",
+    "T\u200com",
+    "Tom\u3164",
+    "\u2800Tom",
+    "T\u034fom",
+    "Tom\U000e0041",
+]
 
 
 def run(*args: str):
@@ -80,18 +116,33 @@ def shared(_shared, monkeypatch):
 @pytest.mark.parametrize("name", INVISIBLE, ids=[n.encode("unicode_escape").decode() for n in INVISIBLE])
 @pytest.mark.parametrize("where", ["participant add", "person add", "meeting create", "meeting title"])
 def test_names_with_nothing_visible_are_refused(shared, name, where):
-    args = {"participant add": ("participant", "add", "1", name),
-            "person add": ("person", "add", name),
-            "meeting create": ("meeting", "create", "Governors", "--date", "2026-01-05", "--participant", name),
-            "meeting title": ("meeting", "create", name, "--date", "2026-01-05")}[where]
+    args = {
+        "participant add": ("participant", "add", "1", name),
+        "person add": ("person", "add", name),
+        "meeting create": ("meeting", "create", "Governors", "--date", "2026-01-05", "--participant", name),
+        "meeting title": ("meeting", "create", name, "--date", "2026-01-05"),
+    }[where]
     refused(shared, args, message="no visible characters")
 
 
 @pytest.mark.parametrize("name", LOOK_ALIKES, ids=[n.encode("unicode_escape").decode() for n in LOOK_ALIKES])
 def test_a_look_alike_of_tom_is_tom(built, home, name):
     refused(home, ("participant", "add", "1", name), message="already has a participant named")
-    refused(home, ("meeting", "create", "Two Toms", "--date", "2026-01-05", "--participant", "Tom",
-                   "--participant", name), message="already has a participant named")
+    refused(
+        home,
+        (
+            "meeting",
+            "create",
+            "Two Toms",
+            "--date",
+            "2026-01-05",
+            "--participant",
+            "Tom",
+            "--participant",
+            name,
+        ),
+        message="already has a participant named",
+    )
     res = run("consent", "give", "1", name, "--scope", "record", "--method", "verbal", "--json")
     assert res.exit_code == 0, res.output
     history = run("consent", "history", "1", "--json")
@@ -99,8 +150,18 @@ def test_a_look_alike_of_tom_is_tom(built, home, name):
 
 
 def test_invisible_characters_are_dropped_from_stored_names(home):
-    assert run("meeting", "create", "\ufeffGovernors\u200b", "--date", "2026-01-05",
-               "--participant", "Zo\u00ade\u200b O'Brien").exit_code == 0
+    assert (
+        run(
+            "meeting",
+            "create",
+            "\ufeffGovernors\u200b",
+            "--date",
+            "2026-01-05",
+            "--participant",
+            "Zo\u00ade\u200b O'Brien",
+        ).exit_code
+        == 0
+    )
     shown = run("meeting", "show", "1", "--json").output
     assert '"title": "Governors"' in shown and '"name": "Zoe O\'Brien"' in shown
     assert run("person", "add", "Priya\u2060 Shah").exit_code == 0
@@ -109,7 +170,12 @@ def test_invisible_characters_are_dropped_from_stored_names(home):
 
 def test_a_joiner_a_script_needs_is_kept_and_still_matches_without_it(home):
     """Persian writes Alireza with a zero-width non-joiner; the name keeps it, and typing it without is the same."""
-    assert run("meeting", "create", "Governors", "--date", "2026-01-05", "--participant", "علی\u200cرضا").exit_code == 0
+    assert (
+        run(
+            "meeting", "create", "Governors", "--date", "2026-01-05", "--participant", "علی\u200cرضا"
+        ).exit_code
+        == 0
+    )
     assert '"name": "علی\u200cرضا"' in run("meeting", "show", "1", "--json").output
     refused(home, ("participant", "add", "1", "علیرضا"), message="already has a participant named")
 
@@ -118,14 +184,25 @@ def _id_commands(bad: str) -> list[tuple[str, ...]]:
     """Every command that takes an id, with `bad` where the id goes."""
     consent = ("--scope", "all", "--method", "verbal")
     return [
-        ("meeting", "show", bad), ("participant", "add", bad, "Ann"), ("participant", "remove", bad, "Ann"),
+        ("meeting", "show", bad),
+        ("participant", "add", bad, "Ann"),
+        ("participant", "remove", bad, "Ann"),
         *((("consent", verb, bad, "Tom") + consent) for verb in ("give", "refuse", "withdraw")),
-        ("consent", "history", bad), ("consent", "status", bad), ("consent", "notice", bad),
-        ("process", bad, "meeting.wav"), ("attach", bad, "meeting.wav"), ("speakers", bad),
-        ("review", "show", bad), ("review", "edit", bad, "--by", "R", "--from", "x.json"),
-        ("review", "resolve", bad, "a1", "--keep", "--by", "R"), ("review", "approve", bad, "--by", "R"),
-        ("review", "reject", bad, "--by", "R", "--reason", "x"), ("review", "diff", bad),
-        ("release", bad, "--by", "R"), ("export", bad, "--format", "md"), ("audit", "log", "--meeting", bad),
+        ("consent", "history", bad),
+        ("consent", "status", bad),
+        ("consent", "notice", bad),
+        ("process", bad, "meeting.wav"),
+        ("attach", bad, "meeting.wav"),
+        ("speakers", bad),
+        ("review", "show", bad),
+        ("review", "edit", bad, "--by", "R", "--from", "x.json"),
+        ("review", "resolve", bad, "a1", "--keep", "--by", "R"),
+        ("review", "approve", bad, "--by", "R"),
+        ("review", "reject", bad, "--by", "R", "--reason", "x"),
+        ("review", "diff", bad),
+        ("release", bad, "--by", "R"),
+        ("export", bad, "--format", "md"),
+        ("audit", "log", "--meeting", bad),
     ]
 
 
@@ -141,8 +218,11 @@ def test_huge_ids_are_usage_errors(shared, args):
     refused(shared, _id_commands(HUGE)[args], message="id must be a number from 1 to")
 
 
-@pytest.mark.parametrize("bad", BAD_IDS, ids=["2**63", "zero", "float", "hex", "plus", "spaced", "arabic-indic",
-                                              "underscore", "5000-digits"])
+@pytest.mark.parametrize(
+    "bad",
+    BAD_IDS,
+    ids=["2**63", "zero", "float", "hex", "plus", "spaced", "arabic-indic", "underscore", "5000-digits"],
+)
 @pytest.mark.parametrize("args", SOME, ids=[a[0] for a in SOME])
 def test_other_bad_ids_are_usage_errors(shared, bad, args):
     line = refused(shared, [a.format(bad) for a in args], message="id must be a number from 1 to")
@@ -158,15 +238,39 @@ def test_the_largest_id_is_not_found(shared, args):
     refused(shared, command, codes=(2, 3, 5))  # 5: `speakers` says it has no recording
 
 
-@pytest.mark.parametrize("args", [
-    ("participant", "remove", "1", HUGE), ("participant", "add", "1", "Ann", "--person", HUGE),
-    ("consent", "give", "1", HUGE, "--scope", "all", "--method", "verbal"),
-    ("consent", "standing", "give", HUGE, "--scope", "all", "--from", "2026-01-01", "--until", "2026-12-31",
-     "--method", "form"),
-    ("speakers", "1", "--name", f"SPEAKER_00={HUGE}"),
-    ("review", "resolve", "1", f"a{HUGE}", "--keep", "--by", "R"),
-    ("review", "resolve", "1", f"d{OVER}", "--keep", "--by", "R"),
-], ids=["participant-ref", "person-ref", "consent-participant", "standing-person", "speaker-name", "item-ref",
-        "item-ref-2**63"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("participant", "remove", "1", HUGE),
+        ("participant", "add", "1", "Ann", "--person", HUGE),
+        ("consent", "give", "1", HUGE, "--scope", "all", "--method", "verbal"),
+        (
+            "consent",
+            "standing",
+            "give",
+            HUGE,
+            "--scope",
+            "all",
+            "--from",
+            "2026-01-01",
+            "--until",
+            "2026-12-31",
+            "--method",
+            "form",
+        ),
+        ("speakers", "1", "--name", f"SPEAKER_00={HUGE}"),
+        ("review", "resolve", "1", f"a{HUGE}", "--keep", "--by", "R"),
+        ("review", "resolve", "1", f"d{OVER}", "--keep", "--by", "R"),
+    ],
+    ids=[
+        "participant-ref",
+        "person-ref",
+        "consent-participant",
+        "standing-person",
+        "speaker-name",
+        "item-ref",
+        "item-ref-2**63",
+    ],
+)
 def test_huge_numbers_as_references_are_not_found(shared, args):
     refused(shared, args, codes=(2, 3))

@@ -55,8 +55,9 @@ def test_english_then_german_through_tiny_en_is_identified_as_german():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["jfk.flac", "meeting-demo/meeting.wav",
-                                  "dev/real-speech/ami-clips/EN2002a_30s.wav"])
+@pytest.mark.parametrize(
+    "name", ["jfk.flac", "meeting-demo/meeting.wav", "dev/real-speech/ami-clips/EN2002a_30s.wav"]
+)
 def test_english_speech_passes(name):
     """Including real, overlapped AMI speech from speakers of several accents."""
     check = check_language(load_detector(settings(), asr(), None), audio(name))
@@ -66,11 +67,25 @@ def test_english_speech_passes(name):
 @pytest.mark.slow
 def test_process_records_the_language_spoken(home):
     """`minutes process` of a German-then-English recording with tiny.en: the stored transcript says 'de'."""
-    created = run("meeting", "create", "Partnerschule call", "--date", "2026-11-23", "--participant", "Anna",
-                  "--json")
+    created = run(
+        "meeting", "create", "Partnerschule call", "--date", "2026-11-23", "--participant", "Anna", "--json"
+    )
     meeting = json.loads(created.output)["id"]
-    assert run("consent", "give", meeting, "Anna", "--scope", "record,transcribe", "--method", "verbal",
-               "--by", "clerk").exit_code == 0
+    assert (
+        run(
+            "consent",
+            "give",
+            meeting,
+            "Anna",
+            "--scope",
+            "record,transcribe",
+            "--method",
+            "verbal",
+            "--by",
+            "clerk",
+        ).exit_code
+        == 0
+    )
     result = run("process", meeting, DATA / "multilingual.mp3", "--json")
     stages = {s["stage"]: s for s in json.loads(result.stdout)["stages"]}
     assert stages["transcribe"]["status"] == "done"

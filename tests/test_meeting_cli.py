@@ -29,13 +29,26 @@ def ok(*args: str) -> str:
 
 
 def test_create_list_show_with_unicode_names(home):
-    out = ok("meeting", "create", "Science department", "--date", "2026-11-23",
-             "--participant", "Priya:chair", "--participant", "Zoë O'Brien-Ñúñez", "--json")
+    out = ok(
+        "meeting",
+        "create",
+        "Science department",
+        "--date",
+        "2026-11-23",
+        "--participant",
+        "Priya:chair",
+        "--participant",
+        "Zoë O'Brien-Ñúñez",
+        "--json",
+    )
     mid = json.loads(out)["id"]
     assert ok("participant", "add", str(mid), "  Tom   Baker ", "--role", "teacher").strip().isdigit()
     shown = json.loads(ok("meeting", "show", str(mid), "--json"))
     assert [(p["name"], p["role"]) for p in shown["participants"]] == [
-        ("Priya", "chair"), ("Zoë O'Brien-Ñúñez", None), ("Tom Baker", "teacher")]
+        ("Priya", "chair"),
+        ("Zoë O'Brien-Ñúñez", None),
+        ("Tom Baker", "teacher"),
+    ]
     assert shown["date"] == "2026-11-23" and shown["recordings"] == 0
     listed = json.loads(ok("meeting", "list", "--json"))
     assert [m["title"] for m in listed] == ["Science department"]
@@ -60,27 +73,54 @@ def test_participant_links_to_person_by_name_or_explicitly(home):
     assert people == {"Helen Cho": 1, "Sam Green": 1}
 
 
-@pytest.mark.parametrize("args, message", [
-    (("meeting", "create", "T", "--date", "2026-13-01"), "not a date"),
-    (("meeting", "create", "T", "--date", "tomorrow"), "not a date"),
-    (("meeting", "create", "   ", "--date", "2026-01-01"), "meeting title is empty"),
-    (("meeting", "create", "T", "--date", "2026-01-01", "--participant", "Ann", "--participant", " ann "),
-     "already has a participant named"),
-    (("meeting", "create", "T", "--date", "2026-01-01", "--participant", "Ann\x07"), "control"),
-    (("meeting", "create", "T", "--date", "2026-01-01", "--participant", "A\u202eB"), "control"),
-    (("meeting", "create", "T", "--date", "2026-01-01", "--participant", "Ann", "--participant", "x" * 201),
-     "too long"),
-    (("participant", "add", "1", "PRIYA"), "already has a participant named"),
-    (("participant", "add", "1", "Anne\nMarie"), "control"),
-    (("participant", "add", "1", ""), "participant name is empty"),
-    (("participant", "add", "1", "    "), "participant name is empty"),
-    (("participant", "add", "99", "Ann"), "no meeting 99"),
-    (("participant", "add", "x", "Ann"), "meeting id must be a number"),
-    (("participant", "add", "1", "Ann", "--person", "Nobody"), "no person 'Nobody'"),
-    (("meeting", "show", "7"), "no meeting 7"),
-    (("person", "add", "priya  SHAH"), "already exists"),
-    (("person", "add", "\t"), "control"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("meeting", "create", "T", "--date", "2026-13-01"), "not a date"),
+        (("meeting", "create", "T", "--date", "tomorrow"), "not a date"),
+        (("meeting", "create", "   ", "--date", "2026-01-01"), "meeting title is empty"),
+        (
+            (
+                "meeting",
+                "create",
+                "T",
+                "--date",
+                "2026-01-01",
+                "--participant",
+                "Ann",
+                "--participant",
+                " ann ",
+            ),
+            "already has a participant named",
+        ),
+        (("meeting", "create", "T", "--date", "2026-01-01", "--participant", "Ann\x07"), "control"),
+        (("meeting", "create", "T", "--date", "2026-01-01", "--participant", "A\u202eB"), "control"),
+        (
+            (
+                "meeting",
+                "create",
+                "T",
+                "--date",
+                "2026-01-01",
+                "--participant",
+                "Ann",
+                "--participant",
+                "x" * 201,
+            ),
+            "too long",
+        ),
+        (("participant", "add", "1", "PRIYA"), "already has a participant named"),
+        (("participant", "add", "1", "Anne\nMarie"), "control"),
+        (("participant", "add", "1", ""), "participant name is empty"),
+        (("participant", "add", "1", "    "), "participant name is empty"),
+        (("participant", "add", "99", "Ann"), "no meeting 99"),
+        (("participant", "add", "x", "Ann"), "meeting id must be a number"),
+        (("participant", "add", "1", "Ann", "--person", "Nobody"), "no person 'Nobody'"),
+        (("meeting", "show", "7"), "no meeting 7"),
+        (("person", "add", "priya  SHAH"), "already exists"),
+        (("person", "add", "\t"), "control"),
+    ],
+)
 def test_bad_input_one_line_error_and_no_rows(home, args, message):
     ok("person", "add", "Priya Shah")
     ok("meeting", "create", "Existing", "--date", "2026-01-01", "--participant", "Priya")

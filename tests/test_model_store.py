@@ -60,7 +60,9 @@ def test_corrupted_file_is_named_by_verify_and_by_loading(home, store_copy):
     assert "pytorch_model.bin" in result.output and "corrupt" in result.output
     assert "Traceback" not in result.output
 
-    with pytest.raises(ModelError, match=r"pytorch_model\.bin.*corrupt.*models pull pyannote-segmentation-3.0"):
+    with pytest.raises(
+        ModelError, match=r"pytorch_model\.bin.*corrupt.*models pull pyannote-segmentation-3.0"
+    ):
         store_copy.require(SMALL)
 
 
@@ -89,7 +91,8 @@ def test_user_registered_local_model(home, store_copy, tmp_path):
     folder = tmp_path / "my-whisper"
     folder.mkdir()
     (home / "config.toml").write_text(
-        f'[models.local.my-whisper]\nrole = "asr"\npath = "{folder}"\n', encoding="utf-8")
+        f'[models.local.my-whisper]\nrole = "asr"\npath = "{folder}"\n', encoding="utf-8"
+    )
     result = run("models", "list", "--json")
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert rows["my-whisper"]["source"] == "local" and rows["my-whisper"]["present"]

@@ -47,7 +47,11 @@ def test_a_speaker_without_enrolment_is_never_given_a_name():
 
 
 def test_threshold_and_one_to_one():
-    centroids = {"S0": np.array([1.0, 0.0, 0.0]), "S1": np.array([0.9, 0.1, 0.0]), "S2": np.array([0.0, 0.0, 1.0])}
+    centroids = {
+        "S0": np.array([1.0, 0.0, 0.0]),
+        "S1": np.array([0.9, 0.1, 0.0]),
+        "S2": np.array([0.0, 0.0, 1.0]),
+    }
     enrolled = {"Ann": np.array([1.0, 0.05, 0.0]), "Bob": np.array([0.0, 1.0, 0.0])}
     mapping = name_speakers(centroids, enrolled, threshold=0.5)
     assert list(mapping) == ["S0", "S1", "S2"]
@@ -58,8 +62,14 @@ def test_threshold_and_one_to_one():
 
 
 def test_apply_names_replaces_labels_everywhere():
-    t = Transcript("en", 2.0, [Segment(0.0, 1.0, "Hi.", [Word(0.0, 0.5, " Hi.", 0.9, "S0")], "S0"),
-                               Segment(1.0, 2.0, "Hm.", [Word(1.0, 1.5, " Hm.", 0.9, "S9")], "S9")])
+    t = Transcript(
+        "en",
+        2.0,
+        [
+            Segment(0.0, 1.0, "Hi.", [Word(0.0, 0.5, " Hi.", 0.9, "S0")], "S0"),
+            Segment(1.0, 2.0, "Hm.", [Word(1.0, 1.5, " Hm.", 0.9, "S9")], "S9"),
+        ],
+    )
     named = apply_names(t, {"S0": "Priya"})
     assert [(s.speaker, s.words[0].speaker) for s in named.segments] == [("Priya", "Priya"), ("S9", "S9")]
     assert t.segments[0].speaker == "S0"

@@ -14,16 +14,27 @@ def test_outbound_connect_fails_the_test():
         sock.close()
 
 
-@pytest.mark.parametrize("lookup", [
-    lambda: socket.getaddrinfo("mobile.events.data.microsoft.com", 443),
-    lambda: socket.getaddrinfo("huggingface.co", None, socket.AF_INET),
-    lambda: socket.gethostbyname("example.org"),
-    lambda: socket.gethostbyname_ex("example.org"),
-    lambda: socket.gethostbyaddr("192.0.2.1"),
-    lambda: socket.getnameinfo(("192.0.2.1", 443), 0),
-    lambda: socket.create_connection(("example.org", 443), timeout=1),
-], ids=["getaddrinfo", "getaddrinfo-af-inet", "gethostbyname", "gethostbyname_ex", "gethostbyaddr",
-        "getnameinfo", "create_connection"])
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        lambda: socket.getaddrinfo("mobile.events.data.microsoft.com", 443),
+        lambda: socket.getaddrinfo("huggingface.co", None, socket.AF_INET),
+        lambda: socket.gethostbyname("example.org"),
+        lambda: socket.gethostbyname_ex("example.org"),
+        lambda: socket.gethostbyaddr("192.0.2.1"),
+        lambda: socket.getnameinfo(("192.0.2.1", 443), 0),
+        lambda: socket.create_connection(("example.org", 443), timeout=1),
+    ],
+    ids=[
+        "getaddrinfo",
+        "getaddrinfo-af-inet",
+        "gethostbyname",
+        "gethostbyname_ex",
+        "gethostbyaddr",
+        "getnameinfo",
+        "create_connection",
+    ],
+)
 def test_name_lookups_fail_the_test(lookup):
     with pytest.raises(pytest.fail.Exception, match="name lookup attempted"):
         lookup()

@@ -40,8 +40,11 @@ def network_problems(trace: str) -> list[str]:
                 address = ipaddress.ip_address(v4 or v6)
                 if not (address.is_loopback or address.is_unspecified):
                     problems.append(line)
-        elif "openat(" in line and ("= -1" not in line) and (
-                any(f'"{f}"' in line for f in LOOKUP_FILES) or "/.onnxruntime" in line):
+        elif (
+            "openat(" in line
+            and ("= -1" not in line)
+            and (any(f'"{f}"' in line for f in LOOKUP_FILES) or "/.onnxruntime" in line)
+        ):
             problems.append(line)
     return problems
 
@@ -52,7 +55,7 @@ def test_the_trace_reader_finds_what_onnxruntime_did():
         '8801  connect(9, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16) = 0',
         '7033  openat(AT_FDCWD, "/root/.cache/Microsoft/DeveloperTools/.onnxruntime/onnxruntime.db", '
         "O_RDWR|O_CREAT|O_NOFOLLOW|O_CLOEXEC, 0644) = 3",
-        '9  connect(3, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
+        "9  connect(3, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), "
         'inet_pton(AF_INET6, "2603:1030::1", &sin6_addr), sin6_scope_id=0}, 28) = -1 ENETUNREACH',
         '9  openat(AT_FDCWD, "/etc/resolv.conf", O_RDONLY|O_CLOEXEC) = 5',
         '9  connect(5, {sa_family=AF_UNIX, sun_path="/run/systemd/resolve/io.systemd.Resolve"}, 42) = 0',
@@ -74,9 +77,20 @@ def consented_meeting(tmp_path, monkeypatch):
     home.mkdir()
     (home / "config.toml").write_text('[models]\nextractor = "smollm2-135m-instruct"\n')
     monkeypatch.setenv("MINUTES_HOME", str(home))
-    for args in (["meeting", "create", "Trace check", "--date", "2026-11-23", "--participant", "Alex",
-                  "--participant", "Blake"],
-                 *(["consent", "give", "1", who, "--scope", "all", "--method", "verbal"] for who in ("Alex", "Blake"))):
+    for args in (
+        [
+            "meeting",
+            "create",
+            "Trace check",
+            "--date",
+            "2026-11-23",
+            "--participant",
+            "Alex",
+            "--participant",
+            "Blake",
+        ],
+        *(["consent", "give", "1", who, "--scope", "all", "--method", "verbal"] for who in ("Alex", "Blake")),
+    ):
         done = subprocess.run([MINUTES, *args], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
     return home
@@ -85,9 +99,25 @@ def consented_meeting(tmp_path, monkeypatch):
 @pytest.mark.skipif(STRACE is None, reason="strace is not installed (apt-get install strace; CI installs it)")
 def test_process_makes_no_lookup_and_no_connection(consented_meeting, tmp_path, data):
     trace = tmp_path / "trace.txt"
-    done = subprocess.run([STRACE, "-f", "-qq", "-e", "trace=%network,openat", "-o", str(trace),
-                           MINUTES, "process", "1", str(data / "jfk.flac"), "--json"],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [
+            STRACE,
+            "-f",
+            "-qq",
+            "-e",
+            "trace=%network,openat",
+            "-o",
+            str(trace),
+            MINUTES,
+            "process",
+            "1",
+            str(data / "jfk.flac"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     stages = {s["stage"]: s["status"] for s in json.loads(done.stdout)["stages"]}
     assert stages == dict.fromkeys(("record", "transcribe", "diarise", "summarise"), "done"), stages

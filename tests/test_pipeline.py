@@ -37,17 +37,38 @@ def processed(tmp_path_factory, demo):
     mp = pytest.MonkeyPatch()
     mp.setenv("MINUTES_HOME", str(home))
     gold = json.loads((demo / "gold.json").read_text())
-    created = run("meeting", "create", "Science department", "--date", gold["meeting_date"],
-                  *[x for p in gold["participants"] for x in ("--participant", p)], "--json")
+    created = run(
+        "meeting",
+        "create",
+        "Science department",
+        "--date",
+        gold["meeting_date"],
+        *[x for p in gold["participants"] for x in ("--participant", p)],
+        "--json",
+    )
     assert created.exit_code == 0, created.output
     meeting = json.loads(created.output)["id"]
     for name, span in ENROL.items():
         scopes = "record,transcribe,diarise" if name == "Sam" else "all"
-        r = run("consent", "give", meeting, name, "--scope", scopes, "--method", "verbal",
-                "--evidence-at", span, "--by", "clerk")
+        r = run(
+            "consent",
+            "give",
+            meeting,
+            name,
+            "--scope",
+            scopes,
+            "--method",
+            "verbal",
+            "--evidence-at",
+            span,
+            "--by",
+            "clerk",
+        )
         assert r.exit_code == 0, r.output
     first = run("process", meeting, demo / "meeting.wav", "--json")
-    given = run("consent", "give", meeting, "Sam", "--scope", "summarise", "--method", "verbal", "--by", "clerk")
+    given = run(
+        "consent", "give", meeting, "Sam", "--scope", "summarise", "--method", "verbal", "--by", "clerk"
+    )
     assert given.exit_code == 0, given.output
     second = run("process", meeting, demo / "meeting.wav", "--json")
     yield {"home": home, "meeting": meeting, "first": first, "second": second, "gold": gold}
@@ -108,7 +129,10 @@ def test_draft_matches_gold(processed):
     actions = [i for i in items if i["kind"] == "action"]
 
     for text in gold["decisions"]:
-        assert max((fuzz.token_set_ratio(text, d["text"]) for d in decisions), default=0) >= 60, (text, decisions)
+        assert max((fuzz.token_set_ratio(text, d["text"]) for d in decisions), default=0) >= 60, (
+            text,
+            decisions,
+        )
     assert len(decisions) == len(gold["decisions"]), decisions
     assert not any("technician" in d["text"].lower() or "advertis" in d["text"].lower() for d in decisions)
 
@@ -137,8 +161,14 @@ def test_logs_hold_no_transcript_text(processed):
 def test_files_are_private_after_the_demo_run_under_umask_022(processed):
     """Issue 11 item 6 on the real chain: every folder the run made is 0700 and every file 0600."""
     home = processed["home"]
-    loose = [f"{p.relative_to(home)} {stat.S_IMODE(p.stat().st_mode):o}" for p in [home, *home.rglob("*")]
-             if p.is_file() and stat.S_IMODE(p.stat().st_mode) != 0o600
-             or p.is_dir() and p != home and stat.S_IMODE(p.stat().st_mode) != 0o700]
+    loose = [
+        f"{p.relative_to(home)} {stat.S_IMODE(p.stat().st_mode):o}"
+        for p in [home, *home.rglob("*")]
+        if p.is_file()
+        and stat.S_IMODE(p.stat().st_mode) != 0o600
+        or p.is_dir()
+        and p != home
+        and stat.S_IMODE(p.stat().st_mode) != 0o700
+    ]
     assert not loose, loose
     assert any(p.suffix == ".wav" for p in home.rglob("*")), "the recording was stored"

@@ -27,8 +27,11 @@ def counts(home) -> dict[str, int]:
 
 
 def stored_files(home) -> list[str]:
-    return sorted(str(p.relative_to(home)) for p in (home / "files").rglob("*") if p.is_file()) \
-        if (home / "files").exists() else []
+    return (
+        sorted(str(p.relative_to(home)) for p in (home / "files").rglob("*") if p.is_file())
+        if (home / "files").exists()
+        else []
+    )
 
 
 @pytest.fixture

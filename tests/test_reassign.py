@@ -25,8 +25,9 @@ def test_helens_question_moves_from_priyas_cluster_to_hers():
     fixed = reassign_turns(result.turns, result.centroids, enrolled, lambda s, e: embed(engine, clip, s, e))
 
     names = name_speakers(fixed.centroids, enrolled)
-    assert [(round(m.start, 1), names[m.from_label], names[m.to_label]) for m in fixed.moved] == \
-        [(77.9, "Priya", "Helen")]
+    assert [(round(m.start, 1), names[m.from_label], names[m.to_label]) for m in fixed.moved] == [
+        (77.9, "Priya", "Helen")
+    ]
     assert fixed.moved[0].moved_score > fixed.moved[0].kept_score
     assert len(fixed.turns) == len(result.turns) and set(fixed.centroids) == set(result.centroids)
 
@@ -50,9 +51,12 @@ def _turns(*spec: tuple[float, float, str]) -> list[SpeakerTurn]:
 
 def test_turn_moves_only_with_a_clear_margin_and_enough_speech():
     voices = {(0.0, 5.0): A, (5.0, 8.0): _unit(0.3, 1, 0), (8.0, 11.0): _unit(0.97, 1, 0), (11.0, 12.0): B}
-    turns = _turns((0.0, 5.0, "S0"), (5.0, 8.0, "S0"), (8.0, 11.0, "S0"), (11.0, 12.0, "S0"), (12.0, 20.0, "S1"))
-    fixed = reassign_turns(turns, {"S0": A, "S1": B}, {"Ann": A, "Ben": B},
-                           lambda s, e: voices.get((s, e), B))
+    turns = _turns(
+        (0.0, 5.0, "S0"), (5.0, 8.0, "S0"), (8.0, 11.0, "S0"), (11.0, 12.0, "S0"), (12.0, 20.0, "S1")
+    )
+    fixed = reassign_turns(
+        turns, {"S0": A, "S1": B}, {"Ann": A, "Ben": B}, lambda s, e: voices.get((s, e), B)
+    )
     # 5-8 s is Ben's voice; 8-11 s leans to Ben by less than the margin; 11-12 s is too short to judge.
     assert [t.speaker for t in fixed.turns] == ["S0", "S1", "S0", "S0", "S1"]
     assert [(m.start, m.participant) for m in fixed.moved] == [(5.0, "Ben")]
@@ -61,8 +65,9 @@ def test_turn_moves_only_with_a_clear_margin_and_enough_speech():
 def test_a_voice_no_cluster_carries_gets_its_own_label():
     turns = _turns((0.0, 4.0, "SPEAKER_00"), (4.0, 8.0, "SPEAKER_00"), (8.0, 12.0, "SPEAKER_01"))
     voices = {0.0: A, 4.0: C, 8.0: B}
-    fixed = reassign_turns(turns, {"SPEAKER_00": A, "SPEAKER_01": B}, {"Ann": A, "Ben": B, "Cat": C},
-                           lambda s, e: voices[s])
+    fixed = reassign_turns(
+        turns, {"SPEAKER_00": A, "SPEAKER_01": B}, {"Ann": A, "Ben": B, "Cat": C}, lambda s, e: voices[s]
+    )
     assert [t.speaker for t in fixed.turns] == ["SPEAKER_00", "SPEAKER_02", "SPEAKER_01"]
     assert name_speakers(fixed.centroids, {"Ann": A, "Ben": B, "Cat": C})["SPEAKER_02"] == "Cat"
 
@@ -76,13 +81,17 @@ def test_unnamed_clusters_and_meetings_without_enrolment_are_left_alone():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.1, 6.0), st.integers(0, 2), st.integers(0, 3)), min_size=1, max_size=25),
-       st.integers(0, 10_000))
+@given(
+    st.lists(st.tuples(st.floats(0.1, 6.0), st.integers(0, 2), st.integers(0, 3)), min_size=1, max_size=25),
+    st.integers(0, 10_000),
+)
 def test_only_labels_change_and_every_change_is_reported(spec, seed):
     """Random voices: times never change, short turns never move, each move is listed and beats its cluster."""
     rng = np.random.default_rng(seed)
     people = {name: rng.normal(size=8) for name in ("Ann", "Ben", "Cat", "Dan")}
-    centroids = {f"S{i}": people[name] + rng.normal(scale=0.3, size=8) for i, name in enumerate(("Ann", "Ben", "Cat"))}
+    centroids = {
+        f"S{i}": people[name] + rng.normal(scale=0.3, size=8) for i, name in enumerate(("Ann", "Ben", "Cat"))
+    }
     turns, voices, t = [], {}, 0.0
     for length, cluster, voice in spec:
         turns.append(SpeakerTurn(t, t + length, f"S{cluster}"))
@@ -90,7 +99,9 @@ def test_only_labels_change_and_every_change_is_reported(spec, seed):
         t += length + 0.2
     fixed = reassign_turns(turns, centroids, people, lambda s, e: voices[s])
     assert [(x.start, x.end) for x in fixed.turns] == [(x.start, x.end) for x in turns]
-    changed = [(a.start, b.speaker) for a, b in zip(turns, fixed.turns, strict=True) if a.speaker != b.speaker]
+    changed = [
+        (a.start, b.speaker) for a, b in zip(turns, fixed.turns, strict=True) if a.speaker != b.speaker
+    ]
     assert changed == [(m.start, m.to_label) for m in fixed.moved]
     assert all(m.end - m.start >= MIN_SECONDS and m.moved_score - m.kept_score >= MARGIN for m in fixed.moved)
     assert set(centroids) <= set(fixed.centroids) and {x.speaker for x in fixed.turns} <= set(fixed.centroids)

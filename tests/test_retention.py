@@ -32,8 +32,11 @@ def two_meetings(home):
 
 
 def files(home) -> dict[str, str]:
-    return {str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(home.rglob("*")) if p.is_file() and not p.name.startswith("minutes.db")}
+    return {
+        str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and not p.name.startswith("minutes.db")
+    }
 
 
 def rows(home) -> list[str]:
@@ -70,7 +73,9 @@ def test_dry_run_changes_nothing_and_the_real_purge_removes_exactly_that(two_mee
     planned = run_purge(now, dry_run=True)
     assert files(home) == files_before and rows(home) == rows_before
     assert [(a.recording_id, a.meeting_id) for a in planned.audio] == [(first.recording_id, first.meeting_id)]
-    assert [(t.transcript_id, t.segments, t.words) for t in planned.transcripts] == [(first.transcript_id, 16, WORDS)]
+    assert [(t.transcript_id, t.segments, t.words) for t in planned.transcripts] == [
+        (first.transcript_id, 16, WORDS)
+    ]
     assert (planned.voice_centroids, planned.voice_enrolments, planned.speaker_turns) == (4, 4, 16)
 
     done = run_purge(now, dry_run=False)
@@ -80,11 +85,19 @@ def test_dry_run_changes_nothing_and_the_real_purge_removes_exactly_that(two_mee
     assert not first.audio.exists() and second.audio.exists()
     tid = first.transcript_id
     assert count(home, "SELECT count(*) FROM segment WHERE transcript_id = ?", tid) == 0
-    assert count(home, "SELECT count(*) FROM word w JOIN segment s ON w.segment_id = s.id WHERE s.transcript_id = ?",
-                 tid) == 0
+    assert (
+        count(
+            home,
+            "SELECT count(*) FROM word w JOIN segment s ON w.segment_id = s.id WHERE s.transcript_id = ?",
+            tid,
+        )
+        == 0
+    )
     assert count(home, "SELECT count(*) FROM segment WHERE transcript_id = ?", second.transcript_id) == 16
     assert count(home, "SELECT count(*) FROM transcript WHERE deleted_at IS NOT NULL") == 1
-    assert count(home, "SELECT count(*) FROM recording WHERE path IS NULL AND audio_deleted_at IS NOT NULL") == 1
+    assert (
+        count(home, "SELECT count(*) FROM recording WHERE path IS NULL AND audio_deleted_at IS NOT NULL") == 1
+    )
     assert count(home, "SELECT count(*) FROM speaker_label WHERE centroid IS NOT NULL") == 4  # meeting 2's
     assert count(home, "SELECT count(*) FROM voice_enrolment") == 4
     # released minutes are kept, and can still be exported
@@ -96,8 +109,12 @@ def test_dry_run_changes_nothing_and_the_real_purge_removes_exactly_that(two_mee
 
 
 def test_cli_dry_run_then_purge(two_meetings, home):
-    (home / "config.toml").write_text("[retention]\naudio_days_after_release = 1\ntranscript_days_after_release = 2\n")
-    with time_machine.travel(RELEASED + timedelta(days=3), tick=False):  # not an edited release row: verify checks it
+    (home / "config.toml").write_text(
+        "[retention]\naudio_days_after_release = 1\ntranscript_days_after_release = 2\n"
+    )
+    with time_machine.travel(
+        RELEASED + timedelta(days=3), tick=False
+    ):  # not an edited release row: verify checks it
         files_before, rows_before = files(home), rows(home)
         dry = run("purge", "--dry-run", "--json")
         assert dry.exit_code == 0, dry.output
@@ -110,8 +127,10 @@ def test_cli_dry_run_then_purge(two_meetings, home):
         assert real.exit_code == 0, real.output
         done = json.loads(real.output)
         assert {k: v for k, v in done.items() if k not in ("dry_run", "now")} == {
-            k: v for k, v in planned.items() if k not in ("dry_run", "now")}
+            k: v for k, v in planned.items() if k not in ("dry_run", "now")
+        }
         events = json.loads(run("audit", "log", "--kind", "purge", "--json").output)
         assert [(e["actor"], e["subject"]["recordings"], e["subject"]["transcripts"]) for e in events] == [
-            ("Clerk", [1], [1])]
+            ("Clerk", [1], [1])
+        ]
     assert run("audit", "verify").exit_code == 0

@@ -46,23 +46,32 @@ def status(draft_id: int) -> str:
 def audit_kinds(meeting_id: int) -> list[str]:
     result = run("audit", "log", "--meeting", meeting_id, "--json")
     assert result.exit_code == 0, result.output
-    return [e["kind"] for e in json.loads(result.output) if not e["kind"].startswith(("meeting.", "participant."))]
+    return [
+        e["kind"] for e in json.loads(result.output) if not e["kind"].startswith(("meeting.", "participant."))
+    ]
 
 
 def test_create_draft_queues_pending_with_items_and_evidence(built):
     listed = json.loads(run("review", "list", "--status", "pending", "--json").output)
     assert [(d["id"], d["status"], d["decisions"], d["actions"], d["blocking"]) for d in listed] == [
-        (built.draft_id, "pending", 2, 3, 0)]
+        (built.draft_id, "pending", 2, 3, 0)
+    ]
     shown = json.loads(run("review", "show", built.draft_id, "--json").output)
     assert [i["ref"] for i in shown["items"]] == ["d1", "d2", "a1", "a2", "a3"]
     a1 = shown["items"][2]
-    assert (a1["owner"], a1["due"], a1["evidence"][1]["quote"]) == ("Tom", "2026-11-27", "Yes, I'll book it by Friday.")
+    assert (a1["owner"], a1["due"], a1["evidence"][1]["quote"]) == (
+        "Tom",
+        "2026-11-27",
+        "Yes, I'll book it by Friday.",
+    )
     db = Database.open(load_settings())
     with db.session() as s:
         assert review.draft_as_types(s, built.draft_id) == demo_draft()
     db.close()
     text = run("review", "show", built.draft_id)
-    assert text.exit_code == 0 and "Yes, I'll book it by Friday." in text.output and "00:34-00:36" in text.output
+    assert (
+        text.exit_code == 0 and "Yes, I'll book it by Friday." in text.output and "00:34-00:36" in text.output
+    )
     assert "notes from drafting" in text.output and "owner was changed from Priya to Tom" in text.output
     assert shown["notes"] == demo_draft().notes
     table = run("review", "list")
@@ -75,19 +84,41 @@ def test_whole_life_cycle_is_in_the_audit_chain_in_order(built):
     assert run("review", "approve", built.draft_id, "--by", "Mrs Reviewer").exit_code == 0
     assert status(built.draft_id) == "approved"
     # an edit after approval sends the draft back to review
-    assert run("review", "resolve", built.draft_id, "a3", "--edit", "Check the budget with the business manager",
-               "--by", "Mrs Reviewer").exit_code == 0
+    assert (
+        run(
+            "review",
+            "resolve",
+            built.draft_id,
+            "a3",
+            "--edit",
+            "Check the budget with the business manager",
+            "--by",
+            "Mrs Reviewer",
+        ).exit_code
+        == 0
+    )
     assert status(built.draft_id) == "in_review"
     approve_and_release(built.draft_id)
     assert status(built.draft_id) == "released"
     assert audit_kinds(built.meeting_id) == [
-        "draft.create", "review.start", "review.approve", "review.reopen", "review.resolve", "review.approve",
-        "release"]
+        "draft.create",
+        "review.start",
+        "review.approve",
+        "review.reopen",
+        "review.resolve",
+        "review.approve",
+        "release",
+    ]
     steps = json.loads(run("review", "show", built.draft_id, "--json").output)["history"]
-    assert [(h["reviewer"], h["from_status"], h["to_status"]) for h in steps if h["kind"] == "transition"] == [
-        ("Mrs Reviewer", "pending", "in_review"), ("Mrs Reviewer", "in_review", "approved"),
-        ("Mrs Reviewer", "approved", "in_review"), ("Mrs Reviewer", "in_review", "approved"),
-        ("Mr Chair", "approved", "released")]
+    assert [
+        (h["reviewer"], h["from_status"], h["to_status"]) for h in steps if h["kind"] == "transition"
+    ] == [
+        ("Mrs Reviewer", "pending", "in_review"),
+        ("Mrs Reviewer", "in_review", "approved"),
+        ("Mrs Reviewer", "approved", "in_review"),
+        ("Mrs Reviewer", "in_review", "approved"),
+        ("Mr Chair", "approved", "released"),
+    ]
     assert all(h["at"] for h in steps)
     assert run("audit", "verify").exit_code == 0
 
@@ -100,8 +131,12 @@ def test_release_before_approval_fails_and_changes_nothing(built, home):
 
 def test_unresolved_flag_and_unsupported_item_block_approval(flagged, home):
     before = snapshot(home)
-    one_line_error(run("review", "approve", flagged.draft_id, "--by", "Mrs Reviewer"), 5,
-                   "d2 (unsupported)", "f1 (staffing flag)")
+    one_line_error(
+        run("review", "approve", flagged.draft_id, "--by", "Mrs Reviewer"),
+        5,
+        "d2 (unsupported)",
+        "f1 (staffing flag)",
+    )
     assert snapshot(home) == before
     shown = run("review", "show", flagged.draft_id)
     assert "SENSITIVE" in shown.output and "UNSUPPORTED" in shown.output and "d2, f1" in shown.output
@@ -130,14 +165,21 @@ def test_edit_from_file_then_diff_shows_who_changed_what(built, tmp_path):
     result = run("review", "edit", built.draft_id, "--by", "Mrs Reviewer", "--from", path, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) | {"status": None} == {
-        "draft_id": built.draft_id, "status": None, "added": ["d3"], "edited": ["a1"], "removed": ["a3"],
-        "summary_changed": False}
+        "draft_id": built.draft_id,
+        "status": None,
+        "added": ["d3"],
+        "edited": ["a1"],
+        "removed": ["a3"],
+        "summary_changed": False,
+    }
     diff = json.loads(run("review", "diff", built.draft_id, "--json").output)
     changes = {c["ref"]: c for c in diff["changes"]}
     assert set(changes) == {"a1", "a3", "d3"}
     assert changes["a1"]["before"]["owner"] == "Tom" and changes["a1"]["after"]["owner"] == "Helen"
     assert changes["a3"]["change"] == "removed" and changes["a3"]["after"] is None
-    assert changes["d3"]["change"] == "added" and changes["d3"]["by"] == "Mrs Reviewer" and changes["d3"]["at"]
+    assert (
+        changes["d3"]["change"] == "added" and changes["d3"]["by"] == "Mrs Reviewer" and changes["d3"]["at"]
+    )
     text = run("review", "diff", built.draft_id).output
     assert "a1 edited" in text and "Mrs Reviewer" in text and "owner: Tom" in text and "owner: Helen" in text
     # the current version, unchanged, changes nothing
@@ -151,28 +193,40 @@ def test_edit_from_file_then_diff_shows_who_changed_what(built, tmp_path):
 
 def test_edit_through_editor(built, tmp_path, monkeypatch):
     script = tmp_path / "editor.py"
-    script.write_text("import json, sys\np = sys.argv[1]\nd = json.load(open(p))\n"
-                      "d['summary'] = 'Edited in the editor.'\njson.dump(d, open(p, 'w'))\n")
+    script.write_text(
+        "import json, sys\np = sys.argv[1]\nd = json.load(open(p))\n"
+        "d['summary'] = 'Edited in the editor.'\njson.dump(d, open(p, 'w'))\n"
+    )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
     result = run("review", "edit", built.draft_id, "--by", "Mrs Reviewer")
     assert result.exit_code == 0, result.output
-    assert json.loads(run("review", "show", built.draft_id, "--json").output)["summary"] == "Edited in the editor."
+    assert (
+        json.loads(run("review", "show", built.draft_id, "--json").output)["summary"]
+        == "Edited in the editor."
+    )
 
 
-@pytest.mark.parametrize("document, needle", [
-    ('{"decisions": [{"txt": "x"}]}', "decisions.0.text"),
-    ('{"actions": [{"task": ""}]}', "actions.0.task"),
-    ('{"decisions": "none"}', "decisions"),
-    ('{"decisions": [{"id": "d9", "text": "x"}]}', "unknown decision id 'd9'"),
-    ('{"decisions": [{"id": "d1", "text": "x"}, {"id": "d1", "text": "y"}]}', "appears twice"),
-    ('{"decisions": [', "not JSON"),
-])
+@pytest.mark.parametrize(
+    "document, needle",
+    [
+        ('{"decisions": [{"txt": "x"}]}', "decisions.0.text"),
+        ('{"actions": [{"task": ""}]}', "actions.0.task"),
+        ('{"decisions": "none"}', "decisions"),
+        ('{"decisions": [{"id": "d9", "text": "x"}]}', "unknown decision id 'd9'"),
+        ('{"decisions": [{"id": "d1", "text": "x"}, {"id": "d1", "text": "y"}]}', "appears twice"),
+        ('{"decisions": [', "not JSON"),
+    ],
+)
 def test_edit_with_invalid_structure_is_one_line_and_changes_nothing(built, home, tmp_path, document, needle):
     path = tmp_path / "bad.json"
     path.write_text(document)
     before = snapshot(home)
-    one_line_error(run("review", "edit", built.draft_id, "--by", "Mrs Reviewer", "--from", path), 2,
-                   "invalid edit", needle)
+    one_line_error(
+        run("review", "edit", built.draft_id, "--by", "Mrs Reviewer", "--from", path),
+        2,
+        "invalid edit",
+        needle,
+    )
     assert snapshot(home) == before
 
 
@@ -182,16 +236,23 @@ def test_bad_input_gets_one_line_and_leaves_state(built, home):
     one_line_error(run("review", "approve", 999, "--by", "X"), 3, "draft 999 does not exist")
     one_line_error(run("review", "resolve", built.draft_id, "z1", "--keep", "--by", "X"), 2, "not an item")
     one_line_error(run("review", "resolve", built.draft_id, "d7", "--keep", "--by", "X"), 3, "no item d7")
-    one_line_error(run("review", "resolve", built.draft_id, "d1", "--by", "X"), 2, "--keep, --remove or --edit")
+    one_line_error(
+        run("review", "resolve", built.draft_id, "d1", "--by", "X"), 2, "--keep, --remove or --edit"
+    )
     one_line_error(run("review", "approve", built.draft_id, "--by", "  "), 2, "--by")
     assert snapshot(home) == before
     assert run("review", "approve", built.draft_id, "--by", "Mrs Reviewer").exit_code == 0
     approved = snapshot(home)
     one_line_error(run("review", "approve", built.draft_id, "--by", "Mrs Reviewer"), 5, "already approved")
     assert snapshot(home) == approved
-    assert run("review", "reject", built.draft_id, "--by", "Mrs Reviewer", "--reason", "wrong meeting").exit_code == 0
+    assert (
+        run("review", "reject", built.draft_id, "--by", "Mrs Reviewer", "--reason", "wrong meeting").exit_code
+        == 0
+    )
     rejected = snapshot(home)
     one_line_error(run("release", built.draft_id, "--by", "Mr Chair"), 5, "rejected", "only approved")
     one_line_error(run("review", "resolve", built.draft_id, "d1", "--keep", "--by", "X"), 5, "rejected")
     assert snapshot(home) == rejected
-    assert json.loads(run("review", "show", built.draft_id, "--json").output)["reject_reason"] == "wrong meeting"
+    assert (
+        json.loads(run("review", "show", built.draft_id, "--json").output)["reject_reason"] == "wrong meeting"
+    )

@@ -47,7 +47,9 @@ def test_transcribe_model_path_device_and_compute_type(home, data):
     from minutes.core.config import load_settings
 
     folder = model_store(load_settings()).require("whisper-tiny.en")
-    out = run("transcribe", data / "jfk.flac", "--model", folder, "--device", "cpu", "--compute-type", "float32")
+    out = run(
+        "transcribe", data / "jfk.flac", "--model", folder, "--device", "cpu", "--compute-type", "float32"
+    )
     assert out.exit_code == 0 and "fellow americans" in out.stdout.lower()
 
 
@@ -57,7 +59,9 @@ def test_diarise_rttm_and_json(home, data):
     rows = [line.split() for line in rttm.stdout.splitlines()]
     assert rows and all(r[0] == "SPEAKER" and r[1] == "sample" for r in rows)
     assert {r[7] for r in rows} == {"SPEAKER_00", "SPEAKER_01"}
-    as_json = json.loads(run("diarise", data / "sample.wav", "--num-speakers", "2", "--format", "json").stdout)
+    as_json = json.loads(
+        run("diarise", data / "sample.wav", "--num-speakers", "2", "--format", "json").stdout
+    )
     assert as_json["speakers"] == ["SPEAKER_00", "SPEAKER_01"] and as_json["turns"]
 
 
@@ -69,11 +73,14 @@ def test_bad_inputs_give_one_line_errors(home, tmp_path, data, command):
 
 
 def test_bad_options_give_one_line_errors(home, data):
-    assert "unknown ASR model" in _one_line_error(run("transcribe", data / "jfk.flac", "--model", "whisper-xl"))
+    assert "unknown ASR model" in _one_line_error(
+        run("transcribe", data / "jfk.flac", "--model", "whisper-xl")
+    )
     assert "English-only" in _one_line_error(run("transcribe", data / "jfk.flac", "--language", "fr"))
     assert "not supported" in _one_line_error(run("transcribe", data / "jfk.flac", "--compute-type", "int3"))
-    assert "larger than" in _one_line_error(run("diarise", data / "jfk.flac", "--min-speakers", "3",
-                                                "--max-speakers", "2"))
+    assert "larger than" in _one_line_error(
+        run("diarise", data / "jfk.flac", "--min-speakers", "3", "--max-speakers", "2")
+    )
     assert run("diarise", data / "jfk.flac", "--num-speakers", "0").exit_code != 0
 
 
@@ -102,8 +109,9 @@ def test_silence_and_a_very_short_clip_give_clean_results(home, tmp_path, data):
 def test_real_process_prints_no_traceback(home, tmp_path):
     (tmp_path / "notes.mp3").write_text("not a recording")
     script = Path(sys.executable).with_name("minutes")  # the installed console script
-    proc = subprocess.run([str(script), "transcribe", str(tmp_path / "notes.mp3")],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(script), "transcribe", str(tmp_path / "notes.mp3")], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and "Traceback" not in proc.stderr
 

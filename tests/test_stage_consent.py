@@ -84,7 +84,9 @@ def test_withdrawal_before_diarisation_removes_the_unattributed_transcript(db, c
     with pytest.raises(Blocked, match="Helen"):
         r.begin("diarise")
     assert words_left(home, cast, "Sam")
-    result = run("consent", "withdraw", cast.meeting_id, "Sam", "--scope", "all", "--method", "written", "--json")
+    result = run(
+        "consent", "withdraw", cast.meeting_id, "Sam", "--scope", "all", "--method", "written", "--json"
+    )
     assert result.exit_code == 0, result.output
     [removed] = json.loads(result.output)["removed"]
     segments = len(cast.lines())
@@ -185,8 +187,10 @@ def test_a_second_run_on_the_same_meeting_is_refused(db, cast, home, monkeypatch
             go.wait(60)
 
     _fake_asr(monkeypatch, FakeAsr(cast, first_run_waits))
-    first = threading.Thread(target=pipeline.process, args=(db, pipeline.Engines(db.settings), cast.meeting_id,
-                                                            cast.wav, QuietReporter()))
+    first = threading.Thread(
+        target=pipeline.process,
+        args=(db, pipeline.Engines(db.settings), cast.meeting_id, cast.wav, QuietReporter()),
+    )
     first.start()
     try:
         assert inside.wait(60)
@@ -204,8 +208,16 @@ def test_a_second_run_on_the_same_meeting_is_refused(db, cast, home, monkeypatch
 
 def _lease(db, cast, host: str, pid: int, age: timedelta) -> None:
     with db.session() as s:
-        s.add(RunLock(meeting_id=cast.meeting_id, token="x" * 32, host=host, pid=pid, actor="crashed",
-                      heartbeat_at=utcnow() - age))
+        s.add(
+            RunLock(
+                meeting_id=cast.meeting_id,
+                token="x" * 32,
+                host=host,
+                pid=pid,
+                actor="crashed",
+                heartbeat_at=utcnow() - age,
+            )
+        )
 
 
 def test_a_crashed_runs_lease_does_not_block_forever(db, cast, home, monkeypatch):

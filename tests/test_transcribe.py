@@ -103,8 +103,13 @@ def test_drop_repeats_removes_loops_but_keeps_short_replies():
     def seg(start: float, text: str) -> Segment:
         return Segment(start=start, end=start + 1, text=text)
 
-    segments = [seg(0, "We need to book the coach."), seg(1, "we need to book the coach"),
-                seg(2, "Yes."), seg(3, "Yes."), seg(4, "We need to book the coach.")]
+    segments = [
+        seg(0, "We need to book the coach."),
+        seg(1, "we need to book the coach"),
+        seg(2, "Yes."),
+        seg(3, "Yes."),
+        seg(4, "We need to book the coach."),
+    ]
     kept = [s.start for s in drop_repeats(segments)]
     assert kept == [0, 2, 3, 4]
 
@@ -116,7 +121,7 @@ def test_windows_cut_in_quiet_places_and_cover_everything():
     assert all(a[1] == b[0] for a, b in zip(cuts, cuts[1:], strict=False))
     loudness = np.sqrt(np.mean(np.square(samples)))
     for _, end in cuts[:-1]:
-        assert np.sqrt(np.mean(np.square(samples[end - 800:end + 800]))) < 0.5 * loudness
+        assert np.sqrt(np.mean(np.square(samples[end - 800 : end + 800]))) < 0.5 * loudness
 
 
 def test_windowed_transcription_matches(monkeypatch):
@@ -142,6 +147,11 @@ def test_hotwords_bring_the_participants_names_out_right():
     import ctranslate2
 
     ctranslate2.set_random_seed(1)
-    hyp = normalise(transcribe(asr(), audio("meeting-demo/meeting.wav"),
-                               hotwords=hotwords_for(["Priya", "Tom", "Helen", "Sam"], "Science department")).text)
+    hyp = normalise(
+        transcribe(
+            asr(),
+            audio("meeting-demo/meeting.wav"),
+            hotwords=hotwords_for(["Priya", "Tom", "Helen", "Sam"], "Science department"),
+        ).text
+    )
     assert hyp.split().count("sam") == 2

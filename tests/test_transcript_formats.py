@@ -13,14 +13,26 @@ from minutes.speech.formats import render, to_json, to_rttm, to_srt, to_txt, to_
 
 
 def _transcript() -> Transcript:
-    return Transcript("en", 3725.5, [
-        Segment(0.5, 2.25, "Shall we start?", [Word(0.5, 1.0, " Shall", 0.9, "Priya"),
-                                               Word(1.0, 1.4, " we", 0.9, "Priya"),
-                                               Word(1.4, 2.25, " start?", 0.8, "Priya")], "Priya"),
-        Segment(2.5, 3.0, "Yes <now> & then", [], "Speaker 1", overlap=True),
-        Segment(3.1, 3.5, "Agreed.", [], "Speaker 1"),
-        Segment(3723.0, 3725.0, "Thanks,\n all.", [], "Priya"),
-    ])
+    return Transcript(
+        "en",
+        3725.5,
+        [
+            Segment(
+                0.5,
+                2.25,
+                "Shall we start?",
+                [
+                    Word(0.5, 1.0, " Shall", 0.9, "Priya"),
+                    Word(1.0, 1.4, " we", 0.9, "Priya"),
+                    Word(1.4, 2.25, " start?", 0.8, "Priya"),
+                ],
+                "Priya",
+            ),
+            Segment(2.5, 3.0, "Yes <now> & then", [], "Speaker 1", overlap=True),
+            Segment(3.1, 3.5, "Agreed.", [], "Speaker 1"),
+            Segment(3723.0, 3725.0, "Thanks,\n all.", [], "Priya"),
+        ],
+    )
 
 
 def test_json_round_trips_with_the_documented_keys():
@@ -48,8 +60,11 @@ def test_vtt_voice_tags_and_escaping():
 
 
 def test_txt_lines_join_a_speakers_consecutive_segments():
-    assert to_txt(_transcript()).splitlines() == ["Priya: Shall we start?", "Speaker 1: Yes <now> & then Agreed.",
-                                                  "Priya: Thanks, all."]
+    assert to_txt(_transcript()).splitlines() == [
+        "Priya: Shall we start?",
+        "Speaker 1: Yes <now> & then Agreed.",
+        "Priya: Thanks, all.",
+    ]
     unattributed = Transcript("en", 1.0, [Segment(0.0, 1.0, "Hello there.")])
     assert to_txt(unattributed) == "Hello there.\n"
     assert to_txt(Transcript("en", 0.0, [])) == ""
@@ -62,7 +77,10 @@ def test_rttm_is_read_back_by_pyannote(tmp_path):
     loaded = load_rttm(str(path))["year_9_trip"]
     assert sorted(loaded.labels()) == ["Priya", "Speaker_1"]
     assert loaded.label_duration("Priya") == pytest.approx(1.75)
-    assert render(_transcript(), "rttm").splitlines()[0] == "SPEAKER audio 1 0.500 1.750 <NA> <NA> Priya <NA> <NA>"
+    assert (
+        render(_transcript(), "rttm").splitlines()[0]
+        == "SPEAKER audio 1 0.500 1.750 <NA> <NA> Priya <NA> <NA>"
+    )
     assert len(turns_of(_transcript())) == 4
 
 

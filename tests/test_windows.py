@@ -4,7 +4,9 @@ from minutes.drafting.windows import Line, chunk, is_cue, render, select
 
 
 def _demo_lines(demo):
-    rows = [line.split(maxsplit=5) for line in (demo / "reference.stm").read_text().splitlines() if line.strip()]
+    rows = [
+        line.split(maxsplit=5) for line in (demo / "reference.stm").read_text().splitlines() if line.strip()
+    ]
     return [Line(i, float(r[3]), float(r[4]), r[2], r[5]) for i, r in enumerate(rows, 1)]
 
 
@@ -25,7 +27,11 @@ def test_addressing_a_participant_is_a_cue():
 
 
 def test_words_that_only_look_like_cues_are_not_cues():
-    for text in ("The groups have settled in well this term.", "He was ill last week.", "They parked outside."):
+    for text in (
+        "The groups have settled in well this term.",
+        "He was ill last week.",
+        "They parked outside.",
+    ):
         assert not is_cue(Line(1, 0, 1, "A", text)), text
     assert is_cue(Line(1, 0, 1, "A", "I’ll send it round."))  # a typographic apostrophe
 
@@ -39,8 +45,10 @@ def test_filler_is_not_selected_and_windows_do_not_overlap():
 
 
 def test_chunks_fit_the_budget_and_keep_every_line_once(demo):
-    lines = [Line(n, n, n + 1, x.speaker, x.text) for n, x in
-             enumerate((x for _ in range(30) for x in _demo_lines(demo)), 1)]
+    lines = [
+        Line(n, n, n + 1, x.speaker, x.text)
+        for n, x in enumerate((x for _ in range(30) for x in _demo_lines(demo)), 1)
+    ]
     windows = select(lines, ["Priya", "Tom", "Helen", "Sam"])
     chunks = chunk(windows, _words, budget=200)
     assert len(chunks) > 5

@@ -19,8 +19,15 @@ from minutes.records.withdrawal import WithdrawalReport
 from minutes.review.queue import create_draft
 
 # Tom's words, from his lines in reference.stm; the single words occur in no one else's line
-TOM_PHRASES = ["coach prices", "cheapest option", "twelve pounds a head", "if we go on a Tuesday",
-               "The coach company said April is no problem", "That works for me", "I'll book it by Friday"]
+TOM_PHRASES = [
+    "coach prices",
+    "cheapest option",
+    "twelve pounds a head",
+    "if we go on a Tuesday",
+    "The coach company said April is no problem",
+    "That works for me",
+    "I'll book it by Friday",
+]
 TOM_WORDS = ["cheapest", "twelve", "pounds", "prices", "company"]
 
 
@@ -73,8 +80,18 @@ def test_withdrawal_leaves_no_words_audio_or_voice(processed, home):
     assert found(before, needles(tom_voice)), "the scan must see Tom's words and voice before the withdrawal"
     assert built.audio.exists()
 
-    result = run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "all", "--method", "written",
-                 "--by", "Clerk")
+    result = run(
+        "consent",
+        "withdraw",
+        built.meeting_id,
+        "Tom",
+        "--scope",
+        "all",
+        "--method",
+        "written",
+        "--by",
+        "Clerk",
+    )
     assert result.exit_code == 0, result.output
 
     after = scanned_bytes(home, out)
@@ -83,7 +100,9 @@ def test_withdrawal_leaves_no_words_audio_or_voice(processed, home):
     assert not built.audio.exists() and not list(out.iterdir())
     others = [built.voices[n][:32] for n in ("Priya", "Helen", "Sam")]
     assert len(found(after, others)) == 3, "other people's voices are not touched"
-    assert b"Tuesdays clash with the Year 11 mock exams" in after[str(home / "minutes.db")], "Helen's words stay"
+    assert b"Tuesdays clash with the Year 11 mock exams" in after[str(home / "minutes.db")], (
+        "Helen's words stay"
+    )
     assert run("audit", "verify").exit_code == 0
     log = (home / "logs" / "minutes.log").read_text()
     assert f"withdrawal: participant {built.participants['Tom']} of meeting {built.meeting_id}" in log
@@ -92,8 +111,21 @@ def test_withdrawal_leaves_no_words_audio_or_voice(processed, home):
 
 def test_drafts_exports_and_release_after_withdrawal(processed, home, tmp_path):
     built, pending, out = processed
-    assert run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "transcribe", "--method", "verbal",
-               "--by", "Clerk").exit_code == 0
+    assert (
+        run(
+            "consent",
+            "withdraw",
+            built.meeting_id,
+            "Tom",
+            "--scope",
+            "transcribe",
+            "--method",
+            "verbal",
+            "--by",
+            "Clerk",
+        ).exit_code
+        == 0
+    )
     released = json.loads(run("review", "show", built.draft_id, "--json").output)
     assert released["status"] == "released"
     items = {i["ref"]: i for i in released["items"]}
@@ -104,22 +136,32 @@ def test_drafts_exports_and_release_after_withdrawal(processed, home, tmp_path):
     assert [h["kind"] for h in released["history"]][-2:] == ["withdrawal", "reissue"]
     reopened = json.loads(run("review", "show", pending, "--json").output)
     assert reopened["status"] == "in_review"
-    assert reopened["notes"] == [f"an action's owner was changed from Priya to {WITHDRAWN}, who was asked to do "
-                                 "it at line 6"]
+    assert reopened["notes"] == [
+        f"an action's owner was changed from Priya to {WITHDRAWN}, who was asked to do it at line 6"
+    ]
     with sqlite3.connect(home / "minutes.db") as conn:
         originals = [json.loads(o) for (o,) in conn.execute("SELECT original_json FROM draft")]
     assert all("Tom" not in note for o in originals for note in o["notes"]) and originals[1]["notes"]
     assert reopened["history"][-1]["reason"].startswith("a participant withdrew consent")
     with sqlite3.connect(home / "minutes.db") as conn:
-        assert conn.execute("SELECT id, reissue_of FROM release ORDER BY id").fetchall() == [(1, None), (2, 1)]
+        assert conn.execute("SELECT id, reissue_of FROM release ORDER BY id").fetchall() == [
+            (1, None),
+            (2, 1),
+        ]
         assert conn.execute("SELECT count(*) FROM export WHERE invalidated_at IS NULL").fetchone()[0] == 0
-        assert conn.execute("SELECT path, audio_deleted_at IS NOT NULL FROM recording").fetchall() == [(None, 1)]
-    kinds = [e["kind"] for e in json.loads(run("audit", "log", "--meeting", built.meeting_id, "--json").output)]
+        assert conn.execute("SELECT path, audio_deleted_at IS NOT NULL FROM recording").fetchall() == [
+            (None, 1)
+        ]
+    kinds = [
+        e["kind"] for e in json.loads(run("audit", "log", "--meeting", built.meeting_id, "--json").output)
+    ]
     assert kinds[-4:] == ["consent.withdrawn", "release.reissue", "review.withdrawal", "withdrawal.propagate"]
     md = tmp_path / "again.md"
     assert run("export", built.draft_id, "--format", "md", "--out", md).exit_code == 0
     text = md.read_text()
-    assert f"**Attendees:** Priya, {WITHDRAWN}, Helen, Sam" in text and f"| {WITHDRAWN} | Book the coach" in text
+    assert (
+        f"**Attendees:** Priya, {WITHDRAWN}, Helen, Sam" in text and f"| {WITHDRAWN} | Book the coach" in text
+    )
     assert "Re-issued: a participant withdrew consent" in text
 
 
@@ -129,18 +171,32 @@ def test_hook_reports_exactly_what_it_removed(processed, home):
     db = Database.open(settings)
     with db.session() as s:
         s.info["settings"] = settings
-        reports = fire_withdrawal(s, Withdrawal("Clerk", ("diarise",), built.meeting_id, built.participants["Tom"]))
+        reports = fire_withdrawal(
+            s, Withdrawal("Clerk", ("diarise",), built.meeting_id, built.participants["Tom"])
+        )
     db.close()
-    [report] = [r for r in reports if isinstance(r, WithdrawalReport)]  # names: a1's owner and a note, in 2 drafts
+    [report] = [
+        r for r in reports if isinstance(r, WithdrawalReport)
+    ]  # names: a1's owner and a note, in 2 drafts
     toms = [x for x in stm_lines() if x.speaker == "Tom"]
     assert report.to_json() == {
-        "participants": [built.participants["Tom"]], "meetings": [built.meeting_id], "transcripts_removed": [],
-        "segments_removed": len(toms), "unattributed_segments_removed": 0, "words_removed": sum(len(x.text.split()) for x in toms),
-        "speaker_turns_removed": len(toms), "speaker_labels_removed": 1, "voice_enrolments_removed": 1,
+        "participants": [built.participants["Tom"]],
+        "meetings": [built.meeting_id],
+        "transcripts_removed": [],
+        "segments_removed": len(toms),
+        "unattributed_segments_removed": 0,
+        "words_removed": sum(len(x.text.split()) for x in toms),
+        "speaker_turns_removed": len(toms),
+        "speaker_labels_removed": 1,
+        "voice_enrolments_removed": 1,
         "audio_deleted": [str(built.audio.relative_to(settings.files_dir))],
-        "evidence_removed": 4, "names_replaced": 4, "drafts_returned_to_review": [pending],
-        "releases_reissued": [2], "exports_invalidated": [str(out / "minutes.md"), str(out / "minutes.docx")],
-        "exports_need_attention": []}
+        "evidence_removed": 4,
+        "names_replaced": 4,
+        "drafts_returned_to_review": [pending],
+        "releases_reissued": [2],
+        "exports_invalidated": [str(out / "minutes.md"), str(out / "minutes.docx")],
+        "exports_need_attention": [],
+    }
     with sqlite3.connect(home / "minutes.db") as conn:
         assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 16 - len(toms)
         assert conn.execute("SELECT count(*) FROM speaker_label").fetchone()[0] == 3
@@ -156,7 +212,9 @@ def test_standing_withdrawal_reaches_every_meeting_of_the_person(home):
         add_person(s, "Tom", actor="Clerk")
     db.close()
     first, second = build(settings), build(settings)
-    result = run("consent", "standing", "withdraw", "Tom", "--scope", "all", "--method", "written", "--by", "Clerk")
+    result = run(
+        "consent", "standing", "withdraw", "Tom", "--scope", "all", "--method", "written", "--by", "Clerk"
+    )
     assert result.exit_code == 0, result.output
     assert not first.audio.exists() and not second.audio.exists()
     with sqlite3.connect(home / "minutes.db") as conn:
@@ -174,8 +232,21 @@ def test_named_transcript_segments_are_removed_by_name(home):
         conn.execute("UPDATE segment SET speaker = 'Tom' WHERE speaker = 'SPEAKER_01'")
         conn.execute("UPDATE word SET speaker = 'Tom' WHERE speaker = 'SPEAKER_01'")
         conn.execute("DELETE FROM speaker_label WHERE label = 'SPEAKER_01'")
-    assert run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "summarise", "--method", "verbal",
-               "--by", "Clerk").exit_code == 0
+    assert (
+        run(
+            "consent",
+            "withdraw",
+            built.meeting_id,
+            "Tom",
+            "--scope",
+            "summarise",
+            "--method",
+            "verbal",
+            "--by",
+            "Clerk",
+        ).exit_code
+        == 0
+    )
     with sqlite3.connect(home / "minutes.db") as conn:
         assert conn.execute("SELECT count(*) FROM segment WHERE speaker = 'Tom'").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM word WHERE speaker = 'Tom'").fetchone()[0] == 0
@@ -185,8 +256,19 @@ def test_named_transcript_segments_are_removed_by_name(home):
 def test_withdraw_command_reports_what_it_removed(processed, home):
     """`minutes consent withdraw` prints exactly what was removed: counts and ids, never text."""
     built, pending, _ = processed
-    result = run("consent", "withdraw", built.meeting_id, "Tom", "--scope", "all", "--method", "written",
-                 "--by", "Clerk", "--json")
+    result = run(
+        "consent",
+        "withdraw",
+        built.meeting_id,
+        "Tom",
+        "--scope",
+        "all",
+        "--method",
+        "written",
+        "--by",
+        "Clerk",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert {r["decision"] for r in data["records"]} == {"withdrawn"}

@@ -34,10 +34,16 @@ class Root(click.Group):
 
 
 @click.group(cls=Root, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(file_okay=False), envvar="MINUTES_HOME",
-              help="Data folder (database, recordings, exports). Default: a per-user data folder.")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="MINUTES_HOME",
+    help="Data folder (database, recordings, exports). Default: a per-user data folder.",
+)
 @click.option("--db", help="SQLAlchemy database URL. Default: SQLite under --home. Env: MINUTES_DB.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where models run. Env: MINUTES_DEVICE.")
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where models run. Env: MINUTES_DEVICE."
+)
 @click.version_option(package_name="minutes")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, db: str | None, device: str | None) -> None:
@@ -58,7 +64,9 @@ _register()
 
 
 def main() -> None:
-    os.umask(0o077)  # files and folders a command creates are the user's alone (the store code sets modes too)
+    os.umask(
+        0o077
+    )  # files and folders a command creates are the user's alone (the store code sets modes too)
     cli(prog_name="minutes")
 
 

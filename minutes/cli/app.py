@@ -44,7 +44,9 @@ def console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of text.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of text."
+)
 """The one `--json` option every command that prints data takes."""
 
 

@@ -30,8 +30,12 @@ def _filed(_ctx, _param, value: str | None) -> tuple[int, str] | None:
 
 
 @audit_group.command("verify")
-@click.option("--filed", callback=_filed, metavar="EVENT:HASH",
-              help="A head filed earlier (`minutes audit head`): check the chain still holds it unchanged.")
+@click.option(
+    "--filed",
+    callback=_filed,
+    metavar="EVENT:HASH",
+    help="A head filed earlier (`minutes audit head`): check the chain still holds it unchanged.",
+)
 @json_option
 @pass_app
 def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None:
@@ -47,8 +51,10 @@ def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None
             raise SystemExit(1)
     elif check.ok:
         held = f"; it holds filed event {filed[0]}" if filed else ""
-        click.echo(f"audit chain ok: {check.events} events, head signed; {check.consent_records} consent "
-                   f"records and {check.releases} released drafts match it{held}")
+        click.echo(
+            f"audit chain ok: {check.events} events, head signed; {check.consent_records} consent "
+            f"records and {check.releases} released drafts match it{held}"
+        )
     elif not check.chain_ok:
         fail(f"audit chain broken at event {check.first_bad_seq}: {check.problem}", 1)
     else:
@@ -72,11 +78,14 @@ def audit_head(app: App, as_json: bool) -> None:
     if signed is None:
         fail("the audit chain is empty: nothing to sign yet", 5)
     if as_json:
-        emit_json({"event": signed.event, "hash": signed.hash, "hmac": signed.hmac,
-                   "at": signed.at.isoformat()})
+        emit_json(
+            {"event": signed.event, "hash": signed.hash, "hmac": signed.hmac, "at": signed.at.isoformat()}
+        )
         return
-    click.echo(f"event {signed.event}\nhash {signed.hash}\nhmac {signed.hmac}\nat {signed.at.isoformat()}\n"
-               f"check later with: minutes audit verify --filed {signed.event}:{signed.hash}")
+    click.echo(
+        f"event {signed.event}\nhash {signed.hash}\nhmac {signed.hmac}\nat {signed.at.isoformat()}\n"
+        f"check later with: minutes audit verify --filed {signed.event}:{signed.hash}"
+    )
 
 
 @audit_group.command("log")
@@ -95,7 +104,12 @@ def audit_log(app: App, meeting: int | None, kind: str | None, as_json: bool) ->
         return
     table = Table("seq", "at (UTC)", "actor", "kind", "meeting", "subject")
     for e in events:
-        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", escape(e.actor), e.kind,
-                      "" if e.meeting_id is None else str(e.meeting_id),
-                      escape(json.dumps(e.subject, sort_keys=True, ensure_ascii=False)))
+        table.add_row(
+            str(e.seq),
+            f"{e.at:%Y-%m-%d %H:%M:%S}",
+            escape(e.actor),
+            e.kind,
+            "" if e.meeting_id is None else str(e.meeting_id),
+            escape(json.dumps(e.subject, sort_keys=True, ensure_ascii=False)),
+        )
     console().print(table)

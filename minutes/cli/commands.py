@@ -14,10 +14,26 @@ from minutes.cli.speech_cmd import diarise_cmd, transcribe_cmd
 from minutes.cli.system_cmd import config_group, doctor
 
 ALL = [
-    meeting_group, participant_group, person_group, consent_group,  # before the meeting
-    process_cmd, attach_cmd, speakers_cmd, batch_cmd,  # processing
-    review_group, release_cmd, export_cmd,  # the human check and what people receive
-    serve_cmd, user_group,  # the web app and its accounts
-    transcribe_cmd, diarise_cmd, extract_cmd,  # single stages, storing nothing
-    audit_group, purge_cmd, models_group, doctor, config_group, demo_cmd,  # housekeeping
+    meeting_group,
+    participant_group,
+    person_group,
+    consent_group,  # before the meeting
+    process_cmd,
+    attach_cmd,
+    speakers_cmd,
+    batch_cmd,  # processing
+    review_group,
+    release_cmd,
+    export_cmd,  # the human check and what people receive
+    serve_cmd,
+    user_group,  # the web app and its accounts
+    transcribe_cmd,
+    diarise_cmd,
+    extract_cmd,  # single stages, storing nothing
+    audit_group,
+    purge_cmd,
+    models_group,
+    doctor,
+    config_group,
+    demo_cmd,  # housekeeping
 ]

@@ -17,14 +17,20 @@ from minutes.consent.meetings import get_meeting
 from minutes.consent.notice import FORMATS, NoticeFacts, notice_text
 from minutes.consent.status import SCOPES, Cell, State, consent_status
 
-_SCOPE = click.option("--scope", "scopes", required=True,
-                      help="Comma-separated: record, transcribe, diarise (voice analysis), summarise (AI), or all.")
+_SCOPE = click.option(
+    "--scope",
+    "scopes",
+    required=True,
+    help="Comma-separated: record, transcribe, diarise (voice analysis), summarise (AI), or all.",
+)
 _METHOD = click.option("--method", required=True, help="How it was recorded: verbal, written or form.")
 _BY = click.option("--by", "recorded_by", help="Who recorded it (default: your login name).")
 _VERBS = {"give": "given", "refuse": "refused", "withdraw": "withdrawn"}
-_HELP = {"give": "Record that a participant consents to SCOPES for this meeting.",
-         "refuse": "Record that a participant refuses SCOPES: the matching stages are blocked for the meeting.",
-         "withdraw": "Record a withdrawal: the stages are blocked and the person's words and voice are purged."}
+_HELP = {
+    "give": "Record that a participant consents to SCOPES for this meeting.",
+    "refuse": "Record that a participant refuses SCOPES: the matching stages are blocked for the meeting.",
+    "withdraw": "Record a withdrawal: the stages are blocked and the person's words and voice are purged.",
+}
 
 
 @click.group("consent")
@@ -37,19 +43,41 @@ def _meeting_command(verb: str) -> click.Command:
     @click.argument("name")
     @_SCOPE
     @_METHOD
-    @click.option("--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store.")
-    @click.option("--evidence-at", help="Where they consented aloud in the recording: START-END "
-                                        "(seconds, m:ss or h:mm:ss).")
+    @click.option(
+        "--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store."
+    )
+    @click.option(
+        "--evidence-at",
+        help="Where they consented aloud in the recording: START-END (seconds, m:ss or h:mm:ss).",
+    )
     @_BY
     @json_option
     @pass_app
-    def command(app: App, meeting: str, name: str, scopes: str, method: str, evidence_file: str | None,
-                evidence_at: str | None, recorded_by: str | None, as_json: bool) -> None:
+    def command(
+        app: App,
+        meeting: str,
+        name: str,
+        scopes: str,
+        method: str,
+        evidence_file: str | None,
+        evidence_at: str | None,
+        recorded_by: str | None,
+        as_json: bool,
+    ) -> None:
         with app.session() as s:
-            rows = ledger.record(s, meeting, name, _VERBS[verb], scopes, method, recorded_by=recorded_by or actor(),
-                                 evidence_file=evidence_file, evidence_at=evidence_at,
-                                 files_dir=app.settings.files_dir,
-                                 evidence_limit=app.settings.limits.max_evidence_bytes)
+            rows = ledger.record(
+                s,
+                meeting,
+                name,
+                _VERBS[verb],
+                scopes,
+                method,
+                recorded_by=recorded_by or actor(),
+                evidence_file=evidence_file,
+                evidence_at=evidence_at,
+                files_dir=app.settings.files_dir,
+                evidence_limit=app.settings.limits.max_evidence_bytes,
+            )
         _report(rows, as_json, s.info.get("withdrawal_reports", []))
 
     command.__doc__ = _HELP[verb]
@@ -58,8 +86,10 @@ def _meeting_command(verb: str) -> click.Command:
 
 def _report(rows: list, as_json: bool, removed: list | None = None) -> None:
     """The records written; for a withdrawal, also exactly what was removed (ids and counts, never text)."""
-    records = [{"record_id": r.id, "scope": r.scope, "decision": r.decision, "evidence_sha256": r.evidence_sha256}
-               for r in rows]
+    records = [
+        {"record_id": r.id, "scope": r.scope, "decision": r.decision, "evidence_sha256": r.evidence_sha256}
+        for r in rows
+    ]
     if as_json:
         emit_json({"records": records, "removed": [r.to_json() for r in removed]} if removed else records)
         return
@@ -87,23 +117,44 @@ def _standing_command(verb: str) -> click.Command:
     @click.option("--from", "valid_from", help="First meeting date covered, YYYY-MM-DD (needed to give).")
     @click.option("--until", "valid_until", help="Last meeting date covered, YYYY-MM-DD (needed to give).")
     @_METHOD
-    @click.option("--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store.")
+    @click.option(
+        "--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store."
+    )
     @_BY
     @json_option
     @pass_app
-    def command(app: App, person: str, scopes: str, valid_from: str | None, valid_until: str | None, method: str,
-                evidence_file: str | None, recorded_by: str | None, as_json: bool) -> None:
+    def command(
+        app: App,
+        person: str,
+        scopes: str,
+        valid_from: str | None,
+        valid_until: str | None,
+        method: str,
+        evidence_file: str | None,
+        recorded_by: str | None,
+        as_json: bool,
+    ) -> None:
         with app.session() as s:
-            rows = ledger.record_standing(s, person, _VERBS[verb], scopes, method,
-                                          recorded_by=recorded_by or actor(), valid_from=valid_from,
-                                          valid_until=valid_until, evidence_file=evidence_file,
-                                          files_dir=app.settings.files_dir,
-                                          evidence_limit=app.settings.limits.max_evidence_bytes)
+            rows = ledger.record_standing(
+                s,
+                person,
+                _VERBS[verb],
+                scopes,
+                method,
+                recorded_by=recorded_by or actor(),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                evidence_file=evidence_file,
+                files_dir=app.settings.files_dir,
+                evidence_limit=app.settings.limits.max_evidence_bytes,
+            )
         _report(rows, as_json, s.info.get("withdrawal_reports", []))
 
-    command.__doc__ = {"give": "Give standing consent for meetings dated --from to --until.",
-                       "refuse": "Refuse standing consent (without dates: for every meeting).",
-                       "withdraw": "Withdraw standing consent (without dates: for every meeting)."}[verb]
+    command.__doc__ = {
+        "give": "Give standing consent for meetings dated --from to --until.",
+        "refuse": "Refuse standing consent (without dates: for every meeting).",
+        "withdraw": "Withdraw standing consent (without dates: for every meeting).",
+    }[verb]
     return standing_group.command(verb)(command)
 
 
@@ -123,11 +174,20 @@ def consent_history(app: App, meeting: str, as_json: bool) -> None:
         emit_json([asdict(r) for r in rows])
         return
     for r in rows:
-        where = "" if r.source == "meeting" else f" (standing, meetings {r.valid_from or '…'} to {r.valid_until or '…'})"
-        evidence = f" at {r.evidence_at}" if r.evidence_at else \
-            (f" evidence {r.evidence_sha256[:12]}" if r.evidence_sha256 else "")
-        click.echo(f"#{r.record_id} {r.recorded_at:%Y-%m-%d %H:%M} UTC  {r.name}: {r.scope} {r.decision}{where}, "
-                   f"{r.method}{evidence}, recorded by {r.recorded_by}")
+        where = (
+            ""
+            if r.source == "meeting"
+            else f" (standing, meetings {r.valid_from or '…'} to {r.valid_until or '…'})"
+        )
+        evidence = (
+            f" at {r.evidence_at}"
+            if r.evidence_at
+            else (f" evidence {r.evidence_sha256[:12]}" if r.evidence_sha256 else "")
+        )
+        click.echo(
+            f"#{r.record_id} {r.recorded_at:%Y-%m-%d %H:%M} UTC  {r.name}: {r.scope} {r.decision}{where}, "
+            f"{r.method}{evidence}, recorded by {r.recorded_by}"
+        )
     if not rows:
         click.echo(f"no consent recorded for meeting {meeting}")
 
@@ -153,8 +213,12 @@ def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
     if as_json:
         emit_json({**asdict(st), "stages": stages})
         return
-    table = Table("participant", *SCOPES, title=f"consent for meeting {st.meeting_id}: {st.title} ({st.date})",
-                  show_lines=True)
+    table = Table(
+        "participant",
+        *SCOPES,
+        title=f"consent for meeting {st.meeting_id}: {st.title} ({st.date})",
+        show_lines=True,
+    )
     for p in st.participants:
         table.add_row(p.name, *(_cell_text(p.scopes[scope]) for scope in SCOPES))
     Console().print(table)
@@ -174,6 +238,17 @@ def consent_notice(app: App, meeting: str, fmt: str) -> None:
     with app.session() as s:
         row = get_meeting(s, meeting)
     cfg = app.settings
-    click.echo(notice_text(NoticeFacts(row.title, row.date, cfg.notice.organisation, cfg.notice.contact,
-                                       cfg.retention.audio_days_after_release,
-                                       cfg.retention.transcript_days_after_release), fmt), nl=False)
+    click.echo(
+        notice_text(
+            NoticeFacts(
+                row.title,
+                row.date,
+                cfg.notice.organisation,
+                cfg.notice.contact,
+                cfg.retention.audio_days_after_release,
+                cfg.retention.transcript_days_after_release,
+            ),
+            fmt,
+        ),
+        nl=False,
+    )

@@ -38,14 +38,31 @@ def run_demo(app, out: Console) -> int:
         meeting = s.exec(select(Meeting).where(Meeting.title == spec["title"])).first()
         if meeting is None:
             people = " ".join(f'--participant "{p["name"]}:{p["role"]}"' for p in spec["participants"])
-            out.print(f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people}', soft_wrap=True)
-            meeting = create_meeting(s, spec["title"], spec["date"],
-                                     [f'{p["name"]}:{p["role"]}' for p in spec["participants"]], actor=spec["clerk"])
+            out.print(
+                f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people}', soft_wrap=True
+            )
+            meeting = create_meeting(
+                s,
+                spec["title"],
+                spec["date"],
+                [f"{p['name']}:{p['role']}" for p in spec["participants"]],
+                actor=spec["clerk"],
+            )
             for p in spec["participants"]:
-                out.print(f'$ minutes consent give {meeting.id} {p["name"]} --scope all --method verbal '
-                          f'--evidence-at {p["consent_at"]} --by "{spec["clerk"]}"')
-                ledger.give(s, meeting.id, p["name"], "all", "verbal", recorded_by=spec["clerk"],
-                            evidence_at=p["consent_at"], files_dir=settings.files_dir)
+                out.print(
+                    f"$ minutes consent give {meeting.id} {p['name']} --scope all --method verbal "
+                    f'--evidence-at {p["consent_at"]} --by "{spec["clerk"]}"'
+                )
+                ledger.give(
+                    s,
+                    meeting.id,
+                    p["name"],
+                    "all",
+                    "verbal",
+                    recorded_by=spec["clerk"],
+                    evidence_at=p["consent_at"],
+                    files_dir=settings.files_dir,
+                )
         else:
             out.print(f"reusing demo meeting {meeting.id}")
     out.print(f"$ minutes process {meeting.id} {AUDIO}")
@@ -69,12 +86,18 @@ def run_demo(app, out: Console) -> int:
     d = result.draft_id
     run = f"MINUTES_HOME={shlex.quote(str(settings.home))} {shlex.quote(_executable())}"
     out.print("\n[bold]Next[/bold]: a person checks the draft before anything is shared:")
-    for line in (f"minutes review show {d}", f'minutes review edit {d} --by "Your Name"',
-                 f'minutes review resolve {d} ITEM --keep --by "Your Name"   # for each flagged item',
-                 f'minutes review approve {d} --by "Your Name"', f'minutes release {d} --by "Your Name"',
-                 f"minutes export {d} --format docx --out minutes.docx"):
+    for line in (
+        f"minutes review show {d}",
+        f'minutes review edit {d} --by "Your Name"',
+        f'minutes review resolve {d} ITEM --keep --by "Your Name"   # for each flagged item',
+        f'minutes review approve {d} --by "Your Name"',
+        f'minutes release {d} --by "Your Name"',
+        f"minutes export {d} --format docx --out minutes.docx",
+    ):
         out.print(f"  {run} {line.removeprefix('minutes ')}", soft_wrap=True)
-    out.print("\n[bold]Or in a browser[/bold]: make yourself a reviewer account, start the web app, open the URL:")
+    out.print(
+        "\n[bold]Or in a browser[/bold]: make yourself a reviewer account, start the web app, open the URL:"
+    )
     out.print(f'  {run} user add "Your Name" --role reviewer', soft_wrap=True)
     out.print(f"  {run} serve", soft_wrap=True)
     out.print(f"  open http://127.0.0.1:8000/drafts/{d}")

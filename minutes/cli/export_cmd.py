@@ -12,18 +12,36 @@ from minutes.cli.app import ID, App, emit_json, json_option, pass_app
 
 @click.command("export")
 @click.argument("draft", type=ID)
-@click.option("--format", "fmt", required=True, type=click.Choice(["md", "docx", "json", "srt", "vtt", "txt"]),
-              help="md, docx, json: released minutes. srt, vtt, txt (or json with --transcript): the transcript, "
-                   "marked unreviewed.")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(["md", "docx", "json", "srt", "vtt", "txt"]),
+    help="md, docx, json: released minutes. srt, vtt, txt (or json with --transcript): the transcript, "
+    "marked unreviewed.",
+)
 @click.option("--transcript", is_flag=True, help="Export the draft's transcript (allowed before release).")
-@click.option("--out", type=click.Path(path_type=Path),
-              help="File to write, outside MINUTES_HOME. Default: the store's exports folder.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists (only a regular file is ever replaced).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="File to write, outside MINUTES_HOME. Default: the store's exports folder.",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace --out if it exists (only a regular file is ever replaced)."
+)
 @click.option("--by", help="Who exports (recorded in the audit log). Default: the logged-in user.")
 @json_option
 @pass_app
-def export_cmd(app: App, draft: int, fmt: str, transcript: bool, out: Path | None, force: bool, by: str | None,
-               as_json: bool) -> None:
+def export_cmd(
+    app: App,
+    draft: int,
+    fmt: str,
+    transcript: bool,
+    out: Path | None,
+    force: bool,
+    by: str | None,
+    as_json: bool,
+) -> None:
     """Export released minutes as a clerk files them, or the transcript for checking (stamped unreviewed)."""
     from minutes.records.export import export
 

@@ -14,15 +14,27 @@ from minutes.errors import UsageError
 
 @click.command("extract")
 @click.argument("transcript", type=click.Path(dir_okay=False))
-@click.option("--participants", help='Comma-separated participant names, each with an optional role, e.g. '
-              '"Priya:chair,Tom,Helen:headteacher". Default: the transcript\'s speaker names.')
-@click.option("--date", "meeting_date", help="Meeting date YYYY-MM-DD, for resolving due dates such as 'by Friday'.")
+@click.option(
+    "--participants",
+    help="Comma-separated participant names, each with an optional role, e.g. "
+    '"Priya:chair,Tom,Helen:headteacher". Default: the transcript\'s speaker names.',
+)
+@click.option(
+    "--date", "meeting_date", help="Meeting date YYYY-MM-DD, for resolving due dates such as 'by Friday'."
+)
 @click.option("--model", help="Extractor model name (default from the config).")
 @click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="json", show_default=True)
 @json_option
 @pass_app
-def extract_cmd(app: App, transcript: str, participants: str | None, meeting_date: str | None, model: str | None,
-                fmt: str, as_json: bool) -> None:
+def extract_cmd(
+    app: App,
+    transcript: str,
+    participants: str | None,
+    meeting_date: str | None,
+    model: str | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
     """Draft decisions, actions and flags from a transcript JSON, and print them (unreviewed; nothing is stored).
 
     The audit log records that it ran (the file's hash, the model and the duration), never what was said."""
@@ -36,12 +48,21 @@ def extract_cmd(app: App, transcript: str, participants: str | None, meeting_dat
     started = time.perf_counter()
     text = read_transcript(transcript)
     engine = load_extractor(app.settings, model=model)
-    draft = extract(engine, text, names, day,
-                    progress=lambda done, total: click.echo(f"chunk {done}/{total}", err=True))
+    draft = extract(
+        engine, text, names, day, progress=lambda done, total: click.echo(f"chunk {done}/{total}", err=True)
+    )
     with app.session() as s:
-        audit.record(s, "extract.run", actor(), content={"transcript": Path(transcript).read_bytes()},
-                     subject={"model": engine.name, "backend": engine.backend,
-                              "seconds": round(time.perf_counter() - started, 1)})
+        audit.record(
+            s,
+            "extract.run",
+            actor(),
+            content={"transcript": Path(transcript).read_bytes()},
+            subject={
+                "model": engine.name,
+                "backend": engine.backend,
+                "seconds": round(time.perf_counter() - started, 1),
+            },
+        )
     if as_json or fmt == "json":
         emit_json(draft.to_json())
     else:

@@ -29,8 +29,13 @@ def meeting_group() -> None:
 @meeting_group.command("create")
 @click.argument("title")
 @click.option("--date", "date", required=True, help="Meeting date, YYYY-MM-DD.")
-@click.option("--participant", "participants", multiple=True, metavar='"NAME[:ROLE]"',
-              help="A participant (repeatable). A name matching a known person is linked to them.")
+@click.option(
+    "--participant",
+    "participants",
+    multiple=True,
+    metavar='"NAME[:ROLE]"',
+    help="A participant (repeatable). A name matching a known person is linked to them.",
+)
 @json_option
 @pass_app
 def meeting_create(app: App, title: str, date: str, participants: tuple[str, ...], as_json: bool) -> None:
@@ -89,14 +94,22 @@ def participant_group() -> None:
 @click.option("--person", help="Link to a known person (id or name) so standing consent applies.")
 @json_option
 @pass_app
-def participant_add(app: App, meeting: str, name: str, role: str | None, person: str | None,
-                    as_json: bool) -> None:
+def participant_add(
+    app: App, meeting: str, name: str, role: str | None, person: str | None, as_json: bool
+) -> None:
     """Add a participant; they block the consent gate until they consent."""
     with app.session() as s:
         part = meetings.add_participant(s, meeting, name, role=role, person=person, actor=actor())
     if as_json:
-        emit_json({"id": part.id, "meeting_id": part.meeting_id, "name": part.name, "role": part.role,
-                   "person_id": part.person_id})
+        emit_json(
+            {
+                "id": part.id,
+                "meeting_id": part.meeting_id,
+                "name": part.name,
+                "role": part.role,
+                "person_id": part.person_id,
+            }
+        )
     else:
         click.echo(part.id)
 

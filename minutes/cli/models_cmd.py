@@ -27,10 +27,13 @@ def models_list(app: App, as_json: bool) -> None:
     if as_json:
         emit_json([asdict(r) for r in rows])
         return
-    table = Table("name", "role", "source", "size", "present", "verified", "licence", title=f"models in {store.root}")
+    table = Table(
+        "name", "role", "source", "size", "present", "verified", "licence", title=f"models in {store.root}"
+    )
     for r in rows:
-        table.add_row(r.name, r.role, r.source, f"{r.size / 1e6:.0f} MB", _yn(r.present), _yn(r.verified),
-                      r.licence)
+        table.add_row(
+            r.name, r.role, r.source, f"{r.size / 1e6:.0f} MB", _yn(r.present), _yn(r.verified), r.licence
+        )
     console().print(table)
 
 
@@ -65,7 +68,10 @@ def models_verify(app: App, names: tuple[str, ...]) -> None:
         else:
             click.echo(f"{name}: ok")
     if bad:
-        fail(f"{len(bad)} model file(s) failed verification; first: {bad[0]}; fix with `minutes models pull --force`", 4)
+        fail(
+            f"{len(bad)} model file(s) failed verification; first: {bad[0]}; fix with `minutes models pull --force`",
+            4,
+        )
 
 
 def _yn(flag: bool) -> str:

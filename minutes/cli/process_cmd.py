@@ -23,17 +23,27 @@ def _reporter(as_json: bool, prefix: str = ""):
     return PlainReporter(prefix=prefix)
 
 
-def _engines(app: App, model, device, compute_type, language, num_speakers, actor, hotwords=False,
-             keep_models=False):
+def _engines(
+    app: App, model, device, compute_type, language, num_speakers, actor, hotwords=False, keep_models=False
+):
     """The run's engines, once every option has been checked: a bad one must be refused before any stage runs."""
     from minutes.run.pipeline import Engines, Options
     from minutes.run.preflight import check_options
 
     check_options(app.settings, model, device or app.settings.device, compute_type, language, num_speakers)
-    return Engines(app.settings, Options(model=model, device=device or app.settings.device,
-                                         compute_type=compute_type, language=language,
-                                         num_speakers=num_speakers, actor=actor, hotwords=hotwords,
-                                         keep_models=keep_models))
+    return Engines(
+        app.settings,
+        Options(
+            model=model,
+            device=device or app.settings.device,
+            compute_type=compute_type,
+            language=language,
+            num_speakers=num_speakers,
+            actor=actor,
+            hotwords=hotwords,
+            keep_models=keep_models,
+        ),
+    )
 
 
 def _prepare(app: App) -> None:
@@ -48,11 +58,20 @@ _model_options = [
     click.option("--model", help="ASR model: a registered name (whisper-tiny.en, whisper-base) or a folder."),
     click.option("--compute-type", help="CTranslate2 compute type (default: float16 on CUDA, int8 on CPU)."),
     click.option("--language", help="Force the spoken language (default: detect; tiny.en is English only)."),
-    click.option("--num-speakers", type=click.IntRange(1, MAX_SPEAKERS),
-                 help="Exact number of speakers (default: at most the number of participants)."),
-    click.option("--by", "actor", default="minutes", show_default=True, help="Who runs it (for the audit log)."),
-    click.option("--hotwords", is_flag=True, help="Prompt speech recognition with the title and participants' "
-                 "names (names come out right more often, other words less: see the README)."),
+    click.option(
+        "--num-speakers",
+        type=click.IntRange(1, MAX_SPEAKERS),
+        help="Exact number of speakers (default: at most the number of participants).",
+    ),
+    click.option(
+        "--by", "actor", default="minutes", show_default=True, help="Who runs it (for the audit log)."
+    ),
+    click.option(
+        "--hotwords",
+        is_flag=True,
+        help="Prompt speech recognition with the title and participants' "
+        "names (names come out right more often, other words less: see the README).",
+    ),
 ]
 
 
@@ -68,7 +87,9 @@ def model_options(fn):
 @model_options
 @json_option
 @pass_app
-def process_cmd(app: App, meeting, audio, model, compute_type, language, num_speakers, actor, hotwords, as_json):
+def process_cmd(
+    app: App, meeting, audio, model, compute_type, language, num_speakers, actor, hotwords, as_json
+):
     """Run the whole chain on one meeting's recording, each stage behind the consent gate.
 
     Stops at the first stage someone has not consented to, keeping what earlier stages produced; rerun it after
@@ -115,11 +136,20 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
     _prepare(app)
     rec = attach(app.database, Engines(app.settings, Options(actor=actor)), meeting, audio)
     with app.session() as s:
-        warnings = [speakers.outside_warning(r, rec.duration)
-                    for r in speakers.unusable_ranges(s, rec.meeting_id, rec.duration)]
+        warnings = [
+            speakers.outside_warning(r, rec.duration)
+            for r in speakers.unusable_ranges(s, rec.meeting_id, rec.duration)
+        ]
     if as_json:
-        emit_json({"meeting": rec.meeting_id, "recording": rec.id, "sha256": rec.sha256, "duration": rec.duration,
-                   "warnings": warnings})
+        emit_json(
+            {
+                "meeting": rec.meeting_id,
+                "recording": rec.id,
+                "sha256": rec.sha256,
+                "duration": rec.duration,
+                "warnings": warnings,
+            }
+        )
     else:
         click.echo(f"recording {rec.id} stored for meeting {rec.meeting_id} ({rec.duration:.1f}s)")
         for warning in warnings:
@@ -128,8 +158,13 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
 
 @click.command("speakers")
 @click.argument("meeting", type=ID)
-@click.option("--name", "pairs", multiple=True, metavar="LABEL=NAME",
-              help="Name a speaker by hand, e.g. --name SPEAKER_00=Priya (repeatable).")
+@click.option(
+    "--name",
+    "pairs",
+    multiple=True,
+    metavar="LABEL=NAME",
+    help="Name a speaker by hand, e.g. --name SPEAKER_00=Priya (repeatable).",
+)
 @click.option("--by", "actor", default="minutes", show_default=True)
 @json_option
 @pass_app
@@ -146,8 +181,11 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
             raise UsageError(f"--name takes LABEL=NAME, got {pair!r}")
         mapping[label.strip()] = name.strip()
     with app.session() as s:
-        names = (speakers.set_names(s, meeting, rec.id, mapping, actor) if mapping
-                 else speakers.label_names(s, rec.id))
+        names = (
+            speakers.set_names(s, meeting, rec.id, mapping, actor)
+            if mapping
+            else speakers.label_names(s, rec.id)
+        )
     if as_json:
         emit_json(names)
     else:
@@ -157,14 +195,22 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
 
 @click.command("batch")
 @click.argument("source", type=click.Path(exists=False))
-@click.option("--resume", is_flag=True, help="Finish a batch that was started before (after a crash or a fix).")
-@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
-              help="Worker processes, each with its own models. On 2 cores 1 is fastest (see the README).")
+@click.option(
+    "--resume", is_flag=True, help="Finish a batch that was started before (after a crash or a fix)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Worker processes, each with its own models. On 2 cores 1 is fastest (see the README).",
+)
 @model_options
 @json_option
 @pass_app
-def batch_cmd(app: App, source, resume, workers, model, compute_type, language, num_speakers, actor, hotwords,
-              as_json):
+def batch_cmd(
+    app: App, source, resume, workers, model, compute_type, language, num_speakers, actor, hotwords, as_json
+):
     """Process a CSV manifest (file,title,date,participants[,consent_evidence,...]) or a folder of attached files.
 
     Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
@@ -172,28 +218,46 @@ def batch_cmd(app: App, source, resume, workers, model, compute_type, language, 
     """
     from minutes.run.batch import run_batch
 
-    engines = _engines(app, model, None, compute_type, language, num_speakers, actor, hotwords, keep_models=True)
+    engines = _engines(
+        app, model, None, compute_type, language, num_speakers, actor, hotwords, keep_models=True
+    )
     _prepare(app)
     out = console()
 
     def on_job(outcome, n, total):
         if not as_json:
-            out.print(f"[{n}/{total}] {Path(outcome.source).name}: {outcome.status}"
-                      + (f" ({outcome.reason})" if outcome.reason else ""))
+            out.print(
+                f"[{n}/{total}] {Path(outcome.source).name}: {outcome.status}"
+                + (f" ({outcome.reason})" if outcome.reason else "")
+            )
 
-    summary = run_batch(app.database, engines, Path(source), resume=resume,
-                        reporter_for=lambda name: _reporter(True, prefix=f"{name}: "), on_job=on_job,
-                        workers=workers)
+    summary = run_batch(
+        app.database,
+        engines,
+        Path(source),
+        resume=resume,
+        reporter_for=lambda name: _reporter(True, prefix=f"{name}: "),
+        on_job=on_job,
+        workers=workers,
+    )
     if as_json:
         emit_json(summary.to_json())
     else:
         table = Table("job", "file", "status", "meeting", "draft", "reason", title=f"batch {summary.batch}")
         for o in summary.outcomes:
-            table.add_row(str(o.job_id), Path(o.source).name, o.status, str(o.meeting_id or ""),
-                          str(o.draft_id or ""), o.reason or "")
+            table.add_row(
+                str(o.job_id),
+                Path(o.source).name,
+                o.status,
+                str(o.meeting_id or ""),
+                str(o.draft_id or ""),
+                o.reason or "",
+            )
         out.print(table)
-        out.print(f"done {summary.count('done')}, blocked by consent {summary.count('blocked')}, "
-                  f"failed {summary.count('failed')}")
+        out.print(
+            f"done {summary.count('done')}, blocked by consent {summary.count('blocked')}, "
+            f"failed {summary.count('failed')}"
+        )
     if summary.exit_code:
         raise SystemExit(summary.exit_code)
 

@@ -23,16 +23,22 @@ def purge_cmd(app: App, dry_run: bool, by: str, as_json: bool) -> None:
         return
     verb = "would remove" if dry_run else "removed"
     policy = app.settings.retention
-    click.echo(f"policy: audio {policy.audio_days_after_release} days, transcripts "
-               f"{policy.transcript_days_after_release} days after release")
+    click.echo(
+        f"policy: audio {policy.audio_days_after_release} days, transcripts "
+        f"{policy.transcript_days_after_release} days after release"
+    )
     for a in report.audio:
         click.echo(f"{verb} audio of recording {a.recording_id} (meeting {a.meeting_id}): {a.path}")
     for t in report.transcripts:
-        click.echo(f"{verb} transcript {t.transcript_id} (meeting {t.meeting_id}): {t.segments} segments, "
-                   f"{t.words} words")
+        click.echo(
+            f"{verb} transcript {t.transcript_id} (meeting {t.meeting_id}): {t.segments} segments, "
+            f"{t.words} words"
+        )
     for e in report.transcript_exports:
         click.echo(f"{verb} transcript export {e.export_id}: {e.path}")
     for path in report.exports_need_attention:
         click.echo(f"check by hand: {path} changed since it was exported, so it was not deleted")
-    click.echo(f"{verb} {report.voice_centroids} voice centroids, {report.voice_enrolments} voice enrolments, "
-               f"{report.speaker_turns} speaker turns")
+    click.echo(
+        f"{verb} {report.voice_centroids} voice centroids, {report.voice_enrolments} voice enrolments, "
+        f"{report.speaker_turns} speaker turns"
+    )

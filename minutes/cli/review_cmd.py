@@ -35,8 +35,16 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
         return
     table = Table("draft", "meeting", "date", "status", "decisions", "actions", "flags", "to resolve")
     for r in rows:
-        table.add_row(str(r.id), escape(r.meeting_title), r.meeting_date, r.status, str(r.decisions), str(r.actions),
-                      str(r.flags), f"[bold red]{r.blocking}[/bold red]" if r.blocking else "0")
+        table.add_row(
+            str(r.id),
+            escape(r.meeting_title),
+            r.meeting_date,
+            r.status,
+            str(r.decisions),
+            str(r.actions),
+            str(r.flags),
+            f"[bold red]{r.blocking}[/bold red]" if r.blocking else "0",
+        )
     console().print(table)
 
 
@@ -54,8 +62,10 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
         emit_json(review.to_jsonable(view))
         return
     out = console()
-    out.print(f"[bold]draft {view.id}[/bold]  {escape(view.meeting_title)} ({view.meeting_date})  "
-              f"status [bold]{view.status}[/bold]  model {escape(view.model)}")
+    out.print(
+        f"[bold]draft {view.id}[/bold]  {escape(view.meeting_title)} ({view.meeting_date})  "
+        f"status [bold]{view.status}[/bold]  model {escape(view.model)}"
+    )
     if view.reject_reason:
         out.print(f"rejected: {escape(view.reject_reason)}")
     if view.blocking:
@@ -66,7 +76,7 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
         out.print()
         out.print(_item_line(item))
         for ev in item.evidence:
-            out.print(f"    [dim]{_clock(ev.start)}-{_clock(ev.end)}[/dim] \"{escape(ev.quote)}\"")
+            out.print(f'    [dim]{_clock(ev.start)}-{_clock(ev.end)}[/dim] "{escape(ev.quote)}"')
         if not item.evidence:
             out.print("    [dim]no evidence[/dim]")
     if view.notes:
@@ -78,8 +88,12 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
 @review_group.command("edit")
 @click.argument("draft", type=ID)
 @BY
-@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
-              help="Read the edited JSON document from FILE instead of opening $EDITOR.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the edited JSON document from FILE instead of opening $EDITOR.",
+)
 @json_option
 @pass_app
 def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: bool) -> None:
@@ -101,8 +115,10 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"invalid edit: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-                         "nothing was changed") from None
+        raise UsageError(
+            f"invalid edit: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            "nothing was changed",
+        ) from None
     with app.session() as s:
         result = review.edit(s, draft, document, by)
     if as_json:
@@ -110,8 +126,11 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
     elif not result.changed:
         click.echo(f"draft {draft}: no change")
     else:
-        parts = [f"{k} {', '.join(v)}" for k, v in (("added", result.added), ("edited", result.edited),
-                                                    ("removed", result.removed)) if v]
+        parts = [
+            f"{k} {', '.join(v)}"
+            for k, v in (("added", result.added), ("edited", result.edited), ("removed", result.removed))
+            if v
+        ]
         parts += ["summary edited"] if result.summary_changed else []
         click.echo(f"draft {draft} ({result.status}): " + "; ".join(parts))
 
@@ -127,8 +146,17 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
 @BY
 @json_option
 @pass_app
-def review_resolve(app: App, draft: int, item: str, resolution: str | None, text: str | None, owner: str | None,
-                   due: str | None, by: str, as_json: bool) -> None:
+def review_resolve(
+    app: App,
+    draft: int,
+    item: str,
+    resolution: str | None,
+    text: str | None,
+    owner: str | None,
+    due: str | None,
+    by: str,
+    as_json: bool,
+) -> None:
     """Resolve one item (d1, a2, f1): --keep, --remove, or --edit TEXT [--owner NAME] [--due DATE]."""
     from minutes.review import queue as review
 
@@ -186,7 +214,9 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
     out = console()
     out.print(f"[bold]draft {d.draft_id}[/bold] ({d.status}): the AI's draft -> the reviewer's version")
     if d.summary_before != d.summary_after:
-        out.print(f"[red]- summary: {escape(d.summary_before)}[/red]\n[green]+ summary: {escape(d.summary_after)}[/green]")
+        out.print(
+            f"[red]- summary: {escape(d.summary_before)}[/red]\n[green]+ summary: {escape(d.summary_after)}[/green]"
+        )
     for c in d.changes:
         who = f"  [dim]({escape(c.by)}, {c.at:%Y-%m-%d %H:%M} UTC)[/dim]" if c.by and c.at else ""
         out.print(f"{c.ref} {c.change}{who}")
@@ -199,8 +229,10 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
     out.print("\n[bold]history[/bold]")
     for h in d.history:
         move = f" {h.from_status} -> {h.to_status}" if h.to_status else ""
-        out.print(f"  {h.at:%Y-%m-%d %H:%M} {escape(h.reviewer)}: {h.kind}{move}"
-                  + (f" ({escape(h.reason)})" if h.reason else ""))
+        out.print(
+            f"  {h.at:%Y-%m-%d %H:%M} {escape(h.reviewer)}: {h.kind}{move}"
+            + (f" ({escape(h.reason)})" if h.reason else "")
+        )
 
 
 @click.command("release")

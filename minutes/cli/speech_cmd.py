@@ -23,8 +23,13 @@ def _ran(app: App, command: str, audio: Audio, model: str) -> None:
     from minutes.db.audit import append_event
 
     with app.session() as s:
-        append_event(s, f"{command}.run", actor(), subject={"duration": round(audio.duration, 2), "model": model},
-                     hashes={"audio": audio.sha256})
+        append_event(
+            s,
+            f"{command}.run",
+            actor(),
+            subject={"duration": round(audio.duration, 2), "model": model},
+            hashes={"audio": audio.sha256},
+        )
     log.info("%s ran on sha256=%s duration=%.1fs", command, audio.sha256, audio.duration)
 
 
@@ -48,16 +53,36 @@ def _progress(total: float) -> Iterator[Callable[[float, float], None] | None]:
 
 @click.command("transcribe")
 @click.argument("audio", type=click.Path(path_type=Path))
-@click.option("--model", help="ASR model: a registered name (whisper-tiny.en, whisper-base) or a model folder.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where the model runs (default: auto).")
+@click.option(
+    "--model", help="ASR model: a registered name (whisper-tiny.en, whisper-base) or a model folder."
+)
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where the model runs (default: auto)."
+)
 @click.option("--compute-type", help="CTranslate2 compute type (default: float16 on CUDA, int8 on CPU).")
-@click.option("--language", help="Spoken language code, e.g. en, de (default: detect; English-only models: en).")
-@click.option("--format", "fmt", type=click.Choice(["json", "srt", "vtt", "txt"]), default="txt",
-              show_default=True, help="Output format.")
+@click.option(
+    "--language", help="Spoken language code, e.g. en, de (default: detect; English-only models: en)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "srt", "vtt", "txt"]),
+    default="txt",
+    show_default=True,
+    help="Output format.",
+)
 @json_option
 @pass_app
-def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None, compute_type: str | None,
-                   language: str | None, fmt: str, as_json: bool) -> None:
+def transcribe_cmd(
+    app: App,
+    audio: Path,
+    model: str | None,
+    device: str | None,
+    compute_type: str | None,
+    language: str | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
     """Transcribe one recording with speech recognition alone and print it (nothing is stored)."""
     from minutes.engines.asr import load_asr
     from minutes.run.preflight import check_language
@@ -83,12 +108,25 @@ def transcribe_cmd(app: App, audio: Path, model: str | None, device: str | None,
 @click.option("--num-speakers", type=click.IntRange(min=1), help="Exact number of speakers, when known.")
 @click.option("--min-speakers", type=click.IntRange(min=1), help="At least this many speakers.")
 @click.option("--max-speakers", type=click.IntRange(min=1), help="At most this many speakers.")
-@click.option("--format", "fmt", type=click.Choice(["rttm", "json"]), default="rttm", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["rttm", "json"]),
+    default="rttm",
+    show_default=True,
+    help="Output format.",
+)
 @json_option
 @pass_app
-def diarise_cmd(app: App, audio: Path, num_speakers: int | None, min_speakers: int | None,
-                max_speakers: int | None, fmt: str, as_json: bool) -> None:
+def diarise_cmd(
+    app: App,
+    audio: Path,
+    num_speakers: int | None,
+    min_speakers: int | None,
+    max_speakers: int | None,
+    fmt: str,
+    as_json: bool,
+) -> None:
     """Find who spoke when in one recording and print the speaker turns (nothing is stored)."""
     from minutes.cli.app import emit_json
     from minutes.engines.diarisation import load_diarisation
@@ -98,11 +136,19 @@ def diarise_cmd(app: App, audio: Path, num_speakers: int | None, min_speakers: i
 
     decoded = decode(audio, app.settings.limits.max_audio_seconds)
     engine = load_diarisation(app.settings)
-    result = diarise(engine, decoded, num_speakers=num_speakers, min_speakers=min_speakers,
-                     max_speakers=max_speakers)
-    _ran(app, "diarise", decoded, app.settings.models.diarisation_pipeline or app.settings.models.segmentation)
+    result = diarise(
+        engine, decoded, num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers
+    )
+    _ran(
+        app, "diarise", decoded, app.settings.models.diarisation_pipeline or app.settings.models.segmentation
+    )
     if as_json or fmt == "json":
-        emit_json({"duration": decoded.duration, "speakers": result.speakers,
-                   "turns": [{"start": t.start, "end": t.end, "speaker": t.speaker} for t in result.turns]})
+        emit_json(
+            {
+                "duration": decoded.duration,
+                "speakers": result.speakers,
+                "turns": [{"start": t.start, "end": t.end, "speaker": t.speaker} for t in result.turns],
+            }
+        )
     else:
         click.echo(to_rttm(result.turns, uri=audio.stem), nl=False)

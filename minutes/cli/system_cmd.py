@@ -24,9 +24,11 @@ def doctor(app: App, as_json: bool, full: bool) -> None:
     else:
         out = console()
         out.print("versions: " + ", ".join(f"{k} {v}" for k, v in report.versions.items()))
-        out.print(f"CUDA: {'usable' if report.cuda['usable'] else 'not usable'} "
-                      f"({report.cuda['devices']} device(s)); models run on "
-                      f"{'cuda' if report.cuda['usable'] else 'cpu'} when --device is auto")
+        out.print(
+            f"CUDA: {'usable' if report.cuda['usable'] else 'not usable'} "
+            f"({report.cuda['devices']} device(s)); models run on "
+            f"{'cuda' if report.cuda['usable'] else 'cpu'} when --device is auto"
+        )
         table = Table("check", "ok", "detail")
         for c in report.checks:
             mark = "ok" if c.ok else ("[red]FAIL[/red]" if c.needed else "[yellow]optional[/yellow]")

@@ -22,9 +22,15 @@ def sha256_of(content: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def record(session: Session, kind: str, actor: str, meeting_id: int | None = None,
-           subject: dict[str, Any] | None = None, content: dict[str, bytes | str] | None = None,
-           hashes: dict[str, str] | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    kind: str,
+    actor: str,
+    meeting_id: int | None = None,
+    subject: dict[str, Any] | None = None,
+    content: dict[str, bytes | str] | None = None,
+    hashes: dict[str, str] | None = None,
+) -> AuditEvent:
     """Append one event in the caller's transaction; `content` is hashed here and only the hashes are stored,
     alongside any `hashes` the caller already has."""
     digests = {**(hashes or {}), **{name: sha256_of(value) for name, value in (content or {}).items()}}
@@ -49,8 +55,12 @@ def log(session: Session, meeting_id: int | None = None, kind: str | None = None
         query = query.where(AuditEvent.meeting_id == meeting_id)
     if kind is not None:
         query = query.where(AuditEvent.kind == kind)
-    return [LoggedEvent(e.seq, e.at, e.actor, e.kind, e.meeting_id, json.loads(e.subject_json),
-                        json.loads(e.hashes_json)) for e in session.exec(query).all()]
+    return [
+        LoggedEvent(
+            e.seq, e.at, e.actor, e.kind, e.meeting_id, json.loads(e.subject_json), json.loads(e.hashes_json)
+        )
+        for e in session.exec(query).all()
+    ]
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,11 @@ class AuditKeyFile:
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
-            raise MinutesError(f"the audit key {self.path} is missing, so the audit chain cannot be checked "
-                               "or extended", f"restore {KEY_NAME} from your backup of MINUTES_HOME; a new "
-                               "key would not match the events already written") from None
+            raise MinutesError(
+                f"the audit key {self.path} is missing, so the audit chain cannot be checked or extended",
+                f"restore {KEY_NAME} from your backup of MINUTES_HOME; a new "
+                "key would not match the events already written",
+            ) from None
         except OSError as exc:
             raise MinutesError(f"cannot read the audit key {self.path}: {exc.strerror or exc}") from None
         with os.fdopen(fd, "rb") as fh:
@@ -44,12 +46,17 @@ class AuditKeyFile:
             if not stat.S_ISREG(info.st_mode):
                 raise MinutesError(f"the audit key {self.path} is not a regular file")
             if info.st_mode & 0o077:
-                raise MinutesError(f"the audit key {self.path} can be read by other users "
-                                   f"(mode {stat.S_IMODE(info.st_mode):04o})", f"run `chmod 600 {self.path}`")
+                raise MinutesError(
+                    f"the audit key {self.path} can be read by other users "
+                    f"(mode {stat.S_IMODE(info.st_mode):04o})",
+                    f"run `chmod 600 {self.path}`",
+                )
             data = fh.read(KEY_BYTES + 1)
         if len(data) != KEY_BYTES:
-            raise MinutesError(f"the audit key {self.path} is damaged ({len(data)} bytes, not {KEY_BYTES})",
-                               f"restore {KEY_NAME} from your backup of MINUTES_HOME")
+            raise MinutesError(
+                f"the audit key {self.path} is damaged ({len(data)} bytes, not {KEY_BYTES})",
+                f"restore {KEY_NAME} from your backup of MINUTES_HOME",
+            )
         return data
 
     def _create(self) -> bytes:

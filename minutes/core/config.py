@@ -44,7 +44,6 @@ from minutes.errors import UsageError
 CONFIG_NAME = "config.toml"
 
 
-
 class Role(StrEnum):
     ASR = "asr"
     SEGMENTATION = "segmentation"
@@ -106,17 +105,26 @@ class DiarisationParams(_Strict):
     model, so there is no segmentation threshold (onset) to tune: its frames are already hard decisions.
     """
 
-    threshold: float = Field(0.275, ge=0.0, le=2.0)  # clustering: cosine distance at which clusters stop merging
+    threshold: float = Field(
+        0.275, ge=0.0, le=2.0
+    )  # clustering: cosine distance at which clusters stop merging
     method: Literal["average", "centroid", "complete", "median", "single", "ward", "weighted"] = "average"
     min_cluster_size: int = Field(6, ge=1, le=20)  # smaller clusters are merged into the nearest large one
-    min_duration_off: float = Field(0.25, ge=0.0, le=1.0)  # segmentation: a speaker's gaps shorter than this close
+    min_duration_off: float = Field(
+        0.25, ge=0.0, le=1.0
+    )  # segmentation: a speaker's gaps shorter than this close
     exclude_overlap: bool = False  # embed each speaker only where nobody else talks (pipeline option)
 
     def hyper_parameters(self) -> dict:
         """The `SpeakerDiarization.instantiate` argument."""
-        return {"segmentation": {"min_duration_off": self.min_duration_off},
-                "clustering": {"method": self.method, "min_cluster_size": self.min_cluster_size,
-                               "threshold": self.threshold}}
+        return {
+            "segmentation": {"min_duration_off": self.min_duration_off},
+            "clustering": {
+                "method": self.method,
+                "min_cluster_size": self.min_cluster_size,
+                "threshold": self.threshold,
+            },
+        }
 
 
 class Settings(_Strict):
@@ -162,8 +170,11 @@ def load_settings(home: Path | None = None, db: str | None = None, device: str |
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UsageError(f"{path}: not valid TOML: {exc}") from None
-    env = {"db": os.environ.get("MINUTES_DB"), "models_dir": os.environ.get("MINUTES_MODELS"),
-           "device": os.environ.get("MINUTES_DEVICE")}
+    env = {
+        "db": os.environ.get("MINUTES_DB"),
+        "models_dir": os.environ.get("MINUTES_MODELS"),
+        "device": os.environ.get("MINUTES_DEVICE"),
+    }
     flags = {"db": db, "device": device}
     for layer in (env, flags):
         raw.update({k: v for k, v in layer.items() if v})
@@ -172,4 +183,6 @@ def load_settings(home: Path | None = None, db: str | None = None, device: str |
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise UsageError(f"bad setting '{where}': {err['msg']}", f"check {path} and the MINUTES_* variables") from None
+        raise UsageError(
+            f"bad setting '{where}': {err['msg']}", f"check {path} and the MINUTES_* variables"
+        ) from None

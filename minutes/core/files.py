@@ -53,7 +53,9 @@ def private_temp(path: Path) -> tuple[int, Path]:
     return fd, Path(name)
 
 
-def atomic_write(path: Path, data: bytes | None = None, source: Path | None = None, overwrite: bool = True) -> None:
+def atomic_write(
+    path: Path, data: bytes | None = None, source: Path | None = None, overwrite: bool = True
+) -> None:
     """Write `data` (or a copy of `source`) to a private temporary file beside `path`, fsync, then rename.
 
     Never a half-written file. With `overwrite` False an existing `path` is left alone (FileExistsError), checked

@@ -14,7 +14,15 @@ from pathlib import Path
 from minutes.core.files import DIR_MODE, FILE_MODE, private_dir, tighten
 
 LOGGER = logging.getLogger("minutes")
-_NOISY = ("transformers", "pyannote", "faster_whisper", "speechbrain", "lightning", "pytorch_lightning", "httpx")
+_NOISY = (
+    "transformers",
+    "pyannote",
+    "faster_whisper",
+    "speechbrain",
+    "lightning",
+    "pytorch_lightning",
+    "httpx",
+)
 
 
 class _PrivateFileHandler(logging.handlers.RotatingFileHandler):

@@ -51,9 +51,15 @@ class RichReporter:
 
     def __init__(self, console: Console | None = None, prefix: str = ""):
         self.prefix = prefix
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                                 TimeElapsedColumn(), TimeRemainingColumn(), console=console or Console(stderr=True),
-                                 transient=False)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console or Console(stderr=True),
+            transient=False,
+        )
         self._task: TaskID | None = None
         self._stage = ""
 
@@ -75,8 +81,11 @@ class RichReporter:
     def finish(self, status: str, detail: str = "") -> None:
         if self._task is not None:
             task = self.progress.tasks[self._task]
-            self.progress.update(self._task, completed=task.total,
-                                 description=f"{self.prefix}{self._stage}: {status}" + (f" ({detail})" if detail else ""))
+            self.progress.update(
+                self._task,
+                completed=task.total,
+                description=f"{self.prefix}{self._stage}: {status}" + (f" ({detail})" if detail else ""),
+            )
         self._task = None
 
     def note(self, text: str) -> None:

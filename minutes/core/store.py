@@ -54,8 +54,10 @@ def ensure_home(home: Path, private: bool = True) -> None:
         with tempfile.TemporaryFile(dir=home, prefix=".write-test-"):
             pass
     except OSError as exc:
-        raise UsageError(f"MINUTES_HOME {home} is not writable ({exc.strerror})",
-                         "set MINUTES_HOME or --home to a folder you can write to") from None
+        raise UsageError(
+            f"MINUTES_HOME {home} is not writable ({exc.strerror})",
+            "set MINUTES_HOME or --home to a folder you can write to",
+        ) from None
 
 
 @dataclass
@@ -83,8 +85,10 @@ class Database:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise MinutesError(f"cannot open the database {safe_url(self.url)}: {_first_line(exc)}",
-                               "check --db / MINUTES_DB and that the server is running") from None
+            raise MinutesError(
+                f"cannot open the database {safe_url(self.url)}: {_first_line(exc)}",
+                "check --db / MINUTES_DB and that the server is running",
+            ) from None
 
     def schema_version(self) -> str | None:
         with self.engine.connect() as conn:
@@ -114,8 +118,10 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise UsageError(f"not a database URL: {url!r}", "use e.g. sqlite:///path/minutes.db or "
-                         "postgresql+psycopg://user@host/dbname") from None
+        raise UsageError(
+            f"not a database URL: {url!r}",
+            "use e.g. sqlite:///path/minutes.db or postgresql+psycopg://user@host/dbname",
+        ) from None
     try:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
@@ -127,8 +133,10 @@ def make_engine(url: str) -> Engine:
         with engine.connect():
             pass
     except (SQLAlchemyError, ImportError) as exc:
-        raise MinutesError(f"cannot connect to the database {safe_url(url)}: {_first_line(exc)}",
-                           "check --db / MINUTES_DB and that the server is running") from None
+        raise MinutesError(
+            f"cannot connect to the database {safe_url(url)}: {_first_line(exc)}",
+            "check --db / MINUTES_DB and that the server is running",
+        ) from None
     return engine
 
 

@@ -71,15 +71,30 @@ class Transcript:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Transcript:
         segments = [
-            Segment(start=float(s["start"]), end=float(s["end"]), text=str(s["text"]),
-                    words=[Word(float(w["start"]), float(w["end"]), str(w["word"]),
-                                float(w.get("probability", 1.0)), w.get("speaker"))
-                           for w in s.get("words") or []],
-                    speaker=s.get("speaker"), overlap=bool(s.get("overlap", False)))
+            Segment(
+                start=float(s["start"]),
+                end=float(s["end"]),
+                text=str(s["text"]),
+                words=[
+                    Word(
+                        float(w["start"]),
+                        float(w["end"]),
+                        str(w["word"]),
+                        float(w.get("probability", 1.0)),
+                        w.get("speaker"),
+                    )
+                    for w in s.get("words") or []
+                ],
+                speaker=s.get("speaker"),
+                overlap=bool(s.get("overlap", False)),
+            )
             for s in data["segments"]
         ]
-        return cls(language=str(data.get("language", "en")), duration=float(data.get("duration", 0.0)),
-                   segments=segments)
+        return cls(
+            language=str(data.get("language", "en")),
+            duration=float(data.get("duration", 0.0)),
+            segments=segments,
+        )
 
 
 @dataclass(frozen=True)
@@ -125,7 +140,9 @@ class Draft:
     actions: list[Action] = field(default_factory=list)
     summary: str = ""
     flags: list[Flag] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what the extractor could not do (a repair, a partial chunk)
+    notes: list[str] = field(
+        default_factory=list
+    )  # what the extractor could not do (a repair, a partial chunk)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,10 +153,20 @@ class Draft:
             return [Evidence(float(e["start"]), float(e["end"]), str(e["quote"])) for e in items or []]
 
         return cls(
-            decisions=[Decision(d["text"], ev(d.get("evidence")), d.get("status", "supported"))
-                       for d in data.get("decisions", [])],
-            actions=[Action(a["task"], a.get("owner"), a.get("due"), ev(a.get("evidence")),
-                            a.get("status", "supported")) for a in data.get("actions", [])],
+            decisions=[
+                Decision(d["text"], ev(d.get("evidence")), d.get("status", "supported"))
+                for d in data.get("decisions", [])
+            ],
+            actions=[
+                Action(
+                    a["task"],
+                    a.get("owner"),
+                    a.get("due"),
+                    ev(a.get("evidence")),
+                    a.get("status", "supported"),
+                )
+                for a in data.get("actions", [])
+            ],
             summary=str(data.get("summary", "")),
             flags=[Flag(f["kind"], f["reason"], ev(f.get("evidence"))) for f in data.get("flags", [])],
             notes=list(data.get("notes", [])),

@@ -21,15 +21,44 @@ import re
 from datetime import date, timedelta
 
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december"]
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _DAY = "|".join(DAYS)
 _MONTH = "|".join(MONTHS)
 _LEAD = r"^(?:by|before|on|until|for|due|no later than)\s+"
 _UNITS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
-ORDINALS = {w: i for i, w in enumerate(
-    _UNITS + ["tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-              "eighteenth", "nineteenth", "twentieth"], start=1)}
+ORDINALS = {
+    w: i
+    for i, w in enumerate(
+        _UNITS
+        + [
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+            "twentieth",
+        ],
+        start=1,
+    )
+}
 ORDINALS |= {f"twenty[- ]{w}": 20 + i for i, w in enumerate(_UNITS, start=1)}
 ORDINALS |= {"thirtieth": 30, "thirty[- ]first": 31}
 _ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
@@ -107,8 +136,9 @@ def _written(p: str, meeting: date) -> date | None:
     p = re.sub(rf"^(?:{_DAY}),?\s+(?=the\s|\d)", "", p)  # "friday the 27th": the day of the month decides
     if m := re.fullmatch(r"the (\d{1,2})(?:st|nd|rd|th)", p):
         return _next_day_of_month(int(m.group(1)), meeting)
-    m = (re.fullmatch(rf"(?:the )?(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH})(?: (\d{{4}}))?", p)
-         or re.fullmatch(rf"({_MONTH}) (?:the )?(\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?", p))
+    m = re.fullmatch(
+        rf"(?:the )?(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({_MONTH})(?: (\d{{4}}))?", p
+    ) or re.fullmatch(rf"({_MONTH}) (?:the )?(\d{{1,2}})(?:st|nd|rd|th)?(?:,? (\d{{4}}))?", p)
     if m:
         a, b, year = m.groups()
         day, month = (int(a), MONTHS.index(b) + 1) if a.isdigit() else (int(b), MONTHS.index(a) + 1)

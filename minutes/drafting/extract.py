@@ -31,7 +31,9 @@ CHUNK_TOKENS = 1400  # transcript tokens per model call
 OVERLAP_LINES = 3  # lines of the previous chunk repeated at the start of the next
 FULL_READ_TOKENS = 7000  # a meeting up to this size is read whole; a longer one only in candidate windows
 MAX_NEW_TOKENS = 1400  # above the longest reply the schema allows in practice; a cut reply is flagged
-MAX_CONSOLIDATE = 30  # decisions the final pass can weigh in one call (its prompt and reply must fit the context)
+MAX_CONSOLIDATE = (
+    30  # decisions the final pass can weigh in one call (its prompt and reply must fit the context)
+)
 
 Progress = Callable[[int, int], None]
 Messages = list[dict[str, str]]
@@ -134,8 +136,15 @@ def read_transcript(path: str | Path) -> Transcript:
 
 
 # -- extraction -------------------------------------------------------------------------------------------------
-def extract(engine: Engine, transcript: Transcript, participants: list[str], meeting_date: date | None,
-            progress: Progress | None = None, chunk_tokens: int = CHUNK_TOKENS, selection: bool = True) -> Draft:
+def extract(
+    engine: Engine,
+    transcript: Transcript,
+    participants: list[str],
+    meeting_date: date | None,
+    progress: Progress | None = None,
+    chunk_tokens: int = CHUNK_TOKENS,
+    selection: bool = True,
+) -> Draft:
     """Draft minutes of one meeting with a loaded extractor (see minutes.engines.extractor.load_extractor).
 
     `participants` are names, or "Name:role"; default: the transcript's speakers. `selection=False` reads every
@@ -180,11 +189,15 @@ def _speakers(lines: list[Line]) -> list[str]:
     return list(dict.fromkeys(line.speaker for line in lines if line.speaker))
 
 
-def _chunks(shown: list[Line], names: list[str], engine: Engine, budget: int, selection: bool) -> list[list[Line]]:
+def _chunks(
+    shown: list[Line], names: list[str], engine: Engine, budget: int, selection: bool
+) -> list[list[Line]]:
     """Every line (or, for a long meeting, the candidate windows) in chunks; each chunk after the first begins
     with the last OVERLAP_LINES lines of the one before."""
     total = sum(engine.count_tokens(line.render()) + 1 for line in shown)
-    parts = windows.select(shown, names, before=2, after=2) if selection and total > FULL_READ_TOKENS else [shown]
+    parts = (
+        windows.select(shown, names, before=2, after=2) if selection and total > FULL_READ_TOKENS else [shown]
+    )
     chunks = windows.chunk([p for p in parts if p], engine.count_tokens, budget)
     return chunks[:1] + [prev[-OVERLAP_LINES:] + part for prev, part in zip(chunks, chunks[1:], strict=False)]
 
@@ -218,8 +231,9 @@ def _decisions(reply: Reply, by_number: dict[int, Line], draft: Draft) -> list[D
     return out
 
 
-def _actions(reply: Reply, by_number: dict[int, Line], people: list[Participant],
-             meeting_date: date | None) -> list[Action]:
+def _actions(
+    reply: Reply, by_number: dict[int, Line], people: list[Participant], meeting_date: date | None
+) -> list[Action]:
     """One action per owner the model picked (joint owners give one each; none gives one without an owner)."""
     out = []
     for a in reply.actions:
@@ -227,7 +241,9 @@ def _actions(reply: Reply, by_number: dict[int, Line], people: list[Participant]
         task = rules.without_deadline(a.task.strip()) if a.due else a.task.strip()
         due = rules.due(a.due, [e.quote for e in cited], meeting_date)
         owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
-        out += [Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners]
+        out += [
+            Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
+        ]
     return out
 
 
@@ -237,21 +253,29 @@ def _settle_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:
         for rule, why in ((rules.asked_owner, "was asked to do it"), (rules.handed_to, "was handed it")):
             new = rule(action, lines, names)
             if new and new != action.owner:
-                draft.notes.append(f"an action's owner was changed from {action.owner} to {new}, who {why}: "
-                                   f"{action.task}")
+                draft.notes.append(
+                    f"an action's owner was changed from {action.owner} to {new}, who {why}: {action.task}"
+                )
                 action.owner = new
 
 
 def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> list[Decision]:
     """The final pass over a long meeting's decisions: duplicates merged, reversed or unagreed ones left out."""
-    items = [f"{i} {d.text} (said: {' / '.join(e.quote for e in d.evidence)[:300]})"
-             for i, d in enumerate(decisions, 1)]
-    text = engine.complete(prompts.consolidate_messages(items), prompts.consolidate_schema(len(decisions)),
-                           70 * len(decisions) + 20)
+    items = [
+        f"{i} {d.text} (said: {' / '.join(e.quote for e in d.evidence)[:300]})"
+        for i, d in enumerate(decisions, 1)
+    ]
+    text = engine.complete(
+        prompts.consolidate_messages(items),
+        prompts.consolidate_schema(len(decisions)),
+        70 * len(decisions) + 20,
+    )
     try:
         chosen = json.loads(text)["decisions"]
     except (json.JSONDecodeError, KeyError, TypeError):
-        draft.notes.append("the final pass over the decisions gave no usable reply; the drafted decisions are kept")
+        draft.notes.append(
+            "the final pass over the decisions gave no usable reply; the drafted decisions are kept"
+        )
         return decisions
     out = []
     for item in chosen:
@@ -261,8 +285,11 @@ def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> lis
         if not rules.is_question(text):
             out.append(Decision(text, sorted(pooled.values(), key=lambda e: e.start)))
     used = {i for item in chosen for i in item["from"]}
-    draft.notes += [f"left out by the final pass over the meeting's decisions: {d.text}"
-                    for i, d in enumerate(decisions, 1) if i not in used]
+    draft.notes += [
+        f"left out by the final pass over the meeting's decisions: {d.text}"
+        for i, d in enumerate(decisions, 1)
+        if i not in used
+    ]
     return out
 
 
@@ -274,8 +301,11 @@ def markdown(draft: Draft) -> str:
     out += ["## Decisions", ""]
     out += [f"- {d.text}{_mark(d.status)} {_cite(d.evidence)}" for d in draft.decisions] or ["- none"]
     out += ["", "## Actions", ""]
-    out += [f"- {a.task} (owner: {a.owner or 'unassigned'}; due: {a.due or 'not set'}){_mark(a.status)} "
-            f"{_cite(a.evidence)}" for a in draft.actions] or ["- none"]
+    out += [
+        f"- {a.task} (owner: {a.owner or 'unassigned'}; due: {a.due or 'not set'}){_mark(a.status)} "
+        f"{_cite(a.evidence)}"
+        for a in draft.actions
+    ] or ["- none"]
     if draft.flags:
         out += ["", "## Flags for human handling", ""]
         out += [f"- [{f.kind}] {f.reason} {_cite(f.evidence)}" for f in draft.flags]

@@ -18,7 +18,8 @@ TOLERANCE = 1.0  # seconds either side of an evidence range when looking for its
 STOPWORDS = frozenset(
     "a an and are as at be by can could do for from has have i i'll in is it its it's of on or our so that the "
     "their them then there they this to us was we we'll will with would you your yes okay right about each all any "
-    "some one just really also get got need like think well good thanks everyone".split())
+    "some one just really also get got need like think well good thanks everyone".split()
+)
 
 
 def normalise(text: str) -> str:

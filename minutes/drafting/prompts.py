@@ -46,16 +46,31 @@ EXAMPLE_REPLY = {
         {"lines": [6, 7], "text": "Close the car park to parents at drop-off.", "outcome": "rejected"},
         {"lines": [8, 9], "text": "Repaint the hall this summer.", "outcome": "deferred"},
         {"lines": [12], "text": "The fair is on the sixth.", "outcome": "reversed later"},
-        {"lines": [13, 14], "text": "The fair moves to the thirteenth.", "outcome": "agreed"}],
+        {"lines": [13, 14], "text": "The fair moves to the thirteenth.", "outcome": "agreed"},
+    ],
     "actions": [
-        {"lines": [4, 5], "task": "Put the lettings policy on the website", "owners": ["Dan (headteacher)"],
-         "due": "by Friday the ninth"},
-        {"lines": [9, 10, 11], "task": "Book the condition survey", "owners": ["Cara (governor)"],
-         "due": "by the end of the month"},
-        {"lines": [14], "task": "Draft the letter to parents about the fair",
-         "owners": ["Dan (headteacher)", "Ben (business manager)"], "due": None}],
+        {
+            "lines": [4, 5],
+            "task": "Put the lettings policy on the website",
+            "owners": ["Dan (headteacher)"],
+            "due": "by Friday the ninth",
+        },
+        {
+            "lines": [9, 10, 11],
+            "task": "Book the condition survey",
+            "owners": ["Cara (governor)"],
+            "due": "by the end of the month",
+        },
+        {
+            "lines": [14],
+            "task": "Draft the letter to parents about the fair",
+            "owners": ["Dan (headteacher)", "Ben (business manager)"],
+            "due": None,
+        },
+    ],
     "summary": "The lettings policy was adopted and the motion to close the car park fell. Repainting the hall "
-               "waits for the condition survey; the fair moves to the thirteenth."}
+    "waits for the condition survey; the fair moves to the thirteenth.",
+}
 
 EXAMPLE2_USER = """Participants: Eve, Finn, Gita
 Lines:
@@ -70,41 +85,70 @@ Lines:
 EXAMPLE2_REPLY = {
     "decisions": [
         {"lines": [2, 4], "text": "Enter the county netball tournament.", "outcome": "deferred"},
-        {"lines": [5, 6, 7], "text": "Sports day goes back to the old timetable.", "outcome": "agreed"}],
-    "actions": [{"lines": [7], "task": "Send round the sports day timetable", "owners": ["Eve"], "due": "tomorrow"}],
+        {"lines": [5, 6, 7], "text": "Sports day goes back to the old timetable.", "outcome": "agreed"},
+    ],
+    "actions": [
+        {"lines": [7], "task": "Send round the sports day timetable", "owners": ["Eve"], "due": "tomorrow"}
+    ],
     "summary": "The minibus is back from its service. Sports day returns to the old timetable; the netball "
-               "tournament waits on sign-ups."}
+    "tournament waits on sign-ups.",
+}
 
 USER = """Participants: {participants}
 Lines:
 {lines}"""
 
 
-def reply_schema(line_numbers: list[int], owners: list[str], max_decisions: int = 6, max_actions: int = 8) -> dict:
+def reply_schema(
+    line_numbers: list[int], owners: list[str], max_decisions: int = 6, max_actions: int = 8
+) -> dict:
     """The JSON schema of one chunk's reply: cited lines from the chunk, owners from the participants, bounded."""
     lines = {"type": "array", "items": {"enum": line_numbers or [0]}, "minItems": 1, "maxItems": 4}
-    who = {"type": "array", "items": {"enum": owners}, "maxItems": 3} if owners else {"type": "array", "maxItems": 0}
-    decision = {"type": "object", "properties": {
-        "lines": lines, "text": {"type": "string", "minLength": 3, "maxLength": 160},
-        "outcome": {"enum": list(OUTCOMES)}}, "required": ["lines", "text", "outcome"]}
-    action = {"type": "object", "properties": {
-        "lines": lines, "task": {"type": "string", "minLength": 3, "maxLength": 160}, "owners": who,
-        "due": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]}},
-        "required": ["lines", "task", "owners", "due"]}
-    return {"type": "object", "properties": {
-        "decisions": {"type": "array", "items": decision, "maxItems": max_decisions},
-        "actions": {"type": "array", "items": action, "maxItems": max_actions},
-        "summary": {"type": "string", "maxLength": 400}}, "required": ["decisions", "actions", "summary"]}
+    who = (
+        {"type": "array", "items": {"enum": owners}, "maxItems": 3}
+        if owners
+        else {"type": "array", "maxItems": 0}
+    )
+    decision = {
+        "type": "object",
+        "properties": {
+            "lines": lines,
+            "text": {"type": "string", "minLength": 3, "maxLength": 160},
+            "outcome": {"enum": list(OUTCOMES)},
+        },
+        "required": ["lines", "text", "outcome"],
+    }
+    action = {
+        "type": "object",
+        "properties": {
+            "lines": lines,
+            "task": {"type": "string", "minLength": 3, "maxLength": 160},
+            "owners": who,
+            "due": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]},
+        },
+        "required": ["lines", "task", "owners", "due"],
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "decisions": {"type": "array", "items": decision, "maxItems": max_decisions},
+            "actions": {"type": "array", "items": action, "maxItems": max_actions},
+            "summary": {"type": "string", "maxLength": 400},
+        },
+        "required": ["decisions", "actions", "summary"],
+    }
 
 
 def messages(lines: str, participants: list[str]) -> list[dict[str, str]]:
     names = ", ".join(participants) if participants else "(not given)"
-    return [{"role": "system", "content": SYSTEM},
-            {"role": "user", "content": EXAMPLE_USER},
-            {"role": "assistant", "content": json.dumps(EXAMPLE_REPLY)},
-            {"role": "user", "content": EXAMPLE2_USER},
-            {"role": "assistant", "content": json.dumps(EXAMPLE2_REPLY)},
-            {"role": "user", "content": USER.format(participants=names, lines=lines)}]
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": EXAMPLE_USER},
+        {"role": "assistant", "content": json.dumps(EXAMPLE_REPLY)},
+        {"role": "user", "content": EXAMPLE2_USER},
+        {"role": "assistant", "content": json.dumps(EXAMPLE2_REPLY)},
+        {"role": "user", "content": USER.format(participants=names, lines=lines)},
+    ]
 
 
 CONSOLIDATE = """Below are decisions drafted from parts of one meeting, in meeting order, each with the lines it came from.
@@ -116,8 +160,21 @@ def consolidate_messages(items: list[str]) -> list[dict[str, str]]:
 
 
 def consolidate_schema(count: int) -> dict:
-    item = {"type": "object", "properties": {
-        "from": {"type": "array", "items": {"enum": list(range(1, count + 1))}, "minItems": 1, "maxItems": 4},
-        "text": {"type": "string", "minLength": 3, "maxLength": 160}}, "required": ["from", "text"]}
-    return {"type": "object", "properties": {"decisions": {"type": "array", "items": item, "maxItems": count}},
-            "required": ["decisions"]}
+    item = {
+        "type": "object",
+        "properties": {
+            "from": {
+                "type": "array",
+                "items": {"enum": list(range(1, count + 1))},
+                "minItems": 1,
+                "maxItems": 4,
+            },
+            "text": {"type": "string", "minLength": 3, "maxLength": 160},
+        },
+        "required": ["from", "text"],
+    }
+    return {
+        "type": "object",
+        "properties": {"decisions": {"type": "array", "items": item, "maxItems": count}},
+        "required": ["decisions"],
+    }

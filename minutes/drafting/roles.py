@@ -15,8 +15,10 @@ from minutes.drafting.windows import Line
 
 MAX_ROLE_WORDS = 6
 INTRO = r"^(?:(?:hi|hello|yes|so),?\s+)?(?:i['’]m\s+|i am\s+|my name is\s+|it['’]s\s+)?{name}(?:\s+[A-Z][\w'’-]+)?\s*,\s*"
-NOT_A_ROLE = frozenset("can could will would do did please thanks thank yes no i we you it that this so just what "
-                       "how are is".split())
+NOT_A_ROLE = frozenset(
+    "can could will would do did please thanks thank yes no i we you it that this so just what "
+    "how are is".split()
+)
 ROLE = re.compile(r"(?:i['’]m\s+)?(?:the\s+|a\s+|an\s+)?(?P<role>[^.,;:!?]+)")
 
 
@@ -47,7 +49,7 @@ def introduced_role(line: Line, name: str) -> str | None:
         return None
     intro = re.compile(INTRO.format(name=re.escape(name.split()[0])), re.IGNORECASE)
     for sentence in re.split(r"(?<=[.?!])\s+", line.text):
-        if (m := intro.match(sentence)) and (role := ROLE.match(sentence[m.end():])):
+        if (m := intro.match(sentence)) and (role := ROLE.match(sentence[m.end() :])):
             words = role["role"].split()
             if 0 < len(words) <= MAX_ROLE_WORDS and words[0].lower() not in NOT_A_ROLE:
                 return " ".join(words)

@@ -29,15 +29,20 @@ from minutes.drafting.windows import Line
 
 MAX_EVIDENCE_LINES = 4
 HANDOVER_LINES = 3  # lines after an action's evidence in which a hand-over to someone else is looked for
-QUESTION = re.compile(r"\?\s*$|^(?:(?:do|does|did|should|shall|can|could|will|would)\s+(?:we|you|they|i|it)|"
-                      r"(?:is|are)\s+(?:we|you|they|it|there|this|that|the)|what|which|how|why|who|when|where)\b",
-                      re.IGNORECASE)
-TRAILING_DEADLINE = re.compile(rf"[\s,]+(?:by|before|until|no later than|on)\s+(?:{dates.DUE_PHRASE.pattern})[\s.]*$",
-                               re.IGNORECASE)
+QUESTION = re.compile(
+    r"\?\s*$|^(?:(?:do|does|did|should|shall|can|could|will|would)\s+(?:we|you|they|i|it)|"
+    r"(?:is|are)\s+(?:we|you|they|it|there|this|that|the)|what|which|how|why|who|when|where)\b",
+    re.IGNORECASE,
+)
+TRAILING_DEADLINE = re.compile(
+    rf"[\s,]+(?:by|before|until|no later than|on)\s+(?:{dates.DUE_PHRASE.pattern})[\s.]*$", re.IGNORECASE
+)
 ASKED = r"(?:^|[.?!]\s*|\b(?:so|and|now|okay|right),?\s+){name}\s*,\s*(?:could|can|would|will) you\b"
-HANDOVER = (r"\b(?:can|could|would|will)\s+{name}\s+(?:do|take|pick up|handle|cover|chase|sort)\b[^.?!]*"
-            r"\b(?:instead|for me|on)\b|\b{name}\s*,\s*(?:can|could|would|will) you (?:do|take) (?:that|this|it)"
-            r"\b[^.?!]*\binstead\b")
+HANDOVER = (
+    r"\b(?:can|could|would|will)\s+{name}\s+(?:do|take|pick up|handle|cover|chase|sort)\b[^.?!]*"
+    r"\b(?:instead|for me|on)\b|\b{name}\s*,\s*(?:can|could|would|will) you (?:do|take) (?:that|this|it)"
+    r"\b[^.?!]*\binstead\b"
+)
 
 
 def is_question(text: str) -> bool:
@@ -50,17 +55,21 @@ def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[
     words = grounding.content_words(text)
     if cited and not any(words & grounding.content_words(x.text) for x in cited):
         near = [by_number[x.number + d] for x in cited for d in (-1, 1) if x.number + d in by_number]
-        near = [n for n in near if n.speaker in {x.speaker for x in cited} and words & grounding.content_words(n.text)]
+        near = [
+            n
+            for n in near
+            if n.speaker in {x.speaker for x in cited} and words & grounding.content_words(n.text)
+        ]
         cited = near[:MAX_EVIDENCE_LINES] or cited
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
 
 
 def without_deadline(task: str) -> str:
-    """"Book the coach by Friday" -> "Book the coach": the deadline has its own field."""
+    """ "Book the coach by Friday" -> "Book the coach": the deadline has its own field."""
     m = TRAILING_DEADLINE.search(task)
-    if m is None or len(task[:m.start()].split()) < 2:
+    if m is None or len(task[: m.start()].split()) < 2:
         return task
-    return task[:m.start()].rstrip(" ,")
+    return task[: m.start()].rstrip(" ,")
 
 
 def due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str | None:
@@ -83,8 +92,11 @@ def asked_owner(action: Action, lines: list[Line], names: list[str]) -> str | No
     for line in cited_lines(action, lines):
         if action.owner != line.speaker:
             continue
-        asked = [n for n in names if n != line.speaker and
-                 re.search(ASKED.format(name=re.escape(n)), line.text, re.IGNORECASE)]
+        asked = [
+            n
+            for n in names
+            if n != line.speaker and re.search(ASKED.format(name=re.escape(n)), line.text, re.IGNORECASE)
+        ]
         if len(asked) == 1:
             return asked[0]
     return None
@@ -98,8 +110,11 @@ def handed_to(action: Action, lines: list[Line], names: list[str]) -> str | None
     last = max(x.number for x in cited)
     window = [x for x in lines if min(c.number for c in cited) <= x.number <= last + HANDOVER_LINES]
     for line in reversed(window):
-        named = [n for n in names if n != action.owner and
-                 re.search(HANDOVER.format(name=re.escape(n)), line.text, re.IGNORECASE)]
+        named = [
+            n
+            for n in names
+            if n != action.owner and re.search(HANDOVER.format(name=re.escape(n)), line.text, re.IGNORECASE)
+        ]
         if len(named) == 1:
             return named[0]
     return None
@@ -109,7 +124,9 @@ def same_action(a: Action, b: Action) -> bool:
     if (a.owner or "") != (b.owner or ""):
         return False
     shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
-    return (bool(shared) and fuzz.token_set_ratio(a.task, b.task) >= 50) or fuzz.token_set_ratio(a.task, b.task) >= 75
+    return (bool(shared) and fuzz.token_set_ratio(a.task, b.task) >= 50) or fuzz.token_set_ratio(
+        a.task, b.task
+    ) >= 75
 
 
 def same_decision(a: Decision, b: Decision) -> bool:
@@ -176,4 +193,6 @@ def withhold_sensitive_items(draft: Draft, private: set[str]) -> None:
         for item in list(items):
             if touches_private(getattr(item, attr), private):
                 items.remove(item)
-                draft.notes.append("an item touching a flagged sensitive passage was withheld for human handling")
+                draft.notes.append(
+                    "an item touching a flagged sensitive passage was withheld for human handling"
+                )

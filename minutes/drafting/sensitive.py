@@ -21,29 +21,53 @@ from minutes.drafting.windows import Line
 FOLLOW = 2
 
 KINDS: dict[str, tuple[str, str]] = {
-    "safeguarding": ("possible safeguarding or child-protection matter", (
-        r"safeguarding|child protection|designated safeguarding lead|(?-i:\bDSL\b)|disclos(?:ed|ure|ing)|"
-        r"abuse[ds]?|abusive|neglect(?:ed)?|self[- ]harm(?:ing)?|suicid\w*|\bat risk\b|bruis(?:e|es|ed|ing)|"
-        r"social (?:worker|services|care)|(?-i:\bMASH\b|\bLADO\b|\bFGM\b)|radicali[sz]\w*|prevent referral|"
-        r"grooming|exploitation|unsafe at home")),
-    "send": ("possible special educational needs of a named child", (
-        r"(?-i:\bSENC?O?\b|\bSEND\b|\bEHCP\b|\bADHD\b|\bASD\b)|education,? health and care plan|special educational needs|"
-        r"dyslexi\w*|dyspraxi\w*|autis\w*|learning difficult\w*|one[- ]to[- ]one support")),
-    "health": ("possible health information about a person", (
-        r"diagnos\w*|medical|medication|illness|mental health|hospital\w*|sick (?:leave|note)|pregnan\w*|"
-        r"cancer|depression|anxiety|occupational health|surgery|therapy|counsell?ing")),
-    "staffing": ("possible staff disciplinary, grievance or complaint", (
-        r"disciplinary|grievance|capability (?:procedure|process|meeting)|suspend(?:ed|sion)|dismiss(?:al|ed)|"
-        r"misconduct|formal warning|complain(?:t|ts|ed) (?:about|against)|tribunal|whistle-?blow\w*")),
-    "concern": ("a concern raised about a named person", (
-        r"\b(?i:concern(?:ed|s)?|worried|worries) about (?:[A-Z][a-z]+|(?i:him|her|them|his|their))\b")),
+    "safeguarding": (
+        "possible safeguarding or child-protection matter",
+        (
+            r"safeguarding|child protection|designated safeguarding lead|(?-i:\bDSL\b)|disclos(?:ed|ure|ing)|"
+            r"abuse[ds]?|abusive|neglect(?:ed)?|self[- ]harm(?:ing)?|suicid\w*|\bat risk\b|bruis(?:e|es|ed|ing)|"
+            r"social (?:worker|services|care)|(?-i:\bMASH\b|\bLADO\b|\bFGM\b)|radicali[sz]\w*|prevent referral|"
+            r"grooming|exploitation|unsafe at home"
+        ),
+    ),
+    "send": (
+        "possible special educational needs of a named child",
+        (
+            r"(?-i:\bSENC?O?\b|\bSEND\b|\bEHCP\b|\bADHD\b|\bASD\b)|education,? health and care plan|special educational needs|"
+            r"dyslexi\w*|dyspraxi\w*|autis\w*|learning difficult\w*|one[- ]to[- ]one support"
+        ),
+    ),
+    "health": (
+        "possible health information about a person",
+        (
+            r"diagnos\w*|medical|medication|illness|mental health|hospital\w*|sick (?:leave|note)|pregnan\w*|"
+            r"cancer|depression|anxiety|occupational health|surgery|therapy|counsell?ing"
+        ),
+    ),
+    "staffing": (
+        "possible staff disciplinary, grievance or complaint",
+        (
+            r"disciplinary|grievance|capability (?:procedure|process|meeting)|suspend(?:ed|sion)|dismiss(?:al|ed)|"
+            r"misconduct|formal warning|complain(?:t|ts|ed) (?:about|against)|tribunal|whistle-?blow\w*"
+        ),
+    ),
+    "concern": (
+        "a concern raised about a named person",
+        (r"\b(?i:concern(?:ed|s)?|worried|worries) about (?:[A-Z][a-z]+|(?i:him|her|them|his|their))\b"),
+    ),
 }
-PATTERNS = {kind: re.compile(rx, re.IGNORECASE if kind != "concern" else 0) for kind, (_, rx) in KINDS.items()}
+PATTERNS = {
+    kind: re.compile(rx, re.IGNORECASE if kind != "concern" else 0) for kind, (_, rx) in KINDS.items()
+}
 ROLES = re.compile(r"^(?:SENC?OS?|SENDCOS?)$", re.IGNORECASE)
 BUSINESS_AFTER = re.compile(
     r"^\W{0,2}(?:information report|report|polic(?:y|ies)|course|training|register|department|team|budget|"
-    r"provision|audit|update|funding|governor|lead|link)\b", re.IGNORECASE)
-GROUP_BEFORE = re.compile(r"\b(?:students|pupils|children|learners|staff) (?:with|who have)\s+$", re.IGNORECASE)
+    r"provision|audit|update|funding|governor|lead|link)\b",
+    re.IGNORECASE,
+)
+GROUP_BEFORE = re.compile(
+    r"\b(?:students|pupils|children|learners|staff) (?:with|who have)\s+$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -56,9 +80,16 @@ class Found:
 
 def cues(text: str) -> list[tuple[str, str]]:
     """(kind, matched words) for every sensitive cue in a text, except roles, documents, training and groups."""
-    return [(kind, m.group(0)) for kind, rx in PATTERNS.items() for m in rx.finditer(text)
-            if not (ROLES.match(m.group(0)) or BUSINESS_AFTER.match(text[m.end():m.end() + 30])
-                    or GROUP_BEFORE.search(text[max(0, m.start() - 30):m.start()]))]
+    return [
+        (kind, m.group(0))
+        for kind, rx in PATTERNS.items()
+        for m in rx.finditer(text)
+        if not (
+            ROLES.match(m.group(0))
+            or BUSINESS_AFTER.match(text[m.end() : m.end() + 30])
+            or GROUP_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+        )
+    ]
 
 
 def detect(lines: list[Line]) -> Found:
@@ -69,15 +100,17 @@ def detect(lines: list[Line]) -> Found:
         if not hits:
             continue
         passage = [line]
-        for nxt in lines[i + 1:i + 1 + FOLLOW]:
+        for nxt in lines[i + 1 : i + 1 + FOLLOW]:
             if nxt.speaker != line.speaker:
                 break
             passage.append(nxt)
         found.withheld.update(p.number for p in passage)
         for kind in dict.fromkeys(k for k, _ in hits):
             words = sorted({w.lower() for k, w in hits if k == kind})
-            reason = (f"{KINDS[kind][0]} (cue: {', '.join(words)}; line {line.number}); "
-                      "for human-only handling, not summarised")
+            reason = (
+                f"{KINDS[kind][0]} (cue: {', '.join(words)}; line {line.number}); "
+                "for human-only handling, not summarised"
+            )
             evidence = [Evidence(passage[0].start, passage[-1].end, "")]
             found.flags.append(Flag(kind, reason, evidence))
     return found

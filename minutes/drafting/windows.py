@@ -45,8 +45,11 @@ class Line:
 
 def lines_of(transcript: Transcript) -> list[Line]:
     """Every segment with words in it, numbered in transcript order."""
-    return [Line(i, s.start, s.end, s.speaker, " ".join(s.text.split()))
-            for i, s in enumerate(transcript.segments, start=1) if s.text.strip()]
+    return [
+        Line(i, s.start, s.end, s.speaker, " ".join(s.text.split()))
+        for i, s in enumerate(transcript.segments, start=1)
+        if s.text.strip()
+    ]
 
 
 def is_cue(line: Line, participants: Iterable[str] = ()) -> bool:
@@ -56,7 +59,9 @@ def is_cue(line: Line, participants: Iterable[str] = ()) -> bool:
     return any(re.search(rf"(?:^|[.?!]\s*){re.escape(name)}\s*,", line.text) for name in participants if name)
 
 
-def select(lines: list[Line], participants: Iterable[str] = (), before: int = 1, after: int = 1) -> list[list[Line]]:
+def select(
+    lines: list[Line], participants: Iterable[str] = (), before: int = 1, after: int = 1
+) -> list[list[Line]]:
     """The candidate windows: runs of consecutive lines around cue lines, in order, without overlap."""
     names = list(participants)
     keep = [False] * len(lines)

@@ -18,7 +18,9 @@ from minutes.engines.store import model_store
 from minutes.errors import ModelError, UsageError
 
 DEVICES = ("auto", "cpu", "cuda")
-MULTILINGUAL_VOCABULARY = 51865  # CTranslate2's rule: a Whisper vocabulary this large holds the language tokens
+MULTILINGUAL_VOCABULARY = (
+    51865  # CTranslate2's rule: a Whisper vocabulary this large holds the language tokens
+)
 
 
 @dataclass
@@ -53,8 +55,10 @@ def resolve_model(settings: Settings, model: str | None) -> tuple[str, Path]:
         if not (path / "model.bin").is_file():
             raise ModelError(f"{path}: not a CTranslate2 Whisper folder (no model.bin)")
         return path.name, path
-    asr = sorted([n for n, s in REGISTRY.items() if s.role == Role.ASR]
-                 + [n for n, m in store.local.items() if m.role == Role.ASR])
+    asr = sorted(
+        [n for n, s in REGISTRY.items() if s.role == Role.ASR]
+        + [n for n, m in store.local.items() if m.role == Role.ASR]
+    )
     raise UsageError(f"unknown ASR model '{name}'", f"use one of {', '.join(asr)} or a model folder")
 
 
@@ -62,7 +66,10 @@ def is_multilingual(folder: Path) -> bool | None:
     """Whether a CTranslate2 Whisper folder holds a multilingual model, read from its vocabulary size without
     loading it; None when there is no vocabulary file to count."""
     if (folder / "vocabulary.json").is_file():
-        return len(json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))) >= MULTILINGUAL_VOCABULARY
+        return (
+            len(json.loads((folder / "vocabulary.json").read_text(encoding="utf-8")))
+            >= MULTILINGUAL_VOCABULARY
+        )
     if (folder / "vocabulary.txt").is_file():
         with (folder / "vocabulary.txt").open(encoding="utf-8") as fh:
             return sum(1 for _ in fh) >= MULTILINGUAL_VOCABULARY
@@ -84,13 +91,16 @@ def pick_device(requested: str | None, compute_type: str | None) -> tuple[str, s
         compute_type = "float16" if device == "cuda" else "int8"
     supported = ctranslate2.get_supported_compute_types(device)
     if compute_type not in supported and compute_type not in ("auto", "default"):
-        raise UsageError(f"compute type '{compute_type}' is not supported on {device}",
-                         f"use one of {', '.join(sorted(supported))}")
+        raise UsageError(
+            f"compute type '{compute_type}' is not supported on {device}",
+            f"use one of {', '.join(sorted(supported))}",
+        )
     return device, compute_type
 
 
-def load_asr(settings: Settings, model: str | None = None, device: str | None = None,
-             compute_type: str | None = None) -> AsrEngine:
+def load_asr(
+    settings: Settings, model: str | None = None, device: str | None = None, compute_type: str | None = None
+) -> AsrEngine:
     """Load the Whisper model once; the engine is reused for many files."""
     from faster_whisper import WhisperModel
 

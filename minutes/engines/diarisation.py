@@ -45,7 +45,9 @@ from minutes.engines.store import model_store
 from minutes.errors import ModelError, UsageError
 
 EMBEDDING_DIM = 192
-BATCH_SIZE = 12  # 4 chunks x 3 local speakers; 48 peaked at 1.3 GB RSS on meeting-demo, 12 at 0.85 GB, same speed
+BATCH_SIZE = (
+    12  # 4 chunks x 3 local speakers; 48 peaked at 1.3 GB RSS on meeting-demo, 12 at 0.85 GB, same speed
+)
 
 
 def _import_pyannote() -> None:
@@ -96,8 +98,9 @@ def _embedding_model_class():
             return EMBEDDING_DIM
 
         def fbank(self, waveforms: torch.Tensor) -> torch.Tensor:
-            feats = torch.stack([kaldi.fbank(w, num_mel_bins=80, sample_frequency=16000, dither=0.0)
-                                 for w in waveforms])
+            feats = torch.stack(
+                [kaldi.fbank(w, num_mel_bins=80, sample_frequency=16000, dither=0.0) for w in waveforms]
+            )
             return feats - feats.mean(dim=1, keepdim=True)
 
         def frames(self, waveforms: torch.Tensor) -> torch.Tensor:
@@ -157,14 +160,17 @@ def resolve_diarisation(settings: Settings) -> tuple[Path, ...]:
     if name:
         local = store.local.get(name)
         if local is None or local.role != Role.DIARISATION:
-            raise UsageError(f"diarisation pipeline '{name}' is not registered as a local model with role "
-                             "'diarisation'", "add it under [models.local] in config.toml")
+            raise UsageError(
+                f"diarisation pipeline '{name}' is not registered as a local model with role 'diarisation'",
+                "add it under [models.local] in config.toml",
+            )
         return (store.require(name),)
     return store.require(settings.models.segmentation), store.require(settings.models.embedding)
 
 
-def load_diarisation(settings: Settings, threads: int = 1, params: DiarisationParams | None = None
-                     ) -> DiarisationEngine:
+def load_diarisation(
+    settings: Settings, threads: int = 1, params: DiarisationParams | None = None
+) -> DiarisationEngine:
     """Load the pipeline once, with `params` (default: `settings.diarisation`). `threads`: torch threads.
 
     1 is the default: on this 2-core box meeting-demo took 24-28 s with 1 thread, and 14 s (idle box) to 70 s
@@ -190,14 +196,20 @@ def load_diarisation(settings: Settings, threads: int = 1, params: DiarisationPa
     embedding.eval()
     params = params or settings.diarisation
     with torch.inference_mode():
-        pipeline = SpeakerDiarization(segmentation=segmentation, embedding=embedding, plda=_no_plda(),
-                                      clustering="AgglomerativeClustering", embedding_batch_size=BATCH_SIZE,
-                                      segmentation_batch_size=BATCH_SIZE,
-                                      embedding_exclude_overlap=params.exclude_overlap)
+        pipeline = SpeakerDiarization(
+            segmentation=segmentation,
+            embedding=embedding,
+            plda=_no_plda(),
+            clustering="AgglomerativeClustering",
+            embedding_batch_size=BATCH_SIZE,
+            segmentation_batch_size=BATCH_SIZE,
+            embedding_exclude_overlap=params.exclude_overlap,
+        )
     pipeline.instantiate(params.hyper_parameters())
     embedder = PyannoteAudioPretrainedSpeakerEmbedding(embedding)
-    return DiarisationEngine(pipeline=pipeline, embedder=embedder, name="segmentation-3.0+campplus",
-                             threads=threads)
+    return DiarisationEngine(
+        pipeline=pipeline, embedder=embedder, name="segmentation-3.0+campplus", threads=threads
+    )
 
 
 def _load_pyannote_pipeline(settings: Settings, name: str, threads: int) -> DiarisationEngine:
@@ -208,8 +220,10 @@ def _load_pyannote_pipeline(settings: Settings, name: str, threads: int) -> Diar
     try:
         pipeline = Pipeline.from_pretrained(folder)
     except Exception as exc:  # pyannote raises many kinds here; all mean the folder is unusable
-        raise ModelError(f"cannot load diarisation pipeline '{name}' from {folder}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise ModelError(
+            f"cannot load diarisation pipeline '{name}' from {folder}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     if pipeline is None:
         raise ModelError(f"{folder}: not a pyannote pipeline folder (no config.yaml)")
     return DiarisationEngine(pipeline=pipeline, embedder=pipeline._embedding, name=name, threads=threads)

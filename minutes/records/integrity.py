@@ -44,8 +44,9 @@ def verify(session: Session, filed: tuple[int, str] | None = None) -> Verificati
     first problem."""
     chain = verify_chain(session)
     if not chain.ok:
-        return Verification(False, chain.events, False, first_bad_seq=chain.first_bad_seq,
-                            problem=chain.problem)
+        return Verification(
+            False, chain.events, False, first_bad_seq=chain.first_bad_seq, problem=chain.problem
+        )
     consent, consent_bad = _consent_mismatch(session)
     releases, release_bad = _release_mismatch(session)
     bad = (_filed_mismatch(session, *filed) if filed else None) or consent_bad or release_bad
@@ -81,11 +82,13 @@ def _hashes(ev: AuditEvent) -> dict:
 def _filed_mismatch(session: Session, seq: int, digest: str) -> Mismatch | None:
     ev = session.exec(select(AuditEvent).where(AuditEvent.seq == seq)).first()
     if ev is None:
-        return Mismatch(seq, f"the filed head, event {seq}, is not in the chain: it was cut short or rolled "
-                             "back")
+        return Mismatch(
+            seq, f"the filed head, event {seq}, is not in the chain: it was cut short or rolled back"
+        )
     if not hmac.compare_digest(ev.hash, digest.strip().lower()):
-        return Mismatch(seq, f"event {seq} does not match the filed head: the chain was rewritten or rolled "
-                             "back")
+        return Mismatch(
+            seq, f"event {seq} does not match the filed head: the chain was rewritten or rolled back"
+        )
     return None
 
 
@@ -100,15 +103,18 @@ def _consent_mismatch(session: Session) -> tuple[int, Mismatch | None]:
     rows = {r.id: r for r in session.exec(select(ConsentRecord))}
     for rid, ev in recorded.items():
         if rid not in rows:
-            return len(rows), Mismatch(ev.seq, f"consent record {rid} was deleted (it was recorded in event "
-                                               f"{ev.seq})")
+            return len(rows), Mismatch(
+                ev.seq, f"consent record {rid} was deleted (it was recorded in event {ev.seq})"
+            )
         if _hashes(ev).get("record") != row_hash(rows[rid]):
-            return len(rows), Mismatch(ev.seq, f"consent record {rid} was altered after it was recorded "
-                                               f"(event {ev.seq})")
+            return len(rows), Mismatch(
+                ev.seq, f"consent record {rid} was altered after it was recorded (event {ev.seq})"
+            )
     unrecorded = sorted(rows.keys() - recorded.keys())
     if unrecorded:
-        return len(rows), Mismatch(None, f"consent record {unrecorded[0]} has no audit event: it was added "
-                                         "outside minutes")
+        return len(rows), Mismatch(
+            None, f"consent record {unrecorded[0]} has no audit event: it was added outside minutes"
+        )
     return len(rows), None
 
 
@@ -121,8 +127,9 @@ def _release_mismatch(session: Session) -> tuple[int, Mismatch | None]:
     released = set(session.exec(select(DraftRow.id).where(DraftRow.status == DraftStatus.RELEASED)))
     unvouched = sorted(released - latest.keys())
     if unvouched:
-        return len(latest), Mismatch(None, f"draft {unvouched[0]} is marked released but no release event "
-                                           "vouches for it")
+        return len(latest), Mismatch(
+            None, f"draft {unvouched[0]} is marked released but no release event vouches for it"
+        )
     return len(latest), None
 
 
@@ -134,9 +141,13 @@ def _release_problem(session: Session, draft_id: int, ev: AuditEvent) -> Mismatc
         return Mismatch(ev.seq, f"draft {draft_id} was released in event {ev.seq} but is now {row.status}")
     rel = review.latest_release(session, draft_id)
     if rel is None or rel.id != _subject(ev).get("release") or row_hash(rel) != hashes.get("release"):
-        return Mismatch(ev.seq, f"the release record of draft {draft_id} was altered after release "
-                                f"(event {ev.seq})")
+        return Mismatch(
+            ev.seq, f"the release record of draft {draft_id} was altered after release (event {ev.seq})"
+        )
     if review.content_sha256(session, draft_id) != hashes.get("draft"):
-        return Mismatch(ev.seq, f"released draft {draft_id} was altered after release: its content no longer "
-                                f"matches the hash in event {ev.seq}")
+        return Mismatch(
+            ev.seq,
+            f"released draft {draft_id} was altered after release: its content no longer "
+            f"matches the hash in event {ev.seq}",
+        )
     return None

@@ -78,39 +78,71 @@ class PurgeReport:
         return asdict(self)
 
 
-def purge(session: Session, settings: Settings, now: datetime | None = None, dry_run: bool = False,
-          actor: str = "minutes") -> PurgeReport:
+def purge(
+    session: Session,
+    settings: Settings,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    actor: str = "minutes",
+) -> PurgeReport:
     """Apply the retention policy as of `now` (default: the current time) and report what was (or would be) removed."""
     now = _aware(now or utcnow())
     policy = settings.retention
     report = PurgeReport(now, dry_run)
-    released = session.exec(select(Draft.meeting_id, func.min(Release.released_at))
-                            .join(Release, Release.draft_id == Draft.id).group_by(Draft.meeting_id)).all()
+    released = session.exec(
+        select(Draft.meeting_id, func.min(Release.released_at))
+        .join(Release, Release.draft_id == Draft.id)
+        .group_by(Draft.meeting_id)
+    ).all()
     for meeting_id, first_release in sorted(released):
         first_release = _aware(first_release)
         if now >= first_release + timedelta(days=policy.audio_days_after_release):
             _purge_audio(session, settings, meeting_id, first_release, report, dry_run)
         if now >= first_release + timedelta(days=policy.transcript_days_after_release):
             _purge_transcripts(session, meeting_id, first_release, report, dry_run)
-    LOG.info("purge%s: %d recordings, %d transcripts, %d transcript exports", " (dry run)" if dry_run else "",
-             len(report.audio), len(report.transcripts), len(report.transcript_exports))
+    LOG.info(
+        "purge%s: %d recordings, %d transcripts, %d transcript exports",
+        " (dry run)" if dry_run else "",
+        len(report.audio),
+        len(report.transcripts),
+        len(report.transcript_exports),
+    )
     if not dry_run:
-        record(session, "purge", actor, subject={
-            "recordings": [a.recording_id for a in report.audio],
-            "transcripts": [t.transcript_id for t in report.transcripts],
-            "exports": [e.export_id for e in report.transcript_exports],
-            "voice_centroids": report.voice_centroids, "voice_enrolments": report.voice_enrolments,
-            "speaker_turns": report.speaker_turns, "policy": policy.model_dump(), "now": now.isoformat()})
+        record(
+            session,
+            "purge",
+            actor,
+            subject={
+                "recordings": [a.recording_id for a in report.audio],
+                "transcripts": [t.transcript_id for t in report.transcripts],
+                "exports": [e.export_id for e in report.transcript_exports],
+                "voice_centroids": report.voice_centroids,
+                "voice_enrolments": report.voice_enrolments,
+                "speaker_turns": report.speaker_turns,
+                "policy": policy.model_dump(),
+                "now": now.isoformat(),
+            },
+        )
         scrub_after_commit(session)
     return report
 
 
-def _purge_audio(session: Session, settings: Settings, meeting_id: int, released_at: datetime,
-                 report: PurgeReport, dry_run: bool) -> None:
-    for rec in session.exec(select(Recording).where(Recording.meeting_id == meeting_id)
-                            .order_by(Recording.id)).all():
-        labels = session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == rec.id,
-                                                         SpeakerLabel.centroid.is_not(None))).all()
+def _purge_audio(
+    session: Session,
+    settings: Settings,
+    meeting_id: int,
+    released_at: datetime,
+    report: PurgeReport,
+    dry_run: bool,
+) -> None:
+    for rec in session.exec(
+        select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id)
+    ).all():
+        labels = session.exec(
+            select(SpeakerLabel).where(
+                SpeakerLabel.recording_id == rec.id, SpeakerLabel.centroid.is_not(None)
+            )
+        ).all()
         enrolments = session.exec(select(VoiceEnrolment).where(VoiceEnrolment.recording_id == rec.id)).all()
         report.voice_centroids += len(labels)
         report.voice_enrolments += len(enrolments)
@@ -127,14 +159,20 @@ def _purge_audio(session: Session, settings: Settings, meeting_id: int, released
             delete_audio(session, settings, rec)
 
 
-def _purge_transcripts(session: Session, meeting_id: int, released_at: datetime, report: PurgeReport,
-                       dry_run: bool) -> None:
-    for tr in session.exec(select(Transcript).where(Transcript.meeting_id == meeting_id,
-                                                    Transcript.deleted_at.is_(None)).order_by(Transcript.id)).all():
+def _purge_transcripts(
+    session: Session, meeting_id: int, released_at: datetime, report: PurgeReport, dry_run: bool
+) -> None:
+    for tr in session.exec(
+        select(Transcript)
+        .where(Transcript.meeting_id == meeting_id, Transcript.deleted_at.is_(None))
+        .order_by(Transcript.id)
+    ).all():
         segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
         words = session.exec(select(Word).where(Word.segment_id.in_([s.id for s in segments]))).all()
         turns = session.exec(select(SpeakerTurn).where(SpeakerTurn.recording_id == tr.recording_id)).all()
-        report.transcripts.append(TranscriptRemoved(tr.id, meeting_id, len(segments), len(words), released_at))
+        report.transcripts.append(
+            TranscriptRemoved(tr.id, meeting_id, len(segments), len(words), released_at)
+        )
         report.speaker_turns += len(turns)
         if dry_run:
             continue
@@ -145,8 +183,11 @@ def _purge_transcripts(session: Session, meeting_id: int, released_at: datetime,
             session.delete(seg)
         tr.deleted_at = report.now
         session.add(tr)
-    exports = session.exec(select(Export).where(Export.meeting_id == meeting_id, Export.kind == "transcript",
-                                                Export.invalidated_at.is_(None)).order_by(Export.id)).all()
+    exports = session.exec(
+        select(Export)
+        .where(Export.meeting_id == meeting_id, Export.kind == "transcript", Export.invalidated_at.is_(None))
+        .order_by(Export.id)
+    ).all()
     report.transcript_exports += [ExportRemoved(exp.id, meeting_id, exp.path) for exp in exports]
     if not dry_run:
         report.exports_need_attention += invalidate_exports(session, exports, report.now)

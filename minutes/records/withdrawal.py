@@ -54,7 +54,9 @@ class WithdrawalReport:
     meetings: list[int] = field(default_factory=list)
     transcripts_removed: list[int] = field(default_factory=list)  # wholly: words that could not be told apart
     segments_removed: int = 0
-    unattributed_segments_removed: int = 0  # of those, segments not linked to anyone, removed as possibly theirs
+    unattributed_segments_removed: int = (
+        0  # of those, segments not linked to anyone, removed as possibly theirs
+    )
     words_removed: int = 0
     speaker_turns_removed: int = 0
     speaker_labels_removed: int = 0
@@ -101,12 +103,16 @@ def _participants(session: Session, w: Withdrawal) -> list[Participant]:
     return list(session.exec(query.order_by(Participant.id)).all())
 
 
-def _propagate_one(session: Session, settings: Settings, person: Participant, actor: str,
-                   report: WithdrawalReport) -> None:
+def _propagate_one(
+    session: Session, settings: Settings, person: Participant, actor: str, report: WithdrawalReport
+) -> None:
     meeting_id, now = person.meeting_id, utcnow()
     before = asdict(report)
     recordings = session.exec(select(Recording).where(Recording.meeting_id == meeting_id)).all()
-    names = {p.name.casefold() for p in session.exec(select(Participant).where(Participant.meeting_id == meeting_id))}
+    names = {
+        p.name.casefold()
+        for p in session.exec(select(Participant).where(Participant.meeting_id == meeting_id))
+    }
     removed: list[tuple[float, float, str]] = []
     for rec in recordings:
         whose = _whose(session, rec.id, person, names)
@@ -122,18 +128,28 @@ def _propagate_one(session: Session, settings: Settings, person: Participant, ac
     session.flush()
     for draft in session.exec(select(DraftRow).where(DraftRow.meeting_id == meeting_id)).all():
         _scrub_draft(session, draft, person, removed, actor, report)
-    exports = session.exec(select(Export).where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
-                           .order_by(Export.id)).all()
+    exports = session.exec(
+        select(Export)
+        .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
+        .order_by(Export.id)
+    ).all()
     report.exports_need_attention += invalidate_exports(session, exports, now)
     report.exports_invalidated += [exp.path for exp in exports]
     report.participants.append(person.id)
     if meeting_id not in report.meetings:
         report.meetings.append(meeting_id)
-    counts = {k: (len(v) - len(before[k]) if isinstance(v, list) else v - before[k])
-              for k, v in asdict(report).items() if k not in ("participants", "meetings")}
+    counts = {
+        k: (len(v) - len(before[k]) if isinstance(v, list) else v - before[k])
+        for k, v in asdict(report).items()
+        if k not in ("participants", "meetings")
+    }
     record(session, "withdrawal.propagate", actor, meeting_id, subject={"participant": person.id, **counts})
-    LOG.info("withdrawal: participant %s of meeting %s: %s", person.id, meeting_id,
-             ", ".join(f"{k} {v}" for k, v in counts.items()))
+    LOG.info(
+        "withdrawal: participant %s of meeting %s: %s",
+        person.id,
+        meeting_id,
+        ", ".join(f"{k} {v}" for k, v in counts.items()),
+    )
 
 
 @dataclass(frozen=True)
@@ -163,13 +179,17 @@ class _Whose:
 
 def _whose(session: Session, recording_id: int, person: Participant, names: set[str]) -> _Whose:
     labels = session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id)).all()
-    return _Whose(frozenset(lab.label for lab in labels if lab.participant_id == person.id),
-                  frozenset(lab.label for lab in labels if lab.participant_id is not None),
-                  frozenset(names), person.name.casefold())
+    return _Whose(
+        frozenset(lab.label for lab in labels if lab.participant_id == person.id),
+        frozenset(lab.label for lab in labels if lab.participant_id is not None),
+        frozenset(names),
+        person.name.casefold(),
+    )
 
 
-def _remove_words(session: Session, tr: Transcript, whose: _Whose, now: datetime, report: WithdrawalReport
-                  ) -> list[tuple[float, float, str]]:
+def _remove_words(
+    session: Session, tr: Transcript, whose: _Whose, now: datetime, report: WithdrawalReport
+) -> list[tuple[float, float, str]]:
     """Delete the segments and words that are or may be the person's; a transcript left with no segment is
     marked deleted, so no later stage works on it. Returns (start, end, text) of what was removed."""
     removed: list[tuple[float, float, str]] = []
@@ -201,23 +221,40 @@ def _remove_words(session: Session, tr: Transcript, whose: _Whose, now: datetime
     return removed
 
 
-def _remove_voice(session: Session, recording_id: int, person: Participant, whose: _Whose,
-                  report: WithdrawalReport) -> None:
+def _remove_voice(
+    session: Session, recording_id: int, person: Participant, whose: _Whose, report: WithdrawalReport
+) -> None:
     """Delete the person's speaker labels (with their voice centroids) and turns; unnamed ones when they may be
     the person's."""
-    labels = [lab for lab in session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))
-              if lab.participant_id == person.id or (lab.participant_id is None and whose.maybe(lab.label))]
+    labels = [
+        lab
+        for lab in session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))
+        if lab.participant_id == person.id or (lab.participant_id is None and whose.maybe(lab.label))
+    ]
     speakers = {lab.label for lab in labels}
-    turns = session.exec(select(SpeakerTurn).where(SpeakerTurn.recording_id == recording_id,
-                                                   SpeakerTurn.speaker.in_(speakers))).all() if speakers else []
+    turns = (
+        session.exec(
+            select(SpeakerTurn).where(
+                SpeakerTurn.recording_id == recording_id, SpeakerTurn.speaker.in_(speakers)
+            )
+        ).all()
+        if speakers
+        else []
+    )
     for row in [*turns, *labels]:
         session.delete(row)
     report.speaker_turns_removed += len(turns)
     report.speaker_labels_removed += len(labels)
 
 
-def _scrub_draft(session: Session, draft: DraftRow, person: Participant, removed: list[tuple[float, float, str]],
-                 actor: str, report: WithdrawalReport) -> None:
+def _scrub_draft(
+    session: Session,
+    draft: DraftRow,
+    person: Participant,
+    removed: list[tuple[float, float, str]],
+    actor: str,
+    report: WithdrawalReport,
+) -> None:
     """Remove evidence citing the person, replace their name, then reopen review or re-issue the release."""
     name = re.compile(rf"\b{re.escape(person.name)}\b", re.IGNORECASE)
     cites = _citation_test(removed)
@@ -243,14 +280,22 @@ def _scrub_draft(session: Session, draft: DraftRow, person: Participant, removed
     session.flush()
     report.evidence_removed += evidence_removed
     report.names_replaced += names
-    review.add_step(session, draft, actor, "withdrawal", reason=NOTE,
-                 detail={"participant": person.id, "evidence_removed": evidence_removed, "names_replaced": names})
+    review.add_step(
+        session,
+        draft,
+        actor,
+        "withdrawal",
+        reason=NOTE,
+        detail={"participant": person.id, "evidence_removed": evidence_removed, "names_replaced": names},
+    )
     if draft.status == DraftStatus.RELEASED:
         rel = review.reissue(session, draft.id, actor, NOTE)
         report.releases_reissued.append(rel.id)
     elif draft.status != DraftStatus.REJECTED and (evidence_removed or names):
         if draft.status != DraftStatus.IN_REVIEW:
-            review.transition(session, draft, DraftStatus.IN_REVIEW, actor, reason=NOTE, event="review.withdrawal")
+            review.transition(
+                session, draft, DraftStatus.IN_REVIEW, actor, reason=NOTE, event="review.withdrawal"
+            )
         report.drafts_returned_to_review.append(draft.id)
 
 
@@ -271,8 +316,11 @@ def _scrub_original(original_json: str, name: re.Pattern, cites) -> str:
     data = json.loads(original_json)
     for group in ("decisions", "actions", "flags"):
         for item in data.get(group, []):
-            item["evidence"] = [e for e in item.get("evidence") or []
-                                if not cites(float(e["start"]), float(e["end"]), str(e["quote"]))]
+            item["evidence"] = [
+                e
+                for e in item.get("evidence") or []
+                if not cites(float(e["start"]), float(e["end"]), str(e["quote"]))
+            ]
             for key in ("text", "task", "owner", "due", "reason"):
                 if isinstance(item.get(key), str):
                     item[key] = name.sub(WITHDRAWN, item[key])
@@ -284,4 +332,3 @@ def _scrub_original(original_json: str, name: re.Pattern, cites) -> str:
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s']", " ", text.casefold()).split())
-

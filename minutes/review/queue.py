@@ -28,15 +28,22 @@ from minutes.db.audit import content_hash, row_hash
 from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.speech.language import LANGUAGE_FLAG
 
-KINDS = {"d": ("decision", Decision, "decision_id"), "a": ("action", Action, "action_id"),
-         "f": ("flag", Flag, "flag_id")}
+KINDS = {
+    "d": ("decision", Decision, "decision_id"),
+    "a": ("action", Action, "action_id"),
+    "f": ("flag", Flag, "flag_id"),
+}
 EXTRACTION_FLAG = "extraction"  # an extraction problem
 # Flag kinds that mark a problem with the draft, not sensitive content: every other kind marks sensitive content.
 NOT_SENSITIVE = (EXTRACTION_FLAG, LANGUAGE_FLAG)
 RESOLUTIONS = ("keep", "edit", "remove")
 LOG = logging.getLogger("minutes.review.queue")  # ids and states only, never item text
-_TRANSITION_EVENTS = {DraftStatus.IN_REVIEW: "review.start", DraftStatus.APPROVED: "review.approve",
-                      DraftStatus.REJECTED: "review.reject", DraftStatus.RELEASED: "release"}
+_TRANSITION_EVENTS = {
+    DraftStatus.IN_REVIEW: "review.start",
+    DraftStatus.APPROVED: "review.approve",
+    DraftStatus.REJECTED: "review.reject",
+    DraftStatus.RELEASED: "release",
+}
 
 
 @dataclass
@@ -138,26 +145,48 @@ class DraftDiff:
 
 # ---- creating and reading -------------------------------------------------------------------------------------
 
-def create_draft(session: Session, meeting_id: int, transcript_id: int | None, draft: types.Draft, model: str,
-                 actor: str = "minutes") -> DraftRow:
+
+def create_draft(
+    session: Session,
+    meeting_id: int,
+    transcript_id: int | None,
+    draft: types.Draft,
+    model: str,
+    actor: str = "minutes",
+) -> DraftRow:
     """Queue the AI's draft for review: items, evidence and flags as rows, the draft itself as original_json."""
     if session.get(Meeting, meeting_id) is None:
         raise NotFoundError(f"meeting {meeting_id} does not exist")
     original = json.dumps(draft.to_json(), ensure_ascii=False, sort_keys=True)
-    row = DraftRow(meeting_id=meeting_id, transcript_id=transcript_id, status=DraftStatus.PENDING,
-                   summary=draft.summary, original_json=original, model=model,
-                   notes=json.dumps(draft.notes, ensure_ascii=False))
+    row = DraftRow(
+        meeting_id=meeting_id,
+        transcript_id=transcript_id,
+        status=DraftStatus.PENDING,
+        summary=draft.summary,
+        original_json=original,
+        model=model,
+        notes=json.dumps(draft.notes, ensure_ascii=False),
+    )
     session.add(row)
     session.flush()
     for i, d in enumerate(draft.decisions):
         _add_item(session, Decision(draft_id=row.id, idx=i, status=d.status, text=d.text), d.evidence)
     for i, a in enumerate(draft.actions):
-        _add_item(session, Action(draft_id=row.id, idx=i, status=a.status, task=a.task, owner=a.owner, due=a.due),
-                  a.evidence)
+        _add_item(
+            session,
+            Action(draft_id=row.id, idx=i, status=a.status, task=a.task, owner=a.owner, due=a.due),
+            a.evidence,
+        )
     for i, f in enumerate(draft.flags):
         _add_item(session, Flag(draft_id=row.id, idx=i, kind=f.kind, reason=f.reason), f.evidence)
-    record(session, "draft.create", actor, meeting_id,
-           subject={"draft": row.id, "transcript": transcript_id, "model": model}, content={"draft": original})
+    record(
+        session,
+        "draft.create",
+        actor,
+        meeting_id,
+        subject={"draft": row.id, "transcript": transcript_id, "model": model},
+        content={"draft": original},
+    )
     return row
 
 
@@ -175,7 +204,9 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
     ev = {id(i): _evidence_types(session, i) for i in live}
     return types.Draft(
         decisions=[types.Decision(i.text, ev[id(i)], i.status) for i in live if isinstance(i, Decision)],
-        actions=[types.Action(i.task, i.owner, i.due, ev[id(i)], i.status) for i in live if isinstance(i, Action)],
+        actions=[
+            types.Action(i.task, i.owner, i.due, ev[id(i)], i.status) for i in live if isinstance(i, Action)
+        ],
         summary=row.summary,
         flags=[types.Flag(i.kind, i.reason, ev[id(i)]) for i in live if isinstance(i, Flag)],
         notes=json.loads(row.notes or "[]"),
@@ -189,7 +220,9 @@ def content_sha256(session: Session, draft_id: int) -> str:
 
 def list_drafts(session: Session, status: str | None = None) -> list[DraftSummary]:
     if status is not None and status not in {s.value for s in DraftStatus}:
-        raise UsageError(f"unknown status {status!r}", "use one of " + ", ".join(s.value for s in DraftStatus))
+        raise UsageError(
+            f"unknown status {status!r}", "use one of " + ", ".join(s.value for s in DraftStatus)
+        )
     query = select(DraftRow).order_by(DraftRow.id)
     if status is not None:
         query = query.where(DraftRow.status == status)
@@ -197,10 +230,20 @@ def list_drafts(session: Session, status: str | None = None) -> list[DraftSummar
     for row in session.exec(query).all():
         meeting = session.get(Meeting, row.meeting_id)
         live = [i for i in draft_items(session, row.id) if i.resolution != "removed"]
-        out.append(DraftSummary(row.id, row.meeting_id, meeting.title, meeting.date.isoformat(), row.status,
-                                row.created_at, sum(isinstance(i, Decision) for i in live),
-                                sum(isinstance(i, Action) for i in live), sum(isinstance(i, Flag) for i in live),
-                                sum(_blocking(i) for i in live)))
+        out.append(
+            DraftSummary(
+                row.id,
+                row.meeting_id,
+                meeting.title,
+                meeting.date.isoformat(),
+                row.status,
+                row.created_at,
+                sum(isinstance(i, Decision) for i in live),
+                sum(isinstance(i, Action) for i in live),
+                sum(isinstance(i, Flag) for i in live),
+                sum(_blocking(i) for i in live),
+            )
+        )
     return out
 
 
@@ -208,27 +251,47 @@ def show(session: Session, draft_id: int) -> DraftView:
     row = get_draft(session, draft_id)
     meeting = session.get(Meeting, row.meeting_id)
     items = [_view(session, i) for i in draft_items(session, draft_id)]
-    return DraftView(row.id, row.meeting_id, meeting.title, meeting.date.isoformat(), row.status, row.model,
-                     row.created_at, row.updated_at, row.summary, row.reject_reason, items,
-                     history(session, draft_id), json.loads(row.notes or "[]"))
+    return DraftView(
+        row.id,
+        row.meeting_id,
+        meeting.title,
+        meeting.date.isoformat(),
+        row.status,
+        row.model,
+        row.created_at,
+        row.updated_at,
+        row.summary,
+        row.reject_reason,
+        items,
+        history(session, draft_id),
+        json.loads(row.notes or "[]"),
+    )
 
 
 def history(session: Session, draft_id: int) -> list[ReviewStep]:
     rows = session.exec(select(Review).where(Review.draft_id == draft_id).order_by(Review.id)).all()
-    return [ReviewStep(r.at, r.reviewer, r.kind, r.from_status, r.to_status, r.reason, json.loads(r.detail_json))
-            for r in rows]
+    return [
+        ReviewStep(r.at, r.reviewer, r.kind, r.from_status, r.to_status, r.reason, json.loads(r.detail_json))
+        for r in rows
+    ]
 
 
 def latest_release(session: Session, draft_id: int) -> Release | None:
-    return session.exec(select(Release).where(Release.draft_id == draft_id).order_by(Release.id.desc())).first()
+    return session.exec(
+        select(Release).where(Release.draft_id == draft_id).order_by(Release.id.desc())
+    ).first()
 
 
 def approver(session: Session, draft_id: int) -> Review | None:
-    return session.exec(select(Review).where(Review.draft_id == draft_id, Review.to_status == DraftStatus.APPROVED)
-                        .order_by(Review.id.desc())).first()
+    return session.exec(
+        select(Review)
+        .where(Review.draft_id == draft_id, Review.to_status == DraftStatus.APPROVED)
+        .order_by(Review.id.desc())
+    ).first()
 
 
 # ---- reviewer steps -------------------------------------------------------------------------------------------
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -259,14 +322,22 @@ class _DraftDoc(_Strict):
     flags: list[_FlagDoc] = Field(default_factory=list)
 
 
-EDIT_HELP = ("Edit the minutes below. Keep each item's \"id\" to change it; delete an item to remove it; add an "
-             "item without an \"id\" to add it. Evidence stays with its item (see `minutes review show`).")
+EDIT_HELP = (
+    'Edit the minutes below. Keep each item\'s "id" to change it; delete an item to remove it; add an '
+    'item without an "id" to add it. Evidence stays with its item (see `minutes review show`).'
+)
 
 
 def editable_document(session: Session, draft_id: int) -> dict[str, Any]:
     """The reviewer's current version as the JSON document `review edit` opens."""
     row = get_draft(session, draft_id)
-    doc: dict[str, Any] = {"_help": EDIT_HELP, "summary": row.summary, "decisions": [], "actions": [], "flags": []}
+    doc: dict[str, Any] = {
+        "_help": EDIT_HELP,
+        "summary": row.summary,
+        "decisions": [],
+        "actions": [],
+        "flags": [],
+    }
     for item in draft_items(session, draft_id):
         if item.resolution == "removed":
             continue
@@ -308,7 +379,9 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
                 continue
             ref = entry.id.lower()
             if not ref.startswith(prefix) or ref not in items:
-                raise UsageError(f"invalid edit: unknown {KINDS[prefix][0]} id {entry.id!r}", "nothing was changed")
+                raise UsageError(
+                    f"invalid edit: unknown {KINDS[prefix][0]} id {entry.id!r}", "nothing was changed"
+                )
             if ref in seen:
                 raise UsageError(f"invalid edit: id {entry.id!r} appears twice", "nothing was changed")
             seen.add(ref)
@@ -332,17 +405,35 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         items[ref].resolution = "removed"
         session.add(items[ref])
     row.summary = doc.summary
-    detail = {"added": result.added, "edited": result.edited, "removed": result.removed,
-              "summary": result.summary_changed}
+    detail = {
+        "added": result.added,
+        "edited": result.edited,
+        "removed": result.removed,
+        "summary": result.summary_changed,
+    }
     add_step(session, row, by, "edit", detail=detail)
-    record(session, "review.edit", by, row.meeting_id, subject={"draft": row.id, **detail},
-           hashes={"version": content_sha256(session, row.id)})
+    record(
+        session,
+        "review.edit",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        hashes={"version": content_sha256(session, row.id)},
+    )
     result.status = row.status
     return result
 
 
-def resolve(session: Session, draft_id: int, ref: str, resolution: str, by: str, text: str | None = None,
-            owner: str | None = None, due: str | None = None) -> ItemView:
+def resolve(
+    session: Session,
+    draft_id: int,
+    ref: str,
+    resolution: str,
+    by: str,
+    text: str | None = None,
+    owner: str | None = None,
+    due: str | None = None,
+) -> ItemView:
     """Keep, edit or remove one item (the way to clear an unsupported item or a sensitive flag)."""
     by = _reviewer(by)
     if resolution not in RESOLUTIONS:
@@ -356,8 +447,11 @@ def resolve(session: Session, draft_id: int, ref: str, resolution: str, by: str,
     if resolution == "edit":
         if text is not None and not text.strip():
             raise UsageError("--edit needs the new text")
-        changes = {k: v for k, v in (("text", text and text.strip()), ("owner", owner), ("due", due))
-                   if v is not None}
+        changes = {
+            k: v
+            for k, v in (("text", text and text.strip()), ("owner", owner), ("due", due))
+            if v is not None
+        }
         if isinstance(item, Flag) and "text" in changes:
             changes = {"reason": changes["text"]}
         elif not isinstance(item, Action) and ({"owner", "due"} & changes.keys()):
@@ -371,13 +465,21 @@ def resolve(session: Session, draft_id: int, ref: str, resolution: str, by: str,
     else:
         _open_for_change(session, row, by)
     if changes:
-        _apply(item, {("task" if k == "text" and isinstance(item, Action) else k): v for k, v in changes.items()})
+        _apply(
+            item, {("task" if k == "text" and isinstance(item, Action) else k): v for k, v in changes.items()}
+        )
     item.resolution = {"keep": "kept", "edit": "edited", "remove": "removed"}[resolution]
     session.add(item)
     detail = {"item": _ref(item), "resolution": item.resolution}
     add_step(session, row, by, "resolve", detail=detail)
-    record(session, "review.resolve", by, row.meeting_id, subject={"draft": row.id, **detail},
-           hashes={"item": content_hash(_fields(item))})
+    record(
+        session,
+        "review.resolve",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        hashes={"item": content_hash(_fields(item))},
+    )
     return _view(session, item)
 
 
@@ -390,9 +492,13 @@ def approve(session: Session, draft_id: int, by: str) -> DraftRow:
         raise StateError(f"draft {draft_id} is {row.status}; it cannot be approved")
     blockers = [_view(session, i) for i in draft_items(session, draft_id) if _blocking(i)]
     if blockers:
-        named = ", ".join(f"{v.ref} ({v.flag_kind + ' flag' if v.kind == 'flag' else v.status})" for v in blockers)
-        raise StateError(f"draft {draft_id} has unresolved items: {named}",
-                         "resolve each with `minutes review resolve DRAFT ITEM --keep|--edit TEXT|--remove`")
+        named = ", ".join(
+            f"{v.ref} ({v.flag_kind + ' flag' if v.kind == 'flag' else v.status})" for v in blockers
+        )
+        raise StateError(
+            f"draft {draft_id} has unresolved items: {named}",
+            "resolve each with `minutes review resolve DRAFT ITEM --keep|--edit TEXT|--remove`",
+        )
     _start(session, row, by)
     transition(session, row, DraftStatus.APPROVED, by)
     return row
@@ -416,13 +522,18 @@ def release(session: Session, draft_id: int, by: str) -> Release:
     by = _reviewer(by)
     row = get_draft(session, draft_id)
     if row.status != DraftStatus.APPROVED:
-        raise StateError(f"draft {draft_id} is {row.status}; only approved minutes can be released",
-                         "approve it first with `minutes review approve DRAFT --by NAME`"
-                         if row.status in (DraftStatus.PENDING, DraftStatus.IN_REVIEW) else None)
+        raise StateError(
+            f"draft {draft_id} is {row.status}; only approved minutes can be released",
+            "approve it first with `minutes review approve DRAFT --by NAME`"
+            if row.status in (DraftStatus.PENDING, DraftStatus.IN_REVIEW)
+            else None,
+        )
     rel = Release(draft_id=row.id, released_by=by, content_sha256=content_sha256(session, row.id))
     session.add(rel)
     session.flush()
-    transition(session, row, DraftStatus.RELEASED, by, detail={"release": rel.id}, hashes=_release_hashes(rel))
+    transition(
+        session, row, DraftStatus.RELEASED, by, detail={"release": rel.id}, hashes=_release_hashes(rel)
+    )
     return rel
 
 
@@ -432,14 +543,25 @@ def reissue(session: Session, draft_id: int, by: str, note: str) -> Release:
     if row.status != DraftStatus.RELEASED:
         raise StateError(f"draft {draft_id} is {row.status}; only released minutes can be re-issued")
     prior = latest_release(session, draft_id)
-    rel = Release(draft_id=row.id, released_by=by, content_sha256=content_sha256(session, row.id),
-                  reissue_of=prior.id if prior else None, note=note)
+    rel = Release(
+        draft_id=row.id,
+        released_by=by,
+        content_sha256=content_sha256(session, row.id),
+        reissue_of=prior.id if prior else None,
+        note=note,
+    )
     session.add(rel)
     session.flush()
     detail = {"release": rel.id, "reissue_of": rel.reissue_of}
     add_step(session, row, by, "reissue", reason=note, detail=detail)
-    record(session, "release.reissue", by, row.meeting_id, subject={"draft": row.id, **detail},
-           hashes=_release_hashes(rel))
+    record(
+        session,
+        "release.reissue",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        hashes=_release_hashes(rel),
+    )
     return rel
 
 
@@ -448,20 +570,44 @@ def _release_hashes(rel: Release) -> dict[str, str]:
     return {"draft": rel.content_sha256, "release": row_hash(rel)}
 
 
-def transition(session: Session, row: DraftRow, to_status: str, by: str, reason: str | None = None,
-               detail: dict[str, Any] | None = None, event: str | None = None,
-               hashes: dict[str, str] | None = None) -> None:
+def transition(
+    session: Session,
+    row: DraftRow,
+    to_status: str,
+    by: str,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+    event: str | None = None,
+    hashes: dict[str, str] | None = None,
+) -> None:
     """Move a draft to another state: one Review row and one audit event (with any content `hashes`)."""
     from_status = row.status
     row.status = to_status
-    add_step(session, row, by, "transition", from_status=from_status, to_status=to_status, reason=reason,
-          detail=detail)
-    kind = event or ("review.reopen" if to_status == DraftStatus.IN_REVIEW and from_status != DraftStatus.PENDING
-                     else _TRANSITION_EVENTS[DraftStatus(to_status)])
+    add_step(
+        session,
+        row,
+        by,
+        "transition",
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail=detail,
+    )
+    kind = event or (
+        "review.reopen"
+        if to_status == DraftStatus.IN_REVIEW and from_status != DraftStatus.PENDING
+        else _TRANSITION_EVENTS[DraftStatus(to_status)]
+    )
     LOG.info("draft %s: %s -> %s", row.id, from_status, to_status)
-    record(session, kind, by, row.meeting_id,
-           subject={"draft": row.id, "from": from_status, "to": to_status, **(detail or {})},
-           content={"reason": reason} if reason else None, hashes=hashes)
+    record(
+        session,
+        kind,
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, "from": from_status, "to": to_status, **(detail or {})},
+        content={"reason": reason} if reason else None,
+        hashes=hashes,
+    )
 
 
 def diff(session: Session, draft_id: int) -> DraftDiff:
@@ -471,12 +617,15 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
     steps = history(session, draft_id)
     touched: dict[str, ReviewStep] = {}
     for step in steps:
-        for ref in [step.detail.get("item")] + [r for k in ("added", "edited", "removed")
-                                                for r in step.detail.get(k, [])]:
+        for ref in [step.detail.get("item")] + [
+            r for k in ("added", "edited", "removed") for r in step.detail.get(k, [])
+        ]:
             if ref:
                 touched[ref] = step
     before = {f"d{i + 1}": {"text": d.text} for i, d in enumerate(original.decisions)}
-    before |= {f"a{i + 1}": {"task": a.task, "owner": a.owner, "due": a.due} for i, a in enumerate(original.actions)}
+    before |= {
+        f"a{i + 1}": {"task": a.task, "owner": a.owner, "due": a.due} for i, a in enumerate(original.actions)
+    }
     before |= {f"f{i + 1}": {"kind": f.kind, "reason": f.reason} for i, f in enumerate(original.flags)}
     changes = []
     for item in draft_items(session, draft_id):
@@ -494,8 +643,9 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
         else:
             continue
         step = touched.get(ref)
-        changes.append(ItemChange(ref, KINDS[ref[0]][0], change, old, new, step and step.reviewer,
-                                  step and step.at))
+        changes.append(
+            ItemChange(ref, KINDS[ref[0]][0], change, old, new, step and step.reviewer, step and step.at)
+        )
     return DraftDiff(row.id, row.status, original.summary, row.summary, changes, steps)
 
 
@@ -510,6 +660,7 @@ def to_jsonable(obj: Any) -> Any:
 
 
 # ---- internals ------------------------------------------------------------------------------------------------
+
 
 def _reviewer(by: str | None) -> str:
     if not by or not by.strip():
@@ -533,8 +684,9 @@ def _find(session: Session, draft_id: int, ref: str) -> Decision | Action | Flag
     ref = (ref or "").strip().lower()
     number = as_id(ref[1:]) if len(ref) >= 2 and ref[0] in KINDS else None
     if number is None:
-        raise UsageError(f"not an item reference: {ref[:30]!r}",
-                         "use d1, a2, f1 as listed by `minutes review show`")
+        raise UsageError(
+            f"not an item reference: {ref[:30]!r}", "use d1, a2, f1 as listed by `minutes review show`"
+        )
     table = KINDS[ref[0]][1]
     item = session.exec(select(table).where(table.draft_id == draft_id, table.idx == number - 1)).first()
     if item is None:
@@ -543,7 +695,11 @@ def _find(session: Session, draft_id: int, ref: str) -> Decision | Action | Flag
 
 
 def _blocking(item: Decision | Action | Flag) -> bool:
-    return item.origin == "ai" and item.resolution is None and (isinstance(item, Flag) or item.status == "unsupported")
+    return (
+        item.origin == "ai"
+        and item.resolution is None
+        and (isinstance(item, Flag) or item.status == "unsupported")
+    )
 
 
 def _fields(item: Decision | Action | Flag) -> dict[str, Any]:
@@ -566,7 +722,9 @@ def _apply(item: Decision | Action | Flag, values: dict[str, Any]) -> None:
 def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Decision | Action | Flag:
     table = KINDS[prefix][1]
     last = session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx.desc())).first()
-    item = table(draft_id=draft_id, idx=(last.idx + 1) if last else 0, origin="reviewer", **_doc_fields(entry))
+    item = table(
+        draft_id=draft_id, idx=(last.idx + 1) if last else 0, origin="reviewer", **_doc_fields(entry)
+    )
     session.add(item)
     session.flush()
     return item
@@ -591,11 +749,20 @@ def _evidence_types(session: Session, item: Decision | Action | Flag) -> list[ty
 def _view(session: Session, item: Decision | Action | Flag) -> ItemView:
     fields = _fields(item)
     is_flag = isinstance(item, Flag)
-    return ItemView(ref=_ref(item), kind=KINDS[_ref(item)[0]][0],
-                    text=fields.get("text") or fields.get("task") or fields.get("reason"),
-                    owner=fields.get("owner"), due=fields.get("due"), flag_kind=fields.get("kind"),
-                    status=item.status, origin=item.origin, resolution=item.resolution, blocking=_blocking(item),
-                    sensitive=is_flag and item.kind not in NOT_SENSITIVE, evidence=_evidence_types(session, item))
+    return ItemView(
+        ref=_ref(item),
+        kind=KINDS[_ref(item)[0]][0],
+        text=fields.get("text") or fields.get("task") or fields.get("reason"),
+        owner=fields.get("owner"),
+        due=fields.get("due"),
+        flag_kind=fields.get("kind"),
+        status=item.status,
+        origin=item.origin,
+        resolution=item.resolution,
+        blocking=_blocking(item),
+        sensitive=is_flag and item.kind not in NOT_SENSITIVE,
+        evidence=_evidence_types(session, item),
+    )
 
 
 def _require_editable(row: DraftRow) -> None:
@@ -611,14 +778,37 @@ def _start(session: Session, row: DraftRow, by: str) -> None:
 def _open_for_change(session: Session, row: DraftRow, by: str) -> None:
     """Before a change: a pending draft enters review; an approved one goes back to review."""
     if row.status in (DraftStatus.PENDING, DraftStatus.APPROVED):
-        transition(session, row, DraftStatus.IN_REVIEW, by,
-                   reason="edited after approval" if row.status == DraftStatus.APPROVED else None)
+        transition(
+            session,
+            row,
+            DraftStatus.IN_REVIEW,
+            by,
+            reason="edited after approval" if row.status == DraftStatus.APPROVED else None,
+        )
 
 
-def add_step(session: Session, row: DraftRow, by: str, kind: str, from_status: str | None = None,
-          to_status: str | None = None, reason: str | None = None, detail: dict[str, Any] | None = None) -> None:
+def add_step(
+    session: Session,
+    row: DraftRow,
+    by: str,
+    kind: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     row.updated_at = utcnow()
     session.add(row)
-    session.add(Review(draft_id=row.id, reviewer=by, kind=kind, from_status=from_status, to_status=to_status,
-                       reason=reason, detail_json=json.dumps(detail or {}, sort_keys=True), at=row.updated_at))
+    session.add(
+        Review(
+            draft_id=row.id,
+            reviewer=by,
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            detail_json=json.dumps(detail or {}, sort_keys=True),
+            at=row.updated_at,
+        )
+    )
     session.flush()

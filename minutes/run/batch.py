@@ -42,7 +42,20 @@ from minutes.errors import MinutesError, StateError, UsageError
 from minutes.run.pipeline import Engines, Options, process
 
 LOG = logging.getLogger("minutes.run.batch")
-AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".mkv", ".mov", ".aac", ".wma"}
+AUDIO_SUFFIXES = {
+    ".wav",
+    ".flac",
+    ".mp3",
+    ".m4a",
+    ".ogg",
+    ".opus",
+    ".webm",
+    ".mp4",
+    ".mkv",
+    ".mov",
+    ".aac",
+    ".wma",
+}
 MANIFEST_COLUMNS = ("file", "title", "date", "participants")
 EXIT_PARTIAL, EXIT_NONE_DONE = 6, 7
 
@@ -88,9 +101,14 @@ class BatchSummary:
         return EXIT_PARTIAL if done else EXIT_NONE_DONE
 
     def to_json(self) -> dict:
-        return {"batch": self.batch, "done": self.count("done"), "blocked": self.count("blocked"),
-                "failed": self.count("failed"), "exit_code": self.exit_code,
-                "jobs": [o.__dict__ for o in self.outcomes]}
+        return {
+            "batch": self.batch,
+            "done": self.count("done"),
+            "blocked": self.count("blocked"),
+            "failed": self.count("failed"),
+            "exit_code": self.exit_code,
+            "jobs": [o.__dict__ for o in self.outcomes],
+        }
 
 
 def read_source(source: Path) -> list[Entry]:
@@ -114,16 +132,23 @@ def _read_manifest(path: Path) -> list[Entry]:
         raise UsageError(f"{path}: the manifest has no rows")
     missing = [c for c in MANIFEST_COLUMNS if c not in rows[0]]
     if missing:
-        raise UsageError(f"{path}: missing column(s) {', '.join(missing)}",
-                         f"the header must include {','.join(MANIFEST_COLUMNS)}")
+        raise UsageError(
+            f"{path}: missing column(s) {', '.join(missing)}",
+            f"the header must include {','.join(MANIFEST_COLUMNS)}",
+        )
     entries = []
     for i, row in enumerate(rows, start=2):
         file = (row.get("file") or "").strip()
         source = str((path.parent / file).resolve()) if file else f"{path.name}:row {i}"
-        e = Entry(source, (row.get("title") or "").strip(), (row.get("date") or "").strip(),
-                  [p.strip() for p in (row.get("participants") or "").split(";") if p.strip()],
-                  (row.get("consent_evidence") or "").strip() or None,
-                  (row.get("consent_method") or "form").strip(), (row.get("consent_by") or "clerk").strip())
+        e = Entry(
+            source,
+            (row.get("title") or "").strip(),
+            (row.get("date") or "").strip(),
+            [p.strip() for p in (row.get("participants") or "").split(";") if p.strip()],
+            (row.get("consent_evidence") or "").strip() or None,
+            (row.get("consent_method") or "form").strip(),
+            (row.get("consent_by") or "clerk").strip(),
+        )
         if e.consent_evidence:
             e.consent_evidence = str((path.parent / e.consent_evidence).resolve())
         if not file or not e.title or not e.date:
@@ -143,8 +168,10 @@ def prepare_jobs(db: Database, name: str, entries: list[Entry], resume: bool) ->
         existing = {j.source: j for j in s.exec(select(Job).where(Job.batch == name)).all()}
         if existing and not resume:
             done = sum(j.status == "done" for j in existing.values())
-            raise StateError(f"batch {name} was started before ({done} of {len(existing)} done)",
-                             "rerun with --resume to finish it")
+            raise StateError(
+                f"batch {name} was started before ({done} of {len(existing)} done)",
+                "rerun with --resume to finish it",
+            )
         ids = []
         for e in entries:
             job = existing.get(e.source) or Job(batch=name, source=e.source)
@@ -172,8 +199,10 @@ def _meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Pat
         if e.title is None:  # folder mode
             rec = s.exec(select(Recording).where(Recording.sha256 == sha256_file(Path(e.source)))).first()
             if rec is None:
-                raise UsageError("this file is not attached to any meeting",
-                                 "attach it with `minutes attach MEETING FILE`, or list it in a manifest")
+                raise UsageError(
+                    "this file is not attached to any meeting",
+                    "attach it with `minutes attach MEETING FILE`, or list it in a manifest",
+                )
             job.meeting_id = rec.meeting_id
             return rec.meeting_id
         day = parse_date(e.date)
@@ -182,15 +211,29 @@ def _meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Pat
             meeting = create_meeting(s, e.title, day, e.participants, actor=actor)
             if e.consent_evidence:
                 for p in e.participants:
-                    ledger.give(s, meeting.id, p.split(":")[0], "all", e.consent_method, recorded_by=e.consent_by,
-                                evidence_file=e.consent_evidence, files_dir=files_dir)
+                    ledger.give(
+                        s,
+                        meeting.id,
+                        p.split(":")[0],
+                        "all",
+                        e.consent_method,
+                        recorded_by=e.consent_by,
+                        evidence_file=e.consent_evidence,
+                        files_dir=files_dir,
+                    )
         job.meeting_id = meeting.id
         return meeting.id
 
 
-def run_batch(db: Database, engines: Engines, source: Path, resume: bool = False,
-              reporter_for: Callable[[str], Reporter] | None = None,
-              on_job: Callable[[JobOutcome, int, int], None] | None = None, workers: int = 1) -> BatchSummary:
+def run_batch(
+    db: Database,
+    engines: Engines,
+    source: Path,
+    resume: bool = False,
+    reporter_for: Callable[[str], Reporter] | None = None,
+    on_job: Callable[[JobOutcome, int, int], None] | None = None,
+    workers: int = 1,
+) -> BatchSummary:
     """Process every job of the batch; a failure is recorded on its job and the batch goes on.
 
     With `workers` > 1, that many processes each load the models once and take jobs in turn; each gets an
@@ -213,8 +256,9 @@ def run_batch(db: Database, engines: Engines, source: Path, resume: bool = False
     threads = max(1, (os.cpu_count() or 1) // workers)
     options = replace(engines.options, threads=threads)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
-                             initargs=(engines.settings, options)) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_init, initargs=(engines.settings, options)
+    ) as pool:
         futures = [pool.submit(_worker_job, job_id, e) for job_id, e in zip(job_ids, entries, strict=True)]
         for future in as_completed(futures):
             collect(future.result())
@@ -244,8 +288,9 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
-def _run_job(db: Database, engines: Engines, job_id: int, e: Entry,
-             reporter_for: Callable[[str], Reporter] | None) -> JobOutcome:
+def _run_job(
+    db: Database, engines: Engines, job_id: int, e: Entry, reporter_for: Callable[[str], Reporter] | None
+) -> JobOutcome:
     with db.session() as s:
         job = s.get(Job, job_id)
         if job.status == "done":

@@ -48,7 +48,9 @@ class Options:
     actor: str = "minutes"
     hotwords: bool = False  # prompt the ASR with the title and names (off: see minutes.speech.transcribe)
     threads: int = 0  # CPU threads per model; 0: the libraries' defaults (all cores)
-    keep_models: bool = False  # batch: keep every model loaded; a single run frees speech models before drafting
+    keep_models: bool = (
+        False  # batch: keep every model loaded; a single run frees speech models before drafting
+    )
 
 
 @dataclass
@@ -85,7 +87,9 @@ class Engines:
         if self._detector is None:
             from minutes.speech.language import load_detector
 
-            self._detector = load_detector(self.settings, self.asr, self.options.language, self.options.device)
+            self._detector = load_detector(
+                self.settings, self.asr, self.options.language, self.options.device
+            )
             self._detector = self._detector or False  # False: looked for, not needed or not installed
         return self._detector or None
 
@@ -130,14 +134,22 @@ class ProcessResult:
         return "done" if self.draft_id else "incomplete"
 
     def to_json(self) -> dict:
-        return {"meeting": self.meeting_id, "recording": self.recording_id, "transcript": self.transcript_id,
-                "draft": self.draft_id, "status": self.status, "blocked": self.blocked,
-                "audio_seconds": round(self.audio_seconds, 2), "warnings": self.warnings,
-                "stages": [s.__dict__ for s in self.stages]}
+        return {
+            "meeting": self.meeting_id,
+            "recording": self.recording_id,
+            "transcript": self.transcript_id,
+            "draft": self.draft_id,
+            "status": self.status,
+            "blocked": self.blocked,
+            "audio_seconds": round(self.audio_seconds, 2),
+            "warnings": self.warnings,
+            "stages": [s.__dict__ for s in self.stages],
+        }
 
 
-def process(db: Database, engines: Engines, meeting_id: int, audio_path: str | Path,
-            reporter: Reporter | None = None) -> ProcessResult:
+def process(
+    db: Database, engines: Engines, meeting_id: int, audio_path: str | Path, reporter: Reporter | None = None
+) -> ProcessResult:
     """Run every stage not yet done for this meeting and recording; stop at the first the gate does not allow.
     Holds the meeting's run lease throughout; MeetingBusy (exit 8) when another run holds it."""
     run = Run(db, engines, meeting_id, Path(audio_path), reporter or QuietReporter())
@@ -218,8 +230,11 @@ def attach(db: Database, engines: Engines, meeting_id: int, audio_path: str | Pa
 def require_recording(db: Database, meeting_id: int) -> Recording:
     """The meeting's latest stored recording (for commands that work on a processed meeting)."""
     with db.session() as s:
-        rec = s.exec(select(Recording).where(Recording.meeting_id == meeting_id)
-                     .order_by(Recording.id.desc())).first()
+        rec = s.exec(
+            select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+        ).first()
     if rec is None:
-        raise StateError(f"meeting {meeting_id} has no recording yet", f"run `minutes process {meeting_id} AUDIO`")
+        raise StateError(
+            f"meeting {meeting_id} has no recording yet", f"run `minutes process {meeting_id} AUDIO`"
+        )
     return rec

@@ -23,12 +23,20 @@ def languages() -> tuple[str, ...]:
 def check_language(language: str | None) -> None:
     """UsageError unless `language` is None (detect) or a code faster-whisper accepts."""
     if language is not None and language not in languages():
-        raise UsageError(f"unknown language '{language[:20]}'", "use a lowercase code faster-whisper knows, "
-                         f"e.g. en, de, fr, cy ({len(languages())} in all)")
+        raise UsageError(
+            f"unknown language '{language[:20]}'",
+            f"use a lowercase code faster-whisper knows, e.g. en, de, fr, cy ({len(languages())} in all)",
+        )
 
 
-def check_options(settings: Settings, model: str | None, device: str | None, compute_type: str | None,
-                  language: str | None, num_speakers: int | None) -> None:
+def check_options(
+    settings: Settings,
+    model: str | None,
+    device: str | None,
+    compute_type: str | None,
+    language: str | None,
+    num_speakers: int | None,
+) -> None:
     """UsageError or ModelError for the first option (or configured model) that a stage would reject."""
     from minutes.engines.asr import is_multilingual, pick_device, resolve_model
     from minutes.engines.diarisation import resolve_diarisation
@@ -39,8 +47,10 @@ def check_options(settings: Settings, model: str | None, device: str | None, com
         raise UsageError(f"--num-speakers must be from 1 to {MAX_SPEAKERS}, got {num_speakers}")
     name, folder = resolve_model(settings, model)
     if language not in (None, "en") and is_multilingual(folder) is False:
-        raise UsageError(f"model '{name}' is English-only; it cannot transcribe language '{language}'",
-                         "use --model whisper-base")
+        raise UsageError(
+            f"model '{name}' is English-only; it cannot transcribe language '{language}'",
+            "use --model whisper-base",
+        )
     pick_device(device or settings.device, compute_type)
     resolve_diarisation(settings)
     resolve_extractor(settings)

@@ -69,14 +69,18 @@ def acquire(db: Database, meeting_id: int, actor: str) -> str:
                 f"meeting {meeting_id} is being processed by another run (pid {row.pid} on {row.host}, "
                 f"by {row.actor}, since {_aware(row.acquired_at):%Y-%m-%d %H:%M:%S} UTC)",
                 "wait for it to finish; if it crashed on another machine, its lease lapses "
-                f"{int(LEASE.total_seconds() // 60)} minutes after it was last renewed")
+                f"{int(LEASE.total_seconds() // 60)} minutes after it was last renewed",
+            )
         if row is not None:
             append_event(s, "run.lease.takeover", actor, meeting_id, {"host": row.host, "pid": row.pid})
             s.delete(row)
             s.flush()
         token = secrets.token_hex(16)
-        s.add(RunLock(meeting_id=meeting_id, token=token, host=socket.gethostname(), pid=os.getpid(),
-                      actor=actor))
+        s.add(
+            RunLock(
+                meeting_id=meeting_id, token=token, host=socket.gethostname(), pid=os.getpid(), actor=actor
+            )
+        )
     return token
 
 
@@ -84,8 +88,9 @@ def check(s: Session, meeting_id: int, token: str) -> None:
     """Inside a commit: MeetingBusy unless this run still holds the meeting's lease."""
     row = s.get(RunLock, meeting_id)
     if row is None or row.token != token:
-        raise MeetingBusy(f"meeting {meeting_id}: this run's lease was taken over by another run; "
-                          "its result was not stored")
+        raise MeetingBusy(
+            f"meeting {meeting_id}: this run's lease was taken over by another run; its result was not stored"
+        )
 
 
 def renew(db: Database, meeting_id: int, token: str) -> bool:

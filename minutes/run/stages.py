@@ -75,7 +75,9 @@ class Run:
         try:
             with self.db.session() as s:
                 rec_id = self.recording.id if self.recording else None
-                self.run_id = gate.begin_stage(s, self.meeting_id, stage, recording_id=rec_id, actor=self.actor).id
+                self.run_id = gate.begin_stage(
+                    s, self.meeting_id, stage, recording_id=rec_id, actor=self.actor
+                ).id
         except ConsentError as exc:
             raise Blocked(str(exc)) from None
 
@@ -92,8 +94,10 @@ class Run:
                     raise Blocked(f"consent was withdrawn while {stage} ran; its result was discarded")
                 decision = gate.check(s, self.meeting_id, stage)
                 if not decision.allowed:
-                    raise Blocked(f"consent changed while {stage} ran; its result was discarded: " + "; ".join(
-                        f"{m.participant} lacks {m.scope} ({m.state})" for m in decision.missing))
+                    raise Blocked(
+                        f"consent changed while {stage} ran; its result was discarded: "
+                        + "; ".join(f"{m.participant} lacks {m.scope} ({m.state})" for m in decision.missing)
+                    )
                 detail = write(s)
                 self._finish(s, "done", detail)
         except Blocked:
@@ -127,9 +131,16 @@ class Run:
                 return False
             if stage == "summarise":
                 return s.exec(select(DraftRow.id).where(DraftRow.transcript_id == tr.id)).first() is not None
-            last = {name: s.exec(select(func.max(StageRun.id)).where(
-                StageRun.recording_id == self.recording.id, StageRun.stage == name,
-                StageRun.status == "done")).one() for name in ("transcribe", "diarise")}
+            last = {
+                name: s.exec(
+                    select(func.max(StageRun.id)).where(
+                        StageRun.recording_id == self.recording.id,
+                        StageRun.stage == name,
+                        StageRun.status == "done",
+                    )
+                ).one()
+                for name in ("transcribe", "diarise")
+            }
         return stage == "transcribe" or (last["diarise"] or 0) > (last["transcribe"] or 0)
 
     def drop_unstored_copy(self) -> None:
@@ -141,13 +152,17 @@ class Run:
 
 def find_recording(db: Database, meeting_id: int, sha: str) -> Recording | None:
     with db.session() as s:
-        return s.exec(select(Recording).where(Recording.meeting_id == meeting_id, Recording.sha256 == sha)).first()
+        return s.exec(
+            select(Recording).where(Recording.meeting_id == meeting_id, Recording.sha256 == sha)
+        ).first()
 
 
 def transcript_of(s: Session, recording_id: int) -> TranscriptRow | None:
-    return s.exec(select(TranscriptRow).where(TranscriptRow.recording_id == recording_id,
-                                              TranscriptRow.deleted_at.is_(None))
-                  .order_by(TranscriptRow.id.desc())).first()
+    return s.exec(
+        select(TranscriptRow)
+        .where(TranscriptRow.recording_id == recording_id, TranscriptRow.deleted_at.is_(None))
+        .order_by(TranscriptRow.id.desc())
+    ).first()
 
 
 def run_stage(run: Run, stage: str, compute: Callable[[Run], Write]) -> str:
@@ -165,7 +180,9 @@ def run_stage(run: Run, stage: str, compute: Callable[[Run], Write]) -> str:
 def record(run: Run) -> Write:
     """Keep a copy of the recording in the store (written to a temporary file, then renamed)."""
     a = run.audio()
-    target = files_path(run.engines.settings, "recordings", str(run.meeting_id), f"{a.sha256}{run.path.suffix.lower()}")
+    target = files_path(
+        run.engines.settings, "recordings", str(run.meeting_id), f"{a.sha256}{run.path.suffix.lower()}"
+    )
     atomic_write(target, source=run.path)  # 0600, whatever the umask
     run.copied = target
     return write_recording(run, a, target)
@@ -181,10 +198,19 @@ def transcribe(run: Run) -> Write:
         with run.db.session() as s:
             names = [p.name for p in participants_of(s, run.meeting_id)]
             hotwords = hotwords_for(names, get_meeting(s, run.meeting_id).title)
-    transcript = asr_transcribe(asr, run.audio(), language=run.engines.options.language,
-                                progress=run.reporter.update, hotwords=hotwords, detector=run.engines.detector)
-    spoken = "" if asr.multilingual or transcript.language == "en" else \
-        f"; speech identified as '{transcript.language}', which {asr.name} cannot write"
+    transcript = asr_transcribe(
+        asr,
+        run.audio(),
+        language=run.engines.options.language,
+        progress=run.reporter.update,
+        hotwords=hotwords,
+        detector=run.engines.detector,
+    )
+    spoken = (
+        ""
+        if asr.multilingual or transcript.language == "en"
+        else f"; speech identified as '{transcript.language}', which {asr.name} cannot write"
+    )
     return write_transcript(run, transcript, asr.name, f"{asr.name} on {asr.device}{spoken}")
 
 
@@ -200,14 +226,21 @@ def diarise(run: Run) -> Write:
         transcript = load_transcript(s, transcript_id)
         ranges = speaker_names.enrolment_ranges(s, run.meeting_id, rec)
     n = run.engines.options.num_speakers
-    result = diarise(engine, run.audio(), num_speakers=n, max_speakers=None if n else (n_participants or None))
+    result = diarise(
+        engine, run.audio(), num_speakers=n, max_speakers=None if n else (n_participants or None)
+    )
     run.reporter.update(0.8, 1.0)
     enrolled = speaker_names.embed_enrolments(engine, run.audio(), ranges)
-    fixed = reassign_turns(result.turns, result.centroids, {e.range.name: e.embedding for e in enrolled},
-                           lambda start, end: embed(engine, run.audio(), start, end))
+    fixed = reassign_turns(
+        result.turns,
+        result.centroids,
+        {e.range.name: e.embedding for e in enrolled},
+        lambda start, end: embed(engine, run.audio(), start, end),
+    )
     result = Diarisation(turns=fixed.turns, centroids=fixed.centroids)
-    return write_diarisation(run, transcript_id, attribute(transcript, result.turns), result, enrolled,
-                             len(fixed.moved))
+    return write_diarisation(
+        run, transcript_id, attribute(transcript, result.turns), result, enrolled, len(fixed.moved)
+    )
 
 
 def summarise(run: Run) -> Write:
@@ -230,20 +263,36 @@ def summarise(run: Run) -> Write:
 
 
 STEPS: tuple[tuple[str, Callable[[Run], Write]], ...] = (
-    ("record", record), ("transcribe", transcribe), ("diarise", diarise), ("summarise", summarise))
+    ("record", record),
+    ("transcribe", transcribe),
+    ("diarise", diarise),
+    ("summarise", summarise),
+)
 
 
 # -- writers: each stores one stage's result inside Run.commit's transaction ------------------------------------
 def write_recording(run: Run, a: Audio, target: Path) -> Write:
     def write(s: Session) -> str:
-        rec = Recording(meeting_id=run.meeting_id, path=str(target), original_name=run.path.name, sha256=a.sha256,
-                        duration=a.duration)
+        rec = Recording(
+            meeting_id=run.meeting_id,
+            path=str(target),
+            original_name=run.path.name,
+            sha256=a.sha256,
+            duration=a.duration,
+        )
         s.add(rec)
         s.flush()
         s.get(StageRun, run.run_id).recording_id = rec.id
         outside = speaker_names.unusable_ranges(s, run.meeting_id, a.duration)
-        subject = {"recording": rec.id} | ({"evidence_outside": [
-            {"participant": r.participant_id, "start": r.start, "end": r.end} for r in outside]} if outside else {})
+        subject = {"recording": rec.id} | (
+            {
+                "evidence_outside": [
+                    {"participant": r.participant_id, "start": r.start, "end": r.end} for r in outside
+                ]
+            }
+            if outside
+            else {}
+        )
         append_event(s, "recording.store", run.actor, run.meeting_id, subject, {"audio": a.sha256})
         run.recording = rec
         run.warnings += [speaker_names.outside_warning(r, a.duration) for r in outside]
@@ -255,25 +304,40 @@ def write_recording(run: Run, a: Audio, target: Path) -> Write:
 def write_transcript(run: Run, transcript: Transcript, model: str, label: str) -> Write:
     def write(s: Session) -> str:
         row = save_transcript(s, run.meeting_id, run.recording.id, transcript, model)
-        append_event(s, "transcript.store", run.actor, run.meeting_id,
-                     {"recording": run.recording.id, "transcript": row.id, "language": transcript.language},
-                     {"transcript": content_hash(transcript.to_json())})
+        append_event(
+            s,
+            "transcript.store",
+            run.actor,
+            run.meeting_id,
+            {"recording": run.recording.id, "transcript": row.id, "language": transcript.language},
+            {"transcript": content_hash(transcript.to_json())},
+        )
         return f"{len(transcript.segments)} segments, {label}"
 
     return write
 
 
-def write_diarisation(run: Run, transcript_id: int, attributed: Transcript, result, enrolled: list,
-                      moved: int) -> Write:
+def write_diarisation(
+    run: Run, transcript_id: int, attributed: Transcript, result, enrolled: list, moved: int
+) -> Write:
     rec = run.recording
 
     def write(s: Session) -> str:
         replace_segments(s, transcript_id, attributed)
         named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled)
-        append_event(s, "diarisation.store", run.actor, run.meeting_id,
-                     {"recording": rec.id, "transcript": transcript_id, "speakers": len(result.centroids),
-                      "turns_moved_by_voice": moved},
-                     {"transcript": content_hash(attributed.to_json())})
+        append_event(
+            s,
+            "diarisation.store",
+            run.actor,
+            run.meeting_id,
+            {
+                "recording": rec.id,
+                "transcript": transcript_id,
+                "speakers": len(result.centroids),
+                "turns_moved_by_voice": moved,
+            },
+            {"transcript": content_hash(attributed.to_json())},
+        )
         note = f", {moved} turn(s) moved to the enrolled voice they match" if moved else ""
         return f"{len(result.centroids)} speakers, {named} named by enrolment{note}"
 
@@ -285,7 +349,9 @@ def write_draft(run: Run, transcript_id: int, draft: Draft, model: str, label: s
 
     def write(s: Session) -> str:
         row = create_draft(s, run.meeting_id, transcript_id, draft, model, actor=run.actor)
-        return (f"draft {row.id}: {len(draft.decisions)} decisions, {len(draft.actions)} actions, "
-                f"{len(draft.flags)} flags, {label}")
+        return (
+            f"draft {row.id}: {len(draft.decisions)} decisions, {len(draft.actions)} actions, "
+            f"{len(draft.flags)} flags, {label}"
+        )
 
     return write

@@ -97,8 +97,12 @@ def _merge_backchannels(runs: list[list[Word]]) -> tuple[list[list[Word]], set[i
     i = 0
     while i < len(runs):
         run = runs[i]
-        if (merged and i + 1 < len(runs) and _is_backchannel(run)
-                and merged[-1][-1].speaker == runs[i + 1][0].speaker):
+        if (
+            merged
+            and i + 1 < len(runs)
+            and _is_backchannel(run)
+            and merged[-1][-1].speaker == runs[i + 1][0].speaker
+        ):
             speaker = merged[-1][-1].speaker
             merged[-1].extend(replace(w, speaker=speaker) for w in run)
             merged[-1].extend(runs[i + 1])
@@ -135,6 +139,14 @@ def attribute(transcript: Transcript, turns: list[SpeakerTurn]) -> Transcript:
         flags = {id(w): o for w, o in zip(words, overlapped, strict=True)}
         for n, run in enumerate(runs):
             overlap = n in mixed or any(flags.get(id(w), False) for w in run)
-            out.append(Segment(start=run[0].start, end=run[-1].end, text=_text(run), words=run,
-                               speaker=run[0].speaker, overlap=overlap))
+            out.append(
+                Segment(
+                    start=run[0].start,
+                    end=run[-1].end,
+                    text=_text(run),
+                    words=run,
+                    speaker=run[0].speaker,
+                    overlap=overlap,
+                )
+            )
     return Transcript(language=transcript.language, duration=transcript.duration, segments=out)

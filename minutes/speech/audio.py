@@ -73,7 +73,9 @@ def _decode_channels(path: Path, layout: str | None, max_seconds: float) -> tupl
             for frame in _frames(container.decode(stream)):
                 seconds += frame.samples / max(frame.sample_rate, 1)
                 if seconds > limit:
-                    raise _too_long(path, f"it decodes to more than {_length(seconds)} of audio", limit, max_seconds)
+                    raise _too_long(
+                        path, f"it decodes to more than {_length(seconds)} of audio", limit, max_seconds
+                    )
                 frame.pts = None
                 for out in resampler.resample(frame):
                     buffer += out.to_ndarray().tobytes()
@@ -87,8 +89,10 @@ def _decode_channels(path: Path, layout: str | None, max_seconds: float) -> tupl
         raise UsageError(f"{path}: no audio could be decoded (empty or truncated stream)")
     decoded = samples.size / channels / SAMPLE_RATE
     if declared and decoded < _TRUNCATED_SHARE * declared and declared - decoded > 1.0:
-        raise UsageError(f"{path}: truncated file: its header declares {declared:.1f} s but only "
-                         f"{decoded:.1f} s could be decoded")
+        raise UsageError(
+            f"{path}: truncated file: its header declares {declared:.1f} s but only "
+            f"{decoded:.1f} s could be decoded"
+        )
     return samples, channels
 
 
@@ -96,8 +100,9 @@ def _longest_plausible(path: Path, codec, declared: float | None, max_seconds: f
     """Seconds of audio `path` can hold, from its size and the limit; UsageError for a header no recording has."""
     rate, channels = codec.sample_rate or 0, codec.channels or 0
     if not MIN_RATE <= rate <= MAX_RATE:
-        raise UsageError(f"{path}: its header claims a sample rate of {rate} Hz; a recording has "
-                         f"{MIN_RATE}-{MAX_RATE} Hz")
+        raise UsageError(
+            f"{path}: its header claims a sample rate of {rate} Hz; a recording has {MIN_RATE}-{MAX_RATE} Hz"
+        )
     if not 1 <= channels <= MAX_CHANNELS:
         claim = f"{channels} audio channels" if channels else "no valid channel count"
         raise UsageError(f"{path}: its header gives {claim}; a recording has 1-{MAX_CHANNELS} channels")
@@ -111,9 +116,13 @@ def _longest_plausible(path: Path, codec, declared: float | None, max_seconds: f
 
 def _too_long(path: Path, what: str, limit: float, max_seconds: float) -> UsageError:
     if limit > max_seconds:  # the configured limit, not the file's size, was the tighter bound
-        return UsageError(f"{path}: {what}, over the limit of {_length(max_seconds)}",
-                          "raise [limits] max_audio_hours in config.toml for longer recordings")
-    return UsageError(f"{path}: {what}, more than its {path.stat().st_size} bytes can hold (the header is wrong)")
+        return UsageError(
+            f"{path}: {what}, over the limit of {_length(max_seconds)}",
+            "raise [limits] max_audio_hours in config.toml for longer recordings",
+        )
+    return UsageError(
+        f"{path}: {what}, more than its {path.stat().st_size} bytes can hold (the header is wrong)"
+    )
 
 
 def _length(seconds: float) -> str:
@@ -145,7 +154,7 @@ def _wav_shortfall(path: Path) -> int:
         return 0
     pos = 12
     while pos + 8 <= len(head):
-        tag, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        tag, size = head[pos : pos + 4], int.from_bytes(head[pos + 4 : pos + 8], "little")
         if tag == b"data":
             if size in (0, 0xFFFFFFFF):  # a recorder that never finalised the header
                 return 0

@@ -51,22 +51,31 @@ def _torch_threads(n: int):
 
 
 def _check_counts(num_speakers: int | None, min_speakers: int | None, max_speakers: int | None) -> None:
-    for name, value in (("num_speakers", num_speakers), ("min_speakers", min_speakers),
-                        ("max_speakers", max_speakers)):
+    for name, value in (
+        ("num_speakers", num_speakers),
+        ("min_speakers", min_speakers),
+        ("max_speakers", max_speakers),
+    ):
         if value is not None and value < 1:
             raise UsageError(f"{name} must be at least 1, got {value}")
     if min_speakers and max_speakers and min_speakers > max_speakers:
         raise UsageError(f"min_speakers ({min_speakers}) is larger than max_speakers ({max_speakers})")
 
 
-def diarise(engine: DiarisationEngine, audio: Audio, num_speakers: int | None = None,
-            min_speakers: int | None = None, max_speakers: int | None = None) -> Diarisation:
+def diarise(
+    engine: DiarisationEngine,
+    audio: Audio,
+    num_speakers: int | None = None,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
+) -> Diarisation:
     """Find the speaker turns; give `num_speakers` (or a min/max) when the participant list is known."""
     _check_counts(num_speakers, min_speakers, max_speakers)
     file = {**audio.waveform_dict(), "uri": "audio"}
     with _torch_threads(engine.threads), redirect_stdout(io.StringIO()):  # pyannote print()s clustering notes
-        output = engine.pipeline(file, num_speakers=num_speakers, min_speakers=min_speakers,
-                                 max_speakers=max_speakers)
+        output = engine.pipeline(
+            file, num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers
+        )
     annotation = output.speaker_diarization
     raw = [(seg.start, seg.end, label) for seg, _, label in annotation.itertracks(yield_label=True)]
     raw.sort()
@@ -93,13 +102,19 @@ def embed(engine: DiarisationEngine, audio: Audio, start: float, end: float) -> 
     import torch
 
     if end - start < MIN_EMBED_SECONDS:
-        raise UsageError(f"the range {start:.2f}-{end:.2f} s is too short to enrol a voice "
-                         f"(at least {MIN_EMBED_SECONDS} s)")
+        raise UsageError(
+            f"the range {start:.2f}-{end:.2f} s is too short to enrol a voice "
+            f"(at least {MIN_EMBED_SECONDS} s)"
+        )
     if start < 0 or end > audio.duration + 0.01:
-        raise UsageError(f"the range {start:.2f}-{end:.2f} s is outside the recording (0-{audio.duration:.2f} s)")
-    length = max(MIN_EMBED_SECONDS, min(end - start, EMBED_MAX_SECONDS) // EMBED_STEP_SECONDS * EMBED_STEP_SECONDS)
+        raise UsageError(
+            f"the range {start:.2f}-{end:.2f} s is outside the recording (0-{audio.duration:.2f} s)"
+        )
+    length = max(
+        MIN_EMBED_SECONDS, min(end - start, EMBED_MAX_SECONDS) // EMBED_STEP_SECONDS * EMBED_STEP_SECONDS
+    )
     first = int((start + (end - start - length) / 2) * SAMPLE_RATE)
-    piece = audio.samples[first:first + int(length * SAMPLE_RATE)]
+    piece = audio.samples[first : first + int(length * SAMPLE_RATE)]
     with _torch_threads(engine.threads):
         vec = engine.embedder(torch.from_numpy(np.ascontiguousarray(piece))[None, None, :])
     return np.asarray(vec[0], dtype=np.float32)

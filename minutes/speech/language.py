@@ -45,7 +45,7 @@ class LanguageCheck:
 
     @property
     def language(self) -> str:
-        """"en", or the other language most windows were identified as when they are at least MIN_SHARE."""
+        """ "en", or the other language most windows were identified as when they are at least MIN_SHARE."""
         other = self._other().most_common(1)
         if other and other[0][1] >= MIN_SHARE * len(self.windows):
             return other[0][0]
@@ -53,7 +53,9 @@ class LanguageCheck:
 
     def describe(self) -> str:
         lang = self.language
-        where = [f"{s:.0f}-{e:.0f} s" for s, e, code, p in self.windows if code == lang and p >= MIN_PROBABILITY]
+        where = [
+            f"{s:.0f}-{e:.0f} s" for s, e, code, p in self.windows if code == lang and p >= MIN_PROBABILITY
+        ]
         return f"{len(where)} of {len(self.windows)} speech windows checked ({', '.join(where[:4])})"
 
 
@@ -66,7 +68,7 @@ def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, n
     chunks = get_speech_timestamps(samples)
     if not chunks:
         return []
-    speech = np.concatenate([samples[c["start"]:c["end"]] for c in chunks])
+    speech = np.concatenate([samples[c["start"] : c["end"]] for c in chunks])
     ends = np.cumsum([c["end"] - c["start"] for c in chunks])  # in the speech-only timeline
 
     def original(i: int) -> float:  # a speech-only sample index -> seconds in the recording
@@ -74,8 +76,11 @@ def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, n
         return (chunks[k]["start"] + i - (ends[k] - (chunks[k]["end"] - chunks[k]["start"]))) / rate
 
     size = int(WINDOW_SECONDS * rate)
-    return [(original(i), original(min(i + size, len(speech)) - 1), speech[i:i + size])
-            for i in range(0, len(speech), size) if len(speech) - i >= 5 * rate]
+    return [
+        (original(i), original(min(i + size, len(speech)) - 1), speech[i : i + size])
+        for i in range(0, len(speech), size)
+        if len(speech) - i >= 5 * rate
+    ]
 
 
 def check_language(detector, audio: Audio) -> LanguageCheck:
@@ -86,8 +91,9 @@ def check_language(detector, audio: Audio) -> LanguageCheck:
         windows = [windows[i] for i in sorted(set(picks))]
     check = LanguageCheck()
     for start, end, piece in windows:
-        lang, prob, _ = detector.model.detect_language(audio=piece, language_detection_segments=1,
-                                                       language_detection_threshold=0.0)
+        lang, prob, _ = detector.model.detect_language(
+            audio=piece, language_detection_segments=1, language_detection_threshold=0.0
+        )
         check.windows.append((round(float(start), 1), round(float(end), 1), lang, float(prob)))
     return check
 
@@ -101,9 +107,12 @@ def mismatch_flag(language: str, model: str, model_english_only: bool) -> Flag |
     """The `language` flag when an English-only model transcribed speech identified as another language."""
     if language == "en" or not model_english_only:
         return None
-    return Flag(LANGUAGE_FLAG, f"the speech was identified as language '{language}', but {model} only writes "
-                "English: the transcript, and anything drafted from it, is probably invented. Process the "
-                f"recording again with the multilingual model (--model {MULTILINGUAL_MODEL}) or minute it by hand")
+    return Flag(
+        LANGUAGE_FLAG,
+        f"the speech was identified as language '{language}', but {model} only writes "
+        "English: the transcript, and anything drafted from it, is probably invented. Process the "
+        f"recording again with the multilingual model (--model {MULTILINGUAL_MODEL}) or minute it by hand",
+    )
 
 
 def load_detector(settings, asr, language: str | None, device: str | None = None):

@@ -31,8 +31,9 @@ def similarity(centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarray]
     return a @ b.T
 
 
-def name_speakers(centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarray],
-                  threshold: float = DEFAULT_THRESHOLD) -> dict[str, str]:
+def name_speakers(
+    centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarray], threshold: float = DEFAULT_THRESHOLD
+) -> dict[str, str]:
     """Map every cluster label to a participant name, or to "Speaker N" when no enrolled voice matches."""
     from scipy.optimize import linear_sum_assignment
 
@@ -53,9 +54,12 @@ def name_speakers(centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarr
 
 def apply_names(transcript: Transcript, mapping: dict[str, str]) -> Transcript:
     """A copy of `transcript` with speaker labels replaced by names (labels not in `mapping` are kept)."""
+
     def name(label: str | None) -> str | None:
         return mapping.get(label, label) if label is not None else None
 
-    segments = [replace(s, speaker=name(s.speaker), words=[replace(w, speaker=name(w.speaker)) for w in s.words])
-                for s in transcript.segments]
+    segments = [
+        replace(s, speaker=name(s.speaker), words=[replace(w, speaker=name(w.speaker)) for w in s.words])
+        for s in transcript.segments
+    ]
     return replace(transcript, segments=segments)

@@ -52,8 +52,9 @@ class Reassignment:
     moved: list[Moved]
 
 
-def reassign_turns(turns: list[SpeakerTurn], centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarray],
-                   embed: Embed) -> Reassignment:
+def reassign_turns(
+    turns: list[SpeakerTurn], centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarray], embed: Embed
+) -> Reassignment:
     """Move turns whose voice clearly matches another enrolled participant than their cluster's one."""
     if not enrolled or not centroids:
         return Reassignment(list(turns), dict(centroids), [])

@@ -51,30 +51,40 @@ def unusable_ranges(s: Session, meeting_id: int, duration: float) -> list[Enrolm
 
 
 def outside_warning(r: EnrolmentRange, duration: float) -> str:
-    return (f"{r.name}'s consent evidence at {clock(r.start)}-{clock(r.end)} is outside the recording "
-            f"(0:00-{clock(duration)}): their voice could not be enrolled from it; name their speaker with "
-            "`minutes speakers`")
+    return (
+        f"{r.name}'s consent evidence at {clock(r.start)}-{clock(r.end)} is outside the recording "
+        f"(0:00-{clock(duration)}): their voice could not be enrolled from it; name their speaker with "
+        "`minutes speakers`"
+    )
 
 
-def _evidence_ranges(s: Session, meeting_id: int, duration: float) -> tuple[list[EnrolmentRange],
-                                                                            list[EnrolmentRange]]:
+def _evidence_ranges(
+    s: Session, meeting_id: int, duration: float
+) -> tuple[list[EnrolmentRange], list[EnrolmentRange]]:
     """(usable, unusable): per participant, the latest given consent range that fits the recording (0.5 s of
     slack, clipped to its end), else the latest that does not."""
     people = {p.id: p.name for p in participants_of(s, meeting_id)}
-    rows = s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == meeting_id,
-                                              ConsentRecord.decision == "given",
-                                              ConsentRecord.evidence_start.is_not(None),
-                                              ConsentRecord.evidence_end.is_not(None))
-                  .order_by(ConsentRecord.id)).all()
+    rows = s.exec(
+        select(ConsentRecord)
+        .where(
+            ConsentRecord.meeting_id == meeting_id,
+            ConsentRecord.decision == "given",
+            ConsentRecord.evidence_start.is_not(None),
+            ConsentRecord.evidence_end.is_not(None),
+        )
+        .order_by(ConsentRecord.id)
+    ).all()
     usable: dict[int, EnrolmentRange] = {}
     unusable: dict[int, EnrolmentRange] = {}
     for r in (r for r in rows if r.participant_id in people):
         if r.evidence_end <= duration + 0.5:
-            usable[r.participant_id] = EnrolmentRange(r.participant_id, people[r.participant_id],
-                                                      r.evidence_start, min(r.evidence_end, duration))
+            usable[r.participant_id] = EnrolmentRange(
+                r.participant_id, people[r.participant_id], r.evidence_start, min(r.evidence_end, duration)
+            )
         else:
-            unusable[r.participant_id] = EnrolmentRange(r.participant_id, people[r.participant_id],
-                                                        r.evidence_start, r.evidence_end)
+            unusable[r.participant_id] = EnrolmentRange(
+                r.participant_id, people[r.participant_id], r.evidence_start, r.evidence_end
+            )
     return list(usable.values()), [r for pid, r in unusable.items() if pid not in usable]
 
 
@@ -84,34 +94,53 @@ def embed_enrolments(engine, audio: Audio, ranges: list[EnrolmentRange]) -> list
     return [Enrolled(r, embed(engine, audio, r.start, r.end)) for r in ranges]
 
 
-def store_diarisation(s: Session, meeting_id: int, recording_id: int, result, enrolled: list[Enrolled]) -> int:
+def store_diarisation(
+    s: Session, meeting_id: int, recording_id: int, result, enrolled: list[Enrolled]
+) -> int:
     """Replace the recording's turns, speaker labels and enrolments; name labels by enrolment. Returns # named."""
     for model in (SpeakerTurn, SpeakerLabel, VoiceEnrolment):
         s.execute(delete(model).where(model.recording_id == recording_id))
-    s.add_all(SpeakerTurn(recording_id=recording_id, start=t.start, end=t.end, speaker=t.speaker)
-              for t in result.turns)
-    s.add_all(VoiceEnrolment(participant_id=e.range.participant_id, recording_id=recording_id, start=e.range.start,
-                             end=e.range.end, embedding=e.embedding.astype(np.float32).tobytes()) for e in enrolled)
+    s.add_all(
+        SpeakerTurn(recording_id=recording_id, start=t.start, end=t.end, speaker=t.speaker)
+        for t in result.turns
+    )
+    s.add_all(
+        VoiceEnrolment(
+            participant_id=e.range.participant_id,
+            recording_id=recording_id,
+            start=e.range.start,
+            end=e.range.end,
+            embedding=e.embedding.astype(np.float32).tobytes(),
+        )
+        for e in enrolled
+    )
     by_name = {e.range.name: e for e in enrolled}
     mapping = name_speakers(result.centroids, {n: e.embedding for n, e in by_name.items()}) if by_name else {}
     named = 0
     for label, centroid in result.centroids.items():
         match = by_name.get(mapping.get(label, ""))
         named += match is not None
-        s.add(SpeakerLabel(recording_id=recording_id, label=label,
-                           participant_id=match.range.participant_id if match else None,
-                           method="enrolment" if match else None,
-                           centroid=np.asarray(centroid, dtype=np.float32).tobytes()))
+        s.add(
+            SpeakerLabel(
+                recording_id=recording_id,
+                label=label,
+                participant_id=match.range.participant_id if match else None,
+                method="enrolment" if match else None,
+                centroid=np.asarray(centroid, dtype=np.float32).tobytes(),
+            )
+        )
     s.flush()
     return named
 
 
 def label_names(s: Session, recording_id: int) -> dict[str, str]:
     """label -> display name: the participant's name, or "Speaker N" (never an invented name)."""
-    labels = s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id)
-                    .order_by(SpeakerLabel.label)).all()
-    names: dict[str, str | None] = {row.label: row.participant_id and _participant_name(s, row.participant_id)
-                                    for row in labels}
+    labels = s.exec(
+        select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id).order_by(SpeakerLabel.label)
+    ).all()
+    names: dict[str, str | None] = {
+        row.label: row.participant_id and _participant_name(s, row.participant_id) for row in labels
+    }
     unnamed = iter(range(1, len(labels) + 1))
     return {label: name or f"Speaker {next(unnamed)}" for label, name in names.items()}
 
@@ -129,9 +158,13 @@ def named_transcript(s: Session, transcript_id: int) -> Transcript:
     return apply_names(load_transcript(s, transcript_id), label_names(s, row.recording_id))
 
 
-def set_names(s: Session, meeting_id: int, recording_id: int, pairs: dict[str, str], actor: str) -> dict[str, str]:
+def set_names(
+    s: Session, meeting_id: int, recording_id: int, pairs: dict[str, str], actor: str
+) -> dict[str, str]:
     """Name speaker labels by hand (`SPEAKER_00=Priya`); the participant must belong to the meeting."""
-    labels = {r.label: r for r in s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))}
+    labels = {
+        r.label: r for r in s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))
+    }
     if not labels:
         raise StateError(f"meeting {meeting_id} has no speakers yet", "run `minutes process` first")
     for label, name in pairs.items():
@@ -142,7 +175,12 @@ def set_names(s: Session, meeting_id: int, recording_id: int, pairs: dict[str, s
         for other in taken:  # one participant, one voice: the hand-made name wins
             labels[other].participant_id, labels[other].method = None, None
         labels[label].participant_id, labels[label].method = participant.id, "manual"
-        append_event(s, "speaker.name", actor, meeting_id,
-                     {"recording": recording_id, "label": label, "participant": participant.id})
+        append_event(
+            s,
+            "speaker.name",
+            actor,
+            meeting_id,
+            {"recording": recording_id, "label": label, "participant": participant.id},
+        )
     s.flush()
     return label_names(s, recording_id)

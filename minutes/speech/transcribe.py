@@ -73,8 +73,10 @@ def language_for(engine: AsrEngine, language: str | None) -> str | None:
     if engine.multilingual:
         return language
     if language not in (None, "en"):
-        raise UsageError(f"model '{engine.name}' is English-only; it cannot transcribe language '{language}'",
-                         "use --model whisper-base")
+        raise UsageError(
+            f"model '{engine.name}' is English-only; it cannot transcribe language '{language}'",
+            "use --model whisper-base",
+        )
     return "en"
 
 
@@ -101,7 +103,7 @@ def windows(samples: np.ndarray, rate: int, size: float = WINDOW_SECONDS) -> lis
     while len(samples) - cuts[-1] > step + search:
         lo = cuts[-1] + step - search
         k = 2 * search // frame
-        energy = np.square(samples[lo:lo + k * frame]).reshape(k, frame).mean(axis=1)
+        energy = np.square(samples[lo : lo + k * frame]).reshape(k, frame).mean(axis=1)
         cuts.append(lo + int(np.argmin(energy)) * frame + frame // 2)
     cuts.append(len(samples))
     return list(zip(cuts[:-1], cuts[1:], strict=False))
@@ -114,9 +116,14 @@ def hotwords_for(names: list[str], title: str | None = None) -> str | None:
     return text or None
 
 
-def transcribe(engine: AsrEngine, audio: Audio, language: str | None = None,
-               progress: Progress | None = None, hotwords: str | None = None,
-               detector: AsrEngine | None = None) -> Transcript:
+def transcribe(
+    engine: AsrEngine,
+    audio: Audio,
+    language: str | None = None,
+    progress: Progress | None = None,
+    hotwords: str | None = None,
+    detector: AsrEngine | None = None,
+) -> Transcript:
     """Transcribe `audio`; `progress(done_seconds, total_seconds)` is called as segments are decoded.
 
     `hotwords` (from `hotwords_for`) prompts every window. `detector`, a multilingual model, checks the language
@@ -128,15 +135,24 @@ def transcribe(engine: AsrEngine, audio: Audio, language: str | None = None,
     segments = []
     for first, last in windows(audio.samples, audio.sample_rate, WINDOW_SECONDS):
         offset = first / audio.sample_rate
-        raw, info = engine.model.transcribe(audio.samples[first:last], language=forced,
-                                            multilingual=engine.multilingual and forced is None,
-                                            hotwords=hotwords, **DECODE_OPTIONS)
+        raw, info = engine.model.transcribe(
+            audio.samples[first:last],
+            language=forced,
+            multilingual=engine.multilingual and forced is None,
+            hotwords=hotwords,
+            **DECODE_OPTIONS,
+        )
         detected = detected or info.language
         for seg in raw:  # a generator: decoding happens while we iterate
-            words = [Word(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []]
+            words = [
+                Word(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []
+            ]
             if words:
-                segments.append(Segment(start=offset + seg.start, end=offset + seg.end, text=seg.text.strip(),
-                                        words=words))
+                segments.append(
+                    Segment(
+                        start=offset + seg.start, end=offset + seg.end, text=seg.text.strip(), words=words
+                    )
+                )
             if progress:
                 progress(min(offset + float(seg.end), total), total)
     if detector is not None and not engine.multilingual and language is None:

@@ -12,10 +12,16 @@ from minutes.db import Word as WordRow
 from minutes.errors import NotFoundError
 
 
-def save_transcript(session: Session, meeting_id: int, recording_id: int, transcript: Transcript,
-                    model: str) -> TranscriptRow:
-    row = TranscriptRow(meeting_id=meeting_id, recording_id=recording_id, language=transcript.language,
-                        duration=transcript.duration, model=model)
+def save_transcript(
+    session: Session, meeting_id: int, recording_id: int, transcript: Transcript, model: str
+) -> TranscriptRow:
+    row = TranscriptRow(
+        meeting_id=meeting_id,
+        recording_id=recording_id,
+        language=transcript.language,
+        duration=transcript.duration,
+        model=model,
+    )
     session.add(row)
     session.flush()
     replace_segments(session, row.id, transcript)
@@ -28,12 +34,29 @@ def replace_segments(session: Session, transcript_id: int, transcript: Transcrip
     session.execute(delete(WordRow).where(WordRow.segment_id.in_(segment_ids)))
     session.execute(delete(SegmentRow).where(SegmentRow.transcript_id == transcript_id))
     for i, seg in enumerate(transcript.segments):
-        seg_row = SegmentRow(transcript_id=transcript_id, idx=i, start=seg.start, end=seg.end, text=seg.text,
-                             speaker=seg.speaker, overlap=seg.overlap)
+        seg_row = SegmentRow(
+            transcript_id=transcript_id,
+            idx=i,
+            start=seg.start,
+            end=seg.end,
+            text=seg.text,
+            speaker=seg.speaker,
+            overlap=seg.overlap,
+        )
         session.add(seg_row)
         session.flush()
-        session.add_all(WordRow(segment_id=seg_row.id, idx=j, start=w.start, end=w.end, word=w.word,
-                                probability=w.probability, speaker=w.speaker) for j, w in enumerate(seg.words))
+        session.add_all(
+            WordRow(
+                segment_id=seg_row.id,
+                idx=j,
+                start=w.start,
+                end=w.end,
+                word=w.word,
+                probability=w.probability,
+                speaker=w.speaker,
+            )
+            for j, w in enumerate(seg.words)
+        )
     session.flush()
 
 
@@ -42,9 +65,12 @@ def load_transcript(session: Session, transcript_id: int) -> Transcript:
     if row is None or row.deleted_at is not None:
         raise NotFoundError(f"transcript {transcript_id} does not exist or was purged")
     # One query for the whole transcript: segments outer-joined to their words, in order.
-    rows = session.exec(select(SegmentRow, WordRow).join(WordRow, WordRow.segment_id == SegmentRow.id, isouter=True)
-                        .where(SegmentRow.transcript_id == transcript_id)
-                        .order_by(SegmentRow.idx, WordRow.idx)).all()
+    rows = session.exec(
+        select(SegmentRow, WordRow)
+        .join(WordRow, WordRow.segment_id == SegmentRow.id, isouter=True)
+        .where(SegmentRow.transcript_id == transcript_id)
+        .order_by(SegmentRow.idx, WordRow.idx)
+    ).all()
     segments: dict[int, Segment] = {}
     for seg, w in rows:
         if seg.id not in segments:
@@ -55,6 +81,8 @@ def load_transcript(session: Session, transcript_id: int) -> Transcript:
 
 
 def latest_transcript(session: Session, meeting_id: int) -> TranscriptRow | None:
-    return session.exec(select(TranscriptRow).where(TranscriptRow.meeting_id == meeting_id,
-                                                    TranscriptRow.deleted_at.is_(None))
-                        .order_by(TranscriptRow.id.desc())).first()
+    return session.exec(
+        select(TranscriptRow)
+        .where(TranscriptRow.meeting_id == meeting_id, TranscriptRow.deleted_at.is_(None))
+        .order_by(TranscriptRow.id.desc())
+    ).first()

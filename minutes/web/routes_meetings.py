@@ -59,7 +59,9 @@ def new_meeting(request: Request, me: Creator) -> Response:
 @router.post("/meetings")
 async def create_meeting(request: Request, me: Creator) -> Response:
     form = await request.form()
-    people = list(zip_longest(form.getlist("participant_name"), form.getlist("participant_role"), fillvalue=""))
+    people = list(
+        zip_longest(form.getlist("participant_name"), form.getlist("participant_role"), fillvalue="")
+    )
     mid = meetings.create_meeting(
         ctx_of(request),
         text(form, "title"),
