@@ -9,8 +9,10 @@ Greedy decoding (top_k 1), CPU only (the wheel is built from source without a GP
 
 from __future__ import annotations
 
+import atexit
 import os
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,13 @@ class LlamaExtractor:
         self.seconds += time.perf_counter() - started
         return out["choices"][0]["message"]["content"] or ""
 
+    def close(self) -> None:
+        """Free the model now. Left to interpreter shutdown, llama-cpp-python's finaliser runs after the modules
+        it needs are gone and prints a traceback on every exit."""
+        if self._llm is not None:
+            self._llm.close()
+            self._llm = None
+
 
 def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
     """Load a GGUF file with llama.cpp on the CPU (all cores unless `threads` is given).
@@ -86,4 +95,7 @@ def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
         raise ModelError(f"{gguf}: cannot load the GGUF model with llama.cpp ({exc})") from None
     if not llm.metadata.get("tokenizer.chat_template"):
         raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
-    return LlamaExtractor(name, gguf.parent, time.perf_counter() - started, llm)
+    extractor = LlamaExtractor(name, gguf.parent, time.perf_counter() - started, llm)
+    alive = weakref.ref(extractor)  # closed at exit if still loaded, without keeping it alive until then
+    atexit.register(lambda: (loaded := alive()) is not None and loaded.close())
+    return extractor
