@@ -3,10 +3,10 @@
     .venv/bin/python bench/extract.py [--model NAME] [--skip-asr]
 
 - the engine's speed: prefill tok/s (reading a 1000-token prompt from an empty state) and decode tok/s (greedy,
-  unconstrained and under the chunk reply's JSON-schema grammar);
+  unconstrained and under the actions reply's JSON-schema grammar);
 - load time, prompt and generated tokens, wall time for the meeting-demo reference transcript, recall against
   gold.json;
-- token cost per meeting hour with and without candidate-window selection (used above FULL_READ_TOKENS), on
+- token cost per meeting hour with and without candidate-window selection, on
   meeting-demo and on a synthetic 1 h meeting (the demo's turns among general discussion);
 - the same extraction from the ASR transcript (faster-whisper tiny.en on meeting.wav, words attributed to the
   reference speaker turns) against the reference transcript.
@@ -135,7 +135,7 @@ def speed(engine) -> dict:
     llm.eval(tokens)
     prefill = len(tokens) / (time.perf_counter() - started)
     figures = {"prefill tok/s": round(prefill, 1)}
-    schema = prompts.reply_schema(list(range(1, 30)), PEOPLE)
+    schema = prompts.actions_schema(list(range(1, 30)), PEOPLE)
     for label, fmt in (("decode tok/s", None), ("decode tok/s under the reply schema", schema)):
         llm.reset()
         messages = [

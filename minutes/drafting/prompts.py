@@ -13,12 +13,13 @@ import json
 OUTCOMES = ("agreed", "rejected", "deferred", "reversed later")
 
 SYSTEM = """You write the minutes of a school meeting from numbered transcript lines. Reply with JSON.
-decisions: every proposal or question the meeting settled or considered. text states what was decided as a plain statement, never a question. outcome is one of:
-- "agreed": the meeting agreed it (carried, all in favour, no objection, "let's go with that", "fine by me", "X it is", the chair confirms it);
+decisions (asked for next): each thing the meeting agreed, and each proposal that was voted down, put off or changed later. text states it plainly (never a question). outcome:
+- "agreed": the meeting agreed it (carried, all in favour, no objection, "let's go with that", "fine by me", "X it is", the chair sums up what was agreed);
 - "rejected": voted down, the motion fell, or dropped;
-- "deferred": left open, postponed, to come back to, or waiting for information;
-- "reversed later": agreed at first but changed later in the meeting (then list the new decision too, as agreed).
-actions: every task someone agreed to do. owners: who will do it. A person named by role ("the head will...") is the participant with that role. A task handed to someone else belongs to the new person. Two people doing it together: both. Nobody clear: []. due: the deadline words as spoken ("by Friday", "the fifth of March"), or null.
+- "deferred": left open, put off, to come back to, or waiting for information;
+- "reversed later": agreed at first but changed later in the meeting (list the new decision too, as agreed).
+Agenda items, reports and updates are not decisions.
+actions (asked for first): every task someone will do: when a person says "I'll ...", "leave that with me", "will do", or is asked to do something and agrees. task says what they will do. owners: who will do it; a person named by role ("the head will ...") is the participant with that role; a task handed to someone else belongs to the new person; two people doing it together: both. due: the deadline words as spoken ("by Friday", "the fifth of March"), or null.
 lines: the numbers of the lines that show the item.
 summary: two or three sentences on what the meeting discussed and agreed.
 Use only what the lines say."""
@@ -42,30 +43,30 @@ Lines:
 
 EXAMPLE_REPLY = {
     "decisions": [
-        {"lines": [1, 4], "text": "The lettings policy was adopted.", "outcome": "agreed"},
-        {"lines": [6, 7], "text": "Close the car park to parents at drop-off.", "outcome": "rejected"},
-        {"lines": [8, 9], "text": "Repaint the hall this summer.", "outcome": "deferred"},
-        {"lines": [12], "text": "The fair is on the sixth.", "outcome": "reversed later"},
-        {"lines": [13, 14], "text": "The fair moves to the thirteenth.", "outcome": "agreed"},
+        {"text": "The lettings policy was adopted.", "outcome": "agreed", "lines": [1, 4]},
+        {"text": "Close the car park to parents at drop-off.", "outcome": "rejected", "lines": [6, 7]},
+        {"text": "Repaint the hall this summer.", "outcome": "deferred", "lines": [8, 9]},
+        {"text": "The fair is on the sixth.", "outcome": "reversed later", "lines": [12]},
+        {"text": "The fair moves to the thirteenth.", "outcome": "agreed", "lines": [13, 14]},
     ],
     "actions": [
         {
-            "lines": [4, 5],
             "task": "Put the lettings policy on the website",
             "owners": ["Dan (headteacher)"],
             "due": "by Friday the ninth",
+            "lines": [4, 5],
         },
         {
-            "lines": [9, 10, 11],
             "task": "Book the condition survey",
             "owners": ["Cara (governor)"],
             "due": "by the end of the month",
+            "lines": [9, 10, 11],
         },
         {
-            "lines": [14],
             "task": "Draft the letter to parents about the fair",
             "owners": ["Dan (headteacher)", "Ben (business manager)"],
             "due": None,
+            "lines": [14],
         },
     ],
     "summary": "The lettings policy was adopted and the motion to close the car park fell. Repainting the hall "
@@ -80,15 +81,18 @@ Lines:
 4 Eve: Let's see how many sign up before we decide.
 5 Gita: For sports day, shall we go back to the old timetable? It ran much better.
 6 Finn: Yeah, why not.
-7 Eve: Old timetable it is, then. I'll send it round tomorrow."""
+7 Eve: Old timetable it is, then. I'll send it round tomorrow.
+8 Gita: Who's counting the netball sign-ups?
+9 Finn: Leave that with me."""
 
 EXAMPLE2_REPLY = {
     "decisions": [
-        {"lines": [2, 4], "text": "Enter the county netball tournament.", "outcome": "deferred"},
-        {"lines": [5, 6, 7], "text": "Sports day goes back to the old timetable.", "outcome": "agreed"},
+        {"text": "Enter the county netball tournament.", "outcome": "deferred", "lines": [2, 4]},
+        {"text": "Sports day goes back to the old timetable.", "outcome": "agreed", "lines": [5, 6, 7]},
     ],
     "actions": [
-        {"lines": [7], "task": "Send round the sports day timetable", "owners": ["Eve"], "due": "tomorrow"}
+        {"task": "Send round the sports day timetable", "owners": ["Eve"], "due": "tomorrow", "lines": [7]},
+        {"task": "Count the netball sign-ups", "owners": ["Finn"], "due": None, "lines": [8, 9]},
     ],
     "summary": "The minibus is back from its service. Sports day returns to the old timetable; the netball "
     "tournament waits on sign-ups.",
@@ -99,56 +103,84 @@ Lines:
 {lines}"""
 
 
-def reply_schema(
-    line_numbers: list[int], owners: list[str], max_decisions: int = 6, max_actions: int = 8
-) -> dict:
-    """The JSON schema of one chunk's reply: cited lines from the chunk, owners from the participants, bounded."""
-    lines = {"type": "array", "items": {"enum": line_numbers or [0]}, "minItems": 1, "maxItems": 4}
+ASK_ACTIONS = "List the actions."
+ASK_DECISIONS = "Now list the decisions, and write the summary."
+
+
+def _lines(line_numbers: list[int]) -> dict:
+    return {"type": "array", "items": {"enum": line_numbers or [0]}, "minItems": 1, "maxItems": 4}
+
+
+def actions_schema(line_numbers: list[int], owners: list[str], max_actions: int = 8) -> dict:
+    """The first reply for a chunk: its actions; cited lines from the chunk, owners from the participants."""
     who = (
         {"type": "array", "items": {"enum": owners}, "maxItems": 3}
         if owners
         else {"type": "array", "maxItems": 0}
     )
-    decision = {
-        "type": "object",
-        "properties": {
-            "lines": lines,
-            "text": {"type": "string", "minLength": 3, "maxLength": 160},
-            "outcome": {"enum": list(OUTCOMES)},
-        },
-        "required": ["lines", "text", "outcome"],
-    }
     action = {
         "type": "object",
         "properties": {
-            "lines": lines,
             "task": {"type": "string", "minLength": 3, "maxLength": 160},
             "owners": who,
             "due": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]},
+            "lines": _lines(line_numbers),
         },
-        "required": ["lines", "task", "owners", "due"],
+        "required": ["task", "owners", "due", "lines"],
+    }
+    return {
+        "type": "object",
+        "properties": {"actions": {"type": "array", "items": action, "maxItems": max_actions}},
+        "required": ["actions"],
+    }
+
+
+def decisions_schema(line_numbers: list[int], max_decisions: int = 6) -> dict:
+    """The second reply for a chunk: its decisions, each with an outcome, and a bounded summary."""
+    decision = {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string", "minLength": 3, "maxLength": 160},
+            "outcome": {"enum": list(OUTCOMES)},
+            "lines": _lines(line_numbers),
+        },
+        "required": ["text", "outcome", "lines"],
     }
     return {
         "type": "object",
         "properties": {
             "decisions": {"type": "array", "items": decision, "maxItems": max_decisions},
-            "actions": {"type": "array", "items": action, "maxItems": max_actions},
             "summary": {"type": "string", "maxLength": 400},
         },
-        "required": ["decisions", "actions", "summary"],
+        "required": ["decisions", "summary"],
     }
 
 
+def _turns(user: str, reply: dict) -> list[dict[str, str]]:
+    """A worked example as the two turns a chunk takes: actions first, then decisions and summary."""
+    first = {"actions": reply["actions"]}
+    second = {"decisions": reply["decisions"], "summary": reply["summary"]}
+    return [
+        {"role": "user", "content": f"{user}\n\n{ASK_ACTIONS}"},
+        {"role": "assistant", "content": json.dumps(first)},
+        {"role": "user", "content": ASK_DECISIONS},
+        {"role": "assistant", "content": json.dumps(second)},
+    ]
+
+
 def messages(lines: str, participants: list[str]) -> list[dict[str, str]]:
+    """The chat for a chunk's first turn (actions); the second turn appends the reply and ASK_DECISIONS."""
     names = ", ".join(participants) if participants else "(not given)"
     return [
         {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": EXAMPLE_USER},
-        {"role": "assistant", "content": json.dumps(EXAMPLE_REPLY)},
-        {"role": "user", "content": EXAMPLE2_USER},
-        {"role": "assistant", "content": json.dumps(EXAMPLE2_REPLY)},
-        {"role": "user", "content": USER.format(participants=names, lines=lines)},
+        *_turns(EXAMPLE_USER, EXAMPLE_REPLY),
+        *_turns(EXAMPLE2_USER, EXAMPLE2_REPLY),
+        {"role": "user", "content": f"{USER.format(participants=names, lines=lines)}\n\n{ASK_ACTIONS}"},
     ]
+
+
+def second_turn(first: list[dict[str, str]], reply: str) -> list[dict[str, str]]:
+    return [*first, {"role": "assistant", "content": reply}, {"role": "user", "content": ASK_DECISIONS}]
 
 
 CONSOLIDATE = """Below are decisions drafted from parts of one meeting, in meeting order, each with the lines it came from.

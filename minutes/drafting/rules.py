@@ -6,9 +6,10 @@
   (ASR splits sentences), that line is cited instead.
 - Owners are the participants the model picked (one action per owner, so joint owners give one action each). A
   task asked of someone by name in its line ("Sam, could you ...") belongs to them, not to whoever asked; a task
-  handed on in the lines just after ("can Raj do that instead?") belongs to the new person.
+  handed on by someone else in the lines just after ("can Raj do that instead?") belongs to the new person.
 - A deadline clause leaves the task text; the due phrase resolves against the meeting date (minutes.drafting.dates),
-  preferring the fuller wording actually spoken in the evidence.
+  preferring the fuller wording actually spoken in the evidence; of two dates in one phrase (a self-correction)
+  the last wins.
 - Duplicates within and across chunks are merged (evidence pooled); a decision that repeats an action is dropped.
 - Sensitive passages: no item, and no summary sentence, may carry a sensitive cue or a name (or any word) that
   occurs only in a withheld passage; such items are withheld for human handling.
@@ -73,7 +74,11 @@ def without_deadline(task: str) -> str:
 
 
 def due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str | None:
-    """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday")."""
+    """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday").
+    A phrase holding two dates is a self-correction ("the fifteenth, no, Wednesday the sixteenth"): the last wins."""
+    said = [m.group(0) for m in dates.DUE_PHRASE.finditer(phrase or "")]
+    if len(said) > 1:
+        phrase = said[-1]
     if phrase:
         wanted = re.sub(r"^(?:by|before|on|until)\s+", "", phrase.lower().strip(" .,"))
         spoken = [p for q in quotes for p in dates.phrases(q) if wanted in p.lower() and len(p) > len(wanted)]
@@ -110,6 +115,8 @@ def handed_to(action: Action, lines: list[Line], names: list[str]) -> str | None
     last = max(x.number for x in cited)
     window = [x for x in lines if min(c.number for c in cited) <= x.number <= last + HANDOVER_LINES]
     for line in reversed(window):
+        if line.speaker == action.owner:
+            continue  # an owner handing on "that" may mean another task; a hand-over comes from someone else
         named = [
             n
             for n in names

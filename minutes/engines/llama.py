@@ -2,8 +2,9 @@
 
 Every reply is decoded under a grammar built from a JSON schema, so it parses by construction and every list and
 string in it is bounded (`maxItems`, `maxLength`, enums for cited line numbers and owners): no repair round, no
-loop guard. llama.cpp keeps the model state of the previous prompt and reads only what differs, so the fixed
-instructions and worked examples at the start of every chunk's prompt are read once per load.
+loop guard. llama.cpp keeps the model state of the previous prompt and reads only what differs, and a RAM cache
+of recent states brings the prefix back after a different prompt (the final pass, the next meeting), so the
+fixed instructions and worked examples at the start of every chunk's prompt are read once per load.
 Greedy decoding (top_k 1), CPU only (the wheel is built from source without a GPU backend), inference only.
 """
 
@@ -21,6 +22,7 @@ from minutes.errors import ModelError
 
 Messages = list[dict[str, str]]
 CONTEXT = 6144  # tokens: instructions and examples (~1.2k) + a chunk (<= 1.4k) + the reply (<= 1.4k)
+CACHE_BYTES = 512 << 20  # model states kept in RAM, so the fixed prompt prefix survives other prompts
 
 
 @dataclass
@@ -76,7 +78,7 @@ def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
     before the library loads unless the user set it, keeps 2 threads as fast as 1 there and costs nothing idle."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        from llama_cpp import Llama
+        from llama_cpp import Llama, LlamaRAMCache
     except ImportError:
         raise ModelError("llama-cpp-python is not installed", "run `make install`") from None
     threads = threads or os.cpu_count() or 1
@@ -93,6 +95,7 @@ def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
         )
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"{gguf}: cannot load the GGUF model with llama.cpp ({exc})") from None
+    llm.set_cache(LlamaRAMCache(capacity_bytes=CACHE_BYTES))
     if not llm.metadata.get("tokenizer.chat_template"):
         raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
     extractor = LlamaExtractor(name, gguf.parent, time.perf_counter() - started, llm)
