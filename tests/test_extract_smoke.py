@@ -60,7 +60,7 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
     calls = smol.calls
     draft = extract(smol, transcript, ["Priya", "Tom", "Helen", "Sam"], date(2026, 11, 23), progress=progress)
     total = seen[-1][1]
-    assert total >= 3 and seen == [(i, total) for i in range(1, total + 1)]
+    assert total >= 2 and seen == [(i, total) for i in range(1, total + 1)]  # only candidate windows are sent
     assert 2 * total <= smol.calls - calls <= 2 * total + 1  # two turns per chunk, and the final pass
     assert rss[-1] - rss[0] < 300 * 2**20  # the peak does not grow with the number of chunks
     # whatever the small model said, nothing is invented past the checks and nothing is dropped silently
