@@ -62,7 +62,7 @@ CASES = [
 ]
 CONFIGS = [
     ('[models]\nextractor = "no-such-extractor"\n', "unknown extractor model 'no-such-extractor'"),
-    ('[models]\nextractor_backend = "transformers"\nextractor = "whisper-base"\n', "unknown extractor model"),
+    ('[models]\nextractor = "whisper-base"\n', "unknown extractor model 'whisper-base'"),
     ('[models]\ndiarisation_pipeline = "community-1"\n', "is not registered as a local model"),
     ('[models]\nasr = "nope"\n', "unknown ASR model 'nope'"),
 ]
