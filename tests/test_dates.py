@@ -29,6 +29,15 @@ MONDAY = date(2026, 11, 23)
         ("January 5th", "2027-01-05"),  # no year: the first such day on or after the meeting
         ("4/12", "2026-12-04"),  # numeric dates are day/month
         ("2026-12-10", "2026-12-10"),
+        ("this afternoon", "2026-11-23"),  # parts of the meeting day are the meeting day
+        ("tonight", "2026-11-23"),
+        ("by the end of the day", "2026-11-23"),
+        ("close of play", "2026-11-23"),
+        ("tomorrow morning", "2026-11-24"),  # a part of a day goes with its day
+        ("first thing tomorrow", "2026-11-24"),
+        ("first thing Monday", "2026-11-30"),
+        ("by Thursday lunchtime", "2026-11-26"),
+        ("by the first of December", "2026-12-01"),  # "first" as an ordinal still counts
     ],
 )
 def test_resolves_against_a_monday_meeting(spoken, expected):
@@ -58,6 +67,8 @@ def test_phrases_finds_the_fuller_wording_spoken():
     found = phrases("Sure, I'll draft it by next Wednesday and send it to you to check.")
     assert found[0].lower() == "by next wednesday"
     assert phrases("Let's come back to it at the next meeting.") == ["the next meeting"]
+    assert phrases("I'll ring them this afternoon and book.") == ["this afternoon"]
+    assert phrases("I'll do it first thing Monday.") == ["first thing Monday"]
     assert phrases("The coach company said it is no problem.") == []
 
 

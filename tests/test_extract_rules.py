@@ -150,7 +150,7 @@ def test_introduced_role_needs_the_speakers_own_name():
 HANDOVER = meeting(
     ("Gem", "Kit, can you chase the missing consent forms by Monday?"),  # 1
     ("Kit", "I'm out on a course all day Monday, sorry."),  # 2
-    ("Gem", "Oh. Actually, can Raj do that instead? Raj?"),  # 3
+    ("Gem", "Oh. I'll email the theatre, then. Actually, can Raj do that instead? Raj?"),  # 3
     ("Raj", "Yeah, go on then, I'll do it first thing Monday."),  # 4
     ("Gem", "Mo, could you book the minibus?"),  # 5
 )
@@ -220,7 +220,7 @@ def test_long_meetings_overlap_chunks_merge_items_and_consolidate_decisions():
     rows = [
         ("Ann", f"Item {n}: the reports are on the shared drive for everyone to read.") for n in range(1, 41)
     ]
-    rows[10] = ("Ann", "We'll hold the fair on the sixth of June.")
+    rows[10] = ("Ann", "We'll hold the fair on the sixth of June. I'll book the field.")
     rows[30] = ("Ann", "Actually, scrap that, we'll hold the fair on the thirteenth of June instead.")
     transcript = meeting(*rows)
     engine = FakeEngine(
@@ -254,3 +254,52 @@ def test_due_dates_self_corrected_or_spoken_more_fully():
     assert due("Wednesday", ["I'll have it done by next Wednesday."], date(2026, 11, 23)) == "2026-12-02"
     assert due("the next meeting", [], friday) == "the next meeting"
     assert due(None, ["by Friday"], friday) is None
+
+
+UNSETTLED = meeting(
+    ("Ann", "Updates first. The heating was repaired last week."),  # 1
+    ("Ben", "Could we re-advertise the technician post?"),  # 2
+    ("Ann", "I'll need to check the budget before we decide that. Let's come back to it next time."),  # 3
+    ("Cara", "Shall we move sports day to June?"),  # 4
+    ("Ben", "Fine by me."),  # 5
+    ("Ann", "Ben, can you tell the PE staff?"),  # 6
+    ("Ben", "Will do."),  # 7
+)
+
+
+def test_news_and_points_put_off_are_no_decisions_and_only_tasks_taken_on_are_actions():
+    """What a small model marks "agreed" still needs the meeting to agree in its lines; an action needs its
+    owner to take it on or to be named for it."""
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [1], "text": "The heating was repaired.", "outcome": "agreed"},
+                {"lines": [2], "text": "The technician post is re-advertised.", "outcome": "agreed"},
+                {"lines": [4], "text": "Sports day moves to June.", "outcome": "agreed"},
+                {"lines": [6, 7], "text": "PE staff telling is done.", "outcome": "agreed"},
+            ],
+            actions=[
+                {"lines": [2], "task": "Re-advertise the technician post", "owners": ["Ben"], "due": None},
+                {"lines": [3], "task": "Check the budget", "owners": ["Ann"], "due": "next time"},
+                {"lines": [6, 7], "task": "Tell the PE staff", "owners": ["Ben"], "due": None},
+                {"lines": [1], "task": "Send the updates", "owners": ["Cara"], "due": None},
+                {
+                    "lines": [4],
+                    "task": "Ask about June",
+                    "owners": ["Cara"],
+                    "due": None,
+                    "kind": "only suggested",
+                },
+            ],
+        )
+    )
+    draft = extract(engine, UNSETTLED, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["Sports day moves to June."]  # the last restates an action
+    assert [(a.task, a.owner) for a in draft.actions] == [
+        ("Check the budget", "Ann"),
+        ("Tell the PE staff", "Ben"),
+    ]
+    unsettled = [n.split(": ", 1)[1] for n in draft.notes if "nobody agreed to it" in n]
+    assert {"The heating was repaired.", "The technician post is re-advertised."} <= set(unsettled)
+    assert sum("did not take it on" in n for n in draft.notes) == 2
+    assert "not an action (only suggested): Ask about June" in draft.notes

@@ -1,7 +1,8 @@
 """Due dates: resolve a deadline as spoken against the meeting date, or keep the phrase.
 
 Convention (UK usage), for a meeting on date D:
-- "today" is D, "tomorrow" is D + 1 day.
+- "today" (also "this afternoon", "tonight", "end of the day", "close of play", "after school") is D,
+  "tomorrow" is D + 1 day; a part of a day goes with its day ("first thing Monday", "tomorrow morning").
 - A bare weekday ("Friday", "by Friday", "this Friday", "on Friday") is the first such day after D (on a Friday,
   "by Friday" means the following Friday).
 - "next <weekday>" is that weekday in the calendar week (Monday to Sunday) after D's week: said on Monday
@@ -64,13 +65,18 @@ ORDINALS |= {"thirtieth": 30, "thirty[- ]first": 31}
 _ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
 _NTH = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORD})"
 
+_PART = r"(?:morning|afternoon|lunchtime|evening)"  # a part of a day: "Monday morning" is Monday
+_SAME_DAY = r"this (?:morning|afternoon|evening|lunchtime)|tonight|(?:the )?end of (?:the |to)?day|close of play|after school"
+
 DUE_PHRASE = re.compile(
     rf"\b(?:(?:by|before|on)\s+)?(?:(?:{_DAY})\s+)?(?:the\s+)?(?:\d{{1,2}}|{_NTH})\s+(?:of\s+)?(?:{_MONTH})\b|"
     rf"\b(?:{_MONTH})\s+(?:the\s+)?(?:\d{{1,2}}|{_NTH})\b|"
     rf"\b(?:(?:by|before|on)\s+)?(?:(?:{_DAY})\s+)?the\s+{_NTH}\b|"
-    rf"\b(?:(?:by|before|on|until)\s+)?(?:(?:this|next)\s+)?(?:{_DAY})\b|"
+    rf"\b(?:(?:by|before|on|until)\s+)?(?:first thing\s+(?:on\s+)?)?(?:(?:this|next)\s+)?(?:{_DAY})"
+    rf"(?:\s+{_PART})?\b|"
     rf"\b(?:by\s+|before\s+)?(?:the\s+)?(?:next\s+|end of (?:the\s+)?|this\s+)(?:week|month|term|half term|meeting|year)\b|"
-    rf"\b(?:by\s+)?(?:today|tomorrow)\b",
+    rf"\b(?:by\s+)?(?:first thing\s+)?(?:today|tomorrow)(?:\s+{_PART})?\b|"
+    rf"\b(?:by\s+)?(?:{_SAME_DAY})\b",
     re.IGNORECASE,
 )
 
@@ -101,11 +107,14 @@ def _iso(text: str) -> str | None:
 
 def to_date(phrase: str, meeting: date) -> date | None:
     """The date a deadline phrase names, per the module convention, or None."""
-    p = re.sub(_LEAD, "", _numbered(phrase.lower().strip(" .,!?"))).strip()
+    p = re.sub(_LEAD, "", phrase.lower().strip(" .,!?")).strip()
+    if re.fullmatch(rf"today|{_SAME_DAY}", p):
+        return meeting
+    p = _numbered(
+        re.sub(rf"^first thing (?:on )?|\s+{_PART}$", "", p)
+    )  # "first thing Monday", "tomorrow morning"
     if iso := _iso(p):
         return date.fromisoformat(iso)
-    if p in ("today", "the end of today", "end of today"):
-        return meeting
     if p == "tomorrow":
         return meeting + timedelta(days=1)
     m = re.fullmatch(rf"(this |next )?({_DAY})", p)

@@ -58,6 +58,7 @@ class _Action(BaseModel):
     lines: list[int] = Field(default_factory=list)
     task: str = Field(min_length=1)
     owners: list[str] = Field(default_factory=list)
+    kind: str = prompts.KINDS[0]
     due: str | None = None
 
     @field_validator("due", mode="before")
@@ -166,12 +167,13 @@ def extract(
         reply = _ask(engine, part, people, draft, f"chunk {done} of {len(chunks)}")
         by_number = {line.number: line for line in part}
         draft.decisions.extend(_decisions(reply, by_number, draft))
-        draft.actions.extend(_actions(reply, by_number, people, meeting_date))
+        draft.actions.extend(_actions(reply, by_number, people, meeting_date, draft))
         if reply.summary.strip():
             summaries.append(reply.summary.strip())
         if progress:
             progress(done, len(chunks))
     _settle_owners(draft, shown, names)
+    _drop_unsettled(draft, shown, people)
     draft.actions = rules.merge(draft.actions, rules.same_action)
     draft.decisions = rules.merge(draft.decisions, rules.same_decision)
     if len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
@@ -236,11 +238,19 @@ def _decisions(reply: Reply, by_number: dict[int, Line], draft: Draft) -> list[D
 
 
 def _actions(
-    reply: Reply, by_number: dict[int, Line], people: list[Participant], meeting_date: date | None
+    reply: Reply,
+    by_number: dict[int, Line],
+    people: list[Participant],
+    meeting_date: date | None,
+    draft: Draft,
 ) -> list[Action]:
-    """One action per owner the model picked (joint owners give one each; none gives one without an owner)."""
+    """One action per owner the model picked (joint owners give one each; none gives one without an owner).
+    A task only suggested, or reported as done, is noted and left out."""
     out = []
     for a in reply.actions:
+        if a.kind not in prompts.ACTION_KINDS:
+            draft.notes.append(f"not an action ({a.kind}): {a.task.strip()}")
+            continue
         cited = rules.evidence(a.task, a.lines, by_number)
         task = rules.without_deadline(a.task.strip()) if a.due else a.task.strip()
         due = rules.due(a.due, [e.quote for e in cited], meeting_date)
@@ -261,6 +271,26 @@ def _settle_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:
                     f"an action's owner was changed from {action.owner} to {new}, who {why}: {action.task}"
                 )
                 action.owner = new
+
+
+def _drop_unsettled(draft: Draft, lines: list[Line], people: list[Participant]) -> None:
+    """Leave out decisions the meeting did not settle and actions nobody took on (rules.settled, rules.taken_on),
+    with a note for each, so the reviewer can still see what was dropped."""
+    called = {p.name: [p.name.split()[0], *([p.role] if p.role else [])] for p in people}
+    kept = []
+    for d in draft.decisions:
+        if rules.settled(d, lines):
+            kept.append(d)
+        else:
+            draft.notes.append(f"not a decision (nobody agreed to it in its lines): {d.text}")
+    draft.decisions = kept
+    kept_actions = []
+    for a in draft.actions:
+        if rules.taken_on(a, lines, called):
+            kept_actions.append(a)
+        else:
+            draft.notes.append(f"not an action ({a.owner} did not take it on in its lines): {a.task}")
+    draft.actions = kept_actions
 
 
 def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> list[Decision]:

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import json
 
-OUTCOMES = ("agreed", "rejected", "deferred", "reversed later")
+OUTCOMES = ("agreed", "rejected", "deferred", "reversed later", "only reported", "only asked", "a task")
+# How an action came about; only the first three are actions (the rest give a small model somewhere to put a
+# report or a passing suggestion, which it would otherwise list as a task).
+KINDS = ("volunteered", "asked and agreed", "asked", "only suggested", "already done")
+ACTION_KINDS = KINDS[:3]
 
 SYSTEM = """You write the minutes of a school meeting from numbered transcript lines. Reply with JSON.
 decisions (asked for next): each thing the meeting agreed, and each proposal that was voted down, put off or changed later. text states it plainly (never a question). outcome:
 - "agreed": the meeting agreed it (carried, all in favour, no objection, "let's go with that", "fine by me", "X it is", the chair sums up what was agreed);
 - "rejected": voted down, the motion fell, or dropped;
 - "deferred": left open, put off, to come back to, or waiting for information;
-- "reversed later": agreed at first but changed later in the meeting (list the new decision too, as agreed).
-Agenda items, reports and updates are not decisions.
-actions (asked for first): every task someone will do: when a person says "I'll ...", "leave that with me", "will do", or is asked to do something and agrees. task says what they will do. owners: who will do it; a person named by role ("the head will ...") is the participant with that role; a task handed to someone else belongs to the new person; two people doing it together: both. due: the deadline words as spoken ("by Friday", "the fifth of March"), or null.
+- "reversed later": agreed at first but changed later in the meeting (list the new decision too, as agreed);
+- "only reported": an update, report or piece of news; nothing was decided;
+- "only asked": a question or suggestion nobody agreed to;
+- "a task": one person's task (it belongs in actions).
+actions (asked for first): every task someone will do: when a person says "I'll ...", "leave that with me", "will do", or is asked to do something and agrees. task says what they will do. owners: who will do it; a person named by role ("the head will ...") is the participant with that role; a task handed to someone else belongs to the new person; two people doing it together: both. kind: "volunteered" (they offered), "asked and agreed", "asked" (asked, no answer yet), "only suggested" (nobody took it on), "already done" (a report of something done). due: the deadline words as spoken ("by Friday", "the fifth of March"), or null.
 lines: the numbers of the lines that show the item.
 summary: two or three sentences on what the meeting discussed and agreed.
 Use only what the lines say."""
@@ -48,23 +54,27 @@ EXAMPLE_REPLY = {
         {"text": "Repaint the hall this summer.", "outcome": "deferred", "lines": [8, 9]},
         {"text": "The fair is on the sixth.", "outcome": "reversed later", "lines": [12]},
         {"text": "The fair moves to the thirteenth.", "outcome": "agreed", "lines": [13, 14]},
+        {"text": "Dan and Ben draft the letter to parents.", "outcome": "a task", "lines": [14]},
     ],
     "actions": [
         {
             "task": "Put the lettings policy on the website",
             "owners": ["Dan (headteacher)"],
+            "kind": "asked and agreed",
             "due": "by Friday the ninth",
             "lines": [4, 5],
         },
         {
             "task": "Book the condition survey",
             "owners": ["Cara (governor)"],
+            "kind": "asked and agreed",
             "due": "by the end of the month",
             "lines": [9, 10, 11],
         },
         {
             "task": "Draft the letter to parents about the fair",
             "owners": ["Dan (headteacher)", "Ben (business manager)"],
+            "kind": "volunteered",
             "due": None,
             "lines": [14],
         },
@@ -83,16 +93,38 @@ Lines:
 6 Finn: Yeah, why not.
 7 Eve: Old timetable it is, then. I'll send it round tomorrow.
 8 Gita: Who's counting the netball sign-ups?
-9 Finn: Leave that with me."""
+9 Finn: Leave that with me.
+10 Gita: Someone could ask the PE staff about a taster session, maybe."""
 
 EXAMPLE2_REPLY = {
     "decisions": [
+        {"text": "The minibus is back from its service.", "outcome": "only reported", "lines": [1]},
         {"text": "Enter the county netball tournament.", "outcome": "deferred", "lines": [2, 4]},
         {"text": "Sports day goes back to the old timetable.", "outcome": "agreed", "lines": [5, 6, 7]},
     ],
     "actions": [
-        {"task": "Send round the sports day timetable", "owners": ["Eve"], "due": "tomorrow", "lines": [7]},
-        {"task": "Count the netball sign-ups", "owners": ["Finn"], "due": None, "lines": [8, 9]},
+        {"task": "Service the minibus", "owners": [], "kind": "already done", "due": None, "lines": [1]},
+        {
+            "task": "Send round the sports day timetable",
+            "owners": ["Eve"],
+            "kind": "volunteered",
+            "due": "tomorrow",
+            "lines": [7],
+        },
+        {
+            "task": "Count the netball sign-ups",
+            "owners": ["Finn"],
+            "kind": "volunteered",
+            "due": None,
+            "lines": [8, 9],
+        },
+        {
+            "task": "Ask the PE staff about a taster session",
+            "owners": [],
+            "kind": "only suggested",
+            "due": None,
+            "lines": [10],
+        },
     ],
     "summary": "The minibus is back from its service. Sports day returns to the old timetable; the netball "
     "tournament waits on sign-ups.",
@@ -123,10 +155,11 @@ def actions_schema(line_numbers: list[int], owners: list[str], max_actions: int 
         "properties": {
             "task": {"type": "string", "minLength": 3, "maxLength": 160},
             "owners": who,
+            "kind": {"enum": list(KINDS)},
             "due": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]},
             "lines": _lines(line_numbers),
         },
-        "required": ["task", "owners", "due", "lines"],
+        "required": ["task", "owners", "kind", "due", "lines"],
     }
     return {
         "type": "object",

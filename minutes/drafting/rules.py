@@ -2,6 +2,12 @@
 
 - Only a proposal the model marks "agreed" is a decision; "rejected", "deferred" and "reversed later" are noted
   and left out (the final state of the meeting wins). A decision worded as a question is left out.
+- The meeting must be heard to settle it: in a decision's lines and the two after them, the last line that
+  agrees ("agreed", "carried", "X it is", "fine by me", "yes", "we'll") or puts off ("come back to it",
+  "before we decide", "wait for") must agree. A report or a question nobody took up is no decision, whatever
+  a small model marked it (measured: it marks news and deferred points "agreed").
+- An action must be taken on: in its lines and the two after them, the owner says they will ("I'll", "will
+  do", "yes", "leave it with me"), or someone else names them (asking, or handing it on).
 - Evidence is the cited lines; when none holds the item's words but the same speaker's neighbouring line does
   (ASR splits sentences), that line is cited instead.
 - Owners are the participants the model picked (one action per owner, so joint owners give one action each). A
@@ -29,6 +35,25 @@ from minutes.drafting import dates, grounding, sensitive
 from minutes.drafting.windows import Line
 
 MAX_EVIDENCE_LINES = 4
+SETTLING_LINES = 2  # lines after an item's evidence in which the meeting may agree, put off or take it on
+AGREES = re.compile(
+    r"\b(?:agree[ds]?|carried|all in favou?r|unanimous(?:ly)?|approved?|decided|settled|resolved|it is|"
+    r"go (?:with|for) (?:it|that|this)|go ahead|fine (?:by|with) me|works for me|that works|sounds good|"
+    r"happy with|makes sense|let['’]?s|we['’]ll|we will|we['’]re going to|we are going to|yes|yeah|yep|"
+    r"ok(?:ay)?|sure|fine|great|perfect|good)\b",
+    re.IGNORECASE,
+)
+PUTS_OFF = re.compile(
+    r"\b(?:come back to|before we decide|(?:not|won['’]t|can['’]t) decide|wait (?:for|until|and see)|"
+    r"put (?:it|that|this) off|park (?:it|that|this)|defer(?:red)?|postpone[ds]?|hold off|think about it|"
+    r"leave it for now|not (?:yet|now)|another time)\b",
+    re.IGNORECASE,
+)
+TAKES_ON = re.compile(
+    r"\b(?:i['’]ll|i will|i can|i could|i['’]m going to|i am going to|i['’]m on it|on it|leave (?:it|that|this) "
+    r"with me|will do|happy to|no problem|of course|yes|yeah|yep|sure|ok(?:ay)?|fine|i['’]ve got (?:it|that))\b",
+    re.IGNORECASE,
+)
 HANDOVER_LINES = 3  # lines after an action's evidence in which a hand-over to someone else is looked for
 QUESTION = re.compile(
     r"\?\s*$|^(?:(?:do|does|did|should|shall|can|could|will|would)\s+(?:we|you|they|i|it)|"
@@ -85,6 +110,41 @@ def due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str
         if spoken:
             phrase = max(spoken, key=len)
     return dates.resolve(phrase, meeting_date)
+
+
+def _settling(item: Decision | Action, lines: list[Line]) -> list[Line]:
+    """The item's cited lines and the SETTLING_LINES lines after the last of them, in order."""
+    cited = cited_lines(item, lines)
+    if not cited:
+        return []
+    first, last = min(x.number for x in cited), max(x.number for x in cited)
+    return [x for x in lines if first <= x.number <= last + SETTLING_LINES]
+
+
+def settled(decision: Decision, lines: list[Line]) -> bool:
+    """Whether the last agreeing or putting-off line around the decision agrees (see the module docstring)."""
+    state = False
+    for line in _settling(decision, lines):
+        if PUTS_OFF.search(line.text):
+            state = False
+        elif AGREES.search(line.text):
+            state = True
+    return state
+
+
+def taken_on(action: Action, lines: list[Line], names: dict[str, list[str]]) -> bool:
+    """Whether the owner takes the task on, or is named for it by someone else, around its evidence. `names`
+    maps an owner to the words that name them (first name, role)."""
+    if action.owner is None:
+        return True
+    called = [w.lower() for w in names.get(action.owner, [action.owner])]
+    for line in _settling(action, lines):
+        if grounding.same_person(action.owner, line.speaker):
+            if TAKES_ON.search(line.text):
+                return True
+        elif any(re.search(rf"\b{re.escape(w)}\b", line.text, re.IGNORECASE) for w in called):
+            return True
+    return False
 
 
 def cited_lines(item: Decision | Action, lines: list[Line]) -> list[Line]:
@@ -165,7 +225,30 @@ def _is_date(value: str | None) -> bool:
 
 
 def repeats_an_action(decision: Decision, actions: list[Action]) -> bool:
-    return any(fuzz.token_sort_ratio(decision.text, a.task) >= 80 for a in actions)
+    """The same words as an action; an action's task with its owner named ("Tom books the coach"); or an action
+    restated from the same lines ("Coach booking is done by Friday", citing only what "Book the coach" cites)."""
+    return any(
+        fuzz.token_sort_ratio(decision.text, a.task) >= 80
+        or (
+            a.owner
+            and a.owner.lower() in _words(decision.text)
+            and fuzz.token_set_ratio(decision.text, a.task) >= 70
+        )
+        or (_within(decision, a) and _shared_stems(decision.text, a.task) >= 0.5)
+        for a in actions
+    )
+
+
+def _within(decision: Decision, action: Action) -> bool:
+    spans = {(e.start, e.end) for e in action.evidence}
+    return bool(decision.evidence) and all((e.start, e.end) in spans for e in decision.evidence)
+
+
+def _shared_stems(text: str, other: str) -> float:
+    """The share of the text's content words whose first four letters start a word of the other."""
+    stems = {w[:4] for w in _words(other)}
+    words = _words(text)
+    return sum(w[:4] in stems for w in words) / len(words) if words else 0.0
 
 
 def private_words(lines: list[Line], withheld: set[int], names: list[str]) -> set[str]:
