@@ -152,6 +152,29 @@ def test_unresolved_flag_and_unsupported_item_block_approval(flagged, home):
     assert [f.kind for f in current.flags] == ["staffing"]
 
 
+def test_reviewer_added_flag_blocks_approval_until_resolved(built, home, tmp_path):
+    db = Database.open(load_settings())
+    with db.session() as s:
+        doc = review.editable_document(s, built.draft_id)
+    db.close()
+    doc["flags"].append(
+        {"kind": "safeguarding", "reason": "a pupil's welfare came up; handle it off the minutes"}
+    )
+    path = tmp_path / "flag.json"
+    path.write_text(json.dumps(doc))
+    added = run("review", "edit", built.draft_id, "--by", "Mrs Reviewer", "--from", path, "--json")
+    assert added.exit_code == 0 and json.loads(added.output)["added"] == ["f1"], added.output
+    before = snapshot(home)
+    one_line_error(
+        run("review", "approve", built.draft_id, "--by", "Mrs Reviewer"), 5, "f1 (safeguarding flag)"
+    )
+    assert snapshot(home) == before
+    shown = json.loads(run("review", "show", built.draft_id, "--json").output)
+    assert shown["blocking"] == ["f1"]
+    assert run("review", "resolve", built.draft_id, "f1", "--keep", "--by", "Mr Head").exit_code == 0
+    assert run("review", "approve", built.draft_id, "--by", "Mrs Reviewer").exit_code == 0
+
+
 def test_edit_from_file_then_diff_shows_who_changed_what(built, tmp_path):
     db = Database.open(load_settings())
     with db.session() as s:
