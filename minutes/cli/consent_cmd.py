@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from minutes.cli.app import ID, App, emit_json, json_option, pass_app
+from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
 from minutes.consent import ledger
 from minutes.consent.errors import ConsentInputError
@@ -39,7 +39,7 @@ def consent_group() -> None:
 
 
 def _meeting_command(verb: str) -> click.Command:
-    @click.argument("meeting", type=ID)
+    @click.argument("meeting", type=MEETING)
     @click.argument("name")
     @_SCOPE
     @_METHOD
@@ -163,7 +163,7 @@ for _verb in _VERBS:
 
 
 @consent_group.command("history")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @json_option
 @pass_app
 def consent_history(app: App, meeting: str, as_json: bool) -> None:
@@ -202,7 +202,7 @@ def _cell_text(cell: Cell) -> str:
 
 
 @consent_group.command("status")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @json_option
 @pass_app
 def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
@@ -228,7 +228,7 @@ def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
 
 
 @consent_group.command("notice")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.option("--format", "fmt", default="md", show_default=True, help="md or txt.")
 @pass_app
 def consent_notice(app: App, meeting: str, fmt: str) -> None:

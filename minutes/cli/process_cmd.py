@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
+from minutes.cli.app import MEETING, App, console, emit_json, json_option, pass_app
 from minutes.errors import UsageError
 from minutes.run.preflight import MAX_SPEAKERS
 
@@ -82,7 +82,7 @@ def model_options(fn):
 
 
 @click.command("process")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @model_options
 @json_option
@@ -123,7 +123,7 @@ def _print_result(result) -> None:
 
 
 @click.command("attach")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @click.option("--by", "actor", default="minutes", show_default=True)
 @json_option
@@ -157,7 +157,7 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
 
 
 @click.command("speakers")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.option(
     "--name",
     "pairs",
