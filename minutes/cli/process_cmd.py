@@ -84,16 +84,30 @@ def model_options(fn):
 @click.command("process")
 @click.argument("meeting", type=MEETING)
 @click.argument("audio", type=click.Path(dir_okay=False))
+@click.option(
+    "--replace",
+    "mode",
+    flag_value="replace",
+    help="The meeting has a recording: discard it with its transcript and draft (audited), and start over on "
+    "AUDIO. Not once the minutes are released.",
+)
+@click.option(
+    "--add-part",
+    "mode",
+    flag_value="add-part",
+    help="The meeting was recorded in parts: append AUDIO to its recording and start over on the whole.",
+)
 @model_options
 @json_option
 @pass_app
 def process_cmd(
-    app: App, meeting, audio, model, compute_type, language, num_speakers, actor, hotwords, as_json
+    app: App, meeting, audio, mode, model, compute_type, language, num_speakers, actor, hotwords, as_json
 ):
     """Run the whole chain on one meeting's recording, each stage behind the consent gate.
 
     Stops at the first stage someone has not consented to, keeping what earlier stages produced; rerun it after
-    consent is given and it resumes from there without redoing finished stages.
+    consent is given and it resumes from there without redoing finished stages. A meeting has one recording: a
+    different file is refused unless --replace or --add-part says what it is.
     """
     from minutes.run.pipeline import process
 
@@ -101,7 +115,7 @@ def process_cmd(
     _prepare(app)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
-        result = process(app.database, engines, meeting, audio, reporter)
+        result = process(app.database, engines, meeting, audio, reporter, mode=mode)
     if as_json:
         emit_json(result.to_json())
     else:
