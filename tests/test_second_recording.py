@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,6 +112,9 @@ def test_replace_discards_the_recording_and_its_draft_and_starts_over(built, hom
         and discard["actor"] == "minutes"
     )
     assert run("audit", "verify").exit_code == 0
+    again = run("process", built.meeting_id, new, "--replace", "--json")  # the same file: starts over on it
+    assert [s["status"] for s in json.loads(again.stdout)["stages"]] == ["done", "done", "blocked"]
+    assert recording(home)[1:] == (path, name, duration) and Path(path).is_file()
 
 
 def test_replace_is_refused_once_the_minutes_are_released(built, home, tmp_path):
