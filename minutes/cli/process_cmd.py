@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from minutes.run.preflight import MAX_SPEAKERS
 
 
 def _reporter(as_json: bool, prefix: str = ""):
-    from minutes.core.progress import PlainReporter, RichReporter
+    from minutes.core.progress import PlainReporter, RichReporter, terminal
 
-    if sys.stderr.isatty() and not as_json:
+    if terminal() and not as_json:
         return RichReporter(prefix=prefix)
     return PlainReporter(prefix=prefix)
 
