@@ -1,4 +1,4 @@
-"""Progress off a terminal (issue 15, 2.7): one line per stage, never a bar or percentages that repeat in a log."""
+"""Progress off a terminal (issue 15, 2.7): one line per stage, never a bar or percentages repeated."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """A second recording for a meeting (issue 15, 2.2): refused unless --replace or --add-part says what it is.
 
-The meeting is the processed demo meeting (tests/processed_meeting.py, with a draft); `process` runs for real on
-SQLite with a canned ASR engine, and stops at diarisation, which nobody consented to (no diarisation model).
+The meeting is the processed demo meeting (tests/processed_meeting.py, with a draft); `process` runs for real
+on SQLite with a canned ASR engine, and stops at diarisation, which nobody consented to (no diarisation
+model).
 """
 
 from __future__ import annotations

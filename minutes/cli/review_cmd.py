@@ -163,7 +163,10 @@ def review_resolve(
     by: str,
     as_json: bool,
 ) -> None:
-    """Resolve one item (d1, a2, f1): --keep, --remove, or --edit TEXT [--owner NAME [--outside]] [--due DATE]."""
+    """Resolve an item (d1, a2, f1): --keep, --remove or --edit TEXT [--owner NAME [--outside]] [--due DATE].
+
+    Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
+    the due date is YYYY-MM-DD or DD/MM/YYYY."""
     from minutes.review import queue as review
     from minutes.service import Ctx
     from minutes.service.review import resolve
@@ -189,7 +192,7 @@ def review_resolve(
 def _check_resolve_options(
     resolution: str | None, text: str | None, owner: str | None, outside: bool, due: str | None
 ) -> None:
-    """One precise message per misuse: --owner and --due edit an action, so they never go with --keep/--remove."""
+    """One precise message per misuse: --owner and --due edit an action, so never go with --keep, --remove."""
     if outside and owner is None:
         raise UsageError("--outside only goes with --owner")
     extras = [flag for flag, value in (("--owner", owner), ("--due", due)) if value is not None]

@@ -36,7 +36,7 @@ def _ran(app: App, command: str, audio: Audio, model: str) -> None:
 
 @contextmanager
 def _progress(total: float) -> Iterator[Callable[[float, float], None] | None]:
-    """A progress callback drawing a bar on stderr when a person watches; None otherwise (pipes, logs, tests)."""
+    """A progress callback drawing a bar on stderr when a person watches; None otherwise (pipes, logs)."""
     if not terminal():
         yield None
         return

@@ -1,5 +1,5 @@
-"""Progress for long jobs: a rich display on a terminal, one plain line per stage elsewhere. Never any transcript
-text."""
+"""Progress for long jobs: a rich display on a terminal, one plain line per stage elsewhere. Never any
+transcript text."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def terminal() -> bool:
 
 
 class PlainReporter:
-    """One line per stage, when it ends, for logs, pipes and CI: no bar and no percentages, which would repeat."""
+    """One line per stage as it ends, for logs, pipes and CI: no bar, no percentages (they would repeat)."""
 
     def __init__(self, stream=None, prefix: str = ""):
         self.stream = stream or sys.stderr

@@ -1,13 +1,14 @@
 """Discarding a meeting's recording and everything made from it, so `minutes process --replace` (or
-`--add-part`, which replaces it with the parts stitched) starts over instead of leaving a second draft beside the
-first.
+`--add-part`, which replaces it with the parts stitched) starts over instead of leaving a second draft beside
+the first.
 
 Removed: the audio file, the Recording and Transcript rows with their segments, words, speaker turns, speaker
-names and voice enrolments, the stage runs, and every item and evidence quote of the drafts made from them. Each
-such draft stays as an empty, rejected row ("its recording was replaced"), so its id is never reused for another
-draft and its review history still reads. Their exports are invalidated (a file is deleted only while it is what
-was exported, as on withdrawal). Consent records are kept: they belong to the meeting, not the recording. One
-`recording.discard` audit event lists what went, by id and hash. Released minutes are never discarded.
+names and voice enrolments, the stage runs, and every item and evidence quote of the drafts made from them.
+Each such draft stays as an empty, rejected row ("its recording was replaced"), so its id is never reused for
+another draft and its review history still reads. Their exports are invalidated (a file is deleted only while
+it is what was exported, as on withdrawal). Consent records are kept: they belong to the meeting, not the
+recording. One `recording.discard` audit event lists what went, by id and hash. Released minutes are never
+discarded.
 """
 
 from __future__ import annotations

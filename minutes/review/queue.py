@@ -1,10 +1,10 @@
 """The pending accuracy-check queue: drafts, reviewer edits and resolutions, approval, rejection, release.
 
-States: pending -> in_review -> approved | rejected -> released (approved only). Any reviewer step on a pending
-draft first moves it to in_review; an edit after approval sends it back to in_review. Items are addressed as
-d1, a2, f1 (decision, action, flag; 1-based, stable: a removed item keeps its number). An AI item that failed the
-grounding check (`unsupported`) and every flag, the AI's or one a reviewer added (a safeguarding concern, say), block
-approval until a reviewer keeps, edits or removes it.
+States: pending -> in_review -> approved | rejected -> released (approved only). Any reviewer step on a
+pending draft first moves it to in_review; an edit after approval sends it back to in_review. Items are
+addressed as d1, a2, f1 (decision, action, flag; 1-based, stable: a removed item keeps its number). An AI item
+that failed the grounding check (`unsupported`) and every flag, the AI's or one a reviewer added (a
+safeguarding concern, say), block approval until a reviewer keeps, edits or removes it.
 Every step is one Review row and one audit event, written in the caller's transaction. No item text is ever put in
 a Review row or an audit event: they hold item references and hashes.
 """

@@ -1,11 +1,12 @@
-"""One recording per meeting. A second file for a meeting that has one is refused (a mistyped meeting id must not
-process into the wrong meeting) unless the user says what it is:
+"""One recording per meeting. A second file for a meeting that has one is refused (a mistyped meeting id must
+not process into the wrong meeting) unless the user says what it is:
 
-- `replace`: the file replaces the recording. The record stage stores it and, in the same transaction, discards
-  the old one and everything made from it (audited, minutes.records.replacement); every later stage runs again.
-- `add-part`: the meeting was recorded in parts. The stored recording and the new part are decoded with the audio
-  loader and stitched in order into one 16 kHz mono WAV, which then replaces the recording as above: speech
-  recognition and diarisation need the meeting in one piece, so processing starts over on the whole.
+- `replace`: the file replaces the recording. The record stage stores it and, in the same transaction,
+  discards the old one and everything made from it (audited, minutes.records.replacement); every later stage
+  runs again.
+- `add-part`: the meeting was recorded in parts. The stored recording and the new part are decoded with the
+  audio loader and stitched in order into one 16 kHz mono WAV, which then replaces the recording as above:
+  speech recognition and diarisation need the meeting in one piece, so processing starts over on the whole.
 
 Both are refused once the meeting's minutes are released. The same file again is a rerun and resumes; so is a
 part already stitched into the stored recording.

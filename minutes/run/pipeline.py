@@ -156,8 +156,8 @@ def process(
     mode: str | None = None,
 ) -> ProcessResult:
     """Run every stage not yet done for this meeting and recording; stop at the first the gate does not allow.
-    Holds the meeting's run lease throughout; MeetingBusy (exit 8) when another run holds it. A second recording
-    for the meeting needs `mode` "replace" or "add-part" (minutes.run.parts)."""
+    Holds the meeting's run lease throughout; MeetingBusy (exit 8) when another run holds it. A second
+    recording for the meeting needs `mode` "replace" or "add-part" (minutes.run.parts)."""
     run = Run(db, engines, meeting_id, Path(audio_path), reporter or QuietReporter())
     with db.session() as s:
         result = ProcessResult(get_meeting(s, meeting_id).id)

@@ -60,9 +60,7 @@ class Run:
     lease: str | None = None  # the meeting's run lease token, checked at every commit
     copied: Path | None = None  # the recording's copy in the store, until a Recording row holds it
     warnings: list[str] = field(default_factory=list)  # e.g. consent evidence outside the recording
-    replacing: str | None = (
-        None  # "replace" or "add-part": storing discards the meeting's recording (run.parts)
-    )
+    replacing: str | None = None  # "replace", "add-part": storing discards the old recording (run.parts)
     original_name: str = ""  # the name recorded for the file; default: the file's own name
     part_sha256: str | None = None  # add-part: the part stitched into `path`
     _audio: Audio | None = None

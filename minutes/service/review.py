@@ -1,8 +1,9 @@
 """The review page and every reviewer step: keep, edit or remove an item, add a missing one, approve, reject,
 name a speaker, and the audio the evidence quotes are played from.
 
-Rules added here over `minutes.review.queue`: an action's owner must be a participant of the meeting, nobody, or
-someone the caller says is outside it; a due date must be a real date (YYYY-MM-DD, or DD/MM/YYYY converted); the page lists what blocks approval or rejection, in words.
+Rules added here over `minutes.review.queue`: an action's owner must be a participant of the meeting, nobody,
+or someone the caller says is outside it; a due date must be a real date (YYYY-MM-DD, or DD/MM/YYYY
+converted); the page lists what blocks approval or rejection, in words.
 """
 
 from __future__ import annotations
@@ -106,8 +107,8 @@ def _lines(s, transcript_id: int, names: dict[str, str]) -> list[Line]:
 
 
 def _owner(s, meeting_id: int, owner: str | None, outside: bool = False) -> str | None:
-    """A participant's name as the meeting lists it; anyone else only when the caller says they are outside the
-    meeting (a contractor, the site manager), so a typo never becomes an owner."""
+    """A participant's name as the meeting lists it; anyone else only when the caller says they are outside
+    the meeting (a contractor, the site manager), so a typo never becomes an owner."""
     if owner is None or not owner.strip():
         return None
     if outside:
@@ -117,12 +118,8 @@ def _owner(s, meeting_id: int, owner: str | None, outside: bool = False) -> str 
     except NotFoundError as exc:
         raise UsageError(
             f"meeting {meeting_id} has no participant {owner.strip()!r} to own this action",
-            (exc.hint + " " if exc.hint and exc.hint.startswith("did you") else "")
-            + "to name someone outside the meeting, say so (`--outside` on the command line)",
+            f"{exc.hint}; for someone outside the meeting, say so (`--outside` on the command line)",
         ) from None
-
-
-DUE_FORMATS = "YYYY-MM-DD, or DD/MM/YYYY"
 
 
 def parse_due(due: str | None) -> str | None:
@@ -136,7 +133,7 @@ def parse_due(due: str | None) -> str | None:
             return dt.datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
-    raise UsageError(f"the due date {text!r} is not a date", f"use {DUE_FORMATS}")
+    raise UsageError(f"the due date {text!r} is not a date", "use YYYY-MM-DD, or DD/MM/YYYY")
 
 
 def resolve(
