@@ -140,6 +140,8 @@ def test_participant_remove_suggests_the_name_meant(home):
     assert res.exit_code == 3 and res.output.strip() == (
         "error: meeting 1 has no participant 'Zoe OBrien' (did you mean 'Zoë O'Brien'?)"
     ), res.output
+    consent = run("consent", "give", "1", "zoe o brien", "--scope", "all", "--method", "verbal")
+    assert consent.exit_code == 3 and "did you mean 'Zoë O'Brien'?" in consent.output, consent.output
     far = run("participant", "remove", "1", "Samantha")
     assert far.exit_code == 3 and "did you mean" not in far.output and "minutes meeting show 1" in far.output
     assert counts(home) == before

@@ -64,7 +64,10 @@ def _meeting_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
+        from minutes.service.names import participant
+
         with app.session() as s:
+            participant(s, meeting, name)  # not found: exit 3, with the closest name when there is one
             rows = ledger.record(
                 s,
                 meeting,
