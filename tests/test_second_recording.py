@@ -145,3 +145,11 @@ def test_add_part_stitches_the_parts_in_order_and_a_rerun_resumes(built, home, t
     assert again.exit_code == 5, again.output
     assert [s["status"] for s in json.loads(again.stdout)["stages"]] == ["skipped", "skipped", "blocked"]
     assert recording(home) == (rec_id, path, name, duration)
+
+
+def test_add_part_with_the_stored_recording_itself_resumes_instead_of_doubling_it(built, home):
+    before = recording(home)
+    again = run("process", built.meeting_id, DEMO / "meeting.wav", "--add-part", "--json")
+    assert again.exit_code == 5, again.output
+    assert [s["status"] for s in json.loads(again.stdout)["stages"]] == ["skipped", "skipped", "blocked"]
+    assert recording(home) == before

@@ -9,7 +9,7 @@ not process into the wrong meeting) unless the user says what it is:
   speech recognition and diarisation need the meeting in one piece, so processing starts over on the whole.
 
 Both are refused once the meeting's minutes are released. The same file again is a rerun and resumes; so is a
-part already stitched into the stored recording.
+part already stitched into the stored recording, and `add-part` with the stored recording itself.
 """
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ def chosen_source(run: Run, mode: str | None) -> Iterator[None]:
         return
     with run.db.session() as s:
         require_unreleased(s, run.meeting_id)
+    if mode == "add-part" and any(r.sha256 == sha for r in stored):  # the first part again: a rerun
+        yield
+        return
     if mode == "add-part" and _already_stitched(run, sha, stored[-1]):
         run.path = Path(audio_path(run.engines.settings, stored[-1]))
         yield
