@@ -95,6 +95,19 @@ def test_default_path_is_the_store_exports_folder(released, home):
     assert path.parent == home / "files" / "exports" and path.is_file()
 
 
+def test_export_without_out_leaves_the_current_folder_alone(released, home, tmp_path, monkeypatch):
+    here = tmp_path / "repo"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = run("export", released.draft_id, "--format", "docx")
+    assert result.exit_code == 0, result.output
+    written = (
+        home / "files" / "exports" / f"meeting-{released.meeting_id}-draft-{released.draft_id}-minutes.docx"
+    )
+    assert result.output.startswith(f"wrote {written} ") and written.is_file()
+    assert list(here.iterdir()) == []
+
+
 def test_minutes_before_release_are_refused(home, tmp_path):
     built = build(load_settings())
     out = tmp_path / "minutes.md"

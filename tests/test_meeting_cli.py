@@ -130,3 +130,19 @@ def test_bad_input_one_line_error_and_no_rows(home, args, message):
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], res.output
     assert counts(home) == before
+
+
+def test_participant_remove_suggests_the_name_meant(home):
+    ok("meeting", "create", "Governors", "--date", "2026-01-01", "--participant", "Priya")
+    ok("participant", "add", "1", "Zoë O'Brien", "--role", "governor")
+    before = counts(home)
+    res = run("participant", "remove", "1", "Zoe OBrien")
+    assert res.exit_code == 3 and res.output.strip() == (
+        "error: meeting 1 has no participant 'Zoe OBrien' (did you mean 'Zoë O'Brien'?)"
+    ), res.output
+    consent = run("consent", "give", "1", "zoe o brien", "--scope", "all", "--method", "verbal")
+    assert consent.exit_code == 3 and "did you mean 'Zoë O'Brien'?" in consent.output, consent.output
+    far = run("participant", "remove", "1", "Samantha")
+    assert far.exit_code == 3 and "did you mean" not in far.output and "minutes meeting show 1" in far.output
+    assert counts(home) == before
+    assert "removed Zoë O'Brien from meeting 1" in ok("participant", "remove", "1", "zoë o'brien")

@@ -152,6 +152,29 @@ def test_unresolved_flag_and_unsupported_item_block_approval(flagged, home):
     assert [f.kind for f in current.flags] == ["staffing"]
 
 
+def test_reviewer_added_flag_blocks_approval_until_resolved(built, home, tmp_path):
+    db = Database.open(load_settings())
+    with db.session() as s:
+        doc = review.editable_document(s, built.draft_id)
+    db.close()
+    doc["flags"].append(
+        {"kind": "safeguarding", "reason": "a pupil's welfare came up; handle it off the minutes"}
+    )
+    path = tmp_path / "flag.json"
+    path.write_text(json.dumps(doc))
+    added = run("review", "edit", built.draft_id, "--by", "Mrs Reviewer", "--from", path, "--json")
+    assert added.exit_code == 0 and json.loads(added.output)["added"] == ["f1"], added.output
+    before = snapshot(home)
+    one_line_error(
+        run("review", "approve", built.draft_id, "--by", "Mrs Reviewer"), 5, "f1 (safeguarding flag)"
+    )
+    assert snapshot(home) == before
+    shown = json.loads(run("review", "show", built.draft_id, "--json").output)
+    assert shown["blocking"] == ["f1"]
+    assert run("review", "resolve", built.draft_id, "f1", "--keep", "--by", "Mr Head").exit_code == 0
+    assert run("review", "approve", built.draft_id, "--by", "Mrs Reviewer").exit_code == 0
+
+
 def test_edit_from_file_then_diff_shows_who_changed_what(built, tmp_path):
     db = Database.open(load_settings())
     with db.session() as s:
@@ -256,3 +279,42 @@ def test_bad_input_gets_one_line_and_leaves_state(built, home):
     assert (
         json.loads(run("review", "show", built.draft_id, "--json").output)["reject_reason"] == "wrong meeting"
     )
+
+
+def action(draft_id: int, ref: str) -> dict:
+    shown = json.loads(run("review", "show", draft_id, "--json").output)
+    return next(i for i in shown["items"] if i["ref"] == ref)
+
+
+def test_resolve_edit_validates_due_date_and_owner(built, home):
+    d = built.draft_id
+    edit = ("review", "resolve", d, "a1", "--by", "Mrs Reviewer", "--edit", "Book the coach")
+    before = snapshot(home)
+    one_line_error(run(*edit, "--due", "31/13/2026"), 2, "'31/13/2026' is not a date", "YYYY-MM-DD")
+    one_line_error(run(*edit, "--due", "Friday"), 2, "not a date", "DD/MM/YYYY")
+    one_line_error(
+        run(*edit, "--owner", "Samantha"), 2, "meeting 1 has no participant 'Samantha'", "--outside"
+    )
+    one_line_error(run(*edit, "--owner", "Helenn"), 2, "did you mean 'Helen'?")
+    one_line_error(run(*edit[:-2], "--keep", "--due", "2026-12-31"), 2, "--due only goes with --edit")
+    one_line_error(run(*edit[:-2], "--remove", "--owner", "Tom"), 2, "--owner only goes with --edit")
+    one_line_error(run(*edit, "--outside"), 2, "--outside only goes with --owner")
+    one_line_error(
+        run("review", "resolve", d, "d1", "--by", "X", "--edit", "T", "--due", "2026-12-31"), 2, "d1"
+    )
+    assert snapshot(home) == before
+    assert run(*edit, "--due", "31/12/2026", "--owner", "helen").exit_code == 0
+    assert (action(d, "a1")["owner"], action(d, "a1")["due"]) == ("Helen", "2026-12-31")
+    outside = run(*edit, "--owner", "the site manager", "--outside", "--due", "2027-01-08")
+    assert outside.exit_code == 0, outside.output
+    assert (action(d, "a1")["owner"], action(d, "a1")["due"]) == ("the site manager", "2027-01-08")
+
+
+def test_not_found_is_exit_3_for_a_meeting_as_for_a_draft(built, tmp_path):
+    audio = tmp_path / "x.wav"
+    audio.write_bytes(b"")
+    one_line_error(run("review", "show", 999), 3, "draft 999 does not exist")
+    one_line_error(run("meeting", "show", 999), 3, "no meeting 999")
+    one_line_error(run("consent", "status", 999), 3, "no meeting 999")
+    one_line_error(run("process", 999, audio), 3, "no meeting 999")
+    one_line_error(run("meeting", "show", "x"), 2, "must be a number")

@@ -184,6 +184,17 @@ def test_upload_checks_type_before_storing_and_the_worker_stops_at_the_gate(web,
     assert actors(web, "recording.upload") == ["Clara Clerk"] and actors(web, "job.resume") == ["Clara Clerk"]
 
 
+def test_a_second_recording_for_a_meeting_is_refused_at_upload(web, demo):
+    clerk, csrf = web.login("clerk")
+    wav = (demo / "meeting.wav").read_bytes()
+    mid = web.built.meeting_id
+    again = clerk.post(f"/meetings/{mid}/recording", data={"csrf": csrf}, files={"recording": ("m.wav", wav)})
+    assert again.status_code == 409 and "already has a recording" in again.text
+    uploads = web.home / "files" / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+    assert actors(web, "recording.upload") == []
+
+
 def test_review_page_lists_blockers_first_and_each_quote_plays_its_range(web):
     reviewer, _ = web.login("reviewer")
     page = reviewer.get(f"/drafts/{web.built.draft_id}").text

@@ -34,6 +34,26 @@ class IdType(click.ParamType):
 ID = IdType()
 
 
+class MeetingIdType(IdType):
+    """A meeting id that must name a stored meeting: one not found exits 3 (NotFoundError), as a draft does,
+    before the command runs, whichever layer the command then calls."""
+
+    name = "meeting"
+
+    def convert(self, value, param, ctx) -> int:
+        meeting_id = super().convert(value, param, ctx)
+        app = ctx.find_object(App) if ctx is not None else None
+        if app is not None:
+            from minutes.service.meetings import require_meeting
+
+            with app.session() as s:
+                require_meeting(s, meeting_id)
+        return meeting_id
+
+
+MEETING = MeetingIdType()
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from minutes.cli.app import ID, App, emit_json, json_option, pass_app
+from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
 from minutes.consent import ledger
 from minutes.consent.errors import ConsentInputError
@@ -39,7 +39,7 @@ def consent_group() -> None:
 
 
 def _meeting_command(verb: str) -> click.Command:
-    @click.argument("meeting", type=ID)
+    @click.argument("meeting", type=MEETING)
     @click.argument("name")
     @_SCOPE
     @_METHOD
@@ -64,7 +64,10 @@ def _meeting_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
+        from minutes.service.names import participant
+
         with app.session() as s:
+            participant(s, meeting, name)  # not found: exit 3, with the closest name when there is one
             rows = ledger.record(
                 s,
                 meeting,
@@ -163,7 +166,7 @@ for _verb in _VERBS:
 
 
 @consent_group.command("history")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @json_option
 @pass_app
 def consent_history(app: App, meeting: str, as_json: bool) -> None:
@@ -202,7 +205,7 @@ def _cell_text(cell: Cell) -> str:
 
 
 @consent_group.command("status")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @json_option
 @pass_app
 def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
@@ -228,7 +231,7 @@ def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
 
 
 @consent_group.command("notice")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.option("--format", "fmt", default="md", show_default=True, help="md or txt.")
 @pass_app
 def consent_notice(app: App, meeting: str, fmt: str) -> None:

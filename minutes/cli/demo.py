@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from minutes.consent import ledger
 from minutes.consent.meetings import create_meeting
-from minutes.core.progress import PlainReporter, RichReporter
+from minutes.core.progress import PlainReporter, RichReporter, terminal
 from minutes.db import Meeting
 from minutes.run.pipeline import Engines, Options, process
 
@@ -67,7 +67,7 @@ def run_demo(app, out: Console) -> int:
             out.print(f"reusing demo meeting {meeting.id}")
     out.print(f"$ minutes process {meeting.id} {AUDIO}")
     engines = Engines(settings, Options(device=settings.device, actor=spec["clerk"]))
-    if out.is_terminal:
+    if terminal():
         with RichReporter(console=out) as reporter:
             result = process(db, engines, meeting.id, AUDIO, reporter)
     else:
@@ -92,7 +92,7 @@ def run_demo(app, out: Console) -> int:
         f'minutes review resolve {d} ITEM --keep --by "Your Name"   # for each flagged item',
         f'minutes review approve {d} --by "Your Name"',
         f'minutes release {d} --by "Your Name"',
-        f"minutes export {d} --format docx --out minutes.docx",
+        f"minutes export {d} --format docx",
     ):
         out.print(f"  {run} {line.removeprefix('minutes ')}", soft_wrap=True)
     out.print(

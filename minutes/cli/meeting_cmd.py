@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from minutes.cli.app import ID, App, emit_json, json_option, pass_app
+from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.consent import meetings
 
 
@@ -65,7 +65,7 @@ def meeting_list(app: App, as_json: bool) -> None:
 
 
 @meeting_group.command("show")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @json_option
 @pass_app
 def meeting_show(app: App, meeting: str, as_json: bool) -> None:
@@ -88,7 +88,7 @@ def participant_group() -> None:
 
 
 @participant_group.command("add")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.argument("name")
 @click.option("--role", help="Their role, e.g. chair, governor, teacher.")
 @click.option("--person", help="Link to a known person (id or name) so standing consent applies.")
@@ -115,13 +115,15 @@ def participant_add(
 
 
 @participant_group.command("remove")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.argument("name")
 @pass_app
 def participant_remove(app: App, meeting: str, name: str) -> None:
     """Remove a participant added by mistake, before any consent or recording (then withdraw instead)."""
+    from minutes.service.names import participant
+
     with app.session() as s:
-        part = meetings.remove_participant(s, meeting, name, actor=actor())
+        part = meetings.remove_participant(s, meeting, participant(s, meeting, name).id, actor=actor())
         removed = f"removed {part.name} from meeting {part.meeting_id}"
     click.echo(removed)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -10,15 +9,15 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
+from minutes.cli.app import MEETING, App, console, emit_json, json_option, pass_app
 from minutes.errors import UsageError
 from minutes.run.preflight import MAX_SPEAKERS
 
 
 def _reporter(as_json: bool, prefix: str = ""):
-    from minutes.core.progress import PlainReporter, RichReporter
+    from minutes.core.progress import PlainReporter, RichReporter, terminal
 
-    if sys.stderr.isatty() and not as_json:
+    if terminal() and not as_json:
         return RichReporter(prefix=prefix)
     return PlainReporter(prefix=prefix)
 
@@ -82,18 +81,32 @@ def model_options(fn):
 
 
 @click.command("process")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.argument("audio", type=click.Path(dir_okay=False))
+@click.option(
+    "--replace",
+    "mode",
+    flag_value="replace",
+    help="The meeting has a recording: discard it with its transcript and draft (audited), and start over on "
+    "AUDIO. Not once the minutes are released.",
+)
+@click.option(
+    "--add-part",
+    "mode",
+    flag_value="add-part",
+    help="The meeting was recorded in parts: append AUDIO to its recording and start over on the whole.",
+)
 @model_options
 @json_option
 @pass_app
 def process_cmd(
-    app: App, meeting, audio, model, compute_type, language, num_speakers, actor, hotwords, as_json
+    app: App, meeting, audio, mode, model, compute_type, language, num_speakers, actor, hotwords, as_json
 ):
     """Run the whole chain on one meeting's recording, each stage behind the consent gate.
 
     Stops at the first stage someone has not consented to, keeping what earlier stages produced; rerun it after
-    consent is given and it resumes from there without redoing finished stages.
+    consent is given and it resumes from there without redoing finished stages. A meeting has one recording: a
+    different file is refused unless --replace or --add-part says what it is.
     """
     from minutes.run.pipeline import process
 
@@ -101,7 +114,7 @@ def process_cmd(
     _prepare(app)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
-        result = process(app.database, engines, meeting, audio, reporter)
+        result = process(app.database, engines, meeting, audio, reporter, mode=mode)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -123,7 +136,7 @@ def _print_result(result) -> None:
 
 
 @click.command("attach")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.argument("audio", type=click.Path(dir_okay=False))
 @click.option("--by", "actor", default="minutes", show_default=True)
 @json_option
@@ -157,7 +170,7 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
 
 
 @click.command("speakers")
-@click.argument("meeting", type=ID)
+@click.argument("meeting", type=MEETING)
 @click.option(
     "--name",
     "pairs",

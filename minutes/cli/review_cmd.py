@@ -141,8 +141,13 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
 @click.option("--keep", "resolution", flag_value="keep", help="Keep the item as it is.")
 @click.option("--remove", "resolution", flag_value="remove", help="Remove the item from the minutes.")
 @click.option("--edit", "text", help="Replace the item's text (decision, action task, or flag reason).")
-@click.option("--owner", help="With --edit on an action: the new owner.")
-@click.option("--due", help="With --edit on an action: the new due date.")
+@click.option("--owner", help="With --edit on an action: the new owner, a participant of the meeting.")
+@click.option(
+    "--outside",
+    is_flag=True,
+    help="With --owner: the owner is not a participant (a contractor, the site manager); taken as written.",
+)
+@click.option("--due", help="With --edit on an action: the due date, YYYY-MM-DD (or DD/MM/YYYY).")
 @BY
 @json_option
 @pass_app
@@ -153,22 +158,50 @@ def review_resolve(
     resolution: str | None,
     text: str | None,
     owner: str | None,
+    outside: bool,
     due: str | None,
     by: str,
     as_json: bool,
 ) -> None:
-    """Resolve one item (d1, a2, f1): --keep, --remove, or --edit TEXT [--owner NAME] [--due DATE]."""
-    from minutes.review import queue as review
+    """Resolve an item (d1, a2, f1): --keep, --remove or --edit TEXT [--owner NAME [--outside]] [--due DATE].
 
-    editing = text is not None or owner is not None or due is not None
-    if (resolution is not None) == editing:
-        raise UsageError("choose one of --keep, --remove or --edit TEXT")
-    with app.session() as s:
-        view = review.resolve(s, draft, item, resolution or "edit", by, text=text, owner=owner, due=due)
+    Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
+    the due date is YYYY-MM-DD or DD/MM/YYYY."""
+    from minutes.review import queue as review
+    from minutes.service import Ctx
+    from minutes.service.review import resolve
+
+    _check_resolve_options(resolution, text, owner, outside, due)
+    view = resolve(
+        Ctx(app.database, app.settings),
+        draft,
+        item,
+        resolution or "edit",
+        by,
+        text=text,
+        owner=owner,
+        due=due,
+        outside=outside,
+    )
     if as_json:
         emit_json(review.to_jsonable(view))
     else:
         click.echo(f"draft {draft}: {view.ref} {view.resolution}")
+
+
+def _check_resolve_options(
+    resolution: str | None, text: str | None, owner: str | None, outside: bool, due: str | None
+) -> None:
+    """One precise message per misuse: --owner and --due edit an action, so never go with --keep, --remove."""
+    if outside and owner is None:
+        raise UsageError("--outside only goes with --owner")
+    extras = [flag for flag, value in (("--owner", owner), ("--due", due)) if value is not None]
+    if resolution is not None and extras:
+        raise UsageError(f"{extras[0]} only goes with --edit, not --{resolution}")
+    if resolution is not None and text is not None:
+        raise UsageError(f"choose one of --keep, --remove or --edit TEXT, not --{resolution} and --edit")
+    if resolution is None and text is None and not extras:
+        raise UsageError("choose one of --keep, --remove or --edit TEXT")
 
 
 @review_group.command("approve")

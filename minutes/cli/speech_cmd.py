@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from minutes.cli.app import App, json_option, pass_app
+from minutes.core.progress import terminal
 from minutes.core.types import Audio
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ def _ran(app: App, command: str, audio: Audio, model: str) -> None:
 
 @contextmanager
 def _progress(total: float) -> Iterator[Callable[[float, float], None] | None]:
-    """A progress callback drawing a bar on stderr when it is a terminal; None otherwise (pipes, tests)."""
-    if not sys.stderr.isatty():
+    """A progress callback drawing a bar on stderr when a person watches; None otherwise (pipes, logs)."""
+    if not terminal():
         yield None
         return
     with click.progressbar(length=max(1, round(total)), label="transcribing", file=sys.stderr) as bar:

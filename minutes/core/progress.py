@@ -1,4 +1,5 @@
-"""Progress for long jobs: a rich display on a terminal, plain log lines elsewhere. Never any transcript text."""
+"""Progress for long jobs: a rich display on a terminal, one plain line per stage elsewhere. Never any
+transcript text."""
 
 from __future__ import annotations
 
@@ -17,26 +18,27 @@ class Reporter(Protocol):
     def note(self, text: str) -> None: ...
 
 
-class PlainReporter:
-    """One line per stage start and end, and at most one progress line every few seconds (for logs and CI)."""
+def terminal() -> bool:
+    """Draw live progress only when a person watches both streams: piped or logged, a redrawn bar turns into
+    a line per redraw."""
+    return sys.stdout.isatty() and sys.stderr.isatty()
 
-    def __init__(self, stream=None, every: float = 5.0, prefix: str = ""):
+
+class PlainReporter:
+    """One line per stage as it ends, for logs, pipes and CI: no bar, no percentages (they would repeat)."""
+
+    def __init__(self, stream=None, prefix: str = ""):
         self.stream = stream or sys.stderr
-        self.every, self.prefix = every, prefix
-        self._stage, self._t0, self._last = "", 0.0, 0.0
+        self.prefix = prefix
+        self._stage, self._t0 = "", 0.0
 
     def _say(self, text: str) -> None:
         print(f"{self.prefix}{text}", file=self.stream, flush=True)
 
     def start(self, stage: str, total: float | None = None) -> None:
-        self._stage, self._t0, self._last = stage, time.monotonic(), time.monotonic()
-        self._say(f"{stage}: started")
+        self._stage, self._t0 = stage, time.monotonic()
 
-    def update(self, done: float, total: float | None = None) -> None:
-        now = time.monotonic()
-        if total and now - self._last >= self.every:
-            self._last = now
-            self._say(f"{self._stage}: {100 * min(done / total, 1):.0f}%")
+    def update(self, done: float, total: float | None = None) -> None: ...
 
     def finish(self, status: str, detail: str = "") -> None:
         took = time.monotonic() - self._t0

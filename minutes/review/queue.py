@@ -1,9 +1,10 @@
 """The pending accuracy-check queue: drafts, reviewer edits and resolutions, approval, rejection, release.
 
-States: pending -> in_review -> approved | rejected -> released (approved only). Any reviewer step on a pending
-draft first moves it to in_review; an edit after approval sends it back to in_review. Items are addressed as
-d1, a2, f1 (decision, action, flag; 1-based, stable: a removed item keeps its number). An AI item that failed the
-grounding check (`unsupported`) and every AI flag block approval until the reviewer keeps, edits or removes it.
+States: pending -> in_review -> approved | rejected -> released (approved only). Any reviewer step on a
+pending draft first moves it to in_review; an edit after approval sends it back to in_review. Items are
+addressed as d1, a2, f1 (decision, action, flag; 1-based, stable: a removed item keeps its number). An AI item
+that failed the grounding check (`unsupported`) and every flag, the AI's or one a reviewer added (a
+safeguarding concern, say), block approval until a reviewer keeps, edits or removes it.
 Every step is one Review row and one audit event, written in the caller's transaction. No item text is ever put in
 a Review row or an audit event: they hold item references and hashes.
 """
@@ -695,11 +696,10 @@ def _find(session: Session, draft_id: int, ref: str) -> Decision | Action | Flag
 
 
 def _blocking(item: Decision | Action | Flag) -> bool:
-    return (
-        item.origin == "ai"
-        and item.resolution is None
-        and (isinstance(item, Flag) or item.status == "unsupported")
-    )
+    """Open flags block whoever raised them: a reviewer's safeguarding flag needs someone to act on it too."""
+    if item.resolution is not None:
+        return False
+    return isinstance(item, Flag) or (item.origin == "ai" and item.status == "unsupported")
 
 
 def _fields(item: Decision | Action | Flag) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from minutes.core.store import Database
 from minutes.db import Draft, Recording
 from minutes.engines.store import sha256_file
 from minutes.errors import StateError
-from minutes.run import runlock
+from minutes.run import parts, runlock
 from minutes.run.stages import STEPS, Blocked, Run, find_recording, record, run_stage, transcript_of
 
 LOG = logging.getLogger("minutes.run.pipeline")
@@ -148,15 +148,21 @@ class ProcessResult:
 
 
 def process(
-    db: Database, engines: Engines, meeting_id: int, audio_path: str | Path, reporter: Reporter | None = None
+    db: Database,
+    engines: Engines,
+    meeting_id: int,
+    audio_path: str | Path,
+    reporter: Reporter | None = None,
+    mode: str | None = None,
 ) -> ProcessResult:
     """Run every stage not yet done for this meeting and recording; stop at the first the gate does not allow.
-    Holds the meeting's run lease throughout; MeetingBusy (exit 8) when another run holds it."""
+    Holds the meeting's run lease throughout; MeetingBusy (exit 8) when another run holds it. A second
+    recording for the meeting needs `mode` "replace" or "add-part" (minutes.run.parts)."""
     run = Run(db, engines, meeting_id, Path(audio_path), reporter or QuietReporter())
     with db.session() as s:
         result = ProcessResult(get_meeting(s, meeting_id).id)
-    with runlock.hold(db, meeting_id, run.actor) as run.lease:
-        if run.path.is_file():
+    with runlock.hold(db, meeting_id, run.actor) as run.lease, parts.chosen_source(run, mode):
+        if run.path.is_file() and not run.replacing:
             run.recording = find_recording(db, meeting_id, sha256_file(run.path))
         try:
             for stage, compute in STEPS:
@@ -214,7 +220,7 @@ def attach(db: Database, engines: Engines, meeting_id: int, audio_path: str | Pa
     run = Run(db, engines, meeting_id, Path(audio_path), QuietReporter())
     with db.session() as s:
         get_meeting(s, meeting_id)
-    with runlock.hold(db, meeting_id, run.actor) as run.lease:
+    with runlock.hold(db, meeting_id, run.actor) as run.lease, parts.chosen_source(run, None):
         run.recording = find_recording(db, meeting_id, run.audio().sha256)
         if run.recording is None:
             try:

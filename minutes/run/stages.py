@@ -30,12 +30,14 @@ from minutes.db import Draft as DraftRow
 from minutes.db import Recording, StageRun
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event, content_hash
+from minutes.records.replacement import discard_recordings
 from minutes.run import runlock
 from minutes.speech import speakers as speaker_names
 from minutes.speech.audio import decode
 from minutes.speech.transcripts import load_transcript, replace_segments, save_transcript
 
 Write = Callable[[Session], str]
+PART_EVENT = "recording.part"  # a part stitched into the stored recording (minutes.run.parts)
 
 
 class Blocked(Exception):
@@ -58,6 +60,9 @@ class Run:
     lease: str | None = None  # the meeting's run lease token, checked at every commit
     copied: Path | None = None  # the recording's copy in the store, until a Recording row holds it
     warnings: list[str] = field(default_factory=list)  # e.g. consent evidence outside the recording
+    replacing: str | None = None  # "replace", "add-part": storing discards the old recording (run.parts)
+    original_name: str = ""  # the name recorded for the file; default: the file's own name
+    part_sha256: str | None = None  # add-part: the part stitched into `path`
     _audio: Audio | None = None
 
     @property
@@ -273,10 +278,14 @@ STEPS: tuple[tuple[str, Callable[[Run], Write]], ...] = (
 # -- writers: each stores one stage's result inside Run.commit's transaction ------------------------------------
 def write_recording(run: Run, a: Audio, target: Path) -> Write:
     def write(s: Session) -> str:
+        if run.replacing:  # the old recording goes only as the new one is stored, in one transaction
+            discard_recordings(
+                s, run.engines.settings, run.meeting_id, run.actor, run.replacing, keep_file=str(target)
+            )
         rec = Recording(
             meeting_id=run.meeting_id,
             path=str(target),
-            original_name=run.path.name,
+            original_name=run.original_name or run.path.name,
             sha256=a.sha256,
             duration=a.duration,
         )
@@ -294,6 +303,15 @@ def write_recording(run: Run, a: Audio, target: Path) -> Write:
             else {}
         )
         append_event(s, "recording.store", run.actor, run.meeting_id, subject, {"audio": a.sha256})
+        if run.part_sha256:  # lets a rerun of the same --add-part resume instead of stitching it twice
+            append_event(
+                s,
+                PART_EVENT,
+                run.actor,
+                run.meeting_id,
+                {"recording": rec.id},
+                {"part": run.part_sha256, "whole": a.sha256},
+            )
         run.recording = rec
         run.warnings += [speaker_names.outside_warning(r, a.duration) for r in outside]
         return f"{a.duration:.1f}s of audio"

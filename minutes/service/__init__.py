@@ -7,8 +7,9 @@ plain dataclasses that hold no database session. Front ends only parse input, ca
 result; permissions (`users.allowed`) and every business rule live here or in the modules these functions
 wrap.
 
-Modules: `meetings`, `consent`, `jobs` (recordings and processing), `review`, `release` (release and export),
-`audit`, `users` (accounts, sign-in sessions, roles), `retention`.
+Modules: `meetings`, `names` (a typed name matched to participants), `consent`, `jobs` (recordings and
+processing), `review`, `release` (release and export), `audit`, `users` (accounts, sign-in sessions, roles),
+`retention`.
 
 Errors: `minutes.errors.MinutesError` and `consent.errors.ConsentError` carry a message fit for the user;
 `Forbidden` (a MinutesError) means the user's role may not do that.

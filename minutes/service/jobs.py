@@ -92,11 +92,17 @@ def check_upload(filename: str, head: bytes, size: int | None) -> str:
 
 def store_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[bytes], actor: str) -> int:
     """Check and store an upload, and queue it for the worker; returns the job id. Nothing is kept on
-    error."""
+    error. A meeting has one recording: a second upload is refused (the command line replaces or adds parts)."""
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
         if _active_job(s, meeting_id) is not None:
             raise StateError("this meeting's recording is already being processed")
+        if s.exec(select(Recording.id).where(Recording.meeting_id == meeting_id)).first() is not None:
+            raise StateError(
+                "this meeting already has a recording; check it is the right meeting",
+                "to replace the recording or add a part, use `minutes process MEETING FILE --replace` "
+                "or `--add-part`",
+            )
     first = next(chunks, b"")
     suffix = check_upload(filename, first, None)
     folder = ctx.settings.files_dir / "uploads"

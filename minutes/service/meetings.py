@@ -247,5 +247,5 @@ def get(ctx: Ctx, meeting_id: int) -> Meeting:
 def require_meeting(s, meeting_id: int) -> Meeting:
     row = s.get(Meeting, meeting_id)
     if row is None:
-        raise NotFoundError(f"there is no meeting {meeting_id}")
+        raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
     return row

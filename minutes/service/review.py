@@ -1,8 +1,9 @@
 """The review page and every reviewer step: keep, edit or remove an item, add a missing one, approve, reject,
 name a speaker, and the audio the evidence quotes are played from.
 
-Rules added here over `minutes.review.queue`: an action's owner must be a participant of the meeting (or nobody); a
-due date from the date picker must be a real date; the page lists what blocks approval or rejection, in words.
+Rules added here over `minutes.review.queue`: an action's owner must be a participant of the meeting, nobody,
+or someone the caller says is outside it; a due date must be a real date (YYYY-MM-DD, or DD/MM/YYYY
+converted); the page lists what blocks approval or rejection, in words.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.records.retention import audio_path
 from minutes.review import queue as review
 from minutes.service.context import Ctx
+from minutes.service.names import participant as named_participant
 from minutes.speech import speakers
 
 ITEM_KINDS = {"decision": "d", "action": "a"}
@@ -104,19 +106,34 @@ def _lines(s, transcript_id: int, names: dict[str, str]) -> list[Line]:
     ]
 
 
-def _owner(s, meeting_id: int, owner: str | None) -> str | None:
+def _owner(s, meeting_id: int, owner: str | None, outside: bool = False) -> str | None:
+    """A participant's name as the meeting lists it; anyone else only when the caller says they are outside
+    the meeting (a contractor, the site manager), so a typo never becomes an owner."""
     if owner is None or not owner.strip():
         return None
-    return find_participant(s, meeting_id, owner.strip()).name
+    if outside:
+        return owner.strip()
+    try:
+        return named_participant(s, meeting_id, owner.strip()).name
+    except NotFoundError as exc:
+        raise UsageError(
+            f"meeting {meeting_id} has no participant {owner.strip()!r} to own this action",
+            f"{exc.hint}; for someone outside the meeting, say so (`--outside` on the command line)",
+        ) from None
 
 
-def _due(due: str | None) -> str | None:
+def parse_due(due: str | None) -> str | None:
+    """A due date as ISO YYYY-MM-DD. DD/MM/YYYY (the UK order, never the US one) is accepted and converted, so
+    "31/12/2026" is stored as a date and not as text."""
     if due is None or not due.strip():
         return None
-    try:
-        return dt.date.fromisoformat(due.strip()).isoformat()
-    except ValueError:
-        raise UsageError(f"the due date {due!r} is not a date (use the date picker, YYYY-MM-DD)") from None
+    text = due.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise UsageError(f"the due date {text!r} is not a date", "use YYYY-MM-DD, or DD/MM/YYYY")
 
 
 def resolve(
@@ -128,26 +145,28 @@ def resolve(
     text: str | None = None,
     owner: str | None = None,
     due: str | None = None,
-) -> None:
+    outside: bool = False,
+) -> review.ItemView:
     """Keep, remove or edit one item. An edit changes only what differs from the item as it stands."""
     with ctx.tx() as s:
         if how != "edit":
-            review.resolve(s, draft_id, ref, how, actor)
-            return
+            return review.resolve(s, draft_id, ref, how, actor)
         current = next((i for i in review.show(s, draft_id).items if i.ref == ref.strip().lower()), None)
         if current is None:
             raise NotFoundError(f"draft {draft_id} has no item {ref}")
+        if current.kind != "action" and (owner or due):
+            raise UsageError(f"an owner and a due date belong to actions only, not {current.ref}")
         row = review.get_draft(s, draft_id)
         new_text = text.strip() if text and text.strip() and text.strip() != current.text else None
-        new_owner = _owner(s, row.meeting_id, owner) if current.kind == "action" else None
+        new_owner = _owner(s, row.meeting_id, owner, outside) if current.kind == "action" else None
         new_owner = new_owner if new_owner != current.owner else None
-        new_due = _due(due) if current.kind == "action" else None
+        new_due = parse_due(due) if current.kind == "action" else None
         new_due = new_due if new_due != current.due else None
         if new_text is None and new_owner is None and new_due is None:
             raise UsageError(
                 "nothing was changed", "change the text, the owner or the due date, or keep the item"
             )
-        review.resolve(s, draft_id, ref, "edit", actor, text=new_text, owner=new_owner, due=new_due)
+        return review.resolve(s, draft_id, ref, "edit", actor, text=new_text, owner=new_owner, due=new_due)
 
 
 def add_item(
@@ -171,7 +190,7 @@ def add_item(
             doc["decisions"].append({"text": text.strip()})
         else:
             doc["actions"].append(
-                {"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": _due(due)}
+                {"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": parse_due(due)}
             )
         result = review.edit(s, draft_id, doc, actor)
         return result.added[0]

@@ -1,0 +1,133 @@
+"""Discarding a meeting's recording and everything made from it, so `minutes process --replace` (or
+`--add-part`, which replaces it with the parts stitched) starts over instead of leaving a second draft beside
+the first.
+
+Removed: the audio file, the Recording and Transcript rows with their segments, words, speaker turns, speaker
+names and voice enrolments, the stage runs, and every item and evidence quote of the drafts made from them.
+Each such draft stays as an empty, rejected row ("its recording was replaced"), so its id is never reused for
+another draft and its review history still reads. Their exports are invalidated (a file is deleted only while
+it is what was exported, as on withdrawal). Consent records are kept: they belong to the meeting, not the
+recording. One `recording.discard` audit event lists what went, by id and hash. Released minutes are never
+discarded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from minutes.core import types
+from minutes.core.audit import record
+from minutes.core.config import Settings
+from minutes.db import (
+    Action,
+    Decision,
+    Draft,
+    DraftStatus,
+    Evidence,
+    Export,
+    Flag,
+    Recording,
+    Release,
+    Segment,
+    SpeakerLabel,
+    SpeakerTurn,
+    StageRun,
+    Transcript,
+    VoiceEnrolment,
+    Word,
+)
+from minutes.errors import StateError
+from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
+from minutes.review import queue as review
+
+REPLACED = "its recording was replaced (minutes process --replace or --add-part)"
+
+
+@dataclass
+class Discarded:
+    recordings: list[int] = field(default_factory=list)
+    transcripts: list[int] = field(default_factory=list)
+    drafts: list[int] = field(default_factory=list)
+    exports_need_attention: list[str] = field(default_factory=list)  # paths that now hold something else
+
+
+def require_unreleased(session: Session, meeting_id: int) -> None:
+    """StateError once any minutes of the meeting were released: the chain vouches for them as they are."""
+    released = (
+        select(Release.id).join(Draft, Draft.id == Release.draft_id).where(Draft.meeting_id == meeting_id)
+    )
+    if session.exec(released).first() is not None:
+        raise StateError(
+            f"the minutes of meeting {meeting_id} are released; its recording cannot be replaced",
+            "released minutes and what they rest on stay as they are; check the meeting id",
+        )
+
+
+def discard_recordings(
+    session: Session, settings: Settings, meeting_id: int, actor: str, why: str, keep_file: str | None = None
+) -> Discarded:
+    """Remove every recording of the meeting and what was derived from it, in the caller's transaction (the
+    caller stores the new recording in the same one); a StateError, changing nothing, once minutes were
+    released. `keep_file`: the new recording's path, when it is the same file as an old one."""
+    require_unreleased(session, meeting_id)
+    recs = session.exec(
+        select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id)
+    ).all()
+    rec_ids = [r.id for r in recs]
+    tr_ids = list(session.exec(select(Transcript.id).where(Transcript.recording_id.in_(rec_ids))).all())
+    draft_ids = list(session.exec(select(Draft.id).where(Draft.transcript_id.in_(tr_ids))).all())
+    done = Discarded(rec_ids, tr_ids, draft_ids)
+    exports = session.exec(select(Export).where(Export.draft_id.in_(draft_ids))).all()
+    done.exports_need_attention = invalidate_exports(
+        session, [e for e in exports if e.invalidated_at is None]
+    )
+    _empty_drafts(session, draft_ids, actor)
+    segments = select(Segment.id).where(Segment.transcript_id.in_(tr_ids))
+    session.execute(delete(Word).where(Word.segment_id.in_(segments)))
+    session.execute(delete(Segment).where(Segment.transcript_id.in_(tr_ids)))
+    session.execute(delete(Transcript).where(Transcript.id.in_(tr_ids)))
+    for table in (SpeakerTurn, SpeakerLabel, VoiceEnrolment, StageRun):
+        session.execute(delete(table).where(table.recording_id.in_(rec_ids)))
+    hashes = {f"audio{r.id}": r.sha256 for r in recs}
+    for rec in recs:
+        if rec.path is not None and rec.path != keep_file:
+            delete_audio(session, settings, rec)
+    session.flush()
+    session.execute(delete(Recording).where(Recording.id.in_(rec_ids)))
+    record(
+        session,
+        "recording.discard",
+        actor,
+        meeting_id,
+        subject={"why": why, "recordings": rec_ids, "transcripts": tr_ids, "drafts": draft_ids},
+        hashes=hashes,
+    )
+    scrub_after_commit(session)
+    return done
+
+
+def _empty_drafts(session: Session, draft_ids: list[int], actor: str) -> None:
+    """Delete the drafts' items and evidence, and keep each draft as an empty, rejected row saying why."""
+    items = {
+        Evidence.decision_id: select(Decision.id).where(Decision.draft_id.in_(draft_ids)),
+        Evidence.action_id: select(Action.id).where(Action.draft_id.in_(draft_ids)),
+        Evidence.flag_id: select(Flag.id).where(Flag.draft_id.in_(draft_ids)),
+    }
+    for column, ids in items.items():
+        session.execute(delete(Evidence).where(column.in_(ids)))
+    for table in (Decision, Action, Flag):
+        session.execute(delete(table).where(table.draft_id.in_(draft_ids)))
+    empty = json.dumps(types.Draft().to_json(), sort_keys=True)
+    for draft in session.exec(select(Draft).where(Draft.id.in_(draft_ids))).all():
+        draft.transcript_id, draft.summary, draft.notes, draft.original_json = None, "", "[]", empty
+        if draft.status != DraftStatus.REJECTED:
+            draft.reject_reason = REPLACED
+            review.transition(
+                session, draft, DraftStatus.REJECTED, actor, reason=REPLACED, event="review.discard"
+            )
+        session.add(draft)
+    session.flush()
