@@ -14,17 +14,24 @@ WEDNESDAY = date(2026, 11, 18)
 
 
 class FakeEngine:
-    """Canned replies in order (a chunk's two turns given as a pair); records what it was asked."""
+    """Canned replies in order (a chunk's two turns given as a pair); records what it was asked. Second looks
+    at single cue lines are answered from `looks` in order, then with "nothing here", and recorded apart."""
 
-    def __init__(self, *replies):
+    def __init__(self, *replies, looks=()):
         flat = [x for r in replies for x in (r if isinstance(r, tuple) else (r,))]
         self.replies = [r if isinstance(r, str) else json.dumps(r) for r in flat]
+        self.looks = list(looks)
         self.asked: list[tuple[list, dict]] = []
+        self.looked: list[str] = []
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
     def complete(self, messages, schema, max_new_tokens):
+        fields = schema["properties"]
+        if "decision" in fields or "task" in fields:
+            self.looked.append(messages[-1]["content"])
+            return json.dumps(self.looks.pop(0) if self.looks else dict.fromkeys(fields))
         self.asked.append((messages, schema))
         return self.replies.pop(0)
 
@@ -303,3 +310,43 @@ def test_news_and_points_put_off_are_no_decisions_and_only_tasks_taken_on_are_ac
     assert {"The heating was repaired.", "The technician post is re-advertised."} <= set(unsettled)
     assert sum("did not take it on" in n for n in draft.notes) == 2
     assert "not an action (only suggested): Ask about June" in draft.notes
+
+
+def test_a_settling_or_volunteering_line_no_item_cites_gets_a_second_look():
+    transcript = meeting(
+        ("Ann", "Shall we trial paper homework sheets for Year 7?"),  # 1
+        ("Ben", "Happy with that."),  # 2
+        ("Ann", "Agreed. We'll trial them for one half term."),  # 3
+        ("Cara", "I'll need to check the printing budget by Friday."),  # 4
+        ("Ann", "Thanks. The minibus is back."),  # 5
+        ("Ben", "Fine by me, it is what it is"),  # 6: a settling cue, nothing found there
+    )
+    engine = FakeEngine(
+        reply(summary="Homework sheets."),
+        looks=[
+            {"decision": "Year 7 trials paper homework sheets for one half term."},
+            {"task": "Check the printing budget by Friday", "due": "by Friday"},
+        ],
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert len(engine.looked) == 3 and ">> 3 Ann: Agreed." in engine.looked[0]  # lines 3, 4 and 6, in order
+    assert "1 Ann: Shall we trial" in engine.looked[0] and engine.looked[0].endswith("The decision?")
+    assert ">> 4 Cara: I'll need" in engine.looked[1] and engine.looked[1].endswith("The task?")
+    assert [d.text for d in draft.decisions] == ["Year 7 trials paper homework sheets for one half term."]
+    assert draft.decisions[0].evidence[0].quote.startswith("Agreed.")
+    assert [(a.task, a.owner, a.due) for a in draft.actions] == [
+        ("Check the printing budget", "Cara", "2026-11-20")
+    ]
+    assert sum("second look" in n for n in draft.notes) == 2
+
+
+def test_a_cue_line_an_item_already_cites_gets_no_second_look():
+    transcript = meeting(("Ann", "Agreed, Saturday it is."), ("Ben", "I'll book the hall."))
+    engine = FakeEngine(
+        reply(
+            decisions=[{"lines": [1], "text": "The fair is on Saturday.", "outcome": "agreed"}],
+            actions=[{"lines": [2], "task": "Book the hall", "owners": ["Ben"], "due": None}],
+        )
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
+    assert engine.looked == [] and len(draft.decisions) == 1 and len(draft.actions) == 1

@@ -32,6 +32,8 @@ MAX_NEW_TOKENS = 1400  # above the longest reply the schema allows in practice; 
 MAX_CONSOLIDATE = (
     30  # decisions the final pass can weigh in one call (its prompt and reply must fit the context)
 )
+MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
+LOOK_BEFORE = 3  # lines shown before a cue line in a second look
 
 Progress = Callable[[int, int], None]
 Messages = list[dict[str, str]]
@@ -172,6 +174,7 @@ def extract(
             summaries.append(reply.summary.strip())
         if progress:
             progress(done, len(chunks))
+    _second_looks(engine, shown, names, meeting_date, draft)
     _settle_owners(draft, shown, names)
     _drop_unsettled(draft, shown, people)
     draft.actions = rules.merge(draft.actions, rules.same_action)
@@ -259,6 +262,49 @@ def _actions(
             Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
         ]
     return out
+
+
+def _second_looks(
+    engine: Engine, lines: list[Line], names: list[str], meeting_date: date | None, draft: Draft
+) -> None:
+    """A focused look at each line that plainly settles something ("Agreed.", "coaches it is") or where a
+    participant volunteers ("I'll ...") when no drafted item cites it: the model, reading a whole chunk, misses
+    some of these (measured on the dev meetings), and one line with its lead-up is an easy question."""
+    cited = {
+        kind: {(e.start, e.end) for item in items for e in item.evidence}
+        for kind, items in (("decision", draft.decisions), ("task", draft.actions))
+    }
+    looks = [
+        (kind, i)
+        for i, line in enumerate(lines)
+        for kind, cue in (("decision", rules.SETTLES), ("task", rules.VOLUNTEERS))
+        if cue.search(line.text)
+        and (line.start, line.end) not in cited[kind]
+        and (kind == "decision" or line.speaker in names)
+    ]
+    for kind, i in looks[:MAX_SECOND_LOOKS]:
+        line = lines[i]
+        shown = [*lines[max(0, i - LOOK_BEFORE) : i], line, *lines[i + 1 : i + 2]]
+        text = "\n".join((">> " if x is line else "") + x.render() for x in shown)
+        try:
+            answer = json.loads(
+                engine.complete(
+                    prompts.second_look_messages(text, kind), prompts.second_look_schema(kind), 120
+                )
+            )
+        except json.JSONDecodeError:
+            continue  # cut at the token limit: nothing is added
+        found = (answer.get(kind) or "").strip()
+        if not found or rules.is_question(found):
+            continue
+        quote = [Evidence(line.start, line.end, line.text)]
+        if kind == "decision":
+            draft.decisions.append(Decision(found, quote))
+        else:
+            due = rules.due(answer.get("due"), [line.text], meeting_date)
+            task = rules.without_deadline(found) if due else found
+            draft.actions.append(Action(task, line.speaker, due, quote))
+        draft.notes.append(f"found on a second look at a line no item cited: {found}")
 
 
 def _settle_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:

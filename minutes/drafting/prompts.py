@@ -243,3 +243,51 @@ def consolidate_schema(count: int) -> dict:
         "properties": {"decisions": {"type": "array", "items": item, "maxItems": count}},
         "required": ["decisions"],
     }
+
+
+SECOND_LOOK = """You read a few lines of a school meeting. The last line but one or the last line is marked >>. Reply with JSON.
+decision: when the marked line agrees something, the decision in one plain sentence (what was agreed, not who said it); null when nothing is agreed there.
+task: when the marked line's speaker says they will do something, what they will do (an imperative, as in minutes); null otherwise. due: the deadline words as spoken, or null."""
+
+SECOND_LOOK_EXAMPLES = [
+    (
+        "1 Ann: Should we keep the spring fair on a Saturday?\n2 Ben: Saturdays bring more families in.\n"
+        ">> 3 Ann: Agreed, Saturday it is.",
+        "decision",
+        {"decision": "The spring fair stays on a Saturday."},
+    ),
+    (
+        "1 Ben: The boiler was serviced last week.\n>> 2 Ann: Agreed, that was a good job.",
+        "decision",
+        {"decision": None},
+    ),
+    (
+        "1 Ann: We need someone to order the reading books.\n>> 2 Cara: I'll order them by the end of the month.",
+        "task",
+        {"task": "Order the reading books", "due": "by the end of the month"},
+    ),
+    (
+        ">> 1 Ben: I'll be honest, it has been a hard term.\n2 Ann: It has.",
+        "task",
+        {"task": None, "due": None},
+    ),
+]
+
+
+def second_look_messages(lines: str, kind: str) -> list[dict[str, str]]:
+    """A focused look at one cue line that no drafted item cites (`kind`: "decision" or "task")."""
+    out = [{"role": "system", "content": SECOND_LOOK}]
+    for shown, asked, answer in SECOND_LOOK_EXAMPLES:
+        out += [
+            {"role": "user", "content": f"{shown}\n\nThe {asked}?"},
+            {"role": "assistant", "content": json.dumps(answer)},
+        ]
+    return [*out, {"role": "user", "content": f"{lines}\n\nThe {kind}?"}]
+
+
+def second_look_schema(kind: str) -> dict:
+    text = {"anyOf": [{"type": "string", "minLength": 3, "maxLength": 160}, {"type": "null"}]}
+    if kind == "decision":
+        return {"type": "object", "properties": {"decision": text}, "required": ["decision"]}
+    due = {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]}
+    return {"type": "object", "properties": {"task": text, "due": due}, "required": ["task", "due"]}
