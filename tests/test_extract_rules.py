@@ -350,3 +350,19 @@ def test_a_cue_line_an_item_already_cites_gets_no_second_look():
     )
     draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
     assert engine.looked == [] and len(draft.decisions) == 1 and len(draft.actions) == 1
+
+
+def test_a_line_cited_alone_moves_to_the_neighbour_that_holds_the_item_a_cited_run_stays():
+    from minutes.drafting.rules import evidence
+
+    rows = [
+        "The coach is only ninety pounds more than the train. Two coaches would do it.",
+        "Fine. Coaches it is. I'll ring Hollins Travel this afternoon and book them.",
+        "And the panto's the fifteenth, yeah?",
+    ]
+    by_number = {n: Line(n, n * 6.0, n * 6.0 + 5, "Gem", text) for n, text in enumerate(rows, start=7)}
+    task = "Ring Hollins Travel to book the coaches"
+    assert [e.quote for e in evidence(task, [7], by_number)] == [rows[1]]  # one line off: moved
+    assert [e.quote for e in evidence(task, [8], by_number)] == [rows[1]]
+    assert [e.quote for e in evidence(task, [7, 8], by_number)] == rows[:2]  # a run is kept as cited
+    assert [e.quote for e in evidence("The panto date", [9], by_number)] == [rows[2]]

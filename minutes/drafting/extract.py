@@ -270,9 +270,10 @@ def _second_looks(
     """A focused look at each line that plainly settles something ("Agreed.", "coaches it is") or where a
     participant volunteers ("I'll ...") when no drafted item cites it: the model, reading a whole chunk, misses
     some of these (measured on the dev meetings), and one line with its lead-up is an easy question."""
+    decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, draft.actions)]
     cited = {
         kind: {(e.start, e.end) for item in items for e in item.evidence}
-        for kind, items in (("decision", draft.decisions), ("task", draft.actions))
+        for kind, items in (("decision", decisions), ("task", draft.actions))
     }
     looks = [
         (kind, i)
@@ -284,8 +285,8 @@ def _second_looks(
     ]
     for kind, i in looks[:MAX_SECOND_LOOKS]:
         line = lines[i]
-        shown = [*lines[max(0, i - LOOK_BEFORE) : i], line, *lines[i + 1 : i + 2]]
-        text = "\n".join((">> " if x is line else "") + x.render() for x in shown)
+        shown = [*(x.render() for x in lines[max(0, i - LOOK_BEFORE) : i]), f">> {line.render()}"]
+        text = "\n".join(shown)
         try:
             answer = json.loads(
                 engine.complete(

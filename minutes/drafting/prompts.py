@@ -245,7 +245,7 @@ def consolidate_schema(count: int) -> dict:
     }
 
 
-SECOND_LOOK = """You read a few lines of a school meeting. The last line but one or the last line is marked >>. Reply with JSON.
+SECOND_LOOK = """You read a few lines of a school meeting; the last one is marked >>. Reply with JSON.
 decision: when the marked line agrees something, the decision in one plain sentence (what was agreed, not who said it); null when nothing is agreed there.
 task: when the marked line's speaker says they will do something, what they will do (an imperative, as in minutes); null otherwise. due: the deadline words as spoken, or null."""
 
@@ -267,7 +267,7 @@ SECOND_LOOK_EXAMPLES = [
         {"task": "Order the reading books", "due": "by the end of the month"},
     ),
     (
-        ">> 1 Ben: I'll be honest, it has been a hard term.\n2 Ann: It has.",
+        "1 Ann: How was the term?\n>> 2 Ben: I'll be honest, it has been a hard one.",
         "task",
         {"task": None, "due": None},
     ),

@@ -86,13 +86,16 @@ def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[
     """The cited lines as evidence (see the module docstring); the grounding check still judges the result.
 
     A small model often cites the line next to the one it means (measured on the dev meetings: "7" for the
-    line numbered 8). A cited line whose neighbour shares more of the item's words is replaced by it."""
+    line numbered 8). A cited line on its own whose neighbour shares more of the item's words is replaced by
+    it; a run of cited lines is kept as cited."""
     words = _stems(text)
+    wanted = list(dict.fromkeys(numbers))
     cited: list[Line] = []
-    for n in dict.fromkeys(numbers):
+    for n in wanted:
         if n not in by_number:
             continue
-        options = [by_number[m] for m in (n, n - 1, n + 1) if m in by_number]
+        alone = n - 1 not in wanted and n + 1 not in wanted
+        options = [by_number[m] for m in ((n, n - 1, n + 1) if alone else (n,)) if m in by_number]
         best = max(options, key=lambda x: len(words & _stems(x.text)))  # ties keep the cited line
         if best not in cited:
             cited.append(best)
