@@ -22,7 +22,9 @@ from minutes.errors import ModelError
 
 Messages = list[dict[str, str]]
 CONTEXT = 6144  # tokens: instructions and examples (~1.2k) + a chunk (<= 1.4k) + the reply (<= 1.4k)
-CACHE_BYTES = 256 << 20  # model states kept in RAM (two or three), so the fixed prompt prefix survives other prompts
+CACHE_BYTES = (
+    256 << 20
+)  # model states kept in RAM (two or three), so the fixed prompt prefix survives other prompts
 
 
 @dataclass
