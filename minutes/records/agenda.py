@@ -82,3 +82,71 @@ def agenda_of(session: Session, meeting_id: int) -> list[str]:
             select(AgendaItem.title).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.number)
         )
     )
+
+
+_STOP = frozenset(
+    "a an and any are as at be by for from in into is it of on or our the this to we with item items".split()
+)
+_NUMBERS = {
+    w: i for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)
+}
+_ITEM_N = re.compile(r"\bitem (?:number |no\.? )?(\d{1,3}|" + "|".join(_NUMBERS) + r")\b")
+_NEXT_ITEM = re.compile(r"\bnext (?:agenda )?item\b")
+_NEXT_MEETING = re.compile(
+    r"\bnext meeting (?:is|will be|is going to be)(?: held)?(?: on)? ([^.?!]*\d[^.?!]*|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day\b[^.?!]*)",
+    re.IGNORECASE,
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.casefold()) if w not in _STOP}
+
+
+def _mentions(title: str, line: set[str]) -> bool:
+    """Does the line name the item: at least two thirds of its title's words (one, for a one-word title)?"""
+    words = _words(title)
+    return bool(words) and 3 * len(words & line) >= 2 * len(words)
+
+
+def _moves_to(titles: list[str], current: int, text: str) -> int | None:
+    """The later agenda item (0-based) this transcript line moves to: "item N", "next item", or its title."""
+    lower = text.casefold()
+    if said := _ITEM_N.search(lower):
+        number = _NUMBERS.get(said[1]) or int(said[1])
+        if current + 1 < number <= len(titles):
+            return number - 1
+    if _NEXT_ITEM.search(lower) and current + 1 < len(titles):
+        return current + 1
+    words = _words(text)
+    return next((k for k in range(current + 1, len(titles)) if _mentions(titles[k], words)), None)
+
+
+def agenda_starts(titles: list[str], lines: list[tuple[float, str]]) -> list[float | None]:
+    """When each agenda item starts in the transcript (`lines`: start time and text, in order): the first line,
+    after the previous item started, that says "item N", "next item" or most of the item's title words. The
+    first item starts with the meeting; an item never moved to has no start (None)."""
+    if not lines:
+        return [None] * len(titles)
+    starts: list[float | None] = [lines[0][0]] + [None] * (len(titles) - 1)
+    current = 0
+    for start, text in lines:
+        moved = _moves_to(titles, current, text)
+        if moved is not None:
+            starts[moved], current = start, moved
+    return starts
+
+
+def place(starts: list[float | None], at: float | None) -> int | None:
+    """The agenda item (0-based) that was under discussion at time `at`: the last to start at or before it.
+    None when `at` is unknown (no evidence) or comes before every start."""
+    if at is None:
+        return None
+    known = [(s, i) for i, s in enumerate(starts) if s is not None and s <= at + 1e-6]
+    return max(known)[1] if known else None
+
+
+def next_meeting(lines: list[tuple[float, str]]) -> str | None:
+    """The date of the next meeting as last said ("the next meeting is on Tuesday 12 January"), if it was."""
+    said = [m[1].strip(" ,;:") for _, text in lines for m in _NEXT_MEETING.finditer(text)]
+    return said[-1] if said else None
