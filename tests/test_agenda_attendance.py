@@ -18,6 +18,7 @@ from minutes.core.config import load_settings
 from minutes.core.store import Database
 from minutes.errors import MinutesError
 from minutes.records.agenda import parse_agenda
+from minutes.service.meetings import _ready
 
 AGENDA = "1. Apologies\n2) Minutes of the last meeting\n\n3 Year 9 science museum trip\n"
 
@@ -115,10 +116,12 @@ def test_apologies_need_no_consent_but_present_people_do(db):
             ledger.give(s, m.id, name, "all", "verbal", recorded_by="clerk")
     with db.session() as s:
         assert all(gate.check(s, m.id, stage).allowed for stage in gate.STAGES)
+        assert _ready(s, [m.id]) == {m.id: True}  # the meetings list agrees with the gate
         set_attendance(s, m.id, "Bob", "present")
     with db.session() as s:
         decision = gate.check(s, m.id, "record")
         assert not decision.allowed and [x.participant for x in decision.missing] == ["Bob"]
+        assert _ready(s, [m.id]) == {m.id: False}
 
 
 def test_only_apologies_is_nobody_present(db):
