@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from minutes.consent import gate, ledger, meetings
 from minutes.consent.attendance import set_attendance
-from minutes.consent.errors import ConsentError
+from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.db import Recording
 
 from minutes.cli import cli
@@ -116,6 +116,7 @@ def test_apologies_need_no_consent_but_present_people_do(db):
             ledger.give(s, m.id, name, "all", "verbal", recorded_by="clerk")
     with db.session() as s:
         assert all(gate.check(s, m.id, stage).allowed for stage in gate.STAGES)
+        assert gate.begin_stage(s, m.id, "summarise").status == "started"
         assert _ready(s, [m.id]) == {m.id: True}  # the meetings list agrees with the gate
         set_attendance(s, m.id, "Bob", "present")
     with db.session() as s:
@@ -143,7 +144,7 @@ def test_marking_present_after_recording_needs_consent_again_and_stops_running_s
         set_attendance(s, m.id, "Bob", "present")
     with db.session() as s:
         assert not gate.check(s, m.id, "transcribe").allowed
-        with pytest.raises(Exception, match="not running"):
+        with pytest.raises(ConsentInputError, match="not running"):
             gate.finish_stage(s, run_, "done")
         with pytest.raises(ConsentError, match="recorded with Bob present"):
             set_attendance(s, m.id, "Bob", "absent")
