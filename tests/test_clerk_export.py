@@ -4,13 +4,16 @@ templates read back from DOCX and Markdown, on the processed demo meeting (no mo
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import time_machine
 from processed_meeting import approve_and_release, build, run, stm_lines
 
+from minutes.core import types
 from minutes.core.config import load_settings
 from minutes.records.agenda import agenda_starts, next_meeting, place
+from minutes.records.clerk import sections
 
 AGENDA = ["Year 9 science museum trip", "Homework policy", "Lab technician post"]
 LINES = [(x.start, x.text) for x in stm_lines()]
@@ -43,6 +46,74 @@ def test_agenda_starts_where_the_chair_moves_on():
 def test_agenda_starts_on_item_numbers_and_never_goes_back():
     lines = [(0.0, "Welcome."), (5.0, "Moving to item three."), (9.0, "Back to the homework policy briefly.")]
     assert agenda_starts(AGENDA, lines) == [0.0, None, 5.0]
+
+
+FGB = Path(__file__).parent / "data" / "dev" / "meetings" / "m01_fgb_formal_motions" / "reference.stm"
+FGB_AGENDA = [
+    "Welcome and apologies",
+    "Declarations of interest",
+    "Minutes of the last meeting",
+    "Headteacher's report",
+    "Behaviour policy",
+    "Chair's action: boiler repair",
+    "Motion: mobile phones",
+    "SEN information report",
+    "Governor training",
+    "Any other business",
+]
+
+
+def fgb_lines() -> list[tuple[float, str]]:
+    rows = [raw.split(" ", 5) for raw in FGB.read_text(encoding="utf-8").splitlines()]
+    return [(float(r[3]), r[5]) for r in rows]
+
+
+def test_a_full_governing_body_follows_its_agenda():
+    """The dev FGB meeting: items said by number ("Okay, item three"), not in passing ("relevant for item six");
+    item 5 starts early, where the head names it in his report, before anything is decided on it."""
+    lines = fgb_lines()
+    starts = agenda_starts(FGB_AGENDA, lines)
+    assert starts == [0.844, 23.647, 43.37, 91.045, 97.924, 218.966, 268.386, 384.24, 445.908, 476.035]
+    assert next_meeting(lines) == "Wednesday the twentieth of January"
+
+    def at(t: float) -> list[types.Evidence]:
+        return [types.Evidence(t, t + 1, "")]
+
+    draft = types.Draft(
+        decisions=[
+            types.Decision("Minutes approved", at(77.624)),
+            types.Decision("Behaviour policy adopted", at(198.361)),
+            types.Decision("Boiler chair's action ratified", at(260.62)),
+            types.Decision("SEN report delegated to chair's action", at(402.441)),
+        ],
+        actions=[
+            types.Action("Publish the policy", "Daniel", None, at(212.386)),
+            types.Action("Paper on consulting parents", "Daniel", None, at(376.644)),
+            types.Action("Circulate the SEN report", "Daniel", None, at(390.087)),
+            types.Action("Sign off the SEN report", "Margaret", None, at(428.938)),
+            types.Action("Set up finance training", "Harpreet", None, at(448.576)),
+            types.Action("Send out draft minutes", "Fiona", None, at(467.076)),
+            types.Action("Added by a reviewer", "Fiona"),
+        ],
+    )
+    placed = {s.title: [e.text for e in s.entries] for s in sections(FGB_AGENDA, draft, lines)}
+    assert placed == {
+        "Welcome and apologies": [],
+        "Declarations of interest": [],
+        "Minutes of the last meeting": ["Minutes approved"],
+        "Headteacher's report": [],
+        "Behaviour policy": ["Behaviour policy adopted", "Publish the policy"],
+        "Chair's action: boiler repair": ["Boiler chair's action ratified"],
+        "Motion: mobile phones": ["Paper on consulting parents"],
+        "SEN information report": [
+            "Circulate the SEN report",
+            "SEN report delegated to chair's action",
+            "Sign off the SEN report",
+        ],
+        "Governor training": ["Set up finance training", "Send out draft minutes"],
+        "Any other business": [],
+        "Other matters": ["Added by a reviewer"],
+    }
 
 
 def test_place_is_the_last_start_at_or_before():
@@ -115,7 +186,7 @@ def test_a_declarations_item_replaces_the_heading(home, tmp_path):
     export(built.draft_id, out, "governors")
     text = out.read_text(encoding="utf-8")
     assert text.count("Declarations of interest") == 1
-    assert "## 1. Declarations of interest\n\nNone declared.\n\n## 2. Year 9" in text
+    assert "## 1. Declarations of interest\n\nNo decisions or actions.\n\n## 2. Year 9" in text
 
 
 @pytest.mark.parametrize("args", [("--format", "json"), ("--format", "txt")])

@@ -90,7 +90,12 @@ _STOP = frozenset(
 _NUMBERS = {
     w: i for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)
 }
-_ITEM_N = re.compile(r"\bitem (?:number |no\.? )?(\d{1,3}|" + "|".join(_NUMBERS) + r")\b")
+# "item N" moves the meeting on only where a clause starts with it ("Okay, item three, the minutes"), not in
+# passing ("relevant for item six", "which is item five").
+_ITEM_N = re.compile(
+    r"(?:^|[.!?,;:]\s*)(?:(?:okay|ok|right|so|now|then|and|next|moving on to|moving to|on to|onto)\W+)*(?:agenda )?item "
+    r"(?:number |no\.? )?(\d{1,3}|" + "|".join(_NUMBERS) + r")\b"
+)
 _NEXT_ITEM = re.compile(r"\bnext (?:agenda )?item\b")
 _NEXT_MEETING = re.compile(
     r"\bnext meeting (?:is|will be|is going to be)(?: held)?(?: on)? ([^.?!]*\d[^.?!]*|"
@@ -100,7 +105,8 @@ _NEXT_MEETING = re.compile(
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", text.casefold()) if w not in _STOP}
+    """The words that can name an item: case-folded, without stop words or single letters ("chair's")."""
+    return {w for w in re.findall(r"\w+", text.casefold()) if w not in _STOP and (len(w) > 1 or w.isdigit())}
 
 
 def _mentions(title: str, line: set[str]) -> bool:
@@ -110,22 +116,23 @@ def _mentions(title: str, line: set[str]) -> bool:
 
 
 def _moves_to(titles: list[str], current: int, text: str) -> int | None:
-    """The later agenda item (0-based) this transcript line moves to: "item N", "next item", or its title."""
+    """The later agenda item (0-based) this transcript line moves to: "item N" (any later item), or "next item"
+    or the title words of the item after the current one."""
     lower = text.casefold()
     if said := _ITEM_N.search(lower):
         number = _NUMBERS.get(said[1]) or int(said[1])
         if current + 1 < number <= len(titles):
             return number - 1
-    if _NEXT_ITEM.search(lower) and current + 1 < len(titles):
-        return current + 1
-    words = _words(text)
-    return next((k for k in range(current + 1, len(titles)) if _mentions(titles[k], words)), None)
+    following = current + 1
+    if following < len(titles) and (_NEXT_ITEM.search(lower) or _mentions(titles[following], _words(text))):
+        return following
+    return None
 
 
 def agenda_starts(titles: list[str], lines: list[tuple[float, str]]) -> list[float | None]:
     """When each agenda item starts in the transcript (`lines`: start time and text, in order): the first line,
-    after the previous item started, that says "item N", "next item" or most of the item's title words. The
-    first item starts with the meeting; an item never moved to has no start (None)."""
+    after the previous item started, that says "item N", or "next item" or most of the item's title words for the
+    item after it. The first item starts with the meeting; an item skipped over has no start (None)."""
     if not lines:
         return [None] * len(titles)
     starts: list[float | None] = [lines[0][0]] + [None] * (len(titles) - 1)
