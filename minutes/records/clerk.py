@@ -51,7 +51,7 @@ class Entry:
 class Section:
     title: str
     entries: list[Entry]
-    declarations: bool = False  # the agenda item for declarations of interest
+    declarations: bool = False  # the agenda item for declarations of interest (its content is not drafted)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
     for number, section in enumerate(doc.sections, 1):
         out.append(("heading", f"{number}. {section.title}"))
         if not section.entries:
-            out.append(("para", "None declared." if section.declarations else "No decisions or actions."))
+            out.append(("para", "No decisions or actions."))
         for sub, entry in enumerate(section.entries, 1):
             text = _entry_text(entry, formal)
             out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
