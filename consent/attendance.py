@@ -4,7 +4,8 @@ Marking someone present (or in attendance) who was not is always allowed: the ga
 any stage already running, started without it, is stopped (its result discarded), as a withdrawal does. Marking
 someone who was present as having sent apologies, or absent, would take them out of the gate; that is refused once
 the meeting has a recording (their voice may be in it) or once they have a consent record for the meeting (they
-were there to give or refuse it), so a refusal can never be turned into "not needed".
+were there to give or refuse it), so a refusal can never be turned into "not needed". Once the meeting's minutes
+are released, attendance is kept as filed with them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from minutes.consent.errors import ConsentError
 from minutes.consent.gate import cancel_running
 from minutes.consent.meetings import find_participant, lock_meeting, parse_attendance
-from minutes.db import ConsentRecord, Participant, Recording
+from minutes.db import ConsentRecord, Draft, DraftStatus, Participant, Recording
 from minutes.db.audit import append_event
 from minutes.db.meeting import NOT_RECORDED
 from sqlmodel import Session, select
@@ -28,8 +29,14 @@ def set_attendance(
     before = part.attendance
     if attendance == before:
         return part
-    leaving_gate = before not in NOT_RECORDED and attendance in NOT_RECORDED
-    if leaving_gate:
+    released = session.exec(
+        select(Draft.id).where(Draft.meeting_id == row.id, Draft.status == DraftStatus.RELEASED)
+    ).first()
+    if released is not None:
+        raise ConsentError(
+            f"meeting {row.id} has released minutes (draft {released}); attendance is kept as filed"
+        )
+    if before not in NOT_RECORDED and attendance in NOT_RECORDED:
         _refuse_leaving_gate(session, row.id, part, attendance)
     part.attendance = attendance
     session.add(part)

@@ -196,7 +196,9 @@ def test_templates_are_for_md_and_docx_minutes_only(home, tmp_path, args):
     assert result.exit_code == 2 and "use --template governors or department" in result.output
 
 
-def test_agenda_is_kept_as_filed_after_release_and_unreleased_minutes_do_not_export(home, tmp_path):
+def test_agenda_and_attendance_are_kept_as_filed_after_release_and_unreleased_minutes_do_not_export(
+    home, tmp_path
+):
     built = build(load_settings())
     out = tmp_path / "minutes.docx"
     result = run("export", built.draft_id, "--format", "docx", "--template", "governors", "--out", out)
@@ -207,3 +209,5 @@ def test_agenda_is_kept_as_filed_after_release_and_unreleased_minutes_do_not_exp
     path.write_text("1. Apologies\n", encoding="utf-8")
     result = run("meeting", "agenda", built.meeting_id, path)
     assert result.exit_code == 5 and "kept as filed" in result.output
+    result = run("attendance", built.meeting_id, "Sam", "in-attendance")
+    assert result.exit_code == 5 and "attendance is kept as filed" in result.output
