@@ -125,6 +125,8 @@ def test_next_meeting_only_when_a_date_is_said():
     assert next_meeting(LINES) is None  # "Let's come back to it at the next meeting" names no date
     said = [(1.0, "The next meeting will be on Tuesday 12 January at 6pm. Thanks all.")]
     assert next_meeting(said) == "Tuesday 12 January at 6pm"
+    rambling = [(1.0, "The next meeting is on Tuesday 12 January " + "and then we'll see about that " * 3)]
+    assert next_meeting(rambling) is None
 
 
 def test_governors_docx_has_the_clerks_shape(home, tmp_path):

@@ -17,7 +17,7 @@ from minutes.db import AgendaItem, Draft, DraftStatus
 from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
 
-MAX_ITEMS, MAX_BYTES = 100, 64_000
+MAX_ITEMS, MAX_BYTES, MAX_DATE_PHRASE = 100, 64_000, 60
 _ITEM = re.compile(r"\s*(\d{1,3})\s*[.)]?\s+(\S.*)")
 
 
@@ -154,6 +154,9 @@ def place(starts: list[float | None], at: float | None) -> int | None:
 
 
 def next_meeting(lines: list[tuple[float, str]]) -> str | None:
-    """The date of the next meeting as last said ("the next meeting is on Tuesday 12 January"), if it was."""
+    """The date of the next meeting as last said ("the next meeting is on Tuesday 12 January"), if it was.
+
+    It goes into released minutes without review, so only a short phrase (a date and time) is taken."""
     said = [m[1].strip(" ,;:") for _, text in lines for m in _NEXT_MEETING.finditer(text)]
+    said = [phrase for phrase in said if len(phrase) <= MAX_DATE_PHRASE]
     return said[-1] if said else None
