@@ -159,3 +159,13 @@ def test_a_refusal_cannot_be_turned_into_apologies(db):
         set_attendance(s, m.id, "Bob", "apologies")
     with db.session() as s:
         assert not gate.check(s, m.id, "record").allowed
+
+
+def test_a_voice_cannot_be_given_to_someone_not_in_the_room(home):
+    from processed_meeting import build
+
+    built = build(load_settings())
+    assert run("participant", "add", built.meeting_id, "Bob", "--attendance", "apologies").exit_code == 0
+    result = run("speakers", built.meeting_id, "--name", "SPEAKER_00=Bob")
+    assert result.exit_code == 5 and "Bob is marked apologies, so not in the recording" in result.output
+    assert run("speakers", built.meeting_id, "--name", "SPEAKER_00=Priya").exit_code == 0
