@@ -1,9 +1,10 @@
-"""The consent gate: a stage of processing runs only when every current participant has given every scope its
-result depends on.
+"""The consent gate: a stage of processing runs only when every current participant who is present (or in
+attendance) has given every scope its result depends on. Someone who sent apologies or is absent is not recorded
+and needs no consent; marking them present makes the gate need it at once (see `attendance`).
 
 A stage's result is derived from every stage before it, so each stage needs its own scope and all earlier ones
 (`NEEDS`): transcribe needs record and transcribe; summarise needs all four. A refusal, withdrawal, expiry or
-missing consent by anyone blocks the stage for the whole meeting; so does a meeting with no participants
+missing consent by anyone present blocks the stage for the whole meeting; so does a meeting with nobody present
 (nobody has consented to anything).
 
 `begin_stage` locks the meeting (see `meetings.lock_meeting`) before it reads consent, so the check and the
@@ -66,7 +67,7 @@ def blocked_message(decision: GateDecision) -> str:
     mid, stage = decision.meeting_id, decision.stage
     if decision.missing and decision.missing[0].participant_id is None:
         return (
-            f"{stage} is blocked for meeting {mid}: it has no participants; "
+            f"{stage} is blocked for meeting {mid}: it has no participants present; "
             f"add them with `minutes participant add {mid} NAME`"
         )
     missing: dict[str, list[str]] = {}  # each person's missing scopes, in the order the gate found them
@@ -101,12 +102,12 @@ def check(session: Session, meeting_id: int, stage: str, on: dt.date | None = No
     `NEEDS[stage]`? Reads only; takes no lock. Missing entries are listed scope by scope, in stage order."""
     scopes = NEEDS[_stage(stage)]
     status = consent_status(session, meeting_id, on)
-    if not status.participants:
+    if not status.recorded:
         return GateDecision(status.meeting_id, stage, False, [Missing(None, "", stage, "no participants")])
     missing = [
         Missing(p.participant_id, p.name, scope, p.scopes[scope].state.value)
         for scope in scopes
-        for p in status.participants
+        for p in status.recorded
         if p.scopes[scope].state != State.GIVEN
     ]
     return GateDecision(status.meeting_id, stage, not missing, missing)

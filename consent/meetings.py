@@ -8,6 +8,9 @@ breaks, bidirectional overrides, names with nothing visible and names over 200 c
 the same when they match after case-folding with every invisible character dropped (`name_key`), so "tom  SMITH"
 duplicates "Tom Smith" and "T\u00adom" duplicates "Tom".
 
+A participant's attendance (present, in-attendance, apologies, absent) is kept apart from consent: only people in
+the room (present, in-attendance) are recorded, so only they need consent (see `gate`).
+
 A participant is linked to a Person (for standing consent) by `person=` (an id or a name); without it, a
 participant whose name matches a known Person is linked to that Person automatically.
 """
@@ -24,6 +27,7 @@ import regex
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event
+from minutes.db.meeting import ATTENDANCE
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
@@ -48,6 +52,7 @@ class ParticipantInfo:
     role: str | None
     person_id: int | None
     person: str | None
+    attendance: str
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,14 @@ def parse_date(text: str | dt.date, what: str = "date") -> dt.date:
     except ValueError:
         pass
     raise ConsentInputError(f"{what} {text!r} is not a date (use YYYY-MM-DD)")
+
+
+def parse_attendance(value: str) -> str:
+    """`value` as one of ATTENDANCE (case and `_` for `-` forgiven), else a one-line ConsentInputError."""
+    text = (value or "").strip().lower().replace("_", "-")
+    if text not in ATTENDANCE:
+        raise ConsentInputError(f"attendance {value!r} is not one of {', '.join(ATTENDANCE)}")
+    return text
 
 
 def parse_participant_spec(spec: str) -> tuple[str, str | None]:
@@ -216,10 +229,13 @@ def add_participant(
     role: str | None = None,
     person: str | int | None = None,
     actor: str = "minutes",
+    attendance: str = "present",
 ) -> Participant:
     """Add a participant; refuses a name already in the meeting. Links to `person` (id or name) if given,
-    else to the Person of the same name if there is one. A new participant blocks the gate until they consent."""
+    else to the Person of the same name if there is one. A new participant who is present or in attendance
+    blocks the gate until they consent; one who sent apologies or is absent does not (they are not recorded)."""
     name = clean_text(name, "participant name", MAX_NAME)
+    attendance = parse_attendance(attendance)
     role = clean_text(role, "role", MAX_ROLE) if role is not None else None
     linked = (
         find_person(session, person)
@@ -237,6 +253,7 @@ def add_participant(
         name_key=name_key(name),
         role=role,
         person_id=linked.id if linked else None,
+        attendance=attendance,
     )
     session.add(part)
     session.flush()
@@ -245,7 +262,7 @@ def add_participant(
         "participant.added",
         actor,
         row.id,
-        subject={"participant_id": part.id, "person_id": part.person_id},
+        subject={"participant_id": part.id, "person_id": part.person_id, "attendance": attendance},
     )
     return part
 
@@ -327,7 +344,7 @@ def show_meeting(session: Session, meeting: int | str) -> MeetingInfo:
         )
     }
     parts = [
-        ParticipantInfo(p.id, p.name, p.role, p.person_id, people.get(p.person_id))
+        ParticipantInfo(p.id, p.name, p.role, p.person_id, people.get(p.person_id), p.attendance)
         for p in participants_of(session, row.id)
     ]
     recordings = session.exec(

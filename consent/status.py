@@ -9,7 +9,8 @@ For one participant and one scope:
    processed after the window closed needs meeting-level consent.
 3. Otherwise the state is `expired` if a standing `given` for that person ended before the meeting's date,
    and `missing` if not.
-Only `given` lets a stage run.
+Only `given` lets a stage run. A participant who sent apologies or is absent is listed but not recorded: the gate
+asks nothing of them (`needs_consent`), and asks again as soon as they are marked present.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from enum import StrEnum
 
 from minutes.consent.meetings import get_meeting, participants_of
 from minutes.db import ConsentRecord, Scope
+from minutes.db.meeting import NOT_RECORDED
 from sqlmodel import Session, select
 
 SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)
@@ -53,6 +55,12 @@ class ParticipantStatus:
     role: str | None
     person_id: int | None
     scopes: dict[str, Cell] = field(default_factory=dict)
+    attendance: str = "present"
+
+    @property
+    def needs_consent(self) -> bool:
+        """In the room (present or in attendance), so in the recording: the gate needs their consent."""
+        return self.attendance not in NOT_RECORDED
 
 
 @dataclass(frozen=True)
@@ -63,11 +71,14 @@ class ConsentStatus:
     on: dt.date
     participants: list[ParticipantStatus]
 
+    @property
+    def recorded(self) -> list[ParticipantStatus]:
+        """The participants whose consent the gate needs: those present or in attendance."""
+        return [p for p in self.participants if p.needs_consent]
+
     def holders(self, scope: str) -> bool:
-        """True when the meeting has participants and every one of them has given `scope`."""
-        return bool(self.participants) and all(
-            p.scopes[scope].state == State.GIVEN for p in self.participants
-        )
+        """True when someone is present and every participant present has given `scope`."""
+        return bool(self.recorded) and all(p.scopes[scope].state == State.GIVEN for p in self.recorded)
 
 
 def _covers(rec: ConsentRecord, day: dt.date) -> bool:
@@ -141,5 +152,5 @@ def consent_status(session: Session, meeting: int | str, on: dt.date | None = No
             )
             for scope in SCOPES
         }
-        out.append(ParticipantStatus(p.id, p.name, p.role, p.person_id, cells))
+        out.append(ParticipantStatus(p.id, p.name, p.role, p.person_id, cells, p.attendance))
     return ConsentStatus(row.id, row.title, row.date, on, out)

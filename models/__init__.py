@@ -8,12 +8,13 @@ from minutes.db.base import utcnow
 from minutes.db.consent import ConsentRecord, Scope
 from minutes.db.draft import Action, Decision, Draft, DraftStatus, Evidence, Export, Flag, Release, Review
 from minutes.db.media import Recording, Segment, SpeakerLabel, SpeakerTurn, Transcript, VoiceEnrolment, Word
-from minutes.db.meeting import Meeting, Participant, Person
+from minutes.db.meeting import AgendaItem, Meeting, Participant, Person
 from minutes.db.ops import Job, RunLock, StageRun
 from minutes.db.web import User, WebSession
 
 __all__ = [
     "Action",
+    "AgendaItem",
     "AuditEvent",
     "AuditHead",
     "ConsentRecord",

@@ -3,7 +3,10 @@
 import datetime as dt
 
 from minutes.db.base import utcnow
-from sqlmodel import Field, Relationship, SQLModel, UniqueConstraint
+from sqlmodel import CheckConstraint, Field, Relationship, SQLModel, UniqueConstraint
+
+ATTENDANCE: tuple[str, ...] = ("present", "in-attendance", "apologies", "absent")
+NOT_RECORDED: tuple[str, ...] = ("apologies", "absent")  # not in the room: not recorded, so no consent needed
 
 
 class Person(SQLModel, table=True):
@@ -34,7 +37,13 @@ class Participant(SQLModel, table=True):
     Names are unique within a meeting by `name_key` (case-folded, whitespace collapsed).
     """
 
-    __table_args__ = (UniqueConstraint("meeting_id", "name_key", name="uq_participant_name_key"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "name_key", name="uq_participant_name_key"),
+        CheckConstraint(
+            "attendance IN ('present', 'in-attendance', 'apologies', 'absent')",
+            name="ck_participant_attendance",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
@@ -42,6 +51,19 @@ class Participant(SQLModel, table=True):
     name_key: str = Field(max_length=200)
     role: str | None = Field(default=None, max_length=100)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    attendance: str = Field(default="present", max_length=20)  # one of ATTENDANCE
     added_at: dt.datetime = Field(default_factory=utcnow)
 
     meeting: "Meeting" = Relationship(back_populates="participants")
+
+
+class AgendaItem(SQLModel, table=True):
+    """One numbered item of a meeting's agenda, as the clerk wrote it; `number` runs 1, 2, 3 in order."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "number", name="uq_agenda_item_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    number: int = Field(ge=1)
+    title: str = Field(min_length=1, max_length=300)

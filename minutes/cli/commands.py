@@ -4,7 +4,7 @@ from minutes.cli.audit_cmd import audit_group
 from minutes.cli.consent_cmd import consent_group
 from minutes.cli.export_cmd import export_cmd
 from minutes.cli.extract_cmd import extract_cmd
-from minutes.cli.meeting_cmd import meeting_group, participant_group, person_group
+from minutes.cli.meeting_cmd import attendance_cmd, meeting_group, participant_group, person_group
 from minutes.cli.models_cmd import models_group
 from minutes.cli.process_cmd import attach_cmd, batch_cmd, demo_cmd, process_cmd, speakers_cmd
 from minutes.cli.purge_cmd import purge_cmd
@@ -16,6 +16,7 @@ from minutes.cli.system_cmd import config_group, doctor
 ALL = [
     meeting_group,
     participant_group,
+    attendance_cmd,
     person_group,
     consent_group,  # before the meeting
     process_cmd,

@@ -223,7 +223,8 @@ def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
         show_lines=True,
     )
     for p in st.participants:
-        table.add_row(p.name, *(_cell_text(p.scopes[scope]) for scope in SCOPES))
+        name = p.name if p.needs_consent else f"{p.name}\n({p.attendance}: not recorded, no consent needed)"
+        table.add_row(name, *(_cell_text(p.scopes[scope]) for scope in SCOPES))
     Console().print(table)
     if not st.participants:
         click.echo("no participants: add them with `minutes participant add`")

@@ -19,10 +19,12 @@ from minutes.consent import ledger
 from minutes.consent.meetings import create_meeting
 from minutes.core.progress import PlainReporter, RichReporter, terminal
 from minutes.db import Meeting
+from minutes.records.agenda import read_agenda, set_agenda
 from minutes.run.pipeline import Engines, Options, process
 
-HERE = Path(__file__).parent.parent / "demo"  # the demo data: meeting.json and meeting.wav
+HERE = Path(__file__).parent.parent / "demo"  # the demo data: meeting.json, agenda.txt and meeting.wav
 AUDIO = HERE / "meeting.wav"
+AGENDA = HERE / "agenda.txt"
 
 
 def load_spec() -> dict:
@@ -39,7 +41,9 @@ def run_demo(app, out: Console) -> int:
         if meeting is None:
             people = " ".join(f'--participant "{p["name"]}:{p["role"]}"' for p in spec["participants"])
             out.print(
-                f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people}', soft_wrap=True
+                f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people} '
+                f"--agenda {shlex.quote(str(AGENDA))}",
+                soft_wrap=True,
             )
             meeting = create_meeting(
                 s,
@@ -48,6 +52,7 @@ def run_demo(app, out: Console) -> int:
                 [f"{p['name']}:{p['role']}" for p in spec["participants"]],
                 actor=spec["clerk"],
             )
+            set_agenda(s, meeting.id, read_agenda(AGENDA), spec["clerk"])
             for p in spec["participants"]:
                 out.print(
                     f"$ minutes consent give {meeting.id} {p['name']} --scope all --method verbal "
@@ -92,7 +97,7 @@ def run_demo(app, out: Console) -> int:
         f'minutes review resolve {d} ITEM --keep --by "Your Name"   # for each flagged item',
         f'minutes review approve {d} --by "Your Name"',
         f'minutes release {d} --by "Your Name"',
-        f"minutes export {d} --format docx",
+        f"minutes export {d} --format docx --template department",
     ):
         out.print(f"  {run} {line.removeprefix('minutes ')}", soft_wrap=True)
     out.print(

@@ -1,4 +1,5 @@
-"""`minutes export DRAFT --format md|docx|json|srt|vtt|txt [--transcript] [--out PATH [--force]]`."""
+"""`minutes export DRAFT --format md|docx|json|srt|vtt|txt [--template governors|department] [--transcript]
+[--out PATH [--force]]`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ from minutes.cli.app import ID, App, emit_json, json_option, pass_app
     help="md, docx, json: released minutes. srt, vtt, txt (or json with --transcript): the transcript, "
     "marked unreviewed.",
 )
+@click.option(
+    "--template",
+    type=click.Choice(["governors", "department"]),
+    help="md or docx minutes as a clerk files them: attendance, declarations, the agenda items in order with "
+    "their decisions and actions. governors: numbered, 'Resolved:'; department: lighter.",
+)
 @click.option("--transcript", is_flag=True, help="Export the draft's transcript (allowed before release).")
 @click.option(
     "--out",
@@ -36,6 +43,7 @@ def export_cmd(
     app: App,
     draft: int,
     fmt: str,
+    template: str | None,
     transcript: bool,
     out: Path | None,
     force: bool,
@@ -46,7 +54,9 @@ def export_cmd(
     from minutes.records.export import export
 
     with app.session() as s:
-        result = export(s, app.settings, draft, fmt, out, transcript=transcript, actor=by, force=force)
+        result = export(
+            s, app.settings, draft, fmt, out, transcript=transcript, actor=by, force=force, template=template
+        )
     if as_json:
         emit_json(asdict(result))
     else:

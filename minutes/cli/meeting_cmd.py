@@ -1,9 +1,11 @@
-"""`minutes meeting create|list|show`, `minutes participant add|remove`, `minutes person add|list`."""
+"""`minutes meeting create|agenda|list|show`, `minutes participant add|remove`, `minutes attendance`,
+`minutes person add|list`."""
 
 from __future__ import annotations
 
 import getpass
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -11,6 +13,9 @@ from rich.table import Table
 
 from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.consent import meetings
+from minutes.db.meeting import ATTENDANCE
+
+AGENDA = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def actor() -> str:
@@ -36,16 +41,39 @@ def meeting_group() -> None:
     metavar='"NAME[:ROLE]"',
     help="A participant (repeatable). A name matching a known person is linked to them.",
 )
+@click.option("--agenda", type=AGENDA, help='Agenda: a numbered list, one item per line ("1. Apologies").')
 @json_option
 @pass_app
-def meeting_create(app: App, title: str, date: str, participants: tuple[str, ...], as_json: bool) -> None:
+def meeting_create(
+    app: App, title: str, date: str, participants: tuple[str, ...], agenda: Path | None, as_json: bool
+) -> None:
     """Create a meeting and print its id."""
+    from minutes.records.agenda import read_agenda, set_agenda
+
+    titles = read_agenda(agenda) if agenda else []
     with app.session() as s:
         meeting = meetings.create_meeting(s, title, date, participants, actor=actor())
+        if titles:
+            set_agenda(s, meeting.id, titles, actor())
     if as_json:
         emit_json({"id": meeting.id, "title": meeting.title, "date": meeting.date})
     else:
         click.echo(meeting.id)
+
+
+@meeting_group.command("agenda")
+@click.argument("meeting", type=MEETING)
+@click.argument("file", type=AGENDA)
+@pass_app
+def meeting_agenda(app: App, meeting: str, file: Path) -> None:
+    """Set or replace the meeting's agenda (a numbered list, one item per line), until its minutes are released."""
+    from minutes.records.agenda import read_agenda, set_agenda
+
+    titles = read_agenda(file)
+    with app.session() as s:
+        items = set_agenda(s, meeting, titles, actor())
+        said = f"meeting {items[0].meeting_id}: agenda of {len(items)} items"
+    click.echo(said)
 
 
 @meeting_group.command("list")
@@ -69,17 +97,24 @@ def meeting_list(app: App, as_json: bool) -> None:
 @json_option
 @pass_app
 def meeting_show(app: App, meeting: str, as_json: bool) -> None:
-    """Show one meeting and its participants."""
+    """Show one meeting, its participants and its agenda."""
+    from minutes.records.agenda import agenda_of
+
     with app.session() as s:
         info = meetings.show_meeting(s, meeting)
+        agenda = agenda_of(s, info.id)
     if as_json:
-        emit_json(asdict(info))
+        emit_json({**asdict(info), "agenda": agenda})
         return
-    table = Table("id", "name", "role", "person", title=f"meeting {info.id}: {info.title} ({info.date})")
+    table = Table(
+        "id", "name", "role", "attendance", "person", title=f"meeting {info.id}: {info.title} ({info.date})"
+    )
     for p in info.participants:
-        table.add_row(str(p.id), p.name, p.role or "", p.person or "")
+        table.add_row(str(p.id), p.name, p.role or "", p.attendance, p.person or "")
     Console().print(table)
     click.echo(f"recordings: {info.recordings}")
+    for number, title in enumerate(agenda, 1):
+        click.echo(f"{number}. {title}")
 
 
 @click.group("participant")
@@ -92,14 +127,23 @@ def participant_group() -> None:
 @click.argument("name")
 @click.option("--role", help="Their role, e.g. chair, governor, teacher.")
 @click.option("--person", help="Link to a known person (id or name) so standing consent applies.")
+@click.option(
+    "--attendance",
+    type=click.Choice(ATTENDANCE),
+    default="present",
+    show_default=True,
+    help="Apologies or absent: not recorded, so no consent is needed.",
+)
 @json_option
 @pass_app
 def participant_add(
-    app: App, meeting: str, name: str, role: str | None, person: str | None, as_json: bool
+    app: App, meeting: str, name: str, role: str | None, person: str | None, attendance: str, as_json: bool
 ) -> None:
-    """Add a participant; they block the consent gate until they consent."""
+    """Add a participant; one present or in attendance blocks the consent gate until they consent."""
     with app.session() as s:
-        part = meetings.add_participant(s, meeting, name, role=role, person=person, actor=actor())
+        part = meetings.add_participant(
+            s, meeting, name, role=role, person=person, actor=actor(), attendance=attendance
+        )
     if as_json:
         emit_json(
             {
@@ -108,6 +152,7 @@ def participant_add(
                 "name": part.name,
                 "role": part.role,
                 "person_id": part.person_id,
+                "attendance": part.attendance,
             }
         )
     else:
@@ -126,6 +171,23 @@ def participant_remove(app: App, meeting: str, name: str) -> None:
         part = meetings.remove_participant(s, meeting, participant(s, meeting, name).id, actor=actor())
         removed = f"removed {part.name} from meeting {part.meeting_id}"
     click.echo(removed)
+
+
+@click.command("attendance")
+@click.argument("meeting", type=MEETING)
+@click.argument("name")
+@click.argument("status", type=click.Choice(ATTENDANCE))
+@pass_app
+def attendance_cmd(app: App, meeting: str, name: str, status: str) -> None:
+    """Record a participant's attendance. Marking someone present makes the consent gate need their consent;
+    marking someone absent is refused once they consented or the meeting was recorded."""
+    from minutes.consent.attendance import set_attendance
+    from minutes.service.names import participant
+
+    with app.session() as s:
+        part = set_attendance(s, meeting, participant(s, meeting, name).id, status, actor=actor())
+        said = f"{part.name}: {part.attendance} (meeting {part.meeting_id})"
+    click.echo(said)
 
 
 @click.group("person")

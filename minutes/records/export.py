@@ -79,11 +79,7 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
             "the database was changed outside minutes; run `minutes audit verify`",
         )
     meeting = session.get(Meeting, row.meeting_id)
-    withdrawn = {
-        step.detail.get("participant")
-        for step in review.history(session, draft_id)
-        if step.kind == "withdrawal"
-    }
+    withdrawn = withdrawn_ids(session, draft_id)
     people = session.exec(
         select(Participant).where(Participant.meeting_id == meeting.id).order_by(Participant.id)
     ).all()
@@ -104,6 +100,15 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
     )
 
 
+def withdrawn_ids(session: Session, draft_id: int) -> set[int]:
+    """Participants who withdrew consent after the draft was made: the minutes name them only as WITHDRAWN."""
+    return {
+        step.detail.get("participant")
+        for step in review.history(session, draft_id)
+        if step.kind == "withdrawal"
+    }
+
+
 def render_markdown(doc: MinutesDoc) -> str:
     lines = [
         f"# {doc.title}",
@@ -122,7 +127,7 @@ def render_markdown(doc: MinutesDoc) -> str:
         lines += [f"| {_cell(a.owner)} | {_cell(a.task)} | {_cell(a.due)} |" for a in doc.actions]
     else:
         lines.append("No actions were recorded.")
-    lines += ["", "---", "", _footer(doc)]
+    lines += ["", "---", "", footer(doc)]
     return "\n".join(lines) + "\n"
 
 
@@ -157,7 +162,7 @@ def render_docx(doc: MinutesDoc) -> bytes:
             cells[0].text, cells[1].text, cells[2].text = a.owner or "", a.task, a.due or ""
     else:
         document.add_paragraph("No actions were recorded.")
-    document.add_paragraph(_footer(doc))
+    document.add_paragraph(footer(doc))
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
@@ -202,12 +207,17 @@ def export(
     transcript: bool = False,
     actor: str | None = None,
     force: bool = False,
+    template: str | None = None,
 ) -> ExportResult:
     """Render, write atomically (0600), record and audit one export. An unwritable path leaves no file and no row.
 
+    `template` (governors or department, md or docx only) lays the minutes out as a clerk files them (see
+    `clerk`); without it they are the short record: summary, decisions, action table.
     `out` must be outside MINUTES_HOME and, unless `force`, must not exist yet; it is never a folder, device, FIFO
     or link. The default is the store's exports folder, where a new export of the same draft replaces the last.
     """
+    from minutes.records import clerk
+
     fmt = fmt.lower()
     transcript = transcript or fmt in ("srt", "vtt", "txt")
     allowed = TRANSCRIPT_FORMATS if transcript else MINUTES_FORMATS
@@ -216,10 +226,17 @@ def export(
             f"format {fmt!r} is not available for {'transcripts' if transcript else 'minutes'}",
             "use one of " + ", ".join(allowed),
         )
+    if template is not None and (transcript or fmt not in ("md", "docx") or template not in clerk.TEMPLATES):
+        raise UsageError(
+            f"template {template!r} is not available for {'the transcript' if transcript else fmt}",
+            "use --template governors or department with --format md or docx",
+        )
     row = review.get_draft(session, draft_id)
     kind = "transcript" if transcript else "minutes"
     if transcript:
         data = render_transcript(session, draft_id, fmt)
+    elif template is not None:
+        data = clerk.render(clerk.clerk_document(session, draft_id), template, fmt)
     else:
         doc = minutes_document(session, draft_id)
         data = {
@@ -258,7 +275,7 @@ def export(
     return ExportResult(rec.id, row.id, kind, fmt, str(path), digest, len(data))
 
 
-def _footer(doc: MinutesDoc) -> str:
+def footer(doc: MinutesDoc) -> str:
     text = (
         f"Reviewed and approved by {doc.reviewed_by or 'unknown'}. "
         f"Released by {doc.released_by} on {doc.released_at.date().isoformat()}."

@@ -30,6 +30,7 @@ from minutes.db import Draft as DraftRow
 from minutes.db import Recording, StageRun
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event, content_hash
+from minutes.db.meeting import NOT_RECORDED
 from minutes.records.replacement import discard_recordings
 from minutes.run import runlock
 from minutes.speech import speakers as speaker_names
@@ -226,7 +227,7 @@ def diarise(run: Run) -> Write:
 
     rec, engine = run.recording, run.engines.diarisation
     with run.db.session() as s:
-        n_participants = len(participants_of(s, run.meeting_id))
+        n_participants = sum(p.attendance not in NOT_RECORDED for p in participants_of(s, run.meeting_id))
         transcript_id = transcript_of(s, rec.id).id
         transcript = load_transcript(s, transcript_id)
         ranges = speaker_names.enrolment_ranges(s, run.meeting_id, rec)

@@ -19,6 +19,7 @@ from minutes.consent.meetings import parse_date
 from minutes.consent.status import SCOPES, State, resolve
 from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting
 from minutes.db import Participant as ParticipantRow
+from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
 from minutes.service.context import Ctx
 
@@ -164,13 +165,17 @@ def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
 
 
 def _ready(s, ids: list[int]) -> dict[int, bool]:
-    """Has everyone in each meeting given every scope? The gate's own rule (`consent.status.resolve`), applied
-    to all the meetings' records at once."""
+    """Has everyone present in each meeting given every scope? The gate's own rule (`consent.status.resolve`,
+    people who sent apologies or are absent left out), applied to all the meetings' records at once."""
     if not ids:
         return {}
     today = dt.date.today()
     dates = dict(s.exec(select(Meeting.id, Meeting.date).where(Meeting.id.in_(ids))).all())
-    parts = s.exec(select(ParticipantRow).where(ParticipantRow.meeting_id.in_(ids))).all()
+    parts = s.exec(
+        select(ParticipantRow).where(
+            ParticipantRow.meeting_id.in_(ids), ParticipantRow.attendance.not_in(NOT_RECORDED)
+        )
+    ).all()
     own: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
     for r in s.exec(
         select(ConsentRecord).where(

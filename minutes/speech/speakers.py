@@ -20,6 +20,7 @@ from minutes.core.types import Audio, Transcript
 from minutes.db import ConsentRecord, Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event
+from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import StateError, UsageError
 from minutes.speech.naming import apply_names, name_speakers
 from minutes.speech.transcripts import load_transcript
@@ -161,7 +162,8 @@ def named_transcript(s: Session, transcript_id: int) -> Transcript:
 def set_names(
     s: Session, meeting_id: int, recording_id: int, pairs: dict[str, str], actor: str
 ) -> dict[str, str]:
-    """Name speaker labels by hand (`SPEAKER_00=Priya`); the participant must belong to the meeting."""
+    """Name speaker labels by hand (`SPEAKER_00=Priya`); the participant must belong to the meeting and be marked
+    present or in attendance: a voice given to someone who sent apologies would escape the consent gate."""
     labels = {
         r.label: r for r in s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))
     }
@@ -171,6 +173,12 @@ def set_names(
         if label not in labels:
             raise UsageError(f"unknown speaker label '{label}'", f"labels: {', '.join(sorted(labels))}")
         participant = find_participant(s, meeting_id, name)
+        if participant.attendance in NOT_RECORDED:
+            raise StateError(
+                f"{participant.name} is marked {participant.attendance}, so not in the recording",
+                f"if they were there, `minutes attendance {meeting_id} {participant.name!r} present` "
+                "(their consent is then needed)",
+            )
         taken = [r.label for r in labels.values() if r.participant_id == participant.id and r.label != label]
         for other in taken:  # one participant, one voice: the hand-made name wins
             labels[other].participant_id, labels[other].method = None, None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 21:45:36.665038
+Create Date: 2026-11-30 00:23:28.723469
 """
 from alembic import op
 import sqlalchemy as sa
@@ -76,6 +76,18 @@ def upgrade() -> None:
     with op.batch_alter_table('web_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_user_name_key'), ['name_key'], unique=True)
 
+    op.create_table('agenda_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('meeting_id', 'number', name='uq_agenda_item_number')
+    )
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agenda_item_meeting_id'), ['meeting_id'], unique=False)
+
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -105,7 +117,9 @@ def upgrade() -> None:
     sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('attendance', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('added_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("attendance IN ('present', 'in-attendance', 'apologies', 'absent')", name='ck_participant_attendance'),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -534,6 +548,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_job_batch'))
 
     op.drop_table('job')
+    with op.batch_alter_table('agenda_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agenda_item_meeting_id'))
+
+    op.drop_table('agenda_item')
     with op.batch_alter_table('web_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_user_name_key'))
 

@@ -1,0 +1,71 @@
+"""Changing a participant's attendance after they were added: the one write that can change who the gate asks.
+
+Marking someone present (or in attendance) who was not is always allowed: the gate then needs their consent, and
+any stage already running, started without it, is stopped (its result discarded), as a withdrawal does. Marking
+someone who was present as having sent apologies, or absent, would take them out of the gate; that is refused once
+the meeting has a recording (their voice may be in it) or once they have a consent record for the meeting (they
+were there to give or refuse it), so a refusal can never be turned into "not needed". Once the meeting's minutes
+are released, attendance is kept as filed with them.
+"""
+
+from __future__ import annotations
+
+from minutes.consent.errors import ConsentError
+from minutes.consent.gate import cancel_running
+from minutes.consent.meetings import find_participant, lock_meeting, parse_attendance
+from minutes.db import ConsentRecord, Draft, DraftStatus, Participant, Recording
+from minutes.db.audit import append_event
+from minutes.db.meeting import NOT_RECORDED
+from sqlmodel import Session, select
+
+
+def set_attendance(
+    session: Session, meeting: int | str, ref: str | int, attendance: str, actor: str = "minutes"
+) -> Participant:
+    """Record the participant's attendance, audited, in the caller's transaction (see the module docstring)."""
+    attendance = parse_attendance(attendance)
+    row = lock_meeting(session, meeting)
+    part = find_participant(session, row.id, ref)
+    before = part.attendance
+    if attendance == before:
+        return part
+    released = session.exec(
+        select(Draft.id).where(Draft.meeting_id == row.id, Draft.status == DraftStatus.RELEASED)
+    ).first()
+    if released is not None:
+        raise ConsentError(
+            f"meeting {row.id} has released minutes (draft {released}); attendance is kept as filed"
+        )
+    if before not in NOT_RECORDED and attendance in NOT_RECORDED:
+        _refuse_leaving_gate(session, row.id, part, attendance)
+    part.attendance = attendance
+    session.add(part)
+    session.flush()
+    append_event(
+        session,
+        "participant.attendance",
+        actor,
+        row.id,
+        subject={"participant_id": part.id, "from": before, "to": attendance},
+    )
+    if before in NOT_RECORDED and attendance not in NOT_RECORDED:
+        cancel_running(
+            session,
+            row.id,
+            actor,
+            f"{part.name} was marked {attendance} while it ran; their consent is needed",
+        )
+    return part
+
+
+def _refuse_leaving_gate(session: Session, meeting_id: int, part: Participant, attendance: str) -> None:
+    if session.exec(select(ConsentRecord.id).where(ConsentRecord.participant_id == part.id)).first():
+        raise ConsentError(
+            f"{part.name} has consent records in meeting {meeting_id}, so they were there; "
+            f"they cannot be marked {attendance} (withdraw their consent instead)"
+        )
+    if session.exec(select(Recording.id).where(Recording.meeting_id == meeting_id)).first() is not None:
+        raise ConsentError(
+            f"meeting {meeting_id} was recorded with {part.name} present; they cannot be marked {attendance} "
+            "now (their voice may be in the recording)"
+        )

@@ -1,0 +1,194 @@
+"""Released minutes in the shape a clerk files: attendance, declarations of interest, then the agenda items in
+order, each with the decisions and actions that belong to it, and the date of the next meeting when it was said.
+
+Each decision and action goes under the agenda item that was being discussed when its first evidence was spoken
+(see `agenda.place`); one with no evidence (added by a reviewer) goes under "Other matters". Without an agenda
+there is one "Discussion" section. Once the transcript is purged by retention, positions are unknown and every
+item goes under "Other matters".
+
+Two templates share this shape and differ only in wording: `governors` (formal: numbered minutes "2.1",
+"Resolved:") and `department` (lighter: bullets, "Agreed:", with the summary).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlmodel import Session, select
+
+from minutes.core import types
+from minutes.db import Draft, Participant, Segment, Transcript
+from minutes.db.meeting import ATTENDANCE
+from minutes.records import agenda
+from minutes.records.export import WITHDRAWN, MinutesDoc, footer, minutes_document, withdrawn_ids
+from minutes.review import queue as review
+
+TEMPLATES = ("governors", "department")
+Kind = Literal["title", "heading", "para", "bullet"]
+_DECLARATIONS = re.compile(r"declaration|interest", re.IGNORECASE)
+_LABELS = {
+    "present": "Present",
+    "in-attendance": "In attendance",
+    "apologies": "Apologies",
+    "absent": "Absent",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A decision (owner and due None) or an action, as released."""
+
+    decision: bool
+    text: str
+    owner: str | None = None
+    due: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    entries: list[Entry]
+    declarations: bool = False  # the agenda item for declarations of interest (its content is not drafted)
+
+
+@dataclass(frozen=True)
+class ClerkDoc:
+    base: MinutesDoc
+    attendance: dict[str, list[str]]  # ATTENDANCE value -> names (with role for those present)
+    sections: list[Section]
+    next_meeting: str | None
+
+
+def _transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]:
+    """The draft's transcript as (start, text) lines; empty once it was purged."""
+    transcript_id = session.get(Draft, draft_id).transcript_id
+    row = session.get(Transcript, transcript_id) if transcript_id is not None else None
+    if row is None or row.deleted_at is not None:
+        return []
+    return [
+        (seg.start, seg.text)
+        for seg in session.exec(select(Segment).where(Segment.transcript_id == row.id).order_by(Segment.idx))
+    ]
+
+
+def _attendance(session: Session, meeting_id: int, draft_id: int) -> dict[str, list[str]]:
+    withdrawn = withdrawn_ids(session, draft_id)
+    out: dict[str, list[str]] = {status: [] for status in ATTENDANCE}
+    for p in session.exec(
+        select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id)
+    ):
+        name = WITHDRAWN if p.id in withdrawn else p.name
+        out[p.attendance].append(f"{name} ({p.role})" if p.role and p.id not in withdrawn else name)
+    return out
+
+
+def _first_evidence(item: types.Decision | types.Action) -> float | None:
+    return min((e.start for e in item.evidence), default=None)
+
+
+def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str]]) -> list[Section]:
+    """The agenda items (or one "Discussion"), each with its entries in transcript order, then any entries that
+    could not be placed under "Other matters"."""
+    titles = titles or ["Discussion"]
+    starts = agenda.agenda_starts(titles, lines)
+    placed: list[list[tuple[float, Entry]]] = [[] for _ in titles]
+    other: list[Entry] = []
+    items = [(d, Entry(True, d.text)) for d in draft.decisions] + [
+        (a, Entry(False, a.task, a.owner, a.due)) for a in draft.actions
+    ]
+    for item, entry in items:
+        at = _first_evidence(item)
+        index = agenda.place(starts, at)
+        if index is None:
+            other.append(entry)
+        else:
+            placed[index].append((at, entry))
+    out = [
+        Section(title, [e for _, e in sorted(group, key=lambda p: p[0])], bool(_DECLARATIONS.search(title)))
+        for title, group in zip(titles, placed, strict=True)
+    ]
+    return out + ([Section("Other matters", other)] if other else [])
+
+
+def clerk_document(session: Session, draft_id: int) -> ClerkDoc:
+    """The released minutes of a draft in the clerk's shape (refused before release, as every minutes export)."""
+    base = minutes_document(session, draft_id)
+    meeting_id = session.get(Draft, draft_id).meeting_id
+    lines = _transcript_lines(session, draft_id)
+    return ClerkDoc(
+        base,
+        _attendance(session, meeting_id, draft_id),
+        sections(agenda.agenda_of(session, meeting_id), review.draft_as_types(session, draft_id), lines),
+        agenda.next_meeting(lines),
+    )
+
+
+def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
+    """The document as headings, paragraphs and bullets, worded for `template`; both renderers draw these."""
+    formal = template == "governors"
+    out: list[tuple[Kind, str]] = [("title", doc.base.title), ("para", f"Date: {doc.base.date}")]
+    out.append(("heading", "Attendance"))
+    for status in ATTENDANCE:
+        names = doc.attendance[status]
+        if names or status in ("present", "apologies"):
+            out.append(("para", f"{_LABELS[status]}: {', '.join(names) or 'none'}"))
+    if not any(s.declarations for s in doc.sections):
+        out += [("heading", "Declarations of interest"), ("para", "None declared.")]
+    if doc.base.summary and not formal:
+        out += [("heading", "Summary"), ("para", doc.base.summary)]
+    for number, section in enumerate(doc.sections, 1):
+        out.append(("heading", f"{number}. {section.title}"))
+        if not section.entries:
+            out.append(("para", "No decisions or actions."))
+        for sub, entry in enumerate(section.entries, 1):
+            text = _entry_text(entry, formal)
+            out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
+    if doc.next_meeting:
+        out += [("heading", "Date of next meeting"), ("para", doc.next_meeting)]
+    out.append(("para", footer(doc.base)))
+    return out
+
+
+def _entry_text(entry: Entry, formal: bool) -> str:
+    if entry.decision:
+        return f"{'Resolved' if formal else 'Agreed'}: {entry.text}"
+    who = entry.owner or "unassigned"
+    due = f", by {entry.due}" if entry.due else ""
+    return f"Action ({who}{due}): {entry.text}"
+
+
+def render_markdown(doc: ClerkDoc, template: str) -> str:
+    marks = {"title": "# ", "heading": "## ", "para": "", "bullet": "- "}
+    out: list[str] = []
+    for kind, text in blocks(doc, template):
+        if kind != "bullet" and out and out[-1].startswith("- "):
+            out.append("")
+        out.append(marks[kind] + text)
+        if kind != "bullet":
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_docx(doc: ClerkDoc, template: str) -> bytes:
+    from docx import Document
+
+    document = Document()
+    props = document.core_properties
+    props.title, props.author = doc.base.title, doc.base.released_by
+    props.created = props.modified = doc.base.released_at
+    for kind, text in blocks(doc, template):
+        if kind in ("title", "heading"):
+            document.add_heading(text, level=0 if kind == "title" else 1)
+        else:
+            document.add_paragraph(text, style="List Bullet" if kind == "bullet" else None)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def render(doc: ClerkDoc, template: str, fmt: str) -> bytes:
+    """The document as `fmt` (md or docx) bytes."""
+    return render_docx(doc, template) if fmt == "docx" else render_markdown(doc, template).encode("utf-8")

@@ -1,0 +1,215 @@
+"""Minutes in the clerk's shape: agenda placement by transcript position, and the governors and department
+templates read back from DOCX and Markdown, on the processed demo meeting (no models run)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+from processed_meeting import approve_and_release, build, run, stm_lines
+
+from minutes.core import types
+from minutes.core.config import load_settings
+from minutes.records.agenda import agenda_starts, next_meeting, place
+from minutes.records.clerk import sections
+
+AGENDA = ["Year 9 science museum trip", "Homework policy", "Lab technician post"]
+LINES = [(x.start, x.text) for x in stm_lines()]
+
+
+def released(home, tmp_path, agenda: list[str] | None):
+    built = build(load_settings())
+    if agenda:
+        path = tmp_path / "agenda.txt"
+        path.write_text("".join(f"{i}. {t}\n" for i, t in enumerate(agenda, 1)), encoding="utf-8")
+        assert run("meeting", "agenda", built.meeting_id, path).exit_code == 0
+    result = run("participant", "add", built.meeting_id, "Mr Governor", "--attendance", "apologies")
+    assert result.exit_code == 0, result.output
+    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC), tick=False):
+        approve_and_release(built.draft_id)
+    return built
+
+
+def export(draft_id: int, path, template: str) -> None:
+    fmt = path.suffix[1:]
+    result = run("export", draft_id, "--format", fmt, "--template", template, "--out", path)
+    assert result.exit_code == 0, result.output
+
+
+def test_agenda_starts_where_the_chair_moves_on():
+    assert agenda_starts(AGENDA, LINES) == [0.6, 36.927, 72.424]  # first line; "Next item"; title words
+    assert agenda_starts(AGENDA, []) == [None, None, None]
+
+
+def test_agenda_starts_on_item_numbers_and_never_goes_back():
+    lines = [(0.0, "Welcome."), (5.0, "Moving to item three."), (9.0, "Back to the homework policy briefly.")]
+    assert agenda_starts(AGENDA, lines) == [0.0, None, 5.0]
+
+
+FGB = Path(__file__).parent / "data" / "dev" / "meetings" / "m01_fgb_formal_motions" / "reference.stm"
+FGB_AGENDA = [
+    "Welcome and apologies",
+    "Declarations of interest",
+    "Minutes of the last meeting",
+    "Headteacher's report",
+    "Behaviour policy",
+    "Chair's action: boiler repair",
+    "Motion: mobile phones",
+    "SEN information report",
+    "Governor training",
+    "Any other business",
+]
+
+
+def fgb_lines() -> list[tuple[float, str]]:
+    rows = [raw.split(" ", 5) for raw in FGB.read_text(encoding="utf-8").splitlines()]
+    return [(float(r[3]), r[5]) for r in rows]
+
+
+def test_a_full_governing_body_follows_its_agenda():
+    """The dev FGB meeting: items said by number ("Okay, item three"), not in passing ("relevant for item six");
+    item 5 starts early, where the head names it in his report, before anything is decided on it."""
+    lines = fgb_lines()
+    starts = agenda_starts(FGB_AGENDA, lines)
+    assert starts == [0.844, 23.647, 43.37, 91.045, 97.924, 218.966, 268.386, 384.24, 445.908, 476.035]
+    assert next_meeting(lines) == "Wednesday the twentieth of January"
+
+    def at(t: float) -> list[types.Evidence]:
+        return [types.Evidence(t, t + 1, "")]
+
+    draft = types.Draft(
+        decisions=[
+            types.Decision("Minutes approved", at(77.624)),
+            types.Decision("Behaviour policy adopted", at(198.361)),
+            types.Decision("Boiler chair's action ratified", at(260.62)),
+            types.Decision("SEN report delegated to chair's action", at(402.441)),
+        ],
+        actions=[
+            types.Action("Publish the policy", "Daniel", None, at(212.386)),
+            types.Action("Paper on consulting parents", "Daniel", None, at(376.644)),
+            types.Action("Circulate the SEN report", "Daniel", None, at(390.087)),
+            types.Action("Sign off the SEN report", "Margaret", None, at(428.938)),
+            types.Action("Set up finance training", "Harpreet", None, at(448.576)),
+            types.Action("Send out draft minutes", "Fiona", None, at(467.076)),
+            types.Action("Added by a reviewer", "Fiona"),
+        ],
+    )
+    placed = {s.title: [e.text for e in s.entries] for s in sections(FGB_AGENDA, draft, lines)}
+    assert placed == {
+        "Welcome and apologies": [],
+        "Declarations of interest": [],
+        "Minutes of the last meeting": ["Minutes approved"],
+        "Headteacher's report": [],
+        "Behaviour policy": ["Behaviour policy adopted", "Publish the policy"],
+        "Chair's action: boiler repair": ["Boiler chair's action ratified"],
+        "Motion: mobile phones": ["Paper on consulting parents"],
+        "SEN information report": [
+            "Circulate the SEN report",
+            "SEN report delegated to chair's action",
+            "Sign off the SEN report",
+        ],
+        "Governor training": ["Set up finance training", "Send out draft minutes"],
+        "Any other business": [],
+        "Other matters": ["Added by a reviewer"],
+    }
+
+
+def test_place_is_the_last_start_at_or_before():
+    starts = [0.6, None, 72.4]
+    assert [place(starts, at) for at in (0.6, 50.0, 72.4, 90.0, None)] == [0, 0, 2, 2, None]
+
+
+def test_next_meeting_only_when_a_date_is_said():
+    assert next_meeting(LINES) is None  # "Let's come back to it at the next meeting" names no date
+    said = [(1.0, "The next meeting will be on Tuesday 12 January at 6pm. Thanks all.")]
+    assert next_meeting(said) == "Tuesday 12 January at 6pm"
+    rambling = [(1.0, "The next meeting is on Tuesday 12 January " + "and then we'll see about that " * 3)]
+    assert next_meeting(rambling) is None
+
+
+def test_governors_docx_has_the_clerks_shape(home, tmp_path):
+    from docx import Document
+
+    built = released(home, tmp_path, AGENDA)
+    out = tmp_path / "minutes.docx"
+    export(built.draft_id, out, "governors")
+    doc = Document(str(out))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings == [
+        "Science department meeting",
+        "Attendance",
+        "Declarations of interest",
+        "1. Year 9 science museum trip",
+        "2. Homework policy",
+        "3. Lab technician post",
+    ]
+    text = [p.text for p in doc.paragraphs]
+    assert "Present: Priya (chair), Tom, Helen, Sam" in text and "Apologies: Mr Governor" in text
+    assert text[text.index("Declarations of interest") + 1] == "None declared."
+    item1 = text[text.index("1. Year 9 science museum trip") + 1 : text.index("2. Homework policy")]
+    assert item1 == [
+        "1.1 Resolved: The Year 9 science museum trip moves to the last week of April.",
+        "1.2 Action (Tom, by 2026-11-27): Book the coach for the Year 9 trip",
+    ]
+    assert text[text.index("2. Homework policy") + 1].startswith("2.1 Resolved: Year 7 will trial paper")
+    assert text[text.index("3. Lab technician post") + 1].startswith(
+        "3.1 Action (Priya, by next meeting): Check"
+    )
+    assert text[-1] == "Reviewed and approved by Mrs Reviewer. Released by Mr Chair on 2026-11-25."
+
+
+def test_department_markdown_is_lighter_and_keeps_the_summary(home, tmp_path):
+    built = released(home, tmp_path, AGENDA)
+    out = tmp_path / "minutes.md"
+    export(built.draft_id, out, "department")
+    text = out.read_text(encoding="utf-8")
+    assert "## Summary\n\nThe department moved the Year 9 trip" in text
+    assert (
+        "## 2. Homework policy\n\n- Agreed: Year 7 will trial paper homework sheets for one half term.\n"
+        "- Action (Sam, by 2026-11-25): Draft the letter to parents" in text
+    )
+    assert "Resolved" not in text and "2.1" not in text
+
+
+def test_without_an_agenda_one_discussion_section(home, tmp_path):
+    built = released(home, tmp_path, None)
+    out = tmp_path / "minutes.md"
+    export(built.draft_id, out, "governors")
+    text = out.read_text(encoding="utf-8")
+    assert "## 1. Discussion\n\n1.1 Resolved: The Year 9" in text and "1.5 Action (Priya" in text
+    assert "## 2." not in text
+
+
+def test_a_declarations_item_replaces_the_heading(home, tmp_path):
+    built = released(home, tmp_path, ["Declarations of interest", *AGENDA])
+    out = tmp_path / "minutes.md"
+    export(built.draft_id, out, "governors")
+    text = out.read_text(encoding="utf-8")
+    assert text.count("Declarations of interest") == 1
+    assert "## 1. Declarations of interest\n\nNo decisions or actions.\n\n## 2. Year 9" in text
+
+
+@pytest.mark.parametrize("args", [("--format", "json"), ("--format", "txt")])
+def test_templates_are_for_md_and_docx_minutes_only(home, tmp_path, args):
+    built = released(home, tmp_path, AGENDA)
+    result = run("export", built.draft_id, *args, "--template", "governors", "--out", tmp_path / "x")
+    assert result.exit_code == 2 and "use --template governors or department" in result.output
+
+
+def test_agenda_and_attendance_are_kept_as_filed_after_release_and_unreleased_minutes_do_not_export(
+    home, tmp_path
+):
+    built = build(load_settings())
+    out = tmp_path / "minutes.docx"
+    result = run("export", built.draft_id, "--format", "docx", "--template", "governors", "--out", out)
+    assert result.exit_code == 5 and "only released minutes" in result.output and not out.exists()
+    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC), tick=False):
+        approve_and_release(built.draft_id)
+    path = tmp_path / "agenda.txt"
+    path.write_text("1. Apologies\n", encoding="utf-8")
+    result = run("meeting", "agenda", built.meeting_id, path)
+    assert result.exit_code == 5 and "kept as filed" in result.output
+    result = run("attendance", built.meeting_id, "Sam", "in-attendance")
+    assert result.exit_code == 5 and "attendance is kept as filed" in result.output
