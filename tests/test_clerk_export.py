@@ -147,7 +147,7 @@ def test_governors_docx_has_the_clerks_shape(home, tmp_path):
     ]
     text = [p.text for p in doc.paragraphs]
     assert "Present: Priya (chair), Tom, Helen, Sam" in text and "Apologies: Mr Governor" in text
-    assert text[text.index("Declarations of interest") + 1] == "None declared."
+    assert text[text.index("Declarations of interest") + 1] == "None recorded."
     item1 = text[text.index("1. Year 9 science museum trip") + 1 : text.index("2. Homework policy")]
     assert item1 == [
         "1.1 Resolved: The Year 9 science museum trip moves to the last week of April.",

@@ -136,7 +136,7 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
         if names or status in ("present", "apologies"):
             out.append(("para", f"{_LABELS[status]}: {', '.join(names) or 'none'}"))
     if not any(s.declarations for s in doc.sections):
-        out += [("heading", "Declarations of interest"), ("para", "None declared.")]
+        out += [("heading", "Declarations of interest"), ("para", "None recorded.")]
     if doc.base.summary and not formal:
         out += [("heading", "Summary"), ("para", doc.base.summary)]
     for number, section in enumerate(doc.sections, 1):
