@@ -40,6 +40,7 @@ from minutes.db import Job, Meeting, Recording, utcnow
 from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError, StateError, UsageError
 from minutes.run.pipeline import Engines, Options, process
+from minutes.run.runlock import pid_alive
 
 LOG = logging.getLogger("minutes.run.batch")
 AUDIO_SUFFIXES = {
@@ -342,17 +343,7 @@ def sweep_temp_files(files_dir: Path) -> list[Path]:
         return removed
     for tmp in files_dir.rglob(".*.tmp-*"):
         pid = tmp.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -38,7 +38,8 @@ class MeetingBusy(StateError):
     exit_code = 8
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one we may not signal still runs)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -54,7 +55,7 @@ def _aware(value: datetime) -> datetime:
 
 def stale(row: RunLock, now: datetime | None = None) -> bool:
     """Is the lease abandoned: its process gone (same host), or not renewed for LEASE?"""
-    if row.host == socket.gethostname() and not _alive(row.pid):
+    if row.host == socket.gethostname() and not pid_alive(row.pid):
         return True
     return (now or utcnow()) - _aware(row.heartbeat_at) > LEASE
 
