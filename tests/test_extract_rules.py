@@ -366,3 +366,28 @@ def test_a_line_cited_alone_moves_to_the_neighbour_that_holds_the_item_a_cited_r
     assert [e.quote for e in evidence(task, [8], by_number)] == [rows[1]]
     assert [e.quote for e in evidence(task, [7, 8], by_number)] == rows[:2]  # a run is kept as cited
     assert [e.quote for e in evidence("The panto date", [9], by_number)] == [rows[2]]
+
+
+def test_a_second_look_adds_no_twin_and_a_dropped_item_does_not_hide_its_line():
+    transcript = meeting(
+        ("Ann", "Shall we move the trip to April?"),  # 1
+        ("Ben", "Could we re-advertise the technician post?"),  # 2
+        ("Ann", "So we're agreed, the trip moves to April. I'll check the budget first for the post."),  # 3
+    )
+    engine = FakeEngine(
+        reply(
+            decisions=[{"lines": [1], "text": "The trip is moved to April.", "outcome": "agreed"}],
+            actions=[
+                {"lines": [2, 3], "task": "Re-advertise the technician post", "owners": ["Ben"], "due": None}
+            ],
+        ),
+        looks=[
+            {"decision": "The trip moves to April."},
+            {"task": "Check the budget for the post", "due": None},
+        ],
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
+    assert len(engine.looked) == 2  # line 3 was cited only by items that did not stand
+    assert [d.text for d in draft.decisions] == ["The trip is moved to April."]
+    assert [e.quote[:8] for e in draft.decisions[0].evidence] == ["Shall we", "So we're"]  # one more quote
+    assert [(a.task, a.owner) for a in draft.actions] == [("Check the budget for the post", "Ann")]

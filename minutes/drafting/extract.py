@@ -174,9 +174,9 @@ def extract(
             summaries.append(reply.summary.strip())
         if progress:
             progress(done, len(chunks))
-    _second_looks(engine, shown, names, meeting_date, draft)
     _settle_owners(draft, shown, names)
     _drop_unsettled(draft, shown, people)
+    _second_looks(engine, shown, names, meeting_date, draft)
     draft.actions = rules.merge(draft.actions, rules.same_action)
     draft.decisions = rules.merge(draft.decisions, rules.same_decision)
     if len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
@@ -298,13 +298,19 @@ def _second_looks(
         found = (answer.get(kind) or "").strip()
         if not found or rules.is_question(found):
             continue
-        quote = [Evidence(line.start, line.end, line.text)]
+        quote = Evidence(line.start, line.end, line.text)
         if kind == "decision":
-            draft.decisions.append(Decision(found, quote))
+            item: Decision | Action = Decision(found, [quote])
+            items: list = draft.decisions
         else:
             due = rules.due(answer.get("due"), [line.text], meeting_date)
-            task = rules.without_deadline(found) if due else found
-            draft.actions.append(Action(task, line.speaker, due, quote))
+            item = Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
+            items = draft.actions
+        twin = next((x for x in items if rules.restates(item, x)), None)
+        if twin is not None:  # the same item, said again where the meeting settled it: one more quote
+            twin.evidence = sorted([*twin.evidence, quote], key=lambda e: e.start)
+            continue
+        items.append(item)
         draft.notes.append(f"found on a second look at a line no item cited: {found}")
 
 

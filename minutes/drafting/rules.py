@@ -222,6 +222,17 @@ def same_decision(a: Decision, b: Decision) -> bool:
     return score >= 92 or (bool(shared) and score >= 60)
 
 
+def restates(item: Decision | Action, other: Decision | Action) -> bool:
+    """Whether an item found on a second look is one already drafted: nearly all its word stems are the other's
+    (so "the fair moves to the thirteenth" does not restate "the fair is on the sixth"); an action also needs
+    the same owner."""
+    if isinstance(item, Action) and isinstance(other, Action):
+        return (item.owner or "") == (other.owner or "") and _shared_stems(item.task, other.task) >= 0.8
+    if isinstance(item, Decision) and isinstance(other, Decision):
+        return _shared_stems(item.text, other.text) >= 0.8
+    return False
+
+
 def merge(items: list, same: Callable[[Any, Any], bool]) -> list:
     """Merge duplicates (within and across chunks): the first wording stays, evidence is pooled."""
     kept: list = []
