@@ -27,13 +27,19 @@ def _days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''} after the minutes are agreed and shared"
 
 
+def _sentence_start(name: str) -> str:
+    """ "the school" starts a sentence as "The school"; "St Mark's" is left as it is."""
+    return name[:1].upper() + name[1:]
+
+
 def sections(f: NoticeFacts) -> list[tuple[str, list[str]]]:
     """The notice as (heading, sentences) pairs."""
     return [
         (
             "Why we want to record",
             [
-                f"{f.organisation} would like to record this meeting. The recording helps us write the minutes.",
+                f"{_sentence_start(f.organisation)} would like to record this meeting. The recording helps us "
+                "write the minutes.",
                 "We record the sound of the meeting: what each person says. We do not record video.",
             ],
         ),

@@ -437,6 +437,8 @@ def test_notice_reads_plainly_with_settings(meeting, home):
     assert max(len(s.split()) for s in sentences) <= 25  # short sentences
     for jargon in ("diaris", "LLM", "transcri", "model", "GDPR", "algorithm"):
         assert jargon.lower() not in txt.lower()
+    (home / "config.toml").write_text("")  # the default organisation, "the school", starts a sentence
+    assert "- The school would like to record this meeting" in ok("consent", "notice", meeting)
 
 
 def test_a_participant_added_by_mistake_can_be_removed_until_consent_or_a_recording(meeting, home):
