@@ -290,13 +290,17 @@ def _second_looks(
         try:
             answer = json.loads(
                 engine.complete(
-                    prompts.second_look_messages(text, kind), prompts.second_look_schema(kind), 120
+                    prompts.second_look_messages(text, line.speaker or "the speaker", kind),
+                    prompts.second_look_schema(kind),
+                    120,
                 )
             )
         except json.JSONDecodeError:
             continue  # cut at the token limit: nothing is added
         found = (answer.get(kind) or "").strip()
-        if not found or rules.is_question(found):
+        # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
+        basis = lines[max(0, i - LOOK_BEFORE) : i + 1] if kind == "decision" else lines[max(0, i - 1) : i + 1]
+        if not found or rules.is_question(found) or not rules.said_in(found, basis):
             continue
         quote = Evidence(line.start, line.end, line.text)
         if kind == "decision":

@@ -245,44 +245,56 @@ def consolidate_schema(count: int) -> dict:
     }
 
 
-SECOND_LOOK = """You read a few lines of a school meeting; the last one is marked >>. Reply with JSON.
-decision: when the marked line agrees something, the decision in one plain sentence (what was agreed, not who said it); null when nothing is agreed there.
-task: when the marked line's speaker says they will do something, what they will do (an imperative, as in minutes); null otherwise. due: the deadline words as spoken, or null."""
+SECOND_LOOK = """You read a few lines of a school meeting; the last one is marked >>. Answer the question about the marked line only, with JSON.
+decision: what the marked line agrees, in one plain sentence (what was agreed, not who said it); null when it agrees nothing.
+task: what the marked line's speaker says they will do, as minutes put it ("Order the reading books"); null when they take nothing on. due: the deadline words as spoken, or null."""
 
+# (lines, the marked line's speaker, kind, answer)
 SECOND_LOOK_EXAMPLES = [
     (
         "1 Ann: Should we keep the spring fair on a Saturday?\n2 Ben: Saturdays bring more families in.\n"
         ">> 3 Ann: Agreed, Saturday it is.",
+        "Ann",
         "decision",
         {"decision": "The spring fair stays on a Saturday."},
     ),
     (
         "1 Ben: The boiler was serviced last week.\n>> 2 Ann: Agreed, that was a good job.",
+        "Ann",
         "decision",
         {"decision": None},
     ),
     (
-        "1 Ann: We need someone to order the reading books.\n>> 2 Cara: I'll order them by the end of the month.",
+        "1 Ann: We need someone to order the reading books.\n2 Ben: Could the library do it?\n"
+        ">> 3 Cara: I'll have to ask the librarian about the budget first. Let's pick it up next week.",
+        "Cara",
         "task",
-        {"task": "Order the reading books", "due": "by the end of the month"},
+        {"task": "Ask the librarian about the budget for the reading books", "due": "next week"},
     ),
     (
         "1 Ann: How was the term?\n>> 2 Ben: I'll be honest, it has been a hard one.",
+        "Ben",
         "task",
         {"task": None, "due": None},
     ),
 ]
 
 
-def second_look_messages(lines: str, kind: str) -> list[dict[str, str]]:
+def _question(speaker: str, kind: str) -> str:
+    if kind == "decision":
+        return "What does the marked line agree?"
+    return f"What does {speaker} say they will do in the marked line?"
+
+
+def second_look_messages(lines: str, speaker: str, kind: str) -> list[dict[str, str]]:
     """A focused look at one cue line that no drafted item cites (`kind`: "decision" or "task")."""
     out = [{"role": "system", "content": SECOND_LOOK}]
-    for shown, asked, answer in SECOND_LOOK_EXAMPLES:
+    for shown, who, asked, answer in SECOND_LOOK_EXAMPLES:
         out += [
-            {"role": "user", "content": f"{shown}\n\nThe {asked}?"},
+            {"role": "user", "content": f"{shown}\n\n{_question(who, asked)}"},
             {"role": "assistant", "content": json.dumps(answer)},
         ]
-    return [*out, {"role": "user", "content": f"{lines}\n\nThe {kind}?"}]
+    return [*out, {"role": "user", "content": f"{lines}\n\n{_question(speaker, kind)}"}]
 
 
 def second_look_schema(kind: str) -> dict:

@@ -222,6 +222,12 @@ def same_decision(a: Decision, b: Decision) -> bool:
     return score >= 92 or (bool(shared) and score >= 60)
 
 
+def said_in(text: str, lines: list[Line]) -> bool:
+    """Whether most of an answer's word stems are in the given lines (a second look must answer from what it
+    was shown about, not from a neighbouring topic)."""
+    return _shared_stems(text, " ".join(x.text for x in lines)) >= 0.5
+
+
 def restates(item: Decision | Action, other: Decision | Action) -> bool:
     """Whether an item found on a second look is one already drafted: nearly all its word stems are the other's
     (so "the fair moves to the thirteenth" does not restate "the fair is on the sixth"); an action also needs
