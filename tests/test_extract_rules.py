@@ -357,6 +357,20 @@ def test_a_cue_line_an_item_already_cites_gets_no_second_look():
     assert engine.looked == [] and len(draft.decisions) == 1 and len(draft.actions) == 1
 
 
+def test_a_settling_line_of_a_proposal_judged_reversed_gets_no_second_look():
+    transcript = meeting(("Ann", "St Mark's it is, then."), ("Ann", "Scrap that, the hall it is."))
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [1], "text": "The nativity is at St Mark's.", "outcome": "reversed later"},
+                {"lines": [2], "text": "The nativity is in the hall.", "outcome": "agreed"},
+            ]
+        )
+    )
+    draft = extract(engine, transcript, ["Ann"], WEDNESDAY)
+    assert engine.looked == [] and [d.text for d in draft.decisions] == ["The nativity is in the hall."]
+
+
 def test_a_line_cited_alone_moves_to_the_neighbour_that_holds_the_item_a_cited_run_stays():
     from minutes.drafting.rules import evidence
 

@@ -165,10 +165,13 @@ def extract(
     if not chunks:
         draft.notes.append("no line suggests a decision or an action; the model was not run")
     summaries: list[str] = []
+    judged: set[tuple[float, float]] = (
+        set()
+    )  # lines of proposals the model judged rejected, deferred or reversed
     for done, part in enumerate(chunks, 1):
         reply = _ask(engine, part, people, draft, f"chunk {done} of {len(chunks)}")
         by_number = {line.number: line for line in part}
-        draft.decisions.extend(_decisions(reply, by_number, draft))
+        draft.decisions.extend(_decisions(reply, by_number, draft, judged))
         draft.actions.extend(_actions(reply, by_number, people, meeting_date, draft))
         if reply.summary.strip():
             summaries.append(reply.summary.strip())
@@ -176,7 +179,7 @@ def extract(
             progress(done, len(chunks))
     _settle_owners(draft, shown, names)
     _drop_unsettled(draft, shown, people)
-    _second_looks(engine, shown, names, meeting_date, draft)
+    _second_looks(engine, shown, names, meeting_date, draft, judged)
     draft.actions = rules.merge(draft.actions, rules.same_action)
     draft.decisions = rules.merge(draft.decisions, rules.same_decision)
     if len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
@@ -227,12 +230,18 @@ def _ask(engine: Engine, part: list[Line], people: list[Participant], draft: Dra
     return Reply()
 
 
-def _decisions(reply: Reply, by_number: dict[int, Line], draft: Draft) -> list[Decision]:
+def _decisions(
+    reply: Reply, by_number: dict[int, Line], draft: Draft, judged: set[tuple[float, float]]
+) -> list[Decision]:
+    """The agreed decisions; the lines of those rejected, deferred or reversed later go into `judged`, so no
+    second look brings them back."""
     out = []
     for d in reply.decisions:
         text = d.text.strip()
         if d.outcome != "agreed":
             draft.notes.append(f"not a decision ({d.outcome}): {text}")
+            if d.outcome in prompts.JUDGED:
+                judged |= {(e.start, e.end) for e in rules.evidence(text, d.lines, by_number)}
         elif rules.is_question(text):
             draft.notes.append(f"not a decision (a question): {text}")
         else:
@@ -265,7 +274,12 @@ def _actions(
 
 
 def _second_looks(
-    engine: Engine, lines: list[Line], names: list[str], meeting_date: date | None, draft: Draft
+    engine: Engine,
+    lines: list[Line],
+    names: list[str],
+    meeting_date: date | None,
+    draft: Draft,
+    judged: set[tuple[float, float]],
 ) -> None:
     """A focused look at each line that plainly settles something ("Agreed.", "coaches it is") or where a
     participant volunteers ("I'll ...") when no drafted item cites it: the model, reading a whole chunk, misses
@@ -275,6 +289,7 @@ def _second_looks(
         kind: {(e.start, e.end) for item in items for e in item.evidence}
         for kind, items in (("decision", decisions), ("task", draft.actions))
     }
+    cited["decision"] |= judged
     looks = [
         (kind, i)
         for i, line in enumerate(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 OUTCOMES = ("agreed", "rejected", "deferred", "reversed later", "only reported", "only asked", "a task")
+JUDGED = OUTCOMES[1:4]  # a proposal the model judged not to stand: its lines get no second look
 # How an action came about; only the first three are actions (the rest give a small model somewhere to put a
 # report or a passing suggestion, which it would otherwise list as a task).
 KINDS = ("volunteered", "asked and agreed", "asked", "only suggested", "already done")

@@ -31,7 +31,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from minutes.core.types import Action, Decision, Draft, Evidence
-from minutes.drafting import dates, grounding, sensitive
+from minutes.drafting import dates, grounding, sensitive, windows
 from minutes.drafting.windows import Line
 
 MAX_EVIDENCE_LINES = 4
@@ -49,12 +49,7 @@ PUTS_OFF = re.compile(
     r"leave it for now|not (?:yet|now)|another time)\b",
     re.IGNORECASE,
 )
-# Lines that settle something beyond doubt; one that no drafted item cites gets a second, focused look.
-SETTLES = re.compile(
-    r"\b(?:agreed|carried|all in favou?r|unanimous(?:ly)?|resolved|approved|decided|settled|go with that|"
-    r"fine by me)\b|\b\w+ it is(?: then)?\b[.,!]",
-    re.IGNORECASE,
-)
+SETTLES = windows.SETTLES  # a line no drafted item cites gets a second, focused look
 VOLUNTEERS = re.compile(r"\b(?:i['’]ll|i will|leave (?:it|that|this) with me)\b", re.IGNORECASE)
 TAKES_ON = re.compile(
     r"\b(?:i['’]ll|i will|i can|i could|i['’]m going to|i am going to|i['’]m on it|on it|leave (?:it|that|this) "

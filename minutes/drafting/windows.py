@@ -29,6 +29,15 @@ CUES = re.compile(
 )
 
 
+# Lines that settle something beyond doubt ("Agreed.", "Carried.", "coaches it is").
+SETTLES = re.compile(
+    r"\b(?:agreed|carried|all in favou?r|unanimous(?:ly)?|resolved|approved|decided|(?:that|it)['’]s settled|"
+    r"go with that|"
+    r"fine by me)\b|\b\w+ it is(?: then)?\b[.,!]",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Line:
     """One transcript segment as the model sees it; `number` is 1-based over the whole transcript."""
@@ -54,7 +63,7 @@ def lines_of(transcript: Transcript) -> list[Line]:
 
 def is_cue(line: Line, participants: Iterable[str] = ()) -> bool:
     """A line that may hold a decision or an assignment: a lexical cue, or a participant addressed by name."""
-    if CUES.search(line.text):
+    if CUES.search(line.text) or SETTLES.search(line.text):
         return True
     return any(re.search(rf"(?:^|[.?!]\s*){re.escape(name)}\s*,", line.text) for name in participants if name)
 
