@@ -4,8 +4,8 @@ The MP3 (libmp3lame) and M4A (FFmpeg's aac) copies are encoded from the demo WAV
 Measured (PyAV 18.1, FFmpeg 8.1, tiny.en int8 on CPU): the MP3 decodes to exactly the WAV's 1,573,875 samples
 and the M4A to 13 more (0.8 ms of the last AAC frame), both at lag 0 (encoder priming is trimmed by FFmpeg from
 the LAME tag and the MP4 edit list), correlating 0.99967 (MP3) and 0.99988 (M4A) with the WAV. Transcripts
-differ from the WAV's by WER 3.4 % (MP3) and 2.2 % (M4A): a lossy codec changes a few words tiny.en hears, which
-is the whole difference the user saw; every word that carries an item is in all three. The seed is set as elsewhere,
+differ from the WAV's by WER 3.4 % (MP3) and 2.2 % (M4A): a lossy codec changes a few words tiny.en hears (not a
+decoding difference); every word that carries an item is in all three. The seed is set as elsewhere,
 though seeds 0 and 5 gave the same MP3 transcript.
 """
 
