@@ -31,9 +31,9 @@ CUES = re.compile(
 
 # Lines that settle something beyond doubt ("Agreed.", "Carried.", "coaches it is").
 SETTLES = re.compile(
-    r"\b(?:agreed|carried|all in favou?r|unanimous(?:ly)?|resolved|approved|decided|(?:that|it)['’]s settled|"
-    r"go with that|"
-    r"fine by me)\b|\b\w+ it is(?: then)?\b[.,!]",
+    r"\b(?:agreed|carried|all in favou?r|unanimous(?:ly)?|resolved|(?:we )?approved?|decided|"
+    r"(?:that|it)['’]s settled|go with that|fine by me|(?:no|any) objections?|(?:are we )?all content)\b|"
+    r"\b\w+ it is(?: then)?\b[.,!]",
     re.IGNORECASE,
 )
 
