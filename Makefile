@@ -41,7 +41,10 @@ system:
 			apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
 		else echo "install these Debian packages for the tests: $(SYSTEM_PACKAGES)"; exit 1; fi; fi
 
+# Models only the tests use (the multilingual ASR, a 135M smoke-test extractor); the demo does not pull them.
+TEST_MODELS := whisper-base smollm2-135m-instruct
 test: install system
+	$(BIN)/minutes models pull $(TEST_MODELS)
 	$(BIN)/python -m minutes.engines.torchstack
 	$(BIN)/python -m pytest
 

