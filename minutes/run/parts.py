@@ -52,6 +52,7 @@ def chosen_source(run: Run, mode: str | None) -> Iterator[None]:
     sha = sha256_file(run.path)
     if mode is None:
         if all(r.sha256 != sha for r in stored):
+            run.audio()  # a file that is no recording at all says so first (the reason the user can act on)
             raise _second_recording(run.meeting_id, stored[-1])
         yield
         return
