@@ -410,3 +410,16 @@ def test_a_second_look_adds_no_twin_and_a_dropped_item_does_not_hide_its_line():
     assert [d.text for d in draft.decisions] == ["The trip is moved to April."]
     assert [e.quote[:8] for e in draft.decisions[0].evidence] == ["Shall we", "So we're"]  # one more quote
     assert [(a.task, a.owner) for a in draft.actions] == [("Check the budget for the post", "Ann")]
+
+
+def test_a_decision_said_again_in_other_words_is_a_twin_unless_it_names_another_date():
+    from minutes.core.types import Decision
+    from minutes.drafting.rules import restates
+
+    drafted = Decision("The year 9 trip to the Science Museum is moved to April.", [])
+    assert restates(Decision("The trip moves to the last week of April.", []), drafted)
+    assert not restates(Decision("Year 7 trials paper homework sheets for a half term.", []), drafted)
+    assert not restates(
+        Decision("Hold the fair on the thirteenth of June.", []),
+        Decision("Hold the fair on the sixth of June.", []),
+    )

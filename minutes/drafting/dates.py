@@ -62,8 +62,8 @@ ORDINALS = {
 }
 ORDINALS |= {f"twenty[- ]{w}": 20 + i for i, w in enumerate(_UNITS, start=1)}
 ORDINALS |= {"thirtieth": 30, "thirty[- ]first": 31}
-_ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
-_NTH = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{_ORD})"
+ORDINAL_WORDS = "|".join(sorted(ORDINALS, key=len, reverse=True))
+_NTH = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{ORDINAL_WORDS})"
 
 _PART = r"(?:morning|afternoon|lunchtime|evening)"  # a part of a day: "Monday morning" is Monday
 _SAME_DAY = r"this (?:morning|afternoon|evening|lunchtime)|tonight|(?:the )?end of (?:the |to)?day|close of play|after school"
@@ -134,7 +134,7 @@ def to_date(phrase: str, meeting: date) -> date | None:
 
 def _numbered(text: str) -> str:
     """Ordinal words as numbers: "the twenty-seventh" -> "the 27th"."""
-    return re.sub(rf"\b(?:{_ORD})\b", lambda m: f"{_ordinal(m.group(0))}th", text)
+    return re.sub(rf"\b(?:{ORDINAL_WORDS})\b", lambda m: f"{_ordinal(m.group(0))}th", text)
 
 
 def _ordinal(word: str) -> int:

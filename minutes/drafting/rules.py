@@ -224,14 +224,26 @@ def said_in(text: str, lines: list[Line]) -> bool:
 
 
 def restates(item: Decision | Action, other: Decision | Action) -> bool:
-    """Whether an item found on a second look is one already drafted: nearly all its word stems are the other's
-    (so "the fair moves to the thirteenth" does not restate "the fair is on the sixth"); an action also needs
-    the same owner."""
+    """Whether an item found on a second look is one already drafted: most of its word stems are the other's,
+    and it names no other number, day or month (so "the fair moves to the thirteenth" does not restate "the fair
+    is on the sixth"); an action needs nearly all its stems and the same owner."""
     if isinstance(item, Action) and isinstance(other, Action):
         return (item.owner or "") == (other.owner or "") and _shared_stems(item.task, other.task) >= 0.8
     if isinstance(item, Decision) and isinstance(other, Decision):
-        return _shared_stems(item.text, other.text) >= 0.8
+        mine, theirs = _specifics(item.text), _specifics(other.text)
+        clash = bool(mine) and bool(theirs) and not (mine <= theirs or theirs <= mine)
+        return not clash and _shared_stems(item.text, other.text) >= 0.6
     return False
+
+
+SPECIFIC = re.compile(
+    rf"\b(?:\d+(?:st|nd|rd|th)?|{dates.ORDINAL_WORDS}|{'|'.join(dates.DAYS + dates.MONTHS)})\b", re.IGNORECASE
+)
+
+
+def _specifics(text: str) -> set[str]:
+    """The numbers, days and months a text names: two decisions that name different ones are two decisions."""
+    return {m.group(0).lower() for m in SPECIFIC.finditer(text)}
 
 
 def merge(items: list, same: Callable[[Any, Any], bool]) -> list:
