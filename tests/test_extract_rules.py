@@ -261,6 +261,10 @@ def test_due_dates_self_corrected_or_spoken_more_fully():
     assert due("Wednesday", ["I'll have it done by next Wednesday."], date(2026, 11, 23)) == "2026-12-02"
     assert due("the next meeting", [], friday) == "the next meeting"
     assert due(None, ["by Friday"], friday) is None
+    said = ["I'll check it with the business manager. Let's come back to it at the next meeting."]
+    assert due("the business manager", said, friday) == "the next meeting"  # not a time: the spoken deadline
+    assert due("the business manager", ["I'll check it."], friday) is None
+    assert due("before half term", said, friday) == "before half term"  # a time, kept as spoken
 
 
 UNSETTLED = meeting(

@@ -73,6 +73,13 @@ HANDOVER = (
 )
 
 
+WHEN = re.compile(
+    rf"\d|\b(?:{'|'.join(dates.DAYS + dates.MONTHS)}|term|week|month|year|today|tonight|tomorrow|morning|"
+    r"afternoon|evening|soon|asap|christmas|easter|summer|spring|autumn|winter|meeting|holidays?)\b",
+    re.IGNORECASE,
+)
+
+
 def is_question(text: str) -> bool:
     return bool(QUESTION.search(text.strip()))
 
@@ -113,10 +120,13 @@ def without_deadline(task: str) -> str:
 
 def due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str | None:
     """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday").
-    A phrase holding two dates is a self-correction ("the fifteenth, no, Wednesday the sixteenth"): the last wins."""
+    A phrase holding two dates is a self-correction ("the fifteenth, no, Wednesday the sixteenth"): the last wins.
+    A phrase that names no time is replaced by the deadline spoken in the evidence, if any."""
     said = [m.group(0) for m in dates.DUE_PHRASE.finditer(phrase or "")]
     if len(said) > 1:
         phrase = said[-1]
+    if phrase and not said and not WHEN.search(phrase):  # not a time at all ("the business manager")
+        phrase = next((p for q in quotes for p in dates.phrases(q)), None)
     if phrase:
         wanted = re.sub(r"^(?:by|before|on|until)\s+", "", phrase.lower().strip(" .,"))
         spoken = [p for q in quotes for p in dates.phrases(q) if wanted in p.lower() and len(p) > len(wanted)]
