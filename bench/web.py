@@ -28,7 +28,7 @@ from minutes.db import Recording, SpeakerLabel
 
 from minutes.core import types
 from minutes.core.config import load_settings
-from minutes.review.queue import create_draft
+from minutes.review import create_draft
 from minutes.service import Ctx, users
 from minutes.speech.transcripts import save_transcript
 from minutes.web.app import create_app

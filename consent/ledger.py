@@ -18,15 +18,12 @@ given (saying no after saying yes is a withdrawal, whatever word the clerk used)
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import re
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from minutes.consent.errors import ConsentInputError
+from minutes.consent.evidence import MAX_EVIDENCE_BYTES, EvidenceFile, read_evidence, store_evidence
 from minutes.consent.gate import cancel_running
 from minutes.consent.hooks import Withdrawal, fire_withdrawal
 from minutes.consent.meetings import (
@@ -46,17 +43,6 @@ from sqlmodel import Session, select
 
 METHODS: tuple[str, ...] = ("verbal", "written", "form")
 DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")
-_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}")
-MAX_EVIDENCE_BYTES = 50_000_000  # the default of `[limits] max_evidence_mb`
-
-
-@dataclass(frozen=True)
-class EvidenceFile:
-    """A file read and hashed, ready to be copied into the store."""
-
-    data: bytes
-    sha256: str
-    suffix: str
 
 
 @dataclass(frozen=True)
@@ -96,63 +82,6 @@ def parse_method(value: str) -> str:
     if method not in METHODS:
         raise ConsentInputError(f"unknown method {value!r} (use verbal, written or form)")
     return method
-
-
-def read_evidence(path: str | Path, max_bytes: int = MAX_EVIDENCE_BYTES) -> EvidenceFile:
-    """Read and hash an evidence file, with a one-line error if it is missing, unreadable, empty, too large or not
-    a regular file. Devices (/dev/zero) and FIFOs are refused from their metadata before anything is read, and
-    the open does not block, so neither can exhaust memory or hang the command."""
-    src = Path(path).expanduser()
-    try:
-        _check_kind(src, src.stat(), max_bytes)
-        fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-        with open(fd, "rb") as fh:
-            _check_kind(src, os.fstat(fd), max_bytes)  # the path may have been swapped since the first check
-            data = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise ConsentInputError(f"evidence file {str(src)!r} does not exist") from None
-    except OSError as exc:
-        raise ConsentInputError(f"cannot read evidence file {str(src)!r}: {exc.strerror or exc}") from None
-    if not data:
-        raise ConsentInputError(f"evidence file {str(src)!r} is empty")
-    if len(data) > max_bytes:
-        raise _too_large(src, max_bytes)
-    suffix = src.suffix.lower() if _SUFFIX.fullmatch(src.suffix) else ""
-    return EvidenceFile(data, hashlib.sha256(data).hexdigest(), suffix)
-
-
-def _check_kind(src: Path, st: os.stat_result, max_bytes: int) -> None:
-    if stat.S_ISDIR(st.st_mode):
-        raise ConsentInputError(f"evidence {str(src)!r} is a folder, not a file")
-    if not stat.S_ISREG(st.st_mode):
-        raise ConsentInputError(f"evidence {str(src)!r} is not a regular file (a device, FIFO or socket)")
-    if st.st_size > max_bytes:
-        raise _too_large(src, max_bytes)
-
-
-def _too_large(src: Path, max_bytes: int) -> ConsentInputError:
-    return ConsentInputError(
-        f"evidence file {str(src)!r} is larger than the limit of {max_bytes / 1e6:g} MB "
-        "(scan it at a lower resolution, or raise [limits] max_evidence_mb in config.toml)"
-    )
-
-
-def store_evidence(evidence: EvidenceFile, files_dir: Path) -> str:
-    """Copy into `files_dir/evidence/` (atomically, owner-only); returns the path relative to files_dir."""
-    rel = Path("evidence") / f"{evidence.sha256}{evidence.suffix}"
-    dest = files_dir / rel
-    if not dest.is_file():
-        for folder in (files_dir, dest.parent):  # 0700 whatever the umask (mkdir's mode is masked by it)
-            if not folder.is_dir():
-                folder.mkdir(mode=0o700)
-                os.chmod(folder, 0o700)
-        tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
-            fh.write(evidence.data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    return rel.as_posix()
 
 
 def _check_range(session: Session, meeting_id: int, rng: TimeRange) -> None:
@@ -315,17 +244,7 @@ def record_standing(
         raise ConsentInputError(f"the window {start} to {end} is inverted: --until must not be before --from")
     evidence = _evidence(evidence_file, files_dir, evidence_limit)
     who = find_person(session, person)
-    mids = list(
-        session.exec(
-            select(Participant.meeting_id)
-            .where(Participant.person_id == who.id)
-            .distinct()
-            .order_by(Participant.meeting_id)
-        )
-    )
-    for mid in mids:
-        lock_meeting(session, mid)
-    theirs = set(session.exec(select(Participant.id).where(Participant.person_id == who.id)))
+    mids, theirs = _lock_meetings_of(session, who.id)
     revokes = decision == "withdrawn" or (
         decision == "refused" and any(_held(session, mid, theirs, wanted) for mid in mids)
     )
@@ -348,6 +267,21 @@ def record_standing(
     if revokes:
         _revoke(session, mids, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
     return rows
+
+
+def _lock_meetings_of(session: Session, person_id: int) -> tuple[list[int], set[int]]:
+    """Lock every meeting the person is in, in id order; returns those meetings and their participant ids."""
+    mids = list(
+        session.exec(
+            select(Participant.meeting_id)
+            .where(Participant.person_id == person_id)
+            .distinct()
+            .order_by(Participant.meeting_id)
+        )
+    )
+    for mid in mids:
+        lock_meeting(session, mid)
+    return mids, set(session.exec(select(Participant.id).where(Participant.person_id == person_id)))
 
 
 def _held(session: Session, meeting_id: int, participant_ids: set[int], scopes: Sequence[str]) -> bool:

@@ -23,7 +23,7 @@ from minutes.core import types
 from minutes.core.config import Settings
 from minutes.core.files import atomic_write
 from minutes.core.store import Database, files_path
-from minutes.review.queue import create_draft
+from minutes.review import create_draft
 from minutes.speech.transcripts import save_transcript
 
 DEMO = Path(__file__).parent / "data" / "meeting-demo"

@@ -16,9 +16,9 @@ from minutes.db.audit import AuditEvent, AuditHead, append_event
 from processed_meeting import approve_and_release, build, run
 from sqlmodel import Session, create_engine, select
 
+from minutes import review
 from minutes.core.config import load_settings
 from minutes.core.store import Database
-from minutes.review import queue as review
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import sys
 import pytest
 from processed_meeting import approve_and_release, build, demo_draft, run
 
+from minutes import review
 from minutes.core.config import load_settings
 from minutes.core.store import Database
-from minutes.review import queue as review
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from minutes.core.logs import setup_logging
 from minutes.core.store import Database
 from minutes.records.export import WITHDRAWN
 from minutes.records.withdrawal import WithdrawalReport
-from minutes.review.queue import create_draft
+from minutes.review import create_draft
 
 # Tom's words, from his lines in reference.stm; the single words occur in no one else's line
 TOM_PHRASES = [

@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from minutes.consent import ledger
 from minutes.consent.meetings import create_meeting
+from minutes.core.config import Settings
 from minutes.core.progress import PlainReporter, RichReporter, terminal
 from minutes.db import Meeting
 from minutes.records.agenda import read_agenda, set_agenda
@@ -37,46 +38,14 @@ def run_demo(app, out: Console) -> int:
     db, settings = app.database, app.settings
     out.print(f"[bold]minutes demo[/bold]: data in {settings.home}")
     with db.session() as s:
-        meeting = s.exec(select(Meeting).where(Meeting.title == spec["title"])).first()
-        if meeting is None:
-            people = " ".join(f'--participant "{p["name"]}:{p["role"]}"' for p in spec["participants"])
-            out.print(
-                f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people} '
-                f"--agenda {shlex.quote(str(AGENDA))}",
-                soft_wrap=True,
-            )
-            meeting = create_meeting(
-                s,
-                spec["title"],
-                spec["date"],
-                [f"{p['name']}:{p['role']}" for p in spec["participants"]],
-                actor=spec["clerk"],
-            )
-            set_agenda(s, meeting.id, read_agenda(AGENDA), spec["clerk"])
-            for p in spec["participants"]:
-                out.print(
-                    f"$ minutes consent give {meeting.id} {p['name']} --scope all --method verbal "
-                    f'--evidence-at {p["consent_at"]} --by "{spec["clerk"]}"'
-                )
-                ledger.give(
-                    s,
-                    meeting.id,
-                    p["name"],
-                    "all",
-                    "verbal",
-                    recorded_by=spec["clerk"],
-                    evidence_at=p["consent_at"],
-                    files_dir=settings.files_dir,
-                )
-        else:
-            out.print(f"reusing demo meeting {meeting.id}")
-    out.print(f"$ minutes process {meeting.id} {AUDIO}")
+        meeting_id = _demo_meeting(s, spec, settings, out)
+    out.print(f"$ minutes process {meeting_id} {AUDIO}")
     engines = Engines(settings, Options(device=settings.device, actor=spec["clerk"]))
     if terminal():
         with RichReporter(console=out) as reporter:
-            result = process(db, engines, meeting.id, AUDIO, reporter)
+            result = process(db, engines, meeting_id, AUDIO, reporter)
     else:
-        result = process(db, engines, meeting.id, AUDIO, PlainReporter())
+        result = process(db, engines, meeting_id, AUDIO, PlainReporter())
     for stage in result.stages:
         out.print(f"  {stage.stage:<11} {stage.status:<8} {stage.seconds:6.1f}s  {stage.detail}")
     if result.blocked or not result.draft_id:
@@ -88,7 +57,50 @@ def run_demo(app, out: Console) -> int:
 
     out.print(f"$ minutes review show {result.draft_id}")
     click.get_current_context().invoke(review_show, draft=result.draft_id, as_json=False)
-    d = result.draft_id
+    _print_next(out, result.draft_id, settings)
+    return result.draft_id
+
+
+def _demo_meeting(s: Session, spec: dict, settings: Settings, out: Console) -> int:
+    """The demo meeting's id: made with its agenda and everyone's consent the first time, reused after."""
+    meeting = s.exec(select(Meeting).where(Meeting.title == spec["title"])).first()
+    if meeting is None:
+        people = " ".join(f'--participant "{p["name"]}:{p["role"]}"' for p in spec["participants"])
+        out.print(
+            f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people} '
+            f"--agenda {shlex.quote(str(AGENDA))}",
+            soft_wrap=True,
+        )
+        meeting = create_meeting(
+            s,
+            spec["title"],
+            spec["date"],
+            [f"{p['name']}:{p['role']}" for p in spec["participants"]],
+            actor=spec["clerk"],
+        )
+        set_agenda(s, meeting.id, read_agenda(AGENDA), spec["clerk"])
+        for p in spec["participants"]:
+            out.print(
+                f"$ minutes consent give {meeting.id} {p['name']} --scope all --method verbal "
+                f'--evidence-at {p["consent_at"]} --by "{spec["clerk"]}"'
+            )
+            ledger.give(
+                s,
+                meeting.id,
+                p["name"],
+                "all",
+                "verbal",
+                recorded_by=spec["clerk"],
+                evidence_at=p["consent_at"],
+                files_dir=settings.files_dir,
+            )
+    else:
+        out.print(f"reusing demo meeting {meeting.id}")
+    return meeting.id
+
+
+def _print_next(out: Console, d: int, settings: Settings) -> None:
+    """What a person does next with the draft, as commands they can paste, and the browser way."""
     run = f"MINUTES_HOME={shlex.quote(str(settings.home))} {shlex.quote(_executable())}"
     out.print("\n[bold]Next[/bold]: a person checks the draft before anything is shared:")
     for line in (
@@ -106,7 +118,6 @@ def run_demo(app, out: Console) -> int:
     out.print(f'  {run} user add "Your Name" --role reviewer', soft_wrap=True)
     out.print(f"  {run} serve", soft_wrap=True)
     out.print(f"  open http://127.0.0.1:8000/drafts/{d}")
-    return d
 
 
 def _executable() -> str:

@@ -40,7 +40,8 @@ def extract_cmd(
     The audit log records that it ran (the file's hash, the model and the duration), never what was said."""
     from minutes.cli.meeting_cmd import actor
     from minutes.core import audit
-    from minutes.drafting.extract import extract, markdown, read_transcript
+    from minutes.drafting.extract import extract, read_transcript
+    from minutes.drafting.markdown import markdown
     from minutes.engines.extractor import load_extractor
 
     day = _date(meeting_date)

@@ -26,7 +26,7 @@ def review_group() -> None:
 @pass_app
 def review_list(app: App, status: str | None, as_json: bool) -> None:
     """List drafts, oldest first."""
-    from minutes.review import queue as review
+    from minutes import review
 
     with app.session() as s:
         rows = review.list_drafts(s, status)
@@ -54,7 +54,7 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
 @pass_app
 def review_show(app: App, draft: int, as_json: bool) -> None:
     """Show a draft: each item with its evidence; unsupported items and sensitive flags first and in red."""
-    from minutes.review import queue as review
+    from minutes import review
 
     with app.session() as s:
         view = review.show(s, draft)
@@ -98,7 +98,7 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
 @pass_app
 def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: bool) -> None:
     """Edit the draft as a JSON document ($EDITOR, or --from FILE). After approval, an edit reopens review."""
-    from minutes.review import queue as review
+    from minutes import review
 
     if source is not None:
         try:
@@ -167,7 +167,7 @@ def review_resolve(
 
     Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
     the due date is YYYY-MM-DD or DD/MM/YYYY."""
-    from minutes.review import queue as review
+    from minutes import review
     from minutes.service import Ctx
     from minutes.service.review import resolve
 
@@ -210,7 +210,7 @@ def _check_resolve_options(
 @pass_app
 def review_approve(app: App, draft: int, by: str) -> None:
     """Approve a draft (every unsupported item and flag must be resolved first)."""
-    from minutes.review import queue as review
+    from minutes import review
 
     with app.session() as s:
         review.approve(s, draft, by)
@@ -224,7 +224,7 @@ def review_approve(app: App, draft: int, by: str) -> None:
 @pass_app
 def review_reject(app: App, draft: int, by: str, reason: str) -> None:
     """Reject a draft, with a reason."""
-    from minutes.review import queue as review
+    from minutes import review
 
     with app.session() as s:
         review.reject(s, draft, by, reason)
@@ -237,7 +237,7 @@ def review_reject(app: App, draft: int, by: str, reason: str) -> None:
 @pass_app
 def review_diff(app: App, draft: int, as_json: bool) -> None:
     """The AI's original against the reviewer's version: what changed, who changed it, and when."""
-    from minutes.review import queue as review
+    from minutes import review
 
     with app.session() as s:
         d = review.diff(s, draft)
@@ -274,7 +274,7 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
 @pass_app
 def release_cmd(app: App, draft: int, by: str) -> None:
     """Release approved minutes (then they can be exported as minutes)."""
-    from minutes.review import queue as review
+    from minutes import review
 
     with app.session() as s:
         rel = review.release(s, draft, by)

@@ -19,12 +19,12 @@ from typing import Literal
 
 from sqlmodel import Session, select
 
+from minutes import review
 from minutes.core import types
 from minutes.db import Draft, Participant, Segment, Transcript
 from minutes.db.meeting import ATTENDANCE
 from minutes.records import agenda
 from minutes.records.export import WITHDRAWN, MinutesDoc, footer, minutes_document, withdrawn_ids
-from minutes.review import queue as review
 
 TEMPLATES = ("governors", "department")
 Kind = Literal["title", "heading", "para", "bullet"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from minutes import review
 from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
@@ -24,7 +25,6 @@ from minutes.db import DraftStatus, Export, Meeting, Participant
 from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
 from minutes.records.integrity import check_release
-from minutes.review import queue as review
 
 LOG = logging.getLogger("minutes.records.export")  # ids and formats only
 MINUTES_FORMATS = ("md", "docx", "json")
@@ -216,34 +216,12 @@ def export(
     `out` must be outside MINUTES_HOME and, unless `force`, must not exist yet; it is never a folder, device, FIFO
     or link. The default is the store's exports folder, where a new export of the same draft replaces the last.
     """
-    from minutes.records import clerk
-
     fmt = fmt.lower()
     transcript = transcript or fmt in ("srt", "vtt", "txt")
-    allowed = TRANSCRIPT_FORMATS if transcript else MINUTES_FORMATS
-    if fmt not in allowed:
-        raise UsageError(
-            f"format {fmt!r} is not available for {'transcripts' if transcript else 'minutes'}",
-            "use one of " + ", ".join(allowed),
-        )
-    if template is not None and (transcript or fmt not in ("md", "docx") or template not in clerk.TEMPLATES):
-        raise UsageError(
-            f"template {template!r} is not available for {'the transcript' if transcript else fmt}",
-            "use --template governors or department with --format md or docx",
-        )
+    _check_format(fmt, transcript, template)
     row = review.get_draft(session, draft_id)
     kind = "transcript" if transcript else "minutes"
-    if transcript:
-        data = render_transcript(session, draft_id, fmt)
-    elif template is not None:
-        data = clerk.render(clerk.clerk_document(session, draft_id), template, fmt)
-    else:
-        doc = minutes_document(session, draft_id)
-        data = {
-            "md": lambda: render_markdown(doc).encode("utf-8"),
-            "docx": lambda: render_docx(doc),
-            "json": lambda: render_json(doc).encode("utf-8"),
-        }[fmt]()
+    data = _render(session, draft_id, fmt, transcript, template)
     ext = {"txt": "txt"}.get(fmt, fmt)
     name = f"meeting-{row.meeting_id}-draft-{row.id}-{kind}.{ext}"
     path = _check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
@@ -273,6 +251,38 @@ def export(
         raise
     LOG.info("export %s: draft %s, %s as %s, %d bytes", rec.id, row.id, kind, fmt, len(data))
     return ExportResult(rec.id, row.id, kind, fmt, str(path), digest, len(data))
+
+
+def _check_format(fmt: str, transcript: bool, template: str | None) -> None:
+    """UsageError for a format or template that does not fit what is exported (before the draft is looked up)."""
+    from minutes.records import clerk
+
+    allowed = TRANSCRIPT_FORMATS if transcript else MINUTES_FORMATS
+    if fmt not in allowed:
+        raise UsageError(
+            f"format {fmt!r} is not available for {'transcripts' if transcript else 'minutes'}",
+            "use one of " + ", ".join(allowed),
+        )
+    if template is not None and (transcript or fmt not in ("md", "docx") or template not in clerk.TEMPLATES):
+        raise UsageError(
+            f"template {template!r} is not available for {'the transcript' if transcript else fmt}",
+            "use --template governors or department with --format md or docx",
+        )
+
+
+def _render(session: Session, draft_id: int, fmt: str, transcript: bool, template: str | None) -> bytes:
+    from minutes.records import clerk
+
+    if transcript:
+        return render_transcript(session, draft_id, fmt)
+    if template is not None:
+        return clerk.render(clerk.clerk_document(session, draft_id), template, fmt)
+    doc = minutes_document(session, draft_id)
+    return {
+        "md": lambda: render_markdown(doc).encode("utf-8"),
+        "docx": lambda: render_docx(doc),
+        "json": lambda: render_json(doc).encode("utf-8"),
+    }[fmt]()
 
 
 def footer(doc: MinutesDoc) -> str:

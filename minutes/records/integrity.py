@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from minutes import review
 from minutes.db import ConsentRecord, DraftStatus
 from minutes.db import Draft as DraftRow
 from minutes.db.audit import AuditEvent, authentic, chain_key, row_hash, verify_chain
-from minutes.review import queue as review
 
 RELEASE_EVENTS = ("release", "release.reissue")
 

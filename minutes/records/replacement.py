@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from minutes import review
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings
@@ -42,7 +43,6 @@ from minutes.db import (
 )
 from minutes.errors import StateError
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
-from minutes.review import queue as review
 
 REPLACED = "its recording was replaced (minutes process --replace or --add-part)"
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from minutes import review
 from minutes.consent.hooks import Withdrawal, on_withdrawal
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings
@@ -42,7 +43,6 @@ from minutes.db import (
 )
 from minutes.records.export import WITHDRAWN
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
-from minutes.review import queue as review
 
 LOG = logging.getLogger("minutes.records.withdrawal")  # ids and counts only, never names or words
 NOTE = "a participant withdrew consent; evidence citing them was removed and their name replaced"

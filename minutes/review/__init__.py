@@ -1,1 +1,60 @@
-"""The pending accuracy-check queue: states, edits, resolve, approve/reject, diff."""
+"""The pending accuracy-check queue, one API over four modules: items (drafts and items as stored), views (what
+the queue shows), states (approve, reject, release and the steps between) and edits (the reviewer's changes).
+
+Callers use `from minutes import review` and `review.approve(...)`; which module holds a function is this
+package's business.
+"""
+
+from minutes.review.edits import EditResult, edit, editable_document, resolve
+from minutes.review.items import (
+    content_sha256,
+    create_draft,
+    draft_as_types,
+    draft_items,
+    evidence_rows,
+    get_draft,
+)
+from minutes.review.states import add_step, approve, reissue, reject, release, transition
+from minutes.review.views import (
+    DraftDiff,
+    DraftSummary,
+    DraftView,
+    ItemView,
+    approver,
+    diff,
+    history,
+    latest_release,
+    list_drafts,
+    show,
+    to_jsonable,
+)
+
+__all__ = [
+    "DraftDiff",
+    "DraftSummary",
+    "DraftView",
+    "EditResult",
+    "ItemView",
+    "add_step",
+    "approve",
+    "approver",
+    "content_sha256",
+    "create_draft",
+    "diff",
+    "draft_as_types",
+    "draft_items",
+    "edit",
+    "editable_document",
+    "evidence_rows",
+    "get_draft",
+    "history",
+    "latest_release",
+    "list_drafts",
+    "reissue",
+    "reject",
+    "release",
+    "resolve",
+    "show",
+    "to_jsonable",
+    "transition",
+]

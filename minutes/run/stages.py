@@ -364,7 +364,7 @@ def write_diarisation(
 
 
 def write_draft(run: Run, transcript_id: int, draft: Draft, model: str, label: str) -> Write:
-    from minutes.review.queue import create_draft
+    from minutes.review import create_draft
 
     def write(s: Session) -> str:
         row = create_draft(s, run.meeting_id, transcript_id, draft, model, actor=run.actor)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from minutes import review
 from minutes.errors import UsageError
 from minutes.records import export
-from minutes.review import queue as review
 from minutes.service.context import Ctx
 
 FORMATS = {  # format -> (transcript?, media type, label)

@@ -1,7 +1,7 @@
 """The review page and every reviewer step: keep, edit or remove an item, add a missing one, approve, reject,
 name a speaker, and the audio the evidence quotes are played from.
 
-Rules added here over `minutes.review.queue`: an action's owner must be a participant of the meeting, nobody,
+Rules added here over `minutes.review`: an action's owner must be a participant of the meeting, nobody,
 or someone the caller says is outside it; a due date must be a real date (YYYY-MM-DD, or DD/MM/YYYY
 converted); the page lists what blocks approval or rejection, in words.
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from minutes import review
 from minutes.consent.meetings import find_participant, participants_of
 from minutes.db import DraftStatus, Recording, Segment, Transcript
 from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.records.retention import audio_path
-from minutes.review import queue as review
 from minutes.service.context import Ctx
 from minutes.service.names import participant as named_participant
 from minutes.speech import speakers

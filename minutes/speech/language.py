@@ -31,7 +31,7 @@ MIN_PROBABILITY = 0.6
 MIN_SHARE = 0.2
 MULTILINGUAL_MODEL = "whisper-base"
 LOG = logging.getLogger("minutes.speech.language")
-LANGUAGE_FLAG = "language"  # a draft flag kind; not sensitive content (minutes.review.queue)
+LANGUAGE_FLAG = "language"  # a draft flag kind; not sensitive content (minutes.review)
 
 
 @dataclass

@@ -1,0 +1,270 @@
+"""Reviewer changes: the whole-document edit that `review edit` opens, and keep/edit/remove of one item.
+
+An AI item that failed the grounding check (`unsupported`) and every flag, the AI's or one a reviewer added (a
+safeguarding concern, say), block approval until a reviewer keeps, edits or removes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import Session, select
+
+from minutes.core.audit import record
+from minutes.db import Action, Decision, DraftStatus, Flag
+from minutes.db.audit import content_hash
+from minutes.errors import StateError, UsageError
+from minutes.review.items import (
+    KINDS,
+    Item,
+    content_sha256,
+    draft_items,
+    find_item,
+    get_draft,
+    item_fields,
+    item_ref,
+)
+from minutes.review.states import add_step, open_for_change, require_editable, reviewer_name
+from minutes.review.views import ItemView, item_view
+
+RESOLUTIONS = ("keep", "edit", "remove")
+EDIT_HELP = (
+    'Edit the minutes below. Keep each item\'s "id" to change it; delete an item to remove it; add an '
+    'item without an "id" to add it. Evidence stays with its item (see `minutes review show`).'
+)
+
+
+@dataclass
+class EditResult:
+    draft_id: int
+    status: str
+    added: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    summary_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.edited or self.removed or self.summary_changed)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _DecisionDoc(_Strict):
+    id: str | None = None
+    text: str = Field(min_length=1)
+
+
+class _ActionDoc(_Strict):
+    id: str | None = None
+    task: str = Field(min_length=1)
+    owner: str | None = None
+    due: str | None = None
+
+
+class _FlagDoc(_Strict):
+    id: str | None = None
+    kind: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class _DraftDoc(_Strict):
+    summary: str = ""
+    decisions: list[_DecisionDoc] = Field(default_factory=list)
+    actions: list[_ActionDoc] = Field(default_factory=list)
+    flags: list[_FlagDoc] = Field(default_factory=list)
+
+
+def editable_document(session: Session, draft_id: int) -> dict[str, Any]:
+    """The reviewer's current version as the JSON document `review edit` opens."""
+    row = get_draft(session, draft_id)
+    doc: dict[str, Any] = {
+        "_help": EDIT_HELP,
+        "summary": row.summary,
+        "decisions": [],
+        "actions": [],
+        "flags": [],
+    }
+    for item in draft_items(session, draft_id):
+        if item.resolution == "removed":
+            continue
+        if isinstance(item, Decision):
+            doc["decisions"].append({"id": item_ref(item), "text": item.text})
+        elif isinstance(item, Action):
+            doc["actions"].append(
+                {"id": item_ref(item), "task": item.task, "owner": item.owner, "due": item.due}
+            )
+        else:
+            doc["flags"].append({"id": item_ref(item), "kind": item.kind, "reason": item.reason})
+    return doc
+
+
+def parse_document(data: Any) -> _DraftDoc:
+    """Validate an edited document's structure; one line naming the first problem if it is wrong."""
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "_help"}
+    try:
+        return _DraftDoc.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "document"
+        raise UsageError(f"invalid edit: {where}: {err['msg']}", "nothing was changed") from None
+
+
+def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
+    """Apply a whole edited document. Unchanged documents change nothing; changes after approval reopen review."""
+    by = reviewer_name(by)
+    doc = parse_document(document)
+    row = get_draft(session, draft_id)
+    require_editable(row)
+    items = {item_ref(i): i for i in draft_items(session, draft_id) if i.resolution != "removed"}
+    result = EditResult(draft_id, row.status)
+    plan, seen = _plan(doc, items, result)
+    result.removed = [ref for ref in items if ref not in seen]
+    added = [p for p in plan if p[0] in KINDS]
+    result.summary_changed = doc.summary != row.summary
+    if not (added or result.edited or result.removed or result.summary_changed):
+        return result
+    open_for_change(session, row, by)
+    for key, entry in plan:
+        if key in KINDS:
+            result.added.append(item_ref(_new_item(session, row.id, key, entry)))
+        else:
+            _apply(items[key], _doc_fields(entry))
+            items[key].resolution = "edited"
+            session.add(items[key])
+    for ref in result.removed:
+        items[ref].resolution = "removed"
+        session.add(items[ref])
+    row.summary = doc.summary
+    detail = {
+        "added": result.added,
+        "edited": result.edited,
+        "removed": result.removed,
+        "summary": result.summary_changed,
+    }
+    add_step(session, row, by, "edit", detail=detail)
+    record(
+        session,
+        "review.edit",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        hashes={"version": content_sha256(session, row.id)},
+    )
+    result.status = row.status
+    return result
+
+
+def _plan(
+    doc: _DraftDoc, items: dict[str, Item], result: EditResult
+) -> tuple[list[tuple[str, Any]], set[str]]:
+    """What an edited document changes: (kind prefix, entry) to add, (ref, entry) to edit; the refs it keeps."""
+    seen: set[str] = set()
+    plan: list[tuple[str, Any]] = []
+    for prefix, entries in (("d", doc.decisions), ("a", doc.actions), ("f", doc.flags)):
+        for entry in entries:
+            if entry.id is None:
+                plan.append((prefix, entry))
+                continue
+            ref = entry.id.lower()
+            if not ref.startswith(prefix) or ref not in items:
+                raise UsageError(
+                    f"invalid edit: unknown {KINDS[prefix][0]} id {entry.id!r}", "nothing was changed"
+                )
+            if ref in seen:
+                raise UsageError(f"invalid edit: id {entry.id!r} appears twice", "nothing was changed")
+            seen.add(ref)
+            if item_fields(items[ref]) != _doc_fields(entry):
+                result.edited.append(ref)
+                plan.append((ref, entry))
+    return plan, seen
+
+
+def resolve(
+    session: Session,
+    draft_id: int,
+    ref: str,
+    resolution: str,
+    by: str,
+    text: str | None = None,
+    owner: str | None = None,
+    due: str | None = None,
+) -> ItemView:
+    """Keep, edit or remove one item (the way to clear an unsupported item or a sensitive flag)."""
+    by = reviewer_name(by)
+    if resolution not in RESOLUTIONS:
+        raise UsageError(f"unknown resolution {resolution!r}", "use --keep, --edit TEXT or --remove")
+    row = get_draft(session, draft_id)
+    require_editable(row)
+    item = find_item(session, draft_id, ref)
+    if item.resolution == "removed":
+        raise StateError(f"item {item_ref(item)} of draft {draft_id} was removed")
+    changes = _resolve_changes(item, resolution, text, owner, due)
+    if resolution == "keep" and row.status == DraftStatus.APPROVED:
+        pass  # confirming an item changes nothing in approved minutes
+    else:
+        open_for_change(session, row, by)
+    if changes:
+        _apply(
+            item, {("task" if k == "text" and isinstance(item, Action) else k): v for k, v in changes.items()}
+        )
+    item.resolution = {"keep": "kept", "edit": "edited", "remove": "removed"}[resolution]
+    session.add(item)
+    detail = {"item": item_ref(item), "resolution": item.resolution}
+    add_step(session, row, by, "resolve", detail=detail)
+    record(
+        session,
+        "review.resolve",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        hashes={"item": content_hash(item_fields(item))},
+    )
+    return item_view(session, item)
+
+
+def _resolve_changes(
+    item: Item, resolution: str, text: str | None, owner: str | None, due: str | None
+) -> dict[str, Any]:
+    """The fields a `resolve --edit` sets (text as "reason" for a flag); UsageError for options that do not fit."""
+    if resolution != "edit":
+        if owner is not None or due is not None:
+            raise UsageError("--owner and --due go with --edit")
+        return {}
+    if text is not None and not text.strip():
+        raise UsageError("--edit needs the new text")
+    changes = {
+        k: v for k, v in (("text", text and text.strip()), ("owner", owner), ("due", due)) if v is not None
+    }
+    if isinstance(item, Flag) and "text" in changes:
+        changes = {"reason": changes["text"]}
+    elif not isinstance(item, Action) and ({"owner", "due"} & changes.keys()):
+        raise UsageError(f"--owner and --due apply to actions only, not {item_ref(item)}")
+    if not changes:
+        raise UsageError("--edit needs the new text (or --owner/--due for an action)")
+    return changes
+
+
+def _doc_fields(entry: _DecisionDoc | _ActionDoc | _FlagDoc) -> dict[str, Any]:
+    return entry.model_dump(exclude={"id"})
+
+
+def _apply(item: Item, values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        setattr(item, key, value)
+
+
+def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
+    table = KINDS[prefix][1]
+    last = session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx.desc())).first()
+    item = table(
+        draft_id=draft_id, idx=(last.idx + 1) if last else 0, origin="reviewer", **_doc_fields(entry)
+    )
+    session.add(item)
+    session.flush()
+    return item

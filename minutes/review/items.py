@@ -1,0 +1,160 @@
+"""Drafts and their items as stored: queueing the AI's draft, reading items back, the reviewer's version and its hash.
+
+Items are addressed as d1, a2, f1 (decision, action, flag; 1-based, stable: a removed item keeps its number).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from minutes.consent.meetings import as_id
+from minutes.core import types
+from minutes.core.audit import record
+from minutes.db import Action, Decision, DraftStatus, Evidence, Flag, Meeting
+from minutes.db import Draft as DraftRow
+from minutes.db.audit import content_hash
+from minutes.errors import NotFoundError, UsageError
+from minutes.speech.language import LANGUAGE_FLAG
+
+KINDS = {
+    "d": ("decision", Decision, "decision_id"),
+    "a": ("action", Action, "action_id"),
+    "f": ("flag", Flag, "flag_id"),
+}
+EXTRACTION_FLAG = "extraction"  # an extraction problem
+# Flag kinds that mark a problem with the draft, not sensitive content: every other kind marks sensitive content.
+NOT_SENSITIVE = (EXTRACTION_FLAG, LANGUAGE_FLAG)
+
+Item = Decision | Action | Flag
+
+
+def create_draft(
+    session: Session,
+    meeting_id: int,
+    transcript_id: int | None,
+    draft: types.Draft,
+    model: str,
+    actor: str = "minutes",
+) -> DraftRow:
+    """Queue the AI's draft for review: items, evidence and flags as rows, the draft itself as original_json."""
+    if session.get(Meeting, meeting_id) is None:
+        raise NotFoundError(f"meeting {meeting_id} does not exist")
+    original = json.dumps(draft.to_json(), ensure_ascii=False, sort_keys=True)
+    row = DraftRow(
+        meeting_id=meeting_id,
+        transcript_id=transcript_id,
+        status=DraftStatus.PENDING,
+        summary=draft.summary,
+        original_json=original,
+        model=model,
+        notes=json.dumps(draft.notes, ensure_ascii=False),
+    )
+    session.add(row)
+    session.flush()
+    for i, d in enumerate(draft.decisions):
+        _add_item(session, Decision(draft_id=row.id, idx=i, status=d.status, text=d.text), d.evidence)
+    for i, a in enumerate(draft.actions):
+        _add_item(
+            session,
+            Action(draft_id=row.id, idx=i, status=a.status, task=a.task, owner=a.owner, due=a.due),
+            a.evidence,
+        )
+    for i, f in enumerate(draft.flags):
+        _add_item(session, Flag(draft_id=row.id, idx=i, kind=f.kind, reason=f.reason), f.evidence)
+    record(
+        session,
+        "draft.create",
+        actor,
+        meeting_id,
+        subject={"draft": row.id, "transcript": transcript_id, "model": model},
+        content={"draft": original},
+    )
+    return row
+
+
+def get_draft(session: Session, draft_id: int) -> DraftRow:
+    row = session.get(DraftRow, draft_id)
+    if row is None:
+        raise NotFoundError(f"draft {draft_id} does not exist", "see `minutes review list`")
+    return row
+
+
+def draft_as_types(session: Session, draft_id: int) -> types.Draft:
+    """The reviewer's current version (removed items left out)."""
+    row = get_draft(session, draft_id)
+    live = [i for i in draft_items(session, draft_id) if i.resolution != "removed"]
+    ev = {id(i): evidence_of(session, i) for i in live}
+    return types.Draft(
+        decisions=[types.Decision(i.text, ev[id(i)], i.status) for i in live if isinstance(i, Decision)],
+        actions=[
+            types.Action(i.task, i.owner, i.due, ev[id(i)], i.status) for i in live if isinstance(i, Action)
+        ],
+        summary=row.summary,
+        flags=[types.Flag(i.kind, i.reason, ev[id(i)]) for i in live if isinstance(i, Flag)],
+        notes=json.loads(row.notes or "[]"),
+    )
+
+
+def content_sha256(session: Session, draft_id: int) -> str:
+    """Hash of the reviewer's current version, as released."""
+    return content_hash(draft_as_types(session, draft_id).to_json())
+
+
+def draft_items(session: Session, draft_id: int) -> list[Item]:
+    out: list[Item] = []
+    for _, table, _ in KINDS.values():
+        out += session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx)).all()
+    return out
+
+
+def item_ref(item: Item) -> str:
+    prefix = "d" if isinstance(item, Decision) else "a" if isinstance(item, Action) else "f"
+    return f"{prefix}{item.idx + 1}"
+
+
+def find_item(session: Session, draft_id: int, ref: str) -> Item:
+    ref = (ref or "").strip().lower()
+    number = as_id(ref[1:]) if len(ref) >= 2 and ref[0] in KINDS else None
+    if number is None:
+        raise UsageError(
+            f"not an item reference: {ref[:30]!r}", "use d1, a2, f1 as listed by `minutes review show`"
+        )
+    table = KINDS[ref[0]][1]
+    item = session.exec(select(table).where(table.draft_id == draft_id, table.idx == number - 1)).first()
+    if item is None:
+        raise NotFoundError(f"draft {draft_id} has no item {ref}")
+    return item
+
+
+def is_blocking(item: Item) -> bool:
+    """Open flags block whoever raised them: a reviewer's safeguarding flag needs someone to act on it too."""
+    if item.resolution is not None:
+        return False
+    return isinstance(item, Flag) or (item.origin == "ai" and item.status == "unsupported")
+
+
+def item_fields(item: Item) -> dict[str, Any]:
+    if isinstance(item, Decision):
+        return {"text": item.text}
+    if isinstance(item, Action):
+        return {"task": item.task, "owner": item.owner, "due": item.due}
+    return {"kind": item.kind, "reason": item.reason}
+
+
+def evidence_rows(session: Session, item: Item) -> list[Evidence]:
+    column = getattr(Evidence, KINDS[item_ref(item)[0]][2])
+    return list(session.exec(select(Evidence).where(column == item.id).order_by(Evidence.id)).all())
+
+
+def evidence_of(session: Session, item: Item) -> list[types.Evidence]:
+    return [types.Evidence(e.start, e.end, e.quote) for e in evidence_rows(session, item)]
+
+
+def _add_item(session: Session, item: Item, evidence: list[types.Evidence]) -> None:
+    session.add(item)
+    session.flush()
+    column = KINDS[item_ref(item)[0]][2]
+    session.add_all(Evidence(**{column: item.id}, start=e.start, end=e.end, quote=e.quote) for e in evidence)

@@ -1,0 +1,250 @@
+"""What the review queue shows: the list, one draft with its items and history, and the AI's original against the
+reviewer's version. Read only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from minutes.core import types
+from minutes.db import Action, Decision, DraftStatus, Flag, Meeting, Release, Review
+from minutes.db import Draft as DraftRow
+from minutes.errors import UsageError
+from minutes.review.items import (
+    KINDS,
+    NOT_SENSITIVE,
+    Item,
+    draft_items,
+    evidence_of,
+    get_draft,
+    is_blocking,
+    item_fields,
+    item_ref,
+)
+
+
+@dataclass
+class ItemView:
+    ref: str
+    kind: str  # decision, action, flag
+    text: str  # decision text, action task or flag reason
+    owner: str | None = None
+    due: str | None = None
+    flag_kind: str | None = None
+    status: str = "supported"
+    origin: str = "ai"
+    resolution: str | None = None
+    blocking: bool = False
+    sensitive: bool = False
+    evidence: list[types.Evidence] = field(default_factory=list)
+
+
+@dataclass
+class ReviewStep:
+    at: datetime
+    reviewer: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+    detail: dict[str, Any]
+
+
+@dataclass
+class DraftView:
+    id: int
+    meeting_id: int
+    meeting_title: str
+    meeting_date: str
+    status: str
+    model: str
+    created_at: datetime
+    updated_at: datetime
+    summary: str
+    reject_reason: str | None
+    items: list[ItemView]
+    history: list[ReviewStep]
+    notes: list[str]  # what the drafting step tells the reviewer (repairs, items it left out or re-assigned)
+
+    @property
+    def blocking(self) -> list[str]:
+        return [i.ref for i in self.items if i.blocking]
+
+
+@dataclass
+class DraftSummary:
+    id: int
+    meeting_id: int
+    meeting_title: str
+    meeting_date: str
+    status: str
+    created_at: datetime
+    decisions: int
+    actions: int
+    flags: int
+    blocking: int
+
+
+@dataclass
+class ItemChange:
+    ref: str
+    kind: str
+    change: str  # added, edited, removed, kept
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    by: str | None
+    at: datetime | None
+
+
+@dataclass
+class DraftDiff:
+    draft_id: int
+    status: str
+    summary_before: str
+    summary_after: str
+    changes: list[ItemChange]
+    history: list[ReviewStep]
+
+
+def list_drafts(session: Session, status: str | None = None) -> list[DraftSummary]:
+    if status is not None and status not in {s.value for s in DraftStatus}:
+        raise UsageError(
+            f"unknown status {status!r}", "use one of " + ", ".join(s.value for s in DraftStatus)
+        )
+    query = select(DraftRow).order_by(DraftRow.id)
+    if status is not None:
+        query = query.where(DraftRow.status == status)
+    out = []
+    for row in session.exec(query).all():
+        meeting = session.get(Meeting, row.meeting_id)
+        live = [i for i in draft_items(session, row.id) if i.resolution != "removed"]
+        out.append(
+            DraftSummary(
+                row.id,
+                row.meeting_id,
+                meeting.title,
+                meeting.date.isoformat(),
+                row.status,
+                row.created_at,
+                sum(isinstance(i, Decision) for i in live),
+                sum(isinstance(i, Action) for i in live),
+                sum(isinstance(i, Flag) for i in live),
+                sum(is_blocking(i) for i in live),
+            )
+        )
+    return out
+
+
+def show(session: Session, draft_id: int) -> DraftView:
+    row = get_draft(session, draft_id)
+    meeting = session.get(Meeting, row.meeting_id)
+    items = [item_view(session, i) for i in draft_items(session, draft_id)]
+    return DraftView(
+        row.id,
+        row.meeting_id,
+        meeting.title,
+        meeting.date.isoformat(),
+        row.status,
+        row.model,
+        row.created_at,
+        row.updated_at,
+        row.summary,
+        row.reject_reason,
+        items,
+        history(session, draft_id),
+        json.loads(row.notes or "[]"),
+    )
+
+
+def history(session: Session, draft_id: int) -> list[ReviewStep]:
+    rows = session.exec(select(Review).where(Review.draft_id == draft_id).order_by(Review.id)).all()
+    return [
+        ReviewStep(r.at, r.reviewer, r.kind, r.from_status, r.to_status, r.reason, json.loads(r.detail_json))
+        for r in rows
+    ]
+
+
+def latest_release(session: Session, draft_id: int) -> Release | None:
+    return session.exec(
+        select(Release).where(Release.draft_id == draft_id).order_by(Release.id.desc())
+    ).first()
+
+
+def approver(session: Session, draft_id: int) -> Review | None:
+    return session.exec(
+        select(Review)
+        .where(Review.draft_id == draft_id, Review.to_status == DraftStatus.APPROVED)
+        .order_by(Review.id.desc())
+    ).first()
+
+
+def diff(session: Session, draft_id: int) -> DraftDiff:
+    """The AI's original against the reviewer's version, item by item, with who changed what and when."""
+    row = get_draft(session, draft_id)
+    original = types.Draft.from_json(json.loads(row.original_json))
+    steps = history(session, draft_id)
+    touched: dict[str, ReviewStep] = {}
+    for step in steps:
+        for ref in [step.detail.get("item")] + [
+            r for k in ("added", "edited", "removed") for r in step.detail.get(k, [])
+        ]:
+            if ref:
+                touched[ref] = step
+    before = {f"d{i + 1}": {"text": d.text} for i, d in enumerate(original.decisions)}
+    before |= {
+        f"a{i + 1}": {"task": a.task, "owner": a.owner, "due": a.due} for i, a in enumerate(original.actions)
+    }
+    before |= {f"f{i + 1}": {"kind": f.kind, "reason": f.reason} for i, f in enumerate(original.flags)}
+    changes = []
+    for item in draft_items(session, draft_id):
+        ref = item_ref(item)
+        old = before.get(ref) if item.origin == "ai" else None
+        new = None if item.resolution == "removed" else item_fields(item)
+        if item.origin == "reviewer":
+            change = "removed" if new is None else "added"
+        elif new is None:
+            change = "removed"
+        elif new != old:
+            change = "edited"
+        elif item.resolution == "kept":
+            change = "kept"
+        else:
+            continue
+        step = touched.get(ref)
+        changes.append(
+            ItemChange(ref, KINDS[ref[0]][0], change, old, new, step and step.reviewer, step and step.at)
+        )
+    return DraftDiff(row.id, row.status, original.summary, row.summary, changes, steps)
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses of this module as JSON-ready dicts."""
+    if isinstance(obj, list):
+        return [to_jsonable(o) for o in obj]
+    data = asdict(obj)
+    if isinstance(obj, DraftView):
+        data["blocking"] = obj.blocking
+    return data
+
+
+def item_view(session: Session, item: Item) -> ItemView:
+    fields = item_fields(item)
+    is_flag = isinstance(item, Flag)
+    return ItemView(
+        ref=item_ref(item),
+        kind=KINDS[item_ref(item)[0]][0],
+        text=fields.get("text") or fields.get("task") or fields.get("reason"),
+        owner=fields.get("owner"),
+        due=fields.get("due"),
+        flag_kind=fields.get("kind"),
+        status=item.status,
+        origin=item.origin,
+        resolution=item.resolution,
+        blocking=is_blocking(item),
+        sensitive=is_flag and item.kind not in NOT_SENSITIVE,
+        evidence=evidence_of(session, item),
+    )
