@@ -168,7 +168,7 @@ def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsu
                     "meeting": folder.name,
                     **score_meeting(draft, judge, transcript),
                     **cost,
-                    "draft": draft.to_json(),
+                    "draft": draft.model_dump(mode="json"),
                 }
             )
             print(table(rows["meetings"][-1:]).splitlines()[-1], file=sys.stderr, flush=True)
@@ -185,7 +185,7 @@ def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsu
                     "minutes": round(transcript.duration / 60),
                     **score_qmsum(draft, human[path.stem]),
                     **cost,
-                    "draft": draft.to_json(),
+                    "draft": draft.model_dump(mode="json"),
                 }
             )
             print(table(rows["qmsum"][-1:]).splitlines()[-1], file=sys.stderr, flush=True)

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from minutes.db.base import utcnow
+from minutes.db.domain import ActionFields, DecisionFields, EvidenceFields, FlagFields
 from sqlmodel import CheckConstraint, Field, SQLModel
 
 
@@ -43,36 +44,25 @@ class _Item(SQLModel):
     resolution: str | None = None  # None (open), "kept", "edited" or "removed"
 
 
-class Decision(_Item, table=True):
+class Decision(_Item, DecisionFields, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    text: str
 
 
-class Action(_Item, table=True):
+class Action(_Item, ActionFields, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    task: str
-    owner: str | None = None
-    due: str | None = None
 
 
-class Flag(_Item, table=True):
-    """Sensitive content for human-only handling, or an extraction problem."""
-
+class Flag(_Item, FlagFields, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    kind: str
-    reason: str
 
 
-class Evidence(SQLModel, table=True):
-    """A transcript passage an item rests on; exactly one of decision/action/flag is set."""
+class Evidence(EvidenceFields, table=True):
+    """Exactly one of decision/action/flag is set."""
 
     id: int | None = Field(default=None, primary_key=True)
     decision_id: int | None = Field(default=None, foreign_key="decision.id", index=True)
     action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
     flag_id: int | None = Field(default=None, foreign_key="flag.id", index=True)
-    start: float
-    end: float
-    quote: str
 
 
 class Review(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from minutes.db.base import utcnow
+from minutes.db.domain import SegmentFields, SegmentLabels, TranscriptFields, WordFields
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -17,39 +18,27 @@ class Recording(SQLModel, table=True):
     audio_deleted_at: datetime | None = None
 
 
-class Transcript(SQLModel, table=True):
+class Transcript(TranscriptFields, table=True):
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     recording_id: int = Field(foreign_key="recording.id", index=True)
-    language: str
-    duration: float
     model: str
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None  # retention purge
 
 
-class Segment(SQLModel, table=True):
+class Segment(SegmentLabels, SegmentFields, table=True):
     __table_args__ = (UniqueConstraint("transcript_id", "idx", name="uq_segment_idx"),)
 
     id: int | None = Field(default=None, primary_key=True)
     transcript_id: int = Field(foreign_key="transcript.id", index=True)
     idx: int
-    start: float
-    end: float
-    text: str
-    speaker: str | None = None  # diarisation label, e.g. SPEAKER_00
-    overlap: bool = False
 
 
-class Word(SQLModel, table=True):
+class Word(WordFields, table=True):
     id: int | None = Field(default=None, primary_key=True)
     segment_id: int = Field(foreign_key="segment.id", index=True)
     idx: int
-    start: float
-    end: float
-    word: str
-    probability: float
-    speaker: str | None = None
 
 
 class SpeakerTurn(SQLModel, table=True):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import wave
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -87,10 +87,13 @@ class Cast:
             stored.language,
             stored.duration,
             [
-                replace(
-                    seg,
-                    speaker=self.label(self.owner(seg)),
-                    words=[replace(w, speaker=self.label(self.owner(seg))) for w in seg.words],
+                seg.model_copy(
+                    update={
+                        "speaker": self.label(self.owner(seg)),
+                        "words": [
+                            w.model_copy(update={"speaker": self.label(self.owner(seg))}) for w in seg.words
+                        ],
+                    }
                 )
                 for seg in stored.segments
             ],

@@ -185,7 +185,7 @@ def test_dev_meeting_floor(dev_runs, name):
     floor of gold items less one for another CPU's rounding (a drop below it is a regression in the prompts or
     the rules)."""
     draft, judge, score = dev_runs[name]
-    shown = json.dumps(draft.to_json(), indent=1)
+    shown = json.dumps(draft.model_dump(mode="json"), indent=1)
     assert score["not-decisions reported"] <= NOT_DECISIONS.get(name, 0), shown
     assert not [f for f in draft.flags if f.kind == "extraction"], shown
     assert all(a.owner in (None, *judge["participants"]) for a in draft.actions), shown

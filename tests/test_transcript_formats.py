@@ -41,7 +41,7 @@ def test_json_round_trips_with_the_documented_keys():
     assert set(data) == {"language", "duration", "segments"}
     assert set(data["segments"][0]) >= {"start", "end", "speaker", "text", "words", "overlap"}
     assert set(data["segments"][0]["words"][0]) == {"start", "end", "word", "probability", "speaker"}
-    assert Transcript.from_json(data) == t
+    assert Transcript.model_validate(data) == t
 
 
 def test_srt_cues():
@@ -87,6 +87,6 @@ def test_rttm_is_read_back_by_pyannote(tmp_path):
 def test_render_dispatch_and_unknown_format():
     t = _transcript()
     assert render(t, "srt") == to_srt(t) and render(t, "vtt") == to_vtt(t) and render(t, "txt") == to_txt(t)
-    assert json.loads(render(t, "json")) == t.to_json()
+    assert json.loads(render(t, "json")) == t.model_dump(mode="json")
     with pytest.raises(UsageError, match="unknown transcript format"):
         render(t, "docx")

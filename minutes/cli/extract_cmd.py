@@ -65,7 +65,7 @@ def extract_cmd(
             },
         )
     if as_json or fmt == "json":
-        emit_json(draft.to_json())
+        emit_json(draft.model_dump(mode="json"))
     else:
         click.echo(markdown(draft), nl=False)
 

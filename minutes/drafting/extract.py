@@ -133,7 +133,7 @@ def read_transcript(path: str | Path) -> Transcript:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise UsageError(f"{path}: not a transcript: {where}: {err['msg']}") from None
-    return Transcript.from_json(parsed.model_dump())
+    return Transcript.model_validate(parsed.model_dump())
 
 
 # -- extraction -------------------------------------------------------------------------------------------------

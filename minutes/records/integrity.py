@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from minutes import review
-from minutes.db import ConsentRecord, DraftStatus
-from minutes.db import Draft as DraftRow
+from minutes.db import ConsentRecord, Draft, DraftStatus
 from minutes.db.audit import AuditEvent, authentic, chain_key, row_hash, verify_chain
 
 RELEASE_EVENTS = ("release", "release.reissue")
@@ -124,7 +123,7 @@ def _release_mismatch(session: Session) -> tuple[int, Mismatch | None]:
     for draft_id, ev in sorted(latest.items(), key=lambda item: item[1].seq):
         if bad := _release_problem(session, draft_id, ev):
             return len(latest), bad
-    released = set(session.exec(select(DraftRow.id).where(DraftRow.status == DraftStatus.RELEASED)))
+    released = set(session.exec(select(Draft.id).where(Draft.status == DraftStatus.RELEASED)))
     unvouched = sorted(released - latest.keys())
     if unvouched:
         return len(latest), Mismatch(
@@ -134,7 +133,7 @@ def _release_mismatch(session: Session) -> tuple[int, Mismatch | None]:
 
 
 def _release_problem(session: Session, draft_id: int, ev: AuditEvent) -> Mismatch | None:
-    row, hashes = session.get(DraftRow, draft_id), _hashes(ev)
+    row, hashes = session.get(Draft, draft_id), _hashes(ev)
     if row is None:
         return Mismatch(ev.seq, f"released draft {draft_id} was deleted (released in event {ev.seq})")
     if row.status != DraftStatus.RELEASED:

@@ -121,7 +121,7 @@ def _empty_drafts(session: Session, draft_ids: list[int], actor: str) -> None:
         session.execute(delete(Evidence).where(column.in_(ids)))
     for table in (Decision, Action, Flag):
         session.execute(delete(table).where(table.draft_id.in_(draft_ids)))
-    empty = json.dumps(types.Draft().to_json(), sort_keys=True)
+    empty = json.dumps(types.Draft().model_dump(mode="json"), sort_keys=True)
     for draft in session.exec(select(Draft).where(Draft.id.in_(draft_ids))).all():
         draft.transcript_id, draft.summary, draft.notes, draft.original_json = None, "", "[]", empty
         if draft.status != DraftStatus.REJECTED:

@@ -27,8 +27,8 @@ from minutes import review
 from minutes.consent.hooks import Withdrawal, on_withdrawal
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings
-from minutes.db import Draft as DraftRow
 from minutes.db import (
+    Draft,
     DraftStatus,
     Export,
     Participant,
@@ -126,7 +126,7 @@ def _propagate_one(
         session.delete(row)
     report.voice_enrolments_removed += len(enrolments)
     session.flush()
-    for draft in session.exec(select(DraftRow).where(DraftRow.meeting_id == meeting_id)).all():
+    for draft in session.exec(select(Draft).where(Draft.meeting_id == meeting_id)).all():
         _scrub_draft(session, draft, person, removed, actor, report)
     exports = session.exec(
         select(Export)
@@ -249,7 +249,7 @@ def _remove_voice(
 
 def _scrub_draft(
     session: Session,
-    draft: DraftRow,
+    draft: Draft,
     person: Participant,
     removed: list[tuple[float, float, str]],
     actor: str,

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlmodel import Session, select
+from pydantic import ConfigDict, Field, ValidationError
+from sqlmodel import Session, SQLModel, select
 
 from minutes.core.audit import record
-from minutes.db import Action, Decision, DraftStatus, Flag
+from minutes.db import Action, DraftStatus, Flag
 from minutes.db.audit import content_hash
+from minutes.db.domain import ActionFields, DecisionFields, FlagFields
 from minutes.errors import StateError, UsageError
 from minutes.review.items import (
     KINDS,
@@ -50,24 +51,28 @@ class EditResult:
         return bool(self.added or self.edited or self.removed or self.summary_changed)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class _Strict(SQLModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, from_attributes=False)
 
 
-class _DecisionDoc(_Strict):
+class _Ref(_Strict):
     id: str | None = None
+
+
+# The item fields as the tables and records define them (id first: the first error named is in document order),
+# with the text a reviewer must not leave empty.
+class _DecisionDoc(DecisionFields, _Ref):
+    model_config = _Strict.model_config
     text: str = Field(min_length=1)
 
 
-class _ActionDoc(_Strict):
-    id: str | None = None
+class _ActionDoc(ActionFields, _Ref):
+    model_config = _Strict.model_config
     task: str = Field(min_length=1)
-    owner: str | None = None
-    due: str | None = None
 
 
-class _FlagDoc(_Strict):
-    id: str | None = None
+class _FlagDoc(FlagFields, _Ref):
+    model_config = _Strict.model_config
     kind: str = Field(min_length=1)
     reason: str = Field(min_length=1)
 
@@ -90,16 +95,9 @@ def editable_document(session: Session, draft_id: int) -> dict[str, Any]:
         "flags": [],
     }
     for item in draft_items(session, draft_id):
-        if item.resolution == "removed":
-            continue
-        if isinstance(item, Decision):
-            doc["decisions"].append({"id": item_ref(item), "text": item.text})
-        elif isinstance(item, Action):
-            doc["actions"].append(
-                {"id": item_ref(item), "task": item.task, "owner": item.owner, "due": item.due}
-            )
-        else:
-            doc["flags"].append({"id": item_ref(item), "kind": item.kind, "reason": item.reason})
+        if item.resolution != "removed":
+            ref = item_ref(item)
+            doc[KINDS[ref[0]].name + "s"].append({"id": ref, **item_fields(item)})
     return doc
 
 
@@ -174,7 +172,7 @@ def _plan(
             ref = entry.id.lower()
             if not ref.startswith(prefix) or ref not in items:
                 raise UsageError(
-                    f"invalid edit: unknown {KINDS[prefix][0]} id {entry.id!r}", "nothing was changed"
+                    f"invalid edit: unknown {KINDS[prefix].name} id {entry.id!r}", "nothing was changed"
                 )
             if ref in seen:
                 raise UsageError(f"invalid edit: id {entry.id!r} appears twice", "nothing was changed")
@@ -260,7 +258,7 @@ def _apply(item: Item, values: dict[str, Any]) -> None:
 
 
 def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
-    table = KINDS[prefix][1]
+    table = KINDS[prefix].table
     last = session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx.desc())).first()
     item = table(
         draft_id=draft_id, idx=(last.idx + 1) if last else 0, origin="reviewer", **_doc_fields(entry)

@@ -6,23 +6,33 @@ Items are addressed as d1, a2, f1 (decision, action, flag; 1-based, stable: a re
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from minutes.consent.meetings import as_id
 from minutes.core import types
 from minutes.core.audit import record
-from minutes.db import Action, Decision, DraftStatus, Evidence, Flag, Meeting
-from minutes.db import Draft as DraftRow
+from minutes.db import Action, Decision, Draft, DraftStatus, Evidence, Flag, Meeting
 from minutes.db.audit import content_hash
+from minutes.db.domain import ActionFields, DecisionFields, FlagFields
 from minutes.errors import NotFoundError, UsageError
 from minutes.speech.language import LANGUAGE_FLAG
 
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # decision, action, flag
+    table: type[Decision] | type[Action] | type[Flag]
+    evidence_column: str  # the Evidence column pointing at the item
+    fields: type[SQLModel]  # its content: what a reviewer edits, diffs and hashes
+
+
 KINDS = {
-    "d": ("decision", Decision, "decision_id"),
-    "a": ("action", Action, "action_id"),
-    "f": ("flag", Flag, "flag_id"),
+    "d": Kind("decision", Decision, "decision_id", DecisionFields),
+    "a": Kind("action", Action, "action_id", ActionFields),
+    "f": Kind("flag", Flag, "flag_id", FlagFields),
 }
 EXTRACTION_FLAG = "extraction"  # an extraction problem
 # Flag kinds that mark a problem with the draft, not sensitive content: every other kind marks sensitive content.
@@ -38,12 +48,12 @@ def create_draft(
     draft: types.Draft,
     model: str,
     actor: str = "minutes",
-) -> DraftRow:
+) -> Draft:
     """Queue the AI's draft for review: items, evidence and flags as rows, the draft itself as original_json."""
     if session.get(Meeting, meeting_id) is None:
         raise NotFoundError(f"meeting {meeting_id} does not exist")
-    original = json.dumps(draft.to_json(), ensure_ascii=False, sort_keys=True)
-    row = DraftRow(
+    original = json.dumps(draft.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    row = Draft(
         meeting_id=meeting_id,
         transcript_id=transcript_id,
         status=DraftStatus.PENDING,
@@ -54,16 +64,11 @@ def create_draft(
     )
     session.add(row)
     session.flush()
-    for i, d in enumerate(draft.decisions):
-        _add_item(session, Decision(draft_id=row.id, idx=i, status=d.status, text=d.text), d.evidence)
-    for i, a in enumerate(draft.actions):
-        _add_item(
-            session,
-            Action(draft_id=row.id, idx=i, status=a.status, task=a.task, owner=a.owner, due=a.due),
-            a.evidence,
-        )
-    for i, f in enumerate(draft.flags):
-        _add_item(session, Flag(draft_id=row.id, idx=i, kind=f.kind, reason=f.reason), f.evidence)
+    for prefix, records in (("d", draft.decisions), ("a", draft.actions), ("f", draft.flags)):
+        for i, rec in enumerate(records):
+            status = getattr(rec, "status", "supported")  # a flag has none
+            item = KINDS[prefix].table(draft_id=row.id, idx=i, status=status, **content(rec, prefix))
+            _add_item(session, item, rec.evidence)
     record(
         session,
         "draft.create",
@@ -75,8 +80,8 @@ def create_draft(
     return row
 
 
-def get_draft(session: Session, draft_id: int) -> DraftRow:
-    row = session.get(DraftRow, draft_id)
+def get_draft(session: Session, draft_id: int) -> Draft:
+    row = session.get(Draft, draft_id)
     if row is None:
         raise NotFoundError(f"draft {draft_id} does not exist", "see `minutes review list`")
     return row
@@ -100,12 +105,13 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
 
 def content_sha256(session: Session, draft_id: int) -> str:
     """Hash of the reviewer's current version, as released."""
-    return content_hash(draft_as_types(session, draft_id).to_json())
+    return content_hash(draft_as_types(session, draft_id).model_dump(mode="json"))
 
 
 def draft_items(session: Session, draft_id: int) -> list[Item]:
     out: list[Item] = []
-    for _, table, _ in KINDS.values():
+    for kind in KINDS.values():
+        table = kind.table
         out += session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx)).all()
     return out
 
@@ -122,7 +128,7 @@ def find_item(session: Session, draft_id: int, ref: str) -> Item:
         raise UsageError(
             f"not an item reference: {ref[:30]!r}", "use d1, a2, f1 as listed by `minutes review show`"
         )
-    table = KINDS[ref[0]][1]
+    table = KINDS[ref[0]].table
     item = session.exec(select(table).where(table.draft_id == draft_id, table.idx == number - 1)).first()
     if item is None:
         raise NotFoundError(f"draft {draft_id} has no item {ref}")
@@ -136,16 +142,17 @@ def is_blocking(item: Item) -> bool:
     return isinstance(item, Flag) or (item.origin == "ai" and item.status == "unsupported")
 
 
+def content(item: Item | types.Decision | types.Action | types.Flag, kind: str) -> dict[str, Any]:
+    """An item's content fields (text; task, owner, due; kind, reason), stored row or drafted record alike."""
+    return item.model_dump(include=set(KINDS[kind].fields.model_fields))
+
+
 def item_fields(item: Item) -> dict[str, Any]:
-    if isinstance(item, Decision):
-        return {"text": item.text}
-    if isinstance(item, Action):
-        return {"task": item.task, "owner": item.owner, "due": item.due}
-    return {"kind": item.kind, "reason": item.reason}
+    return content(item, item_ref(item)[0])
 
 
 def evidence_rows(session: Session, item: Item) -> list[Evidence]:
-    column = getattr(Evidence, KINDS[item_ref(item)[0]][2])
+    column = getattr(Evidence, KINDS[item_ref(item)[0]].evidence_column)
     return list(session.exec(select(Evidence).where(column == item.id).order_by(Evidence.id)).all())
 
 
@@ -156,5 +163,5 @@ def evidence_of(session: Session, item: Item) -> list[types.Evidence]:
 def _add_item(session: Session, item: Item, evidence: list[types.Evidence]) -> None:
     session.add(item)
     session.flush()
-    column = KINDS[item_ref(item)[0]][2]
+    column = KINDS[item_ref(item)[0]].evidence_column
     session.add_all(Evidence(**{column: item.id}, start=e.start, end=e.end, quote=e.quote) for e in evidence)

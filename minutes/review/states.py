@@ -14,8 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from minutes.core.audit import record
-from minutes.db import Draft as DraftRow
-from minutes.db import DraftStatus, Release, Review, utcnow
+from minutes.db import Draft, DraftStatus, Release, Review, utcnow
 from minutes.db.audit import row_hash
 from minutes.errors import StateError, UsageError
 from minutes.review.items import content_sha256, draft_items, get_draft, is_blocking
@@ -30,7 +29,7 @@ _TRANSITION_EVENTS = {
 }
 
 
-def approve(session: Session, draft_id: int, by: str) -> DraftRow:
+def approve(session: Session, draft_id: int, by: str) -> Draft:
     by = reviewer_name(by)
     row = get_draft(session, draft_id)
     if row.status == DraftStatus.APPROVED:
@@ -51,7 +50,7 @@ def approve(session: Session, draft_id: int, by: str) -> DraftRow:
     return row
 
 
-def reject(session: Session, draft_id: int, by: str, reason: str) -> DraftRow:
+def reject(session: Session, draft_id: int, by: str, reason: str) -> Draft:
     by = reviewer_name(by)
     if not reason or not reason.strip():
         raise UsageError("a rejection needs a reason (--reason TEXT)")
@@ -119,7 +118,7 @@ def _release_hashes(rel: Release) -> dict[str, str]:
 
 def transition(
     session: Session,
-    row: DraftRow,
+    row: Draft,
     to_status: str,
     by: str,
     reason: str | None = None,
@@ -159,7 +158,7 @@ def transition(
 
 def add_step(
     session: Session,
-    row: DraftRow,
+    row: Draft,
     by: str,
     kind: str,
     from_status: str | None = None,
@@ -190,12 +189,12 @@ def reviewer_name(by: str | None) -> str:
     return by.strip()
 
 
-def require_editable(row: DraftRow) -> None:
+def require_editable(row: Draft) -> None:
     if row.status in (DraftStatus.REJECTED, DraftStatus.RELEASED):
         raise StateError(f"draft {row.id} is {row.status}; it can no longer be edited")
 
 
-def open_for_change(session: Session, row: DraftRow, by: str) -> None:
+def open_for_change(session: Session, row: Draft, by: str) -> None:
     """Before a change: a pending draft enters review; an approved one goes back to review."""
     if row.status in (DraftStatus.PENDING, DraftStatus.APPROVED):
         transition(
@@ -207,6 +206,6 @@ def open_for_change(session: Session, row: DraftRow, by: str) -> None:
         )
 
 
-def _start(session: Session, row: DraftRow, by: str) -> None:
+def _start(session: Session, row: Draft, by: str) -> None:
     if row.status == DraftStatus.PENDING:
         transition(session, row, DraftStatus.IN_REVIEW, by)

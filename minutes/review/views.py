@@ -4,20 +4,21 @@ reviewer's version. Read only."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlmodel import Session, select
 
 from minutes.core import types
-from minutes.db import Action, Decision, DraftStatus, Flag, Meeting, Release, Review
-from minutes.db import Draft as DraftRow
+from minutes.db import Action, Decision, Draft, DraftStatus, Flag, Meeting, Release, Review
 from minutes.errors import UsageError
 from minutes.review.items import (
     KINDS,
     NOT_SENSITIVE,
     Item,
+    content,
     draft_items,
     evidence_of,
     get_draft,
@@ -115,9 +116,9 @@ def list_drafts(session: Session, status: str | None = None) -> list[DraftSummar
         raise UsageError(
             f"unknown status {status!r}", "use one of " + ", ".join(s.value for s in DraftStatus)
         )
-    query = select(DraftRow).order_by(DraftRow.id)
+    query = select(Draft).order_by(Draft.id)
     if status is not None:
-        query = query.where(DraftRow.status == status)
+        query = query.where(Draft.status == status)
     out = []
     for row in session.exec(query).all():
         meeting = session.get(Meeting, row.meeting_id)
@@ -185,7 +186,7 @@ def approver(session: Session, draft_id: int) -> Review | None:
 def diff(session: Session, draft_id: int) -> DraftDiff:
     """The AI's original against the reviewer's version, item by item, with who changed what and when."""
     row = get_draft(session, draft_id)
-    original = types.Draft.from_json(json.loads(row.original_json))
+    original = types.Draft.model_validate_json(row.original_json)
     steps = history(session, draft_id)
     touched: dict[str, ReviewStep] = {}
     for step in steps:
@@ -194,11 +195,11 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
         ]:
             if ref:
                 touched[ref] = step
-    before = {f"d{i + 1}": {"text": d.text} for i, d in enumerate(original.decisions)}
-    before |= {
-        f"a{i + 1}": {"task": a.task, "owner": a.owner, "due": a.due} for i, a in enumerate(original.actions)
+    before = {
+        f"{kind}{i + 1}": content(item, kind)
+        for kind, items in (("d", original.decisions), ("a", original.actions), ("f", original.flags))
+        for i, item in enumerate(items)
     }
-    before |= {f"f{i + 1}": {"kind": f.kind, "reason": f.reason} for i, f in enumerate(original.flags)}
     changes = []
     for item in draft_items(session, draft_id):
         ref = item_ref(item)
@@ -216,16 +217,16 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
             continue
         step = touched.get(ref)
         changes.append(
-            ItemChange(ref, KINDS[ref[0]][0], change, old, new, step and step.reviewer, step and step.at)
+            ItemChange(ref, KINDS[ref[0]].name, change, old, new, step and step.reviewer, step and step.at)
         )
     return DraftDiff(row.id, row.status, original.summary, row.summary, changes, steps)
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Dataclasses of this module as JSON-ready dicts."""
+    """Dataclasses of this module as dicts, their evidence included (datetimes stay for the caller's encoder)."""
     if isinstance(obj, list):
         return [to_jsonable(o) for o in obj]
-    data = asdict(obj)
+    data = TypeAdapter(type(obj)).dump_python(obj)
     if isinstance(obj, DraftView):
         data["blocking"] = obj.blocking
     return data
@@ -236,7 +237,7 @@ def item_view(session: Session, item: Item) -> ItemView:
     is_flag = isinstance(item, Flag)
     return ItemView(
         ref=item_ref(item),
-        kind=KINDS[item_ref(item)[0]][0],
+        kind=KINDS[item_ref(item)[0]].name,
         text=fields.get("text") or fields.get("task") or fields.get("reason"),
         owner=fields.get("owner"),
         due=fields.get("due"),

@@ -329,7 +329,7 @@ def write_transcript(run: Run, transcript: Transcript, model: str, label: str) -
             run.actor,
             run.meeting_id,
             {"recording": run.recording.id, "transcript": row.id, "language": transcript.language},
-            {"transcript": content_hash(transcript.to_json())},
+            {"transcript": content_hash(transcript.model_dump(mode="json"))},
         )
         return f"{len(transcript.segments)} segments, {label}"
 
@@ -355,7 +355,7 @@ def write_diarisation(
                 "speakers": len(result.centroids),
                 "turns_moved_by_voice": moved,
             },
-            {"transcript": content_hash(attributed.to_json())},
+            {"transcript": content_hash(attributed.model_dump(mode="json"))},
         )
         note = f", {moved} turn(s) moved to the enrolled voice they match" if moved else ""
         return f"{len(result.centroids)} speakers, {named} named by enrolment{note}"

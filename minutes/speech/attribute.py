@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import replace
 
 from minutes.core.types import Segment, SpeakerTurn, Transcript, Word
 
@@ -104,7 +103,7 @@ def _merge_backchannels(runs: list[list[Word]]) -> tuple[list[list[Word]], set[i
             and merged[-1][-1].speaker == runs[i + 1][0].speaker
         ):
             speaker = merged[-1][-1].speaker
-            merged[-1].extend(replace(w, speaker=speaker) for w in run)
+            merged[-1].extend(w.model_copy(update={"speaker": speaker}) for w in run)
             merged[-1].extend(runs[i + 1])
             mixed.add(len(merged) - 1)
             i += 2
@@ -121,19 +120,21 @@ def _text(words: list[Word]) -> str:
 def attribute(transcript: Transcript, turns: list[SpeakerTurn]) -> Transcript:
     """A new Transcript whose words and segments carry speakers from `turns`; the input is not changed."""
     if not turns:
-        return replace(transcript, segments=[replace(s, words=list(s.words)) for s in transcript.segments])
+        return transcript.model_copy(
+            update={"segments": [s.model_copy(update={"words": list(s.words)}) for s in transcript.segments]}
+        )
     index = _Turns(turns)
     out: list[Segment] = []
     for seg in transcript.segments:
         preferred = _segment_speaker(seg.start, seg.end, index)
         if not seg.words:
             speaker, overlap = _speaker_for(seg.start, seg.end, index, preferred)
-            out.append(replace(seg, speaker=speaker, overlap=overlap))
+            out.append(seg.model_copy(update={"speaker": speaker, "overlap": overlap}))
             continue
         words, overlapped = [], []
         for w in seg.words:
             speaker, overlap = _speaker_for(w.start, w.end, index, preferred)
-            words.append(replace(w, speaker=speaker))
+            words.append(w.model_copy(update={"speaker": speaker}))
             overlapped.append(overlap)
         runs, mixed = _merge_backchannels(_runs(words))
         flags = {id(w): o for w, o in zip(words, overlapped, strict=True)}

@@ -29,7 +29,7 @@ def _one_line(text: str) -> str:
 
 def to_json(t: Transcript) -> str:
     """The transcript JSON documented in minutes/core/types.py."""
-    return json.dumps(t.to_json(), indent=2, ensure_ascii=False)
+    return json.dumps(t.model_dump(mode="json"), indent=2, ensure_ascii=False)
 
 
 def to_srt(t: Transcript) -> str:

@@ -8,8 +8,6 @@ never invented or guessed.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from minutes.core.types import Transcript
@@ -59,7 +57,12 @@ def apply_names(transcript: Transcript, mapping: dict[str, str]) -> Transcript:
         return mapping.get(label, label) if label is not None else None
 
     segments = [
-        replace(s, speaker=name(s.speaker), words=[replace(w, speaker=name(w.speaker)) for w in s.words])
+        s.model_copy(
+            update={
+                "speaker": name(s.speaker),
+                "words": [w.model_copy(update={"speaker": name(w.speaker)}) for w in s.words],
+            }
+        )
         for s in transcript.segments
     ]
-    return replace(transcript, segments=segments)
+    return transcript.model_copy(update={"segments": segments})

@@ -1,21 +1,22 @@
-"""Store and load speaker-attributed transcripts (types.Transcript <-> Transcript/Segment/Word rows)."""
+"""Store and load speaker-attributed transcripts (the record types.Transcript <-> the db tables).
+
+Both sides share their fields (minutes.db.domain), so a row is the record's fields plus its place (ids, idx).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from minutes.core.types import Segment, Transcript, Word
-from minutes.db import Segment as SegmentRow
-from minutes.db import Transcript as TranscriptRow
-from minutes.db import Word as WordRow
+from minutes import db
+from minutes.core import types
 from minutes.errors import NotFoundError
 
 
 def save_transcript(
-    session: Session, meeting_id: int, recording_id: int, transcript: Transcript, model: str
-) -> TranscriptRow:
-    row = TranscriptRow(
+    session: Session, meeting_id: int, recording_id: int, transcript: types.Transcript, model: str
+) -> db.Transcript:
+    row = db.Transcript(
         meeting_id=meeting_id,
         recording_id=recording_id,
         language=transcript.language,
@@ -28,61 +29,44 @@ def save_transcript(
     return row
 
 
-def replace_segments(session: Session, transcript_id: int, transcript: Transcript) -> None:
+def replace_segments(session: Session, transcript_id: int, transcript: types.Transcript) -> None:
     """Replace a stored transcript's segments and words (after attribution, naming or a withdrawal)."""
-    segment_ids = select(SegmentRow.id).where(SegmentRow.transcript_id == transcript_id)
-    session.execute(delete(WordRow).where(WordRow.segment_id.in_(segment_ids)))
-    session.execute(delete(SegmentRow).where(SegmentRow.transcript_id == transcript_id))
+    segment_ids = select(db.Segment.id).where(db.Segment.transcript_id == transcript_id)
+    session.execute(delete(db.Word).where(db.Word.segment_id.in_(segment_ids)))
+    session.execute(delete(db.Segment).where(db.Segment.transcript_id == transcript_id))
     for i, seg in enumerate(transcript.segments):
-        seg_row = SegmentRow(
-            transcript_id=transcript_id,
-            idx=i,
-            start=seg.start,
-            end=seg.end,
-            text=seg.text,
-            speaker=seg.speaker,
-            overlap=seg.overlap,
-        )
+        seg_row = db.Segment(transcript_id=transcript_id, idx=i, **seg.model_dump(exclude={"words"}))
         session.add(seg_row)
         session.flush()
         session.add_all(
-            WordRow(
-                segment_id=seg_row.id,
-                idx=j,
-                start=w.start,
-                end=w.end,
-                word=w.word,
-                probability=w.probability,
-                speaker=w.speaker,
-            )
-            for j, w in enumerate(seg.words)
+            db.Word(segment_id=seg_row.id, idx=j, **w.model_dump()) for j, w in enumerate(seg.words)
         )
     session.flush()
 
 
-def load_transcript(session: Session, transcript_id: int) -> Transcript:
-    row = session.get(TranscriptRow, transcript_id)
+def load_transcript(session: Session, transcript_id: int) -> types.Transcript:
+    row = session.get(db.Transcript, transcript_id)
     if row is None or row.deleted_at is not None:
         raise NotFoundError(f"transcript {transcript_id} does not exist or was purged")
     # One query for the whole transcript: segments outer-joined to their words, in order.
     rows = session.exec(
-        select(SegmentRow, WordRow)
-        .join(WordRow, WordRow.segment_id == SegmentRow.id, isouter=True)
-        .where(SegmentRow.transcript_id == transcript_id)
-        .order_by(SegmentRow.idx, WordRow.idx)
+        select(db.Segment, db.Word)
+        .join(db.Word, db.Word.segment_id == db.Segment.id, isouter=True)
+        .where(db.Segment.transcript_id == transcript_id)
+        .order_by(db.Segment.idx, db.Word.idx)
     ).all()
-    segments: dict[int, Segment] = {}
+    segments: dict[int, types.Segment] = {}
     for seg, w in rows:
         if seg.id not in segments:
-            segments[seg.id] = Segment(seg.start, seg.end, seg.text, [], seg.speaker, seg.overlap)
+            segments[seg.id] = types.Segment.model_validate(seg, from_attributes=True)
         if w is not None:
-            segments[seg.id].words.append(Word(w.start, w.end, w.word, w.probability, w.speaker))
-    return Transcript(row.language, row.duration, list(segments.values()))
+            segments[seg.id].words.append(types.Word.model_validate(w, from_attributes=True))
+    return types.Transcript(row.language, row.duration, list(segments.values()))
 
 
-def latest_transcript(session: Session, meeting_id: int) -> TranscriptRow | None:
+def latest_transcript(session: Session, meeting_id: int) -> db.Transcript | None:
     return session.exec(
-        select(TranscriptRow)
-        .where(TranscriptRow.meeting_id == meeting_id, TranscriptRow.deleted_at.is_(None))
-        .order_by(TranscriptRow.id.desc())
+        select(db.Transcript)
+        .where(db.Transcript.meeting_id == meeting_id, db.Transcript.deleted_at.is_(None))
+        .order_by(db.Transcript.id.desc())
     ).first()

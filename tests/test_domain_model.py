@@ -1,0 +1,89 @@
+"""One domain model: a draft and a transcript naming "Zoë" survive the database and JSON unchanged, and the
+hash of a draft's content is the one the dataclass records gave (released minutes verify as before)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from minutes.consent.meetings import create_meeting
+from minutes.db import Recording
+
+from minutes import review
+from minutes.core import types
+from minutes.core.config import load_settings
+from minutes.core.store import Database
+from minutes.speech.transcripts import load_transcript, save_transcript
+
+E = types.Evidence
+DRAFT = types.Draft(
+    decisions=[types.Decision("Zoë's trip to Zürich is approved", [E(1.5, 4.25, "Zoë: we go to Zürich")])],
+    actions=[
+        types.Action("Book the coach", "Zoë", "2026-12-01", [E(5.0, 7.0, "I'll book it")], "unsupported")
+    ],
+    summary="Zoë chaired — trip approved.",
+    flags=[types.Flag("safeguarding", "Concern about Zoë", [E(8.0, 9.0, "worried")])],
+    notes=["repaired — chunk 2"],
+)
+# content_sha256 of DRAFT as computed by the dataclass records this model replaced (commit 7fc2ccc)
+DRAFT_SHA256 = "a145d6c3a8ffac3b531a5498a7776fd62ce2dbbcdc674ea427b02791d1235a7a"
+
+
+@pytest.fixture
+def database(home):
+    db = Database.open(load_settings())
+    yield db
+    db.close()
+
+
+def test_a_draft_round_trips_through_the_database_and_json_with_the_same_hash(database):
+    with database.session() as s:
+        meeting = create_meeting(s, "Governors", "2026-11-30", ["Zoë:chair"])
+        draft_id = review.create_draft(s, meeting.id, None, DRAFT, "smol").id
+    with database.session() as s:
+        stored = review.draft_as_types(s, draft_id)
+        assert review.content_sha256(s, draft_id) == DRAFT_SHA256
+        assert (
+            review.diff(s, draft_id).changes == []
+        )  # the original, read back, equals the reviewer's version
+    assert stored == DRAFT
+    text = json.dumps(stored.model_dump(mode="json"), ensure_ascii=False)
+    assert "Zoë" in text and "\\u00eb" not in text
+    assert types.Draft.model_validate(json.loads(text)) == DRAFT
+
+
+def test_a_transcript_round_trips_through_the_database_and_json(database):
+    words = [types.Word(0.0, 0.4, " Zoë", 0.93, "Zoë"), types.Word(0.4, 0.9, " speaks.", 0.88, "Zoë")]
+    transcript = types.Transcript(
+        "en",
+        3.5,
+        [
+            types.Segment(0.0, 0.9, "Zoë speaks.", words, "Zoë"),
+            types.Segment(1.0, 3.5, "No words here.", [], None, overlap=True),
+        ],
+    )
+    with database.session() as s:
+        meeting = create_meeting(s, "Governors", "2026-11-30", ["Zoë:chair"])
+        rec = Recording(meeting_id=meeting.id, original_name="m.wav", sha256="0" * 64, duration=3.5)
+        s.add(rec)
+        s.flush()
+        transcript_id = save_transcript(s, meeting.id, rec.id, transcript, "whisper").id
+    with database.session() as s:
+        assert load_transcript(s, transcript_id) == transcript
+    data = transcript.model_dump(mode="json")
+    assert list(data["segments"][0]) == [
+        "start",
+        "end",
+        "text",
+        "words",
+        "speaker",
+        "overlap",
+    ]  # the README's
+    assert types.Transcript.model_validate(data) == transcript
+
+
+def test_records_take_positional_arguments_in_field_order():
+    assert types.Segment(0.0, 1.0, "Hi.", [], "Zoë", True) == types.Segment(
+        start=0.0, end=1.0, text="Hi.", words=[], speaker="Zoë", overlap=True
+    )
+    assert types.Action("Book", "Zoë", None, [], "unsupported").status == "unsupported"
