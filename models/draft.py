@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from minutes.db.base import utcnow
 from minutes.db.domain import ActionFields, DecisionFields, EvidenceFields, FlagFields
+from sqlalchemy import JSON, Column
 from sqlmodel import CheckConstraint, Field, SQLModel
 
 
@@ -28,9 +29,13 @@ class Draft(SQLModel, table=True):
     transcript_id: int | None = Field(default=None, foreign_key="transcript.id", index=True)
     status: str = Field(default=DraftStatus.PENDING, index=True)
     summary: str = ""
-    original_json: str  # the AI's draft exactly as produced, for `review diff`
+    original: dict = Field(
+        sa_column=Column(JSON, nullable=False)
+    )  # the AI's draft as made (Draft JSON), for diff
     model: str
-    notes: str = ""  # extraction notes (repairs, partial chunks), JSON list
+    notes: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )  # repairs, left-outs
     reject_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -75,7 +80,9 @@ class Review(SQLModel, table=True):
     from_status: str | None = None
     to_status: str | None = None
     reason: str | None = None
-    detail_json: str = "{}"
+    detail: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )  # item refs, ids; no text
     at: datetime = Field(default_factory=utcnow)
 
 

@@ -7,7 +7,9 @@ import json
 
 import pytest
 from minutes.consent.meetings import create_meeting
-from minutes.db import Recording
+from minutes.db import Draft, Recording, Review
+from sqlalchemy import JSON
+from sqlmodel import select
 
 from minutes import review
 from minutes.core import types
@@ -87,3 +89,19 @@ def test_records_take_positional_arguments_in_field_order():
         start=0.0, end=1.0, text="Hi.", words=[], speaker="Zoë", overlap=True
     )
     assert types.Action("Book", "Zoë", None, [], "unsupported").status == "unsupported"
+
+
+def test_json_columns_hold_the_structures_themselves(database):
+    """The AI's original, the drafting notes and a review step's detail are JSON columns, not TEXT to parse."""
+    with database.session() as s:
+        meeting = create_meeting(s, "Governors", "2026-11-30", ["Zoë:chair"])
+        draft_id = review.create_draft(s, meeting.id, None, DRAFT, "smol").id
+        review.resolve(s, draft_id, "f1", "keep", "Zoë")
+    with database.session() as s:
+        row = s.get(Draft, draft_id)
+        steps = s.exec(select(Review).where(Review.draft_id == draft_id)).all()
+        assert row.original == DRAFT.model_dump(mode="json")
+        assert row.notes == ["repaired — chunk 2"]
+        assert [step.detail for step in steps] == [{}, {"item": "f1", "resolution": "kept"}]
+    for column in (Draft.original, Draft.notes, Review.detail):
+        assert isinstance(column.type, JSON)

@@ -176,3 +176,24 @@ def test_one_run_per_meeting_across_connections(home, pg_url):
     runlock.release(other, m.id, second)
     db.close()
     other.close()
+
+
+def test_postgres_keeps_a_draft_and_its_json_columns_with_the_same_hash(home, pg_url):
+    """The one domain model on PostgreSQL: JSON columns, "Zoë" as is, and the content hash SQLite gives."""
+    from minutes.db import Draft
+    from test_domain_model import DRAFT, DRAFT_SHA256
+
+    from minutes import review
+
+    db = Database.open(load_settings(db=pg_url))
+    with db.session() as s:
+        m = meetings.create_meeting(s, "Governors", "2026-11-30", ["Zoë:chair"])
+        draft_id = review.create_draft(s, m.id, None, DRAFT, "smol").id
+        review.resolve(s, draft_id, "f1", "keep", "Zoë")
+    with db.session() as s:
+        assert review.draft_as_types(s, draft_id) == DRAFT
+        assert review.content_sha256(s, draft_id) == DRAFT_SHA256
+        assert s.get(Draft, draft_id).original == DRAFT.model_dump(mode="json")
+        assert review.history(s, draft_id)[-1].detail == {"item": "f1", "resolution": "kept"}
+        assert review.diff(s, draft_id).changes[0].change == "kept"
+    db.close()

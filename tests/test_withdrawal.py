@@ -140,7 +140,7 @@ def test_drafts_exports_and_release_after_withdrawal(processed, home, tmp_path):
         f"an action's owner was changed from Priya to {WITHDRAWN}, who was asked to do it at line 6"
     ]
     with sqlite3.connect(home / "minutes.db") as conn:
-        originals = [json.loads(o) for (o,) in conn.execute("SELECT original_json FROM draft")]
+        originals = [json.loads(o) for (o,) in conn.execute("SELECT original FROM draft")]
     assert all("Tom" not in note for o in originals for note in o["notes"]) and originals[1]["notes"]
     assert reopened["history"][-1]["reason"].startswith("a participant withdrew consent")
     with sqlite3.connect(home / "minutes.db") as conn:

@@ -13,7 +13,6 @@ discarded.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete
@@ -121,9 +120,9 @@ def _empty_drafts(session: Session, draft_ids: list[int], actor: str) -> None:
         session.execute(delete(Evidence).where(column.in_(ids)))
     for table in (Decision, Action, Flag):
         session.execute(delete(table).where(table.draft_id.in_(draft_ids)))
-    empty = json.dumps(types.Draft().model_dump(mode="json"), sort_keys=True)
+    empty = types.Draft().model_dump(mode="json")
     for draft in session.exec(select(Draft).where(Draft.id.in_(draft_ids))).all():
-        draft.transcript_id, draft.summary, draft.notes, draft.original_json = None, "", "[]", empty
+        draft.transcript_id, draft.summary, draft.notes, draft.original = None, "", [], empty
         if draft.status != DraftStatus.REJECTED:
             draft.reject_reason = REPLACED
             review.transition(

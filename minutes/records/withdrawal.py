@@ -14,7 +14,6 @@ becomes WITHDRAWN. Unreleased drafts that changed go back to review with a note;
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import asdict, dataclass, field
@@ -25,6 +24,7 @@ from sqlmodel import Session, select
 
 from minutes import review
 from minutes.consent.hooks import Withdrawal, on_withdrawal
+from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings
 from minutes.db import (
@@ -272,10 +272,9 @@ def _scrub_draft(
         session.add(item)
     if name.search(draft.summary or ""):
         draft.summary, names = name.sub(WITHDRAWN, draft.summary), names + 1
-    notes = json.loads(draft.notes or "[]")
-    names += sum(bool(name.search(n)) for n in notes)
-    draft.notes = json.dumps([name.sub(WITHDRAWN, n) for n in notes], ensure_ascii=False)
-    draft.original_json = _scrub_original(draft.original_json, name, cites)
+    names += sum(bool(name.search(n)) for n in draft.notes)
+    draft.notes = [name.sub(WITHDRAWN, n) for n in draft.notes]
+    draft.original = _scrub_original(draft.original, name, cites)
     session.add(draft)
     session.flush()
     report.evidence_removed += evidence_removed
@@ -311,23 +310,17 @@ def _citation_test(removed: list[tuple[float, float, str]]):
     return cites
 
 
-def _scrub_original(original_json: str, name: re.Pattern, cites) -> str:
+def _scrub_original(original: dict, name: re.Pattern, cites) -> dict:
     """The AI's original, kept for `review diff`, loses the same evidence and the same name."""
-    data = json.loads(original_json)
-    for group in ("decisions", "actions", "flags"):
-        for item in data.get(group, []):
-            item["evidence"] = [
-                e
-                for e in item.get("evidence") or []
-                if not cites(float(e["start"]), float(e["end"]), str(e["quote"]))
-            ]
-            for key in ("text", "task", "owner", "due", "reason"):
-                if isinstance(item.get(key), str):
-                    item[key] = name.sub(WITHDRAWN, item[key])
-    if isinstance(data.get("summary"), str):
-        data["summary"] = name.sub(WITHDRAWN, data["summary"])
-    data["notes"] = [name.sub(WITHDRAWN, n) for n in data.get("notes", []) if isinstance(n, str)]
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    draft = types.Draft.model_validate(original)
+    for item in [*draft.decisions, *draft.actions, *draft.flags]:
+        item.evidence = [e for e in item.evidence if not cites(e.start, e.end, e.quote)]
+        for key in ("text", "task", "owner", "due", "reason"):
+            if isinstance(getattr(item, key, None), str):
+                setattr(item, key, name.sub(WITHDRAWN, getattr(item, key)))
+    draft.summary = name.sub(WITHDRAWN, draft.summary)
+    draft.notes = [name.sub(WITHDRAWN, n) for n in draft.notes]
+    return draft.model_dump(mode="json")
 
 
 def _norm(text: str) -> str:

@@ -49,18 +49,18 @@ def create_draft(
     model: str,
     actor: str = "minutes",
 ) -> Draft:
-    """Queue the AI's draft for review: items, evidence and flags as rows, the draft itself as original_json."""
+    """Queue the AI's draft for review: items, evidence and flags as rows, the draft itself as `original`."""
     if session.get(Meeting, meeting_id) is None:
         raise NotFoundError(f"meeting {meeting_id} does not exist")
-    original = json.dumps(draft.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    original = draft.model_dump(mode="json")
     row = Draft(
         meeting_id=meeting_id,
         transcript_id=transcript_id,
         status=DraftStatus.PENDING,
         summary=draft.summary,
-        original_json=original,
+        original=original,
         model=model,
-        notes=json.dumps(draft.notes, ensure_ascii=False),
+        notes=draft.notes,
     )
     session.add(row)
     session.flush()
@@ -75,7 +75,7 @@ def create_draft(
         actor,
         meeting_id,
         subject={"draft": row.id, "transcript": transcript_id, "model": model},
-        content={"draft": original},
+        content={"draft": json.dumps(original, ensure_ascii=False, sort_keys=True)},
     )
     return row
 
@@ -99,7 +99,7 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
         ],
         summary=row.summary,
         flags=[types.Flag(i.kind, i.reason, ev[id(i)]) for i in live if isinstance(i, Flag)],
-        notes=json.loads(row.notes or "[]"),
+        notes=row.notes,
     )
 
 

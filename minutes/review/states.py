@@ -7,7 +7,6 @@ references and hashes, never item text.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -176,7 +175,7 @@ def add_step(
             from_status=from_status,
             to_status=to_status,
             reason=reason,
-            detail_json=json.dumps(detail or {}, sort_keys=True),
+            detail=detail or {},
             at=row.updated_at,
         )
     )

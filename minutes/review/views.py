@@ -3,7 +3,6 @@ reviewer's version. Read only."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -157,15 +156,14 @@ def show(session: Session, draft_id: int) -> DraftView:
         row.reject_reason,
         items,
         history(session, draft_id),
-        json.loads(row.notes or "[]"),
+        row.notes,
     )
 
 
 def history(session: Session, draft_id: int) -> list[ReviewStep]:
     rows = session.exec(select(Review).where(Review.draft_id == draft_id).order_by(Review.id)).all()
     return [
-        ReviewStep(r.at, r.reviewer, r.kind, r.from_status, r.to_status, r.reason, json.loads(r.detail_json))
-        for r in rows
+        ReviewStep(r.at, r.reviewer, r.kind, r.from_status, r.to_status, r.reason, r.detail) for r in rows
     ]
 
 
@@ -186,7 +184,7 @@ def approver(session: Session, draft_id: int) -> Review | None:
 def diff(session: Session, draft_id: int) -> DraftDiff:
     """The AI's original against the reviewer's version, item by item, with who changed what and when."""
     row = get_draft(session, draft_id)
-    original = types.Draft.model_validate_json(row.original_json)
+    original = types.Draft.model_validate(row.original)
     steps = history(session, draft_id)
     touched: dict[str, ReviewStep] = {}
     for step in steps:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:23:28.723469
+Create Date: 2026-11-30 03:20:58.322853
 """
 from alembic import op
 import sqlalchemy as sa
@@ -249,11 +249,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_stage_run_recording_id'), ['recording_id'], unique=False)
 
     op.create_table('transcript',
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('duration', sa.Float(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
     sa.Column('recording_id', sa.Integer(), nullable=False),
-    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('duration', sa.Float(), nullable=False),
     sa.Column('model', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -287,9 +287,9 @@ def upgrade() -> None:
     sa.Column('transcript_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('original_json', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('original', sa.JSON(), nullable=False),
     sa.Column('model', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('notes', sa.JSON(), nullable=False),
     sa.Column('reject_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -304,14 +304,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_draft_transcript_id'), ['transcript_id'], unique=False)
 
     op.create_table('segment',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('transcript_id', sa.Integer(), nullable=False),
-    sa.Column('idx', sa.Integer(), nullable=False),
     sa.Column('start', sa.Float(), nullable=False),
     sa.Column('end', sa.Float(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('speaker', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('overlap', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('transcript_id', sa.Integer(), nullable=False),
+    sa.Column('idx', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['transcript_id'], ['transcript.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('transcript_id', 'idx', name='uq_segment_idx')
@@ -320,15 +320,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_segment_transcript_id'), ['transcript_id'], unique=False)
 
     op.create_table('action',
+    sa.Column('task', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('due', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('draft_id', sa.Integer(), nullable=False),
     sa.Column('idx', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('task', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('due', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -336,13 +336,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_action_draft_id'), ['draft_id'], unique=False)
 
     op.create_table('decision',
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('draft_id', sa.Integer(), nullable=False),
     sa.Column('idx', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -368,14 +368,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_export_meeting_id'), ['meeting_id'], unique=False)
 
     op.create_table('flag',
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('draft_id', sa.Integer(), nullable=False),
     sa.Column('idx', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('resolution', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -405,7 +405,7 @@ def upgrade() -> None:
     sa.Column('from_status', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('to_status', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('detail_json', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -414,14 +414,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_review_draft_id'), ['draft_id'], unique=False)
 
     op.create_table('word',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('segment_id', sa.Integer(), nullable=False),
-    sa.Column('idx', sa.Integer(), nullable=False),
     sa.Column('start', sa.Float(), nullable=False),
     sa.Column('end', sa.Float(), nullable=False),
     sa.Column('word', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('probability', sa.Float(), nullable=False),
     sa.Column('speaker', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('segment_id', sa.Integer(), nullable=False),
+    sa.Column('idx', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['segment_id'], ['segment.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -429,13 +429,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_word_segment_id'), ['segment_id'], unique=False)
 
     op.create_table('evidence',
+    sa.Column('start', sa.Float(), nullable=False),
+    sa.Column('end', sa.Float(), nullable=False),
+    sa.Column('quote', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('decision_id', sa.Integer(), nullable=True),
     sa.Column('action_id', sa.Integer(), nullable=True),
     sa.Column('flag_id', sa.Integer(), nullable=True),
-    sa.Column('start', sa.Float(), nullable=False),
-    sa.Column('end', sa.Float(), nullable=False),
-    sa.Column('quote', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['action_id'], ['action.id'], ),
     sa.ForeignKeyConstraint(['decision_id'], ['decision.id'], ),
     sa.ForeignKeyConstraint(['flag_id'], ['flag.id'], ),
