@@ -98,3 +98,23 @@ def test_migration_matches_the_tables(home):
         )
     db.close()
     assert diff == []
+
+
+def test_environment_variables_by_their_own_names(home, monkeypatch, tmp_path):
+    """MINUTES_MODELS is the models folder (not the [models] table); empty variables count as unset; a
+    variable beats the file and a flag beats both, a nested table keeps the keys the file did not set."""
+    (home / "config.toml").write_text('db = "sqlite:////from/file.db"\n[models]\nasr = "whisper-base"\n')
+    monkeypatch.setenv("MINUTES_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("MINUTES_DEVICE", "")
+    settings = load_settings()
+    assert settings.models_root == tmp_path / "models"
+    assert (
+        settings.models.asr == "whisper-base" and settings.models.extractor == "qwen2.5-coder-1.5b-instruct"
+    )
+    assert settings.device == "auto" and settings.db == "sqlite:////from/file.db"
+    monkeypatch.setenv("MINUTES_DB", "sqlite:////from/env.db")
+    assert load_settings().db == "sqlite:////from/env.db"
+    assert load_settings(db="sqlite:////from/flag.db").db == "sqlite:////from/flag.db"
+    monkeypatch.setenv("MINUTES_DEVICE", "gpu")
+    with pytest.raises(UsageError, match="bad setting 'device'"):
+        load_settings()

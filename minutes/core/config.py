@@ -1,5 +1,10 @@
 """Settings: defaults < `MINUTES_HOME/config.toml` < environment variables < command-line flags.
 
+The layering is pydantic-settings' sources; the environment source reads exactly the three documented
+variables (MINUTES_DB, MINUTES_MODELS, MINUTES_DEVICE), not a prefix: MINUTES_MODELS names the models folder,
+which a `MINUTES_` prefix would read as the `[models]` table. MINUTES_HOME picks the home (and with it the
+config file) before any of this. Empty variables and flags not given count as unset.
+
 Example `config.toml`:
 
     db = "postgresql+psycopg://clerk@localhost/minutes"
@@ -38,10 +43,19 @@ from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from minutes.errors import UsageError
 
 CONFIG_NAME = "config.toml"
+ENV = {"MINUTES_DB": "db", "MINUTES_MODELS": "models_dir", "MINUTES_DEVICE": "device"}
 
 
 class Role(StrEnum):
@@ -127,7 +141,19 @@ class DiarisationParams(_Strict):
         }
 
 
-class Settings(_Strict):
+class _Environment(PydanticBaseSettingsSource):
+    """The documented MINUTES_* variables, by their own names."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[None, str, bool]:
+        return None, field_name, False  # unused: __call__ reads the variables itself
+
+    def __call__(self) -> dict[str, str]:
+        return {field: value for name, field in ENV.items() if (value := os.environ.get(name))}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid")
+
     home: Path
     db: str | None = None
     models_dir: Path | None = None
@@ -137,6 +163,20 @@ class Settings(_Strict):
     retention: Retention = Field(default_factory=Retention)
     notice: Notice = Field(default_factory=Notice)
     limits: Limits = Field(default_factory=Limits)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Highest first: flags (the constructor's arguments), the MINUTES_* variables, home/config.toml."""
+        assert isinstance(init_settings, InitSettingsSource)
+        toml = TomlConfigSettingsSource(settings_cls, Path(init_settings.init_kwargs["home"]) / CONFIG_NAME)
+        return init_settings, _Environment(settings_cls), toml
 
     @property
     def db_url(self) -> str:
@@ -163,23 +203,12 @@ def default_home() -> Path:
 def load_settings(home: Path | None = None, db: str | None = None, device: str | None = None) -> Settings:
     """Build the effective settings. Arguments are the command-line flags (None when not given)."""
     home = Path(home or default_home()).expanduser()
-    raw: dict = {}
     path = home / CONFIG_NAME
-    if path.is_file():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: not valid TOML: {exc}") from None
-    env = {
-        "db": os.environ.get("MINUTES_DB"),
-        "models_dir": os.environ.get("MINUTES_MODELS"),
-        "device": os.environ.get("MINUTES_DEVICE"),
-    }
-    flags = {"db": db, "device": device}
-    for layer in (env, flags):
-        raw.update({k: v for k, v in layer.items() if v})
+    flags = {k: v for k, v in {"db": db, "device": device}.items() if v}
     try:
-        return Settings(home=home, **raw)
+        return Settings(home=home, **flags)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
