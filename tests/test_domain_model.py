@@ -105,3 +105,37 @@ def test_json_columns_hold_the_structures_themselves(database):
         assert [step.detail for step in steps] == [{}, {"item": "f1", "resolution": "kept"}]
     for column in (Draft.original, Draft.notes, Review.detail):
         assert isinstance(column.type, JSON)
+
+
+def test_a_transcript_loads_in_the_same_number_of_queries_however_long(database):
+    """Segments and words come in one joined query, not one query per segment."""
+    from sqlalchemy import event
+
+    def queries_to_load(n_segments: int) -> int:
+        segments = [
+            types.Segment(
+                float(i), i + 0.5, "Zoë speaks.", [types.Word(float(i), i + 0.5, " Zoë", 0.9, "Zoë")]
+            )
+            for i in range(n_segments)
+        ]
+        with database.session() as s:
+            meeting = create_meeting(s, "Governors", "2026-11-30", ["Zoë:chair"])
+            rec = Recording(meeting_id=meeting.id, original_name="m.wav", sha256="0" * 64, duration=60.0)
+            s.add(rec)
+            s.flush()
+            transcript = types.Transcript("en", 60.0, segments)
+            transcript_id = save_transcript(s, meeting.id, rec.id, transcript, "whisper").id
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_):
+            statements.append(statement)
+
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            with database.session() as s:
+                assert load_transcript(s, transcript_id) == transcript
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+        return len([q for q in statements if q.lstrip().upper().startswith("SELECT")])
+
+    assert queries_to_load(2) == queries_to_load(40) == 2  # the transcript row, then segments with words

@@ -194,9 +194,17 @@ def _remove_words(
     marked deleted, so no later stage works on it. Returns (start, end, text) of what was removed."""
     removed: list[tuple[float, float, str]] = []
     segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
+    words_of: dict[int, list[Word]] = {seg.id: [] for seg in segments}
+    for w in session.exec(  # one query for the transcript's words, not one per segment
+        select(Word)
+        .join(Segment, Word.segment_id == Segment.id)
+        .where(Segment.transcript_id == tr.id)
+        .order_by(Word.idx)
+    ):
+        words_of[w.segment_id].append(w)
     kept = 0
     for seg in segments:
-        words = session.exec(select(Word).where(Word.segment_id == seg.id)).all()
+        words = words_of[seg.id]
         whole = whose(seg.speaker)
         gone = words if whole else [w for w in words if whose(w.speaker)]
         for w in gone:
