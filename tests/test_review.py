@@ -260,7 +260,7 @@ def test_bad_input_gets_one_line_and_leaves_state(built, home):
     one_line_error(run("review", "resolve", built.draft_id, "z1", "--keep", "--by", "X"), 2, "not an item")
     one_line_error(run("review", "resolve", built.draft_id, "d7", "--keep", "--by", "X"), 3, "no item d7")
     one_line_error(
-        run("review", "resolve", built.draft_id, "d1", "--by", "X"), 2, "--keep, --remove or --edit"
+        run("review", "resolve", built.draft_id, "d1", "--by", "X"), 2, "--keep, --remove, --part2 or --edit"
     )
     one_line_error(run("review", "approve", built.draft_id, "--by", "  "), 2, "--by")
     assert snapshot(home) == before

@@ -6,6 +6,9 @@ Each decision and action goes under the agenda item that was being discussed whe
 there is one "Discussion" section. Once the transcript is purged by retention, positions are unknown and every
 item goes under "Other matters".
 
+Flags a reviewer sent to the part-2 (confidential) record are never shown here: a line says only that
+confidential items were minuted separately (`records.part2` renders that record with the same blocks).
+
 Two templates share this shape and differ only in wording: `governors` (formal: numbered minutes "2.1",
 "Resolved:") and `department` (lighter: bullets, "Agreed:", with the summary).
 """
@@ -28,6 +31,7 @@ from minutes.review import queue as review
 
 TEMPLATES = ("governors", "department")
 Kind = Literal["title", "heading", "para", "bullet"]
+CONFIDENTIAL_NOTE = "Confidential items were minuted separately, in the part-2 record."
 _DECLARATIONS = re.compile(r"declaration|interest", re.IGNORECASE)
 _LABELS = {
     "present": "Present",
@@ -60,9 +64,10 @@ class ClerkDoc:
     attendance: dict[str, list[str]]  # ATTENDANCE value -> names (with role for those present)
     sections: list[Section]
     next_meeting: str | None
+    confidential: bool = False  # some flags went to the part-2 record: said, never shown
 
 
-def _transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]:
+def transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]:
     """The draft's transcript as (start, text) lines; empty once it was purged."""
     transcript_id = session.get(Draft, draft_id).transcript_id
     row = session.get(Transcript, transcript_id) if transcript_id is not None else None
@@ -117,12 +122,13 @@ def clerk_document(session: Session, draft_id: int) -> ClerkDoc:
     """The released minutes of a draft in the clerk's shape (refused before release, as every minutes export)."""
     base = minutes_document(session, draft_id)
     meeting_id = session.get(Draft, draft_id).meeting_id
-    lines = _transcript_lines(session, draft_id)
+    lines = transcript_lines(session, draft_id)
     return ClerkDoc(
         base,
         _attendance(session, meeting_id, draft_id),
         sections(agenda.agenda_of(session, meeting_id), review.draft_as_types(session, draft_id), lines),
         agenda.next_meeting(lines),
+        any(i.resolution == "part2" for i in review.show(session, draft_id).items),
     )
 
 
@@ -146,6 +152,8 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
         for sub, entry in enumerate(section.entries, 1):
             text = _entry_text(entry, formal)
             out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
+    if doc.confidential:
+        out += [("heading", "Confidential items"), ("para", CONFIDENTIAL_NOTE)]
     if doc.next_meeting:
         out += [("heading", "Date of next meeting"), ("para", doc.next_meeting)]
     out.append(("para", footer(doc.base)))
@@ -160,10 +168,11 @@ def _entry_text(entry: Entry, formal: bool) -> str:
     return f"Action ({who}{due}): {entry.text}"
 
 
-def render_markdown(doc: ClerkDoc, template: str) -> str:
+def markdown_of(parts: list[tuple[Kind, str]]) -> str:
+    """Blocks as Markdown: the one renderer the minutes and the part-2 record share."""
     marks = {"title": "# ", "heading": "## ", "para": "", "bullet": "- "}
     out: list[str] = []
-    for kind, text in blocks(doc, template):
+    for kind, text in parts:
         if kind != "bullet" and out and out[-1].startswith("- "):
             out.append("")
         out.append(marks[kind] + text)
@@ -172,14 +181,15 @@ def render_markdown(doc: ClerkDoc, template: str) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_docx(doc: ClerkDoc, template: str) -> bytes:
+def docx_of(parts: list[tuple[Kind, str]], base: MinutesDoc, title: str | None = None) -> bytes:
+    """Blocks as DOCX, dated and authored as released (so the same minutes give the same properties)."""
     from docx import Document
 
     document = Document()
     props = document.core_properties
-    props.title, props.author = doc.base.title, doc.base.released_by
-    props.created = props.modified = doc.base.released_at
-    for kind, text in blocks(doc, template):
+    props.title, props.author = title or base.title, base.released_by
+    props.created = props.modified = base.released_at
+    for kind, text in parts:
         if kind in ("title", "heading"):
             document.add_heading(text, level=0 if kind == "title" else 1)
         else:
@@ -187,6 +197,14 @@ def render_docx(doc: ClerkDoc, template: str) -> bytes:
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+def render_markdown(doc: ClerkDoc, template: str) -> str:
+    return markdown_of(blocks(doc, template))
+
+
+def render_docx(doc: ClerkDoc, template: str) -> bytes:
+    return docx_of(blocks(doc, template), doc.base)
 
 
 def render(doc: ClerkDoc, template: str, fmt: str) -> bytes:

@@ -4,7 +4,8 @@ States: pending -> in_review -> approved | rejected -> released (approved only).
 pending draft first moves it to in_review; an edit after approval sends it back to in_review. Items are
 addressed as d1, a2, f1 (decision, action, flag; 1-based, stable: a removed item keeps its number). An AI item
 that failed the grounding check (`unsupported`) and every flag, the AI's or one a reviewer added (a
-safeguarding concern, say), block approval until a reviewer keeps, edits or removes it.
+safeguarding concern, say), block approval until a reviewer keeps, edits or removes it; a sensitive flag can
+instead be sent to the part-2 (confidential) record (`minutes.records.part2`), never the main minutes.
 Every step is one Review row and one audit event, written in the caller's transaction. No item text is ever put in
 a Review row or an audit event: they hold item references and hashes.
 """
@@ -37,7 +38,8 @@ KINDS = {
 EXTRACTION_FLAG = "extraction"  # an extraction problem
 # Flag kinds that mark a problem with the draft, not sensitive content: every other kind marks sensitive content.
 NOT_SENSITIVE = (EXTRACTION_FLAG, LANGUAGE_FLAG)
-RESOLUTIONS = ("keep", "edit", "remove")
+RESOLUTIONS = ("keep", "edit", "remove", "part2")
+RESOLVED = {"keep": "kept", "edit": "edited", "remove": "removed", "part2": "part2"}
 LOG = logging.getLogger("minutes.review.queue")  # ids and states only, never item text
 _TRANSITION_EVENTS = {
     DraftStatus.IN_REVIEW: "review.start",
@@ -435,15 +437,21 @@ def resolve(
     owner: str | None = None,
     due: str | None = None,
 ) -> ItemView:
-    """Keep, edit or remove one item (the way to clear an unsupported item or a sensitive flag)."""
+    """Keep, edit or remove one item (the way to clear an unsupported item or a sensitive flag), or send a
+    sensitive flag to the part-2 record ("part2": the reviewer confirms it, and it is minuted confidentially)."""
     by = _reviewer(by)
     if resolution not in RESOLUTIONS:
-        raise UsageError(f"unknown resolution {resolution!r}", "use --keep, --edit TEXT or --remove")
+        raise UsageError(f"unknown resolution {resolution!r}", "use --keep, --edit TEXT, --remove or --part2")
     row = get_draft(session, draft_id)
     _require_editable(row)
     item = _find(session, draft_id, ref)
     if item.resolution == "removed":
         raise StateError(f"item {_ref(item)} of draft {draft_id} was removed")
+    if resolution == "part2" and (not isinstance(item, Flag) or item.kind in NOT_SENSITIVE):
+        raise UsageError(
+            f"only a sensitive flag can go to the part-2 (confidential) record, not {_ref(item)}",
+            "keep, edit or remove it instead",
+        )
     changes: dict[str, Any] = {}
     if resolution == "edit":
         if text is not None and not text.strip():
@@ -469,7 +477,7 @@ def resolve(
         _apply(
             item, {("task" if k == "text" and isinstance(item, Action) else k): v for k, v in changes.items()}
         )
-    item.resolution = {"keep": "kept", "edit": "edited", "remove": "removed"}[resolution]
+    item.resolution = RESOLVED[resolution]
     session.add(item)
     detail = {"item": _ref(item), "resolution": item.resolution}
     add_step(session, row, by, "resolve", detail=detail)
@@ -639,8 +647,8 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
             change = "removed"
         elif new != old:
             change = "edited"
-        elif item.resolution == "kept":
-            change = "kept"
+        elif item.resolution in ("kept", "part2"):
+            change = "part 2" if item.resolution == "part2" else "kept"
         else:
             continue
         step = touched.get(ref)
