@@ -24,7 +24,6 @@ from sqlmodel import Session, select
 
 from minutes.core import types
 from minutes.db import Draft, Participant, Segment, Transcript
-from minutes.db.meeting import ATTENDANCE
 from minutes.records import agenda
 from minutes.records.export import WITHDRAWN, MinutesDoc, footer, minutes_document, withdrawn_ids
 from minutes.review import queue as review
@@ -33,11 +32,13 @@ TEMPLATES = ("governors", "department")
 Kind = Literal["title", "heading", "para", "bullet"]
 CONFIDENTIAL_NOTE = "Confidential items were minuted separately, in the part-2 record."
 _DECLARATIONS = re.compile(r"declaration|interest", re.IGNORECASE)
-_LABELS = {
-    "present": "Present",
-    "in-attendance": "In attendance",
-    "apologies": "Apologies",
-    "absent": "Absent",
+_LABELS = {  # an attendance line's words; apologies split by whether the meeting accepted them
+    "present": "Present: ",
+    "in-attendance": "In attendance: ",
+    "apologies-accepted": "Apologies received and accepted from ",
+    "apologies-not-accepted": "Apologies received but not accepted from ",
+    "apologies": "Apologies: ",
+    "absent": "Absent: ",
 }
 
 
@@ -61,7 +62,7 @@ class Section:
 @dataclass(frozen=True)
 class ClerkDoc:
     base: MinutesDoc
-    attendance: dict[str, list[str]]  # ATTENDANCE value -> names (with role for those present)
+    attendance: dict[str, list[str]]  # a key of _LABELS -> names (with their role)
     sections: list[Section]
     next_meeting: str | None
     confidential: bool = False  # some flags went to the part-2 record: said, never shown
@@ -81,12 +82,15 @@ def transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]
 
 def _attendance(session: Session, meeting_id: int, draft_id: int) -> dict[str, list[str]]:
     withdrawn = withdrawn_ids(session, draft_id)
-    out: dict[str, list[str]] = {status: [] for status in ATTENDANCE}
+    out: dict[str, list[str]] = {key: [] for key in _LABELS}
     for p in session.exec(
         select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id)
     ):
         name = WITHDRAWN if p.id in withdrawn else p.name
-        out[p.attendance].append(f"{name} ({p.role})" if p.role and p.id not in withdrawn else name)
+        key = p.attendance
+        if key == "apologies" and p.apologies_accepted is not None:
+            key += "-accepted" if p.apologies_accepted else "-not-accepted"
+        out[key].append(f"{name} ({p.role})" if p.role and p.id not in withdrawn else name)
     return out
 
 
@@ -137,10 +141,11 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
     formal = template == "governors"
     out: list[tuple[Kind, str]] = [("title", doc.base.title), ("para", f"Date: {doc.base.date}")]
     out.append(("heading", "Attendance"))
-    for status in ATTENDANCE:
-        names = doc.attendance[status]
-        if names or status in ("present", "apologies"):
-            out.append(("para", f"{_LABELS[status]}: {', '.join(names) or 'none'}"))
+    any_apologies = any(doc.attendance[k] for k in _LABELS if k.startswith("apologies"))
+    for key, label in _LABELS.items():
+        names = doc.attendance[key]
+        if names or key == "present" or (key == "apologies" and not any_apologies):
+            out.append(("para", label + (", ".join(names) or "none")))
     if not any(s.declarations for s in doc.sections):
         out += [("heading", "Declarations of interest"), ("para", "None recorded.")]
     if doc.base.summary and not formal:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import select
 
+from minutes.consent import attendance as attendance_rules
 from minutes.consent import meetings as ledger_meetings
 from minutes.consent.meetings import parse_date
 from minutes.consent.status import SCOPES, State, resolve
@@ -22,6 +23,7 @@ from minutes.db import Participant as ParticipantRow
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
 from minutes.service.context import Ctx
+from minutes.service.names import participant as named_participant
 
 STATUS_LABELS = {
     "consent_missing": "Consent missing",
@@ -71,6 +73,8 @@ class Participant:
     id: int
     name: str
     role: str | None
+    attendance: str = "present"  # one of ATTENDANCE
+    apologies_accepted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,7 @@ def detail(ctx: Ctx, meeting_id: int) -> MeetingDetail:
         info.id,
         info.title,
         info.date,
-        [Participant(p.id, p.name, p.role) for p in info.participants],
+        [Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted) for p in info.participants],
         info.recordings,
         status,
         draft_id,
@@ -241,6 +245,23 @@ def add_participant(ctx: Ctx, meeting_id: int, name: str, role: str | None, acto
 def remove_participant(ctx: Ctx, meeting_id: int, participant_id: int, actor: str) -> None:
     with ctx.tx() as s:
         ledger_meetings.remove_participant(s, meeting_id, participant_id, actor=actor)
+
+
+def set_attendance(
+    ctx: Ctx,
+    meeting_id: int | str,
+    who: int | str,
+    attendance: str,
+    actor: str,
+    accepted: bool | None = None,
+) -> Participant:
+    """Record one participant's attendance (present, in-attendance, apologies, absent), and with apologies
+    whether they were accepted; audited. `who` is a participant id, or a name (a near miss gets "did you
+    mean"). The rules (the consent gate, kept as filed after release) are `consent.attendance`'s."""
+    with ctx.tx() as s:
+        ref = who if isinstance(who, int) else named_participant(s, meeting_id, who).id
+        p = attendance_rules.set_attendance(s, meeting_id, ref, attendance, actor=actor, accepted=accepted)
+        return Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
 
 
 def get(ctx: Ctx, meeting_id: int) -> Meeting:

@@ -118,6 +118,7 @@ def upgrade() -> None:
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('attendance', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('apologies_accepted', sa.Boolean(), nullable=True),
     sa.Column('added_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.CheckConstraint("attendance IN ('present', 'in-attendance', 'apologies', 'absent')", name='ck_participant_attendance'),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
