@@ -23,6 +23,13 @@ def posts(b) -> list[tuple[str, str, dict, dict | None]]:
         ("participants.change", f"/meetings/{m}/participants", {"name": "Zoë", "role": "governor"}, None),
         ("participants.change", f"/meetings/{m}/participants/{sam}/remove", {}, None),
         (
+            "participants.change",
+            f"/meetings/{m}/participants/{sam}/attendance",
+            {"attendance": "present"},
+            None,
+        ),
+        ("meetings.agenda", f"/meetings/{m}/agenda", {"agenda": "1. Apologies\n2. AOB"}, None),
+        (
             "consent.record",
             f"/meetings/{m}/consent",
             {"participant": str(sam), "decision": "give", "scope": "record", "method": "verbal"},

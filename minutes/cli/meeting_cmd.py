@@ -67,13 +67,12 @@ def meeting_create(
 @pass_app
 def meeting_agenda(app: App, meeting: str, file: Path) -> None:
     """Set or replace the meeting's agenda (a numbered list, one item per line), until its minutes are released."""
-    from minutes.records.agenda import read_agenda, set_agenda
+    from minutes.records.agenda import read_agenda_text
+    from minutes.service import Ctx
+    from minutes.service.meetings import set_agenda
 
-    titles = read_agenda(file)
-    with app.session() as s:
-        items = set_agenda(s, meeting, titles, actor())
-        said = f"meeting {items[0].meeting_id}: agenda of {len(items)} items"
-    click.echo(said)
+    titles = set_agenda(Ctx(app.database, app.settings), meeting, read_agenda_text(file), actor())
+    click.echo(f"meeting {meeting}: agenda of {len(titles)} items")
 
 
 @meeting_group.command("list")

@@ -1,7 +1,8 @@
 """Accounts, roles and signed-in sessions of the web app.
 
 Roles (least privilege: nobody holds every power):
-- clerk: sets up meetings and participants, records consent, uploads recordings, downloads released minutes;
+- clerk: sets up meetings, their agenda, participants and attendance, records consent, uploads recordings,
+  downloads released minutes;
 - reviewer: checks, corrects, approves, rejects and releases drafts (and hears the recording to do so), and
   alone may export the part-2 (confidential) record;
 - admin: manages accounts and runs retention.
@@ -50,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "consent.view": EVERYONE,
     "audit.view": EVERYONE,
     "meetings.create": frozenset({"clerk"}),
+    "meetings.agenda": frozenset({"clerk"}),
     "participants.change": frozenset({"clerk"}),
     "consent.record": frozenset({"clerk"}),
     "recording.upload": frozenset({"clerk"}),
