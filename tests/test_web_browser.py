@@ -343,3 +343,44 @@ def test_a_clerk_sets_the_agenda_and_attendance_by_keyboard(light_server, browse
     outside = [u for u in requested if not u.startswith(url)]
     assert outside == [], outside
     context.close()
+
+
+def test_a_reviewer_sends_a_flag_to_part_2_and_downloads_it(light_server, browser, tmp_path):
+    """The processed demo meeting (no models): the flag goes to part 2 from the review page, by keyboard; after
+    release the reviewer downloads the part-2 record, which holds the flag's quote, and the minutes do not."""
+    from processed_meeting import build, demo_draft
+
+    url = light_server["url"]
+    built = build(load_settings(light_server["home"]), demo_draft(flags=True))
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True
+    )
+    page = context.new_page()
+    sign_in(page, url, REVIEWER)
+    page.goto(f"{url}/drafts/{built.draft_id}")
+    page.get_by_role("button", name="Send F1 to the part-2 (confidential) record").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    flag = page.locator("#item-f1")
+    assert "In the part-2 (confidential) record" in flag.inner_text()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(tmp_path / "flag.png"))
+    assert page.get_by_text("Nothing blocks approval.").is_visible()
+    page.get_by_role("button", name="Approve the minutes").click()
+    page.get_by_role("button", name="Release the minutes").click()
+    page.get_by_text("Released by Rhys Reviewer").wait_for()
+    page.get_by_label("Layout").select_option("department")
+    assert page.evaluate(CONTRAST) == []
+    page.screenshot(path=str(tmp_path / "release.png"), full_page=True)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download part 2 (Word)").click()
+    path = tmp_path / "part2.docx"
+    info.value.save_as(path)
+    text = [p.text for p in Document(str(path)).paragraphs]
+    assert "Staffing" in text and any("higher salary band" in t for t in text)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Minutes (Word)").click()
+    info.value.save_as(tmp_path / "minutes.docx")
+    minutes = "\n".join(p.text for p in Document(str(tmp_path / "minutes.docx")).paragraphs)
+    assert "higher salary band" not in minutes and "salary" not in minutes
+    context.close()
