@@ -190,3 +190,19 @@ def test_in_the_web_app_a_reviewer_sends_a_flag_to_part_2_and_only_reviewers_dow
     assert REASON not in minutes and QUOTE not in minutes
     no_csrf = reviewer.post(f"/drafts/{d}/part2/md", data={})
     assert no_csrf.status_code == 403
+
+
+def test_moving_a_flag_out_of_part_2_after_release_is_caught(home, tmp_path):
+    """Which flags are in part 2 is hashed into the release: an edit of the database is refused at export
+    and named by `audit verify`."""
+    built = setup(home)
+    send_and_release(built)
+    with sqlite3.connect(home / "minutes.db") as conn:
+        conn.execute("UPDATE flag SET resolution = 'kept'")
+    out = tmp_path / "p2.md"
+    result = run(
+        "export", built.draft_id, "--part", "2", "--format", "md", "--out", out, "--by", "Rhys Reviewer"
+    )
+    assert result.exit_code == 5 and "not exporting" in result.output and not out.exists()
+    verify = run("audit", "verify")
+    assert verify.exit_code == 1 and f"draft {built.draft_id}" in verify.output

@@ -217,8 +217,13 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
 
 
 def content_sha256(session: Session, draft_id: int) -> str:
-    """Hash of the reviewer's current version, as released."""
-    return content_hash(draft_as_types(session, draft_id).to_json())
+    """Hash of the reviewer's current version, as released. Which flags went to the part-2 record is part of
+    it (only when any did, so other drafts hash as before): moving a flag in or out after release is tampering."""
+    data = draft_as_types(session, draft_id).to_json()
+    part2 = [
+        _ref(i) for i in draft_items(session, draft_id) if isinstance(i, Flag) and i.resolution == "part2"
+    ]
+    return content_hash(data | ({"part2": part2} if part2 else {}))
 
 
 def list_drafts(session: Session, status: str | None = None) -> list[DraftSummary]:
