@@ -152,11 +152,18 @@ def test_enqueue_copies_each_recording_once_and_queues_each_meeting_once(cluster
     assert table.returncode == 0 and "queue: todo 2" in table.stdout, table.stdout + table.stderr
 
 
-def test_enqueue_needs_postgresql(home, tmp_path, data):
+def test_the_queue_needs_postgresql_and_a_shared_folder(home, tmp_path, data):
+    """On SQLite, batch runs locally as before; --enqueue and `minutes worker` say what is missing."""
     from processed_meeting import run
 
-    result = run("batch", data / "jfk.flac", "--enqueue")
-    assert result.exit_code == 2 and "needs a PostgreSQL database" in result.output, result.output
+    for args in (("batch", data / "jfk.flac", "--enqueue"), ("worker",)):
+        result = run(*args)
+        assert result.exit_code == 2 and "needs a PostgreSQL database" in result.output, result.output
+    listed = run("jobs", "--json")
+    assert listed.exit_code == 0 and json.loads(listed.output) == {"jobs": [], "queue": {}}, listed.output
+    (home / "config.toml").write_text('db = "postgresql+psycopg://nobody@127.0.0.1:1/none"\n')
+    result = run("worker")
+    assert result.exit_code == 2 and "needs a shared folder" in result.output, result.output
 
 
 @pytest.mark.slow

@@ -61,6 +61,16 @@ def _require_postgres(settings: Settings) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _require_shared(settings: Settings) -> None:
+    """The queue needs PostgreSQL and a shared folder: a worker must read what the clerk's machine stored."""
+    _require_postgres(settings)
+    if settings.store.shared is None:
+        raise UsageError(
+            "the distributed queue needs a shared folder for recordings",
+            'set [store] shared = "/path/every/worker/reaches" in config.toml',
+        )
+
+
 def make_app(settings: Settings):
     """The procrastinate app on the settings' database, with the one task registered."""
     import procrastinate
@@ -115,12 +125,7 @@ def enqueue_batch(ctx: Ctx, source: Path, actor: str, resume: bool = False) -> E
     """Register the manifest's meetings and consent, copy each recording to the shared folder and queue one
     job per recording. A row that cannot be processed is marked failed with its reason now."""
     settings = ctx.settings
-    _require_postgres(settings)
-    if settings.store.shared is None:
-        raise UsageError(
-            "the distributed queue needs a shared folder for recordings",
-            'set [store] shared = "/path/every/worker/reaches" in config.toml',
-        )
+    _require_shared(settings)
     ensure_schema(ctx.db)
     entries = batch.read_source(source)
     for e in entries:  # jobs name the shared copy: what workers read, and what a second enqueue matches
@@ -259,6 +264,7 @@ def run_worker(
     """Take jobs until stopped (SIGINT/SIGTERM finish the running job first). Models load once, on the
     first job, and stay loaded. Meanwhile jobs of workers that stopped sending heartbeats are retried."""
     global _STATE
+    _require_shared(settings)
     os.umask(0o077)
     setup_logging(settings.log_dir)
     options = options or Options(device=settings.device)
