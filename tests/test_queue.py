@@ -205,7 +205,7 @@ def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_pat
         drafts = s.exec(select(Draft)).all()
         assert sorted(d.meeting_id for d in drafts) == sorted(meetings), "one draft per meeting"
         assert len(transcripts) == len(meetings)
-        for stage in ("transcribe", "diarise", "summarise"):
+        for stage in ("record", "transcribe", "diarise", "summarise"):
             done = s.exec(select(StageRun).where(StageRun.stage == stage, StageRun.status == "done")).all()
             assert sorted(r.meeting_id for r in done) == sorted(meetings), stage
         queue = dict(
