@@ -295,7 +295,8 @@ async def _serve(app, settings: Settings, queue: str, concurrency: int) -> None:
 
 async def _retry_stalled(app, after: float) -> None:
     """Every few seconds: a running job whose worker's heartbeat is older than `after` goes back to the
-    queue (procrastinate keeps its lock, so it still runs alone)."""
+    queue. Two workers may both find the same job; should the second put it back after a third has taken it,
+    the meeting's run lease still lets only one run store anything (the other gets MeetingBusy and waits)."""
     while True:
         await asyncio.sleep(max(1.0, after / 3))
         try:
