@@ -166,6 +166,42 @@ def test_the_queue_needs_postgresql_and_a_shared_folder(home, tmp_path, data):
     assert result.exit_code == 2 and "needs a shared folder" in result.output, result.output
 
 
+@pytest.mark.postgres
+def test_a_job_whose_meeting_another_live_run_holds_waits_without_using_its_retries(cluster, tmp_path, data):
+    """As when a dead worker's lease on another host has not lapsed yet: the job is queued again for later,
+    and the worker goes on (no model is loaded for this)."""
+    from minutes.core.config import load_settings
+    from minutes.core.store import Database
+    from minutes.run import runlock
+
+    queued = enqueue(cluster, [data / "jfk.flac"], tmp_path)
+    db = Database.open(load_settings(cluster.clerk))
+    token = runlock.acquire(db, queued[0]["meeting"], "another machine")
+    try:
+        cluster.start_worker("w1")
+
+        def queue() -> list[tuple]:
+            with Session(cluster.engine) as s:
+                return [
+                    tuple(r)
+                    for r in s.execute(
+                        text(
+                            "SELECT status::text, coalesce(scheduled_at > now() + interval '30 seconds', false) "
+                            "FROM procrastinate_jobs ORDER BY id"
+                        )
+                    )
+                ]
+
+        cluster.wait(
+            lambda: queue() == [("succeeded", False), ("todo", True)], 120, "the job queued for later"
+        )
+        assert "waiting for another run" in cluster.jobs()[0].reason
+        assert cluster.jobs()[0].status == "queued" and cluster.workers["w1"].poll() is None
+    finally:
+        runlock.release(db, queued[0]["meeting"], token)
+        db.close()
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_path, data):

@@ -47,6 +47,7 @@ from minutes.service.worker import JobReporter
 
 LOG = logging.getLogger("minutes.queue")
 TASK = "minutes.process_job"
+BUSY_WAIT = 60  # seconds before a job whose meeting another live run holds is tried again
 _SCHEMA_LOCK = 7_316_001  # pg_advisory_xact_lock key: one process applies procrastinate's schema
 
 
@@ -218,9 +219,9 @@ def _task(context, job_id: int) -> str:
         if result.recording_id is not None:
             _drop_incoming(worker.settings, job)
         status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)
-    except runlock.MeetingBusy:  # a run of this meeting is still alive somewhere: try again later
-        jobs.set_job(ctx, job_id, status="queued", reason="waiting for another run of this meeting")
-        raise
+    except runlock.MeetingBusy:  # a run of this meeting is alive (e.g. a dead worker's lease on another host)
+        _later(context.app, ctx, job_id, meeting_id)
+        return "queued"
     except (MinutesError, ConsentError) as exc:
         status, reason = "failed", str(exc)
     except Exception as exc:
@@ -232,6 +233,21 @@ def _task(context, job_id: int) -> str:
     jobs.set_job(ctx, job_id, status=status, reason=reason)
     LOG.info("queued job %s %s on %s", job_id, status, worker.name)
     return status
+
+
+def _later(app, ctx: Ctx, job_id: int, meeting_id: int) -> None:
+    """Queue the job again in BUSY_WAIT seconds, as a new procrastinate job: waiting for a lease to lapse
+    (up to runlock.LEASE) must not use up the retries meant for errors."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    jobs.set_job(ctx, job_id, status="queued", reason="waiting for another run of this meeting")
+    lock = f"meeting-{meeting_id}"
+    try:
+        app.configure_task(TASK, lock=lock, queueing_lock=lock, schedule_in={"seconds": BUSY_WAIT}).defer(
+            job_id=job_id
+        )
+    except AlreadyEnqueued:  # a job for this meeting is queued already: it will do this work
+        pass
 
 
 def _sweep_meeting(settings: Settings, meeting_id: int) -> None:
