@@ -1,12 +1,12 @@
-"""The accuracy-check queue on a real SQLite store: states, edits, resolutions, release, and their audit trail."""
+"""The accuracy-check queue on a real store (SQLite and PostgreSQL): states, edits, resolutions, release, and their audit trail."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 
 import pytest
+from pg import snapshot
 from processed_meeting import approve_and_release, build, demo_draft, run
 
 from minutes.core.config import load_settings
@@ -15,19 +15,13 @@ from minutes.review import queue as review
 
 
 @pytest.fixture
-def built(home):
+def built(home, database):
     return build(load_settings())
 
 
 @pytest.fixture
-def flagged(home):
+def flagged(home, database):
     return build(load_settings(), demo_draft(flags=True, unsupported=True))
-
-
-def snapshot(home) -> list[str]:
-    """Every row of every table: for checking that a failed command changed nothing."""
-    with sqlite3.connect(home / "minutes.db") as conn:
-        return list(conn.iterdump())
 
 
 def one_line_error(result, code: int, *needles: str) -> None:

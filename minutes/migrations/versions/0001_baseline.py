@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:23:28.723469
+Create Date: 2026-11-30 03:31:15.025737
 """
 from alembic import op
 import sqlalchemy as sa
@@ -99,6 +99,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('progress', sa.Float(), nullable=True),
     sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('worker', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.CheckConstraint("status IN ('queued', 'running', 'done', 'blocked', 'failed')", name='ck_job_status'),
