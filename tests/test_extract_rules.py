@@ -538,3 +538,55 @@ def test_a_task_asked_of_two_people_together_goes_to_both_not_to_the_asker():
     )
     draft = extract(engine, transcript, ["Ann", "Kwame", "Priya"], WEDNESDAY)
     assert sorted(a.owner for a in draft.actions) == ["Kwame", "Priya"]
+
+
+def test_a_decision_the_meeting_went_back_on_later_is_left_out():
+    transcript = meeting(
+        ("Ann", "Shall we hold the leavers' assembly at the town hall?"),  # 1
+        ("Ben", "Yes, the town hall is bigger."),  # 2
+        ("Ann", "Town hall it is, then."),  # 3
+        ("Ben", "Uniform next. The new ties have arrived."),  # 4
+        ("Cara", "Sorry, back to the assembly. The town hall is closed for repairs in July."),  # 5
+        ("Ann", "Actually, scrap that, we'll keep the leavers' assembly in the school gym."),  # 6
+        ("Ben", "Fine by me."),  # 7
+    )
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [3], "text": "The leavers' assembly is at the town hall.", "outcome": "agreed"},
+                {
+                    "lines": [6, 7],
+                    "text": "The leavers' assembly stays in the school gym.",
+                    "outcome": "agreed",
+                },
+            ]
+        )
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The leavers' assembly stays in the school gym."]
+    assert any("changed later" in n and "town hall" in n for n in draft.notes)
+
+
+def test_a_worked_example_repeated_a_bare_vote_and_a_task_restated_as_a_decision_are_left_out():
+    transcript = meeting(
+        ("Ann", "Someone should send apologies to the trust for the late return."),  # 1
+        ("Ben", "I'm not sure that's mine to send."),  # 2
+        ("Ann", "All in favour? Carried, the lettings policy is adopted."),  # 3
+    )
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [3], "text": "All in favour", "outcome": "agreed"},
+                {"lines": [3], "text": "Sports day goes back to the old timetable.", "outcome": "agreed"},
+                # the model's own task, dropped (nobody took it on), listed again as a decision
+                {"lines": [1, 3], "text": "Send apologies to the trust.", "outcome": "agreed"},
+                {"lines": [3], "text": "The lettings policy is adopted.", "outcome": "agreed"},
+            ],
+            actions=[{"lines": [1], "task": "Send apologies to the trust", "owners": ["Ben"], "due": None}],
+        )
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The lettings policy is adopted."]
+    assert draft.actions == []
+    assert any("too few words" in n for n in draft.notes)
+    assert any("a worked example repeated" in n for n in draft.notes)

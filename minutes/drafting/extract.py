@@ -180,6 +180,7 @@ def extract(
             summaries.append(reply.summary.strip())
         if progress:
             progress(done, len(chunks))
+    listed = list(draft.actions)  # every task the model listed, before the rules drop any
     _settle_owners(draft, shown, names)
     _drop_unsettled(draft, shown, people)
     _second_looks(engine, shown, names, meeting_date, draft, judged)
@@ -187,7 +188,12 @@ def extract(
     draft.decisions = rules.merge(draft.decisions, rules.same_decision)
     if len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
         draft.decisions = _consolidate(engine, draft.decisions, draft)
-    draft.decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, draft.actions)]
+    # the decisions turn follows the actions turn, and the model often lists its tasks again as "agreed"
+    draft.decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, listed + draft.actions)]
+    for earlier, later in rules.gone_back_on(draft.decisions, shown):
+        if earlier in draft.decisions:
+            draft.decisions.remove(earlier)
+            draft.notes.append(f"not a decision (changed later: {later.text}): {earlier.text}")
     private = rules.private_words(lines, found.withheld, names)
     draft.summary = rules.clean_summary(" ".join(summaries), private, draft)
     rules.withhold_sensitive_items(draft, private)
@@ -247,6 +253,8 @@ def _decisions(
                 judged |= {(e.start, e.end) for e in rules.evidence(text, d.lines, by_number)}
         elif rules.is_question(text):
             draft.notes.append(f"not a decision (a question): {text}")
+        elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS):
+            draft.notes.append(f"not a decision ({why}): {text}")
         else:
             out.append(Decision(text, rules.evidence(text, d.lines, by_number)))
     return out
@@ -265,6 +273,9 @@ def _actions(
     for a in reply.actions:
         if a.kind not in prompts.ACTION_KINDS:
             draft.notes.append(f"not an action ({a.kind}): {a.task.strip()}")
+            continue
+        if why := rules.not_an_item(a.task, prompts.EXAMPLE_ITEMS):
+            draft.notes.append(f"not an action ({why}): {a.task.strip()}")
             continue
         cited = rules.evidence(a.task, a.lines, by_number)
         task = rules.without_deadline(a.task.strip()) if a.due else a.task.strip()
@@ -319,7 +330,11 @@ def _second_looks(
         found = (answer.get(kind) or "").strip()
         # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
         basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
-        if len(found.split()) < 2 or rules.is_question(found) or not rules.said_in(found, basis):
+        if (
+            rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
+            or rules.is_question(found)
+            or not rules.said_in(found, basis)
+        ):
             continue
         quote = Evidence(line.start, line.end, line.text)
         if kind == "decision":

@@ -18,6 +18,8 @@
   preferring the fuller wording actually spoken in the evidence; of two dates in one phrase (a self-correction)
   the last wins.
 - Duplicates within and across chunks are merged (evidence pooled); a decision that repeats an action is dropped.
+- A decision the meeting went back on later ("actually, scrap that, ...", with the earlier matter named in the
+  lead-up) is left out: the final state wins.
 - Sensitive passages: no item, and no summary sentence, may carry a sensitive cue or a name (or any word) that
   occurs only in a withheld passage; such items are withheld for human handling.
 """
@@ -54,6 +56,11 @@ PUTS_OFF = re.compile(
     r"not carried|defeated)\b",
     re.IGNORECASE,
 )
+REVERSES = re.compile(
+    r"\b(?:scrap that|forget that|actually|instead|change of plan|on second thoughts?|after all|go back on)\b",
+    re.IGNORECASE,
+)
+REVERSAL_LEAD_UP = 6  # lines before a decision that goes back on an earlier one, where the earlier is named
 VOTED = re.compile(
     r"\b(?:carried|(?:motion|proposal) (?:falls|fell|is lost|was lost)|not carried|defeated)\b", re.I
 )
@@ -65,7 +72,8 @@ VOLUNTEERS = re.compile(
 )
 TAKES_ON = re.compile(
     r"\b(?:i['’]ll|i will|i can|i could|i['’]m going to|i am going to|i['’]m on it|on it|leave (?:it|that|this) "
-    r"with me|will do|happy to|no problem|of course|yes|yeah|yep|sure|ok(?:ay)?|fine|i['’]ve got (?:it|that))\b",
+    r"with me|will do|(?<!not )happy to|no problem|of course|yes|yeah|yep|(?<!not )sure|ok(?:ay)?|(?<!not )fine|"
+    r"i['’]ve got (?:it|that))\b",
     re.IGNORECASE,
 )
 HANDOVER_LINES = 3  # lines after an action's evidence in which a hand-over to someone else is looked for
@@ -95,6 +103,17 @@ WHEN = re.compile(
     r"afternoon|evening|soon|asap|christmas|easter|summer|spring|autumn|winter|meeting|holidays?)\b",
     re.IGNORECASE,
 )
+
+
+def not_an_item(text: str, examples: tuple[str, ...]) -> str | None:
+    """Why a model's item text is none: under two content words ("All in favour", "Second"), or one of the
+    prompt's worked examples repeated (the 1.5B model listed "Sports day goes back to the old timetable" in a
+    governors' meeting)."""
+    if len(_words(text)) < 2:
+        return "too few words"
+    if any(fuzz.token_sort_ratio(text, x) >= 90 for x in examples):
+        return "a worked example repeated"
+    return None
 
 
 def is_question(text: str) -> bool:
@@ -267,6 +286,26 @@ def said_in(text: str, lines: list[Line]) -> bool:
     """Whether most of an answer's word stems are in the given lines (a second look must answer from what it
     was shown about, not from a neighbouring topic)."""
     return _shared_stems(text, " ".join(x.text for x in lines)) >= 0.5
+
+
+def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Decision, Decision]]:
+    """Pairs (earlier, later) where the meeting went back on an earlier decision: the later one's own lines
+    say so ("actually, scrap that", "instead") and its lead-up (REVERSAL_LEAD_UP lines) names what the
+    earlier one decided. The final state of the meeting wins; a small model reading one chunk cannot see this
+    when the two are far apart."""
+    pairs = []
+    for later in decisions:
+        cited = cited_lines(later, lines)
+        if not cited or not any(REVERSES.search(x.text) for x in cited):
+            continue
+        first = min(x.number for x in cited)
+        lead_up = " ".join(x.text for x in lines if first - REVERSAL_LEAD_UP <= x.number < first)
+        for earlier in decisions:
+            before = cited_lines(earlier, lines)
+            if earlier is not later and before and max(x.number for x in before) < first:
+                if _shared_stems(earlier.text, lead_up) >= 0.5:
+                    pairs.append((earlier, later))
+    return pairs
 
 
 def same_matter(text: str, other: str) -> bool:
