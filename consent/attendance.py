@@ -6,11 +6,15 @@ someone who was present as having sent apologies, or absent, would take them out
 the meeting has a recording (their voice may be in it) or once they have a consent record for the meeting (they
 were there to give or refuse it), so a refusal can never be turned into "not needed". Once the meeting's minutes
 are released, attendance is kept as filed with them.
+
+Apologies can be recorded as accepted or not by the meeting (governing bodies minute this: it counts towards a
+governor's attendance record). That answer belongs to the apologies: it is cleared when the person is marked
+anything else, and giving it for someone who did not send apologies is refused.
 """
 
 from __future__ import annotations
 
-from minutes.consent.errors import ConsentError
+from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.gate import cancel_running
 from minutes.consent.meetings import find_participant, lock_meeting, parse_attendance
 from minutes.db import ConsentRecord, Draft, DraftStatus, Participant, Recording
@@ -20,14 +24,28 @@ from sqlmodel import Session, select
 
 
 def set_attendance(
-    session: Session, meeting: int | str, ref: str | int, attendance: str, actor: str = "minutes"
+    session: Session,
+    meeting: int | str,
+    ref: str | int,
+    attendance: str,
+    actor: str = "minutes",
+    accepted: bool | None = None,
 ) -> Participant:
-    """Record the participant's attendance, audited, in the caller's transaction (see the module docstring)."""
+    """Record the participant's attendance, audited, in the caller's transaction (see the module docstring).
+
+    `accepted` goes with apologies only: True or False records the meeting's answer; None keeps the answer
+    already recorded for the same apologies (none, for new ones)."""
     attendance = parse_attendance(attendance)
+    if accepted is not None and attendance != "apologies":
+        raise ConsentInputError(f"only apologies can be accepted or not, not {attendance}")
     row = lock_meeting(session, meeting)
     part = find_participant(session, row.id, ref)
-    before = part.attendance
-    if attendance == before:
+    before, was_accepted = part.attendance, part.apologies_accepted
+    if attendance != "apologies":
+        accepted = None
+    elif accepted is None and before == "apologies":
+        accepted = was_accepted
+    if attendance == before and accepted == was_accepted:
         return part
     released = session.exec(
         select(Draft.id).where(Draft.meeting_id == row.id, Draft.status == DraftStatus.RELEASED)
@@ -38,15 +56,16 @@ def set_attendance(
         )
     if before not in NOT_RECORDED and attendance in NOT_RECORDED:
         _refuse_leaving_gate(session, row.id, part, attendance)
-    part.attendance = attendance
+    part.attendance, part.apologies_accepted = attendance, accepted
     session.add(part)
     session.flush()
+    subject = {"participant_id": part.id, "from": before, "to": attendance}
     append_event(
         session,
         "participant.attendance",
         actor,
         row.id,
-        subject={"participant_id": part.id, "from": before, "to": attendance},
+        subject=subject | ({"accepted": accepted} if attendance == "apologies" else {}),
     )
     if before in NOT_RECORDED and attendance not in NOT_RECORDED:
         cancel_running(

@@ -53,6 +53,7 @@ class ParticipantInfo:
     person_id: int | None
     person: str | None
     attendance: str
+    apologies_accepted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -344,7 +345,9 @@ def show_meeting(session: Session, meeting: int | str) -> MeetingInfo:
         )
     }
     parts = [
-        ParticipantInfo(p.id, p.name, p.role, p.person_id, people.get(p.person_id), p.attendance)
+        ParticipantInfo(
+            p.id, p.name, p.role, p.person_id, people.get(p.person_id), p.attendance, p.apologies_accepted
+        )
         for p in participants_of(session, row.id)
     ]
     recordings = session.exec(

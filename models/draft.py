@@ -46,7 +46,9 @@ class _Item(SQLModel):
     idx: int
     status: str = "supported"  # "unsupported" when the grounding check failed
     origin: str = "ai"  # "ai" or "reviewer"
-    resolution: str | None = None  # None (open), "kept", "edited" or "removed"
+    resolution: str | None = (
+        None  # None (open), "kept", "edited", "removed" or "part2" (a flag, confidential)
+    )
 
 
 class Decision(_Item, DecisionFields, table=True):

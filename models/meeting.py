@@ -52,6 +52,7 @@ class Participant(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=100)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     attendance: str = Field(default="present", max_length=20)  # one of ATTENDANCE
+    apologies_accepted: bool | None = None  # with apologies: did the meeting accept them (None: not recorded)
     added_at: dt.datetime = Field(default_factory=utcnow)
 
     meeting: "Meeting" = Relationship(back_populates="participants")

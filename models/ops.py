@@ -44,6 +44,7 @@ class Job(SQLModel, table=True):
     requested_by: str | None = (
         None  # who asked for it (the web app's signed-in user); the actor of its stages
     )
+    worker: str | None = None  # the worker that last took it (`minutes worker`: its name, else host:pid)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

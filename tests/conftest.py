@@ -1,16 +1,26 @@
 """Shared fixtures. Every test runs with outbound network blocked: a connect or send to a non-loopback address,
 or a name lookup of anything but a loopback name, fails it. (Lookups made from C or C++ bypass these guards;
-tests/test_offline_trace.py checks a whole `process` run from outside with strace.)"""
+tests/test_offline_trace.py checks a whole `process` run from outside with strace.)
+
+PostgreSQL: `pg_server` starts one throwaway server for the run; the parametrised `database` fixture runs a test
+on SQLite and on a fresh PostgreSQL database. A server that cannot start fails those tests, unless
+MINUTES_TEST_NO_POSTGRES=1 (developer machines without PostgreSQL; never set in CI) makes them skip."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg import NO_POSTGRES, TEMPLATE, PgServer, start_pg_server, stop_pg_server
 
 import minutes.service  # noqa: F401  (wires withdrawal propagation, as every entry point does)
+from minutes.core.config import load_settings
 
 DATA = Path(__file__).parent / "data"
 DEMO = DATA / "meeting-demo"
@@ -94,3 +104,47 @@ def data() -> Path:
 @pytest.fixture(scope="session")
 def demo() -> Path:
     return DEMO
+
+
+# -- PostgreSQL: one throwaway server for the whole run, a fresh database per test ------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory) -> Iterator[PgServer]:
+    """The run's PostgreSQL server, started on first use. If it cannot start, every test that needs it errors
+    (CI must not pass without PostgreSQL), unless MINUTES_TEST_NO_POSTGRES=1 opts out (they skip)."""
+    if os.environ.get(NO_POSTGRES) == "1":
+        pytest.skip(f"{NO_POSTGRES}=1: PostgreSQL tests skipped on this machine")
+    root = Path(tempfile.mkdtemp(prefix="minutes-pg-"))
+    os.chmod(root, 0o755)
+    try:
+        server = start_pg_server(root)
+    except (RuntimeError, OSError) as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(
+            f"PostgreSQL could not start: {exc} (set {NO_POSTGRES}=1 to skip its tests)", pytrace=False
+        )
+    try:
+        from minutes.core.store import Database
+
+        server.admin(f"CREATE DATABASE {TEMPLATE}")
+        home = tmp_path_factory.mktemp("pg-template-home")
+        Database.open(load_settings(home, db=server.url(TEMPLATE))).close()
+        server.admin(f"ALTER DATABASE {TEMPLATE} IS_TEMPLATE true")
+        yield server
+    finally:
+        stop_pg_server(server)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request, home, monkeypatch) -> str:
+    """Runs the test on SQLite and on PostgreSQL: the URL of a fresh, migrated database, set as MINUTES_DB."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{home / 'minutes.db'}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = server.fresh()
+    url = server.url(name)
+    monkeypatch.setenv("MINUTES_DB", url)
+    yield url
+    server.admin(f"DROP DATABASE {name} WITH (FORCE)")

@@ -169,3 +169,22 @@ def test_a_voice_cannot_be_given_to_someone_not_in_the_room(home):
     result = run("speakers", built.meeting_id, "--name", "SPEAKER_00=Bob")
     assert result.exit_code == 5 and "Bob is marked apologies, so not in the recording" in result.output
     assert run("speakers", built.meeting_id, "--name", "SPEAKER_00=Priya").exit_code == 0
+
+
+def test_whether_apologies_were_accepted_is_recorded_with_them(home):
+    mid = int(run("meeting", "create", "FGB", "--date", "2026-11-23", "--participant", "Ann").output)
+    assert run("participant", "add", mid, "Mr Khan", "--attendance", "apologies").exit_code == 0
+    res = run("attendance", mid, "Mr Khan", "apologies", "--accepted")
+    assert res.exit_code == 0 and res.output == f"Mr Khan: apologies, accepted (meeting {mid})\n"
+    accepted = "SELECT name, attendance, apologies_accepted FROM participant ORDER BY id"
+    assert rows(home, accepted) == [("Ann", "present", None), ("Mr Khan", "apologies", 1)]
+    res = run("attendance", mid, "Mr Khan", "apologies")  # said again without an answer: the answer stays
+    assert res.exit_code == 0 and "accepted" in res.output
+    bad = run("attendance", mid, "Ann", "present", "--not-accepted")
+    assert bad.exit_code == 2 and "only apologies can be accepted" in bad.output
+    assert run("attendance", mid, "Mr Khan", "apologies", "--not-accepted").exit_code == 0
+    assert rows(home, accepted)[1] == ("Mr Khan", "apologies", 0)
+    assert run("attendance", mid, "Mr Khan", "present").exit_code == 0  # he came after all: no apologies
+    assert rows(home, accepted)[1] == ("Mr Khan", "present", None)
+    events = rows(home, "SELECT subject_json FROM audit_event WHERE kind = 'participant.attendance'")
+    assert [json.loads(s).get("accepted", "-") for (s,) in events] == [True, False, "-"]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
+from pg import sql
 from processed_meeting import approve_and_release, build, run
 
 from minutes.core.config import load_settings
 
 
 @pytest.fixture
-def chain(home) -> int:
+def chain(home, database) -> int:
     """A stored meeting taken through review and release; returns the number of events."""
     built = build(load_settings())
     approve_and_release(built.draft_id)
@@ -21,11 +21,6 @@ def chain(home) -> int:
     count = int(result.output.split(":")[1].split()[0])
     assert count >= 8
     return count
-
-
-def sql(home, statement: str, *params) -> None:
-    with sqlite3.connect(home / "minutes.db") as conn:
-        conn.execute(statement, params)
 
 
 def broken(first_bad: int, *needles: str) -> None:
@@ -105,7 +100,6 @@ def test_verify_json_and_log(chain, home):
 
 
 def test_audit_rows_hold_no_item_text(chain, home):
-    with sqlite3.connect(home / "minutes.db") as conn:
-        rows = " ".join(a + b for a, b in conn.execute("SELECT subject_json, hashes_json FROM audit_event"))
+    rows = " ".join(a + b for a, b in sql(home, "SELECT subject_json, hashes_json FROM audit_event"))
     for phrase in ("coach", "Book the", "April", "homework"):
         assert phrase not in rows

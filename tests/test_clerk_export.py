@@ -27,6 +27,20 @@ def released(home, tmp_path, agenda: list[str] | None):
         assert run("meeting", "agenda", built.meeting_id, path).exit_code == 0
     result = run("participant", "add", built.meeting_id, "Mr Governor", "--attendance", "apologies")
     assert result.exit_code == 0, result.output
+    for name, answer in (("Ms Accepted", "--accepted"), ("Mr Declined", "--not-accepted")):
+        add = (
+            "participant",
+            "add",
+            built.meeting_id,
+            name,
+            "--role",
+            "governor",
+            "--attendance",
+            "apologies",
+        )
+        assert run(*add).exit_code == 0
+        result = run("attendance", built.meeting_id, name, "apologies", answer)
+        assert result.exit_code == 0, result.output
     with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC), tick=False):
         approve_and_release(built.draft_id)
     return built
@@ -147,6 +161,8 @@ def test_governors_docx_has_the_clerks_shape(home, tmp_path):
     ]
     text = [p.text for p in doc.paragraphs]
     assert "Present: Priya (chair), Tom, Helen, Sam" in text and "Apologies: Mr Governor" in text
+    assert "Apologies received and accepted from Ms Accepted (governor)" in text
+    assert "Apologies received but not accepted from Mr Declined (governor)" in text
     assert text[text.index("Declarations of interest") + 1] == "None recorded."
     item1 = text[text.index("1. Year 9 science museum trip") + 1 : text.index("2. Homework policy")]
     assert item1 == [
@@ -202,6 +218,9 @@ def test_agenda_and_attendance_are_kept_as_filed_after_release_and_unreleased_mi
     home, tmp_path
 ):
     built = build(load_settings())
+    assert (
+        run("participant", "add", built.meeting_id, "Mr Declined", "--attendance", "apologies").exit_code == 0
+    )
     out = tmp_path / "minutes.docx"
     result = run("export", built.draft_id, "--format", "docx", "--template", "governors", "--out", out)
     assert result.exit_code == 5 and "only released minutes" in result.output and not out.exists()
@@ -212,4 +231,6 @@ def test_agenda_and_attendance_are_kept_as_filed_after_release_and_unreleased_mi
     result = run("meeting", "agenda", built.meeting_id, path)
     assert result.exit_code == 5 and "kept as filed" in result.output
     result = run("attendance", built.meeting_id, "Sam", "in-attendance")
+    assert result.exit_code == 5 and "attendance is kept as filed" in result.output
+    result = run("attendance", built.meeting_id, "Mr Declined", "apologies", "--accepted")
     assert result.exit_code == 5 and "attendance is kept as filed" in result.output

@@ -85,7 +85,7 @@ def test_bad_arguments_exit_non_zero_without_traceback(home):
     assert result.exit_code == 2
 
 
-def test_migration_matches_the_tables(home):
+def test_migration_matches_the_tables(home, database):
     """The baseline migration must describe every table; regenerate it with `make migration-baseline`."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

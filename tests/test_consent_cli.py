@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
 from minutes.consent import hooks
 from minutes.db import Recording
+from pg import sql
 
 from minutes.cli import cli
 from minutes.core.config import load_settings
@@ -30,12 +30,11 @@ def ok(*args: str) -> str:
 
 
 def counts(home) -> dict[str, int]:
-    with sqlite3.connect(home / "minutes.db") as db:
-        return {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}
+    return {t: sql(home, f"select count(*) from {t}")[0][0] for t in TABLES}
 
 
 @pytest.fixture
-def meeting(home):
+def meeting(home, database):
     ok(
         "meeting",
         "create",
@@ -126,11 +125,8 @@ def test_evidence_file_is_copied_with_its_hash_and_audited_without_names(meeting
     assert {r["evidence_sha256"] for r in out} == {digest} and len(out) == 4
     copy = home / "files" / "evidence" / f"{digest}.pdf"
     assert copy.read_bytes() == form.read_bytes()
-    with sqlite3.connect(home / "minutes.db") as db:
-        rows = db.execute(
-            "select subject_json, hashes_json, actor from audit_event where kind='consent.given'"
-        ).fetchall()
-        paths = {r[0] for r in db.execute("select evidence_path from consent_record")}
+    rows = sql(home, "select subject_json, hashes_json, actor from audit_event where kind='consent.given'")
+    paths = {r[0] for r in sql(home, "select evidence_path from consent_record")}
     assert paths == {f"evidence/{digest}.pdf"}
     assert len(rows) == 4
     for subject, hashes, _actor in rows:
@@ -141,7 +137,7 @@ def test_evidence_file_is_copied_with_its_hash_and_audited_without_names(meeting
         assert json.loads(subject)["participant_id"] == 2 and "Tom" not in subject
 
 
-def test_standing_consent_applies_inside_its_window_and_meeting_level_wins(home):
+def test_standing_consent_applies_inside_its_window_and_meeting_level_wins(home, database):
     ok("person", "add", "Helen", "--role", "teacher")
     ok(
         "consent",
@@ -171,7 +167,7 @@ def test_standing_consent_applies_inside_its_window_and_meeting_level_wins(home)
     assert "standing" in text
 
 
-def test_standing_consent_that_ended_before_the_meeting_shows_expired(home):
+def test_standing_consent_that_ended_before_the_meeting_shows_expired(home, database):
     ok("person", "add", "Sam")
     ok(
         "consent",

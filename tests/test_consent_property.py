@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -71,16 +73,38 @@ class Model:
         )
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    database = Database.open(load_settings(tmp_path_factory.mktemp("home")))
+def _open(home: Path, url: str | None = None) -> Iterator[Database]:
+    database = Database.open(load_settings(home, db=url))
     yield database
     database.close()
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    """One store for all examples (hypothesis reuses it; each example makes its own meeting)."""
+    yield from _open(tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="module")
+def pg_db(pg_server, tmp_path_factory):
+    yield from _open(tmp_path_factory.mktemp("home"), pg_server.url(pg_server.fresh()))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(initial=st.lists(st.booleans(), min_size=1, max_size=3), steps=st.lists(action, max_size=10))
 def test_gate_matches_the_rules(db, initial, steps):
+    check_gate(db, initial, steps)
+
+
+@pytest.mark.postgres
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(initial=st.lists(st.booleans(), min_size=1, max_size=3), steps=st.lists(action, max_size=10))
+def test_gate_matches_the_rules_on_postgres(pg_db, initial, steps):
+    """Fewer examples: this checks the engine (its SQL, types and locks); SQLite's run covers the rules widely."""
+    check_gate(pg_db, initial, steps)
+
+
+def check_gate(db, initial, steps) -> None:
     run = next(_ids)
     persons = [f"person {run}-{i}" for i in range(3)]
     model, today, extra = Model(), DAY, 0

@@ -427,3 +427,166 @@ def test_a_decision_said_again_in_other_words_is_a_twin_unless_it_names_another_
         Decision("Hold the fair on the thirteenth of June.", []),
         Decision("Hold the fair on the sixth of June.", []),
     )
+
+
+VOTES = meeting(
+    ("Ann", "Can I have a proposal that we adopt the revised behaviour policy?"),  # 1
+    ("Ben", "Happy to propose that."),  # 2
+    ("Cara", "And I'll second."),  # 3
+    ("Ann", "All those in favour? Carried unanimously, and the behaviour policy is adopted."),  # 4
+    ("Cara", "The motion is that we close the car park at drop-off."),  # 5
+    ("Ann", "All those in favour? Two. Against? Three. The motion falls, and the car park stays open."),  # 6
+    ("Ben", "Fine. Could we at least survey parents about it?"),  # 7
+)
+
+
+def test_a_motion_that_falls_is_no_decision_and_a_vote_closes_its_item():
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [1, 4], "text": "The revised behaviour policy is adopted.", "outcome": "agreed"},
+                # the 1.5B model marked a motion that fell "agreed" (formal-motions dev meeting)
+                {"lines": [5, 6], "text": "Close the car park at drop-off.", "outcome": "agreed"},
+            ]
+        )
+    )
+    draft = extract(engine, VOTES, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The revised behaviour policy is adopted."]
+    assert any("nobody agreed" in n and "car park" in n for n in draft.notes)
+    assert engine.looked == []  # "I'll second" is a motion's procedure, not a task to look at
+
+
+def test_evidence_that_holds_none_of_the_item_moves_to_the_line_that_does():
+    from minutes.drafting.rules import evidence
+
+    by_number = {n: Line(n, n * 6.0, n * 6.0 + 5, who, text) for n, (who, text) in enumerate(VOTES_ROWS, 1)}
+    moved = evidence("The car park closes at drop-off.", [1, 2, 3], by_number)
+    assert [e.quote for e in moved] == [VOTES_ROWS[4][1]]  # the lines cited held another item
+    kept = evidence("The minutes are approved.", [4], by_number)  # nothing holds its words: kept as cited
+    assert [e.quote for e in kept] == [VOTES_ROWS[3][1]]
+    # a proposal with its seconders: the cited lines just after the line that holds the words stay
+    both = evidence("Adopt the revised behaviour policy.", [2, 3], by_number)
+    assert [e.quote[:9] for e in both] == ["Can I hav", "Happy to ", "And I'll "]
+
+
+VOTES_ROWS = [(s.speaker, s.text) for s in VOTES.segments]
+
+
+def test_the_final_pass_never_loses_a_decision_it_grouped_with_another_matter():
+    rows = [
+        ("Ann", f"Item {n}: the reports are on the shared drive for everyone to read.") for n in range(1, 41)
+    ]
+    rows[10] = ("Ann", "Agreed, the boiler repair is ratified.")
+    rows[30] = ("Ann", "Agreed, the report is delegated to chair's action.")
+    engine = FakeEngine(
+        reply(decisions=[{"lines": [11], "text": "The boiler repair is ratified.", "outcome": "agreed"}]),
+        reply(
+            decisions=[
+                {"lines": [31], "text": "The report is delegated to chair's action.", "outcome": "agreed"}
+            ]
+        ),
+        {"decisions": [{"from": [1, 2], "text": "The boiler repair is ratified."}]},
+    )
+    draft = extract(engine, meeting(*rows), ["Ann"], WEDNESDAY, chunk_tokens=400, selection=False)
+    assert [d.text for d in draft.decisions] == [
+        "The boiler repair is ratified.",
+        "The report is delegated to chair's action.",
+    ]
+
+
+def test_the_chair_summing_up_gets_a_second_look_and_a_one_word_task_is_none():
+    transcript = meeting(
+        ("Ben", "No homework for Key Stage 3 over Christmas. I'm all for it."),  # 1
+        ("Cara", "Same."),  # 2
+        ("Ann", "Right then. Nothing set for Key Stage 3 over the Christmas holidays."),  # 3
+        ("Ben", "I'll propose."),  # 4: procedure, no look
+        ("Cara", "I'll do it."),  # 5
+    )
+    engine = FakeEngine(
+        reply(),
+        looks=[
+            {"decision": "No homework is set for Key Stage 3 over the Christmas holidays."},
+            {"task": "Do", "due": None},
+        ],
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert len(engine.looked) == 2 and ">> 3 Ann: Right then." in engine.looked[0]
+    assert [d.text for d in draft.decisions] == [
+        "No homework is set for Key Stage 3 over the Christmas holidays."
+    ]
+    assert draft.actions == []
+
+
+def test_a_task_asked_of_two_people_together_goes_to_both_not_to_the_asker():
+    transcript = meeting(
+        ("Ann", "Kwame, Priya, could you two take the marking pack on together?"),  # 1
+        ("Kwame", "Yeah, can do."),  # 2
+        ("Priya", "Sure."),  # 3
+    )
+    engine = FakeEngine(
+        reply(
+            actions=[
+                {
+                    "lines": [1, 2, 3],
+                    "task": "Prepare the marking pack",
+                    "owners": ["Ann", "Priya"],
+                    "kind": "asked and agreed",
+                    "due": None,
+                }
+            ]
+        )
+    )
+    draft = extract(engine, transcript, ["Ann", "Kwame", "Priya"], WEDNESDAY)
+    assert sorted(a.owner for a in draft.actions) == ["Kwame", "Priya"]
+
+
+def test_a_decision_the_meeting_went_back_on_later_is_left_out():
+    transcript = meeting(
+        ("Ann", "Shall we hold the leavers' assembly at the town hall?"),  # 1
+        ("Ben", "Yes, the town hall is bigger."),  # 2
+        ("Ann", "Town hall it is, then."),  # 3
+        ("Ben", "Uniform next. The new ties have arrived."),  # 4
+        ("Cara", "Sorry, back to the assembly. The town hall is closed for repairs in July."),  # 5
+        ("Ann", "Actually, scrap that, we'll keep the leavers' assembly in the school gym."),  # 6
+        ("Ben", "Fine by me."),  # 7
+    )
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [3], "text": "The leavers' assembly is at the town hall.", "outcome": "agreed"},
+                {
+                    "lines": [6, 7],
+                    "text": "The leavers' assembly stays in the school gym.",
+                    "outcome": "agreed",
+                },
+            ]
+        )
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The leavers' assembly stays in the school gym."]
+    assert any("changed later" in n and "town hall" in n for n in draft.notes)
+
+
+def test_a_worked_example_repeated_a_bare_vote_and_a_task_restated_as_a_decision_are_left_out():
+    transcript = meeting(
+        ("Ann", "Someone should send apologies to the trust for the late return."),  # 1
+        ("Ben", "I'm not sure that's mine to send."),  # 2
+        ("Ann", "All in favour? Carried, the lettings policy is adopted."),  # 3
+    )
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [3], "text": "All in favour", "outcome": "agreed"},
+                {"lines": [3], "text": "Sports day goes back to the old timetable.", "outcome": "agreed"},
+                # the model's own task, dropped (nobody took it on), listed again as a decision
+                {"lines": [1, 3], "text": "Send apologies to the trust.", "outcome": "agreed"},
+                {"lines": [3], "text": "The lettings policy is adopted.", "outcome": "agreed"},
+            ],
+            actions=[{"lines": [1], "task": "Send apologies to the trust", "owners": ["Ben"], "due": None}],
+        )
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The lettings policy is adopted."]
+    assert draft.actions == []
+    assert any("too few words" in n for n in draft.notes)
+    assert any("a worked example repeated" in n for n in draft.notes)

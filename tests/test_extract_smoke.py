@@ -4,6 +4,7 @@ replies under a JSON schema parse, a long transcript goes in many chunks with bo
 import json
 import resource
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,9 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
 
     def progress(done, total):
         seen.append((done, total))
-        rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)  # peak so far (KiB on Linux)
+        # resident now, not the process's peak so far: in the whole suite that peak is set by earlier tests'
+        # models, and would hide any growth here
+        rss.append(int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize())
 
     calls = smol.calls
     draft = extract(smol, transcript, ["Priya", "Tom", "Helen", "Sam"], date(2026, 11, 23), progress=progress)
@@ -64,8 +67,8 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
     assert total >= 2 and seen == [(i, total) for i in range(1, total + 1)]  # only candidate windows are sent
     # two turns per chunk, at most MAX_SECOND_LOOKS focused looks, and the final pass
     assert 2 * total <= smol.calls - calls <= 2 * total + MAX_SECOND_LOOKS + 1
-    # the peak does not grow with the number of chunks: only the RAM cache of model states does, up to its size
-    assert rss[-1] - rss[0] < CACHE_BYTES + 64 * 2**20
+    # memory does not grow with the number of chunks: only the RAM cache of model states does, up to its size
+    assert max(rss) - rss[0] < CACHE_BYTES + 64 * 2**20
     # whatever the small model said, nothing is invented past the checks and nothing is dropped silently
     assert all(a.owner in (None, "Priya", "Tom", "Helen", "Sam") for a in draft.actions)
     assert all(i.status in ("supported", "unsupported") for i in [*draft.decisions, *draft.actions])

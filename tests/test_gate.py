@@ -1,4 +1,4 @@
-"""The gate and begin/finish_stage on a real SQLite store, including a withdrawal racing a stage start."""
+"""The gate and begin/finish_stage on a real store (SQLite and PostgreSQL), including a withdrawal racing a stage start."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ GIVE = dict(recorded_by="clerk")
 
 
 @pytest.fixture
-def db(home):
+def db(home, database):
     database = Database.open(load_settings(home))
     yield database
     database.close()

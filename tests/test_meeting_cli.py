@@ -1,12 +1,12 @@
-"""Meetings, participants and persons through the CLI, on a real SQLite store: output, bad input, no partial rows."""
+"""Meetings, participants and persons through the CLI, on a real store (SQLite and PostgreSQL): output, bad input, no partial rows."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
+from pg import sql
 
 from minutes.cli import cli
 
@@ -18,14 +18,18 @@ def run(*args: str):
 
 
 def counts(home) -> dict[str, int]:
-    with sqlite3.connect(home / "minutes.db") as db:
-        return {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}
+    return {t: sql(home, f"select count(*) from {t}")[0][0] for t in TABLES}
 
 
 def ok(*args: str) -> str:
     res = run(*args)
     assert res.exit_code == 0, res.output
     return res.output
+
+
+@pytest.fixture(autouse=True)
+def _both_engines(database):
+    """Every test here on SQLite and on PostgreSQL."""
 
 
 def test_create_list_show_with_unicode_names(home):

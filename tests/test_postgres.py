@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import socket
 import stat
-import subprocess
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -25,44 +19,10 @@ from minutes.records.integrity import verify
 pytestmark = pytest.mark.postgres
 
 
-def _pg_bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def pg_url():
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
-    as_user: list[str] = []
-    root = Path(tempfile.mkdtemp(prefix="minutes-pg-"))
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        as_user = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres")
-    data, port = root / "data", _free_port()
-    subprocess.run(
-        [*as_user, initdb, "-D", str(data), "-A", "trust", "-U", "minutes", "--no-sync"],
-        check=True,
-        capture_output=True,
-    )
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        [*as_user, pg_ctl, "-D", str(data), "-o", opts, "-w", "-l", str(root / "log"), "start"],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql+psycopg://minutes@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+def pg_url(pg_server):
+    """One database for the module (its tests share the chain and audit key of one MINUTES_HOME)."""
+    return pg_server.url(pg_server.fresh())
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,12 @@
-"""The accuracy-check queue on a real SQLite store: states, edits, resolutions, release, and their audit trail."""
+"""The accuracy-check queue on a real store (SQLite and PostgreSQL): states, edits, resolutions, release, and their audit trail."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 
 import pytest
+from pg import snapshot
 from processed_meeting import approve_and_release, build, demo_draft, run
 
 from minutes import review
@@ -15,19 +15,13 @@ from minutes.core.store import Database
 
 
 @pytest.fixture
-def built(home):
+def built(home, database):
     return build(load_settings())
 
 
 @pytest.fixture
-def flagged(home):
+def flagged(home, database):
     return build(load_settings(), demo_draft(flags=True, unsupported=True))
-
-
-def snapshot(home) -> list[str]:
-    """Every row of every table: for checking that a failed command changed nothing."""
-    with sqlite3.connect(home / "minutes.db") as conn:
-        return list(conn.iterdump())
 
 
 def one_line_error(result, code: int, *needles: str) -> None:
@@ -260,7 +254,7 @@ def test_bad_input_gets_one_line_and_leaves_state(built, home):
     one_line_error(run("review", "resolve", built.draft_id, "z1", "--keep", "--by", "X"), 2, "not an item")
     one_line_error(run("review", "resolve", built.draft_id, "d7", "--keep", "--by", "X"), 3, "no item d7")
     one_line_error(
-        run("review", "resolve", built.draft_id, "d1", "--by", "X"), 2, "--keep, --remove or --edit"
+        run("review", "resolve", built.draft_id, "d1", "--by", "X"), 2, "--keep, --remove, --part2 or --edit"
     )
     one_line_error(run("review", "approve", built.draft_id, "--by", "  "), 2, "--by")
     assert snapshot(home) == before

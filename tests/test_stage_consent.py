@@ -17,6 +17,7 @@ import pytest
 from canned import Cast, FakeAsr, compute, db_bytes, tiny_wav
 from minutes.consent import ledger, meetings
 from minutes.db import AuditEvent, Draft, RunLock, Segment, SpeakerLabel, StageRun, Transcript, utcnow
+from pg import db_url, dump_bytes
 from processed_meeting import run
 from sqlmodel import select
 
@@ -31,7 +32,7 @@ NAMES = ["Priya", "Tom", "Helen", "Sam"]
 
 
 @pytest.fixture
-def db(home):
+def db(home, database):
     database = Database.open(load_settings())
     yield database
     database.close()
@@ -68,7 +69,7 @@ def give(db, cast, name, scopes, decision="given"):
 
 
 def words_left(home, cast, name) -> list[str]:
-    data = db_bytes(home / "minutes.db")
+    data = db_bytes(home / "minutes.db") if db_url(home).startswith("sqlite") else dump_bytes(home)
     return [w for w in cast.words(name) if w.encode() in data]
 
 

@@ -6,6 +6,9 @@ for the draft; a reviewer plays one quote (the audio element's currentTime must 
 changes an action's owner, resolves every flag, approves, releases and downloads the DOCX; a withdrawal made
 in the browser removes the person's words from the review page. Screenshots go to docs/screenshots/ for the
 README.
+
+A lighter test (no models, the server without its worker) has a clerk enter the agenda and attendance by
+keyboard, and checks what the page loads, its contrast and its layout in a narrow window.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from test_pipeline import ENROL
 from minutes.core.config import load_settings
 from minutes.service import Ctx, users
 
-pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
@@ -51,10 +53,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def _serve(home: Path, *extra: str):
     """`minutes serve` on a free loopback port, with a clerk and a reviewer account; stopped afterwards."""
-    home = tmp_path_factory.mktemp("web-home")
     ctx = Ctx.open(load_settings(home))
     users.add_user(ctx, CLERK, "clerk", PASSWORD, "test")
     users.add_user(ctx, REVIEWER, "reviewer", PASSWORD, "test")
@@ -63,7 +63,7 @@ def server(tmp_path_factory):
     env = {**os.environ, "MINUTES_HOME": str(home), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     log = (home / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from minutes.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-c", "from minutes.cli import main; main()", "serve", "--port", str(port), *extra],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -82,6 +82,18 @@ def server(tmp_path_factory):
     proc.terminate()
     proc.wait(30)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The server with its processing worker (the real models)."""
+    yield from _serve(tmp_path_factory.mktemp("web-home"))
+
+
+@pytest.fixture
+def light_server(tmp_path_factory):
+    """The server without its worker: pages only, no model is ever loaded."""
+    yield from _serve(tmp_path_factory.mktemp("web-light"), "--no-worker")
 
 
 def sign_in(page, url: str, name: str) -> None:
@@ -190,6 +202,7 @@ def sams_lines(page) -> list[str]:
     return [r.locator("span").last.inner_text() for r in rows if r.locator("strong").inner_text() == "Sam"]
 
 
+@pytest.mark.slow
 def test_clerk_and_reviewer_do_the_whole_job_in_a_browser(server, browser, demo, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     url = server["url"]
@@ -229,3 +242,145 @@ def test_clerk_and_reviewer_do_the_whole_job_in_a_browser(server, browser, demo,
     assert "The recording is no longer stored" in body
     clerk.close()
     reviewer.close()
+
+
+CONTRAST = """() => {
+  // WCAG 2.2 contrast of every visible text element against the background it is drawn on
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const parse = (c) => c.match(/[\\d.]+/g).map(Number);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = parse(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  for (const el of document.querySelectorAll("main *, header *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!own || box.width === 0 || getComputedStyle(el).visibility === "hidden" || el.closest(".vh")) continue;
+    const [a, b] = [lum(parse(getComputedStyle(el).color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5 && !el.disabled) worst.push([el.tagName, el.textContent.trim().slice(0, 40), ratio.toFixed(2)]);
+  }
+  return worst;
+}"""
+
+
+def test_a_clerk_sets_the_agenda_and_attendance_by_keyboard(light_server, browser, tmp_path):
+    """Server-rendered forms, used with the keyboard only: the agenda typed when the meeting is created and
+    changed on its page, and apologies (accepted) recorded for one participant. Every request stays on the
+    server, every text meets AA contrast, and the page fits a 360-pixel window."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    url = light_server["url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    sign_in(page, url, CLERK)
+    page.goto(f"{url}/meetings/new")
+    page.get_by_label("Title").fill("Governors' full board")
+    page.get_by_label("Date").fill("2026-12-08")
+    page.get_by_label("Agenda (optional)").fill(
+        "1. Welcome and apologies\n2. Declarations of interest\n3. Minutes of the last meeting\n"
+    )
+    for i, (name, role) in enumerate(
+        [("Zoë O'Brien", "chair"), ("Mr Khan", "governor"), ("Ann Lee", "head")]
+    ):
+        page.get_by_label(f"Participant {i + 1} name").fill(name)
+        page.get_by_label(f"Participant {i + 1} role").fill(role)
+    page.screenshot(path=str(tmp_path / "new.png"), full_page=True)
+    page.get_by_label("Participant 3 role").press("Enter")  # submits the form, as a keyboard user would
+    page.wait_for_url("**/consent")
+    meeting_id = int(page.url.split("/")[-2])
+    page.goto(f"{url}/meetings/{meeting_id}")
+    assert page.locator("ol.agenda li").all_inner_texts() == [
+        "Welcome and apologies",
+        "Declarations of interest",
+        "Minutes of the last meeting",
+    ]
+
+    page.get_by_label("Attendance of Mr Khan", exact=True).focus()
+    page.keyboard.press("End")  # the last choice: Absent
+    page.keyboard.press("ArrowUp")  # Apologies
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == page.get_by_label(
+        "Apologies accepted? (Mr Khan)"
+    ).get_attribute("id")
+    page.keyboard.press("ArrowDown")  # Accepted
+    page.keyboard.press("Tab")
+    assert (
+        page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        == "Save attendance of Mr Khan"
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#attendance")
+    row = page.locator("tr", has=page.get_by_text("Mr Khan", exact=True))
+    assert "Apologies, accepted" in row.inner_text()
+    page.get_by_label("Attendance of Ann Lee", exact=True).select_option("in-attendance")
+    page.get_by_role("button", name="Save attendance of Ann Lee").click()
+    page.wait_for_load_state()
+
+    page.get_by_text("Change the agenda").focus()
+    page.keyboard.press("Enter")  # opens the details
+    agenda = page.get_by_label("Agenda, one numbered item per line")
+    agenda.fill(agenda.input_value() + "4. Any other business\n")
+    page.get_by_role("button", name="Save the agenda").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#agenda")
+    assert page.locator("ol.agenda li").last.inner_text() == "Any other business"
+
+    assert "In attendance" in page.locator("tr", has=page.get_by_text("Ann Lee", exact=True)).inner_text()
+    assert page.evaluate(CONTRAST) == []
+    page.screenshot(path=str(SHOTS / "meeting.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.screenshot(path=str(tmp_path / "meeting-narrow.png"), full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    outside = [u for u in requested if not u.startswith(url)]
+    assert outside == [], outside
+    context.close()
+
+
+def test_a_reviewer_sends_a_flag_to_part_2_and_downloads_it(light_server, browser, tmp_path):
+    """The processed demo meeting (no models): the flag goes to part 2 from the review page, by keyboard; after
+    release the reviewer downloads the part-2 record, which holds the flag's quote, and the minutes do not."""
+    from processed_meeting import build, demo_draft
+
+    url = light_server["url"]
+    built = build(load_settings(light_server["home"]), demo_draft(flags=True))
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True
+    )
+    page = context.new_page()
+    sign_in(page, url, REVIEWER)
+    page.goto(f"{url}/drafts/{built.draft_id}")
+    page.get_by_role("button", name="Send F1 to the part-2 (confidential) record").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    flag = page.locator("#item-f1")
+    assert "In the part-2 (confidential) record" in flag.inner_text()
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(tmp_path / "flag.png"))
+    assert page.get_by_text("Nothing blocks approval.").is_visible()
+    page.get_by_role("button", name="Approve the minutes").click()
+    page.get_by_role("button", name="Release the minutes").click()
+    page.get_by_text("Released by Rhys Reviewer").wait_for()
+    page.get_by_label("Layout").select_option("department")
+    assert page.evaluate(CONTRAST) == []
+    page.screenshot(path=str(tmp_path / "release.png"), full_page=True)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download part 2 (Word)").click()
+    path = tmp_path / "part2.docx"
+    info.value.save_as(path)
+    text = [p.text for p in Document(str(path)).paragraphs]
+    assert "Staffing" in text and any("higher salary band" in t for t in text)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Minutes (Word)").click()
+    info.value.save_as(tmp_path / "minutes.docx")
+    minutes = "\n".join(p.text for p in Document(str(tmp_path / "minutes.docx")).paragraphs)
+    assert "higher salary band" not in minutes and "salary" not in minutes
+    context.close()

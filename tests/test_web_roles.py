@@ -23,6 +23,13 @@ def posts(b) -> list[tuple[str, str, dict, dict | None]]:
         ("participants.change", f"/meetings/{m}/participants", {"name": "Zoë", "role": "governor"}, None),
         ("participants.change", f"/meetings/{m}/participants/{sam}/remove", {}, None),
         (
+            "participants.change",
+            f"/meetings/{m}/participants/{sam}/attendance",
+            {"attendance": "present"},
+            None,
+        ),
+        ("meetings.agenda", f"/meetings/{m}/agenda", {"agenda": "1. Apologies\n2. AOB"}, None),
+        (
             "consent.record",
             f"/meetings/{m}/consent",
             {"participant": str(sam), "decision": "give", "scope": "record", "method": "verbal"},
@@ -43,6 +50,7 @@ def posts(b) -> list[tuple[str, str, dict, dict | None]]:
         ("review.decide", f"/drafts/{d}/reject", {"reason": "wrong meeting"}, None),
         ("release.release", f"/drafts/{d}/release", {}, None),
         ("release.download", f"/drafts/{d}/download/vtt", {}, None),
+        ("part2.export", f"/drafts/{d}/part2/md", {"template": "governors"}, None),
         ("users.manage", "/admin/users", {"name": "New Clerk", "role": "clerk", "password": "x" * 12}, None),
         ("users.manage", "/admin/users/password", {"name": "Clara Clerk", "password": "y" * 12}, None),
         ("users.manage", "/admin/users/disable", {"name": "Clara Clerk"}, None),

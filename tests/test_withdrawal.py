@@ -4,11 +4,11 @@ embedding is left in the database file, its WAL, the file store, the exports or 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from minutes.consent.hooks import Withdrawal, fire_withdrawal
+from pg import db_url, dump_bytes, sql
 from processed_meeting import approve_and_release, build, demo_draft, line, run, stm_lines
 
 from minutes.core.config import load_settings
@@ -39,7 +39,7 @@ def test_tom_words_are_his_alone():
 
 
 @pytest.fixture
-def processed(home, tmp_path):
+def processed(home, database, tmp_path):
     """Meeting released with minutes exported (md and docx) and a second, pending draft of the same meeting."""
     settings = load_settings()
     setup_logging(settings.log_dir)
@@ -57,10 +57,12 @@ def processed(home, tmp_path):
 
 
 def scanned_bytes(home: Path, *folders: Path) -> dict[str, bytes]:
-    """The database and its WAL after a checkpoint, and every file in the store, the logs and the given folders."""
-    with sqlite3.connect(home / "minutes.db") as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    """The database and its WAL after a checkpoint (SQLite) or its rows (PostgreSQL), and every file in the
+    store, the logs and the given folders."""
     paths = {p for root in (home, *folders) for p in root.rglob("*") if p.is_file()}
+    if not db_url(home).startswith("sqlite"):  # PostgreSQL: the rows (its files belong to the server)
+        return {str(p): p.read_bytes() for p in sorted(paths)} | {str(home / "minutes.db"): dump_bytes(home)}
+    sql(home, "PRAGMA wal_checkpoint(TRUNCATE)")
     paths |= {home / "minutes.db", home / "minutes.db-wal"}
     return {str(p): p.read_bytes() for p in sorted(paths) if p.exists()}
 
@@ -139,19 +141,17 @@ def test_drafts_exports_and_release_after_withdrawal(processed, home, tmp_path):
     assert reopened["notes"] == [
         f"an action's owner was changed from Priya to {WITHDRAWN}, who was asked to do it at line 6"
     ]
-    with sqlite3.connect(home / "minutes.db") as conn:
-        originals = [json.loads(o) for (o,) in conn.execute("SELECT original FROM draft")]
+    # a JSON column: text on SQLite, already parsed on PostgreSQL
+    rows = sql(home, "SELECT original FROM draft ORDER BY id")
+    originals = [o if isinstance(o, dict) else json.loads(o) for (o,) in rows]
     assert all("Tom" not in note for o in originals for note in o["notes"]) and originals[1]["notes"]
     assert reopened["history"][-1]["reason"].startswith("a participant withdrew consent")
-    with sqlite3.connect(home / "minutes.db") as conn:
-        assert conn.execute("SELECT id, reissue_of FROM release ORDER BY id").fetchall() == [
-            (1, None),
-            (2, 1),
-        ]
-        assert conn.execute("SELECT count(*) FROM export WHERE invalidated_at IS NULL").fetchone()[0] == 0
-        assert conn.execute("SELECT path, audio_deleted_at IS NOT NULL FROM recording").fetchall() == [
-            (None, 1)
-        ]
+    assert sql(home, "SELECT id, reissue_of FROM release ORDER BY id") == [
+        (1, None),
+        (2, 1),
+    ]
+    assert sql(home, "SELECT count(*) FROM export WHERE invalidated_at IS NULL")[0][0] == 0
+    assert sql(home, "SELECT path, audio_deleted_at IS NOT NULL FROM recording") == [(None, 1)]
     kinds = [
         e["kind"] for e in json.loads(run("audit", "log", "--meeting", built.meeting_id, "--json").output)
     ]
@@ -197,13 +197,12 @@ def test_hook_reports_exactly_what_it_removed(processed, home):
         "exports_invalidated": [str(out / "minutes.md"), str(out / "minutes.docx")],
         "exports_need_attention": [],
     }
-    with sqlite3.connect(home / "minutes.db") as conn:
-        assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 16 - len(toms)
-        assert conn.execute("SELECT count(*) FROM speaker_label").fetchone()[0] == 3
-        assert conn.execute("SELECT count(*) FROM voice_enrolment").fetchone()[0] == 3
+    assert sql(home, "SELECT count(*) FROM segment")[0][0] == 16 - len(toms)
+    assert sql(home, "SELECT count(*) FROM speaker_label")[0][0] == 3
+    assert sql(home, "SELECT count(*) FROM voice_enrolment")[0][0] == 3
 
 
-def test_standing_withdrawal_reaches_every_meeting_of_the_person(home):
+def test_standing_withdrawal_reaches_every_meeting_of_the_person(home, database):
     from minutes.consent.meetings import add_person
 
     settings = load_settings()
@@ -217,21 +216,19 @@ def test_standing_withdrawal_reaches_every_meeting_of_the_person(home):
     )
     assert result.exit_code == 0, result.output
     assert not first.audio.exists() and not second.audio.exists()
-    with sqlite3.connect(home / "minutes.db") as conn:
-        assert conn.execute("SELECT count(*) FROM segment WHERE speaker = 'SPEAKER_01'").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 2 * (16 - 3)
+    assert sql(home, "SELECT count(*) FROM segment WHERE speaker = 'SPEAKER_01'")[0][0] == 0
+    assert sql(home, "SELECT count(*) FROM segment")[0][0] == 2 * (16 - 3)
     events = json.loads(run("audit", "log", "--kind", "withdrawal.propagate", "--json").output)
     assert sorted(e["meeting_id"] for e in events) == [first.meeting_id, second.meeting_id]
 
 
-def test_named_transcript_segments_are_removed_by_name(home):
+def test_named_transcript_segments_are_removed_by_name(home, database):
     """Transcripts that store names instead of diarisation labels lose the person's segments too."""
     settings = load_settings()
     built = build(settings)
-    with sqlite3.connect(home / "minutes.db") as conn:
-        conn.execute("UPDATE segment SET speaker = 'Tom' WHERE speaker = 'SPEAKER_01'")
-        conn.execute("UPDATE word SET speaker = 'Tom' WHERE speaker = 'SPEAKER_01'")
-        conn.execute("DELETE FROM speaker_label WHERE label = 'SPEAKER_01'")
+    sql(home, "UPDATE segment SET speaker = 'Tom' WHERE speaker = 'SPEAKER_01'")
+    sql(home, "UPDATE word SET speaker = 'Tom' WHERE speaker = 'SPEAKER_01'")
+    sql(home, "DELETE FROM speaker_label WHERE label = 'SPEAKER_01'")
     assert (
         run(
             "consent",
@@ -247,10 +244,9 @@ def test_named_transcript_segments_are_removed_by_name(home):
         ).exit_code
         == 0
     )
-    with sqlite3.connect(home / "minutes.db") as conn:
-        assert conn.execute("SELECT count(*) FROM segment WHERE speaker = 'Tom'").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM word WHERE speaker = 'Tom'").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM segment").fetchone()[0] == 16 - 3  # Tom speaks three times
+    assert sql(home, "SELECT count(*) FROM segment WHERE speaker = 'Tom'")[0][0] == 0
+    assert sql(home, "SELECT count(*) FROM word WHERE speaker = 'Tom'")[0][0] == 0
+    assert sql(home, "SELECT count(*) FROM segment")[0][0] == 16 - 3  # Tom speaks three times
 
 
 def test_withdraw_command_reports_what_it_removed(processed, home):

@@ -6,7 +6,15 @@ from minutes.cli.export_cmd import export_cmd
 from minutes.cli.extract_cmd import extract_cmd
 from minutes.cli.meeting_cmd import attendance_cmd, meeting_group, participant_group, person_group
 from minutes.cli.models_cmd import models_group
-from minutes.cli.process_cmd import attach_cmd, batch_cmd, demo_cmd, process_cmd, speakers_cmd
+from minutes.cli.process_cmd import (
+    attach_cmd,
+    batch_cmd,
+    demo_cmd,
+    jobs_cmd,
+    process_cmd,
+    speakers_cmd,
+    worker_cmd,
+)
 from minutes.cli.purge_cmd import purge_cmd
 from minutes.cli.review_cmd import release_cmd, review_group
 from minutes.cli.serve_cmd import serve_cmd, user_group
@@ -22,7 +30,9 @@ ALL = [
     process_cmd,
     attach_cmd,
     speakers_cmd,
-    batch_cmd,  # processing
+    batch_cmd,
+    worker_cmd,
+    jobs_cmd,  # processing
     review_group,
     release_cmd,
     export_cmd,  # the human check and what people receive

@@ -1,5 +1,5 @@
 """`minutes export DRAFT --format md|docx|json|srt|vtt|txt [--template governors|department] [--transcript]
-[--out PATH [--force]]`."""
+[--part 2 --by REVIEWER] [--out PATH [--force]]`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ from minutes.cli.app import ID, App, emit_json, json_option, pass_app
 )
 @click.option("--transcript", is_flag=True, help="Export the draft's transcript (allowed before release).")
 @click.option(
+    "--part",
+    type=click.IntRange(1, 2),
+    default=1,
+    show_default=True,
+    help="2: the part-2 (confidential) record of the flags a reviewer sent there (md or docx), for reviewers "
+    "only: --by must name a reviewer's account.",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path),
     help="File to write, outside MINUTES_HOME. Default: the store's exports folder.",
@@ -45,6 +53,7 @@ def export_cmd(
     fmt: str,
     template: str | None,
     transcript: bool,
+    part: int,
     out: Path | None,
     force: bool,
     by: str | None,
@@ -53,11 +62,35 @@ def export_cmd(
     """Export released minutes as a clerk files them, or the transcript for checking (stamped unreviewed)."""
     from minutes.records.export import export
 
-    with app.session() as s:
-        result = export(
-            s, app.settings, draft, fmt, out, transcript=transcript, actor=by, force=force, template=template
-        )
+    if part == 2:
+        result = _part2(app, draft, fmt, template, transcript, out, force, by)
+    else:
+        with app.session() as s:
+            result = export(
+                s,
+                app.settings,
+                draft,
+                fmt,
+                out,
+                transcript=transcript,
+                actor=by,
+                force=force,
+                template=template,
+            )
     if as_json:
         emit_json(asdict(result))
     else:
         click.echo(f"wrote {result.path} ({result.kind}, {result.format}, sha256 {result.sha256[:12]})")
+
+
+def _part2(app: App, draft: int, fmt: str, template, transcript: bool, out, force: bool, by: str | None):
+    """The part-2 record, exported as the reviewer's account named with --by (the service checks the role)."""
+    from minutes.errors import UsageError
+    from minutes.service import Ctx, part2, users
+
+    if transcript:
+        raise UsageError("--part 2 is the confidential record of the minutes, not a transcript")
+    if not by:
+        raise UsageError("--part 2 needs --by NAME: a reviewer's account (see `minutes user list`)")
+    ctx = Ctx(app.database, app.settings)
+    return part2.export(ctx, draft, fmt, users.account(ctx, by), template or "governors", out, force)

@@ -67,13 +67,12 @@ def meeting_create(
 @pass_app
 def meeting_agenda(app: App, meeting: str, file: Path) -> None:
     """Set or replace the meeting's agenda (a numbered list, one item per line), until its minutes are released."""
-    from minutes.records.agenda import read_agenda, set_agenda
+    from minutes.records.agenda import read_agenda_text
+    from minutes.service import Ctx
+    from minutes.service.meetings import set_agenda
 
-    titles = read_agenda(file)
-    with app.session() as s:
-        items = set_agenda(s, meeting, titles, actor())
-        said = f"meeting {items[0].meeting_id}: agenda of {len(items)} items"
-    click.echo(said)
+    titles = set_agenda(Ctx(app.database, app.settings), meeting, read_agenda_text(file), actor())
+    click.echo(f"meeting {meeting}: agenda of {len(titles)} items")
 
 
 @meeting_group.command("list")
@@ -177,17 +176,21 @@ def participant_remove(app: App, meeting: str, name: str) -> None:
 @click.argument("meeting", type=MEETING)
 @click.argument("name")
 @click.argument("status", type=click.Choice(ATTENDANCE))
+@click.option(
+    "--accepted/--not-accepted",
+    default=None,
+    help="With apologies: the meeting accepted them, or did not (shown in the clerk's minutes).",
+)
 @pass_app
-def attendance_cmd(app: App, meeting: str, name: str, status: str) -> None:
+def attendance_cmd(app: App, meeting: str, name: str, status: str, accepted: bool | None) -> None:
     """Record a participant's attendance. Marking someone present makes the consent gate need their consent;
     marking someone absent is refused once they consented or the meeting was recorded."""
-    from minutes.consent.attendance import set_attendance
-    from minutes.service.names import participant
+    from minutes.service import Ctx
+    from minutes.service.meetings import set_attendance
 
-    with app.session() as s:
-        part = set_attendance(s, meeting, participant(s, meeting, name).id, status, actor=actor())
-        said = f"{part.name}: {part.attendance} (meeting {part.meeting_id})"
-    click.echo(said)
+    part = set_attendance(Ctx(app.database, app.settings), meeting, name, status, actor(), accepted)
+    said = {True: ", accepted", False: ", not accepted"}.get(part.apologies_accepted, "")
+    click.echo(f"{part.name}: {part.attendance}{said} (meeting {meeting})")
 
 
 @click.group("person")

@@ -218,18 +218,51 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
     show_default=True,
     help="Worker processes, each with its own models. On 2 cores 1 is fastest (see the README).",
 )
+@click.option(
+    "--enqueue",
+    is_flag=True,
+    help="Queue the jobs for `minutes worker` processes (PostgreSQL and [store] shared) instead of running them.",
+)
 @model_options
 @json_option
 @pass_app
 def batch_cmd(
-    app: App, source, resume, workers, model, compute_type, language, num_speakers, actor, hotwords, as_json
+    app: App,
+    source,
+    resume,
+    workers,
+    enqueue,
+    model,
+    compute_type,
+    language,
+    num_speakers,
+    actor,
+    hotwords,
+    as_json,
 ):
     """Process a CSV manifest (file,title,date,participants[,consent_evidence,...]) or a folder of attached files.
 
     Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
-    Exit code: 0 all done, 6 partly done, 7 none done.
+    Exit code: 0 all done, 6 partly done, 7 none done. With --enqueue: registers the meetings, copies the
+    recordings to the shared folder and queues them; `minutes jobs` follows them.
     """
     from minutes.run.batch import run_batch
+
+    if enqueue:
+        from minutes.service.context import Ctx
+        from minutes.service.queue import enqueue_batch
+
+        _prepare(app)
+        done = enqueue_batch(Ctx(app.database, app.settings), Path(source), actor, resume=resume)
+        if as_json:
+            emit_json({"batch": done.batch, "jobs": done.jobs})
+        else:
+            for j in done.jobs:
+                click.echo(
+                    f"job {j['job']}: {Path(j['source']).name} {j['status']}"
+                    + (f" ({j['reason']})" if j.get("reason") else "")
+                )
+        return
 
     engines = _engines(
         app, model, None, compute_type, language, num_speakers, actor, hotwords, keep_models=True
@@ -273,6 +306,68 @@ def batch_cmd(
         )
     if summary.exit_code:
         raise SystemExit(summary.exit_code)
+
+
+@click.command("worker")
+@click.option("--queue", help="The queue to take jobs from (default: [queue] name, `minutes`).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Jobs at once (each with its own models). On 2 cores, 1.",
+)
+@click.option("--name", help="This worker's name in `minutes jobs` (default: host:pid).")
+@click.option("--model", help="ASR model: a registered name or a folder (default: the configured one).")
+@pass_app
+def worker_cmd(app: App, queue, concurrency, name, model):
+    """Take queued jobs from the PostgreSQL database until stopped (Ctrl-C finishes the running job first).
+
+    Models load once, on the first job. Run one on each machine that mounts the shared folder. A job whose
+    worker died is retried by another one; a meeting's jobs never run at once.
+    """
+    from minutes.run.pipeline import Options
+    from minutes.service.queue import run_worker
+
+    _prepare(app)
+    run_worker(
+        app.settings,
+        queue=queue,
+        concurrency=concurrency,
+        name=name,
+        options=Options(model=model, device=app.settings.device),
+    )
+
+
+@click.command("jobs")
+@click.option("--batch", "batch_name", help="Only this batch's jobs.")
+@json_option
+@pass_app
+def jobs_cmd(app: App, batch_name, as_json):
+    """Processing jobs: state, stage, worker, attempts, error and seconds per stage, and the queue depth."""
+    from minutes.service.context import Ctx
+    from minutes.service.queue import list_jobs
+
+    rows, depth = list_jobs(Ctx(app.database, app.settings), batch_name)
+    if as_json:
+        emit_json({"jobs": [r.to_json() for r in rows], "queue": depth})
+        return
+    table = Table("job", "meeting", "status", "stage", "worker", "tries", "seconds per stage", "reason")
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            str(r.meeting_id or ""),
+            r.status,
+            r.stage or "",
+            escape(r.worker or ""),
+            str(r.attempts),
+            " ".join(f"{k} {'…' if v is None else v}" for k, v in r.stages.items()),
+            escape(r.reason or ""),
+        )
+    out = console()
+    out.print(table)
+    if depth:
+        out.print("queue: " + ", ".join(f"{k} {v}" for k, v in sorted(depth.items())))
 
 
 @click.command("demo")

@@ -140,6 +140,12 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
 @click.argument("item")
 @click.option("--keep", "resolution", flag_value="keep", help="Keep the item as it is.")
 @click.option("--remove", "resolution", flag_value="remove", help="Remove the item from the minutes.")
+@click.option(
+    "--part2",
+    "resolution",
+    flag_value="part2",
+    help="A sensitive flag: confirm it and minute it in the part-2 (confidential) record, not the minutes.",
+)
 @click.option("--edit", "text", help="Replace the item's text (decision, action task, or flag reason).")
 @click.option("--owner", help="With --edit on an action: the new owner, a participant of the meeting.")
 @click.option(
@@ -163,7 +169,8 @@ def review_resolve(
     by: str,
     as_json: bool,
 ) -> None:
-    """Resolve an item (d1, a2, f1): --keep, --remove or --edit TEXT [--owner NAME [--outside]] [--due DATE].
+    """Resolve an item (d1, a2, f1): --keep, --remove, --part2 (a sensitive flag) or --edit TEXT
+    [--owner NAME [--outside]] [--due DATE].
 
     Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
     the due date is YYYY-MM-DD or DD/MM/YYYY."""
@@ -199,9 +206,11 @@ def _check_resolve_options(
     if resolution is not None and extras:
         raise UsageError(f"{extras[0]} only goes with --edit, not --{resolution}")
     if resolution is not None and text is not None:
-        raise UsageError(f"choose one of --keep, --remove or --edit TEXT, not --{resolution} and --edit")
+        raise UsageError(
+            f"choose one of --keep, --remove, --part2 or --edit TEXT, not --{resolution} and --edit"
+        )
     if resolution is None and text is None and not extras:
-        raise UsageError("choose one of --keep, --remove or --edit TEXT")
+        raise UsageError("choose one of --keep, --remove, --part2 or --edit TEXT")
 
 
 @review_group.command("approve")
@@ -253,7 +262,7 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
     for c in d.changes:
         who = f"  [dim]({escape(c.by)}, {c.at:%Y-%m-%d %H:%M} UTC)[/dim]" if c.by and c.at else ""
         out.print(f"{c.ref} {c.change}{who}")
-        if c.before and c.change != "kept":
+        if c.before and c.change not in ("kept", "part 2"):
             out.print(f"  [red]- {escape(_fields(c.before))}[/red]")
         if c.after:
             out.print(f"  [green]+ {escape(_fields(c.after))}[/green]")

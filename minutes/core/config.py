@@ -31,6 +31,13 @@ Example `config.toml`:
     [limits]
     max_audio_hours = 8
     max_evidence_mb = 50
+
+    [store]                # several machines: recordings, evidence and exports in one shared folder
+    shared = "/mnt/minutes-store"
+
+    [queue]                # `minutes worker` and `minutes batch --enqueue` (PostgreSQL only)
+    name = "minutes"
+    retries = 2
 """
 
 from __future__ import annotations
@@ -111,6 +118,23 @@ class Limits(_Strict):
         return int(self.max_evidence_mb * 1_000_000)
 
 
+class Store(_Strict):
+    """Where files live. `shared`: a folder every worker machine mounts (SMB/NFS); files in it are named by
+    their sha256, so two machines, or a retry, write the same name and never a second copy."""
+
+    shared: Path | None = None
+
+
+class Queue(_Strict):
+    """The distributed queue (procrastinate on the PostgreSQL database). A worker that sends no heartbeat for
+    `stalled_after_seconds` is taken as dead and its job is retried by another worker."""
+
+    name: str = Field("minutes", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    retries: int = Field(2, ge=0, le=20)  # retries after an unexpected error or a dead worker
+    heartbeat_seconds: float = Field(10.0, gt=0, le=600)
+    stalled_after_seconds: float = Field(30.0, gt=0, le=3600)
+
+
 class DiarisationParams(_Strict):
     """The diarisation stage's tunable settings, as pyannote SpeakerDiarization hyper-parameters.
 
@@ -163,6 +187,8 @@ class Settings(BaseSettings):
     retention: Retention = Field(default_factory=Retention)
     notice: Notice = Field(default_factory=Notice)
     limits: Limits = Field(default_factory=Limits)
+    store: Store = Field(default_factory=Store)
+    queue: Queue = Field(default_factory=Queue)
 
     @classmethod
     def settings_customise_sources(
@@ -188,8 +214,9 @@ class Settings(BaseSettings):
 
     @property
     def files_dir(self) -> Path:
-        """Recordings, evidence and exports kept by the store (never anything outside MINUTES_HOME)."""
-        return self.home / "files"
+        """Recordings, evidence and exports kept by the store: under MINUTES_HOME, or the shared folder that
+        every worker machine reaches (`[store] shared`)."""
+        return self.store.shared or self.home / "files"
 
     @property
     def log_dir(self) -> Path:

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,7 +34,9 @@ MAX_CONSOLIDATE = (
     30  # decisions the final pass can weigh in one call (its prompt and reply must fit the context)
 )
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
-LOOK_BEFORE = 3  # lines shown before a cue line in a second look
+# lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
+# named several lines earlier) than a task, which answers the request just before it
+LOOK_BEFORE = {"decision": 5, "task": 3}
 
 Progress = Callable[[int, int], None]
 Messages = list[dict[str, str]]
@@ -177,6 +180,7 @@ def extract(
             summaries.append(reply.summary.strip())
         if progress:
             progress(done, len(chunks))
+    listed = list(draft.actions)  # every task the model listed, before the rules drop any
     _settle_owners(draft, shown, names)
     _drop_unsettled(draft, shown, people)
     _second_looks(engine, shown, names, meeting_date, draft, judged)
@@ -184,7 +188,12 @@ def extract(
     draft.decisions = rules.merge(draft.decisions, rules.same_decision)
     if len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
         draft.decisions = _consolidate(engine, draft.decisions, draft)
-    draft.decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, draft.actions)]
+    # the decisions turn follows the actions turn, and the model often lists its tasks again as "agreed"
+    draft.decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, listed + draft.actions)]
+    for earlier, later in rules.gone_back_on(draft.decisions, shown):
+        if earlier in draft.decisions:
+            draft.decisions.remove(earlier)
+            draft.notes.append(f"not a decision (changed later: {later.text}): {earlier.text}")
     private = rules.private_words(lines, found.withheld, names)
     draft.summary = rules.clean_summary(" ".join(summaries), private, draft)
     rules.withhold_sensitive_items(draft, private)
@@ -244,6 +253,8 @@ def _decisions(
                 judged |= {(e.start, e.end) for e in rules.evidence(text, d.lines, by_number)}
         elif rules.is_question(text):
             draft.notes.append(f"not a decision (a question): {text}")
+        elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS):
+            draft.notes.append(f"not a decision ({why}): {text}")
         else:
             out.append(Decision(text, rules.evidence(text, d.lines, by_number)))
     return out
@@ -262,6 +273,9 @@ def _actions(
     for a in reply.actions:
         if a.kind not in prompts.ACTION_KINDS:
             draft.notes.append(f"not an action ({a.kind}): {a.task.strip()}")
+            continue
+        if why := rules.not_an_item(a.task, prompts.EXAMPLE_ITEMS):
+            draft.notes.append(f"not an action ({why}): {a.task.strip()}")
             continue
         cited = rules.evidence(a.task, a.lines, by_number)
         task = rules.without_deadline(a.task.strip()) if a.due else a.task.strip()
@@ -300,7 +314,8 @@ def _second_looks(
     ]
     for kind, i in looks[:MAX_SECOND_LOOKS]:
         line = lines[i]
-        shown = [*(x.render() for x in lines[max(0, i - LOOK_BEFORE) : i]), f">> {line.render()}"]
+        before = lines[max(0, i - LOOK_BEFORE[kind]) : i]
+        shown = [*(x.render() for x in before), f">> {line.render()}"]
         text = "\n".join(shown)
         try:
             answer = json.loads(
@@ -314,8 +329,12 @@ def _second_looks(
             continue  # cut at the token limit: nothing is added
         found = (answer.get(kind) or "").strip()
         # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
-        basis = lines[max(0, i - LOOK_BEFORE) : i + 1] if kind == "decision" else lines[max(0, i - 1) : i + 1]
-        if not found or rules.is_question(found) or not rules.said_in(found, basis):
+        basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
+        if (
+            rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
+            or rules.is_question(found)
+            or not rules.said_in(found, basis)
+        ):
             continue
         quote = Evidence(line.start, line.end, line.text)
         if kind == "decision":
@@ -336,7 +355,11 @@ def _second_looks(
 def _settle_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:
     """Apply the owner rules of minutes.drafting.rules (asked by name; handed on), with a note for each change."""
     for action in draft.actions:
-        for rule, why in ((rules.asked_owner, "was asked to do it"), (rules.handed_to, "was handed it")):
+        co_owners = frozenset(
+            a.owner for a in draft.actions if a is not action and a.task == action.task and a.owner
+        )
+        asked = partial(rules.asked_owner, co_owners=co_owners)
+        for rule, why in ((asked, "was asked to do it"), (rules.handed_to, "was handed it")):
             new = rule(action, lines, names)
             if new and new != action.owner:
                 draft.notes.append(
@@ -366,7 +389,9 @@ def _drop_unsettled(draft: Draft, lines: list[Line], people: list[Participant]) 
 
 
 def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> list[Decision]:
-    """The final pass over a long meeting's decisions: duplicates merged, reversed or unagreed ones left out."""
+    """The final pass over a long meeting's decisions: duplicates across chunks merged in one wording. It never
+    loses a decision by itself: one the model leaves out or groups with another matter stands as drafted,
+    unless a later decision of the final list is on the same matter (it was changed later)."""
     items = [
         f"{i} {d.text} (said: {' / '.join(e.quote for e in d.evidence)[:300]})"
         for i, d in enumerate(decisions, 1)
@@ -383,17 +408,23 @@ def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> lis
             "the final pass over the decisions gave no usable reply; the drafted decisions are kept"
         )
         return decisions
-    out = []
+    out, used = [], set()
     for item in chosen:
-        sources = [decisions[i - 1] for i in dict.fromkeys(item["from"])]
-        pooled = {(e.start, e.end): e for s in sources for e in s.evidence}
         text = item["text"].strip()
-        if not rules.is_question(text):
-            out.append(Decision(text, sorted(pooled.values(), key=lambda e: e.start)))
-    used = {i for item in chosen for i in item["from"]}
-    draft.notes += [
-        f"left out by the final pass over the meeting's decisions: {d.text}"
-        for i, d in enumerate(decisions, 1)
-        if i not in used
-    ]
-    return out
+        # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with
+        # the SEN report); the others stand as drafted
+        sources = [i for i in dict.fromkeys(item["from"]) if rules.same_matter(text, decisions[i - 1].text)]
+        if not sources or rules.is_question(text) or used & set(sources):
+            continue
+        used |= set(sources)
+        pooled = {(e.start, e.end): e for i in sources for e in decisions[i - 1].evidence}
+        out.append(Decision(text, sorted(pooled.values(), key=lambda e: e.start)))
+    for i, d in enumerate(decisions, 1):
+        if i in used:
+            continue
+        later = [x for x in out if x.evidence and d.evidence and x.evidence[0].start > d.evidence[-1].end]
+        if any(rules.same_matter(d.text, x.text) for x in later):
+            draft.notes.append(f"left out by the final pass (changed later in the meeting): {d.text}")
+        else:
+            out.append(d)
+    return sorted(out, key=lambda d: d.evidence[0].start if d.evidence else 0.0)

@@ -304,3 +304,12 @@ def second_look_schema(kind: str) -> dict:
         return {"type": "object", "properties": {"decision": text}, "required": ["decision"]}
     due = {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]}
     return {"type": "object", "properties": {"task": text, "due": due}, "required": ["task", "due"]}
+
+
+# Every item the worked examples show: a small model sometimes repeats one as if the meeting had said it.
+EXAMPLE_ITEMS = tuple(
+    item.get("text") or item.get("task") or item.get("decision")
+    for reply in (EXAMPLE_REPLY, EXAMPLE2_REPLY, *(answer for *_, answer in SECOND_LOOK_EXAMPLES))
+    for item in (*reply.get("decisions", []), *reply.get("actions", []), reply)
+    if item.get("text") or item.get("task") or item.get("decision")
+)

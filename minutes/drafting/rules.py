@@ -3,20 +3,23 @@
 - Only a proposal the model marks "agreed" is a decision; "rejected", "deferred" and "reversed later" are noted
   and left out (the final state of the meeting wins). A decision worded as a question is left out.
 - The meeting must be heard to settle it: in a decision's lines and the two after them, the last line that
-  agrees ("agreed", "carried", "X it is", "fine by me", "yes", "we'll") or puts off ("come back to it",
-  "before we decide", "wait for") must agree. A report or a question nobody took up is no decision, whatever
+  agrees ("agreed", "carried", "X it is", "fine by me", "yes", "we'll") or puts off or turns down ("come back
+  to it", "before we decide", "wait for", "the motion falls") must agree. A report or a question nobody took up is no decision, whatever
   a small model marked it (measured: it marks news and deferred points "agreed").
 - An action must be taken on: in its lines and the two after them, the owner says they will ("I'll", "will
   do", "yes", "leave it with me"), or someone else names them (asking, or handing it on).
 - Evidence is the cited lines; a cited line whose neighbour holds more of the item's words is replaced by that
   neighbour (small models cite one line off; ASR splits sentences).
 - Owners are the participants the model picked (one action per owner, so joint owners give one action each). A
-  task asked of someone by name in its line ("Sam, could you ...") belongs to them, not to whoever asked; a task
+  task asked of someone by name in its line ("Sam, could you ...") belongs to them, not to whoever asked (of
+  several asked together, to one the task's other actions do not have yet); a task
   handed on by someone else in the lines just after ("can Raj do that instead?") belongs to the new person.
 - A deadline clause leaves the task text; the due phrase resolves against the meeting date (minutes.drafting.dates),
   preferring the fuller wording actually spoken in the evidence; of two dates in one phrase (a self-correction)
   the last wins.
 - Duplicates within and across chunks are merged (evidence pooled); a decision that repeats an action is dropped.
+- A decision the meeting went back on later ("actually, scrap that, ...", with the earlier matter named in the
+  lead-up) is left out: the final state wins.
 - Sensitive passages: no item, and no summary sentence, may carry a sensitive cue or a name (or any word) that
   occurs only in a withheld passage; such items are withheld for human handling.
 """
@@ -35,6 +38,7 @@ from minutes.drafting import dates, grounding, sensitive, windows
 from minutes.drafting.windows import Line
 
 MAX_EVIDENCE_LINES = 4
+ASTRAY = 0.25  # cited lines holding less than this share of an item's word stems are the wrong lines
 SETTLING_LINES = 2  # lines after an item's evidence in which the meeting may agree, put off or take it on
 AGREES = re.compile(
     r"\b(?:agree[ds]?|carried|all in favou?r|unanimous(?:ly)?|approved?|decided|settled|resolved|it is|"
@@ -46,14 +50,30 @@ AGREES = re.compile(
 PUTS_OFF = re.compile(
     r"\b(?:come back to|before we decide|(?:not|won['’]t|can['’]t) decide|wait (?:for|until|and see)|"
     r"put (?:it|that|this) off|park (?:it|that|this)|defer(?:red)?|postpone[ds]?|hold off|think about it|"
-    r"leave it for now|not (?:yet|now)|another time)\b",
+    r"leave it for now|not (?:yet|now)|another time|"
+    # turned down: a motion that falls is no decision, whatever the vote line's other words
+    r"(?:motion|proposal|it|that) (?:falls|fell|is lost|was lost|is defeated|was defeated)|voted down|"
+    r"not carried|defeated)\b",
     re.IGNORECASE,
 )
+REVERSES = re.compile(
+    r"\b(?:scrap that|forget that|actually|instead|change of plan|on second thoughts?|after all|go back on)\b",
+    re.IGNORECASE,
+)
+REVERSAL_LEAD_UP = 6  # lines before a decision that goes back on an earlier one, where the earlier is named
+VOTED = re.compile(
+    r"\b(?:carried|(?:motion|proposal) (?:falls|fell|is lost|was lost)|not carried|defeated)\b", re.I
+)
 SETTLES = windows.SETTLES  # a line no drafted item cites gets a second, focused look
-VOLUNTEERS = re.compile(r"\b(?:i['’]ll|i will|leave (?:it|that|this) with me)\b", re.IGNORECASE)
+# "I'll propose", "I'll second" and "I'll abstain" are a motion's procedure, not a task
+VOLUNTEERS = re.compile(
+    r"\b(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|\bleave (?:it|that|this) with me\b",
+    re.IGNORECASE,
+)
 TAKES_ON = re.compile(
     r"\b(?:i['’]ll|i will|i can|i could|i['’]m going to|i am going to|i['’]m on it|on it|leave (?:it|that|this) "
-    r"with me|will do|happy to|no problem|of course|yes|yeah|yep|sure|ok(?:ay)?|fine|i['’]ve got (?:it|that))\b",
+    r"with me|will do|(?<!not )happy to|no problem|of course|yes|yeah|yep|(?<!not )sure|ok(?:ay)?|(?<!not )fine|"
+    r"i['’]ve got (?:it|that))\b",
     re.IGNORECASE,
 )
 HANDOVER_LINES = 3  # lines after an action's evidence in which a hand-over to someone else is looked for
@@ -65,7 +85,12 @@ QUESTION = re.compile(
 TRAILING_DEADLINE = re.compile(
     rf"[\s,]+(?:by|before|until|no later than|on)\s+(?:{dates.DUE_PHRASE.pattern})[\s.]*$", re.IGNORECASE
 )
-ASKED = r"(?:^|[.?!]\s*|\b(?:so|and|now|okay|right),?\s+){name}\s*,\s*(?:could|can|would|will) you\b"
+# the people addressed at the start of a request: "Sam, could you", "Kwame, Priya, could you two", "Kit and Mo, can you"
+ASKED = re.compile(
+    r"(?:^|[.?!]\s*|\b(?:so|and|now|okay|right),?\s+)((?:{w}(?:\s*,\s*|\s+and\s+)){{0,3}}{w})\s*,\s*"
+    r"(?:could|can|would|will) you\b".format(w=r"[\w'’-]+(?: [\w'’-]+)?"),
+    re.IGNORECASE,
+)
 HANDOVER = (
     r"\b(?:can|could|would|will)\s+{name}\s+(?:do|take|pick up|handle|cover|chase|sort)\b[^.?!]*"
     r"\b(?:instead|for me|on)\b|\b{name}\s*,\s*(?:can|could|would|will) you (?:do|take) (?:that|this|it)"
@@ -80,6 +105,17 @@ WHEN = re.compile(
 )
 
 
+def not_an_item(text: str, examples: tuple[str, ...]) -> str | None:
+    """Why a model's item text is none: under two content words ("All in favour", "Second"), or one of the
+    prompt's worked examples repeated (the 1.5B model listed "Sports day goes back to the old timetable" in a
+    governors' meeting)."""
+    if len(_words(text)) < 2:
+        return "too few words"
+    if any(fuzz.token_sort_ratio(text, x) >= 90 for x in examples):
+        return "a worked example repeated"
+    return None
+
+
 def is_question(text: str) -> bool:
     return bool(QUESTION.search(text.strip()))
 
@@ -89,7 +125,10 @@ def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[
 
     A small model often cites the line next to the one it means (measured on the dev meetings: "7" for the
     line numbered 8). A cited line on its own whose neighbour shares more of the item's words is replaced by
-    it; a run of cited lines is kept as cited."""
+    it; a run of cited lines is kept as cited. Lines that hold almost none of the item's words (under ASTRAY of
+    its stems: the model cited another item's lines, seen on the formal-motions meeting) give way to the one
+    line of the chunk that holds at least half of them, if there is one; cited lines just after it stay (the
+    vote or assent that follows a proposal)."""
     words = _stems(text)
     wanted = list(dict.fromkeys(numbers))
     cited: list[Line] = []
@@ -102,6 +141,10 @@ def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[
         if best not in cited:
             cited.append(best)
     cited = cited[:MAX_EVIDENCE_LINES]
+    if _shared_stems(text, " ".join(x.text for x in cited)) < ASTRAY:
+        best = max(by_number.values(), key=lambda x: len(words & _stems(x.text)), default=None)
+        if best is not None and _shared_stems(text, best.text) >= 0.5:
+            cited = [best, *(x for x in cited if 0 < x.number - best.number <= SETTLING_LINES + 1)]
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
 
 
@@ -145,9 +188,15 @@ def _settling(item: Decision | Action, lines: list[Line]) -> list[Line]:
 
 
 def settled(decision: Decision, lines: list[Line]) -> bool:
-    """Whether the last agreeing or putting-off line around the decision agrees (see the module docstring)."""
+    """Whether the last agreeing or putting-off line around the decision agrees (see the module docstring). A
+    vote's result in the cited lines ("carried", "the motion falls") closes the item: the lines after it
+    belong to the next one."""
+    voted = any(VOTED.search(e.quote) for e in decision.evidence)
+    last = max((e.end for e in decision.evidence), default=0.0)
     state = False
     for line in _settling(decision, lines):
+        if voted and line.start >= last:
+            break
         if PUTS_OFF.search(line.text):
             state = False
         elif AGREES.search(line.text):
@@ -175,18 +224,24 @@ def cited_lines(item: Decision | Action, lines: list[Line]) -> list[Line]:
     return [line for line in lines if (line.start, line.end) in spans]
 
 
-def asked_owner(action: Action, lines: list[Line], names: list[str]) -> str | None:
-    """The participant asked by name, in the action's own line, to do what the model gave to the asker."""
+def asked_owner(
+    action: Action, lines: list[Line], names: list[str], co_owners: frozenset[str] = frozenset()
+) -> str | None:
+    """The participant asked by name, in the action's own line, to do what the model gave to the asker. Of two
+    or more asked together ("Kwame, Priya, could you two ..."), the first one the task's other actions
+    (`co_owners`) do not already have."""
     for line in cited_lines(action, lines):
         if action.owner != line.speaker:
             continue
+        addressed = " ".join(m.group(1) for m in ASKED.finditer(line.text))
         asked = [
             n
             for n in names
-            if n != line.speaker and re.search(ASKED.format(name=re.escape(n)), line.text, re.IGNORECASE)
+            if n != line.speaker and re.search(rf"\b{re.escape(n)}\b", addressed, re.IGNORECASE)
         ]
-        if len(asked) == 1:
-            return asked[0]
+        free = [n for n in asked if n not in co_owners]
+        if len(asked) == 1 or free:
+            return asked[0] if len(asked) == 1 else free[0]
     return None
 
 
@@ -231,6 +286,31 @@ def said_in(text: str, lines: list[Line]) -> bool:
     """Whether most of an answer's word stems are in the given lines (a second look must answer from what it
     was shown about, not from a neighbouring topic)."""
     return _shared_stems(text, " ".join(x.text for x in lines)) >= 0.5
+
+
+def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Decision, Decision]]:
+    """Pairs (earlier, later) where the meeting went back on an earlier decision: the later one's own lines
+    say so ("actually, scrap that", "instead") and its lead-up (REVERSAL_LEAD_UP lines) names what the
+    earlier one decided. The final state of the meeting wins; a small model reading one chunk cannot see this
+    when the two are far apart."""
+    pairs = []
+    for later in decisions:
+        cited = cited_lines(later, lines)
+        if not cited or not any(REVERSES.search(x.text) for x in cited):
+            continue
+        first = min(x.number for x in cited)
+        lead_up = " ".join(x.text for x in lines if first - REVERSAL_LEAD_UP <= x.number < first)
+        for earlier in decisions:
+            before = cited_lines(earlier, lines)
+            if earlier is not later and before and max(x.number for x in before) < first:
+                if _shared_stems(earlier.text, lead_up) >= 0.5:
+                    pairs.append((earlier, later))
+    return pairs
+
+
+def same_matter(text: str, other: str) -> bool:
+    """Whether two wordings share at least half of the shorter one's word stems."""
+    return max(_shared_stems(text, other), _shared_stems(other, text)) >= 0.5
 
 
 def restates(item: Decision | Action, other: Decision | Action) -> bool:

@@ -32,8 +32,11 @@ CUES = re.compile(
 # Lines that settle something beyond doubt ("Agreed.", "Carried.", "coaches it is").
 SETTLES = re.compile(
     r"\b(?:agreed|carried|all in favou?r|unanimous(?:ly)?|resolved|(?:we )?approved?|decided|"
-    r"(?:that|it)['’]s settled|go with that|fine by me|(?:no|any) objections?|(?:are we )?all content)\b|"
-    r"\b\w+ it is(?: then)?\b[.,!]",
+    r"(?:that|it)['’]s settled|go with that|fine by me|(?:no|any) objections?|(?:are we )?all content|"
+    r"scrap that|change of plan)\b|"  # a new decision in place of an earlier one
+    r"\b\w+ it is(?: then)?\b[.,!]|"
+    # the chair summing up: "Right then. Nothing set over Christmas", "Right, so from the next unit test ..."
+    r"^(?:right|okay|ok|so)[,.]?\s+(?:then|so)\b[,.]?\s+\w+(?:\W+\w+){3}",
     re.IGNORECASE,
 )
 

@@ -43,8 +43,8 @@ def parse_agenda(text: str) -> list[str]:
     return titles
 
 
-def read_agenda(path: Path) -> list[str]:
-    """parse_agenda of a UTF-8 text file; unreadable, oversized or non-UTF-8 files are one-line UsageErrors."""
+def read_agenda_text(path: Path) -> str:
+    """A UTF-8 agenda file's text; unreadable, oversized or non-UTF-8 files are one-line UsageErrors."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -52,9 +52,21 @@ def read_agenda(path: Path) -> list[str]:
     if len(data) > MAX_BYTES:
         raise UsageError(f"agenda {path} is {len(data)} bytes; a numbered list is at most {MAX_BYTES}")
     try:
-        return parse_agenda(data.decode("utf-8-sig"))
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"agenda {path} is not UTF-8 text") from None
+
+
+def read_agenda(path: Path) -> list[str]:
+    """parse_agenda of a UTF-8 text file (see read_agenda_text)."""
+    return parse_agenda(read_agenda_text(path))
+
+
+def agenda_text(text: str) -> list[str]:
+    """parse_agenda of text typed in a form: the same rules and size limit as a file."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise UsageError(f"the agenda is longer than {MAX_BYTES} bytes")
+    return parse_agenda(text)
 
 
 def set_agenda(session: Session, meeting: int | str, titles: list[str], actor: str) -> list[AgendaItem]:

@@ -6,6 +6,9 @@ Each decision and action goes under the agenda item that was being discussed whe
 there is one "Discussion" section. Once the transcript is purged by retention, positions are unknown and every
 item goes under "Other matters".
 
+Flags a reviewer sent to the part-2 (confidential) record are never shown here: a line says only that
+confidential items were minuted separately (`records.part2` renders that record with the same blocks).
+
 Two templates share this shape and differ only in wording: `governors` (formal: numbered minutes "2.1",
 "Resolved:") and `department` (lighter: bullets, "Agreed:", with the summary).
 """
@@ -22,18 +25,20 @@ from sqlmodel import Session, select
 from minutes import review
 from minutes.core import types
 from minutes.db import Draft, Participant, Segment, Transcript
-from minutes.db.meeting import ATTENDANCE
 from minutes.records import agenda
 from minutes.records.export import WITHDRAWN, MinutesDoc, footer, minutes_document, withdrawn_ids
 
 TEMPLATES = ("governors", "department")
 Kind = Literal["title", "heading", "para", "bullet"]
+CONFIDENTIAL_NOTE = "Confidential items were minuted separately, in the part-2 record."
 _DECLARATIONS = re.compile(r"declaration|interest", re.IGNORECASE)
-_LABELS = {
-    "present": "Present",
-    "in-attendance": "In attendance",
-    "apologies": "Apologies",
-    "absent": "Absent",
+_LABELS = {  # an attendance line's words; apologies split by whether the meeting accepted them
+    "present": "Present: ",
+    "in-attendance": "In attendance: ",
+    "apologies-accepted": "Apologies received and accepted from ",
+    "apologies-not-accepted": "Apologies received but not accepted from ",
+    "apologies": "Apologies: ",
+    "absent": "Absent: ",
 }
 
 
@@ -57,12 +62,13 @@ class Section:
 @dataclass(frozen=True)
 class ClerkDoc:
     base: MinutesDoc
-    attendance: dict[str, list[str]]  # ATTENDANCE value -> names (with role for those present)
+    attendance: dict[str, list[str]]  # a key of _LABELS -> names (with their role)
     sections: list[Section]
     next_meeting: str | None
+    confidential: bool = False  # some flags went to the part-2 record: said, never shown
 
 
-def _transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]:
+def transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]:
     """The draft's transcript as (start, text) lines; empty once it was purged."""
     transcript_id = session.get(Draft, draft_id).transcript_id
     row = session.get(Transcript, transcript_id) if transcript_id is not None else None
@@ -76,12 +82,15 @@ def _transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]
 
 def _attendance(session: Session, meeting_id: int, draft_id: int) -> dict[str, list[str]]:
     withdrawn = withdrawn_ids(session, draft_id)
-    out: dict[str, list[str]] = {status: [] for status in ATTENDANCE}
+    out: dict[str, list[str]] = {key: [] for key in _LABELS}
     for p in session.exec(
         select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id)
     ):
         name = WITHDRAWN if p.id in withdrawn else p.name
-        out[p.attendance].append(f"{name} ({p.role})" if p.role and p.id not in withdrawn else name)
+        key = p.attendance
+        if key == "apologies" and p.apologies_accepted is not None:
+            key += "-accepted" if p.apologies_accepted else "-not-accepted"
+        out[key].append(f"{name} ({p.role})" if p.role and p.id not in withdrawn else name)
     return out
 
 
@@ -117,12 +126,13 @@ def clerk_document(session: Session, draft_id: int) -> ClerkDoc:
     """The released minutes of a draft in the clerk's shape (refused before release, as every minutes export)."""
     base = minutes_document(session, draft_id)
     meeting_id = session.get(Draft, draft_id).meeting_id
-    lines = _transcript_lines(session, draft_id)
+    lines = transcript_lines(session, draft_id)
     return ClerkDoc(
         base,
         _attendance(session, meeting_id, draft_id),
         sections(agenda.agenda_of(session, meeting_id), review.draft_as_types(session, draft_id), lines),
         agenda.next_meeting(lines),
+        any(i.resolution == "part2" for i in review.show(session, draft_id).items),
     )
 
 
@@ -131,10 +141,11 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
     formal = template == "governors"
     out: list[tuple[Kind, str]] = [("title", doc.base.title), ("para", f"Date: {doc.base.date}")]
     out.append(("heading", "Attendance"))
-    for status in ATTENDANCE:
-        names = doc.attendance[status]
-        if names or status in ("present", "apologies"):
-            out.append(("para", f"{_LABELS[status]}: {', '.join(names) or 'none'}"))
+    any_apologies = any(doc.attendance[k] for k in _LABELS if k.startswith("apologies"))
+    for key, label in _LABELS.items():
+        names = doc.attendance[key]
+        if names or key == "present" or (key == "apologies" and not any_apologies):
+            out.append(("para", label + (", ".join(names) or "none")))
     if not any(s.declarations for s in doc.sections):
         out += [("heading", "Declarations of interest"), ("para", "None recorded.")]
     if doc.base.summary and not formal:
@@ -146,6 +157,8 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
         for sub, entry in enumerate(section.entries, 1):
             text = _entry_text(entry, formal)
             out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
+    if doc.confidential:
+        out += [("heading", "Confidential items"), ("para", CONFIDENTIAL_NOTE)]
     if doc.next_meeting:
         out += [("heading", "Date of next meeting"), ("para", doc.next_meeting)]
     out.append(("para", footer(doc.base)))
@@ -160,10 +173,11 @@ def _entry_text(entry: Entry, formal: bool) -> str:
     return f"Action ({who}{due}): {entry.text}"
 
 
-def render_markdown(doc: ClerkDoc, template: str) -> str:
+def markdown_of(parts: list[tuple[Kind, str]]) -> str:
+    """Blocks as Markdown: the one renderer the minutes and the part-2 record share."""
     marks = {"title": "# ", "heading": "## ", "para": "", "bullet": "- "}
     out: list[str] = []
-    for kind, text in blocks(doc, template):
+    for kind, text in parts:
         if kind != "bullet" and out and out[-1].startswith("- "):
             out.append("")
         out.append(marks[kind] + text)
@@ -172,14 +186,15 @@ def render_markdown(doc: ClerkDoc, template: str) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def render_docx(doc: ClerkDoc, template: str) -> bytes:
+def docx_of(parts: list[tuple[Kind, str]], base: MinutesDoc, title: str | None = None) -> bytes:
+    """Blocks as DOCX, dated and authored as released (so the same minutes give the same properties)."""
     from docx import Document
 
     document = Document()
     props = document.core_properties
-    props.title, props.author = doc.base.title, doc.base.released_by
-    props.created = props.modified = doc.base.released_at
-    for kind, text in blocks(doc, template):
+    props.title, props.author = title or base.title, base.released_by
+    props.created = props.modified = base.released_at
+    for kind, text in parts:
         if kind in ("title", "heading"):
             document.add_heading(text, level=0 if kind == "title" else 1)
         else:
@@ -187,6 +202,14 @@ def render_docx(doc: ClerkDoc, template: str) -> bytes:
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+def render_markdown(doc: ClerkDoc, template: str) -> str:
+    return markdown_of(blocks(doc, template))
+
+
+def render_docx(doc: ClerkDoc, template: str) -> bytes:
+    return docx_of(blocks(doc, template), doc.base)
 
 
 def render(doc: ClerkDoc, template: str, fmt: str) -> bytes:

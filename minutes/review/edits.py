@@ -1,7 +1,8 @@
 """Reviewer changes: the whole-document edit that `review edit` opens, and keep/edit/remove of one item.
 
 An AI item that failed the grounding check (`unsupported`) and every flag, the AI's or one a reviewer added (a
-safeguarding concern, say), block approval until a reviewer keeps, edits or removes it.
+safeguarding concern, say), block approval until a reviewer keeps, edits or removes it; a sensitive flag can
+instead be sent to the part-2 (confidential) record (`minutes.records.part2`), never the main minutes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from minutes.db.domain import ActionFields, DecisionFields, FlagFields
 from minutes.errors import StateError, UsageError
 from minutes.review.items import (
     KINDS,
+    NOT_SENSITIVE,
     Item,
     content_sha256,
     draft_items,
@@ -30,7 +32,8 @@ from minutes.review.items import (
 from minutes.review.states import add_step, open_for_change, require_editable, reviewer_name
 from minutes.review.views import ItemView, item_view
 
-RESOLUTIONS = ("keep", "edit", "remove")
+RESOLUTIONS = ("keep", "edit", "remove", "part2")
+RESOLVED = {"keep": "kept", "edit": "edited", "remove": "removed", "part2": "part2"}
 EDIT_HELP = (
     'Edit the minutes below. Keep each item\'s "id" to change it; delete an item to remove it; add an '
     'item without an "id" to add it. Evidence stays with its item (see `minutes review show`).'
@@ -193,15 +196,21 @@ def resolve(
     owner: str | None = None,
     due: str | None = None,
 ) -> ItemView:
-    """Keep, edit or remove one item (the way to clear an unsupported item or a sensitive flag)."""
+    """Keep, edit or remove one item (the way to clear an unsupported item or a sensitive flag), or send a
+    sensitive flag to the part-2 record ("part2": the reviewer confirms it, and it is minuted confidentially)."""
     by = reviewer_name(by)
     if resolution not in RESOLUTIONS:
-        raise UsageError(f"unknown resolution {resolution!r}", "use --keep, --edit TEXT or --remove")
+        raise UsageError(f"unknown resolution {resolution!r}", "use --keep, --edit TEXT, --remove or --part2")
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
     if item.resolution == "removed":
         raise StateError(f"item {item_ref(item)} of draft {draft_id} was removed")
+    if resolution == "part2" and (not isinstance(item, Flag) or item.kind in NOT_SENSITIVE):
+        raise UsageError(
+            f"only a sensitive flag can go to the part-2 (confidential) record, not {item_ref(item)}",
+            "keep, edit or remove it instead",
+        )
     changes = _resolve_changes(item, resolution, text, owner, due)
     if resolution == "keep" and row.status == DraftStatus.APPROVED:
         pass  # confirming an item changes nothing in approved minutes
@@ -211,7 +220,7 @@ def resolve(
         _apply(
             item, {("task" if k == "text" and isinstance(item, Action) else k): v for k, v in changes.items()}
         )
-    item.resolution = {"keep": "kept", "edit": "edited", "remove": "removed"}[resolution]
+    item.resolution = RESOLVED[resolution]
     session.add(item)
     detail = {"item": item_ref(item), "resolution": item.resolution}
     add_step(session, row, by, "resolve", detail=detail)

@@ -104,8 +104,13 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
 
 
 def content_sha256(session: Session, draft_id: int) -> str:
-    """Hash of the reviewer's current version, as released."""
-    return content_hash(draft_as_types(session, draft_id).model_dump(mode="json"))
+    """Hash of the reviewer's current version, as released. Which flags went to the part-2 record is part of
+    it (only when any did, so other drafts hash as before): moving a flag in or out after release is tampering."""
+    data = draft_as_types(session, draft_id).model_dump(mode="json")
+    part2 = [
+        item_ref(i) for i in draft_items(session, draft_id) if isinstance(i, Flag) and i.resolution == "part2"
+    ]
+    return content_hash(data | ({"part2": part2} if part2 else {}))
 
 
 def draft_items(session: Session, draft_id: int) -> list[Item]:

@@ -209,8 +209,8 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
             change = "removed"
         elif new != old:
             change = "edited"
-        elif item.resolution == "kept":
-            change = "kept"
+        elif item.resolution in ("kept", "part2"):
+            change = "part 2" if item.resolution == "part2" else "kept"
         else:
             continue
         step = touched.get(ref)

@@ -190,7 +190,7 @@ def _set_job(db: Database, job_id: int, **values) -> None:
         job.updated_at = utcnow()
 
 
-def _meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Path) -> int:
+def meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Path) -> int:
     """The job's meeting: attached file (folder mode) or created from the manifest row, with its consent,
     in one transaction together with the job's link to it (so a crash cannot create it twice)."""
     with db.session() as s:
@@ -301,7 +301,7 @@ def _run_job(
     try:
         if e.problem:
             raise UsageError(e.problem)
-        meeting_id = _meeting_for(db, job_id, e, engines.options.actor, engines.settings.files_dir)
+        meeting_id = meeting_for(db, job_id, e, engines.options.actor, engines.settings.files_dir)
         inner = reporter_for(Path(e.source).name) if reporter_for else QuietReporter()
         result = process(db, engines, meeting_id, e.source, _JobReporter(inner, db, job_id))
         draft_id, seconds = result.draft_id, result.audio_seconds

@@ -8,7 +8,7 @@ result; permissions (`users.allowed`) and every business rule live here or in th
 wrap.
 
 Modules: `meetings`, `names` (a typed name matched to participants), `consent`, `jobs` (recordings and
-processing), `review`, `release` (release and export), `audit`, `users` (accounts, sign-in sessions, roles),
+processing), `review`, `release` (release and export), `part2` (the confidential record, reviewers only), `audit`, `users` (accounts, sign-in sessions, roles),
 `retention`.
 
 Errors: `minutes.errors.MinutesError` and `consent.errors.ConsentError` carry a message fit for the user;

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlmodel import select
 
+from minutes.consent import attendance as attendance_rules
 from minutes.consent import meetings as ledger_meetings
 from minutes.consent.meetings import parse_date
 from minutes.consent.status import SCOPES, State, resolve
@@ -21,7 +22,9 @@ from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting
 from minutes.db import Participant as ParticipantRow
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
+from minutes.records import agenda as agenda_rules
 from minutes.service.context import Ctx
+from minutes.service.names import participant as named_participant
 
 STATUS_LABELS = {
     "consent_missing": "Consent missing",
@@ -71,6 +74,8 @@ class Participant:
     id: int
     name: str
     role: str | None
+    attendance: str = "present"  # one of ATTENDANCE
+    apologies_accepted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -82,10 +87,16 @@ class MeetingDetail:
     recordings: int
     status: str
     draft_id: int | None
+    agenda: list[str] = field(default_factory=list)  # the item titles, in order
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def agenda_text(self) -> str:
+        """The agenda as the numbered list it is typed as."""
+        return "".join(f"{i}. {title}\n" for i, title in enumerate(self.agenda, 1))
 
 
 def _filters(query, q: str | None, date_from: dt.date | None, date_to: dt.date | None):
@@ -207,14 +218,34 @@ def _ready(s, ids: list[int]) -> dict[int, bool]:
 
 
 def create_meeting(
-    ctx: Ctx, title: str, date: str, participants: list[tuple[str, str | None]], actor: str
+    ctx: Ctx,
+    title: str,
+    date: str,
+    participants: list[tuple[str, str | None]],
+    actor: str,
+    agenda: str | None = None,
 ) -> int:
-    """A meeting with its participants (name, role); returns its id."""
+    """A meeting with its participants (name, role) and, when `agenda` has any text, its agenda (a numbered
+    list, one item per line); returns its id. A bad agenda stores nothing, not even the meeting."""
     specs = [
         f"{n.strip()}:{r.strip()}" if r and r.strip() else n.strip() for n, r in participants if n.strip()
     ]
+    titles = agenda_rules.agenda_text(agenda) if agenda and agenda.strip() else []
     with ctx.tx() as s:
-        return ledger_meetings.create_meeting(s, title, date, specs, actor=actor).id
+        meeting_id = ledger_meetings.create_meeting(s, title, date, specs, actor=actor).id
+        if titles:
+            agenda_rules.set_agenda(s, meeting_id, titles, actor)
+        return meeting_id
+
+
+def set_agenda(ctx: Ctx, meeting_id: int, text: str, actor: str) -> list[str]:
+    """Set or replace the meeting's agenda from a numbered list, audited; refused once minutes are released.
+    Returns the item titles."""
+    titles = agenda_rules.agenda_text(text or "")
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        agenda_rules.set_agenda(s, meeting_id, titles, actor)
+    return titles
 
 
 def detail(ctx: Ctx, meeting_id: int) -> MeetingDetail:
@@ -222,25 +253,49 @@ def detail(ctx: Ctx, meeting_id: int) -> MeetingDetail:
         require_meeting(s, meeting_id)
         info = ledger_meetings.show_meeting(s, meeting_id)
         status, draft_id = _statuses(s, [info.id])[info.id]
+        agenda = agenda_rules.agenda_of(s, info.id)
     return MeetingDetail(
         info.id,
         info.title,
         info.date,
-        [Participant(p.id, p.name, p.role) for p in info.participants],
+        [Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted) for p in info.participants],
         info.recordings,
         status,
         draft_id,
+        agenda,
     )
 
 
-def add_participant(ctx: Ctx, meeting_id: int, name: str, role: str | None, actor: str) -> None:
+def add_participant(
+    ctx: Ctx, meeting_id: int, name: str, role: str | None, actor: str, attendance: str = "present"
+) -> None:
+    """Add a participant; one who sent apologies or is absent needs no consent (not in the recording)."""
     with ctx.tx() as s:
-        ledger_meetings.add_participant(s, meeting_id, name, role=role or None, actor=actor)
+        ledger_meetings.add_participant(
+            s, meeting_id, name, role=role or None, actor=actor, attendance=attendance or "present"
+        )
 
 
 def remove_participant(ctx: Ctx, meeting_id: int, participant_id: int, actor: str) -> None:
     with ctx.tx() as s:
         ledger_meetings.remove_participant(s, meeting_id, participant_id, actor=actor)
+
+
+def set_attendance(
+    ctx: Ctx,
+    meeting_id: int | str,
+    who: int | str,
+    attendance: str,
+    actor: str,
+    accepted: bool | None = None,
+) -> Participant:
+    """Record one participant's attendance (present, in-attendance, apologies, absent), and with apologies
+    whether they were accepted; audited. `who` is a participant id, or a name (a near miss gets "did you
+    mean"). The rules (the consent gate, kept as filed after release) are `consent.attendance`'s."""
+    with ctx.tx() as s:
+        ref = who if isinstance(who, int) else named_participant(s, meeting_id, who).id
+        p = attendance_rules.set_attendance(s, meeting_id, ref, attendance, actor=actor, accepted=accepted)
+        return Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
 
 
 def get(ctx: Ctx, meeting_id: int) -> Meeting:

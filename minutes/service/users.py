@@ -1,8 +1,10 @@
 """Accounts, roles and signed-in sessions of the web app.
 
 Roles (least privilege: nobody holds every power):
-- clerk: sets up meetings and participants, records consent, uploads recordings, downloads released minutes;
-- reviewer: checks, corrects, approves, rejects and releases drafts (and hears the recording to do so);
+- clerk: sets up meetings, their agenda, participants and attendance, records consent, uploads recordings,
+  downloads released minutes;
+- reviewer: checks, corrects, approves, rejects and releases drafts (and hears the recording to do so), and
+  alone may export the part-2 (confidential) record;
 - admin: manages accounts and runs retention.
 Every signed-in user can list meetings, see a meeting's consent and read and verify the audit log.
 
@@ -49,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "consent.view": EVERYONE,
     "audit.view": EVERYONE,
     "meetings.create": frozenset({"clerk"}),
+    "meetings.agenda": frozenset({"clerk"}),
     "participants.change": frozenset({"clerk"}),
     "consent.record": frozenset({"clerk"}),
     "recording.upload": frozenset({"clerk"}),
@@ -58,6 +61,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "review.decide": frozenset({"reviewer"}),
     "release.release": frozenset({"reviewer"}),
     "release.download": frozenset({"clerk", "reviewer"}),
+    "part2.export": frozenset({"reviewer"}),
     "users.manage": frozenset({"admin"}),
     "retention.run": frozenset({"admin"}),
 }
@@ -110,6 +114,16 @@ def _find(s, name: str) -> User:
     user = s.exec(select(User).where(User.name_key == name_key(name or ""))).first()
     if user is None:
         raise NotFoundError(f"no account named {name!r}", "see `minutes user list`")
+    return user
+
+
+def account(ctx: Ctx, name: str) -> UserInfo:
+    """The account named `name` (how the command line, which has no sign-in, says who acts); a disabled one
+    is refused."""
+    with ctx.tx() as s:
+        user = _info(_find(s, name))
+    if user.disabled:
+        raise Forbidden(f"the account {user.name!r} is disabled")
     return user
 
 

@@ -1,4 +1,5 @@
-"""Meetings (list, new, one meeting), participants, consent (grid, record, notice, withdrawal), audit."""
+"""Meetings (list, new, one meeting with its agenda), participants and their attendance, consent (grid, record,
+notice, withdrawal), audit."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ router = APIRouter()
 Viewer = Annotated[SignedIn, Depends(guard("meetings.view"))]
 Creator = Annotated[SignedIn, Depends(guard("meetings.create"))]
 Changer = Annotated[SignedIn, Depends(guard("participants.change"))]
+AgendaClerk = Annotated[SignedIn, Depends(guard("meetings.agenda"))]
 ConsentViewer = Annotated[SignedIn, Depends(guard("consent.view"))]
 ConsentClerk = Annotated[SignedIn, Depends(guard("consent.record"))]
 Auditor = Annotated[SignedIn, Depends(guard("audit.view"))]
@@ -68,6 +70,7 @@ async def create_meeting(request: Request, me: Creator) -> Response:
         text(form, "date"),
         [(str(n), str(r)) for n, r in people],
         me.user.name,
+        agenda=text(form, "agenda"),
     )
     return redirect(f"/meetings/{mid}/consent")
 
@@ -81,9 +84,42 @@ def meeting_page(request: Request, meeting_id: int, me: Viewer) -> Response:
 async def add_participant(request: Request, meeting_id: int, me: Changer) -> Response:
     form = await request.form()
     meetings.add_participant(
-        ctx_of(request), meeting_id, text(form, "name"), text(form, "role"), me.user.name
+        ctx_of(request),
+        meeting_id,
+        text(form, "name"),
+        text(form, "role"),
+        me.user.name,
+        text(form, "attendance") or "present",
     )
     return redirect(f"/meetings/{meeting_id}")
+
+
+@router.post("/meetings/{meeting_id}/agenda")
+async def set_agenda(request: Request, meeting_id: int, me: AgendaClerk) -> Response:
+    form = await request.form()
+    meetings.set_agenda(ctx_of(request), meeting_id, text(form, "agenda"), me.user.name)
+    return redirect(f"/meetings/{meeting_id}#agenda")
+
+
+ACCEPTED = {"": None, "yes": True, "no": False}
+
+
+@router.post("/meetings/{meeting_id}/participants/{participant_id}/attendance")
+async def set_attendance(request: Request, meeting_id: int, participant_id: int, me: Changer) -> Response:
+    form = await request.form()
+    attendance, accepted = text(form, "attendance"), text(form, "accepted")
+    if accepted not in ACCEPTED:
+        raise UsageError("choose whether the apologies were accepted")
+    meetings.set_attendance(
+        ctx_of(request),
+        meeting_id,
+        participant_id,
+        attendance,
+        me.user.name,
+        # the form's "accepted?" answers the apologies choice beside it; with any other choice it is not asked
+        ACCEPTED[accepted] if attendance == "apologies" else None,
+    )
+    return redirect(f"/meetings/{meeting_id}#attendance")
 
 
 @router.post("/meetings/{meeting_id}/participants/{participant_id}/remove")

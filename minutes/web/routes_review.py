@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from minutes.errors import UsageError
-from minutes.service import release, review
+from minutes.service import part2, release, review
 from minutes.service.users import SignedIn
 from minutes.web.app import ctx_of, guard, redirect, render
 from minutes.web.routes_meetings import text
@@ -20,6 +20,7 @@ Decider = Annotated[SignedIn, Depends(guard("review.decide"))]
 Listener = Annotated[SignedIn, Depends(guard("recording.listen"))]
 Releaser = Annotated[SignedIn, Depends(guard("release.release"))]
 Downloader = Annotated[SignedIn, Depends(guard("release.download"))]
+Confidential = Annotated[SignedIn, Depends(guard(part2.PERMISSION))]
 
 
 @router.get("/drafts/{draft_id}")
@@ -31,8 +32,8 @@ def review_page(request: Request, draft_id: int, me: Reader) -> Response:
 async def resolve_item(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
     form = await request.form()
     how = text(form, "how")
-    if how not in ("keep", "remove", "edit"):
-        raise UsageError("choose keep, remove or save changes")
+    if how not in ("keep", "remove", "edit", "part2"):
+        raise UsageError("choose keep, remove, part 2 or save changes")
     review.resolve(
         ctx_of(request),
         draft_id,
@@ -102,7 +103,11 @@ def audio(request: Request, meeting_id: int, me: Listener) -> Response:
 @router.get("/drafts/{draft_id}/release")
 def release_page(request: Request, draft_id: int, me: Downloader) -> Response:
     return render(
-        request, "release.html", rel=release.info(ctx_of(request), draft_id), formats=release.FORMATS
+        request,
+        "release.html",
+        rel=release.info(ctx_of(request), draft_id),
+        formats=release.FORMATS,
+        part2_formats={"md": "Markdown", "docx": "Word"},
     )
 
 
@@ -115,6 +120,18 @@ async def do_release(request: Request, draft_id: int, me: Releaser) -> Response:
 @router.post("/drafts/{draft_id}/download/{fmt}")
 async def download(request: Request, draft_id: int, fmt: str, me: Downloader) -> Response:
     got = release.download(ctx_of(request), draft_id, fmt, me.user.name)
+    return Response(
+        got.data,
+        media_type=got.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{got.filename}"'},
+    )
+
+
+@router.post("/drafts/{draft_id}/part2/{fmt}")
+async def download_part2(request: Request, draft_id: int, fmt: str, me: Confidential) -> Response:
+    """The part-2 (confidential) record: reviewers only (403 for everyone else, before anything is written)."""
+    form = await request.form()
+    got = part2.download(ctx_of(request), draft_id, fmt, me.user, text(form, "template") or "governors")
     return Response(
         got.data,
         media_type=got.media_type,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 03:20:58.322853
+Create Date: 2026-11-30 04:17:47.339960
 """
 from alembic import op
 import sqlalchemy as sa
@@ -99,6 +99,7 @@ def upgrade() -> None:
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('progress', sa.Float(), nullable=True),
     sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('worker', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.CheckConstraint("status IN ('queued', 'running', 'done', 'blocked', 'failed')", name='ck_job_status'),
@@ -118,6 +119,7 @@ def upgrade() -> None:
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('attendance', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('apologies_accepted', sa.Boolean(), nullable=True),
     sa.Column('added_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.CheckConstraint("attendance IN ('present', 'in-attendance', 'apologies', 'absent')", name='ck_participant_attendance'),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),

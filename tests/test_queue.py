@@ -1,0 +1,291 @@
+"""The distributed queue with real processes: `minutes worker`s with their own MINUTES_HOME, one PostgreSQL
+database (the run's throwaway server) and one shared folder, real models on seconds of audio.
+
+A worker killed with SIGKILL mid-stage: its job is retried by another worker and every job ends done exactly
+once. A withdrawal committed while a worker runs that meeting's job: no draft is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from minutes.db import Draft, Job, StageRun, Transcript
+from sqlalchemy import text
+from sqlmodel import Session, create_engine, select
+from test_batch import good_files, manifest, rows_for, write_wav
+
+from minutes.speech.audio import decode
+
+MINUTES = str(Path(sys.executable).parent / "minutes")
+CONFIG = """db = "{url}"
+
+[models]
+extractor = "smollm2-135m-instruct"
+
+[store]
+shared = "{shared}"
+
+[queue]
+heartbeat_seconds = 1
+stalled_after_seconds = 4
+"""
+
+
+class Cluster:
+    """A clerk's MINUTES_HOME that enqueues, and workers, each with a home of its own, sharing the database
+    and the shared folder (and a copy of the audit key, as every machine writing to one database needs)."""
+
+    def __init__(self, root: Path, url: str):
+        self.root, self.url, self.shared = root, url, root / "shared"
+        self.shared.mkdir(mode=0o700)
+        self.clerk = self.home("clerk")
+        self.workers: dict[str, subprocess.Popen] = {}
+        self.engine = create_engine(url)
+
+    def home(self, name: str) -> Path:
+        home = self.root / name
+        home.mkdir(mode=0o700)
+        (home / "config.toml").write_text(CONFIG.format(url=self.url, shared=self.shared))
+        return home
+
+    def minutes(self, *args, home: Path | None = None) -> subprocess.CompletedProcess:
+        env = {**os.environ, "MINUTES_HOME": str(home or self.clerk), "MINUTES_DEBUG": "1"}
+        env.pop("MINUTES_DB", None)
+        return subprocess.run(
+            [MINUTES, *map(str, args)], capture_output=True, text=True, timeout=600, env=env
+        )
+
+    def start_worker(self, name: str) -> None:
+        home = self.home(name)
+        shutil.copy2(self.clerk / "audit.key", home / "audit.key")
+        env = {**os.environ, "MINUTES_HOME": str(home), "OMP_NUM_THREADS": "1"}
+        env.pop("MINUTES_DB", None)
+        log = (self.root / f"{name}.out").open("w")
+        self.workers[name] = subprocess.Popen(
+            [MINUTES, "worker", "--name", name], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def jobs(self) -> list[Job]:
+        with Session(self.engine) as s:
+            return s.exec(select(Job).order_by(Job.id)).all()
+
+    def wait(self, until, timeout: float, what: str):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            found = until()
+            if found:
+                return found
+            for name, proc in self.workers.items():
+                if proc.poll() not in (None, -signal.SIGKILL):
+                    pytest.fail(f"worker {name} exited {proc.returncode}: {self.output(name)}")
+            time.sleep(0.2)
+        pytest.fail(
+            f"timed out waiting for {what}: {[(j.id, j.status, j.stage, j.worker) for j in self.jobs()]}"
+        )
+
+    def output(self, name: str) -> str:
+        return (self.root / f"{name}.out").read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        for proc in self.workers.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.workers.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.engine.dispose()
+
+
+@pytest.fixture
+def cluster(pg_server, tmp_path):
+    c = Cluster(tmp_path, pg_server.url(pg_server.fresh()))
+    yield c
+    c.stop()
+
+
+def clips(folder: Path, data: Path) -> list[Path]:
+    """Six recordings of a few seconds each, every one different (so each is its own sha256)."""
+    sample = decode(data / "sample.wav").samples
+    return good_files(folder, data) + [
+        write_wav(folder / "sample-c.wav", sample[16000 * 3 : 16000 * 11]),
+        write_wav(folder / "sample-d.wav", sample[16000 * 18 : 16000 * 27]),
+    ]
+
+
+def enqueue(cluster: Cluster, files: list[Path], tmp_path: Path) -> list[dict]:
+    form = tmp_path / "form.pdf"
+    form.write_bytes(b"%PDF-1.4 consent")
+    result = cluster.minutes("batch", manifest(tmp_path, rows_for(files, form)), "--enqueue", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    queued = json.loads(result.stdout)["jobs"]
+    assert [j["status"] for j in queued] == ["queued"] * len(files)
+    return queued
+
+
+@pytest.mark.postgres
+def test_enqueue_copies_each_recording_once_and_queues_each_meeting_once(cluster, tmp_path, data):
+    """No worker runs here: what `batch --enqueue` leaves in the database and the shared folder, twice over."""
+    files = [data / "jfk.flac", write_wav(tmp_path / "quiet.wav", decode(data / "jfk.flac").samples[:16000])]
+    queued = enqueue(cluster, files, tmp_path)
+    again = cluster.minutes(
+        "batch", tmp_path / "manifest.csv", "--enqueue", "--resume", "--json"
+    )  # the same manifest once more
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert [j["meeting"] for j in json.loads(again.stdout)["jobs"]] == [j["meeting"] for j in queued]
+    incoming = sorted(p.name for p in (cluster.shared / "incoming").iterdir())
+    assert len(incoming) == 2 and all(len(Path(n).stem) == 64 for n in incoming), incoming
+    listed = json.loads(cluster.minutes("jobs", "--json").stdout)
+    assert listed["queue"] == {"todo": 2}
+    assert [(j["status"], j["worker"]) for j in listed["jobs"]] == [("queued", None)] * 2
+    table = cluster.minutes("jobs")
+    assert table.returncode == 0 and "queue: todo 2" in table.stdout, table.stdout + table.stderr
+
+
+def test_the_queue_needs_postgresql_and_a_shared_folder(home, tmp_path, data):
+    """On SQLite, batch runs locally as before; --enqueue and `minutes worker` say what is missing."""
+    from processed_meeting import run
+
+    for args in (("batch", data / "jfk.flac", "--enqueue"), ("worker",)):
+        result = run(*args)
+        assert result.exit_code == 2 and "needs a PostgreSQL database" in result.output, result.output
+    listed = run("jobs", "--json")
+    assert listed.exit_code == 0 and json.loads(listed.output) == {"jobs": [], "queue": {}}, listed.output
+    (home / "config.toml").write_text('db = "postgresql+psycopg://nobody@127.0.0.1:1/none"\n')
+    result = run("worker")
+    assert result.exit_code == 2 and "needs a shared folder" in result.output, result.output
+
+
+@pytest.mark.postgres
+def test_a_job_whose_meeting_another_live_run_holds_waits_without_using_its_retries(cluster, tmp_path, data):
+    """As when a dead worker's lease on another host has not lapsed yet: the job is queued again for later,
+    and the worker goes on (no model is loaded for this)."""
+    from minutes.core.config import load_settings
+    from minutes.core.store import Database
+    from minutes.run import runlock
+
+    queued = enqueue(cluster, [data / "jfk.flac"], tmp_path)
+    db = Database.open(load_settings(cluster.clerk))
+    token = runlock.acquire(db, queued[0]["meeting"], "another machine")
+    try:
+        cluster.start_worker("w1")
+
+        def queue() -> list[tuple]:
+            with Session(cluster.engine) as s:
+                return [
+                    tuple(r)
+                    for r in s.execute(
+                        text(
+                            "SELECT status::text, coalesce(scheduled_at > now() + interval '30 seconds', false) "
+                            "FROM procrastinate_jobs ORDER BY id"
+                        )
+                    )
+                ]
+
+        cluster.wait(
+            lambda: queue() == [("succeeded", False), ("todo", True)], 120, "the job queued for later"
+        )
+        assert "waiting for another run" in cluster.jobs()[0].reason
+        assert cluster.jobs()[0].status == "queued" and cluster.workers["w1"].poll() is None
+    finally:
+        runlock.release(db, queued[0]["meeting"], token)
+        db.close()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_path, data):
+    """Six short recordings and a corrupt one; a worker is killed mid-stage. The corrupt one fails with its
+    reason without holding up the rest, the killed worker's job is retried elsewhere, every other job is done
+    once: one transcript, one draft and one `done` row per stage for each meeting."""
+    poison = tmp_path / "poison.wav"
+    poison.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256)) * 8)
+    files = clips(tmp_path, data)
+    queued = enqueue(cluster, [*files, poison], tmp_path)
+    for name in ("w1", "w2", "w3"):
+        cluster.start_worker(name)
+
+    def mid_stage():
+        return [
+            j
+            for j in cluster.jobs()
+            if j.status == "running" and j.stage in ("transcribe", "diarise", "summarise")
+        ]
+
+    running = cluster.wait(mid_stage, 300, "a job mid-stage")[0]
+    cluster.workers[running.worker].send_signal(signal.SIGKILL)
+    cluster.workers[running.worker].wait()
+    killed_at = time.monotonic()
+
+    cluster.wait(lambda: all(j.status in ("done", "failed") for j in cluster.jobs()), 900, "every job to end")
+    retried = time.monotonic() - killed_at
+    jobs = cluster.jobs()
+    *good, bad = jobs
+    assert [j.status for j in good] == ["done"] * len(files)
+    assert bad.status == "failed" and "not a readable audio" in (bad.reason or ""), bad.reason
+    assert bad.attempts == 1, "a file that cannot be decoded is not retried"
+    assert next(j for j in jobs if j.id == running.id).worker != running.worker, "another worker finished it"
+    with Session(cluster.engine) as s:
+        meetings = {q["meeting"] for q in queued[: len(files)]}
+        transcripts = s.exec(select(Transcript)).all()
+        drafts = s.exec(select(Draft)).all()
+        assert sorted(d.meeting_id for d in drafts) == sorted(meetings), "one draft per meeting"
+        assert len(transcripts) == len(meetings)
+        for stage in ("record", "transcribe", "diarise", "summarise"):
+            done = s.exec(select(StageRun).where(StageRun.stage == stage, StageRun.status == "done")).all()
+            assert sorted(r.meeting_id for r in done) == sorted(meetings), stage
+        queue = dict(
+            s.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")).all()
+        )
+    assert queue == {"succeeded": len(files) + 1}, queue
+    leftovers = [p for p in cluster.shared.rglob("*") if ".tmp-" in p.name or p.suffix == ".part"]
+    assert leftovers == []
+    assert [p.name for p in (cluster.shared / "incoming").iterdir()] == [Path(bad.source).name], (
+        "only the failed job keeps its copy (for --resume after a fix)"
+    )
+    assert len(list((cluster.shared / "recordings").rglob("*.*"))) == len(files)
+    verify = cluster.minutes("audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    listed = json.loads(cluster.minutes("jobs", "--json").stdout)
+    assert listed["queue"] == {"succeeded": len(files) + 1}
+    assert all(
+        set(j["stages"]) >= {"transcribe", "diarise", "summarise"}
+        for j in listed["jobs"]
+        if j["status"] == "done"
+    )
+    print(f"\n{len(files)} jobs; the killed worker's job finished {retried:.0f}s after the kill")
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_withdrawal_while_a_worker_runs_the_meeting_leaves_no_draft(cluster, tmp_path, data):
+    queued = enqueue(cluster, [data / "jfk.flac"], tmp_path)
+    meeting = queued[0]["meeting"]
+    cluster.start_worker("w1")
+    cluster.wait(
+        lambda: [j for j in cluster.jobs() if j.status == "running" and j.stage in ("transcribe", "diarise")],
+        300,
+        "the job to start transcribing",
+    )
+    withdrawn = cluster.minutes(
+        "consent", "withdraw", meeting, "Blake", "--scope", "summarise", "--method", "verbal", "--by", "Clerk"
+    )
+    assert withdrawn.returncode == 0, withdrawn.stdout + withdrawn.stderr
+    job = cluster.wait(
+        lambda: [j for j in cluster.jobs() if j.status not in ("queued", "running")], 300, "the job to end"
+    )[0]
+    assert job.status == "blocked" and ("withdrawn" in job.reason or "Blake" in job.reason), job.reason
+    with Session(cluster.engine) as s:
+        assert s.exec(select(Draft).where(Draft.meeting_id == meeting)).all() == []
+    verify = cluster.minutes("audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
