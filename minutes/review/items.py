@@ -60,7 +60,7 @@ def create_draft(
         summary=draft.summary,
         original=original,
         model=model,
-        notes=draft.notes,
+        notes=list(draft.notes),  # a copy: the row must not change with the caller's draft
     )
     session.add(row)
     session.flush()
