@@ -97,6 +97,12 @@ class App:
             self._database = Database.open(self.settings)
         return self._database
 
+    def ctx(self) -> Any:
+        """The service layer's context (minutes.service.Ctx) over this invocation's database and settings."""
+        from minutes.service import Ctx
+
+        return Ctx(self.database, self.settings)
+
     @contextmanager
     def session(self) -> Iterator[Any]:
         with self.database.session() as s:

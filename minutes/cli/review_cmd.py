@@ -26,10 +26,9 @@ def review_group() -> None:
 @pass_app
 def review_list(app: App, status: str | None, as_json: bool) -> None:
     """List drafts, oldest first."""
-    from minutes import review
+    from minutes.service import review
 
-    with app.session() as s:
-        rows = review.list_drafts(s, status)
+    rows = review.drafts(app.ctx(), status)
     if as_json:
         emit_json(review.to_jsonable(rows))
         return
@@ -54,10 +53,9 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
 @pass_app
 def review_show(app: App, draft: int, as_json: bool) -> None:
     """Show a draft: each item with its evidence; unsupported items and sensitive flags first and in red."""
-    from minutes import review
+    from minutes.service import review
 
-    with app.session() as s:
-        view = review.show(s, draft)
+    view = review.show(app.ctx(), draft)
     if as_json:
         emit_json(review.to_jsonable(view))
         return
@@ -98,7 +96,7 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
 @pass_app
 def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: bool) -> None:
     """Edit the draft as a JSON document ($EDITOR, or --from FILE). After approval, an edit reopens review."""
-    from minutes import review
+    from minutes.service import review
 
     if source is not None:
         try:
@@ -106,8 +104,7 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read {source}: {getattr(exc, 'strerror', None) or exc}") from None
     else:
-        with app.session() as s:
-            current = json.dumps(review.editable_document(s, draft), indent=2, ensure_ascii=False)
+        current = json.dumps(review.document(app.ctx(), draft), indent=2, ensure_ascii=False)
         text = click.edit(current, extension=".json", require_save=True)
         if text is None:
             click.echo("no change", err=True)
@@ -119,8 +116,7 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
             f"invalid edit: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
             "nothing was changed",
         ) from None
-    with app.session() as s:
-        result = review.edit(s, draft, document, by)
+    result = review.edit(app.ctx(), draft, document, by)
     if as_json:
         emit_json(review.to_jsonable(result))
     elif not result.changed:
@@ -174,13 +170,11 @@ def review_resolve(
 
     Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
     the due date is YYYY-MM-DD or DD/MM/YYYY."""
-    from minutes import review
-    from minutes.service import Ctx
-    from minutes.service.review import resolve
+    from minutes.service import review
 
     _check_resolve_options(resolution, text, owner, outside, due)
-    view = resolve(
-        Ctx(app.database, app.settings),
+    view = review.resolve(
+        app.ctx(),
         draft,
         item,
         resolution or "edit",
@@ -219,10 +213,9 @@ def _check_resolve_options(
 @pass_app
 def review_approve(app: App, draft: int, by: str) -> None:
     """Approve a draft (every unsupported item and flag must be resolved first)."""
-    from minutes import review
+    from minutes.service import review
 
-    with app.session() as s:
-        review.approve(s, draft, by)
+    review.approve(app.ctx(), draft, by)
     click.echo(f"draft {draft} approved by {by}")
 
 
@@ -233,10 +226,9 @@ def review_approve(app: App, draft: int, by: str) -> None:
 @pass_app
 def review_reject(app: App, draft: int, by: str, reason: str) -> None:
     """Reject a draft, with a reason."""
-    from minutes import review
+    from minutes.service import review
 
-    with app.session() as s:
-        review.reject(s, draft, by, reason)
+    review.reject(app.ctx(), draft, reason, by)
     click.echo(f"draft {draft} rejected by {by}")
 
 
@@ -246,10 +238,9 @@ def review_reject(app: App, draft: int, by: str, reason: str) -> None:
 @pass_app
 def review_diff(app: App, draft: int, as_json: bool) -> None:
     """The AI's original against the reviewer's version: what changed, who changed it, and when."""
-    from minutes import review
+    from minutes.service import review
 
-    with app.session() as s:
-        d = review.diff(s, draft)
+    d = review.diff(app.ctx(), draft)
     if as_json:
         emit_json(review.to_jsonable(d))
         return
@@ -283,11 +274,10 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
 @pass_app
 def release_cmd(app: App, draft: int, by: str) -> None:
     """Release approved minutes (then they can be exported as minutes)."""
-    from minutes import review
+    from minutes.service import release
 
-    with app.session() as s:
-        rel = review.release(s, draft, by)
-    click.echo(f"draft {draft} released by {by} (release {rel.id}, sha256 {rel.content_sha256[:12]})")
+    rel = release.release(app.ctx(), draft, by)
+    click.echo(f"draft {draft} released by {by} (release {rel.release_id}, sha256 {rel.content_sha256[:12]})")
 
 
 def _item_line(item) -> str:

@@ -68,9 +68,17 @@ def info(ctx: Ctx, draft_id: int) -> ReleaseInfo:
     )
 
 
-def release(ctx: Ctx, draft_id: int, actor: str) -> None:
+@dataclass(frozen=True)
+class Released:
+    release_id: int
+    content_sha256: str
+
+
+def release(ctx: Ctx, draft_id: int, actor: str) -> Released:
+    """Release approved minutes; returns the release's id and the hash of exactly what was released."""
     with ctx.tx() as s:
-        review.release(s, draft_id, actor)
+        rel = review.release(s, draft_id, actor)
+        return Released(rel.id, rel.content_sha256)
 
 
 def download(ctx: Ctx, draft_id: int, fmt: str, actor: str) -> Download:

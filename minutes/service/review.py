@@ -73,6 +73,39 @@ def _blockers(view: review.DraftView) -> tuple[list[str], list[str]]:
     return approve, reject
 
 
+def to_jsonable(obj: object) -> object:
+    """The review dataclasses (views, edits, the diff) as plain dicts, for a front end's JSON output."""
+    return review.to_jsonable(obj)
+
+
+def drafts(ctx: Ctx, status: str | None = None) -> list[review.DraftSummary]:
+    """Every draft, oldest first, optionally only those in one status."""
+    with ctx.tx() as s:
+        return review.list_drafts(s, status)
+
+
+def show(ctx: Ctx, draft_id: int) -> review.DraftView:
+    with ctx.tx() as s:
+        return review.show(s, draft_id)
+
+
+def document(ctx: Ctx, draft_id: int) -> dict:
+    """The draft as the JSON document a reviewer edits."""
+    with ctx.tx() as s:
+        return review.editable_document(s, draft_id)
+
+
+def edit(ctx: Ctx, draft_id: int, doc: dict, actor: str) -> review.EditResult:
+    """Apply an edited document; after approval an edit reopens review."""
+    with ctx.tx() as s:
+        return review.edit(s, draft_id, doc, actor)
+
+
+def diff(ctx: Ctx, draft_id: int) -> review.DraftDiff:
+    with ctx.tx() as s:
+        return review.diff(s, draft_id)
+
+
 def page(ctx: Ctx, draft_id: int) -> ReviewPage:
     with ctx.tx() as s:
         view = review.show(s, draft_id)
