@@ -10,12 +10,8 @@ from rich.table import Table
 
 from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
-from minutes.consent import ledger
-from minutes.consent.errors import ConsentInputError
-from minutes.consent.gate import STAGES
-from minutes.consent.meetings import get_meeting
-from minutes.consent.notice import FORMATS, NoticeFacts, notice_text
-from minutes.consent.status import SCOPES, Cell, State, consent_status
+from minutes.service import consent
+from minutes.service.consent import SCOPES, Cell, State
 
 _SCOPE = click.option(
     "--scope",
@@ -55,7 +51,7 @@ def _meeting_command(verb: str) -> click.Command:
     @pass_app
     def command(
         app: App,
-        meeting: str,
+        meeting: int,
         name: str,
         scopes: str,
         method: str,
@@ -64,35 +60,27 @@ def _meeting_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
-        from minutes.service.names import participant
-
-        with app.session() as s:
-            participant(s, meeting, name)  # not found: exit 3, with the closest name when there is one
-            rows = ledger.record(
-                s,
-                meeting,
-                name,
-                _VERBS[verb],
-                scopes,
-                method,
-                recorded_by=recorded_by or actor(),
-                evidence_file=evidence_file,
-                evidence_at=evidence_at,
-                files_dir=app.settings.files_dir,
-                evidence_limit=app.settings.limits.max_evidence_bytes,
-            )
-        _report(rows, as_json, s.info.get("withdrawal_reports", []))
+        done = consent.record_named(  # an unknown name exits 3, with the closest name when there is one
+            app.ctx(),
+            meeting,
+            name,
+            _VERBS[verb],
+            scopes,
+            method,
+            recorded_by or actor(),
+            evidence_file=evidence_file,
+            evidence_at=evidence_at,
+        )
+        _report(done, as_json)
 
     command.__doc__ = _HELP[verb]
     return consent_group.command(verb)(command)
 
 
-def _report(rows: list, as_json: bool, removed: list | None = None) -> None:
+def _report(done: consent.Recorded, as_json: bool) -> None:
     """The records written; for a withdrawal, also exactly what was removed (ids and counts, never text)."""
-    records = [
-        {"record_id": r.id, "scope": r.scope, "decision": r.decision, "evidence_sha256": r.evidence_sha256}
-        for r in rows
-    ]
+    rows, removed = done.records, done.removed
+    records = [asdict(r) for r in rows]
     if as_json:
         emit_json({"records": records, "removed": [r.to_json() for r in removed]} if removed else records)
         return
@@ -137,21 +125,18 @@ def _standing_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
-        with app.session() as s:
-            rows = ledger.record_standing(
-                s,
-                person,
-                _VERBS[verb],
-                scopes,
-                method,
-                recorded_by=recorded_by or actor(),
-                valid_from=valid_from,
-                valid_until=valid_until,
-                evidence_file=evidence_file,
-                files_dir=app.settings.files_dir,
-                evidence_limit=app.settings.limits.max_evidence_bytes,
-            )
-        _report(rows, as_json, s.info.get("withdrawal_reports", []))
+        done = consent.record_standing(
+            app.ctx(),
+            person,
+            _VERBS[verb],
+            scopes,
+            method,
+            recorded_by or actor(),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            evidence_file=evidence_file,
+        )
+        _report(done, as_json)
 
     command.__doc__ = {
         "give": "Give standing consent for meetings dated --from to --until.",
@@ -169,10 +154,9 @@ for _verb in _VERBS:
 @click.argument("meeting", type=MEETING)
 @json_option
 @pass_app
-def consent_history(app: App, meeting: str, as_json: bool) -> None:
+def consent_history(app: App, meeting: int, as_json: bool) -> None:
     """Every consent record for the meeting, oldest first: who, what, when, how, recorded by whom."""
-    with app.session() as s:
-        rows = ledger.history(s, meeting)
+    rows = consent.history(app.ctx(), meeting)
     if as_json:
         emit_json([asdict(r) for r in rows])
         return
@@ -208,11 +192,9 @@ def _cell_text(cell: Cell) -> str:
 @click.argument("meeting", type=MEETING)
 @json_option
 @pass_app
-def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
+def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     """Participant x scope: given, refused, withdrawn, missing or expired; and which stages may run."""
-    with app.session() as s:
-        st = consent_status(s, meeting)
-    stages = {stage: st.holders(stage) for stage in STAGES}
+    st, stages = consent.status(app.ctx(), meeting)
     if as_json:
         emit_json({**asdict(st), "stages": stages})
         return
@@ -235,24 +217,6 @@ def consent_status_cmd(app: App, meeting: str, as_json: bool) -> None:
 @click.argument("meeting", type=MEETING)
 @click.option("--format", "fmt", default="md", show_default=True, help="md or txt.")
 @pass_app
-def consent_notice(app: App, meeting: str, fmt: str) -> None:
+def consent_notice(app: App, meeting: int, fmt: str) -> None:
     """Print the plain-English notice to read out or hand out before recording."""
-    if fmt not in FORMATS:
-        raise ConsentInputError(f"unknown format {fmt!r} (use md or txt)")
-    with app.session() as s:
-        row = get_meeting(s, meeting)
-    cfg = app.settings
-    click.echo(
-        notice_text(
-            NoticeFacts(
-                row.title,
-                row.date,
-                cfg.notice.organisation,
-                cfg.notice.contact,
-                cfg.retention.audio_days_after_release,
-                cfg.retention.transcript_days_after_release,
-            ),
-            fmt,
-        ),
-        nl=False,
-    )
+    click.echo(consent.notice_document(app.ctx(), meeting, fmt), nl=False)

@@ -19,14 +19,18 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from minutes.consent import ledger
+from minutes.consent.errors import ConsentInputError
 from minutes.consent.gate import STAGES, check
 from minutes.consent.meetings import find_participant
-from minutes.consent.notice import NoticeFacts, sections
-from minutes.consent.status import SCOPES, consent_status
+from minutes.consent.notice import FORMATS, NoticeFacts, notice_text, sections
+from minutes.consent.status import SCOPES, ConsentStatus, consent_status
+from minutes.consent.status import Cell as Cell  # re-exported for front ends that show the grid
+from minutes.consent.status import State as State
 from minutes.db import (
     Draft,
     DraftStatus,
     Export,
+    Meeting,
     Recording,
     Segment,
     SpeakerLabel,
@@ -38,6 +42,7 @@ from minutes.errors import UsageError
 from minutes.records.withdrawal import WithdrawalReport
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
+from minutes.service.names import participant as named_participant
 
 EVIDENCE_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".heic", ".tif", ".tiff", ".txt", ".docx", ".odt"}
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -93,6 +98,22 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class RecordInfo:
+    record_id: int
+    scope: str
+    decision: str
+    evidence_sha256: str | None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The consent records written, and for a withdrawal exactly what its propagation removed."""
+
+    records: list[RecordInfo]
+    removed: list[WithdrawalReport]
+
+
+@dataclass(frozen=True)
 class WithdrawalPreview:
     participant_id: int
     name: str
@@ -140,8 +161,14 @@ def history(ctx: Ctx, meeting_id: int) -> list[ledger.HistoryEntry]:
         return ledger.history(s, meeting_id)
 
 
-def notice(ctx: Ctx, meeting_id: int) -> tuple[str, list[tuple[str, list[str]]]]:
-    """The plain-English notice: its title and (heading, sentences) sections."""
+def status(ctx: Ctx, meeting_id: int) -> tuple[ConsentStatus, dict[str, bool]]:
+    """Participant x scope, and which stages the consent held now allows."""
+    with ctx.tx() as s:
+        st = consent_status(s, meeting_id)
+    return st, {stage: st.holders(stage) for stage in STAGES}
+
+
+def _facts(ctx: Ctx, meeting_id: int) -> tuple[NoticeFacts, Meeting]:
     with ctx.tx() as s:
         row = require_meeting(s, meeting_id)
     cfg = ctx.settings
@@ -153,6 +180,19 @@ def notice(ctx: Ctx, meeting_id: int) -> tuple[str, list[tuple[str, list[str]]]]
         cfg.retention.audio_days_after_release,
         cfg.retention.transcript_days_after_release,
     )
+    return facts, row
+
+
+def notice_document(ctx: Ctx, meeting_id: int, fmt: str) -> str:
+    """The notice as one document, Markdown (md) or plain text (txt), to print or hand out."""
+    if fmt not in FORMATS:
+        raise ConsentInputError(f"unknown format {fmt!r} (use md or txt)")
+    return notice_text(_facts(ctx, meeting_id)[0], fmt)
+
+
+def notice(ctx: Ctx, meeting_id: int) -> tuple[str, list[tuple[str, list[str]]]]:
+    """The plain-English notice: its title and (heading, sentences) sections."""
+    facts, row = _facts(ctx, meeting_id)
     return f"Recording this meeting: {row.title}, {row.date:%A} {row.date.day} {row.date:%B %Y}", sections(
         facts
     )
@@ -196,6 +236,71 @@ def record(
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
+
+
+def record_named(
+    ctx: Ctx,
+    meeting_id: int,
+    name: str,
+    decision: str,
+    scopes: str,
+    method: str,
+    actor: str,
+    evidence_file: str | None = None,
+    evidence_at: str | None = None,
+) -> Recorded:
+    """Give, refuse or withdraw consent for a participant named (or numbered) as typed: an unknown name is
+    NotFoundError with the closest name; the evidence is a file on this machine or a time range."""
+    with ctx.tx() as s:
+        named_participant(s, meeting_id, name)
+        rows = ledger.record(
+            s,
+            meeting_id,
+            name,
+            decision,
+            scopes,
+            method,
+            recorded_by=actor,
+            evidence_file=evidence_file,
+            evidence_at=evidence_at,
+            files_dir=ctx.settings.files_dir,
+            evidence_limit=ctx.settings.limits.max_evidence_bytes,
+        )
+        return _recorded(rows, s)
+
+
+def record_standing(
+    ctx: Ctx,
+    person: str,
+    decision: str,
+    scopes: str,
+    method: str,
+    actor: str,
+    valid_from: str | None = None,
+    valid_until: str | None = None,
+    evidence_file: str | None = None,
+) -> Recorded:
+    """Standing consent for a known person, for every meeting dated inside [valid_from, valid_until]."""
+    with ctx.tx() as s:
+        rows = ledger.record_standing(
+            s,
+            person,
+            decision,
+            scopes,
+            method,
+            recorded_by=actor,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            evidence_file=evidence_file,
+            files_dir=ctx.settings.files_dir,
+            evidence_limit=ctx.settings.limits.max_evidence_bytes,
+        )
+        return _recorded(rows, s)
+
+
+def _recorded(rows: list, s) -> Recorded:
+    infos = [RecordInfo(r.id, r.scope, r.decision, r.evidence_sha256) for r in rows]
+    return Recorded(infos, list(s.info.get("withdrawal_reports", [])))
 
 
 def _evidence_temp(ctx: Ctx, evidence: Evidence) -> Path:
