@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
-from minutes.consent import meetings
 from minutes.db.meeting import ATTENDANCE
+from minutes.service import meetings
 
 AGENDA = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -48,13 +48,8 @@ def meeting_create(
     app: App, title: str, date: str, participants: tuple[str, ...], agenda: Path | None, as_json: bool
 ) -> None:
     """Create a meeting and print its id."""
-    from minutes.records.agenda import read_agenda, set_agenda
-
-    titles = read_agenda(agenda) if agenda else []
-    with app.session() as s:
-        meeting = meetings.create_meeting(s, title, date, participants, actor=actor())
-        if titles:
-            set_agenda(s, meeting.id, titles, actor())
+    titles = meetings.agenda_file_titles(agenda) if agenda else []
+    meeting = meetings.create_from_specs(app.ctx(), title, date, participants, actor(), titles)
     if as_json:
         emit_json({"id": meeting.id, "title": meeting.title, "date": meeting.date})
     else:
@@ -65,13 +60,9 @@ def meeting_create(
 @click.argument("meeting", type=MEETING)
 @click.argument("file", type=AGENDA)
 @pass_app
-def meeting_agenda(app: App, meeting: str, file: Path) -> None:
+def meeting_agenda(app: App, meeting: int, file: Path) -> None:
     """Set or replace the meeting's agenda (a numbered list, one item per line), until its minutes are released."""
-    from minutes.records.agenda import read_agenda_text
-    from minutes.service import Ctx
-    from minutes.service.meetings import set_agenda
-
-    titles = set_agenda(Ctx(app.database, app.settings), meeting, read_agenda_text(file), actor())
+    titles = meetings.set_agenda(app.ctx(), meeting, meetings.agenda_file(file), actor())
     click.echo(f"meeting {meeting}: agenda of {len(titles)} items")
 
 
@@ -80,8 +71,7 @@ def meeting_agenda(app: App, meeting: str, file: Path) -> None:
 @pass_app
 def meeting_list(app: App, as_json: bool) -> None:
     """List meetings, oldest first."""
-    with app.session() as s:
-        rows = meetings.list_meetings(s)
+    rows = meetings.infos(app.ctx())
     if as_json:
         emit_json([asdict(r) for r in rows])
         return
@@ -95,13 +85,9 @@ def meeting_list(app: App, as_json: bool) -> None:
 @click.argument("meeting", type=MEETING)
 @json_option
 @pass_app
-def meeting_show(app: App, meeting: str, as_json: bool) -> None:
+def meeting_show(app: App, meeting: int, as_json: bool) -> None:
     """Show one meeting, its participants and its agenda."""
-    from minutes.records.agenda import agenda_of
-
-    with app.session() as s:
-        info = meetings.show_meeting(s, meeting)
-        agenda = agenda_of(s, info.id)
+    info, agenda = meetings.info(app.ctx(), meeting)
     if as_json:
         emit_json({**asdict(info), "agenda": agenda})
         return
@@ -136,13 +122,10 @@ def participant_group() -> None:
 @json_option
 @pass_app
 def participant_add(
-    app: App, meeting: str, name: str, role: str | None, person: str | None, attendance: str, as_json: bool
+    app: App, meeting: int, name: str, role: str | None, person: str | None, attendance: str, as_json: bool
 ) -> None:
     """Add a participant; one present or in attendance blocks the consent gate until they consent."""
-    with app.session() as s:
-        part = meetings.add_participant(
-            s, meeting, name, role=role, person=person, actor=actor(), attendance=attendance
-        )
+    part = meetings.add_participant(app.ctx(), meeting, name, role, actor(), attendance, person=person)
     if as_json:
         emit_json(
             {
@@ -162,14 +145,10 @@ def participant_add(
 @click.argument("meeting", type=MEETING)
 @click.argument("name")
 @pass_app
-def participant_remove(app: App, meeting: str, name: str) -> None:
+def participant_remove(app: App, meeting: int, name: str) -> None:
     """Remove a participant added by mistake, before any consent or recording (then withdraw instead)."""
-    from minutes.service.names import participant
-
-    with app.session() as s:
-        part = meetings.remove_participant(s, meeting, participant(s, meeting, name).id, actor=actor())
-        removed = f"removed {part.name} from meeting {part.meeting_id}"
-    click.echo(removed)
+    part = meetings.remove_participant(app.ctx(), meeting, name, actor())
+    click.echo(f"removed {part.name} from meeting {meeting}")
 
 
 @click.command("attendance")
@@ -182,13 +161,10 @@ def participant_remove(app: App, meeting: str, name: str) -> None:
     help="With apologies: the meeting accepted them, or did not (shown in the clerk's minutes).",
 )
 @pass_app
-def attendance_cmd(app: App, meeting: str, name: str, status: str, accepted: bool | None) -> None:
+def attendance_cmd(app: App, meeting: int, name: str, status: str, accepted: bool | None) -> None:
     """Record a participant's attendance. Marking someone present makes the consent gate need their consent;
     marking someone absent is refused once they consented or the meeting was recorded."""
-    from minutes.service import Ctx
-    from minutes.service.meetings import set_attendance
-
-    part = set_attendance(Ctx(app.database, app.settings), meeting, name, status, actor(), accepted)
+    part = meetings.set_attendance(app.ctx(), meeting, name, status, actor(), accepted)
     said = {True: ", accepted", False: ", not accepted"}.get(part.apologies_accepted, "")
     click.echo(f"{part.name}: {part.attendance}{said} (meeting {meeting})")
 
@@ -205,8 +181,7 @@ def person_group() -> None:
 @pass_app
 def person_add(app: App, name: str, role: str | None, as_json: bool) -> None:
     """Add a person and print their id."""
-    with app.session() as s:
-        person = meetings.add_person(s, name, role=role, actor=actor())
+    person = meetings.add_person(app.ctx(), name, role, actor())
     if as_json:
         emit_json({"id": person.id, "name": person.name, "role": person.role})
     else:
@@ -218,8 +193,7 @@ def person_add(app: App, name: str, role: str | None, as_json: bool) -> None:
 @pass_app
 def person_list(app: App, as_json: bool) -> None:
     """List known people."""
-    with app.session() as s:
-        rows = meetings.list_persons(s)
+    rows = meetings.people(app.ctx())
     if as_json:
         emit_json([asdict(r) for r in rows])
         return

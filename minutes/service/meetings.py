@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -217,6 +219,23 @@ def _ready(s, ids: list[int]) -> dict[int, bool]:
     return ready
 
 
+@dataclass(frozen=True)
+class Created:
+    id: int
+    title: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Added:
+    id: int
+    meeting_id: int
+    name: str
+    role: str | None
+    person_id: int | None
+    attendance: str
+
+
 def create_meeting(
     ctx: Ctx,
     title: str,
@@ -231,11 +250,53 @@ def create_meeting(
         f"{n.strip()}:{r.strip()}" if r and r.strip() else n.strip() for n, r in participants if n.strip()
     ]
     titles = agenda_rules.agenda_text(agenda) if agenda and agenda.strip() else []
+    return create_from_specs(ctx, title, date, specs, actor, titles).id
+
+
+def create_from_specs(
+    ctx: Ctx, title: str, date: str, specs: Sequence[str], actor: str, titles: Sequence[str] = ()
+) -> Created:
+    """A meeting with participants as "NAME[:ROLE]" and the agenda item titles, in one transaction."""
     with ctx.tx() as s:
-        meeting_id = ledger_meetings.create_meeting(s, title, date, specs, actor=actor).id
+        row = ledger_meetings.create_meeting(s, title, date, specs, actor=actor)
         if titles:
-            agenda_rules.set_agenda(s, meeting_id, titles, actor)
-        return meeting_id
+            agenda_rules.set_agenda(s, row.id, list(titles), actor)
+        return Created(row.id, row.title, row.date)
+
+
+def agenda_file(path: Path) -> str:
+    """A UTF-8 agenda file's text; unreadable, oversized or non-UTF-8 files are one-line UsageErrors."""
+    return agenda_rules.read_agenda_text(path)
+
+
+def agenda_file_titles(path: Path) -> list[str]:
+    """The item titles of an agenda file (a numbered list, one item per line)."""
+    return agenda_rules.read_agenda(path)
+
+
+def infos(ctx: Ctx) -> list[ledger_meetings.MeetingInfo]:
+    """Every meeting with its participants and recording count, oldest first."""
+    with ctx.tx() as s:
+        return ledger_meetings.list_meetings(s)
+
+
+def info(ctx: Ctx, meeting_id: int) -> tuple[ledger_meetings.MeetingInfo, list[str]]:
+    """One meeting with its participants, and its agenda item titles."""
+    with ctx.tx() as s:
+        found = ledger_meetings.show_meeting(s, meeting_id)
+        return found, agenda_rules.agenda_of(s, found.id)
+
+
+def add_person(ctx: Ctx, name: str, role: str | None, actor: str) -> ledger_meetings.PersonInfo:
+    """A person known across meetings, who can hold standing consent."""
+    with ctx.tx() as s:
+        row = ledger_meetings.add_person(s, name, role=role, actor=actor)
+        return ledger_meetings.PersonInfo(row.id, row.name, row.role, 0)
+
+
+def people(ctx: Ctx) -> list[ledger_meetings.PersonInfo]:
+    with ctx.tx() as s:
+        return ledger_meetings.list_persons(s)
 
 
 def set_agenda(ctx: Ctx, meeting_id: int, text: str, actor: str) -> list[str]:
@@ -267,18 +328,36 @@ def detail(ctx: Ctx, meeting_id: int) -> MeetingDetail:
 
 
 def add_participant(
-    ctx: Ctx, meeting_id: int, name: str, role: str | None, actor: str, attendance: str = "present"
-) -> None:
-    """Add a participant; one who sent apologies or is absent needs no consent (not in the recording)."""
+    ctx: Ctx,
+    meeting_id: int,
+    name: str,
+    role: str | None,
+    actor: str,
+    attendance: str = "present",
+    person: str | None = None,
+) -> Added:
+    """Add a participant, linked to a known person (id or name) when given; one who sent apologies or is
+    absent needs no consent (not in the recording)."""
     with ctx.tx() as s:
-        ledger_meetings.add_participant(
-            s, meeting_id, name, role=role or None, actor=actor, attendance=attendance or "present"
+        p = ledger_meetings.add_participant(
+            s,
+            meeting_id,
+            name,
+            role=role,
+            person=person,
+            actor=actor,
+            attendance=attendance or "present",
         )
+        return Added(p.id, p.meeting_id, p.name, p.role, p.person_id, p.attendance)
 
 
-def remove_participant(ctx: Ctx, meeting_id: int, participant_id: int, actor: str) -> None:
+def remove_participant(ctx: Ctx, meeting_id: int, who: int | str, actor: str) -> Participant:
+    """Remove a participant added by mistake; `who` is an id, or a name as typed (a near miss gets "did you
+    mean")."""
     with ctx.tx() as s:
-        ledger_meetings.remove_participant(s, meeting_id, participant_id, actor=actor)
+        ref = who if isinstance(who, int) else named_participant(s, meeting_id, who).id
+        p = ledger_meetings.remove_participant(s, meeting_id, ref, actor=actor)
+        return Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
 
 
 def set_attendance(

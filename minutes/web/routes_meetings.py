@@ -87,7 +87,7 @@ async def add_participant(request: Request, meeting_id: int, me: Changer) -> Res
         ctx_of(request),
         meeting_id,
         text(form, "name"),
-        text(form, "role"),
+        text(form, "role") or None,  # a blank role field: no role
         me.user.name,
         text(form, "attendance") or "present",
     )
