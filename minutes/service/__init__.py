@@ -1,5 +1,5 @@
-"""The service API: every state change a front end (the web app, and in time the CLI) can make, with its
-rules.
+"""The service API: every state change a front end (the web app; the CLI's review, consent and meeting
+commands) can make, with its rules.
 
 Each function takes a `Ctx` (the opened database and the settings) and the acting user's name, runs in one
 transaction (committed whole or not at all), writes its audit event with that user as the actor, and returns
