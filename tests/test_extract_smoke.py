@@ -10,7 +10,8 @@ import pytest
 
 from minutes.core.config import load_settings
 from minutes.core.types import Segment, Transcript
-from minutes.drafting.extract import MAX_NEW_TOKENS, MAX_SECOND_LOOKS, extract, parse_reply
+from minutes.drafting.extract import MAX_NEW_TOKENS, extract, parse_reply
+from minutes.drafting.looks import MAX_SECOND_LOOKS
 from minutes.drafting.prompts import actions_schema
 from minutes.engines.extractor import load_extractor
 from minutes.engines.llama import CACHE_BYTES

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Transcript
-from minutes.drafting import grounding, prompts, roles, rules, sensitive, windows
+from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
+from minutes.drafting import grounding, looks, prompts, roles, rules, sensitive, windows
+from minutes.drafting.engine import Engine
 from minutes.drafting.roles import Participant
 from minutes.drafting.windows import Line
 from minutes.errors import NotFoundError, UsageError
@@ -33,21 +34,8 @@ MAX_NEW_TOKENS = 1400  # above the longest reply the schema allows in practice; 
 MAX_CONSOLIDATE = (
     30  # decisions the final pass can weigh in one call (its prompt and reply must fit the context)
 )
-MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
-# lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
-# named several lines earlier) than a task, which answers the request just before it
-LOOK_BEFORE = {"decision": 5, "task": 3}
 
 Progress = Callable[[int, int], None]
-Messages = list[dict[str, str]]
-
-
-class Engine(Protocol):
-    """What extraction needs from a model: count tokens, and complete a chat under a JSON schema."""
-
-    def count_tokens(self, text: str) -> int: ...
-
-    def complete(self, messages: Messages, schema: dict, max_new_tokens: int) -> str: ...
 
 
 # -- the model's reply ------------------------------------------------------------------------------------------
@@ -94,27 +82,13 @@ def parse_reply(text: str) -> Reply:
 
 
 # -- input ------------------------------------------------------------------------------------------------------
-class _WordIn(BaseModel):
-    start: float
-    end: float
-    word: str
-    probability: float = 1.0
-    speaker: str | None = None
+class _TranscriptFile(Transcript):
+    """A transcript file as `minutes extract` reads it: the domain model, with segments required and the
+    language and duration optional (older exports and hand-made files leave them out)."""
 
-
-class _SegmentIn(BaseModel):
-    start: float
-    end: float
-    text: str
-    speaker: str | None = None
-    overlap: bool = False
-    words: list[_WordIn] = Field(default_factory=list)
-
-
-class _TranscriptIn(BaseModel):
     language: str = "en"
     duration: float = 0.0
-    segments: list[_SegmentIn]
+    segments: list[Segment]
 
 
 def read_transcript(path: str | Path) -> Transcript:
@@ -131,12 +105,11 @@ def read_transcript(path: str | Path) -> Transcript:
     if not isinstance(data, dict):
         raise UsageError(f"{path}: not a transcript (expected an object with 'segments')")
     try:
-        parsed = _TranscriptIn.model_validate(data)
+        return Transcript.model_validate(_TranscriptFile.model_validate(data).model_dump())
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise UsageError(f"{path}: not a transcript: {where}: {err['msg']}") from None
-    return Transcript.model_validate(parsed.model_dump())
 
 
 # -- extraction -------------------------------------------------------------------------------------------------
@@ -183,7 +156,7 @@ def extract(
     listed = list(draft.actions)  # every task the model listed, before the rules drop any
     _settle_owners(draft, shown, names)
     _drop_unsettled(draft, shown, people)
-    _second_looks(engine, shown, names, meeting_date, draft, judged)
+    looks.second_looks(engine, shown, names, meeting_date, draft, judged)
     draft.actions = rules.merge(draft.actions, rules.same_action)
     draft.decisions = rules.merge(draft.decisions, rules.same_decision)
     if len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
@@ -194,9 +167,9 @@ def extract(
         if earlier in draft.decisions:
             draft.decisions.remove(earlier)
             draft.notes.append(f"not a decision (changed later: {later.text}): {earlier.text}")
-    private = rules.private_words(lines, found.withheld, names)
-    draft.summary = rules.clean_summary(" ".join(summaries), private, draft)
-    rules.withhold_sensitive_items(draft, private)
+    private = sensitive.private_words(lines, found.withheld, names)
+    draft.summary = sensitive.clean_summary(" ".join(summaries), private, draft)
+    sensitive.withhold_sensitive_items(draft, private)
     return grounding.verify(draft, transcript)
 
 
@@ -285,71 +258,6 @@ def _actions(
             Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
         ]
     return out
-
-
-def _second_looks(
-    engine: Engine,
-    lines: list[Line],
-    names: list[str],
-    meeting_date: date | None,
-    draft: Draft,
-    judged: set[tuple[float, float]],
-) -> None:
-    """A focused look at each line that plainly settles something ("Agreed.", "coaches it is") or where a
-    participant volunteers ("I'll ...") when no drafted item cites it: the model, reading a whole chunk, misses
-    some of these (measured on the dev meetings), and one line with its lead-up is an easy question."""
-    decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, draft.actions)]
-    cited = {
-        kind: {(e.start, e.end) for item in items for e in item.evidence}
-        for kind, items in (("decision", decisions), ("task", draft.actions))
-    }
-    cited["decision"] |= judged
-    looks = [
-        (kind, i)
-        for i, line in enumerate(lines)
-        for kind, cue in (("decision", rules.SETTLES), ("task", rules.VOLUNTEERS))
-        if cue.search(line.text)
-        and (line.start, line.end) not in cited[kind]
-        and (kind == "decision" or line.speaker in names)
-    ]
-    for kind, i in looks[:MAX_SECOND_LOOKS]:
-        line = lines[i]
-        before = lines[max(0, i - LOOK_BEFORE[kind]) : i]
-        shown = [*(x.render() for x in before), f">> {line.render()}"]
-        text = "\n".join(shown)
-        try:
-            answer = json.loads(
-                engine.complete(
-                    prompts.second_look_messages(text, line.speaker or "the speaker", kind),
-                    prompts.second_look_schema(kind),
-                    120,
-                )
-            )
-        except json.JSONDecodeError:
-            continue  # cut at the token limit: nothing is added
-        found = (answer.get(kind) or "").strip()
-        # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
-        basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
-        if (
-            rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
-            or rules.is_question(found)
-            or not rules.said_in(found, basis)
-        ):
-            continue
-        quote = Evidence(line.start, line.end, line.text)
-        if kind == "decision":
-            item: Decision | Action = Decision(found, [quote])
-            items: list = draft.decisions
-        else:
-            due = rules.due(answer.get("due"), [line.text], meeting_date)
-            item = Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
-            items = draft.actions
-        twin = next((x for x in items if rules.restates(item, x)), None)
-        if twin is not None:  # the same item, said again where the meeting settled it: one more quote
-            twin.evidence = sorted([*twin.evidence, quote], key=lambda e: e.start)
-            continue
-        items.append(item)
-        draft.notes.append(f"found on a second look at a line no item cited: {found}")
 
 
 def _settle_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:

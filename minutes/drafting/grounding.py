@@ -30,6 +30,11 @@ def content_words(text: str) -> set[str]:
     return {w for w in normalise(text).split() if w not in STOPWORDS and len(w) > 2}
 
 
+def folded_words(text: str) -> set[str]:
+    """Content words, possessives folded ("Jamie's" -> "jamie")."""
+    return content_words(re.sub(r"['’]s\b", "", text))
+
+
 def segments_in(transcript: Transcript, ev: Evidence, tolerance: float = 0.0) -> list[Segment]:
     """The segments that overlap the evidence's time range, widened by `tolerance` seconds either side."""
     return [s for s in transcript.segments if s.end > ev.start - tolerance and s.start < ev.end + tolerance]

@@ -33,10 +33,11 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from minutes.core.types import Action, Decision, Draft, Evidence
-from minutes.drafting import dates, grounding, sensitive, windows
+from minutes.core.types import Action, Decision, Evidence
+from minutes.drafting import dates, grounding, windows
 from minutes.drafting.windows import Line
 
+_words = grounding.folded_words
 MAX_EVIDENCE_LINES = 4
 ASTRAY = 0.25  # cited lines holding less than this share of an item's word stems are the wrong lines
 SETTLING_LINES = 2  # lines after an item's evidence in which the meeting may agree, put off or take it on
@@ -380,40 +381,3 @@ def _shared_stems(text: str, other: str) -> float:
     """The share of the text's content-word stems that the other text has too."""
     mine = _stems(text)
     return len(mine & _stems(other)) / len(mine) if mine else 0.0
-
-
-def private_words(lines: list[Line], withheld: set[int], names: list[str]) -> set[str]:
-    """Words (names included) said only in withheld passages; participants' own names are not private."""
-    private = set().union(*(_words(x.text) for x in lines if x.number in withheld))
-    public = set().union(*(_words(x.text) for x in lines if x.number not in withheld))
-    return private - public - {w for n in names for w in _words(n)}
-
-
-def touches_private(text: str, private: set[str]) -> bool:
-    return bool(sensitive.cues(text)) or bool(_words(text) & private)
-
-
-def _words(text: str) -> set[str]:
-    """Content words, possessives folded ("Jamie's" -> "jamie")."""
-    return grounding.content_words(re.sub(r"['’]s\b", "", text))
-
-
-def clean_summary(summary: str, private: set[str], draft: Draft) -> str:
-    """The summary without any sentence that carries a sensitive cue or a word said only in a withheld passage."""
-    kept = []
-    for sentence in re.split(r"(?<=[.!?])\s+", summary.strip()):
-        if sentence and touches_private(sentence, private):
-            draft.notes.append("a summary sentence touching a flagged sensitive passage was removed")
-            continue
-        kept.append(sentence)
-    return " ".join(s for s in kept if s)
-
-
-def withhold_sensitive_items(draft: Draft, private: set[str]) -> None:
-    for items, attr in ((draft.decisions, "text"), (draft.actions, "task")):
-        for item in list(items):
-            if touches_private(getattr(item, attr), private):
-                items.remove(item)
-                draft.notes.append(
-                    "an item touching a flagged sensitive passage was withheld for human handling"
-                )

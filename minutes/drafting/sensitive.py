@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from minutes.core.types import Evidence, Flag
+from minutes.core.types import Draft, Evidence, Flag
+from minutes.drafting import grounding
 from minutes.drafting.windows import Line
 
 FOLLOW = 2
@@ -114,3 +115,35 @@ def detect(lines: list[Line]) -> Found:
             evidence = [Evidence(passage[0].start, passage[-1].end, "")]
             found.flags.append(Flag(kind, reason, evidence))
     return found
+
+
+def private_words(lines: list[Line], withheld: set[int], names: list[str]) -> set[str]:
+    """Words (names included) said only in withheld passages; participants' own names are not private."""
+    private = set().union(*(grounding.folded_words(x.text) for x in lines if x.number in withheld))
+    public = set().union(*(grounding.folded_words(x.text) for x in lines if x.number not in withheld))
+    return private - public - {w for n in names for w in grounding.folded_words(n)}
+
+
+def touches_private(text: str, private: set[str]) -> bool:
+    return bool(cues(text)) or bool(grounding.folded_words(text) & private)
+
+
+def clean_summary(summary: str, private: set[str], draft: Draft) -> str:
+    """The summary without any sentence that carries a sensitive cue or a word said only in a withheld passage."""
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", summary.strip()):
+        if sentence and touches_private(sentence, private):
+            draft.notes.append("a summary sentence touching a flagged sensitive passage was removed")
+            continue
+        kept.append(sentence)
+    return " ".join(s for s in kept if s)
+
+
+def withhold_sensitive_items(draft: Draft, private: set[str]) -> None:
+    for items, attr in ((draft.decisions, "text"), (draft.actions, "task")):
+        for item in list(items):
+            if touches_private(getattr(item, attr), private):
+                items.remove(item)
+                draft.notes.append(
+                    "an item touching a flagged sensitive passage was withheld for human handling"
+                )

@@ -21,7 +21,7 @@ from minutes import review
 from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
-from minutes.db import DraftStatus, Export, Meeting, Participant
+from minutes.db import Draft, DraftStatus, Export, Meeting, Participant
 from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
 from minutes.records.integrity import check_release
@@ -222,8 +222,24 @@ def export(
     row = review.get_draft(session, draft_id)
     kind = "transcript" if transcript else "minutes"
     data = _render(session, draft_id, fmt, transcript, template)
-    ext = {"txt": "txt"}.get(fmt, fmt)
-    name = f"meeting-{row.meeting_id}-draft-{row.id}-{kind}.{ext}"
+    name = f"meeting-{row.meeting_id}-draft-{row.id}-{kind}.{fmt}"
+    return write_export(session, settings, row, kind, fmt, data, name, out, force, actor or _user())
+
+
+def write_export(
+    session: Session,
+    settings: Settings,
+    row: Draft,
+    kind: str,
+    fmt: str,
+    data: bytes,
+    name: str,
+    out: Path | None,
+    force: bool,
+    actor: str,
+) -> ExportResult:
+    """Write one rendered export atomically (0600) to `out` or the store's exports folder (`name`), and record
+    and audit it in the caller's transaction; if recording fails, the file is removed."""
     path = _check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
     try:
         atomic_write_bytes(path, data, overwrite=force or not out)
@@ -241,7 +257,7 @@ def export(
         append_event(
             session,
             "export",
-            actor or _user(),
+            actor,
             row.meeting_id,
             subject={"draft": row.id, "export": rec.id, "kind": kind, "format": fmt},
             hashes={"file": digest},

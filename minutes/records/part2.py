@@ -14,7 +14,6 @@ Who may export it (reviewers only) is decided in `minutes.service.part2`.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,16 +23,12 @@ from sqlmodel import Session
 from minutes import review
 from minutes.consent.timespec import clock
 from minutes.core import types
-from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
-from minutes.core.store import atomic_write_bytes, files_path
-from minutes.db import Draft, Export
-from minutes.db.audit import append_event
+from minutes.db import Draft
 from minutes.errors import UsageError
 from minutes.records import agenda, clerk
-from minutes.records.export import ExportResult, MinutesDoc, _check_target, footer, minutes_document
+from minutes.records.export import ExportResult, MinutesDoc, footer, minutes_document, write_export
 
-LOG = logging.getLogger("minutes.records.part2")  # ids and formats only
 KIND = "part2"  # the Export kind, and the flag resolution
 FORMATS = ("md", "docx")
 NOTICE = (
@@ -161,30 +156,4 @@ def export(
     data = render(part2_document(session, draft_id), template, fmt)
     row = review.get_draft(session, draft_id)
     name = f"meeting-{row.meeting_id}-draft-{row.id}-part2-confidential.{fmt}"
-    path = _check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
-    try:
-        atomic_write_bytes(path, data, overwrite=force or not out)
-    except FileExistsError:
-        raise UsageError(f"{path} already exists", "give --force to replace it") from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    digest = sha256_of(data)
-    try:
-        rec = Export(
-            meeting_id=row.meeting_id, draft_id=row.id, kind=KIND, format=fmt, path=str(path), sha256=digest
-        )
-        session.add(rec)
-        session.flush()
-        append_event(
-            session,
-            "export",
-            actor,
-            row.meeting_id,
-            subject={"draft": row.id, "export": rec.id, "kind": KIND, "format": fmt},
-            hashes={"file": digest},
-        )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    LOG.info("export %s: draft %s, part 2 as %s, %d bytes", rec.id, row.id, fmt, len(data))
-    return ExportResult(rec.id, row.id, KIND, fmt, str(path), digest, len(data))
+    return write_export(session, settings, row, KIND, fmt, data, name, out, force, actor)

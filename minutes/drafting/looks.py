@@ -1,0 +1,82 @@
+"""Second looks: one short, focused model call at a line that plainly settles something or where a participant
+volunteers, when no drafted item cites it (the model, reading a whole chunk, misses some of these)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from minutes.core.types import Action, Decision, Draft, Evidence
+from minutes.drafting import prompts, rules
+from minutes.drafting.engine import Engine
+from minutes.drafting.windows import Line
+
+MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
+# lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
+# named several lines earlier) than a task, which answers the request just before it
+LOOK_BEFORE = {"decision": 5, "task": 3}
+
+
+def second_looks(
+    engine: Engine,
+    lines: list[Line],
+    names: list[str],
+    meeting_date: date | None,
+    draft: Draft,
+    judged: set[tuple[float, float]],
+) -> None:
+    """A focused look at each line that plainly settles something ("Agreed.", "coaches it is") or where a
+    participant volunteers ("I'll ...") when no drafted item cites it: the model, reading a whole chunk, misses
+    some of these (measured on the dev meetings), and one line with its lead-up is an easy question."""
+    decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, draft.actions)]
+    cited = {
+        kind: {(e.start, e.end) for item in items for e in item.evidence}
+        for kind, items in (("decision", decisions), ("task", draft.actions))
+    }
+    cited["decision"] |= judged
+    looks = [
+        (kind, i)
+        for i, line in enumerate(lines)
+        for kind, cue in (("decision", rules.SETTLES), ("task", rules.VOLUNTEERS))
+        if cue.search(line.text)
+        and (line.start, line.end) not in cited[kind]
+        and (kind == "decision" or line.speaker in names)
+    ]
+    for kind, i in looks[:MAX_SECOND_LOOKS]:
+        line = lines[i]
+        before = lines[max(0, i - LOOK_BEFORE[kind]) : i]
+        shown = [*(x.render() for x in before), f">> {line.render()}"]
+        text = "\n".join(shown)
+        try:
+            answer = json.loads(
+                engine.complete(
+                    prompts.second_look_messages(text, line.speaker or "the speaker", kind),
+                    prompts.second_look_schema(kind),
+                    120,
+                )
+            )
+        except json.JSONDecodeError:
+            continue  # cut at the token limit: nothing is added
+        found = (answer.get(kind) or "").strip()
+        # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
+        basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
+        if (
+            rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
+            or rules.is_question(found)
+            or not rules.said_in(found, basis)
+        ):
+            continue
+        quote = Evidence(line.start, line.end, line.text)
+        if kind == "decision":
+            item: Decision | Action = Decision(found, [quote])
+            items: list = draft.decisions
+        else:
+            due = rules.due(answer.get("due"), [line.text], meeting_date)
+            item = Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
+            items = draft.actions
+        twin = next((x for x in items if rules.restates(item, x)), None)
+        if twin is not None:  # the same item, said again where the meeting settled it: one more quote
+            twin.evidence = sorted([*twin.evidence, quote], key=lambda e: e.start)
+            continue
+        items.append(item)
+        draft.notes.append(f"found on a second look at a line no item cited: {found}")
