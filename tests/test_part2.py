@@ -174,7 +174,10 @@ def test_in_the_web_app_a_reviewer_sends_a_flag_to_part_2_and_only_reviewers_dow
     assert reviewer.post(f"/drafts/{d}/items/d2", data={"csrf": csrf, "how": "keep"}).status_code == 303
     assert reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf}).status_code == 303
     assert reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf}).status_code == 303
-    assert "Download part 2 (Word)" in reviewer.get(f"/drafts/{d}/release").text
+    page = reviewer.get(f"/drafts/{d}/release").text
+    assert "Download part 2 (Word)" in page and page.count('id="part2"') == 1
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert title.startswith("<title>Release: ") and "<" not in title[len("<title>") :]  # plain text
     got = reviewer.post(f"/drafts/{d}/part2/docx", data={"csrf": csrf, "template": "department"})
     assert got.status_code == 200 and "part2-confidential.docx" in got.headers["content-disposition"]
     paragraphs = [p.text for p in Document(io.BytesIO(got.content)).paragraphs]
