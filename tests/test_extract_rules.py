@@ -590,3 +590,13 @@ def test_a_worked_example_repeated_a_bare_vote_and_a_task_restated_as_a_decision
     assert draft.actions == []
     assert any("too few words" in n for n in draft.notes)
     assert any("a worked example repeated" in n for n in draft.notes)
+
+
+def test_a_second_look_answer_naming_a_day_the_lines_do_not_is_left_out():
+    transcript = meeting(
+        ("Ann", "Daniel, can you bring a paper on consulting parents to the spring meeting?"),  # 1
+        ("Ben", "Fine by me."),  # 2
+    )
+    engine = FakeEngine(reply(), looks=[{"decision": "The spring meeting will be held on a Saturday."}])
+    draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
+    assert len(engine.looked) == 1 and draft.decisions == []

@@ -284,9 +284,11 @@ def same_decision(a: Decision, b: Decision) -> bool:
 
 
 def said_in(text: str, lines: list[Line]) -> bool:
-    """Whether most of an answer's word stems are in the given lines (a second look must answer from what it
-    was shown about, not from a neighbouring topic)."""
-    return _shared_stems(text, " ".join(x.text for x in lines)) >= 0.5
+    """Whether most of an answer's word stems are in the given lines, and every number, day and month it names
+    (a second look must answer from what it was shown about: the 1.5B model once turned a bare "Fine by me"
+    into "The spring meeting will be held on a Saturday", from the prompt's example)."""
+    said = " ".join(x.text for x in lines)
+    return _shared_stems(text, said) >= 0.5 and _specifics(text) <= _specifics(said)
 
 
 def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Decision, Decision]]:
