@@ -249,19 +249,7 @@ def batch_cmd(
     from minutes.run.batch import run_batch
 
     if enqueue:
-        from minutes.service.context import Ctx
-        from minutes.service.queue import enqueue_batch
-
-        _prepare(app)
-        done = enqueue_batch(Ctx(app.database, app.settings), Path(source), actor, resume=resume)
-        if as_json:
-            emit_json({"batch": done.batch, "jobs": done.jobs})
-        else:
-            for j in done.jobs:
-                click.echo(
-                    f"job {j['job']}: {Path(j['source']).name} {j['status']}"
-                    + (f" ({j['reason']})" if j.get("reason") else "")
-                )
+        _enqueue(app, Path(source), actor, resume, as_json)
         return
 
     engines = _engines(
@@ -289,23 +277,44 @@ def batch_cmd(
     if as_json:
         emit_json(summary.to_json())
     else:
-        table = Table("job", "file", "status", "meeting", "draft", "reason", title=f"batch {summary.batch}")
-        for o in summary.outcomes:
-            table.add_row(
-                str(o.job_id),
-                Path(o.source).name,
-                o.status,
-                str(o.meeting_id or ""),
-                str(o.draft_id or ""),
-                o.reason or "",
-            )
-        out.print(table)
-        out.print(
-            f"done {summary.count('done')}, blocked by consent {summary.count('blocked')}, "
-            f"failed {summary.count('failed')}"
-        )
+        _print_batch(out, summary)
     if summary.exit_code:
         raise SystemExit(summary.exit_code)
+
+
+def _enqueue(app: App, source: Path, actor, resume: bool, as_json: bool) -> None:
+    """`batch --enqueue`: register the meetings, copy the recordings to the shared folder and queue them."""
+    from minutes.service.context import Ctx
+    from minutes.service.queue import enqueue_batch
+
+    _prepare(app)
+    done = enqueue_batch(Ctx(app.database, app.settings), source, actor, resume=resume)
+    if as_json:
+        emit_json({"batch": done.batch, "jobs": done.jobs})
+        return
+    for j in done.jobs:
+        click.echo(
+            f"job {j['job']}: {Path(j['source']).name} {j['status']}"
+            + (f" ({j['reason']})" if j.get("reason") else "")
+        )
+
+
+def _print_batch(out, summary) -> None:
+    table = Table("job", "file", "status", "meeting", "draft", "reason", title=f"batch {summary.batch}")
+    for o in summary.outcomes:
+        table.add_row(
+            str(o.job_id),
+            Path(o.source).name,
+            o.status,
+            str(o.meeting_id or ""),
+            str(o.draft_id or ""),
+            o.reason or "",
+        )
+    out.print(table)
+    out.print(
+        f"done {summary.count('done')}, blocked by consent {summary.count('blocked')}, "
+        f"failed {summary.count('failed')}"
+    )
 
 
 @click.command("worker")

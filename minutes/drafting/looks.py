@@ -43,40 +43,49 @@ def second_looks(
         and (kind == "decision" or line.speaker in names)
     ]
     for kind, i in looks[:MAX_SECOND_LOOKS]:
-        line = lines[i]
-        before = lines[max(0, i - LOOK_BEFORE[kind]) : i]
-        shown = [*(x.render() for x in before), f">> {line.render()}"]
-        text = "\n".join(shown)
-        try:
-            answer = json.loads(
-                engine.complete(
-                    prompts.second_look_messages(text, line.speaker or "the speaker", kind),
-                    prompts.second_look_schema(kind),
-                    120,
-                )
-            )
-        except json.JSONDecodeError:
-            continue  # cut at the token limit: nothing is added
-        found = (answer.get(kind) or "").strip()
-        # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
-        basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
-        if (
-            rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
-            or rules.is_question(found)
-            or not rules.said_in(found, basis)
-        ):
+        item = _look(engine, lines, i, kind, meeting_date)
+        if item is None:
             continue
-        quote = Evidence(line.start, line.end, line.text)
-        if kind == "decision":
-            item: Decision | Action = Decision(found, [quote])
-            items: list = draft.decisions
-        else:
-            due = rules.due(answer.get("due"), [line.text], meeting_date)
-            item = Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
-            items = draft.actions
+        items: list = draft.decisions if isinstance(item, Decision) else draft.actions
+        quote = item.evidence[0]
         twin = next((x for x in items if rules.restates(item, x)), None)
         if twin is not None:  # the same item, said again where the meeting settled it: one more quote
             twin.evidence = sorted([*twin.evidence, quote], key=lambda e: e.start)
             continue
         items.append(item)
-        draft.notes.append(f"found on a second look at a line no item cited: {found}")
+        draft.notes.append(
+            f"found on a second look at a line no item cited: {getattr(item, 'text', None) or item.task}"
+        )
+
+
+def _look(
+    engine: Engine, lines: list[Line], i: int, kind: str, meeting_date: date | None
+) -> Decision | Action | None:
+    """One look at line `i` with its lead-up: the item the model finds there, if it stands the checks."""
+    line = lines[i]
+    before = lines[max(0, i - LOOK_BEFORE[kind]) : i]
+    text = "\n".join([*(x.render() for x in before), f">> {line.render()}"])
+    try:
+        answer = json.loads(
+            engine.complete(
+                prompts.second_look_messages(text, line.speaker or "the speaker", kind),
+                prompts.second_look_schema(kind),
+                120,
+            )
+        )
+    except json.JSONDecodeError:
+        return None  # cut at the token limit: nothing is added
+    found = (answer.get(kind) or "").strip()
+    # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
+    basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
+    if (
+        rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
+        or rules.is_question(found)
+        or not rules.said_in(found, basis)
+    ):
+        return None
+    quote = Evidence(line.start, line.end, line.text)
+    if kind == "decision":
+        return Decision(found, [quote])
+    due = rules.due(answer.get("due"), [line.text], meeting_date)
+    return Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
