@@ -3,12 +3,14 @@
 - wall time, real-time factor and peak RSS per stage on the demo meeting, on a 5 min input and on a long input
   (the demo meeting repeated to about 5 min and to --long-minutes), and the long run's peak RSS against the
   5 min run's;
+- the overlap saving: the 5 min input (and the long one with --compare-long) run again with --no-overlap, so
+  diarisation alongside transcription is measured against one after the other;
 - a batch of --files short recordings against the same number of single `minutes process` runs (the ratio shows
   what loading the models once per batch saves);
 - throughput in audio hours per wall hour on this machine.
 
 Every run is a fresh `minutes` subprocess with its own MINUTES_HOME, so peak RSS is that process's own.
-Usage: python bench/pipeline.py [--long-minutes 30] [--files 10] [--skip-long] [--skip-batch]
+Usage: python bench/pipeline.py [--long-minutes 30] [--files 10] [--skip-long] [--skip-batch] [--compare-long]
 """
 
 from __future__ import annotations
@@ -85,15 +87,15 @@ def new_meeting(home: Path, title: str) -> int:
     return meeting
 
 
-def process_figures(label: str, audio: Path, workdir: Path) -> dict:
-    home = workdir / f"home-{label}"
+def process_figures(label: str, audio: Path, workdir: Path, *flags: str) -> dict:
+    home = workdir / f"home-{label}{''.join(flags)}"
     meeting = new_meeting(home, label)
-    result, wall, rss = run(["process", str(meeting), str(audio), "--json"], home)
+    result, wall, rss = run(["process", str(meeting), str(audio), "--json", *flags], home)
     if result.returncode != 0:
         raise SystemExit(f"{label}: minutes process failed: {result.stderr[-2000:]}")
     data = json.loads(result.stdout)
     audio_s = data["audio_seconds"]
-    print(f"\n== {label}: {audio_s / 60:.1f} min of audio")
+    print(f"\n== {label}: {audio_s / 60:.1f} min of audio {' '.join(flags)}")
     print(f"{'stage':<12}{'seconds':>9}{'RTF':>8}{'peak RSS so far (MB)':>22}")
     for s in data["stages"]:
         print(
@@ -104,6 +106,13 @@ def process_figures(label: str, audio: Path, workdir: Path) -> dict:
         f"{'end to end':<12}{wall:>9.1f}{wall / audio_s:>8.3f}   (process start to exit, model loading included)"
     )
     print(f"peak RSS {rss:.0f} MB; throughput {audio_s / wall:.2f} audio hours per wall hour")
+    took = {s["stage"]: s for s in data["stages"]}
+    speech = took["transcribe"]["seconds"] + took["diarise"]["seconds"]
+    print(
+        f"speech stages {speech:.1f} s (RTF {speech / audio_s:.3f}); the voice search took "
+        f"{took['diarise']['voice_seconds']:.1f} s of it, "
+        + ("one after the other" if flags else "alongside transcription")
+    )
     shown = json.loads(run(["review", "show", str(data["draft"]), "--json"], home)[0].stdout)
     kinds = [i["kind"] for i in shown["items"]]
     invalid = [n for n in shown["notes"] if "invalid" in n]
@@ -112,7 +121,17 @@ def process_figures(label: str, audio: Path, workdir: Path) -> dict:
         f"flags; {len(invalid)} chunk(s) with an invalid model reply "
         f"({sum('invalid twice' in n for n in invalid)} of them still invalid after the repair)"
     )
-    return {"audio_s": audio_s, "wall": wall, "rss": rss}
+    return {"audio_s": audio_s, "wall": wall, "rss": rss, "speech": speech}
+
+
+def overlap_saving(together: dict, apart: dict) -> None:
+    saved = apart["speech"] - together["speech"]
+    print(
+        f"overlap saving: speech stages {together['speech']:.1f} s alongside against {apart['speech']:.1f} s "
+        f"one after the other ({saved:.1f} s, {saved / apart['speech']:.0%}); end to end "
+        f"{together['wall']:.1f} s against {apart['wall']:.1f} s; peak RSS {together['rss']:.0f} MB against "
+        f"{apart['rss']:.0f} MB"
+    )
 
 
 def batch_figures(n: int, workdir: Path) -> None:
@@ -170,6 +189,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument(
+        "--compare-long", action="store_true", help="also run the long input with --no-overlap"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="minutes-bench-") as tmp:
         work = Path(tmp)
@@ -181,6 +203,10 @@ def main() -> None:
                 reps = max(1, round(minutes * 60 * 16000 / len(pcm)))
                 wav = write_pcm(work / f"tiled-{reps}.wav", np.tile(pcm, reps))
                 runs[minutes] = process_figures(f"{reps} x demo", wav, work)
+                if minutes == 5.0 or args.compare_long:
+                    overlap_saving(
+                        runs[minutes], process_figures(f"{reps} x demo", wav, work, "--no-overlap")
+                    )
             short, long = runs[5.0], runs[args.long_minutes]
             print(
                 f"\npeak RSS: {long['audio_s'] / 60:.1f} min input {long['rss']:.0f} MB, "

@@ -7,6 +7,7 @@ vector of their own, so a byte scan of the store can tell whose words or voice a
 from __future__ import annotations
 
 import hashlib
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,3 +162,29 @@ class FakeAsr:
             for s in self.cast.transcript().segments
         ]
         return iter(segments), SimpleNamespace(language="en")
+
+
+class FakeDiarisation:
+    """A diarisation engine with a canned reply: one turn per cast line, one voice per person, through the real
+    `minutes.speech.diarise`. `during(call_number)` runs while the "model" runs, on whatever thread runs it."""
+
+    name, threads = "canned-diarisation", 1
+
+    def __init__(self, cast: Cast, during=None):
+        self.cast, self.during, self.calls, self.threads_seen = cast, during, 0, []
+
+    def pipeline(self, file, **counts):
+        from pyannote.core import Annotation, Segment
+
+        self.calls += 1
+        self.threads_seen.append(threading.current_thread().name)
+        if self.during:
+            self.during(self.calls)
+        annotation = Annotation()
+        for name, start, end, _ in self.cast.lines():
+            annotation[Segment(start, end)] = self.cast.label(name)
+        voices = np.stack([self.cast.voice(n) for n in sorted(self.cast.names, key=self.cast.label)])
+        return SimpleNamespace(speaker_diarization=annotation, speaker_embeddings=voices)
+
+    def embedder(self, waveform):
+        return np.zeros((1, 32), dtype=np.float32)

@@ -23,7 +23,16 @@ def _reporter(as_json: bool, prefix: str = ""):
 
 
 def _engines(
-    app: App, model, device, compute_type, language, num_speakers, actor, hotwords=False, keep_models=False
+    app: App,
+    model,
+    device,
+    compute_type,
+    language,
+    num_speakers,
+    actor,
+    hotwords=False,
+    keep_models=False,
+    overlap=True,
 ):
     """The run's engines, once every option has been checked: a bad one must be refused before any stage runs."""
     from minutes.run.pipeline import Engines, Options
@@ -41,6 +50,7 @@ def _engines(
             actor=actor,
             hotwords=hotwords,
             keep_models=keep_models,
+            overlap=overlap,
         ),
     )
 
@@ -71,6 +81,11 @@ _model_options = [
         help="Prompt speech recognition with the title and participants' "
         "names (names come out right more often, other words less: see the README).",
     ),
+    click.option(
+        "--no-overlap",
+        is_flag=True,
+        help="Diarise after transcription instead of alongside it (slower on the CPU; less memory at once).",
+    ),
 ]
 
 
@@ -100,7 +115,18 @@ def model_options(fn):
 @json_option
 @pass_app
 def process_cmd(
-    app: App, meeting, audio, mode, model, compute_type, language, num_speakers, actor, hotwords, as_json
+    app: App,
+    meeting,
+    audio,
+    mode,
+    model,
+    compute_type,
+    language,
+    num_speakers,
+    actor,
+    hotwords,
+    no_overlap,
+    as_json,
 ):
     """Run the whole chain on one meeting's recording, each stage behind the consent gate.
 
@@ -110,7 +136,9 @@ def process_cmd(
     """
     from minutes.run.pipeline import process
 
-    engines = _engines(app, model, None, compute_type, language, num_speakers, actor, hotwords)
+    engines = _engines(
+        app, model, None, compute_type, language, num_speakers, actor, hotwords, overlap=not no_overlap
+    )
     _prepare(app)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
@@ -238,6 +266,7 @@ def batch_cmd(
     num_speakers,
     actor,
     hotwords,
+    no_overlap,
     as_json,
 ):
     """Process a CSV manifest (file,title,date,participants[,consent_evidence,...]) or a folder of attached files.
@@ -253,7 +282,16 @@ def batch_cmd(
         return
 
     engines = _engines(
-        app, model, None, compute_type, language, num_speakers, actor, hotwords, keep_models=True
+        app,
+        model,
+        None,
+        compute_type,
+        language,
+        num_speakers,
+        actor,
+        hotwords,
+        keep_models=True,
+        overlap=not no_overlap,
     )
     _prepare(app)
     out = console()

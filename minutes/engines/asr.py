@@ -99,15 +99,22 @@ def pick_device(requested: str | None, compute_type: str | None) -> tuple[str, s
 
 
 def load_asr(
-    settings: Settings, model: str | None = None, device: str | None = None, compute_type: str | None = None
+    settings: Settings,
+    model: str | None = None,
+    device: str | None = None,
+    compute_type: str | None = None,
+    threads: int = 0,
 ) -> AsrEngine:
-    """Load the Whisper model once; the engine is reused for many files."""
+    """Load the Whisper model once; the engine is reused for many files. `threads`: CPU threads (0: CTranslate2's
+    default)."""
     from faster_whisper import WhisperModel
 
     name, path = resolve_model(settings, model)
     device, compute_type = pick_device(device or settings.device, compute_type)
     try:
-        whisper = WhisperModel(str(path), device=device, compute_type=compute_type, local_files_only=True)
+        whisper = WhisperModel(
+            str(path), device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
+        )
     except (RuntimeError, ValueError, OSError) as exc:
         raise ModelError(f"cannot load ASR model '{name}' from {path}: {str(exc).splitlines()[0]}") from None
     return AsrEngine(model=whisper, name=name, path=path, device=device, compute_type=compute_type)

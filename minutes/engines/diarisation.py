@@ -168,12 +168,15 @@ def resolve_diarisation(settings: Settings) -> tuple[Path, ...]:
     return store.require(settings.models.segmentation), store.require(settings.models.embedding)
 
 
+THREADS = 1  # torch threads: see load_diarisation; the ASR takes the other cores when both run at once
+
+
 def load_diarisation(
-    settings: Settings, threads: int = 1, params: DiarisationParams | None = None
+    settings: Settings, threads: int = THREADS, params: DiarisationParams | None = None
 ) -> DiarisationEngine:
     """Load the pipeline once, with `params` (default: `settings.diarisation`). `threads`: torch threads.
 
-    1 is the default: on this 2-core box meeting-demo took 24-28 s with 1 thread, and 14 s (idle box) to 70 s
+    `THREADS` (1) is the default: on this 2-core box meeting-demo took 24-28 s with 1 thread, and 14 s (idle box) to 70 s
     (box shared with other jobs) with 2.
     """
     _import_pyannote()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import resource
 import sys
 import time
@@ -31,7 +32,7 @@ from minutes.core.store import Database
 from minutes.db import Draft, Recording
 from minutes.engines.store import sha256_file
 from minutes.errors import StateError
-from minutes.run import parts, runlock
+from minutes.run import overlap, parts, runlock
 from minutes.run.stages import STEPS, Blocked, Run, find_recording, record, run_stage, transcript_of
 
 LOG = logging.getLogger("minutes.run.pipeline")
@@ -51,6 +52,7 @@ class Options:
     keep_models: bool = (
         False  # batch: keep every model loaded; a single run frees speech models before drafting
     )
+    overlap: bool = True  # diarise alongside transcription (minutes.run.overlap); False: one after the other
 
 
 @dataclass
@@ -70,8 +72,16 @@ class Engines:
             from minutes.engines.asr import load_asr
 
             o = self.options
-            self._asr = load_asr(self.settings, o.model, o.device, o.compute_type)
+            self._asr = load_asr(self.settings, o.model, o.device, o.compute_type, self.asr_threads)
         return self._asr
+
+    @property
+    def asr_threads(self) -> int:
+        """The ASR's CPU threads: with overlap, the cores the diarisation's one thread leaves; 0: the default."""
+        from minutes.engines.diarisation import THREADS
+
+        cores = self.options.threads or os.cpu_count() or 1
+        return max(1, cores - THREADS) if self.options.overlap else self.options.threads
 
     @property
     def diarisation(self):
@@ -114,6 +124,7 @@ class StageResult:
     seconds: float = 0.0
     detail: str = ""
     peak_rss_mb: float = 0.0  # the process's peak resident memory so far, read when the stage ended
+    voice_seconds: float | None = None  # diarise: the voice search's own time (it may overlap transcription)
 
 
 @dataclass
@@ -169,9 +180,12 @@ def process(
                 if run.done(stage):
                     result.stages.append(StageResult(stage, "skipped", 0.0, "done before"))
                     continue
+                if stage == "transcribe":
+                    overlap.start_voices(run)
                 if not _stage(run, stage, compute, result):
                     break
         finally:
+            overlap.settle(run, wait=sys.exc_info()[0] not in (KeyboardInterrupt, SystemExit))
             _fill_ids(db, run.recording, result)
             result.warnings = run.warnings
     return result
@@ -195,7 +209,8 @@ def _stage(run: Run, stage: str, compute, result: ProcessResult) -> bool:
     took = time.monotonic() - t0
     run.reporter.finish("done", detail)
     LOG.info("meeting %s stage %s done in %.1fs", run.meeting_id, stage, took)
-    result.stages.append(StageResult(stage, "done", took, detail, _peak_rss_mb()))
+    voice = run.voice_seconds if stage == "diarise" else None
+    result.stages.append(StageResult(stage, "done", took, detail, _peak_rss_mb(), voice))
     return True
 
 

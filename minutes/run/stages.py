@@ -13,6 +13,7 @@ The writers (`write_*`) are public so that tests can drive a stage with a canned
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,9 @@ class Run:
     path: Path
     reporter: Reporter
     recording: Recording | None = None
-    run_id: int | None = None
+    open: dict[str, int] = field(default_factory=dict)  # stage -> its StageRun id, while started
+    voices: Future | None = None  # the diarisation's model work, begun alongside transcription (run.overlap)
+    voice_seconds: float | None = None  # how long that work took on its own, wherever it ran
     lease: str | None = None  # the meeting's run lease token, checked at every commit
     copied: Path | None = None  # the recording's copy in the store, until a Recording row holds it
     warnings: list[str] = field(default_factory=list)  # e.g. consent evidence outside the recording
@@ -77,11 +80,14 @@ class Run:
         return self._audio
 
     def begin(self, stage: str) -> None:
-        """Check the gate and record the stage as started, in one transaction; Blocked when not allowed."""
+        """Check the gate and record the stage as started, in one transaction; Blocked when not allowed.
+        A stage begun early (diarisation alongside transcription) is not begun twice."""
+        if stage in self.open:
+            return
         try:
             with self.db.session() as s:
                 rec_id = self.recording.id if self.recording else None
-                self.run_id = gate.begin_stage(
+                self.open[stage] = gate.begin_stage(
                     s, self.meeting_id, stage, recording_id=rec_id, actor=self.actor
                 ).id
         except ConsentError as exc:
@@ -95,8 +101,8 @@ class Run:
                 lock_meeting(s, self.meeting_id)
                 if self.lease:
                     runlock.check(s, self.meeting_id, self.lease)
-                if s.get(StageRun, self.run_id).status != "started":  # cancelled by a withdrawal
-                    self.run_id = None
+                if s.get(StageRun, self.open[stage]).status != "started":  # cancelled by a withdrawal
+                    del self.open[stage]
                     raise Blocked(f"consent was withdrawn while {stage} ran; its result was discarded")
                 decision = gate.check(s, self.meeting_id, stage)
                 if not decision.allowed:
@@ -105,24 +111,30 @@ class Run:
                         + "; ".join(f"{m.participant} lacks {m.scope} ({m.state})" for m in decision.missing)
                     )
                 detail = write(s)
-                self._finish(s, "done", detail)
+                self._finish(s, stage, "done", detail)
         except Blocked:
-            if self.run_id is not None:
+            if stage in self.open:
                 with self.db.session() as s:
-                    self._finish(s, "blocked", "consent changed while it ran; its result was discarded")
+                    self._finish(
+                        s, stage, "blocked", "consent changed while it ran; its result was discarded"
+                    )
             raise
         return detail
 
     def fail(self) -> None:
-        if self.run_id is not None:
-            with self.db.session() as s:
-                if s.get(StageRun, self.run_id).status == "started":
-                    self._finish(s, "failed", "see the error printed by the command")
-            self.run_id = None
+        """Mark every stage still open as failed (an exception is on its way up)."""
+        self.close_open("failed", "see the error printed by the command")
 
-    def _finish(self, s: Session, status: str, detail: str) -> None:
-        gate.finish_stage(s, s.get(StageRun, self.run_id), status=status, detail=detail, actor=self.actor)
-        self.run_id = None
+    def close_open(self, status: str, detail: str) -> None:
+        for stage in list(self.open):
+            with self.db.session() as s:
+                if s.get(StageRun, self.open[stage]).status == "started":
+                    self._finish(s, stage, status, detail)
+            self.open.pop(stage, None)
+
+    def _finish(self, s: Session, stage: str, status: str, detail: str) -> None:
+        run = s.get(StageRun, self.open.pop(stage))
+        gate.finish_stage(s, run, status=status, detail=detail, actor=self.actor)
 
     def done(self, stage: str) -> bool:
         """Is the stage's result stored and current? A withdrawal can remove a transcript whole, and then
@@ -221,32 +233,57 @@ def transcribe(run: Run) -> Write:
 
 
 def diarise(run: Run) -> Write:
+    """Attribute the transcript's words to the voices found (alongside transcription, or now) and name them."""
     from minutes.speech.attribute import attribute
+
+    found = run.voices.result() if run.voices else find_voices(run, *voice_inputs(run))
+    run.voices, run.voice_seconds = None, found.seconds
+    run.reporter.update(0.9, 1.0)
+    with run.db.session() as s:
+        transcript_id = transcript_of(s, run.recording.id).id
+        transcript = load_transcript(s, transcript_id)
+    attributed = attribute(transcript, found.result.turns)
+    return write_diarisation(run, transcript_id, attributed, found.result, found.enrolled, found.moved)
+
+
+@dataclass
+class Voices:
+    """The diarisation's model work: it needs the audio and the consent evidence ranges, not the transcript."""
+
+    result: object  # minutes.speech.diarise.Diarisation
+    enrolled: list
+    moved: int
+    seconds: float
+
+
+def voice_inputs(run: Run) -> tuple[int | None, list]:
+    """(the speaker count to look for, at most; the enrolment ranges), read from the database."""
+    with run.db.session() as s:
+        n_participants = sum(p.attendance not in NOT_RECORDED for p in participants_of(s, run.meeting_id))
+        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, run.recording)
+    return n_participants or None, ranges
+
+
+def find_voices(run: Run, max_speakers: int | None, ranges: list) -> Voices:
+    """Who spoke when, the enrolled voices, and turns moved to the enrolled voice they match. Touches no
+    database and reports no progress, so it can run on a thread of its own (minutes.run.overlap)."""
+    import time
+
     from minutes.speech.diarise import Diarisation, diarise, embed
     from minutes.speech.reassign import reassign_turns
 
-    rec, engine = run.recording, run.engines.diarisation
-    with run.db.session() as s:
-        n_participants = sum(p.attendance not in NOT_RECORDED for p in participants_of(s, run.meeting_id))
-        transcript_id = transcript_of(s, rec.id).id
-        transcript = load_transcript(s, transcript_id)
-        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, rec)
-    n = run.engines.options.num_speakers
-    result = diarise(
-        engine, run.audio(), num_speakers=n, max_speakers=None if n else (n_participants or None)
-    )
-    run.reporter.update(0.8, 1.0)
-    enrolled = speaker_names.embed_enrolments(engine, run.audio(), ranges)
+    started = time.monotonic()
+    engine, audio, n = run.engines.diarisation, run.audio(), run.engines.options.num_speakers
+    result = diarise(engine, audio, num_speakers=n, max_speakers=None if n else max_speakers)
+    enrolled = speaker_names.embed_enrolments(engine, audio, ranges)
     fixed = reassign_turns(
         result.turns,
         result.centroids,
         {e.range.name: e.embedding for e in enrolled},
-        lambda start, end: embed(engine, run.audio(), start, end),
+        lambda start, end: embed(engine, audio, start, end),
     )
     result = Diarisation(turns=fixed.turns, centroids=fixed.centroids)
-    return write_diarisation(
-        run, transcript_id, attribute(transcript, result.turns), result, enrolled, len(fixed.moved)
-    )
+    return Voices(result, enrolled, len(fixed.moved), time.monotonic() - started)
 
 
 def summarise(run: Run) -> Write:
@@ -292,7 +329,7 @@ def write_recording(run: Run, a: Audio, target: Path) -> Write:
         )
         s.add(rec)
         s.flush()
-        s.get(StageRun, run.run_id).recording_id = rec.id
+        s.get(StageRun, run.open["record"]).recording_id = rec.id
         outside = speaker_names.unusable_ranges(s, run.meeting_id, a.duration)
         subject = {"recording": rec.id} | (
             {

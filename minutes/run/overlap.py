@@ -1,0 +1,52 @@
+"""Diarisation alongside transcription: the voice work needs only the audio, so it runs on a thread of its own.
+
+On the CPU the diarisation model runs on one torch thread (minutes.engines.diarisation) while the ASR takes the
+other cores, so the two speech stages take about as long as the longer of them rather than their sum. Both gates
+are passed before either model starts: the diarise stage is begun (checked and recorded as started) before its
+thread starts, only when its gate allows it at that moment; otherwise the stages run one after the other as
+before and the diarise gate is met in its turn. A withdrawal while both run marks both stages blocked, and each
+commit discards its result (minutes.run.stages). The thread is a daemon, so Ctrl-C is not held up by it.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+
+from minutes.consent import gate
+from minutes.run.stages import Blocked, Run, Voices, find_voices, voice_inputs
+
+UNUSED = "not used: transcription did not finish, so the voices found could not be attributed"
+
+
+def start_voices(run: Run) -> None:
+    """Begin the diarise stage and start finding voices on a thread, when overlap is on and the gate allows."""
+    if not run.engines.options.overlap or run.voices is not None:
+        return
+    with run.db.session() as s:
+        if not gate.check(s, run.meeting_id, "diarise").allowed:
+            return  # met in its turn, after transcription, and reported there
+    try:
+        run.begin("diarise")
+    except Blocked:  # consent changed in the instant since the check: the stage is recorded blocked
+        return
+    inputs = voice_inputs(run)
+    run.voices = Future()
+
+    def work(future: Future[Voices]) -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(find_voices(run, *inputs))
+            except BaseException as exc:  # handed to the diarise stage, which raises it
+                future.set_exception(exc)
+
+    threading.Thread(target=work, args=(run.voices,), name="voices", daemon=True).start()
+
+
+def settle(run: Run, wait: bool) -> None:
+    """After the stages: wait for a voice search nobody used (unless the run is being interrupted), so the next
+    file of a batch does not share the model with it, and close its stage as blocked."""
+    if run.voices is not None and wait:
+        run.voices.exception()  # waits; an error there is moot once transcription did not finish
+    run.voices = None
+    run.close_open("blocked", UNUSED)
