@@ -34,6 +34,25 @@ def test_a_reply_under_the_schema_always_parses(smol):
     assert json.loads(text).keys() == {"actions"}
 
 
+def test_cached_states_hold_no_logits_and_give_the_same_reply(smol):
+    """A prompt whose prefix comes back from the RAM cache (after another prompt pushed it out of the context)
+    is answered as from a fresh evaluation, and no cached state carries llama-cpp-python's logits copy."""
+    schema = actions_schema([1, 2, 3], ["Tom", "Helen"])
+    other = [{"role": "user", "content": "Helen will write the letter next week. " * 20 + "Reply in JSON."}]
+    first = smol.complete(MESSAGES, schema, max_new_tokens=60)
+    smol.complete(other, schema, max_new_tokens=60)
+    cache = smol._llm.cache
+    assert len(cache.cache_state) >= 2
+    assert all(state.scores.shape[0] == 1 for state in cache.cache_state.values())
+    assert smol.complete(MESSAGES, schema, max_new_tokens=60) == first  # restored from the cache
+    smol._llm.set_cache(None)
+    smol._llm.reset()
+    try:
+        assert smol.complete(MESSAGES, schema, max_new_tokens=60) == first  # read afresh
+    finally:
+        smol._llm.set_cache(cache)
+
+
 FILLER = [
     "The science block heating was checked over the weekend.",
     "Most of the year groups have settled in well this term.",
