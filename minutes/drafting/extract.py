@@ -4,7 +4,8 @@ Steps: withhold sensitive passages (flagged for a human); read the candidate win
 in chunks, each chunk starting with the last lines of the one before, so items that span chunks are seen whole; the model replies in two turns per chunk (actions, then
 decisions and summary) under JSON schemas (minutes.drafting.prompts), so every reply parses and every list is bounded; its items pass the rules of minutes.drafting.rules (outcome, owners,
 hand-overs, due dates, merging, sensitive words); when the meeting took more than one chunk, a final pass
-consolidates the whole meeting's decisions; then the grounding check.
+consolidates the whole meeting's decisions; each decision's motion (proposer, seconder, vote) is read from its
+lines (minutes.drafting.motions); then the grounding check.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
-from minutes.drafting import grounding, looks, prompts, roles, rules, sensitive, windows
+from minutes.drafting import grounding, looks, motions, prompts, roles, rules, sensitive, windows
 from minutes.drafting.engine import Engine
 from minutes.drafting.roles import Participant
 from minutes.drafting.windows import Line
@@ -170,6 +171,7 @@ def extract(
     private = sensitive.private_words(lines, found.withheld, names)
     draft.summary = sensitive.clean_summary(" ".join(summaries), private, draft)
     sensitive.withhold_sensitive_items(draft, private)
+    motions.fill(draft.decisions, shown, names)
     return grounding.verify(draft, transcript)
 
 
