@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from sqlmodel import Session, SQLModel, select
 
 from minutes.core.audit import record
-from minutes.db import Action, AgendaItem, DraftStatus, Flag
+from minutes.db import Action, AgendaItem, Draft, DraftStatus, Flag
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields
 from minutes.errors import StateError, UsageError
@@ -151,15 +151,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         "removed": result.removed,
         "summary": result.summary_changed,
     }
-    add_step(session, row, by, "edit", detail=detail)
-    record(
-        session,
-        "review.edit",
-        by,
-        row.meeting_id,
-        subject={"draft": row.id, **detail},
-        hashes={"version": content_sha256(session, row.id)},
-    )
+    _step(session, row, by, "edit", detail)
     result.status = row.status
     return result
 
@@ -208,16 +200,21 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
     item.agenda_item = agenda_item
     session.add(item)
     detail = {"item": item_ref(item), "agenda_item": agenda_item}
-    add_step(session, row, by, "move", detail=detail)
+    _step(session, row, by, "move", detail)
+    return item_view(session, item)
+
+
+def _step(session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any]) -> None:
+    """A reviewer's change as a review step and an audit event holding the hash of the version it made."""
+    add_step(session, row, by, kind, detail=detail)
     record(
         session,
-        "review.move",
+        f"review.{kind}",
         by,
         row.meeting_id,
         subject={"draft": row.id, **detail},
         hashes={"version": content_sha256(session, row.id)},
     )
-    return item_view(session, item)
 
 
 def _check_agenda_item(session: Session, meeting_id: int, number: int | None) -> None:
