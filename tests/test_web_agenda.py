@@ -4,9 +4,11 @@ the clerk's minutes show what was entered."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 
+from docx import Document
 from processed_meeting import approve_and_release, run
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
@@ -132,9 +134,9 @@ def test_a_clerk_records_attendance_and_whether_apologies_were_accepted(web, tmp
     assert "In attendance: Sam" in text and "Apologies received and accepted from Mr Khan (governor)" in text
 
 
-def test_a_reviewer_moves_an_item_and_records_a_motion_on_the_review_page(web, tmp_path):
+def test_a_reviewer_moves_an_item_and_records_a_motion_on_the_review_page(web):
     """A labelled select per decision and action (reviewers only, CSRF), the motion's fields, a 4xx page for
-    bad input with nothing changed, and the minutes show both."""
+    bad input with nothing changed; the minutes downloaded in a template the clerk chooses show both."""
     m, d = web.built.meeting_id, web.built.draft_id
     clerk, clerk_csrf = web.login("clerk")
     agenda = "1. Year 9 science museum trip\n2. Homework policy\n3. Lab technician post\n"
@@ -175,9 +177,16 @@ def test_a_reviewer_moves_an_item_and_records_a_motion_on_the_review_page(web, t
     approve_and_release(d)
     late = reviewer.post(url, data={"csrf": csrf, "agenda_item": "1"})
     assert late.status_code == 409 and "released" in late.text
-    out = tmp_path / "minutes.md"
-    assert run("export", d, "--format", "md", "--template", "governors", "--out", out).exit_code == 0
-    item3 = out.read_text(encoding="utf-8").split("## 3. Lab technician post")[1]
-    assert (
-        "Resolved: The Year 9 science museum trip moves to the last week of April. Proposed by Tom, " in item3
+    page = clerk.get(f"/drafts/{d}/release").text
+    assert '<label for="template">Template</label>' in page and '<option value="department">' in page
+    docx = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf, "template": "governors"})
+    assert docx.status_code == 200 and "minutes-governors.docx" in docx.headers["content-disposition"]
+    text = [p.text for p in Document(io.BytesIO(docx.content)).paragraphs]
+    assert text[text.index("3. Lab technician post") + 1] == (
+        "3.1 Resolved: The Year 9 science museum trip moves to the last week of April. Proposed by Tom, "
+        "seconded by Helen. Carried unanimously."
     )
+    md = clerk.post(f"/drafts/{d}/download/md", data={"csrf": clerk_csrf, "template": "department"})
+    assert "## 3. Lab technician post\n\n- Agreed: The Year 9" in md.text
+    bad = clerk.post(f"/drafts/{d}/download/json", data={"csrf": clerk_csrf, "template": "governors"})
+    assert bad.status_code == 400 and "not available for json" in bad.text

@@ -130,7 +130,7 @@ def release_page(request: Request, draft_id: int, me: Downloader) -> Response:
         "release.html",
         rel=release.info(ctx_of(request), draft_id),
         formats=release.FORMATS,
-        part2_formats={"md": "Markdown", "docx": "Word"},
+        layout_formats={"md": "Markdown", "docx": "Word"},
     )
 
 
@@ -142,7 +142,8 @@ async def do_release(request: Request, draft_id: int, me: Releaser) -> Response:
 
 @router.post("/drafts/{draft_id}/download/{fmt}")
 async def download(request: Request, draft_id: int, fmt: str, me: Downloader) -> Response:
-    got = release.download(ctx_of(request), draft_id, fmt, me.user.name)
+    form = await request.form()
+    got = release.download(ctx_of(request), draft_id, fmt, me.user.name, text(form, "template") or None)
     return Response(
         got.data,
         media_type=got.media_type,
