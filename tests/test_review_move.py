@@ -142,3 +142,19 @@ def test_a_motion_is_edited_in_the_document_and_exported(built, tmp_path):
     homework = text[text.index("## 2. Homework") :]
     assert "Book the coach" in homework
     assert run("audit", "verify").exit_code == 0
+
+
+def test_a_withdrawn_participant_is_no_longer_named_in_a_motion(built, tmp_path):
+    """Withdrawal replaces their name in the motion as everywhere else, and the draft stays editable."""
+
+    def motion(doc):
+        doc["decisions"][1].update(proposer="Tom", seconder="Helen", vote="carried, with Tom abstaining")
+
+    assert edit(built.draft_id, tmp_path, motion).exit_code == 0
+    withdraw = ("consent", "withdraw", built.meeting_id, "Tom", "--scope", "transcribe", "--method", "verbal")
+    assert run(*withdraw, "--by", "Clerk").exit_code == 0
+    d2 = item(built.draft_id, "d2")
+    assert "Tom" not in json.dumps(d2) and d2["seconder"] == "Helen"
+    assert d2["proposer"] == "a participant (consent withdrawn)"
+    result = edit(built.draft_id, tmp_path, lambda doc: doc["decisions"][1].update(vote="carried"))
+    assert result.exit_code == 0, result.output

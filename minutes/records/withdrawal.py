@@ -46,6 +46,8 @@ from minutes.records.retention import delete_audio, invalidate_exports, scrub_af
 
 LOG = logging.getLogger("minutes.records.withdrawal")  # ids and counts only, never names or words
 NOTE = "a participant withdrew consent; evidence citing them was removed and their name replaced"
+# the item fields that can name a person (a motion's proposer and seconder, and a vote "with Graham abstaining")
+TEXT_FIELDS = ("text", "task", "owner", "due", "reason", "proposer", "seconder", "vote")
 
 
 @dataclass
@@ -272,7 +274,7 @@ def _scrub_draft(
             if cites(ev.start, ev.end, ev.quote):
                 session.delete(ev)
                 evidence_removed += 1
-        for attr in ("text", "task", "owner", "due", "reason"):
+        for attr in TEXT_FIELDS:
             value = getattr(item, attr, None)
             if value and name.search(value):
                 setattr(item, attr, name.sub(WITHDRAWN, value))
@@ -323,7 +325,7 @@ def _scrub_original(original: dict, name: re.Pattern, cites) -> dict:
     draft = types.Draft.model_validate(original)
     for item in [*draft.decisions, *draft.actions, *draft.flags]:
         item.evidence = [e for e in item.evidence if not cites(e.start, e.end, e.quote)]
-        for key in ("text", "task", "owner", "due", "reason"):
+        for key in TEXT_FIELDS:
             if isinstance(getattr(item, key, None), str):
                 setattr(item, key, name.sub(WITHDRAWN, getattr(item, key)))
     draft.summary = name.sub(WITHDRAWN, draft.summary)

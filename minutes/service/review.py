@@ -285,12 +285,15 @@ def set_motion(
 
 
 def _named_motions(s, draft_id: int, doc: dict) -> dict:
-    """The document with each decision's proposer and seconder as a participant's listed name; a one-line
+    """The document with each proposer and seconder it changes as a participant's listed name; a one-line
     UsageError for anyone else (the minutes never name someone who was not at the meeting)."""
     meeting_id = review.get_draft(s, draft_id).meeting_id
+    stored = {d["id"]: d for d in review.editable_document(s, draft_id)["decisions"]}
     for entry in doc.get("decisions", []) if isinstance(doc, dict) else []:
         for role in ("proposer", "seconder"):
             name = entry.get(role) if isinstance(entry, dict) else None
+            if isinstance(name, str) and name == stored.get(str(entry.get("id")).lower(), {}).get(role):
+                continue  # as stored (a withdrawn participant's is no longer a name)
             if isinstance(name, str) and name.strip():
                 try:
                     entry[role] = named_participant(s, meeting_id, name.strip()).name
