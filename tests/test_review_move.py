@@ -158,3 +158,10 @@ def test_a_withdrawn_participant_is_no_longer_named_in_a_motion(built, tmp_path)
     assert d2["proposer"] == "a participant (consent withdrawn)"
     result = edit(built.draft_id, tmp_path, lambda doc: doc["decisions"][1].update(vote="carried"))
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("bad", [5, ["not an item"], [{"id": "d1", "text": "x", "proposer": 7}]])
+def test_an_edit_document_of_the_wrong_shape_is_refused_in_one_line(built, tmp_path, bad):
+    result = edit(built.draft_id, tmp_path, lambda doc: doc.update(decisions=bad))
+    refused(result, 2, "invalid edit: decisions")
+    assert "\n" not in result.output.strip() and item(built.draft_id, "d1")["resolution"] is None

@@ -286,23 +286,25 @@ def set_motion(
 
 def _named_motions(s, draft_id: int, doc: dict) -> dict:
     """The document with each proposer and seconder it changes as a participant's listed name; a one-line
-    UsageError for anyone else (the minutes never name someone who was not at the meeting)."""
+    UsageError for anyone else (the minutes never name someone who was not at the meeting). A document of the
+    wrong shape is passed on as it is, for `review.edit` to name what is wrong with it."""
+    entries = doc.get("decisions") if isinstance(doc, dict) else None
     meeting_id = review.get_draft(s, draft_id).meeting_id
     stored = {d["id"]: d for d in review.editable_document(s, draft_id)["decisions"]}
-    for entry in doc.get("decisions", []) if isinstance(doc, dict) else []:
+    for entry in [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []:
         for role in ("proposer", "seconder"):
-            name = entry.get(role) if isinstance(entry, dict) else None
-            if isinstance(name, str) and name == stored.get(str(entry.get("id")).lower(), {}).get(role):
-                continue  # as stored (a withdrawn participant's is no longer a name)
-            if isinstance(name, str) and name.strip():
-                try:
-                    entry[role] = named_participant(s, meeting_id, name.strip()).name
-                except NotFoundError as exc:
-                    raise UsageError(
-                        f"meeting {meeting_id} has no participant {name.strip()!r} to be the {role}", exc.hint
-                    ) from None
-            elif isinstance(entry, dict) and role in entry:
+            name = entry.get(role)
+            if not isinstance(name, str) or name == stored.get(str(entry.get("id")).lower(), {}).get(role):
+                continue  # not a name, or as stored (a withdrawn participant's is no longer a name)
+            if not name.strip():
                 entry[role] = None
+                continue
+            try:
+                entry[role] = named_participant(s, meeting_id, name.strip()).name
+            except NotFoundError as exc:
+                raise UsageError(
+                    f"meeting {meeting_id} has no participant {name.strip()!r} to be the {role}", exc.hint
+                ) from None
     return doc
 
 
