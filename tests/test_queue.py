@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,12 +25,29 @@ from minutes.speech.audio import decode
 
 
 def clips(folder: Path, data: Path) -> list[Path]:
-    """Six recordings of a few seconds each, every one different (so each is its own sha256)."""
+    """Nine recordings of 5 to 14 seconds, every one different (so each is its own sha256)."""
     sample = decode(data / "sample.wav").samples
-    return good_files(folder, data) + [
-        write_wav(folder / "sample-c.wav", sample[16000 * 3 : 16000 * 11]),
-        write_wav(folder / "sample-d.wav", sample[16000 * 18 : 16000 * 27]),
+    cuts = {"c": (3, 11), "d": (18, 27), "e": (20, 30), "f": (6, 14)}
+    return [
+        *good_files(folder, data),
+        *(write_wav(folder / f"sample-{k}.wav", sample[16000 * a : 16000 * b]) for k, (a, b) in cuts.items()),
+        write_wav(folder / "jfk-start.wav", decode(data / "jfk.flac").samples[: 16000 * 7]),
     ]
+
+
+def stale_temps(shared: Path) -> list[Path]:
+    """Temporary files as a clerk's enqueue or a worker killed mid-write leaves them: a process that made
+    them and ended without cleaning up."""
+    targets = [shared / "incoming" / "x.wav", shared / "recordings" / "99" / "audio.flac"]
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    code = (
+        "import sys, pathlib, minutes.core.files as f\nfor a in sys.argv[1:]: f.private_temp(pathlib.Path(a))"
+    )
+    subprocess.run([sys.executable, "-c", code, *map(str, targets)], check=True)
+    made = [p for t in targets for p in t.parent.glob(f".{t.name}.*.tmp-*")]
+    assert len(made) == 2, made
+    return made
 
 
 def enqueue(cluster: Cluster, files: list[Path], tmp_path: Path) -> list[dict]:
@@ -113,13 +132,16 @@ def test_a_job_whose_meeting_another_live_run_holds_waits_without_using_its_retr
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_path, data):
-    """Six short recordings and a corrupt one; a worker is killed mid-stage. The corrupt one fails with its
+    """Nine short recordings and a corrupt one; a worker is killed mid-stage. The corrupt one fails with its
     reason without holding up the rest, the killed worker's job is retried elsewhere, every other job is done
-    once: one transcript, one draft and one `done` row per stage for each meeting."""
+    once: one transcript, one draft and one `done` row per stage for each meeting. Temporary files of
+    processes that ended before (and the killed worker's) are gone."""
     poison = tmp_path / "poison.wav"
     poison.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256)) * 8)
     files = clips(tmp_path, data)
     queued = enqueue(cluster, [*files, poison], tmp_path)
+    planted = stale_temps(cluster.shared)
+    started = time.monotonic()
     for name in ("w1", "w2", "w3"):
         cluster.start_worker(name)
 
@@ -171,7 +193,11 @@ def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_pat
         for j in listed["jobs"]
         if j["status"] == "done"
     )
-    print(f"\n{len(files)} jobs; the killed worker's job finished {retried:.0f}s after the kill")
+    assert not any(p.exists() for p in planted)
+    print(
+        f"\n{len(files)} jobs in {time.monotonic() - started:.0f}s; "
+        f"the killed worker's job finished {retried:.0f}s after the kill"
+    )
 
 
 @pytest.mark.slow
