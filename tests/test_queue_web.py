@@ -58,7 +58,8 @@ def web_server(cluster):
 @pytest.mark.postgres
 def test_a_web_upload_goes_on_the_queue_and_its_page_shows_the_queue(cluster, data, tmp_path):
     """No worker runs: the upload is in the shared folder under its sha256 and on procrastinate's queue with
-    the meeting's lock, nothing is left in uploads/, and the page says 1 waiting."""
+    the meeting's lock, nothing is left in uploads/, and the page says 1 waiting. A second upload is refused;
+    resuming the stopped job puts it on the queue again."""
     from fastapi.testclient import TestClient
 
     from minutes.web.app import create_app
@@ -93,6 +94,14 @@ def test_a_web_upload_goes_on_the_queue_and_its_page_shows_the_queue(cluster, da
         f"/meetings/{mid}/recording", data={"csrf": csrf}, files={"recording": ("a.flac", audio)}
     )
     assert again.status_code == 409 and len(queue_rows(cluster)) == 1
+    with Session(cluster.engine) as s:  # as if a worker had run it and the consent gate had stopped it
+        s.execute(text("UPDATE procrastinate_jobs SET status = 'succeeded'"))
+        s.execute(text("UPDATE job SET status = 'blocked', reason = 'consent'"))
+        s.commit()
+    resumed = client.post(f"/meetings/{mid}/process", data={"csrf": csrf})
+    assert resumed.status_code == 303, resumed.text
+    assert queue_rows(cluster)[-1] == ("todo", f"meeting-{mid}", {"job_id": job.id})
+    assert [j.status for j in cluster.jobs()] == ["queued"]
     ctx.close()
 
 
