@@ -129,6 +129,22 @@ def test_a_job_whose_meeting_another_live_run_holds_waits_without_using_its_retr
         db.close()
 
 
+def assert_each_meeting_done_once(cluster: Cluster, meetings: set[int], queued: int) -> None:
+    """One transcript, one draft and one `done` row per stage for each meeting; every queued job succeeded."""
+    with Session(cluster.engine) as s:
+        transcripts = s.exec(select(Transcript)).all()
+        drafts = s.exec(select(Draft)).all()
+        assert sorted(d.meeting_id for d in drafts) == sorted(meetings), "one draft per meeting"
+        assert len(transcripts) == len(meetings)
+        for stage in ("record", "transcribe", "diarise", "summarise"):
+            done = s.exec(select(StageRun).where(StageRun.stage == stage, StageRun.status == "done")).all()
+            assert sorted(r.meeting_id for r in done) == sorted(meetings), stage
+        queue = dict(
+            s.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")).all()
+        )
+    assert queue == {"succeeded": queued}, queue
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_path, data):
@@ -165,19 +181,7 @@ def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_pat
     assert bad.status == "failed" and "not a readable audio" in (bad.reason or ""), bad.reason
     assert bad.attempts == 1, "a file that cannot be decoded is not retried"
     assert next(j for j in jobs if j.id == running.id).worker != running.worker, "another worker finished it"
-    with Session(cluster.engine) as s:
-        meetings = {q["meeting"] for q in queued[: len(files)]}
-        transcripts = s.exec(select(Transcript)).all()
-        drafts = s.exec(select(Draft)).all()
-        assert sorted(d.meeting_id for d in drafts) == sorted(meetings), "one draft per meeting"
-        assert len(transcripts) == len(meetings)
-        for stage in ("record", "transcribe", "diarise", "summarise"):
-            done = s.exec(select(StageRun).where(StageRun.stage == stage, StageRun.status == "done")).all()
-            assert sorted(r.meeting_id for r in done) == sorted(meetings), stage
-        queue = dict(
-            s.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")).all()
-        )
-    assert queue == {"succeeded": len(files) + 1}, queue
+    assert_each_meeting_done_once(cluster, {q["meeting"] for q in queued[: len(files)]}, len(files) + 1)
     leftovers = [p for p in cluster.shared.rglob("*") if ".tmp-" in p.name or p.suffix == ".part"]
     assert leftovers == []
     assert [p.name for p in (cluster.shared / "incoming").iterdir()] == [Path(bad.source).name], (
