@@ -1,10 +1,10 @@
 """Throughput of the distributed queue with 1, 2 and 3 `minutes worker` processes on one PostgreSQL database.
 
-    python bench/scale.py [--clips 6] [--seconds 98] [--workers 1,2,3] [--extractor NAME]
+    python bench/scale.py [--clips 6] [--source WAV] [--seconds 98] [--workers 1,2,3] [--extractor NAME]
 
 Starts a throwaway PostgreSQL server (tests/pg.py's, as the test run does), and for each worker count a fresh
-database and shared folder: the clerk queues --clips recordings (the demo meeting, or its first --seconds,
-each made distinct by a few milliseconds of silence so each has its own sha256) with `minutes batch --enqueue`, then that
+database and shared folder: the clerk queues --clips recordings (the demo meeting or --source, 16-bit WAV,
+or their first --seconds, each made distinct by a few milliseconds of silence so each has its own sha256) with `minutes batch --enqueue`, then that
 many workers, each with its own MINUTES_HOME, drain the queue. Prints per worker count: wall time from the
 workers' start (model loading included, as a fresh worker PC pays it) to the last job done, jobs per hour,
 audio hours per wall hour, and the queue overhead per job: the time a job spends in its worker outside its
@@ -43,10 +43,10 @@ DEMO = ROOT / "minutes" / "demo"
 SPEC = json.loads((DEMO / "meeting.json").read_text())
 
 
-def write_clips(folder: Path, n: int, seconds: float) -> tuple[list[Path], float]:
-    """n copies of the demo meeting's first `seconds`, each with i+1 ms of silence more (distinct files); their
+def write_clips(folder: Path, n: int, source: Path, seconds: float) -> tuple[list[Path], float]:
+    """n copies of the source's first `seconds`, each with i+1 ms of silence more (distinct files); their
     total seconds."""
-    with wave.open(str(DEMO / "meeting.wav")) as w:
+    with wave.open(str(source)) as w:
         params = w.getparams()
         frames = w.readframes(min(w.getnframes(), int(seconds * params.framerate)))
     pcm = np.frombuffer(frames, dtype="<i2")
@@ -196,6 +196,7 @@ def run(server, root: Path, k: int, clips: list[Path], audio_s: float, extractor
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=6)
+    parser.add_argument("--source", type=Path, default=DEMO / "meeting.wav", help="a 16-bit WAV recording")
     parser.add_argument(
         "--seconds", type=float, default=98.0, help="cut each clip to this (the demo is 98 s)"
     )
@@ -209,7 +210,7 @@ def main() -> None:
     (root / "pg").mkdir()
     server = start_pg_server(root / "pg")
     try:
-        clips, audio_s = write_clips(root, args.clips, args.seconds)
+        clips, audio_s = write_clips(root, args.clips, args.source, args.seconds)
         print(f"{args.clips} clips, {audio_s:.0f} s of audio in all; {os.cpu_count()} CPUs", flush=True)
         for k in map(int, args.workers.split(",")):
             print(json.dumps(run(server, root, k, clips, audio_s, args.extractor)), flush=True)
