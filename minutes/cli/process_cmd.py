@@ -355,7 +355,7 @@ def worker_cmd(app: App, queue, concurrency, name, model):
 def jobs_cmd(app: App, batch_name, as_json):
     """Processing jobs: state, stage, worker, attempts, error and seconds per stage, and the queue depth."""
     from minutes.service.context import Ctx
-    from minutes.service.queue import list_jobs
+    from minutes.service.joblist import list_jobs
 
     rows, depth = list_jobs(Ctx(app.database, app.settings), batch_name)
     if as_json:
