@@ -11,6 +11,7 @@ import re
 
 from rapidfuzz import fuzz
 
+from minutes.core.text import normalise
 from minutes.core.types import Action, Decision, Draft, Evidence, Segment, Transcript
 
 QUOTE_SCORE = 80  # rapidfuzz partial_ratio, 0-100
@@ -20,10 +21,6 @@ STOPWORDS = frozenset(
     "their them then there they this to us was we we'll will with would you your yes okay right about each all any "
     "some one just really also get got need like think well good thanks everyone".split()
 )
-
-
-def normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
 def content_words(text: str) -> set[str]:

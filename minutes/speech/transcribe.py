@@ -41,11 +41,11 @@ measured on a GPU, where batching usually pays more.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
 
+from minutes.core.text import normalise
 from minutes.core.types import Audio, Segment, Transcript, Word
 from minutes.engines.asr import AsrEngine
 from minutes.errors import UsageError
@@ -80,16 +80,12 @@ def language_for(engine: AsrEngine, language: str | None) -> str | None:
     return "en"
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
 def drop_repeats(segments: list[Segment]) -> list[Segment]:
     """Drop a segment whose words repeat the previous kept segment's exactly (3 words or more)."""
     kept: list[Segment] = []
     for seg in segments:
-        text = _norm(seg.text)
-        if kept and text == _norm(kept[-1].text) and len(text.split()) >= MIN_REPEAT_WORDS:
+        text = normalise(seg.text)
+        if kept and text == normalise(kept[-1].text) and len(text.split()) >= MIN_REPEAT_WORDS:
             continue
         kept.append(seg)
     return kept
