@@ -160,16 +160,10 @@ def record(
     if rng is not None:
         _check_range(session, row.id, rng)
     revokes = decision == "withdrawn" or (decision == "refused" and _held(session, row.id, {part.id}, wanted))
+    whose = {"meeting_id": row.id, "participant_id": part.id}
+    whose |= {"evidence_start": rng.start, "evidence_end": rng.end} if rng else {}
     rows = _records(
-        session,
-        f"consent.{decision}",
-        (wanted, decision, method, by),
-        evidence,
-        files_dir,
-        meeting_id=row.id,
-        participant_id=part.id,
-        evidence_start=rng.start if rng else None,
-        evidence_end=rng.end if rng else None,
+        session, f"consent.{decision}", (wanted, decision, method, by), evidence, files_dir, whose
     )
     if revokes:
         _revoke(
@@ -229,16 +223,9 @@ def record_standing(
     revokes = decision == "withdrawn" or (
         decision == "refused" and any(_held(session, mid, theirs, wanted) for mid in mids)
     )
-    rows = _records(
-        session,
-        f"consent.standing.{decision}",
-        (wanted, decision, method, by),
-        evidence,
-        files_dir,
-        person_id=who.id,
-        valid_from=start,
-        valid_until=end,
-    )
+    whose = {"person_id": who.id, "valid_from": start, "valid_until": end}
+    decided = (wanted, decision, method, by)
+    rows = _records(session, f"consent.standing.{decision}", decided, evidence, files_dir, whose)
     if revokes:
         _revoke(session, mids, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
     return rows
@@ -250,7 +237,7 @@ def _records(
     decided: tuple[Sequence[str], str, str, str],
     evidence: EvidenceFile | None,
     files_dir: Path | None,
-    **whose: Any,
+    whose: dict[str, Any],
 ) -> list[ConsentRecord]:
     """One record per scope of `decided` (scopes, decision, method, recorded by), for a participant or a
     person (`whose`), written with its audit event; the evidence file is stored once, by its hash."""
