@@ -68,19 +68,6 @@ def info(ctx: Ctx, draft_id: int) -> ReleaseInfo:
     )
 
 
-@dataclass(frozen=True)
-class Released:
-    release_id: int
-    content_sha256: str
-
-
-def release(ctx: Ctx, draft_id: int, actor: str) -> Released:
-    """Release approved minutes; returns the release's id and the hash of exactly what was released."""
-    with ctx.tx() as s:
-        rel = review.release(s, draft_id, actor)
-        return Released(rel.id, rel.content_sha256)
-
-
 def write(
     ctx: Ctx,
     draft_id: int,
@@ -107,13 +94,28 @@ def write(
         )
 
 
+@dataclass(frozen=True)
+class Released:
+    release_id: int
+    content_sha256: str
+
+
+def release(ctx: Ctx, draft_id: int, actor: str) -> Released:
+    """Release approved minutes; returns the release's id and the hash of exactly what was released."""
+    with ctx.tx() as s:
+        rel = review.release(s, draft_id, actor)
+        return Released(rel.id, rel.content_sha256)
+
+
 def download(ctx: Ctx, draft_id: int, fmt: str, actor: str) -> Download:
     """Export and return the file; minutes only once released, the transcript at any time."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown download format {fmt!r}")
     transcript, media_type, _ = FORMATS[fmt]
     real = "json" if fmt == "transcript-json" else fmt
-    path = Path(write(ctx, draft_id, real, actor, transcript=transcript).path)
+    with ctx.tx() as s:
+        result = export.export(s, ctx.settings, draft_id, real, transcript=transcript, actor=actor)
+    path = Path(result.path)
     data = path.read_bytes()
     name = f"meeting-{draft_id}-{'transcript-UNREVIEWED' if transcript else 'minutes'}.{real}"
     return Download(name, media_type, data)
