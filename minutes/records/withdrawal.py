@@ -27,6 +27,7 @@ from minutes.consent.hooks import Withdrawal, on_withdrawal
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings
+from minutes.core.text import normalise
 from minutes.db import (
     Draft,
     DraftStatus,
@@ -309,10 +310,12 @@ def _scrub_draft(
 
 
 def _citation_test(removed: list[tuple[float, float, str]]):
-    texts = [_norm(t) for _, _, t in removed if len(_norm(t).split()) >= 3]  # single words match too much
+    texts = [
+        normalise(t) for _, _, t in removed if len(normalise(t).split()) >= 3
+    ]  # single words match too much
 
     def cites(start: float, end: float, quote: str) -> bool:
-        q = _norm(quote)
+        q = normalise(quote)
         overlaps = any(start < b and end > a for a, b, _ in removed)
         quoted = bool(q) and any(q in t or t in q for t in texts)
         return overlaps or quoted
@@ -331,7 +334,3 @@ def _scrub_original(original: dict, name: re.Pattern, cites) -> dict:
     draft.summary = name.sub(WITHDRAWN, draft.summary)
     draft.notes = [name.sub(WITHDRAWN, n) for n in draft.notes]
     return draft.model_dump(mode="json")
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.casefold()).split())

@@ -5,7 +5,6 @@ Items are addressed as d1, a2, f1 (decision, action, flag; 1-based, stable: a re
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +76,7 @@ def create_draft(
         actor,
         meeting_id,
         subject={"draft": row.id, "transcript": transcript_id, "model": model},
-        content={"draft": json.dumps(original, ensure_ascii=False, sort_keys=True)},
+        hashes={"draft": content_hash(original)},
     )
     return row
 

@@ -68,6 +68,32 @@ def info(ctx: Ctx, draft_id: int) -> ReleaseInfo:
     )
 
 
+def write(
+    ctx: Ctx,
+    draft_id: int,
+    fmt: str,
+    actor: str | None,
+    out: Path | None = None,
+    transcript: bool = False,
+    force: bool = False,
+    template: str | None = None,
+) -> export.ExportResult:
+    """Export to a file (default: the store's exports folder), recorded and audited; minutes only once
+    released, the transcript at any time. `template` lays the minutes out as a clerk files them."""
+    with ctx.tx() as s:
+        return export.export(
+            s,
+            ctx.settings,
+            draft_id,
+            fmt,
+            out,
+            transcript=transcript,
+            actor=actor,
+            force=force,
+            template=template,
+        )
+
+
 @dataclass(frozen=True)
 class Released:
     release_id: int
