@@ -18,9 +18,10 @@ given (saying no after saying yes is a withdrawal, whatever word the clerk used)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.evidence import MAX_EVIDENCE_BYTES, EvidenceFile, read_evidence, store_evidence
@@ -159,23 +160,11 @@ def record(
     if rng is not None:
         _check_range(session, row.id, rng)
     revokes = decision == "withdrawn" or (decision == "refused" and _held(session, row.id, {part.id}, wanted))
-    path = store_evidence(evidence, files_dir) if evidence and files_dir else None
-    rows = [
-        ConsentRecord(
-            meeting_id=row.id,
-            participant_id=part.id,
-            scope=scope,
-            decision=decision,
-            method=method,
-            evidence_path=path,
-            evidence_sha256=evidence.sha256 if evidence else None,
-            evidence_start=rng.start if rng else None,
-            evidence_end=rng.end if rng else None,
-            recorded_by=by,
-        )
-        for scope in wanted
-    ]
-    _write(session, rows, f"consent.{decision}")
+    whose = {"meeting_id": row.id, "participant_id": part.id}
+    whose |= {"evidence_start": rng.start, "evidence_end": rng.end} if rng else {}
+    rows = _records(
+        session, f"consent.{decision}", (wanted, decision, method, by), evidence, files_dir, whose
+    )
     if revokes:
         _revoke(
             session, [row.id], Withdrawal(actor=by, scopes=wanted, meeting_id=row.id, participant_id=part.id)
@@ -183,37 +172,23 @@ def record(
     return rows
 
 
-def give(
-    session: Session,
-    meeting: int | str,
-    participant: str | int,
-    scopes: str | Sequence[str],
-    method: str,
-    **kw,
-) -> list[ConsentRecord]:
-    return record(session, meeting, participant, "given", scopes, method, **kw)
+def _deciding(decision: str) -> Callable[..., list[ConsentRecord]]:
+    """`record` with the decision fixed: give(session, meeting, participant, scopes, method, **kw)."""
+
+    def decide(
+        session: Session,
+        meeting: int | str,
+        participant: str | int,
+        scopes: str | Sequence[str],
+        method: str,
+        **kw: Any,
+    ) -> list[ConsentRecord]:
+        return record(session, meeting, participant, decision, scopes, method, **kw)
+
+    return decide
 
 
-def refuse(
-    session: Session,
-    meeting: int | str,
-    participant: str | int,
-    scopes: str | Sequence[str],
-    method: str,
-    **kw,
-) -> list[ConsentRecord]:
-    return record(session, meeting, participant, "refused", scopes, method, **kw)
-
-
-def withdraw(
-    session: Session,
-    meeting: int | str,
-    participant: str | int,
-    scopes: str | Sequence[str],
-    method: str,
-    **kw,
-) -> list[ConsentRecord]:
-    return record(session, meeting, participant, "withdrawn", scopes, method, **kw)
+give, refuse, withdraw = _deciding("given"), _deciding("refused"), _deciding("withdrawn")
 
 
 def record_standing(
@@ -248,24 +223,40 @@ def record_standing(
     revokes = decision == "withdrawn" or (
         decision == "refused" and any(_held(session, mid, theirs, wanted) for mid in mids)
     )
+    whose = {"person_id": who.id, "valid_from": start, "valid_until": end}
+    decided = (wanted, decision, method, by)
+    rows = _records(session, f"consent.standing.{decision}", decided, evidence, files_dir, whose)
+    if revokes:
+        _revoke(session, mids, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
+    return rows
+
+
+def _records(
+    session: Session,
+    kind: str,
+    decided: tuple[Sequence[str], str, str, str],
+    evidence: EvidenceFile | None,
+    files_dir: Path | None,
+    whose: dict[str, Any],
+) -> list[ConsentRecord]:
+    """One record per scope of `decided` (scopes, decision, method, recorded by), for a participant or a
+    person (`whose`), written with its audit event; the evidence file is stored once, by its hash."""
+    scopes, decision, method, by = decided
     path = store_evidence(evidence, files_dir) if evidence and files_dir else None
+    sha256 = evidence.sha256 if evidence else None
     rows = [
         ConsentRecord(
-            person_id=who.id,
             scope=scope,
             decision=decision,
             method=method,
             evidence_path=path,
-            evidence_sha256=evidence.sha256 if evidence else None,
-            valid_from=start,
-            valid_until=end,
+            evidence_sha256=sha256,
             recorded_by=by,
+            **whose,
         )
-        for scope in wanted
+        for scope in scopes
     ]
-    _write(session, rows, f"consent.standing.{decision}")
-    if revokes:
-        _revoke(session, mids, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
+    _write(session, rows, kind)
     return rows
 
 

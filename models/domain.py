@@ -19,12 +19,21 @@ class EvidenceFields(SQLModel):
 
 class DecisionFields(SQLModel):
     text: str
+    # a motion as the meeting put it, each only when said (minutes.drafting.motions): participants' names and
+    # the result ("carried unanimously", "fell, 2 for, 3 against, 1 abstention")
+    proposer: str | None = None
+    seconder: str | None = None
+    vote: str | None = None
+    agenda_item: int | None = (
+        None  # the agenda item (1-based) a reviewer moved it to; None: where its evidence is
+    )
 
 
 class ActionFields(SQLModel):
     task: str
     owner: str | None = None
     due: str | None = None  # ISO date when resolved against the meeting date, else the phrase as spoken
+    agenda_item: int | None = None  # as a decision's
 
 
 class FlagFields(SQLModel):

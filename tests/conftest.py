@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cluster import Cluster
 from pg import NO_POSTGRES, TEMPLATE, PgServer, start_pg_server, stop_pg_server
 
 import minutes.service  # noqa: F401  (wires withdrawal propagation, as every entry point does)
@@ -148,3 +149,11 @@ def database(request, home, monkeypatch) -> str:
     monkeypatch.setenv("MINUTES_DB", url)
     yield url
     server.admin(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def cluster(pg_server, tmp_path):
+    """A clerk's home and room for workers on a fresh PostgreSQL database and a shared folder."""
+    c = Cluster(tmp_path, pg_server.url(pg_server.fresh()))
+    yield c
+    c.stop()

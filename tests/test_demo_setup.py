@@ -14,10 +14,9 @@ from minutes.cli.demo import _demo_meeting, load_spec
 def test_demo_meeting_is_made_with_consent_once_and_reused(home):
     app, spec = App(), load_spec()
     out = Console(file=io.StringIO(), width=200)
+    first = _demo_meeting(app.ctx(), spec, out)
+    again = _demo_meeting(app.ctx(), spec, out)
     with app.session() as s:
-        first = _demo_meeting(s, spec, app.settings, out)
-    with app.session() as s:
-        again = _demo_meeting(s, spec, app.settings, out)
         status = consent_status(s, first)
     app.close()
     assert again == first

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from minutes.consent.meetings import create_meeting
-from minutes.db import Draft, Recording, Review
+from minutes.db import AuditEvent, Draft, Recording, Review
 from sqlalchemy import JSON
 from sqlmodel import select
 
@@ -52,6 +52,18 @@ def test_a_draft_round_trips_through_the_database_and_json_with_the_same_hash(da
     text = json.dumps(stored.model_dump(mode="json"), ensure_ascii=False)
     assert "Zoë" in text and "\\u00eb" not in text
     assert types.Draft.model_validate(json.loads(text)) == DRAFT
+
+
+def test_the_draft_create_event_hashes_the_draft_as_a_release_of_it_would(database):
+    """One canonical JSON for every hash: the AI's draft of "Zoë" is recorded with the hash an unedited
+    release of it gets (the event once hashed a second serialisation, with spaces)."""
+    with database.session() as s:
+        meeting = create_meeting(s, "Governors", "2026-11-30", ["Zoë:chair"])
+        draft_id = review.create_draft(s, meeting.id, None, DRAFT, "smol").id
+    with database.session() as s:
+        event = s.exec(select(AuditEvent).where(AuditEvent.kind == "draft.create")).one()
+        assert json.loads(event.hashes_json) == {"draft": DRAFT_SHA256}
+        assert review.content_sha256(s, draft_id) == DRAFT_SHA256
 
 
 def test_a_transcript_round_trips_through_the_database_and_json(database):

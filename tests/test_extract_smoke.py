@@ -10,8 +10,9 @@ import pytest
 
 from minutes.core.config import load_settings
 from minutes.core.types import Segment, Transcript
-from minutes.drafting.extract import MAX_NEW_TOKENS, extract, parse_reply
+from minutes.drafting.extract import extract, parse_reply
 from minutes.drafting.looks import MAX_SECOND_LOOKS
+from minutes.drafting.params import DRAFTING
 from minutes.drafting.prompts import actions_schema
 from minutes.engines.extractor import load_extractor
 from minutes.engines.llama import CACHE_BYTES
@@ -27,9 +28,9 @@ def smol():
 
 def test_a_reply_under_the_schema_always_parses(smol):
     schema = actions_schema([1, 2, 3], ["Tom", "Helen"])
-    text = smol.complete(MESSAGES, schema, max_new_tokens=MAX_NEW_TOKENS)
+    text = smol.complete(MESSAGES, schema, max_new_tokens=DRAFTING.max_new_tokens)
     reply = parse_reply(text)
-    assert smol.backend == "llama.cpp" and smol.calls == 1 and 0 < smol.new_tokens <= MAX_NEW_TOKENS
+    assert smol.backend == "llama.cpp" and smol.calls == 1 and 0 < smol.new_tokens <= DRAFTING.max_new_tokens
     assert all(set(a.owners) <= {"Tom", "Helen"} and set(a.lines) <= {1, 2, 3} for a in reply.actions)
     assert json.loads(text).keys() == {"actions"}
 

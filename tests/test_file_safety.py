@@ -210,3 +210,29 @@ def test_withdrawal_deletes_only_exports_that_are_unchanged(home, tmp_path):
     )
     assert f"check by hand: {again} changed since it was exported, so it was not deleted" in output
     assert again.read_text() == "edited by hand\n"
+
+
+def test_stale_temporary_files_go_and_a_live_writers_stay(tmp_path):
+    """On a folder several machines share: this machine's temp file goes once its writer has ended, another
+    machine's once untouched for the lease time; a running writer's file (here or elsewhere) is kept."""
+    import subprocess
+    import time
+
+    from minutes.core.files import private_temp, sweep_temps
+
+    folder = tmp_path / "recordings" / "7"
+    folder.mkdir(parents=True)
+    fd, live = private_temp(folder / "audio.flac")  # this process: alive
+    os.close(fd)
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    dead = live.with_name(live.name.rsplit("-", 1)[0] + f"-{ended.pid}")
+    elsewhere_new = folder / ".audio.flac.x1.tmp-other.host-1"
+    elsewhere_old = tmp_path / ".copy.wav.x2.tmp-other.host-1"
+    for path in (dead, elsewhere_new, elsewhere_old):
+        path.write_bytes(b"part")
+    hour_ago = time.time() - 3600
+    os.utime(elsewhere_old, (hour_ago, hour_ago))
+    removed = sweep_temps(tmp_path, other_host_after=300)
+    assert sorted(removed) == sorted([dead, elsewhere_old])
+    assert live.exists() and elsewhere_new.exists() and not dead.exists() and not elsewhere_old.exists()

@@ -8,8 +8,6 @@ once. A withdrawal committed while a worker runs that meeting's job: no draft is
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,110 +15,39 @@ import time
 from pathlib import Path
 
 import pytest
-from minutes.db import Draft, Job, StageRun, Transcript
+from cluster import Cluster
+from minutes.db import Draft, StageRun, Transcript
 from sqlalchemy import text
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, select
 from test_batch import good_files, manifest, rows_for, write_wav
 
 from minutes.speech.audio import decode
 
-MINUTES = str(Path(sys.executable).parent / "minutes")
-CONFIG = """db = "{url}"
-
-[models]
-extractor = "smollm2-135m-instruct"
-
-[store]
-shared = "{shared}"
-
-[queue]
-heartbeat_seconds = 1
-stalled_after_seconds = 4
-"""
-
-
-class Cluster:
-    """A clerk's MINUTES_HOME that enqueues, and workers, each with a home of its own, sharing the database
-    and the shared folder (and a copy of the audit key, as every machine writing to one database needs)."""
-
-    def __init__(self, root: Path, url: str):
-        self.root, self.url, self.shared = root, url, root / "shared"
-        self.shared.mkdir(mode=0o700)
-        self.clerk = self.home("clerk")
-        self.workers: dict[str, subprocess.Popen] = {}
-        self.engine = create_engine(url)
-
-    def home(self, name: str) -> Path:
-        home = self.root / name
-        home.mkdir(mode=0o700)
-        (home / "config.toml").write_text(CONFIG.format(url=self.url, shared=self.shared))
-        return home
-
-    def minutes(self, *args, home: Path | None = None) -> subprocess.CompletedProcess:
-        env = {**os.environ, "MINUTES_HOME": str(home or self.clerk), "MINUTES_DEBUG": "1"}
-        env.pop("MINUTES_DB", None)
-        return subprocess.run(
-            [MINUTES, *map(str, args)], capture_output=True, text=True, timeout=600, env=env
-        )
-
-    def start_worker(self, name: str) -> None:
-        home = self.home(name)
-        shutil.copy2(self.clerk / "audit.key", home / "audit.key")
-        env = {**os.environ, "MINUTES_HOME": str(home), "OMP_NUM_THREADS": "1"}
-        env.pop("MINUTES_DB", None)
-        log = (self.root / f"{name}.out").open("w")
-        self.workers[name] = subprocess.Popen(
-            [MINUTES, "worker", "--name", name], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-
-    def jobs(self) -> list[Job]:
-        with Session(self.engine) as s:
-            return s.exec(select(Job).order_by(Job.id)).all()
-
-    def wait(self, until, timeout: float, what: str):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            found = until()
-            if found:
-                return found
-            for name, proc in self.workers.items():
-                if proc.poll() not in (None, -signal.SIGKILL):
-                    pytest.fail(f"worker {name} exited {proc.returncode}: {self.output(name)}")
-            time.sleep(0.2)
-        pytest.fail(
-            f"timed out waiting for {what}: {[(j.id, j.status, j.stage, j.worker) for j in self.jobs()]}"
-        )
-
-    def output(self, name: str) -> str:
-        return (self.root / f"{name}.out").read_text(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        for proc in self.workers.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.workers.values():
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.engine.dispose()
-
-
-@pytest.fixture
-def cluster(pg_server, tmp_path):
-    c = Cluster(tmp_path, pg_server.url(pg_server.fresh()))
-    yield c
-    c.stop()
-
 
 def clips(folder: Path, data: Path) -> list[Path]:
-    """Six recordings of a few seconds each, every one different (so each is its own sha256)."""
+    """Nine recordings of 5 to 14 seconds, every one different (so each is its own sha256)."""
     sample = decode(data / "sample.wav").samples
-    return good_files(folder, data) + [
-        write_wav(folder / "sample-c.wav", sample[16000 * 3 : 16000 * 11]),
-        write_wav(folder / "sample-d.wav", sample[16000 * 18 : 16000 * 27]),
+    cuts = {"c": (3, 11), "d": (18, 27), "e": (20, 30), "f": (6, 14)}
+    return [
+        *good_files(folder, data),
+        *(write_wav(folder / f"sample-{k}.wav", sample[16000 * a : 16000 * b]) for k, (a, b) in cuts.items()),
+        write_wav(folder / "jfk-start.wav", decode(data / "jfk.flac").samples[: 16000 * 7]),
     ]
+
+
+def stale_temps(shared: Path) -> list[Path]:
+    """Temporary files as a clerk's enqueue or a worker killed mid-write leaves them: a process that made
+    them and ended without cleaning up."""
+    targets = [shared / "incoming" / "x.wav", shared / "recordings" / "99" / "audio.flac"]
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    code = (
+        "import sys, pathlib, minutes.core.files as f\nfor a in sys.argv[1:]: f.private_temp(pathlib.Path(a))"
+    )
+    subprocess.run([sys.executable, "-c", code, *map(str, targets)], check=True)
+    made = [p for t in targets for p in t.parent.glob(f".{t.name}.*.tmp-*")]
+    assert len(made) == 2, made
+    return made
 
 
 def enqueue(cluster: Cluster, files: list[Path], tmp_path: Path) -> list[dict]:
@@ -202,16 +129,35 @@ def test_a_job_whose_meeting_another_live_run_holds_waits_without_using_its_retr
         db.close()
 
 
+def assert_each_meeting_done_once(cluster: Cluster, meetings: set[int], queued: int) -> None:
+    """One transcript, one draft and one `done` row per stage for each meeting; every queued job succeeded."""
+    with Session(cluster.engine) as s:
+        transcripts = s.exec(select(Transcript)).all()
+        drafts = s.exec(select(Draft)).all()
+        assert sorted(d.meeting_id for d in drafts) == sorted(meetings), "one draft per meeting"
+        assert len(transcripts) == len(meetings)
+        for stage in ("record", "transcribe", "diarise", "summarise"):
+            done = s.exec(select(StageRun).where(StageRun.stage == stage, StageRun.status == "done")).all()
+            assert sorted(r.meeting_id for r in done) == sorted(meetings), stage
+        queue = dict(
+            s.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")).all()
+        )
+    assert queue == {"succeeded": queued}, queue
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_path, data):
-    """Six short recordings and a corrupt one; a worker is killed mid-stage. The corrupt one fails with its
+    """Nine short recordings and a corrupt one; a worker is killed mid-stage. The corrupt one fails with its
     reason without holding up the rest, the killed worker's job is retried elsewhere, every other job is done
-    once: one transcript, one draft and one `done` row per stage for each meeting."""
+    once: one transcript, one draft and one `done` row per stage for each meeting. Temporary files of
+    processes that ended before (and the killed worker's) are gone."""
     poison = tmp_path / "poison.wav"
     poison.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(256)) * 8)
     files = clips(tmp_path, data)
     queued = enqueue(cluster, [*files, poison], tmp_path)
+    planted = stale_temps(cluster.shared)
+    started = time.monotonic()
     for name in ("w1", "w2", "w3"):
         cluster.start_worker(name)
 
@@ -235,19 +181,7 @@ def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_pat
     assert bad.status == "failed" and "not a readable audio" in (bad.reason or ""), bad.reason
     assert bad.attempts == 1, "a file that cannot be decoded is not retried"
     assert next(j for j in jobs if j.id == running.id).worker != running.worker, "another worker finished it"
-    with Session(cluster.engine) as s:
-        meetings = {q["meeting"] for q in queued[: len(files)]}
-        transcripts = s.exec(select(Transcript)).all()
-        drafts = s.exec(select(Draft)).all()
-        assert sorted(d.meeting_id for d in drafts) == sorted(meetings), "one draft per meeting"
-        assert len(transcripts) == len(meetings)
-        for stage in ("record", "transcribe", "diarise", "summarise"):
-            done = s.exec(select(StageRun).where(StageRun.stage == stage, StageRun.status == "done")).all()
-            assert sorted(r.meeting_id for r in done) == sorted(meetings), stage
-        queue = dict(
-            s.execute(text("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status")).all()
-        )
-    assert queue == {"succeeded": len(files) + 1}, queue
+    assert_each_meeting_done_once(cluster, {q["meeting"] for q in queued[: len(files)]}, len(files) + 1)
     leftovers = [p for p in cluster.shared.rglob("*") if ".tmp-" in p.name or p.suffix == ".part"]
     assert leftovers == []
     assert [p.name for p in (cluster.shared / "incoming").iterdir()] == [Path(bad.source).name], (
@@ -263,7 +197,11 @@ def test_three_workers_one_killed_mid_stage_every_job_done_once(cluster, tmp_pat
         for j in listed["jobs"]
         if j["status"] == "done"
     )
-    print(f"\n{len(files)} jobs; the killed worker's job finished {retried:.0f}s after the kill")
+    assert not any(p.exists() for p in planted)
+    print(
+        f"\n{len(files)} jobs in {time.monotonic() - started:.0f}s; "
+        f"the killed worker's job finished {retried:.0f}s after the kill"
+    )
 
 
 @pytest.mark.slow

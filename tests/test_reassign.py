@@ -12,7 +12,8 @@ from speech_models import DEMO, annotation, audio, diarisation, meeting_diarisat
 from minutes.core.types import SpeakerTurn
 from minutes.speech.diarise import embed
 from minutes.speech.naming import name_speakers
-from minutes.speech.reassign import MARGIN, MIN_SECONDS, reassign_turns
+from minutes.speech.params import SPEAKERS
+from minutes.speech.reassign import reassign_turns
 
 # The demo's consent evidence: a stretch of each participant's own speech.
 ENROL = {"Priya": (0.6, 7.6), "Tom": (8.2, 14.0), "Helen": (42.3, 53.1), "Sam": (53.8, 57.5)}
@@ -103,5 +104,9 @@ def test_only_labels_change_and_every_change_is_reported(spec, seed):
         (a.start, b.speaker) for a, b in zip(turns, fixed.turns, strict=True) if a.speaker != b.speaker
     ]
     assert changed == [(m.start, m.to_label) for m in fixed.moved]
-    assert all(m.end - m.start >= MIN_SECONDS and m.moved_score - m.kept_score >= MARGIN for m in fixed.moved)
+    assert all(
+        m.end - m.start >= SPEAKERS.reassign_min_seconds
+        and m.moved_score - m.kept_score >= SPEAKERS.reassign_margin
+        for m in fixed.moved
+    )
     assert set(centroids) <= set(fixed.centroids) and {x.speaker for x in fixed.turns} <= set(fixed.centroids)

@@ -4,9 +4,11 @@ the clerk's minutes show what was entered."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 
+from docx import Document
 from processed_meeting import approve_and_release, run
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
@@ -130,3 +132,61 @@ def test_a_clerk_records_attendance_and_whether_apologies_were_accepted(web, tmp
     assert run("export", d, "--format", "md", "--template", "governors", "--out", out).exit_code == 0
     text = out.read_text(encoding="utf-8")
     assert "In attendance: Sam" in text and "Apologies received and accepted from Mr Khan (governor)" in text
+
+
+def test_a_reviewer_moves_an_item_and_records_a_motion_on_the_review_page(web):
+    """A labelled select per decision and action (reviewers only, CSRF), the motion's fields, a 4xx page for
+    bad input with nothing changed; the minutes downloaded in a template the clerk chooses show both."""
+    m, d = web.built.meeting_id, web.built.draft_id
+    clerk, clerk_csrf = web.login("clerk")
+    agenda = "1. Year 9 science museum trip\n2. Homework policy\n3. Lab technician post\n"
+    assert clerk.post(f"/meetings/{m}/agenda", data={"csrf": clerk_csrf, "agenda": agenda}).status_code == 303
+    reviewer, csrf = web.login("reviewer")
+    page = reviewer.get(f"/drafts/{d}").text
+    assert '<label for="agenda-d1">Minute D1 under</label>' in page and 'id="agenda-f1"' not in page
+    assert "Agenda item: <strong>1. Year 9 science museum trip</strong>" in page
+    assert '<label for="proposer-d1">Proposed by</label>' in page and 'id="proposer-a1"' not in page
+    url = f"/drafts/{d}/items/d1/move"
+    before = web.snapshot()
+    assert reviewer.post(url, data={"agenda_item": "3"}).status_code == 403  # no CSRF
+    assert clerk.post(url, data={"csrf": clerk_csrf, "agenda_item": "3"}).status_code == 403  # not a reviewer
+    bad = reviewer.post(url, data={"csrf": csrf, "agenda_item": "9"})
+    assert bad.status_code == 400 and "agenda item 9 is not on the agenda" in bad.text
+    stranger = reviewer.post(
+        f"/drafts/{d}/items/d1/motion", data={"csrf": csrf, "proposer": "Samantha", "seconder": ""}
+    )
+    assert stranger.status_code == 400 and "no participant &#39;Samantha&#39;" in stranger.text
+    assert web.snapshot() == before
+    moved = reviewer.post(url, data={"csrf": csrf, "agenda_item": "3"})
+    assert moved.status_code == 303 and moved.headers["location"] == f"/drafts/{d}#item-d1"
+    motion = reviewer.post(
+        f"/drafts/{d}/items/d1/motion",
+        data={"csrf": csrf, "proposer": "Tom", "seconder": "Helen", "vote": "carried unanimously"},
+    )
+    assert motion.status_code == 303
+    page = reviewer.get(f"/drafts/{d}").text
+    assert "Agenda item: <strong>3. Lab technician post</strong> (moved by a reviewer)" in page
+    assert '<option value="3" selected>3. Lab technician post</option>' in page
+    assert "Proposed by: <strong>Tom</strong> · Seconded by: <strong>Helen</strong>" in page
+    kinds = rows(
+        web, "SELECT kind, actor FROM audit_event WHERE kind IN ('review.move', 'review.edit') ORDER BY seq"
+    )
+    assert kinds == [("review.move", "Rhys Reviewer"), ("review.edit", "Rhys Reviewer")]
+    for ref in ("f1", "d2"):
+        assert run("review", "resolve", d, ref, "--keep", "--by", "R").exit_code == 0
+    approve_and_release(d)
+    late = reviewer.post(url, data={"csrf": csrf, "agenda_item": "1"})
+    assert late.status_code == 409 and "released" in late.text
+    page = clerk.get(f"/drafts/{d}/release").text
+    assert '<label for="template">Template</label>' in page and '<option value="department">' in page
+    docx = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf, "template": "governors"})
+    assert docx.status_code == 200 and "minutes-governors.docx" in docx.headers["content-disposition"]
+    text = [p.text for p in Document(io.BytesIO(docx.content)).paragraphs]
+    assert text[text.index("3. Lab technician post") + 1] == (
+        "3.1 Resolved: The Year 9 science museum trip moves to the last week of April. Proposed by Tom, "
+        "seconded by Helen. Carried unanimously."
+    )
+    md = clerk.post(f"/drafts/{d}/download/md", data={"csrf": clerk_csrf, "template": "department"})
+    assert "## 3. Lab technician post\n\n- Agreed: The Year 9" in md.text
+    bad = clerk.post(f"/drafts/{d}/download/json", data={"csrf": clerk_csrf, "template": "governors"})
+    assert bad.status_code == 400 and "not available for json" in bad.text

@@ -106,6 +106,26 @@ def test_an_evidence_file_is_stored_by_its_hash_never_by_its_name(web):
     assert not any((web.home / "files" / "tmp").iterdir())  # the temporary copy is gone
 
 
+def test_an_evidence_upload_is_held_to_the_configured_limit_as_on_the_command_line(web):
+    client, csrf = web.login("clerk")
+    mid, ids = new_meeting(client, csrf, "Year 9 team", ["Cy"])
+    web.ctx.settings.limits.max_evidence_mb = 0.001  # as `[limits] max_evidence_mb = 0.001`: 1,000 bytes
+    form = {"csrf": csrf, "participant": ids["Cy"], "decision": "give", "scope": "record", "method": "form"}
+
+    def upload(size: int):
+        return client.post(
+            f"/meetings/{mid}/consent",
+            data=form,
+            files={"evidence_file": ("form.pdf", b"%" * size, "application/pdf")},
+        )
+
+    refused = upload(1001)
+    assert refused.status_code == 400 and "at most 0.001 MB" in refused.text
+    with web.ctx.tx() as s:
+        assert not s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == mid)).all()
+    assert upload(1000).status_code == 303
+
+
 def test_withdrawal_asks_first_says_what_goes_then_removes_their_words(web):
     b = web.built
     clerk, csrf = web.login("clerk")

@@ -41,10 +41,9 @@ def _filed(_ctx, _param, value: str | None) -> tuple[int, str] | None:
 def audit_verify(app: App, filed: tuple[int, str] | None, as_json: bool) -> None:
     """Check the keyed hash chain and its signed head, then every consent record and released draft against
     the hashes the chain recorded; exit 1 naming the first event or row edited, deleted or reordered."""
-    from minutes.records.integrity import verify
+    from minutes.service import audit
 
-    with app.session() as s:
-        check = verify(s, filed)
+    check = audit.check(app.ctx(), filed)
     if as_json:
         emit_json(asdict(check))
         if not check.ok:
@@ -68,15 +67,9 @@ def audit_head(app: App, as_json: bool) -> None:
     """Print the signed head of a verified chain (newest event, its hash, the HMAC, the time) to file with
     the minutes; `minutes audit verify --filed EVENT:HASH` later shows nothing up to it was rewritten or cut
     off."""
-    from minutes.core.audit import head
-    from minutes.db.audit import verify_chain
+    from minutes.service import audit
 
-    with app.session() as s:
-        check, signed = verify_chain(s), head(s)
-    if not check.ok:
-        fail(f"audit chain broken at event {check.first_bad_seq}: {check.problem}", 1)
-    if signed is None:
-        fail("the audit chain is empty: nothing to sign yet", 5)
+    signed = audit.head(app.ctx())
     if as_json:
         emit_json(
             {"event": signed.event, "hash": signed.hash, "hmac": signed.hmac, "at": signed.at.isoformat()}
@@ -95,10 +88,9 @@ def audit_head(app: App, as_json: bool) -> None:
 @pass_app
 def audit_log(app: App, meeting: int | None, kind: str | None, as_json: bool) -> None:
     """List audit events in order."""
-    from minutes.core.audit import log
+    from minutes.service import audit
 
-    with app.session() as s:
-        events = log(s, meeting, kind)
+    events = audit.events(app.ctx(), meeting, kind)
     if as_json:
         emit_json([asdict(e) for e in events])
         return

@@ -13,15 +13,10 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from sqlmodel import Session, select
 
-from minutes.consent import ledger
-from minutes.consent.meetings import create_meeting
 from minutes.core.config import Settings
 from minutes.core.progress import PlainReporter, RichReporter, terminal
-from minutes.db import Meeting
-from minutes.records.agenda import read_agenda, set_agenda
-from minutes.run.pipeline import Engines, Options, process
+from minutes.service import Ctx, consent, meetings, processing
 
 HERE = Path(__file__).parent.parent / "demo"  # the demo data: meeting.json, agenda.txt and meeting.wav
 AUDIO = HERE / "meeting.wav"
@@ -35,17 +30,16 @@ def load_spec() -> dict:
 def run_demo(app, out: Console) -> int:
     """Create (or reuse) the demo meeting with consent, process it, show the pending draft; returns its id."""
     spec = load_spec()
-    db, settings = app.database, app.settings
+    ctx, settings = app.ctx(), app.settings
     out.print(f"[bold]minutes demo[/bold]: data in {settings.home}")
-    with db.session() as s:
-        meeting_id = _demo_meeting(s, spec, settings, out)
+    meeting_id = _demo_meeting(ctx, spec, out)
     out.print(f"$ minutes process {meeting_id} {AUDIO}")
-    engines = Engines(settings, Options(device=settings.device, actor=spec["clerk"]))
+    options = processing.Options(device=settings.device, actor=spec["clerk"])
     if terminal():
         with RichReporter(console=out) as reporter:
-            result = process(db, engines, meeting_id, AUDIO, reporter)
+            result = processing.process(ctx, meeting_id, AUDIO, options, reporter)
     else:
-        result = process(db, engines, meeting_id, AUDIO, PlainReporter())
+        result = processing.process(ctx, meeting_id, AUDIO, options, PlainReporter())
     for stage in result.stages:
         out.print(f"  {stage.stage:<11} {stage.status:<8} {stage.seconds:6.1f}s  {stage.detail}")
     if result.blocked or not result.draft_id:
@@ -61,42 +55,32 @@ def run_demo(app, out: Console) -> int:
     return result.draft_id
 
 
-def _demo_meeting(s: Session, spec: dict, settings: Settings, out: Console) -> int:
+def _demo_meeting(ctx: Ctx, spec: dict, out: Console) -> int:
     """The demo meeting's id: made with its agenda and everyone's consent the first time, reused after."""
-    meeting = s.exec(select(Meeting).where(Meeting.title == spec["title"])).first()
-    if meeting is None:
-        people = " ".join(f'--participant "{p["name"]}:{p["role"]}"' for p in spec["participants"])
+    found = [
+        m.id for m in meetings.list_meetings(ctx, q=spec["title"], limit=200).rows if m.title == spec["title"]
+    ]
+    if found:
+        out.print(f"reusing demo meeting {min(found)}")
+        return min(found)
+    people = " ".join(f'--participant "{p["name"]}:{p["role"]}"' for p in spec["participants"])
+    out.print(
+        f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people} '
+        f"--agenda {shlex.quote(str(AGENDA))}",
+        soft_wrap=True,
+    )
+    specs = [f"{p['name']}:{p['role']}" for p in spec["participants"]]
+    titles = meetings.agenda_file_titles(AGENDA)
+    meeting_id = meetings.create_from_specs(ctx, spec["title"], spec["date"], specs, spec["clerk"], titles).id
+    for p in spec["participants"]:
         out.print(
-            f'$ minutes meeting create "{spec["title"]}" --date {spec["date"]} {people} '
-            f"--agenda {shlex.quote(str(AGENDA))}",
-            soft_wrap=True,
+            f"$ minutes consent give {meeting_id} {p['name']} --scope all --method verbal "
+            f'--evidence-at {p["consent_at"]} --by "{spec["clerk"]}"'
         )
-        meeting = create_meeting(
-            s,
-            spec["title"],
-            spec["date"],
-            [f"{p['name']}:{p['role']}" for p in spec["participants"]],
-            actor=spec["clerk"],
+        consent.record_named(
+            ctx, meeting_id, p["name"], "given", "all", "verbal", spec["clerk"], evidence_at=p["consent_at"]
         )
-        set_agenda(s, meeting.id, read_agenda(AGENDA), spec["clerk"])
-        for p in spec["participants"]:
-            out.print(
-                f"$ minutes consent give {meeting.id} {p['name']} --scope all --method verbal "
-                f'--evidence-at {p["consent_at"]} --by "{spec["clerk"]}"'
-            )
-            ledger.give(
-                s,
-                meeting.id,
-                p["name"],
-                "all",
-                "verbal",
-                recorded_by=spec["clerk"],
-                evidence_at=p["consent_at"],
-                files_dir=settings.files_dir,
-            )
-    else:
-        out.print(f"reusing demo meeting {meeting.id}")
-    return meeting.id
+    return meeting_id
 
 
 def _print_next(out: Console, d: int, settings: Settings) -> None:

@@ -60,23 +60,12 @@ def export_cmd(
     as_json: bool,
 ) -> None:
     """Export released minutes as a clerk files them, or the transcript for checking (stamped unreviewed)."""
-    from minutes.records.export import export
+    from minutes.service import release
 
     if part == 2:
         result = _part2(app, draft, fmt, template, transcript, out, force, by)
     else:
-        with app.session() as s:
-            result = export(
-                s,
-                app.settings,
-                draft,
-                fmt,
-                out,
-                transcript=transcript,
-                actor=by,
-                force=force,
-                template=template,
-            )
+        result = release.write(app.ctx(), draft, fmt, by, out, transcript, force, template)
     if as_json:
         emit_json(asdict(result))
     else:
@@ -86,11 +75,11 @@ def export_cmd(
 def _part2(app: App, draft: int, fmt: str, template, transcript: bool, out, force: bool, by: str | None):
     """The part-2 record, exported as the reviewer's account named with --by (the service checks the role)."""
     from minutes.errors import UsageError
-    from minutes.service import Ctx, part2, users
+    from minutes.service import part2, users
 
     if transcript:
         raise UsageError("--part 2 is the confidential record of the minutes, not a transcript")
     if not by:
         raise UsageError("--part 2 needs --by NAME: a reviewer's account (see `minutes user list`)")
-    ctx = Ctx(app.database, app.settings)
+    ctx = app.ctx()
     return part2.export(ctx, draft, fmt, users.account(ctx, by), template or "governors", out, force)

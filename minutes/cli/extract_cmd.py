@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from pathlib import Path
 
 import click
 
@@ -39,35 +37,23 @@ def extract_cmd(
 
     The audit log records that it ran (the file's hash, the model and the duration), never what was said."""
     from minutes.cli.meeting_cmd import actor
-    from minutes.core import audit
-    from minutes.drafting.extract import extract, read_transcript
-    from minutes.drafting.markdown import markdown
-    from minutes.engines.extractor import load_extractor
+    from minutes.service import standalone
 
     day = _date(meeting_date)
     names = [p.strip() for p in (participants or "").split(",") if p.strip()]
-    started = time.perf_counter()
-    text = read_transcript(transcript)
-    engine = load_extractor(app.settings, model=model)
-    draft = extract(
-        engine, text, names, day, progress=lambda done, total: click.echo(f"chunk {done}/{total}", err=True)
+    draft = standalone.extract_file(
+        app.ctx(),
+        transcript,
+        names,
+        day,
+        actor(),
+        model,
+        progress=lambda done, total: click.echo(f"chunk {done}/{total}", err=True),
     )
-    with app.session() as s:
-        audit.record(
-            s,
-            "extract.run",
-            actor(),
-            content={"transcript": Path(transcript).read_bytes()},
-            subject={
-                "model": engine.name,
-                "backend": engine.backend,
-                "seconds": round(time.perf_counter() - started, 1),
-            },
-        )
     if as_json or fmt == "json":
         emit_json(draft.model_dump(mode="json"))
     else:
-        click.echo(markdown(draft), nl=False)
+        click.echo(standalone.markdown(draft), nl=False)
 
 
 def _date(value: str | None) -> date | None:

@@ -10,8 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import MEETING, App, console, emit_json, json_option, pass_app
-from minutes.errors import UsageError
-from minutes.run.preflight import MAX_SPEAKERS
+from minutes.service.processing import MAX_SPEAKERS
 
 
 def _reporter(as_json: bool, prefix: str = ""):
@@ -22,28 +21,16 @@ def _reporter(as_json: bool, prefix: str = ""):
     return PlainReporter(prefix=prefix)
 
 
-def _engines(
-    app: App,
-    model,
-    device,
-    compute_type,
-    language,
-    num_speakers,
-    actor,
-    hotwords=False,
-    keep_models=False,
-    overlap=True,
+def _options(
+    app: App, model, compute_type, language, num_speakers, actor, hotwords, keep_models=False, overlap=True
 ):
-    """The run's engines, once every option has been checked: a bad one must be refused before any stage runs."""
-    from minutes.run.pipeline import Engines, Options
-    from minutes.run.preflight import check_options
+    """The run's options, once every one has been checked: a bad one must be refused before any stage runs."""
+    from minutes.service import processing
 
-    check_options(app.settings, model, device or app.settings.device, compute_type, language, num_speakers)
-    return Engines(
+    return processing.checked(
         app.settings,
-        Options(
+        processing.Options(
             model=model,
-            device=device or app.settings.device,
             compute_type=compute_type,
             language=language,
             num_speakers=num_speakers,
@@ -56,11 +43,9 @@ def _engines(
 
 
 def _prepare(app: App) -> None:
-    from minutes.core.logs import setup_logging
-    from minutes.run.batch import sweep_temp_files
+    from minutes.service import processing
 
-    setup_logging(app.settings.log_dir)
-    sweep_temp_files(app.settings.files_dir)
+    processing.prepare(app.settings)
 
 
 _model_options = [
@@ -134,15 +119,15 @@ def process_cmd(
     consent is given and it resumes from there without redoing finished stages. A meeting has one recording: a
     different file is refused unless --replace or --add-part says what it is.
     """
-    from minutes.run.pipeline import process
+    from minutes.service import processing
 
-    engines = _engines(
-        app, model, None, compute_type, language, num_speakers, actor, hotwords, overlap=not no_overlap
+    options = _options(
+        app, model, compute_type, language, num_speakers, actor, hotwords, overlap=not no_overlap
     )
     _prepare(app)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
-        result = process(app.database, engines, meeting, audio, reporter, mode=mode)
+        result = processing.process(app.ctx(), meeting, audio, options, reporter, mode=mode)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -171,29 +156,23 @@ def _print_result(result) -> None:
 @pass_app
 def attach_cmd(app: App, meeting, audio, actor, as_json):
     """Store a recording for a meeting (the `record` stage alone), ready for `minutes batch DIR`."""
-    from minutes.run.pipeline import Engines, Options, attach
-    from minutes.speech import speakers
+    from minutes.service import processing
 
     _prepare(app)
-    rec = attach(app.database, Engines(app.settings, Options(actor=actor)), meeting, audio)
-    with app.session() as s:
-        warnings = [
-            speakers.outside_warning(r, rec.duration)
-            for r in speakers.unusable_ranges(s, rec.meeting_id, rec.duration)
-        ]
+    rec = processing.attach(app.ctx(), meeting, audio, actor)
     if as_json:
         emit_json(
             {
                 "meeting": rec.meeting_id,
-                "recording": rec.id,
+                "recording": rec.recording_id,
                 "sha256": rec.sha256,
                 "duration": rec.duration,
-                "warnings": warnings,
+                "warnings": rec.warnings,
             }
         )
     else:
-        click.echo(f"recording {rec.id} stored for meeting {rec.meeting_id} ({rec.duration:.1f}s)")
-        for warning in warnings:
+        click.echo(f"recording {rec.recording_id} stored for meeting {rec.meeting_id} ({rec.duration:.1f}s)")
+        for warning in rec.warnings:
             click.echo(f"warning: {warning}")
 
 
@@ -211,22 +190,9 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
 @pass_app
 def speakers_cmd(app: App, meeting, pairs, actor, as_json):
     """Show who each speaker is, or name speakers by hand. Unnamed speakers stay "Speaker N"."""
-    from minutes.run.pipeline import require_recording
-    from minutes.speech import speakers
+    from minutes.service import processing
 
-    rec = require_recording(app.database, meeting)
-    mapping = {}
-    for pair in pairs:
-        label, sep, name = pair.partition("=")
-        if not sep or not label.strip() or not name.strip():
-            raise UsageError(f"--name takes LABEL=NAME, got {pair!r}")
-        mapping[label.strip()] = name.strip()
-    with app.session() as s:
-        names = (
-            speakers.set_names(s, meeting, rec.id, mapping, actor)
-            if mapping
-            else speakers.label_names(s, rec.id)
-        )
+    names = processing.speaker_names(app.ctx(), meeting, pairs, actor)
     if as_json:
         emit_json(names)
     else:
@@ -275,16 +241,15 @@ def batch_cmd(
     Exit code: 0 all done, 6 partly done, 7 none done. With --enqueue: registers the meetings, copies the
     recordings to the shared folder and queues them; `minutes jobs` follows them.
     """
-    from minutes.run.batch import run_batch
+    from minutes.service import processing
 
     if enqueue:
         _enqueue(app, Path(source), actor, resume, as_json)
         return
 
-    engines = _engines(
+    options = _options(
         app,
         model,
-        None,
         compute_type,
         language,
         num_speakers,
@@ -303,10 +268,10 @@ def batch_cmd(
                 + (f" ({outcome.reason})" if outcome.reason else "")
             )
 
-    summary = run_batch(
-        app.database,
-        engines,
+    summary = processing.batch(
+        app.ctx(),
         Path(source),
+        options,
         resume=resume,
         reporter_for=lambda name: _reporter(True, prefix=f"{name}: "),
         on_job=on_job,
@@ -322,11 +287,10 @@ def batch_cmd(
 
 def _enqueue(app: App, source: Path, actor, resume: bool, as_json: bool) -> None:
     """`batch --enqueue`: register the meetings, copy the recordings to the shared folder and queue them."""
-    from minutes.service.context import Ctx
     from minutes.service.queue import enqueue_batch
 
     _prepare(app)
-    done = enqueue_batch(Ctx(app.database, app.settings), source, actor, resume=resume)
+    done = enqueue_batch(app.ctx(), source, actor, resume=resume)
     if as_json:
         emit_json({"batch": done.batch, "jobs": done.jobs})
         return
@@ -373,7 +337,7 @@ def worker_cmd(app: App, queue, concurrency, name, model):
     Models load once, on the first job. Run one on each machine that mounts the shared folder. A job whose
     worker died is retried by another one; a meeting's jobs never run at once.
     """
-    from minutes.run.pipeline import Options
+    from minutes.service.processing import Options
     from minutes.service.queue import run_worker
 
     _prepare(app)
@@ -392,10 +356,9 @@ def worker_cmd(app: App, queue, concurrency, name, model):
 @pass_app
 def jobs_cmd(app: App, batch_name, as_json):
     """Processing jobs: state, stage, worker, attempts, error and seconds per stage, and the queue depth."""
-    from minutes.service.context import Ctx
-    from minutes.service.queue import list_jobs
+    from minutes.service.joblist import list_jobs
 
-    rows, depth = list_jobs(Ctx(app.database, app.settings), batch_name)
+    rows, depth = list_jobs(app.ctx(), batch_name)
     if as_json:
         emit_json({"jobs": [r.to_json() for r in rows], "queue": depth})
         return

@@ -14,10 +14,9 @@ from minutes.cli.app import App, emit_json, json_option, pass_app
 @pass_app
 def purge_cmd(app: App, dry_run: bool, by: str, as_json: bool) -> None:
     """Apply the retention policy: delete audio and transcripts N days after release; released minutes stay."""
-    from minutes.records.retention import purge
+    from minutes.service import retention
 
-    with app.session() as s:
-        report = purge(s, app.settings, dry_run=dry_run, actor=by)
+    report = retention.purge(app.ctx(), by, dry_run=dry_run)
     if as_json:
         emit_json(report.to_json())
         return

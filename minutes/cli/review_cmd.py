@@ -1,4 +1,4 @@
-"""`minutes review list|show|edit|resolve|approve|reject|diff` and `minutes release`."""
+"""`minutes review list|show|edit|resolve|move|approve|reject|diff` and `minutes release`."""
 
 from __future__ import annotations
 
@@ -207,6 +207,31 @@ def _check_resolve_options(
         raise UsageError("choose one of --keep, --remove, --part2 or --edit TEXT")
 
 
+@review_group.command("move")
+@click.argument("draft", type=ID)
+@click.argument("item")
+@click.option(
+    "--agenda",
+    "agenda_item",
+    type=click.IntRange(min=0),
+    required=True,
+    help="The agenda item number to minute it under; 0 puts it back where its evidence places it.",
+)
+@BY
+@json_option
+@pass_app
+def review_move(app: App, draft: int, item: str, agenda_item: int, by: str, as_json: bool) -> None:
+    """Minute a decision or action (d1, a2) under another agenda item. Audited; refused after release."""
+    from minutes.service import review
+
+    view = review.move(app.ctx(), draft, item, agenda_item or None, by)
+    if as_json:
+        emit_json(review.to_jsonable(view))
+    else:
+        where = f"agenda item {view.agenda_item}" if view.agenda_item else "where its evidence places it"
+        click.echo(f"draft {draft}: {view.ref} moved to {where}")
+
+
 @review_group.command("approve")
 @click.argument("draft", type=ID)
 @BY
@@ -287,7 +312,14 @@ def _item_line(item) -> str:
     elif item.kind == "flag":
         body = f"{escape(item.flag_kind or '')}: {escape(item.text)}"
     else:
-        body = escape(item.text)
+        said = [
+            f"{k}: {v}"
+            for k, v in (("proposed by", item.proposer), ("seconded by", item.seconder), ("vote", item.vote))
+            if v
+        ]
+        body = escape("  ".join([item.text, *said]))
+    if item.agenda_item:
+        body += f"  [dim](moved to agenda item {item.agenda_item})[/dim]"
     marks = []
     if item.sensitive:
         marks.append("[bold white on red] SENSITIVE [/bold white on red]")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,28 +9,9 @@ from pathlib import Path
 
 import click
 
-from minutes.cli.app import App, json_option, pass_app
+from minutes.cli.app import App, emit_json, json_option, pass_app
+from minutes.cli.meeting_cmd import actor
 from minutes.core.progress import terminal
-from minutes.core.types import Audio
-
-log = logging.getLogger(__name__)
-
-
-def _ran(app: App, command: str, audio: Audio, model: str) -> None:
-    """The one place a single-stage run is recorded, in the audit chain and the log: file hash, duration and
-    model, never what was said."""
-    from minutes.cli.meeting_cmd import actor
-    from minutes.db.audit import append_event
-
-    with app.session() as s:
-        append_event(
-            s,
-            f"{command}.run",
-            actor(),
-            subject={"duration": round(audio.duration, 2), "model": model},
-            hashes={"audio": audio.sha256},
-        )
-    log.info("%s ran on sha256=%s duration=%.1fs", command, audio.sha256, audio.duration)
 
 
 @contextmanager
@@ -85,23 +65,13 @@ def transcribe_cmd(
     as_json: bool,
 ) -> None:
     """Transcribe one recording with speech recognition alone and print it (nothing is stored)."""
-    from minutes.engines.asr import load_asr
-    from minutes.run.preflight import check_language
-    from minutes.speech.audio import decode
-    from minutes.speech.formats import render
-    from minutes.speech.language import load_detector, mismatch_flag
-    from minutes.speech.transcribe import transcribe
+    from minutes.service import standalone
 
-    check_language(language)
-    decoded = decode(audio, app.settings.limits.max_audio_seconds)
-    engine = load_asr(app.settings, model=model, device=device, compute_type=compute_type)
-    detector = load_detector(app.settings, engine, language, device)
-    with _progress(decoded.duration) as update:
-        transcript = transcribe(engine, decoded, language=language, progress=update, detector=detector)
-    _ran(app, "transcribe", decoded, engine.name)
-    if flag := mismatch_flag(transcript.language, engine.name, not engine.multilingual):
-        click.echo(f"warning: {flag.reason}", err=True)
-    click.echo(render(transcript, "json" if as_json else fmt), nl=False)
+    asr = standalone.AsrChoice(model, device, compute_type, language)
+    done = standalone.transcribe_file(app.ctx(), audio, actor(), asr, _progress)
+    if done.warning:
+        click.echo(f"warning: {done.warning}", err=True)
+    click.echo(standalone.render(done.transcript, "json" if as_json else fmt), nl=False)
 
 
 @click.command("diarise")
@@ -129,27 +99,16 @@ def diarise_cmd(
     as_json: bool,
 ) -> None:
     """Find who spoke when in one recording and print the speaker turns (nothing is stored)."""
-    from minutes.cli.app import emit_json
-    from minutes.engines.diarisation import load_diarisation
-    from minutes.speech.audio import decode
-    from minutes.speech.diarise import diarise
-    from minutes.speech.formats import to_rttm
+    from minutes.service import standalone
 
-    decoded = decode(audio, app.settings.limits.max_audio_seconds)
-    engine = load_diarisation(app.settings)
-    result = diarise(
-        engine, decoded, num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers
-    )
-    _ran(
-        app, "diarise", decoded, app.settings.models.diarisation_pipeline or app.settings.models.segmentation
-    )
+    result = standalone.diarise_file(app.ctx(), audio, actor(), num_speakers, min_speakers, max_speakers)
     if as_json or fmt == "json":
         emit_json(
             {
-                "duration": decoded.duration,
+                "duration": result.duration,
                 "speakers": result.speakers,
                 "turns": [{"start": t.start, "end": t.end, "speaker": t.speaker} for t in result.turns],
             }
         )
     else:
-        click.echo(to_rttm(result.turns, uri=audio.stem), nl=False)
+        click.echo(standalone.to_rttm(result.turns, uri=audio.stem), nl=False)

@@ -12,6 +12,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from minutes.core.files import private_temp
 from minutes.errors import MinutesError
 
 KEY_NAME = "audit.key"
@@ -62,9 +63,10 @@ class AuditKeyFile:
     def _create(self) -> bytes:
         """Write a new key under a temporary name and hard-link it into place: a concurrent first writer
         either wins the link or reads the winner's key; nobody ever sees a half-written file."""
-        tmp = self.path.with_name(f".{KEY_NAME}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+        tmp: Path | None = None
         try:
-            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+            fd, tmp = private_temp(self.path)
+            with open(fd, "wb") as fh:
                 fh.write(secrets.token_bytes(KEY_BYTES))
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -76,7 +78,8 @@ class AuditKeyFile:
         except OSError as exc:
             raise MinutesError(f"cannot create the audit key {self.path}: {exc.strerror or exc}") from None
         finally:
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         return self._read()
 
 

@@ -8,9 +8,12 @@ folders only lose group and other bits; owner bits are never added (a folder mad
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 DIR_MODE, FILE_MODE = 0o700, 0o600
@@ -46,11 +49,51 @@ def private_file(path: Path) -> None:
 
 
 def private_temp(path: Path) -> tuple[int, Path]:
-    """A new 0600 file beside `path`, unique even among threads; its name ends in `.tmp-PID`, so
-    `batch.sweep_temp_files` can remove it if this process dies."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp-{os.getpid()}")
+    """A new 0600 file beside `path`, unique even among threads; its name ends in `.tmp-HOST-PID`, so
+    `sweep_temps` can tell, on a folder several machines share, whether its writer is gone."""
+    fd, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp-{_HOST}-{os.getpid()}"
+    )
     os.fchmod(fd, FILE_MODE)
     return fd, Path(name)
+
+
+_HOST = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())[:48]  # safe in a file name; '-' ends it
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one we may not signal still runs)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temps(root: Path, other_host_after: float) -> list[Path]:
+    """Remove the temporary files under `root` whose writer is gone; returns them. A file of this machine
+    goes once its process has ended, one of another machine (a shared folder) once untouched for
+    `other_host_after` seconds, as a run lease lapses: a live writer's file is never removed."""
+    removed: list[Path] = []
+    now = time.time()
+    for tmp in root.rglob(".*.tmp-*") if root.is_dir() else ():
+        host, _, pid = tmp.name.rsplit(".tmp-", 1)[1].rpartition("-")
+        if not pid.isdigit():
+            continue
+        try:
+            gone = (
+                not pid_alive(int(pid))
+                if host in ("", _HOST)
+                else now - tmp.stat().st_mtime > other_host_after
+            )
+        except FileNotFoundError:  # renamed into place meanwhile
+            continue
+        if gone:
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
 
 
 def atomic_write(

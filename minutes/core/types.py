@@ -6,14 +6,14 @@ they replaced did.
 
 Transcript JSON: {"language", "duration", "segments": [{"start", "end", "speaker", "text", "overlap",
 "words": [{"start", "end", "word", "probability", "speaker"}]}]}
-Draft JSON: {"decisions": [{"text", "evidence", "status"}], "actions": [{"task", "owner", "due", "evidence",
-"status"}], "summary", "flags": [{"kind", "reason", "evidence"}], "notes": [...]}
+Draft JSON: {"decisions": [{"text", "proposer", "seconder", "vote", "agenda_item", "evidence", "status"}],
+"actions": [{"task", "owner", "due", "agenda_item", "evidence", "status"}], "summary", "flags": [{"kind", "reason", "evidence"}], "notes": [...]}
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
@@ -54,10 +54,14 @@ class Audio:
 
 
 class _Record(SQLModel):
-    """Positional arguments map to the fields in order (start, end, text ...)."""
+    """Positional arguments map to the fields in order (start, end, text ...), or to `positional` where a record
+    sets it (fields added later are keyword-only, so existing calls keep their meaning)."""
+
+    positional: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(**dict(zip(type(self).model_fields, args, strict=False)), **kwargs)
+        names = type(self).positional or type(self).model_fields
+        super().__init__(**dict(zip(names, args, strict=False)), **kwargs)
 
 
 class Word(_Record, WordFields):
@@ -92,11 +96,13 @@ class Evidence(_Record, EvidenceFields):
 
 
 class Decision(_Record, DecisionFields):
+    positional = ("text", "evidence", "status")
     evidence: list[Evidence] = Field(default_factory=list)
     status: str = "supported"  # or "unsupported": the grounding check could not find the evidence
 
 
 class Action(_Record, ActionFields):
+    positional = ("task", "owner", "due", "evidence", "status")
     evidence: list[Evidence] = Field(default_factory=list)
     status: str = "supported"
 

@@ -4,7 +4,8 @@ Steps: withhold sensitive passages (flagged for a human); read the candidate win
 in chunks, each chunk starting with the last lines of the one before, so items that span chunks are seen whole; the model replies in two turns per chunk (actions, then
 decisions and summary) under JSON schemas (minutes.drafting.prompts), so every reply parses and every list is bounded; its items pass the rules of minutes.drafting.rules (outcome, owners,
 hand-overs, due dates, merging, sensitive words); when the meeting took more than one chunk, a final pass
-consolidates the whole meeting's decisions; then the grounding check.
+consolidates the whole meeting's decisions; each decision's motion (proposer, seconder, vote) is read from its
+lines (minutes.drafting.motions); then the grounding check.
 """
 
 from __future__ import annotations
@@ -20,17 +21,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
-from minutes.drafting import grounding, looks, prompts, roles, rules, sensitive, windows
+from minutes.drafting import grounding, looks, motions, prompts, roles, rules, sensitive, windows
 from minutes.drafting.engine import Engine
+from minutes.drafting.params import DRAFTING
 from minutes.drafting.roles import Participant
 from minutes.drafting.windows import Line
 from minutes.errors import NotFoundError, UsageError
 
 log = logging.getLogger(__name__)
 
-CHUNK_TOKENS = 1400  # transcript tokens per model call
-OVERLAP_LINES = 3  # lines of the previous chunk repeated at the start of the next
-MAX_NEW_TOKENS = 1400  # above the longest reply the schema allows in practice; a cut reply is flagged
 MAX_CONSOLIDATE = (
     30  # decisions the final pass can weigh in one call (its prompt and reply must fit the context)
 )
@@ -119,7 +118,7 @@ def extract(
     participants: list[str],
     meeting_date: date | None,
     progress: Progress | None = None,
-    chunk_tokens: int = CHUNK_TOKENS,
+    chunk_tokens: int = DRAFTING.chunk_tokens,
     selection: bool = True,
 ) -> Draft:
     """Draft minutes of one meeting with a loaded extractor (see minutes.engines.extractor.load_extractor).
@@ -170,6 +169,7 @@ def extract(
     private = sensitive.private_words(lines, found.withheld, names)
     draft.summary = sensitive.clean_summary(" ".join(summaries), private, draft)
     sensitive.withhold_sensitive_items(draft, private)
+    motions.fill(draft.decisions, shown, names)
     return grounding.verify(draft, transcript)
 
 
@@ -181,13 +181,15 @@ def _chunks(
     shown: list[Line], names: list[str], engine: Engine, budget: int, selection: bool
 ) -> list[list[Line]]:
     """The candidate windows (two lines either side of each cue line), or every line, in chunks; each chunk
-    after the first begins with the last OVERLAP_LINES lines of the one before.
+    after the first begins with the last `overlap_lines` lines of the one before.
 
     Measured on three dev meetings with the 1.5B model, the windows gave more of the gold items than whole
     meetings (decisions 2/7 against 1/7, actions 8/12 against 5/12): it lists more from a shorter, denser text."""
     parts = windows.select(shown, names, before=2, after=2) if selection else [shown]
     chunks = windows.chunk([p for p in parts if p], engine.count_tokens, budget)
-    return chunks[:1] + [prev[-OVERLAP_LINES:] + part for prev, part in zip(chunks, chunks[1:], strict=False)]
+    return chunks[:1] + [
+        prev[-DRAFTING.overlap_lines :] + part for prev, part in zip(chunks, chunks[1:], strict=False)
+    ]
 
 
 def _ask(engine: Engine, part: list[Line], people: list[Participant], draft: Draft, where: str) -> Reply:
@@ -196,9 +198,9 @@ def _ask(engine: Engine, part: list[Line], people: list[Participant], draft: Dra
     labels = [p.label for p in people]
     numbers = [line.number for line in part]
     first = prompts.messages(windows.render(part), labels)
-    actions = engine.complete(first, prompts.actions_schema(numbers, labels), MAX_NEW_TOKENS)
+    actions = engine.complete(first, prompts.actions_schema(numbers, labels), DRAFTING.max_new_tokens)
     decisions = engine.complete(
-        prompts.second_turn(first, actions), prompts.decisions_schema(numbers), MAX_NEW_TOKENS
+        prompts.second_turn(first, actions), prompts.decisions_schema(numbers), DRAFTING.max_new_tokens
     )
     try:
         return Reply(

@@ -11,19 +11,15 @@ import re
 
 from rapidfuzz import fuzz
 
+from minutes.core.text import normalise
 from minutes.core.types import Action, Decision, Draft, Evidence, Segment, Transcript
+from minutes.drafting.params import DRAFTING
 
-QUOTE_SCORE = 80  # rapidfuzz partial_ratio, 0-100
-TOLERANCE = 1.0  # seconds either side of an evidence range when looking for its quote
 STOPWORDS = frozenset(
     "a an and are as at be by can could do for from has have i i'll in is it its it's of on or our so that the "
     "their them then there they this to us was we we'll will with would you your yes okay right about each all any "
     "some one just really also get got need like think well good thanks everyone".split()
 )
-
-
-def normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
 
 
 def content_words(text: str) -> set[str]:
@@ -43,13 +39,13 @@ def segments_in(transcript: Transcript, ev: Evidence, tolerance: float = 0.0) ->
 def quote_found(transcript: Transcript, ev: Evidence) -> bool:
     """Whether the quote occurs, give or take ASR errors and punctuation, within the evidence's time range."""
     quote = normalise(ev.quote)
-    segments = segments_in(transcript, ev, TOLERANCE)
+    segments = segments_in(transcript, ev, DRAFTING.quote_tolerance)
     if not quote or not segments:
         return False
     spoken = normalise(" ".join(s.text for s in segments))
     if len(quote) > len(spoken):
-        return fuzz.ratio(quote, spoken) >= QUOTE_SCORE
-    return fuzz.partial_ratio(quote, spoken) >= QUOTE_SCORE
+        return fuzz.ratio(quote, spoken) >= DRAFTING.quote_score
+    return fuzz.partial_ratio(quote, spoken) >= DRAFTING.quote_score
 
 
 def same_person(name: str, other: str | None) -> bool:

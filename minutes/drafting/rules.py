@@ -35,12 +35,10 @@ from rapidfuzz import fuzz
 
 from minutes.core.types import Action, Decision, Evidence
 from minutes.drafting import dates, grounding, windows
+from minutes.drafting.params import DRAFTING
 from minutes.drafting.windows import Line
 
 _words = grounding.folded_words
-MAX_EVIDENCE_LINES = 4
-ASTRAY = 0.25  # cited lines holding less than this share of an item's word stems are the wrong lines
-SETTLING_LINES = 2  # lines after an item's evidence in which the meeting may agree, put off or take it on
 AGREES = re.compile(
     r"\b(?:agree[ds]?|carried|all in favou?r|unanimous(?:ly)?|approved?|decided|settled|resolved|it is|"
     r"go (?:with|for) (?:it|that|this)|go ahead|fine (?:by|with) me|works for me|that works|sounds good|"
@@ -61,7 +59,6 @@ REVERSES = re.compile(
     r"\b(?:scrap that|forget that|actually|instead|change of plan|on second thoughts?|after all|go back on)\b",
     re.IGNORECASE,
 )
-REVERSAL_LEAD_UP = 6  # lines before a decision that goes back on an earlier one, where the earlier is named
 VOTED = re.compile(
     r"\b(?:carried|(?:motion|proposal) (?:falls|fell|is lost|was lost)|not carried|defeated)\b", re.I
 )
@@ -77,7 +74,6 @@ TAKES_ON = re.compile(
     r"i['’]ve got (?:it|that))\b",
     re.IGNORECASE,
 )
-HANDOVER_LINES = 3  # lines after an action's evidence in which a hand-over to someone else is looked for
 QUESTION = re.compile(
     r"\?\s*$|^(?:(?:do|does|did|should|shall|can|could|will|would)\s+(?:we|you|they|i|it)|"
     r"(?:is|are)\s+(?:we|you|they|it|there|this|that|the)|what|which|how|why|who|when|where)\b",
@@ -112,7 +108,7 @@ def not_an_item(text: str, examples: tuple[str, ...]) -> str | None:
     governors' meeting)."""
     if len(_words(text)) < 2:
         return "too few words"
-    if any(fuzz.token_sort_ratio(text, x) >= 90 for x in examples):
+    if any(fuzz.token_sort_ratio(text, x) >= DRAFTING.example_score for x in examples):
         return "a worked example repeated"
     return None
 
@@ -126,7 +122,7 @@ def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[
 
     A small model often cites the line next to the one it means (measured on the dev meetings: "7" for the
     line numbered 8). A cited line on its own whose neighbour shares more of the item's words is replaced by
-    it; a run of cited lines is kept as cited. Lines that hold almost none of the item's words (under ASTRAY of
+    it; a run of cited lines is kept as cited. Lines that hold almost none of the item's words (under `astray` of
     its stems: the model cited another item's lines, seen on the formal-motions meeting) give way to the one
     line of the chunk that holds at least half of them, if there is one; cited lines just after it stay (the
     vote or assent that follows a proposal)."""
@@ -141,11 +137,11 @@ def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[
         best = max(options, key=lambda x: len(words & _stems(x.text)))  # ties keep the cited line
         if best not in cited:
             cited.append(best)
-    cited = cited[:MAX_EVIDENCE_LINES]
-    if _shared_stems(text, " ".join(x.text for x in cited)) < ASTRAY:
+    cited = cited[: DRAFTING.max_evidence_lines]
+    if _shared_stems(text, " ".join(x.text for x in cited)) < DRAFTING.astray:
         best = max(by_number.values(), key=lambda x: len(words & _stems(x.text)), default=None)
         if best is not None and _shared_stems(text, best.text) >= 0.5:
-            cited = [best, *(x for x in cited if 0 < x.number - best.number <= SETTLING_LINES + 1)]
+            cited = [best, *(x for x in cited if 0 < x.number - best.number <= DRAFTING.settling_lines + 1)]
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
 
 
@@ -180,12 +176,12 @@ def due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str
 
 
 def _settling(item: Decision | Action, lines: list[Line]) -> list[Line]:
-    """The item's cited lines and the SETTLING_LINES lines after the last of them, in order."""
+    """The item's cited lines and the `settling_lines` lines after the last of them, in order."""
     cited = cited_lines(item, lines)
     if not cited:
         return []
     first, last = min(x.number for x in cited), max(x.number for x in cited)
-    return [x for x in lines if first <= x.number <= last + SETTLING_LINES]
+    return [x for x in lines if first <= x.number <= last + DRAFTING.settling_lines]
 
 
 def settled(decision: Decision, lines: list[Line]) -> bool:
@@ -252,7 +248,7 @@ def handed_to(action: Action, lines: list[Line], names: list[str]) -> str | None
     if not cited:
         return None
     last = max(x.number for x in cited)
-    window = [x for x in lines if min(c.number for c in cited) <= x.number <= last + HANDOVER_LINES]
+    window = [x for x in lines if min(c.number for c in cited) <= x.number <= last + DRAFTING.handover_lines]
     for line in reversed(window):
         if line.speaker == action.owner:
             continue  # an owner handing on "that" may mean another task; a hand-over comes from someone else
@@ -270,9 +266,8 @@ def same_action(a: Action, b: Action) -> bool:
     if (a.owner or "") != (b.owner or ""):
         return False
     shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
-    return (bool(shared) and fuzz.token_set_ratio(a.task, b.task) >= 50) or fuzz.token_set_ratio(
-        a.task, b.task
-    ) >= 75
+    score = fuzz.token_set_ratio(a.task, b.task)
+    return score >= DRAFTING.same_action_score or (bool(shared) and score >= DRAFTING.same_action_cited_score)
 
 
 def same_decision(a: Decision, b: Decision) -> bool:
@@ -280,7 +275,9 @@ def same_decision(a: Decision, b: Decision) -> bool:
     wording alone is not enough: "on the sixth" and, later, "on the thirteenth" are two decisions."""
     shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
     score = fuzz.token_sort_ratio(a.text, b.text)
-    return score >= 92 or (bool(shared) and score >= 60)
+    return score >= DRAFTING.same_decision_score or (
+        bool(shared) and score >= DRAFTING.same_decision_cited_score
+    )
 
 
 def said_in(text: str, lines: list[Line]) -> bool:
@@ -293,7 +290,7 @@ def said_in(text: str, lines: list[Line]) -> bool:
 
 def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Decision, Decision]]:
     """Pairs (earlier, later) where the meeting went back on an earlier decision: the later one's own lines
-    say so ("actually, scrap that", "instead") and its lead-up (REVERSAL_LEAD_UP lines) names what the
+    say so ("actually, scrap that", "instead") and its lead-up (`reversal_lead_up` lines) names what the
     earlier one decided. The final state of the meeting wins; a small model reading one chunk cannot see this
     when the two are far apart."""
     pairs = []
@@ -302,7 +299,7 @@ def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Dec
         if not cited or not any(REVERSES.search(x.text) for x in cited):
             continue
         first = min(x.number for x in cited)
-        lead_up = " ".join(x.text for x in lines if first - REVERSAL_LEAD_UP <= x.number < first)
+        lead_up = " ".join(x.text for x in lines if first - DRAFTING.reversal_lead_up <= x.number < first)
         for earlier in decisions:
             before = cited_lines(earlier, lines)
             if earlier is not later and before and max(x.number for x in before) < first:
@@ -363,13 +360,13 @@ def repeats_an_action(decision: Decision, actions: list[Action]) -> bool:
     """The same words as an action; an action's task with its owner named ("Tom books the coach"); or an action
     restated from the same lines ("Coach booking is done by Friday", citing only what "Book the coach" cites)."""
     return any(
-        fuzz.token_sort_ratio(decision.text, a.task) >= 80
+        fuzz.token_sort_ratio(decision.text, a.task) >= DRAFTING.repeats_action_score
         or (
             a.owner
             and a.owner.lower() in _words(decision.text)
-            and fuzz.token_set_ratio(decision.text, a.task) >= 70
+            and fuzz.token_set_ratio(decision.text, a.task) >= DRAFTING.repeats_owned_action_score
         )
-        or (_within(decision, a) and _shared_stems(decision.text, a.task) >= 0.5)
+        or (_within(decision, a) and _shared_stems(decision.text, a.task) >= DRAFTING.repeats_action_stems)
         for a in actions
     )
 

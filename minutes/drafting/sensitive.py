@@ -2,7 +2,7 @@
 
 Detection is lexical and auditable: each kind has a list of cue patterns (acronyms such as SEND and DSL only in
 capitals, so "send" does not fire), and a flag names the cue that fired.
-A flagged passage is the cue line plus the same speaker's next lines (up to `FOLLOW`). Flags carry the time range
+A flagged passage is the cue line plus the same speaker's next lines (up to `DRAFTING.sensitive_follow`). Flags carry the time range
 and the cue word, never the passage text. The same cues check the model's output (summary and items).
 
 A cue that names a role, a document, training or a whole group rather than a person's matter ("the SENCO", "the
@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 
 from minutes.core.types import Draft, Evidence, Flag
 from minutes.drafting import grounding
+from minutes.drafting.params import DRAFTING
 from minutes.drafting.windows import Line
-
-FOLLOW = 2
 
 KINDS: dict[str, tuple[str, str]] = {
     "safeguarding": (
@@ -101,7 +100,7 @@ def detect(lines: list[Line]) -> Found:
         if not hits:
             continue
         passage = [line]
-        for nxt in lines[i + 1 : i + 1 + FOLLOW]:
+        for nxt in lines[i + 1 : i + 1 + DRAFTING.sensitive_follow]:
             if nxt.speaker != line.speaker:
                 break
             passage.append(nxt)

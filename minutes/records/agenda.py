@@ -165,6 +165,14 @@ def place(starts: list[float | None], at: float | None) -> int | None:
     return max(known)[1] if known else None
 
 
+def placed(starts: list[float | None], moved_to: int | None, at: float | None) -> int | None:
+    """The agenda item (0-based) an item goes under: the one a reviewer moved it to, if that is on the agenda,
+    else `place` by its first evidence."""
+    if moved_to is not None and 1 <= moved_to <= len(starts):
+        return moved_to - 1
+    return place(starts, at)
+
+
 def next_meeting(lines: list[tuple[float, str]]) -> str | None:
     """The date of the next meeting as last said ("the next meeting is on Tuesday 12 January"), if it was.
 

@@ -2,9 +2,10 @@
 order, each with the decisions and actions that belong to it, and the date of the next meeting when it was said.
 
 Each decision and action goes under the agenda item that was being discussed when its first evidence was spoken
-(see `agenda.place`); one with no evidence (added by a reviewer) goes under "Other matters". Without an agenda
-there is one "Discussion" section. Once the transcript is purged by retention, positions are unknown and every
-item goes under "Other matters".
+(see `agenda.place`), or the one a reviewer moved it to; one with no evidence (added by a reviewer) and not
+moved goes under "Other matters". Without an agenda there is one "Discussion" section. Once the transcript is
+purged by retention, positions are unknown and every item not moved goes under "Other matters". A decision taken
+on a motion says who proposed and seconded it and the vote, as far as the meeting said them.
 
 Flags a reviewer sent to the part-2 (confidential) record are never shown here: a line says only that
 confidential items were minuted separately (`records.part2` renders that record with the same blocks).
@@ -50,6 +51,7 @@ class Entry:
     text: str
     owner: str | None = None
     due: str | None = None
+    motion: str | None = None  # "Proposed by X, seconded by Y. Carried: 6 for, 1 against."
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,12 @@ def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str
     starts = agenda.agenda_starts(titles, lines)
     placed: list[list[tuple[float, Entry]]] = [[] for _ in titles]
     other: list[Entry] = []
-    items = [(d, Entry(True, d.text)) for d in draft.decisions] + [
+    items = [(d, Entry(True, d.text, motion=motion_words(d))) for d in draft.decisions] + [
         (a, Entry(False, a.task, a.owner, a.due)) for a in draft.actions
     ]
     for item, entry in items:
         at = _first_evidence(item)
-        index = agenda.place(starts, at)
+        index = agenda.placed(starts, item.agenda_item, at)
         if index is None:
             other.append(entry)
         else:
@@ -120,6 +122,21 @@ def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str
         for title, group in zip(titles, placed, strict=True)
     ]
     return out + ([Section("Other matters", other)] if other else [])
+
+
+def motion_words(decision: types.Decision) -> str | None:
+    """How the minutes word a decision's motion: "Proposed by X, seconded by Y. Carried: 6 for, 1 against."
+    Only what the meeting said (or the reviewer entered); None when no motion was put."""
+    people = [
+        f"{how} by {name}"
+        for how, name in (("proposed", decision.proposer), ("seconded", decision.seconder))
+        if name
+    ]
+    said = [", ".join(people)] if people else []
+    if vote := (decision.vote or "").strip().rstrip("."):
+        outcome, comma, counts = vote.partition(", ")
+        said.append(f"{outcome}: {counts}" if comma and outcome.lower() in ("carried", "fell") else vote)
+    return " ".join(f"{s[0].upper()}{s[1:]}." for s in said) or None
 
 
 def clerk_document(session: Session, draft_id: int) -> ClerkDoc:
@@ -167,7 +184,8 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
 
 def _entry_text(entry: Entry, formal: bool) -> str:
     if entry.decision:
-        return f"{'Resolved' if formal else 'Agreed'}: {entry.text}"
+        motion = f" {entry.motion}" if entry.motion else ""
+        return f"{'Resolved' if formal else 'Agreed'}: {entry.text}{motion}"
     who = entry.owner or "unassigned"
     due = f", by {entry.due}" if entry.due else ""
     return f"Action ({who}{due}): {entry.text}"

@@ -27,6 +27,7 @@ from minutes.consent.hooks import Withdrawal, on_withdrawal
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings
+from minutes.core.text import normalise
 from minutes.db import (
     Draft,
     DraftStatus,
@@ -46,6 +47,8 @@ from minutes.records.retention import delete_audio, invalidate_exports, scrub_af
 
 LOG = logging.getLogger("minutes.records.withdrawal")  # ids and counts only, never names or words
 NOTE = "a participant withdrew consent; evidence citing them was removed and their name replaced"
+# the item fields that can name a person (a motion's proposer and seconder, and a vote "with Graham abstaining")
+TEXT_FIELDS = ("text", "task", "owner", "due", "reason", "proposer", "seconder", "vote")
 
 
 @dataclass
@@ -272,7 +275,7 @@ def _scrub_draft(
             if cites(ev.start, ev.end, ev.quote):
                 session.delete(ev)
                 evidence_removed += 1
-        for attr in ("text", "task", "owner", "due", "reason"):
+        for attr in TEXT_FIELDS:
             value = getattr(item, attr, None)
             if value and name.search(value):
                 setattr(item, attr, name.sub(WITHDRAWN, value))
@@ -307,10 +310,12 @@ def _scrub_draft(
 
 
 def _citation_test(removed: list[tuple[float, float, str]]):
-    texts = [_norm(t) for _, _, t in removed if len(_norm(t).split()) >= 3]  # single words match too much
+    texts = [
+        normalise(t) for _, _, t in removed if len(normalise(t).split()) >= 3
+    ]  # single words match too much
 
     def cites(start: float, end: float, quote: str) -> bool:
-        q = _norm(quote)
+        q = normalise(quote)
         overlaps = any(start < b and end > a for a, b, _ in removed)
         quoted = bool(q) and any(q in t or t in q for t in texts)
         return overlaps or quoted
@@ -323,13 +328,9 @@ def _scrub_original(original: dict, name: re.Pattern, cites) -> dict:
     draft = types.Draft.model_validate(original)
     for item in [*draft.decisions, *draft.actions, *draft.flags]:
         item.evidence = [e for e in item.evidence if not cites(e.start, e.end, e.quote)]
-        for key in ("text", "task", "owner", "due", "reason"):
+        for key in TEXT_FIELDS:
             if isinstance(getattr(item, key, None), str):
                 setattr(item, key, name.sub(WITHDRAWN, getattr(item, key)))
     draft.summary = name.sub(WITHDRAWN, draft.summary)
     draft.notes = [name.sub(WITHDRAWN, n) for n in draft.notes]
     return draft.model_dump(mode="json")
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.casefold()).split())

@@ -5,7 +5,7 @@ Callers use `from minutes import review` and `review.approve(...)`; which module
 package's business.
 """
 
-from minutes.review.edits import EditResult, edit, editable_document, resolve
+from minutes.review.edits import EditResult, edit, editable_document, move, resolve
 from minutes.review.items import (
     content_sha256,
     create_draft,
@@ -50,6 +50,7 @@ __all__ = [
     "history",
     "latest_release",
     "list_drafts",
+    "move",
     "reissue",
     "reject",
     "release",

@@ -1,4 +1,5 @@
-"""Reviewer changes: the whole-document edit that `review edit` opens, and keep/edit/remove of one item.
+"""Reviewer changes: the whole-document edit that `review edit` opens, keep/edit/remove of one item, and moving
+an item to another agenda item.
 
 An AI item that failed the grounding check (`unsupported`) and every flag, the AI's or one a reviewer added (a
 safeguarding concern, say), block approval until a reviewer keeps, edits or removes it; a sensitive flag can
@@ -14,7 +15,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from sqlmodel import Session, SQLModel, select
 
 from minutes.core.audit import record
-from minutes.db import Action, DraftStatus, Flag
+from minutes.db import Action, AgendaItem, Draft, DraftStatus, Flag
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields
 from minutes.errors import StateError, UsageError
@@ -122,6 +123,8 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     doc = parse_document(document)
     row = get_draft(session, draft_id)
     require_editable(row)
+    for entry in doc.decisions + doc.actions:
+        _check_agenda_item(session, row.meeting_id, entry.agenda_item)
     items = {item_ref(i): i for i in draft_items(session, draft_id) if i.resolution != "removed"}
     result = EditResult(draft_id, row.status)
     plan, seen = _plan(doc, items, result)
@@ -148,15 +151,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         "removed": result.removed,
         "summary": result.summary_changed,
     }
-    add_step(session, row, by, "edit", detail=detail)
-    record(
-        session,
-        "review.edit",
-        by,
-        row.meeting_id,
-        subject={"draft": row.id, **detail},
-        hashes={"version": content_sha256(session, row.id)},
-    )
+    _step(session, row, by, "edit", detail)
     result.status = row.status
     return result
 
@@ -184,6 +179,53 @@ def _plan(
                 result.edited.append(ref)
                 plan.append((ref, entry))
     return plan, seen
+
+
+def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by: str) -> ItemView:
+    """Put a decision or action under another agenda item (None: back where its evidence places it). Its text
+    and resolution stay as they are: a move neither edits nor clears an item that blocks approval."""
+    by = reviewer_name(by)
+    row = get_draft(session, draft_id)
+    require_editable(row)
+    item = find_item(session, draft_id, ref)
+    if isinstance(item, Flag) or item.resolution == "removed":
+        what = "a flag" if isinstance(item, Flag) else "removed"
+        raise UsageError(
+            f"item {item_ref(item)} of draft {draft_id} is {what}; only decisions and actions move"
+        )
+    _check_agenda_item(session, row.meeting_id, agenda_item)
+    if item.agenda_item == agenda_item:
+        raise UsageError(f"item {item_ref(item)} is already there", "nothing was changed")
+    open_for_change(session, row, by)
+    item.agenda_item = agenda_item
+    session.add(item)
+    detail = {"item": item_ref(item), "agenda_item": agenda_item}
+    _step(session, row, by, "move", detail)
+    return item_view(session, item)
+
+
+def _step(session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any]) -> None:
+    """A reviewer's change as a review step and an audit event holding the hash of the version it made."""
+    add_step(session, row, by, kind, detail=detail)
+    record(
+        session,
+        f"review.{kind}",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        hashes={"version": content_sha256(session, row.id)},
+    )
+
+
+def _check_agenda_item(session: Session, meeting_id: int, number: int | None) -> None:
+    """An agenda item number must be one of the meeting's (None: placed by its evidence)."""
+    if number is None:
+        return
+    count = len(session.exec(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id)).all())
+    if not count:
+        raise UsageError(f"meeting {meeting_id} has no agenda", "give one with `minutes meeting agenda`")
+    if not 1 <= number <= count:
+        raise UsageError(f"agenda item {number} is not on the agenda of meeting {meeting_id} (1 to {count})")
 
 
 def resolve(

@@ -5,7 +5,6 @@ Items are addressed as d1, a2, f1 (decision, action, flag; 1-based, stable: a re
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +38,8 @@ EXTRACTION_FLAG = "extraction"  # an extraction problem
 NOT_SENSITIVE = (EXTRACTION_FLAG, LANGUAGE_FLAG)
 
 Item = Decision | Action | Flag
+# item fields added after minutes were first released: hashed only when set, so those releases verify as before
+LATER_FIELDS = ("proposer", "seconder", "vote", "agenda_item")
 
 
 def create_draft(
@@ -75,7 +76,7 @@ def create_draft(
         actor,
         meeting_id,
         subject={"draft": row.id, "transcript": transcript_id, "model": model},
-        content={"draft": json.dumps(original, ensure_ascii=False, sort_keys=True)},
+        hashes={"draft": content_hash(original)},
     )
     return row
 
@@ -93,9 +94,15 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
     live = [i for i in draft_items(session, draft_id) if i.resolution != "removed"]
     ev = {id(i): evidence_of(session, i) for i in live}
     return types.Draft(
-        decisions=[types.Decision(i.text, ev[id(i)], i.status) for i in live if isinstance(i, Decision)],
+        decisions=[
+            types.Decision(**content(i, "d"), evidence=ev[id(i)], status=i.status)
+            for i in live
+            if isinstance(i, Decision)
+        ],
         actions=[
-            types.Action(i.task, i.owner, i.due, ev[id(i)], i.status) for i in live if isinstance(i, Action)
+            types.Action(**content(i, "a"), evidence=ev[id(i)], status=i.status)
+            for i in live
+            if isinstance(i, Action)
         ],
         summary=row.summary,
         flags=[types.Flag(i.kind, i.reason, ev[id(i)]) for i in live if isinstance(i, Flag)],
@@ -105,8 +112,13 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
 
 def content_sha256(session: Session, draft_id: int) -> str:
     """Hash of the reviewer's current version, as released. Which flags went to the part-2 record is part of
-    it (only when any did, so other drafts hash as before): moving a flag in or out after release is tampering."""
+    it (only when any did, so other drafts hash as before): moving a flag in or out after release is tampering.
+    So are LATER_FIELDS, hashed only when set."""
     data = draft_as_types(session, draft_id).model_dump(mode="json")
+    for item in data["decisions"] + data["actions"]:
+        for name in LATER_FIELDS:
+            if item.get(name) is None:
+                item.pop(name, None)
     part2 = [
         item_ref(i) for i in draft_items(session, draft_id) if isinstance(i, Flag) and i.resolution == "part2"
     ]

@@ -35,6 +35,10 @@ class ItemView:
     owner: str | None = None
     due: str | None = None
     flag_kind: str | None = None
+    proposer: str | None = None  # a decision's motion, when the meeting put one
+    seconder: str | None = None
+    vote: str | None = None
+    agenda_item: int | None = None  # the agenda item a reviewer moved it to (None: where its evidence is)
     status: str = "supported"
     origin: str = "ai"
     resolution: str | None = None
@@ -240,6 +244,10 @@ def item_view(session: Session, item: Item) -> ItemView:
         owner=fields.get("owner"),
         due=fields.get("due"),
         flag_kind=fields.get("kind"),
+        proposer=fields.get("proposer"),
+        seconder=fields.get("seconder"),
+        vote=fields.get("vote"),
+        agenda_item=fields.get("agenda_item"),
         status=item.status,
         origin=item.origin,
         resolution=item.resolution,

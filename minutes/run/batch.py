@@ -33,14 +33,15 @@ from minutes.consent import ledger
 from minutes.consent.errors import ConsentError
 from minutes.consent.meetings import create_meeting, parse_date
 from minutes.core.config import Settings
+from minutes.core.files import sweep_temps
 from minutes.core.logs import setup_logging
 from minutes.core.progress import PlainReporter, QuietReporter, Reporter
 from minutes.core.store import Database
 from minutes.db import Job, Meeting, Recording, utcnow
 from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError, StateError, UsageError
+from minutes.run import runlock
 from minutes.run.pipeline import Engines, Options, process
-from minutes.run.runlock import pid_alive
 
 LOG = logging.getLogger("minutes.run.batch")
 AUDIO_SUFFIXES = {
@@ -337,13 +338,6 @@ class _JobReporter:
 
 
 def sweep_temp_files(files_dir: Path) -> list[Path]:
-    """Remove temporary files left by a killed process (their writer's pid is no longer running)."""
-    removed = []
-    if not files_dir.exists():
-        return removed
-    for tmp in files_dir.rglob(".*.tmp-*"):
-        pid = tmp.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not pid_alive(int(pid)):
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
+    """Remove temporary files left by a killed process: this machine's once their writer's pid is gone,
+    another machine's once untouched for as long as a run lease (`runlock.LEASE`)."""
+    return sweep_temps(files_dir, runlock.LEASE.total_seconds())

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from minutes.consent.meetings import lock_meeting
+from minutes.core.files import pid_alive
 from minutes.core.store import Database
 from minutes.db import RunLock, utcnow
 from minutes.db.audit import append_event
@@ -36,17 +37,6 @@ class MeetingBusy(StateError):
     """Another run holds the meeting."""
 
     exit_code = 8
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (one we may not signal still runs)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _aware(value: datetime) -> datetime:

@@ -14,6 +14,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -45,7 +46,6 @@ from minutes.service.meetings import require_meeting
 from minutes.service.names import participant as named_participant
 
 EVIDENCE_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".heic", ".tif", ".tiff", ".txt", ".docx", ".odt"}
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 DECISIONS = {"give": "given", "refuse": "refused"}
 SCOPE_HELP = {
     "record": "record the sound of the meeting",
@@ -230,7 +230,7 @@ def record(
                 recorded_by=actor,
                 evidence_file=temp,
                 evidence_at=evidence_at or None,
-                files_dir=ctx.settings.files_dir,
+                **_store(ctx),
             )
             return len(rows)
     finally:
@@ -263,8 +263,7 @@ def record_named(
             recorded_by=actor,
             evidence_file=evidence_file,
             evidence_at=evidence_at,
-            files_dir=ctx.settings.files_dir,
-            evidence_limit=ctx.settings.limits.max_evidence_bytes,
+            **_store(ctx),
         )
         return _recorded(rows, s)
 
@@ -292,10 +291,20 @@ def record_standing(
             valid_from=valid_from,
             valid_until=valid_until,
             evidence_file=evidence_file,
-            files_dir=ctx.settings.files_dir,
-            evidence_limit=ctx.settings.limits.max_evidence_bytes,
+            **_store(ctx),
         )
         return _recorded(rows, s)
+
+
+def evidence_limit(ctx: Ctx) -> int:
+    """The largest evidence file accepted, in bytes (`[limits] max_evidence_mb`), for a file named on the
+    command line and an upload alike."""
+    return ctx.settings.limits.max_evidence_bytes
+
+
+def _store(ctx: Ctx) -> dict[str, Any]:
+    """Where the ledger keeps evidence files, and the largest it accepts."""
+    return {"files_dir": ctx.settings.files_dir, "evidence_limit": evidence_limit(ctx)}
 
 
 def _recorded(rows: list, s) -> Recorded:
@@ -307,8 +316,11 @@ def _evidence_temp(ctx: Ctx, evidence: Evidence) -> Path:
     """The upload in a private temporary file with a random name and an allow-listed suffix (or none)."""
     if not evidence.data:
         raise UsageError("the evidence file is empty")
-    if len(evidence.data) > MAX_EVIDENCE_BYTES:
-        raise UsageError(f"the evidence file is too large (at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB)")
+    if len(evidence.data) > evidence_limit(ctx):
+        raise UsageError(
+            f"the evidence file is too large (at most {evidence_limit(ctx) / 1e6:g} MB)",
+            "scan it at a lower resolution, or raise [limits] max_evidence_mb in config.toml",
+        )
     suffix = Path(evidence.filename or "").suffix.lower()
     folder = ctx.settings.files_dir / "tmp"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -369,9 +381,7 @@ def withdraw(
     """Withdraw every scope; the propagation (in the same transaction) removes what the preview listed."""
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
-        ledger.withdraw(
-            s, meeting_id, participant_id, "all", method, recorded_by=actor, files_dir=ctx.settings.files_dir
-        )
+        ledger.withdraw(s, meeting_id, participant_id, "all", method, recorded_by=actor, **_store(ctx))
         return list(s.info.get("withdrawal_reports", []))
 
 

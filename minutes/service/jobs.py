@@ -3,8 +3,9 @@
 An upload is checked before anything is stored: its size (`MAX_UPLOAD_BYTES`), its suffix (the audio suffixes
 batch accepts) and its first bytes (a known audio or video container). It is written under a random name in
 the store (the uploaded name never becomes a path) and queued as a Job row (batch `web`), the same records
-`minutes batch` keeps. Processing runs only in the worker process (`minutes.service.worker`), never in a
-request. Once the recording is stored in the meeting's folder, the upload copy is deleted.
+`minutes batch` keeps. Processing runs only in the worker process (`minutes.service.worker`), or on the
+distributed queue when the deployment runs one (`minutes.service.queue.submit_upload`), never in a request.
+Once the recording is stored in the meeting's folder, the upload copy is deleted.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from minutes.run.batch import AUDIO_SUFFIXES
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
 
-WEB_BATCH = "web"
+WEB_BATCH = "web"  # uploads the web app's own worker runs
+QUEUED_WEB_BATCH = "web-queue"  # uploads on the distributed queue (minutes.service.queue)
 MAX_UPLOAD_BYTES = 2 * 1024**3
 STAGES = ("record", "transcribe", "diarise", "summarise")
 STAGE_LABELS = {
@@ -91,8 +93,19 @@ def check_upload(filename: str, head: bytes, size: int | None) -> str:
 
 
 def store_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[bytes], actor: str) -> int:
-    """Check and store an upload, and queue it for the worker; returns the job id. Nothing is kept on
-    error. A meeting has one recording: a second upload is refused (the command line replaces or adds parts)."""
+    """Check and store an upload, and queue it for the web app's worker; returns the job id. Nothing is kept
+    on error."""
+    path = receive_upload(ctx, meeting_id, filename, chunks)
+    try:
+        return record_upload(ctx, meeting_id, path, actor, WEB_BATCH)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def receive_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[bytes]) -> Path:
+    """Check an upload and write it under a random name in the store; returns its path (nothing on error).
+    A meeting has one recording: a second upload is refused (the command line replaces or adds parts)."""
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
         if _active_job(s, meeting_id) is not None:
@@ -116,15 +129,22 @@ def store_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[byte
                 if size > MAX_UPLOAD_BYTES:
                     check_upload(filename, first, size)
                 fh.write(chunk)
-        with ctx.tx() as s:
-            job = Job(batch=WEB_BATCH, source=str(path), meeting_id=meeting_id, requested_by=actor)
-            s.add(job)
-            s.flush()
-            append_event(s, "recording.upload", actor, meeting_id, subject={"job": job.id, "bytes": size})
-            return job.id
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    return path
+
+
+def record_upload(ctx: Ctx, meeting_id: int, path: Path, actor: str, batch: str) -> int:
+    """The Job row for a stored upload (queued), audited; returns its id."""
+    with ctx.tx() as s:
+        job = Job(batch=batch, source=str(path), meeting_id=meeting_id, requested_by=actor)
+        s.add(job)
+        s.flush()
+        append_event(
+            s, "recording.upload", actor, meeting_id, subject={"job": job.id, "bytes": path.stat().st_size}
+        )
+        return job.id
 
 
 def resume(ctx: Ctx, meeting_id: int, actor: str) -> int:

@@ -23,30 +23,29 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlmodel import select
 
 from minutes.consent.errors import ConsentError
 from minutes.core.config import Settings
 from minutes.core.files import atomic_write
 from minutes.core.logs import setup_logging
 from minutes.core.store import Database, files_path
-from minutes.db import Job, StageRun, utcnow
+from minutes.db import Job, utcnow
 from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError, StateError, UsageError
 from minutes.run import batch, runlock
 from minutes.run.pipeline import Engines, Options, process
 from minutes.service import jobs
 from minutes.service.context import Ctx
+from minutes.service.joblist import TASK
 from minutes.service.worker import JobReporter
 
 LOG = logging.getLogger("minutes.queue")
-TASK = "minutes.process_job"
 BUSY_WAIT = 60  # seconds before a job whose meeting another live run holds is tried again
 _SCHEMA_LOCK = 7_316_001  # pg_advisory_xact_lock key: one process applies procrastinate's schema
 
@@ -111,10 +110,13 @@ class Enqueued:
     jobs: list[dict] = field(default_factory=list)  # job, meeting, source, status (queued, failed, done)
 
 
-def _incoming(settings: Settings, source: Path) -> Path:
-    """The recording's copy in the shared folder, named by its sha256 (written once; a retry reuses it)."""
+def _incoming(settings: Settings, source: Path, move: bool = False) -> Path:
+    """The recording's copy in the shared folder, named by its sha256 (written once; a retry reuses it).
+    `move`: `source` is a file of the shared folder already (a web upload), renamed rather than copied."""
     target = files_path(settings, "incoming", f"{sha256_file(source)}{source.suffix.lower()}")
-    if not target.exists():
+    if move and not target.exists():
+        os.replace(source, target)
+    elif not target.exists():
         try:
             atomic_write(target, source=source, overwrite=False)
         except FileExistsError:  # another enqueue wrote the same content meanwhile
@@ -146,8 +148,6 @@ def enqueue_batch(ctx: Ctx, source: Path, actor: str, resume: bool = False) -> E
 
 
 def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.Entry, actor: str) -> dict:
-    from procrastinate.exceptions import AlreadyEnqueued
-
     with ctx.tx() as s:
         job = s.get(Job, job_id)
         if job.status in ("done", "running"):
@@ -162,12 +162,70 @@ def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.Entry, actor: str) -> dict
         jobs.set_job(ctx, job_id, status="failed", reason=str(exc))
         return {"job": job_id, "meeting": None, "source": e.source, "status": "failed", "reason": str(exc)}
     jobs.set_job(ctx, job_id, status="queued", reason=None, requested_by=actor)
+    _defer(app, job_id, meeting_id)
+    return {"job": job_id, "meeting": meeting_id, "source": e.source, "status": "queued"}
+
+
+def _defer(app, job_id: int, meeting_id: int, **schedule) -> None:
+    """Put the job on the queue with its meeting's `lock` (one run at a time) and `queueing_lock` (queued
+    once: should the meeting have a job waiting already, that one will do this work)."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
     lock = f"meeting-{meeting_id}"
     try:
-        app.configure_task(TASK, lock=lock, queueing_lock=lock).defer(job_id=job_id)
-    except AlreadyEnqueued:  # this meeting has a job waiting already: it will do this work
+        app.configure_task(TASK, lock=lock, queueing_lock=lock, **schedule).defer(job_id=job_id)
+    except AlreadyEnqueued:
         pass
-    return {"job": job_id, "meeting": meeting_id, "source": e.source, "status": "queued"}
+
+
+# -- web uploads -----------------------------------------------------------------------------------------------
+
+
+def in_use(ctx: Ctx) -> bool:
+    """Whether this deployment processes on the queue: a PostgreSQL database, a shared folder, and
+    procrastinate's tables (created by the first `minutes worker` or `minutes batch --enqueue`). Otherwise
+    the web app's own worker process runs uploads, as on a single laptop."""
+    settings = ctx.settings
+    if settings.store.shared is None or make_url(settings.db_url).get_backend_name() != "postgresql":
+        return False
+    with ctx.db.engine.connect() as conn:
+        return conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None
+
+
+def submit_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[bytes], actor: str) -> int:
+    """Check and store a web upload and queue it; returns the job id. With the queue in use the recording
+    moves to the shared folder under its sha256 and the job goes on the queue as `batch --enqueue`'s do."""
+    if not in_use(ctx):
+        return jobs.store_upload(ctx, meeting_id, filename, chunks, actor)
+    upload = jobs.receive_upload(ctx, meeting_id, filename, chunks)
+    try:
+        shared = _incoming(ctx.settings, upload, move=True)
+    finally:
+        upload.unlink(missing_ok=True)
+    job_id = jobs.record_upload(ctx, meeting_id, shared, actor, jobs.QUEUED_WEB_BATCH)
+    _defer_now(ctx, job_id, meeting_id)
+    return job_id
+
+
+def resume(ctx: Ctx, meeting_id: int, actor: str) -> int:
+    """Queue the meeting's stopped job again; on the queue unless it is the web app's own worker's job."""
+    job_id = jobs.resume(ctx, meeting_id, actor)
+    with ctx.tx() as s:
+        own = s.get(Job, job_id).batch == jobs.WEB_BATCH
+    if not own and in_use(ctx):
+        _defer_now(ctx, job_id, meeting_id)
+    return job_id
+
+
+def _defer_now(ctx: Ctx, job_id: int, meeting_id: int) -> None:
+    """Defer one job; should the database refuse, the job is marked failed (resumable) and the error raised."""
+    try:
+        app = make_app(ctx.settings)
+        with app.open():
+            _defer(app, job_id, meeting_id)
+    except Exception as exc:
+        jobs.set_job(ctx, job_id, status="failed", reason=f"could not be queued ({type(exc).__name__})")
+        raise
 
 
 # -- the worker ----------------------------------------------------------------------------------------------
@@ -210,7 +268,7 @@ def _task(context, job_id: int) -> str:
         job.progress, job.updated_at = None, utcnow()
         meeting_id = job.meeting_id
         s.add(job)
-    _sweep_meeting(worker.settings, meeting_id)
+    batch.sweep_temp_files(worker.settings.files_dir / "recordings" / str(meeting_id))
     try:
         source = jobs.source_for(ctx, job)
         options = worker.engines.options
@@ -238,25 +296,8 @@ def _task(context, job_id: int) -> str:
 def _later(app, ctx: Ctx, job_id: int, meeting_id: int) -> None:
     """Queue the job again in BUSY_WAIT seconds, as a new procrastinate job: waiting for a lease to lapse
     (up to runlock.LEASE) must not use up the retries meant for errors."""
-    from procrastinate.exceptions import AlreadyEnqueued
-
     jobs.set_job(ctx, job_id, status="queued", reason="waiting for another run of this meeting")
-    lock = f"meeting-{meeting_id}"
-    try:
-        app.configure_task(TASK, lock=lock, queueing_lock=lock, schedule_in={"seconds": BUSY_WAIT}).defer(
-            job_id=job_id
-        )
-    except AlreadyEnqueued:  # a job for this meeting is queued already: it will do this work
-        pass
-
-
-def _sweep_meeting(settings: Settings, meeting_id: int) -> None:
-    """Temporary files a dead worker left in this meeting's folder. Only this job writes there (the meeting's
-    lock), so whatever is there is a leftover, whichever machine wrote it."""
-    folder = settings.files_dir / "recordings" / str(meeting_id)
-    if folder.is_dir():
-        for tmp in folder.glob(".*.tmp-*"):
-            tmp.unlink(missing_ok=True)
+    _defer(app, job_id, meeting_id, schedule_in={"seconds": BUSY_WAIT})
 
 
 def _drop_incoming(settings: Settings, job: Job) -> None:
@@ -287,6 +328,7 @@ def run_worker(
     options.keep_models = True
     _STATE = _Worker(settings, worker_name(name), options)
     ensure_schema(_STATE.ctx.db)
+    batch.sweep_temp_files(settings.files_dir)  # what workers or enqueues killed earlier left
     app = make_app(settings)
     LOG.info("worker %s started on queue %s", _STATE.name, queue or settings.queue.name)
     asyncio.run(_serve(app, settings, queue or settings.queue.name, concurrency))
@@ -311,88 +353,16 @@ async def _serve(app, settings: Settings, queue: str, concurrency: int) -> None:
 
 async def _retry_stalled(app, after: float) -> None:
     """Every few seconds: a running job whose worker's heartbeat is older than `after` goes back to the
-    queue. Two workers may both find the same job; should the second put it back after a third has taken it,
+    queue, and the temporary files of writers that are gone are removed. Two workers may both find the same job; should the second put it back after a third has taken it,
     the meeting's run lease still lets only one run store anything (the other gets MeetingBusy and waits)."""
     while True:
         await asyncio.sleep(max(1.0, after / 3))
         try:
-            for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=after):
+            stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=after)
+            for job in stalled:
                 LOG.warning("job %s: its worker stopped; retrying it", job.task_kwargs.get("job_id"))
                 await app.job_manager.retry_job(job)
+            if stalled:  # the dead worker's temporary files, wherever it was writing
+                await asyncio.to_thread(batch.sweep_temp_files, _STATE.settings.files_dir)
         except Exception:  # the watcher must outlive a dropped connection
             LOG.exception("stalled-job check failed")
-
-
-# -- listing ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JobRow:
-    id: int
-    batch: str
-    meeting_id: int | None
-    status: str
-    stage: str | None
-    worker: str | None
-    attempts: int
-    reason: str | None
-    updated_at: datetime
-    stages: dict[str, float | None]  # stage -> seconds its last run took (None while running)
-
-    def to_json(self) -> dict:
-        out = dict(self.__dict__)
-        out["updated_at"] = self.updated_at.isoformat()
-        return out
-
-
-def list_jobs(ctx: Ctx, batch_name: str | None = None) -> tuple[list[JobRow], dict[str, int]]:
-    """Every job (newest last) with per-stage timings from its meeting's StageRun rows, and the queue depth
-    per state from procrastinate (empty on SQLite, where there is no queue)."""
-    with ctx.tx() as s:
-        query = select(Job).order_by(Job.id)
-        if batch_name:
-            query = query.where(Job.batch == batch_name)
-        rows = s.exec(query).all()
-        meeting_ids = {j.meeting_id for j in rows if j.meeting_id}
-        runs = (
-            s.exec(select(StageRun).where(StageRun.meeting_id.in_(meeting_ids)).order_by(StageRun.id)).all()
-            if meeting_ids
-            else []
-        )
-        depth = _depth(s)
-    timings: dict[int, dict[str, float | None]] = {}
-    for r in runs:
-        took = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
-        timings.setdefault(r.meeting_id, {})[r.stage] = round(took, 2) if took is not None else None
-    out = [
-        JobRow(
-            j.id,
-            j.batch,
-            j.meeting_id,
-            j.status,
-            j.stage,
-            j.worker,
-            j.attempts,
-            j.reason,
-            j.updated_at,
-            timings.get(j.meeting_id, {}),
-        )
-        for j in rows
-    ]
-    return out, depth
-
-
-def _depth(s) -> dict[str, int]:
-    if s.get_bind().dialect.name != "postgresql":
-        return {}
-    if s.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
-        return {}
-    return {
-        status: n
-        for status, n in s.execute(
-            text(
-                "SELECT status::text, count(*) FROM procrastinate_jobs WHERE task_name = :t GROUP BY status"
-            ),
-            {"t": TASK},
-        )
-    }

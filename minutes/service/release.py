@@ -68,6 +68,32 @@ def info(ctx: Ctx, draft_id: int) -> ReleaseInfo:
     )
 
 
+def write(
+    ctx: Ctx,
+    draft_id: int,
+    fmt: str,
+    actor: str | None,
+    out: Path | None = None,
+    transcript: bool = False,
+    force: bool = False,
+    template: str | None = None,
+) -> export.ExportResult:
+    """Export to a file (default: the store's exports folder), recorded and audited; minutes only once
+    released, the transcript at any time. `template` lays the minutes out as a clerk files them."""
+    with ctx.tx() as s:
+        return export.export(
+            s,
+            ctx.settings,
+            draft_id,
+            fmt,
+            out,
+            transcript=transcript,
+            actor=actor,
+            force=force,
+            template=template,
+        )
+
+
 @dataclass(frozen=True)
 class Released:
     release_id: int
@@ -81,15 +107,19 @@ def release(ctx: Ctx, draft_id: int, actor: str) -> Released:
         return Released(rel.id, rel.content_sha256)
 
 
-def download(ctx: Ctx, draft_id: int, fmt: str, actor: str) -> Download:
-    """Export and return the file; minutes only once released, the transcript at any time."""
+def download(ctx: Ctx, draft_id: int, fmt: str, actor: str, template: str | None = None) -> Download:
+    """Export and return the file; minutes only once released, the transcript at any time. `template`
+    (governors or department, md or docx minutes) lays the minutes out as a clerk files them."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown download format {fmt!r}")
     transcript, media_type, _ = FORMATS[fmt]
     real = "json" if fmt == "transcript-json" else fmt
     with ctx.tx() as s:
-        result = export.export(s, ctx.settings, draft_id, real, transcript=transcript, actor=actor)
+        result = export.export(
+            s, ctx.settings, draft_id, real, transcript=transcript, actor=actor, template=template
+        )
     path = Path(result.path)
     data = path.read_bytes()
-    name = f"meeting-{draft_id}-{'transcript-UNREVIEWED' if transcript else 'minutes'}.{real}"
+    kind = "transcript-UNREVIEWED" if transcript else f"minutes-{template}" if template else "minutes"
+    name = f"meeting-{draft_id}-{kind}.{real}"
     return Download(name, media_type, data)

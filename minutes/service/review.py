@@ -19,6 +19,7 @@ from minutes import review
 from minutes.consent.meetings import find_participant, participants_of
 from minutes.db import DraftStatus, Recording, Segment, Transcript
 from minutes.errors import NotFoundError, StateError, UsageError
+from minutes.records import agenda, clerk
 from minutes.records.retention import audio_path
 from minutes.service.context import Ctx
 from minutes.service.names import participant as named_participant
@@ -53,6 +54,8 @@ class ReviewPage:
     transcript: list[Line] | None  # None when the transcript was purged
     speakers: dict[str, str]  # label -> name shown
     audio: Audio
+    agenda: list[str]  # the meeting's agenda titles, in order
+    placed: dict[str, int]  # item ref -> the agenda item (1-based) it is minuted under, where it has one
 
 
 def _order(item: review.ItemView) -> tuple[int, int]:
@@ -98,7 +101,7 @@ def document(ctx: Ctx, draft_id: int) -> dict:
 def edit(ctx: Ctx, draft_id: int, doc: dict, actor: str) -> review.EditResult:
     """Apply an edited document; after approval an edit reopens review."""
     with ctx.tx() as s:
-        return review.edit(s, draft_id, doc, actor)
+        return review.edit(s, draft_id, _named_motions(s, draft_id, doc), actor)
 
 
 def diff(ctx: Ctx, draft_id: int) -> review.DraftDiff:
@@ -120,10 +123,36 @@ def page(ctx: Ctx, draft_id: int) -> ReviewPage:
             audio = Audio(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
             if tr.deleted_at is None:
                 transcript = _lines(s, tr.id, names)
+        titles = agenda.agenda_of(s, view.meeting_id)
+        placed = _placed(view.items, titles, clerk.transcript_lines(s, draft_id))
     approve, reject = _blockers(view)
     return ReviewPage(
-        view, sorted(view.items, key=_order), people, approve, reject, diff, transcript, names, audio
+        view,
+        sorted(view.items, key=_order),
+        people,
+        approve,
+        reject,
+        diff,
+        transcript,
+        names,
+        audio,
+        titles,
+        placed,
     )
+
+
+def _placed(
+    items: list[review.ItemView], titles: list[str], lines: list[tuple[float, str]]
+) -> dict[str, int]:
+    """Where each decision and action is minuted (as the clerk's export places it), 1-based."""
+    starts = agenda.agenda_starts(titles, lines) if titles else []
+    out = {}
+    for item in items:
+        at = min((e.start for e in item.evidence), default=None)
+        index = agenda.placed(starts, item.agenda_item, at) if starts and item.kind != "flag" else None
+        if index is not None:
+            out[item.ref] = index + 1
+    return out
 
 
 def _lines(s, transcript_id: int, names: dict[str, str]) -> list[Line]:
@@ -227,6 +256,56 @@ def add_item(
             )
         result = review.edit(s, draft_id, doc, actor)
         return result.added[0]
+
+
+def move(ctx: Ctx, draft_id: int, ref: str, agenda_item: int | None, actor: str) -> review.ItemView:
+    """Minute a decision or action under another agenda item (None: where its evidence places it)."""
+    with ctx.tx() as s:
+        return review.move(s, draft_id, ref, agenda_item, actor)
+
+
+def set_motion(
+    ctx: Ctx,
+    draft_id: int,
+    ref: str,
+    proposer: str | None,
+    seconder: str | None,
+    vote: str | None,
+    actor: str,
+) -> None:
+    """Set a decision's proposer, seconder (participants) and vote; empty values clear them."""
+    with ctx.tx() as s:
+        doc = review.editable_document(s, draft_id)
+        entry = next((d for d in doc["decisions"] if d["id"] == ref.strip().lower()), None)
+        if entry is None:
+            raise NotFoundError(f"draft {draft_id} has no decision {ref}")
+        entry.update(proposer=proposer, seconder=seconder, vote=(vote or "").strip() or None)
+        if not review.edit(s, draft_id, _named_motions(s, draft_id, doc), actor).changed:
+            raise UsageError("nothing was changed", "change the proposer, the seconder or the vote")
+
+
+def _named_motions(s, draft_id: int, doc: dict) -> dict:
+    """The document with each proposer and seconder it changes as a participant's listed name; a one-line
+    UsageError for anyone else (the minutes never name someone who was not at the meeting). A document of the
+    wrong shape is passed on as it is, for `review.edit` to name what is wrong with it."""
+    entries = doc.get("decisions") if isinstance(doc, dict) else None
+    meeting_id = review.get_draft(s, draft_id).meeting_id
+    stored = {d["id"]: d for d in review.editable_document(s, draft_id)["decisions"]}
+    for entry in [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []:
+        for role in ("proposer", "seconder"):
+            name = entry.get(role)
+            if not isinstance(name, str) or name == stored.get(str(entry.get("id")).lower(), {}).get(role):
+                continue  # not a name, or as stored (a withdrawn participant's is no longer a name)
+            if not name.strip():
+                entry[role] = None
+                continue
+            try:
+                entry[role] = named_participant(s, meeting_id, name.strip()).name
+            except NotFoundError as exc:
+                raise UsageError(
+                    f"meeting {meeting_id} has no participant {name.strip()!r} to be the {role}", exc.hint
+                ) from None
+    return doc
 
 
 def approve(ctx: Ctx, draft_id: int, actor: str) -> None:

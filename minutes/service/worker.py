@@ -19,9 +19,9 @@ from minutes.core.logs import setup_logging
 from minutes.db import Job
 from minutes.errors import MinutesError
 from minutes.run.batch import _die_with_parent
-from minutes.run.pipeline import Engines, Options, process
-from minutes.service import jobs
+from minutes.service import jobs, processing
 from minutes.service.context import Ctx
+from minutes.service.processing import Options
 
 LOG = logging.getLogger("minutes.worker")  # ids and states only
 
@@ -52,13 +52,8 @@ def run_job(ctx: Ctx, job: Job, options: Options | None = None) -> str:
     options = options or Options(device=ctx.settings.device)
     options.actor = job.requested_by or "web"
     try:
-        result = process(
-            ctx.db,
-            Engines(ctx.settings, options),
-            job.meeting_id,
-            jobs.source_for(ctx, job),
-            JobReporter(ctx, job.id),
-        )
+        source = jobs.source_for(ctx, job)
+        result = processing.process(ctx, job.meeting_id, source, options, JobReporter(ctx, job.id))
         if result.recording_id is not None:
             jobs.drop_upload(ctx, job)
         status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)

@@ -18,10 +18,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from minutes.core.types import Segment, SpeakerTurn, Transcript, Word
-
-BACKCHANNEL_MAX_WORDS = 2
-BACKCHANNEL_MAX_SECONDS = 1.0
-OVERLAP_MIN_SECONDS = 0.1  # a second speaker must cover this much of a word for it to count as overlap
+from minutes.speech.params import SPEAKERS
 
 
 class _Turns:
@@ -68,7 +65,7 @@ def _speaker_for(start: float, end: float, index: _Turns, preferred: str | None)
     covered = _covered(start, end, index.touching(start, end))
     if covered:
         best = max(covered, key=covered.get)
-        overlap = any(v >= OVERLAP_MIN_SECONDS for k, v in covered.items() if k != best)
+        overlap = any(v >= SPEAKERS.overlap_min_seconds for k, v in covered.items() if k != best)
         if overlap and preferred in covered:
             best = preferred
         return best, overlap
@@ -86,7 +83,10 @@ def _runs(words: list[Word]) -> list[list[Word]]:
 
 
 def _is_backchannel(run: list[Word]) -> bool:
-    return len(run) <= BACKCHANNEL_MAX_WORDS and run[-1].end - run[0].start < BACKCHANNEL_MAX_SECONDS
+    return (
+        len(run) <= SPEAKERS.backchannel_max_words
+        and run[-1].end - run[0].start < SPEAKERS.backchannel_max_seconds
+    )
 
 
 def _merge_backchannels(runs: list[list[Word]]) -> tuple[list[list[Word]], set[int]]:

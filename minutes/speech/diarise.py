@@ -21,10 +21,7 @@ import numpy as np
 from minutes.core.types import SAMPLE_RATE, Audio, SpeakerTurn
 from minutes.engines.diarisation import DiarisationEngine
 from minutes.errors import UsageError
-
-MIN_EMBED_SECONDS = 0.5
-EMBED_STEP_SECONDS = 0.5
-EMBED_MAX_SECONDS = 10.0
+from minutes.speech.params import SPEAKERS
 
 
 @dataclass
@@ -96,22 +93,26 @@ def diarise(
 def embed(engine: DiarisationEngine, audio: Audio, start: float, end: float) -> np.ndarray:
     """The speaker embedding of audio[start:end] (e.g. a participant's enrolment range, or one turn).
 
-    The middle of the range is embedded, at most `EMBED_MAX_SECONDS` long and cut to a multiple of
-    `EMBED_STEP_SECONDS`: torch keeps state for every input length it sees, so 150 embeddings of random lengths
-    grew RSS from 650 to 1390 MB on this CPU, while the same lengths rounded this way stay bounded."""
+    The middle of the range is embedded, at most `embed_max_seconds` long and cut to a multiple of
+    `embed_step_seconds` (minutes.speech.params): torch keeps state for every input length it sees, so 150
+    embeddings of random lengths grew RSS from 650 to 1390 MB on this CPU, while the same lengths rounded this
+    way stay bounded."""
     import torch
 
-    if end - start < MIN_EMBED_SECONDS:
+    if end - start < SPEAKERS.embed_min_seconds:
         raise UsageError(
             f"the range {start:.2f}-{end:.2f} s is too short to enrol a voice "
-            f"(at least {MIN_EMBED_SECONDS} s)"
+            f"(at least {SPEAKERS.embed_min_seconds} s)"
         )
     if start < 0 or end > audio.duration + 0.01:
         raise UsageError(
             f"the range {start:.2f}-{end:.2f} s is outside the recording (0-{audio.duration:.2f} s)"
         )
     length = max(
-        MIN_EMBED_SECONDS, min(end - start, EMBED_MAX_SECONDS) // EMBED_STEP_SECONDS * EMBED_STEP_SECONDS
+        SPEAKERS.embed_min_seconds,
+        min(end - start, SPEAKERS.embed_max_seconds)
+        // SPEAKERS.embed_step_seconds
+        * SPEAKERS.embed_step_seconds,
     )
     first = int((start + (end - start - length) / 2) * SAMPLE_RATE)
     piece = audio.samples[first : first + int(length * SAMPLE_RATE)]

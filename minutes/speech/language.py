@@ -2,17 +2,18 @@
 
 An English-only Whisper model writes English whatever is spoken: a German recording came out as a fluent,
 invented English transcript ("the video was liked and subscribed to") and an English draft, with no sign that
-anything was wrong. So a multilingual Whisper model (`whisper-base`, pulled by default) identifies the language
-of the speech: Silero VAD (shipped with faster-whisper) keeps the speech, which is cut into 30 s windows; up to
-`MAX_WINDOWS` of them, spread over the recording, go through the multilingual model's encoder and language
+anything was wrong. So a multilingual Whisper model (`whisper-base`, pulled by default) identifies the
+language of the speech: Silero VAD (shipped with faster-whisper) keeps the speech, which is cut into 30 s
+windows; up to 12 of them, spread over the recording, go through the multilingual model's encoder and language
 head (faster-whisper's `detect_language`; no decoding, so about 0.3 s a window on 2 CPU cores).
 
-The speech is called not English when at least `MIN_SHARE` of the windows checked are identified as one other
-language with probability at least `MIN_PROBABILITY`: a single window misidentified (a strong accent, a name)
-does not trip it, and a meeting that is a quarter German does. The pipeline then records that language on the
-transcript and puts a `language` flag on the draft, which blocks approval until a reviewer deals with it; the
-flag names the multilingual model to rerun with. Refusing the run outright would lose a mostly English meeting
-with one long passage in another language, which a clerk can still minute by hand.
+The speech is called not English when at least a fifth of the windows checked are identified as one other
+language with probability at least 0.6 (the values are in minutes.speech.params): a single window
+misidentified (a strong accent, a name) does not trip it, and a meeting that is a quarter German does. The
+pipeline then records that language on the transcript and puts a `language` flag on the draft, which blocks
+approval until a reviewer deals with it; the flag names the multilingual model to rerun with. Refusing the run
+outright would lose a mostly English meeting with one long passage in another language, which a clerk can
+still minute by hand.
 """
 
 from __future__ import annotations
@@ -24,11 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from minutes.core.types import Audio, Flag
+from minutes.speech.params import TRANSCRIBE
 
-WINDOW_SECONDS = 30.0
-MAX_WINDOWS = 12
-MIN_PROBABILITY = 0.6
-MIN_SHARE = 0.2
 MULTILINGUAL_MODEL = "whisper-base"
 LOG = logging.getLogger("minutes.speech.language")
 LANGUAGE_FLAG = "language"  # a draft flag kind; not sensitive content (minutes.review)
@@ -41,20 +39,26 @@ class LanguageCheck:
     windows: list[tuple[float, float, str, float]] = field(default_factory=list)
 
     def _other(self) -> Counter:
-        return Counter(lang for _, _, lang, p in self.windows if lang != "en" and p >= MIN_PROBABILITY)
+        return Counter(
+            lang
+            for _, _, lang, p in self.windows
+            if lang != "en" and p >= TRANSCRIBE.language_min_probability
+        )
 
     @property
     def language(self) -> str:
-        """ "en", or the other language most windows were identified as when they are at least MIN_SHARE."""
+        """ "en", or the other language most windows were identified as, when they are enough of them."""
         other = self._other().most_common(1)
-        if other and other[0][1] >= MIN_SHARE * len(self.windows):
+        if other and other[0][1] >= TRANSCRIBE.language_min_share * len(self.windows):
             return other[0][0]
         return "en"
 
     def describe(self) -> str:
         lang = self.language
         where = [
-            f"{s:.0f}-{e:.0f} s" for s, e, code, p in self.windows if code == lang and p >= MIN_PROBABILITY
+            f"{s:.0f}-{e:.0f} s"
+            for s, e, code, p in self.windows
+            if code == lang and p >= TRANSCRIBE.language_min_probability
         ]
         return f"{len(where)} of {len(self.windows)} speech windows checked ({', '.join(where[:4])})"
 
@@ -75,7 +79,7 @@ def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, n
         k = min(int(np.searchsorted(ends, i, side="right")), len(chunks) - 1)
         return (chunks[k]["start"] + i - (ends[k] - (chunks[k]["end"] - chunks[k]["start"]))) / rate
 
-    size = int(WINDOW_SECONDS * rate)
+    size = int(TRANSCRIBE.language_window_seconds * rate)
     return [
         (original(i), original(min(i + size, len(speech)) - 1), speech[i : i + size])
         for i in range(0, len(speech), size)
@@ -84,10 +88,11 @@ def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, n
 
 
 def check_language(detector, audio: Audio) -> LanguageCheck:
-    """Identify the language of up to MAX_WINDOWS speech windows with `detector`, a multilingual AsrEngine."""
+    """Identify the language of speech windows spread over the recording with `detector`, a multilingual
+    AsrEngine."""
     windows = speech_windows(audio.samples, audio.sample_rate)
-    if len(windows) > MAX_WINDOWS:
-        picks = np.linspace(0, len(windows) - 1, MAX_WINDOWS).round().astype(int)
+    if len(windows) > TRANSCRIBE.language_max_windows:
+        picks = np.linspace(0, len(windows) - 1, TRANSCRIBE.language_max_windows).round().astype(int)
         windows = [windows[i] for i in sorted(set(picks))]
     check = LanguageCheck()
     for start, end, piece in windows:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from minutes.core.types import Transcript
+from minutes.speech.params import SPEAKERS
 
 # CAM++ cosine similarity measured on meeting-demo: same speaker 0.70-0.94, different speakers up to 0.69
-# (two similar voices). The one-to-one assignment separates close pairs; the threshold rejects strangers.
-DEFAULT_THRESHOLD = 0.5
+# (two similar voices). The one-to-one assignment separates close pairs; the threshold (`name_threshold`)
+# rejects strangers.
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -30,7 +31,9 @@ def similarity(centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarray]
 
 
 def name_speakers(
-    centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarray], threshold: float = DEFAULT_THRESHOLD
+    centroids: dict[str, np.ndarray],
+    enrolled: dict[str, np.ndarray],
+    threshold: float = SPEAKERS.name_threshold,
 ) -> dict[str, str]:
     """Map every cluster label to a participant name, or to "Speaker N" when no enrolled voice matches."""
     from scipy.optimize import linear_sum_assignment

@@ -4,16 +4,17 @@ Clustering labels whole clusters. A short turn of one voice between two turns of
 the wrong cluster: in meeting-demo, Helen's 2.6 s question at 77.9 s, between two of Priya's turns, is
 clustered as Priya. When participants enrolled their voices (consent evidence with `--evidence-at`), each turn
 long enough to embed is compared with every enrolled voice. A turn whose cluster is named after one
-participant, but whose own voice matches another participant better by at least `MARGIN` (and above the
-naming threshold), moves to that participant's label. A participant whose voice no cluster carries gets a new
-label for the turns that move to them. Unnamed clusters (voices nobody enrolled) are left alone.
+participant, but whose own voice matches another participant better by at least a margin (0.05, and above the
+naming threshold; the values are in minutes.speech.params), moves to that participant's label. A participant
+whose voice no cluster carries gets a new label for the turns that move to them. Unnamed clusters (voices
+nobody enrolled) are left alone.
 
 Measured with CAM++ on meeting-demo (cosine similarity of a turn to the enrolled voices): Helen's question
-0.718 Helen, 0.648 Priya; Priya's own turns 0.86-0.92 Priya, 0.62-0.69 Helen; Helen's own 0.84 Helen,
-0.56 Priya. On a 30 min recording (the demo 18 times over, 749 turns, 4 speakers), 54 turns move, all to the
-right speaker. Letting the clusters veto a move (a turn nearer its own cluster's centroid than the target's by
-more than `MARGIN` stays) was tried and dropped: it blocked all 54, and no wrong one. A turn under `MIN_SECONDS`
-gives too noisy an embedding to overrule its cluster.
+0.718 Helen, 0.648 Priya; Priya's own turns 0.86-0.92 Priya, 0.62-0.69 Helen; Helen's own 0.84 Helen, 0.56
+Priya. On a 30 min recording (the demo 18 times over, 749 turns, 4 speakers), 54 turns move, all to the right
+speaker. Letting the clusters veto a move (a turn nearer its own cluster's centroid than the target's by more
+than the margin stays) was tried and dropped: it blocked all 54, and no wrong one. A turn under 1.5 s gives
+too noisy an embedding to overrule its cluster.
 """
 
 from __future__ import annotations
@@ -24,10 +25,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from minutes.core.types import SpeakerTurn
-from minutes.speech.naming import DEFAULT_THRESHOLD, name_speakers, similarity
-
-MIN_SECONDS = 1.5
-MARGIN = 0.05
+from minutes.speech.naming import name_speakers, similarity
+from minutes.speech.params import SPEAKERS
 
 Embed = Callable[[float, float], np.ndarray]  # (start, end) -> speaker embedding of that stretch
 
@@ -66,14 +65,14 @@ def reassign_turns(
     moved: list[Moved] = []
     for turn in turns:
         current = named.get(turn.speaker)
-        if current is None or turn.end - turn.start < MIN_SECONDS:
+        if current is None or turn.end - turn.start < SPEAKERS.reassign_min_seconds:
             out.append(turn)
             continue
         vector = embed(turn.start, turn.end)
         scores = similarity({"turn": vector}, enrolled)[0]
         best = names[int(np.argmax(scores))]
         kept, top = float(scores[names.index(current)]), float(scores.max())
-        if best == current or top < DEFAULT_THRESHOLD or top - kept < MARGIN:
+        if best == current or top < SPEAKERS.name_threshold or top - kept < SPEAKERS.reassign_margin:
             out.append(turn)
             continue
         target = label_of.get(best)

@@ -41,15 +41,16 @@ measured on a GPU, where batching usually pays more.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import numpy as np
 
+from minutes.core.text import normalise
 from minutes.core.types import Audio, Segment, Transcript, Word
 from minutes.engines.asr import AsrEngine
 from minutes.errors import UsageError
 from minutes.speech.language import check_language
+from minutes.speech.params import TRANSCRIBE
 
 Progress = Callable[[float, float], None]
 
@@ -63,9 +64,6 @@ DECODE_OPTIONS: dict = {
     "no_speech_threshold": 0.6,
     "hallucination_silence_threshold": 2.0,
 }
-MIN_REPEAT_WORDS = 3
-WINDOW_SECONDS = 600.0
-CUT_SEARCH_SECONDS = 30.0
 
 
 def language_for(engine: AsrEngine, language: str | None) -> str | None:
@@ -80,25 +78,25 @@ def language_for(engine: AsrEngine, language: str | None) -> str | None:
     return "en"
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
 def drop_repeats(segments: list[Segment]) -> list[Segment]:
     """Drop a segment whose words repeat the previous kept segment's exactly (3 words or more)."""
     kept: list[Segment] = []
     for seg in segments:
-        text = _norm(seg.text)
-        if kept and text == _norm(kept[-1].text) and len(text.split()) >= MIN_REPEAT_WORDS:
+        text = normalise(seg.text)
+        if kept and text == normalise(kept[-1].text) and len(text.split()) >= TRANSCRIBE.min_repeat_words:
             continue
         kept.append(seg)
     return kept
 
 
-def windows(samples: np.ndarray, rate: int, size: float = WINDOW_SECONDS) -> list[tuple[int, int]]:
+def windows(samples: np.ndarray, rate: int, size: float = TRANSCRIBE.window_seconds) -> list[tuple[int, int]]:
     """Sample ranges of about `size` seconds covering `samples`, each cut at the quietest 100 ms within 30 s
     (at most a quarter window) of its nominal end."""
-    step, search, frame = int(size * rate), int(min(CUT_SEARCH_SECONDS, size / 4) * rate), rate // 10
+    step, search, frame = (
+        int(size * rate),
+        int(min(TRANSCRIBE.cut_search_seconds, size / 4) * rate),
+        rate // 10,
+    )
     cuts = [0]
     while len(samples) - cuts[-1] > step + search:
         lo = cuts[-1] + step - search
@@ -133,7 +131,7 @@ def transcribe(
     forced = language_for(engine, language)
     detected: str | None = None
     segments = []
-    for first, last in windows(audio.samples, audio.sample_rate, WINDOW_SECONDS):
+    for first, last in windows(audio.samples, audio.sample_rate, TRANSCRIBE.window_seconds):
         offset = first / audio.sample_rate
         raw, info = engine.model.transcribe(
             audio.samples[first:last],

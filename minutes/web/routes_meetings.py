@@ -151,11 +151,11 @@ def notice_page(request: Request, meeting_id: int, me: ConsentViewer) -> Respons
 async def record_consent(request: Request, meeting_id: int, me: ConsentClerk) -> Response:
     form = await request.form()
     upload = form.get("evidence_file")
-    evidence = None
+    ctx, evidence = ctx_of(request), None
     if upload is not None and not isinstance(upload, str) and upload.filename:
-        evidence = consent.Evidence(await upload.read(consent.MAX_EVIDENCE_BYTES + 1), upload.filename)
+        evidence = consent.Evidence(await upload.read(consent.evidence_limit(ctx) + 1), upload.filename)
     consent.record(
-        ctx_of(request),
+        ctx,
         meeting_id,
         number(form, "participant"),
         text(form, "decision"),

@@ -1,5 +1,5 @@
-"""Uploading a recording, live processing progress (htmx polling), resuming after the consent gate stopped
-it."""
+"""Uploading a recording, live processing progress (htmx polling) with the job's queue details, resuming after
+the consent gate stopped it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from minutes.errors import UsageError
-from minutes.service import consent, jobs, meetings
+from minutes.service import consent, joblist, jobs, meetings, queue
 from minutes.service.users import SignedIn
 from minutes.web.app import ctx_of, guard, redirect, render
 
@@ -24,7 +24,14 @@ def _progress(request: Request, meeting_id: int) -> dict:
     ctx = ctx_of(request)
     job = jobs.progress(ctx, meeting_id)
     blockers = consent.blockers_for(ctx, meeting_id) if job and job.status == "blocked" else []
-    return {"job": job, "blockers": blockers, "meeting_id": meeting_id}
+    rows, depth = joblist.list_jobs(ctx, meeting_id=meeting_id) if job else ([], {})
+    return {
+        "job": job,
+        "blockers": blockers,
+        "meeting_id": meeting_id,
+        "row": rows[-1] if rows else None,  # the same row `minutes jobs` shows: worker, tries, seconds
+        "depth": depth,  # jobs per queue state; empty without the distributed queue
+    }
 
 
 @router.get("/meetings/{meeting_id}/recording")
@@ -57,11 +64,11 @@ async def upload(request: Request, meeting_id: int, me: Uploader) -> Response:
     if file is None or isinstance(file, str) or not file.filename:
         raise UsageError("choose a recording to upload")
     jobs.check_upload(file.filename, await file.read(64), file.size)
-    jobs.store_upload(ctx_of(request), meeting_id, file.filename, _file_chunks(file), me.user.name)
+    queue.submit_upload(ctx_of(request), meeting_id, file.filename, _file_chunks(file), me.user.name)
     return redirect(f"/meetings/{meeting_id}/recording#progress")
 
 
 @router.post("/meetings/{meeting_id}/process")
 async def resume(request: Request, meeting_id: int, me: Uploader) -> Response:
-    jobs.resume(ctx_of(request), meeting_id, me.user.name)
+    queue.resume(ctx_of(request), meeting_id, me.user.name)
     return redirect(f"/meetings/{meeting_id}/recording#progress")

@@ -11,7 +11,7 @@ from minutes.errors import UsageError
 from minutes.service import part2, release, review
 from minutes.service.users import SignedIn
 from minutes.web.app import ctx_of, guard, redirect, render
-from minutes.web.routes_meetings import text
+from minutes.web.routes_meetings import number, text
 
 router = APIRouter()
 Reader = Annotated[SignedIn, Depends(guard("review.view"))]
@@ -43,6 +43,29 @@ async def resolve_item(request: Request, draft_id: int, ref: str, me: Editor) ->
         text=text(form, "text"),
         owner=text(form, "owner"),
         due=text(form, "due"),
+    )
+    return redirect(f"/drafts/{draft_id}#item-{ref}")
+
+
+@router.post("/drafts/{draft_id}/items/{ref}/move")
+async def move_item(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+    """Minute a decision or action under another agenda item ("0": where its evidence places it)."""
+    form = await request.form()
+    review.move(ctx_of(request), draft_id, ref, number(form, "agenda_item") or None, me.user.name)
+    return redirect(f"/drafts/{draft_id}#item-{ref}")
+
+
+@router.post("/drafts/{draft_id}/items/{ref}/motion")
+async def set_motion(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+    form = await request.form()
+    review.set_motion(
+        ctx_of(request),
+        draft_id,
+        ref,
+        text(form, "proposer"),
+        text(form, "seconder"),
+        text(form, "vote"),
+        me.user.name,
     )
     return redirect(f"/drafts/{draft_id}#item-{ref}")
 
@@ -107,7 +130,7 @@ def release_page(request: Request, draft_id: int, me: Downloader) -> Response:
         "release.html",
         rel=release.info(ctx_of(request), draft_id),
         formats=release.FORMATS,
-        part2_formats={"md": "Markdown", "docx": "Word"},
+        layout_formats={"md": "Markdown", "docx": "Word"},
     )
 
 
@@ -119,7 +142,8 @@ async def do_release(request: Request, draft_id: int, me: Releaser) -> Response:
 
 @router.post("/drafts/{draft_id}/download/{fmt}")
 async def download(request: Request, draft_id: int, fmt: str, me: Downloader) -> Response:
-    got = release.download(ctx_of(request), draft_id, fmt, me.user.name)
+    form = await request.form()
+    got = release.download(ctx_of(request), draft_id, fmt, me.user.name, text(form, "template") or None)
     return Response(
         got.data,
         media_type=got.media_type,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 04:17:47.339960
+Create Date: 2026-11-30 06:09:09.663618
 """
 from alembic import op
 import sqlalchemy as sa
@@ -325,6 +325,7 @@ def upgrade() -> None:
     sa.Column('task', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('due', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('agenda_item', sa.Integer(), nullable=True),
     sa.Column('draft_id', sa.Integer(), nullable=False),
     sa.Column('idx', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -339,6 +340,10 @@ def upgrade() -> None:
 
     op.create_table('decision',
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('proposer', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('seconder', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('vote', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('agenda_item', sa.Integer(), nullable=True),
     sa.Column('draft_id', sa.Integer(), nullable=False),
     sa.Column('idx', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),

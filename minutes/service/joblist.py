@@ -1,0 +1,91 @@
+"""What `minutes jobs` and the web app's processing page show: each job's state, stage, worker, tries, reason
+and seconds per stage, and the queue depth per state from procrastinate's table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from minutes.db import Job, StageRun
+from minutes.service.context import Ctx
+
+TASK = "minutes.process_job"  # the procrastinate task every queued job runs (minutes.service.queue)
+
+
+@dataclass(frozen=True)
+class JobRow:
+    id: int
+    batch: str
+    meeting_id: int | None
+    status: str
+    stage: str | None
+    worker: str | None
+    attempts: int
+    reason: str | None
+    updated_at: datetime
+    stages: dict[str, float | None]  # stage -> seconds its last run took (None while running)
+
+    def to_json(self) -> dict:
+        out = dict(self.__dict__)
+        out["updated_at"] = self.updated_at.isoformat()
+        return out
+
+
+def list_jobs(
+    ctx: Ctx, batch_name: str | None = None, meeting_id: int | None = None
+) -> tuple[list[JobRow], dict[str, int]]:
+    """Every job (newest last; of one batch or meeting) with per-stage timings from its meeting's StageRun
+    rows, and the queue depth per state from procrastinate (empty on SQLite, where there is no queue)."""
+    with ctx.tx() as s:
+        query = select(Job).order_by(Job.id)
+        if batch_name:
+            query = query.where(Job.batch == batch_name)
+        if meeting_id is not None:
+            query = query.where(Job.meeting_id == meeting_id)
+        rows = s.exec(query).all()
+        meeting_ids = {j.meeting_id for j in rows if j.meeting_id}
+        runs = (
+            s.exec(select(StageRun).where(StageRun.meeting_id.in_(meeting_ids)).order_by(StageRun.id)).all()
+            if meeting_ids
+            else []
+        )
+        depth = _depth(s)
+    timings: dict[int, dict[str, float | None]] = {}
+    for r in runs:
+        took = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
+        timings.setdefault(r.meeting_id, {})[r.stage] = round(took, 2) if took is not None else None
+    out = [
+        JobRow(
+            j.id,
+            j.batch,
+            j.meeting_id,
+            j.status,
+            j.stage,
+            j.worker,
+            j.attempts,
+            j.reason,
+            j.updated_at,
+            timings.get(j.meeting_id, {}),
+        )
+        for j in rows
+    ]
+    return out, depth
+
+
+def _depth(s) -> dict[str, int]:
+    if s.get_bind().dialect.name != "postgresql":
+        return {}
+    if s.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
+        return {}
+    return {
+        status: n
+        for status, n in s.execute(
+            text(
+                "SELECT status::text, count(*) FROM procrastinate_jobs WHERE task_name = :t GROUP BY status"
+            ),
+            {"t": TASK},
+        )
+    }

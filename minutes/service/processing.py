@@ -1,0 +1,129 @@
+"""Processing recordings for a front end: the whole chain on one meeting (`process`), storing a recording alone
+(`attach`), naming speakers by hand, and a batch run here (`minutes batch` without --enqueue).
+
+The chain itself is `minutes.run` (the pipeline, its stages and the batch runner); these functions check the
+options first, so a bad one is refused before any stage runs, and take a `Ctx` like the rest of the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from minutes.core.config import Settings
+from minutes.core.logs import setup_logging
+from minutes.core.progress import Reporter
+from minutes.errors import UsageError
+from minutes.run.batch import BatchSummary, JobOutcome, run_batch, sweep_temp_files
+from minutes.run.pipeline import Engines, Options, ProcessResult, require_recording
+from minutes.run.pipeline import attach as attach_recording
+from minutes.run.pipeline import process as run_process
+from minutes.run.preflight import MAX_SPEAKERS, check_options
+from minutes.service.context import Ctx
+from minutes.speech import speakers
+
+__all__ = [
+    "MAX_SPEAKERS",
+    "Attached",
+    "BatchSummary",
+    "JobOutcome",
+    "Options",
+    "ProcessResult",
+    "attach",
+    "batch",
+    "checked",
+    "prepare",
+    "process",
+    "speaker_names",
+]
+
+
+@dataclass(frozen=True)
+class Attached:
+    meeting_id: int
+    recording_id: int
+    sha256: str
+    duration: float
+    warnings: list[str]  # consent evidence time ranges the recording does not cover
+
+
+def checked(settings: Settings, options: Options) -> Options:
+    """The options with the configured device filled in, once every one is checked (UsageError or ModelError
+    naming the first a stage would reject), so nothing runs or is swept on a bad option."""
+    options.device = options.device or settings.device
+    check_options(
+        settings,
+        options.model,
+        options.device,
+        options.compute_type,
+        options.language,
+        options.num_speakers,
+    )
+    return options
+
+
+def prepare(settings: Settings) -> None:
+    """Before a run: log to the log folder, and sweep the temporary files a crashed run left behind."""
+    setup_logging(settings.log_dir)
+    sweep_temp_files(settings.files_dir)
+
+
+def process(
+    ctx: Ctx,
+    meeting_id: int,
+    audio: str | Path,
+    options: Options,
+    reporter: Reporter | None = None,
+    mode: str | None = None,
+) -> ProcessResult:
+    """Every stage not yet done for the meeting, each behind the consent gate (see minutes.run.pipeline)."""
+    return run_process(ctx.db, Engines(ctx.settings, options), meeting_id, audio, reporter, mode=mode)
+
+
+def attach(ctx: Ctx, meeting_id: int, audio: str | Path, actor: str) -> Attached:
+    """The `record` stage alone: the recording kept in the store (idempotent), ready for a batch."""
+    rec = attach_recording(ctx.db, Engines(ctx.settings, Options(actor=actor)), meeting_id, audio)
+    with ctx.tx() as s:
+        warnings = [
+            speakers.outside_warning(r, rec.duration)
+            for r in speakers.unusable_ranges(s, rec.meeting_id, rec.duration)
+        ]
+    return Attached(rec.meeting_id, rec.id, rec.sha256, rec.duration, warnings)
+
+
+def speaker_names(ctx: Ctx, meeting_id: int, pairs: Sequence[str], actor: str) -> dict[str, str]:
+    """Each speaker label of the meeting's latest recording with its name; `pairs` ("LABEL=NAME") first name
+    those by hand (audited; the participant must be in the meeting and recorded)."""
+    rec = require_recording(ctx.db, meeting_id)
+    names = {}
+    for pair in pairs:
+        label, sep, name = pair.partition("=")
+        if not sep or not label.strip() or not name.strip():
+            raise UsageError(f"--name takes LABEL=NAME, got {pair!r}")
+        names[label.strip()] = name.strip()
+    with ctx.tx() as s:
+        if names:
+            return speakers.set_names(s, meeting_id, rec.id, names, actor)
+        return speakers.label_names(s, rec.id)
+
+
+def batch(
+    ctx: Ctx,
+    source: Path,
+    options: Options,
+    resume: bool = False,
+    reporter_for: Callable[[str], Reporter] | None = None,
+    on_job: Callable[[JobOutcome, int, int], None] | None = None,
+    workers: int = 1,
+) -> BatchSummary:
+    """A manifest or folder of recordings processed here, models loaded once (see minutes.run.batch)."""
+    return run_batch(
+        ctx.db,
+        Engines(ctx.settings, options),
+        source,
+        resume=resume,
+        reporter_for=reporter_for,
+        on_job=on_job,
+        workers=workers,
+    )
