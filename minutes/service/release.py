@@ -114,10 +114,7 @@ def download(ctx: Ctx, draft_id: int, fmt: str, actor: str, template: str | None
         raise UsageError(f"unknown download format {fmt!r}")
     transcript, media_type, _ = FORMATS[fmt]
     real = "json" if fmt == "transcript-json" else fmt
-    with ctx.tx() as s:
-        result = export.export(
-            s, ctx.settings, draft_id, real, transcript=transcript, actor=actor, template=template
-        )
+    result = write(ctx, draft_id, real, actor, transcript=transcript, template=template)
     path = Path(result.path)
     data = path.read_bytes()
     kind = "transcript-UNREVIEWED" if transcript else f"minutes-{template}" if template else "minutes"
