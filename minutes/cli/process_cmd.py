@@ -21,24 +21,14 @@ def _reporter(as_json: bool, prefix: str = ""):
     return PlainReporter(prefix=prefix)
 
 
-def _options(
-    app: App, model, compute_type, language, num_speakers, actor, hotwords, keep_models=False, overlap=True
-):
-    """The run's options, once every one has been checked: a bad one must be refused before any stage runs."""
+def _options(app: App, no_overlap: bool, keep_models: bool = False, **model_options):
+    """The run's options (`model_options` as the decorator gives them), once every one has been checked: a bad
+    one must be refused before any stage runs."""
     from minutes.service import processing
 
     return processing.checked(
         app.settings,
-        processing.Options(
-            model=model,
-            compute_type=compute_type,
-            language=language,
-            num_speakers=num_speakers,
-            actor=actor,
-            hotwords=hotwords,
-            keep_models=keep_models,
-            overlap=overlap,
-        ),
+        processing.Options(**model_options, keep_models=keep_models, overlap=not no_overlap),
     )
 
 
@@ -99,20 +89,7 @@ def model_options(fn):
 @model_options
 @json_option
 @pass_app
-def process_cmd(
-    app: App,
-    meeting,
-    audio,
-    mode,
-    model,
-    compute_type,
-    language,
-    num_speakers,
-    actor,
-    hotwords,
-    no_overlap,
-    as_json,
-):
+def process_cmd(app: App, meeting, audio, mode, as_json, **model):
     """Run the whole chain on one meeting's recording, each stage behind the consent gate.
 
     Stops at the first stage someone has not consented to, keeping what earlier stages produced; rerun it after
@@ -121,9 +98,7 @@ def process_cmd(
     """
     from minutes.service import processing
 
-    options = _options(
-        app, model, compute_type, language, num_speakers, actor, hotwords, overlap=not no_overlap
-    )
+    options = _options(app, **model)
     _prepare(app)
     reporter = _reporter(as_json)
     with reporter if hasattr(reporter, "__enter__") else nullcontext():
@@ -220,21 +195,7 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
 @model_options
 @json_option
 @pass_app
-def batch_cmd(
-    app: App,
-    source,
-    resume,
-    workers,
-    enqueue,
-    model,
-    compute_type,
-    language,
-    num_speakers,
-    actor,
-    hotwords,
-    no_overlap,
-    as_json,
-):
+def batch_cmd(app: App, source, resume, workers, enqueue, as_json, **model):
     """Process a CSV manifest (file,title,date,participants[,consent_evidence,...]) or a folder of attached files.
 
     Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
@@ -244,20 +205,10 @@ def batch_cmd(
     from minutes.service import processing
 
     if enqueue:
-        _enqueue(app, Path(source), actor, resume, as_json)
+        _enqueue(app, Path(source), model["actor"], resume, as_json)
         return
 
-    options = _options(
-        app,
-        model,
-        compute_type,
-        language,
-        num_speakers,
-        actor,
-        hotwords,
-        keep_models=True,
-        overlap=not no_overlap,
-    )
+    options = _options(app, keep_models=True, **model)
     _prepare(app)
     out = console()
 
