@@ -72,11 +72,11 @@ class Reply(BaseModel):
 def parse_reply(text: str) -> Reply:
     """The reply as JSON, validated; ValueError with a short reason otherwise (a reply cut at the token limit)."""
     try:
-        return Reply.model_validate(json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON at character {exc.pos}") from None
+        return Reply.model_validate_json(text)  # pydantic's own JSON parser, no dict in between
     except ValidationError as exc:
         err = exc.errors()[0]
+        if err["type"] == "json_invalid":
+            raise ValueError(f"invalid JSON: {err['ctx']['error']}") from None
         raise ValueError(f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
