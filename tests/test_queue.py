@@ -227,3 +227,36 @@ def test_withdrawal_while_a_worker_runs_the_meeting_leaves_no_draft(cluster, tmp
         assert s.exec(select(Draft).where(Draft.meeting_id == meeting)).all() == []
     verify = cluster.minutes("audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_shared_copy_stays_while_another_job_waits_for_the_same_recording(home, database):
+    """Two meetings brought byte-identical recordings: the first job to store its recording must not delete the
+    copy (addressed by its sha256) that the other job still needs; the last one removes it."""
+    from minutes.core.config import load_settings
+    from minutes.core.store import Database
+    from minutes.db import Job
+    from minutes.service.context import Ctx
+    from minutes.service.queue import drop_incoming
+
+    settings = load_settings()
+    db = Database.open(settings)
+    copy = settings.files_dir / "incoming" / f"{'a' * 64}.wav"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(b"RIFF")
+    with db.session() as s:
+        first, second = Job(batch="b", source=str(copy), status="running"), Job(batch="b", source=str(copy))
+        s.add_all([first, second])
+        s.commit()
+        s.refresh(first), s.refresh(second)
+    ctx = Ctx(db, settings)
+    drop_incoming(ctx, first)
+    assert copy.exists()  # the second job is still queued
+    with db.session() as s:
+        for job in (first, second):
+            row = s.get(Job, job.id)
+            row.status = "done"
+            s.add(row)
+        s.commit()
+    drop_incoming(ctx, second)
+    assert not copy.exists()
+    db.close()

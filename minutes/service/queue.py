@@ -29,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlmodel import select
 
 from minutes.consent.errors import ConsentError
 from minutes.core.config import Settings
@@ -152,7 +153,7 @@ def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.Entry, actor: str) -> dict
         job = s.get(Job, job_id)
         if job.status in ("done", "running"):
             if job.status == "done":
-                _drop_incoming(ctx.settings, job)  # copied again above, not needed
+                drop_incoming(ctx, job)  # copied again above, not needed
             return {"job": job_id, "meeting": job.meeting_id, "source": e.source, "status": job.status}
     try:
         if e.problem:
@@ -275,7 +276,7 @@ def _task(context, job_id: int) -> str:
         options.actor = job.requested_by or "worker"
         result = process(ctx.db, worker.engines, meeting_id, source, JobReporter(ctx, job_id))
         if result.recording_id is not None:
-            _drop_incoming(worker.settings, job)
+            drop_incoming(ctx, job)
         status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)
     except runlock.MeetingBusy:  # a run of this meeting is alive (e.g. a dead worker's lease on another host)
         _later(context.app, ctx, job_id, meeting_id)
@@ -300,10 +301,20 @@ def _later(app, ctx: Ctx, job_id: int, meeting_id: int) -> None:
     _defer(app, job_id, meeting_id, schedule_in={"seconds": BUSY_WAIT})
 
 
-def _drop_incoming(settings: Settings, job: Job) -> None:
-    """The shared copy goes once the recording is stored (a withdrawal must not miss a copy)."""
+def drop_incoming(ctx: Ctx, job: Job) -> None:
+    """The shared copy goes once the recording is stored (a withdrawal must not miss a copy), unless another job
+    still waiting or running was given the same file: two meetings can bring byte-identical recordings, and
+    the copy is addressed by its sha256."""
     path = Path(job.source)
-    if path.parent == settings.files_dir / "incoming":
+    if path.parent != ctx.settings.files_dir / "incoming":
+        return
+    with ctx.db.session() as s:
+        waiting = s.exec(
+            select(Job.id).where(
+                Job.source == job.source, Job.id != job.id, Job.status.in_(("queued", "running"))
+            )
+        ).first()
+    if waiting is None:
         path.unlink(missing_ok=True)
 
 
