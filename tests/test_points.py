@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -224,3 +225,26 @@ def test_the_review_page_shows_a_point_under_its_agenda_item_and_edits_and_moves
         new in section
         and "Agenda item: <strong>3. Lab technician post</strong> (moved by a reviewer)" in section
     )
+
+
+def _original_points(home, draft_id: int) -> str:
+    with sqlite3.connect(home / "minutes.db") as conn:
+        [(original,)] = conn.execute("SELECT original FROM draft WHERE id = ?", (draft_id,)).fetchall()
+    return json.dumps(json.loads(original)["points"])
+
+
+def test_a_withdrawal_removes_the_persons_words_and_name_from_points(built, home):
+    d = built.draft_id
+    assert "coach prices" in _original_points(home, d)
+    doc = _document(d)
+    doc["points"][2]["text"] = "Tom says nobody has applied for the lab technician post."
+    path = built.audio.parent / "edit.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert run("review", "edit", d, "--from", path, *BY).exit_code == 0
+    withdraw = ("consent", "withdraw", built.meeting_id, "Tom", "--scope", "all", "--method", "written")
+    assert run(*withdraw, "--by", "Clerk").exit_code == 0
+    shown = json.loads(run("review", "show", d, "--json").output)
+    points = {i["ref"]: i for i in shown["items"] if i["kind"] == "point"}
+    assert [e["quote"] for e in points["p1"]["evidence"]] == [ev("Helen", "Tuesdays clash").quote]
+    assert points["p3"]["text"].startswith("a participant (consent withdrawn) says nobody")
+    assert "coach prices" not in _original_points(home, d)  # the AI's original, kept for the diff, too
