@@ -28,7 +28,7 @@ decisions (asked for next): each thing the meeting agreed, and each proposal tha
 - "a task": one person's task (it belongs in actions).
 actions (asked for first): every task someone will do: when a person says "I'll ...", "leave that with me", "will do", or is asked to do something and agrees. task says what they will do. owners: who will do it; a person named by role ("the head will ...") is the participant with that role; a task handed to someone else belongs to the new person; two people doing it together: both. kind: "volunteered" (they offered), "asked and agreed", "asked" (asked, no answer yet), "only suggested" (nobody took it on), "already done" (a report of something done). due: the deadline words as spoken ("by Friday", "the fifth of March"), or null.
 lines: the numbers of the lines that show the item.
-points: the main points of the discussion, one sentence each, with the lines they come from.
+points: the main points of the discussion (what was raised, and why), one sentence each, with the lines they come from.
 Use only what the lines say."""
 
 EXAMPLE_USER = """Participants: Ann (chair), Ben (business manager), Cara (governor), Dan (headteacher)
@@ -81,9 +81,12 @@ EXAMPLE_REPLY = {
         },
     ],
     "points": [
-        {"text": "The lettings policy was adopted and will go on the website.", "lines": [1, 4]},
-        {"text": "Repainting the hall waits for the condition survey in March.", "lines": [8, 9]},
-        {"text": "The fair moves to the thirteenth because the field is being reseeded.", "lines": [12, 13]},
+        {
+            "text": "Cara proposed closing the car park to parents at drop-off; nobody seconded it.",
+            "lines": [6, 7],
+        },
+        {"text": "Ben raised repainting the hall; it waits for the condition survey.", "lines": [8, 9]},
+        {"text": "The field is being reseeded, so the fair cannot be on the sixth.", "lines": [12, 13]},
     ],
 }
 
@@ -131,11 +134,8 @@ EXAMPLE2_REPLY = {
         },
     ],
     "points": [
-        {"text": "The minibus is back from its service.", "lines": [1]},
-        {
-            "text": "Sports day returns to the old timetable; the netball tournament waits on sign-ups.",
-            "lines": [2, 7],
-        },
+        {"text": "Gita doubts there are the numbers for the netball tournament this year.", "lines": [2, 3]},
+        {"text": "The old sports day timetable ran much better.", "lines": [5]},
     ],
 }
 
@@ -327,6 +327,6 @@ def second_look_schema(kind: str) -> dict:
 EXAMPLE_ITEMS = tuple(
     item.get("text") or item.get("task") or item.get("decision")
     for reply in (EXAMPLE_REPLY, EXAMPLE2_REPLY, *(answer for *_, answer in SECOND_LOOK_EXAMPLES))
-    for item in (*reply.get("decisions", []), *reply.get("actions", []), reply)
+    for item in (*reply.get("decisions", []), *reply.get("actions", []), *reply.get("points", []), reply)
     if item.get("text") or item.get("task") or item.get("decision")
 )
