@@ -3,7 +3,8 @@
 Detection is lexical and auditable: each kind has a list of cue patterns (acronyms such as SEND and DSL only in
 capitals, so "send" does not fire), and a flag names the cue that fired.
 A flagged passage is the cue line plus the same speaker's next lines (up to `FOLLOW`). Flags carry the time range
-and the cue word, never the passage text. The same cues check the model's output (every item, discussion points included).
+and the cue word, never the passage text. The same cues check the model's output (every item, discussion points
+included).
 
 A cue that names a role, a document, training or a whole group rather than a person's matter ("the SENCO", "the
 SEN information report", "the safeguarding course", "students with SEND") is not a flag: withholding those lines

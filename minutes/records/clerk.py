@@ -2,9 +2,9 @@
 order, each with its discussion points, then the decisions and actions that belong to it, and the date of the next
 meeting when it was said.
 
-Each discussion point, decision and action goes under the agenda item that was being discussed when its first evidence was spoken
-(see `agenda.place`), or the one a reviewer moved it to; one with no evidence (added by a reviewer) and not
-moved goes under "Other matters". Without an agenda there is one "Discussion" section. Once the transcript is
+Each discussion point, decision and action goes under the agenda item that was being discussed when its first
+evidence was spoken (see `agenda.place`), or the one a reviewer moved it to; one with no evidence (added by a
+reviewer) and not moved goes under "Other matters". Without an agenda there is one "Discussion" section. Once the transcript is
 purged by retention, positions are unknown and every item not moved goes under "Other matters". A decision taken
 on a motion says who proposed and seconded it and the vote, as far as the meeting said them.
 
