@@ -6,7 +6,18 @@ Import order matters only to SQLAlchemy's registry; importing this package regis
 from minutes.db.audit import AuditEvent, AuditHead
 from minutes.db.base import utcnow
 from minutes.db.consent import ConsentRecord, Scope
-from minutes.db.draft import Action, Decision, Draft, DraftStatus, Evidence, Export, Flag, Release, Review
+from minutes.db.draft import (
+    Action,
+    Decision,
+    Draft,
+    DraftStatus,
+    Evidence,
+    Export,
+    Flag,
+    Point,
+    Release,
+    Review,
+)
 from minutes.db.media import Recording, Segment, SpeakerLabel, SpeakerTurn, Transcript, VoiceEnrolment, Word
 from minutes.db.meeting import AgendaItem, Meeting, Participant, Person
 from minutes.db.ops import Job, RunLock, StageRun
@@ -28,6 +39,7 @@ __all__ = [
     "Meeting",
     "Participant",
     "Person",
+    "Point",
     "Recording",
     "Release",
     "Review",

@@ -36,6 +36,13 @@ class ActionFields(SQLModel):
     agenda_item: int | None = None  # as a decision's
 
 
+class PointFields(SQLModel):
+    """A point of the discussion under an agenda item: what was said, in a sentence, with its evidence."""
+
+    text: str
+    agenda_item: int | None = None  # as a decision's
+
+
 class FlagFields(SQLModel):
     """Sensitive content for human-only handling, or a problem with the draft (extraction, language)."""
 

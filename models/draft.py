@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from minutes.db.base import utcnow
-from minutes.db.domain import ActionFields, DecisionFields, EvidenceFields, FlagFields
+from minutes.db.domain import ActionFields, DecisionFields, EvidenceFields, FlagFields, PointFields
 from sqlalchemy import JSON, Column
 from sqlmodel import CheckConstraint, Field, SQLModel
 
@@ -63,13 +63,20 @@ class Flag(_Item, FlagFields, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
+class Point(_Item, PointFields, table=True):
+    """A point of the discussion (minuted under its agenda item)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
 class Evidence(EvidenceFields, table=True):
-    """Exactly one of decision/action/flag is set."""
+    """Exactly one of decision/action/flag/point is set."""
 
     id: int | None = Field(default=None, primary_key=True)
     decision_id: int | None = Field(default=None, foreign_key="decision.id", index=True)
     action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
     flag_id: int | None = Field(default=None, foreign_key="flag.id", index=True)
+    point_id: int | None = Field(default=None, foreign_key="point.id", index=True)
 
 
 class Review(SQLModel, table=True):

@@ -74,9 +74,9 @@ def test_empty_transcript_gives_an_empty_draft_without_running_the_model():
 def test_reply_validation():
     ok = parse_reply(
         '{"decisions": [], "actions": [{"task": "Book it", "owners": [], "due": "null", "lines": [6]}],'
-        ' "summary": ""}'
+        ' "points": []}'
     )
-    assert ok.actions[0].due is None and ok.actions[0].lines == [6] and ok.summary == ""
+    assert ok.actions[0].due is None and ok.actions[0].lines == [6] and ok.points == []
     with pytest.raises(ValueError, match="invalid JSON"):  # a reply cut at the token limit
         parse_reply('{"decisions": [{"text": "A", "lines": [1]}], "actions": [{"task": "B", "own')
     with pytest.raises(ValueError, match="decisions.0.text"):

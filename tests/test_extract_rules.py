@@ -44,9 +44,9 @@ def meeting(*rows) -> Transcript:
     )
 
 
-def reply(decisions=(), actions=(), summary=""):
-    """A chunk's two replies: its actions, then its decisions and summary."""
-    return {"actions": list(actions)}, {"decisions": list(decisions), "summary": summary}
+def reply(decisions=(), actions=(), points=()):
+    """A chunk's two replies: its actions, then its decisions and discussion points."""
+    return {"actions": list(actions)}, {"decisions": list(decisions), "points": list(points)}
 
 
 FORMAL = meeting(
@@ -92,7 +92,7 @@ def test_the_schema_bounds_lines_and_owners_to_the_chunk_and_the_participants():
     actions, decisions = first["properties"]["actions"], second["properties"]["decisions"]
     assert decisions["items"]["properties"]["lines"]["items"]["enum"] == list(range(1, 8))
     assert actions["items"]["properties"]["owners"]["items"]["enum"] == ["Ann (chair)", "Ben", "Cara"]
-    assert decisions["maxItems"] and actions["maxItems"] and second["properties"]["summary"]["maxLength"]
+    assert decisions["maxItems"] and actions["maxItems"] and second["properties"]["points"]["maxItems"]
     assert "Participants: Ann (chair), Ben, Cara" in messages[-1]["content"]
     assert (
         second_messages[: len(messages)] == messages
@@ -204,7 +204,10 @@ def test_a_name_from_a_sensitive_passage_never_reaches_an_item_or_the_summary():
                 {"lines": [4], "task": "Book the coach", "owners": ["Ben"], "due": None},
                 {"lines": [4], "task": "Speak to Jamie's parents", "owners": ["Ann"], "due": None},
             ],
-            summary="The trip goes to the museum. Jamie Ellis was discussed.",
+            points=[
+                {"text": "The trip goes to the museum.", "lines": [1]},
+                {"text": "Jamie Ellis was discussed.", "lines": [4]},
+            ],
         )
     )
     draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
@@ -218,7 +221,7 @@ def test_a_name_from_a_sensitive_passage_never_reaches_an_item_or_the_summary():
 
 
 def test_a_reply_cut_at_the_token_limit_flags_its_chunk():
-    cut = ('{"actions": [{"task": "Adopt', {"decisions": [], "summary": ""})
+    cut = ('{"actions": [{"task": "Adopt', {"decisions": [], "points": []})
     draft = extract(FakeEngine(cut), FORMAL, ["Ann"], WEDNESDAY)
     assert [f.kind for f in draft.flags] == ["extraction"] and draft.decisions == []
 
@@ -326,7 +329,7 @@ def test_a_settling_or_volunteering_line_no_item_cites_gets_a_second_look():
         ("Ben", "Fine by me, it is what it is"),  # 6: a settling cue, nothing found there
     )
     engine = FakeEngine(
-        reply(summary="Homework sheets."),
+        reply(points=[{"text": "Homework sheets for Year 7.", "lines": [1]}]),
         looks=[
             {"decision": "Year 7 trials paper homework sheets for one half term."},
             {"task": "Check the printing budget by Friday", "due": "by Friday"},

@@ -165,7 +165,7 @@ def review_resolve(
     by: str,
     as_json: bool,
 ) -> None:
-    """Resolve an item (d1, a2, f1): --keep, --remove, --part2 (a sensitive flag) or --edit TEXT
+    """Resolve an item (d1, a2, f1, p1): --keep, --remove, --part2 (a sensitive flag) or --edit TEXT
     [--owner NAME [--outside]] [--due DATE].
 
     Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
@@ -221,7 +221,8 @@ def _check_resolve_options(
 @json_option
 @pass_app
 def review_move(app: App, draft: int, item: str, agenda_item: int, by: str, as_json: bool) -> None:
-    """Minute a decision or action (d1, a2) under another agenda item. Audited; refused after release."""
+    """Minute a decision, action or discussion point (d1, a2, p1) under another agenda item. Audited; refused
+    after release."""
     from minutes.service import review
 
     view = review.move(app.ctx(), draft, item, agenda_item or None, by)

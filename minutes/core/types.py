@@ -7,7 +7,8 @@ they replaced did.
 Transcript JSON: {"language", "duration", "segments": [{"start", "end", "speaker", "text", "overlap",
 "words": [{"start", "end", "word", "probability", "speaker"}]}]}
 Draft JSON: {"decisions": [{"text", "proposer", "seconder", "vote", "agenda_item", "evidence", "status"}],
-"actions": [{"task", "owner", "due", "agenda_item", "evidence", "status"}], "summary", "flags": [{"kind", "reason", "evidence"}], "notes": [...]}
+"actions": [{"task", "owner", "due", "agenda_item", "evidence", "status"}], "summary", "flags": [{"kind", "reason", "evidence"}], "notes": [...],
+"points": [{"text", "agenda_item", "evidence", "status"}]}
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from minutes.db.domain import (
     DecisionFields,
     EvidenceFields,
     FlagFields,
+    PointFields,
     SegmentFields,
     SegmentLabels,
     TranscriptFields,
@@ -107,6 +109,14 @@ class Action(_Record, ActionFields):
     status: str = "supported"
 
 
+class Point(_Record, PointFields):
+    """A discussion point, grounded like a decision."""
+
+    positional = ("text", "evidence", "status")
+    evidence: list[Evidence] = Field(default_factory=list)
+    status: str = "supported"
+
+
 class Flag(_Record, FlagFields):
     evidence: list[Evidence] = Field(default_factory=list)
 
@@ -119,3 +129,6 @@ class Draft(_Record):
     notes: list[str] = Field(
         default_factory=list
     )  # what the extractor could not do (a repair, a partial chunk)
+    points: list[Point] = Field(
+        default_factory=list
+    )  # the discussion, placed under agenda items like the rest

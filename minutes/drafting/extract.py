@@ -1,8 +1,9 @@
-"""Extraction: an attributed transcript -> Draft (decisions, actions, summary, flags), every item with evidence.
+"""Extraction: an attributed transcript -> Draft (decisions, actions, discussion points, flags), every item with
+evidence.
 
 Steps: withhold sensitive passages (flagged for a human); read the candidate windows of the rest (minutes.drafting.windows)
 in chunks, each chunk starting with the last lines of the one before, so items that span chunks are seen whole; the model replies in two turns per chunk (actions, then
-decisions and summary) under JSON schemas (minutes.drafting.prompts), so every reply parses and every list is bounded; its items pass the rules of minutes.drafting.rules (outcome, owners,
+decisions and discussion points, minutes.drafting.points) under JSON schemas (minutes.drafting.prompts), so every reply parses and every list is bounded; its items pass the rules of minutes.drafting.rules (outcome, owners,
 hand-overs, due dates, merging, sensitive words); when the meeting took more than one chunk, a final pass
 consolidates the whole meeting's decisions; each decision's motion (proposer, seconder, vote) is read from its
 lines (minutes.drafting.motions); then the grounding check.
@@ -21,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
-from minutes.drafting import grounding, looks, motions, prompts, roles, rules, sensitive, windows
+from minutes.drafting import grounding, looks, motions, points, prompts, roles, rules, sensitive, windows
 from minutes.drafting.engine import Engine
 from minutes.drafting.params import DRAFTING
 from minutes.drafting.roles import Participant
@@ -60,13 +61,19 @@ class _Action(BaseModel):
         return None if not value or value.lower() in ("null", "none", "n/a") else value
 
 
+class _Point(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    lines: list[int] = Field(default_factory=list)
+    text: str = Field(min_length=1)
+
+
 class Reply(BaseModel):
     """What the model returns for one chunk (the schema in minutes.drafting.prompts guarantees the shape)."""
 
     model_config = ConfigDict(extra="ignore")
     decisions: list[_Decision] = Field(default_factory=list)
     actions: list[_Action] = Field(default_factory=list)
-    summary: str = ""
+    points: list[_Point] = Field(default_factory=list)
 
 
 def parse_reply(text: str) -> Reply:
@@ -139,7 +146,6 @@ def extract(
     log.info("extraction: %d lines, %d withheld, %d chunks", len(lines), len(found.withheld), len(chunks))
     if not chunks:
         draft.notes.append("no line suggests a decision or an action; the model was not run")
-    summaries: list[str] = []
     judged: set[tuple[float, float]] = (
         set()
     )  # lines of proposals the model judged rejected, deferred or reversed
@@ -148,8 +154,7 @@ def extract(
         by_number = {line.number: line for line in part}
         draft.decisions.extend(_decisions(reply, by_number, draft, judged))
         draft.actions.extend(_actions(reply, by_number, people, meeting_date, draft))
-        if reply.summary.strip():
-            summaries.append(reply.summary.strip())
+        draft.points.extend(points.drafted(reply.points, by_number, draft))
         if progress:
             progress(done, len(chunks))
     listed = list(draft.actions)  # every task the model listed, before the rules drop any
@@ -158,6 +163,7 @@ def extract(
     looks.second_looks(engine, shown, names, meeting_date, draft, judged)
     draft.actions = rules.merge(draft.actions, rules.same_action)
     draft.decisions = rules.merge(draft.decisions, rules.same_decision)
+    draft.points = rules.merge(draft.points, rules.same_decision)
     if len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
         draft.decisions = _consolidate(engine, draft.decisions, draft)
     # the decisions turn follows the actions turn, and the model often lists its tasks again as "agreed"
@@ -167,10 +173,11 @@ def extract(
             draft.decisions.remove(earlier)
             draft.notes.append(f"not a decision (changed later: {later.text}): {earlier.text}")
     private = sensitive.private_words(lines, found.withheld, names)
-    draft.summary = sensitive.clean_summary(" ".join(summaries), private, draft)
     sensitive.withhold_sensitive_items(draft, private)
     motions.fill(draft.decisions, shown, names)
-    return grounding.verify(draft, transcript)
+    grounding.verify(draft, transcript)
+    draft.summary = points.summary([p for p in draft.points if p.status == "supported"])
+    return draft
 
 
 def _speakers(lines: list[Line]) -> list[str]:

@@ -12,7 +12,7 @@ import re
 from rapidfuzz import fuzz
 
 from minutes.core.text import normalise
-from minutes.core.types import Action, Decision, Draft, Evidence, Segment, Transcript
+from minutes.core.types import Action, Decision, Draft, Evidence, Point, Segment, Transcript
 from minutes.drafting.params import DRAFTING
 
 STOPWORDS = frozenset(
@@ -66,9 +66,9 @@ def owner_present(transcript: Transcript, owner: str, evidence: list[Evidence]) 
     return False
 
 
-def problems(item: Decision | Action, transcript: Transcript) -> list[str]:
+def problems(item: Decision | Action | Point, transcript: Transcript) -> list[str]:
     """Why an item is not supported by the transcript; [] when it is."""
-    text = item.text if isinstance(item, Decision) else item.task
+    text = item.task if isinstance(item, Action) else item.text
     if not item.evidence:
         return ["no evidence"]
     found = []
@@ -84,8 +84,9 @@ def problems(item: Decision | Action, transcript: Transcript) -> list[str]:
 
 
 def verify(draft: Draft, transcript: Transcript) -> Draft:
-    """Mark each decision and action supported or unsupported, with a note per failure. Returns the same draft."""
-    for kind, items in (("decision", draft.decisions), ("action", draft.actions)):
+    """Mark each decision, action and discussion point supported or unsupported, with a note per failure.
+    Returns the same draft."""
+    for kind, items in (("decision", draft.decisions), ("action", draft.actions), ("point", draft.points)):
         for n, item in enumerate(items, 1):
             found = problems(item, transcript)
             item.status = "unsupported" if found else "supported"

@@ -18,6 +18,9 @@ def markdown(draft: Draft) -> str:
         f"{_cite(a.evidence)}"
         for a in draft.actions
     ] or ["- none"]
+    if draft.points:
+        out += ["", "## Discussion", ""]
+        out += [f"- {p.text}{_mark(p.status)} {_cite(p.evidence)}" for p in draft.points]
     if draft.flags:
         out += ["", "## Flags for human handling", ""]
         out += [f"- [{f.kind}] {f.reason} {_cite(f.evidence)}" for f in draft.flags]

@@ -28,7 +28,7 @@ decisions (asked for next): each thing the meeting agreed, and each proposal tha
 - "a task": one person's task (it belongs in actions).
 actions (asked for first): every task someone will do: when a person says "I'll ...", "leave that with me", "will do", or is asked to do something and agrees. task says what they will do. owners: who will do it; a person named by role ("the head will ...") is the participant with that role; a task handed to someone else belongs to the new person; two people doing it together: both. kind: "volunteered" (they offered), "asked and agreed", "asked" (asked, no answer yet), "only suggested" (nobody took it on), "already done" (a report of something done). due: the deadline words as spoken ("by Friday", "the fifth of March"), or null.
 lines: the numbers of the lines that show the item.
-summary: two or three sentences on what the meeting discussed and agreed.
+points: the main points of the discussion (what was raised, and why), one sentence each, with the lines they come from.
 Use only what the lines say."""
 
 EXAMPLE_USER = """Participants: Ann (chair), Ben (business manager), Cara (governor), Dan (headteacher)
@@ -80,8 +80,14 @@ EXAMPLE_REPLY = {
             "lines": [14],
         },
     ],
-    "summary": "The lettings policy was adopted and the motion to close the car park fell. Repainting the hall "
-    "waits for the condition survey; the fair moves to the thirteenth.",
+    "points": [
+        {
+            "text": "Cara proposed closing the car park to parents at drop-off; nobody seconded it.",
+            "lines": [6, 7],
+        },
+        {"text": "Ben raised repainting the hall; it waits for the condition survey.", "lines": [8, 9]},
+        {"text": "The field is being reseeded, so the fair cannot be on the sixth.", "lines": [12, 13]},
+    ],
 }
 
 EXAMPLE2_USER = """Participants: Eve, Finn, Gita
@@ -127,8 +133,10 @@ EXAMPLE2_REPLY = {
             "lines": [10],
         },
     ],
-    "summary": "The minibus is back from its service. Sports day returns to the old timetable; the netball "
-    "tournament waits on sign-ups.",
+    "points": [
+        {"text": "Gita doubts there are the numbers for the netball tournament this year.", "lines": [2, 3]},
+        {"text": "The old sports day timetable ran much better.", "lines": [5]},
+    ],
 }
 
 USER = """Participants: {participants}
@@ -137,7 +145,7 @@ Lines:
 
 
 ASK_ACTIONS = "List the actions."
-ASK_DECISIONS = "Now list the decisions, and write the summary."
+ASK_DECISIONS = "Now list the decisions, and the points of the discussion."
 
 
 def _lines(line_numbers: list[int]) -> dict:
@@ -169,8 +177,9 @@ def actions_schema(line_numbers: list[int], owners: list[str], max_actions: int 
     }
 
 
-def decisions_schema(line_numbers: list[int], max_decisions: int = 6) -> dict:
-    """The second reply for a chunk: its decisions, each with an outcome, and a bounded summary."""
+def decisions_schema(line_numbers: list[int], max_decisions: int = 6, max_points: int = 4) -> dict:
+    """The second reply for a chunk: its decisions, each with an outcome, then a few discussion points, each
+    citing its lines (decisions first, so that part of the reply reads as it did with a free-text summary)."""
     decision = {
         "type": "object",
         "properties": {
@@ -180,20 +189,28 @@ def decisions_schema(line_numbers: list[int], max_decisions: int = 6) -> dict:
         },
         "required": ["text", "outcome", "lines"],
     }
+    point = {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string", "minLength": 3, "maxLength": 200},
+            "lines": _lines(line_numbers),
+        },
+        "required": ["text", "lines"],
+    }
     return {
         "type": "object",
         "properties": {
             "decisions": {"type": "array", "items": decision, "maxItems": max_decisions},
-            "summary": {"type": "string", "maxLength": 400},
+            "points": {"type": "array", "items": point, "maxItems": max_points},
         },
-        "required": ["decisions", "summary"],
+        "required": ["decisions", "points"],
     }
 
 
 def _turns(user: str, reply: dict) -> list[dict[str, str]]:
-    """A worked example as the two turns a chunk takes: actions first, then decisions and summary."""
+    """A worked example as the two turns a chunk takes: actions first, then decisions and discussion points."""
     first = {"actions": reply["actions"]}
-    second = {"decisions": reply["decisions"], "summary": reply["summary"]}
+    second = {"decisions": reply["decisions"], "points": reply["points"]}
     return [
         {"role": "user", "content": f"{user}\n\n{ASK_ACTIONS}"},
         {"role": "assistant", "content": json.dumps(first)},
@@ -310,6 +327,6 @@ def second_look_schema(kind: str) -> dict:
 EXAMPLE_ITEMS = tuple(
     item.get("text") or item.get("task") or item.get("decision")
     for reply in (EXAMPLE_REPLY, EXAMPLE2_REPLY, *(answer for *_, answer in SECOND_LOOK_EXAMPLES))
-    for item in (*reply.get("decisions", []), *reply.get("actions", []), reply)
+    for item in (*reply.get("decisions", []), *reply.get("actions", []), *reply.get("points", []), reply)
     if item.get("text") or item.get("task") or item.get("decision")
 )

@@ -2,8 +2,9 @@
 
 Detection is lexical and auditable: each kind has a list of cue patterns (acronyms such as SEND and DSL only in
 capitals, so "send" does not fire), and a flag names the cue that fired.
-A flagged passage is the cue line plus the same speaker's next lines (up to `DRAFTING.sensitive_follow`). Flags carry the time range
-and the cue word, never the passage text. The same cues check the model's output (summary and items).
+A flagged passage is the cue line plus the same speaker's next lines (up to `DRAFTING.sensitive_follow`). Flags
+carry the time range and the cue word, never the passage text. The same cues check the model's output (every
+item, discussion points included).
 
 A cue that names a role, a document, training or a whole group rather than a person's matter ("the SENCO", "the
 SEN information report", "the safeguarding course", "students with SEND") is not a flag: withholding those lines
@@ -127,19 +128,8 @@ def touches_private(text: str, private: set[str]) -> bool:
     return bool(cues(text)) or bool(grounding.folded_words(text) & private)
 
 
-def clean_summary(summary: str, private: set[str], draft: Draft) -> str:
-    """The summary without any sentence that carries a sensitive cue or a word said only in a withheld passage."""
-    kept = []
-    for sentence in re.split(r"(?<=[.!?])\s+", summary.strip()):
-        if sentence and touches_private(sentence, private):
-            draft.notes.append("a summary sentence touching a flagged sensitive passage was removed")
-            continue
-        kept.append(sentence)
-    return " ".join(s for s in kept if s)
-
-
 def withhold_sensitive_items(draft: Draft, private: set[str]) -> None:
-    for items, attr in ((draft.decisions, "text"), (draft.actions, "task")):
+    for items, attr in ((draft.decisions, "text"), (draft.actions, "task"), (draft.points, "text")):
         for item in list(items):
             if touches_private(getattr(item, attr), private):
                 items.remove(item)

@@ -1,9 +1,10 @@
 """Released minutes in the shape a clerk files: attendance, declarations of interest, then the agenda items in
-order, each with the decisions and actions that belong to it, and the date of the next meeting when it was said.
+order, each with its discussion points, then the decisions and actions that belong to it, and the date of the next
+meeting when it was said.
 
-Each decision and action goes under the agenda item that was being discussed when its first evidence was spoken
-(see `agenda.place`), or the one a reviewer moved it to; one with no evidence (added by a reviewer) and not
-moved goes under "Other matters". Without an agenda there is one "Discussion" section. Once the transcript is
+Each discussion point, decision and action goes under the agenda item that was being discussed when its first
+evidence was spoken (see `agenda.place`), or the one a reviewer moved it to; one with no evidence (added by a
+reviewer) and not moved goes under "Other matters". Without an agenda there is one "Discussion" section. Once the transcript is
 purged by retention, positions are unknown and every item not moved goes under "Other matters". A decision taken
 on a motion says who proposed and seconded it and the vote, as far as the meeting said them.
 
@@ -11,15 +12,17 @@ Flags a reviewer sent to the part-2 (confidential) record are never shown here: 
 confidential items were minuted separately (`records.part2` renders that record with the same blocks).
 
 Two templates share this shape and differ only in wording: `governors` (formal: numbered minutes "2.1",
-"Resolved:") and `department` (lighter: bullets, "Agreed:", with the summary).
+"Resolved:") and `department` (lighter: bullets, "Agreed:", with the summary). Both start an agenda item with its
+discussion, one paragraph of the points' texts ("Discussion: ...").
 """
 
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from sqlmodel import Session, select
 
@@ -59,6 +62,7 @@ class Section:
     title: str
     entries: list[Entry]
     declarations: bool = False  # the agenda item for declarations of interest (its content is not drafted)
+    discussion: list[str] = field(default_factory=list)  # the discussion points' texts, in transcript order
 
 
 @dataclass(frozen=True)
@@ -96,32 +100,40 @@ def _attendance(session: Session, meeting_id: int, draft_id: int) -> dict[str, l
     return out
 
 
-def _first_evidence(item: types.Decision | types.Action) -> float | None:
+def _first_evidence(item: types.Decision | types.Action | types.Point) -> float | None:
     return min((e.start for e in item.evidence), default=None)
 
 
-def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str]]) -> list[Section]:
-    """The agenda items (or one "Discussion"), each with its entries in transcript order, then any entries that
-    could not be placed under "Other matters"."""
-    titles = titles or ["Discussion"]
-    starts = agenda.agenda_starts(titles, lines)
-    placed: list[list[tuple[float, Entry]]] = [[] for _ in titles]
-    other: list[Entry] = []
-    items = [(d, Entry(True, d.text, motion=motion_words(d))) for d in draft.decisions] + [
-        (a, Entry(False, a.task, a.owner, a.due)) for a in draft.actions
-    ]
-    for item, entry in items:
+def _group(pairs: Iterable[tuple[Any, Any]], starts: list[float | None]) -> tuple[list[list[Any]], list[Any]]:
+    """(item, what to print) pairs by the agenda item each goes under, in transcript order; then those that
+    could not be placed."""
+    placed: list[list[tuple[float, Any]]] = [[] for _ in starts]
+    other: list[Any] = []
+    for item, shown in pairs:
         at = _first_evidence(item)
         index = agenda.placed(starts, item.agenda_item, at)
         if index is None:
-            other.append(entry)
+            other.append(shown)
         else:
-            placed[index].append((at, entry))
-    out = [
-        Section(title, [e for _, e in sorted(group, key=lambda p: p[0])], bool(_DECLARATIONS.search(title)))
-        for title, group in zip(titles, placed, strict=True)
+            placed[index].append((at, shown))
+    return [[x for _, x in sorted(group, key=lambda p: p[0])] for group in placed], other
+
+
+def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str]]) -> list[Section]:
+    """The agenda items (or one "Discussion"), each with its discussion points and entries in transcript order,
+    then any that could not be placed under "Other matters"."""
+    titles = titles or ["Discussion"]
+    starts = agenda.agenda_starts(titles, lines)
+    items = [(d, Entry(True, d.text, motion=motion_words(d))) for d in draft.decisions] + [
+        (a, Entry(False, a.task, a.owner, a.due)) for a in draft.actions
     ]
-    return out + ([Section("Other matters", other)] if other else [])
+    entries, other = _group(items, starts)
+    talk, other_talk = _group(((p, p.text) for p in draft.points), starts)
+    out = [
+        Section(title, group, bool(_DECLARATIONS.search(title)), said)
+        for title, group, said in zip(titles, entries, talk, strict=True)
+    ]
+    return out + ([Section("Other matters", other, discussion=other_talk)] if other or other_talk else [])
 
 
 def motion_words(decision: types.Decision) -> str | None:
@@ -169,6 +181,8 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
         out += [("heading", "Summary"), ("para", doc.base.summary)]
     for number, section in enumerate(doc.sections, 1):
         out.append(("heading", f"{number}. {section.title}"))
+        if section.discussion:
+            out.append(("para", "Discussion: " + " ".join(_sentence(t) for t in section.discussion)))
         if not section.entries:
             out.append(("para", "No decisions or actions."))
         for sub, entry in enumerate(section.entries, 1):
@@ -180,6 +194,11 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
         out += [("heading", "Date of next meeting"), ("para", doc.next_meeting)]
     out.append(("para", footer(doc.base)))
     return out
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _entry_text(entry: Entry, formal: bool) -> str:

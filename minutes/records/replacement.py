@@ -30,6 +30,7 @@ from minutes.db import (
     Evidence,
     Export,
     Flag,
+    Point,
     Recording,
     Release,
     Segment,
@@ -112,13 +113,16 @@ def discard_recordings(
 def _empty_drafts(session: Session, draft_ids: list[int], actor: str) -> None:
     """Delete the drafts' items and evidence, and keep each draft as an empty, rejected row saying why."""
     items = {
-        Evidence.decision_id: select(Decision.id).where(Decision.draft_id.in_(draft_ids)),
-        Evidence.action_id: select(Action.id).where(Action.draft_id.in_(draft_ids)),
-        Evidence.flag_id: select(Flag.id).where(Flag.draft_id.in_(draft_ids)),
+        Evidence.decision_id: Decision,
+        Evidence.action_id: Action,
+        Evidence.flag_id: Flag,
+        Evidence.point_id: Point,
     }
-    for column, ids in items.items():
-        session.execute(delete(Evidence).where(column.in_(ids)))
-    for table in (Decision, Action, Flag):
+    for column, table in items.items():
+        session.execute(
+            delete(Evidence).where(column.in_(select(table.id).where(table.draft_id.in_(draft_ids))))
+        )
+    for table in items.values():
         session.execute(delete(table).where(table.draft_id.in_(draft_ids)))
     empty = types.Draft().model_dump(mode="json")
     for draft in session.exec(select(Draft).where(Draft.id.in_(draft_ids))).all():

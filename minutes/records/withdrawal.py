@@ -326,7 +326,7 @@ def _citation_test(removed: list[tuple[float, float, str]]):
 def _scrub_original(original: dict, name: re.Pattern, cites) -> dict:
     """The AI's original, kept for `review diff`, loses the same evidence and the same name."""
     draft = types.Draft.model_validate(original)
-    for item in [*draft.decisions, *draft.actions, *draft.flags]:
+    for item in [*draft.decisions, *draft.actions, *draft.flags, *draft.points]:
         item.evidence = [e for e in item.evidence if not cites(e.start, e.end, e.quote)]
         for key in TEXT_FIELDS:
             if isinstance(getattr(item, key, None), str):

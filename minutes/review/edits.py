@@ -1,5 +1,5 @@
 """Reviewer changes: the whole-document edit that `review edit` opens, keep/edit/remove of one item, and moving
-an item to another agenda item.
+an item (a decision, an action or a discussion point) to another agenda item.
 
 An AI item that failed the grounding check (`unsupported`) and every flag, the AI's or one a reviewer added (a
 safeguarding concern, say), block approval until a reviewer keeps, edits or removes it; a sensitive flag can
@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, select
 from minutes.core.audit import record
 from minutes.db import Action, AgendaItem, Draft, DraftStatus, Flag
 from minutes.db.audit import content_hash
-from minutes.db.domain import ActionFields, DecisionFields, FlagFields
+from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
 from minutes.errors import StateError, UsageError
 from minutes.review.items import (
     KINDS,
@@ -81,11 +81,17 @@ class _FlagDoc(FlagFields, _Ref):
     reason: str = Field(min_length=1)
 
 
+class _PointDoc(PointFields, _Ref):
+    model_config = _Strict.model_config
+    text: str = Field(min_length=1)
+
+
 class _DraftDoc(_Strict):
     summary: str = ""
     decisions: list[_DecisionDoc] = Field(default_factory=list)
     actions: list[_ActionDoc] = Field(default_factory=list)
     flags: list[_FlagDoc] = Field(default_factory=list)
+    points: list[_PointDoc] = Field(default_factory=list)
 
 
 def editable_document(session: Session, draft_id: int) -> dict[str, Any]:
@@ -97,6 +103,7 @@ def editable_document(session: Session, draft_id: int) -> dict[str, Any]:
         "decisions": [],
         "actions": [],
         "flags": [],
+        "points": [],
     }
     for item in draft_items(session, draft_id):
         if item.resolution != "removed":
@@ -123,7 +130,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     doc = parse_document(document)
     row = get_draft(session, draft_id)
     require_editable(row)
-    for entry in doc.decisions + doc.actions:
+    for entry in doc.decisions + doc.actions + doc.points:
         _check_agenda_item(session, row.meeting_id, entry.agenda_item)
     items = {item_ref(i): i for i in draft_items(session, draft_id) if i.resolution != "removed"}
     result = EditResult(draft_id, row.status)
@@ -162,7 +169,7 @@ def _plan(
     """What an edited document changes: (kind prefix, entry) to add, (ref, entry) to edit; the refs it keeps."""
     seen: set[str] = set()
     plan: list[tuple[str, Any]] = []
-    for prefix, entries in (("d", doc.decisions), ("a", doc.actions), ("f", doc.flags)):
+    for prefix, entries in (("d", doc.decisions), ("a", doc.actions), ("f", doc.flags), ("p", doc.points)):
         for entry in entries:
             if entry.id is None:
                 plan.append((prefix, entry))
@@ -182,7 +189,7 @@ def _plan(
 
 
 def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by: str) -> ItemView:
-    """Put a decision or action under another agenda item (None: back where its evidence places it). Its text
+    """Put a decision, action or point under another agenda item (None: back where its evidence places it). Its text
     and resolution stay as they are: a move neither edits nor clears an item that blocks approval."""
     by = reviewer_name(by)
     row = get_draft(session, draft_id)
@@ -191,7 +198,7 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
     if isinstance(item, Flag) or item.resolution == "removed":
         what = "a flag" if isinstance(item, Flag) else "removed"
         raise UsageError(
-            f"item {item_ref(item)} of draft {draft_id} is {what}; only decisions and actions move"
+            f"item {item_ref(item)} of draft {draft_id} is {what}; only decisions, actions and points move"
         )
     _check_agenda_item(session, row.meeting_id, agenda_item)
     if item.agenda_item == agenda_item:
@@ -299,7 +306,7 @@ def _resolve_changes(
     return changes
 
 
-def _doc_fields(entry: _DecisionDoc | _ActionDoc | _FlagDoc) -> dict[str, Any]:
+def _doc_fields(entry: _DecisionDoc | _ActionDoc | _FlagDoc | _PointDoc) -> dict[str, Any]:
     return entry.model_dump(exclude={"id"})
 
 

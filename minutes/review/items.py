@@ -1,6 +1,7 @@
 """Drafts and their items as stored: queueing the AI's draft, reading items back, the reviewer's version and its hash.
 
-Items are addressed as d1, a2, f1 (decision, action, flag; 1-based, stable: a removed item keeps its number).
+Items are addressed as d1, a2, f1, p1 (decision, action, flag, discussion point; 1-based, stable: a removed item
+keeps its number).
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from sqlmodel import Session, SQLModel, select
 from minutes.consent.meetings import as_id
 from minutes.core import types
 from minutes.core.audit import record
-from minutes.db import Action, Decision, Draft, DraftStatus, Evidence, Flag, Meeting
+from minutes.db import Action, Decision, Draft, DraftStatus, Evidence, Flag, Meeting, Point
 from minutes.db.audit import content_hash
-from minutes.db.domain import ActionFields, DecisionFields, FlagFields
+from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
 from minutes.errors import NotFoundError, UsageError
 from minutes.speech.language import LANGUAGE_FLAG
 
 
 @dataclass(frozen=True)
 class Kind:
-    name: str  # decision, action, flag
-    table: type[Decision] | type[Action] | type[Flag]
+    name: str  # decision, action, flag, point
+    table: type[Decision] | type[Action] | type[Flag] | type[Point]
     evidence_column: str  # the Evidence column pointing at the item
     fields: type[SQLModel]  # its content: what a reviewer edits, diffs and hashes
 
@@ -32,12 +33,14 @@ KINDS = {
     "d": Kind("decision", Decision, "decision_id", DecisionFields),
     "a": Kind("action", Action, "action_id", ActionFields),
     "f": Kind("flag", Flag, "flag_id", FlagFields),
+    "p": Kind("point", Point, "point_id", PointFields),
 }
+PREFIX = {kind.table: prefix for prefix, kind in KINDS.items()}
 EXTRACTION_FLAG = "extraction"  # an extraction problem
 # Flag kinds that mark a problem with the draft, not sensitive content: every other kind marks sensitive content.
 NOT_SENSITIVE = (EXTRACTION_FLAG, LANGUAGE_FLAG)
 
-Item = Decision | Action | Flag
+Item = Decision | Action | Flag | Point
 # item fields added after minutes were first released: hashed only when set, so those releases verify as before
 LATER_FIELDS = ("proposer", "seconder", "vote", "agenda_item")
 
@@ -65,7 +68,7 @@ def create_draft(
     )
     session.add(row)
     session.flush()
-    for prefix, records in (("d", draft.decisions), ("a", draft.actions), ("f", draft.flags)):
+    for prefix, records in _records(draft):
         for i, rec in enumerate(records):
             status = getattr(rec, "status", "supported")  # a flag has none
             item = KINDS[prefix].table(draft_id=row.id, idx=i, status=status, **content(rec, prefix))
@@ -76,9 +79,14 @@ def create_draft(
         actor,
         meeting_id,
         subject={"draft": row.id, "transcript": transcript_id, "model": model},
-        hashes={"draft": content_hash(original)},
+        hashes={"draft": content_hash(_hashed(draft.model_dump(mode="json")))},
     )
     return row
+
+
+def _records(draft: types.Draft) -> list[tuple[str, list[Any]]]:
+    """The draft's items by kind prefix, in the order of KINDS."""
+    return [("d", draft.decisions), ("a", draft.actions), ("f", draft.flags), ("p", draft.points)]
 
 
 def get_draft(session: Session, draft_id: int) -> Draft:
@@ -107,18 +115,31 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
         summary=row.summary,
         flags=[types.Flag(i.kind, i.reason, ev[id(i)]) for i in live if isinstance(i, Flag)],
         notes=row.notes,
+        points=[
+            types.Point(**content(i, "p"), evidence=ev[id(i)], status=i.status)
+            for i in live
+            if isinstance(i, Point)
+        ],
     )
+
+
+def _hashed(data: dict) -> dict:
+    """A draft's JSON as it is hashed (changed in place): fields added after the first releases are left out
+    when empty, so those releases verify as before, and the AI's draft hashes as an unedited release of it."""
+    if not data["points"]:
+        del data["points"]
+    for item in data["decisions"] + data["actions"] + data.get("points", []):
+        for name in LATER_FIELDS:
+            if item.get(name) is None:
+                item.pop(name, None)
+    return data
 
 
 def content_sha256(session: Session, draft_id: int) -> str:
     """Hash of the reviewer's current version, as released. Which flags went to the part-2 record is part of
     it (only when any did, so other drafts hash as before): moving a flag in or out after release is tampering.
-    So are LATER_FIELDS, hashed only when set."""
-    data = draft_as_types(session, draft_id).model_dump(mode="json")
-    for item in data["decisions"] + data["actions"]:
-        for name in LATER_FIELDS:
-            if item.get(name) is None:
-                item.pop(name, None)
+    So are LATER_FIELDS, hashed only when set, and discussion points, only when there are any."""
+    data = _hashed(draft_as_types(session, draft_id).model_dump(mode="json"))
     part2 = [
         item_ref(i) for i in draft_items(session, draft_id) if isinstance(i, Flag) and i.resolution == "part2"
     ]
@@ -134,8 +155,7 @@ def draft_items(session: Session, draft_id: int) -> list[Item]:
 
 
 def item_ref(item: Item) -> str:
-    prefix = "d" if isinstance(item, Decision) else "a" if isinstance(item, Action) else "f"
-    return f"{prefix}{item.idx + 1}"
+    return f"{PREFIX[type(item)]}{item.idx + 1}"
 
 
 def find_item(session: Session, draft_id: int, ref: str) -> Item:
@@ -143,7 +163,7 @@ def find_item(session: Session, draft_id: int, ref: str) -> Item:
     number = as_id(ref[1:]) if len(ref) >= 2 and ref[0] in KINDS else None
     if number is None:
         raise UsageError(
-            f"not an item reference: {ref[:30]!r}", "use d1, a2, f1 as listed by `minutes review show`"
+            f"not an item reference: {ref[:30]!r}", "use d1, a2, f1, p1 as listed by `minutes review show`"
         )
     table = KINDS[ref[0]].table
     item = session.exec(select(table).where(table.draft_id == draft_id, table.idx == number - 1)).first()
@@ -159,7 +179,9 @@ def is_blocking(item: Item) -> bool:
     return isinstance(item, Flag) or (item.origin == "ai" and item.status == "unsupported")
 
 
-def content(item: Item | types.Decision | types.Action | types.Flag, kind: str) -> dict[str, Any]:
+def content(
+    item: Item | types.Decision | types.Action | types.Flag | types.Point, kind: str
+) -> dict[str, Any]:
     """An item's content fields (text; task, owner, due; kind, reason), stored row or drafted record alike."""
     return item.model_dump(include=set(KINDS[kind].fields.model_fields))
 

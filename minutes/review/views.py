@@ -30,8 +30,8 @@ from minutes.review.items import (
 @dataclass
 class ItemView:
     ref: str
-    kind: str  # decision, action, flag
-    text: str  # decision text, action task or flag reason
+    kind: str  # decision, action, flag, point
+    text: str  # decision or point text, action task or flag reason
     owner: str | None = None
     due: str | None = None
     flag_kind: str | None = None
@@ -199,7 +199,12 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
                 touched[ref] = step
     before = {
         f"{kind}{i + 1}": content(item, kind)
-        for kind, items in (("d", original.decisions), ("a", original.actions), ("f", original.flags))
+        for kind, items in (
+            ("d", original.decisions),
+            ("a", original.actions),
+            ("f", original.flags),
+            ("p", original.points),
+        )
         for i, item in enumerate(items)
     }
     changes = []

@@ -61,7 +61,7 @@ class ReviewPage:
 def _order(item: review.ItemView) -> tuple[int, int]:
     return (
         0 if item.blocking or item.status == "unsupported" else 1 if item.kind == "flag" else 2,
-        {"flag": 0, "decision": 1, "action": 2}[item.kind],
+        {"flag": 0, "decision": 1, "action": 2, "point": 3}[item.kind],
     )
 
 
@@ -144,7 +144,7 @@ def page(ctx: Ctx, draft_id: int) -> ReviewPage:
 def _placed(
     items: list[review.ItemView], titles: list[str], lines: list[tuple[float, str]]
 ) -> dict[str, int]:
-    """Where each decision and action is minuted (as the clerk's export places it), 1-based."""
+    """Where each decision, action and point is minuted (as the clerk's export places it), 1-based."""
     starts = agenda.agenda_starts(titles, lines) if titles else []
     out = {}
     for item in items:
@@ -259,7 +259,7 @@ def add_item(
 
 
 def move(ctx: Ctx, draft_id: int, ref: str, agenda_item: int | None, actor: str) -> review.ItemView:
-    """Minute a decision or action under another agenda item (None: where its evidence places it)."""
+    """Minute a decision, action or point under another agenda item (None: where its evidence places it)."""
     with ctx.tx() as s:
         return review.move(s, draft_id, ref, agenda_item, actor)
 

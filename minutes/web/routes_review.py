@@ -49,7 +49,7 @@ async def resolve_item(request: Request, draft_id: int, ref: str, me: Editor) ->
 
 @router.post("/drafts/{draft_id}/items/{ref}/move")
 async def move_item(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
-    """Minute a decision or action under another agenda item ("0": where its evidence places it)."""
+    """Minute a decision, action or point under another agenda item ("0": where its evidence places it)."""
     form = await request.form()
     review.move(ctx_of(request), draft_id, ref, number(form, "agenda_item") or None, me.user.name)
     return redirect(f"/drafts/{draft_id}#item-{ref}")
