@@ -83,6 +83,12 @@ def test_transcription_and_diarisation_run_at_once(db, home, monkeypatch):
         assert len(s.exec(select(SpeakerTurn)).all()) == len(cast.lines())
         speakers = set(s.exec(select(Segment.speaker)).all())
     assert len(speakers) == len(NAMES)
+    again = pipeline.process(db, pipeline.Engines(db.settings), cast.meeting_id, cast.wav, QuietReporter())
+    assert [(s.stage, s.status) for s in again.stages][1:3] == [
+        ("transcribe", "skipped"),
+        ("diarise", "skipped"),
+    ]
+    assert (asr.calls, voices.calls) == (1, 1)  # a rerun finds both results current and redoes neither
 
 
 def test_withdrawal_while_both_run_keeps_neither(db, home, monkeypatch):

@@ -11,12 +11,24 @@ commit discards its result (minutes.run.stages). The thread is a daemon, so Ctrl
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from minutes.consent import gate
-from minutes.run.stages import Blocked, Run, Voices, find_voices, voice_inputs
+from minutes.run.stages import Blocked, Run, Voices, Write, find_voices, voice_inputs
 
 UNUSED = "not used: transcription did not finish, so the voices found could not be attributed"
+
+
+def alongside(transcribe: Callable[[Run], Write]) -> Callable[[Run], Write]:
+    """The transcribe stage's compute, starting the voice search first. It runs once the transcribe stage is
+    begun, so the diarise stage is begun after it: a rerun tells a current diarisation by that order."""
+
+    def compute(run: Run) -> Write:
+        start_voices(run)
+        return transcribe(run)
+
+    return compute
 
 
 def start_voices(run: Run) -> None:

@@ -181,7 +181,7 @@ def process(
                     result.stages.append(StageResult(stage, "skipped", 0.0, "done before"))
                     continue
                 if stage == "transcribe":
-                    overlap.start_voices(run)
+                    compute = overlap.alongside(compute)
                 if not _stage(run, stage, compute, result):
                     break
         finally:
