@@ -53,6 +53,7 @@ demo: install
 
 bench: install
 	$(BIN)/python bench/speech.py tests/data/meeting-demo/meeting.wav
+	$(BIN)/python bench/diarisation.py
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/web.py
