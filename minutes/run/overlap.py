@@ -15,7 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from minutes.consent import gate
-from minutes.run.stages import Blocked, Run, Voices, Write, find_voices, voice_inputs
+from minutes.run.stages import Blocked, Run, Write
+from minutes.run.voices import Voices, find_voices, voice_inputs
 
 UNUSED = "not used: transcription did not finish, so the voices found could not be attributed"
 

@@ -31,7 +31,6 @@ from minutes.db import Draft as DraftRow
 from minutes.db import Recording, StageRun
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event, content_hash
-from minutes.db.meeting import NOT_RECORDED
 from minutes.records.replacement import discard_recordings
 from minutes.run import runlock
 from minutes.speech import speakers as speaker_names
@@ -234,6 +233,7 @@ def transcribe(run: Run) -> Write:
 
 def diarise(run: Run) -> Write:
     """Attribute the transcript's words to the voices found (alongside transcription, or now) and name them."""
+    from minutes.run.voices import find_voices, voice_inputs
     from minutes.speech.attribute import attribute
 
     found = run.voices.result() if run.voices else find_voices(run, *voice_inputs(run))
@@ -244,46 +244,6 @@ def diarise(run: Run) -> Write:
         transcript = load_transcript(s, transcript_id)
     attributed = attribute(transcript, found.result.turns)
     return write_diarisation(run, transcript_id, attributed, found.result, found.enrolled, found.moved)
-
-
-@dataclass
-class Voices:
-    """The diarisation's model work: it needs the audio and the consent evidence ranges, not the transcript."""
-
-    result: object  # minutes.speech.diarise.Diarisation
-    enrolled: list
-    moved: int
-    seconds: float
-
-
-def voice_inputs(run: Run) -> tuple[int | None, list]:
-    """(the speaker count to look for, at most; the enrolment ranges), read from the database."""
-    with run.db.session() as s:
-        n_participants = sum(p.attendance not in NOT_RECORDED for p in participants_of(s, run.meeting_id))
-        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, run.recording)
-    return n_participants or None, ranges
-
-
-def find_voices(run: Run, max_speakers: int | None, ranges: list) -> Voices:
-    """Who spoke when, the enrolled voices, and turns moved to the enrolled voice they match. Touches no
-    database and reports no progress, so it can run on a thread of its own (minutes.run.overlap)."""
-    import time
-
-    from minutes.speech.diarise import Diarisation, diarise, embed
-    from minutes.speech.reassign import reassign_turns
-
-    started = time.monotonic()
-    engine, audio, n = run.engines.diarisation, run.audio(), run.engines.options.num_speakers
-    result = diarise(engine, audio, num_speakers=n, max_speakers=None if n else max_speakers)
-    enrolled = speaker_names.embed_enrolments(engine, audio, ranges)
-    fixed = reassign_turns(
-        result.turns,
-        result.centroids,
-        {e.range.name: e.embedding for e in enrolled},
-        lambda start, end: embed(engine, audio, start, end),
-    )
-    result = Diarisation(turns=fixed.turns, centroids=fixed.centroids)
-    return Voices(result, enrolled, len(fixed.moved), time.monotonic() - started)
 
 
 def summarise(run: Run) -> Write:
