@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from processed_meeting import approve_and_release, build, run, stm_lines
+from processed_meeting import approve_and_release, build, demo_draft, run, stm_lines
 
 from minutes.core import types
 from minutes.core.config import load_settings
@@ -158,6 +158,19 @@ def test_governors_docx_has_the_clerks_shape(home, tmp_path):
         "1. Year 9 science museum trip",
         "2. Homework policy",
         "3. Lab technician post",
+        "Actions arising",
+    ]
+    (table,) = doc.tables
+    assert [[c.text for c in row.cells] for row in table.rows] == [
+        ["Minute", "Action", "Owner", "Due"],
+        ["1.2", "Book the coach for the Year 9 trip", "Tom", "2026-11-27"],
+        ["2.2", demo_draft().actions[1].task, "Sam", "2026-11-25"],
+        [
+            "3.1",
+            "Check the budget for the lab technician post with the business manager",
+            "Priya",
+            "next meeting",
+        ],
     ]
     text = [p.text for p in doc.paragraphs]
     assert "Present: Priya (chair), Tom, Helen, Sam" in text and "Apologies: Mr Governor" in text
@@ -187,6 +200,10 @@ def test_department_markdown_is_lighter_and_keeps_the_summary(home, tmp_path):
         "- Action (Sam, by 2026-11-25): Draft the letter to parents" in text
     )
     assert "Resolved" not in text and "2.1" not in text
+    assert (
+        "## Actions arising\n\n| Minute | Action | Owner | Due |\n|---|---|---|---|\n| 1 | Book the coach"
+        in text
+    )
 
 
 def test_without_an_agenda_one_discussion_section(home, tmp_path):

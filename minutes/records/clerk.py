@@ -30,10 +30,19 @@ from minutes import review
 from minutes.core import types
 from minutes.db import Draft, Participant, Segment, Transcript
 from minutes.records import agenda
-from minutes.records.export import WITHDRAWN, MinutesDoc, footer, minutes_document, withdrawn_ids
+from minutes.records.export import (
+    WITHDRAWN,
+    MinutesDoc,
+    footer,
+    markdown_cell,
+    minutes_document,
+    withdrawn_ids,
+)
 
 TEMPLATES = ("governors", "department")
-Kind = Literal["title", "heading", "para", "bullet"]
+Kind = Literal["title", "heading", "para", "bullet", "row"]
+Block = tuple[Kind, str | tuple[str, ...]]  # a "row" holds a table's cells; a run of rows is one table
+ACTIONS_HEADER = ("Minute", "Action", "Owner", "Due")
 CONFIDENTIAL_NOTE = "Confidential items were minuted separately, in the part-2 record."
 _DECLARATIONS = re.compile(r"declaration|interest", re.IGNORECASE)
 _LABELS = {  # an attendance line's words; apologies split by whether the meeting accepted them
@@ -165,10 +174,10 @@ def clerk_document(session: Session, draft_id: int) -> ClerkDoc:
     )
 
 
-def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
+def blocks(doc: ClerkDoc, template: str) -> list[Block]:
     """The document as headings, paragraphs and bullets, worded for `template`; both renderers draw these."""
     formal = template == "governors"
-    out: list[tuple[Kind, str]] = [("title", doc.base.title), ("para", f"Date: {doc.base.date}")]
+    out: list[Block] = [("title", doc.base.title), ("para", f"Date: {doc.base.date}")]
     out.append(("heading", "Attendance"))
     any_apologies = any(doc.attendance[k] for k in _LABELS if k.startswith("apologies"))
     for key, label in _LABELS.items():
@@ -179,7 +188,20 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
         out += [("heading", "Declarations of interest"), ("para", "None recorded.")]
     if doc.base.summary and not formal:
         out += [("heading", "Summary"), ("para", doc.base.summary)]
-    for number, section in enumerate(doc.sections, 1):
+    out += _items(doc.sections, formal)
+    if doc.confidential:
+        out += [("heading", "Confidential items"), ("para", CONFIDENTIAL_NOTE)]
+    if doc.next_meeting:
+        out += [("heading", "Date of next meeting"), ("para", doc.next_meeting)]
+    out.append(("para", footer(doc.base)))
+    return out
+
+
+def _items(sections: list[Section], formal: bool) -> list[Block]:
+    """The agenda items, then the actions arising from them as one table (minute, action, owner, due)."""
+    out: list[Block] = []
+    actions: list[Block] = []
+    for number, section in enumerate(sections, 1):
         out.append(("heading", f"{number}. {section.title}"))
         if section.discussion:
             out.append(("para", "Discussion: " + " ".join(_sentence(t) for t in section.discussion)))
@@ -188,11 +210,11 @@ def blocks(doc: ClerkDoc, template: str) -> list[tuple[Kind, str]]:
         for sub, entry in enumerate(section.entries, 1):
             text = _entry_text(entry, formal)
             out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
-    if doc.confidential:
-        out += [("heading", "Confidential items"), ("para", CONFIDENTIAL_NOTE)]
-    if doc.next_meeting:
-        out += [("heading", "Date of next meeting"), ("para", doc.next_meeting)]
-    out.append(("para", footer(doc.base)))
+            if not entry.decision:
+                minute = f"{number}.{sub}" if formal else str(number)
+                actions.append(("row", (minute, entry.text, entry.owner or "unassigned", entry.due or "")))
+    if actions:
+        out += [("heading", "Actions arising"), ("row", ACTIONS_HEADER), *actions]
     return out
 
 
@@ -210,35 +232,64 @@ def _entry_text(entry: Entry, formal: bool) -> str:
     return f"Action ({who}{due}): {entry.text}"
 
 
-def markdown_of(parts: list[tuple[Kind, str]]) -> str:
-    """Blocks as Markdown: the one renderer the minutes and the part-2 record share."""
+def markdown_of(parts: list[Block]) -> str:
+    """Blocks as Markdown: the one renderer the minutes and the part-2 record share. A run of rows is a table
+    whose first row is the header."""
     marks = {"title": "# ", "heading": "## ", "para": "", "bullet": "- "}
     out: list[str] = []
-    for kind, text in parts:
-        if kind != "bullet" and out and out[-1].startswith("- "):
+    previous: Kind | None = None
+    for kind, content in parts:
+        if previous in ("bullet", "row") and kind != previous:
             out.append("")
-        out.append(marks[kind] + text)
-        if kind != "bullet":
-            out.append("")
+        if isinstance(content, tuple):
+            out.append("| " + " | ".join(markdown_cell(c) for c in content) + " |")
+            if previous != "row":
+                out.append("|" + "---|" * len(content))
+        else:
+            out.append(marks[kind] + content)
+            if kind != "bullet":
+                out.append("")
+        previous = kind
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def docx_of(parts: list[tuple[Kind, str]], base: MinutesDoc, title: str | None = None) -> bytes:
-    """Blocks as DOCX, dated and authored as released (so the same minutes give the same properties)."""
+def docx_of(parts: list[Block], base: MinutesDoc, title: str | None = None) -> bytes:
+    """Blocks as DOCX, dated and authored as released (so the same minutes give the same properties). A run of
+    rows is a table whose first row is the header, in bold."""
     from docx import Document
 
     document = Document()
     props = document.core_properties
     props.title, props.author = title or base.title, base.released_by
     props.created = props.modified = base.released_at
-    for kind, text in parts:
+    table = None
+    for kind, content in parts:
+        if isinstance(content, tuple):
+            table = _docx_row(document, table, content)
+            continue
+        table = None
         if kind in ("title", "heading"):
-            document.add_heading(text, level=0 if kind == "title" else 1)
+            document.add_heading(content, level=0 if kind == "title" else 1)
         else:
-            document.add_paragraph(text, style="List Bullet" if kind == "bullet" else None)
+            document.add_paragraph(content, style="List Bullet" if kind == "bullet" else None)
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+def _docx_row(document: Any, table: Any, cells: tuple[str, ...]) -> Any:
+    """Add a row to the table being built, or start a table with `cells` as its bold header."""
+    if table is None:
+        table = document.add_table(rows=1, cols=len(cells))
+        table.style = "Table Grid"
+        row, bold = table.rows[0].cells, True
+    else:
+        row, bold = table.add_row().cells, False
+    for cell, text in zip(row, cells, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = bold
+    return table
 
 
 def render_markdown(doc: ClerkDoc, template: str) -> str:

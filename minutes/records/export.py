@@ -124,7 +124,10 @@ def render_markdown(doc: MinutesDoc) -> str:
     lines += ["", "## Actions", ""]
     if doc.actions:
         lines += ["| Owner | Task | Due |", "|---|---|---|"]
-        lines += [f"| {_cell(a.owner)} | {_cell(a.task)} | {_cell(a.due)} |" for a in doc.actions]
+        lines += [
+            f"| {markdown_cell(a.owner)} | {markdown_cell(a.task)} | {markdown_cell(a.due)} |"
+            for a in doc.actions
+        ]
     else:
         lines.append("No actions were recorded.")
     lines += ["", "---", "", footer(doc)]
@@ -311,7 +314,7 @@ def footer(doc: MinutesDoc) -> str:
     return text
 
 
-def _cell(value: str | None) -> str:
+def markdown_cell(value: str | None) -> str:
     return (value or "").replace("|", "\\|").replace("\n", " ")
 
 

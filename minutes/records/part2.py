@@ -93,10 +93,10 @@ def part2_document(session: Session, draft_id: int) -> Part2Doc:
     return Part2Doc(base, items)
 
 
-def blocks(doc: Part2Doc, template: str) -> list[tuple[clerk.Kind, str]]:
+def blocks(doc: Part2Doc, template: str) -> list[clerk.Block]:
     """The record as the clerk's blocks: governors number the items "Confidential item 1", departments do not."""
     formal = template == "governors"
-    out: list[tuple[clerk.Kind, str]] = [
+    out: list[clerk.Block] = [
         ("title", title(doc)),
         ("para", f"Date: {doc.base.date}"),
         ("para", NOTICE),
