@@ -28,7 +28,6 @@ from minutes.speech.transcripts import save_transcript
 
 DEMO = Path(__file__).parent / "data" / "meeting-demo"
 PEOPLE = ["Priya", "Tom", "Helen", "Sam"]
-LABELS = {name: f"SPEAKER_{i:02d}" for i, name in enumerate(PEOPLE)}
 
 
 @dataclass
@@ -55,9 +54,10 @@ def run(*args: str):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-def stm_lines() -> list[Line]:
+def stm_lines(path: Path = DEMO / "reference.stm") -> list[Line]:
+    """The lines of a reference STM (`meeting 1 SPEAKER START END text`)."""
     out = []
-    for raw in (DEMO / "reference.stm").read_text(encoding="utf-8").splitlines():
+    for raw in path.read_text(encoding="utf-8").splitlines():
         _, _, speaker, start, end, text = raw.split(" ", 5)
         out.append(Line(speaker, float(start), float(end), text))
     return out
@@ -121,75 +121,110 @@ def demo_draft(flags: bool = False, unsupported: bool = False) -> types.Draft:
     return draft
 
 
-def build(settings: Settings, draft: types.Draft | None = None) -> Built:
-    """Store the processed demo meeting and queue its draft; returns the ids."""
+@dataclass(frozen=True)
+class Fixture:
+    """A meeting to store: its title, date, participants ("Name" or "Name:role", each of whom speaks) and
+    reference lines. `audio` stands in for the recording (the dev meetings have none; nothing here plays it)."""
+
+    title: str
+    date: str
+    people: list[str]
+    lines: list[Line]
+    audio: Path = DEMO / "meeting.wav"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {p.split(":")[0]: f"SPEAKER_{i:02d}" for i, p in enumerate(self.people)}
+
+
+def demo_fixture() -> Fixture:
+    return Fixture(
+        "Science department meeting", "2026-11-23", ["Priya:chair", "Tom", "Helen", "Sam"], stm_lines()
+    )
+
+
+def build(settings: Settings, draft: types.Draft | None = None, fixture: Fixture | None = None) -> Built:
+    """Store the processed meeting (the demo unless `fixture` says otherwise) and queue its draft; returns the
+    ids."""
+    fixture = fixture or demo_fixture()
     db = Database.open(settings)
     try:
         with db.session() as s:
-            meeting = create_meeting(
-                s,
-                "Science department meeting",
-                "2026-11-23",
-                ["Priya:chair", "Tom", "Helen", "Sam"],
-                actor="Clerk",
-            )
+            meeting = create_meeting(s, fixture.title, fixture.date, fixture.people, actor="Clerk")
             parts = {p.name: p.id for p in participants_of(s, meeting.id)}
-            audio = files_path(settings, "recordings", f"meeting-{meeting.id}.wav")
-            atomic_write(audio, source=DEMO / "meeting.wav")  # as the record stage does: 0600
-            rec = Recording(
-                meeting_id=meeting.id,
-                path=str(audio.relative_to(settings.files_dir)),
-                original_name="meeting.wav",
-                sha256=hashlib.sha256(audio.read_bytes()).hexdigest(),
-                duration=98.0,
-            )
-            s.add(rec)
-            s.flush()
-            segments = []
-            for x in stm_lines():
-                tokens = x.text.split()
-                step = (x.end - x.start) / len(tokens)
-                words = [
-                    types.Word(
-                        round(x.start + i * step, 3),
-                        round(x.start + (i + 1) * step, 3),
-                        w,
-                        0.9,
-                        LABELS[x.speaker],
-                    )
-                    for i, w in enumerate(tokens)
-                ]
-                segments.append(types.Segment(x.start, x.end, x.text, words, LABELS[x.speaker]))
-                s.add(SpeakerTurn(recording_id=rec.id, start=x.start, end=x.end, speaker=LABELS[x.speaker]))
-            tr = save_transcript(s, meeting.id, rec.id, types.Transcript("en", 98.0, segments), "reference")
-            voices = {}
-            for name in PEOPLE:
-                centroid, enrolment = os.urandom(256), os.urandom(256)
-                voices[name] = centroid + enrolment
-                s.add(
-                    SpeakerLabel(
-                        recording_id=rec.id,
-                        label=LABELS[name],
-                        participant_id=parts[name],
-                        method="enrolment",
-                        similarity=0.9,
-                        centroid=centroid,
-                    )
-                )
-                first = next(x for x in stm_lines() if x.speaker == name)
-                s.add(
-                    VoiceEnrolment(
-                        participant_id=parts[name],
-                        recording_id=rec.id,
-                        start=first.start,
-                        end=first.end,
-                        embedding=enrolment,
-                    )
-                )
+            rec = _store_recording(s, settings, meeting.id, fixture)
+            tr = _store_transcript(s, meeting.id, rec.id, fixture)
+            voices = _store_voices(s, rec.id, parts, fixture)
             row = create_draft(s, meeting.id, tr.id, draft or demo_draft(), "test-extractor")
-            return Built(meeting.id, rec.id, tr.id, row.id, parts, audio, voices)
+            return Built(
+                meeting.id, rec.id, tr.id, row.id, parts, Path(settings.files_dir) / rec.path, voices
+            )
     finally:
         db.close()
+
+
+def _store_recording(s, settings: Settings, meeting_id: int, fixture: Fixture) -> Recording:
+    audio = files_path(settings, "recordings", f"meeting-{meeting_id}.wav")
+    atomic_write(audio, source=fixture.audio)  # as the record stage does: 0600
+    rec = Recording(
+        meeting_id=meeting_id,
+        path=str(audio.relative_to(settings.files_dir)),
+        original_name=fixture.audio.name,
+        sha256=hashlib.sha256(audio.read_bytes()).hexdigest(),
+        duration=max(x.end for x in fixture.lines),
+    )
+    s.add(rec)
+    s.flush()
+    return rec
+
+
+def _store_transcript(s, meeting_id: int, recording_id: int, fixture: Fixture):
+    """The reference lines as a transcript with evenly timed words, and one speaker turn per line."""
+    labels, segments = fixture.labels, []
+    for x in fixture.lines:
+        tokens = x.text.split()
+        step = (x.end - x.start) / len(tokens)
+        words = [
+            types.Word(
+                round(x.start + i * step, 3), round(x.start + (i + 1) * step, 3), w, 0.9, labels[x.speaker]
+            )
+            for i, w in enumerate(tokens)
+        ]
+        segments.append(types.Segment(x.start, x.end, x.text, words, labels[x.speaker]))
+        s.add(SpeakerTurn(recording_id=recording_id, start=x.start, end=x.end, speaker=labels[x.speaker]))
+    duration = max(x.end for x in fixture.lines)
+    return save_transcript(
+        s, meeting_id, recording_id, types.Transcript("en", duration, segments), "reference"
+    )
+
+
+def _store_voices(s, recording_id: int, parts: dict[str, int], fixture: Fixture) -> dict[str, bytes]:
+    """Each speaker's label mapped to them with a random centroid, and an enrolment on their first line."""
+    voices = {}
+    for name, label in fixture.labels.items():
+        centroid, enrolment = os.urandom(256), os.urandom(256)
+        voices[name] = centroid + enrolment
+        s.add(
+            SpeakerLabel(
+                recording_id=recording_id,
+                label=label,
+                participant_id=parts[name],
+                method="enrolment",
+                similarity=0.9,
+                centroid=centroid,
+            )
+        )
+        first = next(x for x in fixture.lines if x.speaker == name)
+        s.add(
+            VoiceEnrolment(
+                participant_id=parts[name],
+                recording_id=recording_id,
+                start=first.start,
+                end=first.end,
+                embedding=enrolment,
+            )
+        )
+    return voices
 
 
 def approve_and_release(draft_id: int) -> None:
@@ -199,6 +234,37 @@ def approve_and_release(draft_id: int) -> None:
     ):
         result = run(*args)
         assert result.exit_code == 0, result.output
+
+
+def file_agenda(meeting_id: int, titles: list[str], folder: Path) -> None:
+    """Give the meeting its agenda as a clerk does: a numbered list in a file."""
+    path = folder / "agenda.txt"
+    path.write_text("".join(f"{i}. {t}\n" for i, t in enumerate(titles, 1)), encoding="utf-8")
+    result = run("meeting", "agenda", meeting_id, path)
+    assert result.exit_code == 0, result.output
+
+
+def file_apologies(meeting_id: int, name: str, accepted: bool, role: str | None = None) -> None:
+    """Add someone who sent apologies, and whether the meeting accepted them."""
+    add = (
+        "participant",
+        "add",
+        meeting_id,
+        name,
+        *(("--role", role) if role else ()),
+        "--attendance",
+        "apologies",
+    )
+    assert run(*add).exit_code == 0
+    answer = "--accepted" if accepted else "--not-accepted"
+    result = run("attendance", meeting_id, name, "apologies", answer)
+    assert result.exit_code == 0, result.output
+
+
+def export_minutes(draft_id: int, path: Path, template: str) -> None:
+    """Export released minutes with a clerk's template, in the format `path`'s suffix names."""
+    result = run("export", draft_id, "--format", path.suffix[1:], "--template", template, "--out", path)
+    assert result.exit_code == 0, result.output
 
 
 def dump(obj) -> str:

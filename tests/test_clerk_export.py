@@ -4,11 +4,20 @@ templates read back from DOCX and Markdown, on the processed demo meeting (no mo
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import time_machine
-from processed_meeting import approve_and_release, build, demo_draft, run, stm_lines
+from dev_meetings import dev_meeting
+from processed_meeting import (
+    approve_and_release,
+    build,
+    demo_draft,
+    export_minutes,
+    file_agenda,
+    file_apologies,
+    run,
+    stm_lines,
+)
 
 from minutes.core import types
 from minutes.core.config import load_settings
@@ -22,34 +31,14 @@ LINES = [(x.start, x.text) for x in stm_lines()]
 def released(home, tmp_path, agenda: list[str] | None):
     built = build(load_settings())
     if agenda:
-        path = tmp_path / "agenda.txt"
-        path.write_text("".join(f"{i}. {t}\n" for i, t in enumerate(agenda, 1)), encoding="utf-8")
-        assert run("meeting", "agenda", built.meeting_id, path).exit_code == 0
+        file_agenda(built.meeting_id, agenda, tmp_path)
     result = run("participant", "add", built.meeting_id, "Mr Governor", "--attendance", "apologies")
     assert result.exit_code == 0, result.output
-    for name, answer in (("Ms Accepted", "--accepted"), ("Mr Declined", "--not-accepted")):
-        add = (
-            "participant",
-            "add",
-            built.meeting_id,
-            name,
-            "--role",
-            "governor",
-            "--attendance",
-            "apologies",
-        )
-        assert run(*add).exit_code == 0
-        result = run("attendance", built.meeting_id, name, "apologies", answer)
-        assert result.exit_code == 0, result.output
+    file_apologies(built.meeting_id, "Ms Accepted", True, "governor")
+    file_apologies(built.meeting_id, "Mr Declined", False, "governor")
     with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC), tick=False):
         approve_and_release(built.draft_id)
     return built
-
-
-def export(draft_id: int, path, template: str) -> None:
-    fmt = path.suffix[1:]
-    result = run("export", draft_id, "--format", fmt, "--template", template, "--out", path)
-    assert result.exit_code == 0, result.output
 
 
 def test_agenda_starts_where_the_chair_moves_on():
@@ -62,24 +51,12 @@ def test_agenda_starts_on_item_numbers_and_never_goes_back():
     assert agenda_starts(AGENDA, lines) == [0.0, None, 5.0]
 
 
-FGB = Path(__file__).parent / "data" / "dev" / "meetings" / "m01_fgb_formal_motions" / "reference.stm"
-FGB_AGENDA = [
-    "Welcome and apologies",
-    "Declarations of interest",
-    "Minutes of the last meeting",
-    "Headteacher's report",
-    "Behaviour policy",
-    "Chair's action: boiler repair",
-    "Motion: mobile phones",
-    "SEN information report",
-    "Governor training",
-    "Any other business",
-]
+FGB = dev_meeting("m01_fgb_formal_motions")
+FGB_AGENDA = FGB.filed["agenda"]
 
 
 def fgb_lines() -> list[tuple[float, str]]:
-    rows = [raw.split(" ", 5) for raw in FGB.read_text(encoding="utf-8").splitlines()]
-    return [(float(r[3]), r[5]) for r in rows]
+    return [(x.start, x.text) for x in FGB.lines]
 
 
 def test_a_full_governing_body_follows_its_agenda():
@@ -148,7 +125,7 @@ def test_governors_docx_has_the_clerks_shape(home, tmp_path):
 
     built = released(home, tmp_path, AGENDA)
     out = tmp_path / "minutes.docx"
-    export(built.draft_id, out, "governors")
+    export_minutes(built.draft_id, out, "governors")
     doc = Document(str(out))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings == [
@@ -192,7 +169,7 @@ def test_governors_docx_has_the_clerks_shape(home, tmp_path):
 def test_department_markdown_is_lighter_and_keeps_the_summary(home, tmp_path):
     built = released(home, tmp_path, AGENDA)
     out = tmp_path / "minutes.md"
-    export(built.draft_id, out, "department")
+    export_minutes(built.draft_id, out, "department")
     text = out.read_text(encoding="utf-8")
     assert "## Summary\n\nThe department moved the Year 9 trip" in text
     assert (
@@ -209,7 +186,7 @@ def test_department_markdown_is_lighter_and_keeps_the_summary(home, tmp_path):
 def test_without_an_agenda_one_discussion_section(home, tmp_path):
     built = released(home, tmp_path, None)
     out = tmp_path / "minutes.md"
-    export(built.draft_id, out, "governors")
+    export_minutes(built.draft_id, out, "governors")
     text = out.read_text(encoding="utf-8")
     assert "## 1. Discussion\n\n1.1 Resolved: The Year 9" in text and "1.5 Action (Priya" in text
     assert "## 2." not in text
@@ -218,7 +195,7 @@ def test_without_an_agenda_one_discussion_section(home, tmp_path):
 def test_a_declarations_item_replaces_the_heading(home, tmp_path):
     built = released(home, tmp_path, ["Declarations of interest", *AGENDA])
     out = tmp_path / "minutes.md"
-    export(built.draft_id, out, "governors")
+    export_minutes(built.draft_id, out, "governors")
     text = out.read_text(encoding="utf-8")
     assert text.count("Declarations of interest") == 1
     assert "## 1. Declarations of interest\n\nNo decisions or actions.\n\n## 2. Year 9" in text
