@@ -190,3 +190,46 @@ def test_a_reviewer_moves_an_item_and_records_a_motion_on_the_review_page(web):
     assert "## 3. Lab technician post\n\n- Agreed: The Year 9" in md.text
     bad = clerk.post(f"/drafts/{d}/download/json", data={"csrf": clerk_csrf, "template": "governors"})
     assert bad.status_code == 400 and "not available for json" in bad.text
+
+
+def test_a_reviewer_adds_a_discussion_point_under_an_agenda_item(web):
+    """The "Add a missing item" form adds a discussion point too (reviewers only, CSRF, audited), minuted under
+    the agenda item chosen, or under "Other matters"; bad input is a 4xx page and changes nothing."""
+    m, d = web.built.meeting_id, web.built.draft_id
+    clerk, clerk_csrf = web.login("clerk")
+    agenda = "1. Year 9 science museum trip\n2. Homework policy\n3. Lab technician post\n"
+    assert clerk.post(f"/meetings/{m}/agenda", data={"csrf": clerk_csrf, "agenda": agenda}).status_code == 303
+    reviewer, csrf = web.login("reviewer")
+    page = reviewer.get(f"/drafts/{d}").text
+    assert '<input type="radio" name="kind" value="point"> Discussion point</label>' in page
+    assert '<label for="new-agenda">Minute it under</label>' in page
+    url, point = f"/drafts/{d}/items", {"kind": "point", "text": "The coach costs were compared."}
+    before = web.snapshot()
+    assert reviewer.post(url, data={**point, "agenda_item": "1"}).status_code == 403  # no CSRF
+    assert clerk.post(url, data={"csrf": clerk_csrf, **point, "agenda_item": "1"}).status_code == 403
+    for bad, said in (
+        ({**point, "agenda_item": "9"}, "agenda item 9 is not on the agenda"),
+        ({**point, "agenda_item": "first"}, "agenda item"),
+        ({"kind": "point", "text": " ", "agenda_item": "1"}, "needs its text"),
+        ({"kind": "motion", "text": "x"}, "unknown item kind"),
+    ):
+        refused = reviewer.post(url, data={"csrf": csrf, **bad})
+        assert refused.status_code == 400 and said in refused.text, refused.text
+    assert web.snapshot() == before
+    added = reviewer.post(url, data={"csrf": csrf, **point, "agenda_item": "1"})
+    assert added.status_code == 303 and added.headers["location"] == f"/drafts/{d}#item-p1"
+    other = {"csrf": csrf, "kind": "point", "text": "Parents asked about lockers", "agenda_item": "0"}
+    assert reviewer.post(url, data=other).headers["location"].endswith("#item-p2")
+    page = reviewer.get(f"/drafts/{d}").text
+    assert "Agenda item: <strong>1. Year 9 science museum trip</strong> (moved by a reviewer)" in page
+    kinds = rows(web, "SELECT kind, actor FROM audit_event WHERE kind = 'review.edit' ORDER BY seq")
+    assert kinds == [("review.edit", "Rhys Reviewer")] * 2
+    for ref in ("f1", "d2"):
+        assert run("review", "resolve", d, ref, "--keep", "--by", "R").exit_code == 0
+    approve_and_release(d)
+    docx = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf, "template": "governors"})
+    text = [p.text for p in Document(io.BytesIO(docx.content)).paragraphs]
+    assert (
+        text[text.index("1. Year 9 science museum trip") + 1] == "Discussion: The coach costs were compared."
+    )
+    assert text[text.index("4. Other matters") + 1] == "Discussion: Parents asked about lockers."

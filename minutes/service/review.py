@@ -25,7 +25,7 @@ from minutes.service.context import Ctx
 from minutes.service.names import participant as named_participant
 from minutes.speech import speakers
 
-ITEM_KINDS = {"decision": "d", "action": "a"}
+ITEM_KINDS = {"decision": "d", "action": "a", "point": "p"}
 
 
 @dataclass(frozen=True)
@@ -239,21 +239,23 @@ def add_item(
     actor: str,
     owner: str | None = None,
     due: str | None = None,
+    agenda_item: int | None = None,
 ) -> str:
-    """Add a decision or action the draft missed; returns its reference (d3, a4...)."""
+    """Add a decision, action or discussion point the draft missed, minuted under `agenda_item` if given (it has
+    no evidence to place it); returns its reference (d3, a4, p2...)."""
     if kind not in ITEM_KINDS:
-        raise UsageError(f"unknown item kind {kind!r}", "add a decision or an action")
+        raise UsageError(f"unknown item kind {kind!r}", "add a decision, an action or a discussion point")
     if not text or not text.strip():
         raise UsageError("the new item needs its text")
     with ctx.tx() as s:
         row = review.get_draft(s, draft_id)
         doc = review.editable_document(s, draft_id)
-        if kind == "decision":
-            doc["decisions"].append({"text": text.strip()})
+        fields: dict = {"agenda_item": agenda_item}
+        if kind == "action":
+            fields |= {"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": parse_due(due)}
         else:
-            doc["actions"].append(
-                {"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": parse_due(due)}
-            )
+            fields["text"] = text.strip()
+        doc[f"{kind}s"].append(fields)
         result = review.edit(s, draft_id, doc, actor)
         return result.added[0]
 

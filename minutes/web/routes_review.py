@@ -81,6 +81,7 @@ async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
         me.user.name,
         owner=text(form, "owner"),
         due=text(form, "due"),
+        agenda_item=(number(form, "agenda_item") if text(form, "agenda_item") else 0) or None,
     )
     return redirect(f"/drafts/{draft_id}#item-{ref}")
 
