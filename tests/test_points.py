@@ -248,3 +248,30 @@ def test_a_withdrawal_removes_the_persons_words_and_name_from_points(built, home
     assert [e["quote"] for e in points["p1"]["evidence"]] == [ev("Helen", "Tuesdays clash").quote]
     assert points["p3"]["text"].startswith("a participant (consent withdrawn) says nobody")
     assert "coach prices" not in _original_points(home, d)  # the AI's original, kept for the diff, too
+
+
+def test_the_short_record_lists_the_points_under_the_summary(built, tmp_path):
+    """Without a template the minutes list the discussion points after the summary (Markdown, DOCX and JSON);
+    minutes with no points have no such section (tests/data/golden/minutes.md)."""
+    assert run("review", "resolve", built.draft_id, "p3", "--remove", *BY).exit_code == 0
+    approve_and_release(built.draft_id)
+    out = tmp_path / "minutes.md"
+    assert run("export", built.draft_id, "--format", "md", "--out", out).exit_code == 0
+    md = out.read_text(encoding="utf-8")
+    assert (
+        "\n\n## Discussion points\n\n- Coaches are cheapest on a Tuesday, but Tuesdays clash with the Year 11 "
+        "mocks.\n- Parents find the online homework platform hard to use on phones.\n\n## Decisions\n" in md
+    )
+    assert md.index("## Summary") < md.index("## Discussion points") and "No one has applied" not in md
+    out = tmp_path / "minutes.docx"
+    assert run("export", built.draft_id, "--format", "docx", "--out", out).exit_code == 0
+    paras = [p.text for p in Document(io.BytesIO(out.read_bytes())).paragraphs]
+    at = paras.index("Discussion points")
+    assert paras[at + 1 : at + 4] == [
+        "Coaches are cheapest on a Tuesday, but Tuesdays clash with the Year 11 mocks.",
+        "Parents find the online homework platform hard to use on phones.",
+        "Decisions",
+    ]
+    out = tmp_path / "minutes.json"
+    assert run("export", built.draft_id, "--format", "json", "--out", out).exit_code == 0
+    assert len(json.loads(out.read_text(encoding="utf-8"))["points"]) == 2

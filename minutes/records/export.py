@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import stat
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class MinutesDoc:
     released_by: str
     released_at: datetime
     reissue_note: str | None = None
+    points: list[str] = field(default_factory=list)  # the discussion points, listed under the summary
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
         released_by=rel.released_by,
         released_at=rel.released_at,
         reissue_note=rel.note if rel.reissue_of else None,
+        points=[p.text for p in current.points],
     )
 
 
@@ -119,6 +121,8 @@ def render_markdown(doc: MinutesDoc) -> str:
     ]
     if doc.summary:
         lines += ["## Summary", "", doc.summary, ""]
+    if doc.points:
+        lines += ["## Discussion points", "", *(f"- {p}" for p in doc.points), ""]
     lines += ["## Decisions", ""]
     lines += [f"{i}. {text}" for i, text in enumerate(doc.decisions, 1)] or ["No decisions were recorded."]
     lines += ["", "## Actions", ""]
@@ -148,6 +152,10 @@ def render_docx(doc: MinutesDoc) -> bytes:
     if doc.summary:
         document.add_heading("Summary", level=1)
         document.add_paragraph(doc.summary)
+    if doc.points:
+        document.add_heading("Discussion points", level=1)
+        for text in doc.points:
+            document.add_paragraph(text, style="List Bullet")
     document.add_heading("Decisions", level=1)
     for text in doc.decisions:
         document.add_paragraph(text, style="List Number")
