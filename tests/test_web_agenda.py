@@ -9,6 +9,7 @@ import json
 import sqlite3
 
 from docx import Document
+from fastapi.testclient import TestClient
 from processed_meeting import approve_and_release, run
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
@@ -134,14 +135,20 @@ def test_a_clerk_records_attendance_and_whether_apologies_were_accepted(web, tmp
     assert "In attendance: Sam" in text and "Apologies received and accepted from Mr Khan (governor)" in text
 
 
+def with_agenda(web) -> tuple[TestClient, str, TestClient, str]:
+    """The clerk gives the demo meeting its agenda; the clerk's and a reviewer's clients and CSRF tokens."""
+    clerk, clerk_csrf = web.login("clerk")
+    agenda = "1. Year 9 science museum trip\n2. Homework policy\n3. Lab technician post\n"
+    url = f"/meetings/{web.built.meeting_id}/agenda"
+    assert clerk.post(url, data={"csrf": clerk_csrf, "agenda": agenda}).status_code == 303
+    return clerk, clerk_csrf, *web.login("reviewer")
+
+
 def test_a_reviewer_moves_an_item_and_records_a_motion_on_the_review_page(web):
     """A labelled select per decision and action (reviewers only, CSRF), the motion's fields, a 4xx page for
     bad input with nothing changed; the minutes downloaded in a template the clerk chooses show both."""
-    m, d = web.built.meeting_id, web.built.draft_id
-    clerk, clerk_csrf = web.login("clerk")
-    agenda = "1. Year 9 science museum trip\n2. Homework policy\n3. Lab technician post\n"
-    assert clerk.post(f"/meetings/{m}/agenda", data={"csrf": clerk_csrf, "agenda": agenda}).status_code == 303
-    reviewer, csrf = web.login("reviewer")
+    d = web.built.draft_id
+    clerk, clerk_csrf, reviewer, csrf = with_agenda(web)
     page = reviewer.get(f"/drafts/{d}").text
     assert '<label for="agenda-d1">Minute D1 under</label>' in page and 'id="agenda-f1"' not in page
     assert "Agenda item: <strong>1. Year 9 science museum trip</strong>" in page
@@ -195,11 +202,8 @@ def test_a_reviewer_moves_an_item_and_records_a_motion_on_the_review_page(web):
 def test_a_reviewer_adds_a_discussion_point_under_an_agenda_item(web):
     """The "Add a missing item" form adds a discussion point too (reviewers only, CSRF, audited), minuted under
     the agenda item chosen, or under "Other matters"; bad input is a 4xx page and changes nothing."""
-    m, d = web.built.meeting_id, web.built.draft_id
-    clerk, clerk_csrf = web.login("clerk")
-    agenda = "1. Year 9 science museum trip\n2. Homework policy\n3. Lab technician post\n"
-    assert clerk.post(f"/meetings/{m}/agenda", data={"csrf": clerk_csrf, "agenda": agenda}).status_code == 303
-    reviewer, csrf = web.login("reviewer")
+    d = web.built.draft_id
+    clerk, clerk_csrf, reviewer, csrf = with_agenda(web)
     page = reviewer.get(f"/drafts/{d}").text
     assert '<input type="radio" name="kind" value="point"> Discussion point</label>' in page
     assert '<label for="new-agenda">Minute it under</label>' in page
