@@ -131,6 +131,11 @@ class Fixture:
     people: list[str]
     lines: list[Line]
     audio: Path = DEMO / "meeting.wav"
+    length: float | None = None  # the recording's duration; else where the last line ends
+
+    @property
+    def duration(self) -> float:
+        return self.length or max(x.end for x in self.lines)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -138,9 +143,8 @@ class Fixture:
 
 
 def demo_fixture() -> Fixture:
-    return Fixture(
-        "Science department meeting", "2026-11-23", ["Priya:chair", "Tom", "Helen", "Sam"], stm_lines()
-    )
+    people = ["Priya:chair", "Tom", "Helen", "Sam"]
+    return Fixture("Science department meeting", "2026-11-23", people, stm_lines(), length=98.0)
 
 
 def build(settings: Settings, draft: types.Draft | None = None, fixture: Fixture | None = None) -> Built:
@@ -171,7 +175,7 @@ def _store_recording(s, settings: Settings, meeting_id: int, fixture: Fixture) -
         path=str(audio.relative_to(settings.files_dir)),
         original_name=fixture.audio.name,
         sha256=hashlib.sha256(audio.read_bytes()).hexdigest(),
-        duration=max(x.end for x in fixture.lines),
+        duration=fixture.duration,
     )
     s.add(rec)
     s.flush()
