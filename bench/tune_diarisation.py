@@ -37,7 +37,12 @@ from minutes.engines.diarisation import load_diarisation  # noqa: E402
 from minutes.speech.audio import decode  # noqa: E402
 
 BEFORE = DiarisationParams(
-    threshold=0.3, method="average", min_cluster_size=12, min_duration_off=0.0, exclude_overlap=False
+    threshold=0.3,
+    method="average",
+    min_cluster_size=12,
+    min_duration_off=0.0,
+    exclude_overlap=False,
+    step=0.1,
 )  # the settings tuned on synthetic and telephone audio (f3a8eeb)
 THRESHOLDS = [round(0.2 + 0.05 * i, 2) for i in range(9)]  # 0.20 ... 0.60 (0.15 and 0.65-0.80 were worse)
 MIN_CLUSTER_SIZES = [2, 6, 12]

@@ -173,11 +173,12 @@ class FakeDiarisation:
     def __init__(self, cast: Cast, during=None):
         self.cast, self.during, self.calls, self.threads_seen = cast, during, 0, []
 
-    def pipeline(self, file, **counts):
+    def pipeline(self, file, hook=None, **counts):
         from pyannote.core import Annotation, Segment
 
         self.calls += 1
         self.threads_seen.append(threading.current_thread().name)
+        self.hook = hook  # pyannote calls it between batches; `during` may too
         if self.during:
             self.during(self.calls)
         annotation = Annotation()

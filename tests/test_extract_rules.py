@@ -27,6 +27,9 @@ class FakeEngine:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
+    def keep_prefix(self, messages) -> None:
+        self.opening = messages
+
     def complete(self, messages, schema, max_new_tokens):
         fields = schema["properties"]
         if "decision" in fields or "task" in fields:

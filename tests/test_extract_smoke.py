@@ -6,6 +6,7 @@ import resource
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from minutes.core.config import load_settings
@@ -13,6 +14,7 @@ from minutes.core.types import Segment, Transcript
 from minutes.drafting.extract import extract, parse_reply
 from minutes.drafting.looks import MAX_SECOND_LOOKS
 from minutes.drafting.params import DRAFTING
+from minutes.drafting import prompts
 from minutes.drafting.prompts import actions_schema
 from minutes.engines.extractor import load_extractor
 from minutes.engines.llama import CACHE_BYTES
@@ -52,6 +54,41 @@ def test_cached_states_hold_no_logits_and_give_the_same_reply(smol):
         assert smol.complete(MESSAGES, schema, max_new_tokens=60) == first  # read afresh
     finally:
         smol._llm.set_cache(cache)
+
+
+def test_the_prompt_opening_is_kept_on_disk_holds_no_meeting_text_and_answers_as_read_afresh(home):
+    """The opening's state is computed once and written under MINUTES_HOME; the next load reads it instead of
+    evaluating the opening, and either way the reply is the one a fresh evaluation gives. A torn file is
+    ignored and written again."""
+    opening = prompts.opening()
+    chat = prompts.messages("1 Zoë: I'll book the coach by Friday.", ["Zoë"])
+    schema = actions_schema([1], ["Zoë"])
+    first = load_extractor(load_settings(), model=SMOKE)
+    afresh = first.complete(chat, schema, max_new_tokens=40)  # no opening kept: the whole prompt is read
+    first._llm.reset()
+    first.keep_prefix(opening)
+    (kept,) = (home / "cache" / "prompt-states").glob("*.npz")
+    assert first.complete(chat, schema, max_new_tokens=40) == afresh
+    tokens = np.load(kept)["tokens"].tolist()
+    text = first._llm.detokenize(tokens, special=True).decode()
+    assert text.startswith("<|im_start|>system") and "Zoë" not in text and "coach by Friday" not in text
+    first.close()
+
+    second = load_extractor(load_settings(), model=SMOKE)
+    evaluated = []
+    real_eval = second._llm.eval
+    second._llm.eval = lambda t: (evaluated.append(len(t)), real_eval(t))[1]
+    second.keep_prefix(opening)
+    assert evaluated == []  # read from disk, not evaluated
+    assert second.complete(chat, schema, max_new_tokens=40) == afresh
+    assert sum(evaluated) < len(tokens)  # only the meeting's part of the prompt and the reply
+    second.close()
+
+    kept.write_bytes(kept.read_bytes()[:1000])  # torn
+    third = load_extractor(load_settings(), model=SMOKE)
+    third.keep_prefix(opening)
+    assert np.load(kept)["tokens"].tolist() == tokens  # evaluated again and rewritten whole
+    assert third.complete(chat, schema, max_new_tokens=40) == afresh
 
 
 FILLER = [

@@ -5,7 +5,9 @@ Each "model" waits for the other to have started, so a run that did them one aft
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import pytest
 from canned import Cast, FakeAsr, FakeDiarisation, tiny_wav
@@ -89,6 +91,32 @@ def test_transcription_and_diarisation_run_at_once(db, home, monkeypatch):
         ("diarise", "skipped"),
     ]
     assert (asr.calls, voices.calls) == (1, 1)  # a rerun finds both results current and redoes neither
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: nothing to hand over")
+def test_the_voice_search_takes_every_core_once_transcription_ends(db, home, monkeypatch):
+    import torch
+
+    cast = make_cast(db, home)
+    searching, threads = threading.Event(), []
+
+    def search(_):
+        voices.hook()  # as pyannote does between batches
+        threads.append(torch.get_num_threads())
+        searching.set()
+        deadline = time.monotonic() + WAIT
+        while torch.get_num_threads() == 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+            voices.hook()
+        threads.append(torch.get_num_threads())
+
+    asr = FakeAsr(cast, lambda n: searching.wait(WAIT))
+    voices = FakeDiarisation(cast, search)
+    engines(monkeypatch, asr, voices)
+    before = torch.get_num_threads()
+    pipeline.process(db, pipeline.Engines(db.settings), cast.meeting_id, cast.wav, QuietReporter())
+    assert threads == [1, os.cpu_count()]  # one beside the ASR, then every core
+    assert torch.get_num_threads() == before  # only the search's own thread changed
 
 
 def test_withdrawal_while_both_run_keeps_neither(db, home, monkeypatch):

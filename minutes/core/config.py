@@ -152,6 +152,9 @@ class DiarisationParams(_Strict):
         0.25, ge=0.0, le=1.0
     )  # segmentation: a speaker's gaps shorter than this close
     exclude_overlap: bool = False  # embed each speaker only where nobody else talks (pipeline option)
+    step: float = Field(
+        0.2, gt=0.0, le=1.0
+    )  # segmentation: 10 s windows start this fraction of a window apart (pyannote's default is 0.1)
 
     def hyper_parameters(self) -> dict:
         """The `SpeakerDiarization.instantiate` argument."""

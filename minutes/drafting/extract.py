@@ -146,6 +146,8 @@ def extract(
     log.info("extraction: %d lines, %d withheld, %d chunks", len(lines), len(found.withheld), len(chunks))
     if not chunks:
         draft.notes.append("no line suggests a decision or an action; the model was not run")
+    else:
+        engine.keep_prefix(prompts.opening())
     judged: set[tuple[float, float]] = (
         set()
     )  # lines of proposals the model judged rejected, deferred or reversed

@@ -219,13 +219,20 @@ def _turns(user: str, reply: dict) -> list[dict[str, str]]:
     ]
 
 
-def messages(lines: str, participants: list[str]) -> list[dict[str, str]]:
-    """The chat for a chunk's first turn (actions); the second turn appends the reply and ASK_DECISIONS."""
-    names = ", ".join(participants) if participants else "(not given)"
+def opening() -> list[dict[str, str]]:
+    """The fixed start of every chunk's chat: instructions and worked examples, no meeting text."""
     return [
         {"role": "system", "content": SYSTEM},
         *_turns(EXAMPLE_USER, EXAMPLE_REPLY),
         *_turns(EXAMPLE2_USER, EXAMPLE2_REPLY),
+    ]
+
+
+def messages(lines: str, participants: list[str]) -> list[dict[str, str]]:
+    """The chat for a chunk's first turn (actions); the second turn appends the reply and ASK_DECISIONS."""
+    names = ", ".join(participants) if participants else "(not given)"
+    return [
+        *opening(),
         {"role": "user", "content": f"{USER.format(participants=names, lines=lines)}\n\n{ASK_ACTIONS}"},
     ]
 

@@ -207,6 +207,7 @@ def load_diarisation(
             embedding_batch_size=BATCH_SIZE,
             segmentation_batch_size=BATCH_SIZE,
             embedding_exclude_overlap=params.exclude_overlap,
+            segmentation_step=params.step,
         )
     pipeline.instantiate(params.hyper_parameters())
     embedder = PyannoteAudioPretrainedSpeakerEmbedding(embedding)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from minutes.core.files import private_dir
 from minutes.engines import llama
 from minutes.engines.registry import REGISTRY, Role
 from minutes.engines.store import model_store
@@ -38,7 +39,8 @@ def resolve_extractor(settings, model: str | None = None) -> tuple[str, Path]:
 def load_extractor(settings, model: str | None = None, threads: int = 0) -> Extractor:
     """Load the configured (or given) extractor model; ModelError if it is not usable."""
     name, gguf = resolve_extractor(settings, model)
-    return llama.load(name, gguf, threads)
+    states = private_dir(settings.home, "cache", "prompt-states") if settings.home.is_dir() else None
+    return llama.load(name, gguf, threads, states=states)
 
 
 def _one_gguf(folder: Path) -> Path:

@@ -11,6 +11,7 @@ Greedy decoding (top_k 1), CPU only (the wheel is built from source without a GP
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import time
 import weakref
@@ -38,6 +39,8 @@ class LlamaExtractor:
     _llm: Any = field(repr=False)
     backend: str = "llama.cpp"
     device: str = "cpu"
+    weights: str = ""  # the GGUF file's name, size and time, in the key of a kept state
+    states: Path | None = None  # where fixed prompt prefixes' states are kept (None: only in RAM)
     calls: int = 0  # running totals over this load, for benchmarks
     prompt_tokens: int = 0
     new_tokens: int = 0
@@ -65,6 +68,42 @@ class LlamaExtractor:
         self.seconds += time.perf_counter() - started
         return out["choices"][0]["message"]["content"] or ""
 
+    def keep_prefix(self, messages: Messages) -> None:
+        """Have the model state after `messages` (the fixed instructions and worked examples that open every
+        prompt to come, never meeting text) ready: read from disk, or computed once and written there. The first
+        prompt of each run then reads only its own part (about 40 s of prefill saved per run on 2 cores)."""
+        tokens = self._opening_tokens(messages)
+        llm = self._llm
+        if tuple(tokens) in llm.cache.cache_state:  # exactly this prefix (`in` matches any shared prefix)
+            return
+        from minutes.engines.llama_cache import read_prefix, write_prefix
+
+        key = hashlib.sha256(repr((self.weights, CONTEXT, BATCH, tokens)).encode()).hexdigest()[:32]
+        path = self.states / f"{key}.npz" if self.states else None
+        state = read_prefix(path, tokens, CONTEXT) if path else None
+        if state is None:
+            llm.reset()
+            llm._ctx.kv_cache_clear()  # nothing of an earlier prompt may reach the state kept on disk
+            llm.eval(tokens)
+            state = llm.save_state()
+            if path:
+                write_prefix(path, tokens, state)
+        llm.cache[tokens] = state
+
+    def _opening_tokens(self, messages: Messages) -> list[int]:
+        """The tokens of `messages` as the model's chat template renders them at the start of a longer chat (up
+        to the next user turn's text), tokenized as `create_chat_completion` does."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm, marker = self._llm, "\x00next turn\x00"
+        special = [
+            llm._model.token_get_text(t) if t != -1 else "" for t in (llm.token_eos(), llm.token_bos())
+        ]
+        template = Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"], *special)
+        result = template(messages=[*messages, {"role": "user", "content": marker}])
+        opening = result.prompt[: result.prompt.index(marker)]
+        return llm.tokenize(opening.encode("utf-8"), add_bos=not result.added_special, special=True)
+
     def close(self) -> None:
         """Free the model now. Left to interpreter shutdown, llama-cpp-python's finaliser runs after the modules
         it needs are gone and prints a traceback on every exit."""
@@ -73,8 +112,9 @@ class LlamaExtractor:
             self._llm = None
 
 
-def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
-    """Load a GGUF file with llama.cpp on the CPU (all cores unless `threads` is given).
+def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) -> LlamaExtractor:
+    """Load a GGUF file with llama.cpp on the CPU (all cores unless `threads` is given); fixed prompt openings'
+    states are kept in the folder `states` (see `LlamaExtractor.keep_prefix`).
 
     llama.cpp's OpenMP threads spin while they wait; on a busy machine (other stages, other users) that made a
     135M model 40 x slower with 2 threads than with 1 (124 s against 3 s for 20 tokens). Passive waiting, set
@@ -85,7 +125,7 @@ def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
     1.33 GB read, the same speed)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        from llama_cpp import Llama
+        from llama_cpp import Llama, __version__
     except ImportError:
         raise ModelError("llama-cpp-python is not installed", "run `make install`") from None
     from minutes.engines.llama_cache import StateCache
@@ -109,7 +149,10 @@ def load(name: str, gguf: Path, threads: int = 0) -> LlamaExtractor:
     llm.set_cache(StateCache(capacity_bytes=CACHE_BYTES))
     if not llm.metadata.get("tokenizer.chat_template"):
         raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
+    size = gguf.stat()
     extractor = LlamaExtractor(name, gguf.parent, time.perf_counter() - started, llm)
+    extractor.weights = f"{gguf.name}:{size.st_size}:{size.st_mtime_ns}:llama-cpp-python {__version__}"
+    extractor.states = states
     alive = weakref.ref(extractor)  # closed at exit if still loaded, without keeping it alive until then
     atexit.register(lambda: (loaded := alive()) is not None and loaded.close())
     return extractor

@@ -4,6 +4,7 @@ the transcript, so it can run alongside transcription (minutes.run.overlap) or i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,15 +34,18 @@ def voice_inputs(run: Run) -> tuple[int | None, list]:
     return n_participants or None, ranges
 
 
-def find_voices(run: Run, max_speakers: int | None, ranges: list) -> Voices:
+def find_voices(
+    run: Run, max_speakers: int | None, ranges: list, threads: Callable[[], int] | None = None
+) -> Voices:
     """Who spoke when, the enrolled voices, and turns moved to the enrolled voice they match. Touches no
-    database and reports no progress, so it can run on a thread of its own (minutes.run.overlap)."""
+    database and reports no progress, so it can run on a thread of its own (minutes.run.overlap); `threads`
+    says, between batches, how many torch threads the diarisation may use from then on."""
     from minutes.speech.diarise import Diarisation, diarise, embed
     from minutes.speech.reassign import reassign_turns
 
     started = time.monotonic()
     engine, audio, n = run.engines.diarisation, run.audio(), run.engines.options.num_speakers
-    result = diarise(engine, audio, num_speakers=n, max_speakers=None if n else max_speakers)
+    result = diarise(engine, audio, num_speakers=n, max_speakers=None if n else max_speakers, threads=threads)
     enrolled = speaker_names.embed_enrolments(engine, audio, ranges)
     fixed = reassign_turns(
         result.turns,

@@ -13,6 +13,7 @@ clustering, with the square of the number of chunk embeddings; it has not been p
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 
@@ -65,13 +66,28 @@ def diarise(
     num_speakers: int | None = None,
     min_speakers: int | None = None,
     max_speakers: int | None = None,
+    threads: Callable[[], int] | None = None,
 ) -> Diarisation:
-    """Find the speaker turns; give `num_speakers` (or a min/max) when the participant list is known."""
+    """Find the speaker turns; give `num_speakers` (or a min/max) when the participant list is known.
+
+    `threads`, asked between the model's batches, says how many torch threads to use from then on: a search
+    begun on one core beside the ASR takes the ASR's cores once transcription ends (minutes.run.overlap). It
+    is set from the thread that runs the pipeline, as torch's OpenMP thread count is per calling thread."""
+    import torch
+
+    def hook(*_, **__) -> None:
+        if threads and (n := threads()) != torch.get_num_threads():
+            torch.set_num_threads(n)
+
     _check_counts(num_speakers, min_speakers, max_speakers)
     file = {**audio.waveform_dict(), "uri": "audio"}
     with _torch_threads(engine.threads), redirect_stdout(io.StringIO()):  # pyannote print()s clustering notes
         output = engine.pipeline(
-            file, num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers
+            file,
+            num_speakers=num_speakers,
+            min_speakers=min_speakers,
+            max_speakers=max_speakers,
+            hook=hook,
         )
     annotation = output.speaker_diarization
     raw = [(seg.start, seg.end, label) for seg, _, label in annotation.itertracks(yield_label=True)]
