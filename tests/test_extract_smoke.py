@@ -11,10 +11,10 @@ import pytest
 
 from minutes.core.config import load_settings
 from minutes.core.types import Segment, Transcript
+from minutes.drafting import prompts
 from minutes.drafting.extract import extract, parse_reply
 from minutes.drafting.looks import MAX_SECOND_LOOKS
 from minutes.drafting.params import DRAFTING
-from minutes.drafting import prompts
 from minutes.drafting.prompts import actions_schema
 from minutes.engines.extractor import load_extractor
 from minutes.engines.llama import CACHE_BYTES
