@@ -14,6 +14,8 @@ any moment leaves either the whole result of a stage or none of it. One run at a
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 import os
@@ -107,6 +109,7 @@ class Engines:
         """Free the ASR and diarisation models, so the extractor does not stack on top of them in memory."""
         self._asr = self._diarisation = self._detector = None
         gc.collect()
+        _give_back_freed_memory()
 
     @property
     def extractor(self):
@@ -115,6 +118,13 @@ class Engines:
 
             self._extractor = load_extractor(self.settings, threads=self.options.threads)
         return self._extractor
+
+
+def _give_back_freed_memory() -> None:
+    """glibc keeps freed heap pages mapped until told: return them, so the extractor's memory does not stack on
+    what the speech stages freed (about 100 MB after diarising 5 minutes). Elsewhere than glibc, nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @dataclass

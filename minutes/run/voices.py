@@ -51,7 +51,7 @@ def find_voices(
         result.turns,
         result.centroids,
         {e.range.name: e.embedding for e in enrolled},
-        lambda start, end: embed(engine, audio, start, end),
+        lambda start, end: embed(engine, audio, start, end, threads() if threads else None),
     )
     result = Diarisation(turns=fixed.turns, centroids=fixed.centroids)
     return Voices(result, enrolled, len(fixed.moved), time.monotonic() - started)

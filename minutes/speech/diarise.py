@@ -106,8 +106,11 @@ def diarise(
     return Diarisation(turns=turns, centroids=centroids)
 
 
-def embed(engine: DiarisationEngine, audio: Audio, start: float, end: float) -> np.ndarray:
-    """The speaker embedding of audio[start:end] (e.g. a participant's enrolment range, or one turn).
+def embed(
+    engine: DiarisationEngine, audio: Audio, start: float, end: float, threads: int | None = None
+) -> np.ndarray:
+    """The speaker embedding of audio[start:end] (e.g. a participant's enrolment range, or one turn), on
+    `threads` torch threads (default: the engine's).
 
     The middle of the range is embedded, at most `embed_max_seconds` long and cut to a multiple of
     `embed_step_seconds` (minutes.speech.params): torch keeps state for every input length it sees, so 150
@@ -132,6 +135,6 @@ def embed(engine: DiarisationEngine, audio: Audio, start: float, end: float) -> 
     )
     first = int((start + (end - start - length) / 2) * SAMPLE_RATE)
     piece = audio.samples[first : first + int(length * SAMPLE_RATE)]
-    with _torch_threads(engine.threads):
+    with _torch_threads(threads or engine.threads):
         vec = engine.embedder(torch.from_numpy(np.ascontiguousarray(piece))[None, None, :])
     return np.asarray(vec[0], dtype=np.float32)
