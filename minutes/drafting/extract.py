@@ -148,9 +148,7 @@ def extract(
         draft.notes.append("no line suggests a decision or an action; the model was not run")
     else:
         engine.keep_prefix(prompts.opening())
-    judged: set[tuple[float, float]] = (
-        set()
-    )  # lines of proposals the model judged rejected, deferred or reversed
+    judged: set[tuple[float, float]] = set()  # proposals the model judged rejected, deferred or reversed
     for done, part in enumerate(chunks, 1):
         reply = _ask(engine, part, people, draft, f"chunk {done} of {len(chunks)}")
         by_number = {line.number: line for line in part}
