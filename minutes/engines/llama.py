@@ -25,8 +25,8 @@ Messages = list[dict[str, str]]
 CONTEXT = 6144  # tokens: instructions and examples (~1.2k) + a chunk (<= 1.4k) + the reply (<= 1.4k)
 BATCH = 256  # prompt tokens per step; llama-cpp-python keeps BATCH x vocabulary floats of logits (155 MB)
 CACHE_BYTES = (
-    256 << 20
-)  # model states kept in RAM (two or three), so the fixed prompt prefix survives other prompts
+    128 << 20
+)  # model states kept in RAM: the fixed opening (42 MB) and the latest chunk's, so the opening survives other prompts
 
 
 @dataclass

@@ -78,6 +78,10 @@ class Run:
             self._audio = decode(self.path, self.engines.settings.limits.max_audio_seconds)
         return self._audio
 
+    def forget_audio(self) -> None:
+        """Drop the decoded samples (113 MB for 30 minutes), so drafting's memory does not grow with length."""
+        self._audio = None
+
     def begin(self, stage: str) -> None:
         """Check the gate and record the stage as started, in one transaction; Blocked when not allowed.
         A stage begun early (diarisation alongside transcription) is not begun twice."""
@@ -250,6 +254,7 @@ def summarise(run: Run) -> Write:
     from minutes.drafting.extract import extract
     from minutes.speech.language import english_only, mismatch_flag
 
+    run.forget_audio()  # drafting reads only the transcript
     if not run.engines.options.keep_models:
         run.engines.release_speech_models()
     with run.db.session() as s:
