@@ -106,9 +106,16 @@ def score(draft: Draft) -> dict:
 
 
 def run(engine, transcript: Transcript, **options) -> tuple[Draft, dict]:
+    """Extraction with its token counts; "prompt tokens read" leaves out what came from a kept state (the
+    opening on disk, the previous turn), counted at llama.cpp's `eval`."""
     before = (engine.calls, engine.prompt_tokens, engine.new_tokens, engine.seconds)
+    llm, evaluated = engine._llm, []
+    llm.eval = lambda tokens, real=llm.eval: (evaluated.append(len(tokens)), real(tokens))[1]
     started = time.perf_counter()
-    draft = extract(engine, transcript, PEOPLE, MONDAY, **options)
+    try:
+        draft = extract(engine, transcript, PEOPLE, MONDAY, **options)
+    finally:
+        del llm.eval  # the class's own again
     wall = time.perf_counter() - started
     calls, prompt, new, gen = (
         a - b
@@ -119,6 +126,7 @@ def run(engine, transcript: Transcript, **options) -> tuple[Draft, dict]:
     return draft, {
         "calls": calls,
         "prompt tokens": prompt,
+        "prompt tokens read": sum(evaluated) - new,
         "generated tokens": new,
         "model s": round(gen, 1),
         "wall s": round(wall, 1),
