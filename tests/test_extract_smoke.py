@@ -37,6 +37,38 @@ def test_a_reply_under_the_schema_always_parses(smol):
     assert json.loads(text).keys() == {"actions"}
 
 
+def test_checking_the_best_token_first_gives_the_stock_samplers_replies(smol, monkeypatch):
+    """GreedyFirst picks what llama-cpp-python's own chain (grammar over the whole vocabulary, then greedy)
+    picks, token for token, including where the grammar turns the model's best token down."""
+    from llama_cpp import Llama
+
+    from minutes.engines.llama_sampling import GreedyFirst
+
+    cases = [
+        (MESSAGES, actions_schema([1, 2, 3], ["Tom", "Helen"]), 80),
+        (
+            prompts.messages("1 Zoë: I'll book the coach by Friday.\n2 Tom: Agreed.", ["Zoë", "Tom"]),
+            prompts.decisions_schema([1, 2]),
+            120,
+        ),
+    ]
+    filtered = []
+
+    def afresh(case) -> str:  # every prompt read from an empty context, so only the sampler differs
+        smol._llm.reset()
+        reply = smol.complete(*case)
+        filtered.append(getattr(smol._llm._sampler, "filtered", None))
+        return reply
+
+    cache = smol._llm.cache
+    monkeypatch.setattr(smol._llm, "cache", None)
+    ours = [afresh(case) for case in cases]
+    assert isinstance(smol._llm._sampler, GreedyFirst) and all(filtered)  # the slow path ran too
+    monkeypatch.setattr(type(smol._llm), "_init_sampler", Llama._init_sampler)
+    assert [afresh(case) for case in cases] == ours
+    assert smol._llm.cache is None and cache is not None
+
+
 def test_cached_states_hold_no_logits_and_give_the_same_reply(smol):
     """A prompt whose prefix comes back from the RAM cache (after another prompt pushed it out of the context)
     is answered as from a fresh evaluation, and no cached state carries llama-cpp-python's logits copy."""

@@ -125,15 +125,16 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
     1.33 GB read, the same speed)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        from llama_cpp import Llama, __version__
+        from llama_cpp import __version__
     except ImportError:
         raise ModelError("llama-cpp-python is not installed", "run `make install`") from None
     from minutes.engines.llama_cache import StateCache
+    from minutes.engines.llama_sampling import GreedyFirstLlama
 
     threads = threads or os.cpu_count() or 1
     started = time.perf_counter()
     try:
-        llm = Llama(
+        llm = GreedyFirstLlama(
             model_path=str(gguf),
             n_ctx=CONTEXT,
             n_batch=BATCH,
