@@ -5,10 +5,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.minutes-installed
 TORCH := torch==2.13.0
-# llama-cpp-python has no wheel on PyPI: it builds from the sdist (cmake, gcc). Portable AVX2 code, no multimodal
-# library (minutes does not use it); about 5 minutes on 2 cores.
+# llama-cpp-python has no wheel on PyPI: it builds from the sdist (cmake, gcc), about 5 minutes on 2 cores, for
+# this machine's CPU (-march=native: AVX-512 and VNNI where there are, prefill 1.3 x the portable AVX2 build's) but
+# without AMX: these VMs advertise it and trap on its first tile instruction. No multimodal library (unused). The
+# build is kept out of pip's wheel cache, whose key ignores CMAKE_ARGS; its stamp names the flavour, so a change
+# here rebuilds it. A venv copied to an older CPU stops with "Illegal instruction": see the README.
 LLAMA := llama-cpp-python==0.3.36
-LLAMA_CMAKE := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
+NO_AMX := $(shell echo | $(CC) -mno-amx-tile -E - >/dev/null 2>&1 && echo -mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
+LLAMA_CMAKE := -DGGML_NATIVE=ON -DLLAVA_BUILD=OFF \
+	$(if $(NO_AMX),-DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)')
+LLAMA_STAMP := $(VENV)/.llama-native-no-amx
 DEMO_HOME ?= $(CURDIR)/demo-home
 
 .PHONY: install models system test demo bench lint doctor migration-baseline clean
@@ -20,7 +26,8 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip wheel "setuptools>=77"
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip install --quiet "$(LLAMA)"
+	@test -f $(LLAMA_STAMP) || { CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip install --quiet \
+		--force-reinstall --no-deps --no-cache-dir "$(LLAMA)" && touch $(LLAMA_STAMP); }
 	$(BIN)/python -m pip install --quiet -e ".[dev]" "$(TORCH)"
 	$(BIN)/python -m minutes.engines.torchstack --fix
 	@touch $@
