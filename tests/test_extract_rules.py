@@ -490,6 +490,43 @@ def test_an_assent_after_a_new_question_answers_that_question_not_the_item_befor
     assert any("nobody agreed" in n and "caterers" in n for n in draft.notes)
 
 
+def test_an_item_is_cut_where_it_slips_into_a_script_the_meeting_never_used():
+    from minutes.drafting.rules import in_its_script
+
+    said = "Zoë and Łukasz agreed. Дмитрий will check."
+    assert in_its_script("Minutes approved. The report was sent. The修订", said) == (
+        "Minutes approved. The report was sent."
+    )
+    assert in_its_script("Send the report修订 today", said) == "Send the report"
+    assert in_its_script("修订", said) == ""
+    assert in_its_script("Дмитрий and Zoë check the Łukasz list", said) == (
+        "Дмитрий and Zoë check the Łukasz list"  # letters the meeting itself used stay
+    )
+    transcript = meeting(
+        ("Ann", "Shall we adopt the new minibus rota?"),  # 1
+        ("Ben", "Yes, agreed. I'll email it to staff by Friday."),  # 2
+    )
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [1, 2], "text": "The new minibus rota is adopted. The修订", "outcome": "agreed"}
+            ],
+            actions=[
+                {
+                    "lines": [2],
+                    "task": "Email the minibus rota to staff修订",
+                    "owners": ["Ben"],
+                    "kind": "volunteered",
+                    "due": "by Friday",
+                }
+            ],
+        )
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The new minibus rota is adopted."]
+    assert [(a.task, a.owner) for a in draft.actions] == [("Email the minibus rota to staff", "Ben")]
+
+
 def test_evidence_that_holds_none_of_the_item_moves_to_the_line_that_does():
     from minutes.drafting.rules import evidence
 

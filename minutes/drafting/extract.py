@@ -210,15 +210,26 @@ def _ask(engine: Engine, part: list[Line], people: list[Participant], draft: Dra
         prompts.second_turn(first, actions), prompts.decisions_schema(numbers), DRAFTING.max_new_tokens
     )
     try:
-        return Reply(
+        reply = Reply(
             actions=parse_reply(actions).actions, **parse_reply(decisions).model_dump(exclude={"actions"})
         )
+        return _in_its_script(reply, windows.render(part))
     except ValueError as exc:
         reason = f"{where}: the model's reply was incomplete ({exc}); check this part of the meeting by hand"
     log.warning("extraction %s", reason)
     draft.flags.append(Flag("extraction", reason, [Evidence(part[0].start, part[-1].end, "")]))
     draft.notes.append(reason)
     return Reply()
+
+
+def _in_its_script(reply: Reply, source: str) -> Reply:
+    """Every text of the reply cut where it leaves the transcript's script (rules.in_its_script)."""
+    for item in (*reply.decisions, *reply.points):
+        item.text = rules.in_its_script(item.text, source)
+    for action in reply.actions:
+        action.task = rules.in_its_script(action.task, source)
+        action.due = action.due and (rules.in_its_script(action.due, source) or None)
+    return reply
 
 
 def _decisions(
@@ -327,7 +338,7 @@ def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> lis
         return decisions
     out, used = [], set()
     for item in chosen:
-        text = item["text"].strip()
+        text = rules.in_its_script(item["text"].strip(), "\n".join(items))
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with
         # the SEN report); the others stand as drafted
         sources = [i for i in dict.fromkeys(item["from"]) if rules.same_matter(text, decisions[i - 1].text)]

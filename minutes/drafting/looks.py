@@ -75,7 +75,7 @@ def _look(
         )
     except json.JSONDecodeError:
         return None  # cut at the token limit: nothing is added
-    found = (answer.get(kind) or "").strip()
+    found = rules.in_its_script((answer.get(kind) or "").strip(), text)
     # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
     basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
     if (
