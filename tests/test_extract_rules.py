@@ -491,7 +491,7 @@ def test_an_assent_after_a_new_question_answers_that_question_not_the_item_befor
 
 
 def test_an_item_is_cut_where_it_slips_into_a_script_the_meeting_never_used():
-    from minutes.drafting.rules import in_its_script
+    from minutes.drafting.grounding import in_its_script
 
     said = "Zoë and Łukasz agreed. Дмитрий will check."
     assert in_its_script("Minutes approved. The report was sent. The修订", said) == (

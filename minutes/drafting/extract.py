@@ -223,12 +223,12 @@ def _ask(engine: Engine, part: list[Line], people: list[Participant], draft: Dra
 
 
 def _in_its_script(reply: Reply, source: str) -> Reply:
-    """Every text of the reply cut where it leaves the transcript's script (rules.in_its_script)."""
+    """Every text of the reply cut where it leaves the transcript's script (grounding.in_its_script)."""
     for item in (*reply.decisions, *reply.points):
-        item.text = rules.in_its_script(item.text, source)
+        item.text = grounding.in_its_script(item.text, source)
     for action in reply.actions:
-        action.task = rules.in_its_script(action.task, source)
-        action.due = action.due and (rules.in_its_script(action.due, source) or None)
+        action.task = grounding.in_its_script(action.task, source)
+        action.due = action.due and (grounding.in_its_script(action.due, source) or None)
     return reply
 
 
@@ -338,7 +338,7 @@ def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> lis
         return decisions
     out, used = [], set()
     for item in chosen:
-        text = rules.in_its_script(item["text"].strip(), "\n".join(items))
+        text = grounding.in_its_script(item["text"].strip(), "\n".join(items))
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with
         # the SEN report); the others stand as drafted
         sources = [i for i in dict.fromkeys(item["from"]) if rules.same_matter(text, decisions[i - 1].text)]

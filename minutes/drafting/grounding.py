@@ -3,6 +3,7 @@
 For each item: each evidence quote must fuzzily occur (tolerant of ASR errors and punctuation) in the segments
 within its time range; the item's words must overlap its evidence; an action's owner must speak or be addressed
 there. An item that fails keeps its place in the draft with status "unsupported" and a note saying why.
+Before that, `in_its_script` cuts a model's text where it leaves the transcript's script.
 """
 
 from __future__ import annotations
@@ -93,3 +94,19 @@ def verify(draft: Draft, transcript: Transcript) -> Draft:
             if found:
                 draft.notes.append(f"{kind} {n} unsupported: {'; '.join(found)}")
     return draft
+
+
+def in_its_script(text: str, source: str) -> str:
+    """`text` up to the first letter of a script `source` never uses, back to its last full sentence if it has
+    one: the multilingual 1.5B model now and then slips into Chinese mid-item ("... sent to the website.
+    The修订"). Letters beyond Latin Extended count only when the source has them, so names in other scripts
+    stay."""
+    seen = set(source)
+    for i, char in enumerate(text):
+        if char.isalpha() and ord(char) > 0x24F and char not in seen:
+            head = text[:i]
+            sentence = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
+            if sentence > 0:
+                return head[: sentence + 1].strip()
+            return head.strip()
+    return text

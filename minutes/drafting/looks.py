@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 from minutes.core.types import Action, Decision, Draft, Evidence
-from minutes.drafting import prompts, rules
+from minutes.drafting import grounding, prompts, rules
 from minutes.drafting.engine import Engine
 from minutes.drafting.windows import Line
 
@@ -75,7 +75,7 @@ def _look(
         )
     except json.JSONDecodeError:
         return None  # cut at the token limit: nothing is added
-    found = rules.in_its_script((answer.get(kind) or "").strip(), text)
+    found = grounding.in_its_script((answer.get(kind) or "").strip(), text)
     # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
     basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
     if (

@@ -113,22 +113,6 @@ def not_an_item(text: str, examples: tuple[str, ...]) -> str | None:
     return None
 
 
-def in_its_script(text: str, source: str) -> str:
-    """`text` up to the first letter of a script `source` never uses, back to its last full sentence if it has
-    one: the multilingual 1.5B model now and then slips into Chinese mid-item ("... sent to the website.
-    The修订"). Letters beyond Latin Extended count only when the source has them, so names in other scripts
-    stay."""
-    seen = set(source)
-    for i, char in enumerate(text):
-        if char.isalpha() and ord(char) > 0x24F and char not in seen:
-            head = text[:i]
-            sentence = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
-            if sentence > 0:
-                return head[: sentence + 1].strip()
-            return head.strip()
-    return text
-
-
 def is_question(text: str) -> bool:
     return bool(QUESTION.search(text.strip()))
 
