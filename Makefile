@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.minutes-installed
 TORCH := torch==2.13.0
-# llama-cpp-python has no wheel on PyPI: it builds from the sdist (cmake, gcc), about 5 minutes on 2 cores, for
+# llama-cpp-python has no wheel on PyPI: it builds from the sdist (cmake, gcc), about 8 minutes on 2 cores, for
 # this machine's CPU (-march=native: AVX-512 and VNNI where there are, prefill 1.3 x the portable AVX2 build's) but
 # without AMX: these VMs advertise it and trap on its first tile instruction. No multimodal library (unused). The
 # build is kept out of pip's wheel cache, whose key ignores CMAKE_ARGS; its stamp names the flavour, so a change
