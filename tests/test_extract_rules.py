@@ -261,6 +261,31 @@ def test_long_meetings_overlap_chunks_merge_items_and_consolidate_decisions():
     assert any("left out by the final pass" in n and "sixth" in n for n in draft.notes)
 
 
+WITH = meeting(
+    ("Ann", "The report has to be signed off this month."),  # 1
+    ("Ann", "I'll review it with Ben before I sign it off."),  # 2
+    ("Ben", "Happy to read it with you."),  # 3
+    ("Cara", "Ben will go through the budget with Dee."),  # 4
+)
+
+
+def test_a_task_someone_says_they_will_do_with_another_person_is_theirs():
+    engine = FakeEngine(
+        reply(
+            actions=[
+                {"lines": [2], "task": "Review the report with Ben", "owners": ["Ben"], "due": None},
+                {"lines": [4], "task": "Go through the budget with Dee", "owners": ["Dee"], "due": None},
+            ]
+        )
+    )
+    draft = extract(engine, WITH, ["Ann", "Ben", "Cara", "Dee"], WEDNESDAY)
+    assert [(a.task, a.owner) for a in draft.actions] == [
+        ("Review the report with Ben", "Ann"),  # she said "I'll"; Ben helps
+        ("Go through the budget with Dee", "Dee"),  # nobody says they will: the model's owner stands
+    ]
+    assert any("who said they would do it with them" in n for n in draft.notes)
+
+
 def test_due_dates_self_corrected_or_spoken_more_fully():
     friday = date(2026, 12, 11)
     assert due("the fifteenth, no, wait, Wednesday the sixteenth", [], friday) == "2026-12-16"
@@ -271,6 +296,11 @@ def test_due_dates_self_corrected_or_spoken_more_fully():
     assert due("the business manager", said, friday) == "the next meeting"  # not a time: the spoken deadline
     assert due("the business manager", ["I'll check it."], friday) is None
     assert due("before half term", said, friday) == "before half term"  # a time, kept as spoken
+    # the task says by when; the model's phrase is when it will be reported
+    task = "Sign the report off by Monday the thirtieth at the latest"
+    assert due("the January meeting", [], WEDNESDAY, task) == "2026-11-30"
+    assert due("Friday", [], WEDNESDAY, task) == "2026-11-20"  # a date the model gave stands
+    assert due("the January meeting", [], WEDNESDAY, "Sign the report off on Monday") == "the January meeting"
 
 
 UNSETTLED = meeting(
@@ -282,6 +312,39 @@ UNSETTLED = meeting(
     ("Ann", "Ben, can you tell the PE staff?"),  # 6
     ("Ben", "Will do."),  # 7
 )
+
+
+DONE = meeting(
+    ("Ann", "Matters arising. Ben, the pupil premium statement?"),  # 1
+    ("Ben", "Yes, that's done, it went up on the website in October."),  # 2
+    ("Ann", "Lovely. Cara, the trip letter?"),  # 3
+    ("Cara", "That's done too, but I'll send a reminder on Friday."),  # 4
+)
+
+
+def test_a_task_its_owner_reports_done_is_no_action():
+    engine = FakeEngine(
+        reply(
+            actions=[
+                # the 1.5B model listed the report as asked and agreed, due "October" (formal-motions dev meeting)
+                {
+                    "lines": [2],
+                    "task": "Put the pupil premium statement on the website",
+                    "owners": ["Ben"],
+                    "due": "October",
+                },
+                {
+                    "lines": [4],
+                    "task": "Send a reminder about the trip letter",
+                    "owners": ["Cara"],
+                    "due": "Friday",
+                },
+            ]
+        )
+    )
+    draft = extract(engine, DONE, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert [(a.owner, a.due) for a in draft.actions] == [("Cara", "2026-11-20")]
+    assert any("Ben reported it done" in n for n in draft.notes)
 
 
 def test_news_and_points_put_off_are_no_decisions_and_only_tasks_taken_on_are_actions():
@@ -422,6 +485,30 @@ def test_a_second_look_adds_no_twin_and_a_dropped_item_does_not_hide_its_line():
     assert [(a.task, a.owner) for a in draft.actions] == [("Check the budget for the post", "Ann")]
 
 
+def test_a_decision_found_far_from_one_in_like_words_is_another_decision():
+    rows = [("Ann", f"Item {n}: the reports are on the shared drive.") for n in range(1, 16)]
+    rows[0] = ("Ann", "Shall we have the revised uniform policy and the trip report on the next agenda?")
+    rows[1] = ("Ben", "Yes, agreed.")
+    rows[12] = ("Ann", "All in favour? Carried, and the revised uniform policy is adopted.")
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {
+                    "lines": [1, 2],
+                    "text": "The revised uniform policy and the trip report go on the next agenda.",
+                    "outcome": "agreed",
+                }
+            ]
+        ),
+        looks=[{"decision": "The revised uniform policy is adopted."}],
+    )
+    draft = extract(engine, meeting(*rows), ["Ann", "Ben"], WEDNESDAY, selection=False)
+    assert [d.text for d in draft.decisions] == [
+        "The revised uniform policy and the trip report go on the next agenda.",
+        "The revised uniform policy is adopted.",  # eleven lines on: not the agenda item said again
+    ]
+
+
 def test_a_decision_said_again_in_other_words_is_a_twin_unless_it_names_another_date():
     from minutes.core.types import Decision
     from minutes.drafting.rules import restates
@@ -460,6 +547,40 @@ def test_a_motion_that_falls_is_no_decision_and_a_vote_closes_its_item():
     assert [d.text for d in draft.decisions] == ["The revised behaviour policy is adopted."]
     assert any("nobody agreed" in n and "car park" in n for n in draft.notes)
     assert engine.looked == []  # "I'll second" is a motion's procedure, not a task to look at
+
+
+RUN_TOGETHER = meeting(
+    ("Ann", "Can I have a proposal to adopt the uniform policy? All in favour? Carried."),  # 1
+    ("Ann", "The hall floor was resurfaced over half term, by the way."),  # 2
+    ("Ben", "Shall we move the trip to April?"),  # 3
+    ("Ann", "Yes, April it is. It will be on a Tuesday, when the coaches are cheaper."),  # 4
+)
+
+
+def test_two_decisions_run_together_are_judged_one_by_one_and_one_said_in_two_sentences_stays_one():
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                # the 1.5B model ran a report and a vote together (formal-motions dev meeting)
+                {
+                    "lines": [1, 2],
+                    "text": "The uniform policy is adopted. The hall floor was resurfaced.",
+                    "outcome": "agreed",
+                },
+                {
+                    "lines": [3, 4],
+                    "text": "The trip moves to April. It will be on a Tuesday.",
+                    "outcome": "agreed",
+                },
+            ]
+        )
+    )
+    draft = extract(engine, RUN_TOGETHER, ["Ann", "Ben"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == [
+        "The uniform policy is adopted.",
+        "The trip moves to April. It will be on a Tuesday.",
+    ]
+    assert any("nobody agreed" in n and "hall floor" in n for n in draft.notes)
 
 
 def test_an_assent_after_a_new_question_answers_that_question_not_the_item_before_it():
@@ -562,6 +683,33 @@ def test_the_final_pass_never_loses_a_decision_it_grouped_with_another_matter():
     assert [d.text for d in draft.decisions] == [
         "The boiler repair is ratified.",
         "The report is delegated to chair's action.",
+    ]
+    # both run together in one text (formal-motions dev meeting): one decision each, with its own evidence
+    engine.replies = [
+        json.dumps(r)
+        for r in (
+            *reply(
+                decisions=[{"lines": [11], "text": "The boiler repair is ratified.", "outcome": "agreed"}]
+            ),
+            *reply(
+                decisions=[
+                    {"lines": [31], "text": "The report is delegated to chair's action.", "outcome": "agreed"}
+                ]
+            ),
+            {
+                "decisions": [
+                    {
+                        "from": [1, 2],
+                        "text": "The boiler repair is ratified. The report is delegated to chair's.",
+                    }
+                ]
+            },
+        )
+    ]
+    draft = extract(engine, meeting(*rows), ["Ann"], WEDNESDAY, chunk_tokens=400, selection=False)
+    assert [(d.text, [e.start for e in d.evidence]) for d in draft.decisions] == [
+        ("The boiler repair is ratified.", [60.0]),
+        ("The report is delegated to chair's.", [180.0]),
     ]
 
 

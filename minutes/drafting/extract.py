@@ -22,7 +22,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
-from minutes.drafting import grounding, looks, motions, points, prompts, roles, rules, sensitive, windows
+from minutes.drafting import (
+    grounding,
+    looks,
+    motions,
+    owners,
+    points,
+    prompts,
+    roles,
+    rules,
+    sensitive,
+    windows,
+)
 from minutes.drafting.engine import Engine
 from minutes.drafting.params import DRAFTING
 from minutes.drafting.roles import Participant
@@ -239,17 +250,19 @@ def _decisions(
     second look brings them back."""
     out = []
     for d in reply.decisions:
-        text = d.text.strip()
-        if d.outcome != "agreed":
-            draft.notes.append(f"not a decision ({d.outcome}): {text}")
-            if d.outcome in prompts.JUDGED:
-                judged |= {(e.start, e.end) for e in rules.evidence(text, d.lines, by_number)}
-        elif rules.is_question(text):
-            draft.notes.append(f"not a decision (a question): {text}")
-        elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS):
-            draft.notes.append(f"not a decision ({why}): {text}")
-        else:
-            out.append(Decision(text, rules.evidence(text, d.lines, by_number)))
+        texts = rules.matters(d.text)
+        for text in texts:
+            cited = rules.own_lines(text, d.lines, by_number) if len(texts) > 1 else d.lines
+            if d.outcome != "agreed":
+                draft.notes.append(f"not a decision ({d.outcome}): {text}")
+                if d.outcome in prompts.JUDGED:
+                    judged |= {(e.start, e.end) for e in rules.evidence(text, cited, by_number)}
+            elif rules.is_question(text):
+                draft.notes.append(f"not a decision (a question): {text}")
+            elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS):
+                draft.notes.append(f"not a decision ({why}): {text}")
+            else:
+                out.append(Decision(text, rules.evidence(text, cited, by_number)))
     return out
 
 
@@ -272,7 +285,7 @@ def _actions(
             continue
         cited = rules.evidence(a.task, a.lines, by_number)
         task = rules.without_deadline(a.task.strip()) if a.due else a.task.strip()
-        due = rules.due(a.due, [e.quote for e in cited], meeting_date)
+        due = rules.due(a.due, [e.quote for e in cited], meeting_date, a.task)
         owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
         out += [
             Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
@@ -286,8 +299,12 @@ def _settle_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:
         co_owners = frozenset(
             a.owner for a in draft.actions if a is not action and a.task == action.task and a.owner
         )
-        asked = partial(rules.asked_owner, co_owners=co_owners)
-        for rule, why in ((asked, "was asked to do it"), (rules.handed_to, "was handed it")):
+        asked = partial(owners.asked_owner, co_owners=co_owners)
+        for rule, why in (
+            (asked, "was asked to do it"),
+            (owners.handed_to, "was handed it"),
+            (owners.said_with, "said they would do it with them"),
+        ):
             new = rule(action, lines, names)
             if new and new != action.owner:
                 draft.notes.append(
@@ -309,7 +326,9 @@ def _drop_unsettled(draft: Draft, lines: list[Line], people: list[Participant]) 
     draft.decisions = kept
     kept_actions = []
     for a in draft.actions:
-        if rules.taken_on(a, lines, called):
+        if rules.reported_done(a, lines):
+            draft.notes.append(f"not an action ({a.owner} reported it done): {a.task}")
+        elif rules.taken_on(a, lines, called):
             kept_actions.append(a)
         else:
             draft.notes.append(f"not an action ({a.owner} did not take it on in its lines): {a.task}")
@@ -337,11 +356,17 @@ def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> lis
         )
         return decisions
     out, used = [], set()
-    for item in chosen:
-        text = grounding.in_its_script(item["text"].strip(), "\n".join(items))
+    # a text that runs several matters together (the 1.5B model wrote the minutes' approval and the pupil
+    # premium report as one) is one decision per matter
+    wordings = [
+        (text, item["from"])
+        for item in chosen
+        for text in rules.matters(grounding.in_its_script(item["text"].strip(), "\n".join(items)))
+    ]
+    for text, group in wordings:
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with
         # the SEN report); the others stand as drafted
-        sources = [i for i in dict.fromkeys(item["from"]) if rules.same_matter(text, decisions[i - 1].text)]
+        sources = [i for i in dict.fromkeys(group) if rules.same_matter(text, decisions[i - 1].text)]
         if not sources or rules.is_question(text) or used & set(sources):
             continue
         used |= set(sources)

@@ -9,6 +9,7 @@ from datetime import date
 from minutes.core.types import Action, Decision, Draft, Evidence
 from minutes.drafting import grounding, prompts, rules
 from minutes.drafting.engine import Engine
+from minutes.drafting.params import DRAFTING
 from minutes.drafting.windows import Line
 
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
@@ -48,7 +49,7 @@ def second_looks(
             continue
         items: list = draft.decisions if isinstance(item, Decision) else draft.actions
         quote = item.evidence[0]
-        twin = next((x for x in items if rules.restates(item, x)), None)
+        twin = next((x for x in items if rules.restates(item, x) and _near(x, lines, i, kind)), None)
         if twin is not None:  # the same item, said again where the meeting settled it: one more quote
             twin.evidence = sorted([*twin.evidence, quote], key=lambda e: e.start)
             continue
@@ -56,6 +57,18 @@ def second_looks(
         draft.notes.append(
             f"found on a second look at a line no item cited: {getattr(item, 'text', None) or item.task}"
         )
+
+
+def _near(item: Decision | Action, lines: list[Line], i: int, kind: str) -> bool:
+    """Whether a drafted decision cites a line among those a look at line `i` showed, or the settling lines
+    before them: a decision found there and restating it is it, said again where the meeting settled it. One
+    farther back is another matter in like words (the formal-motions meeting's "the revised behaviour policy
+    is adopted", eleven lines after the head's report that flagged the revised behaviour policy). Tasks are
+    twins wherever they are."""
+    if kind == "task":
+        return True
+    near = lines[max(0, i - LOOK_BEFORE[kind] - DRAFTING.settling_lines) : i + 1]
+    return bool({(x.start, x.end) for x in near} & {(e.start, e.end) for e in item.evidence})
 
 
 def _look(
@@ -87,5 +100,5 @@ def _look(
     quote = Evidence(line.start, line.end, line.text)
     if kind == "decision":
         return Decision(found, [quote])
-    due = rules.due(answer.get("due"), [line.text], meeting_date)
+    due = rules.due(answer.get("due"), [line.text], meeting_date, found)
     return Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])

@@ -1,5 +1,6 @@
 """The rules applied to the model's items, each small, general (not fitted to one meeting) and unit-tested.
 
+- A decision's text that runs two matters together (sentences sharing no word) is one decision per matter.
 - Only a proposal the model marks "agreed" is a decision; "rejected", "deferred" and "reversed later" are noted
   and left out (the final state of the meeting wins). A decision worded as a question is left out.
 - The meeting must be heard to settle it: in a decision's lines and the two after them, the last line that
@@ -7,13 +8,12 @@
   to it", "before we decide", "wait for", "the motion falls") must agree. A report or a question nobody took up is no decision, whatever
   a small model marked it (measured: it marks news and deferred points "agreed").
 - An action must be taken on: in its lines and the two after them, the owner says they will ("I'll", "will
-  do", "yes", "leave it with me"), or someone else names them (asking, or handing it on).
+  do", "yes", "leave it with me"), or someone else names them (asking, or handing it on). A task its owner
+  reports done in its lines ("that's done") is none.
 - Evidence is the cited lines; a cited line whose neighbour holds more of the item's words is replaced by that
   neighbour (small models cite one line off; ASR splits sentences).
-- Owners are the participants the model picked (one action per owner, so joint owners give one action each). A
-  task asked of someone by name in its line ("Sam, could you ...") belongs to them, not to whoever asked (of
-  several asked together, to one the task's other actions do not have yet); a task
-  handed on by someone else in the lines just after ("can Raj do that instead?") belongs to the new person.
+- Owners are the participants the model picked (one action per owner, so joint owners give one action each),
+  corrected by the rules of minutes.drafting.owners.
 - A deadline clause leaves the task text; the due phrase resolves against the meeting date (minutes.drafting.dates),
   preferring the fuller wording actually spoken in the evidence; of two dates in one phrase (a self-correction)
   the last wins.
@@ -68,6 +68,10 @@ VOLUNTEERS = re.compile(
     r"\b(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|\bleave (?:it|that|this) with me\b",
     re.IGNORECASE,
 )
+DONE = re.compile(
+    r"\b(?:(?:that|it|this)(?:['’]s| is| has)|already|all)\s+(?:been\s+)?(?:done|sorted|sent|finished|completed)\b",
+    re.IGNORECASE,
+)
 TAKES_ON = re.compile(
     r"\b(?:i['’]ll|i will|i can|i could|i['’]m going to|i am going to|i['’]m on it|on it|leave (?:it|that|this) "
     r"with me|will do|(?<!not )happy to|no problem|of course|yes|yeah|yep|(?<!not )sure|ok(?:ay)?|(?<!not )fine|"
@@ -82,19 +86,8 @@ QUESTION = re.compile(
 TRAILING_DEADLINE = re.compile(
     rf"[\s,]+(?:by|before|until|no later than|on)\s+(?:{dates.DUE_PHRASE.pattern})[\s.]*$", re.IGNORECASE
 )
-# the people addressed at the start of a request: "Sam, could you", "Kwame, Priya, could you two", "Kit and Mo, can you"
-ASKED = re.compile(
-    r"(?:^|[.?!]\s*|\b(?:so|and|now|okay|right),?\s+)((?:{w}(?:\s*,\s*|\s+and\s+)){{0,3}}{w})\s*,\s*"
-    r"(?:could|can|would|will) you\b".format(w=r"[\w'’-]+(?: [\w'’-]+)?"),
-    re.IGNORECASE,
-)
-HANDOVER = (
-    r"\b(?:can|could|would|will)\s+{name}\s+(?:do|take|pick up|handle|cover|chase|sort)\b[^.?!]*"
-    r"\b(?:instead|for me|on)\b|\b{name}\s*,\s*(?:can|could|would|will) you (?:do|take) (?:that|this|it)"
-    r"\b[^.?!]*\binstead\b"
-)
 
-
+BY = re.compile(r"(?:by|before|no later than)\s", re.IGNORECASE)  # a deadline, not just a time
 WHEN = re.compile(
     rf"\d|\b(?:{'|'.join(dates.DAYS + dates.MONTHS)}|term|week|month|year|today|tonight|tomorrow|morning|"
     r"afternoon|evening|soon|asap|christmas|easter|summer|spring|autumn|winter|meeting|holidays?)\b",
@@ -111,6 +104,29 @@ def not_an_item(text: str, examples: tuple[str, ...]) -> str | None:
     if any(fuzz.token_sort_ratio(text, x) >= DRAFTING.example_score for x in examples):
         return "a worked example repeated"
     return None
+
+
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+# a sentence that goes on about the one before it ("It will be on a Tuesday.", "Also ...")
+GOES_ON = re.compile(r"^(?:it|this|that|they|these|those|he|she|and|but|so|also|which|then|both)\b", re.I)
+
+
+def matters(text: str) -> list[str]:
+    """A decision's text as one text per matter: the model sometimes runs two decisions together ("The minutes
+    were approved. The pupil premium statement went on the website."). A sentence that shares no word stem with
+    the sentences before it and does not go on about them ("It ...", "Also ...") starts another matter."""
+    out: list[str] = []
+    for sentence in SENTENCE.split(text.strip()):
+        if out and (GOES_ON.match(sentence) or _stems(sentence) & _stems(out[-1])):
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
+def own_lines(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[int]:
+    """Of the lines cited for several matters, those that hold any of one matter's words (all, if none does)."""
+    return [n for n in numbers if n in by_number and _stems(text) & _stems(by_number[n].text)] or numbers
 
 
 def is_question(text: str) -> bool:
@@ -158,10 +174,20 @@ def without_deadline(task: str) -> str:
     return task[: m.start()].rstrip(" ,")
 
 
-def due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str | None:
+def due(phrase: str | None, quotes: list[str], meeting_date: date | None, task: str = "") -> str | None:
     """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday").
     A phrase holding two dates is a self-correction ("the fifteenth, no, Wednesday the sixteenth"): the last wins.
-    A phrase that names no time is replaced by the deadline spoken in the evidence, if any."""
+    A phrase that names no time is replaced by the deadline spoken in the evidence, if any. A deadline the task
+    itself states ("sign it off by Monday the thirtieth") wins over a phrase that names no date ("the January
+    meeting", which is when it is reported)."""
+    resolved = _due(phrase, quotes, meeting_date)
+    stated = [m.group(0) for m in dates.DUE_PHRASE.finditer(task) if BY.match(m.group(0))]
+    if stated and not _is_date(resolved) and _is_date(told := dates.resolve(stated[-1], meeting_date)):
+        return told
+    return resolved
+
+
+def _due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str | None:
     said = [m.group(0) for m in dates.DUE_PHRASE.finditer(phrase or "")]
     if len(said) > 1:
         phrase = said[-1]
@@ -224,50 +250,18 @@ def taken_on(action: Action, lines: list[Line], names: dict[str, list[str]]) -> 
     return False
 
 
+def reported_done(action: Action, lines: list[Line]) -> bool:
+    """Whether the owner, in the task's lines and the two after them, reports it done ("Yes, that's done, it
+    went up in October") and never says they will: a small model lists such reports as tasks asked and agreed."""
+    if action.owner is None:
+        return False
+    said = [x.text for x in _settling(action, lines) if grounding.same_person(action.owner, x.speaker)]
+    return any(DONE.search(t) for t in said) and not any(VOLUNTEERS.search(t) for t in said)
+
+
 def cited_lines(item: Decision | Action, lines: list[Line]) -> list[Line]:
     spans = {(e.start, e.end) for e in item.evidence}
     return [line for line in lines if (line.start, line.end) in spans]
-
-
-def asked_owner(
-    action: Action, lines: list[Line], names: list[str], co_owners: frozenset[str] = frozenset()
-) -> str | None:
-    """The participant asked by name, in the action's own line, to do what the model gave to the asker. Of two
-    or more asked together ("Kwame, Priya, could you two ..."), the first one the task's other actions
-    (`co_owners`) do not already have."""
-    for line in cited_lines(action, lines):
-        if action.owner != line.speaker:
-            continue
-        addressed = " ".join(m.group(1) for m in ASKED.finditer(line.text))
-        asked = [
-            n
-            for n in names
-            if n != line.speaker and re.search(rf"\b{re.escape(n)}\b", addressed, re.IGNORECASE)
-        ]
-        free = [n for n in asked if n not in co_owners]
-        if len(asked) == 1 or free:
-            return asked[0] if len(asked) == 1 else free[0]
-    return None
-
-
-def handed_to(action: Action, lines: list[Line], names: list[str]) -> str | None:
-    """The participant a task is handed on to ("can Raj do that instead?") in or just after its evidence."""
-    cited = cited_lines(action, lines)
-    if not cited:
-        return None
-    last = max(x.number for x in cited)
-    window = [x for x in lines if min(c.number for c in cited) <= x.number <= last + DRAFTING.handover_lines]
-    for line in reversed(window):
-        if line.speaker == action.owner:
-            continue  # an owner handing on "that" may mean another task; a hand-over comes from someone else
-        named = [
-            n
-            for n in names
-            if n != action.owner and re.search(HANDOVER.format(name=re.escape(n)), line.text, re.IGNORECASE)
-        ]
-        if len(named) == 1:
-            return named[0]
-    return None
 
 
 def same_action(a: Action, b: Action) -> bool:
