@@ -819,3 +819,38 @@ def test_a_second_look_answer_naming_a_day_the_lines_do_not_is_left_out():
     engine = FakeEngine(reply(), looks=[{"decision": "The spring meeting will be held on a Saturday."}])
     draft = extract(engine, transcript, ["Ann", "Ben"], WEDNESDAY)
     assert len(engine.looked) == 1 and draft.decisions == []
+
+
+def test_a_second_look_that_answers_with_another_lines_task_takes_the_lines_own_words():
+    transcript = meeting(
+        ("Ann", "Could you bring a paper on the phones consultation to the spring meeting?"),  # 1
+        ("Dan", "I can bring a short paper on the phones consultation, yes."),  # 2
+        ("Ann", "Thank you. The SEN report, Dan, you said it isn't ready."),  # 3
+        ("Dan", "No, sorry. I'll get the final version circulated to governors by Friday."),  # 4
+        ("Cara", "I'll be honest, that is a relief."),  # 5
+        ("Ann", "Then I'll close the meeting at, um, seven. Thank you all."),  # 6
+    )
+    engine = FakeEngine(
+        reply(
+            actions=[
+                {
+                    "task": "Bring a short paper on the phones consultation",
+                    "owners": ["Dan"],
+                    "kind": "asked and agreed",
+                    "due": "spring meeting",
+                    "lines": [1, 2],
+                }
+            ]
+        ),
+        looks=[
+            {"task": "Bring a short paper on the phones consultation", "due": "Friday"},  # line 2's task
+            {"task": "Bring the SEN report", "due": None},  # not said at line 5, and it names no task there
+            {"task": "Close the meeting at 7 PM", "due": None},  # not said; line 6's own words are cut off
+        ],
+    )
+    draft = extract(engine, transcript, ["Ann", "Dan", "Cara"], WEDNESDAY)
+    assert [(a.task, a.owner, a.due) for a in draft.actions] == [
+        ("Bring a short paper on the phones consultation", "Dan", "spring meeting"),
+        ("Get the final version circulated to governors", "Dan", "2026-11-20"),
+    ]
+    assert draft.actions[1].evidence[0].quote.startswith("No, sorry. I'll get")

@@ -4,6 +4,7 @@ volunteers, when no drafted item cites it (the model, reading a whole chunk, mis
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from minutes.core.types import Action, Decision, Draft, Evidence
@@ -16,6 +17,11 @@ MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each co
 # lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
 # named several lines earlier) than a task, which answers the request just before it
 LOOK_BEFORE = {"decision": 5, "task": 3}
+# where a volunteered task's own words end: the sentence, its first comma, or a clause about someone else
+CLAUSE_END = re.compile(r"[.!?;,]|\s+(?:and|but|so|then)\s+(?:we|you|he|she|they|it)\b", re.IGNORECASE)
+# "I'll be honest": how, not what; "I'll close the meeting at, um, seven": cut off mid-phrase
+NOT_A_TASK = re.compile(r"^be\b|\b(?:a|an|the|at|to|on|in|by|for|of|with|and|or|from|about)$", re.IGNORECASE)
+FILLER = re.compile(r"^(?:(?:just|also|then|um|uh|er|certainly|definitely)\b[\s,]*)+", re.IGNORECASE)
 
 
 def second_looks(
@@ -91,6 +97,9 @@ def _look(
     found = grounding.in_its_script((answer.get(kind) or "").strip(), text)
     # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
     basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
+    if kind == "task" and found and not rules.said_in(found, basis):
+        # the model saw a task there but wrote another line's: the line's own words, and its own deadline
+        found, answer = _spoken_task(line.text), {}
     if (
         rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
         or rules.is_question(found)
@@ -102,3 +111,17 @@ def _look(
         return Decision(found, [quote])
     due = rules.due(answer.get("due"), [line.text], meeting_date, found)
     return Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
+
+
+def _spoken_task(text: str) -> str:
+    """The task a volunteering line states in its own words ("I'll get the report circulated to governors by
+    Friday." -> "Get the report circulated to governors by Friday"), or "" when it names none. Used when a look
+    answers with a task from another line: on the formal-motions meeting the 1.5B model answered "I'll get the
+    final version of the report circulated" with the phones paper promised two lines earlier."""
+    cue = rules.VOLUNTEERS.search(text)
+    if cue is None:
+        return ""
+    clause = FILLER.sub("", CLAUSE_END.split(text[cue.end() :], maxsplit=1)[0].strip(" ,"))
+    if len(clause.split()) < 3 or NOT_A_TASK.search(clause):
+        return ""
+    return clause[:1].upper() + clause[1:]
