@@ -4,7 +4,8 @@
 
 School meetings (`meetings/*/reference.stm` + `judge.json`), scored as the dev data's README says: an item
 matches a gold one by lower-case substrings of its text (a decision's `text`, an action's `task`); an action
-counts only with the right owner; a due date is right when it equals the gold ISO date (only gold actions with a
+counts only with the right owner, and of the owner's actions the one holding most of the gold terms is scored
+(until stop 24 the first holding any: "the headteacher's report" stood for "sign the report off"); a due date is right when it equals the gold ISO date (only gold actions with a
 date count); a not-decision counts when a reported decision that matched no gold decision contains one of its
 terms; a sensitive item is flagged when a flag's time range covers a line holding one of its terms, and leaked
 when one of its terms appears in the summary, a decision or an action; extra items matched no gold item.
@@ -79,14 +80,18 @@ def _decision_hit(text: str, gold: dict) -> bool:
     )
 
 
+def _best_action(draft: Draft, gold: dict):
+    """The owner's action holding the most of the gold action's terms (the first of equals), or None."""
+    terms = [t.lower() for t in gold["any"]]
+    mine = [a for a in draft.actions if a.owner == gold["owner"] and _has(a.task, terms)]
+    return max(mine, key=lambda a: sum(t in a.task.lower() for t in terms), default=None)
+
+
 def score_meeting(draft: Draft, judge: dict, transcript: Transcript) -> dict:
     decisions = [d.text for d in draft.decisions]
     matched = [any(_decision_hit(d, g) for g in judge["decisions"]) for d in decisions]
     found = sum(any(_decision_hit(d, g) for d in decisions) for g in judge["decisions"])
-    hits = [
-        next((x for x in draft.actions if x.owner == g["owner"] and _has(x.task, g["any"])), None)
-        for g in judge["actions"]
-    ]
+    hits = [_best_action(draft, g) for g in judge["actions"]]
     dated = [(g, a) for g, a in zip(judge["actions"], hits, strict=True) if g["due"]]
     not_dec = sum(
         any(_has(d, nd["any"]) for d, m in zip(decisions, matched, strict=True) if not m)

@@ -301,6 +301,18 @@ def test_due_dates_self_corrected_or_spoken_more_fully():
     assert due("the January meeting", [], WEDNESDAY, task) == "2026-11-30"
     assert due("Friday", [], WEDNESDAY, task) == "2026-11-20"  # a date the model gave stands
     assert due("the January meeting", [], WEDNESDAY, "Sign the report off on Monday") == "the January meeting"
+    # a time the calendar cannot place gives way to the one date the owner's answer speaks as a deadline
+    answer = ["Yes, I'll get that to the trust before we break up on the eighteenth."]
+    assert due("before the end of term", answer, date(2026, 12, 1)) == "2026-12-18"
+    assert due(
+        "before the end of term", ["The play is the tenth. I'll do it before the end of term."], WEDNESDAY
+    ) == (
+        "before the end of term"  # a date not said as a deadline is not one
+    )
+    two = ["I'll draft it by the fourth and send it on the eleventh."]
+    assert (
+        due("before the end of term", two, WEDNESDAY) == "before the end of term"
+    )  # which one? kept as said
 
 
 UNSETTLED = meeting(
@@ -854,3 +866,20 @@ def test_a_second_look_that_answers_with_another_lines_task_takes_the_lines_own_
         ("Get the final version circulated to governors", "Dan", "2026-11-20"),
     ]
     assert draft.actions[1].evidence[0].quote.startswith("No, sorry. I'll get")
+
+
+def test_a_yes_to_a_proposal_put_as_a_question_gets_a_second_look():
+    transcript = meeting(
+        ("Ben", "Should we sell raffle tickets at the door this year?"),  # 1
+        ("Ann", "Yes. Raffle tickets at the door, a pound a strip."),  # 2: a yes to the proposal
+        ("Cara", "Can you send me the float figures?"),  # 3: a request, not a proposal
+        ("Ben", "Yes, tomorrow."),  # 4
+        ("Ann", "Should we stop for a break?"),  # 5
+        ("Ann", "Yes, ten minutes."),  # 6: the asker answering herself settles nothing
+    )
+    engine = FakeEngine(
+        reply(), looks=[{"decision": "Yes, raffle tickets are sold at the door, a pound a strip."}]
+    )
+    draft = extract(engine, transcript, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert len(engine.looked) == 1 and ">> 2 Ann: Yes. Raffle tickets" in engine.looked[0]
+    assert [d.text for d in draft.decisions] == ["Raffle tickets are sold at the door, a pound a strip."]

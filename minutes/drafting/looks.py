@@ -1,5 +1,6 @@
-"""Second looks: one short, focused model call at a line that plainly settles something or where a participant
-volunteers, when no drafted item cites it (the model, reading a whole chunk, misses some of these)."""
+"""Second looks: one short, focused model call at a line that plainly settles something (a settling phrase, or a
+yes to a proposal just put) or where a participant volunteers, when no drafted item cites it (the model, reading
+a whole chunk, misses some of these)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ CLAUSE_END = re.compile(r"[.!?;,]|\s+(?:and|but|so|then)\s+(?:we|you|he|she|they
 # "I'll be honest": how, not what; "I'll close the meeting at, um, seven": cut off mid-phrase
 NOT_A_TASK = re.compile(r"^be\b|\b(?:a|an|the|at|to|on|in|by|for|of|with|and|or|from|about)$", re.IGNORECASE)
 FILLER = re.compile(r"^(?:(?:just|also|then|um|uh|er|certainly|definitely)\b[\s,]*)+", re.IGNORECASE)
+# a yes to a proposal put as a question settles it ("Should we do tickets?" "Yes. Free tickets, two a family.")
+PROPOSAL = re.compile(r"\b(?:should|shall|can|could) we\b[^?]*\?", re.IGNORECASE)
+YES = re.compile(r"^(?:yes|yeah|yep|definitely|absolutely|of course)\b", re.IGNORECASE)
 
 
 def second_looks(
@@ -44,8 +48,8 @@ def second_looks(
     looks = [
         (kind, i)
         for i, line in enumerate(lines)
-        for kind, cue in (("decision", rules.SETTLES), ("task", rules.VOLUNTEERS))
-        if cue.search(line.text)
+        for kind, cue in (("decision", _settles), ("task", _volunteers))
+        if cue(lines, i)
         and (line.start, line.end) not in cited[kind]
         and (kind == "decision" or line.speaker in names)
     ]
@@ -63,6 +67,20 @@ def second_looks(
         draft.notes.append(
             f"found on a second look at a line no item cited: {getattr(item, 'text', None) or item.task}"
         )
+
+
+def _settles(lines: list[Line], i: int) -> bool:
+    """Whether line `i` plainly settles something: a settling phrase, or a yes to the proposal just put."""
+    line, before = lines[i], lines[i - 1] if i else None
+    return bool(rules.SETTLES.search(line.text)) or (
+        before is not None
+        and before.speaker != line.speaker
+        and bool(YES.match(line.text) and PROPOSAL.search(before.text))
+    )
+
+
+def _volunteers(lines: list[Line], i: int) -> bool:
+    return bool(rules.VOLUNTEERS.search(lines[i].text))
 
 
 def _near(item: Decision | Action, lines: list[Line], i: int, kind: str) -> bool:
@@ -107,8 +125,11 @@ def _look(
     ):
         return None
     quote = Evidence(line.start, line.end, line.text)
-    if kind == "decision":
-        return Decision(found, [quote])
+    if (
+        kind == "decision"
+    ):  # the answer to a yes line often keeps its "Yes," ("Yes, we should do tickets ...")
+        stated = YES.sub("", found).lstrip(" ,.")
+        return Decision(stated[:1].upper() + stated[1:], [quote])
     due = rules.due(answer.get("due"), [line.text], meeting_date, found)
     return Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
 

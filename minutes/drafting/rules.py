@@ -16,7 +16,7 @@
   corrected by the rules of minutes.drafting.owners.
 - A deadline clause leaves the task text; the due phrase resolves against the meeting date (minutes.drafting.dates),
   preferring the fuller wording actually spoken in the evidence; of two dates in one phrase (a self-correction)
-  the last wins.
+  the last wins; a phrase the calendar cannot place gives way to the one date the evidence says as a deadline.
 - Duplicates within and across chunks are merged (evidence pooled); a decision that repeats an action is dropped.
 - A decision the meeting went back on later ("actually, scrap that, ...", with the earlier matter named in the
   lead-up) is left out: the final state wins.
@@ -88,6 +88,7 @@ TRAILING_DEADLINE = re.compile(
 )
 
 BY = re.compile(r"(?:by|before|no later than)\s", re.IGNORECASE)  # a deadline, not just a time
+DEADLINE = re.compile(r"(?:by|before|on|until)\s", re.IGNORECASE)  # a spoken date said as a deadline
 WHEN = re.compile(
     rf"\d|\b(?:{'|'.join(dates.DAYS + dates.MONTHS)}|term|week|month|year|today|tonight|tomorrow|morning|"
     r"afternoon|evening|soon|asap|christmas|easter|summer|spring|autumn|winter|meeting|holidays?)\b",
@@ -179,11 +180,19 @@ def due(phrase: str | None, quotes: list[str], meeting_date: date | None, task: 
     A phrase holding two dates is a self-correction ("the fifteenth, no, Wednesday the sixteenth"): the last wins.
     A phrase that names no time is replaced by the deadline spoken in the evidence, if any. A deadline the task
     itself states ("sign it off by Monday the thirtieth") wins over a phrase that names no date ("the January
-    meeting", which is when it is reported)."""
+    meeting", which is when it is reported). A phrase the calendar cannot place ("before the end of term") gives
+    way to the one date the evidence speaks as a deadline ("I'll get it to the trust before we break up on the
+    eighteenth"): the owner's answer is often more exact than the request the model took the phrase from."""
     resolved = _due(phrase, quotes, meeting_date)
     stated = [m.group(0) for m in dates.DUE_PHRASE.finditer(task) if BY.match(m.group(0))]
     if stated and not _is_date(resolved) and _is_date(told := dates.resolve(stated[-1], meeting_date)):
         return told
+    if resolved and not _is_date(resolved):
+        spoken = {
+            dates.resolve(p, meeting_date) for q in quotes for p in dates.phrases(q) if DEADLINE.match(p)
+        }
+        if len(dated := {d for d in spoken if _is_date(d)}) == 1:
+            return dated.pop()
     return resolved
 
 
