@@ -883,3 +883,66 @@ def test_a_yes_to_a_proposal_put_as_a_question_gets_a_second_look():
     draft = extract(engine, transcript, ["Ann", "Ben", "Cara"], WEDNESDAY)
     assert len(engine.looked) == 1 and ">> 2 Ann: Yes. Raffle tickets" in engine.looked[0]
     assert [d.text for d in draft.decisions] == ["Raffle tickets are sold at the door, a pound a strip."]
+
+
+def test_a_decision_holding_a_question_anywhere_is_no_decision():
+    """A decision is a statement: a line copied from the talk with a question inside it is not one."""
+    engine = FakeEngine(
+        reply(
+            decisions=[
+                {"lines": [1, 3], "text": "The uniform policy is adopted.", "outcome": "agreed"},
+                {
+                    "lines": [6],
+                    "text": "We change the lunch times, right? And the bell moves too.",
+                    "outcome": "agreed",
+                },
+            ]
+        )
+    )
+    draft = extract(engine, FORMAL, ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The uniform policy is adopted."]
+    assert any("(a question): We change the lunch times, right?" in n for n in draft.notes)
+
+
+def test_a_task_a_speaker_sets_themselves_gets_a_second_look():
+    transcript = meeting(
+        ("Ann", "Year 6 carol singing. Jamal?"),  # 1
+        ("Jamal", "The care home would love it. I just need to ring them and fix a date."),  # 2
+        ("Ann", "Lovely. Anything else?"),  # 3
+        ("Ben", "I need to say how good the concert was."),  # 4: a cue; the model finds no task there
+    )
+    engine = FakeEngine(reply(), looks=[{"task": "Ring the care home and fix a date", "due": None}])
+    draft = extract(engine, transcript, ["Ann", "Ben", "Jamal"], WEDNESDAY)
+    assert len(engine.looked) == 2 and ">> 2 Jamal: The care home" in engine.looked[0]
+    assert ">> 4 Ben: I need to say" in engine.looked[1]
+    assert [(a.task, a.owner, a.due) for a in draft.actions] == [
+        ("Ring the care home and fix a date", "Jamal", None)
+    ]
+
+
+def test_a_final_pass_wording_that_copies_the_quotes_it_was_shown_loses_them():
+    rows = [
+        ("Ann", f"Item {n}: the reports are on the shared drive for everyone to read.") for n in range(1, 41)
+    ]
+    rows[10] = ("Ann", "Agreed, the boiler repair is ratified.")
+    rows[30] = ("Ann", "Agreed, the report is delegated to chair's action.")
+    engine = FakeEngine(
+        reply(decisions=[{"lines": [11], "text": "The boiler repair is ratified.", "outcome": "agreed"}]),
+        reply(
+            decisions=[
+                {"lines": [31], "text": "The report is delegated to chair's action.", "outcome": "agreed"}
+            ]
+        ),
+        {
+            "decisions": [
+                {"from": [1], "text": "The boiler repair is ratified. (said: Agreed, the boiler  } {"},
+                {"from": [2], "text": "The report is delegated to chair's action."},
+            ]
+        },
+    )
+    draft = extract(engine, meeting(*rows), ["Ann"], WEDNESDAY, chunk_tokens=400, selection=False)
+    assert "(said: " in engine.asked[-1][0][-1]["content"]  # what the final pass was shown
+    assert [d.text for d in draft.decisions] == [
+        "The boiler repair is ratified.",
+        "The report is delegated to chair's action.",
+    ]

@@ -46,6 +46,7 @@ MAX_CONSOLIDATE = (
     30  # decisions the final pass can weigh in one call (its prompt and reply must fit the context)
 )
 
+SAID = " (said: "  # in the final pass's prompt, between a drafted decision and the quotes it rests on
 Progress = Callable[[int, int], None]
 
 
@@ -257,7 +258,7 @@ def _decisions(
                 draft.notes.append(f"not a decision ({d.outcome}): {text}")
                 if d.outcome in prompts.JUDGED:
                     judged |= {(e.start, e.end) for e in rules.evidence(text, cited, by_number)}
-            elif rules.is_question(text):
+            elif rules.asks(text):
                 draft.notes.append(f"not a decision (a question): {text}")
             elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS):
                 draft.notes.append(f"not a decision ({why}): {text}")
@@ -335,12 +336,18 @@ def _drop_unsettled(draft: Draft, lines: list[Line], people: list[Participant]) 
     draft.actions = kept_actions
 
 
+def _unquoted(text: str) -> str:
+    """A final-pass wording without the quotes its prompt showed after each item: the 1.5B model copied one in,
+    cut mid-quote ("... approved as an accurate record. (said: With that correction, can I have")."""
+    return text.split(SAID, 1)[0].strip()
+
+
 def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> list[Decision]:
     """The final pass over a long meeting's decisions: duplicates across chunks merged in one wording. It never
     loses a decision by itself: one the model leaves out or groups with another matter stands as drafted,
     unless a later decision of the final list is on the same matter (it was changed later)."""
     items = [
-        f"{i} {d.text} (said: {' / '.join(e.quote for e in d.evidence)[:300]})"
+        f"{i} {d.text}{SAID}{' / '.join(e.quote for e in d.evidence)[:300]})"
         for i, d in enumerate(decisions, 1)
     ]
     text = engine.complete(
@@ -361,13 +368,13 @@ def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> lis
     wordings = [
         (text, item["from"])
         for item in chosen
-        for text in rules.matters(grounding.in_its_script(item["text"].strip(), "\n".join(items)))
+        for text in rules.matters(grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)))
     ]
     for text, group in wordings:
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with
         # the SEN report); the others stand as drafted
         sources = [i for i in dict.fromkeys(group) if rules.same_matter(text, decisions[i - 1].text)]
-        if not sources or rules.is_question(text) or used & set(sources):
+        if not sources or rules.asks(text) or used & set(sources):
             continue
         used |= set(sources)
         pooled = {(e.start, e.end): e for i in sources for e in decisions[i - 1].evidence}

@@ -1,6 +1,6 @@
 """Second looks: one short, focused model call at a line that plainly settles something (a settling phrase, or a
-yes to a proposal just put) or where a participant volunteers, when no drafted item cites it (the model, reading
-a whole chunk, misses some of these)."""
+yes to a proposal just put) or where a participant takes a task on ("I'll ...", "I just need to ..."), when no
+drafted item cites it (the model, reading a whole chunk, misses some of these)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from datetime import date
 from minutes.core.types import Action, Decision, Draft, Evidence
 from minutes.drafting import grounding, prompts, rules
 from minutes.drafting.engine import Engine
-from minutes.drafting.params import DRAFTING
 from minutes.drafting.windows import Line
 
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
 # lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
 # named several lines earlier) than a task, which answers the request just before it
-LOOK_BEFORE = {"decision": 5, "task": 3}
+LOOK_BEFORE = {"decision": 8, "task": 3}
+# lines before a settling cue line where a drafted decision that restates the look's answer is the same decision
+# said again; one farther back is another matter in like words (see _near)
+TWIN_BEFORE = 7
 # where a volunteered task's own words end: the sentence, its first comma, or a clause about someone else
 CLAUSE_END = re.compile(r"[.!?;,]|\s+(?:and|but|so|then)\s+(?:we|you|he|she|they|it)\b", re.IGNORECASE)
 # "I'll be honest": how, not what; "I'll close the meeting at, um, seven": cut off mid-phrase
@@ -26,6 +28,10 @@ FILLER = re.compile(r"^(?:(?:just|also|then|um|uh|er|certainly|definitely)\b[\s,
 # a yes to a proposal put as a question settles it ("Should we do tickets?" "Yes. Free tickets, two a family.")
 PROPOSAL = re.compile(r"\b(?:should|shall|can|could) we\b[^?]*\?", re.IGNORECASE)
 YES = re.compile(r"^(?:yes|yeah|yep|definitely|absolutely|of course)\b", re.IGNORECASE)
+# a task a speaker sets themselves without "I'll" ("I just need to ring them and fix a date")
+SETS_SELF = re.compile(
+    r"\bi(?:\s+(?:just|still|really))?\s+need to\b|\bi(?:['’]m| am) (?:going to|gonna)\b", re.IGNORECASE
+)
 
 
 def second_looks(
@@ -53,6 +59,8 @@ def second_looks(
         and (line.start, line.end) not in cited[kind]
         and (kind == "decision" or line.speaker in names)
     ]
+    if looks:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
+        engine.keep_prefix(prompts.second_look_opening())
     for kind, i in looks[:MAX_SECOND_LOOKS]:
         item = _look(engine, lines, i, kind, meeting_date)
         if item is None:
@@ -80,18 +88,23 @@ def _settles(lines: list[Line], i: int) -> bool:
 
 
 def _volunteers(lines: list[Line], i: int) -> bool:
-    return bool(rules.VOLUNTEERS.search(lines[i].text))
+    return _task_cue(lines[i].text) is not None
+
+
+def _task_cue(text: str) -> re.Match | None:
+    """Where a speaker takes a task on: "I'll", "leave that with me", or one they set themselves."""
+    return rules.VOLUNTEERS.search(text) or SETS_SELF.search(text)
 
 
 def _near(item: Decision | Action, lines: list[Line], i: int, kind: str) -> bool:
-    """Whether a drafted decision cites a line among those a look at line `i` showed, or the settling lines
-    before them: a decision found there and restating it is it, said again where the meeting settled it. One
-    farther back is another matter in like words (the formal-motions meeting's "the revised behaviour policy
-    is adopted", eleven lines after the head's report that flagged the revised behaviour policy). Tasks are
+    """Whether a drafted decision cites line `i` or one of the `TWIN_BEFORE` lines before it: a decision found
+    there and restating it is it, said again where the meeting settled it. One farther back is another matter in
+    like words (the formal-motions meeting's "the revised behaviour policy is adopted", eight lines after the
+    chair opened the item and eleven after the head's report flagged the revised behaviour policy). Tasks are
     twins wherever they are."""
     if kind == "task":
         return True
-    near = lines[max(0, i - LOOK_BEFORE[kind] - DRAFTING.settling_lines) : i + 1]
+    near = lines[max(0, i - TWIN_BEFORE) : i + 1]
     return bool({(x.start, x.end) for x in near} & {(e.start, e.end) for e in item.evidence})
 
 
@@ -120,7 +133,7 @@ def _look(
         found, answer = _spoken_task(line.text), {}
     if (
         rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
-        or rules.is_question(found)
+        or rules.asks(found)
         or not rules.said_in(found, basis)
     ):
         return None
@@ -139,7 +152,7 @@ def _spoken_task(text: str) -> str:
     Friday." -> "Get the report circulated to governors by Friday"), or "" when it names none. Used when a look
     answers with a task from another line: on the formal-motions meeting the 1.5B model answered "I'll get the
     final version of the report circulated" with the phones paper promised two lines earlier."""
-    cue = rules.VOLUNTEERS.search(text)
+    cue = _task_cue(text)
     if cue is None:
         return ""
     clause = FILLER.sub("", CLAUSE_END.split(text[cue.end() :], maxsplit=1)[0].strip(" ,"))

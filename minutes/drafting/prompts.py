@@ -271,7 +271,7 @@ def consolidate_schema(count: int) -> dict:
 
 
 SECOND_LOOK = """You read a few lines of a school meeting; the last one is marked >>. Answer the question about the marked line only, with JSON.
-decision: what the marked line agrees, in one plain sentence (what was agreed, not who said it); null when it agrees nothing.
+decision: what the marked line agrees, in one plain sentence that names what it is about (what was agreed, not who said it); null when it agrees nothing.
 task: what the marked line's speaker says they will do, as minutes put it ("Order the reading books"); null when they take nothing on. due: the deadline words as spoken, or null."""
 
 # (lines, the marked line's speaker, kind, answer)
@@ -311,15 +311,20 @@ def _question(speaker: str, kind: str) -> str:
     return f"What does {speaker} say they will do in the marked line?"
 
 
-def second_look_messages(lines: str, speaker: str, kind: str) -> list[dict[str, str]]:
-    """A focused look at one cue line that no drafted item cites (`kind`: "decision" or "task")."""
+def second_look_opening() -> list[dict[str, str]]:
+    """The fixed start of every second look's chat: its instructions and worked examples."""
     out = [{"role": "system", "content": SECOND_LOOK}]
     for shown, who, asked, answer in SECOND_LOOK_EXAMPLES:
         out += [
             {"role": "user", "content": f"{shown}\n\n{_question(who, asked)}"},
             {"role": "assistant", "content": json.dumps(answer)},
         ]
-    return [*out, {"role": "user", "content": f"{lines}\n\n{_question(speaker, kind)}"}]
+    return out
+
+
+def second_look_messages(lines: str, speaker: str, kind: str) -> list[dict[str, str]]:
+    """A focused look at one cue line that no drafted item cites (`kind`: "decision" or "task")."""
+    return [*second_look_opening(), {"role": "user", "content": f"{lines}\n\n{_question(speaker, kind)}"}]
 
 
 def second_look_schema(kind: str) -> dict:

@@ -134,6 +134,12 @@ def is_question(text: str) -> bool:
     return bool(QUESTION.search(text.strip()))
 
 
+def asks(item_text: str) -> bool:
+    """Whether a drafted item asks anything: an item is a statement, so one holding a question anywhere is a line
+    copied from the talk (a real design meeting gave "We're gonna use batteries right? And we actually had ...")."""
+    return is_question(item_text) or "?" in item_text
+
+
 def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[Evidence]:
     """The cited lines as evidence (see the module docstring); the grounding check still judges the result.
 
