@@ -676,7 +676,8 @@ def test_evidence_that_holds_none_of_the_item_moves_to_the_line_that_does():
 VOTES_ROWS = [(s.speaker, s.text) for s in VOTES.segments]
 
 
-def test_the_final_pass_never_loses_a_decision_it_grouped_with_another_matter():
+def two_far_decisions(final_pass: dict) -> tuple[list, FakeEngine]:
+    """A 40-line meeting in two chunks, one decision in each, and the final pass's canned reply."""
     rows = [
         ("Ann", f"Item {n}: the reports are on the shared drive for everyone to read.") for n in range(1, 41)
     ]
@@ -689,7 +690,14 @@ def test_the_final_pass_never_loses_a_decision_it_grouped_with_another_matter():
                 {"lines": [31], "text": "The report is delegated to chair's action.", "outcome": "agreed"}
             ]
         ),
-        {"decisions": [{"from": [1, 2], "text": "The boiler repair is ratified."}]},
+        final_pass,
+    )
+    return rows, engine
+
+
+def test_the_final_pass_never_loses_a_decision_it_grouped_with_another_matter():
+    rows, engine = two_far_decisions(
+        {"decisions": [{"from": [1, 2], "text": "The boiler repair is ratified."}]}
     )
     draft = extract(engine, meeting(*rows), ["Ann"], WEDNESDAY, chunk_tokens=400, selection=False)
     assert [d.text for d in draft.decisions] == [
@@ -921,24 +929,13 @@ def test_a_task_a_speaker_sets_themselves_gets_a_second_look():
 
 
 def test_a_final_pass_wording_that_copies_the_quotes_it_was_shown_loses_them():
-    rows = [
-        ("Ann", f"Item {n}: the reports are on the shared drive for everyone to read.") for n in range(1, 41)
-    ]
-    rows[10] = ("Ann", "Agreed, the boiler repair is ratified.")
-    rows[30] = ("Ann", "Agreed, the report is delegated to chair's action.")
-    engine = FakeEngine(
-        reply(decisions=[{"lines": [11], "text": "The boiler repair is ratified.", "outcome": "agreed"}]),
-        reply(
-            decisions=[
-                {"lines": [31], "text": "The report is delegated to chair's action.", "outcome": "agreed"}
-            ]
-        ),
+    rows, engine = two_far_decisions(
         {
             "decisions": [
                 {"from": [1], "text": "The boiler repair is ratified. (said: Agreed, the boiler  } {"},
                 {"from": [2], "text": "The report is delegated to chair's action."},
             ]
-        },
+        }
     )
     draft = extract(engine, meeting(*rows), ["Ann"], WEDNESDAY, chunk_tokens=400, selection=False)
     assert "(said: " in engine.asked[-1][0][-1]["content"]  # what the final pass was shown
