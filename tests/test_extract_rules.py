@@ -893,6 +893,37 @@ def test_a_yes_to_a_proposal_put_as_a_question_gets_a_second_look():
     assert [d.text for d in draft.decisions] == ["Raffle tickets are sold at the door, a pound a strip."]
 
 
+def test_a_yes_that_settles_a_proposal_on_its_own_terms_is_minuted_in_those_terms():
+    """ "Should we do tickets?" "Yes. Free tickets, two per family." agrees free tickets, two per family: an answer
+    worded from the proposal alone is replaced by the yes line's terms; a yes whose words are a reason (sharing
+    only the day with the proposal) or a bare yes leaves the model's answer as it is."""
+    transcript = meeting(
+        ("Farah", "Should we do tickets, with two performances? To stop it being rammed again?"),  # 1
+        ("Ann", "Yes. Free tickets, two per family for each show. Farah, could you sort that?"),  # 2: terms
+        ("Ben", "We've had complaints that the disco clashes with the gala."),  # 3
+        ("Cara", "Should we move the disco to the Friday?"),  # 4
+        ("Ann", "Yes, Friday's better for everyone."),  # 5: a reason, sharing only the day
+        ("Ben", "Shall we keep the reading club in the library?"),  # 6
+        ("Cara", "Yes."),  # 7: a bare yes
+    )
+    engine = FakeEngine(
+        reply(),
+        looks=[
+            {"decision": "We should do tickets, with two performances to stop it being rammed again."},
+            {"decision": "The disco moves to Friday."},
+            {"decision": "The reading club stays in the library."},
+        ],
+    )
+    draft = extract(engine, transcript, ["Farah", "Ann", "Ben", "Cara"], WEDNESDAY)
+    assert len(engine.looked) == 3
+    assert [d.text for d in draft.decisions] == [
+        "Free tickets, two per family for each show",
+        "The disco moves to Friday.",
+        "The reading club stays in the library.",
+    ]
+    assert draft.decisions[0].evidence[0].quote.startswith("Yes. Free tickets")
+
+
 def test_a_decision_holding_a_question_anywhere_is_no_decision():
     """A decision is a statement: a line copied from the talk with a question inside it is not one."""
     engine = FakeEngine(

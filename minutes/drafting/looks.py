@@ -1,6 +1,7 @@
 """Second looks: one short, focused model call at a line that plainly settles something (a settling phrase, or a
 yes to a proposal just put) or where a participant takes a task on ("I'll ...", "I just need to ..."), when no
-drafted item cites it (the model, reading a whole chunk, misses some of these)."""
+drafted item cites it (the model, reading a whole chunk, misses some of these). A look's answer must be said in
+the lines it was shown; a yes that settles a proposal on terms of its own is minuted in those terms."""
 
 from __future__ import annotations
 
@@ -79,12 +80,31 @@ def second_looks(
 
 def _settles(lines: list[Line], i: int) -> bool:
     """Whether line `i` plainly settles something: a settling phrase, or a yes to the proposal just put."""
+    return bool(rules.SETTLES.search(lines[i].text)) or _yes_to_proposal(lines, i)
+
+
+def _yes_to_proposal(lines: list[Line], i: int) -> bool:
+    """Whether line `i` says yes to a proposal the line before put as a question, by someone else."""
     line, before = lines[i], lines[i - 1] if i else None
-    return bool(rules.SETTLES.search(line.text)) or (
+    return (
         before is not None
         and before.speaker != line.speaker
         and bool(YES.match(line.text) and PROPOSAL.search(before.text))
     )
+
+
+def _answers_terms(lines: list[Line], i: int) -> str:
+    """The terms a yes to a proposal states after its yes, when they name what the proposal was about ("Should
+    we do tickets, with two performances?" "Yes. Free tickets, two per family for each show." -> "Free tickets,
+    two per family for each show"); "" for a bare yes, a question, or words on something else (a reason, "Yes,
+    Friday's better for everyone", shares only the day with "Should we move the disco to the Friday?")."""
+    if not _yes_to_proposal(lines, i):
+        return ""
+    after_yes = YES.sub("", lines[i].text).lstrip(" ,.!")
+    said = rules.SENTENCE.split(after_yes, maxsplit=1)[0].rstrip(" .!")
+    if len(said.split()) < 3 or rules.asks(said) or not rules.shares_a_subject(said, lines[i - 1].text):
+        return ""
+    return said[:1].upper() + said[1:]
 
 
 def _volunteers(lines: list[Line], i: int) -> bool:
@@ -126,6 +146,12 @@ def _look(
     except json.JSONDecodeError:
         return None  # cut at the token limit: nothing is added
     found = grounding.in_its_script((answer.get(kind) or "").strip(), text)
+    terms = _answers_terms(lines, i) if kind == "decision" else ""
+    if found and terms and rules.shared_stems(terms, found) < 0.5:
+        # the model worded the decision from the proposal and left out the terms the yes settled it on (the
+        # Christmas meeting's "We should do tickets, with two performances" for "Yes. Free tickets, two per
+        # family for each show"): what was agreed is the answer's terms
+        found = terms
     # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
     basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
     if kind == "task" and found and not rules.said_in(found, basis):

@@ -161,9 +161,9 @@ def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[
         if best not in cited:
             cited.append(best)
     cited = cited[: DRAFTING.max_evidence_lines]
-    if _shared_stems(text, " ".join(x.text for x in cited)) < DRAFTING.astray:
+    if shared_stems(text, " ".join(x.text for x in cited)) < DRAFTING.astray:
         best = max(by_number.values(), key=lambda x: len(words & _stems(x.text)), default=None)
-        if best is not None and _shared_stems(text, best.text) >= 0.5:
+        if best is not None and shared_stems(text, best.text) >= 0.5:
             cited = [best, *(x for x in cited if 0 < x.number - best.number <= DRAFTING.settling_lines + 1)]
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
 
@@ -241,7 +241,7 @@ def settled(decision: Decision, lines: list[Line]) -> bool:
         if after and is_question(line.text):
             asked = True
             continue
-        if asked and _shared_stems(decision.text, line.text) < 0.5:
+        if asked and shared_stems(decision.text, line.text) < 0.5:
             continue
         if PUTS_OFF.search(line.text):
             state = False
@@ -302,7 +302,7 @@ def said_in(text: str, lines: list[Line]) -> bool:
     (a second look must answer from what it was shown about: the 1.5B model once turned a bare "Fine by me"
     into "The spring meeting will be held on a Saturday", from the prompt's example)."""
     said = " ".join(x.text for x in lines)
-    return _shared_stems(text, said) >= 0.5 and _specifics(text) <= _specifics(said)
+    return shared_stems(text, said) >= 0.5 and _specifics(text) <= _specifics(said)
 
 
 def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Decision, Decision]]:
@@ -320,14 +320,21 @@ def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Dec
         for earlier in decisions:
             before = cited_lines(earlier, lines)
             if earlier is not later and before and max(x.number for x in before) < first:
-                if _shared_stems(earlier.text, lead_up) >= 0.5:
+                if shared_stems(earlier.text, lead_up) >= 0.5:
                     pairs.append((earlier, later))
     return pairs
 
 
+def shares_a_subject(text: str, other: str) -> bool:
+    """Whether two texts share a content-word stem that is not a number, day or month: "Free tickets, two per
+    family" and "Should we do tickets?" do; "Friday's better for everyone" and "Should we move the disco to the
+    Friday?" share only the day."""
+    return bool(_stems(text) & _stems(other) - _stems(" ".join(_specifics(text))))
+
+
 def same_matter(text: str, other: str) -> bool:
     """Whether two wordings share at least half of the shorter one's word stems."""
-    return max(_shared_stems(text, other), _shared_stems(other, text)) >= 0.5
+    return max(shared_stems(text, other), shared_stems(other, text)) >= 0.5
 
 
 def restates(item: Decision | Action, other: Decision | Action) -> bool:
@@ -335,11 +342,11 @@ def restates(item: Decision | Action, other: Decision | Action) -> bool:
     and it names no other number, day or month (so "the fair moves to the thirteenth" does not restate "the fair
     is on the sixth"); an action needs nearly all its stems and the same owner."""
     if isinstance(item, Action) and isinstance(other, Action):
-        return (item.owner or "") == (other.owner or "") and _shared_stems(item.task, other.task) >= 0.8
+        return (item.owner or "") == (other.owner or "") and shared_stems(item.task, other.task) >= 0.8
     if isinstance(item, Decision) and isinstance(other, Decision):
         mine, theirs = _specifics(item.text), _specifics(other.text)
         clash = bool(mine) and bool(theirs) and not (mine <= theirs or theirs <= mine)
-        return not clash and _shared_stems(item.text, other.text) >= 0.6
+        return not clash and shared_stems(item.text, other.text) >= 0.6
     return False
 
 
@@ -383,7 +390,7 @@ def repeats_an_action(decision: Decision, actions: list[Action]) -> bool:
             and a.owner.lower() in _words(decision.text)
             and fuzz.token_set_ratio(decision.text, a.task) >= DRAFTING.repeats_owned_action_score
         )
-        or (_within(decision, a) and _shared_stems(decision.text, a.task) >= DRAFTING.repeats_action_stems)
+        or (_within(decision, a) and shared_stems(decision.text, a.task) >= DRAFTING.repeats_action_stems)
         for a in actions
     )
 
@@ -393,7 +400,7 @@ def _within(decision: Decision, action: Action) -> bool:
     return bool(decision.evidence) and all((e.start, e.end) in spans for e in decision.evidence)
 
 
-def _shared_stems(text: str, other: str) -> float:
+def shared_stems(text: str, other: str) -> float:
     """The share of the text's content-word stems that the other text has too."""
     mine = _stems(text)
     return len(mine & _stems(other)) / len(mine) if mine else 0.0
