@@ -286,6 +286,54 @@ def test_a_task_someone_says_they_will_do_with_another_person_is_theirs():
     assert any("who said they would do it with them" in n for n in draft.notes)
 
 
+def test_a_due_date_nobody_says_near_the_action_is_another_tasks_and_is_dropped():
+    """A small model carries one task's deadline onto the next: a phrase naming a day or date that the action's
+    lines and those around them never say is dropped; one said there, however the model writes its number
+    ("the 26th" for "the twenty-sixth"), or the request just before the cited answer, stays."""
+    transcript = meeting(
+        ("Jo", "I'll ring the care home and fix a date, hopefully the week of the fourteenth."),  # 1
+        ("Ann", "Lovely. Costumes next."),  # 2
+        ("Ann", "Can you get the costume letter out by Thursday the twenty-sixth?"),  # 3
+        ("Lu", "Yes, no problem."),  # 4
+        ("Ann", "Good. Tickets: free, two per family."),  # 5
+        ("Ann", "Bea, could the PTA sort out the allocation?"),  # 6
+        ("Bea", "Yes, I'll ask Jo on the PTA."),  # 7
+    )
+    engine = FakeEngine(
+        reply(
+            actions=[
+                {
+                    "lines": [1],
+                    "task": "Ring the care home",
+                    "owners": ["Jo"],
+                    "kind": "volunteered",
+                    "due": "the week of the fourteenth",
+                },
+                {
+                    "lines": [4],
+                    "task": "Send the costume letter",
+                    "owners": ["Lu"],
+                    "kind": "asked and agreed",
+                    "due": "Thursday the 26th",
+                },
+                {
+                    "lines": [6, 7],
+                    "task": "Sort out the ticket allocation",
+                    "owners": ["Bea"],
+                    "kind": "asked and agreed",
+                    "due": "the week of the fourteenth",
+                },
+            ]
+        )
+    )
+    draft = extract(engine, transcript, ["Ann", "Jo", "Lu", "Bea"], WEDNESDAY)
+    assert [(a.task, a.owner, a.due) for a in draft.actions] == [
+        ("Ring the care home", "Jo", "the week of the fourteenth"),
+        ("Send the costume letter", "Lu", "2026-11-26"),
+        ("Sort out the ticket allocation", "Bea", None),
+    ]
+
+
 def test_due_dates_self_corrected_or_spoken_more_fully():
     friday = date(2026, 12, 11)
     assert due("the fifteenth, no, wait, Wednesday the sixteenth", [], friday) == "2026-12-16"

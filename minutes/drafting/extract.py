@@ -286,7 +286,9 @@ def _actions(
             continue
         cited = rules.evidence(a.task, a.lines, by_number)
         task = rules.without_deadline(a.task.strip()) if a.due else a.task.strip()
-        due = rules.due(a.due, [e.quote for e in cited], meeting_date, a.task)
+        due = rules.due(
+            a.due, [e.quote for e in cited], meeting_date, a.task, rules.heard_around(cited, by_number)
+        )
         owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
         out += [
             Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners

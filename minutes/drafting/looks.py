@@ -169,7 +169,7 @@ def _look(
     ):  # the answer to a yes line often keeps its "Yes," ("Yes, we should do tickets ...")
         stated = YES.sub("", found).lstrip(" ,.")
         return Decision(stated[:1].upper() + stated[1:], [quote])
-    due = rules.due(answer.get("due"), [line.text], meeting_date, found)
+    due = rules.due(answer.get("due"), [line.text], meeting_date, found, heard=text)
     return Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
 
 

@@ -16,7 +16,8 @@
   corrected by the rules of minutes.drafting.owners.
 - A deadline clause leaves the task text; the due phrase resolves against the meeting date (minutes.drafting.dates),
   preferring the fuller wording actually spoken in the evidence; of two dates in one phrase (a self-correction)
-  the last wins; a phrase the calendar cannot place gives way to the one date the evidence says as a deadline.
+  the last wins; a phrase the calendar cannot place gives way to the one date the evidence says as a deadline;
+  a phrase naming a date that nobody says in or around the action's lines is another task's, and is dropped.
 - Duplicates within and across chunks are merged (evidence pooled); a decision that repeats an action is dropped.
 - A decision the meeting went back on later ("actually, scrap that, ...", with the earlier matter named in the
   lead-up) is left out: the final state wins.
@@ -181,14 +182,21 @@ def without_deadline(task: str) -> str:
     return task[: m.start()].rstrip(" ,")
 
 
-def due(phrase: str | None, quotes: list[str], meeting_date: date | None, task: str = "") -> str | None:
+def due(
+    phrase: str | None, quotes: list[str], meeting_date: date | None, task: str = "", heard: str | None = None
+) -> str | None:
     """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday").
+    A phrase naming a number, day or month that `heard` (the action's lines and those around them, when given)
+    never says is another task's deadline, and is dropped (a real-model draft gave the ticket allocation "the week
+    of the fourteenth", said of the care-home visit twenty lines before).
     A phrase holding two dates is a self-correction ("the fifteenth, no, Wednesday the sixteenth"): the last wins.
     A phrase that names no time is replaced by the deadline spoken in the evidence, if any. A deadline the task
     itself states ("sign it off by Monday the thirtieth") wins over a phrase that names no date ("the January
     meeting", which is when it is reported). A phrase the calendar cannot place ("before the end of term") gives
     way to the one date the evidence speaks as a deadline ("I'll get it to the trust before we break up on the
     eighteenth"): the owner's answer is often more exact than the request the model took the phrase from."""
+    if phrase and heard is not None and not _specifics(phrase) <= _specifics(heard):
+        phrase = None
     resolved = _due(phrase, quotes, meeting_date)
     stated = [m.group(0) for m in dates.DUE_PHRASE.finditer(task) if BY.match(m.group(0))]
     if stated and not _is_date(resolved) and _is_date(told := dates.resolve(stated[-1], meeting_date)):
@@ -356,8 +364,25 @@ SPECIFIC = re.compile(
 
 
 def _specifics(text: str) -> set[str]:
-    """The numbers, days and months a text names: two decisions that name different ones are two decisions."""
-    return {m.group(0).lower() for m in SPECIFIC.finditer(text)}
+    """The numbers, days and months a text names, a number however it is written ("9th", "ninth" -> "9"): two
+    decisions that name different ones are two decisions."""
+    return {_specific(m.group(0).lower()) for m in SPECIFIC.finditer(text)}
+
+
+def _specific(word: str) -> str:
+    if number := re.match(r"\d+", word):
+        return str(int(number.group(0)))
+    return next((str(n) for key, n in dates.ORDINALS.items() if re.fullmatch(key, word)), word)
+
+
+def heard_around(evidence: list[Evidence], by_number: dict[int, Line]) -> str:
+    """What was said in an item's cited lines, the two lines before them and the `settling_lines` after."""
+    spans = {(e.start, e.end) for e in evidence}
+    numbers = [n for n, x in by_number.items() if (x.start, x.end) in spans]
+    if not numbers:
+        return " ".join(e.quote for e in evidence)
+    first, last = min(numbers) - 2, max(numbers) + DRAFTING.settling_lines
+    return " ".join(x.text for n, x in sorted(by_number.items()) if first <= n <= last)
 
 
 def merge(items: list, same: Callable[[Any, Any], bool]) -> list:
