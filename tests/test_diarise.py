@@ -99,3 +99,27 @@ def test_real_ami_clips_der():
         result = diarise(diarisation(), audio(f"dev/real-speech/ami-clips/{name}.wav"))
         metric(annotation(rttm_turns(folder / f"{name}.only_words.rttm")), annotation(result.turns))
     assert abs(metric) < AMI_CLIPS_DER_BELOW, f"DER {abs(metric):.3f}"
+
+
+def test_bfloat16_embeddings_match_float32_on_real_speech():
+    """CAM++ in bfloat16 (the default on CPUs that have it natively) gives the embeddings float32 gives: each
+    turn's vector points the same way, and the voices stay as far apart as before."""
+    from minutes.engines.diarisation import load_diarisation, uses_bfloat16
+
+    assert not uses_bfloat16(DiarisationParams(precision="float32"))
+    assert uses_bfloat16(DiarisationParams(precision="bfloat16"))
+    clip = audio("meeting-demo/meeting.wav")
+    engines = {
+        p: load_diarisation(load_settings(), params=DiarisationParams(precision=p))
+        for p in ("float32", "bfloat16")
+    }
+    turns = [(8.124, 14.068), (23.510, 27.424), (53.760, 57.557)]  # Tom, Tom, Sam
+    vectors = {p: [embed(e, clip, *t) for t in turns] for p, e in engines.items()}
+
+    def cos(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    for full, half in zip(vectors["float32"], vectors["bfloat16"], strict=True):
+        assert cos(full, half) > 0.999  # 0.9999 measured
+    (tom1, tom2, sam) = vectors["bfloat16"]
+    assert cos(tom1, tom2) > 0.7 > 0.4 > cos(tom1, sam)

@@ -155,6 +155,9 @@ class DiarisationParams(_Strict):
     step: float = Field(
         0.2, gt=0.0, le=1.0
     )  # segmentation: 10 s windows start this fraction of a window apart (pyannote's default is 0.1)
+    precision: Literal["auto", "float32", "bfloat16"] = (
+        "auto"  # CAM++ embeddings on the CPU; auto: bfloat16 where the CPU has it natively (AVX-512 BF16)
+    )
 
     def hyper_parameters(self) -> dict:
         """The `SpeakerDiarization.instantiate` argument."""

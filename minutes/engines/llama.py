@@ -130,10 +130,9 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
     1.33 GB read, the same speed)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        from llama_cpp import __version__, llama_print_system_info
+        from llama_cpp import LlamaRAMCache, __version__, llama_print_system_info
     except ImportError:
         raise ModelError("llama-cpp-python is not installed", "run `make install`") from None
-    from minutes.engines.llama_cache import StateCache
     from minutes.engines.llama_sampling import GreedyFirstLlama
 
     threads = threads or os.cpu_count() or 1
@@ -153,7 +152,7 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
         )
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"{gguf}: cannot load the GGUF model with llama.cpp ({exc})") from None
-    llm.set_cache(StateCache(capacity_bytes=CACHE_BYTES))
+    llm.set_cache(LlamaRAMCache(capacity_bytes=CACHE_BYTES))
     if not llm.metadata.get("tokenizer.chat_template"):
         raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
     size = gguf.stat()

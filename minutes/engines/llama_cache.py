@@ -1,35 +1,46 @@
-"""Model states for llama-cpp-python: the RAM cache, without its hidden copy of the batch's logits, and the
-fixed prompt prefix's state on disk.
+"""Model states for llama-cpp-python: states saved without the logits, and the fixed prompt prefix's state on disk.
 
-llama-cpp-python's `save_state` copies the logits buffer (n_batch x vocabulary floats: 311 MB for Qwen2.5's 152k
-tokens) into every cached state, and `LlamaRAMCache` counts only the llama.cpp state against its capacity. A
-256 MB cache therefore held up to ten states and 3 GB of logits nobody reads: peak RSS 4.6 GB on the demo.
-Greedy sampling reads the live context's logits, and after a state is loaded llama-cpp-python evaluates at
-least one token again before it samples, so a cached state needs no logits. Imported only once
-llama-cpp-python is known to be installed (minutes.engines.llama).
+llama-cpp-python's `save_state` copies its logits buffer (n_batch x vocabulary floats: 155 MB for Qwen2.5's 152k
+tokens at a batch of 256) into every state it saves, after every completion when a cache is set, and copies the
+llama.cpp state twice on the way. Greedy sampling reads the live context's logits, and after a state is loaded
+llama-cpp-python evaluates at least one token again before it samples, so a saved state needs no logits. Measured
+(stop 29, drafting the demo three times over, 14 model calls): peak RSS 1,754 MB against 1,946 MB (1,771 MB in a
+second run), at the same speed. (A RAM cache that kept the logits, as llama-cpp-python's does, held up to ten states
+and 3 GB of logits nobody reads in 256 MB of capacity: peak RSS 4.6 GB on the demo. Until stop 29 the cache dropped
+them on entry, after the copy.) Imported only once llama-cpp-python is known to be installed
+(minutes.engines.llama).
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 
+import llama_cpp
 import numpy as np
-from llama_cpp import LlamaRAMCache, LlamaState
+from llama_cpp import Llama, LlamaState
 
 from minutes.core.files import atomic_write
 
 
-class StateCache(LlamaRAMCache):
-    """Least recently used model states, up to `capacity_bytes` of llama.cpp state; logits dropped on entry."""
+class LogitFreeStates(Llama):
+    """`Llama` whose `save_state` keeps the llama.cpp state (copied once) and no logits."""
 
-    def __setitem__(self, key: Sequence[int], value: LlamaState) -> None:
-        vocabulary = value.scores.shape[1]
-        value.scores = np.zeros((1, vocabulary), dtype=np.single)  # `load_state` broadcasts it over its rows
-        super().__setitem__(key, value)
+    def save_state(self) -> LlamaState:
+        size = llama_cpp.llama_state_get_size(self._ctx.ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        used = llama_cpp.llama_state_get_data(self._ctx.ctx, buffer, size)
+        return LlamaState(
+            input_ids=self.input_ids.copy(),
+            scores=np.zeros((1, self.n_vocab()), np.single),  # `load_state` broadcasts it over its rows
+            n_tokens=self.n_tokens,
+            llama_state=ctypes.string_at(buffer, used),
+            llama_state_size=used,
+            seed=self._seed,
+        )
 
 
 def read_prefix(path: Path, tokens: list[int], context: int) -> LlamaState | None:

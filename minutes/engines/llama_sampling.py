@@ -16,6 +16,8 @@ import llama_cpp
 import numpy as np
 from llama_cpp import Llama
 
+from minutes.engines.llama_cache import LogitFreeStates
+
 _TOKEN = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)  # llama_token_data
 
 
@@ -64,9 +66,9 @@ class GreedyFirst:
         self.close()
 
 
-class GreedyFirstLlama(Llama):
+class GreedyFirstLlama(LogitFreeStates):
     """`Llama` whose greedy, grammar-constrained, penalty-free generation uses `GreedyFirst`; anything else
-    takes llama-cpp-python's own sampler chain."""
+    takes llama-cpp-python's own sampler chain. Its saved states carry no logits (`LogitFreeStates`)."""
 
     def _init_sampler(self, **options):
         plain = (
