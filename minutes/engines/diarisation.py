@@ -121,8 +121,7 @@ def _embedding_model_class():
         def frames(self, waveforms: torch.Tensor) -> torch.Tensor:
             """Frame-level features: everything before statistics pooling."""
             feats = self.fbank(waveforms).permute(0, 2, 1)
-            cpu = waveforms.device.type == "cpu"
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16 and cpu):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
                 x = self.network.head(feats)
                 for name, layer in self.network.xvector.named_children():
                     if name == "stats":
