@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from pyannote.metrics.diarization import DiarizationErrorRate
@@ -11,7 +13,7 @@ from minutes.core.config import DiarisationParams, load_settings
 from minutes.core.types import Audio
 from minutes.errors import UsageError
 from minutes.speech.audio import load_channels
-from minutes.speech.diarise import diarise, embed
+from minutes.speech.diarise import diarise, embed, embed_ranges
 
 pytestmark = pytest.mark.slow
 AMI_CLIPS_DER_BELOW = 0.27  # before tuning 27.3 %, after 26.5 % (bench/tune_diarisation.py)
@@ -123,3 +125,21 @@ def test_bfloat16_embeddings_match_float32_on_real_speech():
         assert cos(full, half) > 0.999  # 0.9999 measured
     (tom1, tom2, sam) = vectors["bfloat16"]
     assert cos(tom1, tom2) > 0.7 > 0.4 > cos(tom1, sam)
+
+
+def test_ranges_embedded_in_batches_match_one_at_a_time():
+    """`embed_ranges` runs ranges cut to the same length as one batch (the reassignment embeds every turn
+    this way); each vector is the one `embed` gives for its range alone, in the order asked."""
+    clip, engine = audio("meeting-demo/meeting.wav"), diarisation()
+    calls = []
+
+    def counted(batch):
+        calls.append(len(batch))
+        return engine.embedder(batch)
+
+    ranges = [(8.124, 14.068), (23.510, 27.424), (53.760, 57.557), (0.6, 7.6), (60.0, 63.9), (70.0, 73.95)]
+    together = embed_ranges(replace(engine, embedder=counted), clip, ranges)
+    assert sorted(calls) == [1, 1, 4]  # 5.5 s, 7 s, and four ranges cut to 3.5 s
+    for (start, end), vector in zip(ranges, together, strict=True):
+        alone = embed(engine, clip, start, end)
+        assert float(alone @ vector / np.linalg.norm(alone) / np.linalg.norm(vector)) > 0.9999

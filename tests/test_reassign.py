@@ -10,7 +10,7 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 from speech_models import DEMO, annotation, audio, diarisation, meeting_diarisation, rttm_turns
 
 from minutes.core.types import SpeakerTurn
-from minutes.speech.diarise import embed
+from minutes.speech.diarise import embed, embed_ranges
 from minutes.speech.naming import name_speakers
 from minutes.speech.params import SPEAKERS
 from minutes.speech.reassign import reassign_turns
@@ -23,7 +23,9 @@ ENROL = {"Priya": (0.6, 7.6), "Tom": (8.2, 14.0), "Helen": (42.3, 53.1), "Sam": 
 def test_helens_question_moves_from_priyas_cluster_to_hers():
     clip, engine, result = audio("meeting-demo/meeting.wav"), diarisation(), meeting_diarisation()
     enrolled = {name: embed(engine, clip, *span) for name, span in ENROL.items()}
-    fixed = reassign_turns(result.turns, result.centroids, enrolled, lambda s, e: embed(engine, clip, s, e))
+    fixed = reassign_turns(
+        result.turns, result.centroids, enrolled, lambda ranges: embed_ranges(engine, clip, ranges)
+    )
 
     names = name_speakers(fixed.centroids, enrolled)
     assert [(round(m.start, 1), names[m.from_label], names[m.to_label]) for m in fixed.moved] == [
@@ -46,6 +48,11 @@ def _unit(*xs: float) -> np.ndarray:
 A, B, C = _unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)
 
 
+def _each(voice):
+    """A batch embedder from a (start, end) -> vector function."""
+    return lambda ranges: [voice(s, e) for s, e in ranges]
+
+
 def _turns(*spec: tuple[float, float, str]) -> list[SpeakerTurn]:
     return [SpeakerTurn(s, e, label) for s, e, label in spec]
 
@@ -56,7 +63,7 @@ def test_turn_moves_only_with_a_clear_margin_and_enough_speech():
         (0.0, 5.0, "S0"), (5.0, 8.0, "S0"), (8.0, 11.0, "S0"), (11.0, 12.0, "S0"), (12.0, 20.0, "S1")
     )
     fixed = reassign_turns(
-        turns, {"S0": A, "S1": B}, {"Ann": A, "Ben": B}, lambda s, e: voices.get((s, e), B)
+        turns, {"S0": A, "S1": B}, {"Ann": A, "Ben": B}, _each(lambda s, e: voices.get((s, e), B))
     )
     # 5-8 s is Ben's voice; 8-11 s leans to Ben by less than the margin; 11-12 s is too short to judge.
     assert [t.speaker for t in fixed.turns] == ["S0", "S1", "S0", "S0", "S1"]
@@ -67,7 +74,10 @@ def test_a_voice_no_cluster_carries_gets_its_own_label():
     turns = _turns((0.0, 4.0, "SPEAKER_00"), (4.0, 8.0, "SPEAKER_00"), (8.0, 12.0, "SPEAKER_01"))
     voices = {0.0: A, 4.0: C, 8.0: B}
     fixed = reassign_turns(
-        turns, {"SPEAKER_00": A, "SPEAKER_01": B}, {"Ann": A, "Ben": B, "Cat": C}, lambda s, e: voices[s]
+        turns,
+        {"SPEAKER_00": A, "SPEAKER_01": B},
+        {"Ann": A, "Ben": B, "Cat": C},
+        _each(lambda s, e: voices[s]),
     )
     assert [t.speaker for t in fixed.turns] == ["SPEAKER_00", "SPEAKER_02", "SPEAKER_01"]
     assert name_speakers(fixed.centroids, {"Ann": A, "Ben": B, "Cat": C})["SPEAKER_02"] == "Cat"
@@ -76,9 +86,9 @@ def test_a_voice_no_cluster_carries_gets_its_own_label():
 def test_unnamed_clusters_and_meetings_without_enrolment_are_left_alone():
     turns = _turns((0.0, 4.0, "S0"), (4.0, 8.0, "S1"))
     stranger = _unit(-1, 0, 0)
-    fixed = reassign_turns(turns, {"S0": A, "S1": stranger}, {"Ann": A}, lambda s, e: A)
+    fixed = reassign_turns(turns, {"S0": A, "S1": stranger}, {"Ann": A}, _each(lambda s, e: A))
     assert fixed.turns == turns and fixed.moved == []  # S1 is nobody enrolled: its turns are not judged
-    assert reassign_turns(turns, {"S0": A, "S1": B}, {}, lambda s, e: A).turns == turns
+    assert reassign_turns(turns, {"S0": A, "S1": B}, {}, _each(lambda s, e: A)).turns == turns
 
 
 @settings(max_examples=60, deadline=None)
@@ -98,7 +108,7 @@ def test_only_labels_change_and_every_change_is_reported(spec, seed):
         turns.append(SpeakerTurn(t, t + length, f"S{cluster}"))
         voices[t] = list(people.values())[voice] + rng.normal(scale=0.5, size=8)
         t += length + 0.2
-    fixed = reassign_turns(turns, centroids, people, lambda s, e: voices[s])
+    fixed = reassign_turns(turns, centroids, people, _each(lambda s, e: voices[s]))
     assert [(x.start, x.end) for x in fixed.turns] == [(x.start, x.end) for x in turns]
     changed = [
         (a.start, b.speaker) for a, b in zip(turns, fixed.turns, strict=True) if a.speaker != b.speaker

@@ -104,6 +104,8 @@ def _embedding_model_class():
 
         def __init__(self, network: torch.nn.Module, bfloat16: bool = False):
             super().__init__(sample_rate=16000, num_channels=1)
+            # the 2-D convolutions of the head run about 20 % faster channels-last in oneDNN (stop 30)
+            network.head.to(memory_format=torch.channels_last)
             self.network = network
             self.pool = StatsPool()
             self.bfloat16 = bfloat16

@@ -40,7 +40,7 @@ def find_voices(
     """Who spoke when, the enrolled voices, and turns moved to the enrolled voice they match. Touches no
     database and reports no progress, so it can run on a thread of its own (minutes.run.overlap); `threads`
     says, between batches, how many torch threads the diarisation may use from then on."""
-    from minutes.speech.diarise import Diarisation, diarise, embed
+    from minutes.speech.diarise import Diarisation, diarise, embed_ranges
     from minutes.speech.reassign import reassign_turns
 
     started = time.monotonic()
@@ -51,7 +51,7 @@ def find_voices(
         result.turns,
         result.centroids,
         {e.range.name: e.embedding for e in enrolled},
-        lambda start, end: embed(engine, audio, start, end, threads() if threads else None),
+        lambda ranges: embed_ranges(engine, audio, ranges, threads),
     )
     result = Diarisation(turns=fixed.turns, centroids=fixed.centroids)
     return Voices(result, enrolled, len(fixed.moved), time.monotonic() - started)

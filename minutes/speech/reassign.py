@@ -28,7 +28,7 @@ from minutes.core.types import SpeakerTurn
 from minutes.speech.naming import name_speakers, similarity
 from minutes.speech.params import SPEAKERS
 
-Embed = Callable[[float, float], np.ndarray]  # (start, end) -> speaker embedding of that stretch
+Embed = Callable[[list[tuple[float, float]]], list[np.ndarray]]  # (start, end) ranges -> their embeddings
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,19 @@ def reassign_turns(
     centroids = dict(centroids)
     out: list[SpeakerTurn] = []
     moved: list[Moved] = []
-    for turn in turns:
-        current = named.get(turn.speaker)
-        if current is None or turn.end - turn.start < SPEAKERS.reassign_min_seconds:
+    checked = [
+        i
+        for i, t in enumerate(turns)
+        if t.speaker in named and t.end - t.start >= SPEAKERS.reassign_min_seconds
+    ]  # embedded in one call, so that turns of one length share a batch
+    ranges = [(turns[i].start, turns[i].end) for i in checked]
+    vectors = dict(zip(checked, embed(ranges), strict=True))
+    for i, turn in enumerate(turns):
+        if i not in vectors:
             out.append(turn)
             continue
-        vector = embed(turn.start, turn.end)
-        scores = similarity({"turn": vector}, enrolled)[0]
+        current = named[turn.speaker]
+        scores = similarity({"turn": vectors[i]}, enrolled)[0]
         best = names[int(np.argmax(scores))]
         kept, top = float(scores[names.index(current)]), float(scores.max())
         if best == current or top < SPEAKERS.name_threshold or top - kept < SPEAKERS.reassign_margin:
