@@ -62,11 +62,53 @@ def test_checking_the_best_token_first_gives_the_stock_samplers_replies(smol, mo
 
     cache = smol._llm.cache
     monkeypatch.setattr(smol._llm, "cache", None)
+    monkeypatch.setattr(
+        smol._llm, "draft_model", None
+    )  # token by token on both sides: only the choice differs
     ours = [afresh(case) for case in cases]
     assert isinstance(smol._llm._sampler, GreedyFirst) and all(filtered)  # the slow path ran too
     monkeypatch.setattr(type(smol._llm), "_init_sampler", Llama._init_sampler)
     assert [afresh(case) for case in cases] == ours
     assert smol._llm.cache is None and cache is not None
+
+
+def test_the_text_the_grammar_fixes_is_found_and_handed_out_without_the_model(smol):
+    """After a value, the separator, the next key and a string's opening quote are forced (their tokens queued
+    and returned by `sample` without reading logits); the last token is left to the model unless a word or a
+    digit must follow; inside free text nothing is forced. The json.dumps spacing is the one allowed between values, and
+    the spaces the model writes inside brackets in some replies stay allowed."""
+    import llama_cpp
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+    from minutes.engines.llama_sampling import GreedyFirst, compact
+
+    llm = smol._llm
+    schema = json.dumps(actions_schema([1, 2], ["Tom (teacher)", "Helen (teacher)"]))
+    grammar = LlamaGrammar.from_string(compact(json_schema_to_gbnf(schema)), verbose=False)
+
+    def forced_after(text: str) -> str:
+        sampler = GreedyFirst(llm, grammar)
+        for token in llm.tokenize(text.encode(), add_bos=False, special=False):  # as if the model wrote it
+            llama_cpp.llama_sampler_accept(sampler._sampler, token)
+        tokens = sampler.forced(room=100)
+        assert [sampler.sample(None) for _ in tokens] == tokens  # handed out in order, no logits read
+        return llm.detokenize(tokens).decode()
+
+    item = '{"actions": [{"task": "Book the coach", "owners": ["Tom (teacher)"],'
+    assert forced_after(item) == ' "kind": "'  # opens a string: kept whole
+    owners = forced_after('{"actions": [{"task": "Book the coach",')  # then '"', "]" or " ": the end may join
+    assert owners and ' "owners": ['.startswith(owners) and owners != ' "owners": ['
+    assert forced_after(item + ' "kind": "asked", "due": null,') == ' "lines": ['  # only digits follow
+    due = forced_after(item + ' "kind": "asked",')  # ' "due": ' and then a string or null: the end may join
+    assert due and ' "due": '.startswith(due) and due != ' "due": '
+    assert forced_after('{"actions": [{"task": "Book the co') == ""  # the model's own words
+    assert (
+        forced_after('{ "actions": [ {"task": "Book the coach", "owners": ["Tom (teacher)"],') == ' "kind": "'
+    )
+    owner = '{"actions": [{"task": "Book the coach", "owners": ["'
+    assert forced_after(owner) == ""  # two names allowed
+    assert forced_after(owner + "Hel").startswith("en (teacher")  # only one left
+    assert smol.complete(MESSAGES, json.loads(schema), max_new_tokens=60)  # and generation runs with it
 
 
 def test_cached_states_hold_no_logits_and_give_the_same_reply(smol):

@@ -5,13 +5,15 @@ string in it is bounded (`maxItems`, `maxLength`, enums for cited line numbers a
 loop guard. llama.cpp keeps the model state of the previous prompt and reads only what differs, and a RAM cache
 of recent states brings the prefix back after a different prompt (the final pass, the next meeting), so the
 fixed instructions and worked examples at the start of every chunk's prompt are read once per load.
-Greedy decoding (top_k 1), CPU only (the wheel is built from source without a GPU backend), inference only.
+Greedy decoding (top_k 1), the text the grammar forces read a batch at a time (minutes.engines.llama_sampling),
+CPU only (the wheel is built from source without a GPU backend), inference only.
 """
 
 from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import os
 import time
 import weakref
@@ -53,11 +55,16 @@ class LlamaExtractor:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def complete(self, messages: Messages, schema: dict, max_new_tokens: int) -> str:
-        """Greedy chat completion constrained to `schema`."""
+        """Greedy chat completion constrained to `schema`, spaced as `json.dumps` spaces (see `compact`)."""
+        from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+        from minutes.engines.llama_sampling import compact
+
         started = time.perf_counter()
+        grammar = LlamaGrammar.from_string(compact(json_schema_to_gbnf(json.dumps(schema))), verbose=False)
         out = self._llm.create_chat_completion(
             messages,
-            response_format={"type": "json_object", "schema": schema},
+            grammar=grammar,
             max_tokens=max_new_tokens,
             temperature=0.0,
             top_k=1,
