@@ -5,7 +5,7 @@ string in it is bounded (`maxItems`, `maxLength`, enums for cited line numbers a
 loop guard. llama.cpp keeps the model state of the previous prompt and reads only what differs, and a RAM cache
 of recent states brings the prefix back after a different prompt (the final pass, the next meeting), so the
 fixed instructions and worked examples at the start of every chunk's prompt are read once per load.
-Greedy decoding (top_k 1), the text the grammar forces read a batch at a time (minutes.engines.llama_sampling),
+Greedy decoding (top_k 1), the text the grammar forces read without logits (minutes.engines.llama_sampling),
 CPU only (the wheel is built from source without a GPU backend), inference only.
 """
 

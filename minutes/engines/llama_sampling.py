@@ -1,5 +1,5 @@
 """Greedy decoding under a JSON-schema grammar: the model's best token checked against the grammar first, and the
-text the grammar alone decides read a batch at a time.
+text the grammar alone decides handed out without the model choosing it.
 
 llama-cpp-python's sampler chain runs the grammar over the whole vocabulary (152k tokens for Qwen2.5) before it
 picks the best token: about 35 ms a token on 2 cores, a quarter of the time spent decoding a reply. The best
@@ -8,15 +8,16 @@ only when the grammar rejects it (as llama.cpp's own `common_sampler` does). The
 construction: when the best token is allowed it is the best allowed token, ties going to the lower id as in
 llama.cpp's greedy sampler.
 
-A third of a reply's tokens are JSON the schema fixes (`", "owners": ["`, the rest of a name once its first
-letters are out), yet each costs a full model step when decoded alone (60-100 ms on 2 cores, growing with the
-context). `GreedyFirst.forced` finds that text by asking the grammar which single bytes it allows next, and
-`ForcedText` hands it to llama-cpp-python's speculative-decoding hook as a draft: the tokens go through the model
-in one batch (4 tokens in 110 ms against 4 x 62 ms alone), with logits only for the last, and `sample` returns
-them without reading logits, so the draft is never turned down. The grammar's optional spaces between values
-are fixed to the ones the model writes (`compact`), or no text would be forced across a separator. The tokens
-are the ones the model would pick; their keys and values in the model's cache are computed in a batch, which
-rounds differently from one at a time (the replies were identical on the dev meetings: see the README).
+About half of a reply's tokens are JSON the schema fixes (`", "owners": ["`, the rest of a name once its first
+letters are out); the model has no choice there, yet each was sampled as a free token: logits over 152k tokens
+from the model's head, then the sampler. `GreedyFirst.forced` finds that text by asking the grammar which single
+bytes it allows next (while it allows one), and `ForcedText` hands it to llama-cpp-python's speculative-decoding
+hook as a draft; `GreedyFirstLlama.eval` runs those tokens through the model one at a time, as any decoded
+token, but asks for no logits (a step without the head: 90 against 105 ms at a 2.8k context on 2 cores), and
+`sample` returns them as they are. The model's cache holds exactly what it would, so replies are unchanged
+(tested). In one batch they would be quicker still (4 tokens in 110 ms against 4 x 62), but a batch rounds
+differently and turned near ties: on the dev meetings it lost a decision. The grammar's optional spaces between
+values are narrowed to the ones the model writes (`compact`), or no text would be forced across a separator.
 Imported only once llama-cpp-python is known to be installed (minutes.engines.llama).
 """
 
@@ -38,11 +39,12 @@ FORCED_BYTES = 96  # the longest text read in one step (the longest key and enum
 
 
 def compact(grammar: str) -> str:
-    """A GBNF grammar from llama-cpp-python's JSON-schema converter with Python's `json.dumps` spacing where it
-    allowed a space or none: one space after "," and ":", none before them, none inside the brackets of a list
-    of strings or numbers. The model writes them so (checked on every reply of the 30-minute run), so its
-    replies are unchanged, and the keys between values become forced text. A space after "{" and before "}",
-    and inside the brackets of a list of objects, stays optional: the model writes one there in some replies."""
+    """A GBNF grammar from llama-cpp-python's JSON-schema converter, narrowed to Python's `json.dumps` spacing
+    where it allowed a space or none: one space after "," and ":", none before them, none inside the brackets
+    of a list of strings or numbers. The model writes them so (checked on every reply of the 30-minute run),
+    so its replies are unchanged, and the keys between values become forced text. The spaces it writes in some
+    replies stay allowed, each as the converter allowed it: after "{" and "}", and after "[" and "]" around a
+    list of objects. The result allows nothing the converter's grammar did not."""
     rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines() if " ::= " in line)
 
     def list_open(found: re.Match) -> str:
@@ -51,9 +53,7 @@ def compact(grammar: str) -> str:
 
     grammar = re.sub(r'"\[" space( \(?)([\w-]+)', list_open, grammar)
     grammar = grammar.replace('space ":" space', '": "').replace('"," space', '", "')
-    grammar = re.sub(r'(?<!"\{" )(?<!"\[" )\bspace\b(?! ::=)', "", grammar)
-    grammar = grammar.replace('"}"', 'space "}"')
-    return re.sub(r'(?<!")"\]"', 'space "]"', grammar)  # not inside a character class
+    return re.sub(r'(?<!"[{}[\]]" )\bspace\b(?! ::=)', "", grammar)
 
 
 # bytes a reply's text can hold: printable ASCII, tab and newlines, and UTF-8 up to U+3FFFF (C0, C1 never occur)
@@ -194,6 +194,22 @@ class GreedyFirstLlama(LogitFreeStates):
         self.byte_tokens = _byte_tokens(self)
         # set after loading: passed to the constructor, a draft model turns on logits for every token
         self.draft_model = ForcedText(self)
+
+    def eval(self, tokens) -> None:
+        """Evaluate `tokens`; forced text (a sampled token and the forced ones after it) goes through the model
+        one token at a time as any decoded token does, so the model's cache holds exactly what it would, with
+        logits for the last only (see the module's docstring for why not in a batch)."""
+        queued = len(self._sampler._queue) if isinstance(self._sampler, GreedyFirst) else 0
+        if not queued or len(tokens) != queued + 1:
+            return super().eval(tokens)
+        self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
+        for token in tokens[:-1]:
+            self._batch.set_batch(batch=[token], n_past=self.n_tokens, logits_all=False)
+            self._batch.batch.logits[0] = False  # nobody reads them: `GreedyFirst.sample` returns the token
+            self._ctx.decode(self._batch)
+            self.input_ids[self.n_tokens] = token
+            self.n_tokens += 1
+        return super().eval(tokens[-1:])
 
     def _init_sampler(self, **options):
         plain = (
