@@ -118,7 +118,6 @@ def test_forced_text_is_not_chosen_from_logits_and_the_reply_is_the_same(qwen, d
     )
     llm, chosen = qwen._llm, []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(llm, "cache", None)
         mp.setattr(
             GreedyFirst,
             "_best",
@@ -132,6 +131,28 @@ def test_forced_text_is_not_chosen_from_logits_and_the_reply_is_the_same(qwen, d
         alone = qwen.complete(*case)
     assert forced == alone and json.loads(forced)["actions"]
     assert forced_chosen < 0.75 * (len(chosen) - forced_chosen)  # a quarter or more of the tokens forced
+
+
+def test_calls_side_by_side_give_the_replies_of_one_context(qwen, demo):
+    """Two chunks' first turns run side by side, in two contexts on the same threads, give the replies one
+    context gives, character for character, whichever lane runs which."""
+    from minutes.drafting import prompts, windows
+
+    assert qwen.threads >= 2  # the CI machine's two cores: two lanes
+    lines = windows.lines_of(reference(demo))
+    labels = [f"{name} (teacher)" for name in PEOPLE]
+    cases = [
+        (
+            prompts.messages(windows.render(part), labels),
+            prompts.actions_schema([x.number for x in part], labels),
+            300,
+        )
+        for part in (lines[:9], lines[9:18])
+    ]
+    alone = [qwen.complete(*case) for case in cases]
+    assert list(qwen.map(lambda model, case: model.complete(*case), cases)) == alone
+    assert list(qwen.map(lambda model, case: model.complete(*case), cases[::-1])) == alone[::-1]
+    assert all(json.loads(reply).keys() == {"actions"} for reply in alone)
 
 
 def test_planted_safeguarding_passage_is_flagged_and_kept_out(qwen, demo):

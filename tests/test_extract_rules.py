@@ -30,6 +30,9 @@ class FakeEngine:
     def keep_prefix(self, messages) -> None:
         self.opening = messages
 
+    def map(self, work, items):
+        return (work(self, item) for item in items)
+
     def complete(self, messages, schema, max_new_tokens):
         fields = schema["properties"]
         if "decision" in fields or "task" in fields:

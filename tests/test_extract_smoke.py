@@ -17,7 +17,6 @@ from minutes.drafting.looks import MAX_SECOND_LOOKS
 from minutes.drafting.params import DRAFTING
 from minutes.drafting.prompts import actions_schema
 from minutes.engines.extractor import load_extractor
-from minutes.engines.llama import CACHE_BYTES
 
 SMOKE = "smollm2-135m-instruct"
 MESSAGES = [{"role": "user", "content": "Tom, can you book the coach by Friday? Reply in JSON."}]
@@ -60,8 +59,6 @@ def test_checking_the_best_token_first_gives_the_stock_samplers_replies(smol, mo
         filtered.append(getattr(smol._llm._sampler, "filtered", None))
         return reply
 
-    cache = smol._llm.cache
-    monkeypatch.setattr(smol._llm, "cache", None)
     monkeypatch.setattr(
         smol._llm, "draft_model", None
     )  # token by token on both sides: only the choice differs
@@ -69,7 +66,6 @@ def test_checking_the_best_token_first_gives_the_stock_samplers_replies(smol, mo
     assert isinstance(smol._llm._sampler, GreedyFirst) and all(filtered)  # the slow path ran too
     monkeypatch.setattr(type(smol._llm), "_init_sampler", Llama._init_sampler)
     assert [afresh(case) for case in cases] == ours
-    assert smol._llm.cache is None and cache is not None
 
 
 def test_the_text_the_grammar_fixes_is_found_and_handed_out_without_the_model(smol):
@@ -111,23 +107,72 @@ def test_the_text_the_grammar_fixes_is_found_and_handed_out_without_the_model(sm
     assert smol.complete(MESSAGES, json.loads(schema), max_new_tokens=60)  # and generation runs with it
 
 
-def test_cached_states_hold_no_logits_and_give_the_same_reply(smol):
-    """A prompt whose prefix comes back from the RAM cache (after another prompt pushed it out of the context)
-    is answered as from a fresh evaluation, and no cached state carries llama-cpp-python's logits copy."""
-    schema = actions_schema([1, 2, 3], ["Tom", "Helen"])
+def test_a_kept_opening_comes_back_after_another_prompt_and_gives_the_same_reply(smol):
+    """A prompt whose kept opening another prompt pushed out of the context is answered from the kept state as
+    from a fresh evaluation; the kept state carries no logits, and loading it fills no logits buffer."""
+    opening = prompts.opening()
+    chat = prompts.messages("1 Zoë: I'll book the coach by Friday.", ["Zoë"])
+    schema = actions_schema([1], ["Zoë"])
     other = [{"role": "user", "content": "Helen will write the letter next week. " * 20 + "Reply in JSON."}]
-    first = smol.complete(MESSAGES, schema, max_new_tokens=60)
-    smol.complete(other, schema, max_new_tokens=60)
-    cache = smol._llm.cache
-    assert len(cache.cache_state) >= 2
-    assert all(state.scores.shape[0] == 1 for state in cache.cache_state.values())
-    assert smol.complete(MESSAGES, schema, max_new_tokens=60) == first  # restored from the cache
-    smol._llm.set_cache(None)
     smol._llm.reset()
+    afresh = smol.complete(chat, schema, max_new_tokens=40)
+    smol.keep_prefix(opening)
+    smol.complete(other, schema, max_new_tokens=40)  # the context now holds another prompt
+    loaded = []
+    real_load = smol._llm.load_state
+    smol._llm.load_state = lambda state: (loaded.append(state), real_load(state))[1]
     try:
-        assert smol.complete(MESSAGES, schema, max_new_tokens=60) == first  # read afresh
+        assert smol.complete(chat, schema, max_new_tokens=40) == afresh
     finally:
-        smol._llm.set_cache(cache)
+        del smol._llm.load_state
+    (state,) = loaded
+    assert state.scores.shape[0] == 1 and smol._llm.cache is None  # no RAM cache of completions either
+
+
+def test_calls_side_by_side_give_one_contexts_replies_in_order_and_leave_nothing_behind():
+    """`map` runs independent calls in two contexts on one copy of the weights, each on the extractor's
+    threads; every reply is the one the single context gives, the results come in the items' order, an error in
+    one item is raised in its turn, and the second context is gone afterwards. On one core the calls run in
+    turn."""
+    import threading
+
+    schema = actions_schema([1, 2], ["Tom", "Helen"])
+    asks = [
+        "book the coach by Friday",
+        "write to parents",
+        "check the budget",
+        "ring the venue",
+        "print the tickets",
+    ]
+    chats = [[{"role": "user", "content": f"Tom, can you {ask}? Reply in JSON."}] for ask in asks]
+    two = load_extractor(load_settings(), model=SMOKE, threads=2)
+    alone = [two.complete(chat, schema, max_new_tokens=40) for chat in chats]
+    lanes = []
+
+    def work(model, chat):
+        lanes.append((threading.current_thread().name, id(model.llm)))
+        return model.complete(chat, schema, max_new_tokens=40)
+
+    assert list(two.map(work, chats)) == alone
+    assert len(set(lanes)) == 2 and {name for name, _ in lanes} == {"lane-0", "lane-1"}
+
+    def failing(model, chat):
+        if chat is chats[1]:
+            raise ValueError("item 2")
+        return model.complete(chat, schema, max_new_tokens=40)
+
+    results = two.map(failing, chats)
+    assert next(results) == alone[0]
+    with pytest.raises(ValueError, match="item 2"):
+        next(results)
+    assert not any(t.name.startswith("lane-") for t in threading.enumerate())
+    assert two.complete(chats[2], schema, max_new_tokens=40) == alone[2]
+    two.close()
+    one = load_extractor(load_settings(), model=SMOKE, threads=1)
+    assert list(one.map(lambda model, chat: model.complete(chat, schema, max_new_tokens=40), chats[:2])) == [
+        one.complete(chat, schema, max_new_tokens=40) for chat in chats[:2]
+    ]
+    one.close()
 
 
 def test_the_prompt_opening_is_kept_on_disk_holds_no_meeting_text_and_answers_as_read_afresh(home):
@@ -199,8 +244,8 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
     assert total >= 2 and seen == [(i, total) for i in range(1, total + 1)]  # only candidate windows are sent
     # two turns per chunk, at most MAX_SECOND_LOOKS focused looks, and the final pass
     assert 2 * total <= smol.calls - calls <= 2 * total + MAX_SECOND_LOOKS + 1
-    # memory does not grow with the number of chunks: only the RAM cache of model states does, up to its size
-    assert max(rss) - rss[0] < CACHE_BYTES + 64 * 2**20
+    # memory does not grow with the number of chunks (no state of a finished prompt is kept)
+    assert max(rss) - rss[0] < 64 * 2**20
     # whatever the small model said, nothing is invented past the checks and nothing is dropped silently
     assert all(a.owner in (None, "Priya", "Tom", "Helen", "Sam") for a in draft.actions)
     assert all(i.status in ("supported", "unsupported") for i in [*draft.decisions, *draft.actions])

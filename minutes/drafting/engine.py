@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol, TypeVar
 
 Messages = list[dict[str, str]]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-class Engine(Protocol):
-    """What extraction needs from a model: count tokens, complete a chat under a JSON schema, and keep the fixed
-    opening of the prompts to come ready (an engine without a prompt cache does nothing)."""
+class Completes(Protocol):
+    """A model that completes a chat under a JSON schema."""
+
+    def complete(self, messages: Messages, schema: dict, max_new_tokens: int) -> str: ...
+
+
+class Engine(Completes, Protocol):
+    """What extraction needs from a model: count tokens, complete a chat under a JSON schema, keep the fixed
+    opening of the prompts to come ready (an engine without a prompt cache does nothing), and run calls that
+    do not depend on each other (a chunk's turns, the second looks), side by side where it can."""
 
     def count_tokens(self, text: str) -> int: ...
 
     def keep_prefix(self, messages: Messages) -> None: ...
 
-    def complete(self, messages: Messages, schema: dict, max_new_tokens: int) -> str: ...
+    def map(self, work: Callable[[Completes, T], R], items: Sequence[T]) -> Iterator[R]:
+        """`work(model, item)` for each item, results in the items' order; `work` calls only `complete`."""
+        ...

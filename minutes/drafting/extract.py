@@ -34,7 +34,7 @@ from minutes.drafting import (
     sensitive,
     windows,
 )
-from minutes.drafting.engine import Engine
+from minutes.drafting.engine import Completes, Engine
 from minutes.drafting.params import DRAFTING
 from minutes.drafting.roles import Participant
 from minutes.drafting.windows import Line
@@ -161,8 +161,12 @@ def extract(
     else:
         engine.keep_prefix(prompts.opening())
     judged: set[tuple[float, float]] = set()  # proposals the model judged rejected, deferred or reversed
-    for done, part in enumerate(chunks, 1):
-        reply = _ask(engine, part, people, draft, f"chunk {done} of {len(chunks)}")
+    labels = [p.label for p in people]
+    turns = engine.map(
+        partial(_turns, labels=labels), chunks
+    )  # chunks are read side by side where they can be
+    for done, (part, said) in enumerate(zip(chunks, turns, strict=True), 1):
+        reply = _reply(part, said, draft, f"chunk {done} of {len(chunks)}")
         by_number = {line.number: line for line in part}
         draft.decisions.extend(_decisions(reply, by_number, draft, judged))
         draft.actions.extend(_actions(reply, by_number, people, meeting_date, draft))
@@ -211,16 +215,22 @@ def _chunks(
     ]
 
 
-def _ask(engine: Engine, part: list[Line], people: list[Participant], draft: Draft, where: str) -> Reply:
-    """Two turns for a chunk, actions then decisions (the second reuses the first's cached prompt). The schemas
-    make each reply parse; only a reply cut at the token limit fails, and that part is flagged for a person."""
-    labels = [p.label for p in people]
+def _turns(engine: Completes, part: list[Line], labels: list[str]) -> tuple[str, str]:
+    """A chunk's two turns, actions then decisions (the second reuses the first's prompt in the model's cache):
+    the model's replies as it wrote them."""
     numbers = [line.number for line in part]
     first = prompts.messages(windows.render(part), labels)
     actions = engine.complete(first, prompts.actions_schema(numbers, labels), DRAFTING.max_new_tokens)
     decisions = engine.complete(
         prompts.second_turn(first, actions), prompts.decisions_schema(numbers), DRAFTING.max_new_tokens
     )
+    return actions, decisions
+
+
+def _reply(part: list[Line], said: tuple[str, str], draft: Draft, where: str) -> Reply:
+    """A chunk's two replies as one. The schemas make each parse; only a reply cut at the token limit fails, and
+    that part is flagged for a person."""
+    actions, decisions = said
     try:
         reply = Reply(
             actions=parse_reply(actions).actions, **parse_reply(decisions).model_dump(exclude={"actions"})

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from functools import partial
 
 from minutes.core.types import Action, Decision, Draft, Evidence
 from minutes.drafting import grounding, prompts, rules
-from minutes.drafting.engine import Engine
+from minutes.drafting.engine import Completes, Engine
 from minutes.drafting.windows import Line
 
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
@@ -62,8 +63,10 @@ def second_looks(
     ]
     if looks:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
-    for kind, i in looks[:MAX_SECOND_LOOKS]:
-        item = _look(engine, lines, i, kind, meeting_date)
+    chosen = looks[:MAX_SECOND_LOOKS]
+    answers = engine.map(partial(_answer, lines=lines), chosen)  # side by side where they can be
+    for (kind, i), answer in zip(chosen, answers, strict=True):
+        item = _look(answer, lines, i, kind, meeting_date)
         if item is None:
             continue
         items: list = draft.decisions if isinstance(item, Decision) else draft.actions
@@ -128,23 +131,36 @@ def _near(item: Decision | Action, lines: list[Line], i: int, kind: str) -> bool
     return bool({(x.start, x.end) for x in near} & {(e.start, e.end) for e in item.evidence})
 
 
-def _look(
-    engine: Engine, lines: list[Line], i: int, kind: str, meeting_date: date | None
-) -> Decision | Action | None:
-    """One look at line `i` with its lead-up: the item the model finds there, if it stands the checks."""
-    line = lines[i]
+def _shown(lines: list[Line], i: int, kind: str) -> tuple[list[Line], str]:
+    """The lines a look at line `i` shows before it, and its text (the line marked ">>")."""
     before = lines[max(0, i - LOOK_BEFORE[kind]) : i]
-    text = "\n".join([*(x.render() for x in before), f">> {line.render()}"])
+    return before, "\n".join([*(x.render() for x in before), f">> {lines[i].render()}"])
+
+
+def _answer(engine: Completes, look: tuple[str, int], lines: list[Line]) -> dict | None:
+    """The model's answer to one look (`kind`, line index), or None when it was cut at the token limit."""
+    kind, i = look
+    _, text = _shown(lines, i, kind)
     try:
-        answer = json.loads(
+        return json.loads(
             engine.complete(
-                prompts.second_look_messages(text, line.speaker or "the speaker", kind),
+                prompts.second_look_messages(text, lines[i].speaker or "the speaker", kind),
                 prompts.second_look_schema(kind),
                 120,
             )
         )
     except json.JSONDecodeError:
+        return None
+
+
+def _look(
+    answer: dict | None, lines: list[Line], i: int, kind: str, meeting_date: date | None
+) -> Decision | Action | None:
+    """The item a look at line `i` with its lead-up found, if it stands the checks."""
+    if answer is None:
         return None  # cut at the token limit: nothing is added
+    line = lines[i]
+    before, text = _shown(lines, i, kind)
     found = grounding.in_its_script((answer.get(kind) or "").strip(), text)
     terms = _answers_terms(lines, i) if kind == "decision" else ""
     if found and terms and rules.shared_stems(terms, found) < 0.5:

@@ -2,11 +2,14 @@
 
 Every reply is decoded under a grammar built from a JSON schema, so it parses by construction and every list and
 string in it is bounded (`maxItems`, `maxLength`, enums for cited line numbers and owners): no repair round, no
-loop guard. llama.cpp keeps the model state of the previous prompt and reads only what differs, and a RAM cache
-of recent states brings the prefix back after a different prompt (the final pass, the next meeting), so the
-fixed instructions and worked examples at the start of every chunk's prompt are read once per load.
-Greedy decoding (top_k 1), the text the grammar forces read without logits (minutes.engines.llama_sampling),
-CPU only (the wheel is built from source without a GPU backend), inference only.
+loop guard. llama.cpp keeps the model state of the previous prompt and reads only what differs, and the state
+after each fixed opening (the instructions and worked examples that start every chunk's prompt, or every second
+look's) is kept in RAM and on disk and loaded when a prompt starts with it, so an opening is read once. States of
+finished prompts are not kept (llama-cpp-python's RAM cache copied one after every call, 80 MB each, for
+nothing). Calls that do not depend on each other run in two contexts side by side (`map`,
+minutes.engines.llama_lanes). Greedy decoding (top_k 1), the text the grammar forces read without logits
+(minutes.engines.llama_sampling), CPU only (the wheel is built from source without a GPU backend), inference
+only.
 """
 
 from __future__ import annotations
@@ -15,23 +18,25 @@ import atexit
 import hashlib
 import json
 import os
+import threading
 import time
 import weakref
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from minutes.errors import ModelError
 
 Messages = list[dict[str, str]]
+T = TypeVar("T")
+R = TypeVar("R")
 CONTEXT = 6144  # tokens: instructions and examples (~1.2k) + a chunk (<= 1.4k) + the reply (<= 1.4k)
-BATCH = 256  # prompt tokens per step; llama-cpp-python keeps BATCH x vocabulary floats of logits (155 MB)
+BATCH = 256  # prompt tokens per step; llama-cpp-python allocates BATCH x vocabulary floats of logits (unused)
 FLASH_ATTENTION = (
     True  # prefill 58 tokens/s against 49 without (1,500 tokens, 2 cores, AVX-512 build); decode the same
 )
-CACHE_BYTES = (
-    128 << 20
-)  # model states kept in RAM: the fixed opening (42 MB) and the latest chunk's, so the opening survives other prompts
+LANES = 2  # contexts that run independent calls side by side (minutes.engines.llama_lanes), cores allowing
 
 
 @dataclass
@@ -46,23 +51,51 @@ class LlamaExtractor:
     device: str = "cpu"
     weights: str = ""  # the GGUF file, the library and its build, in the key of a kept state
     states: Path | None = None  # where fixed prompt prefixes' states are kept (None: only in RAM)
+    threads: int = 1  # the cores it runs on
     calls: int = 0  # running totals over this load, for benchmarks
     prompt_tokens: int = 0
     new_tokens: int = 0
     seconds: float = 0.0
+    # kept openings' states by their messages (JSON): a few fixed prompt prefixes, never meeting text
+    _kept: dict[str, tuple[list[int], Any]] = field(default_factory=dict, repr=False)
+    _said: dict[int, Messages] = field(default_factory=dict, repr=False)  # each context's last exchange
+    _totals: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def complete(self, messages: Messages, schema: dict, max_new_tokens: int) -> str:
         """Greedy chat completion constrained to `schema`, spaced as `json.dumps` spaces (see `compact`)."""
+        return self._complete(self._llm, messages, schema, max_new_tokens)
+
+    def map(self, work: Callable[[Any, T], R], items: Sequence[T]) -> Iterator[R]:
+        """`work(model, item)` for every item, results in order; on more than one core the items run in `LANES`
+        contexts side by side (minutes.engines.llama_lanes), each on as many threads as this one, so each reply
+        is the one this context gives. `work` must only call `complete` on the model it is given."""
+        lanes = min(LANES, len(items)) if self.threads > 1 else 1
+        if lanes < 2:
+            yield from (work(self, item) for item in items)
+            return
+        from minutes.engines.llama_lanes import in_lanes
+
+        others = [self._llm.lane(self.threads) for _ in range(lanes - 1)]
+        try:
+            yield from in_lanes([self._llm, *others], lambda llm, item: work(_Lane(self, llm), item), items)
+        finally:
+            for other in others:
+                self._said.pop(id(other), None)
+                other.close()
+
+    def _complete(self, llm: Any, messages: Messages, schema: dict, max_new_tokens: int) -> str:
+        """A completion on one context (`llm`), its prompt read on from a fixed point (`_resume`)."""
         from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
         from minutes.engines.llama_sampling import compact
 
         started = time.perf_counter()
+        self._resume(llm, messages)
         grammar = LlamaGrammar.from_string(compact(json_schema_to_gbnf(json.dumps(schema))), verbose=False)
-        out = self._llm.create_chat_completion(
+        out = llm.create_chat_completion(
             messages,
             grammar=grammar,
             max_tokens=max_new_tokens,
@@ -71,21 +104,45 @@ class LlamaExtractor:
             top_p=1.0,
             repeat_penalty=1.0,
         )
+        reply = out["choices"][0]["message"]["content"] or ""
+        self._said[id(llm)] = [*messages, {"role": "assistant", "content": reply}]
         usage = out.get("usage", {})
-        self.calls += 1
-        self.prompt_tokens += usage.get("prompt_tokens", 0)
-        self.new_tokens += usage.get("completion_tokens", 0)
-        self.seconds += time.perf_counter() - started
-        return out["choices"][0]["message"]["content"] or ""
+        with self._totals:
+            self.calls += 1
+            self.prompt_tokens += usage.get("prompt_tokens", 0)
+            self.new_tokens += usage.get("completion_tokens", 0)
+            self.seconds += time.perf_counter() - started
+        return reply
+
+    def _resume(self, llm: Any, messages: Messages) -> None:
+        """Have the context hold exactly what the prompt is read on from, so that a reply does not depend on what
+        the context read before (llama.cpp reads a prompt in batches, and where they start moves its sums):
+        a prompt that continues the context's last exchange (a chunk's second turn) goes on from it; one that
+        starts with a kept opening is read from the end of the opening (the context cut back to it, or the
+        opening's state loaded); any other is read whole."""
+        said = self._said.get(id(llm))
+        if said is not None and messages[: len(said)] == said:
+            return
+        for i in range(len(messages) - 1, 0, -1):
+            kept = self._kept.get(json.dumps(messages[:i]))
+            if kept is not None:
+                tokens, state = kept
+                if llm.input_ids[: min(llm.n_tokens, len(tokens))].tolist() == tokens:
+                    llm._ctx.kv_cache_seq_rm(-1, len(tokens), -1)
+                    llm.n_tokens = len(tokens)
+                else:
+                    llm.load_state(state)
+                return
+        llm.reset()
 
     def keep_prefix(self, messages: Messages) -> None:
         """Have the model state after `messages` (the fixed instructions and worked examples that open every
         prompt to come, never meeting text) ready: read from disk, or computed once and written there. The first
         prompt of each run then reads only its own part (about 40 s of prefill saved per run on 2 cores)."""
+        if json.dumps(messages) in self._kept:
+            return
         tokens = self._opening_tokens(messages)
         llm = self._llm
-        if tuple(tokens) in llm.cache.cache_state:  # exactly this prefix (`in` matches any shared prefix)
-            return
         from minutes.engines.llama_cache import read_prefix, write_prefix
 
         key = hashlib.sha256(
@@ -94,13 +151,14 @@ class LlamaExtractor:
         path = self.states / f"{key}.npz" if self.states else None
         state = read_prefix(path, tokens, CONTEXT) if path else None
         if state is None:
+            self._said.pop(id(llm), None)
             llm.reset()
             llm._ctx.kv_cache_clear()  # nothing of an earlier prompt may reach the state kept on disk
             llm.eval(tokens)
             state = llm.save_state()
             if path:
                 write_prefix(path, tokens, state)
-        llm.cache[tokens] = state
+        self._kept[json.dumps(messages)] = (tokens, state)
 
     def _opening_tokens(self, messages: Messages) -> list[int]:
         """The tokens of `messages` as the model's chat template renders them at the start of a longer chat (up
@@ -137,7 +195,7 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
     1.33 GB read, the same speed)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        from llama_cpp import LlamaRAMCache, __version__, llama_print_system_info
+        from llama_cpp import __version__, llama_print_system_info
     except ImportError:
         raise ModelError("llama-cpp-python is not installed", "run `make install`") from None
     from minutes.engines.llama_sampling import GreedyFirstLlama
@@ -159,11 +217,10 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
         )
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"{gguf}: cannot load the GGUF model with llama.cpp ({exc})") from None
-    llm.set_cache(LlamaRAMCache(capacity_bytes=CACHE_BYTES))
     if not llm.metadata.get("tokenizer.chat_template"):
         raise ModelError(f"model '{name}' has no chat template; extraction needs an instruct model")
     size = gguf.stat()
-    extractor = LlamaExtractor(name, gguf.parent, time.perf_counter() - started, llm)
+    extractor = LlamaExtractor(name, gguf.parent, time.perf_counter() - started, llm, threads=threads)
     build = llama_print_system_info().decode()  # the CPU features it was built for: kernels round differently
     extractor.weights = (
         f"{gguf.name}:{size.st_size}:{size.st_mtime_ns}:llama-cpp-python {__version__}:{build}"
@@ -172,3 +229,14 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
     alive = weakref.ref(extractor)  # closed at exit if still loaded, without keeping it alive until then
     atexit.register(lambda: (loaded := alive()) is not None and loaded.close())
     return extractor
+
+
+@dataclass
+class _Lane:
+    """One lane of `LlamaExtractor.map`: `complete` on its own context."""
+
+    extractor: LlamaExtractor
+    llm: Any
+
+    def complete(self, messages: Messages, schema: dict, max_new_tokens: int) -> str:
+        return self.extractor._complete(self.llm, messages, schema, max_new_tokens)

@@ -27,7 +27,8 @@ from minutes.core.files import atomic_write
 
 
 class LogitFreeStates(Llama):
-    """`Llama` whose `save_state` keeps the llama.cpp state (copied once) and no logits."""
+    """`Llama` whose `save_state` keeps the llama.cpp state (copied once) and no logits, and whose `load_state`
+    leaves the logits buffer alone."""
 
     def save_state(self) -> LlamaState:
         size = llama_cpp.llama_state_get_size(self._ctx.ctx)
@@ -41,6 +42,16 @@ class LogitFreeStates(Llama):
             llama_state_size=used,
             seed=self._seed,
         )
+
+    def load_state(self, state: LlamaState) -> None:
+        """llama-cpp-python's `load_state` with its logits buffer narrowed to one row while it runs: it fills
+        every row from the state's scores (which hold none here), making n_batch x vocabulary floats resident
+        (155 MB per context) that nothing reads (greedy sampling reads the live context's logits)."""
+        full, self.scores = self.scores, self.scores[:1]
+        try:
+            super().load_state(state)
+        finally:
+            self.scores = full
 
 
 def read_prefix(path: Path, tokens: list[int], context: int) -> LlamaState | None:

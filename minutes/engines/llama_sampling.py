@@ -33,6 +33,7 @@ from llama_cpp import Llama
 from llama_cpp.llama_speculative import LlamaDraftModel
 
 from minutes.engines.llama_cache import LogitFreeStates
+from minutes.engines.llama_lanes import second_context
 
 _TOKEN = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)  # llama_token_data
 FORCED_BYTES = 96  # the longest text read in one step (the longest key and enum tails are far shorter)
@@ -194,6 +195,12 @@ class GreedyFirstLlama(LogitFreeStates):
         self.byte_tokens = _byte_tokens(self)
         # set after loading: passed to the constructor, a draft model turns on logits for every token
         self.draft_model = ForcedText(self)
+
+    def lane(self, threads: int) -> GreedyFirstLlama:
+        """A second context on these weights (minutes.engines.llama_lanes), forcing text as this one does."""
+        other = second_context(self, threads)
+        other.draft_model = ForcedText(other)
+        return other
 
     def eval(self, tokens) -> None:
         """Evaluate `tokens`; forced text (a sampled token and the forced ones after it) goes through the model
