@@ -187,8 +187,15 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
     states are kept in the folder `states` (see `LlamaExtractor.keep_prefix`).
 
     llama.cpp's OpenMP threads spin while they wait; on a busy machine (other stages, other users) that made a
-    135M model 40 x slower with 2 threads than with 1 (124 s against 3 s for 20 tokens). Passive waiting, set
-    before the library loads unless the user set it, keeps 2 threads as fast as 1 there and costs nothing idle.
+    135M model 40 x slower with 2 threads than with 1 (124 s against 3 s for 20 tokens). Passive waiting is set
+    here unless the user set a policy, but OpenMP reads it once, when its runtime loads, and llama.cpp shares
+    torch's (both use libgomp.so.1): it holds in a process that loads no torch first (the dev meetings' bench),
+    while after the speech stages (`minutes process`, the web worker) libgomp's default, a short spin, applies.
+    Measured at stop 33 (2 cores, one context, 600-token context): a decoded token 69-74 ms apart waiting
+    passively against 43-46 ms spinning on an idle machine, and 80 against 138-335 ms with another process
+    holding a core; in `bench/pipeline.py` with OMP_WAIT_POLICY=PASSIVE in the environment (one run each), the
+    30-minute input's drafting took 450 s against 447 s and the 5-minute input's 129 s against 132 s (side by
+    side, two contexts fill each other's waits), the demo's 99 s against 69 s (one chunk, on one context).
 
     The file is read, not memory-mapped: llama.cpp repacks the Q4_K weights for the CPU's vector unit, and with
     the file mapped both the mapped pages and the repacked copy stayed resident (RSS 1.92 GB after load against
