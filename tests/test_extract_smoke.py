@@ -131,9 +131,9 @@ def test_a_kept_opening_comes_back_after_another_prompt_and_gives_the_same_reply
 
 def test_calls_side_by_side_give_one_contexts_replies_in_order_and_leave_nothing_behind():
     """`map` runs independent calls in two contexts on one copy of the weights, each on the extractor's
-    threads; every reply is the one the single context gives, the results come in the items' order, an error in
-    one item is raised in its turn, and the second context is gone afterwards. On one core the calls run in
-    turn."""
+    threads, the first on the calling thread (minutes.engines.llama_lanes); every reply is the one the single
+    context gives, the results come in the items' order, an error in one item is raised in its turn, and the
+    second context is gone afterwards. On one core the calls run in turn."""
     import threading
 
     schema = actions_schema([1, 2], ["Tom", "Helen"])
@@ -154,7 +154,8 @@ def test_calls_side_by_side_give_one_contexts_replies_in_order_and_leave_nothing
         return model.complete(chat, schema, max_new_tokens=40)
 
     assert list(two.map(work, chats)) == alone
-    assert len(set(lanes)) == 2 and {name for name, _ in lanes} == {"lane-0", "lane-1"}
+    caller = threading.current_thread().name
+    assert len(set(lanes)) == 2 and {name for name, _ in lanes} == {caller, "lane-1"}
 
     def failing(model, chat):
         if chat is chats[1]:

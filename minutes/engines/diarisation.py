@@ -47,6 +47,8 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -206,6 +208,19 @@ def resolve_diarisation(settings: Settings) -> tuple[Path, ...]:
 THREADS = 1  # torch threads: see load_diarisation; the ASR takes the other cores when both run at once
 
 
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Torch's CPU threads for the calling thread (its OpenMP thread count is per thread), restored after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def load_diarisation(
     settings: Settings, threads: int = THREADS, params: DiarisationParams | None = None
 ) -> DiarisationEngine:
@@ -213,17 +228,27 @@ def load_diarisation(
 
     `THREADS` (1) is the default: on this 2-core box meeting-demo took 24-28 s with 1 thread, and 14 s (idle box) to 70 s
     (box shared with other jobs) with 2.
-    """
+
+    The models are loaded on `threads` too. Loaded on torch's default (every core), the loading thread kept an
+    OpenMP thread pool, and libgomp all but stops its threads' spinning while it manages more threads than
+    there are cores: the voice search, taking both cores once transcription ends (minutes.run.overlap), then
+    waited on every barrier. Measured (2 cores, CAM++ on 4 windows of 10 s, two threads on a side thread):
+    0.46-0.75 s a batch with the loading thread's pool, 0.28-0.35 s without (one thread: 0.50-0.59 s)."""
     _import_pyannote()
-    if settings.models.diarisation_pipeline:
-        return _load_pyannote_pipeline(settings, settings.models.diarisation_pipeline, threads)
+    with torch_threads(threads):
+        if settings.models.diarisation_pipeline:
+            return _load_pyannote_pipeline(settings, settings.models.diarisation_pipeline, threads)
+        return _load_models(settings, threads, params or settings.diarisation)
+
+
+def _load_models(settings: Settings, threads: int, params: DiarisationParams) -> DiarisationEngine:
+    """segmentation-3.0, CAM++ and agglomerative clustering from the verified store (see the module)."""
     import torch
     from pyannote.audio import Model
     from pyannote.audio.pipelines import SpeakerDiarization
     from pyannote.audio.pipelines.speaker_verification import PyannoteAudioPretrainedSpeakerEmbedding
 
     seg_dir, emb_dir = resolve_diarisation(settings)
-    params = params or settings.diarisation
     try:
         segmentation = Model.from_pretrained(seg_dir / "pytorch_model.bin")
         embedding = _embedding_model_class()(_build_campplus(emb_dir), bfloat16=uses_bfloat16(params))

@@ -4,7 +4,7 @@ weights (two "lanes"), each on as many threads as there are cores.
 One context leaves the cores idle much of the time: llama.cpp's threads meet at a barrier after every operation
 of every layer, and py-spy showed a quarter of a decoded token's time on 2 cores spent waiting there (stop 32);
 the Python between tokens (sampler, grammar) leaves them idle too. With two contexts, one's threads work while
-the other's wait (they wait passively, minutes.engines.llama), and ctypes lets go of the GIL during a llama.cpp
+the other's wait (libgomp cuts their spinning short while both run: see `_serve_here`), and ctypes lets go of the GIL during a llama.cpp
 call. Measured on 2 cores (stop 32, Qwen2.5-Coder-1.5B, a 600-token context): a decoded token 39-47 ms apart
 against 63-71 ms for one context, prompts read at 80-93 against 67-78 tokens a second. Each lane runs on the
 same number of threads as the single context, and every prompt is read on from a fixed point (`_resume` in
@@ -64,28 +64,52 @@ def second_context(llm: Llama, threads: int) -> Llama:
 
 
 def in_lanes(llamas: Sequence[Llama], work: Callable[[Llama, T], R], items: Sequence[T]) -> Iterator[R]:
-    """`work(llama, item)` for every item, each lane (a thread for each of `llamas`) taking the next item as it
-    is free; the results in the items' order, each as soon as it and those before it are done. An error in one
-    item is raised when its turn comes. Leaving early (an error, Ctrl-C) starts no more items and waits for the
-    ones under way (a context must not be freed while a call runs on it)."""
+    """`work(llama, item)` for every item, each lane taking the next item as it is free; the results in the
+    items' order, each once it and those before it are done. The first lane is the calling thread itself, the
+    others a thread each (see `_serve_here` for why). An error in one item is raised when its turn comes.
+    Leaving early (an error, Ctrl-C) starts no more items and waits for the ones under way (a context must not
+    be freed while a call runs on it)."""
     futures: list[Future[R]] = [Future() for _ in items]
     taken = itertools.count()  # its next() is atomic under the GIL
     stop = threading.Event()
 
-    def serve(llm: Llama) -> None:
-        while not stop.is_set() and (i := next(taken)) < len(items):
-            try:
-                futures[i].set_result(work(llm, items[i]))
-            except BaseException as exc:  # raised in the caller's thread, in its turn
-                futures[i].set_exception(exc)
+    def take(llm: Llama, caught: type[BaseException]) -> bool:
+        """Run the next item on `llm`, its result or error in its future; False when none is left."""
+        if stop.is_set() or (i := next(taken)) >= len(items):
+            return False
+        try:
+            futures[i].set_result(work(llm, items[i]))
+        except caught as exc:
+            futures[i].set_exception(exc)
+        return True
 
-    lanes = [threading.Thread(target=serve, args=(llm,), name=f"lane-{k}") for k, llm in enumerate(llamas)]
+    def serve(llm: Llama) -> None:
+        while take(llm, BaseException):  # anything, Ctrl-C included, is raised in the caller's thread
+            pass
+
+    lanes = [
+        threading.Thread(target=serve, args=(llm,), name=f"lane-{k}") for k, llm in enumerate(llamas[1:], 1)
+    ]
     for lane in lanes:
         lane.start()
     try:
         for future in futures:
+            while not future.done() and _serve_here(take, llamas[0]):
+                pass
             yield future.result()
     finally:
         stop.set()
         for lane in lanes:
             lane.join()
+
+
+def _serve_here(take: Callable[[Llama, type[BaseException]], bool], llm: Llama) -> bool:
+    """Run the next item on the calling thread, raising Ctrl-C at once (an ordinary error waits for its turn).
+
+    The calling thread already has an OpenMP thread pool (the single context's, or torch's); a new lane thread
+    brings one more. libgomp cuts its threads' spinning to almost nothing while it manages more threads than
+    there are cores, and a pool counts until its thread exits: with both lanes on threads of their own, the
+    one left running once the other's items are done waited on every barrier as if the machine were busy.
+    Measured (2 cores, a 1,500-token context, libgomp loaded by torch as in `minutes process`): a token decoded
+    alone every 55-60 ms on the calling thread against 83-96 ms on a lane thread (`/work/notes/s34`)."""
+    return take(llm, Exception)

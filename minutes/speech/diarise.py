@@ -13,14 +13,14 @@ clustering, with the square of the number of chunk embeddings; it has not been p
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from minutes.core.types import SAMPLE_RATE, Audio, SpeakerTurn
-from minutes.engines.diarisation import DiarisationEngine
+from minutes.engines.diarisation import DiarisationEngine, torch_threads
 from minutes.errors import UsageError
 from minutes.speech.params import SPEAKERS
 
@@ -36,16 +36,12 @@ class Diarisation:
 
 
 @contextmanager
-def _torch_threads(n: int):
+def _torch_threads(n: int) -> Iterator[None]:
+    """`n` torch threads for the calling thread, in inference mode."""
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        with torch.inference_mode():
-            yield
-    finally:
-        torch.set_num_threads(before)
+    with torch_threads(n), torch.inference_mode():
+        yield
 
 
 def _check_counts(num_speakers: int | None, min_speakers: int | None, max_speakers: int | None) -> None:
