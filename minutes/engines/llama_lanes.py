@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import itertools
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
@@ -31,6 +32,7 @@ from llama_cpp import _internals as internals
 
 T = TypeVar("T")
 R = TypeVar("R")
+OMP_PAUSE_SOFT = 1  # omp_pause_resource_t: free the threads, keep the settings
 
 
 def second_context(llm: Llama, threads: int) -> Llama:
@@ -96,6 +98,8 @@ def in_lanes(llamas: Sequence[Llama], work: Callable[[Llama, T], R], items: Sequ
         for future in futures:
             while not future.done() and _serve_here(take, llamas[0]):
                 pass
+            if not future.done():  # nothing left to take here: the lanes still running have the cores
+                _let_go()
             yield future.result()
     finally:
         stop.set()
@@ -111,5 +115,14 @@ def _serve_here(take: Callable[[Llama, type[BaseException]], bool], llm: Llama) 
     there are cores, and a pool counts until its thread exits: with both lanes on threads of their own, the
     one left running once the other's items are done waited on every barrier as if the machine were busy.
     Measured (2 cores, a 1,500-token context, libgomp loaded by torch as in `minutes process`): a token decoded
-    alone every 55-60 ms on the calling thread against 83-96 ms on a lane thread (`/work/notes/s34`)."""
+    alone every 55-60 ms on the calling thread against 83-96 ms on a lane thread (stop 34)."""
     return take(llm, Exception)
+
+
+def _let_go() -> None:
+    """Free the calling thread's OpenMP thread pool (OpenMP 5's `omp_pause_resource_all`, which frees only the
+    caller's), as a lane thread's is freed when it exits, so that a lane left running alone spins at its barriers
+    (see `_serve_here`); a later call on this thread makes a new pool. Nothing where llama.cpp has no libgomp."""
+    with contextlib.suppress(OSError, AttributeError):
+        libgomp = ctypes.CDLL("libgomp.so.1", mode=os.RTLD_NOLOAD | os.RTLD_LAZY)  # only the one loaded
+        libgomp.omp_pause_resource_all(OMP_PAUSE_SOFT)
