@@ -176,6 +176,32 @@ def test_calls_side_by_side_give_one_contexts_replies_in_order_and_leave_nothing
     one.close()
 
 
+def test_a_caller_with_nothing_left_to_run_frees_its_openmp_threads():
+    """Once the calling thread has no call left to run in `map`, it frees its OpenMP thread pool, so the lane
+    still running is the only pool libgomp counts and spins at its barriers (minutes.engines.llama_lanes); the
+    next call on the calling thread makes a new pool and answers as before."""
+    import os
+
+    from minutes.engines.llama_lanes import _let_go
+
+    def threads() -> int:
+        return len(os.listdir("/proc/self/task"))
+
+    schema = actions_schema([1], ["Tom"])
+    chat = [{"role": "user", "content": "Tom, can you book the coach? Reply in JSON."}]
+    two = load_extractor(load_settings(), model=SMOKE, threads=2)
+    try:
+        said = two.complete(chat, schema, max_new_tokens=30)  # the calling thread's pool: one more thread
+        with_pool = threads()
+        _let_go()
+        freed = threads()
+        assert freed < with_pool
+        assert two.complete(chat, schema, max_new_tokens=30) == said
+        assert threads() > freed
+    finally:
+        two.close()
+
+
 def test_the_prompt_opening_is_kept_on_disk_holds_no_meeting_text_and_answers_as_read_afresh(home):
     """The opening's state is computed once and written under MINUTES_HOME; the next load reads it instead of
     evaluating the opening, and either way the reply is the one a fresh evaluation gives. A torn file is
