@@ -143,3 +143,27 @@ def test_ranges_embedded_in_batches_match_one_at_a_time():
     for (start, end), vector in zip(ranges, together, strict=True):
         alone = embed(engine, clip, start, end)
         assert float(alone @ vector / np.linalg.norm(alone) / np.linalg.norm(vector)) > 0.9999
+
+
+def test_a_batch_split_over_threads_embeds_each_window_as_one_thread_does(monkeypatch):
+    """With two torch threads, CAM++ runs a batch as parts side by side, each part on a thread of its own with
+    one torch thread (minutes.engines.diarisation, `CamPlusPlus.frames`); every vector is the one a single
+    thread gives, to rounding (2e-6 apart at most on Zen 4), and the parts did run on two threads."""
+    import threading
+
+    clip, engine = audio("meeting-demo/meeting.wav"), diarisation()
+    ranges = [(0.5, 10.5), (10.5, 20.5), (20.5, 30.5), (30.5, 40.5), (40.5, 50.5)]  # a batch of 4, then 1
+    alone = embed_ranges(engine, clip, ranges, lambda: 1)
+    model, ran_on = engine.embedder.model_, []
+    one_thread = model.frames_on_one_thread
+
+    def watched(waveforms):
+        ran_on.append((threading.current_thread().name, len(waveforms)))
+        return one_thread(waveforms)
+
+    monkeypatch.setattr(model, "frames_on_one_thread", watched)
+    split = embed_ranges(engine, clip, ranges, lambda: 2)
+    assert sorted(n for _, n in ran_on) == [1, 2, 2]  # the batch of 4 as two halves; one window alone
+    assert len({name for name, _ in ran_on}) == 2
+    for a, b in zip(alone, split, strict=True):
+        np.testing.assert_allclose(b, a, rtol=0, atol=2e-5)
