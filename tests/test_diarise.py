@@ -167,3 +167,18 @@ def test_a_batch_split_over_threads_embeds_each_window_as_one_thread_does(monkey
     assert len({name for name, _ in ran_on}) == 2
     for a, b in zip(alone, split, strict=True):
         np.testing.assert_allclose(b, a, rtol=0, atol=2e-5)
+
+
+def test_turns_end_where_a_short_recording_ends():
+    """pyannote pads a recording shorter than its 10 s window and can mark speech in the padding. Every turn
+    must lie inside the recording, or the reassignment cannot embed it again: the demo's first tenth (9.84 s)
+    had a turn to 9.97 s, and `minutes process` failed on it."""
+    demo = audio("meeting-demo/meeting.wav")
+    clip = Audio(samples=demo.samples[: len(demo.samples) // 10].copy(), sha256="demo-tenth")
+    result = diarise(diarisation(), clip)
+    assert result.turns
+    assert all(0 <= t.start < t.end <= clip.duration + 1e-3 for t in result.turns)
+    assert set(result.centroids) == {t.speaker for t in result.turns}
+    ranges = [(t.start, t.end) for t in result.turns if t.end - t.start >= 0.5]
+    assert ranges[-1][1] > clip.duration - 0.2  # the last turn reaches the end: the case that failed
+    assert all(np.isfinite(v).all() for v in embed_ranges(diarisation(), clip, ranges))

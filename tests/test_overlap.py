@@ -43,7 +43,7 @@ def make_cast(db, home, refuse_diarise: str | None = None) -> Cast:
         if refuse_diarise:
             ledger.refuse(s, m.id, refuse_diarise, "diarise", "verbal", recorded_by="clerk")
     c.meeting_id = m.id
-    c.wav = tiny_wav(home.parent / "meeting.wav")
+    c.wav = tiny_wav(home.parent / "meeting.wav", seconds=c.lines()[-1][2] + 0.5)  # every canned turn inside
     return c
 
 

@@ -39,6 +39,14 @@ the step alone (5.6, 6.6, 6.8, 9.5, 7.2, 6.1 % from 0.1 to 0.25), and no cluster
 `precision` (stop 29): CAM++ runs in bfloat16 on CPUs with native bfloat16 (`uses_bfloat16`), half the
 embeddings' time with the same DER on all nine dev files; the segmentation model stays in float32.
 
+Windows 2 s apart overlap by 8 s, so each second goes through CAM++ five times. Computing its frames once per
+stretch of the file and pooling each window's speakers from a slice was measured at stop 36 and not kept: the
+embeddings took 9.7 s (10 s stretches with 2 s of context each side) or 7.4 s (30 s) against 26.5 s over the nine
+dev files, but CAM++'s context-aware masking averages over its whole input, so a frame depends on the window it
+is computed in. Confusion rose on EN2002a from 7.9 to 27.9 % and on the demo from 4.0 to 17.7 %, with a speaker
+lost in each, and a lower clustering threshold did not bring them back (at 0.2: 13.9 and 11.0 %, sample.wav 5.2
+against 3.0 %).
+
 If the user registered pyannote's own `speaker-diarization-community-1` folder (a local model with role
 "diarisation", named by `models.diarisation_pipeline`), that pipeline is loaded from the folder unchanged.
 """

@@ -68,7 +68,11 @@ def diarise(
 
     `threads`, asked between the model's batches, says how many torch threads to use from then on: a search
     begun on one core beside the ASR takes the ASR's cores once transcription ends (minutes.run.overlap). It
-    is set from the thread that runs the pipeline, as torch's OpenMP thread count is per calling thread."""
+    is set from the thread that runs the pipeline, as torch's OpenMP thread count is per calling thread.
+
+    Turns end where the recording ends: pyannote pads the last 10 s window (or the only one, for a shorter
+    recording) with silence and can mark speech in the padding, and a turn past the end could not be embedded
+    again for the reassignment (the first 9.84 s of the demo gave a turn to 9.97 s, and its run failed)."""
     import torch
 
     def hook(*_, **__) -> None:
@@ -86,8 +90,12 @@ def diarise(
             hook=hook,
         )
     annotation = output.speaker_diarization
-    raw = [(seg.start, seg.end, label) for seg, _, label in annotation.itertracks(yield_label=True)]
-    raw.sort()
+    end = audio.duration
+    raw = sorted(
+        (seg.start, min(seg.end, end), label)
+        for seg, _, label in annotation.itertracks(yield_label=True)
+        if seg.start < end
+    )
     order: dict[str, str] = {}
     for _, _, label in raw:
         order.setdefault(label, f"SPEAKER_{len(order):02d}")
