@@ -129,6 +129,32 @@ def test_a_kept_opening_comes_back_after_another_prompt_and_gives_the_same_reply
     assert state.scores.shape[0] == 1 and smol._llm.cache is None  # no RAM cache of completions either
 
 
+def test_classification_reads_yes_from_one_forward_pass_the_same_in_any_context(smol):
+    """`classify` gives P(yes) for each question after a kept opening: a probability, different for different
+    questions, generating nothing; the same whether the context last held a completion, another question or
+    nothing, and the same in two contexts side by side as in one."""
+    opening = [
+        {"role": "system", "content": "Answer Yes or No."},
+        {"role": "user", "content": "Is snow cold?"},
+        {"role": "assistant", "content": "Yes"},
+        {"role": "user", "content": "Is fire cold?"},
+        {"role": "assistant", "content": "No"},
+    ]
+    questions = ["Is ice cold?", "Is the sun cold?", "Is a stove hot?", "Is rain dry?"]
+    smol._llm.reset()
+    new_before = smol.new_tokens
+    first = smol.classify(opening, questions)
+    assert smol.new_tokens == new_before  # nothing generated
+    assert all(0.0 <= p <= 1.0 for p in first) and len(set(first)) > 1
+    smol.complete(MESSAGES, actions_schema([1], ["Tom"]), max_new_tokens=20)  # the context holds a reply now
+    assert [smol.yes([*opening, {"role": "user", "content": q}]) for q in reversed(questions)] == first[::-1]
+    two = load_extractor(load_settings(), model=SMOKE, threads=2)
+    try:
+        assert two.classify(opening, questions) == pytest.approx(first, abs=1e-4)
+    finally:
+        two.close()
+
+
 def test_calls_side_by_side_give_one_contexts_replies_in_order_and_leave_nothing_behind():
     """`map` runs independent calls in two contexts on one copy of the weights, each on the extractor's
     threads, the first on the calling thread (minutes.engines.llama_lanes); every reply is the one the single

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from docx import Document
+from fake_engine import WEDNESDAY, FakeEngine, meeting, reply
 from processed_meeting import approve_and_release, build, demo_draft, ev, run
-from test_extract_rules import WEDNESDAY, FakeEngine, meeting, reply
 from web_helpers import ACCOUNTS, PASSWORD, Web
 
 from minutes.core import types

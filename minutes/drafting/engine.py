@@ -18,12 +18,18 @@ class Completes(Protocol):
 
 class Engine(Completes, Protocol):
     """What extraction needs from a model: count tokens, complete a chat under a JSON schema, keep the fixed
-    opening of the prompts to come ready (an engine without a prompt cache does nothing), and run calls that
-    do not depend on each other (a chunk's turns, the second looks), side by side where it can."""
+    opening of the prompts to come ready (an engine without a prompt cache does nothing), run calls that
+    do not depend on each other (a chunk's turns, the second looks) side by side where it can, and answer
+    yes/no questions by classification (prefill only, where a small model judges better than it writes)."""
 
     def count_tokens(self, text: str) -> int: ...
 
     def keep_prefix(self, messages: Messages) -> None: ...
+
+    def classify(self, opening: Messages, questions: Sequence[str]) -> list[float]:
+        """P(yes) for each question put as a user turn after `opening` (instructions and worked examples
+        answered "Yes" or "No"), read from the model's next-token distribution; nothing is generated."""
+        ...
 
     def map(self, work: Callable[[Completes, T], R], items: Sequence[T]) -> Iterator[R]:
         """`work(model, item)` for each item, results in the items' order; `work` calls only `complete`."""

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
 from minutes.errors import ModelError
 
 Messages = list[dict[str, str]]
@@ -60,6 +62,7 @@ class LlamaExtractor:
     _kept: dict[str, tuple[list[int], Any]] = field(default_factory=dict, repr=False)
     _said: dict[int, Messages] = field(default_factory=dict, repr=False)  # each context's last exchange
     _totals: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _answers: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # "yes", "no" token ids
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -68,10 +71,26 @@ class LlamaExtractor:
         """Greedy chat completion constrained to `schema`, spaced as `json.dumps` spaces (see `compact`)."""
         return self._complete(self._llm, messages, schema, max_new_tokens)
 
+    def classify(self, opening: Messages, questions: Sequence[str]) -> list[float]:
+        """P(yes) for each question asked after `opening` (instructions and worked examples whose answers are
+        "Yes" or "No"): read from the model's next-token distribution at the start of its answer, in one
+        forward pass over the question (prefill only, nothing generated). The opening's state is kept
+        (`keep_prefix`), so each question costs its own tokens only; questions run in two contexts side by side
+        where the cores allow (`map`)."""
+        if not questions:
+            return []
+        self.keep_prefix(opening)
+        asked = [[*opening, {"role": "user", "content": q}] for q in questions]
+        return list(self.map(lambda model, messages: model.yes(messages), asked))
+
+    def yes(self, messages: Messages) -> float:
+        """P(yes) as the first word of the reply to `messages` (see `classify`)."""
+        return self._yes(self._llm, messages)
+
     def map(self, work: Callable[[Any, T], R], items: Sequence[T]) -> Iterator[R]:
         """`work(model, item)` for every item, results in order; on more than one core the items run in `LANES`
         contexts side by side (minutes.engines.llama_lanes), each on as many threads as this one, so each reply
-        is the one this context gives. `work` must only call `complete` on the model it is given."""
+        is the one this context gives. `work` must only call `complete` or `yes` on the model it is given."""
         lanes = min(LANES, len(items)) if self.threads > 1 else 1
         if lanes < 2:
             yield from (work(self, item) for item in items)
@@ -113,6 +132,59 @@ class LlamaExtractor:
             self.new_tokens += usage.get("completion_tokens", 0)
             self.seconds += time.perf_counter() - started
         return reply
+
+    def _yes(self, llm: Any, messages: Messages) -> float:
+        """P(yes) on one context (`llm`): the prompt read on from a fixed point (`_resume`), then the
+        probabilities of the vocabulary's "yes" and "no" tokens at its last position, normalised over the two."""
+        import llama_cpp
+
+        started = time.perf_counter()
+        self._resume(llm, messages)
+        self._said.pop(id(llm), None)  # the context now ends in a question nobody answered
+        tokens = self._prompt_tokens(messages)
+        kept = llm.n_tokens if llm.input_ids[: llm.n_tokens].tolist() == tokens[: llm.n_tokens] else 0
+        if not kept:
+            llm.reset()
+        llm.eval(tokens[kept:])
+        logits = np.ctypeslib.as_array(
+            llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)
+        )
+        yes_ids, no_ids = self._answer_tokens()
+        top = float(logits.max())
+        yes, no = (float(np.exp(logits[ids] - top).sum()) for ids in (yes_ids, no_ids))
+        with self._totals:
+            self.calls += 1
+            self.prompt_tokens += len(tokens) - kept
+            self.seconds += time.perf_counter() - started
+        return yes / (yes + no) if yes + no > 0 else 0.5
+
+    def _answer_tokens(self) -> tuple[np.ndarray, np.ndarray]:
+        """The token ids that spell "yes" and "no" on their own, in any case and with or without a leading
+        space (a reply starts with one of them)."""
+        if self._answers is None:
+            found: dict[str, list[int]] = {"yes": [], "no": []}
+            for word in ("yes", "Yes", "YES", "no", "No", "NO"):
+                for text in (word, f" {word}"):
+                    ids = self._llm.tokenize(text.encode(), add_bos=False, special=False)
+                    if len(ids) == 1:
+                        found[word.lower()].append(ids[0])
+            self._answers = tuple(np.array(sorted(set(v)), dtype=np.intc) for v in found.values())
+        return self._answers
+
+    def _prompt_tokens(self, messages: Messages) -> list[int]:
+        """The tokens of `messages` with the assistant's turn opened, as `create_chat_completion` reads them."""
+        llm = self._llm
+        result = self._template()(messages=messages)
+        return llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+
+    def _template(self) -> Any:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self._llm
+        special = [
+            llm._model.token_get_text(t) if t != -1 else "" for t in (llm.token_eos(), llm.token_bos())
+        ]
+        return Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"], *special)
 
     def _resume(self, llm: Any, messages: Messages) -> None:
         """Have the context hold exactly what the prompt is read on from, so that a reply does not depend on what
@@ -163,14 +235,8 @@ class LlamaExtractor:
     def _opening_tokens(self, messages: Messages) -> list[int]:
         """The tokens of `messages` as the model's chat template renders them at the start of a longer chat (up
         to the next user turn's text), tokenized as `create_chat_completion` does."""
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
         llm, marker = self._llm, "\x00next turn\x00"
-        special = [
-            llm._model.token_get_text(t) if t != -1 else "" for t in (llm.token_eos(), llm.token_bos())
-        ]
-        template = Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"], *special)
-        result = template(messages=[*messages, {"role": "user", "content": marker}])
+        result = self._template()(messages=[*messages, {"role": "user", "content": marker}])
         opening = result.prompt[: result.prompt.index(marker)]
         return llm.tokenize(opening.encode("utf-8"), add_bos=not result.added_special, special=True)
 
@@ -247,3 +313,6 @@ class _Lane:
 
     def complete(self, messages: Messages, schema: dict, max_new_tokens: int) -> str:
         return self.extractor._complete(self.llm, messages, schema, max_new_tokens)
+
+    def yes(self, messages: Messages) -> float:
+        return self.extractor._yes(self.llm, messages)
