@@ -136,6 +136,11 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     result = EditResult(draft_id, row.status)
     plan, seen = _plan(doc, items, result)
     result.removed = [ref for ref in items if ref not in seen]
+    if cleared := [ref for ref in result.removed if _sensitive_flag(items[ref])]:
+        raise UsageError(
+            f"invalid edit: {cleared[0]} is a sensitive flag; it is cleared with a reason, not deleted",
+            f"nothing was changed; `minutes review clear {draft_id} {cleared[0]} --reason TEXT --by NAME`",
+        )
     added = [p for p in plan if p[0] in KINDS]
     result.summary_changed = doc.summary != row.summary
     if not (added or result.edited or result.removed or result.summary_changed):
@@ -260,6 +265,11 @@ def resolve(
             f"only a sensitive flag can go to the part-2 (confidential) record, not {item_ref(item)}",
             "keep, edit or remove it instead",
         )
+    if resolution == "remove" and _sensitive_flag(item):
+        raise UsageError(
+            f"{item_ref(item)} is a sensitive flag: clear it with a reason instead",
+            f"`minutes review clear {draft_id} {item_ref(item)} --reason TEXT --by NAME`",
+        )
     changes = _resolve_changes(item, resolution, text, owner, due)
     if resolution == "keep" and row.status == DraftStatus.APPROVED:
         pass  # confirming an item changes nothing in approved minutes
@@ -282,6 +292,10 @@ def resolve(
         hashes={"item": content_hash(item_fields(item))},
     )
     return item_view(session, item)
+
+
+def _sensitive_flag(item: Item) -> bool:
+    return isinstance(item, Flag) and item.kind not in NOT_SENSITIVE
 
 
 def _resolve_changes(
