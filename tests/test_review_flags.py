@@ -12,6 +12,7 @@ import pytest
 from fake_engine import FakeEngine, reply
 from minutes.db import Recording, Review
 from processed_meeting import build, demo_draft, run
+from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
@@ -145,3 +146,31 @@ def test_the_next_draft_takes_the_reviewers_decisions_in(flagged):
     ]
     assert {x["number"] for x in new["transcript"] if x["flags"]} >= {9, 10}
     assert 14 not in {x["number"] for x in new["transcript"] if x["flags"]}
+
+
+def test_the_review_page_clears_a_flag_and_flags_lines_for_a_reviewer_only(web):
+    d = web.built.draft_id
+    reviewer, csrf = web.login("reviewer")
+    page = reviewer.get(f"/drafts/{d}").text
+    assert f'action="/drafts/{d}/flags/f1/clear"' in page and 'id="clear-f1"' in page
+    assert 'id="line-14"' in page and "Flagged: F1" in page  # the flag's line is marked
+    f1 = page.split('id="item-f1"', 1)[1].split("</article>", 1)[0]
+    assert 'value="remove"' not in f1 and 'value="keep"' in f1  # no removal without a reason
+    clerk, clerk_csrf = web.login("clerk")
+    before = web.snapshot()
+    assert clerk.post(f"/drafts/{d}/flags", data={"csrf": clerk_csrf, "first": "6"}).status_code == 403
+    assert reviewer.post(f"/drafts/{d}/flags", data={"first": "6"}).status_code == 403  # no CSRF token
+    no_reason = reviewer.post(f"/drafts/{d}/flags/f1/clear", data={"csrf": csrf, "reason": " "})
+    assert no_reason.status_code == 400 and "needs a reason" in no_reason.text
+    assert web.snapshot() == before
+    cleared = reviewer.post(f"/drafts/{d}/flags/f1/clear", data={"csrf": csrf, "reason": "about the advert"})
+    assert cleared.status_code == 303 and cleared.headers["location"].endswith("#item-f1")
+    flagged = reviewer.post(
+        f"/drafts/{d}/flags", data={"csrf": csrf, "first": "6", "last": "7", "kind": "family"}
+    )
+    assert flagged.status_code == 303 and flagged.headers["location"].endswith("#item-f2")
+    page = reviewer.get(f"/drafts/{d}").text
+    assert "Flagged: F2" in page and "Flagged: F1" not in page
+    assert "resting on lines 6-7, flagged by a reviewer, were removed: d1, a1" in page
+    bad = reviewer.post(f"/drafts/{d}/flags", data={"csrf": csrf, "first": "40"})
+    assert bad.status_code == 400 and "not in the transcript" in bad.text

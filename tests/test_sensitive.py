@@ -199,14 +199,15 @@ def test_the_model_is_asked_only_about_lines_the_lexicon_left_and_flags_what_it_
     assert engine.classify_opening == private.opening()  # the fixed opening, kept in the model's cache
 
 
-def test_a_group_judged_private_is_asked_line_by_line_and_its_likeliest_line_flagged():
+def test_a_group_judged_private_is_asked_line_by_line_and_only_a_line_judged_private_alone_flags():
     lines = _lines(
         *[("Ann", f"{name} said something about the weekend.") for name in ("Rhys", "Megan", "Dylan")]
     )
-    # the group as a whole reads as private, no line alone passes: the likeliest one is flagged
-    engine = FakeEngine(judge=lambda q: 0.9 if q.count("\n") > 1 else (0.4 if "Megan" in q else 0.1))
+    engine = FakeEngine(judge=lambda q: 0.9 if q.count("\n") > 1 or "Megan" in q else 0.1)
     found = detect(lines, [], engine)
     assert found.by_layer["model"] == {2} and found.asked == 4  # one group, then its three lines
+    engine = FakeEngine(judge=lambda q: 0.9 if q.count("\n") > 1 else 0.1)  # no line alone passes
+    assert detect(lines, [], engine).by_layer["model"] == set()
 
 
 def test_no_engine_means_the_lexical_layers_only():
@@ -220,7 +221,8 @@ def test_lines_a_reviewer_cleared_are_drafted_and_lines_they_flagged_are_withhel
     )
     found = detect(PASSAGE, ["Ann", "Ben", "Cat", "Dev"], reviewed=cleared)
     assert found.withheld == {8, 9}
-    assert [f.kind for f in found.flags] == ["reviewer"] and "lines 8-9" in found.flags[0].reason
+    assert [f.kind for f in found.flags] == ["sensitive"]
+    assert "flagged by a reviewer on an earlier draft (lines 8-9)" in found.flags[0].reason
 
 
 # -- what reaches the draft ---------------------------------------------------------------------------------------
@@ -259,3 +261,10 @@ def test_a_summary_sentence_on_a_withheld_matter_is_dropped():
     assert safe_summary(summary, {"ruby"}) == "The trip goes ahead. Lunch moves."
     assert is_sensitive("Speak to Ruby's dad about the referral.")
     assert not is_sensitive("Publish the revised behaviour policy on the website.")
+
+
+def test_a_line_a_reviewer_cleared_splits_a_passage_and_is_drafted():
+    cleared = Reviewed(cleared=((PASSAGE[4].start, PASSAGE[4].end),))  # line 5, "That's awful."
+    found = detect(PASSAGE, ["Ann", "Ben", "Cat", "Dev"], reviewed=cleared)
+    assert found.withheld == {2, 3, 4, 6, 7}
+    assert ["lines 2-4" in f.reason or "lines 6-7" in f.reason for f in found.flags] == [True, True]

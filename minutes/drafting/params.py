@@ -39,7 +39,9 @@ class DraftingParams(BaseModel):
     sensitive_rare_lines: int = Field(3, ge=1)  # a word said on at most this many lines is a matter's own
     sensitive_ask_words: int = Field(4, ge=1)  # lines shorter than this are not put to the model
     sensitive_group: int = Field(4, ge=1)  # lines the model judges in one question
-    sensitive_threshold: float = Field(0.5, ge=0, le=1)  # P(yes) at which the model's answer flags
+    sensitive_threshold: float = Field(
+        0.8, ge=0, le=1
+    )  # P(yes) at which the model flags (minutes.drafting.private)
     # one item or two
     example_score: int = Field(
         90, ge=0, le=100

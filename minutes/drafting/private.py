@@ -3,9 +3,10 @@
 A 1.5B model judges "is this private?" better than it writes, and a question costs prefill only
 (`Engine.classify`). The cost is the tokens it reads, so only lines about a third person that the lexicon did
 not flag are asked (minutes.drafting.sensitive), `sensitive_group` lines to a question, each question short.
-A group judged private is asked again line by line to say which line holds the matter; if none passes alone,
-the line it judged likeliest is flagged (the group as a whole was private). The worked examples are invented
-and of no dev meeting.
+A group judged private is asked again line by line, and a line it judges private on its own is flagged.
+The worked examples are invented and of no dev meeting. The model leans to "yes" (on 12 invented private lines
+and 12 invented business lines naming a person, P(yes) was 0.83-0.99 against 0.24-0.80), so a flag needs
+`sensitive_threshold` (0.8: 12 of 12 against 1 of 12 there; chosen on those invented lines, not the dev set).
 """
 
 from __future__ import annotations
@@ -71,9 +72,5 @@ def judge(engine: Engine, lines: list[Line]) -> Judged:
     judged.questions += len(ask)
     alone = dict(zip((x.number for x in ask), one_by_one, strict=True))
     judged.flagged.update(x.number for x in singles)
-    for group in private:
-        if len(group) > 1:
-            best = max(group, key=lambda x: alone[x.number])
-            judged.flagged.update(x.number for x in group if alone[x.number] >= threshold)
-            judged.flagged.add(best.number)
+    judged.flagged.update(n for n, p in alone.items() if p >= threshold)
     return judged

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from minutes.core.types import Draft, Evidence, Flag
-from minutes.drafting import grounding, lexicon, persons, windows
+from minutes.drafting import grounding, lexicon, persons, private, windows
 from minutes.drafting.engine import Engine
 from minutes.drafting.params import DRAFTING
 from minutes.drafting.windows import Line
@@ -93,8 +93,6 @@ def detect(
 ) -> Found:
     """Flag every sensitive passage and withhold its lines from the model. `engine`: ask the model about the
     lines the lexicon left (None: the lexical layers only)."""
-    from minutes.drafting import private
-
     people = persons.People.of(participants, [x.text for x in lines])
     reviewed = reviewed or Reviewed()
     open_lines = [x for x in lines if not reviewed.has(reviewed.cleared + reviewed.added, x)]
@@ -111,19 +109,28 @@ def detect(
             kinds |= {n: [MODEL_KIND] for n in judged.flagged}
             passages = grow(lines, kinds, people, reviewed)
     by_number = {x.number: x for x in lines}
+    index = {x.number: i for i, x in enumerate(lines)}
     added = [x.number for x in lines if reviewed.has(reviewed.added, x)]
-    for run in _runs(added, {x.number: i for i, x in enumerate(lines)}):
+    for run in _runs(added, index):
         passages.append(run)
         kinds.update({n: [REVIEWER_KIND] for n in run})
     for passage in sorted(passages):
         found.withheld.update(passage)
         named = list(dict.fromkeys(k for n in passage for k in kinds.get(n, [])))
-        first, last = by_number[passage[0]], by_number[passage[-1]]
-        where = f"line {first.number}" if first is last else f"lines {first.number}-{last.number}"
         said = "; ".join(REASONS[k] for k in named)
         by = ", flagged by a reviewer on an earlier draft" if named == [REVIEWER_KIND] else ""
-        reason = f"{said}{by} ({where}); {HANDLING}"
-        found.flags.append(Flag(named[0], reason, [Evidence(first.start, last.end, "")]))
+        for run in _runs(passage, index):  # a line a reviewer cleared splits a passage
+            first, last = by_number[run[0]], by_number[run[-1]]
+            where = f"line {first.number}" if first is last else f"lines {first.number}-{last.number}"
+            reason = f"{said}{by} ({where}); {HANDLING}"
+            found.flags.append(Flag(named[0], reason, [Evidence(first.start, last.end, "")]))
+    log.info(  # counts only: never the words
+        "sensitive: %d lines flagged by the word list, %d by the model (%d questions), %d withheld",
+        len(found.by_layer["lexicon"]),
+        len(found.by_layer.get("model", ())),
+        found.asked,
+        len(found.withheld),
+    )
     return found
 
 
@@ -147,7 +154,8 @@ def grow(
     word the passage said that is rare in the meeting, or a short reaction ("Oh, God. Poor kid."); at most
     `sensitive_follow` lines that are not flagged themselves, and never past a turn to other business. A short
     line that asks for, offers or settles something (minutes.drafting.windows.is_cue) is business, not a reaction. Flagged
-    lines at most `sensitive_gap` lines apart are one passage. Lines a reviewer cleared are never taken in."""
+    lines at most `sensitive_gap` lines apart are one passage. Lines a reviewer cleared are never taken in, though
+    the passage may go on past them."""
     reviewed = reviewed or Reviewed()
     index = {x.number: i for i, x in enumerate(lines)}
     rare = _rare_words(lines)
@@ -164,7 +172,7 @@ def grow(
             passages[-1] += [x.number for x in lines[last + 1 : end + 1] if x.number not in blocked]
         else:
             passages.append([x.number for x in lines[start : end + 1] if x.number not in blocked])
-    return [run for p in passages for run in _runs(p, index)]
+    return passages
 
 
 def _back(lines: list[Line], i: int, people: persons.People, blocked: set[int]) -> int:
@@ -172,7 +180,7 @@ def _back(lines: list[Line], i: int, people: persons.People, blocked: set[int]) 
     own = persons.names(lines[i].text, people)
     for j in range(i - 1, max(-1, i - 1 - DRAFTING.sensitive_back), -1):
         if lines[j].number in blocked:
-            break
+            continue
         named = persons.names(lines[j].text, people)
         if (own and own & named) or (not own and named):
             return j
@@ -192,8 +200,11 @@ def _forward(
     words = grounding.folded_words(lines[end].text) & rare
     extra = 0
     j = end + 1
-    while j < len(lines) and lines[j].number not in blocked:
+    while j < len(lines):
         line = lines[j]
+        if line.number in blocked:
+            j += 1
+            continue
         if line.number in seeds:
             end, extra = j, 0
         elif extra >= DRAFTING.sensitive_follow or TOPIC_CHANGE.search(line.text):
