@@ -268,3 +268,13 @@ def test_a_line_a_reviewer_cleared_splits_a_passage_and_is_drafted():
     found = detect(PASSAGE, ["Ann", "Ben", "Cat", "Dev"], reviewed=cleared)
     assert found.withheld == {2, 3, 4, 6, 7}
     assert ["lines 2-4" in f.reason or "lines 6-7" in f.reason for f in found.flags] == [True, True]
+
+
+def test_a_place_the_meeting_names_is_nobody():
+    texts = ["The roof at Ashdown is leaking again.", "Ashdown had two maternity covers this term."]
+    people = persons.People.of([], texts)
+    assert not persons.about_person(texts[1], people) and not persons.about_person(texts[0], people)
+    assert not lexical(_lines(*[("Bursar", t) for t in texts]), people)
+    assert persons.about_person(
+        "Zara's mum is at Ashdown tonight.", people
+    )  # a person at a place still is one

@@ -6,8 +6,9 @@ is business, "Poppy has been excluded" is not. So this errs towards finding a pe
 inside a sentence that is not a day, month, subject or other common proper noun counts as a name (a place
 named there costs at most a false flag), and a sentence's first word counts when it is a known first name
 (Faker's name lists, all its Latin-script locales, as a school's pupils come from everywhere) or takes a
-possessive ("Kacper's"). "We", "us" and "our" are the meeting itself, and a participant addressed by name
-("Thanks, Nadia.") is not the subject of what is said to them.
+possessive ("Kacper's"). "We", "us" and "our" are the meeting itself; "they" is a school, a team or a group
+as often as a person ("they went to agency for all three"), so it marks no one; and a participant addressed by
+name ("Thanks, Nadia.") is not the subject of what is said to them.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ FUNCTION = frozenset(
     agreed true""".split()
 )
 WORD = re.compile(r"[A-Za-z][\w'’-]*")
+PLACE_BEFORE = re.compile(
+    r"\b(?:at|in|near|across|around|into|outside|inside|towards|under)\s+$", re.IGNORECASE
+)
 SENTENCE_END = re.compile(r"[.?!…]+[\"'’”)]*\s*$|[-–—]{1,2}\s*$|^\s*$")
 
 
@@ -133,18 +137,22 @@ def first_names() -> frozenset[str]:
 
 @dataclass(frozen=True)
 class People:
-    """Who a meeting knows of: its participants (names as listed, "Name" or "Name:role") and the names said
-    inside sentences anywhere in it, so that such a name also counts where it starts a sentence."""
+    """Who a meeting knows of: its participants (names as listed, "Name" or "Name:role"), the names said inside
+    sentences anywhere in it, so that such a name also counts where it starts a sentence, and the places it
+    names ("at Kingsmead", "in Harrowdene"), which are nobody wherever they are said."""
 
     participants: tuple[str, ...] = ()
     said: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, participants: Iterable[str] = (), texts: Iterable[str] = ()) -> People:
         listed = tuple(p for p in participants if p.strip())
-        inside = {m.text.casefold() for t in texts for m in _capitalised(t) if not m.start_of_sentence}
+        words = [w for t in texts for w in _capitalised(t)]
+        places = {w.text.casefold() for w in words if w.place} - first_names()
+        inside = {w.text.casefold() for w in words if not w.start_of_sentence}
         own = {p.split(":")[0].split()[0].casefold() for p in listed}
-        return cls(listed, frozenset((inside | own) - FUNCTION - NOT_NAMES))
+        return cls(listed, frozenset((inside | own) - FUNCTION - NOT_NAMES - places), frozenset(places))
 
     @property
     def names(self) -> list[str]:
@@ -165,6 +173,7 @@ class _Word:
     end: int
     start_of_sentence: bool
     possessive: bool
+    place: bool  # after "at", "in", "near" ...: a place, unless a known first name
 
 
 def _capitalised(text: str) -> list[_Word]:
@@ -174,8 +183,9 @@ def _capitalised(text: str) -> list[_Word]:
         bare = re.sub(r"['’]s$", "", m.group(0))
         if bare[:1].isupper() and not bare.isupper() and bare.casefold() not in NOT_NAMES:
             at_start = bool(SENTENCE_END.search(text[: m.start()]))
+            place = bool(PLACE_BEFORE.search(text[: m.start()]))
             if not (at_start and bare.casefold() in FUNCTION):
-                out.append(_Word(bare, m.start(), m.end(), at_start, bare != m.group(0)))
+                out.append(_Word(bare, m.start(), m.end(), at_start, bare != m.group(0), place))
     return out
 
 
@@ -188,6 +198,8 @@ def marks(text: str, people: People = NOBODY) -> list[Mark]:
     for w in _capitalised(text):
         if w.start in addressed or any(a <= w.start < b for a, b in taken):
             continue
+        if (w.place or w.text.casefold() in people.places) and w.text.casefold() not in first_names():
+            continue  # "at Kingsmead": a place
         if w.start_of_sentence and not w.possessive:
             if not people.knows(w.text) or _asks(text[w.end :]):
                 continue  # not a name we know, or "Will you ...", "Mark the register": a verb

@@ -163,7 +163,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         "removed": result.removed,
         "summary": result.summary_changed,
     }
-    _step(session, row, by, "edit", detail)
+    audited_step(session, row, by, "edit", detail)
     result.status = row.status
     return result
 
@@ -212,19 +212,23 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
     item.agenda_item = agenda_item
     session.add(item)
     detail = {"item": item_ref(item), "agenda_item": agenda_item}
-    _step(session, row, by, "move", detail)
+    audited_step(session, row, by, "move", detail)
     return item_view(session, item)
 
 
-def _step(session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any]) -> None:
-    """A reviewer's change as a review step and an audit event holding the hash of the version it made."""
-    add_step(session, row, by, kind, detail=detail)
+def audited_step(
+    session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any], reason: str | None = None
+) -> None:
+    """A reviewer's change as a review step and an audit event holding the hash of the version it made (and
+    of the reviewer's reason, which the step keeps and the chain does not)."""
+    add_step(session, row, by, kind, reason=reason, detail=detail)
     record(
         session,
         f"review.{kind}",
         by,
         row.meeting_id,
         subject={"draft": row.id, **detail},
+        content={"reason": reason} if reason else None,
         hashes={"version": content_sha256(session, row.id)},
     )
 

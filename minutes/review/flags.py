@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from minutes.core import types
-from minutes.core.audit import record
 from minutes.db import Draft, Evidence, Flag, Segment, Transcript
 from minutes.drafting import lexicon, points, sensitive
 from minutes.drafting.windows import Line
 from minutes.errors import StateError, UsageError
+from minutes.review.edits import audited_step
 from minutes.review.items import (
     NOT_SENSITIVE,
-    content_sha256,
     draft_items,
     evidence_of,
     evidence_rows,
@@ -30,7 +29,7 @@ from minutes.review.items import (
     get_draft,
     item_ref,
 )
-from minutes.review.states import add_step, open_for_change, require_editable, reviewer_name
+from minutes.review.states import open_for_change, require_editable, reviewer_name
 from minutes.review.views import ItemView, item_view
 
 KINDS = (sensitive.REVIEWER_KIND, *(k.name for k in lexicon.KINDS))  # what a reviewer may call a flag
@@ -77,7 +76,7 @@ def clear(session: Session, draft_id: int, ref: str, reason: str, by: str) -> It
     item.resolution = "removed"
     session.add(item)
     detail = {"item": item_ref(item), "kind": item.kind, "lines": _numbers(session, row, item)}
-    _step(session, row, by, "clear", detail, reason.strip())
+    audited_step(session, row, by, "clear", detail, reason.strip())
     return item_view(session, item)
 
 
@@ -128,7 +127,7 @@ def add(
         "removed": removed,
         "summary": summary_changed,
     }
-    _step(session, row, by, "flag", detail)
+    audited_step(session, row, by, "flag", detail)
     return Flagged(item_view(session, flag), (first.number, last.number), removed, summary_changed)
 
 
@@ -213,17 +212,3 @@ def _numbers(session: Session, row: Draft, flag: Flag) -> list[int]:
         return []
     inside = [x.number for e in evidence_of(session, flag) for x in covered(every, e.start, e.end)]
     return [min(inside), max(inside)] if inside else []
-
-
-def _step(session: Session, row: Draft, by: str, kind: str, detail: dict, reason: str | None = None) -> None:
-    """The reviewer's decision as a review step and an audit event (the reason hashed, never stored there)."""
-    add_step(session, row, by, kind, reason=reason, detail=detail)
-    record(
-        session,
-        f"review.{kind}",
-        by,
-        row.meeting_id,
-        subject={"draft": row.id, **detail},
-        content={"reason": reason} if reason else None,
-        hashes={"version": content_sha256(session, row.id)},
-    )
