@@ -278,3 +278,12 @@ def test_a_place_the_meeting_names_is_nobody():
     assert persons.about_person(
         "Zara's mum is at Ashdown tonight.", people
     )  # a person at a place still is one
+
+
+def test_the_person_may_be_named_in_the_line_before():
+    about = _lines(("Ann", "What about Tyler?"), ("Ben", "There was a fight at home and the police came."))
+    assert detect(about, ["Ann", "Ben"]).withheld == {1, 2}
+    business = _lines(
+        ("Ann", "We need the figures."), ("Ben", "Exclusions across the trust fell by a third.")
+    )
+    assert detect(business, ["Ann", "Ben"]).withheld == set()

@@ -75,12 +75,17 @@ class Found:
 
 
 def lexical(lines: list[Line], people: persons.People | None = None) -> dict[int, list[str]]:
-    """Layers 1 and 2: line number -> the kinds of private matter it names about a person."""
+    """Layers 1 and 2: line number -> the kinds of private matter it names about a person. The person may be in
+    the line before, when this line names nobody ("What about Tyler?" / "There was a fight at home")."""
     people = people or persons.People.of(texts=[x.text for x in lines])
     out = {}
-    for line in lines:
+    for i, line in enumerate(lines):
         kinds = lexicon.kinds_in(line.text)
-        if kinds and (set(kinds) & lexicon.NEEDS_NO_PERSON or persons.about_person(line.text, people)):
+        if kinds and (
+            set(kinds) & lexicon.NEEDS_NO_PERSON
+            or persons.about_person(line.text, people)
+            or (i > 0 and persons.third_person(lines[i - 1].text, people))
+        ):
             out[line.number] = kinds
     return out
 
