@@ -136,6 +136,11 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     result = EditResult(draft_id, row.status)
     plan, seen = _plan(doc, items, result)
     result.removed = [ref for ref in items if ref not in seen]
+    if cleared := [ref for ref in result.removed if _sensitive_flag(items[ref])]:
+        raise UsageError(
+            f"invalid edit: {cleared[0]} is a sensitive flag; it is cleared with a reason, not deleted",
+            f"nothing was changed; `minutes review clear {draft_id} {cleared[0]} --reason TEXT --by NAME`",
+        )
     added = [p for p in plan if p[0] in KINDS]
     result.summary_changed = doc.summary != row.summary
     if not (added or result.edited or result.removed or result.summary_changed):
@@ -158,7 +163,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         "removed": result.removed,
         "summary": result.summary_changed,
     }
-    _step(session, row, by, "edit", detail)
+    audited_step(session, row, by, "edit", detail)
     result.status = row.status
     return result
 
@@ -207,19 +212,23 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
     item.agenda_item = agenda_item
     session.add(item)
     detail = {"item": item_ref(item), "agenda_item": agenda_item}
-    _step(session, row, by, "move", detail)
+    audited_step(session, row, by, "move", detail)
     return item_view(session, item)
 
 
-def _step(session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any]) -> None:
-    """A reviewer's change as a review step and an audit event holding the hash of the version it made."""
-    add_step(session, row, by, kind, detail=detail)
+def audited_step(
+    session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any], reason: str | None = None
+) -> None:
+    """A reviewer's change as a review step and an audit event holding the hash of the version it made (and
+    of the reviewer's reason, which the step keeps and the chain does not)."""
+    add_step(session, row, by, kind, reason=reason, detail=detail)
     record(
         session,
         f"review.{kind}",
         by,
         row.meeting_id,
         subject={"draft": row.id, **detail},
+        content={"reason": reason} if reason else None,
         hashes={"version": content_sha256(session, row.id)},
     )
 
@@ -260,6 +269,11 @@ def resolve(
             f"only a sensitive flag can go to the part-2 (confidential) record, not {item_ref(item)}",
             "keep, edit or remove it instead",
         )
+    if resolution == "remove" and _sensitive_flag(item):
+        raise UsageError(
+            f"{item_ref(item)} is a sensitive flag: clear it with a reason instead",
+            f"`minutes review clear {draft_id} {item_ref(item)} --reason TEXT --by NAME`",
+        )
     changes = _resolve_changes(item, resolution, text, owner, due)
     if resolution == "keep" and row.status == DraftStatus.APPROVED:
         pass  # confirming an item changes nothing in approved minutes
@@ -282,6 +296,10 @@ def resolve(
         hashes={"item": content_hash(item_fields(item))},
     )
     return item_view(session, item)
+
+
+def _sensitive_flag(item: Item) -> bool:
+    return isinstance(item, Flag) and item.kind not in NOT_SENSITIVE
 
 
 def _resolve_changes(

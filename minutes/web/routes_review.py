@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from minutes.errors import UsageError
-from minutes.service import part2, release, review
+from minutes.service import flags, part2, release, review
 from minutes.service.users import SignedIn
 from minutes.web.app import ctx_of, guard, redirect, render
 from minutes.web.routes_meetings import number, text
@@ -25,7 +25,33 @@ Confidential = Annotated[SignedIn, Depends(guard(part2.PERMISSION))]
 
 @router.get("/drafts/{draft_id}")
 def review_page(request: Request, draft_id: int, me: Reader) -> Response:
-    return render(request, "review.html", r=review.page(ctx_of(request), draft_id))
+    ctx = ctx_of(request)
+    return render(
+        request,
+        "review.html",
+        r=review.page(ctx, draft_id),
+        flagged=flags.flagged_lines(ctx, draft_id),
+        flag_kinds=flags.KINDS,
+    )
+
+
+@router.post("/drafts/{draft_id}/flags/{ref}/clear")
+async def clear_flag(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+    """Clear a false sensitive flag, with the reviewer's reason."""
+    form = await request.form()
+    flags.clear(ctx_of(request), draft_id, ref, text(form, "reason"), me.user.name)
+    return redirect(f"/drafts/{draft_id}#item-{ref}")
+
+
+@router.post("/drafts/{draft_id}/flags")
+async def flag_lines(request: Request, draft_id: int, me: Editor) -> Response:
+    """Flag transcript lines (first to last) as sensitive."""
+    form = await request.form()
+    first, last = text(form, "first"), text(form, "last")
+    done = flags.flag(
+        ctx_of(request), draft_id, me.user.name, lines=f"{first}-{last or first}", kind=text(form, "kind")
+    )
+    return redirect(f"/drafts/{draft_id}#item-{done.flag.ref}")
 
 
 @router.post("/drafts/{draft_id}/items/{ref}")
