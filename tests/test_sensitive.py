@@ -166,6 +166,17 @@ def test_a_passage_stops_at_a_request_even_when_it_is_short():
     assert grow(lines, lexical(lines, people), people) == [[1]]
 
 
+@pytest.mark.parametrize("turn", ["Last thing. The music room heaters.", "One more thing: the minibus."])
+def test_a_passage_stops_where_the_meeting_turns_to_its_last_business(turn):
+    lines = _lines(
+        ("Ann", "Ollie's gran passed away at the weekend, he's very low."),
+        ("Ann", turn),
+        ("Ben", "We still haven't had any quotes back."),
+    )
+    people = persons.People.of(["Ann", "Ben"])
+    assert grow(lines, lexical(lines, people), people) == [[1]]
+
+
 def test_flagged_lines_close_together_are_one_passage_and_reach_a_flag_without_words():
     found = detect(PASSAGE, ["Ann", "Ben", "Cat", "Dev"])
     assert found.withheld == {2, 3, 4, 5, 6, 7}

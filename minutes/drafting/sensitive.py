@@ -44,7 +44,8 @@ REASONS = {
 HANDLING = "for human-only handling, not summarised"
 # a line that turns the meeting to other business ends a passage
 TOPIC_CHANGE = re.compile(
-    r"^\W*(?:(?:um|uh|er|erm)\W+)*(?:thanks|thank you|moving on|next|anyway|any other business)\b|"
+    r"^\W*(?:(?:um|uh|er|erm)\W+)*(?:thanks|thank you|moving on|next|anyway|any other business|finally|"
+    r"(?:one )?last thing|one (?:more|other) thing)\b|"
     r"(?:^|[.?!]\s+)\W*(?:(?:um|uh|er|erm)\W+)*(?:right|okay|ok|so|now|good|great|lovely)[,.]?\s+(?:so|then|now|moving|next|"
     r"item|on to|onto|back to|the next|let['’]s)\b|\b(?:next item|moving on|anything else|any other business|"
     r"close the meeting|back to the agenda|item (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten))\b",
