@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shlex
 
 import pytest
 from click.testing import CliRunner
 from minutes.consent import hooks
 from minutes.db import Recording
+from canned import tiny_wav
 from pg import sql
 
 from minutes.cli import cli
@@ -247,6 +250,27 @@ def test_evidence_range_outside_the_recording_is_refused(meeting, home):
         "consent", "give", meeting, "Tom", "--scope", "record", "--method", "verbal", "--evidence-at", "90-99"
     )
     assert res.exit_code == 2 and "outside the recording" in res.output and counts(home) == before
+
+
+def test_a_blocked_run_prints_commands_that_unblock_every_later_stage(meeting, home, tmp_path):
+    """Following the printed commands once is enough: the next run is not blocked again at transcribe,
+    diarise or summarise (it used to print `--scope record` only)."""
+    ok("consent", "give", meeting, "Priya", "--scope", "all", "--method", "verbal")
+    ok("consent", "give", meeting, "Tom", "--scope", "record,transcribe", "--method", "verbal")
+    res = run("attach", meeting, str(tiny_wav(tmp_path / "m.wav")))
+    assert res.exit_code == 5 and "record is blocked" in res.output
+    commands = re.findall(r"`(minutes consent give [^`]+)`", res.output)
+    assert sorted(commands) == sorted(
+        [
+            f"minutes consent give {meeting} \"Zoë O'Brien-Ñúñez\" --scope all --method verbal",
+            f'minutes consent give {meeting} "Tom" --scope diarise,summarise --method verbal',
+        ]
+    ), res.output
+    assert "later stages need transcribe, diarise, summarise consent too" in res.output
+    for command in commands:
+        ok(*shlex.split(command)[1:])
+    assert status(meeting)["stages"] == dict.fromkeys(("record", "transcribe", "diarise", "summarise"), True)
+    ok("attach", meeting, str(tmp_path / "m.wav"))
 
 
 @pytest.mark.parametrize(
