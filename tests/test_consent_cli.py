@@ -9,10 +9,10 @@ import re
 import shlex
 
 import pytest
+from canned import tiny_wav
 from click.testing import CliRunner
 from minutes.consent import hooks
 from minutes.db import Recording
-from canned import tiny_wav
 from pg import sql
 
 from minutes.cli import cli
@@ -262,7 +262,7 @@ def test_a_blocked_run_prints_commands_that_unblock_every_later_stage(meeting, h
     commands = re.findall(r"`(minutes consent give [^`]+)`", res.output)
     assert sorted(commands) == sorted(
         [
-            f"minutes consent give {meeting} \"Zoë O'Brien-Ñúñez\" --scope all --method verbal",
+            f'minutes consent give {meeting} "Zoë O\'Brien-Ñúñez" --scope all --method verbal',
             f'minutes consent give {meeting} "Tom" --scope diarise,summarise --method verbal',
         ]
     ), res.output

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
-from minutes.service import consent
-from minutes.service.consent import SCOPES, Cell, State
+
+if TYPE_CHECKING:
+    from minutes.service.consent import Cell, Recorded
 
 _SCOPE = click.option(
     "--scope",
@@ -60,6 +60,8 @@ def _meeting_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
+        from minutes.service import consent
+
         done = consent.record_named(  # an unknown name exits 3, with the closest name when there is one
             app.ctx(),
             meeting,
@@ -77,7 +79,7 @@ def _meeting_command(verb: str) -> click.Command:
     return consent_group.command(verb)(command)
 
 
-def _report(done: consent.Recorded, as_json: bool) -> None:
+def _report(done: Recorded, as_json: bool) -> None:
     """The records written; for a withdrawal, also exactly what was removed (ids and counts, never text)."""
     rows, removed = done.records, done.removed
     records = [asdict(r) for r in rows]
@@ -125,6 +127,8 @@ def _standing_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
+        from minutes.service import consent
+
         done = consent.record_standing(
             app.ctx(),
             person,
@@ -156,6 +160,8 @@ for _verb in _VERBS:
 @pass_app
 def consent_history(app: App, meeting: int, as_json: bool) -> None:
     """Every consent record for the meeting, oldest first: who, what, when, how, recorded by whom."""
+    from minutes.service import consent
+
     rows = consent.history(app.ctx(), meeting)
     if as_json:
         emit_json([asdict(r) for r in rows])
@@ -180,7 +186,7 @@ def consent_history(app: App, meeting: int, as_json: bool) -> None:
 
 
 def _cell_text(cell: Cell) -> str:
-    if cell.state == State.MISSING:
+    if cell.state.value == "missing":
         return "missing"
     when = f"{cell.recorded_at:%Y-%m-%d}" if cell.recorded_at else ""
     if cell.source == "standing":
@@ -194,6 +200,12 @@ def _cell_text(cell: Cell) -> str:
 @pass_app
 def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     """Participant x scope: given, refused, withdrawn, missing or expired; and which stages may run."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from minutes.service import consent
+    from minutes.service.consent import SCOPES
+
     st, stages = consent.status(app.ctx(), meeting)
     if as_json:
         emit_json({**asdict(st), "stages": stages})
@@ -219,4 +231,6 @@ def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
 @pass_app
 def consent_notice(app: App, meeting: int, fmt: str) -> None:
     """Print the plain-English notice to read out or hand out before recording."""
+    from minutes.service import consent
+
     click.echo(consent.notice_document(app.ctx(), meeting, fmt), nl=False)

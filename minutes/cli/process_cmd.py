@@ -10,7 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import MEETING, App, console, emit_json, json_option, pass_app
-from minutes.service.processing import MAX_SPEAKERS
 
 
 def _reporter(as_json: bool, prefix: str = ""):
@@ -44,7 +43,7 @@ _model_options = [
     click.option("--language", help="Force the spoken language (default: detect; tiny.en is English only)."),
     click.option(
         "--num-speakers",
-        type=click.IntRange(1, MAX_SPEAKERS),
+        type=click.IntRange(min=1),
         help="Exact number of speakers (default: at most the number of participants).",
     ),
     click.option(

@@ -14,7 +14,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -40,10 +40,12 @@ from minutes.db import (
     Word,
 )
 from minutes.errors import UsageError
-from minutes.records.withdrawal import WithdrawalReport
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
 from minutes.service.names import participant as named_participant
+
+if TYPE_CHECKING:
+    from minutes.records.withdrawal import WithdrawalReport
 
 EVIDENCE_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".heic", ".tif", ".tiff", ".txt", ".docx", ".odt"}
 DECISIONS = {"give": "given", "refuse": "refused"}
