@@ -91,6 +91,19 @@ def test_status_table_and_json_follow_the_records(meeting):
     assert "stages: record allowed, transcribe allowed, diarise blocked, summarise blocked" in text
 
 
+def test_each_record_is_reported_in_words_naming_the_person(meeting, home):
+    said = ok("consent", "give", meeting, "priya", "--scope", "record,transcribe", "--method", "verbal")
+    assert said == f"Consent given by Priya for meeting {meeting}: record, transcribe.\n"
+    said = ok("consent", "refuse", meeting, "zoë o'brien-ñúñez", "--scope", "all", "--method", "written")
+    assert said == f"Consent refused by Zoë O'Brien-Ñúñez for meeting {meeting}: all four stages.\n"
+    said = ok("consent", "withdraw", meeting, "Priya", "--scope", "transcribe", "--method", "verbal")
+    assert said.splitlines() == [
+        f"Consent withdrawn by Priya for meeting {meeting}: transcribe.",
+        f"Removed from meeting {meeting}:",
+        "  - nothing had been derived from them yet",
+    ]
+
+
 def test_records_are_appended_never_updated(meeting, home):
     ok("consent", "give", meeting, "Tom", "--scope", "summarise", "--method", "verbal", "--by", "Mrs Clerk")
     ok("consent", "withdraw", meeting, "Tom", "--scope", "summarise", "--method", "written")

@@ -117,6 +117,27 @@ def test_whole_life_cycle_is_in_the_audit_chain_in_order(built):
     assert run("audit", "verify").exit_code == 0
 
 
+def test_releasing_twice_says_so_plainly_and_changes_nothing(built, home):
+    approve_and_release(built.draft_id)
+    before = snapshot(home)
+    again = run("release", built.draft_id, "--by", "Mr Chair")
+    one_line_error(
+        again, 5, f"draft {built.draft_id} was already released by Mr Chair on ", "nothing was changed"
+    )
+    assert f"minutes export {built.draft_id} --format docx" in again.output
+    assert "only approved" not in again.output
+    assert snapshot(home) == before
+
+
+def test_an_empty_review_list_says_where_drafts_come_from(home, database):
+    empty = run("review", "list")
+    assert empty.exit_code == 0
+    assert empty.output.startswith("No drafts yet.") and "minutes process MEETING AUDIO" in empty.output
+    approved = run("review", "list", "--status", "in_review")
+    assert approved.exit_code == 0 and approved.output.startswith("No draft is in review;")
+    assert run("review", "list", "--json").output.strip() == "[]"
+
+
 def test_release_before_approval_fails_and_changes_nothing(built, home):
     before = snapshot(home)
     one_line_error(run("release", built.draft_id, "--by", "Mr Chair"), 5, "pending", "only approved")

@@ -86,13 +86,14 @@ def _report(done: Recorded, as_json: bool) -> None:
     if as_json:
         emit_json({"records": records, "removed": [r.to_json() for r in removed]} if removed else records)
         return
-    click.echo(f"recorded {rows[0].decision}: {', '.join(r.scope for r in rows)}")
+    from minutes.service.consent import withdrawal_lines
+
+    click.echo(done.sentence())
     for report in removed or []:
-        for key, value in report.to_json().items():
-            if value and key != "exports_need_attention":
-                click.echo(f"  removed {key.replace('_', ' ')}: {value}")
-        for path in report.exports_need_attention:
-            click.echo(f"  check by hand: {path} changed since it was exported, so it was not deleted")
+        where = ", ".join(map(str, report.meetings))
+        click.echo(f"Removed from meeting {where}:" if where else "Nothing was stored for them to remove.")
+        for line in withdrawal_lines(report) if where else []:
+            click.echo(f"  - {line}")
 
 
 for _verb in _VERBS:

@@ -32,6 +32,14 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(review.to_jsonable(rows))
         return
+    if not rows:
+        click.echo(
+            f"No draft is {status.replace('_', ' ')}; `minutes review list` shows every draft."
+            if status
+            else "No drafts yet. A draft is made when a meeting's recording is processed: "
+            "`minutes process MEETING AUDIO` (see `minutes meeting list`)."
+        )
+        return
     table = Table("draft", "meeting", "date", "status", "decisions", "actions", "flags", "to resolve")
     for r in rows:
         table.add_row(

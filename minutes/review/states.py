@@ -66,6 +66,12 @@ def release(session: Session, draft_id: int, by: str) -> Release:
     """Release approved minutes: they become exportable. Records the hash of exactly what was released."""
     by = reviewer_name(by)
     row = get_draft(session, draft_id)
+    if row.status == DraftStatus.RELEASED and (done := latest_release(session, draft_id)) is not None:
+        raise StateError(
+            f"draft {draft_id} was already released by {done.released_by} on "
+            f"{done.released_at:%d/%m/%Y}; nothing was changed",
+            f"to file the minutes, export them with `minutes export {draft_id} --format docx`",
+        )
     if row.status != DraftStatus.APPROVED:
         raise StateError(
             f"draft {draft_id} is {row.status}; only approved minutes can be released",
