@@ -108,8 +108,12 @@ def standing_group() -> None:
 def _standing_command(verb: str) -> click.Command:
     @click.argument("person")
     @_SCOPE
-    @click.option("--from", "valid_from", help="First meeting date covered, YYYY-MM-DD (needed to give).")
-    @click.option("--until", "valid_until", help="Last meeting date covered, YYYY-MM-DD (needed to give).")
+    @click.option(
+        "--from", "valid_from", help="First meeting date covered, e.g. 01/09/2026 (needed to give)."
+    )
+    @click.option(
+        "--until", "valid_until", help="Last meeting date covered, e.g. 31/08/2027 (needed to give)."
+    )
     @_METHOD
     @click.option(
         "--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store."
@@ -167,11 +171,13 @@ def consent_history(app: App, meeting: int, as_json: bool) -> None:
     if as_json:
         emit_json([asdict(r) for r in rows])
         return
+    from minutes.dates import local_time, short_date
+
     for r in rows:
         where = (
             ""
             if r.source == "meeting"
-            else f" (standing, meetings {r.valid_from or '…'} to {r.valid_until or '…'})"
+            else f" (standing, meetings {short_date(r.valid_from) or '…'} to {short_date(r.valid_until) or '…'})"
         )
         evidence = (
             f" at {r.evidence_at}"
@@ -179,7 +185,7 @@ def consent_history(app: App, meeting: int, as_json: bool) -> None:
             else (f" evidence {r.evidence_sha256[:12]}" if r.evidence_sha256 else "")
         )
         click.echo(
-            f"#{r.record_id} {r.recorded_at:%Y-%m-%d %H:%M} UTC  {r.name}: {r.scope} {r.decision}{where}, "
+            f"#{r.record_id} {local_time(r.recorded_at)}  {r.name}: {r.scope} {r.decision}{where}, "
             f"{r.method}{evidence}, recorded by {r.recorded_by}"
         )
     if not rows:
@@ -187,11 +193,13 @@ def consent_history(app: App, meeting: int, as_json: bool) -> None:
 
 
 def _cell_text(cell: Cell) -> str:
+    from minutes.dates import short_date
+
     if cell.state.value == "missing":
         return "missing"
-    when = f"{cell.recorded_at:%Y-%m-%d}" if cell.recorded_at else ""
+    when = short_date(cell.recorded_at)
     if cell.source == "standing":
-        return f"{cell.state.value}\nstanding to {cell.valid_until or '…'}\n{cell.method}"
+        return f"{cell.state.value}\nstanding to {short_date(cell.valid_until) or '…'}\n{cell.method}"
     return f"{cell.state.value}\n{when} {cell.method}"
 
 
@@ -204,6 +212,7 @@ def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from minutes.dates import short_date
     from minutes.service import consent
     from minutes.service.consent import SCOPES
 
@@ -214,7 +223,7 @@ def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     table = Table(
         "participant",
         *SCOPES,
-        title=f"consent for meeting {st.meeting_id}: {st.title} ({st.date})",
+        title=f"consent for meeting {st.meeting_id}: {st.title} ({short_date(st.date)})",
         show_lines=True,
     )
     for p in st.participants:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from minutes.cli.app import ATTENDANCE, MEETING, App, emit_json, json_option, pass_app
+from minutes.dates import long_date, short_date
 
 AGENDA = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -29,7 +30,7 @@ def meeting_group() -> None:
 
 @meeting_group.command("create")
 @click.argument("title")
-@click.option("--date", "date", required=True, help="Meeting date, YYYY-MM-DD.")
+@click.option("--date", "date", required=True, help="Meeting date: 2026-12-07, 07/12/2026 or 7 Dec 2026.")
 @click.option(
     "--participant",
     "participants",
@@ -82,7 +83,7 @@ def meeting_list(app: App, as_json: bool) -> None:
         return
     table = Table("id", "date", "title", "participants", "recordings", title="meetings")
     for r in rows:
-        table.add_row(str(r.id), str(r.date), r.title, str(len(r.participants)), str(r.recordings))
+        table.add_row(str(r.id), short_date(r.date), r.title, str(len(r.participants)), str(r.recordings))
     Console().print(table)
 
 
@@ -102,7 +103,12 @@ def meeting_show(app: App, meeting: int, as_json: bool) -> None:
         emit_json({**asdict(info), "agenda": agenda})
         return
     table = Table(
-        "id", "name", "role", "attendance", "person", title=f"meeting {info.id}: {info.title} ({info.date})"
+        "id",
+        "name",
+        "role",
+        "attendance",
+        "person",
+        title=f"meeting {info.id}: {info.title} ({long_date(info.date)})",
     )
     for p in info.participants:
         table.add_row(str(p.id), p.name, p.role or "", p.attendance, p.person or "")

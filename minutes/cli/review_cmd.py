@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
+from minutes.dates import local_time, long_date, short_date
 from minutes.errors import UsageError
 
 BY = click.option("--by", "by", required=True, help="The reviewer's name (recorded with the time).")
@@ -45,7 +46,7 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
         table.add_row(
             str(r.id),
             escape(r.meeting_title),
-            r.meeting_date,
+            short_date(r.meeting_date),
             r.status,
             str(r.decisions),
             str(r.actions),
@@ -69,7 +70,7 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
         return
     out = console()
     out.print(
-        f"[bold]draft {view.id}[/bold]  {escape(view.meeting_title)} ({view.meeting_date})  "
+        f"[bold]draft {view.id}[/bold]  {escape(view.meeting_title)} ({long_date(view.meeting_date)})  "
         f"status [bold]{view.status}[/bold]  model {escape(view.model)}"
     )
     if view.reject_reason:
@@ -157,7 +158,7 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
     is_flag=True,
     help="With --owner: the owner is not a participant (a contractor, the site manager); taken as written.",
 )
-@click.option("--due", help="With --edit on an action: the due date, YYYY-MM-DD (or DD/MM/YYYY).")
+@click.option("--due", help="With --edit on an action: the due date, e.g. 11/12/2026 or 2026-12-11.")
 @BY
 @json_option
 @pass_app
@@ -177,7 +178,7 @@ def review_resolve(
     [--owner NAME [--outside]] [--due DATE].
 
     Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
-    the due date is YYYY-MM-DD or DD/MM/YYYY."""
+    the due date is a real date (2026-12-11, 11/12/2026 or 11 Dec 2026)."""
     from minutes.service import review
 
     _check_resolve_options(resolution, text, owner, outside, due)
@@ -285,7 +286,7 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
             f"[red]- summary: {escape(d.summary_before)}[/red]\n[green]+ summary: {escape(d.summary_after)}[/green]"
         )
     for c in d.changes:
-        who = f"  [dim]({escape(c.by)}, {c.at:%Y-%m-%d %H:%M} UTC)[/dim]" if c.by and c.at else ""
+        who = f"  [dim]({escape(c.by)}, {local_time(c.at)})[/dim]" if c.by and c.at else ""
         out.print(f"{c.ref} {c.change}{who}")
         if c.before and c.change not in ("kept", "part 2"):
             out.print(f"  [red]- {escape(_fields(c.before))}[/red]")
@@ -297,7 +298,7 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
     for h in d.history:
         move = f" {h.from_status} -> {h.to_status}" if h.to_status else ""
         out.print(
-            f"  {h.at:%Y-%m-%d %H:%M} {escape(h.reviewer)}: {h.kind}{move}"
+            f"  {local_time(h.at)} {escape(h.reviewer)}: {h.kind}{move}"
             + (f" ({escape(h.reason)})" if h.reason else "")
         )
 
@@ -317,7 +318,7 @@ def release_cmd(app: App, draft: int, by: str) -> None:
 def _item_line(item) -> str:
     ref = f"[bold]{item.ref}[/bold]"
     if item.kind == "action":
-        body = f"{escape(item.text)}  owner: {escape(item.owner or '-')}  due: {escape(item.due or '-')}"
+        body = f"{escape(item.text)}  owner: {escape(item.owner or '-')}  due: {escape(long_date(item.due) or '-')}"
     elif item.kind == "flag":
         body = f"{escape(item.flag_kind or '')}: {escape(item.text)}"
     else:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from minutes.core.audit import record
+from minutes.dates import long_date
 from minutes.db import Draft, DraftStatus, Release, Review, utcnow
 from minutes.db.audit import row_hash
 from minutes.errors import StateError, UsageError
@@ -69,7 +70,7 @@ def release(session: Session, draft_id: int, by: str) -> Release:
     if row.status == DraftStatus.RELEASED and (done := latest_release(session, draft_id)) is not None:
         raise StateError(
             f"draft {draft_id} was already released by {done.released_by} on "
-            f"{done.released_at:%d/%m/%Y}; nothing was changed",
+            f"{long_date(done.released_at)}; nothing was changed",
             f"to file the minutes, export them with `minutes export {draft_id} --format docx`",
         )
     if row.status != DraftStatus.APPROVED:

@@ -27,6 +27,7 @@ from minutes.consent.notice import FORMATS, NoticeFacts, notice_text, sections
 from minutes.consent.status import SCOPES, ConsentStatus, consent_status
 from minutes.consent.status import Cell as Cell  # re-exported for front ends that show the grid
 from minutes.consent.status import State as State
+from minutes.dates import long_date
 from minutes.db import (
     Draft,
     DraftStatus,
@@ -205,9 +206,7 @@ def notice_document(ctx: Ctx, meeting_id: int, fmt: str) -> str:
 def notice(ctx: Ctx, meeting_id: int) -> tuple[str, list[tuple[str, list[str]]]]:
     """The plain-English notice: its title and (heading, sentences) sections."""
     facts, row = _facts(ctx, meeting_id)
-    return f"Recording this meeting: {row.title}, {row.date:%A} {row.date.day} {row.date:%B %Y}", sections(
-        facts
-    )
+    return f"Recording this meeting: {row.title}, {long_date(row.date)}", sections(facts)
 
 
 def record(

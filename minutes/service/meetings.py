@@ -18,7 +18,6 @@ from sqlmodel import select
 
 from minutes.consent import attendance as attendance_rules
 from minutes.consent import meetings as ledger_meetings
-from minutes.consent.meetings import parse_date
 from minutes.consent.status import SCOPES, State, resolve
 from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting
 from minutes.db import Participant as ParticipantRow
@@ -109,10 +108,6 @@ def _filters(query, q: str | None, date_from: dt.date | None, date_to: dt.date |
     if date_to:
         query = query.where(Meeting.date <= date_to)
     return query
-
-
-def parse_optional_date(text: str | None, what: str) -> dt.date | None:
-    return parse_date(text, what) if text and text.strip() else None
 
 
 def list_meetings(

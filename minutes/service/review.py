@@ -2,13 +2,12 @@
 name a speaker, and the audio the evidence quotes are played from.
 
 Rules added here over `minutes.review`: an action's owner must be a participant of the meeting, nobody,
-or someone the caller says is outside it; a due date must be a real date (YYYY-MM-DD, or DD/MM/YYYY
-converted); the page lists what blocks approval or rejection, in words.
+or someone the caller says is outside it; a due date must be a real date (any form `minutes.dates` reads,
+stored as YYYY-MM-DD); the page lists what blocks approval or rejection, in words.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlmodel import select
 
 from minutes import review
 from minutes.consent.meetings import find_participant, participants_of
+from minutes.dates import long_date, parse_optional
 from minutes.db import DraftStatus, Recording, Segment, Transcript
 from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.records import agenda, clerk
@@ -185,17 +185,10 @@ def _owner(s, meeting_id: int, owner: str | None, outside: bool = False) -> str 
 
 
 def parse_due(due: str | None) -> str | None:
-    """A due date as ISO YYYY-MM-DD. DD/MM/YYYY (the UK order, never the US one) is accepted and converted, so
-    "31/12/2026" is stored as a date and not as text."""
-    if due is None or not due.strip():
-        return None
-    text = due.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    raise UsageError(f"the due date {text!r} is not a date", "use YYYY-MM-DD, or DD/MM/YYYY")
+    """A due date as it is stored: ISO YYYY-MM-DD, from any form `minutes.dates` reads ("31/12/2026" is stored
+    as a date, not as text); None for nothing typed."""
+    day = parse_optional(due, "the due date")
+    return day.isoformat() if day else None
 
 
 def resolve(
@@ -343,7 +336,7 @@ def audio_file(ctx: Ctx, meeting_id: int) -> Path:
         raise NotFoundError(f"meeting {meeting_id} has no recording")
     if rec.path is None:
         raise StateError(
-            f"the recording of meeting {meeting_id} was deleted on {rec.audio_deleted_at:%Y-%m-%d} "
+            f"the recording of meeting {meeting_id} was deleted on {long_date(rec.audio_deleted_at)} "
             "(retention or a withdrawal)"
         )
     path = audio_path(ctx.settings, rec)

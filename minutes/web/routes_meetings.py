@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from minutes.dates import parse_optional
 from minutes.errors import UsageError
 from minutes.service import audit, consent, meetings
 from minutes.service.users import SignedIn
@@ -44,8 +45,8 @@ def meeting_list(
     found = meetings.list_meetings(
         ctx_of(request),
         q,
-        meetings.parse_optional_date(date_from, "from date"),
-        meetings.parse_optional_date(date_to, "to date"),
+        parse_optional(date_from, "from date"),
+        parse_optional(date_to, "to date"),
         (max(page, 1) - 1) * limit,
         limit,
     )
