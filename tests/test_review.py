@@ -209,6 +209,7 @@ def test_edit_from_file_then_diff_shows_who_changed_what(built, tmp_path):
         "edited": ["a1"],
         "removed": ["a3"],
         "summary_changed": False,
+        "summary_refreshed": False,
     }
     diff = json.loads(run("review", "diff", built.draft_id, "--json").output)
     changes = {c["ref"]: c for c in diff["changes"]}

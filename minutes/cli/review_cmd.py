@@ -1,4 +1,4 @@
-"""`minutes review list|show|edit|resolve|move|approve|reject|diff` and `minutes release`."""
+"""`minutes review list|show|transcript|add|edit|resolve|move|approve|reject|diff` and `minutes release`."""
 
 from __future__ import annotations
 
@@ -114,7 +114,13 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
             raise UsageError(f"cannot read {source}: {getattr(exc, 'strerror', None) or exc}") from None
     else:
         current = json.dumps(review.document(app.ctx(), draft), indent=2, ensure_ascii=False)
-        text = click.edit(current, extension=".json", require_save=True)
+        try:
+            text = click.edit(current, extension=".json", require_save=True)
+        except click.ClickException as exc:  # the editor would not start, or exited with an error
+            raise UsageError(
+                f"the editor failed ({exc.format_message()}); nothing was changed",
+                "set $EDITOR to an editor that works, or save the document to a file and use --from FILE",
+            ) from None
         if text is None:
             click.echo("no change", err=True)
             return
@@ -159,6 +165,12 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
     help="With --owner: the owner is not a participant (a contractor, the site manager); taken as written.",
 )
 @click.option("--due", help="With --edit on an action: the due date, e.g. 11/12/2026 or 2026-12-11.")
+@click.option(
+    "--kind",
+    type=click.Choice(["decision", "action", "point"]),
+    help="Make the item a decision, an action or a discussion point: its text and evidence stay (an action's "
+    "owner and due date, a decision's motion, are set again afterwards).",
+)
 @BY
 @json_option
 @pass_app
@@ -171,16 +183,26 @@ def review_resolve(
     owner: str | None,
     outside: bool,
     due: str | None,
+    kind: str | None,
     by: str,
     as_json: bool,
 ) -> None:
-    """Resolve an item (d1, a2, f1, p1): --keep, --remove, --part2 (a sensitive flag) or --edit TEXT
-    [--owner NAME [--outside]] [--due DATE].
+    """Resolve an item (d1, a2, f1, p1): --keep, --remove, --part2 (a sensitive flag), --edit TEXT
+    [--owner NAME [--outside]] [--due DATE], or --kind KIND to change what it is.
 
     Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
     the due date is a real date (2026-12-11, 11/12/2026 or 11 Dec 2026)."""
     from minutes.service import review
 
+    if kind is not None:
+        if resolution or text is not None or owner is not None or due is not None or outside:
+            raise UsageError("--kind goes alone: change the kind first, then edit or resolve the new item")
+        old, new = review.change_kind(app.ctx(), draft, item, kind, by)
+        if as_json:
+            emit_json(review.to_jsonable([old, new]))
+        else:
+            click.echo(f"draft {draft}: {old.ref} is now {new.kind} {new.ref} (its evidence went with it)")
+        return
     _check_resolve_options(resolution, text, owner, outside, due)
     view = review.resolve(
         app.ctx(),
@@ -214,6 +236,93 @@ def _check_resolve_options(
         )
     if resolution is None and text is None and not extras:
         raise UsageError("choose one of --keep, --remove, --part2 or --edit TEXT")
+
+
+@review_group.command("add")
+@click.argument("draft", type=ID)
+@click.option(
+    "--kind", type=click.Choice(["decision", "action", "point"]), required=True, help="What the item is."
+)
+@click.option("--text", required=True, help="The decision, the action's task, or the discussion point.")
+@click.option("--owner", help="An action's owner: a participant of the meeting.")
+@click.option(
+    "--outside", is_flag=True, help="With --owner: the owner is not a participant; taken as written."
+)
+@click.option("--due", help="An action's due date, e.g. 11/12/2026, 2026-12-11 or 11 Dec 2026.")
+@click.option(
+    "--at", "evidence_at", help="Evidence: the stretch of the recording, START-END (e.g. 1:05-1:20)."
+)
+@click.option(
+    "--lines", help="Evidence: transcript line numbers, e.g. 12 or 12-14 (see `minutes review transcript`)."
+)
+@click.option(
+    "--agenda",
+    "agenda_item",
+    type=click.IntRange(min=1),
+    help="The agenda item to minute it under (default: where its evidence places it).",
+)
+@BY
+@json_option
+@pass_app
+def review_add(
+    app: App,
+    draft: int,
+    kind: str,
+    text: str,
+    owner: str | None,
+    outside: bool,
+    due: str | None,
+    evidence_at: str | None,
+    lines: str | None,
+    agenda_item: int | None,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Add a decision, action or discussion point the draft missed, citing the transcript (--at or --lines).
+    Audited; after approval it reopens review; refused once the draft is rejected or released."""
+    from minutes.service import review
+
+    if outside and owner is None:
+        raise UsageError("--outside only goes with --owner")
+    added = review.add_item(
+        app.ctx(),
+        draft,
+        kind,
+        text,
+        by,
+        owner=owner,
+        due=due,
+        agenda_item=agenda_item,
+        evidence_at=evidence_at,
+        lines=lines,
+        outside=outside,
+    )
+    if as_json:
+        emit_json(review.to_jsonable(added))
+    else:
+        cites = f", citing {_count(len(added.evidence), 'line')}" if added.evidence else ", with no evidence"
+        click.echo(f"draft {draft}: added {added.kind} {added.ref}{cites}")
+
+
+@review_group.command("transcript")
+@click.argument("draft", type=ID)
+@json_option
+@pass_app
+def review_transcript(app: App, draft: int, as_json: bool) -> None:
+    """The draft's transcript, one numbered line per passage: the numbers `review add --lines` cites."""
+    from minutes.service import review
+
+    rows = review.transcript(app.ctx(), draft)
+    if as_json:
+        emit_json([{"line": n, **vars(row)} for n, row in enumerate(rows, 1)])
+        return
+    width = len(str(len(rows)))
+    for n, row in enumerate(rows, 1):
+        click.echo(f"{n:>{width}}  {_clock(row.start)}  {row.speaker}: {row.text}")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 @review_group.command("move")
@@ -333,8 +442,10 @@ def _item_line(item) -> str:
     marks = []
     if item.sensitive:
         marks.append("[bold white on red] SENSITIVE [/bold white on red]")
-    if item.status == "unsupported":
+    if item.unsupported:
         marks.append("[bold red]UNSUPPORTED[/bold red]")
+    elif item.status == "unsupported":
+        marks.append("[dim](checked by the reviewer: the transcript did not support it)[/dim]")
     if item.blocking:
         marks.append("[red]needs resolving[/red]")
     if item.resolution:

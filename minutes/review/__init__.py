@@ -5,6 +5,7 @@ Callers use `from minutes import review` and `review.approve(...)`; which module
 package's business.
 """
 
+from minutes.review import manual
 from minutes.review.edits import EditResult, edit, editable_document, move, resolve
 from minutes.review.items import (
     content_sha256,
@@ -14,6 +15,7 @@ from minutes.review.items import (
     evidence_rows,
     get_draft,
 )
+from minutes.review.manual import add, change_kind, cited, draft_transcript, transcript_lines
 from minutes.review.states import add_step, approve, reissue, reject, release, transition
 from minutes.review.views import (
     DraftDiff,
@@ -35,13 +37,17 @@ __all__ = [
     "DraftView",
     "EditResult",
     "ItemView",
+    "add",
     "add_step",
     "approve",
     "approver",
+    "change_kind",
+    "cited",
     "content_sha256",
     "create_draft",
     "diff",
     "draft_as_types",
+    "draft_transcript",
     "draft_items",
     "edit",
     "editable_document",
@@ -50,6 +56,7 @@ __all__ = [
     "history",
     "latest_release",
     "list_drafts",
+    "manual",
     "move",
     "reissue",
     "reject",
@@ -57,5 +64,6 @@ __all__ = [
     "resolve",
     "show",
     "to_jsonable",
+    "transcript_lines",
     "transition",
 ]

@@ -25,8 +25,6 @@ from minutes.service.context import Ctx
 from minutes.service.names import participant as named_participant
 from minutes.speech import speakers
 
-ITEM_KINDS = {"decision": "d", "action": "a", "point": "p"}
-
 
 @dataclass(frozen=True)
 class Line:
@@ -60,7 +58,7 @@ class ReviewPage:
 
 def _order(item: review.ItemView) -> tuple[int, int]:
     return (
-        0 if item.blocking or item.status == "unsupported" else 1 if item.kind == "flag" else 2,
+        0 if item.blocking or item.unsupported else 1 if item.kind == "flag" else 2,
         {"flag": 0, "decision": 1, "action": 2, "point": 3}[item.kind],
     )
 
@@ -233,24 +231,45 @@ def add_item(
     owner: str | None = None,
     due: str | None = None,
     agenda_item: int | None = None,
-) -> str:
-    """Add a decision, action or discussion point the draft missed, minuted under `agenda_item` if given (it has
-    no evidence to place it); returns its reference (d3, a4, p2...)."""
-    if kind not in ITEM_KINDS:
-        raise UsageError(f"unknown item kind {kind!r}", "add a decision, an action or a discussion point")
-    if not text or not text.strip():
-        raise UsageError("the new item needs its text")
+    evidence_at: str | None = None,
+    lines: str | None = None,
+    outside: bool = False,
+) -> review.ItemView:
+    """Add a decision, action or discussion point the draft missed (`minutes.review.manual`), citing a time
+    range of the recording (`evidence_at`, START-END) or transcript lines (`lines`, "12-14"), or nothing; minuted
+    under `agenda_item` if given, else where its evidence places it. An action's owner is a participant unless
+    `outside`; its due date any form `minutes.dates` reads."""
     with ctx.tx() as s:
         row = review.get_draft(s, draft_id)
-        doc = review.editable_document(s, draft_id)
-        fields: dict = {"agenda_item": agenda_item}
-        if kind == "action":
-            fields |= {"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": parse_due(due)}
-        else:
-            fields["text"] = text.strip()
-        doc[f"{kind}s"].append(fields)
-        result = review.edit(s, draft_id, doc, actor)
-        return result.added[0]
+        is_action = review.manual.kind_prefix(kind) == "a"
+        evidence = review.cited(s, draft_id, evidence_at or None, lines or None)
+        return review.add(
+            s,
+            draft_id,
+            kind,
+            text,
+            actor,
+            owner=_owner(s, row.meeting_id, owner, outside) if is_action else owner or None,
+            due=parse_due(due) if is_action else due or None,
+            evidence=evidence,
+            agenda_item=agenda_item,
+        )
+
+
+def change_kind(
+    ctx: Ctx, draft_id: int, ref: str, kind: str, actor: str
+) -> tuple[review.ItemView, review.ItemView]:
+    """Make a decision an action, an action a point, and so on, keeping its text and evidence (audited);
+    returns the retired item and the new one."""
+    with ctx.tx() as s:
+        return review.change_kind(s, draft_id, ref, kind, actor)
+
+
+def transcript(ctx: Ctx, draft_id: int) -> list[Line]:
+    """The draft's transcript, numbered from 1 as transcript lines are cited, speakers named."""
+    with ctx.tx() as s:
+        tr = review.draft_transcript(s, draft_id)
+        return _lines(s, tr.id, speakers.label_names(s, tr.recording_id))
 
 
 def move(ctx: Ctx, draft_id: int, ref: str, agenda_item: int | None, actor: str) -> review.ItemView:

@@ -73,7 +73,7 @@ async def set_motion(request: Request, draft_id: int, ref: str, me: Editor) -> R
 @router.post("/drafts/{draft_id}/items")
 async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
     form = await request.form()
-    ref = review.add_item(
+    added = review.add_item(
         ctx_of(request),
         draft_id,
         text(form, "kind"),
@@ -83,7 +83,7 @@ async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
         due=text(form, "due"),
         agenda_item=(number(form, "agenda_item") if text(form, "agenda_item") else 0) or None,
     )
-    return redirect(f"/drafts/{draft_id}#item-{ref}")
+    return redirect(f"/drafts/{draft_id}#item-{added.ref}")
 
 
 @router.post("/drafts/{draft_id}/approve")
