@@ -62,7 +62,7 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
 @pass_app
 def review_show(app: App, draft: int, as_json: bool) -> None:
     """Show a draft: each item with its evidence; unsupported items and sensitive flags first and in red."""
-    from minutes.service import review
+    from minutes.service import processing, review
 
     view = review.show(app.ctx(), draft)
     if as_json:
@@ -75,6 +75,11 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
     )
     if view.reject_reason:
         out.print(f"rejected: {escape(view.reject_reason)}")
+    advice = processing.redraft_advice(app.ctx(), view.meeting_id)
+    if advice and advice.draft_id == view.id:
+        from minutes.cli.process_cmd import redraft_hint
+
+        out.print(f"[yellow]{escape(redraft_hint(view.meeting_id, advice))}[/yellow]")
     if view.blocking:
         out.print(f"[bold red]to resolve before approval: {', '.join(view.blocking)}[/bold red]")
     if view.summary:

@@ -5,7 +5,7 @@ Callers use `from minutes import review` and `review.approve(...)`; which module
 package's business.
 """
 
-from minutes.review import manual
+from minutes.review import manual, redraft
 from minutes.review.edits import EditResult, edit, editable_document, move, resolve
 from minutes.review.items import (
     content_sha256,
@@ -58,6 +58,7 @@ __all__ = [
     "list_drafts",
     "manual",
     "move",
+    "redraft",
     "reissue",
     "reject",
     "release",

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from minutes.errors import UsageError
-from minutes.service import part2, release, review
+from minutes.service import part2, processing, release, review
 from minutes.service.users import SignedIn
 from minutes.web.app import ctx_of, guard, redirect, render
 from minutes.web.routes_meetings import number, text
@@ -25,7 +25,12 @@ Confidential = Annotated[SignedIn, Depends(guard(part2.PERMISSION))]
 
 @router.get("/drafts/{draft_id}")
 def review_page(request: Request, draft_id: int, me: Reader) -> Response:
-    return render(request, "review.html", r=review.page(ctx_of(request), draft_id))
+    ctx = ctx_of(request)
+    page = review.page(ctx, draft_id)
+    advice = processing.redraft_advice(ctx, page.draft.meeting_id)
+    return render(
+        request, "review.html", r=page, advice=advice if advice and advice.draft_id == draft_id else None
+    )
 
 
 @router.post("/drafts/{draft_id}/items/{ref}")
