@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from sqlmodel import Session, SQLModel, select
 
 from minutes.core.audit import record
-from minutes.db import Action, AgendaItem, Draft, DraftStatus, Flag, Point
+from minutes.db import Action, AgendaItem, DraftStatus, Flag, Point
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
 from minutes.errors import StateError, UsageError
@@ -23,15 +23,14 @@ from minutes.review.items import (
     KINDS,
     NOT_SENSITIVE,
     Item,
-    content_sha256,
     draft_items,
     find_item,
     get_draft,
     item_fields,
     item_ref,
 )
-from minutes.review.manual import refresh_summary, summary_is_drafted
-from minutes.review.states import add_step, open_for_change, require_editable, reviewer_name
+from minutes.review.manual import insert_item, refresh_summary, summary_is_drafted
+from minutes.review.states import add_step, open_for_change, record_step, require_editable, reviewer_name
 from minutes.review.views import ItemView, item_view
 
 RESOLUTIONS = ("keep", "edit", "remove", "part2")
@@ -165,7 +164,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         "summary": result.summary_changed,  # the reviewer's own summary: never rewritten from the points again
         "summary_refreshed": result.summary_refreshed,
     }
-    _step(session, row, by, "edit", detail)
+    record_step(session, row, by, "edit", detail)
     result.status = row.status
     return result
 
@@ -214,21 +213,8 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
     item.agenda_item = agenda_item
     session.add(item)
     detail = {"item": item_ref(item), "agenda_item": agenda_item}
-    _step(session, row, by, "move", detail)
+    record_step(session, row, by, "move", detail)
     return item_view(session, item)
-
-
-def _step(session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any]) -> None:
-    """A reviewer's change as a review step and an audit event holding the hash of the version it made."""
-    add_step(session, row, by, kind, detail=detail)
-    record(
-        session,
-        f"review.{kind}",
-        by,
-        row.meeting_id,
-        subject={"draft": row.id, **detail},
-        hashes={"version": content_sha256(session, row.id)},
-    )
 
 
 def check_agenda_item(session: Session, meeting_id: int, number: int | None) -> None:
@@ -327,11 +313,4 @@ def _apply(item: Item, values: dict[str, Any]) -> None:
 
 
 def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
-    table = KINDS[prefix].table
-    last = session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx.desc())).first()
-    item = table(
-        draft_id=draft_id, idx=(last.idx + 1) if last else 0, origin="reviewer", **_doc_fields(entry)
-    )
-    session.add(item)
-    session.flush()
-    return item
+    return insert_item(session, draft_id, prefix, _doc_fields(entry), origin="reviewer")

@@ -22,21 +22,19 @@ from sqlmodel import Session, select
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.timespec import TimeRange, parse_range
 from minutes.core import types
-from minutes.core.audit import record
 from minutes.db import Draft, Evidence, Flag, Point, Review, Segment, Transcript
 from minutes.drafting.points import summary as points_summary
 from minutes.errors import StateError, UsageError
 from minutes.review.items import (
     KINDS,
     Item,
-    content_sha256,
     draft_items,
     evidence_rows,
     find_item,
     get_draft,
     item_ref,
 )
-from minutes.review.states import add_step, open_for_change, require_editable, reviewer_name
+from minutes.review.states import open_for_change, record_step, require_editable, reviewer_name
 from minutes.review.views import ItemView, item_view
 
 ADDABLE = {"decision": "d", "action": "a", "point": "p"}  # the kinds a reviewer adds or changes between
@@ -142,14 +140,14 @@ def add(
     fields |= {"task": text, "owner": owner, "due": due} if prefix == "a" else {"text": text}
     open_for_change(session, row, by)
     stale = summary_is_drafted(session, row)
-    item = _insert(session, row.id, prefix, fields, origin="reviewer", resolution=None)
+    item = insert_item(session, row.id, prefix, fields, origin="reviewer")
     for e in evidence:
         session.add(
             Evidence(**{KINDS[prefix].evidence_column: item.id}, start=e.start, end=e.end, quote=e.quote)
         )
     session.flush()
     refreshed = prefix == "p" and stale and refresh_summary(session, row)
-    _audit(
+    record_step(
         session, row, by, "add", {"added": [item_ref(item)], "evidence": len(evidence), "summary": refreshed}
     )
     return item_view(session, item)
@@ -176,7 +174,7 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
     fields |= {"task": text} if prefix == "a" else {"text": text}
     open_for_change(session, row, by)
     stale = summary_is_drafted(session, row)
-    new = _insert(session, row.id, prefix, fields, origin="reviewer", resolution=None)
+    new = insert_item(session, row.id, prefix, fields, origin="reviewer")
     for e in evidence_rows(session, old):
         setattr(e, KINDS[item_ref(old)[0]].evidence_column, None)
         setattr(e, KINDS[prefix].evidence_column, new.id)
@@ -193,30 +191,18 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
         "added": [item_ref(new)],
         "summary": refreshed,
     }
-    _audit(session, row, by, "kind", detail)
+    record_step(session, row, by, "kind", detail)
     return item_view(session, old), item_view(session, new)
 
 
-def _insert(session: Session, draft_id: int, prefix: str, fields: dict[str, Any], **state: Any) -> Item:
+def insert_item(session: Session, draft_id: int, prefix: str, fields: dict[str, Any], **state: Any) -> Item:
+    """A new item of the kind `prefix`, numbered after the draft's last one of that kind."""
     table = KINDS[prefix].table
     last = session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx.desc())).first()
     item = table(draft_id=draft_id, idx=(last.idx + 1) if last else 0, **fields, **state)
     session.add(item)
     session.flush()
     return item
-
-
-def _audit(session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any]) -> None:
-    """A review step and an audit event holding the hash of the version it made (item references, no text)."""
-    add_step(session, row, by, kind, detail=detail)
-    record(
-        session,
-        f"review.{kind}",
-        by,
-        row.meeting_id,
-        subject={"draft": row.id, **detail},
-        hashes={"version": content_sha256(session, row.id)},
-    )
 
 
 def live_points(session: Session, draft_id: int) -> list[types.Point]:

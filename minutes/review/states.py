@@ -189,6 +189,20 @@ def add_step(
     session.flush()
 
 
+def record_step(session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any]) -> None:
+    """A reviewer's change as a review step and an audit event holding the hash of the version it made (item
+    references, never text)."""
+    add_step(session, row, by, kind, detail=detail)
+    record(
+        session,
+        f"review.{kind}",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        hashes={"version": content_sha256(session, row.id)},
+    )
+
+
 def reviewer_name(by: str | None) -> str:
     if not by or not by.strip():
         raise UsageError("name the reviewer with --by NAME")
