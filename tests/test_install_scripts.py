@@ -50,3 +50,13 @@ def test_without_a_writable_folder_on_the_path_it_says_how_to_run_it(tmp_path):
     said = link(tmp_path, on_path=False)
     assert "minutes is not on your PATH" in said and f"alias minutes='{MINUTES.resolve()}'" in said
     assert not (tmp_path / ".local").exists()
+
+
+def test_the_demo_prints_plain_minutes_once_it_is_linked_onto_the_path(tmp_path, monkeypatch):
+    from minutes.cli.demo import _executable
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert _executable() == str(MINUTES)  # not on the PATH: the commands it prints name the venv's copy
+    link(tmp_path)
+    monkeypatch.setenv("PATH", f"{tmp_path / '.local' / 'bin'}:/usr/bin:/bin")
+    assert _executable() == "minutes"
