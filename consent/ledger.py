@@ -34,13 +34,14 @@ from minutes.consent.meetings import (
     find_person,
     get_meeting,
     lock_meeting,
-    parse_date,
 )
 from minutes.consent.status import SCOPES, State, consent_status
 from minutes.consent.timespec import TimeRange, clock, parse_range
 from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event, row_hash
 from sqlmodel import Session, select
+
+from minutes.dates import parse_date
 
 METHODS: tuple[str, ...] = ("verbal", "written", "form")
 DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")

@@ -18,7 +18,6 @@ participant whose name matches a known Person is linked to that Person automatic
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,8 @@ from minutes.db.meeting import ATTENDANCE
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from minutes.dates import parse_date
+
 MAX_NAME, MAX_ROLE, MAX_TITLE = 200, 100, 300
 MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can store; a bigger one cannot exist
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
@@ -42,7 +43,6 @@ _INVISIBLE = regex.compile(  # default-ignorables, except joiners between letter
     rf"|(?<![\p{{L}}\p{{M}}--[\p{{Latin}}\p{{Greek}}\p{{Cyrillic}}]])[{_JOINERS}]|[{_JOINERS}](?![\p{{L}}\p{{M}}])"
 )
 _ALL_INVISIBLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -113,17 +113,6 @@ def parse_id(value: str | int, what: str) -> int:
         shown = text if len(text) <= 30 else text[:30] + "..."
         raise ConsentInputError(f"{what} must be a number from 1 to {MAX_ID}, got {shown!r}")
     return number
-
-
-def parse_date(text: str | dt.date, what: str = "date") -> dt.date:
-    if isinstance(text, dt.date):
-        return text
-    try:
-        if _DATE.fullmatch(text.strip()):
-            return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    raise ConsentInputError(f"{what} {text!r} is not a date (use YYYY-MM-DD)")
 
 
 def parse_attendance(value: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from minutes.dates import long_date
+
 FORMATS = ("md", "txt")
 
 
@@ -81,8 +83,7 @@ def notice_text(facts: NoticeFacts, fmt: str = "md") -> str:
     """The notice as Markdown (`md`) or plain text (`txt`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown notice format {fmt!r}")
-    day = facts.date
-    title = f"Recording this meeting: {facts.title}, {day:%A} {day.day} {day:%B %Y}"
+    title = f"Recording this meeting: {facts.title}, {long_date(facts.date)}"
     if fmt == "md":
         lines = [f"# {title}", ""]
         for heading, sentences in sections(facts):

@@ -140,8 +140,8 @@ def test_governors_docx_has_the_clerks_shape(home, tmp_path):
     (table,) = doc.tables
     assert [[c.text for c in row.cells] for row in table.rows] == [
         ["Minute", "Action", "Owner", "Due"],
-        ["1.2", "Book the coach for the Year 9 trip", "Tom", "2026-11-27"],
-        ["2.2", demo_draft().actions[1].task, "Sam", "2026-11-25"],
+        ["1.2", "Book the coach for the Year 9 trip", "Tom", "27/11/2026"],
+        ["2.2", demo_draft().actions[1].task, "Sam", "25/11/2026"],
         [
             "3.1",
             "Check the budget for the lab technician post with the business manager",
@@ -157,13 +157,16 @@ def test_governors_docx_has_the_clerks_shape(home, tmp_path):
     item1 = text[text.index("1. Year 9 science museum trip") + 1 : text.index("2. Homework policy")]
     assert item1 == [
         "1.1 Resolved: The Year 9 science museum trip moves to the last week of April.",
-        "1.2 Action (Tom, by 2026-11-27): Book the coach for the Year 9 trip",
+        "1.2 Action (Tom, by Friday 27 November 2026): Book the coach for the Year 9 trip",
     ]
     assert text[text.index("2. Homework policy") + 1].startswith("2.1 Resolved: Year 7 will trial paper")
     assert text[text.index("3. Lab technician post") + 1].startswith(
         "3.1 Action (Priya, by next meeting): Check"
     )
-    assert text[-1] == "Reviewed and approved by Mrs Reviewer. Released by Mr Chair on 2026-11-25."
+    assert (
+        text[-1]
+        == "Reviewed and approved by Mrs Reviewer. Released by Mr Chair on Wednesday 25 November 2026."
+    )
 
 
 def test_department_markdown_is_lighter_and_keeps_the_summary(home, tmp_path):
@@ -174,7 +177,7 @@ def test_department_markdown_is_lighter_and_keeps_the_summary(home, tmp_path):
     assert "## Summary\n\nThe department moved the Year 9 trip" in text
     assert (
         "## 2. Homework policy\n\n- Agreed: Year 7 will trial paper homework sheets for one half term.\n"
-        "- Action (Sam, by 2026-11-25): Draft the letter to parents" in text
+        "- Action (Sam, by Wednesday 25 November 2026): Draft the letter to parents" in text
     )
     assert "Resolved" not in text and "2.1" not in text
     assert (

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shlex
 
 import pytest
+from canned import tiny_wav
 from click.testing import CliRunner
 from minutes.consent import hooks
 from minutes.db import Recording
@@ -86,6 +89,19 @@ def test_status_table_and_json_follow_the_records(meeting):
     for word in ("Priya", "Tom", "refused", "withdrawn", "missing", "verbal", "written", "form"):
         assert word in text
     assert "stages: record allowed, transcribe allowed, diarise blocked, summarise blocked" in text
+
+
+def test_each_record_is_reported_in_words_naming_the_person(meeting, home):
+    said = ok("consent", "give", meeting, "priya", "--scope", "record,transcribe", "--method", "verbal")
+    assert said == f"Consent given by Priya for meeting {meeting}: record, transcribe.\n"
+    said = ok("consent", "refuse", meeting, "zoë o'brien-ñúñez", "--scope", "all", "--method", "written")
+    assert said == f"Consent refused by Zoë O'Brien-Ñúñez for meeting {meeting}: all four stages.\n"
+    said = ok("consent", "withdraw", meeting, "Priya", "--scope", "transcribe", "--method", "verbal")
+    assert said.splitlines() == [
+        f"Consent withdrawn by Priya for meeting {meeting}: transcribe.",
+        f"Removed from meeting {meeting}:",
+        "  - nothing had been derived from them yet",
+    ]
 
 
 def test_records_are_appended_never_updated(meeting, home):
@@ -247,6 +263,27 @@ def test_evidence_range_outside_the_recording_is_refused(meeting, home):
         "consent", "give", meeting, "Tom", "--scope", "record", "--method", "verbal", "--evidence-at", "90-99"
     )
     assert res.exit_code == 2 and "outside the recording" in res.output and counts(home) == before
+
+
+def test_a_blocked_run_prints_commands_that_unblock_every_later_stage(meeting, home, tmp_path):
+    """Following the printed commands once is enough: the next run is not blocked again at transcribe,
+    diarise or summarise (it used to print `--scope record` only)."""
+    ok("consent", "give", meeting, "Priya", "--scope", "all", "--method", "verbal")
+    ok("consent", "give", meeting, "Tom", "--scope", "record,transcribe", "--method", "verbal")
+    res = run("attach", meeting, str(tiny_wav(tmp_path / "m.wav")))
+    assert res.exit_code == 5 and "record is blocked" in res.output
+    commands = re.findall(r"`(minutes consent give [^`]+)`", res.output)
+    assert sorted(commands) == sorted(
+        [
+            f'minutes consent give {meeting} "Zoë O\'Brien-Ñúñez" --scope all --method verbal',
+            f'minutes consent give {meeting} "Tom" --scope diarise,summarise --method verbal',
+        ]
+    ), res.output
+    assert "later stages need transcribe, diarise, summarise consent too" in res.output
+    for command in commands:
+        ok(*shlex.split(command)[1:])
+    assert status(meeting)["stages"] == dict.fromkeys(("record", "transcribe", "diarise", "summarise"), True)
+    ok("attach", meeting, str(tmp_path / "m.wav"))
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from minutes.db.audit import verify_chain
 from pg import dump_bytes
 from sqlmodel import select
 
-import minutes.records.withdrawal  # noqa: F401  (registers the withdrawal hook)
+import minutes.service  # noqa: F401  (registers the withdrawal hook)
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database

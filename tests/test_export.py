@@ -64,13 +64,15 @@ def test_docx_reads_back_with_python_docx(released, tmp_path):
     doc = Document(str(out))
     paragraphs = [p.text for p in doc.paragraphs]
     assert paragraphs[0] == "Science department meeting"
-    assert "Date: 2026-11-23" in paragraphs and "Attendees: Priya, Tom, Helen, Sam" in paragraphs
+    assert "Date: Monday 23 November 2026" in paragraphs and "Attendees: Priya, Tom, Helen, Sam" in paragraphs
     assert "The Year 9 science museum trip moves to the last week of April." in paragraphs
-    assert paragraphs[-1] == ("Reviewed and approved by Mrs Reviewer. Released by Mr Chair on 2026-11-25.")
+    assert paragraphs[-1] == (
+        "Reviewed and approved by Mrs Reviewer. Released by Mr Chair on Wednesday 25 November 2026."
+    )
     [table] = doc.tables
     rows = [[c.text for c in row.cells] for row in table.rows]
     assert rows[0] == ["Owner", "Task", "Due"]
-    assert rows[1] == ["Tom", "Book the coach for the Year 9 trip", "2026-11-27"]
+    assert rows[1] == ["Tom", "Book the coach for the Year 9 trip", "27/11/2026"]
     assert [r[0] for r in rows[1:]] == ["Tom", "Sam", "Priya"]
     assert doc.core_properties.title == "Science department meeting"
 

@@ -51,8 +51,8 @@ def test_missing_file_and_bad_date(tmp_path, home):
         read_transcript(tmp_path / "nope.json")
     good = tmp_path / "t.json"
     good.write_text(json.dumps({"segments": []}))
-    code, out = _run(str(good), "--date", "23/11/2026")
-    assert code == 2 and "YYYY-MM-DD" in out
+    code, out = _run(str(good), "--date", "11/23/2026")  # the US order is never read
+    assert code == 2 and "is not a date" in out and "07/12/2026" in out
 
 
 def test_unknown_or_missing_model(tmp_path, monkeypatch, home):

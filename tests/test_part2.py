@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime
 
@@ -82,11 +83,11 @@ def test_part_2_export_is_for_reviewers_and_never_in_the_minutes(home, tmp_path)
     assert ok.exit_code == 0, ok.output
     text = out.read_text(encoding="utf-8")
     assert text.startswith(
-        "# Science department meeting: part 2 (confidential)\n\nDate: 2026-11-23\n\nCONFIDENTIAL"
+        "# Science department meeting: part 2 (confidential)\n\nDate: Monday 23 November 2026\n\nCONFIDENTIAL"
     )
     assert "## Confidential item 1: Staffing\n\n" + REASON in text
     assert f"- 1:17.9–1:20.6: “{QUOTE}”" in text
-    assert "Sent to part 2 by Rhys Reviewer on 20" in text
+    assert re.search(r"Sent to part 2 by Rhys Reviewer on [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ 20\d\d\.", text)
     assert rows(home, "SELECT kind, format FROM export") == [("part2", "md")]
     exported = rows(home, "SELECT actor, subject_json FROM audit_event WHERE kind = 'export'")
     assert [(a, json.loads(s)["kind"]) for a, s in exported] == [("Rhys Reviewer", "part2")]

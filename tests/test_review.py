@@ -117,6 +117,27 @@ def test_whole_life_cycle_is_in_the_audit_chain_in_order(built):
     assert run("audit", "verify").exit_code == 0
 
 
+def test_releasing_twice_says_so_plainly_and_changes_nothing(built, home):
+    approve_and_release(built.draft_id)
+    before = snapshot(home)
+    again = run("release", built.draft_id, "--by", "Mr Chair")
+    one_line_error(
+        again, 5, f"draft {built.draft_id} was already released by Mr Chair on ", "nothing was changed"
+    )
+    assert f"minutes export {built.draft_id} --format docx" in again.output
+    assert "only approved" not in again.output
+    assert snapshot(home) == before
+
+
+def test_an_empty_review_list_says_where_drafts_come_from(home, database):
+    empty = run("review", "list")
+    assert empty.exit_code == 0
+    assert empty.output.startswith("No drafts yet.") and "minutes process MEETING AUDIO" in empty.output
+    approved = run("review", "list", "--status", "in_review")
+    assert approved.exit_code == 0 and approved.output.startswith("No draft is in review;")
+    assert run("review", "list", "--json").output.strip() == "[]"
+
+
 def test_release_before_approval_fails_and_changes_nothing(built, home):
     before = snapshot(home)
     one_line_error(run("release", built.draft_id, "--by", "Mr Chair"), 5, "pending", "only approved")
@@ -188,6 +209,7 @@ def test_edit_from_file_then_diff_shows_who_changed_what(built, tmp_path):
         "edited": ["a1"],
         "removed": ["a3"],
         "summary_changed": False,
+        "summary_refreshed": False,
     }
     diff = json.loads(run("review", "diff", built.draft_id, "--json").output)
     changes = {c["ref"]: c for c in diff["changes"]}
@@ -284,8 +306,8 @@ def test_resolve_edit_validates_due_date_and_owner(built, home):
     d = built.draft_id
     edit = ("review", "resolve", d, "a1", "--by", "Mrs Reviewer", "--edit", "Book the coach")
     before = snapshot(home)
-    one_line_error(run(*edit, "--due", "31/13/2026"), 2, "'31/13/2026' is not a date", "YYYY-MM-DD")
-    one_line_error(run(*edit, "--due", "Friday"), 2, "not a date", "DD/MM/YYYY")
+    one_line_error(run(*edit, "--due", "31/13/2026"), 2, "'31/13/2026' is not a date", "07/12/2026")
+    one_line_error(run(*edit, "--due", "Friday"), 2, "not a date", "2026-12-07, 07/12/2026 or 7 Dec 2026")
     one_line_error(
         run(*edit, "--owner", "Samantha"), 2, "meeting 1 has no participant 'Samantha'", "--outside"
     )

@@ -4,8 +4,9 @@
 A clerk creates the meeting, records everyone's consent with the stretch where each speaks, uploads and waits
 for the draft; a reviewer plays one quote (the audio element's currentTime must lie inside the cited range),
 changes an action's owner, resolves every flag, approves, releases and downloads the DOCX; a withdrawal made
-in the browser removes the person's words from the review page. Screenshots go to docs/screenshots/ for the
-README.
+in the browser removes the person's words from the review page. Screenshots go to build/screenshots/ (ignored
+by git, so `make test` leaves the checkout as it was); MINUTES_REFRESH_SCREENSHOTS=1 writes the README's, in
+docs/screenshots/ (`make screenshots`).
 
 A lighter test (no models, the server without its worker) has a clerk enter the agenda and attendance by
 keyboard, and checks what the page loads, its contrast and its layout in a narrow window.
@@ -30,7 +31,16 @@ from minutes.core.config import load_settings
 from minutes.service import Ctx, users
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shots_folder(env: dict[str, str]) -> Path:
+    """Where the screenshots go: the README's folder only when asked to refresh them."""
+    refresh = env.get("MINUTES_REFRESH_SCREENSHOTS", "") not in ("", "0")
+    return ROOT / ("docs" if refresh else "build") / "screenshots"
+
+
+SHOTS = shots_folder(dict(os.environ))
 PASSWORD = "correct horse battery"
 CLERK, REVIEWER = "Clara Clerk", "Rhys Reviewer"
 PEOPLE = [("Priya", "head of department"), ("Tom", "teacher"), ("Helen", "teacher"), ("Sam", "teacher")]
@@ -384,3 +394,20 @@ def test_a_reviewer_sends_a_flag_to_part_2_and_downloads_it(light_server, browse
     minutes = "\n".join(p.text for p in Document(str(tmp_path / "minutes.docx")).paragraphs)
     assert "higher salary band" not in minutes and "salary" not in minutes
     context.close()
+
+
+def test_screenshots_leave_the_checkout_unchanged_unless_refreshing():
+    """`make test` must not rewrite tracked files: the screenshots go to a folder git ignores, and to the
+    README's folder (tracked) only when MINUTES_REFRESH_SCREENSHOTS asks for it."""
+    plain = shots_folder({})
+    assert shots_folder({"MINUTES_REFRESH_SCREENSHOTS": "0"}) == plain
+    assert shots_folder({"MINUTES_REFRESH_SCREENSHOTS": "1"}) == ROOT / "docs" / "screenshots"
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    probe = plain / "meetings.png"
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(probe)], cwd=ROOT)
+    assert ignored.returncode == 0, f"{probe} is not ignored by git"
+    tracked = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", str(probe)], cwd=ROOT, capture_output=True
+    )
+    assert tracked.returncode != 0

@@ -95,6 +95,25 @@ def test_withdrawal_leaves_no_words_audio_or_voice(processed, home):
         "Clerk",
     )
     assert result.exit_code == 0, result.output
+    said = result.output.splitlines()
+    mid = built.meeting_id
+    assert said[:2] == [
+        f"Consent withdrawn by Tom for meeting {mid}: all four stages.",
+        f"Removed from meeting {mid}:",
+    ]
+    report = "\n".join(said[2:])
+    for words in (
+        "passages of the transcript (",
+        "stretches marked as their voice, and the link between their voice and their name, deleted",
+        "1 voice sample deleted",
+        "the meeting's audio recording deleted (1 file",
+        "their name replaced in",
+        f"draft {pending} sent back to review",
+        "released minutes re-issued with their name replaced (release",
+        "2 exported files of the meeting deleted",
+    ):
+        assert words in report, (words, report)
+    assert "[" not in report and "removed" not in report and "_" not in report
 
     after = scanned_bytes(home, out)
     assert found(after, needles(tom_voice)) == []

@@ -53,7 +53,6 @@ def cli(ctx: click.Context, home: str | None, db: str | None, device: str | None
 
 
 def _register() -> None:
-    import minutes.service  # noqa: F401  (the service layer wires withdrawal propagation)
     from minutes.cli import commands
 
     for command in commands.ALL:

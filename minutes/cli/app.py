@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
 
-from minutes.consent.errors import ConsentInputError
-from minutes.consent.meetings import parse_id
-from minutes.core.config import Settings, load_settings
 from minutes.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from minutes.core.config import Settings
 
 
 class IdType(click.ParamType):
@@ -25,6 +26,9 @@ class IdType(click.ParamType):
     name = "id"
 
     def convert(self, value, param, ctx) -> int:
+        from minutes.consent.errors import ConsentInputError
+        from minutes.consent.meetings import parse_id
+
         try:
             return parse_id(value, f"{param.name if param else 'record'} id")
         except ConsentInputError as exc:
@@ -54,6 +58,33 @@ class MeetingIdType(IdType):
 MEETING = MeetingIdType()
 
 
+class LazyChoice(click.Choice):
+    """A click.Choice whose choices are read from a lower layer only when a command uses them (its help or
+    its value), so that `minutes --help` does not import the database tables."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]):
+        super().__init__(())
+        self._load = load
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._load())
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass
+
+
+def _attendance() -> Sequence[str]:
+    from minutes.db.meeting import ATTENDANCE
+
+    return ATTENDANCE
+
+
+ATTENDANCE = LazyChoice(_attendance)
+"""present, in-attendance, apologies or absent."""
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -61,6 +92,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def console() -> Console:
     """A rich console; off a terminal (pipes, CI logs) it is wide enough that tables do not fold."""
+    from rich.console import Console
+
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
@@ -85,6 +118,8 @@ class App:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from minutes.core.config import load_settings
+
             self._settings = load_settings(self.home, self.db, self.device)
         return self._settings
 
@@ -92,6 +127,7 @@ class App:
     def database(self):
         """The opened, migrated database (minutes.core.store.Database)."""
         if self._database is None:
+            import minutes.service  # noqa: F401  (wires withdrawal propagation before any change is made)
             from minutes.core.store import Database
 
             self._database = Database.open(self.settings)

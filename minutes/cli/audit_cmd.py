@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import ID, App, console, emit_json, fail, json_option, pass_app
+from minutes.dates import local_time
 
 _FILED = re.compile(r"(\d{1,18}):([0-9a-fA-F]{64})")
 
@@ -94,11 +95,11 @@ def audit_log(app: App, meeting: int | None, kind: str | None, as_json: bool) ->
     if as_json:
         emit_json([asdict(e) for e in events])
         return
-    table = Table("seq", "at (UTC)", "actor", "kind", "meeting", "subject")
+    table = Table("seq", "at (UK time)", "actor", "kind", "meeting", "subject")
     for e in events:
         table.add_row(
             str(e.seq),
-            f"{e.at:%Y-%m-%d %H:%M:%S}",
+            local_time(e.at, seconds=True),
             escape(e.actor),
             e.kind,
             "" if e.meeting_id is None else str(e.meeting_id),

@@ -12,6 +12,7 @@ from minutes.cli.process_cmd import (
     demo_cmd,
     jobs_cmd,
     process_cmd,
+    redraft_cmd,
     speakers_cmd,
     worker_cmd,
 )
@@ -30,6 +31,7 @@ ALL = [
     process_cmd,
     attach_cmd,
     speakers_cmd,
+    redraft_cmd,
     batch_cmd,
     worker_cmd,
     jobs_cmd,  # processing

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
-from minutes.service import consent
-from minutes.service.consent import SCOPES, Cell, State
+
+if TYPE_CHECKING:
+    from minutes.service.consent import Cell, Recorded
 
 _SCOPE = click.option(
     "--scope",
@@ -60,6 +60,8 @@ def _meeting_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
+        from minutes.service import consent
+
         done = consent.record_named(  # an unknown name exits 3, with the closest name when there is one
             app.ctx(),
             meeting,
@@ -77,20 +79,21 @@ def _meeting_command(verb: str) -> click.Command:
     return consent_group.command(verb)(command)
 
 
-def _report(done: consent.Recorded, as_json: bool) -> None:
+def _report(done: Recorded, as_json: bool) -> None:
     """The records written; for a withdrawal, also exactly what was removed (ids and counts, never text)."""
     rows, removed = done.records, done.removed
     records = [asdict(r) for r in rows]
     if as_json:
         emit_json({"records": records, "removed": [r.to_json() for r in removed]} if removed else records)
         return
-    click.echo(f"recorded {rows[0].decision}: {', '.join(r.scope for r in rows)}")
+    from minutes.service.consent import withdrawal_lines
+
+    click.echo(done.sentence())
     for report in removed or []:
-        for key, value in report.to_json().items():
-            if value and key != "exports_need_attention":
-                click.echo(f"  removed {key.replace('_', ' ')}: {value}")
-        for path in report.exports_need_attention:
-            click.echo(f"  check by hand: {path} changed since it was exported, so it was not deleted")
+        where = ", ".join(map(str, report.meetings))
+        click.echo(f"Removed from meeting {where}:" if where else "Nothing was stored for them to remove.")
+        for line in withdrawal_lines(report) if where else []:
+            click.echo(f"  - {line}")
 
 
 for _verb in _VERBS:
@@ -105,8 +108,12 @@ def standing_group() -> None:
 def _standing_command(verb: str) -> click.Command:
     @click.argument("person")
     @_SCOPE
-    @click.option("--from", "valid_from", help="First meeting date covered, YYYY-MM-DD (needed to give).")
-    @click.option("--until", "valid_until", help="Last meeting date covered, YYYY-MM-DD (needed to give).")
+    @click.option(
+        "--from", "valid_from", help="First meeting date covered, e.g. 01/09/2026 (needed to give)."
+    )
+    @click.option(
+        "--until", "valid_until", help="Last meeting date covered, e.g. 31/08/2027 (needed to give)."
+    )
     @_METHOD
     @click.option(
         "--evidence", "evidence_file", help="A scanned form or other file; a copy is kept in the store."
@@ -125,6 +132,8 @@ def _standing_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
+        from minutes.service import consent
+
         done = consent.record_standing(
             app.ctx(),
             person,
@@ -156,15 +165,19 @@ for _verb in _VERBS:
 @pass_app
 def consent_history(app: App, meeting: int, as_json: bool) -> None:
     """Every consent record for the meeting, oldest first: who, what, when, how, recorded by whom."""
+    from minutes.service import consent
+
     rows = consent.history(app.ctx(), meeting)
     if as_json:
         emit_json([asdict(r) for r in rows])
         return
+    from minutes.dates import local_time, short_date
+
     for r in rows:
         where = (
             ""
             if r.source == "meeting"
-            else f" (standing, meetings {r.valid_from or '…'} to {r.valid_until or '…'})"
+            else f" (standing, meetings {short_date(r.valid_from) or '…'} to {short_date(r.valid_until) or '…'})"
         )
         evidence = (
             f" at {r.evidence_at}"
@@ -172,7 +185,7 @@ def consent_history(app: App, meeting: int, as_json: bool) -> None:
             else (f" evidence {r.evidence_sha256[:12]}" if r.evidence_sha256 else "")
         )
         click.echo(
-            f"#{r.record_id} {r.recorded_at:%Y-%m-%d %H:%M} UTC  {r.name}: {r.scope} {r.decision}{where}, "
+            f"#{r.record_id} {local_time(r.recorded_at)}  {r.name}: {r.scope} {r.decision}{where}, "
             f"{r.method}{evidence}, recorded by {r.recorded_by}"
         )
     if not rows:
@@ -180,11 +193,13 @@ def consent_history(app: App, meeting: int, as_json: bool) -> None:
 
 
 def _cell_text(cell: Cell) -> str:
-    if cell.state == State.MISSING:
+    from minutes.dates import short_date
+
+    if cell.state.value == "missing":
         return "missing"
-    when = f"{cell.recorded_at:%Y-%m-%d}" if cell.recorded_at else ""
+    when = short_date(cell.recorded_at)
     if cell.source == "standing":
-        return f"{cell.state.value}\nstanding to {cell.valid_until or '…'}\n{cell.method}"
+        return f"{cell.state.value}\nstanding to {short_date(cell.valid_until) or '…'}\n{cell.method}"
     return f"{cell.state.value}\n{when} {cell.method}"
 
 
@@ -194,6 +209,13 @@ def _cell_text(cell: Cell) -> str:
 @pass_app
 def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     """Participant x scope: given, refused, withdrawn, missing or expired; and which stages may run."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from minutes.dates import short_date
+    from minutes.service import consent
+    from minutes.service.consent import SCOPES
+
     st, stages = consent.status(app.ctx(), meeting)
     if as_json:
         emit_json({**asdict(st), "stages": stages})
@@ -201,7 +223,7 @@ def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     table = Table(
         "participant",
         *SCOPES,
-        title=f"consent for meeting {st.meeting_id}: {st.title} ({st.date})",
+        title=f"consent for meeting {st.meeting_id}: {st.title} ({short_date(st.date)})",
         show_lines=True,
     )
     for p in st.participants:
@@ -219,4 +241,6 @@ def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
 @pass_app
 def consent_notice(app: App, meeting: int, fmt: str) -> None:
     """Print the plain-English notice to read out or hand out before recording."""
+    from minutes.service import consent
+
     click.echo(consent.notice_document(app.ctx(), meeting, fmt), nl=False)

@@ -105,6 +105,9 @@ def _print_next(out: Console, d: int, settings: Settings) -> None:
 
 
 def _executable() -> str:
-    """The `minutes` command as it can be run from any shell: the virtualenv's copy when it is not on PATH."""
+    """The `minutes` command as it can be run from any shell: the virtualenv's copy when it is not on PATH (a
+    link to it, as `make install` puts on the PATH, is it)."""
     beside = Path(sys.executable).with_name("minutes")
-    return "minutes" if shutil.which("minutes") == str(beside) or not beside.exists() else str(beside)
+    found = shutil.which("minutes")
+    on_path = found is not None and Path(found).resolve() == beside.resolve()
+    return "minutes" if on_path or not beside.exists() else str(beside)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from minutes.cli.app import App, emit_json, json_option, pass_app
-from minutes.errors import UsageError
+from minutes.dates import parse_optional
 
 
 @click.command("extract")
@@ -18,7 +16,9 @@ from minutes.errors import UsageError
     '"Priya:chair,Tom,Helen:headteacher". Default: the transcript\'s speaker names.',
 )
 @click.option(
-    "--date", "meeting_date", help="Meeting date YYYY-MM-DD, for resolving due dates such as 'by Friday'."
+    "--date",
+    "meeting_date",
+    help="Meeting date (2026-12-07, 07/12/2026 or 7 Dec 2026), for resolving due dates such as 'by Friday'.",
 )
 @click.option("--model", help="Extractor model name (default from the config).")
 @click.option("--format", "fmt", type=click.Choice(["json", "md"]), default="json", show_default=True)
@@ -39,7 +39,7 @@ def extract_cmd(
     from minutes.cli.meeting_cmd import actor
     from minutes.service import standalone
 
-    day = _date(meeting_date)
+    day = parse_optional(meeting_date, "--date")
     names = [p.strip() for p in (participants or "").split(",") if p.strip()]
     draft = standalone.extract_file(
         app.ctx(),
@@ -54,12 +54,3 @@ def extract_cmd(
         emit_json(draft.model_dump(mode="json"))
     else:
         click.echo(standalone.markdown(draft), nl=False)
-
-
-def _date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--date '{value}' is not a date", "use YYYY-MM-DD") from None

@@ -8,12 +8,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
-from minutes.db.meeting import ATTENDANCE
-from minutes.service import meetings
+from minutes.cli.app import ATTENDANCE, MEETING, App, emit_json, json_option, pass_app
+from minutes.dates import long_date, short_date
 
 AGENDA = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -33,7 +30,7 @@ def meeting_group() -> None:
 
 @meeting_group.command("create")
 @click.argument("title")
-@click.option("--date", "date", required=True, help="Meeting date, YYYY-MM-DD.")
+@click.option("--date", "date", required=True, help="Meeting date: 2026-12-07, 07/12/2026 or 7 Dec 2026.")
 @click.option(
     "--participant",
     "participants",
@@ -48,6 +45,8 @@ def meeting_create(
     app: App, title: str, date: str, participants: tuple[str, ...], agenda: Path | None, as_json: bool
 ) -> None:
     """Create a meeting and print its id."""
+    from minutes.service import meetings
+
     titles = meetings.agenda_file_titles(agenda) if agenda else []
     meeting = meetings.create_from_specs(app.ctx(), title, date, participants, actor(), titles)
     if as_json:
@@ -62,6 +61,8 @@ def meeting_create(
 @pass_app
 def meeting_agenda(app: App, meeting: int, file: Path) -> None:
     """Set or replace the meeting's agenda (a numbered list, one item per line), until its minutes are released."""
+    from minutes.service import meetings
+
     titles = meetings.set_agenda(app.ctx(), meeting, meetings.agenda_file(file), actor())
     click.echo(f"meeting {meeting}: agenda of {len(titles)} items")
 
@@ -71,13 +72,18 @@ def meeting_agenda(app: App, meeting: int, file: Path) -> None:
 @pass_app
 def meeting_list(app: App, as_json: bool) -> None:
     """List meetings, oldest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from minutes.service import meetings
+
     rows = meetings.infos(app.ctx())
     if as_json:
         emit_json([asdict(r) for r in rows])
         return
     table = Table("id", "date", "title", "participants", "recordings", title="meetings")
     for r in rows:
-        table.add_row(str(r.id), str(r.date), r.title, str(len(r.participants)), str(r.recordings))
+        table.add_row(str(r.id), short_date(r.date), r.title, str(len(r.participants)), str(r.recordings))
     Console().print(table)
 
 
@@ -87,12 +93,22 @@ def meeting_list(app: App, as_json: bool) -> None:
 @pass_app
 def meeting_show(app: App, meeting: int, as_json: bool) -> None:
     """Show one meeting, its participants and its agenda."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from minutes.service import meetings
+
     info, agenda = meetings.info(app.ctx(), meeting)
     if as_json:
         emit_json({**asdict(info), "agenda": agenda})
         return
     table = Table(
-        "id", "name", "role", "attendance", "person", title=f"meeting {info.id}: {info.title} ({info.date})"
+        "id",
+        "name",
+        "role",
+        "attendance",
+        "person",
+        title=f"meeting {info.id}: {info.title} ({long_date(info.date)})",
     )
     for p in info.participants:
         table.add_row(str(p.id), p.name, p.role or "", p.attendance, p.person or "")
@@ -114,7 +130,7 @@ def participant_group() -> None:
 @click.option("--person", help="Link to a known person (id or name) so standing consent applies.")
 @click.option(
     "--attendance",
-    type=click.Choice(ATTENDANCE),
+    type=ATTENDANCE,
     default="present",
     show_default=True,
     help="Apologies or absent: not recorded, so no consent is needed.",
@@ -125,6 +141,8 @@ def participant_add(
     app: App, meeting: int, name: str, role: str | None, person: str | None, attendance: str, as_json: bool
 ) -> None:
     """Add a participant; one present or in attendance blocks the consent gate until they consent."""
+    from minutes.service import meetings
+
     part = meetings.add_participant(app.ctx(), meeting, name, role, actor(), attendance, person=person)
     if as_json:
         emit_json(
@@ -147,6 +165,8 @@ def participant_add(
 @pass_app
 def participant_remove(app: App, meeting: int, name: str) -> None:
     """Remove a participant added by mistake, before any consent or recording (then withdraw instead)."""
+    from minutes.service import meetings
+
     part = meetings.remove_participant(app.ctx(), meeting, name, actor())
     click.echo(f"removed {part.name} from meeting {meeting}")
 
@@ -154,7 +174,7 @@ def participant_remove(app: App, meeting: int, name: str) -> None:
 @click.command("attendance")
 @click.argument("meeting", type=MEETING)
 @click.argument("name")
-@click.argument("status", type=click.Choice(ATTENDANCE))
+@click.argument("status", type=ATTENDANCE)
 @click.option(
     "--accepted/--not-accepted",
     default=None,
@@ -164,6 +184,8 @@ def participant_remove(app: App, meeting: int, name: str) -> None:
 def attendance_cmd(app: App, meeting: int, name: str, status: str, accepted: bool | None) -> None:
     """Record a participant's attendance. Marking someone present makes the consent gate need their consent;
     marking someone absent is refused once they consented or the meeting was recorded."""
+    from minutes.service import meetings
+
     part = meetings.set_attendance(app.ctx(), meeting, name, status, actor(), accepted)
     said = {True: ", accepted", False: ", not accepted"}.get(part.apologies_accepted, "")
     click.echo(f"{part.name}: {part.attendance}{said} (meeting {meeting})")
@@ -181,6 +203,8 @@ def person_group() -> None:
 @pass_app
 def person_add(app: App, name: str, role: str | None, as_json: bool) -> None:
     """Add a person and print their id."""
+    from minutes.service import meetings
+
     person = meetings.add_person(app.ctx(), name, role, actor())
     if as_json:
         emit_json({"id": person.id, "name": person.name, "role": person.role})
@@ -193,6 +217,11 @@ def person_add(app: App, name: str, role: str | None, as_json: bool) -> None:
 @pass_app
 def person_list(app: App, as_json: bool) -> None:
     """List known people."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from minutes.service import meetings
+
     rows = meetings.people(app.ctx())
     if as_json:
         emit_json([asdict(r) for r in rows])

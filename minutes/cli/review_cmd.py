@@ -1,4 +1,4 @@
-"""`minutes review list|show|edit|resolve|clear|flag|move|approve|reject|diff` and `minutes release`."""
+"""`minutes review list|show|transcript|add|edit|resolve|clear|flag|move|approve|reject|diff` and `minutes release`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
+from minutes.dates import local_time, long_date, short_date
 from minutes.errors import UsageError
 
 BY = click.option("--by", "by", required=True, help="The reviewer's name (recorded with the time).")
@@ -32,12 +33,20 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(review.to_jsonable(rows))
         return
+    if not rows:
+        click.echo(
+            f"No draft is {status.replace('_', ' ')}; `minutes review list` shows every draft."
+            if status
+            else "No drafts yet. A draft is made when a meeting's recording is processed: "
+            "`minutes process MEETING AUDIO` (see `minutes meeting list`)."
+        )
+        return
     table = Table("draft", "meeting", "date", "status", "decisions", "actions", "flags", "to resolve")
     for r in rows:
         table.add_row(
             str(r.id),
             escape(r.meeting_title),
-            r.meeting_date,
+            short_date(r.meeting_date),
             r.status,
             str(r.decisions),
             str(r.actions),
@@ -59,7 +68,7 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
 @pass_app
 def review_show(app: App, draft: int, with_transcript: bool, as_json: bool) -> None:
     """Show a draft: each item with its evidence; unsupported items and sensitive flags first and in red."""
-    from minutes.service import flags, review
+    from minutes.service import flags, processing, review
 
     view = review.show(app.ctx(), draft)
     lines = flags.transcript(app.ctx(), draft) if with_transcript else None
@@ -68,11 +77,16 @@ def review_show(app: App, draft: int, with_transcript: bool, as_json: bool) -> N
         return
     out = console()
     out.print(
-        f"[bold]draft {view.id}[/bold]  {escape(view.meeting_title)} ({view.meeting_date})  "
+        f"[bold]draft {view.id}[/bold]  {escape(view.meeting_title)} ({long_date(view.meeting_date)})  "
         f"status [bold]{view.status}[/bold]  model {escape(view.model)}"
     )
     if view.reject_reason:
         out.print(f"rejected: {escape(view.reject_reason)}")
+    advice = processing.redraft_advice(app.ctx(), view.meeting_id)
+    if advice and advice.draft_id == view.id:
+        from minutes.cli.process_cmd import redraft_hint
+
+        out.print(f"[yellow]{escape(redraft_hint(view.meeting_id, advice))}[/yellow]")
     if view.blocking:
         out.print(f"[bold red]to resolve before approval: {', '.join(view.blocking)}[/bold red]")
     if view.summary:
@@ -119,7 +133,13 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
             raise UsageError(f"cannot read {source}: {getattr(exc, 'strerror', None) or exc}") from None
     else:
         current = json.dumps(review.document(app.ctx(), draft), indent=2, ensure_ascii=False)
-        text = click.edit(current, extension=".json", require_save=True)
+        try:
+            text = click.edit(current, extension=".json", require_save=True)
+        except click.ClickException as exc:  # the editor would not start, or exited with an error
+            raise UsageError(
+                f"the editor failed ({exc.format_message()}); nothing was changed",
+                "set $EDITOR to an editor that works, or save the document to a file and use --from FILE",
+            ) from None
         if text is None:
             click.echo("no change", err=True)
             return
@@ -163,7 +183,13 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
     is_flag=True,
     help="With --owner: the owner is not a participant (a contractor, the site manager); taken as written.",
 )
-@click.option("--due", help="With --edit on an action: the due date, YYYY-MM-DD (or DD/MM/YYYY).")
+@click.option("--due", help="With --edit on an action: the due date, e.g. 11/12/2026 or 2026-12-11.")
+@click.option(
+    "--kind",
+    type=click.Choice(["decision", "action", "point"]),
+    help="Make the item a decision, an action or a discussion point: its text and evidence stay (an action's "
+    "owner and due date, a decision's motion, are set again afterwards).",
+)
 @BY
 @json_option
 @pass_app
@@ -176,16 +202,26 @@ def review_resolve(
     owner: str | None,
     outside: bool,
     due: str | None,
+    kind: str | None,
     by: str,
     as_json: bool,
 ) -> None:
-    """Resolve an item (d1, a2, f1, p1): --keep, --remove, --part2 (a sensitive flag) or --edit TEXT
-    [--owner NAME [--outside]] [--due DATE].
+    """Resolve an item (d1, a2, f1, p1): --keep, --remove, --part2 (a sensitive flag), --edit TEXT
+    [--owner NAME [--outside]] [--due DATE], or --kind KIND to change what it is.
 
     Validation happens in the service layer, as for the web app: the owner is a participant unless --outside,
-    the due date is YYYY-MM-DD or DD/MM/YYYY."""
+    the due date is a real date (2026-12-11, 11/12/2026 or 11 Dec 2026)."""
     from minutes.service import review
 
+    if kind is not None:
+        if resolution or text is not None or owner is not None or due is not None or outside:
+            raise UsageError("--kind goes alone: change the kind first, then edit or resolve the new item")
+        old, new = review.change_kind(app.ctx(), draft, item, kind, by)
+        if as_json:
+            emit_json(review.to_jsonable([old, new]))
+        else:
+            click.echo(f"draft {draft}: {old.ref} is now {new.kind} {new.ref} (its evidence went with it)")
+        return
     _check_resolve_options(resolution, text, owner, outside, due)
     view = review.resolve(
         app.ctx(),
@@ -219,61 +255,6 @@ def _check_resolve_options(
         )
     if resolution is None and text is None and not extras:
         raise UsageError("choose one of --keep, --remove, --part2 or --edit TEXT")
-
-
-@review_group.command("clear")
-@click.argument("draft", type=ID)
-@click.argument("flag")
-@click.option("--reason", required=True, help="Why the flag is false (recorded; say why, not what was said).")
-@BY
-@json_option
-@pass_app
-def review_clear(app: App, draft: int, flag: str, reason: str, by: str, as_json: bool) -> None:
-    """Clear a false sensitive flag (f1): it no longer blocks approval, and its lines are drafted on the next
-    re-draft. Audited with the reason."""
-    from minutes.service import flags, review
-
-    view = flags.clear(app.ctx(), draft, flag, reason, by)
-    if as_json:
-        emit_json(review.to_jsonable(view))
-    else:
-        click.echo(f"draft {draft}: {view.ref} cleared")
-
-
-@review_group.command("flag")
-@click.argument("draft", type=ID)
-@click.option("--lines", help="The transcript lines to flag: 12 or 12-15 (see `review show --transcript`).")
-@click.option("--from", "start", help="Or a time range (every line overlapping it): its start, MM:SS.")
-@click.option("--to", "end", help="The time range's end, MM:SS (or seconds).")
-@click.option("--kind", help="What kind of matter (default: sensitive), e.g. safeguarding, health, family.")
-@BY
-@json_option
-@pass_app
-def review_flag(
-    app: App,
-    draft: int,
-    lines: str | None,
-    start: str | None,
-    end: str | None,
-    kind: str | None,
-    by: str,
-    as_json: bool,
-) -> None:
-    """Flag transcript lines as sensitive: they are withheld from any re-draft, and the decisions, actions and
-    discussion points resting on them are removed now (audited)."""
-    from minutes.service import flags, review
-
-    if not lines and not (start or end):
-        raise UsageError("give --lines, or --from and --to")
-    done = flags.flag(app.ctx(), draft, by, lines=lines, start=start, end=end, kind=kind)
-    if as_json:
-        emit_json(review.to_jsonable(done))
-        return
-    first, last = done.lines
-    where = f"line {first}" if first == last else f"lines {first}-{last}"
-    removed = f"; removed {', '.join(done.removed)}" if done.removed else ""
-    summary = "; summary shortened" if done.summary_changed else ""
-    click.echo(f"draft {draft}: {done.flag.ref} flags {where}{removed}{summary}")
 
 
 @review_group.command("move")
@@ -346,7 +327,7 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
             f"[red]- summary: {escape(d.summary_before)}[/red]\n[green]+ summary: {escape(d.summary_after)}[/green]"
         )
     for c in d.changes:
-        who = f"  [dim]({escape(c.by)}, {c.at:%Y-%m-%d %H:%M} UTC)[/dim]" if c.by and c.at else ""
+        who = f"  [dim]({escape(c.by)}, {local_time(c.at)})[/dim]" if c.by and c.at else ""
         out.print(f"{c.ref} {c.change}{who}")
         if c.before and c.change not in ("kept", "part 2"):
             out.print(f"  [red]- {escape(_fields(c.before))}[/red]")
@@ -358,7 +339,7 @@ def review_diff(app: App, draft: int, as_json: bool) -> None:
     for h in d.history:
         move = f" {h.from_status} -> {h.to_status}" if h.to_status else ""
         out.print(
-            f"  {h.at:%Y-%m-%d %H:%M} {escape(h.reviewer)}: {h.kind}{move}"
+            f"  {local_time(h.at)} {escape(h.reviewer)}: {h.kind}{move}"
             + (f" ({escape(h.reason)})" if h.reason else "")
         )
 
@@ -378,7 +359,7 @@ def release_cmd(app: App, draft: int, by: str) -> None:
 def _item_line(item) -> str:
     ref = f"[bold]{item.ref}[/bold]"
     if item.kind == "action":
-        body = f"{escape(item.text)}  owner: {escape(item.owner or '-')}  due: {escape(item.due or '-')}"
+        body = f"{escape(item.text)}  owner: {escape(item.owner or '-')}  due: {escape(long_date(item.due) or '-')}"
     elif item.kind == "flag":
         body = f"{escape(item.flag_kind or '')}: {escape(item.text)}"
     else:
@@ -393,8 +374,10 @@ def _item_line(item) -> str:
     marks = []
     if item.sensitive:
         marks.append("[bold white on red] SENSITIVE [/bold white on red]")
-    if item.status == "unsupported":
+    if item.unsupported:
         marks.append("[bold red]UNSUPPORTED[/bold red]")
+    elif item.status == "unsupported":
+        marks.append("[dim](checked by the reviewer: the transcript did not support it)[/dim]")
     if item.blocking:
         marks.append("[red]needs resolving[/red]")
     if item.resolution:

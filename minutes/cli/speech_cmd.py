@@ -11,12 +11,13 @@ import click
 
 from minutes.cli.app import App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
-from minutes.core.progress import terminal
 
 
 @contextmanager
 def _progress(total: float) -> Iterator[Callable[[float, float], None] | None]:
     """A progress callback drawing a bar on stderr when a person watches; None otherwise (pipes, logs)."""
+    from minutes.core.progress import terminal
+
     if not terminal():
         yield None
         return

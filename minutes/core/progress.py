@@ -94,6 +94,29 @@ class RichReporter:
         self.progress.console.print(f"{self.prefix}{text}")
 
 
+class Both:
+    """Two reporters told the same things: the terminal's, and the job row the web app reads."""
+
+    def __init__(self, first: Reporter, second: Reporter):
+        self.reporters = (first, second)
+
+    def start(self, stage: str, total: float | None = None) -> None:
+        for r in self.reporters:
+            r.start(stage, total)
+
+    def update(self, done: float, total: float | None = None) -> None:
+        for r in self.reporters:
+            r.update(done, total)
+
+    def finish(self, status: str, detail: str = "") -> None:
+        for r in self.reporters:
+            r.finish(status, detail)
+
+    def note(self, text: str) -> None:
+        for r in self.reporters:
+            r.note(text)
+
+
 class QuietReporter:
     def start(self, stage: str, total: float | None = None) -> None: ...
     def update(self, done: float, total: float | None = None) -> None: ...

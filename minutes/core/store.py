@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
@@ -24,7 +22,11 @@ from minutes.core.files import DIR_MODE, atomic_write, private_dir, private_file
 from minutes.db.audit import KEY_INFO
 from minutes.errors import MinutesError, UsageError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
+_REVISION = re.compile(r"^(down_)?revision\s*=\s*['\"]?([\w-]+|None)['\"]?\s*$", re.M)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -38,6 +40,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -79,6 +83,13 @@ class Database:
         return db
 
     def upgrade(self) -> None:
+        """Migrate to the newest revision. A database already there is only read (alembic, a third of a
+        second to import, is not loaded: every command opens the database, and `meeting list` must answer at
+        once)."""
+        if self._at_head():
+            return
+        from alembic import command
+
         try:
             with self.engine.begin() as conn:
                 cfg = alembic_config(self.engine)
@@ -90,11 +101,35 @@ class Database:
                 "check --db / MINUTES_DB and that the server is running",
             ) from None
 
+    def _at_head(self) -> bool:
+        """Is the database at the one head revision the migration files name? False when unsure (no version
+        table yet, several heads, a file this reading does not understand): alembic then decides."""
+        revisions, parents = set(), set()
+        for path in (MIGRATIONS / "versions").glob("*.py"):
+            found = dict((bool(down), rev) for down, rev in _REVISION.findall(path.read_text("utf-8")))
+            if True not in found or False not in found:
+                return False
+            revisions.add(found[False])
+            parents.add(found[True])
+        heads = revisions - parents
+        if len(heads) != 1:
+            return False
+        try:
+            with self.engine.connect() as conn:
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except SQLAlchemyError:
+            return False
+        return current == list(heads)
+
     def schema_version(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_version(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head()
 
     @contextmanager

@@ -14,9 +14,8 @@ Draft JSON: {"decisions": [{"text", "proposer", "seconder", "vote", "agenda_item
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 from pydantic import Field
 from sqlmodel import SQLModel
 
@@ -31,6 +30,9 @@ from minutes.db.domain import (
     TranscriptFields,
     WordFields,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SAMPLE_RATE = 16000
 

@@ -268,7 +268,9 @@ def _decisions(
         texts = rules.matters(d.text)
         for text in texts:
             cited = rules.own_lines(text, d.lines, by_number) if len(texts) > 1 else d.lines
-            if d.outcome != "agreed":
+            if rules.repeats_example(text, prompts.EXAMPLE_ITEMS):  # first: its words must not reach a note
+                draft.notes.append(rules.example_note("a decision"))
+            elif d.outcome != "agreed":
                 draft.notes.append(f"not a decision ({d.outcome}): {text}")
                 if d.outcome in prompts.JUDGED:
                     judged |= {(e.start, e.end) for e in rules.evidence(text, cited, by_number)}
@@ -292,6 +294,9 @@ def _actions(
     A task only suggested, or reported as done, is noted and left out."""
     out = []
     for a in reply.actions:
+        if rules.repeats_example(a.task, prompts.EXAMPLE_ITEMS):  # first: its words must not reach a note
+            draft.notes.append(rules.example_note("an action"))
+            continue
         if a.kind not in prompts.ACTION_KINDS:
             draft.notes.append(f"not an action ({a.kind}): {a.task.strip()}")
             continue

@@ -20,7 +20,9 @@ def drafted(replied: list, by_number: dict[int, Line], draft: Draft) -> list[Poi
     out = []
     for point in replied:
         text = point.text.strip()
-        if not any(n in by_number for n in point.lines):
+        if rules.repeats_example(text, prompts.EXAMPLE_ITEMS):  # first: its words must not reach a note
+            draft.notes.append(rules.example_note("a discussion point"))
+        elif not any(n in by_number for n in point.lines):
             draft.notes.append(
                 f"not a discussion point (it cites no line of its part of the meeting): {text}"
             )

@@ -97,15 +97,30 @@ WHEN = re.compile(
 )
 
 
+EXAMPLE_REPEATED = "a worked example repeated"
+
+
 def not_an_item(text: str, examples: tuple[str, ...]) -> str | None:
     """Why a model's item text is none: under two content words ("All in favour", "Second"), or one of the
     prompt's worked examples repeated (the 1.5B model listed "Sports day goes back to the old timetable" in a
     governors' meeting)."""
     if len(_words(text)) < 2:
         return "too few words"
-    if any(fuzz.token_sort_ratio(text, x) >= DRAFTING.example_score for x in examples):
-        return "a worked example repeated"
+    if repeats_example(text, examples):
+        return EXAMPLE_REPEATED
     return None
+
+
+def repeats_example(text: str, examples: tuple[str, ...]) -> bool:
+    return any(fuzz.token_sort_ratio(text, x) >= DRAFTING.example_score for x in examples)
+
+
+def example_note(what: str) -> str:
+    """The note for an item that repeats a prompt's worked example. It never quotes the item: those words were
+    not said in the meeting (the demo's notes told a reviewer about a netball tournament nobody mentioned)."""
+    return (
+        f"not {what} ({EXAMPLE_REPEATED}): left out, and not quoted here, as nobody said it in this meeting"
+    )
 
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")

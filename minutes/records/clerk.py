@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from minutes import review
 from minutes.core import types
+from minutes.dates import long_date, short_date
 from minutes.db import Draft, Participant, Segment, Transcript
 from minutes.records import agenda
 from minutes.records.export import (
@@ -177,7 +178,7 @@ def clerk_document(session: Session, draft_id: int) -> ClerkDoc:
 def blocks(doc: ClerkDoc, template: str) -> list[Block]:
     """The document as headings, paragraphs and bullets, worded for `template`; both renderers draw these."""
     formal = template == "governors"
-    out: list[Block] = [("title", doc.base.title), ("para", f"Date: {doc.base.date}")]
+    out: list[Block] = [("title", doc.base.title), ("para", f"Date: {long_date(doc.base.date)}")]
     out.append(("heading", "Attendance"))
     any_apologies = any(doc.attendance[k] for k in _LABELS if k.startswith("apologies"))
     for key, label in _LABELS.items():
@@ -212,7 +213,9 @@ def _items(sections: list[Section], formal: bool) -> list[Block]:
             out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
             if not entry.decision:
                 minute = f"{number}.{sub}" if formal else str(number)
-                actions.append(("row", (minute, entry.text, entry.owner or "unassigned", entry.due or "")))
+                actions.append(
+                    ("row", (minute, entry.text, entry.owner or "unassigned", short_date(entry.due)))
+                )
     if actions:
         out += [("heading", "Actions arising"), ("row", ACTIONS_HEADER), *actions]
     return out
@@ -228,7 +231,7 @@ def _entry_text(entry: Entry, formal: bool) -> str:
         motion = f" {entry.motion}" if entry.motion else ""
         return f"{'Resolved' if formal else 'Agreed'}: {entry.text}{motion}"
     who = entry.owner or "unassigned"
-    due = f", by {entry.due}" if entry.due else ""
+    due = f", by {long_date(entry.due)}" if entry.due else ""
     return f"Action ({who}{due}): {entry.text}"
 
 

@@ -21,6 +21,7 @@ from minutes import review
 from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
+from minutes.dates import long_date, short_date
 from minutes.db import Draft, DraftStatus, Export, Meeting, Participant
 from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
@@ -115,7 +116,7 @@ def render_markdown(doc: MinutesDoc) -> str:
     lines = [
         f"# {doc.title}",
         "",
-        f"**Date:** {doc.date}  ",
+        f"**Date:** {long_date(doc.date)}  ",
         f"**Attendees:** {', '.join(doc.attendees) or 'none'}",
         "",
     ]
@@ -129,7 +130,7 @@ def render_markdown(doc: MinutesDoc) -> str:
     if doc.actions:
         lines += ["| Owner | Task | Due |", "|---|---|---|"]
         lines += [
-            f"| {markdown_cell(a.owner)} | {markdown_cell(a.task)} | {markdown_cell(a.due)} |"
+            f"| {markdown_cell(a.owner)} | {markdown_cell(a.task)} | {markdown_cell(short_date(a.due))} |"
             for a in doc.actions
         ]
     else:
@@ -147,7 +148,7 @@ def render_docx(doc: MinutesDoc) -> bytes:
     document.core_properties.modified = doc.released_at
     document.core_properties.author = doc.released_by
     document.add_heading(doc.title, level=0)
-    document.add_paragraph(f"Date: {doc.date}")
+    document.add_paragraph(f"Date: {long_date(doc.date)}")
     document.add_paragraph(f"Attendees: {', '.join(doc.attendees) or 'none'}")
     if doc.summary:
         document.add_heading("Summary", level=1)
@@ -170,7 +171,7 @@ def render_docx(doc: MinutesDoc) -> bytes:
             cell.paragraphs[0].runs[0].bold = True
         for a in doc.actions:
             cells = table.add_row().cells
-            cells[0].text, cells[1].text, cells[2].text = a.owner or "", a.task, a.due or ""
+            cells[0].text, cells[1].text, cells[2].text = a.owner or "", a.task, short_date(a.due)
     else:
         document.add_paragraph("No actions were recorded.")
     document.add_paragraph(footer(doc))
@@ -315,7 +316,7 @@ def _render(session: Session, draft_id: int, fmt: str, transcript: bool, templat
 def footer(doc: MinutesDoc) -> str:
     text = (
         f"Reviewed and approved by {doc.reviewed_by or 'unknown'}. "
-        f"Released by {doc.released_by} on {doc.released_at.date().isoformat()}."
+        f"Released by {doc.released_by} on {long_date(doc.released_at)}."
     )
     if doc.reissue_note:
         text += f" Re-issued: {doc.reissue_note}."

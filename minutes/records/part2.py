@@ -24,6 +24,7 @@ from minutes import review
 from minutes.consent.timespec import clock
 from minutes.core import types
 from minutes.core.config import Settings
+from minutes.dates import long_date
 from minutes.db import Draft
 from minutes.errors import UsageError
 from minutes.records import agenda, clerk
@@ -98,7 +99,7 @@ def blocks(doc: Part2Doc, template: str) -> list[clerk.Block]:
     formal = template == "governors"
     out: list[clerk.Block] = [
         ("title", title(doc)),
-        ("para", f"Date: {doc.base.date}"),
+        ("para", f"Date: {long_date(doc.base.date)}"),
         ("para", NOTICE),
     ]
     if not doc.items:
@@ -117,7 +118,7 @@ def blocks(doc: Part2Doc, template: str) -> list[clerk.Block]:
                 ("para", "No evidence quote is left (added by a reviewer, or removed by a withdrawal).")
             )
         if item.confirmed_by:
-            out.append(("para", f"Sent to part 2 by {item.confirmed_by} on {item.confirmed_at:%Y-%m-%d}."))
+            out.append(("para", f"Sent to part 2 by {item.confirmed_by} on {long_date(item.confirmed_at)}."))
     out.append(("para", footer(doc.base)))
     return out
 

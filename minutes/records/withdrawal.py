@@ -1,7 +1,7 @@
 """Withdrawal propagation: when a participant withdraws consent, remove what was derived from them.
 
-Registered with `consent.hooks.on_withdrawal` on import (the CLI imports this module), so it runs inside the
-withdrawal's own transaction. Any withdrawn scope removes, for each affected participant of each meeting:
+Registered with `consent.hooks.on_withdrawal` by `minutes.service` (which imports this module on the first
+withdrawal, so commands that withdraw nothing start faster), so it runs inside the withdrawal's own transaction. Any withdrawn scope removes, for each affected participant of each meeting:
 their transcript segments and words (by speaker label mapped to them, or by their name; when no speaker of a
 recording is mapped to them, e.g. before diarisation, every segment and word not attributed to another
 participant, since any of it may be theirs: a transcript not yet diarised goes whole), their speaker turns,
@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from minutes import review
-from minutes.consent.hooks import Withdrawal, on_withdrawal
+from minutes.consent.hooks import Withdrawal
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings
@@ -76,7 +76,6 @@ class WithdrawalReport:
         return asdict(self)
 
 
-@on_withdrawal
 def on_consent_withdrawn(session: Session, withdrawal: Withdrawal) -> WithdrawalReport:
     """The hook: settings from the session (`session.info["settings"]`) or the environment. The report is also
     kept in `session.info["withdrawal_reports"]`, for a command to print once the transaction has committed."""

@@ -7,6 +7,7 @@ package's business.
 Sensitive flags (clear one, flag lines, a reviewer's decisions for a re-draft) are in `minutes.review.flags`.
 """
 
+from minutes.review import manual, redraft
 from minutes.review.edits import EditResult, edit, editable_document, move, resolve
 from minutes.review.items import (
     content_sha256,
@@ -16,6 +17,7 @@ from minutes.review.items import (
     evidence_rows,
     get_draft,
 )
+from minutes.review.manual import add, change_kind, cited, draft_transcript, transcript_lines
 from minutes.review.states import add_step, approve, reissue, reject, release, transition
 from minutes.review.views import (
     DraftDiff,
@@ -37,13 +39,17 @@ __all__ = [
     "DraftView",
     "EditResult",
     "ItemView",
+    "add",
     "add_step",
     "approve",
     "approver",
+    "change_kind",
+    "cited",
     "content_sha256",
     "create_draft",
     "diff",
     "draft_as_types",
+    "draft_transcript",
     "draft_items",
     "edit",
     "editable_document",
@@ -52,12 +58,15 @@ __all__ = [
     "history",
     "latest_release",
     "list_drafts",
+    "manual",
     "move",
+    "redraft",
     "reissue",
     "reject",
     "release",
     "resolve",
     "show",
     "to_jsonable",
+    "transcript_lines",
     "transition",
 ]

@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from sqlmodel import Session, SQLModel, select
 
 from minutes.core.audit import record
-from minutes.db import Action, AgendaItem, Draft, DraftStatus, Flag
+from minutes.db import Action, AgendaItem, DraftStatus, Flag, Point
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
 from minutes.errors import StateError, UsageError
@@ -23,14 +23,14 @@ from minutes.review.items import (
     KINDS,
     NOT_SENSITIVE,
     Item,
-    content_sha256,
     draft_items,
     find_item,
     get_draft,
     item_fields,
     item_ref,
 )
-from minutes.review.states import add_step, open_for_change, require_editable, reviewer_name
+from minutes.review.manual import insert_item, refresh_summary, summary_is_drafted
+from minutes.review.states import add_step, open_for_change, record_step, require_editable, reviewer_name
 from minutes.review.views import ItemView, item_view
 
 RESOLUTIONS = ("keep", "edit", "remove", "part2")
@@ -48,7 +48,8 @@ class EditResult:
     added: list[str] = field(default_factory=list)
     edited: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    summary_changed: bool = False
+    summary_changed: bool = False  # the reviewer wrote the summary
+    summary_refreshed: bool = False  # rewritten from the points, which changed (minutes.review.manual)
 
     @property
     def changed(self) -> bool:
@@ -131,7 +132,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     row = get_draft(session, draft_id)
     require_editable(row)
     for entry in doc.decisions + doc.actions + doc.points:
-        _check_agenda_item(session, row.meeting_id, entry.agenda_item)
+        check_agenda_item(session, row.meeting_id, entry.agenda_item)
     items = {item_ref(i): i for i in draft_items(session, draft_id) if i.resolution != "removed"}
     result = EditResult(draft_id, row.status)
     plan, seen = _plan(doc, items, result)
@@ -146,6 +147,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     if not (added or result.edited or result.removed or result.summary_changed):
         return result
     open_for_change(session, row, by)
+    drafted = not result.summary_changed and summary_is_drafted(session, row)
     for key, entry in plan:
         if key in KINDS:
             result.added.append(item_ref(_new_item(session, row.id, key, entry)))
@@ -157,13 +159,17 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         items[ref].resolution = "removed"
         session.add(items[ref])
     row.summary = doc.summary
+    session.flush()
+    points = any(ref.startswith("p") for ref in result.added + result.edited + result.removed)
+    result.summary_refreshed = drafted and points and refresh_summary(session, row)
     detail = {
         "added": result.added,
         "edited": result.edited,
         "removed": result.removed,
-        "summary": result.summary_changed,
+        "summary": result.summary_changed,  # the reviewer's own summary: never rewritten from the points again
+        "summary_refreshed": result.summary_refreshed,
     }
-    audited_step(session, row, by, "edit", detail)
+    record_step(session, row, by, "edit", detail)
     result.status = row.status
     return result
 
@@ -205,35 +211,18 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
         raise UsageError(
             f"item {item_ref(item)} of draft {draft_id} is {what}; only decisions, actions and points move"
         )
-    _check_agenda_item(session, row.meeting_id, agenda_item)
+    check_agenda_item(session, row.meeting_id, agenda_item)
     if item.agenda_item == agenda_item:
         raise UsageError(f"item {item_ref(item)} is already there", "nothing was changed")
     open_for_change(session, row, by)
     item.agenda_item = agenda_item
     session.add(item)
     detail = {"item": item_ref(item), "agenda_item": agenda_item}
-    audited_step(session, row, by, "move", detail)
+    record_step(session, row, by, "move", detail)
     return item_view(session, item)
 
 
-def audited_step(
-    session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any], reason: str | None = None
-) -> None:
-    """A reviewer's change as a review step and an audit event holding the hash of the version it made (and
-    of the reviewer's reason, which the step keeps and the chain does not)."""
-    add_step(session, row, by, kind, reason=reason, detail=detail)
-    record(
-        session,
-        f"review.{kind}",
-        by,
-        row.meeting_id,
-        subject={"draft": row.id, **detail},
-        content={"reason": reason} if reason else None,
-        hashes={"version": content_sha256(session, row.id)},
-    )
-
-
-def _check_agenda_item(session: Session, meeting_id: int, number: int | None) -> None:
+def check_agenda_item(session: Session, meeting_id: int, number: int | None) -> None:
     """An agenda item number must be one of the meeting's (None: placed by its evidence)."""
     if number is None:
         return
@@ -279,13 +268,17 @@ def resolve(
         pass  # confirming an item changes nothing in approved minutes
     else:
         open_for_change(session, row, by)
+    drafted = isinstance(item, Point) and summary_is_drafted(session, row)
     if changes:
         _apply(
             item, {("task" if k == "text" and isinstance(item, Action) else k): v for k, v in changes.items()}
         )
     item.resolution = RESOLVED[resolution]
     session.add(item)
+    session.flush()
     detail = {"item": item_ref(item), "resolution": item.resolution}
+    if drafted and refresh_summary(session, row):
+        detail["summary_refreshed"] = True
     add_step(session, row, by, "resolve", detail=detail)
     record(
         session,
@@ -334,11 +327,4 @@ def _apply(item: Item, values: dict[str, Any]) -> None:
 
 
 def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
-    table = KINDS[prefix].table
-    last = session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx.desc())).first()
-    item = table(
-        draft_id=draft_id, idx=(last.idx + 1) if last else 0, origin="reviewer", **_doc_fields(entry)
-    )
-    session.add(item)
-    session.flush()
-    return item
+    return insert_item(session, draft_id, prefix, _doc_fields(entry), origin="reviewer")

@@ -19,7 +19,6 @@ from minutes.db import Draft, Evidence, Flag, Segment, Transcript
 from minutes.drafting import lexicon, points, sensitive
 from minutes.drafting.windows import Line
 from minutes.errors import StateError, UsageError
-from minutes.review.edits import audited_step
 from minutes.review.items import (
     NOT_SENSITIVE,
     draft_items,
@@ -29,7 +28,7 @@ from minutes.review.items import (
     get_draft,
     item_ref,
 )
-from minutes.review.states import open_for_change, require_editable, reviewer_name
+from minutes.review.states import open_for_change, record_step, require_editable, reviewer_name
 from minutes.review.views import ItemView, item_view
 
 KINDS = (sensitive.REVIEWER_KIND, *(k.name for k in lexicon.KINDS))  # what a reviewer may call a flag
@@ -76,7 +75,7 @@ def clear(session: Session, draft_id: int, ref: str, reason: str, by: str) -> It
     item.resolution = "removed"
     session.add(item)
     detail = {"item": item_ref(item), "kind": item.kind, "lines": _numbers(session, row, item)}
-    audited_step(session, row, by, "clear", detail, reason.strip())
+    record_step(session, row, by, "clear", detail, reason.strip())
     return item_view(session, item)
 
 
@@ -127,7 +126,7 @@ def add(
         "removed": removed,
         "summary": summary_changed,
     }
-    audited_step(session, row, by, "flag", detail)
+    record_step(session, row, by, "flag", detail)
     return Flagged(item_view(session, flag), (first.number, last.number), removed, summary_changed)
 
 

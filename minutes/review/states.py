@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session
 
 from minutes.core.audit import record
+from minutes.dates import long_date
 from minutes.db import Draft, DraftStatus, Release, Review, utcnow
 from minutes.db.audit import row_hash
 from minutes.errors import StateError, UsageError
@@ -66,6 +67,12 @@ def release(session: Session, draft_id: int, by: str) -> Release:
     """Release approved minutes: they become exportable. Records the hash of exactly what was released."""
     by = reviewer_name(by)
     row = get_draft(session, draft_id)
+    if row.status == DraftStatus.RELEASED and (done := latest_release(session, draft_id)) is not None:
+        raise StateError(
+            f"draft {draft_id} was already released by {done.released_by} on "
+            f"{long_date(done.released_at)}; nothing was changed",
+            f"to file the minutes, export them with `minutes export {draft_id} --format docx`",
+        )
     if row.status != DraftStatus.APPROVED:
         raise StateError(
             f"draft {draft_id} is {row.status}; only approved minutes can be released",
@@ -180,6 +187,23 @@ def add_step(
         )
     )
     session.flush()
+
+
+def record_step(
+    session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any], reason: str | None = None
+) -> None:
+    """A reviewer's change as a review step and an audit event holding the hash of the version it made (item
+    references, never text; the hash of the reviewer's reason, which the step keeps and the chain does not)."""
+    add_step(session, row, by, kind, reason=reason, detail=detail)
+    record(
+        session,
+        f"review.{kind}",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        content={"reason": reason} if reason else None,
+        hashes={"version": content_sha256(session, row.id)},
+    )
 
 
 def reviewer_name(by: str | None) -> str:

@@ -46,6 +46,13 @@ class ItemView:
     sensitive: bool = False
     evidence: list[types.Evidence] = field(default_factory=list)
 
+    @property
+    def unsupported(self) -> bool:
+        """Unsupported by the transcript and not yet vouched for: the grounding check found no support and no
+        reviewer has kept or edited it. `status` keeps what the check found, for the record; `resolution` says
+        what the reviewer did, so a kept or edited item is no longer shown as unsupported."""
+        return self.status == "unsupported" and self.resolution is None
+
 
 @dataclass
 class ReviewStep:

@@ -31,12 +31,13 @@ from sqlmodel import select
 
 from minutes.consent import ledger
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import create_meeting, parse_date
+from minutes.consent.meetings import create_meeting
 from minutes.core.config import Settings
 from minutes.core.files import sweep_temps
 from minutes.core.logs import setup_logging
 from minutes.core.progress import PlainReporter, QuietReporter, Reporter
 from minutes.core.store import Database
+from minutes.dates import parse_date
 from minutes.db import Job, Meeting, Recording, utcnow
 from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError, StateError, UsageError
@@ -207,7 +208,7 @@ def meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Path
                 )
             job.meeting_id = rec.meeting_id
             return rec.meeting_id
-        day = parse_date(e.date)
+        day = parse_date(e.date, "the manifest's date")
         meeting = s.exec(select(Meeting).where(Meeting.title == e.title, Meeting.date == day)).first()
         if meeting is None:
             meeting = create_meeting(s, e.title, day, e.participants, actor=actor)

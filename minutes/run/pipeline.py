@@ -35,7 +35,16 @@ from minutes.db import Draft, Recording
 from minutes.engines.store import sha256_file
 from minutes.errors import StateError
 from minutes.run import overlap, parts, runlock
-from minutes.run.stages import STEPS, Blocked, Run, find_recording, record, run_stage, transcript_of
+from minutes.run.stages import (
+    STEPS,
+    Blocked,
+    Run,
+    find_recording,
+    record,
+    run_stage,
+    summarise,
+    transcript_of,
+)
 
 LOG = logging.getLogger("minutes.run.pipeline")
 STAGES = ("record", "transcribe", "diarise", "summarise")
@@ -201,6 +210,33 @@ def process(
     return result
 
 
+def redraft(
+    db: Database, engines: Engines, meeting_id: int, reporter: Reporter | None = None
+) -> ProcessResult:
+    """Draft the meeting's minutes again from its stored transcript, with the speaker names as they are now: the
+    summarise stage alone, behind the consent gate, holding the meeting's run lease. The new draft replaces the
+    one under review (minutes.review.redraft: never approved or released minutes)."""
+    from minutes.review import redraft as rules
+
+    rec = require_recording(db, meeting_id)
+    with db.session() as s:
+        rules.check(s, meeting_id)
+    run = Run(db, engines, meeting_id, Path(rec.original_name), reporter or QuietReporter(), recording=rec)
+    if not run.done("diarise"):
+        raise StateError(
+            f"meeting {meeting_id} has no transcript with its speakers to draft from yet",
+            f"run `minutes process {meeting_id} AUDIO` first",
+        )
+    run.redraft = True
+    result = ProcessResult(meeting_id)
+    with runlock.hold(db, meeting_id, run.actor) as run.lease:
+        try:
+            _stage(run, "summarise", summarise, result)
+        finally:
+            _fill_ids(db, run.recording, result)
+    return result
+
+
 def _stage(run: Run, stage: str, compute, result: ProcessResult) -> bool:
     """One stage, timed and reported; False when the gate stopped it."""
     t0 = time.monotonic()
@@ -236,7 +272,11 @@ def _fill_ids(db: Database, rec: Recording | None, result: ProcessResult) -> Non
     with db.session() as s:
         t = transcript_of(s, rec.id)
         result.transcript_id = t.id if t else None
-        d = s.exec(select(Draft).where(Draft.transcript_id == result.transcript_id)).first() if t else None
+        d = (
+            s.exec(select(Draft).where(Draft.transcript_id == t.id).order_by(Draft.id.desc())).first()
+            if t
+            else None
+        )
         result.draft_id = d.id if d else None
 
 

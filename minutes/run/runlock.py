@@ -24,6 +24,7 @@ from sqlmodel import Session
 from minutes.consent.meetings import lock_meeting
 from minutes.core.files import pid_alive
 from minutes.core.store import Database
+from minutes.dates import local_time
 from minutes.db import RunLock, utcnow
 from minutes.db.audit import append_event
 from minutes.errors import StateError
@@ -58,7 +59,7 @@ def acquire(db: Database, meeting_id: int, actor: str) -> str:
         if row is not None and not stale(row):
             raise MeetingBusy(
                 f"meeting {meeting_id} is being processed by another run (pid {row.pid} on {row.host}, "
-                f"by {row.actor}, since {_aware(row.acquired_at):%Y-%m-%d %H:%M:%S} UTC)",
+                f"by {row.actor}, since {local_time(row.acquired_at, seconds=True)})",
                 "wait for it to finish; if it crashed on another machine, its lease lapses "
                 f"{int(LEASE.total_seconds() // 60)} minutes after it was last renewed",
             )

@@ -66,6 +66,7 @@ class Run:
     replacing: str | None = None  # "replace", "add-part": storing discards the old recording (run.parts)
     original_name: str = ""  # the name recorded for the file; default: the file's own name
     part_sha256: str | None = None  # add-part: the part stitched into `path`
+    redraft: bool = False  # summarise again: the new draft replaces the one under review (review.redraft)
     _audio: Audio | None = None
 
     @property
@@ -370,13 +371,15 @@ def write_diarisation(
 
 
 def write_draft(run: Run, transcript_id: int, draft: Draft, model: str, label: str) -> Write:
-    from minutes.review import create_draft
+    from minutes.review import create_draft, redraft
 
     def write(s: Session) -> str:
         row = create_draft(s, run.meeting_id, transcript_id, draft, model, actor=run.actor)
+        replaced = redraft.replace(s, run.meeting_id, row, run.actor) if run.redraft else []
+        instead = f", replacing draft {', '.join(map(str, replaced))}" if replaced else ""
         return (
             f"draft {row.id}: {len(draft.decisions)} decisions, {len(draft.actions)} actions, "
-            f"{len(draft.flags)} flags, {label}"
+            f"{len(draft.flags)} flags, {label}{instead}"
         )
 
     return write

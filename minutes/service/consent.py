@@ -14,7 +14,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -22,11 +22,12 @@ from sqlmodel import select
 from minutes.consent import ledger
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.gate import STAGES, check
-from minutes.consent.meetings import find_participant
+from minutes.consent.meetings import find_participant, find_person
 from minutes.consent.notice import FORMATS, NoticeFacts, notice_text, sections
 from minutes.consent.status import SCOPES, ConsentStatus, consent_status
 from minutes.consent.status import Cell as Cell  # re-exported for front ends that show the grid
 from minutes.consent.status import State as State
+from minutes.dates import long_date
 from minutes.db import (
     Draft,
     DraftStatus,
@@ -40,10 +41,12 @@ from minutes.db import (
     Word,
 )
 from minutes.errors import UsageError
-from minutes.records.withdrawal import WithdrawalReport
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
 from minutes.service.names import participant as named_participant
+
+if TYPE_CHECKING:
+    from minutes.records.withdrawal import WithdrawalReport
 
 EVIDENCE_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".heic", ".tif", ".tiff", ".txt", ".docx", ".odt"}
 DECISIONS = {"give": "given", "refuse": "refused"}
@@ -111,6 +114,16 @@ class Recorded:
 
     records: list[RecordInfo]
     removed: list[WithdrawalReport]
+    name: str = ""  # the participant or person, as the meeting or the people list names them
+    meeting_id: int | None = None  # None: standing consent
+
+    def sentence(self) -> str:
+        """What was recorded, in words: "Consent given by Priya for meeting 3: record, transcribe."."""
+        decision = self.records[0].decision if self.records else "recorded"
+        scopes = [r.scope for r in self.records]
+        what = "all four stages" if set(scopes) == set(SCOPES) else ", ".join(scopes)
+        where = f"for meeting {self.meeting_id}" if self.meeting_id else "as standing consent"
+        return f"Consent {decision} by {self.name} {where}: {what}."
 
 
 @dataclass(frozen=True)
@@ -193,9 +206,7 @@ def notice_document(ctx: Ctx, meeting_id: int, fmt: str) -> str:
 def notice(ctx: Ctx, meeting_id: int) -> tuple[str, list[tuple[str, list[str]]]]:
     """The plain-English notice: its title and (heading, sentences) sections."""
     facts, row = _facts(ctx, meeting_id)
-    return f"Recording this meeting: {row.title}, {row.date:%A} {row.date.day} {row.date:%B %Y}", sections(
-        facts
-    )
+    return f"Recording this meeting: {row.title}, {long_date(row.date)}", sections(facts)
 
 
 def record(
@@ -252,7 +263,7 @@ def record_named(
     """Give, refuse or withdraw consent for a participant named (or numbered) as typed: an unknown name is
     NotFoundError with the closest name; the evidence is a file on this machine or a time range."""
     with ctx.tx() as s:
-        named_participant(s, meeting_id, name)
+        who = named_participant(s, meeting_id, name)
         rows = ledger.record(
             s,
             meeting_id,
@@ -265,7 +276,7 @@ def record_named(
             evidence_at=evidence_at,
             **_store(ctx),
         )
-        return _recorded(rows, s)
+        return _recorded(rows, s, who.name, meeting_id)
 
 
 def record_standing(
@@ -293,7 +304,7 @@ def record_standing(
             evidence_file=evidence_file,
             **_store(ctx),
         )
-        return _recorded(rows, s)
+        return _recorded(rows, s, find_person(s, person).name, None)
 
 
 def evidence_limit(ctx: Ctx) -> int:
@@ -307,9 +318,65 @@ def _store(ctx: Ctx) -> dict[str, Any]:
     return {"files_dir": ctx.settings.files_dir, "evidence_limit": evidence_limit(ctx)}
 
 
-def _recorded(rows: list, s) -> Recorded:
+def _recorded(rows: list, s, name: str, meeting_id: int | None) -> Recorded:
     infos = [RecordInfo(r.id, r.scope, r.decision, r.evidence_sha256) for r in rows]
-    return Recorded(infos, list(s.info.get("withdrawal_reports", [])))
+    return Recorded(infos, list(s.info.get("withdrawal_reports", [])), name, meeting_id)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def withdrawal_lines(report: WithdrawalReport) -> list[str]:
+    """What a withdrawal removed, one plain sentence per kind of thing (counts and ids, never words), then
+    each exported file a person must check by hand."""
+    r = report
+    lines = []
+    if r.segments_removed or r.words_removed:
+        unsure = (
+            f", {r.unattributed_segments_removed} of them not linked to any speaker, removed as possibly theirs"
+            if r.unattributed_segments_removed
+            else ""
+        )
+        lines.append(
+            f"{_count(r.segments_removed, 'passage')} of the transcript "
+            f"({_count(r.words_removed, 'word')}) deleted{unsure}"
+        )
+    if r.transcripts_removed:
+        lines.append(
+            f"{_count(len(r.transcripts_removed), 'transcript')} deleted whole (whose words were whose could "
+            "not be told apart)"
+        )
+    if r.speaker_turns_removed or r.speaker_labels_removed:
+        lines.append(
+            f"{_count(r.speaker_turns_removed, 'stretch', 'stretches')} marked as their voice, and the link "
+            "between their voice and their name, deleted"
+        )
+    if r.voice_enrolments_removed:
+        lines.append(f"{_count(r.voice_enrolments_removed, 'voice sample')} deleted")
+    if r.audio_deleted:
+        lines.append(
+            f"the meeting's audio recording deleted ({_count(len(r.audio_deleted), 'file')}: one voice cannot "
+            "be cut out reliably)"
+        )
+    if r.evidence_removed:
+        lines.append(f"{_count(r.evidence_removed, 'piece')} of evidence in the draft minutes deleted")
+    if r.names_replaced:
+        lines.append(f"their name replaced in {_count(r.names_replaced, 'place')} in the draft minutes")
+    if r.drafts_returned_to_review:
+        lines.append(f"draft {', '.join(map(str, r.drafts_returned_to_review))} sent back to review")
+    if r.releases_reissued:
+        lines.append(
+            f"released minutes re-issued with their name replaced (release "
+            f"{', '.join(map(str, r.releases_reissued))})"
+        )
+    if deleted := len(r.exports_invalidated) - len(r.exports_need_attention):
+        lines.append(f"{_count(deleted, 'exported file')} of the meeting deleted")
+    lines += [
+        f"check by hand: {path} changed since it was exported, so it was not deleted"
+        for path in r.exports_need_attention
+    ]
+    return lines or ["nothing had been derived from them yet"]
 
 
 def _evidence_temp(ctx: Ctx, evidence: Evidence) -> Path:

@@ -9,10 +9,20 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-import minutes.records.withdrawal  # noqa: F401  (registers withdrawal propagation: a withdrawal purges what it must)
+from minutes.consent.hooks import Withdrawal, on_withdrawal
 from minutes.core.config import Settings
 from minutes.core.store import Database
 from minutes.errors import MinutesError
+
+
+@on_withdrawal
+def _propagate_withdrawal(session: Session, withdrawal: Withdrawal) -> object:
+    """A withdrawal purges what was derived from the person (minutes.records.withdrawal), in its own
+    transaction. That module (with the review and export code it needs) loads on the first withdrawal, not
+    with every command."""
+    from minutes.records.withdrawal import on_consent_withdrawn
+
+    return on_consent_withdrawn(session, withdrawal)
 
 
 class Forbidden(MinutesError):

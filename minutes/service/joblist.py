@@ -9,10 +9,24 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel import select
 
-from minutes.db import Job, StageRun
+from minutes.db import Job, RunLock, StageRun
+from minutes.run.runlock import stale
 from minutes.service.context import Ctx
 
 TASK = "minutes.process_job"  # the procrastinate task every queued job runs (minutes.service.queue)
+CLI_BATCH = "cli"  # `minutes process` runs on the command line (minutes.service.jobs.CommandLineJob)
+GONE = "the command stopped before it finished (it was killed, or the computer restarted); run it again to resume"
+
+
+def current_status(s, job: Job) -> tuple[str, str | None]:
+    """A job's status and reason as they stand. A run on the command line (batch `cli`) whose process is gone
+    without saying how it ended holds no live lease on its meeting: it is shown failed, not running forever.
+    Other jobs have workers that requeue them (the web app's) or retry them (the distributed queue's)."""
+    if job.batch == CLI_BATCH and job.status == "running":
+        lease = s.get(RunLock, job.meeting_id) if job.meeting_id is not None else None
+        if lease is None or stale(lease):
+            return "failed", GONE
+    return job.status, job.reason
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ def list_jobs(
             else []
         )
         depth = _depth(s)
+        statuses = {j.id: current_status(s, j) for j in rows}
     timings: dict[int, dict[str, float | None]] = {}
     for r in runs:
         took = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
@@ -62,11 +77,11 @@ def list_jobs(
             j.id,
             j.batch,
             j.meeting_id,
-            j.status,
+            statuses[j.id][0],
             j.stage,
             j.worker,
             j.attempts,
-            j.reason,
+            statuses[j.id][1],
             j.updated_at,
             timings.get(j.meeting_id, {}),
         )

@@ -6,12 +6,19 @@ the store (the uploaded name never becomes a path) and queued as a Job row (batc
 `minutes batch` keeps. Processing runs only in the worker process (`minutes.service.worker`), or on the
 distributed queue when the deployment runs one (`minutes.service.queue.submit_upload`), never in a request.
 Once the recording is stored in the meeting's folder, the upload copy is deleted.
+
+A run started on the command line (`minutes process`) keeps a Job row of its own (batch `cli`,
+`CommandLineJob`) up to date as it goes, so the web app shows the recording being processed and how far it is,
+as for its own uploads. A stored recording with no job yet (`minutes attach`) can be processed from the web app
+(`resume`).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,13 +29,18 @@ from sqlmodel import select
 
 from minutes.db import Draft, Job, Recording, StageRun, utcnow
 from minutes.db.audit import append_event
-from minutes.errors import StateError, UsageError
+from minutes.errors import MinutesError, StateError, UsageError
 from minutes.records.retention import audio_path
+from minutes.review import redraft as rules
 from minutes.run.batch import AUDIO_SUFFIXES
 from minutes.service.context import Ctx
+from minutes.service.joblist import CLI_BATCH, current_status
 from minutes.service.meetings import require_meeting
 
 WEB_BATCH = "web"  # uploads the web app's own worker runs
+REDRAFT_BATCH = "web-redraft"  # drafting again from the transcript, on the web app's own worker
+OWN_BATCHES = (WEB_BATCH, REDRAFT_BATCH)  # what the web app's worker takes
+REDRAFT_SOURCE = "redraft"  # a redraft's job has no audio file to name
 QUEUED_WEB_BATCH = "web-queue"  # uploads on the distributed queue (minutes.service.queue)
 MAX_UPLOAD_BYTES = 2 * 1024**3
 STAGES = ("record", "transcribe", "diarise", "summarise")
@@ -75,6 +87,38 @@ class JobView:
     @property
     def active(self) -> bool:
         return self.status in ("queued", "running")
+
+
+@dataclass(frozen=True)
+class RecordingView:
+    """The meeting's stored recording, however it came (an upload, `minutes process` or `attach`)."""
+
+    id: int
+    name: str  # the file's name as it was given
+    duration: float  # seconds
+    stored_at: datetime
+    audio_deleted_at: datetime | None  # retention or a withdrawal deleted the audio (the transcript may stay)
+
+
+class JobReporter:
+    """Writes the current stage and its progress to the job row (progress at most once a second)."""
+
+    def __init__(self, ctx: Ctx, job_id: int, every: float = 1.0):
+        self.ctx, self.job_id, self.every, self._last = ctx, job_id, every, 0.0
+
+    def start(self, stage: str, total: float | None = None) -> None:
+        set_job(self.ctx, self.job_id, stage=stage, progress=0.0)
+
+    def update(self, done: float, total: float | None = None) -> None:
+        now = time.monotonic()
+        if total and now - self._last >= self.every:
+            self._last = now
+            set_job(self.ctx, self.job_id, progress=round(min(done / total, 1.0), 3))
+
+    def finish(self, status: str, detail: str = "") -> None:
+        set_job(self.ctx, self.job_id, progress=1.0 if status == "done" else None)
+
+    def note(self, text: str) -> None: ...
 
 
 def check_upload(filename: str, head: bytes, size: int | None) -> str:
@@ -148,18 +192,119 @@ def record_upload(ctx: Ctx, meeting_id: int, path: Path, actor: str, batch: str)
 
 
 def resume(ctx: Ctx, meeting_id: int, actor: str) -> int:
-    """Queue the meeting's stopped job again (after consent was given, or a failure was fixed)."""
+    """Queue the meeting's stopped job again (after consent was given, or a failure was fixed). A run from the
+    command line that stopped is taken over by the web app's worker; a recording stored with no job yet
+    (`minutes attach`) gets one."""
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
         if _active_job(s, meeting_id) is not None:
             raise StateError("this meeting's recording is already being processed")
         job = _latest_job(s, meeting_id)
-        if job is None or job.status not in ("blocked", "failed"):
+        rec = _latest_recording(s, meeting_id)
+        if job is None and rec is not None and rec.path is not None:
+            job = Job(batch=WEB_BATCH, source=str(audio_path(ctx.settings, rec)), meeting_id=meeting_id)
+            job.requested_by = actor
+        elif job is None or current_status(s, job)[0] not in ("blocked", "failed"):
             raise StateError("there is no stopped processing to resume", "upload a recording first")
+        elif job.batch == CLI_BATCH and job.source == REDRAFT_SOURCE:  # the web app's worker takes over
+            job.batch = REDRAFT_BATCH
+        elif job.batch == CLI_BATCH:  # the web app's worker takes over, from the stored copy if there is one
+            job.batch = WEB_BATCH
+            job.source = str(audio_path(ctx.settings, rec)) if rec is not None and rec.path else job.source
         job.status, job.reason, job.progress, job.updated_at = "queued", None, None, utcnow()
         s.add(job)
+        s.flush()
         append_event(s, "job.resume", actor, meeting_id, subject={"job": job.id})
         return job.id
+
+
+class CommandLineJob:
+    """The job row of a run started on the command line (batch `cli`), kept up to date as the web app's worker
+    keeps its own, so the web app shows the recording being processed and how far it is. The row is made when
+    the first stage starts: a run refused before that (a missing file, a meeting another run holds) leaves
+    none."""
+
+    def __init__(self, ctx: Ctx, meeting_id: int, source: str | Path, actor: str):
+        self.ctx, self.meeting_id, self.source, self.actor = ctx, meeting_id, str(source), actor
+        self.job_id: int | None = None
+        self._progress: JobReporter | None = None
+
+    def start(self, stage: str, total: float | None = None) -> None:
+        if self.job_id is None:
+            with self.ctx.tx() as s:
+                job = Job(
+                    batch=CLI_BATCH,
+                    source=self.source,
+                    meeting_id=self.meeting_id,
+                    status="running",
+                    attempts=1,
+                    requested_by=self.actor,
+                    worker=f"{socket.gethostname()}:{os.getpid()}",
+                )
+                s.add(job)
+                s.flush()
+                self.job_id = job.id
+            self._progress = JobReporter(self.ctx, self.job_id)
+        self._progress.start(stage, total)
+
+    def update(self, done: float, total: float | None = None) -> None:
+        if self._progress is not None:
+            self._progress.update(done, total)
+
+    def finish(self, status: str, detail: str = "") -> None:
+        if self._progress is not None:
+            self._progress.finish(status, detail)
+
+    def note(self, text: str) -> None: ...
+
+    def end(self, blocked: str | None = None, error: BaseException | None = None) -> None:
+        """How the run ended: done, blocked by the consent gate (`blocked`: the gate's message) or failed."""
+        if self.job_id is None:
+            return
+        if error is None:
+            set_job(self.ctx, self.job_id, status="blocked" if blocked else "done", reason=blocked)
+            return
+        reason = (
+            str(error)
+            if isinstance(error, MinutesError)
+            else "interrupted"
+            if isinstance(error, KeyboardInterrupt | SystemExit)
+            else f"internal error ({type(error).__name__}); see the log"
+        )
+        set_job(self.ctx, self.job_id, status="failed", reason=reason)
+
+
+def queue_redraft(ctx: Ctx, meeting_id: int, actor: str) -> int:
+    """Queue drafting the minutes again for the web app's worker (a request never runs a model); returns the
+    job id. Refused at once (StateError) for approved or released minutes, with no draft yet, or while the
+    meeting is being processed."""
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        if _active_job(s, meeting_id) is not None:
+            raise StateError("this meeting's recording is already being processed")
+        if rules.check(s, meeting_id) is None:
+            raise StateError("there is no draft to draft again yet", "process the recording first")
+        job = Job(batch=REDRAFT_BATCH, source=REDRAFT_SOURCE, meeting_id=meeting_id, requested_by=actor)
+        s.add(job)
+        s.flush()
+        append_event(s, "job.redraft", actor, meeting_id, subject={"job": job.id})
+        return job.id
+
+
+def _latest_recording(s, meeting_id: int) -> Recording | None:
+    return s.exec(
+        select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+    ).first()
+
+
+def recording(ctx: Ctx, meeting_id: int) -> RecordingView | None:
+    """The meeting's latest stored recording, or None."""
+    with ctx.tx() as s:
+        require_meeting(s, meeting_id)
+        rec = _latest_recording(s, meeting_id)
+    if rec is None:
+        return None
+    return RecordingView(rec.id, rec.original_name, rec.duration, rec.created_at, rec.audio_deleted_at)
 
 
 def _latest_job(s, meeting_id: int) -> Job | None:
@@ -180,6 +325,7 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
         job = _latest_job(s, meeting_id)
         if job is None:
             return None
+        status, reason = current_status(s, job)
         runs = {
             r.stage: r.status
             for r in s.exec(
@@ -194,11 +340,11 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
         state = {"started": "running", "done": "done", "blocked": "blocked", "failed": "failed"}.get(
             runs.get(stage, ""), "waiting"
         )
-        if state == "running" and job.status != "running":
-            state = "failed" if job.status == "failed" else "waiting"
+        if state == "running" and status != "running":
+            state = "failed" if status == "failed" else "waiting"
         running = state == "running" and job.stage == stage
         stages.append(StageView(stage, STAGE_LABELS[stage], state, job.progress if running else None))
-    return JobView(job.id, job.status, job.reason, job.requested_by, job.updated_at, stages, draft)
+    return JobView(job.id, status, reason, job.requested_by, job.updated_at, stages, draft)
 
 
 # -- used by the worker process only ------------------------------------------------------------------------
@@ -208,7 +354,7 @@ def claim_next(ctx: Ctx) -> Job | None:
     """Take the oldest queued web job (queued -> running), or None."""
     with ctx.tx() as s:
         job = s.exec(
-            select(Job).where(Job.batch == WEB_BATCH, Job.status == "queued").order_by(Job.id)
+            select(Job).where(Job.batch.in_(OWN_BATCHES), Job.status == "queued").order_by(Job.id)
         ).first()
         if job is None:
             return None
@@ -227,7 +373,7 @@ def requeue_interrupted(ctx: Ctx) -> int:
     with ctx.tx() as s:
         return s.execute(
             update(Job)
-            .where(Job.batch == WEB_BATCH, Job.status == "running")
+            .where(Job.batch.in_(OWN_BATCHES), Job.status == "running")
             .values(status="queued", updated_at=utcnow())
         ).rowcount
 
@@ -238,9 +384,7 @@ def source_for(ctx: Ctx, job: Job) -> Path:
     if upload.is_file():
         return upload
     with ctx.tx() as s:
-        rec = s.exec(
-            select(Recording).where(Recording.meeting_id == job.meeting_id).order_by(Recording.id.desc())
-        ).first()
+        rec = _latest_recording(s, job.meeting_id)
     if rec is None or rec.path is None:
         raise StateError("the uploaded recording is no longer available", "upload it again")
     return audio_path(ctx.settings, rec)

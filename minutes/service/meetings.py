@@ -1,8 +1,9 @@
 """Meetings and their participants, and the one-word status the meetings list shows for each.
 
 Status, from furthest along: released, approved, rejected, pending review (pending or in review), processing
-(a job queued or running), blocked (processing stopped at the consent gate), failed, ready (everyone has given
-every scope), consent missing.
+(a job queued or running: the web app's, a batch's or a `minutes process` run's), blocked (processing stopped at
+the consent gate), failed, recorded (a recording is stored, not processed yet), ready (everyone has given every
+scope), consent missing.
 """
 
 from __future__ import annotations
@@ -18,19 +19,20 @@ from sqlmodel import select
 
 from minutes.consent import attendance as attendance_rules
 from minutes.consent import meetings as ledger_meetings
-from minutes.consent.meetings import parse_date
 from minutes.consent.status import SCOPES, State, resolve
-from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting
+from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting, Recording
 from minutes.db import Participant as ParticipantRow
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
 from minutes.records import agenda as agenda_rules
 from minutes.service.context import Ctx
+from minutes.service.joblist import current_status
 from minutes.service.names import participant as named_participant
 
 STATUS_LABELS = {
     "consent_missing": "Consent missing",
     "ready": "Ready to upload",
+    "recorded": "Recording stored",
     "processing": "Processing",
     "blocked": "Stopped: consent",
     "failed": "Processing failed",
@@ -111,10 +113,6 @@ def _filters(query, q: str | None, date_from: dt.date | None, date_to: dt.date |
     return query
 
 
-def parse_optional_date(text: str | None, what: str) -> dt.date | None:
-    return parse_date(text, what) if text and text.strip() else None
-
-
 def list_meetings(
     ctx: Ctx,
     q: str | None = None,
@@ -156,13 +154,11 @@ def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
             .order_by(Draft.id)
         ).all()
     }
-    jobs = {
-        mid: status
-        for mid, status in s.exec(
-            select(Job.meeting_id, Job.status).where(Job.meeting_id.in_(ids)).order_by(Job.id)
-        ).all()
+    latest = {
+        job.meeting_id: job for job in s.exec(select(Job).where(Job.meeting_id.in_(ids)).order_by(Job.id))
     }
-    out: dict[int, tuple[str, int | None]] = {}
+    jobs = {mid: current_status(s, job)[0] for mid, job in latest.items()}
+    recorded = set(s.exec(select(Recording.meeting_id).where(Recording.meeting_id.in_(ids))).all())
     undecided = [mid for mid in ids if mid not in drafts and jobs.get(mid) not in _JOB_STATUS]
     ready = _ready(s, undecided)
     out: dict[int, tuple[str, int | None]] = {}
@@ -172,6 +168,8 @@ def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
             out[mid] = (_DRAFT_STATUS[DraftStatus(status)], did)
         elif jobs.get(mid) in _JOB_STATUS:
             out[mid] = (_JOB_STATUS[jobs[mid]], None)
+        elif mid in recorded:
+            out[mid] = ("recorded", None)
         else:
             out[mid] = ("ready" if ready[mid] else "consent_missing", None)
     return out

@@ -1,5 +1,6 @@
 """Processing recordings for a front end: the whole chain on one meeting (`process`), storing a recording alone
-(`attach`), naming speakers by hand, and a batch run here (`minutes batch` without --enqueue).
+(`attach`), naming speakers by hand and drafting again with their names (`redraft`), and a batch run here
+(`minutes batch` without --enqueue).
 
 The chain itself is `minutes.run` (the pipeline, its stages and the batch runner); these functions check the
 options first, so a bad one is refused before any stage runs, and take a `Ctx` like the rest of the service.
@@ -11,15 +12,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from minutes import review
 from minutes.core.config import Settings
 from minutes.core.logs import setup_logging
-from minutes.core.progress import Reporter
+from minutes.core.progress import Both, QuietReporter, Reporter
 from minutes.errors import UsageError
+from minutes.review.redraft import Advice
 from minutes.run.batch import BatchSummary, JobOutcome, run_batch, sweep_temp_files
 from minutes.run.pipeline import Engines, Options, ProcessResult, require_recording
 from minutes.run.pipeline import attach as attach_recording
 from minutes.run.pipeline import process as run_process
+from minutes.run.pipeline import redraft as run_redraft
 from minutes.run.preflight import MAX_SPEAKERS, check_options
+from minutes.service import jobs
 from minutes.service.context import Ctx
 from minutes.speech import speakers
 
@@ -35,6 +40,8 @@ __all__ = [
     "checked",
     "prepare",
     "process",
+    "redraft",
+    "redraft_advice",
     "speaker_names",
 ]
 
@@ -76,9 +83,62 @@ def process(
     options: Options,
     reporter: Reporter | None = None,
     mode: str | None = None,
+    job_id: int | None = None,
 ) -> ProcessResult:
-    """Every stage not yet done for the meeting, each behind the consent gate (see minutes.run.pipeline)."""
-    return run_process(ctx.db, Engines(ctx.settings, options), meeting_id, audio, reporter, mode=mode)
+    """Every stage not yet done for the meeting, each behind the consent gate (see minutes.run.pipeline).
+
+    A run for a job already queued (the web app's worker) passes its `job_id` and reports to it itself; any
+    other run (the command line, the demo) keeps a job row of its own up to date, so the web app shows it."""
+    engines = Engines(ctx.settings, options)
+    return _tracked(
+        ctx, meeting_id, audio, options.actor, reporter, job_id,
+        lambda shown: run_process(ctx.db, engines, meeting_id, audio, shown, mode=mode),
+    )  # fmt: skip
+
+
+def redraft(
+    ctx: Ctx,
+    meeting_id: int,
+    options: Options,
+    reporter: Reporter | None = None,
+    job_id: int | None = None,
+) -> ProcessResult:
+    """Draft the minutes again from the stored transcript, with the speakers as they are named now, replacing
+    the draft under review (minutes.run.pipeline.redraft; never approved or released minutes). Tracked as
+    `process` is."""
+    engines = Engines(ctx.settings, options)
+    return _tracked(
+        ctx, meeting_id, jobs.REDRAFT_SOURCE, options.actor, reporter, job_id,
+        lambda shown: run_redraft(ctx.db, engines, meeting_id, shown),
+    )  # fmt: skip
+
+
+def redraft_advice(ctx: Ctx, meeting_id: int) -> Advice | None:
+    """Were speakers named after the meeting's latest draft was made (so a redraft would use their names)?"""
+    with ctx.tx() as s:
+        return review.redraft.advice(s, meeting_id)
+
+
+def _tracked(
+    ctx: Ctx,
+    meeting_id: int,
+    source: str | Path,
+    actor: str,
+    reporter: Reporter | None,
+    job_id: int | None,
+    work: Callable[[Reporter], ProcessResult],
+) -> ProcessResult:
+    """Run `work`; a run with no job of its own (the command line) keeps one up to date (jobs.CommandLineJob)."""
+    if job_id is not None:
+        return work(reporter or QuietReporter())
+    job = jobs.CommandLineJob(ctx, meeting_id, source, actor)
+    try:
+        result = work(Both(reporter or QuietReporter(), job))
+    except BaseException as exc:
+        job.end(error=exc)
+        raise
+    job.end(blocked=result.blocked)
+    return result
 
 
 def attach(ctx: Ctx, meeting_id: int, audio: str | Path, actor: str) -> Attached:

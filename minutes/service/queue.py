@@ -44,7 +44,6 @@ from minutes.run.pipeline import Engines, Options, process
 from minutes.service import jobs
 from minutes.service.context import Ctx
 from minutes.service.joblist import TASK
-from minutes.service.worker import JobReporter
 
 LOG = logging.getLogger("minutes.queue")
 BUSY_WAIT = 60  # seconds before a job whose meeting another live run holds is tried again
@@ -212,7 +211,7 @@ def resume(ctx: Ctx, meeting_id: int, actor: str) -> int:
     """Queue the meeting's stopped job again; on the queue unless it is the web app's own worker's job."""
     job_id = jobs.resume(ctx, meeting_id, actor)
     with ctx.tx() as s:
-        own = s.get(Job, job_id).batch == jobs.WEB_BATCH
+        own = s.get(Job, job_id).batch in jobs.OWN_BATCHES
     if not own and in_use(ctx):
         _defer_now(ctx, job_id, meeting_id)
     return job_id
@@ -274,7 +273,7 @@ def _task(context, job_id: int) -> str:
         source = jobs.source_for(ctx, job)
         options = worker.engines.options
         options.actor = job.requested_by or "worker"
-        result = process(ctx.db, worker.engines, meeting_id, source, JobReporter(ctx, job_id))
+        result = process(ctx.db, worker.engines, meeting_id, source, jobs.JobReporter(ctx, job_id))
         if result.recording_id is not None:
             drop_incoming(ctx, job)
         status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)

@@ -2,13 +2,12 @@
 name a speaker, and the audio the evidence quotes are played from.
 
 Rules added here over `minutes.review`: an action's owner must be a participant of the meeting, nobody,
-or someone the caller says is outside it; a due date must be a real date (YYYY-MM-DD, or DD/MM/YYYY
-converted); the page lists what blocks approval or rejection, in words.
+or someone the caller says is outside it; a due date must be a real date (any form `minutes.dates` reads,
+stored as YYYY-MM-DD); the page lists what blocks approval or rejection, in words.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlmodel import select
 
 from minutes import review
 from minutes.consent.meetings import find_participant, participants_of
+from minutes.dates import long_date, parse_optional
 from minutes.db import DraftStatus, Recording, Segment, Transcript
 from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.records import agenda, clerk
@@ -24,8 +24,6 @@ from minutes.records.retention import audio_path
 from minutes.service.context import Ctx
 from minutes.service.names import participant as named_participant
 from minutes.speech import speakers
-
-ITEM_KINDS = {"decision": "d", "action": "a", "point": "p"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ class ReviewPage:
 
 def _order(item: review.ItemView) -> tuple[int, int]:
     return (
-        0 if item.blocking or item.status == "unsupported" else 1 if item.kind == "flag" else 2,
+        0 if item.blocking or item.unsupported else 1 if item.kind == "flag" else 2,
         {"flag": 0, "decision": 1, "action": 2, "point": 3}[item.kind],
     )
 
@@ -185,17 +183,10 @@ def _owner(s, meeting_id: int, owner: str | None, outside: bool = False) -> str 
 
 
 def parse_due(due: str | None) -> str | None:
-    """A due date as ISO YYYY-MM-DD. DD/MM/YYYY (the UK order, never the US one) is accepted and converted, so
-    "31/12/2026" is stored as a date and not as text."""
-    if due is None or not due.strip():
-        return None
-    text = due.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    raise UsageError(f"the due date {text!r} is not a date", "use YYYY-MM-DD, or DD/MM/YYYY")
+    """A due date as it is stored: ISO YYYY-MM-DD, from any form `minutes.dates` reads ("31/12/2026" is stored
+    as a date, not as text); None for nothing typed."""
+    day = parse_optional(due, "the due date")
+    return day.isoformat() if day else None
 
 
 def resolve(
@@ -240,24 +231,45 @@ def add_item(
     owner: str | None = None,
     due: str | None = None,
     agenda_item: int | None = None,
-) -> str:
-    """Add a decision, action or discussion point the draft missed, minuted under `agenda_item` if given (it has
-    no evidence to place it); returns its reference (d3, a4, p2...)."""
-    if kind not in ITEM_KINDS:
-        raise UsageError(f"unknown item kind {kind!r}", "add a decision, an action or a discussion point")
-    if not text or not text.strip():
-        raise UsageError("the new item needs its text")
+    evidence_at: str | None = None,
+    lines: str | None = None,
+    outside: bool = False,
+) -> review.ItemView:
+    """Add a decision, action or discussion point the draft missed (`minutes.review.manual`), citing a time
+    range of the recording (`evidence_at`, START-END) or transcript lines (`lines`, "12-14"), or nothing; minuted
+    under `agenda_item` if given, else where its evidence places it. An action's owner is a participant unless
+    `outside`; its due date any form `minutes.dates` reads."""
     with ctx.tx() as s:
         row = review.get_draft(s, draft_id)
-        doc = review.editable_document(s, draft_id)
-        fields: dict = {"agenda_item": agenda_item}
-        if kind == "action":
-            fields |= {"task": text.strip(), "owner": _owner(s, row.meeting_id, owner), "due": parse_due(due)}
-        else:
-            fields["text"] = text.strip()
-        doc[f"{kind}s"].append(fields)
-        result = review.edit(s, draft_id, doc, actor)
-        return result.added[0]
+        is_action = review.manual.kind_prefix(kind) == "a"
+        evidence = review.cited(s, draft_id, evidence_at or None, lines or None)
+        return review.add(
+            s,
+            draft_id,
+            kind,
+            text,
+            actor,
+            owner=_owner(s, row.meeting_id, owner, outside) if is_action else owner or None,
+            due=parse_due(due) if is_action else due or None,
+            evidence=evidence,
+            agenda_item=agenda_item,
+        )
+
+
+def change_kind(
+    ctx: Ctx, draft_id: int, ref: str, kind: str, actor: str
+) -> tuple[review.ItemView, review.ItemView]:
+    """Make a decision an action, an action a point, and so on, keeping its text and evidence (audited);
+    returns the retired item and the new one."""
+    with ctx.tx() as s:
+        return review.change_kind(s, draft_id, ref, kind, actor)
+
+
+def transcript(ctx: Ctx, draft_id: int) -> list[Line]:
+    """The draft's transcript, numbered from 1 as transcript lines are cited, speakers named."""
+    with ctx.tx() as s:
+        tr = review.draft_transcript(s, draft_id)
+        return _lines(s, tr.id, speakers.label_names(s, tr.recording_id))
 
 
 def move(ctx: Ctx, draft_id: int, ref: str, agenda_item: int | None, actor: str) -> review.ItemView:
@@ -343,7 +355,7 @@ def audio_file(ctx: Ctx, meeting_id: int) -> Path:
         raise NotFoundError(f"meeting {meeting_id} has no recording")
     if rec.path is None:
         raise StateError(
-            f"the recording of meeting {meeting_id} was deleted on {rec.audio_deleted_at:%Y-%m-%d} "
+            f"the recording of meeting {meeting_id} was deleted on {long_date(rec.audio_deleted_at)} "
             "(retention or a withdrawal)"
         )
     path = audio_path(ctx.settings, rec)

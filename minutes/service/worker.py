@@ -26,36 +26,19 @@ from minutes.service.processing import Options
 LOG = logging.getLogger("minutes.worker")  # ids and states only
 
 
-class JobReporter:
-    """Writes the current stage and its progress to the job row (progress at most once a second)."""
-
-    def __init__(self, ctx: Ctx, job_id: int, every: float = 1.0):
-        self.ctx, self.job_id, self.every, self._last = ctx, job_id, every, 0.0
-
-    def start(self, stage: str, total: float | None = None) -> None:
-        jobs.set_job(self.ctx, self.job_id, stage=stage, progress=0.0)
-
-    def update(self, done: float, total: float | None = None) -> None:
-        now = time.monotonic()
-        if total and now - self._last >= self.every:
-            self._last = now
-            jobs.set_job(self.ctx, self.job_id, progress=round(min(done / total, 1.0), 3))
-
-    def finish(self, status: str, detail: str = "") -> None:
-        jobs.set_job(self.ctx, self.job_id, progress=1.0 if status == "done" else None)
-
-    def note(self, text: str) -> None: ...
-
-
 def run_job(ctx: Ctx, job: Job, options: Options | None = None) -> str:
     """Process one claimed job to its end; returns its final status. Errors end the job, never the worker."""
     options = options or Options(device=ctx.settings.device)
     options.actor = job.requested_by or "web"
     try:
-        source = jobs.source_for(ctx, job)
-        result = processing.process(ctx, job.meeting_id, source, options, JobReporter(ctx, job.id))
-        if result.recording_id is not None:
-            jobs.drop_upload(ctx, job)
+        reporter = jobs.JobReporter(ctx, job.id)
+        if job.batch == jobs.REDRAFT_BATCH:
+            result = processing.redraft(ctx, job.meeting_id, options, reporter, job_id=job.id)
+        else:
+            source = jobs.source_for(ctx, job)
+            result = processing.process(ctx, job.meeting_id, source, options, reporter, job_id=job.id)
+            if result.recording_id is not None:
+                jobs.drop_upload(ctx, job)
         status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)
     except (MinutesError, ConsentError) as exc:
         status, reason = "failed", str(exc)

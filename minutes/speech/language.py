@@ -21,11 +21,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from minutes.core.types import Audio, Flag
 from minutes.speech.params import TRANSCRIBE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MULTILINGUAL_MODEL = "whisper-base"
 LOG = logging.getLogger("minutes.speech.language")
@@ -67,6 +69,7 @@ def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, n
     """The speech (Silero VAD) cut into windows of 30 s of speech: (start s, end s in the recording, samples).
 
     A last window shorter than 5 s is dropped: too little to identify a language reliably."""
+    import numpy as np
     from faster_whisper.vad import get_speech_timestamps
 
     chunks = get_speech_timestamps(samples)
@@ -90,6 +93,8 @@ def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, n
 def check_language(detector, audio: Audio) -> LanguageCheck:
     """Identify the language of speech windows spread over the recording with `detector`, a multilingual
     AsrEngine."""
+    import numpy as np
+
     windows = speech_windows(audio.samples, audio.sample_rate)
     if len(windows) > TRANSCRIBE.language_max_windows:
         picks = np.linspace(0, len(windows) - 1, TRANSCRIBE.language_max_windows).round().astype(int)

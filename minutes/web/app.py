@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from minutes.consent.errors import ConsentError
 from minutes.consent.timespec import clock
+from minutes.dates import local_time, long_date, short_date
 from minutes.errors import MinutesError, NotFoundError, StateError
 from minutes.service import jobs, users
 from minutes.service.context import Ctx, Forbidden
@@ -39,6 +40,7 @@ HEADERS = {
 }
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["clock"] = clock
+templates.env.filters |= {"long_date": long_date, "short_date": short_date, "local_time": local_time}
 templates.env.globals["allowed"] = users.allowed
 
 

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from minutes.dates import parse_optional
 from minutes.errors import UsageError
-from minutes.service import audit, consent, meetings
+from minutes.service import audit, consent, meetings, processing
 from minutes.service.users import SignedIn
 from minutes.web.app import ctx_of, guard, redirect, render
 
@@ -44,8 +45,8 @@ def meeting_list(
     found = meetings.list_meetings(
         ctx_of(request),
         q,
-        meetings.parse_optional_date(date_from, "from date"),
-        meetings.parse_optional_date(date_to, "to date"),
+        parse_optional(date_from, "from date"),
+        parse_optional(date_to, "to date"),
         (max(page, 1) - 1) * limit,
         limit,
     )
@@ -77,7 +78,13 @@ async def create_meeting(request: Request, me: Creator) -> Response:
 
 @router.get("/meetings/{meeting_id}")
 def meeting_page(request: Request, meeting_id: int, me: Viewer) -> Response:
-    return render(request, "meeting.html", m=meetings.detail(ctx_of(request), meeting_id))
+    ctx = ctx_of(request)
+    return render(
+        request,
+        "meeting.html",
+        m=meetings.detail(ctx, meeting_id),
+        advice=processing.redraft_advice(ctx, meeting_id),  # speakers named since the draft was made
+    )
 
 
 @router.post("/meetings/{meeting_id}/participants")

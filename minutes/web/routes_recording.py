@@ -17,6 +17,7 @@ from minutes.web.app import ctx_of, guard, redirect, render
 router = APIRouter()
 Viewer = Annotated[SignedIn, Depends(guard("meetings.view"))]
 Uploader = Annotated[SignedIn, Depends(guard("recording.upload"))]
+Redrafter = Annotated[SignedIn, Depends(guard("review.change"))]  # it replaces the draft under review
 CHUNK = 1024 * 1024
 
 
@@ -27,6 +28,7 @@ def _progress(request: Request, meeting_id: int) -> dict:
     rows, depth = joblist.list_jobs(ctx, meeting_id=meeting_id) if job else ([], {})
     return {
         "job": job,
+        "rec": jobs.recording(ctx, meeting_id),  # stored by an upload, `minutes process` or `minutes attach`
         "blockers": blockers,
         "meeting_id": meeting_id,
         "row": rows[-1] if rows else None,  # the same row `minutes jobs` shows: worker, tries, seconds
@@ -65,6 +67,13 @@ async def upload(request: Request, meeting_id: int, me: Uploader) -> Response:
         raise UsageError("choose a recording to upload")
     jobs.check_upload(file.filename, await file.read(64), file.size)
     queue.submit_upload(ctx_of(request), meeting_id, file.filename, _file_chunks(file), me.user.name)
+    return redirect(f"/meetings/{meeting_id}/recording#progress")
+
+
+@router.post("/meetings/{meeting_id}/redraft")
+async def redraft(request: Request, meeting_id: int, me: Redrafter) -> Response:
+    """Draft the minutes again with the speakers' names (the worker runs it; the page follows its progress)."""
+    jobs.queue_redraft(ctx_of(request), meeting_id, me.user.name)
     return redirect(f"/meetings/{meeting_id}/recording#progress")
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from minutes.errors import UsageError
-from minutes.service import flags, part2, release, review
+from minutes.service import flags, part2, processing, release, review
 from minutes.service.users import SignedIn
 from minutes.web.app import ctx_of, guard, redirect, render
 from minutes.web.routes_meetings import number, text
@@ -26,10 +26,13 @@ Confidential = Annotated[SignedIn, Depends(guard(part2.PERMISSION))]
 @router.get("/drafts/{draft_id}")
 def review_page(request: Request, draft_id: int, me: Reader) -> Response:
     ctx = ctx_of(request)
+    page = review.page(ctx, draft_id)
+    advice = processing.redraft_advice(ctx, page.draft.meeting_id)
     return render(
         request,
         "review.html",
-        r=review.page(ctx, draft_id),
+        r=page,
+        advice=advice if advice and advice.draft_id == draft_id else None,
         flagged=flags.flagged_lines(ctx, draft_id),
         flag_kinds=flags.KINDS,
     )
@@ -99,7 +102,7 @@ async def set_motion(request: Request, draft_id: int, ref: str, me: Editor) -> R
 @router.post("/drafts/{draft_id}/items")
 async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
     form = await request.form()
-    ref = review.add_item(
+    added = review.add_item(
         ctx_of(request),
         draft_id,
         text(form, "kind"),
@@ -109,7 +112,7 @@ async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
         due=text(form, "due"),
         agenda_item=(number(form, "agenda_item") if text(form, "agenda_item") else 0) or None,
     )
-    return redirect(f"/drafts/{draft_id}#item-{ref}")
+    return redirect(f"/drafts/{draft_id}#item-{added.ref}")
 
 
 @router.post("/drafts/{draft_id}/approve")
