@@ -18,6 +18,7 @@ class Withdrawal:
     meeting_id: int | None = None  # None for standing consent withdrawn by a person
     participant_id: int | None = None
     person_id: int | None = None
+    spellings: tuple[str, ...] = ()  # other spellings of their name, to redact with it (the clerk's)
 
 
 WithdrawalHook = Callable[[Session, Withdrawal], object]

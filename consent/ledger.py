@@ -144,9 +144,11 @@ def record(
     evidence_at: str | TimeRange | None = None,
     files_dir: Path | None = None,
     evidence_limit: int = MAX_EVIDENCE_BYTES,
+    spellings: Sequence[str] = (),
 ) -> list[ConsentRecord]:
     """Record one decision (given, refused or withdrawn) by one participant for some scopes: one row and one
-    audit event per scope. A withdrawal also fires the withdrawal hooks, in this transaction."""
+    audit event per scope. A withdrawal also fires the withdrawal hooks, in this transaction, with `spellings`:
+    other spellings of their name (how the transcript wrote it) for the hooks to redact with it."""
     if decision not in DECISIONS:
         raise ConsentInputError(f"unknown decision {decision!r}")
     wanted, method = parse_scopes(scopes), parse_method(method)
@@ -166,8 +168,11 @@ def record(
         session, f"consent.{decision}", (wanted, decision, method, by), evidence, files_dir, whose
     )
     if revokes:
+        names = tuple(clean_text(n, "spelling", MAX_NAME) for n in spellings if n.strip())
         _revoke(
-            session, [row.id], Withdrawal(actor=by, scopes=wanted, meeting_id=row.id, participant_id=part.id)
+            session,
+            [row.id],
+            Withdrawal(by, wanted, meeting_id=row.id, participant_id=part.id, spellings=names),
         )
     return rows
 

@@ -356,3 +356,28 @@ def test_withdrawal_preview_counts_match_what_is_removed(web):
 def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored():
     with pytest.raises(UsageError, match="too large"):
         jobs.check_upload("meeting.wav", b"RIFF\x00\x00\x00\x00WAVE", jobs.MAX_UPLOAD_BYTES + 1)
+
+
+def test_withdrawal_offers_the_asr_spellings_of_their_name_and_redacts_those_ticked(web):
+    """Issue 40, item 9: the ASR wrote "Thom" for Tom; the clerk ticks it and it goes with his name."""
+    b = web.built
+    with web.ctx.tx() as s:
+        from minutes.db import Segment
+
+        row = s.exec(select(Segment).where(Segment.text.contains("Tom, can you book"))).one()
+        row.text = row.text.replace("Tom, can you", "Thom, can you")
+    clerk, csrf = web.login("clerk")
+    tom = b.participants["Tom"]
+    preview = clerk.get(f"/meetings/{b.meeting_id}/consent/withdraw/{tom}").text
+    assert 'name="spelling" value="Thom"' in preview and "Other spellings" in preview
+    done = clerk.post(
+        f"/meetings/{b.meeting_id}/consent/withdraw/{tom}",
+        data={"csrf": csrf, "method": "verbal", "confirm": "yes", "spelling": ["Thom"], "spellings": "Tam"},
+    )
+    assert done.status_code == 303
+    with web.ctx.tx() as s:
+        from minutes.db import Segment
+
+        texts = [seg.text for seg in s.exec(select(Segment))]
+    assert not [t for t in texts if "Thom" in t or "Tom" in t]
+    assert any("a participant (consent withdrawn), can you book" in t for t in texts)

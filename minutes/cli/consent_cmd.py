@@ -10,6 +10,7 @@ from rich.table import Table
 
 from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
+from minutes.errors import UsageError
 from minutes.service import consent
 from minutes.service.consent import SCOPES, Cell, State
 
@@ -47,6 +48,13 @@ def _meeting_command(verb: str) -> click.Command:
         help="Where they consented aloud in the recording: START-END (seconds, m:ss or h:mm:ss).",
     )
     @_BY
+    @click.option(
+        "--spelling",
+        "spellings",
+        multiple=True,
+        help="Another spelling of their name to redact with it, as the transcript or a reviewer wrote it "
+        "(repeatable; a withdrawal only).",
+    )
     @json_option
     @pass_app
     def command(
@@ -58,8 +66,11 @@ def _meeting_command(verb: str) -> click.Command:
         evidence_file: str | None,
         evidence_at: str | None,
         recorded_by: str | None,
+        spellings: tuple[str, ...],
         as_json: bool,
     ) -> None:
+        if spellings and verb == "give":
+            raise UsageError("--spelling goes with withdraw or refuse: it names what a withdrawal redacts")
         done = consent.record_named(  # an unknown name exits 3, with the closest name when there is one
             app.ctx(),
             meeting,
@@ -70,6 +81,7 @@ def _meeting_command(verb: str) -> click.Command:
             recorded_by or actor(),
             evidence_file=evidence_file,
             evidence_at=evidence_at,
+            spellings=list(spellings),
         )
         _report(done, as_json)
 

@@ -40,6 +40,7 @@ from minutes.db import (
     Word,
 )
 from minutes.errors import UsageError
+from minutes.records import withdrawal
 from minutes.records.withdrawal import WithdrawalReport
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
@@ -124,6 +125,10 @@ class WithdrawalPreview:
     drafts_to_review: list[int]
     releases_to_reissue: list[int]
     exports: int
+    spellings: list[str]  # other spellings of their name that will be redacted with it (a reviewer's)
+    suggested: list[
+        str
+    ]  # words of the transcript that may be the ASR's spelling of it, for the clerk to tick
 
 
 def grid(ctx: Ctx, meeting_id: int) -> Grid:
@@ -248,9 +253,11 @@ def record_named(
     actor: str,
     evidence_file: str | None = None,
     evidence_at: str | None = None,
+    spellings: list[str] | None = None,
 ) -> Recorded:
     """Give, refuse or withdraw consent for a participant named (or numbered) as typed: an unknown name is
-    NotFoundError with the closest name; the evidence is a file on this machine or a time range."""
+    NotFoundError with the closest name; the evidence is a file on this machine or a time range. `spellings`:
+    other spellings of their name to redact with it, should this withdraw consent."""
     with ctx.tx() as s:
         named_participant(s, meeting_id, name)
         rows = ledger.record(
@@ -263,6 +270,7 @@ def record_named(
             recorded_by=actor,
             evidence_file=evidence_file,
             evidence_at=evidence_at,
+            spellings=spellings or (),
             **_store(ctx),
         )
         return _recorded(rows, s)
@@ -372,16 +380,33 @@ def withdrawal_preview(ctx: Ctx, meeting_id: int, participant_id: int) -> Withdr
                 .select_from(Export)
                 .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
             ).one(),
+            list(withdrawal.name_of(s, part).spellings[1:]),
+            withdrawal.suggested_spellings(s, part),
         )
 
 
 def withdraw(
-    ctx: Ctx, meeting_id: int, participant_id: int, method: str, actor: str
+    ctx: Ctx,
+    meeting_id: int,
+    participant_id: int,
+    method: str,
+    actor: str,
+    spellings: list[str] | None = None,
 ) -> list[WithdrawalReport]:
-    """Withdraw every scope; the propagation (in the same transaction) removes what the preview listed."""
+    """Withdraw every scope; the propagation (in the same transaction) removes what the preview listed, their
+    name redacted in the `spellings` the clerk confirmed too."""
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
-        ledger.withdraw(s, meeting_id, participant_id, "all", method, recorded_by=actor, **_store(ctx))
+        ledger.withdraw(
+            s,
+            meeting_id,
+            participant_id,
+            "all",
+            method,
+            recorded_by=actor,
+            spellings=spellings or (),
+            **_store(ctx),
+        )
         return list(s.info.get("withdrawal_reports", []))
 
 

@@ -184,7 +184,15 @@ async def withdraw(request: Request, meeting_id: int, participant_id: int, me: C
     form = await request.form()
     if text(form, "confirm") != "yes":
         raise UsageError("tick the box to confirm the withdrawal", "nothing was changed")
-    consent.withdraw(ctx_of(request), meeting_id, participant_id, text(form, "method"), me.user.name)
+    spellings = [str(v) for v in form.getlist("spelling")] + text(form, "spellings").split(",")
+    consent.withdraw(
+        ctx_of(request),
+        meeting_id,
+        participant_id,
+        text(form, "method"),
+        me.user.name,
+        [v.strip() for v in spellings if v.strip()],
+    )
     return redirect(f"/meetings/{meeting_id}/consent?withdrawn={participant_id}#grid")
 
 
