@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.gate import cancel_running
+from minutes.consent.hooks import fire_gate_closed
 from minutes.consent.meetings import find_participant, lock_meeting, parse_attendance
 from minutes.db import ConsentRecord, Draft, DraftStatus, Participant, Recording
 from minutes.db.audit import append_event
@@ -74,6 +75,7 @@ def set_attendance(
             actor,
             f"{part.name} was marked {attendance} while it ran; their consent is needed",
         )
+        fire_gate_closed(session, row.id)
     return part
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.evidence import MAX_EVIDENCE_BYTES, EvidenceFile, read_evidence, store_evidence
 from minutes.consent.gate import cancel_running
-from minutes.consent.hooks import Withdrawal, fire_withdrawal
+from minutes.consent.hooks import Withdrawal, fire_gate_closed, fire_withdrawal
 from minutes.consent.meetings import (
     MAX_NAME,
     clean_text,
@@ -174,6 +174,8 @@ def record(
             [row.id],
             Withdrawal(by, wanted, meeting_id=row.id, participant_id=part.id, spellings=names),
         )
+    if decision != "given":
+        fire_gate_closed(session, row.id)
     return rows
 
 
@@ -233,6 +235,9 @@ def record_standing(
     rows = _records(session, f"consent.standing.{decision}", decided, evidence, files_dir, whose)
     if revokes:
         _revoke(session, mids, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
+    if decision != "given":
+        for mid in mids:
+            fire_gate_closed(session, mid)
     return rows
 
 

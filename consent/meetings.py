@@ -27,7 +27,8 @@ import regex
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event
-from minutes.db.meeting import ATTENDANCE
+from minutes.consent.hooks import fire_gate_closed
+from minutes.db.meeting import ATTENDANCE, NOT_RECORDED
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
@@ -265,6 +266,8 @@ def add_participant(
         row.id,
         subject={"participant_id": part.id, "person_id": part.person_id, "attendance": attendance},
     )
+    if attendance not in NOT_RECORDED:
+        fire_gate_closed(session, row.id)
     return part
 
 

@@ -200,7 +200,8 @@ def batch_cmd(app: App, source, resume, workers, enqueue, as_json, **model):
 
     Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
     Exit code: 0 all done, 6 partly done, 7 none done. With --enqueue: registers the meetings, copies the
-    recordings to the shared folder and queues them; `minutes jobs` follows them.
+    recordings to the shared folder once everyone present consents to recording, and queues them; `minutes jobs`
+    follows them (exit code: 0 all queued, 6 some, 7 none).
     """
     from minutes.service import processing
 
@@ -244,12 +245,14 @@ def _enqueue(app: App, source: Path, actor, resume: bool, as_json: bool) -> None
     done = enqueue_batch(app.ctx(), source, actor, resume=resume)
     if as_json:
         emit_json({"batch": done.batch, "jobs": done.jobs})
-        return
-    for j in done.jobs:
-        click.echo(
-            f"job {j['job']}: {Path(j['source']).name} {j['status']}"
-            + (f" ({j['reason']})" if j.get("reason") else "")
-        )
+    else:
+        for j in done.jobs:
+            click.echo(
+                f"job {j['job']}: {Path(j['source']).name} {j['status']}"
+                + (f" ({j['reason']})" if j.get("reason") else "")
+            )
+    if done.exit_code:
+        raise SystemExit(done.exit_code)
 
 
 def _print_batch(out, summary) -> None:

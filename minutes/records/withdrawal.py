@@ -15,8 +15,11 @@ policy, for people, is docs/privacy.md):
   sentence that repeats four words in a row of their lines goes); drafting notes that repeat their words;
 - their name, in every form `redact.NameMatcher` knows (parts, spellings a reviewer corrected, spellings the clerk
   gives), inside everyone else's words: transcript lines and words, evidence quotes, items, summary, notes, the
-  AI's original, review reasons, job messages, the agenda and the meeting's title. Their participant row keeps
-  its id (the consent ledger refers to it) and a neutral label for a name (`withdrawn_label`);
+  AI's original, review reasons, job messages, the agenda and the meeting's title. Withdrawing consent to be
+  recorded at all (the record scope, or all) takes them out of the meeting's records: their participant row
+  keeps its id (the consent ledger refers to it) and a neutral label for a name (`withdrawn_label`), unless they
+  are in the register of people (standing consent), which keeps their name: the register is what a standing
+  consent, and its withdrawal, is recorded against. Withdrawing a later scope leaves them listed by name;
 - every export of the meeting (rows invalidated; a file is deleted only while its sha256 is what was exported,
   else its path is reported for a person to check).
 Unreleased drafts that changed go back to review with a note; released minutes are re-issued.
@@ -162,7 +165,7 @@ def _propagate_one(
     session.flush()
     for draft in drafts:
         _scrub_draft(session, draft, person, _Gone(removed, names), actor, report)
-    report.names_replaced += _redact_meeting(session, meeting_id, person, names)
+    report.names_replaced += _redact_meeting(session, meeting_id, person, names, w.scopes)
     exports = session.exec(
         select(Export)
         .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
@@ -237,8 +240,11 @@ def _meeting_people(session: Session, meeting_id: int) -> list[Participant]:
     return list(session.exec(select(Participant).where(Participant.meeting_id == meeting_id)))
 
 
-def _redact_meeting(session: Session, meeting_id: int, person: Participant, names: redact.NameMatcher) -> int:
-    """Their name in the meeting's own words (title, agenda, job messages) goes; their row keeps a neutral label."""
+def _redact_meeting(
+    session: Session, meeting_id: int, person: Participant, names: redact.NameMatcher, scopes: tuple[str, ...]
+) -> int:
+    """Their name in the meeting's own words (title, agenda, job messages) goes; withdrawing from the recording
+    itself, their row keeps a neutral label (see the module docstring)."""
     count = 0
     rows: list[tuple[Any, str]] = [(session.get(Meeting, meeting_id), "title")]
     rows += [
@@ -252,9 +258,10 @@ def _redact_meeting(session: Session, meeting_id: int, person: Participant, name
             setattr(row, key, new)
             session.add(row)
             count += n
-    label = withdrawn_label(person.id)
-    person.name, person.name_key = label, name_key(label)
-    session.add(person)
+    if "record" in scopes and person.person_id is None:  # see the module docstring
+        label = withdrawn_label(person.id)
+        person.name, person.name_key = label, name_key(label)
+        session.add(person)
     session.flush()
     return count
 

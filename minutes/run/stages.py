@@ -28,10 +28,11 @@ from minutes.core.progress import Reporter
 from minutes.core.store import Database, files_path
 from minutes.core.types import Audio, Draft, Transcript
 from minutes.db import Draft as DraftRow
-from minutes.db import Recording, StageRun
+from minutes.db import DraftStatus, Recording, StageRun
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event, content_hash
 from minutes.records.replacement import discard_recordings
+from minutes.errors import StateError
 from minutes.run import runlock
 from minutes.speech import speakers as speaker_names
 from minutes.speech.audio import decode
@@ -145,7 +146,7 @@ class Run:
         if self.recording is None:
             return False
         if stage == "record":
-            return True
+            return self.recording.path is not None  # audio deleted by a refusal: stored again
         with self.db.session() as s:
             tr = transcript_of(s, self.recording.id)
             if tr is None:
@@ -199,8 +200,22 @@ def run_stage(run: Run, stage: str, compute: Callable[[Run], Write]) -> str:
 
 # -- compute: each runs its model and returns the writer for its result -----------------------------------------
 def record(run: Run) -> Write:
-    """Keep a copy of the recording in the store (written to a temporary file, then renamed)."""
+    """Keep a copy of the recording in the store (written to a temporary file, then renamed). A recording whose
+    audio a refusal or withdrawal deleted is stored again once consent allows it, unless its minutes were
+    released (then retention or a withdrawal deleted it for good)."""
     a = run.audio()
+    if run.recording is not None and run.recording.path is None:
+        with run.db.session() as s:
+            if s.exec(
+                select(DraftRow.id).where(
+                    DraftRow.meeting_id == run.meeting_id, DraftRow.status == DraftStatus.RELEASED
+                )
+            ).first():
+                raise StateError(
+                    f"the audio of meeting {run.meeting_id} was deleted after its minutes were released; "
+                    "it is not stored again",
+                    "released minutes keep what they rest on as it was when they were released",
+                )
     target = files_path(
         run.engines.settings, "recordings", str(run.meeting_id), f"{a.sha256}{run.path.suffix.lower()}"
     )
@@ -285,13 +300,17 @@ def write_recording(run: Run, a: Audio, target: Path) -> Write:
             discard_recordings(
                 s, run.engines.settings, run.meeting_id, run.actor, run.replacing, keep_file=str(target)
             )
-        rec = Recording(
-            meeting_id=run.meeting_id,
-            path=str(target),
-            original_name=run.original_name or run.path.name,
-            sha256=a.sha256,
-            duration=a.duration,
-        )
+        rec = s.get(Recording, run.recording.id) if run.recording is not None else None
+        if rec is not None and rec.path is None:  # its audio was deleted: the same recording, stored again
+            rec.path, rec.audio_deleted_at = str(target), None
+        else:
+            rec = Recording(
+                meeting_id=run.meeting_id,
+                path=str(target),
+                original_name=run.original_name or run.path.name,
+                sha256=a.sha256,
+                duration=a.duration,
+            )
         s.add(rec)
         s.flush()
         s.get(StageRun, run.open["record"]).recording_id = rec.id

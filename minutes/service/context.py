@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+import minutes.records.held  # noqa: F401  (registers: a closed record gate deletes recordings held unstored)
 import minutes.records.withdrawal  # noqa: F401  (registers withdrawal propagation: a withdrawal purges what it must)
 from minutes.core.config import Settings
 from minutes.core.store import Database

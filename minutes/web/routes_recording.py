@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from minutes.errors import UsageError
 from minutes.service import consent, joblist, jobs, meetings, queue
 from minutes.service.users import SignedIn
-from minutes.web.app import ctx_of, guard, redirect, render
+from minutes.web.app import ctx_of, guard, redirect, render, signed_in
 
 router = APIRouter()
 Viewer = Annotated[SignedIn, Depends(guard("meetings.view"))]
@@ -57,8 +57,18 @@ def _file_chunks(upload) -> Iterator[bytes]:
         yield chunk
 
 
+def consent_first(request: Request, meeting_id: int) -> None:
+    """Before the upload's body is read (the guard reads the form): a signed-in user, and a meeting that may take
+    it (everyone present consenting to recording); otherwise nothing of it reaches the disk, not even a spooled
+    part."""
+    signed_in(request)
+    jobs.check_uploadable(ctx_of(request), meeting_id)
+
+
 @router.post("/meetings/{meeting_id}/recording")
-async def upload(request: Request, meeting_id: int, me: Uploader) -> Response:
+async def upload(
+    request: Request, meeting_id: int, _: Annotated[None, Depends(consent_first)], me: Uploader
+) -> Response:
     form = await request.form()
     file = form.get("recording")
     if file is None or isinstance(file, str) or not file.filename:
