@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import regex
 from minutes.consent.errors import ConsentError, ConsentInputError
+from minutes.consent.hooks import fire_gate_closed
 from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event
-from minutes.consent.hooks import fire_gate_closed
 from minutes.db.meeting import ATTENDANCE, NOT_RECORDED
 from sqlalchemy import func, update
 from sqlmodel import Session, select

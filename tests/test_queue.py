@@ -284,7 +284,9 @@ def test_enqueue_copies_nothing_until_everyone_consents_to_recording(cluster, tm
     assert queued.returncode == 0, queued.stdout + queued.stderr
     assert [j["status"] for j in json.loads(queued.stdout)["jobs"]] == ["queued"]
     [copy] = list(incoming.iterdir())
-    refused = cluster.minutes("consent", "refuse", meeting, "Blake", "--scope", "record", "--method", "verbal")
+    refused = cluster.minutes(
+        "consent", "refuse", meeting, "Blake", "--scope", "record", "--method", "verbal"
+    )
     assert refused.returncode == 0, refused.stderr
     assert not copy.exists()
     [row] = cluster.jobs()

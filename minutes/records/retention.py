@@ -103,7 +103,9 @@ def purge(
             _purge_audio(session, settings, meeting_id, first_release, report, dry_run)
         if now >= first_release + timedelta(days=policy.transcript_days_after_release):
             _purge_transcripts(session, meeting_id, first_release, report, dry_run)
-    for meeting_id in held.meetings_holding(session, settings):  # not stored, and may not be: see records.held
+    for meeting_id in held.meetings_holding(
+        session, settings
+    ):  # not stored, and may not be: see records.held
         report.held_recordings += held.drop_held(session, settings, meeting_id, dry_run)
     LOG.info(
         "purge%s: %d recordings, %d transcripts, %d transcript exports",

@@ -13,6 +13,7 @@ from minutes.review.items import (
     draft_items,
     evidence_rows,
     get_draft,
+    meeting_sha256,
 )
 from minutes.review.states import add_step, approve, reissue, reject, release, transition
 from minutes.review.views import (
@@ -50,6 +51,7 @@ __all__ = [
     "history",
     "latest_release",
     "list_drafts",
+    "meeting_sha256",
     "move",
     "reissue",
     "reject",

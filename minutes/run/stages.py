@@ -31,8 +31,8 @@ from minutes.db import Draft as DraftRow
 from minutes.db import DraftStatus, Recording, StageRun
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event, content_hash
-from minutes.records.replacement import discard_recordings
 from minutes.errors import StateError
+from minutes.records.replacement import discard_recordings
 from minutes.run import runlock
 from minutes.speech import speakers as speaker_names
 from minutes.speech.audio import decode
