@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import regex
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.hooks import fire_gate_closed
-from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
+from minutes.db import ConsentRecord, Draft, DraftStatus, Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event
 from minutes.db.meeting import ATTENDANCE, NOT_RECORDED
 from sqlalchemy import func, update
@@ -168,6 +168,20 @@ def lock_meeting(session: Session, meeting: int | str) -> Meeting:
     return row
 
 
+def released_draft(session: Session, meeting_id: int) -> int | None:
+    """The meeting's released draft, if any: its minutes were filed, and with them who was there and the agenda,
+    so those are kept as they are (the release's hash covers them)."""
+    return session.exec(
+        select(Draft.id).where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
+    ).first()
+
+
+def require_unreleased(session: Session, meeting_id: int, what: str) -> None:
+    """ConsentError once the meeting's minutes are released: `what` (a change to who was there) is refused."""
+    if (draft := released_draft(session, meeting_id)) is not None:
+        raise ConsentError(f"meeting {meeting_id} has released minutes (draft {draft}); {what}")
+
+
 def participants_of(session: Session, meeting_id: int) -> list[Participant]:
     return list(
         session.exec(select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id))
@@ -245,6 +259,7 @@ def add_participant(
         else session.exec(select(Person).where(Person.name_key == name_key(name))).first()
     )
     row = lock_meeting(session, meeting)
+    require_unreleased(session, row.id, "its participants are kept as filed")
     if session.exec(
         select(Participant).where(Participant.meeting_id == row.id, Participant.name_key == name_key(name))
     ).first():
@@ -279,6 +294,7 @@ def remove_participant(
     Refused once they have any consent on record (the ledger is never edited: withdraw instead) or once the
     meeting has a recording (processing went ahead with them listed). Removing them can unblock the gate."""
     row = lock_meeting(session, meeting)
+    require_unreleased(session, row.id, "its participants are kept as filed")
     part = find_participant(session, row.id, ref)
     records = session.exec(
         select(func.count()).select_from(ConsentRecord).where(ConsentRecord.participant_id == part.id)

@@ -142,7 +142,9 @@ def test_withdrawing_an_earlier_scope_during_summarise_discards_the_draft(db, ca
     with db.session() as s:
         assert s.exec(select(Draft)).all() == []
     assert words_left(home, cast, "Sam") == [] and words_left(home, cast, "Tom")  # attributed: Sam's alone
-    sam = "Withdrawn participant 4" if earlier == "record" else "Sam"  # out of the recording: no name (issue 40)
+    sam = (
+        "Withdrawn participant 4" if earlier == "record" else "Sam"
+    )  # out of the recording: no name (issue 40)
     with pytest.raises(Blocked, match=f"{sam} \\({earlier} withdrawn"):
         r.begin("summarise")
 

@@ -21,7 +21,7 @@ from minutes import review
 from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
-from minutes.db import Draft, DraftStatus, Export, Meeting, Participant
+from minutes.db import Draft, DraftStatus, Export, Meeting, Participant, Release
 from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
 from minutes.records.integrity import check_release
@@ -53,6 +53,7 @@ class MinutesDoc:
     released_at: datetime
     reissue_note: str | None = None
     points: list[str] = field(default_factory=list)  # the discussion points, listed under the summary
+    reissued_at: datetime | None = None  # the latest re-issue; `released_at` stays the first release's
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
     ).all()
     current = review.draft_as_types(session, draft_id)
     rel = review.latest_release(session, draft_id)
+    first = rel
+    while first.reissue_of is not None:
+        first = session.get(Release, first.reissue_of)
     approval = review.approver(session, draft_id)
     return MinutesDoc(
         title=meeting.title,
@@ -96,9 +100,10 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
         actions=[ActionLine(a.owner, a.task, a.due) for a in current.actions],
         reviewed_by=approval.reviewer if approval else None,
         released_by=rel.released_by,
-        released_at=rel.released_at,
+        released_at=first.released_at,
         reissue_note=rel.note if rel.reissue_of else None,
         points=[p.text for p in current.points],
+        reissued_at=rel.released_at if rel.reissue_of else None,
     )
 
 
@@ -318,7 +323,8 @@ def footer(doc: MinutesDoc) -> str:
         f"Released by {doc.released_by} on {doc.released_at.date().isoformat()}."
     )
     if doc.reissue_note:
-        text += f" Re-issued: {doc.reissue_note}."
+        when = f" on {doc.reissued_at.date().isoformat()}" if doc.reissued_at else ""
+        text += f" Re-issued{when}: {doc.reissue_note}."
     return text
 
 

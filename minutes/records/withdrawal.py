@@ -163,9 +163,9 @@ def _propagate_one(
         session.delete(row)
     report.voice_enrolments_removed += len(enrolments)
     session.flush()
-    for draft in drafts:
-        _scrub_draft(session, draft, person, _Gone(removed, names), actor, report)
     report.names_replaced += _redact_meeting(session, meeting_id, person, names, w.scopes)
+    for draft in drafts:  # after the meeting's own facts: a re-issue hashes them as they are now
+        _scrub_draft(session, draft, person, _Gone(removed, names), actor, report)
     exports = session.exec(
         select(Export)
         .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
