@@ -80,11 +80,27 @@ def _visible(text: str, invisible: regex.Pattern) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
+def _hidden(ch: str) -> bool:
+    return ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES
+
+
+def refuse_controls(value: str, what: str) -> str:
+    """`value` unchanged, or a one-line ConsentInputError if it holds control characters (a line break, an
+    escape code) or bidirectional overrides: text that is printed on a terminal or into Markdown, such as an
+    item of the minutes or a reviewer's name, takes the same characters as names and titles."""
+    if any(_hidden(ch) for ch in value or ""):
+        raise ConsentInputError(f"{what} contains control or invisible formatting characters")
+    return value
+
+
+def without_controls(value: str) -> str:
+    """`value` with control characters and bidirectional overrides dropped (a file's name, kept as a label)."""
+    return "".join(ch for ch in value if not _hidden(ch))
+
+
 def clean_text(value: str, what: str, max_len: int) -> str:
     """The value normalised (see the module docstring), or a one-line ConsentInputError saying what is wrong."""
-    raw = unicodedata.normalize("NFC", value or "")
-    if any(ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES for ch in raw):
-        raise ConsentInputError(f"{what} contains control or invisible formatting characters")
+    raw = refuse_controls(unicodedata.normalize("NFC", value or ""), what)
     text = _visible(raw, _INVISIBLE)
     if not text:
         raise ConsentInputError(f"{what} has no visible characters" if raw.strip() else f"{what} is empty")

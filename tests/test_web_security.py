@@ -174,3 +174,98 @@ def test_serve_refuses_a_public_address_without_allow_remote(home):
 def test_login_page_has_labels_and_a_token(web):
     page = web.client().get("/login").text
     assert '<label for="name">' in page and '<label for="password">' in page and csrf_of(page)
+
+
+def _live(app):
+    """The app on a free loopback port under uvicorn, in a thread; returns (port, stop)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+
+    def stop():
+        server.should_exit = True
+        thread.join(10)
+
+    return port, stop
+
+
+def _chunked_post(port: int, path: str, chunk: bytes, chunks: int) -> tuple[bytes, int]:
+    """POST a chunked body of `chunks` x `chunk` without a Content-Length; returns the response's first bytes
+    and how many chunks the server let through before it answered (or closed)."""
+    import socket
+
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n\r\n".encode()
+        )
+        sock.settimeout(0.0)
+        try:
+            for _ in range(chunks):
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                sent += 1
+                try:
+                    if sock.recv(1, socket.MSG_PEEK):
+                        break  # the server has answered
+                except BlockingIOError:
+                    pass
+        except (BrokenPipeError, ConnectionResetError, BlockingIOError):
+            pass
+        sock.settimeout(30)
+        try:
+            reply = sock.recv(200)
+        except ConnectionResetError:
+            reply = b""
+    return reply, sent
+
+
+def test_a_chunked_body_over_the_limit_is_refused_as_it_streams(web):
+    """Issue 40, item 8: no Content-Length, 400 MB announced by nothing: refused after about 1 MB, unread."""
+    port, stop = _live(web.app)
+    try:
+        reply, sent = _chunked_post(port, "/login", b"x" * 65536, 400 * 16)  # 400 MB in 64 KB chunks
+    finally:
+        stop()
+    assert reply.startswith(b"HTTP/1.1 413"), reply
+    assert sent * 65536 < 8 * 1024 * 1024, f"{sent} chunks went through before the refusal"
+    tmp = web.home / "files" / "tmp"
+    assert not tmp.exists() or list(tmp.iterdir()) == []
+
+
+def test_a_declared_length_over_a_forms_limit_is_refused_before_reading(web):
+    client = web.client()
+    response = client.post("/login", content=b"x" * (web_app.FORM_ROOM + 1))
+    assert response.status_code == 413 and response.headers["connection"] == "close"
+    assert "more than this page takes" in response.text
+
+
+def test_ids_no_database_can_hold_are_not_found_not_errors(web):
+    """Issue 40, item 12: ids past the largest a database can store answer 404, not 500."""
+    client, _ = web.login("reviewer")
+    for path in (
+        "/meetings/99999999999999999999",
+        "/drafts/9223372036854775808",
+        "/meetings/9223372036854775808/audio",
+        "/meetings/99999999999999999999/consent",
+        "/meetings/0",
+        "/drafts/-1",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404 and "There is no such page" in response.text, path
+    assert client.get("/meetings/9223372036854775807").status_code == 404  # the largest id: simply not there
+    clerk, _ = web.login("clerk")
+    assert clerk.get("/audit", params={"meeting": "99999999999999999999"}).status_code in (400, 403)

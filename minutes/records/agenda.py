@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlmodel import Session, delete, select
 
+from minutes.consent.evidence import read_limited
 from minutes.consent.meetings import MAX_TITLE, clean_text, lock_meeting, require_unreleased
 from minutes.db import AgendaItem
 from minutes.db.audit import append_event
@@ -44,13 +45,9 @@ def parse_agenda(text: str) -> list[str]:
 
 
 def read_agenda_text(path: Path) -> str:
-    """A UTF-8 agenda file's text; unreadable, oversized or non-UTF-8 files are one-line UsageErrors."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read agenda {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise UsageError(f"agenda {path} is {len(data)} bytes; a numbered list is at most {MAX_BYTES}")
+    """A UTF-8 agenda file's text; a missing, unreadable, oversized or non-UTF-8 file, a device or a FIFO is a
+    one-line error (`consent.evidence.read_limited`)."""
+    data = read_limited(path, MAX_BYTES, "agenda")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -101,7 +101,7 @@ def _records(draft: types.Draft) -> list[tuple[str, list[Any]]]:
 
 
 def get_draft(session: Session, draft_id: int) -> Draft:
-    row = session.get(Draft, draft_id)
+    row = session.get(Draft, draft_id) if as_id(draft_id) else None  # no database holds a bigger id
     if row is None:
         raise NotFoundError(f"draft {draft_id} does not exist", "see `minutes review list`")
     return row

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from minutes.consent.meetings import refuse_controls
 from minutes.core.audit import record
 from minutes.db import Draft, DraftStatus, Release, Review, utcnow
 from minutes.db.audit import row_hash
@@ -194,9 +195,10 @@ def add_step(
 
 
 def reviewer_name(by: str | None) -> str:
+    """The reviewer's name as given, printable: a name, not a line break or an escape code (as a participant's)."""
     if not by or not by.strip():
         raise UsageError("name the reviewer with --by NAME")
-    return by.strip()
+    return refuse_controls(by.strip(), "the reviewer's name")
 
 
 def require_editable(row: Draft) -> None:

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from minutes.consent import gate
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import get_meeting, lock_meeting, participants_of
+from minutes.consent.meetings import get_meeting, lock_meeting, participants_of, without_controls
 from minutes.core.files import atomic_write
 from minutes.core.progress import Reporter
 from minutes.core.store import Database, files_path
@@ -307,7 +307,7 @@ def write_recording(run: Run, a: Audio, target: Path) -> Write:
             rec = Recording(
                 meeting_id=run.meeting_id,
                 path=str(target),
-                original_name=run.original_name or run.path.name,
+                original_name=without_controls(run.original_name or run.path.name),
                 sha256=a.sha256,
                 duration=a.duration,
             )
