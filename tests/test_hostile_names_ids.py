@@ -314,3 +314,23 @@ def test_a_recording_name_is_stored_without_control_characters(home, database, t
     assert run("attach", "1", odd).exit_code == 0
     [(name,)] = sql(home, "SELECT original_name FROM recording")
     assert name == "staff[31mmeeting.wav"
+
+
+# -- issue 40, item 14: names and titles print as written, never as console markup -----------------------------
+MARKUP_NAME = "[link=https://evil.example/]Carol[/link]"
+MARKUP_TITLE = "Budget [x] review [bold]now[/bold]"
+
+
+def test_console_markup_in_names_and_titles_prints_as_written(home, database):
+    created = run("meeting", "create", MARKUP_TITLE, "--date", "2026-11-23", "--participant", MARKUP_NAME,
+                  "--participant", "Dan:[red]chair[/red]")  # fmt: skip
+    assert created.exit_code == 0, created.output
+    for args in (("meeting", "show", "1"), ("consent", "status", "1")):
+        out = run(*args).output
+        assert "[link=" in out and "Budget [x] review" in out, (args, out)  # long cells wrap
+    assert "Budget [x] review" in run("meeting", "list").output
+    assert "[red]chair[/red]" in run("meeting", "show", "1").output
+    assert run("person", "add", MARKUP_NAME).exit_code == 0
+    assert MARKUP_NAME in run("person", "list").output
+    blocked = run("consent", "status", "1").output
+    assert "[link=" in blocked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from click.testing import CliRunner
 from minutes.db import AuditEvent, User, WebSession
 from sqlmodel import select
@@ -269,3 +270,89 @@ def test_ids_no_database_can_hold_are_not_found_not_errors(web):
     assert client.get("/meetings/9223372036854775807").status_code == 404  # the largest id: simply not there
     clerk, _ = web.login("clerk")
     assert clerk.get("/audit", params={"meeting": "99999999999999999999"}).status_code in (400, 403)
+
+
+def _serve(home, proxies: str | None):
+    """`minutes serve --no-worker` as its own process, as a clerk runs it; returns (url, stop)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    if proxies is not None:
+        (home / "config.toml").write_text(f"[web]\ntrusted_proxies = {proxies}\n")
+    with __import__("socket").socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MINUTES_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from minutes.cli import main; main()", "serve", "--no-worker", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{url}/login", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.25)
+
+    def stop():
+        proc.terminate()
+        proc.wait(30)
+
+    return url, stop
+
+
+def _spray(url: str) -> list[int]:
+    """Six wrong sign-ins, each for another account and each claiming another client address."""
+    import httpx
+
+    codes = []
+    with httpx.Client(base_url=url) as client:
+        for i in range(6):
+            token = csrf_of(client.get("/login").text)
+            response = client.post(
+                "/login",
+                data={"csrf": token, "name": f"user{i}", "password": "not the password", "next": "/"},
+                headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+            )
+            codes.append(response.status_code)
+    return codes
+
+
+@pytest.mark.parametrize("proxies, last", [(None, 429), ('["127.0.0.1"]', 401)])
+def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(home, proxies, last):
+    """Issue 40, item 20: behind nothing, a forged X-Forwarded-For must not buy five fresh tries per address."""
+    url, stop = _serve(home, proxies)
+    try:
+        codes = _spray(url)
+    finally:
+        stop()
+    assert codes[:5] == [401] * 5 and codes[5] == last, codes
+
+
+@pytest.mark.parametrize(
+    "password, why",
+    [
+        ("aaaaaaaaaa", "repeats"),
+        ("password123", "common password"),
+        ("qwertyuiop", "common password"),
+        ("Summer2026!", "commonly used"),
+        ("1234567890", "common password"),
+        ("Priya Shah 1", "easy to guess"),
+    ],
+)
+def test_common_and_guessable_passwords_are_refused(home, password, why):
+    """Issue 40, item 19: ten characters are not enough; the common ones and the account's own name are out."""
+    runner = CliRunner()
+    for args in (["user", "add", "Priya Shah", "--role", "reviewer"], ["user", "passwd", "Priya Shah"]):
+        if args[1] == "passwd":
+            ok = runner.invoke(cli, ["user", "add", "Priya Shah", "--role", "reviewer", "--password-stdin"],
+                               input="kettle orbit lantern\n")  # fmt: skip
+            assert ok.exit_code == 0, ok.output
+        result = runner.invoke(cli, [*args, "--password-stdin"], input=f"{password}\n")
+        assert result.exit_code == 2 and "too easy to guess" in result.output and why in result.output, (
+            result.output
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -15,7 +15,7 @@ from rich.console import Console
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.meetings import parse_id
 from minutes.core.config import Settings, load_settings
-from minutes.errors import UsageError
+from minutes.errors import MinutesError, UsageError
 
 
 class IdType(click.ParamType):
@@ -52,6 +52,25 @@ class MeetingIdType(IdType):
 
 
 MEETING = MeetingIdType()
+
+
+class OutputError(MinutesError):
+    """The command's report could not be written (a full disk, a closed pipe)."""
+
+    exit_code = 74  # EX_IOERR
+
+
+def written(report: Callable[[], None]) -> None:
+    """Print a report and flush it, as a step of the command: an output that fails is an OutputError, so a
+    caller that prints before its transaction commits records nothing it could not report."""
+    try:
+        report()
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputError(
+            f"the report could not be written ({exc.strerror or exc}); nothing was recorded",
+            "run the command again with its output going somewhere it can be written",
+        ) from None
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

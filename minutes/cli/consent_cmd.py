@@ -6,9 +6,10 @@ from dataclasses import asdict
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
+from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app, written
 from minutes.cli.meeting_cmd import actor
 from minutes.errors import UsageError
 from minutes.service import consent
@@ -71,7 +72,7 @@ def _meeting_command(verb: str) -> click.Command:
     ) -> None:
         if spellings and verb == "give":
             raise UsageError("--spelling goes with withdraw or refuse: it names what a withdrawal redacts")
-        done = consent.record_named(  # an unknown name exits 3, with the closest name when there is one
+        consent.record_named(  # an unknown name exits 3, with the closest name when there is one
             app.ctx(),
             meeting,
             name,
@@ -82,8 +83,8 @@ def _meeting_command(verb: str) -> click.Command:
             evidence_file=evidence_file,
             evidence_at=evidence_at,
             spellings=list(spellings),
+            report=lambda done: written(lambda: _report(done, as_json)),
         )
-        _report(done, as_json)
 
     command.__doc__ = _HELP[verb]
     return consent_group.command(verb)(command)
@@ -137,7 +138,7 @@ def _standing_command(verb: str) -> click.Command:
         recorded_by: str | None,
         as_json: bool,
     ) -> None:
-        done = consent.record_standing(
+        consent.record_standing(
             app.ctx(),
             person,
             _VERBS[verb],
@@ -147,8 +148,8 @@ def _standing_command(verb: str) -> click.Command:
             valid_from=valid_from,
             valid_until=valid_until,
             evidence_file=evidence_file,
+            report=lambda done: written(lambda: _report(done, as_json)),
         )
-        _report(done, as_json)
 
     command.__doc__ = {
         "give": "Give standing consent for meetings dated --from to --until.",
@@ -213,11 +214,13 @@ def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     table = Table(
         "participant",
         *SCOPES,
-        title=f"consent for meeting {st.meeting_id}: {st.title} ({st.date})",
+        title=f"consent for meeting {st.meeting_id}: {escape(st.title)} ({st.date})",
         show_lines=True,
     )
     for p in st.participants:
-        name = p.name if p.needs_consent else f"{p.name}\n({p.attendance}: not recorded, no consent needed)"
+        name = escape(p.name) + (
+            "" if p.needs_consent else f"\n({p.attendance}: not recorded, no consent needed)"
+        )
         table.add_row(name, *(_cell_text(p.scopes[scope]) for scope in SCOPES))
     Console().print(table)
     if not st.participants:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
@@ -77,7 +78,7 @@ def meeting_list(app: App, as_json: bool) -> None:
         return
     table = Table("id", "date", "title", "participants", "recordings", title="meetings")
     for r in rows:
-        table.add_row(str(r.id), str(r.date), r.title, str(len(r.participants)), str(r.recordings))
+        table.add_row(str(r.id), str(r.date), escape(r.title), str(len(r.participants)), str(r.recordings))
     Console().print(table)
 
 
@@ -92,10 +93,15 @@ def meeting_show(app: App, meeting: int, as_json: bool) -> None:
         emit_json({**asdict(info), "agenda": agenda})
         return
     table = Table(
-        "id", "name", "role", "attendance", "person", title=f"meeting {info.id}: {info.title} ({info.date})"
+        "id",
+        "name",
+        "role",
+        "attendance",
+        "person",
+        title=f"meeting {info.id}: {escape(info.title)} ({info.date})",
     )
     for p in info.participants:
-        table.add_row(str(p.id), p.name, p.role or "", p.attendance, p.person or "")
+        table.add_row(str(p.id), escape(p.name), escape(p.role or ""), p.attendance, escape(p.person or ""))
     Console().print(table)
     click.echo(f"recordings: {info.recordings}")
     for number, title in enumerate(agenda, 1):
@@ -199,5 +205,5 @@ def person_list(app: App, as_json: bool) -> None:
         return
     table = Table("id", "name", "role", "meetings", title="people")
     for r in rows:
-        table.add_row(str(r.id), r.name, r.role or "", str(r.meetings))
+        table.add_row(str(r.id), escape(r.name), escape(r.role or ""), str(r.meetings))
     Console().print(table)

@@ -118,7 +118,7 @@ def _print_result(result) -> None:
     for warning in result.warnings:
         out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if result.blocked:
-        out.print(f"[red]blocked:[/red] {result.blocked}")
+        out.print(f"[red]blocked:[/red] {escape(result.blocked)}")
     elif result.draft_id:
         out.print(f"draft {result.draft_id} is pending review: `minutes review show {result.draft_id}`")
 
@@ -216,8 +216,8 @@ def batch_cmd(app: App, source, resume, workers, enqueue, as_json, **model):
     def on_job(outcome, n, total):
         if not as_json:
             out.print(
-                f"[{n}/{total}] {Path(outcome.source).name}: {outcome.status}"
-                + (f" ({outcome.reason})" if outcome.reason else "")
+                f"\\[{n}/{total}] {escape(Path(outcome.source).name)}: {outcome.status}"
+                + (f" ({escape(outcome.reason)})" if outcome.reason else "")
             )
 
     summary = processing.batch(
@@ -260,11 +260,11 @@ def _print_batch(out, summary) -> None:
     for o in summary.outcomes:
         table.add_row(
             str(o.job_id),
-            Path(o.source).name,
+            escape(Path(o.source).name),
             o.status,
             str(o.meeting_id or ""),
             str(o.draft_id or ""),
-            o.reason or "",
+            escape(o.reason or ""),
         )
     out.print(table)
     out.print(

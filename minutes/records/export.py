@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import os
+import re
 import stat
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -117,19 +118,22 @@ def withdrawn_ids(session: Session, draft_id: int) -> set[int]:
 
 
 def render_markdown(doc: MinutesDoc) -> str:
+    md = markdown_text
     lines = [
-        f"# {doc.title}",
+        f"# {md(doc.title)}",
         "",
         f"**Date:** {doc.date}  ",
-        f"**Attendees:** {', '.join(doc.attendees) or 'none'}",
+        f"**Attendees:** {', '.join(md(a) for a in doc.attendees) or 'none'}",
         "",
     ]
     if doc.summary:
-        lines += ["## Summary", "", doc.summary, ""]
+        lines += ["## Summary", "", md(doc.summary), ""]
     if doc.points:
-        lines += ["## Discussion points", "", *(f"- {p}" for p in doc.points), ""]
+        lines += ["## Discussion points", "", *(f"- {md(p)}" for p in doc.points), ""]
     lines += ["## Decisions", ""]
-    lines += [f"{i}. {text}" for i, text in enumerate(doc.decisions, 1)] or ["No decisions were recorded."]
+    lines += [f"{i}. {md(text)}" for i, text in enumerate(doc.decisions, 1)] or [
+        "No decisions were recorded."
+    ]
     lines += ["", "## Actions", ""]
     if doc.actions:
         lines += ["| Owner | Task | Due |", "|---|---|---|"]
@@ -139,7 +143,7 @@ def render_markdown(doc: MinutesDoc) -> str:
         ]
     else:
         lines.append("No actions were recorded.")
-    lines += ["", "---", "", footer(doc)]
+    lines += ["", "---", "", md(footer(doc))]
     return "\n".join(lines) + "\n"
 
 
@@ -328,8 +332,19 @@ def footer(doc: MinutesDoc) -> str:
     return text
 
 
+# What a Markdown viewer would act on in running text: an HTML tag or entity (<script>, <img src=...>, &amp;),
+# a link or an image ([...](...), ![...](...), <https://...>), emphasis or code, a heading mark, a table cell's
+# edge. Each is backslash-escaped (CommonMark shows the character itself); the rest stays readable.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>!#|~&])")
+
+
+def markdown_text(value: str | None) -> str:
+    """Text of the minutes (items, names, the summary) as Markdown that shows it as written, on one line."""
+    return _MARKDOWN.sub(r"\\\1", " ".join((value or "").split()))
+
+
 def markdown_cell(value: str | None) -> str:
-    return (value or "").replace("|", "\\|").replace("\n", " ")
+    return markdown_text(value)
 
 
 def _srt_with_notice(body: str) -> str:

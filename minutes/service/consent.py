@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,10 +255,13 @@ def record_named(
     evidence_file: str | None = None,
     evidence_at: str | None = None,
     spellings: list[str] | None = None,
+    report: Callable[[Recorded], None] | None = None,
 ) -> Recorded:
     """Give, refuse or withdraw consent for a participant named (or numbered) as typed: an unknown name is
     NotFoundError with the closest name; the evidence is a file on this machine or a time range. `spellings`:
-    other spellings of their name to redact with it, should this withdraw consent."""
+    other spellings of their name to redact with it, should this withdraw consent. `report` is called with
+    what was recorded before the transaction commits: should it fail (the output cannot be written), nothing
+    is recorded."""
     with ctx.tx() as s:
         named_participant(s, meeting_id, name)
         rows = ledger.record(
@@ -273,7 +277,7 @@ def record_named(
             spellings=spellings or (),
             **_store(ctx),
         )
-        return _recorded(rows, s)
+        return _reported(_recorded(rows, s), report)
 
 
 def record_standing(
@@ -286,8 +290,10 @@ def record_standing(
     valid_from: str | None = None,
     valid_until: str | None = None,
     evidence_file: str | None = None,
+    report: Callable[[Recorded], None] | None = None,
 ) -> Recorded:
-    """Standing consent for a known person, for every meeting dated inside [valid_from, valid_until]."""
+    """Standing consent for a known person, for every meeting dated inside [valid_from, valid_until]; `report`
+    as for `record_named`."""
     with ctx.tx() as s:
         rows = ledger.record_standing(
             s,
@@ -301,7 +307,7 @@ def record_standing(
             evidence_file=evidence_file,
             **_store(ctx),
         )
-        return _recorded(rows, s)
+        return _reported(_recorded(rows, s), report)
 
 
 def evidence_limit(ctx: Ctx) -> int:
@@ -313,6 +319,12 @@ def evidence_limit(ctx: Ctx) -> int:
 def _store(ctx: Ctx) -> dict[str, Any]:
     """Where the ledger keeps evidence files, and the largest it accepts."""
     return {"files_dir": ctx.settings.files_dir, "evidence_limit": evidence_limit(ctx)}
+
+
+def _reported(done: Recorded, report: Callable[[Recorded], None] | None) -> Recorded:
+    if report is not None:
+        report(done)
+    return done
 
 
 def _recorded(rows: list, s) -> Recorded:
