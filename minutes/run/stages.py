@@ -194,6 +194,9 @@ def run_stage(run: Run, stage: str, compute: Callable[[Run], Write]) -> str:
     run.begin(stage)
     try:
         return run.commit(stage, compute(run))
+    except Blocked:  # found while computing: nothing to commit, the stage ends blocked (if still running)
+        run.close_open("blocked", "consent changed while it ran; its result was discarded")
+        raise
     finally:
         run.drop_unstored_copy()
 
@@ -259,7 +262,10 @@ def diarise(run: Run) -> Write:
     run.voices, run.voice_seconds = None, found.seconds
     run.reporter.update(0.9, 1.0)
     with run.db.session() as s:
-        transcript_id = transcript_of(s, run.recording.id).id
+        row = transcript_of(s, run.recording.id)
+        if row is None:  # a withdrawal removed it (words not yet linked to a speaker may be anyone's)
+            raise Blocked("consent was withdrawn while diarise ran; the transcript it needs was removed")
+        transcript_id = row.id
         transcript = load_transcript(s, transcript_id)
     attributed = attribute(transcript, found.result.turns)
     return write_diarisation(run, transcript_id, attributed, found.result, found.enrolled, found.moved)
@@ -276,6 +282,8 @@ def summarise(run: Run) -> Write:
         meeting = get_meeting(s, run.meeting_id)
         names = [f"{p.name}:{p.role}" if p.role else p.name for p in participants_of(s, run.meeting_id)]
         row = transcript_of(s, run.recording.id)
+        if row is None:  # a withdrawal removed it since the stage began
+            raise Blocked("consent was withdrawn while summarise ran; the transcript it needs was removed")
         transcript_id, language, asr_model = row.id, row.language, row.model
         transcript = speaker_names.named_transcript(s, transcript_id)
     extractor = run.engines.extractor
