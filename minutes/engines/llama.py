@@ -22,6 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +38,12 @@ FLASH_ATTENTION = (
     True  # prefill 58 tokens/s against 49 without (1,500 tokens, 2 cores, AVX-512 build); decode the same
 )
 LANES = 2  # contexts that run independent calls side by side (minutes.engines.llama_lanes), cores allowing
+STOP_POLL = 0.5  # seconds between two questions to a caller who may want a call stopped (a database read)
+
+
+class Cancelled(Exception):
+    """A model call stopped because its caller said so (`LlamaExtractor.stopping`), e.g. consent was withdrawn
+    while it drafted: its reply would be discarded."""
 
 
 @dataclass
@@ -60,6 +67,17 @@ class LlamaExtractor:
     _kept: dict[str, tuple[list[int], Any]] = field(default_factory=dict, repr=False)
     _said: dict[int, Messages] = field(default_factory=dict, repr=False)  # each context's last exchange
     _totals: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @contextmanager
+    def stopping(self, should_stop: Callable[[], bool], every: float = STOP_POLL) -> Iterator[None]:
+        """Inside the block, every model call (and the side lanes `map` opens in it) asks `should_stop`, at
+        most every `every` seconds, between each batch of a prompt and each token of a reply, and raises
+        `Cancelled` once it says yes: a call ends within a batch (about 4 s on 2 cores) or a token of it."""
+        self._llm.stop = _Every(should_stop, every)
+        try:
+            yield
+        finally:
+            self._llm.stop = None
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -236,6 +254,20 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
     alive = weakref.ref(extractor)  # closed at exit if still loaded, without keeping it alive until then
     atexit.register(lambda: (loaded := alive()) is not None and loaded.close())
     return extractor
+
+
+class _Every:
+    """`ask`, at most every `seconds` (its last answer in between; a yes stays yes); safe across lanes."""
+
+    def __init__(self, ask: Callable[[], bool], seconds: float):
+        self.ask, self.seconds, self.said, self.at = ask, seconds, False, float("-inf")
+        self.lock = threading.Lock()
+
+    def __call__(self) -> bool:
+        with self.lock:
+            if not self.said and time.monotonic() - self.at >= self.seconds:
+                self.said, self.at = bool(self.ask()), time.monotonic()
+            return self.said
 
 
 @dataclass

@@ -26,12 +26,14 @@ from __future__ import annotations
 import ctypes
 import re
 from collections import deque
+from collections.abc import Callable
 
 import llama_cpp
 import numpy as np
 from llama_cpp import Llama
 from llama_cpp.llama_speculative import LlamaDraftModel
 
+from minutes.engines.llama import Cancelled
 from minutes.engines.llama_cache import LogitFreeStates
 from minutes.engines.llama_lanes import second_context
 
@@ -202,13 +204,24 @@ class GreedyFirstLlama(LogitFreeStates):
         other.draft_model = ForcedText(other)
         return other
 
+    stop: Callable[[], bool] | None = None  # asked before each batch and token; True: raise Cancelled
+
     def eval(self, tokens) -> None:
         """Evaluate `tokens`; forced text (a sampled token and the forced ones after it) goes through the model
         one token at a time as any decoded token does, so the model's cache holds exactly what it would, with
-        logits for the last only (see the module's docstring for why not in a batch)."""
+        logits for the last only (see the module's docstring for why not in a batch). With `stop` set, a prompt
+        is read one batch per call, as llama-cpp-python reads it (the same batches, so the same sums), and
+        `stop` is asked before each: a caller can end a long prompt or reply within a batch or a token."""
+        self._stopped()
         queued = len(self._sampler._queue) if isinstance(self._sampler, GreedyFirst) else 0
         if not queued or len(tokens) != queued + 1:
-            return super().eval(tokens)
+            if self.stop is None or len(tokens) <= self.n_batch:
+                return super().eval(tokens)
+            for start in range(0, len(tokens), self.n_batch):
+                if start:
+                    self._stopped()
+                super().eval(tokens[start : start + self.n_batch])
+            return None
         self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
         for token in tokens[:-1]:
             self._batch.set_batch(batch=[token], n_past=self.n_tokens, logits_all=False)
@@ -217,6 +230,10 @@ class GreedyFirstLlama(LogitFreeStates):
             self.input_ids[self.n_tokens] = token
             self.n_tokens += 1
         return super().eval(tokens[-1:])
+
+    def _stopped(self) -> None:
+        if self.stop is not None and self.stop():
+            raise Cancelled("the model was stopped: the caller no longer wants its reply")
 
     def _init_sampler(self, **options):
         plain = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from minutes.db import Draft as DraftRow
 from minutes.db import DraftStatus, Recording, StageRun
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event, content_hash
+from minutes.engines.llama import Cancelled
 from minutes.errors import StateError
 from minutes.records.replacement import discard_recordings
 from minutes.run import runlock
@@ -128,6 +130,11 @@ class Run:
     def fail(self) -> None:
         """Mark every stage still open as failed (an exception is on its way up)."""
         self.close_open("failed", "see the error printed by the command")
+
+    def cancelled(self, stage: str) -> bool:
+        """Whether a withdrawal (or another consent change) stopped the stage since it began."""
+        with self.db.session() as s:
+            return s.get(StageRun, self.open[stage]).status != "started"
 
     def close_open(self, status: str, detail: str) -> None:
         for stage in list(self.open):
@@ -287,7 +294,12 @@ def summarise(run: Run) -> Write:
         transcript_id, language, asr_model = row.id, row.language, row.model
         transcript = speaker_names.named_transcript(s, transcript_id)
     extractor = run.engines.extractor
-    draft = extract(extractor, transcript, names, meeting.date, progress=run.reporter.update)
+    stopping = getattr(extractor, "stopping", None)  # a withdrawal stops the model within seconds
+    try:
+        with stopping(lambda: run.cancelled("summarise")) if stopping else nullcontext():
+            draft = extract(extractor, transcript, names, meeting.date, progress=run.reporter.update)
+    except Cancelled:
+        raise Blocked("consent was withdrawn while summarise ran; the model was stopped") from None
     if flag := mismatch_flag(language, asr_model, english_only(asr_model)):
         draft.flags.insert(0, flag)
     return write_draft(run, transcript_id, draft, extractor.name, f"{extractor.name} on {extractor.device}")
