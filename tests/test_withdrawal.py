@@ -441,3 +441,25 @@ def test_the_spellings_a_reviewer_corrected_and_the_clerk_gives_go_too(home, dat
         assert not [t for t in texts if re.search(rf"\b{spelling}\b", t)], spelling
     assert blob is None or b"Thom" not in blob
     assert any(f"{WITHDRAWN} books the coach" in t for t in texts)
+
+
+def test_a_summary_a_reviewer_wrote_is_kept_but_for_what_repeats_their_words(home, database, tmp_path):
+    built = build(load_settings(), demo_draft(points=True))
+    doc = tmp_path / "doc.json"
+    shown = json.loads(run("review", "show", built.draft_id, "--json").output)
+    written = "The trip moves to April. Helen said Tuesdays clash with the Year 11 mock exams."
+    document = {
+        "summary": written,
+        "decisions": [{"id": i["ref"], "text": i["text"]} for i in shown["items"] if i["kind"] == "decision"],
+        "actions": [
+            {"id": i["ref"], "task": i["text"], "owner": i["owner"], "due": i["due"]}
+            for i in shown["items"]
+            if i["kind"] == "action"
+        ],
+        "points": [{"id": i["ref"], "text": i["text"]} for i in shown["items"] if i["kind"] == "point"],
+    }
+    doc.write_text(json.dumps(document), encoding="utf-8")
+    assert run("review", "edit", built.draft_id, "--by", "R", "--from", doc).exit_code == 0
+    withdraw(built.meeting_id, "Helen")  # her point goes; the reviewer's summary is not rebuilt from points
+    [(summary,)] = sql(home, "SELECT summary FROM draft")
+    assert summary == "The trip moves to April."

@@ -74,9 +74,8 @@ NOTE = "a participant withdrew consent; what rested on their words was removed a
 REMOVED = "(removed: it rested on the words of a participant who withdrew consent)"
 # the item fields that can name a person (a motion's proposer and seconder, and a vote "with Graham abstaining")
 TEXT_FIELDS = ("text", "task", "owner", "due", "reason", "proposer", "seconder", "vote")
-SUGGEST = (
-    60  # rapidfuzz ratio (0-100) of a word to their name that makes it a spelling to suggest ("Asia": 67)
-)
+# rapidfuzz ratio (0-100) of a word to their name that makes it a spelling to suggest ("Asia" for Aisha: 67)
+SUGGEST = 60
 _SPEAKER = re.compile(r"speaker\s*\d+", re.IGNORECASE)  # an unnamed voice, not a spelling of anyone
 
 
@@ -403,6 +402,7 @@ def _scrub_draft(
     """Remove evidence citing the person and the items that rested on it alone, rebuild the summary, redact
     their name, then reopen review or re-issue the release (see the module docstring)."""
     counts = _Counts()
+    drafted = draft.summary == summarise_points(_points_left(session, draft.id))  # not a reviewer's
     for item in review.draft_items(session, draft.id):
         rows = review.evidence_rows(session, item)
         cited = [ev for ev in rows if gone.cites(ev.start, ev.end, ev.quote)]
@@ -412,6 +412,7 @@ def _scrub_draft(
         if cited and len(cited) == len(rows) and not isinstance(item, Flag):
             _goes(item)
             counts.items += 1
+            counts.points += isinstance(item, Point)
         else:
             counts.names += _redact_fields(item, gone.names)
             for ev in rows:
@@ -421,13 +422,8 @@ def _scrub_draft(
                     session.add(ev)
         session.add(item)
     session.flush()
-    live_points = [
-        types.Point(p.text, evidence_of(session, p), p.status)
-        for p in review.draft_items(session, draft.id)
-        if isinstance(p, Point) and p.resolution != "removed" and p.status == "supported"
-    ]
-    has_points = any(isinstance(i, Point) for i in review.draft_items(session, draft.id))
-    draft.summary = _summary(draft.summary, live_points if has_points else None, gone, counts)
+    left = _points_left(session, draft.id) if drafted and counts.points else None
+    draft.summary = _summary(draft.summary, left, gone, counts)
     draft.notes = _notes(draft.notes, gone, counts)
     draft.original = _scrub_original(draft.original, gone)
     if draft.reject_reason:
@@ -466,10 +462,20 @@ def _scrub_draft(
         report.drafts_returned_to_review.append(draft.id)
 
 
+def _points_left(session: Session, draft_id: int) -> list[types.Point]:
+    """The draft's discussion points a summary is made of: those not removed and supported."""
+    return [
+        types.Point(p.text, evidence_of(session, p), p.status)
+        for p in review.draft_items(session, draft_id)
+        if isinstance(p, Point) and p.resolution != "removed" and p.status == "supported"
+    ]
+
+
 @dataclass
 class _Counts:
     evidence: int = 0
     items: int = 0
+    points: int = 0  # of the items, discussion points
     names: int = 0
     changed: int = 0  # summary sentences or notes that went
 
@@ -520,8 +526,9 @@ def _redact_fields(item, names: redact.NameMatcher) -> int:
 
 
 def _summary(summary: str, points: list[types.Point] | None, gone: _Gone, counts: _Counts) -> str:
-    """With discussion points, the summary is rebuilt from the points left (it is their texts joined, as
-    drafting made it); without, a sentence that repeats the person's words goes. Their name goes either way."""
+    """A summary drafting made of the discussion points, some of which went, is made again of `points`, those
+    left; any other (a reviewer's, or one no point of which went) loses each sentence that repeats the person's
+    words. Their name goes either way."""
     if points is not None:
         rebuilt = summarise_points(points)
         counts.changed += rebuilt != summary
@@ -550,17 +557,19 @@ def _notes(notes: list[str], gone: _Gone, counts: _Counts) -> list[str]:
 
 def _scrub_original(original: dict, gone: _Gone) -> dict:
     """The AI's original, kept for `review diff`, loses the same evidence, items, summary sentences and name."""
-    draft = types.Draft.model_validate(original)
+    draft, went = types.Draft.model_validate(original), False
+    drafted = draft.summary == summarise_points([p for p in draft.points if p.status == "supported"])
     for item in [*draft.decisions, *draft.actions, *draft.flags, *draft.points]:
         kept = [e for e in item.evidence if not gone.cites(e.start, e.end, e.quote)]
         if item.evidence and not kept and not isinstance(item, types.Flag):
             _goes(item)
+            went = went or isinstance(item, types.Point)
         else:
             _redact_fields(item, gone.names)
             for e in kept:
                 e.quote = gone.names.sub(e.quote, WITHDRAWN)[0]
         item.evidence = kept
     supported = [p for p in draft.points if p.status == "supported"]
-    draft.summary = _summary(draft.summary, supported if draft.points else None, gone, _Counts())
+    draft.summary = _summary(draft.summary, supported if went and drafted else None, gone, _Counts())
     draft.notes = _notes(draft.notes, gone, _Counts())
     return draft.model_dump(mode="json")
