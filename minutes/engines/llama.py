@@ -71,11 +71,15 @@ class LlamaExtractor:
     @contextmanager
     def stopping(self, should_stop: Callable[[], bool], every: float = STOP_POLL) -> Iterator[None]:
         """Inside the block, every model call (and the side lanes `map` opens in it) asks `should_stop`, at
-        most every `every` seconds, between each batch of a prompt and each token of a reply, and raises
-        `Cancelled` once it says yes: a call ends within a batch (about 4 s on 2 cores) or a token of it."""
+        most every `every` seconds, while llama.cpp computes, and raises `Cancelled` once it says yes: a call
+        ends within a fraction of a second of the answer. The context is then read afresh by the next call."""
         self._llm.stop = _Every(should_stop, every)
         try:
             yield
+        except Cancelled:
+            self._said.pop(id(self._llm), None)
+            self._llm.reset()  # what it had read of the stopped prompt goes (the kept openings stay)
+            raise
         finally:
             self._llm.stop = None
 

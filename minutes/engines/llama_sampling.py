@@ -204,24 +204,28 @@ class GreedyFirstLlama(LogitFreeStates):
         other.draft_model = ForcedText(other)
         return other
 
-    stop: Callable[[], bool] | None = None  # asked before each batch and token; True: raise Cancelled
+    stop: Callable[[], bool] | None = None  # asked while the model computes; True: raise Cancelled
 
     def eval(self, tokens) -> None:
         """Evaluate `tokens`; forced text (a sampled token and the forced ones after it) goes through the model
         one token at a time as any decoded token does, so the model's cache holds exactly what it would, with
-        logits for the last only (see the module's docstring for why not in a batch). With `stop` set, a prompt
-        is read one batch per call, as llama-cpp-python reads it (the same batches, so the same sums), and
-        `stop` is asked before each: a caller can end a long prompt or reply within a batch or a token."""
-        self._stopped()
+        logits for the last only (see the module's docstring for why not in a batch). With `stop` set, llama.cpp
+        asks it between the steps of its computation (`_watch`), so a long prompt ends within a fraction of a
+        second once it says yes, and `Cancelled` is raised."""
+        self._watch()
+        try:
+            return self._eval(tokens)
+        except RuntimeError:  # llama_decode returned 2: aborted
+            if self._halted():
+                raise Cancelled("the model was stopped: the caller no longer wants its reply") from None
+            raise
+
+    def _eval(self, tokens) -> None:
+        if self._halted():
+            raise Cancelled("the model was stopped: the caller no longer wants its reply")
         queued = len(self._sampler._queue) if isinstance(self._sampler, GreedyFirst) else 0
         if not queued or len(tokens) != queued + 1:
-            if self.stop is None or len(tokens) <= self.n_batch:
-                return super().eval(tokens)
-            for start in range(0, len(tokens), self.n_batch):
-                if start:
-                    self._stopped()
-                super().eval(tokens[start : start + self.n_batch])
-            return None
+            return super().eval(tokens)
         self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
         for token in tokens[:-1]:
             self._batch.set_batch(batch=[token], n_past=self.n_tokens, logits_all=False)
@@ -231,9 +235,20 @@ class GreedyFirstLlama(LogitFreeStates):
             self.n_tokens += 1
         return super().eval(tokens[-1:])
 
-    def _stopped(self) -> None:
-        if self.stop is not None and self.stop():
-            raise Cancelled("the model was stopped: the caller no longer wants its reply")
+    def _halted(self) -> bool:
+        try:
+            return bool(self.stop is not None and self.stop())
+        except Exception:  # asked from inside llama.cpp: a failing question must not stop a good run
+            return False
+
+    def _watch(self) -> None:
+        """Have llama.cpp ask `stop` while it computes (ggml's abort callback, between the graph's nodes, on the
+        calling thread) on this context, once: a lane's context is new, so it gets its own."""
+        if self.stop is None or getattr(self, "_watched", None) is self._ctx:
+            return
+        self._abort = llama_cpp.ggml_abort_callback(lambda _data: self._halted())  # kept: C holds a pointer
+        llama_cpp.llama_set_abort_callback(self._ctx.ctx, self._abort, None)
+        self._watched = self._ctx
 
     def _init_sampler(self, **options):
         plain = (
