@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -73,7 +74,8 @@ class LlamaExtractor:
         """Inside the block, every model call (and the side lanes `map` opens in it) asks `should_stop`, at
         most every `every` seconds, while llama.cpp computes, and raises `Cancelled` once it says yes: a call
         ends within a fraction of a second of the answer. The context is then read afresh by the next call."""
-        self._llm.stop = _Every(should_stop, every)
+        log = logging.getLogger("llama-cpp-python")
+        level, self._llm.stop = log.level, _Every(should_stop, every)
         try:
             yield
         except Cancelled:
@@ -82,6 +84,7 @@ class LlamaExtractor:
             raise
         finally:
             self._llm.stop = None
+            log.setLevel(level)  # quietened for the stopped step's log line (llama_sampling)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))

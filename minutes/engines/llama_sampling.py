@@ -24,6 +24,7 @@ Imported only once llama-cpp-python is known to be installed (minutes.engines.ll
 from __future__ import annotations
 
 import ctypes
+import logging
 import re
 from collections import deque
 from collections.abc import Callable
@@ -237,9 +238,12 @@ class GreedyFirstLlama(LogitFreeStates):
 
     def _halted(self) -> bool:
         try:
-            return bool(self.stop is not None and self.stop())
+            halted = bool(self.stop is not None and self.stop())
         except Exception:  # asked from inside llama.cpp: a failing question must not stop a good run
             return False
+        if halted:  # llama.cpp logs the aborted step as an error ("removing memory module entries"): expected
+            logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
+        return halted
 
     def _watch(self) -> None:
         """Have llama.cpp ask `stop` while it computes (ggml's abort callback, between the graph's nodes, on the

@@ -63,7 +63,6 @@ from minutes.db import (
     Word,
     utcnow,
 )
-from minutes.drafting.points import summary as summarise_points
 from minutes.records import redact
 from minutes.records.export import WITHDRAWN
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
@@ -460,6 +459,14 @@ def _scrub_draft(
                 session, draft, DraftStatus.IN_REVIEW, actor, reason=NOTE, event="review.withdrawal"
             )
         report.drafts_returned_to_review.append(draft.id)
+
+
+def summarise_points(points: list[types.Point]) -> str:
+    """The summary drafting makes of discussion points (minutes.drafting.points, imported when needed: the
+    command line starts without the drafting rules)."""
+    from minutes.drafting.points import summary
+
+    return summary(points)
 
 
 def _points_left(session: Session, draft_id: int) -> list[types.Point]:
