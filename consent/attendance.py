@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.gate import cancel_running
-from minutes.consent.meetings import find_participant, lock_meeting, parse_attendance
-from minutes.db import ConsentRecord, Draft, DraftStatus, Participant, Recording
+from minutes.consent.hooks import fire_gate_closed
+from minutes.consent.meetings import find_participant, lock_meeting, parse_attendance, require_unreleased
+from minutes.db import ConsentRecord, Participant, Recording
 from minutes.db.audit import append_event
 from minutes.db.meeting import NOT_RECORDED
 from sqlmodel import Session, select
@@ -47,13 +48,7 @@ def set_attendance(
         accepted = was_accepted
     if attendance == before and accepted == was_accepted:
         return part
-    released = session.exec(
-        select(Draft.id).where(Draft.meeting_id == row.id, Draft.status == DraftStatus.RELEASED)
-    ).first()
-    if released is not None:
-        raise ConsentError(
-            f"meeting {row.id} has released minutes (draft {released}); attendance is kept as filed"
-        )
+    require_unreleased(session, row.id, "attendance is kept as filed")
     if before not in NOT_RECORDED and attendance in NOT_RECORDED:
         _refuse_leaving_gate(session, row.id, part, attendance)
     part.attendance, part.apologies_accepted = attendance, accepted
@@ -74,6 +69,7 @@ def set_attendance(
             actor,
             f"{part.name} was marked {attendance} while it ran; their consent is needed",
         )
+        fire_gate_closed(session, row.id)
     return part
 
 

@@ -1,4 +1,5 @@
-"""Consent evidence files (a scanned form): read with limits, hashed, and kept in the store by their hash."""
+"""Consent evidence files (a scanned form): read with limits, hashed, and kept in the store by their hash.
+`read_limited` is how every small input file is read (an agenda, an edited draft document too)."""
 
 from __future__ import annotations
 
@@ -24,43 +25,53 @@ class EvidenceFile:
     suffix: str
 
 
-def read_evidence(path: str | Path, max_bytes: int = MAX_EVIDENCE_BYTES) -> EvidenceFile:
-    """Read and hash an evidence file, with a one-line error if it is missing, unreadable, empty, too large or not
-    a regular file. Devices (/dev/zero) and FIFOs are refused from their metadata before anything is read, and
-    the open does not block, so neither can exhaust memory or hang the command."""
+def read_limited(path: str | Path, max_bytes: int, what: str) -> bytes:
+    """A small input file's bytes (`what` names it in errors: "evidence file", "agenda"), with a one-line error
+    if it is missing, unreadable, empty, larger than `max_bytes` or not a regular file. Devices (/dev/zero) and
+    FIFOs are refused from their metadata before anything is read, and the open does not block, so neither can
+    exhaust memory or hang the command."""
     src = Path(path).expanduser()
     try:
-        _check_kind(src, src.stat(), max_bytes)
+        _check_kind(src, src.stat(), max_bytes, what)
         fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
         with open(fd, "rb") as fh:
-            _check_kind(src, os.fstat(fd), max_bytes)  # the path may have been swapped since the first check
+            _check_kind(src, os.fstat(fd), max_bytes, what)  # the path may have been swapped since
             data = fh.read(max_bytes + 1)
     except FileNotFoundError:
-        raise ConsentInputError(f"evidence file {str(src)!r} does not exist") from None
+        raise ConsentInputError(f"{what} {str(src)!r} does not exist") from None
     except OSError as exc:
-        raise ConsentInputError(f"cannot read evidence file {str(src)!r}: {exc.strerror or exc}") from None
+        raise ConsentInputError(f"cannot read {what} {str(src)!r}: {exc.strerror or exc}") from None
     if not data:
-        raise ConsentInputError(f"evidence file {str(src)!r} is empty")
+        raise ConsentInputError(f"{what} {str(src)!r} is empty")
     if len(data) > max_bytes:
-        raise _too_large(src, max_bytes)
+        raise _too_large(src, max_bytes, what)
+    return data
+
+
+def read_evidence(path: str | Path, max_bytes: int = MAX_EVIDENCE_BYTES) -> EvidenceFile:
+    """Read and hash an evidence file (see `read_limited`)."""
+    src = Path(path).expanduser()
+    data = read_limited(src, max_bytes, "evidence file")
     suffix = src.suffix.lower() if _SUFFIX.fullmatch(src.suffix) else ""
     return EvidenceFile(data, hashlib.sha256(data).hexdigest(), suffix)
 
 
-def _check_kind(src: Path, st: os.stat_result, max_bytes: int) -> None:
+def _check_kind(src: Path, st: os.stat_result, max_bytes: int, what: str) -> None:
     if stat.S_ISDIR(st.st_mode):
-        raise ConsentInputError(f"evidence {str(src)!r} is a folder, not a file")
+        raise ConsentInputError(f"{what} {str(src)!r} is a folder, not a file")
     if not stat.S_ISREG(st.st_mode):
-        raise ConsentInputError(f"evidence {str(src)!r} is not a regular file (a device, FIFO or socket)")
+        raise ConsentInputError(f"{what} {str(src)!r} is not a regular file (a device, FIFO or socket)")
     if st.st_size > max_bytes:
-        raise _too_large(src, max_bytes)
+        raise _too_large(src, max_bytes, what)
 
 
-def _too_large(src: Path, max_bytes: int) -> ConsentInputError:
-    return ConsentInputError(
-        f"evidence file {str(src)!r} is larger than the limit of {max_bytes / 1e6:g} MB "
-        "(scan it at a lower resolution, or raise [limits] max_evidence_mb in config.toml)"
+def _too_large(src: Path, max_bytes: int, what: str) -> ConsentInputError:
+    hint = (
+        " (scan it at a lower resolution, or raise [limits] max_evidence_mb in config.toml)"
+        if what == "evidence file"
+        else ""
     )
+    return ConsentInputError(f"{what} {str(src)!r} is larger than the limit of {max_bytes / 1e6:g} MB{hint}")
 
 
 def store_evidence(evidence: EvidenceFile, files_dir: Path) -> str:

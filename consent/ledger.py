@@ -26,7 +26,7 @@ from typing import Any
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.evidence import MAX_EVIDENCE_BYTES, EvidenceFile, read_evidence, store_evidence
 from minutes.consent.gate import cancel_running
-from minutes.consent.hooks import Withdrawal, fire_withdrawal
+from minutes.consent.hooks import Withdrawal, fire_gate_closed, fire_withdrawal
 from minutes.consent.meetings import (
     MAX_NAME,
     clean_text,
@@ -145,9 +145,11 @@ def record(
     evidence_at: str | TimeRange | None = None,
     files_dir: Path | None = None,
     evidence_limit: int = MAX_EVIDENCE_BYTES,
+    spellings: Sequence[str] = (),
 ) -> list[ConsentRecord]:
     """Record one decision (given, refused or withdrawn) by one participant for some scopes: one row and one
-    audit event per scope. A withdrawal also fires the withdrawal hooks, in this transaction."""
+    audit event per scope. A withdrawal also fires the withdrawal hooks, in this transaction, with `spellings`:
+    other spellings of their name (how the transcript wrote it) for the hooks to redact with it."""
     if decision not in DECISIONS:
         raise ConsentInputError(f"unknown decision {decision!r}")
     wanted, method = parse_scopes(scopes), parse_method(method)
@@ -167,9 +169,14 @@ def record(
         session, f"consent.{decision}", (wanted, decision, method, by), evidence, files_dir, whose
     )
     if revokes:
+        names = tuple(clean_text(n, "spelling", MAX_NAME) for n in spellings if n.strip())
         _revoke(
-            session, [row.id], Withdrawal(actor=by, scopes=wanted, meeting_id=row.id, participant_id=part.id)
+            session,
+            [row.id],
+            Withdrawal(by, wanted, meeting_id=row.id, participant_id=part.id, spellings=names),
         )
+    if decision != "given":
+        fire_gate_closed(session, row.id)
     return rows
 
 
@@ -229,6 +236,9 @@ def record_standing(
     rows = _records(session, f"consent.standing.{decision}", decided, evidence, files_dir, whose)
     if revokes:
         _revoke(session, mids, Withdrawal(actor=by, scopes=wanted, person_id=who.id))
+    if decision != "given":
+        for mid in mids:
+            fire_gate_closed(session, mid)
     return rows
 
 

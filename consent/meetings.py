@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import regex
 from minutes.consent.errors import ConsentError, ConsentInputError
-from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
+from minutes.consent.hooks import fire_gate_closed
+from minutes.db import ConsentRecord, Draft, DraftStatus, Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event
-from minutes.db.meeting import ATTENDANCE
+from minutes.db.meeting import ATTENDANCE, NOT_RECORDED
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
@@ -79,11 +80,27 @@ def _visible(text: str, invisible: regex.Pattern) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
+def _hidden(ch: str) -> bool:
+    return ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES
+
+
+def refuse_controls(value: str, what: str) -> str:
+    """`value` unchanged, or a one-line ConsentInputError if it holds control characters (a line break, an
+    escape code) or bidirectional overrides: text that is printed on a terminal or into Markdown, such as an
+    item of the minutes or a reviewer's name, takes the same characters as names and titles."""
+    if any(_hidden(ch) for ch in value or ""):
+        raise ConsentInputError(f"{what} contains control or invisible formatting characters")
+    return value
+
+
+def without_controls(value: str) -> str:
+    """`value` with control characters and bidirectional overrides dropped (a file's name, kept as a label)."""
+    return "".join(ch for ch in value if not _hidden(ch))
+
+
 def clean_text(value: str, what: str, max_len: int) -> str:
     """The value normalised (see the module docstring), or a one-line ConsentInputError saying what is wrong."""
-    raw = unicodedata.normalize("NFC", value or "")
-    if any(ch in _BIDI or unicodedata.category(ch) in _BAD_CATEGORIES for ch in raw):
-        raise ConsentInputError(f"{what} contains control or invisible formatting characters")
+    raw = refuse_controls(unicodedata.normalize("NFC", value or ""), what)
     text = _visible(raw, _INVISIBLE)
     if not text:
         raise ConsentInputError(f"{what} has no visible characters" if raw.strip() else f"{what} is empty")
@@ -154,6 +171,20 @@ def lock_meeting(session: Session, meeting: int | str) -> Meeting:
     if row is None:
         raise ConsentInputError(f"no meeting {mid} (see `minutes meeting list`)")
     return row
+
+
+def released_draft(session: Session, meeting_id: int) -> int | None:
+    """The meeting's released draft, if any: its minutes were filed, and with them who was there and the agenda,
+    so those are kept as they are (the release's hash covers them)."""
+    return session.exec(
+        select(Draft.id).where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
+    ).first()
+
+
+def require_unreleased(session: Session, meeting_id: int, what: str) -> None:
+    """ConsentError once the meeting's minutes are released: `what` (a change to who was there) is refused."""
+    if (draft := released_draft(session, meeting_id)) is not None:
+        raise ConsentError(f"meeting {meeting_id} has released minutes (draft {draft}); {what}")
 
 
 def participants_of(session: Session, meeting_id: int) -> list[Participant]:
@@ -233,6 +264,7 @@ def add_participant(
         else session.exec(select(Person).where(Person.name_key == name_key(name))).first()
     )
     row = lock_meeting(session, meeting)
+    require_unreleased(session, row.id, "its participants are kept as filed")
     if session.exec(
         select(Participant).where(Participant.meeting_id == row.id, Participant.name_key == name_key(name))
     ).first():
@@ -254,6 +286,8 @@ def add_participant(
         row.id,
         subject={"participant_id": part.id, "person_id": part.person_id, "attendance": attendance},
     )
+    if attendance not in NOT_RECORDED:
+        fire_gate_closed(session, row.id)
     return part
 
 
@@ -265,6 +299,7 @@ def remove_participant(
     Refused once they have any consent on record (the ledger is never edited: withdraw instead) or once the
     meeting has a recording (processing went ahead with them listed). Removing them can unblock the gate."""
     row = lock_meeting(session, meeting)
+    require_unreleased(session, row.id, "its participants are kept as filed")
     part = find_participant(session, row.id, ref)
     records = session.exec(
         select(func.count()).select_from(ConsentRecord).where(ConsentRecord.participant_id == part.id)

@@ -37,6 +37,9 @@ class KeySource(Protocol):
     def key(self, create: bool) -> bytes:
         """The chain's key; `create` allows making one (only before the first event)."""
 
+    def exists(self) -> bool:
+        """Whether the key was made: it is, with the first event, so a chain with none was emptied."""
+
 
 class AuditHead(SQLModel, table=True):
     __tablename__ = "audit_head"
@@ -155,6 +158,12 @@ def append_event(
     return event
 
 
+def _key_exists(session: Session) -> bool:
+    source = session.info.get(KEY_INFO)
+    exists = getattr(source, "exists", None)
+    return bool(exists and exists())
+
+
 def authentic(key: bytes, ev: AuditEvent) -> bool:
     """Whether one event is as written (its own fields only; the chain check also follows prev_hash)."""
     return hmac.compare_digest(_event_mac(key, ev), ev.hash)
@@ -188,6 +197,14 @@ def verify_chain(session: Session) -> ChainCheck:
             )
         prev, expected_seq = ev.hash, expected_seq + 1
     head_seq = head.seq if head else 0
+    if not count and not head_seq and _key_exists(session):
+        return ChainCheck(
+            False,
+            0,
+            1,
+            "the audit chain is empty, yet its key exists: events were written and deleted "
+            "(or this database was started afresh beside an old audit.key)",
+        )
     if head_seq != count or (head and head.last_hash != prev):
         return ChainCheck(
             False, count, count + 1, f"events after {count} are missing (the chain recorded {head_seq})"

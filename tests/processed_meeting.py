@@ -72,8 +72,25 @@ def ev(speaker: str, contains: str) -> types.Evidence:
     return types.Evidence(x.start, x.end, x.text)
 
 
-def demo_draft(flags: bool = False, unsupported: bool = False) -> types.Draft:
-    """The gold decisions and actions, each citing the lines it rests on."""
+def demo_points() -> list[types.Point]:
+    """Discussion points as drafting makes them, each citing its lines: one resting on Tom's words alone, one on
+    Helen's, one on Priya's and Tom's."""
+    return [
+        types.Point(
+            "Tom has looked at the coach prices and the cheapest option is twelve pounds a head on a Tuesday",
+            [ev("Tom", "coach prices")],
+        ),
+        types.Point("Tuesdays clash with the Year 11 mock exams in March", [ev("Helen", "Tuesdays clash")]),
+        types.Point(
+            "The trip moves to the last week of April",
+            [ev("Priya", "So we're agreed"), ev("Tom", "That works for me")],
+        ),
+    ]
+
+
+def demo_draft(flags: bool = False, unsupported: bool = False, points: bool = False) -> types.Draft:
+    """The gold decisions and actions, each citing the lines it rests on; with `points`, discussion points and
+    the summary drafting makes of them."""
     draft = types.Draft(
         decisions=[
             types.Decision(
@@ -110,6 +127,9 @@ def demo_draft(flags: bool = False, unsupported: bool = False) -> types.Draft:
         "the lab technician post.",
         notes=["an action's owner was changed from Priya to Tom, who was asked to do it at line 6"],
     )
+    if points:
+        draft.points = demo_points()
+        draft.summary = " ".join(p.text + "." for p in draft.points)
     if flags:
         draft.flags.append(
             types.Flag(

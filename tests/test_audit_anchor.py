@@ -324,3 +324,80 @@ def test_non_ascii_names_hash_the_same_everywhere(home, database, tmp_path):
     assert [e["kind"] for e in json.loads(run("audit", "log", "--json").output)].count("release.reissue") == 1
     assert run("audit", "verify").exit_code == 0
     assert run("export", built.draft_id, "--format", "md", "--out", tmp_path / "again.md").exit_code == 0
+
+
+# -- issue 40, items 5, 6, 7, 22 and 23 -------------------------------------------------------------------------
+def test_an_emptied_chain_does_not_verify_while_its_key_exists(home, database):
+    """Item 5: every event, the head and the consent records deleted; the key says events were written."""
+    built = build(load_settings())
+    given = run("consent", "give", built.meeting_id, "Tom", "--scope", "all", "--method", "verbal")
+    assert given.exit_code == 0 and run("audit", "verify").exit_code == 0
+    sql(home, "DELETE FROM audit_event")
+    sql(home, "DELETE FROM audit_head")
+    sql(home, "DELETE FROM consent_record")
+    failed("the audit chain is empty", "events were written")
+
+
+def test_a_fresh_store_with_no_events_verifies(home, database):
+    result = run("audit", "verify")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "statement, needle",
+    [
+        ("UPDATE participant SET attendance = 'absent' WHERE name = 'Sam'", "attendance of participant 4"),
+        (
+            "INSERT INTO participant (meeting_id, name, name_key, attendance, added_at) "
+            "VALUES (1, 'Mallory', 'mallory', 'present', '2026-11-23 09:00:00.000000')",
+            "participant 5 has no audit event",
+        ),
+    ],
+)
+def test_attendance_and_participants_changed_in_the_database_fail_verify(released, home, statement, needle):
+    """Item 6: Sam refused diarise; marking him absent in the database would open the gate."""
+    sql(home, statement)
+    failed(needle)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE meeting SET title = 'Something else'",
+        "UPDATE participant SET name = 'Tomas', name_key = 'tomas' WHERE name = 'Tom'",
+        "UPDATE participant SET role = 'head' WHERE name = 'Priya'",
+        "UPDATE meeting SET date = '2026-11-30'",
+    ],
+)
+def test_meeting_facts_changed_after_release_fail_verify_and_export(released, home, tmp_path, statement):
+    """Item 7: the release covers the meeting facts its minutes print."""
+    sql(home, statement)
+    failed(f"the meeting of released draft {released.draft_id} was changed after release")
+    result = run("export", released.draft_id, "--format", "md", "--out", tmp_path / "m.md")
+    assert result.exit_code == 5 and not (tmp_path / "m.md").exists(), result.output
+
+
+def test_participants_cannot_be_added_or_removed_after_release(released, home):
+    """Item 22: released minutes are frozen; the meeting's list of people with them."""
+    added = run("participant", "add", released.meeting_id, "Late Larry")
+    assert added.exit_code == 5 and "released minutes" in added.output, added.output
+    removed = run("participant", "remove", released.meeting_id, "Sam")
+    assert removed.exit_code == 5, removed.output
+    assert sql(home, "SELECT count(*) FROM participant") == [(4,)]
+    assert run("audit", "verify").exit_code == 0
+
+
+def test_a_reissue_after_a_withdrawal_keeps_who_released_the_minutes(released, home, tmp_path):
+    """Item 23: the clerk who records a withdrawal cannot release minutes; the re-issue names the releaser."""
+    withdrawn = run("consent", "withdraw", released.meeting_id, "Tom", "--scope", "all", "--method", "written",
+                    "--by", "Clara Clerk")  # fmt: skip
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert sql(home, "SELECT released_by, reissue_of FROM release ORDER BY id") == [
+        ("Mr Chair", None),
+        ("Mr Chair", 1),
+    ]
+    md = tmp_path / "m.md"
+    assert run("export", released.draft_id, "--format", "md", "--out", md).exit_code == 0
+    text = md.read_text()
+    assert "Released by Mr Chair" in text and "Re-issued" in text and "Released by Clara Clerk" not in text
+    assert run("audit", "verify").exit_code == 0

@@ -162,3 +162,31 @@ def test_kill_9_at_several_points_then_resume(batch_home, tmp_path, data):
     assert len(recordings) == len(files)
     verify = minutes("audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_manifest_names_with_colons_get_the_consent_their_row_gives(home, database, tmp_path):
+    """Issue 40, item 18: "=A1:B2:chair" is the participant "=A1:B2" with the role "chair", for the meeting and
+    for the consent its form records alike (a name that looks like a spreadsheet formula stays a name)."""
+    from minutes.consent.status import consent_status
+
+    from minutes.core.config import load_settings
+    from minutes.core.store import Database
+    from minutes.run.batch import Entry, meeting_for, prepare_jobs
+
+    form = tmp_path / "form.pdf"
+    form.write_bytes(b"%PDF-1.4 consent")
+    entry = Entry(str(tmp_path / "a.wav"), "Governors", "2026-11-23", ["=A1:B2:chair", "@Bo:Sr:clerk", "Cy"],
+                  str(form))  # fmt: skip
+    db = Database.open(load_settings())
+    try:
+        [job] = prepare_jobs(db, "b", [entry], resume=False)
+        meeting_id = meeting_for(db, job, entry, "clerk", db.settings.files_dir)
+        with db.session() as s:
+            status = consent_status(s, meeting_id)
+        people = {
+            (p.name, p.role): {sc: c.state.value for sc, c in p.scopes.items()} for p in status.participants
+        }
+    finally:
+        db.close()
+    assert set(people) == {("=A1:B2", "chair"), ("@Bo:Sr", "clerk"), ("Cy", None)}
+    assert all(set(states.values()) == {"given"} for states in people.values())

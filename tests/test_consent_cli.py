@@ -498,3 +498,24 @@ def test_a_participant_added_by_mistake_can_be_removed_until_consent_or_a_record
     )
     missing = run("participant", "remove", meeting, "Nobody")
     assert missing.exit_code == 3 and "has no participant 'Nobody'" in missing.output
+
+
+def test_a_report_that_cannot_be_written_records_nothing(meeting, home):
+    """Issue 40, item 16: `consent give ... > /dev/full` must not say nothing and keep the record."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MINUTES_HOME": str(home)}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", "from minutes.cli import main; main()", "consent", "give", meeting, "Tom",
+             "--scope", "all", "--method", "verbal"],
+            stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 74, done.stderr
+    assert done.stderr.strip().startswith("error: the report could not be written (No space left on device)")
+    assert json.loads(ok("consent", "history", meeting, "--json")) == []
+    assert sql(home, "SELECT count(*) FROM consent_record") == [(0,)]
+    ok("consent", "give", meeting, "Tom", "--scope", "all", "--method", "verbal")  # with somewhere to write
+    assert len(json.loads(ok("consent", "history", meeting, "--json"))) == 4

@@ -82,7 +82,9 @@ class ConsentMachine(RuleBasedStateMachine):
             decision == "refused" and any(self.holds[name, s] for s in scopes)
         )
         with self.db.session() as s:
-            ledger.record(s, self.run.meeting_id, name, decision, scopes, "verbal", recorded_by="clerk")
+            # by id: withdrawing from the recording takes the name off the participant's row (issue 40)
+            who = self.cast.ids[name]
+            ledger.record(s, self.run.meeting_id, who, decision, scopes, "verbal", recorded_by="clerk")
         self.holds.update({(name, sc): decision == "given" for sc in scopes})
         if revokes:
             self.cancelled = self.pending is not None
@@ -98,7 +100,7 @@ class ConsentMachine(RuleBasedStateMachine):
         """Consent by all, so that runs get far often enough."""
         with self.db.session() as s:
             for name in NAMES:
-                ledger.give(s, self.run.meeting_id, name, "all", "verbal", recorded_by="clerk")
+                ledger.give(s, self.run.meeting_id, self.cast.ids[name], "all", "verbal", recorded_by="clerk")
         self.holds = {(n, sc): True for n in NAMES for sc in SCOPES}
 
     @precondition(lambda self: self.pending is None)

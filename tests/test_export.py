@@ -153,3 +153,38 @@ def test_transcript_exports_before_release_are_stamped_unreviewed(home, tmp_path
     data = json.loads(out.read_text())
     assert data["unreviewed"] is True and len(data["segments"]) == 16
     assert [k for k, *_ in exports(home)] == ["transcript"] * 4
+
+
+# -- issue 40, item 15: item text is text in Markdown, never markup a viewer would act on -----------------------
+HOSTILE = [
+    "Buy <script>alert(1)</script> supplies",
+    "See [the form](javascript:alert(1)) now",
+    "Look ![tracker](https://evil.example/pixel.png) here",
+    "Pay <img src=https://evil.example/x.png> and <https://evil.example/auto>",
+    "Not a *heading* # or `code` or | a cell | &amp; entity",
+]
+
+
+@pytest.mark.parametrize("template", [None, "governors", "department"])
+def test_markdown_exports_escape_item_text(home, tmp_path, template):
+    from markdown_it import MarkdownIt
+    from processed_meeting import demo_draft
+
+    draft = demo_draft()
+    draft.decisions[0].text = HOSTILE[0]
+    draft.decisions[1].text = HOSTILE[1]
+    draft.actions[0].task, draft.actions[1].task, draft.actions[2].task = HOSTILE[2:5]
+    draft.summary = HOSTILE[3]
+    built = build(load_settings(), draft)
+    approve_and_release(built.draft_id)
+    out = tmp_path / "m.md"
+    extra = ("--template", template) if template else ()
+    result = run("export", built.draft_id, "--format", "md", *extra, "--out", out)
+    assert result.exit_code == 0, result.output
+    html = MarkdownIt("commonmark").enable("table").render(out.read_text())
+    for tag in ("<script", "<img", "<a ", "<code", "<em"):
+        assert tag not in html, (tag, html)
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        and "![tracker](https://evil.example/pixel.png)" in html
+    )

@@ -271,10 +271,11 @@ FILLER = [
 ]
 
 
-def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
+def half_hour(demo) -> Transcript:
+    """About half an hour of meeting: the demo's turns twice, among general discussion."""
     rows = [r.split(maxsplit=5) for r in (demo / "reference.stm").read_text().splitlines() if r.strip()]
     segments, t = [], 0.0
-    for n in range(320):  # about half an hour of meeting: the demo's turns twice, among general discussion
+    for n in range(320):
         if n % 10 == 0:
             r = rows[(n // 10) % len(rows)]
             speaker, text, length = r[2], r[5], float(r[4]) - float(r[3])
@@ -282,7 +283,11 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
             speaker, text, length = ["Priya", "Tom", "Helen", "Sam"][n % 4], FILLER[n % len(FILLER)], 5.0
         segments.append(Segment(t, t + length, text, speaker=speaker))
         t += length + 0.5
-    transcript = Transcript("en", t, segments)
+    return Transcript("en", t, segments)
+
+
+def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
+    transcript = half_hour(demo)
     seen, rss = [], []
 
     def progress(done, total):
@@ -305,6 +310,41 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
     broken = [f for f in draft.flags if f.kind == "extraction"]
     assert all(f.evidence and f.evidence[0].end > f.evidence[0].start for f in broken)
     assert all(f.reason in draft.notes for f in broken)  # every flagged chunk is also explained in the notes
+
+
+def test_drafting_stops_within_a_batch_once_its_caller_says_so(demo, smol):
+    """Issue 40, item 21: a withdrawal during drafting stops the model, between two batches of a prompt or two
+    tokens of a reply, instead of letting it read the person's words to the end (bench/withdrawal_stop.py
+    measures how soon with the real extractor)."""
+    import threading
+    import time
+
+    from minutes.engines.llama import Cancelled
+
+    told, ended = threading.Event(), {}
+
+    def draft() -> None:
+        try:
+            with smol.stopping(told.is_set, every=0.1):
+                extract(smol, half_hour(demo), ["Priya", "Tom", "Helen", "Sam"], date(2026, 11, 23))
+            ended["how"] = "finished"
+        except Cancelled:
+            ended["how"] = "stopped"
+        ended["at"] = time.monotonic()
+
+    calls = smol.calls
+    worker = threading.Thread(target=draft)
+    worker.start()
+    while smol.calls == calls and worker.is_alive():  # well into the run: a first reply is in
+        time.sleep(0.05)
+    told.set()
+    said_at = time.monotonic()
+    worker.join(120)
+    assert ended["how"] == "stopped", "the whole transcript was drafted"
+    assert ended["at"] - said_at < 10, f"stopped {ended['at'] - said_at:.1f} s after being told"
+    assert smol._llm.stop is None  # the next run is not stopped by this one's question
+    reply = smol.complete(MESSAGES, actions_schema([1, 2, 3], ["Tom", "Helen"]), DRAFTING.max_new_tokens)
+    assert json.loads(reply).keys() == {"actions"}
 
 
 def test_cli_prints_a_draft_and_audits_without_transcript_text(tmp_path, home):

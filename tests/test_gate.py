@@ -135,7 +135,7 @@ def test_begin_stage_waits_for_a_withdrawal_in_flight_and_sees_it(db, home, mid)
     t.start()
     assert locked.wait(10)
     started = time.monotonic()
-    with pytest.raises(ConsentBlocked, match="Priya \\(withdrawn\\)"), db.session() as s:
+    with pytest.raises(ConsentBlocked, match="Withdrawn participant 1 \\(withdrawn\\)"), db.session() as s:
         gate.begin_stage(s, mid, "record")
     assert (
         time.monotonic() - started > release / 2

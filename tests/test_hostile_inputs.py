@@ -166,6 +166,14 @@ def evidence(name: str) -> Callable[[World], list[str]]:
     ]
 
 
+def agenda(name: str) -> Callable[[World], list[str]]:
+    return lambda w: ["meeting", "agenda", str(w.built.meeting_id), _where(w, name)]
+
+
+def edited(name: str) -> Callable[[World], list[str]]:
+    return lambda w: ["review", "edit", str(w.built.draft_id), "--by", "R", "--from", _where(w, name)]
+
+
 def _where(w: World, name: str) -> str:
     return name if name.startswith("/") else w.device(name[4:]) if name.startswith("dev:") else w.at(name)
 
@@ -230,6 +238,13 @@ CASES = [
     Case("evidence link to a zero device", evidence("link-to-zero"), 2, "not a regular file"),
     Case("evidence FIFO", evidence("fifo"), 2, "not a regular file"),
     Case("evidence folder", evidence("folder"), 2, "is a folder"),
+    # issue 40, item 4: an agenda or an edited document from a device or a FIFO is refused before it is read
+    Case("agenda a zero device", agenda("dev:zero"), 2, "not a regular file"),
+    Case("agenda FIFO", agenda("fifo"), 2, "not a regular file"),
+    Case("agenda folder", agenda("folder"), 2, "is a directory", one_line=False),
+    Case("edited document a zero device", edited("dev:zero"), 2, "not a regular file"),
+    Case("edited document FIFO", edited("fifo"), 2, "not a regular file"),
+    Case("edited document a link to a zero device", edited("link-to-zero"), 2, "not a regular file"),
     Case(
         "evidence over max_evidence_mb",
         evidence("form-2kb.pdf"),

@@ -6,6 +6,7 @@ code), and no change to the database. The count of inputs tried is in the README
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -274,3 +275,62 @@ def test_the_largest_id_is_not_found(shared, args):
 )
 def test_huge_numbers_as_references_are_not_found(shared, args):
     refused(shared, args, codes=(2, 3))
+
+
+# -- issue 40, item 13: what a reviewer types takes the characters names and titles take ------------------------
+INJECTED = "a\n## Injected\n\x1b[31mred"
+CONTROLS = [INJECTED, "ok\x1b]8;;https://evil.example/\x07link", "tab\there", "rtl\u202eevil", "nul\x00"]
+
+
+@pytest.mark.parametrize("text", CONTROLS, ids=[t.encode("unicode_escape").decode()[:24] for t in CONTROLS])
+@pytest.mark.parametrize(
+    "args",
+    [
+        lambda t: ("review", "resolve", "1", "a1", "--edit", t, "--by", "R"),
+        lambda t: ("review", "resolve", "1", "d1", "--keep", "--by", t),
+        lambda t: ("review", "approve", "1", "--by", t),
+        lambda t: ("review", "reject", "1", "--reason", "no", "--by", t),
+    ],
+    ids=["item text", "reviewer resolving", "reviewer approving", "reviewer rejecting"],
+)
+def test_control_characters_in_what_a_reviewer_types_are_refused(shared, text, args):
+    refused(shared, args(text), message="control or invisible formatting characters")
+
+
+def test_an_edited_document_with_control_characters_is_refused(shared, tmp_path):
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps({"summary": "fine", "decisions": [{"text": INJECTED}]}), encoding="utf-8")
+    refused(shared, ("review", "edit", "1", "--by", "R", "--from", path), message="control or invisible")
+
+
+def test_a_recording_name_is_stored_without_control_characters(home, database, tmp_path):
+    from pg import sql
+    from processed_meeting import DEMO
+
+    assert run("meeting", "create", "Briefing", "--date", "2026-11-23", "--participant", "Ann").exit_code == 0
+    assert run("consent", "give", "1", "Ann", "--scope", "record", "--method", "verbal").exit_code == 0
+    odd = tmp_path / "staff\x1b[31m\u202emeeting.wav"
+    odd.write_bytes((DEMO / "meeting.wav").read_bytes())
+    assert run("attach", "1", odd).exit_code == 0
+    [(name,)] = sql(home, "SELECT original_name FROM recording")
+    assert name == "staff[31mmeeting.wav"
+
+
+# -- issue 40, item 14: names and titles print as written, never as console markup -----------------------------
+MARKUP_NAME = "[link=https://evil.example/]Carol[/link]"
+MARKUP_TITLE = "Budget [x] review [bold]now[/bold]"
+
+
+def test_console_markup_in_names_and_titles_prints_as_written(home, database):
+    created = run("meeting", "create", MARKUP_TITLE, "--date", "2026-11-23", "--participant", MARKUP_NAME,
+                  "--participant", "Dan:[red]chair[/red]")  # fmt: skip
+    assert created.exit_code == 0, created.output
+    for args in (("meeting", "show", "1"), ("consent", "status", "1")):
+        out = run(*args).output
+        assert "[link=" in out and "Budget [x] review" in out, (args, out)  # long cells wrap
+    assert "Budget [x] review" in run("meeting", "list").output
+    assert "[red]chair[/red]" in run("meeting", "show", "1").output
+    assert run("person", "add", MARKUP_NAME).exit_code == 0
+    assert MARKUP_NAME in run("person", "list").output
+    blocked = run("consent", "status", "1").output
+    assert "[link=" in blocked

@@ -261,3 +261,38 @@ def test_a_shared_copy_stays_while_another_job_waits_for_the_same_recording(home
     drop_incoming(ctx, second)
     assert not copy.exists()
     db.close()
+
+
+@pytest.mark.postgres
+def test_enqueue_copies_nothing_until_everyone_consents_to_recording(cluster, tmp_path, data):
+    """Issue 40, item 3: `batch --enqueue` with participants who have not consented keeps no copy; the copy made
+    once they have goes when one of them refuses, and `purge` removes one left behind without consent."""
+    rows = rows_for([data / "jfk.flac"], tmp_path / "none.pdf")
+    rows[0]["consent_evidence"] = ""
+    listed = manifest(tmp_path, rows)
+    incoming = cluster.shared / "incoming"
+    blocked = cluster.minutes("batch", listed, "--enqueue", "--json")
+    assert blocked.returncode == 7, blocked.stdout + blocked.stderr
+    [job] = json.loads(blocked.stdout)["jobs"]
+    assert job["status"] == "blocked" and "Alex (missing)" in job["reason"] and "not kept" in job["reason"]
+    assert not incoming.exists() or list(incoming.iterdir()) == []
+    meeting = str(job["meeting"])
+    for name in ("Alex", "Blake"):
+        given = cluster.minutes("consent", "give", meeting, name, "--scope", "record", "--method", "form")
+        assert given.returncode == 0, given.stderr
+    queued = cluster.minutes("batch", listed, "--enqueue", "--resume", "--json")
+    assert queued.returncode == 0, queued.stdout + queued.stderr
+    assert [j["status"] for j in json.loads(queued.stdout)["jobs"]] == ["queued"]
+    [copy] = list(incoming.iterdir())
+    refused = cluster.minutes(
+        "consent", "refuse", meeting, "Blake", "--scope", "record", "--method", "verbal"
+    )
+    assert refused.returncode == 0, refused.stderr
+    assert not copy.exists()
+    [row] = cluster.jobs()
+    assert row.status == "blocked" and "upload it again" in row.reason
+    copy.write_bytes((data / "jfk.flac").read_bytes())  # as a crashed copy would leave it
+    dry = json.loads(cluster.minutes("purge", "--dry-run", "--json").stdout)
+    assert dry["held_recordings"] == [str(copy)] and copy.exists()
+    purged = cluster.minutes("purge", "--json")
+    assert json.loads(purged.stdout)["held_recordings"] == [str(copy)] and not copy.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -82,6 +83,11 @@ def test_bad_options_give_one_line_errors(home, data):
         run("diarise", data / "jfk.flac", "--min-speakers", "3", "--max-speakers", "2")
     )
     assert run("diarise", data / "jfk.flac", "--num-speakers", "0").exit_code != 0
+    # issue 40, item 11: refused before the models load, with one line
+    started = time.monotonic()
+    huge = run("diarise", data / "jfk.flac", "--num-speakers", "100000")
+    assert huge.exit_code == 2 and "num_speakers must be from 1 to 50" in _one_line_error(huge)
+    assert time.monotonic() - started < 20, "no model was loaded for it"
 
 
 def _wav(path, samples: np.ndarray) -> None:

@@ -24,7 +24,7 @@ from sqlmodel import select
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
-from minutes.run import pipeline, runlock
+from minutes.run import pipeline, runlock, stages
 from minutes.run.stages import Blocked, Run
 from minutes.speech.transcripts import replace_segments
 
@@ -142,7 +142,10 @@ def test_withdrawing_an_earlier_scope_during_summarise_discards_the_draft(db, ca
     with db.session() as s:
         assert s.exec(select(Draft)).all() == []
     assert words_left(home, cast, "Sam") == [] and words_left(home, cast, "Tom")  # attributed: Sam's alone
-    with pytest.raises(Blocked, match=f"Sam \\({earlier} withdrawn"):
+    sam = (
+        "Withdrawn participant 4" if earlier == "record" else "Sam"
+    )  # out of the recording: no name (issue 40)
+    with pytest.raises(Blocked, match=f"{sam} \\({earlier} withdrawn"):
         r.begin("summarise")
 
 
@@ -247,3 +250,31 @@ def test_the_lease_is_renewed_while_a_run_holds_it(db, cast, monkeypatch):
         threading.Event().wait(0.5)
         with db.session() as s:
             assert s.get(RunLock, cast.meeting_id).heartbeat_at > first
+
+
+# -- issue 40, item 10: a withdrawal during diarisation (run after transcription) is "blocked", exit code 5 --------
+def test_withdrawal_during_diarisation_without_overlap_is_reported_blocked(db, cast, home, monkeypatch):
+    """The withdrawal removes the whole transcript (not yet linked to speakers) while the voices are found."""
+    from minutes.run import voices
+
+    give(db, cast, "Helen", "diarise")
+
+    def found_while_clerk_withdraws(run, max_speakers, ranges, threads=None):
+        other = Database.open(load_settings())
+        with other.session() as s:
+            ledger.withdraw(s, cast.meeting_id, "Sam", "diarise", "verbal", recorded_by="clerk")
+        other.close()
+        with run.db.session() as s:
+            assert stages.transcript_of(s, run.recording.id) is None  # gone with Sam's words
+        _, result, enrolled = cast.diarisation(cast.transcript())
+        return voices.Voices(result, enrolled, 0, 0.01)
+
+    _fake_asr(monkeypatch, FakeAsr(cast))
+    monkeypatch.setattr(voices, "find_voices", found_while_clerk_withdraws)
+    result = run("process", cast.meeting_id, cast.wav, "--no-overlap")
+    assert result.exit_code == 5, result.output
+    assert "blocked" in result.output and "internal error" not in result.output
+    with db.session() as s:
+        assert s.exec(select(StageRun.status).where(StageRun.stage == "diarise")).all() == ["blocked"]
+        assert s.exec(select(SpeakerLabel)).all() == []
+    assert "stage.failed" not in kinds(db)

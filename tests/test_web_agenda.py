@@ -84,6 +84,13 @@ def test_the_agenda_is_changed_on_the_meeting_page_until_release(web):
     assert "kept as filed" in page and "Save the agenda" not in page and "Save attendance" not in page
     late = clerk.post(f"/meetings/{m}/agenda", data={"csrf": csrf, "agenda": "1. Apologies"})
     assert late.status_code == 409 and "kept as filed" in late.text
+    # issue 40, item 22: nor can anyone be added or removed; the released attendees line stays as filed
+    assert "Add participant" not in page and "Remove (added by mistake)" not in page
+    larry = clerk.post(f"/meetings/{m}/participants", data={"csrf": csrf, "name": "Late Larry"})
+    assert larry.status_code == 409 and "participants are kept as filed" in larry.text
+    sam = web.built.participants["Sam"]
+    gone = clerk.post(f"/meetings/{m}/participants/{sam}/remove", data={"csrf": csrf})
+    assert gone.status_code == 409 and "Late Larry" not in clerk.get(f"/meetings/{m}").text
 
 
 def test_a_clerk_records_attendance_and_whether_apologies_were_accepted(web, tmp_path):

@@ -157,18 +157,25 @@ def test_withdrawal_asks_first_says_what_goes_then_removes_their_words(web):
 
 def test_upload_checks_type_before_storing_and_the_worker_stops_at_the_gate(web, demo):
     clerk, csrf = web.login("clerk")
-    m = clerk.post(
-        "/meetings",
+    mid, people = new_meeting(clerk, csrf, "Staff briefing", ["Ann"])
+    uploads = web.home / "files" / "uploads"
+    wav = (demo / "meeting.wav").read_bytes()
+    # issue 40, item 3: before everyone present consents to recording, nothing of a recording is kept
+    early = clerk.post(f"/meetings/{mid}/recording", data={"csrf": csrf}, files={"recording": ("m.wav", wav)})
+    assert early.status_code == 409 and "not everyone present consents to recording" in early.text
+    assert "Ann (missing)" in early.text and (not uploads.exists() or not any(uploads.iterdir()))
+    assert actors(web, "recording.upload") == []
+    given = clerk.post(
+        f"/meetings/{mid}/consent",
         data={
             "csrf": csrf,
-            "title": "Staff briefing",
-            "date": "2026-12-03",
-            "participant_name": ["Ann"],
-            "participant_role": [""],
+            "participant": people["Ann"],
+            "decision": "give",
+            "scope": ["record"],
+            "method": "verbal",
         },
     )
-    mid = int(m.headers["location"].split("/")[2])
-    uploads = web.home / "files" / "uploads"
+    assert given.status_code == 303
     for name, data, needle in (
         ("notes.txt", b"hello", "not an audio file"),
         ("meeting.wav", b"<html>not audio</html>", "does not look like audio"),
@@ -176,7 +183,6 @@ def test_upload_checks_type_before_storing_and_the_worker_stops_at_the_gate(web,
         bad = clerk.post(f"/meetings/{mid}/recording", data={"csrf": csrf}, files={"recording": (name, data)})
         assert bad.status_code == 400 and needle in bad.text
     assert not uploads.exists() or not any(uploads.iterdir())
-    wav = (demo / "meeting.wav").read_bytes()
     ok = clerk.post(
         f"/meetings/{mid}/recording",
         data={"csrf": csrf},
@@ -196,12 +202,38 @@ def test_upload_checks_type_before_storing_and_the_worker_stops_at_the_gate(web,
     assert (job.status, job.batch, job.requested_by) == ("blocked", jobs.WEB_BATCH, "Clara Clerk")
     progress = clerk.get(f"/meetings/{mid}/progress").text
     assert (
-        "Stopped: consent is needed" in progress and "Ann</strong> must consent to <strong>record" in progress
+        "Stopped: consent is needed" in progress
+        and "Ann</strong> must consent to <strong>transcribe" in progress
     )
     assert "hx-get" not in progress  # polling stops once the job has stopped
     resumed = clerk.post(f"/meetings/{mid}/process", data={"csrf": csrf})
     assert resumed.status_code == 303 and "hx-get" in clerk.get(f"/meetings/{mid}/progress").text
     assert actors(web, "recording.upload") == ["Clara Clerk"] and actors(web, "job.resume") == ["Clara Clerk"]
+
+
+def test_a_held_upload_goes_when_record_consent_is_refused_before_it_is_stored(web, demo):
+    """Issue 40, item 3: the upload waits for the worker; a new participant refuses recording: it is deleted."""
+    clerk, csrf = web.login("clerk")
+    mid, people = new_meeting(clerk, csrf, "Staff briefing", ["Ann"])
+    consent.record(web.ctx, mid, people["Ann"], "give", ["record"], "verbal", "Clara Clerk")
+    wav = (demo / "meeting.wav").read_bytes()
+    assert (
+        clerk.post(
+            f"/meetings/{mid}/recording", data={"csrf": csrf}, files={"recording": ("m.wav", wav)}
+        ).status_code
+        == 303
+    )
+    uploads = web.home / "files" / "uploads"
+    assert len(list(uploads.iterdir())) == 1
+    added = clerk.post(
+        f"/meetings/{mid}/participants", data={"csrf": csrf, "name": "Ben", "attendance": "present"}
+    )
+    assert added.status_code == 303
+    assert list(uploads.iterdir()) == [], "Ben has not consented: the recording is not kept for him"
+    with web.ctx.tx() as s:
+        job = s.exec(select(Job).where(Job.meeting_id == mid)).one()
+    assert job.status == "blocked" and "upload it again" in job.reason
+    assert worker.run_pending(web.ctx) == 0
 
 
 def test_a_second_recording_for_a_meeting_is_refused_at_upload(web, demo):
@@ -356,3 +388,28 @@ def test_withdrawal_preview_counts_match_what_is_removed(web):
 def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored():
     with pytest.raises(UsageError, match="too large"):
         jobs.check_upload("meeting.wav", b"RIFF\x00\x00\x00\x00WAVE", jobs.MAX_UPLOAD_BYTES + 1)
+
+
+def test_withdrawal_offers_the_asr_spellings_of_their_name_and_redacts_those_ticked(web):
+    """Issue 40, item 9: the ASR wrote "Thom" for Tom; the clerk ticks it and it goes with his name."""
+    b = web.built
+    with web.ctx.tx() as s:
+        from minutes.db import Segment
+
+        row = s.exec(select(Segment).where(Segment.text.contains("Tom, can you book"))).one()
+        row.text = row.text.replace("Tom, can you", "Thom, can you")
+    clerk, csrf = web.login("clerk")
+    tom = b.participants["Tom"]
+    preview = clerk.get(f"/meetings/{b.meeting_id}/consent/withdraw/{tom}").text
+    assert 'name="spelling" value="Thom"' in preview and "Other spellings" in preview
+    done = clerk.post(
+        f"/meetings/{b.meeting_id}/consent/withdraw/{tom}",
+        data={"csrf": csrf, "method": "verbal", "confirm": "yes", "spelling": ["Thom"], "spellings": "Tam"},
+    )
+    assert done.status_code == 303
+    with web.ctx.tx() as s:
+        from minutes.db import Segment
+
+        texts = [seg.text for seg in s.exec(select(Segment))]
+    assert not [t for t in texts if "Thom" in t or "Tom" in t]
+    assert any("a participant (consent withdrawn), can you book" in t for t in texts)

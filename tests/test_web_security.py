@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from click.testing import CliRunner
 from minutes.db import AuditEvent, User, WebSession
 from sqlmodel import select
@@ -174,3 +175,184 @@ def test_serve_refuses_a_public_address_without_allow_remote(home):
 def test_login_page_has_labels_and_a_token(web):
     page = web.client().get("/login").text
     assert '<label for="name">' in page and '<label for="password">' in page and csrf_of(page)
+
+
+def _live(app):
+    """The app on a free loopback port under uvicorn, in a thread; returns (port, stop)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+
+    def stop():
+        server.should_exit = True
+        thread.join(10)
+
+    return port, stop
+
+
+def _chunked_post(port: int, path: str, chunk: bytes, chunks: int) -> tuple[bytes, int]:
+    """POST a chunked body of `chunks` x `chunk` without a Content-Length; returns the response's first bytes
+    and how many chunks the server let through before it answered (or closed)."""
+    import socket
+
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n\r\n".encode()
+        )
+        sock.settimeout(0.0)
+        try:
+            for _ in range(chunks):
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                sent += 1
+                try:
+                    if sock.recv(1, socket.MSG_PEEK):
+                        break  # the server has answered
+                except BlockingIOError:
+                    pass
+        except (BrokenPipeError, ConnectionResetError, BlockingIOError):
+            pass
+        sock.settimeout(30)
+        try:
+            reply = sock.recv(200)
+        except ConnectionResetError:
+            reply = b""
+    return reply, sent
+
+
+def test_a_chunked_body_over_the_limit_is_refused_as_it_streams(web):
+    """Issue 40, item 8: no Content-Length, 400 MB announced by nothing: refused after about 1 MB, unread."""
+    port, stop = _live(web.app)
+    try:
+        reply, sent = _chunked_post(port, "/login", b"x" * 65536, 400 * 16)  # 400 MB in 64 KB chunks
+    finally:
+        stop()
+    assert reply.startswith(b"HTTP/1.1 413"), reply
+    assert sent * 65536 < 8 * 1024 * 1024, f"{sent} chunks went through before the refusal"
+    tmp = web.home / "files" / "tmp"
+    assert not tmp.exists() or list(tmp.iterdir()) == []
+
+
+def test_a_declared_length_over_a_forms_limit_is_refused_before_reading(web):
+    client = web.client()
+    response = client.post("/login", content=b"x" * (web_app.FORM_ROOM + 1))
+    assert response.status_code == 413 and response.headers["connection"] == "close"
+    assert "more than this page takes" in response.text
+
+
+def test_ids_no_database_can_hold_are_not_found_not_errors(web):
+    """Issue 40, item 12: ids past the largest a database can store answer 404, not 500."""
+    client, _ = web.login("reviewer")
+    for path in (
+        "/meetings/99999999999999999999",
+        "/drafts/9223372036854775808",
+        "/meetings/9223372036854775808/audio",
+        "/meetings/99999999999999999999/consent",
+        "/meetings/0",
+        "/drafts/-1",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404 and "There is no such page" in response.text, path
+    assert client.get("/meetings/9223372036854775807").status_code == 404  # the largest id: simply not there
+    clerk, _ = web.login("clerk")
+    assert clerk.get("/audit", params={"meeting": "99999999999999999999"}).status_code in (400, 403)
+
+
+def _serve(home, proxies: str | None):
+    """`minutes serve --no-worker` as its own process, as a clerk runs it; returns (url, stop)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    if proxies is not None:
+        (home / "config.toml").write_text(f"[web]\ntrusted_proxies = {proxies}\n")
+    with __import__("socket").socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MINUTES_HOME": str(home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from minutes.cli import main; main()", "serve", "--no-worker", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{url}/login", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.25)
+
+    def stop():
+        proc.terminate()
+        proc.wait(30)
+
+    return url, stop
+
+
+def _spray(url: str) -> list[int]:
+    """Six wrong sign-ins, each for another account and each claiming another client address."""
+    import httpx
+
+    codes = []
+    with httpx.Client(base_url=url) as client:
+        for i in range(6):
+            token = csrf_of(client.get("/login").text)
+            response = client.post(
+                "/login",
+                data={"csrf": token, "name": f"user{i}", "password": "not the password", "next": "/"},
+                headers={"X-Forwarded-For": f"203.0.113.{i + 1}"},
+            )
+            codes.append(response.status_code)
+    return codes
+
+
+@pytest.mark.parametrize("proxies, last", [(None, 429), ('["127.0.0.1"]', 401)])
+def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(home, proxies, last):
+    """Issue 40, item 20: behind nothing, a forged X-Forwarded-For must not buy five fresh tries per address."""
+    url, stop = _serve(home, proxies)
+    try:
+        codes = _spray(url)
+    finally:
+        stop()
+    assert codes[:5] == [401] * 5 and codes[5] == last, codes
+
+
+@pytest.mark.parametrize(
+    "password, why",
+    [
+        ("aaaaaaaaaa", "repeats"),
+        ("password123", "common password"),
+        ("qwertyuiop", "common password"),
+        ("Summer2026!", "commonly used"),
+        ("1234567890", "common password"),
+        ("Priya Shah 1", "easy to guess"),
+    ],
+)
+def test_common_and_guessable_passwords_are_refused(home, password, why):
+    """Issue 40, item 19: ten characters are not enough; the common ones and the account's own name are out."""
+    runner = CliRunner()
+    for args in (["user", "add", "Priya Shah", "--role", "reviewer"], ["user", "passwd", "Priya Shah"]):
+        if args[1] == "passwd":
+            ok = runner.invoke(cli, ["user", "add", "Priya Shah", "--role", "reviewer", "--password-stdin"],
+                               input="kettle orbit lantern\n")  # fmt: skip
+            assert ok.exit_code == 0, ok.output
+        result = runner.invoke(cli, [*args, "--password-stdin"], input=f"{password}\n")
+        assert result.exit_code == 2 and "too easy to guess" in result.output and why in result.output, (
+            result.output
+        )

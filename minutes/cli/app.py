@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from minutes.errors import UsageError
+from minutes.errors import MinutesError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -83,6 +83,25 @@ def _attendance() -> Sequence[str]:
 
 ATTENDANCE = LazyChoice(_attendance)
 """present, in-attendance, apologies or absent."""
+
+
+class OutputError(MinutesError):
+    """The command's report could not be written (a full disk, a closed pipe)."""
+
+    exit_code = 74  # EX_IOERR
+
+
+def written(report: Callable[[], None]) -> None:
+    """Print a report and flush it, as a step of the command: an output that fails is an OutputError, so a
+    caller that prints before its transaction commits records nothing it could not report."""
+    try:
+        report()
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputError(
+            f"the report could not be written ({exc.strerror or exc}); nothing was recorded",
+            "run the command again with its output going somewhere it can be written",
+        ) from None
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

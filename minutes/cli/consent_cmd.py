@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
+from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app, written
 from minutes.cli.meeting_cmd import actor
+from minutes.errors import UsageError
 
 if TYPE_CHECKING:
     from minutes.service.consent import Cell, Recorded
@@ -47,6 +48,13 @@ def _meeting_command(verb: str) -> click.Command:
         help="Where they consented aloud in the recording: START-END (seconds, m:ss or h:mm:ss).",
     )
     @_BY
+    @click.option(
+        "--spelling",
+        "spellings",
+        multiple=True,
+        help="Another spelling of their name to redact with it, as the transcript or a reviewer wrote it "
+        "(repeatable; a withdrawal only).",
+    )
     @json_option
     @pass_app
     def command(
@@ -58,11 +66,14 @@ def _meeting_command(verb: str) -> click.Command:
         evidence_file: str | None,
         evidence_at: str | None,
         recorded_by: str | None,
+        spellings: tuple[str, ...],
         as_json: bool,
     ) -> None:
         from minutes.service import consent
 
-        done = consent.record_named(  # an unknown name exits 3, with the closest name when there is one
+        if spellings and verb == "give":
+            raise UsageError("--spelling goes with withdraw or refuse: it names what a withdrawal redacts")
+        consent.record_named(  # an unknown name exits 3, with the closest name when there is one
             app.ctx(),
             meeting,
             name,
@@ -72,8 +83,9 @@ def _meeting_command(verb: str) -> click.Command:
             recorded_by or actor(),
             evidence_file=evidence_file,
             evidence_at=evidence_at,
+            spellings=list(spellings),
+            report=lambda done: written(lambda: _report(done, as_json)),
         )
-        _report(done, as_json)
 
     command.__doc__ = _HELP[verb]
     return consent_group.command(verb)(command)
@@ -134,7 +146,7 @@ def _standing_command(verb: str) -> click.Command:
     ) -> None:
         from minutes.service import consent
 
-        done = consent.record_standing(
+        consent.record_standing(
             app.ctx(),
             person,
             _VERBS[verb],
@@ -144,8 +156,8 @@ def _standing_command(verb: str) -> click.Command:
             valid_from=valid_from,
             valid_until=valid_until,
             evidence_file=evidence_file,
+            report=lambda done: written(lambda: _report(done, as_json)),
         )
-        _report(done, as_json)
 
     command.__doc__ = {
         "give": "Give standing consent for meetings dated --from to --until.",
@@ -210,6 +222,7 @@ def _cell_text(cell: Cell) -> str:
 def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     """Participant x scope: given, refused, withdrawn, missing or expired; and which stages may run."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from minutes.dates import short_date
@@ -223,11 +236,13 @@ def consent_status_cmd(app: App, meeting: int, as_json: bool) -> None:
     table = Table(
         "participant",
         *SCOPES,
-        title=f"consent for meeting {st.meeting_id}: {st.title} ({short_date(st.date)})",
+        title=f"consent for meeting {st.meeting_id}: {escape(st.title)} ({short_date(st.date)})",
         show_lines=True,
     )
     for p in st.participants:
-        name = p.name if p.needs_consent else f"{p.name}\n({p.attendance}: not recorded, no consent needed)"
+        name = escape(p.name) + (
+            "" if p.needs_consent else f"\n({p.attendance}: not recorded, no consent needed)"
+        )
         table.add_row(name, *(_cell_text(p.scopes[scope]) for scope in SCOPES))
     Console().print(table)
     if not st.participants:

@@ -73,6 +73,7 @@ def meeting_agenda(app: App, meeting: int, file: Path) -> None:
 def meeting_list(app: App, as_json: bool) -> None:
     """List meetings, oldest first."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from minutes.service import meetings
@@ -83,7 +84,9 @@ def meeting_list(app: App, as_json: bool) -> None:
         return
     table = Table("id", "date", "title", "participants", "recordings", title="meetings")
     for r in rows:
-        table.add_row(str(r.id), short_date(r.date), r.title, str(len(r.participants)), str(r.recordings))
+        table.add_row(
+            str(r.id), short_date(r.date), escape(r.title), str(len(r.participants)), str(r.recordings)
+        )
     Console().print(table)
 
 
@@ -94,6 +97,7 @@ def meeting_list(app: App, as_json: bool) -> None:
 def meeting_show(app: App, meeting: int, as_json: bool) -> None:
     """Show one meeting, its participants and its agenda."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from minutes.service import meetings
@@ -108,10 +112,10 @@ def meeting_show(app: App, meeting: int, as_json: bool) -> None:
         "role",
         "attendance",
         "person",
-        title=f"meeting {info.id}: {info.title} ({long_date(info.date)})",
+        title=f"meeting {info.id}: {escape(info.title)} ({long_date(info.date)})",
     )
     for p in info.participants:
-        table.add_row(str(p.id), p.name, p.role or "", p.attendance, p.person or "")
+        table.add_row(str(p.id), escape(p.name), escape(p.role or ""), p.attendance, escape(p.person or ""))
     Console().print(table)
     click.echo(f"recordings: {info.recordings}")
     for number, title in enumerate(agenda, 1):
@@ -218,6 +222,7 @@ def person_add(app: App, name: str, role: str | None, as_json: bool) -> None:
 def person_list(app: App, as_json: bool) -> None:
     """List known people."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from minutes.service import meetings
@@ -228,5 +233,5 @@ def person_list(app: App, as_json: bool) -> None:
         return
     table = Table("id", "name", "role", "meetings", title="people")
     for r in rows:
-        table.add_row(str(r.id), r.name, r.role or "", str(r.meetings))
+        table.add_row(str(r.id), escape(r.name), escape(r.role or ""), str(r.meetings))
     Console().print(table)

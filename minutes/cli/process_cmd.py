@@ -118,7 +118,7 @@ def _print_result(result) -> None:
     for warning in result.warnings:
         out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if result.blocked:
-        out.print(f"[red]blocked:[/red] {result.blocked}")
+        out.print(f"[red]blocked:[/red] {escape(result.blocked)}")
     elif result.draft_id:
         out.print(f"draft {result.draft_id} is pending review: `minutes review show {result.draft_id}`")
 
@@ -242,7 +242,8 @@ def batch_cmd(app: App, source, resume, workers, enqueue, as_json, **model):
 
     Models load once for the whole batch. A file that fails is recorded with its reason and the batch goes on.
     Exit code: 0 all done, 6 partly done, 7 none done. With --enqueue: registers the meetings, copies the
-    recordings to the shared folder and queues them; `minutes jobs` follows them.
+    recordings to the shared folder once everyone present consents to recording, and queues them; `minutes jobs`
+    follows them (exit code: 0 all queued, 6 some, 7 none).
     """
     from minutes.service import processing
 
@@ -257,8 +258,8 @@ def batch_cmd(app: App, source, resume, workers, enqueue, as_json, **model):
     def on_job(outcome, n, total):
         if not as_json:
             out.print(
-                f"[{n}/{total}] {Path(outcome.source).name}: {outcome.status}"
-                + (f" ({outcome.reason})" if outcome.reason else "")
+                f"\\[{n}/{total}] {escape(Path(outcome.source).name)}: {outcome.status}"
+                + (f" ({escape(outcome.reason)})" if outcome.reason else "")
             )
 
     summary = processing.batch(
@@ -286,12 +287,14 @@ def _enqueue(app: App, source: Path, actor, resume: bool, as_json: bool) -> None
     done = enqueue_batch(app.ctx(), source, actor, resume=resume)
     if as_json:
         emit_json({"batch": done.batch, "jobs": done.jobs})
-        return
-    for j in done.jobs:
-        click.echo(
-            f"job {j['job']}: {Path(j['source']).name} {j['status']}"
-            + (f" ({j['reason']})" if j.get("reason") else "")
-        )
+    else:
+        for j in done.jobs:
+            click.echo(
+                f"job {j['job']}: {Path(j['source']).name} {j['status']}"
+                + (f" ({j['reason']})" if j.get("reason") else "")
+            )
+    if done.exit_code:
+        raise SystemExit(done.exit_code)
 
 
 def _print_batch(out, summary) -> None:
@@ -299,11 +302,11 @@ def _print_batch(out, summary) -> None:
     for o in summary.outcomes:
         table.add_row(
             str(o.job_id),
-            Path(o.source).name,
+            escape(Path(o.source).name),
             o.status,
             str(o.meeting_id or ""),
             str(o.draft_id or ""),
-            o.reason or "",
+            escape(o.reason or ""),
         )
     out.print(table)
     out.print(

@@ -13,7 +13,8 @@ from minutes.cli.app import App, emit_json, json_option, pass_app
 @json_option
 @pass_app
 def purge_cmd(app: App, dry_run: bool, by: str, as_json: bool) -> None:
-    """Apply the retention policy: delete audio and transcripts N days after release; released minutes stay."""
+    """Apply the retention policy: delete audio and transcripts N days after release; released minutes stay.
+    Recordings waiting to be stored for a meeting whose participants do not all consent to recording go too."""
     from minutes.service import retention
 
     report = retention.purge(app.ctx(), by, dry_run=dry_run)
@@ -35,6 +36,8 @@ def purge_cmd(app: App, dry_run: bool, by: str, as_json: bool) -> None:
         )
     for e in report.transcript_exports:
         click.echo(f"{verb} transcript export {e.export_id}: {e.path}")
+    for path in report.held_recordings:
+        click.echo(f"{verb} a recording waiting to be stored without everyone's record consent: {path}")
     for path in report.exports_need_attention:
         click.echo(f"check by hand: {path} changed since it was exported, so it was not deleted")
     click.echo(

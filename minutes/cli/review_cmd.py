@@ -127,10 +127,7 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
     from minutes.service import review
 
     if source is not None:
-        try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {source}: {getattr(exc, 'strerror', None) or exc}") from None
+        text = review.read_document(source)
     else:
         current = json.dumps(review.document(app.ctx(), draft), indent=2, ensure_ascii=False)
         try:

@@ -67,6 +67,7 @@ def serve_cmd(app: App, host: str, port: int, allow_remote: bool, no_worker: boo
             "no accounts yet: create one with `minutes user add NAME --role clerk` (or reviewer, admin)",
             err=True,
         )
+    proxies = app.settings.web.trusted_proxies
     proc = None if no_worker else worker.start(app.settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"minutes is running: open http://{shown}:{port}/ in a browser (Ctrl+C to stop)")
@@ -77,8 +78,9 @@ def serve_cmd(app: App, host: str, port: int, allow_remote: bool, no_worker: boo
             port=port,
             log_level="warning",
             server_header=False,
-            proxy_headers=True,
-            forwarded_allow_ips="127.0.0.1",
+            # X-Forwarded-For names the client only when a configured proxy sent it ([web] trusted_proxies)
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=",".join(proxies) or None,
         )
     finally:
         if proc is not None:

@@ -26,6 +26,9 @@ class AuditKeyFile:
         self.path = path
         self._key: bytes | None = None
 
+    def exists(self) -> bool:
+        return os.path.lexists(self.path)
+
     def key(self, create: bool) -> bytes:
         if self._key is None:
             self._key = self._create() if create and not self.path.exists() else self._read()

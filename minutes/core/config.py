@@ -38,6 +38,9 @@ Example `config.toml`:
     [queue]                # `minutes worker` and `minutes batch --enqueue` (PostgreSQL only)
     name = "minutes"
     retries = 2
+
+    [web]                  # `minutes serve` behind a reverse proxy on this machine (default: none trusted)
+    trusted_proxies = ["127.0.0.1"]
 """
 
 from __future__ import annotations
@@ -135,6 +138,15 @@ class Queue(_Strict):
     stalled_after_seconds: float = Field(30.0, gt=0, le=3600)
 
 
+class Web(_Strict):
+    """`minutes serve`. `trusted_proxies`: the addresses of the reverse proxies in front of it (an https proxy on
+    this machine: ["127.0.0.1"]); only a request from one of them may say, in X-Forwarded-For, which client it
+    is for. None by default: the sign-in limiter counts the address that connected, which a client cannot
+    forge."""
+
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+
 class DiarisationParams(_Strict):
     """The diarisation stage's tunable settings, as pyannote SpeakerDiarization hyper-parameters.
 
@@ -195,6 +207,7 @@ class Settings(BaseSettings):
     limits: Limits = Field(default_factory=Limits)
     store: Store = Field(default_factory=Store)
     queue: Queue = Field(default_factory=Queue)
+    web: Web = Field(default_factory=Web)
 
     @classmethod
     def settings_customise_sources(

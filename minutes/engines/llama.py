@@ -17,11 +17,13 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +41,12 @@ FLASH_ATTENTION = (
     True  # prefill 58 tokens/s against 49 without (1,500 tokens, 2 cores, AVX-512 build); decode the same
 )
 LANES = 2  # contexts that run independent calls side by side (minutes.engines.llama_lanes), cores allowing
+STOP_POLL = 0.5  # seconds between two questions to a caller who may want a call stopped (a database read)
+
+
+class Cancelled(Exception):
+    """A model call stopped because its caller said so (`LlamaExtractor.stopping`), e.g. consent was withdrawn
+    while it drafted: its reply would be discarded."""
 
 
 @dataclass
@@ -63,6 +71,23 @@ class LlamaExtractor:
     _said: dict[int, Messages] = field(default_factory=dict, repr=False)  # each context's last exchange
     _totals: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _answers: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # "yes", "no" token ids
+
+    @contextmanager
+    def stopping(self, should_stop: Callable[[], bool], every: float = STOP_POLL) -> Iterator[None]:
+        """Inside the block, every model call (and the side lanes `map` opens in it) asks `should_stop`, at
+        most every `every` seconds, while llama.cpp computes, and raises `Cancelled` once it says yes: a call
+        ends within a fraction of a second of the answer. The context is then read afresh by the next call."""
+        log = logging.getLogger("llama-cpp-python")
+        level, self._llm.stop = log.level, _Every(should_stop, every)
+        try:
+            yield
+        except Cancelled:
+            self._said.pop(id(self._llm), None)
+            self._llm.reset()  # what it had read of the stopped prompt goes (the kept openings stay)
+            raise
+        finally:
+            self._llm.stop = None
+            log.setLevel(level)  # quietened for the stopped step's log line (llama_sampling)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -302,6 +327,20 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
     alive = weakref.ref(extractor)  # closed at exit if still loaded, without keeping it alive until then
     atexit.register(lambda: (loaded := alive()) is not None and loaded.close())
     return extractor
+
+
+class _Every:
+    """`ask`, at most every `seconds` (its last answer in between; a yes stays yes); safe across lanes."""
+
+    def __init__(self, ask: Callable[[], bool], seconds: float):
+        self.ask, self.seconds, self.said, self.at = ask, seconds, False, float("-inf")
+        self.lock = threading.Lock()
+
+    def __call__(self) -> bool:
+        with self.lock:
+            if not self.said and time.monotonic() - self.at >= self.seconds:
+                self.said, self.at = bool(self.ask()), time.monotonic()
+            return self.said
 
 
 @dataclass

@@ -24,14 +24,17 @@ Imported only once llama-cpp-python is known to be installed (minutes.engines.ll
 from __future__ import annotations
 
 import ctypes
+import logging
 import re
 from collections import deque
+from collections.abc import Callable
 
 import llama_cpp
 import numpy as np
 from llama_cpp import Llama
 from llama_cpp.llama_speculative import LlamaDraftModel
 
+from minutes.engines.llama import Cancelled
 from minutes.engines.llama_cache import LogitFreeStates
 from minutes.engines.llama_lanes import second_context
 
@@ -202,10 +205,25 @@ class GreedyFirstLlama(LogitFreeStates):
         other.draft_model = ForcedText(other)
         return other
 
+    stop: Callable[[], bool] | None = None  # asked while the model computes; True: raise Cancelled
+
     def eval(self, tokens) -> None:
         """Evaluate `tokens`; forced text (a sampled token and the forced ones after it) goes through the model
         one token at a time as any decoded token does, so the model's cache holds exactly what it would, with
-        logits for the last only (see the module's docstring for why not in a batch)."""
+        logits for the last only (see the module's docstring for why not in a batch). With `stop` set, llama.cpp
+        asks it between the steps of its computation (`_watch`), so a long prompt ends within a fraction of a
+        second once it says yes, and `Cancelled` is raised."""
+        self._watch()
+        try:
+            return self._eval(tokens)
+        except RuntimeError:  # llama_decode returned 2: aborted
+            if self._halted():
+                raise Cancelled("the model was stopped: the caller no longer wants its reply") from None
+            raise
+
+    def _eval(self, tokens) -> None:
+        if self._halted():
+            raise Cancelled("the model was stopped: the caller no longer wants its reply")
         queued = len(self._sampler._queue) if isinstance(self._sampler, GreedyFirst) else 0
         if not queued or len(tokens) != queued + 1:
             return super().eval(tokens)
@@ -217,6 +235,24 @@ class GreedyFirstLlama(LogitFreeStates):
             self.input_ids[self.n_tokens] = token
             self.n_tokens += 1
         return super().eval(tokens[-1:])
+
+    def _halted(self) -> bool:
+        try:
+            halted = bool(self.stop is not None and self.stop())
+        except Exception:  # asked from inside llama.cpp: a failing question must not stop a good run
+            return False
+        if halted:  # llama.cpp logs the aborted step as an error ("removing memory module entries"): expected
+            logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
+        return halted
+
+    def _watch(self) -> None:
+        """Have llama.cpp ask `stop` while it computes (ggml's abort callback, between the graph's nodes, on the
+        calling thread) on this context, once: a lane's context is new, so it gets its own."""
+        if self.stop is None or getattr(self, "_watched", None) is self._ctx:
+            return
+        self._abort = llama_cpp.ggml_abort_callback(lambda _data: self._halted())  # kept: C holds a pointer
+        llama_cpp.llama_set_abort_callback(self._ctx.ctx, self._abort, None)
+        self._watched = self._ctx
 
     def _init_sampler(self, **options):
         plain = (

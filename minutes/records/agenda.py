@@ -12,10 +12,11 @@ from pathlib import Path
 
 from sqlmodel import Session, delete, select
 
-from minutes.consent.meetings import MAX_TITLE, clean_text, lock_meeting
-from minutes.db import AgendaItem, Draft, DraftStatus
+from minutes.consent.evidence import read_limited
+from minutes.consent.meetings import MAX_TITLE, clean_text, lock_meeting, require_unreleased
+from minutes.db import AgendaItem
 from minutes.db.audit import append_event
-from minutes.errors import StateError, UsageError
+from minutes.errors import UsageError
 
 MAX_ITEMS, MAX_BYTES, MAX_DATE_PHRASE = 100, 64_000, 60
 _ITEM = re.compile(r"\s*(\d{1,3})\s*[.)]?\s+(\S.*)")
@@ -44,13 +45,9 @@ def parse_agenda(text: str) -> list[str]:
 
 
 def read_agenda_text(path: Path) -> str:
-    """A UTF-8 agenda file's text; unreadable, oversized or non-UTF-8 files are one-line UsageErrors."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read agenda {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise UsageError(f"agenda {path} is {len(data)} bytes; a numbered list is at most {MAX_BYTES}")
+    """A UTF-8 agenda file's text; a missing, unreadable, oversized or non-UTF-8 file, a device or a FIFO is a
+    one-line error (`consent.evidence.read_limited`)."""
+    data = read_limited(path, MAX_BYTES, "agenda")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -72,13 +69,7 @@ def agenda_text(text: str) -> list[str]:
 def set_agenda(session: Session, meeting: int | str, titles: list[str], actor: str) -> list[AgendaItem]:
     """Replace the meeting's agenda, audited, in the caller's transaction; refused once minutes are released."""
     row = lock_meeting(session, meeting)
-    released = session.exec(
-        select(Draft.id).where(Draft.meeting_id == row.id, Draft.status == DraftStatus.RELEASED)
-    ).first()
-    if released is not None:
-        raise StateError(
-            f"meeting {row.id} has released minutes (draft {released}); its agenda is kept as filed"
-        )
+    require_unreleased(session, row.id, "its agenda is kept as filed")
     session.execute(delete(AgendaItem).where(AgendaItem.meeting_id == row.id))
     items = [AgendaItem(meeting_id=row.id, number=i, title=t) for i, t in enumerate(titles, 1)]
     session.add_all(items)

@@ -36,6 +36,7 @@ from minutes.records.export import (
     MinutesDoc,
     footer,
     markdown_cell,
+    markdown_text,
     minutes_document,
     withdrawn_ids,
 )
@@ -249,7 +250,7 @@ def markdown_of(parts: list[Block]) -> str:
             if previous != "row":
                 out.append("|" + "---|" * len(content))
         else:
-            out.append(marks[kind] + content)
+            out.append(marks[kind] + markdown_text(content))
             if kind != "bullet":
                 out.append("")
         previous = kind

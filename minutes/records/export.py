@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import os
+import re
 import stat
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -22,7 +23,7 @@ from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
 from minutes.dates import long_date, short_date
-from minutes.db import Draft, DraftStatus, Export, Meeting, Participant
+from minutes.db import Draft, DraftStatus, Export, Meeting, Participant, Release
 from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
 from minutes.records.integrity import check_release
@@ -54,6 +55,7 @@ class MinutesDoc:
     released_at: datetime
     reissue_note: str | None = None
     points: list[str] = field(default_factory=list)  # the discussion points, listed under the summary
+    reissued_at: datetime | None = None  # the latest re-issue; `released_at` stays the first release's
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
     ).all()
     current = review.draft_as_types(session, draft_id)
     rel = review.latest_release(session, draft_id)
+    first = rel
+    while first.reissue_of is not None:
+        first = session.get(Release, first.reissue_of)
     approval = review.approver(session, draft_id)
     return MinutesDoc(
         title=meeting.title,
@@ -97,9 +102,10 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
         actions=[ActionLine(a.owner, a.task, a.due) for a in current.actions],
         reviewed_by=approval.reviewer if approval else None,
         released_by=rel.released_by,
-        released_at=rel.released_at,
+        released_at=first.released_at,
         reissue_note=rel.note if rel.reissue_of else None,
         points=[p.text for p in current.points],
+        reissued_at=rel.released_at if rel.reissue_of else None,
     )
 
 
@@ -113,19 +119,22 @@ def withdrawn_ids(session: Session, draft_id: int) -> set[int]:
 
 
 def render_markdown(doc: MinutesDoc) -> str:
+    md = markdown_text
     lines = [
-        f"# {doc.title}",
+        f"# {md(doc.title)}",
         "",
         f"**Date:** {long_date(doc.date)}  ",
-        f"**Attendees:** {', '.join(doc.attendees) or 'none'}",
+        f"**Attendees:** {', '.join(md(a) for a in doc.attendees) or 'none'}",
         "",
     ]
     if doc.summary:
-        lines += ["## Summary", "", doc.summary, ""]
+        lines += ["## Summary", "", md(doc.summary), ""]
     if doc.points:
-        lines += ["## Discussion points", "", *(f"- {p}" for p in doc.points), ""]
+        lines += ["## Discussion points", "", *(f"- {md(p)}" for p in doc.points), ""]
     lines += ["## Decisions", ""]
-    lines += [f"{i}. {text}" for i, text in enumerate(doc.decisions, 1)] or ["No decisions were recorded."]
+    lines += [f"{i}. {md(text)}" for i, text in enumerate(doc.decisions, 1)] or [
+        "No decisions were recorded."
+    ]
     lines += ["", "## Actions", ""]
     if doc.actions:
         lines += ["| Owner | Task | Due |", "|---|---|---|"]
@@ -135,7 +144,7 @@ def render_markdown(doc: MinutesDoc) -> str:
         ]
     else:
         lines.append("No actions were recorded.")
-    lines += ["", "---", "", footer(doc)]
+    lines += ["", "---", "", md(footer(doc))]
     return "\n".join(lines) + "\n"
 
 
@@ -319,12 +328,24 @@ def footer(doc: MinutesDoc) -> str:
         f"Released by {doc.released_by} on {long_date(doc.released_at)}."
     )
     if doc.reissue_note:
-        text += f" Re-issued: {doc.reissue_note}."
+        when = f" on {long_date(doc.reissued_at)}" if doc.reissued_at else ""
+        text += f" Re-issued{when}: {doc.reissue_note}."
     return text
 
 
+# What a Markdown viewer would act on in running text: an HTML tag or entity (<script>, <img src=...>, &amp;),
+# a link or an image ([...](...), ![...](...), <https://...>), emphasis or code, a heading mark, a table cell's
+# edge. Each is backslash-escaped (CommonMark shows the character itself); the rest stays readable.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>!#|~&])")
+
+
+def markdown_text(value: str | None) -> str:
+    """Text of the minutes (items, names, the summary) as Markdown that shows it as written, on one line."""
+    return _MARKDOWN.sub(r"\\\1", " ".join((value or "").split()))
+
+
 def markdown_cell(value: str | None) -> str:
-    return (value or "").replace("|", "\\|").replace("\n", " ")
+    return markdown_text(value)
 
 
 def _srt_with_notice(body: str) -> str:

@@ -1,8 +1,10 @@
 """Verification: the audit chain itself, and the rows it vouches for.
 
-The chain holds the hash of every consent record as written and of every released draft as released (and of
-its Release row). `verify` recomputes those hashes from the current rows, so an edit made straight in the
-database is named even though no event was touched; export runs the same check for the draft it writes.
+The chain holds the hash of every consent record as written, of every released draft as released (and of its
+Release row and the meeting facts it prints: title, date, participants, attendance, agenda), and every
+participant's addition, attendance and removal. `verify` recomputes those from the current rows, so an edit made
+straight in the database is named even though no event was touched; export runs the release check for the draft
+it writes.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from minutes import review
-from minutes.db import ConsentRecord, Draft, DraftStatus
+from minutes.db import ConsentRecord, Draft, DraftStatus, Participant
 from minutes.db.audit import AuditEvent, authentic, chain_key, row_hash, verify_chain
 
 RELEASE_EVENTS = ("release", "release.reissue")
+PARTICIPANT_EVENTS = ("participant.added", "participant.attendance", "participant.removed")
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,12 @@ def verify(session: Session, filed: tuple[int, str] | None = None) -> Verificati
         )
     consent, consent_bad = _consent_mismatch(session)
     releases, release_bad = _release_mismatch(session)
-    bad = (_filed_mismatch(session, *filed) if filed else None) or consent_bad or release_bad
+    bad = (
+        (_filed_mismatch(session, *filed) if filed else None)
+        or consent_bad
+        or _participant_mismatch(session)
+        or release_bad
+    )
     if bad:
         return Verification(False, chain.events, True, consent, releases, bad.seq, bad.problem)
     return Verification(True, chain.events, True, consent, releases)
@@ -117,6 +125,41 @@ def _consent_mismatch(session: Session) -> tuple[int, Mismatch | None]:
     return len(rows), None
 
 
+def _participant_mismatch(session: Session) -> Mismatch | None:
+    """Who is in each meeting, and their attendance, decide whom the gate asks: every participant row must be
+    one the chain added, with the attendance it last recorded for them, and none it added may be missing
+    unless it recorded their removal."""
+    recorded: dict[int, tuple[AuditEvent, tuple[str, bool | None]]] = {}
+    query = select(AuditEvent).where(AuditEvent.kind.in_(PARTICIPANT_EVENTS)).order_by(AuditEvent.seq)
+    for ev in session.exec(query):
+        subject = _subject(ev)
+        pid = subject.get("participant_id")
+        if ev.kind == "participant.removed":
+            recorded.pop(pid, None)
+        elif ev.kind == "participant.added":
+            recorded[pid] = (ev, (subject.get("attendance", "present"), None))
+        else:
+            recorded[pid] = (ev, (subject["to"], subject.get("accepted")))
+    rows = {p.id: p for p in session.exec(select(Participant))}
+    for pid, (ev, state) in sorted(recorded.items()):
+        if pid not in rows:
+            return Mismatch(
+                ev.seq, f"participant {pid} was deleted outside minutes (event {ev.seq} added them)"
+            )
+        if (rows[pid].attendance, rows[pid].apologies_accepted) != state:
+            return Mismatch(
+                ev.seq,
+                f"the attendance of participant {pid} was changed outside minutes: event {ev.seq} recorded "
+                f"{state[0]}, the database says {rows[pid].attendance}",
+            )
+    unrecorded = sorted(rows.keys() - recorded.keys())
+    if unrecorded:
+        return Mismatch(
+            None, f"participant {unrecorded[0]} has no audit event: they were added outside minutes"
+        )
+    return None
+
+
 def _release_mismatch(session: Session) -> tuple[int, Mismatch | None]:
     """Every draft the chain says was released must still match its latest release event, and be released."""
     latest = {_subject(ev)["draft"]: ev for ev in _events(session, RELEASE_EVENTS)}
@@ -148,5 +191,11 @@ def _release_problem(session: Session, draft_id: int, ev: AuditEvent) -> Mismatc
             ev.seq,
             f"released draft {draft_id} was altered after release: its content no longer "
             f"matches the hash in event {ev.seq}",
+        )
+    if "meeting" in hashes and review.meeting_sha256(session, row.meeting_id) != hashes["meeting"]:
+        return Mismatch(
+            ev.seq,
+            f"the meeting of released draft {draft_id} was changed after release: its title, date, "
+            f"participants, attendance or agenda no longer match the hash in event {ev.seq}",
         )
     return None

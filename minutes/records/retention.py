@@ -1,4 +1,5 @@
-"""Retention: delete audio and transcripts a set number of days after a meeting's minutes were released.
+"""Retention: delete audio and transcripts a set number of days after a meeting's minutes were released, and
+any recording still waiting to be stored whose meeting's record gate is closed (`records.held`).
 
 Released minutes (the draft, its items, the release record, minutes exports) are kept. Audio goes with the
 recording's voice data (speaker centroids, voice enrolments); a transcript goes with its words, speaker turns and
@@ -34,6 +35,7 @@ from minutes.db import (
 )
 from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError
+from minutes.records import held
 
 LOG = logging.getLogger("minutes.records.retention")  # ids and counts only
 
@@ -73,6 +75,7 @@ class PurgeReport:
     voice_enrolments: int = 0
     speaker_turns: int = 0
     exports_need_attention: list[str] = field(default_factory=list)  # changed since export: left for a person
+    held_recordings: list[str] = field(default_factory=list)  # waiting copies whose record gate is closed
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +103,10 @@ def purge(
             _purge_audio(session, settings, meeting_id, first_release, report, dry_run)
         if now >= first_release + timedelta(days=policy.transcript_days_after_release):
             _purge_transcripts(session, meeting_id, first_release, report, dry_run)
+    for meeting_id in held.meetings_holding(
+        session, settings
+    ):  # not stored, and may not be: see records.held
+        report.held_recordings += held.drop_held(session, settings, meeting_id, dry_run)
     LOG.info(
         "purge%s: %d recordings, %d transcripts, %d transcript exports",
         " (dry run)" if dry_run else "",
@@ -116,6 +123,7 @@ def purge(
                 "recordings": [a.recording_id for a in report.audio],
                 "transcripts": [t.transcript_id for t in report.transcripts],
                 "exports": [e.export_id for e in report.transcript_exports],
+                "held_recordings": len(report.held_recordings),
                 "voice_centroids": report.voice_centroids,
                 "voice_enrolments": report.voice_enrolments,
                 "speaker_turns": report.speaker_turns,

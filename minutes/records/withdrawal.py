@@ -1,15 +1,28 @@
 """Withdrawal propagation: when a participant withdraws consent, remove what was derived from them.
 
 Registered with `consent.hooks.on_withdrawal` by `minutes.service` (which imports this module on the first
-withdrawal, so commands that withdraw nothing start faster), so it runs inside the withdrawal's own transaction. Any withdrawn scope removes, for each affected participant of each meeting:
-their transcript segments and words (by speaker label mapped to them, or by their name; when no speaker of a
-recording is mapped to them, e.g. before diarisation, every segment and word not attributed to another
-participant, since any of it may be theirs: a transcript not yet diarised goes whole), their speaker turns,
-speaker mapping and voice centroid, their voice enrolments, the meeting's audio files (one voice cannot be cut
-out reliably), draft evidence that cites their speech (time overlap or quoted text), and every export of the
-meeting (rows invalidated; a file is deleted only while its sha256 is what was exported, else its path is
-reported for a person to check). Their name in drafts (items, summary, the drafting notes and the AI's original)
-becomes WITHDRAWN. Unreleased drafts that changed go back to review with a note; released minutes keep the record of each decision and are re-issued.
+withdrawal, so commands that withdraw nothing start faster), so it runs inside the withdrawal's own transaction. Any withdrawn scope removes, for each affected participant of each meeting (the
+policy, for people, is docs/privacy.md):
+- their transcript segments and words (by speaker label mapped to them, or by their name; when no speaker of a
+  recording is mapped to them, e.g. before diarisation, every segment and word not attributed to another
+  participant, since any of it may be theirs: a transcript not yet diarised goes whole), their speaker turns,
+  speaker mapping and voice centroid, their voice enrolments, and the meeting's audio files (one voice cannot be
+  cut out reliably);
+- in every draft: evidence that cites their speech (time overlap or quoted text); every decision, action and
+  discussion point whose evidence all cited them (it rests on their words alone: it is marked removed and its
+  words replaced by REMOVED, in the reviewer's version and the AI's original alike); a flag loses that evidence
+  but stays for a person to resolve; the summary, rebuilt from the discussion points left (without points, each
+  sentence that repeats four words in a row of their lines goes); drafting notes that repeat their words;
+- their name, in every form `redact.NameMatcher` knows (parts, spellings a reviewer corrected, spellings the clerk
+  gives), inside everyone else's words: transcript lines and words, evidence quotes, items, summary, notes, the
+  AI's original, review reasons, job messages, the agenda and the meeting's title. Withdrawing consent to be
+  recorded at all (the record scope, or all) takes them out of the meeting's records: their participant row
+  keeps its id (the consent ledger refers to it) and a neutral label for a name (`withdrawn_label`), unless they
+  are in the register of people (standing consent), which keeps their name: the register is what a standing
+  consent, and its withdrawal, is recorded against. Withdrawing a later scope leaves them listed by name;
+- every export of the meeting (rows invalidated; a file is deleted only while its sha256 is what was exported,
+  else its path is reported for a person to check).
+Unreleased drafts that changed go back to review with a note; released minutes are re-issued.
 """
 
 from __future__ import annotations
@@ -20,20 +33,28 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
 from minutes import review
 from minutes.consent.hooks import Withdrawal
+from minutes.consent.meetings import name_key
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings
 from minutes.core.text import normalise
 from minutes.db import (
+    AgendaItem,
     Draft,
     DraftStatus,
     Export,
+    Flag,
+    Job,
+    Meeting,
     Participant,
+    Point,
     Recording,
+    Review,
     Segment,
     SpeakerLabel,
     SpeakerTurn,
@@ -42,13 +63,24 @@ from minutes.db import (
     Word,
     utcnow,
 )
+from minutes.records import redact
 from minutes.records.export import WITHDRAWN
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
+from minutes.review.items import evidence_of, item_fields, item_ref
 
 LOG = logging.getLogger("minutes.records.withdrawal")  # ids and counts only, never names or words
-NOTE = "a participant withdrew consent; evidence citing them was removed and their name replaced"
+NOTE = "a participant withdrew consent; what rested on their words was removed and their name replaced"
+REMOVED = "(removed: it rested on the words of a participant who withdrew consent)"
 # the item fields that can name a person (a motion's proposer and seconder, and a vote "with Graham abstaining")
 TEXT_FIELDS = ("text", "task", "owner", "due", "reason", "proposer", "seconder", "vote")
+# rapidfuzz ratio (0-100) of a word to their name that makes it a spelling to suggest ("Asia" for Aisha: 67)
+SUGGEST = 60
+_SPEAKER = re.compile(r"speaker\s*\d+", re.IGNORECASE)  # an unnamed voice, not a spelling of anyone
+
+
+def withdrawn_label(participant_id: int) -> str:
+    """What a withdrawn participant's row shows for a name: their id, nothing that identifies them."""
+    return f"Withdrawn participant {participant_id}"
 
 
 @dataclass
@@ -66,6 +98,7 @@ class WithdrawalReport:
     voice_enrolments_removed: int = 0
     audio_deleted: list[str] = field(default_factory=list)
     evidence_removed: int = 0
+    items_removed: int = 0  # decisions, actions and points that rested on their words alone
     names_replaced: int = 0
     drafts_returned_to_review: list[int] = field(default_factory=list)
     releases_reissued: list[int] = field(default_factory=list)
@@ -87,7 +120,7 @@ def on_consent_withdrawn(session: Session, withdrawal: Withdrawal) -> Withdrawal
 def propagate(session: Session, settings: Settings, withdrawal: Withdrawal) -> WithdrawalReport:
     report = WithdrawalReport()
     for person in _participants(session, withdrawal):
-        _propagate_one(session, settings, person, withdrawal.actor, report)
+        _propagate_one(session, settings, person, withdrawal, report)
     if report.participants:
         scrub_after_commit(session)
     return report
@@ -106,20 +139,19 @@ def _participants(session: Session, w: Withdrawal) -> list[Participant]:
 
 
 def _propagate_one(
-    session: Session, settings: Settings, person: Participant, actor: str, report: WithdrawalReport
+    session: Session, settings: Settings, person: Participant, w: Withdrawal, report: WithdrawalReport
 ) -> None:
-    meeting_id, now = person.meeting_id, utcnow()
+    meeting_id, now, actor = person.meeting_id, utcnow(), w.actor
     before = asdict(report)
     recordings = session.exec(select(Recording).where(Recording.meeting_id == meeting_id)).all()
-    names = {
-        p.name.casefold()
-        for p in session.exec(select(Participant).where(Participant.meeting_id == meeting_id))
-    }
+    people = _meeting_people(session, meeting_id)
+    drafts = session.exec(select(Draft).where(Draft.meeting_id == meeting_id).order_by(Draft.id)).all()
+    names = name_of(session, person, w.spellings)
     removed: list[tuple[float, float, str]] = []
     for rec in recordings:
-        whose = _whose(session, rec.id, person, names)
+        whose = _whose(session, rec.id, person, {p.name.casefold() for p in people})
         for tr in session.exec(select(Transcript).where(Transcript.recording_id == rec.id)).all():
-            removed += _remove_words(session, tr, whose, now, report)
+            removed += _remove_words(session, tr, whose, names, now, report)
         _remove_voice(session, rec.id, person, whose, report)
         if rec.path:
             report.audio_deleted.append(delete_audio(session, settings, rec, now))
@@ -128,8 +160,9 @@ def _propagate_one(
         session.delete(row)
     report.voice_enrolments_removed += len(enrolments)
     session.flush()
-    for draft in session.exec(select(Draft).where(Draft.meeting_id == meeting_id)).all():
-        _scrub_draft(session, draft, person, removed, actor, report)
+    report.names_replaced += _redact_meeting(session, meeting_id, person, names, w.scopes)
+    for draft in drafts:  # after the meeting's own facts: a re-issue hashes them as they are now
+        _scrub_draft(session, draft, person, _Gone(removed, names), actor, report)
     exports = session.exec(
         select(Export)
         .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
@@ -152,6 +185,82 @@ def _propagate_one(
         meeting_id,
         ", ".join(f"{k} {v}" for k, v in counts.items()),
     )
+
+
+def name_of(session: Session, person: Participant, given: tuple[str, ...] = ()) -> redact.NameMatcher:
+    """Their name in every known form: as registered, as the clerk spelt it (`given`), and as the AI wrote it
+    where a reviewer corrected it to their name; never another participant's name or a "Speaker N"."""
+    others = [p.name for p in _meeting_people(session, person.meeting_id) if p.id != person.id]
+    plain = redact.matcher(person.name, given, others)
+    found: set[str] = set()
+    for draft in session.exec(select(Draft).where(Draft.meeting_id == person.meeting_id)):
+        current = {
+            item_ref(i): item_fields(i) for i in review.draft_items(session, draft.id) if i.origin == "ai"
+        }
+        found |= redact.corrected_spellings(types.Draft.model_validate(draft.original), current, plain)
+    taken = {piece.casefold() for o in others for piece in [o, *o.split()]}
+    found = {f for f in found if f.casefold() not in taken and not _SPEAKER.fullmatch(f)}
+    return redact.matcher(person.name, [*given, *sorted(found)], others)
+
+
+def suggested_spellings(session: Session, person: Participant) -> list[str]:
+    """Words in the meeting's transcripts that may be the ASR's spelling of their name ("Asia" for Aisha), for
+    the clerk to confirm before a withdrawal: capitalised, like the name or one of its parts, never written in
+    lower case in the meeting (an ordinary word), not already matched, not another participant's name."""
+    names = name_of(session, person)
+    others = {
+        piece.casefold() for p in _meeting_people(session, person.meeting_id) for piece in p.name.split()
+    }
+    targets = [person.name, *redact.name_parts(person.name, [])]
+    texts = session.exec(
+        select(Segment.text)
+        .join(Transcript, Transcript.id == Segment.transcript_id)
+        .where(Transcript.meeting_id == person.meeting_id)
+    ).all()
+    words = [w.strip(redact.EDGE) for text in texts for w in text.split()]
+    lower = {w for w in words if w.islower()}
+    return sorted(
+        {
+            w
+            for w in words
+            if len(w) >= 3
+            and w[:1].isupper()
+            and w.casefold() not in lower
+            and w.casefold() not in others
+            and not names.is_name(w)
+            and any(fuzz.ratio(w.casefold(), t.casefold()) >= SUGGEST for t in targets)
+        }
+    )
+
+
+def _meeting_people(session: Session, meeting_id: int) -> list[Participant]:
+    return list(session.exec(select(Participant).where(Participant.meeting_id == meeting_id)))
+
+
+def _redact_meeting(
+    session: Session, meeting_id: int, person: Participant, names: redact.NameMatcher, scopes: tuple[str, ...]
+) -> int:
+    """Their name in the meeting's own words (title, agenda, job messages) goes; withdrawing from the recording
+    itself, their row keeps a neutral label (see the module docstring)."""
+    count = 0
+    rows: list[tuple[Any, str]] = [(session.get(Meeting, meeting_id), "title")]
+    rows += [
+        (a, "title") for a in session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id))
+    ]
+    rows += [(j, "reason") for j in session.exec(select(Job).where(Job.meeting_id == meeting_id))]
+    for row, key in rows:
+        value = getattr(row, key)
+        if value and names.search(value):
+            new, n = names.sub(value, WITHDRAWN)
+            setattr(row, key, new)
+            session.add(row)
+            count += n
+    if "record" in scopes and person.person_id is None:  # see the module docstring
+        label = withdrawn_label(person.id)
+        person.name, person.name_key = label, name_key(label)
+        session.add(person)
+    session.flush()
+    return count
 
 
 @dataclass(frozen=True)
@@ -190,10 +299,16 @@ def _whose(session: Session, recording_id: int, person: Participant, names: set[
 
 
 def _remove_words(
-    session: Session, tr: Transcript, whose: _Whose, now: datetime, report: WithdrawalReport
+    session: Session,
+    tr: Transcript,
+    whose: _Whose,
+    names: redact.NameMatcher,
+    now: datetime,
+    report: WithdrawalReport,
 ) -> list[tuple[float, float, str]]:
-    """Delete the segments and words that are or may be the person's; a transcript left with no segment is
-    marked deleted, so no later stage works on it. Returns (start, end, text) of what was removed."""
+    """Delete the segments and words that are or may be the person's, and redact their name in the others'; a
+    transcript left with no segment is marked deleted, so no later stage works on it. Returns (start, end, text)
+    of what was removed."""
     removed: list[tuple[float, float, str]] = []
     segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
     words_of: dict[int, list[Word]] = {seg.id: [] for seg in segments}
@@ -224,11 +339,28 @@ def _remove_words(
             seg.text = " ".join(w.word.strip() for w in words if w not in gone)
             removed += [(w.start, w.end, w.word) for w in gone]
             session.add(seg)
+        report.names_replaced += _redact_segment(session, seg, [w for w in words if w not in gone], names)
     if segments and not kept and tr.deleted_at is None:
         tr.deleted_at = now
         session.add(tr)
         report.transcripts_removed.append(tr.id)
     return removed
+
+
+def _redact_segment(session: Session, seg: Segment, words: list[Word], names: redact.NameMatcher) -> int:
+    """Their name inside someone else's line: replaced in the segment's text and across its words (a word
+    left empty by a name spanning several is deleted)."""
+    if not names.search(seg.text) and not names.search(" ".join(w.word for w in words)):
+        return 0
+    seg.text, count = names.sub(seg.text, WITHDRAWN)
+    session.add(seg)
+    for w, new in zip(words, names.words([w.word for w in words], WITHDRAWN), strict=True):
+        if not new:
+            session.delete(w)
+        elif new != w.word:
+            w.word = new
+            session.add(w)
+    return count
 
 
 def _remove_voice(
@@ -261,46 +393,66 @@ def _scrub_draft(
     session: Session,
     draft: Draft,
     person: Participant,
-    removed: list[tuple[float, float, str]],
+    gone: _Gone,
     actor: str,
     report: WithdrawalReport,
 ) -> None:
-    """Remove evidence citing the person, replace their name, then reopen review or re-issue the release."""
-    name = re.compile(rf"\b{re.escape(person.name)}\b", re.IGNORECASE)
-    cites = _citation_test(removed)
-    evidence_removed = names = 0
+    """Remove evidence citing the person and the items that rested on it alone, rebuild the summary, redact
+    their name, then reopen review or re-issue the release (see the module docstring)."""
+    counts = _Counts()
+    drafted = draft.summary == summarise_points(_points_left(session, draft.id))  # not a reviewer's
     for item in review.draft_items(session, draft.id):
-        for ev in review.evidence_rows(session, item):
-            if cites(ev.start, ev.end, ev.quote):
-                session.delete(ev)
-                evidence_removed += 1
-        for attr in TEXT_FIELDS:
-            value = getattr(item, attr, None)
-            if value and name.search(value):
-                setattr(item, attr, name.sub(WITHDRAWN, value))
-                names += 1
+        rows = review.evidence_rows(session, item)
+        cited = [ev for ev in rows if gone.cites(ev.start, ev.end, ev.quote)]
+        for ev in cited:
+            session.delete(ev)
+        counts.evidence += len(cited)
+        if cited and len(cited) == len(rows) and not isinstance(item, Flag):
+            _goes(item)
+            counts.items += 1
+            counts.points += isinstance(item, Point)
+        else:
+            counts.names += _redact_fields(item, gone.names)
+            for ev in rows:
+                if ev not in cited:
+                    ev.quote, n = gone.names.sub(ev.quote, WITHDRAWN)
+                    counts.names += n
+                    session.add(ev)
         session.add(item)
-    if name.search(draft.summary or ""):
-        draft.summary, names = name.sub(WITHDRAWN, draft.summary), names + 1
-    names += sum(bool(name.search(n)) for n in draft.notes)
-    draft.notes = [name.sub(WITHDRAWN, n) for n in draft.notes]
-    draft.original = _scrub_original(draft.original, name, cites)
+    session.flush()
+    left = _points_left(session, draft.id) if drafted and counts.points else None
+    draft.summary = _summary(draft.summary, left, gone, counts)
+    draft.notes = _notes(draft.notes, gone, counts)
+    draft.original = _scrub_original(draft.original, gone)
+    if draft.reject_reason:
+        draft.reject_reason, n = gone.names.sub(draft.reject_reason, WITHDRAWN)
+        counts.names += n
+    for step in session.exec(select(Review).where(Review.draft_id == draft.id, Review.reason.is_not(None))):
+        if gone.names.search(step.reason):
+            step.reason = gone.names.sub(step.reason, WITHDRAWN)[0]
+            session.add(step)
     session.add(draft)
     session.flush()
-    report.evidence_removed += evidence_removed
-    report.names_replaced += names
+    report.evidence_removed += counts.evidence
+    report.items_removed += counts.items
+    report.names_replaced += counts.names
     review.add_step(
         session,
         draft,
         actor,
         "withdrawal",
         reason=NOTE,
-        detail={"participant": person.id, "evidence_removed": evidence_removed, "names_replaced": names},
+        detail={
+            "participant": person.id,
+            "evidence_removed": counts.evidence,
+            "items_removed": counts.items,
+            "names_replaced": counts.names,
+        },
     )
     if draft.status == DraftStatus.RELEASED:
         rel = review.reissue(session, draft.id, actor, NOTE)
         report.releases_reissued.append(rel.id)
-    elif draft.status != DraftStatus.REJECTED and (evidence_removed or names):
+    elif draft.status != DraftStatus.REJECTED and (counts.evidence or counts.names or counts.changed):
         if draft.status != DraftStatus.IN_REVIEW:
             review.transition(
                 session, draft, DraftStatus.IN_REVIEW, actor, reason=NOTE, event="review.withdrawal"
@@ -308,28 +460,122 @@ def _scrub_draft(
         report.drafts_returned_to_review.append(draft.id)
 
 
-def _citation_test(removed: list[tuple[float, float, str]]):
-    texts = [
-        normalise(t) for _, _, t in removed if len(normalise(t).split()) >= 3
-    ]  # single words match too much
+def summarise_points(points: list[types.Point]) -> str:
+    """The summary drafting makes of discussion points (minutes.drafting.points, imported when needed: the
+    command line starts without the drafting rules)."""
+    from minutes.drafting.points import summary
 
-    def cites(start: float, end: float, quote: str) -> bool:
+    return summary(points)
+
+
+def _points_left(session: Session, draft_id: int) -> list[types.Point]:
+    """The draft's discussion points a summary is made of: those not removed and supported."""
+    return [
+        types.Point(p.text, evidence_of(session, p), p.status)
+        for p in review.draft_items(session, draft_id)
+        if isinstance(p, Point) and p.resolution != "removed" and p.status == "supported"
+    ]
+
+
+@dataclass
+class _Counts:
+    evidence: int = 0
+    items: int = 0
+    points: int = 0  # of the items, discussion points
+    names: int = 0
+    changed: int = 0  # summary sentences or notes that went
+
+
+@dataclass(frozen=True)
+class _Gone:
+    """What the withdrawal took from one meeting: the person's lines (start, end, text) and their name."""
+
+    removed: list[tuple[float, float, str]]
+    names: redact.NameMatcher
+
+    @property
+    def lines(self) -> list[str]:
+        return [t for _, _, t in self.removed]
+
+    def cites(self, start: float, end: float, quote: str) -> bool:
+        """Evidence cites the person when it overlaps one of their lines in time or quotes one (three words
+        or more: single words match too much)."""
         q = normalise(quote)
-        overlaps = any(start < b and end > a for a, b, _ in removed)
-        quoted = bool(q) and any(q in t or t in q for t in texts)
-        return overlaps or quoted
-
-    return cites
+        texts = [normalise(t) for t in self.lines if len(normalise(t).split()) >= 3]
+        overlaps = any(start < b and end > a for a, b, _ in self.removed)
+        return overlaps or (bool(q) and any(q in t or t in q for t in texts))
 
 
-def _scrub_original(original: dict, name: re.Pattern, cites) -> dict:
-    """The AI's original, kept for `review diff`, loses the same evidence and the same name."""
-    draft = types.Draft.model_validate(original)
+def _goes(item) -> None:
+    """An item whose evidence all cited the person rests on their words alone: it is removed and its words go,
+    in the reviewer's version and the AI's original alike; its row (and number) stays, saying why."""
+    if hasattr(item, "resolution"):
+        item.resolution = "removed"
+    if hasattr(item, "status"):
+        item.status = "unsupported"
+    for key in TEXT_FIELDS:
+        if key in ("text", "task", "reason") and hasattr(item, key):
+            setattr(item, key, REMOVED)
+        elif getattr(item, key, None) is not None:
+            setattr(item, key, None)
+
+
+def _redact_fields(item, names: redact.NameMatcher) -> int:
+    count = 0
+    for key in TEXT_FIELDS:
+        value = getattr(item, key, None)
+        if isinstance(value, str) and names.search(value):
+            new, n = (WITHDRAWN, 1) if key in redact.NAME_FIELDS else names.sub(value, WITHDRAWN)
+            setattr(item, key, new)
+            count += n
+    return count
+
+
+def _summary(summary: str, points: list[types.Point] | None, gone: _Gone, counts: _Counts) -> str:
+    """A summary drafting made of the discussion points, some of which went, is made again of `points`, those
+    left; any other (a reviewer's, or one no point of which went) loses each sentence that repeats the person's
+    words. Their name goes either way."""
+    if points is not None:
+        rebuilt = summarise_points(points)
+        counts.changed += rebuilt != summary
+        summary = rebuilt
+    else:
+        kept = [s for s in redact.sentences(summary) if not redact.rests_on(s, gone.lines)]
+        counts.changed += len(redact.sentences(summary)) - len(kept)
+        summary = " ".join(kept)
+    summary, n = gone.names.sub(summary, WITHDRAWN)
+    counts.names += n
+    return summary
+
+
+def _notes(notes: list[str], gone: _Gone, counts: _Counts) -> list[str]:
+    """Drafting notes lose those that repeat the person's words (a left-out item quoted, say); the rest their
+    name."""
+    kept = [n for n in notes if not redact.rests_on(n, gone.lines)]
+    counts.changed += len(notes) - len(kept)
+    out = []
+    for note in kept:
+        note, n = gone.names.sub(note, WITHDRAWN)
+        counts.names += n
+        out.append(note)
+    return out
+
+
+def _scrub_original(original: dict, gone: _Gone) -> dict:
+    """The AI's original, kept for `review diff`, loses the same evidence, items, summary sentences and name."""
+    draft, went = types.Draft.model_validate(original), False
+    drafted = draft.summary == summarise_points([p for p in draft.points if p.status == "supported"])
     for item in [*draft.decisions, *draft.actions, *draft.flags, *draft.points]:
-        item.evidence = [e for e in item.evidence if not cites(e.start, e.end, e.quote)]
-        for key in TEXT_FIELDS:
-            if isinstance(getattr(item, key, None), str):
-                setattr(item, key, name.sub(WITHDRAWN, getattr(item, key)))
-    draft.summary = name.sub(WITHDRAWN, draft.summary)
-    draft.notes = [name.sub(WITHDRAWN, n) for n in draft.notes]
+        kept = [e for e in item.evidence if not gone.cites(e.start, e.end, e.quote)]
+        if item.evidence and not kept and not isinstance(item, types.Flag):
+            _goes(item)
+            went = went or isinstance(item, types.Point)
+        else:
+            _redact_fields(item, gone.names)
+            for e in kept:
+                e.quote = gone.names.sub(e.quote, WITHDRAWN)[0]
+        item.evidence = kept
+    supported = [p for p in draft.points if p.status == "supported"]
+    draft.summary = _summary(draft.summary, supported if went and drafted else None, gone, _Counts())
+    draft.notes = _notes(draft.notes, gone, _Counts())
     return draft.model_dump(mode="json")

@@ -16,6 +16,7 @@ from minutes.review.items import (
     draft_items,
     evidence_rows,
     get_draft,
+    meeting_sha256,
 )
 from minutes.review.manual import add, change_kind, cited, draft_transcript, transcript_lines
 from minutes.review.states import add_step, approve, reissue, reject, release, transition
@@ -59,6 +60,7 @@ __all__ = [
     "latest_release",
     "list_drafts",
     "manual",
+    "meeting_sha256",
     "move",
     "redraft",
     "reissue",

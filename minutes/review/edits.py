@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidationError
 from sqlmodel import Session, SQLModel, select
 
+from minutes.consent.meetings import refuse_controls
 from minutes.core.audit import record
 from minutes.db import Action, AgendaItem, DraftStatus, Flag, Point
 from minutes.db.audit import content_hash
@@ -144,6 +145,12 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         )
     added = [p for p in plan if p[0] in KINDS]
     result.summary_changed = doc.summary != row.summary
+    for _, entry in plan:  # what the reviewer wrote, not what the AI did: printable, one line
+        for key, value in _doc_fields(entry).items():
+            if isinstance(value, str):
+                refuse_controls(value, f"{entry.id or 'a new item'}'s {key}")
+    if result.summary_changed:
+        refuse_controls(doc.summary, "the summary")
     if not (added or result.edited or result.removed or result.summary_changed):
         return result
     open_for_change(session, row, by)
@@ -314,6 +321,8 @@ def _resolve_changes(
         raise UsageError(f"--owner and --due apply to actions only, not {item_ref(item)}")
     if not changes:
         raise UsageError("--edit needs the new text (or --owner/--due for an action)")
+    for key, value in changes.items():
+        refuse_controls(value, f"the new {key}")
     return changes
 
 

@@ -14,7 +14,18 @@ from sqlmodel import Session, SQLModel, select
 from minutes.consent.meetings import as_id
 from minutes.core import types
 from minutes.core.audit import record
-from minutes.db import Action, Decision, Draft, DraftStatus, Evidence, Flag, Meeting, Point
+from minutes.db import (
+    Action,
+    AgendaItem,
+    Decision,
+    Draft,
+    DraftStatus,
+    Evidence,
+    Flag,
+    Meeting,
+    Participant,
+    Point,
+)
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
 from minutes.errors import NotFoundError, UsageError
@@ -90,7 +101,7 @@ def _records(draft: types.Draft) -> list[tuple[str, list[Any]]]:
 
 
 def get_draft(session: Session, draft_id: int) -> Draft:
-    row = session.get(Draft, draft_id)
+    row = session.get(Draft, draft_id) if as_id(draft_id) else None  # no database holds a bigger id
     if row is None:
         raise NotFoundError(f"draft {draft_id} does not exist", "see `minutes review list`")
     return row
@@ -144,6 +155,27 @@ def content_sha256(session: Session, draft_id: int) -> str:
         item_ref(i) for i in draft_items(session, draft_id) if isinstance(i, Flag) and i.resolution == "part2"
     ]
     return content_hash(data | ({"part2": part2} if part2 else {}))
+
+
+def meeting_sha256(session: Session, meeting_id: int) -> str:
+    """Hash of the meeting facts released minutes print beside their content: title, date, who attended in
+    what capacity (name, role, attendance, whether apologies were accepted) and the agenda. A release records
+    it, so an edit of any of them in the database after release is named (minutes.records.integrity)."""
+    meeting = session.get(Meeting, meeting_id)
+    people = session.exec(
+        select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id)
+    )
+    agenda = session.exec(
+        select(AgendaItem.title).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.number)
+    )
+    return content_hash(
+        {
+            "title": meeting.title,
+            "date": meeting.date,
+            "participants": [[p.id, p.name, p.role, p.attendance, p.apologies_accepted] for p in people],
+            "agenda": list(agenda),
+        }
+    )
 
 
 def draft_items(session: Session, draft_id: int) -> list[Item]:

@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from minutes.consent.meetings import refuse_controls
 from minutes.core.audit import record
 from minutes.dates import long_date
 from minutes.db import Draft, DraftStatus, Release, Review, utcnow
 from minutes.db.audit import row_hash
 from minutes.errors import StateError, UsageError
-from minutes.review.items import content_sha256, draft_items, get_draft, is_blocking
+from minutes.review.items import content_sha256, draft_items, get_draft, is_blocking, meeting_sha256
 from minutes.review.views import item_view, latest_release
 
 LOG = logging.getLogger("minutes.review.states")  # ids and states only, never item text
@@ -84,20 +85,27 @@ def release(session: Session, draft_id: int, by: str) -> Release:
     session.add(rel)
     session.flush()
     transition(
-        session, row, DraftStatus.RELEASED, by, detail={"release": rel.id}, hashes=_release_hashes(rel)
+        session,
+        row,
+        DraftStatus.RELEASED,
+        by,
+        detail={"release": rel.id},
+        hashes=_release_hashes(session, row, rel),
     )
     return rel
 
 
 def reissue(session: Session, draft_id: int, by: str, note: str) -> Release:
-    """A new release of already released minutes after they changed (a withdrawal); keeps the earlier record."""
+    """A new release of already released minutes after they changed (a withdrawal); keeps the earlier record.
+    The minutes are still those the releaser released: the new row names them, not `by` (who caused the
+    re-issue, say the clerk recording a withdrawal: the audit event and review step name them)."""
     row = get_draft(session, draft_id)
     if row.status != DraftStatus.RELEASED:
         raise StateError(f"draft {draft_id} is {row.status}; only released minutes can be re-issued")
     prior = latest_release(session, draft_id)
     rel = Release(
         draft_id=row.id,
-        released_by=by,
+        released_by=prior.released_by if prior else by,
         content_sha256=content_sha256(session, row.id),
         reissue_of=prior.id if prior else None,
         note=note,
@@ -112,14 +120,18 @@ def reissue(session: Session, draft_id: int, by: str, note: str) -> Release:
         by,
         row.meeting_id,
         subject={"draft": row.id, **detail},
-        hashes=_release_hashes(rel),
+        hashes=_release_hashes(session, row, rel),
     )
     return rel
 
 
-def _release_hashes(rel: Release) -> dict[str, str]:
-    """What minutes.records.integrity checks the released draft and its Release row against."""
-    return {"draft": rel.content_sha256, "release": row_hash(rel)}
+def _release_hashes(session: Session, row: Draft, rel: Release) -> dict[str, str]:
+    """What minutes.records.integrity checks the released draft, its Release row and its meeting against."""
+    return {
+        "draft": rel.content_sha256,
+        "release": row_hash(rel),
+        "meeting": meeting_sha256(session, row.meeting_id),
+    }
 
 
 def transition(
@@ -207,9 +219,10 @@ def record_step(
 
 
 def reviewer_name(by: str | None) -> str:
+    """The reviewer's name as given, printable: a name, not a line break or an escape code (as a participant's)."""
     if not by or not by.strip():
         raise UsageError("name the reviewer with --by NAME")
-    return by.strip()
+    return refuse_controls(by.strip(), "the reviewer's name")
 
 
 def require_editable(row: Draft) -> None:

@@ -31,7 +31,7 @@ from sqlmodel import select
 
 from minutes.consent import ledger
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import create_meeting
+from minutes.consent.meetings import create_meeting, parse_participant_spec
 from minutes.core.config import Settings
 from minutes.core.files import sweep_temps
 from minutes.core.logs import setup_logging
@@ -213,11 +213,11 @@ def meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Path
         if meeting is None:
             meeting = create_meeting(s, e.title, day, e.participants, actor=actor)
             if e.consent_evidence:
-                for p in e.participants:
+                for p in e.participants:  # "Name[:role]" read as create_meeting reads it (the last colon)
                     ledger.give(
                         s,
                         meeting.id,
-                        p.split(":")[0],
+                        parse_participant_spec(p)[0],
                         "all",
                         e.consent_method,
                         recorded_by=e.consent_by,

@@ -287,7 +287,7 @@ def attach(db: Database, engines: Engines, meeting_id: int, audio_path: str | Pa
         get_meeting(s, meeting_id)
     with runlock.hold(db, meeting_id, run.actor) as run.lease, parts.chosen_source(run, None):
         run.recording = find_recording(db, meeting_id, run.audio().sha256)
-        if run.recording is None:
+        if run.recording is None or run.recording.path is None:  # none, or its audio deleted
             try:
                 run_stage(run, "record", record)
             except Blocked as blocked:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from minutes.core.config import Settings
 from minutes.errors import UsageError
+from minutes.speech.params import SPEAKERS
 
-MAX_SPEAKERS = 50
+MAX_SPEAKERS = SPEAKERS.max_speakers
 
 
 def languages() -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,15 +23,17 @@ from sqlmodel import Session, select
 
 from minutes.consent import gate
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import get_meeting, lock_meeting, participants_of
+from minutes.consent.meetings import get_meeting, lock_meeting, participants_of, without_controls
 from minutes.core.files import atomic_write
 from minutes.core.progress import Reporter
 from minutes.core.store import Database, files_path
 from minutes.core.types import Audio, Draft, Transcript
 from minutes.db import Draft as DraftRow
-from minutes.db import Recording, StageRun
+from minutes.db import DraftStatus, Recording, StageRun
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event, content_hash
+from minutes.engines.llama import Cancelled
+from minutes.errors import StateError
 from minutes.records.replacement import discard_recordings
 from minutes.run import runlock
 from minutes.speech import speakers as speaker_names
@@ -129,6 +132,11 @@ class Run:
         """Mark every stage still open as failed (an exception is on its way up)."""
         self.close_open("failed", "see the error printed by the command")
 
+    def cancelled(self, stage: str) -> bool:
+        """Whether a withdrawal (or another consent change) stopped the stage since it began."""
+        with self.db.session() as s:
+            return s.get(StageRun, self.open[stage]).status != "started"
+
     def close_open(self, status: str, detail: str) -> None:
         for stage in list(self.open):
             with self.db.session() as s:
@@ -146,7 +154,7 @@ class Run:
         if self.recording is None:
             return False
         if stage == "record":
-            return True
+            return self.recording.path is not None  # audio deleted by a refusal: stored again
         with self.db.session() as s:
             tr = transcript_of(s, self.recording.id)
             if tr is None:
@@ -194,14 +202,31 @@ def run_stage(run: Run, stage: str, compute: Callable[[Run], Write]) -> str:
     run.begin(stage)
     try:
         return run.commit(stage, compute(run))
+    except Blocked:  # found while computing: nothing to commit, the stage ends blocked (if still running)
+        run.close_open("blocked", "consent changed while it ran; its result was discarded")
+        raise
     finally:
         run.drop_unstored_copy()
 
 
 # -- compute: each runs its model and returns the writer for its result -----------------------------------------
 def record(run: Run) -> Write:
-    """Keep a copy of the recording in the store (written to a temporary file, then renamed)."""
+    """Keep a copy of the recording in the store (written to a temporary file, then renamed). A recording whose
+    audio a refusal or withdrawal deleted is stored again once consent allows it, unless its minutes were
+    released (then retention or a withdrawal deleted it for good)."""
     a = run.audio()
+    if run.recording is not None and run.recording.path is None:
+        with run.db.session() as s:
+            if s.exec(
+                select(DraftRow.id).where(
+                    DraftRow.meeting_id == run.meeting_id, DraftRow.status == DraftStatus.RELEASED
+                )
+            ).first():
+                raise StateError(
+                    f"the audio of meeting {run.meeting_id} was deleted after its minutes were released; "
+                    "it is not stored again",
+                    "released minutes keep what they rest on as it was when they were released",
+                )
     target = files_path(
         run.engines.settings, "recordings", str(run.meeting_id), f"{a.sha256}{run.path.suffix.lower()}"
     )
@@ -245,7 +270,10 @@ def diarise(run: Run) -> Write:
     run.voices, run.voice_seconds = None, found.seconds
     run.reporter.update(0.9, 1.0)
     with run.db.session() as s:
-        transcript_id = transcript_of(s, run.recording.id).id
+        row = transcript_of(s, run.recording.id)
+        if row is None:  # a withdrawal removed it (words not yet linked to a speaker may be anyone's)
+            raise Blocked("consent was withdrawn while diarise ran; the transcript it needs was removed")
+        transcript_id = row.id
         transcript = load_transcript(s, transcript_id)
     attributed = attribute(transcript, found.result.turns)
     return write_diarisation(run, transcript_id, attributed, found.result, found.enrolled, found.moved)
@@ -263,13 +291,20 @@ def summarise(run: Run) -> Write:
         meeting = get_meeting(s, run.meeting_id)
         names = [f"{p.name}:{p.role}" if p.role else p.name for p in participants_of(s, run.meeting_id)]
         row = transcript_of(s, run.recording.id)
+        if row is None:  # a withdrawal removed it since the stage began
+            raise Blocked("consent was withdrawn while summarise ran; the transcript it needs was removed")
         transcript_id, language, asr_model = row.id, row.language, row.model
         transcript = speaker_names.named_transcript(s, transcript_id)
         decided = reviewed(s, transcript_id)  # a re-draft keeps the reviewers' sensitive-flag decisions
     extractor = run.engines.extractor
-    draft = extract(
-        extractor, transcript, names, meeting.date, progress=run.reporter.update, reviewed=decided
-    )
+    stopping = getattr(extractor, "stopping", None)  # a withdrawal stops the model within seconds
+    try:
+        with stopping(lambda: run.cancelled("summarise")) if stopping else nullcontext():
+            draft = extract(
+                extractor, transcript, names, meeting.date, progress=run.reporter.update, reviewed=decided
+            )
+    except Cancelled:
+        raise Blocked("consent was withdrawn while summarise ran; the model was stopped") from None
     if flag := mismatch_flag(language, asr_model, english_only(asr_model)):
         draft.flags.insert(0, flag)
     return write_draft(run, transcript_id, draft, extractor.name, f"{extractor.name} on {extractor.device}")
@@ -290,13 +325,17 @@ def write_recording(run: Run, a: Audio, target: Path) -> Write:
             discard_recordings(
                 s, run.engines.settings, run.meeting_id, run.actor, run.replacing, keep_file=str(target)
             )
-        rec = Recording(
-            meeting_id=run.meeting_id,
-            path=str(target),
-            original_name=run.original_name or run.path.name,
-            sha256=a.sha256,
-            duration=a.duration,
-        )
+        rec = s.get(Recording, run.recording.id) if run.recording is not None else None
+        if rec is not None and rec.path is None:  # its audio was deleted: the same recording, stored again
+            rec.path, rec.audio_deleted_at = str(target), None
+        else:
+            rec = Recording(
+                meeting_id=run.meeting_id,
+                path=str(target),
+                original_name=without_controls(run.original_name or run.path.name),
+                sha256=a.sha256,
+                duration=a.duration,
+            )
         s.add(rec)
         s.flush()
         s.get(StageRun, run.open["record"]).recording_id = rec.id

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,6 +138,10 @@ class WithdrawalPreview:
     drafts_to_review: list[int]
     releases_to_reissue: list[int]
     exports: int
+    spellings: list[str]  # other spellings of their name that will be redacted with it (a reviewer's)
+    suggested: list[
+        str
+    ]  # words of the transcript that may be the ASR's spelling of it, for the clerk to tick
 
 
 def grid(ctx: Ctx, meeting_id: int) -> Grid:
@@ -259,9 +264,14 @@ def record_named(
     actor: str,
     evidence_file: str | None = None,
     evidence_at: str | None = None,
+    spellings: list[str] | None = None,
+    report: Callable[[Recorded], None] | None = None,
 ) -> Recorded:
     """Give, refuse or withdraw consent for a participant named (or numbered) as typed: an unknown name is
-    NotFoundError with the closest name; the evidence is a file on this machine or a time range."""
+    NotFoundError with the closest name; the evidence is a file on this machine or a time range. `spellings`:
+    other spellings of their name to redact with it, should this withdraw consent. `report` is called with
+    what was recorded before the transaction commits: should it fail (the output cannot be written), nothing
+    is recorded."""
     with ctx.tx() as s:
         who = named_participant(s, meeting_id, name)
         rows = ledger.record(
@@ -274,9 +284,10 @@ def record_named(
             recorded_by=actor,
             evidence_file=evidence_file,
             evidence_at=evidence_at,
+            spellings=spellings or (),
             **_store(ctx),
         )
-        return _recorded(rows, s, who.name, meeting_id)
+        return _reported(_recorded(rows, s, who.name, meeting_id), report)
 
 
 def record_standing(
@@ -289,8 +300,10 @@ def record_standing(
     valid_from: str | None = None,
     valid_until: str | None = None,
     evidence_file: str | None = None,
+    report: Callable[[Recorded], None] | None = None,
 ) -> Recorded:
-    """Standing consent for a known person, for every meeting dated inside [valid_from, valid_until]."""
+    """Standing consent for a known person, for every meeting dated inside [valid_from, valid_until]; `report`
+    as for `record_named`."""
     with ctx.tx() as s:
         rows = ledger.record_standing(
             s,
@@ -304,7 +317,7 @@ def record_standing(
             evidence_file=evidence_file,
             **_store(ctx),
         )
-        return _recorded(rows, s, find_person(s, person).name, None)
+        return _reported(_recorded(rows, s, find_person(s, person).name, None), report)
 
 
 def evidence_limit(ctx: Ctx) -> int:
@@ -316,6 +329,12 @@ def evidence_limit(ctx: Ctx) -> int:
 def _store(ctx: Ctx) -> dict[str, Any]:
     """Where the ledger keeps evidence files, and the largest it accepts."""
     return {"files_dir": ctx.settings.files_dir, "evidence_limit": evidence_limit(ctx)}
+
+
+def _reported(done: Recorded, report: Callable[[Recorded], None] | None) -> Recorded:
+    if report is not None:
+        report(done)
+    return done
 
 
 def _recorded(rows: list, s, name: str, meeting_id: int | None) -> Recorded:
@@ -361,6 +380,11 @@ def withdrawal_lines(report: WithdrawalReport) -> list[str]:
         )
     if r.evidence_removed:
         lines.append(f"{_count(r.evidence_removed, 'piece')} of evidence in the draft minutes deleted")
+    if r.items_removed:
+        lines.append(
+            f"{_count(r.items_removed, 'decision, action or discussion point', 'decisions, actions or discussion points')} "
+            "resting only on their words removed from the minutes"
+        )
     if r.names_replaced:
         lines.append(f"their name replaced in {_count(r.names_replaced, 'place')} in the draft minutes")
     if r.drafts_returned_to_review:
@@ -399,6 +423,8 @@ def _evidence_temp(ctx: Ctx, evidence: Evidence) -> Path:
 
 def withdrawal_preview(ctx: Ctx, meeting_id: int, participant_id: int) -> WithdrawalPreview:
     """What a withdrawal by this participant would remove, counted without changing anything."""
+    from minutes.records import withdrawal
+
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
         part = find_participant(s, meeting_id, participant_id)
@@ -439,16 +465,33 @@ def withdrawal_preview(ctx: Ctx, meeting_id: int, participant_id: int) -> Withdr
                 .select_from(Export)
                 .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
             ).one(),
+            list(withdrawal.name_of(s, part).spellings[1:]),
+            withdrawal.suggested_spellings(s, part),
         )
 
 
 def withdraw(
-    ctx: Ctx, meeting_id: int, participant_id: int, method: str, actor: str
+    ctx: Ctx,
+    meeting_id: int,
+    participant_id: int,
+    method: str,
+    actor: str,
+    spellings: list[str] | None = None,
 ) -> list[WithdrawalReport]:
-    """Withdraw every scope; the propagation (in the same transaction) removes what the preview listed."""
+    """Withdraw every scope; the propagation (in the same transaction) removes what the preview listed, their
+    name redacted in the `spellings` the clerk confirmed too."""
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
-        ledger.withdraw(s, meeting_id, participant_id, "all", method, recorded_by=actor, **_store(ctx))
+        ledger.withdraw(
+            s,
+            meeting_id,
+            participant_id,
+            "all",
+            method,
+            recorded_by=actor,
+            spellings=spellings or (),
+            **_store(ctx),
+        )
         return list(s.info.get("withdrawal_reports", []))
 
 

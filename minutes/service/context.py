@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+import minutes.records.held  # noqa: F401  (registers: a closed record gate deletes recordings held unstored)
 from minutes.consent.hooks import Withdrawal, on_withdrawal
 from minutes.core.config import Settings
 from minutes.core.store import Database

@@ -1,7 +1,9 @@
 """Recordings and their processing: the upload check, the job queue the worker takes from, and live progress.
 
-An upload is checked before anything is stored: its size (`MAX_UPLOAD_BYTES`), its suffix (the audio suffixes
-batch accepts) and its first bytes (a known audio or video container). It is written under a random name in
+An upload is checked before anything is stored: the meeting's record gate (everyone present consents to
+recording; checked before the body is read, and again as the job is recorded, so nothing is kept otherwise: see
+minutes.records.held), its size (`MAX_UPLOAD_BYTES`), its suffix (the audio suffixes batch accepts) and its
+first bytes (a known audio or video container). It is written under a random name in
 the store (the uploaded name never becomes a path) and queued as a Job row (batch `web`), the same records
 `minutes batch` keeps. Processing runs only in the worker process (`minutes.service.worker`), or on the
 distributed queue when the deployment runs one (`minutes.service.queue.submit_upload`), never in a request.
@@ -27,6 +29,8 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import select
 
+from minutes.consent import gate
+from minutes.consent.meetings import lock_meeting
 from minutes.db import Draft, Job, Recording, StageRun, utcnow
 from minutes.db.audit import append_event
 from minutes.errors import MinutesError, StateError, UsageError
@@ -136,6 +140,46 @@ def check_upload(filename: str, head: bytes, size: int | None) -> str:
     return suffix
 
 
+class NotConsented(StateError):
+    """Not everyone present consents to recording the meeting: nothing of its recording may be kept."""
+
+
+def require_record_consent(s, meeting_id: int) -> None:
+    """NotConsented unless everyone present consents to recording the meeting now: an upload or an enqueue is
+    refused before anything of the recording is kept."""
+    decision = gate.check(s, meeting_id, "record")
+    if not decision.allowed:
+        who = ", ".join(
+            f"{m.participant} ({m.state})" if m.participant_id else "nobody is listed as present"
+            for m in decision.missing
+        )
+        raise NotConsented(
+            f"not everyone present consents to recording meeting {meeting_id} ({who}); "
+            "the recording was not kept",
+            "record their consent (the meeting's consent page, or `minutes consent give`), then send it again",
+        )
+
+
+def check_uploadable(ctx: Ctx, meeting_id: int) -> None:
+    """StateError unless the meeting may take an upload now: none being processed, no recording yet, everyone
+    present consenting to recording. The web app asks before reading an upload's body; the upload asks again."""
+    with ctx.tx() as s:
+        _require_uploadable(s, meeting_id)
+
+
+def _require_uploadable(s, meeting_id: int) -> None:
+    require_meeting(s, meeting_id)
+    if _active_job(s, meeting_id) is not None:
+        raise StateError("this meeting's recording is already being processed")
+    if s.exec(select(Recording.id).where(Recording.meeting_id == meeting_id)).first() is not None:
+        raise StateError(
+            "this meeting already has a recording; check it is the right meeting",
+            "to replace the recording or add a part, use `minutes process MEETING FILE --replace` "
+            "or `--add-part`",
+        )
+    require_record_consent(s, meeting_id)
+
+
 def store_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[bytes], actor: str) -> int:
     """Check and store an upload, and queue it for the web app's worker; returns the job id. Nothing is kept
     on error."""
@@ -150,16 +194,7 @@ def store_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[byte
 def receive_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[bytes]) -> Path:
     """Check an upload and write it under a random name in the store; returns its path (nothing on error).
     A meeting has one recording: a second upload is refused (the command line replaces or adds parts)."""
-    with ctx.tx() as s:
-        require_meeting(s, meeting_id)
-        if _active_job(s, meeting_id) is not None:
-            raise StateError("this meeting's recording is already being processed")
-        if s.exec(select(Recording.id).where(Recording.meeting_id == meeting_id)).first() is not None:
-            raise StateError(
-                "this meeting already has a recording; check it is the right meeting",
-                "to replace the recording or add a part, use `minutes process MEETING FILE --replace` "
-                "or `--add-part`",
-            )
+    check_uploadable(ctx, meeting_id)
     first = next(chunks, b"")
     suffix = check_upload(filename, first, None)
     folder = ctx.settings.files_dir / "uploads"
@@ -180,8 +215,11 @@ def receive_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[by
 
 
 def record_upload(ctx: Ctx, meeting_id: int, path: Path, actor: str, batch: str) -> int:
-    """The Job row for a stored upload (queued), audited; returns its id."""
+    """The Job row for a stored upload (queued), audited; returns its id. The record gate is checked again under
+    the meeting's lock: consent refused while the file arrived leaves nothing (the caller deletes the file)."""
     with ctx.tx() as s:
+        lock_meeting(s, meeting_id)
+        require_record_consent(s, meeting_id)
         job = Job(batch=batch, source=str(path), meeting_id=meeting_id, requested_by=actor)
         s.add(job)
         s.flush()

@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from minutes.consent import attendance as attendance_rules
 from minutes.consent import meetings as ledger_meetings
+from minutes.consent.meetings import as_id
 from minutes.consent.status import SCOPES, State, resolve
 from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting, Recording
 from minutes.db import Participant as ParticipantRow
@@ -382,7 +383,7 @@ def get(ctx: Ctx, meeting_id: int) -> Meeting:
 
 
 def require_meeting(s, meeting_id: int) -> Meeting:
-    row = s.get(Meeting, meeting_id)
+    row = s.get(Meeting, meeting_id) if as_id(meeting_id) else None  # no database holds a bigger id
     if row is None:
         raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
     return row

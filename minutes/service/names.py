@@ -12,6 +12,7 @@ from minutes.consent.errors import ConsentInputError
 from minutes.consent.meetings import find_participant, name_key, participants_of
 from minutes.db import Participant
 from minutes.errors import NotFoundError
+from minutes.records.withdrawal import withdrawn_label
 
 SIMILAR = 80  # rapidfuzz ratio (0-100) on the plain forms; "Zoe OBrien" against "Zoë O'Brien" scores 100
 
@@ -37,8 +38,15 @@ def participant(s: Session, meeting_id: int, name: str) -> Participant:
     try:
         return find_participant(s, meeting_id, name)
     except ConsentInputError:
-        guess = closest(name, [p.name for p in participants_of(s, meeting_id)])
+        people = participants_of(s, meeting_id)
+        guess = closest(name, [p.name for p in people])
+        withdrawn = [p.name for p in people if p.name == withdrawn_label(p.id)]
         raise NotFoundError(
             f"meeting {meeting_id} has no participant {name.strip()!r}",
-            f"did you mean '{guess}'?" if guess else f"see `minutes meeting show {meeting_id}`",
+            f"did you mean '{guess}'?"
+            if guess
+            else f"participants who withdrew consent are listed by number ({', '.join(withdrawn)}); "
+            f"see `minutes meeting show {meeting_id}`"
+            if withdrawn
+            else f"see `minutes meeting show {meeting_id}`",
         ) from None

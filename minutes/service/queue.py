@@ -32,6 +32,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from minutes.consent.errors import ConsentError
+from minutes.consent.gate import check
+from minutes.consent.meetings import lock_meeting
 from minutes.core.config import Settings
 from minutes.core.files import atomic_write
 from minutes.core.logs import setup_logging
@@ -39,6 +41,7 @@ from minutes.core.store import Database, files_path
 from minutes.db import Job, utcnow
 from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError, StateError, UsageError
+from minutes.records.held import drop_held
 from minutes.run import batch, runlock
 from minutes.run.pipeline import Engines, Options, process
 from minutes.service import jobs
@@ -107,13 +110,21 @@ def ensure_schema(db: Database) -> None:
 @dataclass
 class Enqueued:
     batch: str
-    jobs: list[dict] = field(default_factory=list)  # job, meeting, source, status (queued, failed, done)
+    jobs: list[dict] = field(
+        default_factory=list
+    )  # job, meeting, source, status (queued, blocked, failed, done)
+
+    @property
+    def exit_code(self) -> int:
+        """As `minutes batch`'s: 0 when every job is queued (or done before), else partly (6) or none (7)."""
+        ok = sum(j["status"] in ("queued", "running", "done") for j in self.jobs)
+        return 0 if ok == len(self.jobs) else batch.EXIT_PARTIAL if ok else batch.EXIT_NONE_DONE
 
 
 def _incoming(settings: Settings, source: Path, move: bool = False) -> Path:
     """The recording's copy in the shared folder, named by its sha256 (written once; a retry reuses it).
     `move`: `source` is a file of the shared folder already (a web upload), renamed rather than copied."""
-    target = files_path(settings, "incoming", f"{sha256_file(source)}{source.suffix.lower()}")
+    target = incoming_path(settings, source)
     if move and not target.exists():
         os.replace(source, target)
     elif not target.exists():
@@ -124,46 +135,92 @@ def _incoming(settings: Settings, source: Path, move: bool = False) -> Path:
     return target
 
 
+def incoming_path(settings: Settings, source: Path) -> Path:
+    """Where the recording's shared copy goes: named by its sha256, so every enqueue of it names the same."""
+    return files_path(settings, "incoming", f"{sha256_file(source)}{source.suffix.lower()}")
+
+
 def enqueue_batch(ctx: Ctx, source: Path, actor: str, resume: bool = False) -> Enqueued:
-    """Register the manifest's meetings and consent, copy each recording to the shared folder and queue one
-    job per recording. A row that cannot be processed is marked failed with its reason now."""
+    """Register the manifest's meetings and consent, copy each recording to the shared folder once its meeting's
+    record gate allows it, and queue one job per recording. A row that cannot be processed is marked failed
+    with its reason now; one whose participants do not all consent to recording is blocked, nothing copied."""
     settings = ctx.settings
     _require_shared(settings)
     ensure_schema(ctx.db)
     entries = batch.read_source(source)
-    for e in entries:  # jobs name the shared copy: what workers read, and what a second enqueue matches
+    originals: dict[int, Path] = {}
+    for i, e in enumerate(
+        entries
+    ):  # jobs name the shared copy: what workers read, what a second enqueue matches
         if not e.problem and Path(e.source).is_file():
             try:
-                e.source = str(_incoming(settings, Path(e.source)))
+                originals[i], e.source = Path(e.source), str(incoming_path(settings, Path(e.source)))
             except OSError as exc:
-                e.problem = f"cannot copy {Path(e.source).name} to the shared folder ({exc.strerror})"
+                e.problem = f"cannot read {Path(e.source).name} ({exc.strerror})"
     name = batch.batch_name(source)
     job_ids = batch.prepare_jobs(ctx.db, name, entries, resume)
     app = make_app(settings)
     out = Enqueued(name)
     with app.open():
-        for job_id, e in zip(job_ids, entries, strict=True):
-            out.jobs.append(_enqueue_one(ctx, app, job_id, e, actor))
+        for i, (job_id, e) in enumerate(zip(job_ids, entries, strict=True)):
+            out.jobs.append(_enqueue_one(ctx, app, job_id, e, actor, originals.get(i)))
     return out
 
 
-def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.Entry, actor: str) -> dict:
+def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.Entry, actor: str, original: Path | None) -> dict:
     with ctx.tx() as s:
         job = s.get(Job, job_id)
         if job.status in ("done", "running"):
             if job.status == "done":
-                drop_incoming(ctx, job)  # copied again above, not needed
+                drop_incoming(ctx, job)  # not needed
             return {"job": job_id, "meeting": job.meeting_id, "source": e.source, "status": job.status}
+    meeting_id = None
     try:
         if e.problem:
             raise UsageError(e.problem)
         meeting_id = batch.meeting_for(ctx.db, job_id, e, actor, ctx.settings.files_dir)
+        if original is not None:
+            _hold(ctx, meeting_id, original, Path(e.source))
+    except jobs.NotConsented as exc:
+        jobs.set_job(ctx, job_id, status="blocked", reason=str(exc))
+        return {
+            "job": job_id,
+            "meeting": meeting_id,
+            "source": e.source,
+            "status": "blocked",
+            "reason": str(exc),
+        }
     except (MinutesError, ConsentError) as exc:
         jobs.set_job(ctx, job_id, status="failed", reason=str(exc))
-        return {"job": job_id, "meeting": None, "source": e.source, "status": "failed", "reason": str(exc)}
+        return {
+            "job": job_id,
+            "meeting": meeting_id,
+            "source": e.source,
+            "status": "failed",
+            "reason": str(exc),
+        }
     jobs.set_job(ctx, job_id, status="queued", reason=None, requested_by=actor)
     _defer(app, job_id, meeting_id)
     return {"job": job_id, "meeting": meeting_id, "source": e.source, "status": "queued"}
+
+
+def _hold(ctx: Ctx, meeting_id: int, original: Path, target: Path) -> None:
+    """Copy a recording into the shared folder only while its meeting's record gate allows it: checked before
+    the copy and again, under the meeting's lock, after it (a refusal meanwhile: the copy is deleted)."""
+    with ctx.tx() as s:
+        jobs.require_record_consent(s, meeting_id)
+    if not target.exists():
+        try:
+            atomic_write(target, source=original, overwrite=False)
+        except FileExistsError:  # another enqueue wrote the same content meanwhile
+            pass
+        except OSError as exc:
+            raise UsageError(f"cannot copy {original.name} to the shared folder ({exc.strerror})") from None
+    with ctx.tx() as s:
+        lock_meeting(s, meeting_id)
+        if not check(s, meeting_id, "record").allowed:
+            drop_held(s, ctx.settings, meeting_id)
+            jobs.require_record_consent(s, meeting_id)
 
 
 def _defer(app, job_id: int, meeting_id: int, **schedule) -> None:
@@ -202,7 +259,13 @@ def submit_upload(ctx: Ctx, meeting_id: int, filename: str, chunks: Iterator[byt
         shared = _incoming(ctx.settings, upload, move=True)
     finally:
         upload.unlink(missing_ok=True)
-    job_id = jobs.record_upload(ctx, meeting_id, shared, actor, jobs.QUEUED_WEB_BATCH)
+    try:
+        job_id = jobs.record_upload(ctx, meeting_id, shared, actor, jobs.QUEUED_WEB_BATCH)
+    except BaseException:
+        with ctx.tx() as s:
+            if not s.exec(select(Job.id).where(Job.source == str(shared))).first():
+                shared.unlink(missing_ok=True)  # no other job was given the same bytes
+        raise
     _defer_now(ctx, job_id, meeting_id)
     return job_id
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from minutes import review
+from minutes.consent.evidence import read_limited
 from minutes.consent.meetings import find_participant, participants_of
 from minutes.dates import long_date, parse_optional
 from minutes.db import DraftStatus, Recording, Segment, Transcript
@@ -94,6 +95,19 @@ def document(ctx: Ctx, draft_id: int) -> dict:
     """The draft as the JSON document a reviewer edits."""
     with ctx.tx() as s:
         return review.editable_document(s, draft_id)
+
+
+MAX_DOCUMENT_BYTES = 10_000_000  # an edited draft document: a long meeting's is well under 1 MB
+
+
+def read_document(path: Path) -> str:
+    """An edited draft document from a file (`review edit --from`): a regular UTF-8 file of at most
+    MAX_DOCUMENT_BYTES, never a device or a FIFO; a one-line UsageError otherwise."""
+    data = read_limited(path, MAX_DOCUMENT_BYTES, "edited document")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"edited document {path} is not UTF-8 text", "nothing was changed") from None
 
 
 def edit(ctx: Ctx, draft_id: int, doc: dict, actor: str) -> review.EditResult:

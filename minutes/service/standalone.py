@@ -23,7 +23,7 @@ from minutes.engines.extractor import load_extractor
 from minutes.run.preflight import check_language
 from minutes.service.context import Ctx
 from minutes.speech.audio import decode
-from minutes.speech.diarise import diarise
+from minutes.speech.diarise import check_counts, diarise
 from minutes.speech.formats import render, to_rttm
 from minutes.speech.language import load_detector, mismatch_flag
 from minutes.speech.transcribe import transcribe
@@ -100,6 +100,7 @@ def diarise_file(
     max_speakers: int | None = None,
 ) -> Diarised:
     """Who spoke when in one recording; the speaker counts, when given, bound the clustering."""
+    check_counts(num_speakers, min_speakers, max_speakers)  # before the models load
     decoded = decode(path, ctx.settings.limits.max_audio_seconds)
     result = diarise(
         load_diarisation(ctx.settings),

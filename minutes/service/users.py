@@ -37,6 +37,8 @@ from minutes.service.context import Ctx, Forbidden
 
 ROLES = ("clerk", "reviewer", "admin")
 MIN_PASSWORD = 10
+GOOD_ENOUGH = 3  # zxcvbn's score (0-4): 3 is "safely unguessable: moderate protection from offline attacks"
+MAX_CHECKED = 100  # zxcvbn's matching grows with length; a longer password is judged on its first 100
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
 _TOUCH_EVERY = timedelta(
@@ -98,9 +100,21 @@ def _info(u: User) -> UserInfo:
     return UserInfo(u.id, u.name, u.role, u.disabled_at is not None, u.created_at)
 
 
-def _check_password(password: str) -> str:
+def _check_password(password: str, name: str = "") -> str:
+    """At least MIN_PASSWORD characters, and not guessable: zxcvbn (Dropbox's estimator) scores it against its
+    lists of common passwords, words and names, and against keyboard runs, repeats, dates and the account's own
+    name; below GOOD_ENOUGH ("aaaaaaaaaa", "password123", "Summer2026!") it is refused, saying why."""
     if len(password or "") < MIN_PASSWORD:
         raise UsageError(f"the password is too short (at least {MIN_PASSWORD} characters)")
+    from zxcvbn import zxcvbn
+
+    verdict = zxcvbn(password[:MAX_CHECKED], user_inputs=[name, *name.split(), "minutes"])
+    if verdict["score"] < GOOD_ENOUGH:
+        why = verdict["feedback"]["warning"] or "it would be easy to guess"
+        raise UsageError(
+            f"that password is too easy to guess ({why.rstrip('.').lower()})",
+            "use three or four unrelated words, or a password manager's",
+        )
     return password
 
 
@@ -129,7 +143,7 @@ def account(ctx: Ctx, name: str) -> UserInfo:
 
 def add_user(ctx: Ctx, name: str, role: str, password: str, actor: str) -> UserInfo:
     name = clean_text(name, "account name", 200)
-    role, password = _role(role), _check_password(password)
+    role, password = _role(role), _check_password(password, name)
     with ctx.tx() as s:
         if s.exec(select(User).where(User.name_key == name_key(name))).first():
             raise UsageError(f"an account named {name!r} already exists")
@@ -142,7 +156,7 @@ def add_user(ctx: Ctx, name: str, role: str, password: str, actor: str) -> UserI
 
 def set_password(ctx: Ctx, name: str, password: str, actor: str) -> UserInfo:
     """A new password; every session of the account ends."""
-    password = _check_password(password)
+    password = _check_password(password, name)
     with ctx.tx() as s:
         user = _find(s, name)
         user.password_hash, user.password_changed_at = _HASHER.hash(password), utcnow()

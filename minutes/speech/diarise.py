@@ -44,14 +44,18 @@ def _torch_threads(n: int) -> Iterator[None]:
         yield
 
 
-def _check_counts(num_speakers: int | None, min_speakers: int | None, max_speakers: int | None) -> None:
+MAX_SPEAKERS = SPEAKERS.max_speakers  # the clustering's arrays grow with the count (100000: OverflowError)
+
+
+def check_counts(num_speakers: int | None, min_speakers: int | None, max_speakers: int | None) -> None:
+    """UsageError for speaker counts that cannot bound a clustering: checked before any model loads."""
     for name, value in (
         ("num_speakers", num_speakers),
         ("min_speakers", min_speakers),
         ("max_speakers", max_speakers),
     ):
-        if value is not None and value < 1:
-            raise UsageError(f"{name} must be at least 1, got {value}")
+        if value is not None and not 1 <= value <= MAX_SPEAKERS:
+            raise UsageError(f"{name} must be from 1 to {MAX_SPEAKERS}, got {value}")
     if min_speakers and max_speakers and min_speakers > max_speakers:
         raise UsageError(f"min_speakers ({min_speakers}) is larger than max_speakers ({max_speakers})")
 
@@ -79,7 +83,7 @@ def diarise(
         if threads and (n := threads()) != torch.get_num_threads():
             torch.set_num_threads(n)
 
-    _check_counts(num_speakers, min_speakers, max_speakers)
+    check_counts(num_speakers, min_speakers, max_speakers)
     file = {**audio.waveform_dict(), "uri": "audio"}
     with _torch_threads(engine.threads), redirect_stdout(io.StringIO()):  # pyannote print()s clustering notes
         output = engine.pipeline(

@@ -38,6 +38,7 @@ class SpeakerParams(_Params):
     embed_max_seconds: float = Field(10.0, gt=0)  # the longest
     name_threshold: float = Field(0.5, ge=-1, le=1)  # cosine similarity a voice must reach to be named
     reassign_min_seconds: float = Field(1.5, ge=0)  # a shorter turn never overrules its cluster
+    max_speakers: int = Field(50, ge=1)  # a speaker count given by hand: more than any meeting this is for
     reassign_margin: float = Field(0.05, ge=0)  # a turn moves when another voice matches better by this much
 
 

@@ -8,19 +8,25 @@ render.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi import Path as FastAPIPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import RequestBodyLimitResponder
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minutes.consent.errors import ConsentError
+from minutes.consent.meetings import MAX_ID
 from minutes.consent.timespec import clock
 from minutes.dates import local_time, long_date, short_date
 from minutes.errors import MinutesError, NotFoundError, StateError
@@ -28,7 +34,10 @@ from minutes.service import jobs, users
 from minutes.service.context import Ctx, Forbidden
 
 HERE = Path(__file__).parent
-MAX_BODY = jobs.MAX_UPLOAD_BYTES + 1024 * 1024  # the largest recording, and the form around it
+FORM_ROOM = 1024 * 1024  # the text fields of any form, and the room around a file in one
+MAX_BODY = jobs.MAX_UPLOAD_BYTES + FORM_ROOM  # the largest recording, and the form around it
+_UPLOAD = re.compile(r"/meetings/[^/]+/recording")
+_EVIDENCE = re.compile(r"/meetings/[^/]+/consent")
 COOKIE = "minutes_session"
 CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 HEADERS = {
@@ -42,6 +51,64 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["clock"] = clock
 templates.env.filters |= {"long_date": long_date, "short_date": short_date, "local_time": local_time}
 templates.env.globals["allowed"] = users.allowed
+
+
+def body_limit(ctx: Ctx, method: str, path: str) -> int:
+    """The largest request body a route takes: a recording upload, a consent form with its evidence file, or
+    the text fields of any other form (sign-in included)."""
+    if method == "POST" and _UPLOAD.fullmatch(path):
+        return MAX_BODY
+    if method == "POST" and _EVIDENCE.fullmatch(path):
+        return ctx.settings.limits.max_evidence_bytes + FORM_ROOM
+    return FORM_ROOM
+
+
+class BodyLimit:
+    """A request body over its route's limit (`body_limit`) is refused while it streams: Starlette's responder
+    counts the chunks as the server hands them over (and trusts no Content-Length over the limit), so a chunked
+    body stops at the limit before any of it is parsed, spooled to disk or kept. Its 413 reaches the route's
+    error page; pure ASGI, like every middleware here, so nothing wraps that error on the way."""
+
+    def __init__(self, app: ASGIApp, ctx: Ctx):
+        self.app, self.ctx = app, ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(self.ctx, scope["method"], scope["path"])
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > limit:  # said up front: refused before a byte is read
+            await too_large(Request(scope, receive))(scope, receive, send)
+            return
+        await RequestBodyLimitResponder(self.app, limit)(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Every response gets HEADERS, and no-store caching except static files."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in HEADERS.items():
+                    headers.setdefault(key, value)
+                if not scope["path"].startswith("/static/"):
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+# An id in a path: a number a database can hold (1 to 2^63-1); any other cannot name anything, so is not found.
+Id = Annotated[int, FastAPIPath(ge=1, le=MAX_ID)]
 
 
 class LoginRequired(Exception):
@@ -124,6 +191,17 @@ def error_page(request: Request, status: int, message: str, hint: str | None = N
     return response
 
 
+def too_large(request: Request) -> HTMLResponse:
+    response = error_page(
+        request,
+        413,
+        f"That is more than this page takes (a recording: at most {jobs.MAX_UPLOAD_BYTES // 1024**3} GB; "
+        f"a form: at most {FORM_ROOM // 1024} KB of text).",
+    )
+    response.headers["Connection"] = "close"  # the rest of the body is not read
+    return response
+
+
 def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -142,6 +220,8 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 413:
+            return too_large(request)
         text = {404: "There is no such page.", 405: "That action is not available here."}
         return error_page(
             request, exc.status_code, text.get(exc.status_code, "The request could not be served.")
@@ -149,6 +229,8 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            return error_page(request, 404, "There is no such page.")  # an id nothing can have
         return error_page(
             request, 400, "The request was not understood (a value is missing or not a number)."
         )
@@ -176,20 +258,8 @@ def create_app(ctx: Ctx) -> FastAPI:
     app.state.ctx = ctx
     app.state.limiter = users.LoginLimiter()
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY:  # refused before the body is read or spooled
-            response = error_page(request, 413, f"The file is too large (at most {MAX_BODY // 1024**3} GB).")
-            response.headers["Connection"] = "close"
-            return response
-        response = await call_next(request)
-        for key, value in HEADERS.items():
-            response.headers.setdefault(key, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, ctx=ctx)
     install_error_pages(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (routes_auth, routes_meetings, routes_recording, routes_review, routes_admin):

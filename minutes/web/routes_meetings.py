@@ -6,14 +6,15 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from minutes.consent.meetings import MAX_ID, as_id
 from minutes.dates import parse_optional
 from minutes.errors import UsageError
 from minutes.service import audit, consent, meetings, processing
 from minutes.service.users import SignedIn
-from minutes.web.app import ctx_of, guard, redirect, render
+from minutes.web.app import Id, ctx_of, guard, redirect, render
 
 router = APIRouter()
 Viewer = Annotated[SignedIn, Depends(guard("meetings.view"))]
@@ -77,7 +78,7 @@ async def create_meeting(request: Request, me: Creator) -> Response:
 
 
 @router.get("/meetings/{meeting_id}")
-def meeting_page(request: Request, meeting_id: int, me: Viewer) -> Response:
+def meeting_page(request: Request, meeting_id: Id, me: Viewer) -> Response:
     ctx = ctx_of(request)
     return render(
         request,
@@ -88,7 +89,7 @@ def meeting_page(request: Request, meeting_id: int, me: Viewer) -> Response:
 
 
 @router.post("/meetings/{meeting_id}/participants")
-async def add_participant(request: Request, meeting_id: int, me: Changer) -> Response:
+async def add_participant(request: Request, meeting_id: Id, me: Changer) -> Response:
     form = await request.form()
     meetings.add_participant(
         ctx_of(request),
@@ -102,7 +103,7 @@ async def add_participant(request: Request, meeting_id: int, me: Changer) -> Res
 
 
 @router.post("/meetings/{meeting_id}/agenda")
-async def set_agenda(request: Request, meeting_id: int, me: AgendaClerk) -> Response:
+async def set_agenda(request: Request, meeting_id: Id, me: AgendaClerk) -> Response:
     form = await request.form()
     meetings.set_agenda(ctx_of(request), meeting_id, text(form, "agenda"), me.user.name)
     return redirect(f"/meetings/{meeting_id}#agenda")
@@ -112,7 +113,7 @@ ACCEPTED = {"": None, "yes": True, "no": False}
 
 
 @router.post("/meetings/{meeting_id}/participants/{participant_id}/attendance")
-async def set_attendance(request: Request, meeting_id: int, participant_id: int, me: Changer) -> Response:
+async def set_attendance(request: Request, meeting_id: Id, participant_id: Id, me: Changer) -> Response:
     form = await request.form()
     attendance, accepted = text(form, "attendance"), text(form, "accepted")
     if accepted not in ACCEPTED:
@@ -130,13 +131,13 @@ async def set_attendance(request: Request, meeting_id: int, participant_id: int,
 
 
 @router.post("/meetings/{meeting_id}/participants/{participant_id}/remove")
-async def remove_participant(request: Request, meeting_id: int, participant_id: int, me: Changer) -> Response:
+async def remove_participant(request: Request, meeting_id: Id, participant_id: Id, me: Changer) -> Response:
     meetings.remove_participant(ctx_of(request), meeting_id, participant_id, me.user.name)
     return redirect(f"/meetings/{meeting_id}")
 
 
 @router.get("/meetings/{meeting_id}/consent")
-def consent_page(request: Request, meeting_id: int, me: ConsentViewer) -> Response:
+def consent_page(request: Request, meeting_id: Id, me: ConsentViewer) -> Response:
     ctx = ctx_of(request)
     return render(
         request,
@@ -149,13 +150,13 @@ def consent_page(request: Request, meeting_id: int, me: ConsentViewer) -> Respon
 
 
 @router.get("/meetings/{meeting_id}/consent/notice")
-def notice_page(request: Request, meeting_id: int, me: ConsentViewer) -> Response:
+def notice_page(request: Request, meeting_id: Id, me: ConsentViewer) -> Response:
     title, sections = consent.notice(ctx_of(request), meeting_id)
     return render(request, "notice.html", title=title, sections=sections, meeting_id=meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/consent")
-async def record_consent(request: Request, meeting_id: int, me: ConsentClerk) -> Response:
+async def record_consent(request: Request, meeting_id: Id, me: ConsentClerk) -> Response:
     form = await request.form()
     upload = form.get("evidence_file")
     ctx, evidence = ctx_of(request), None
@@ -176,7 +177,7 @@ async def record_consent(request: Request, meeting_id: int, me: ConsentClerk) ->
 
 
 @router.get("/meetings/{meeting_id}/consent/withdraw/{participant_id}")
-def withdraw_page(request: Request, meeting_id: int, participant_id: int, me: ConsentClerk) -> Response:
+def withdraw_page(request: Request, meeting_id: Id, participant_id: Id, me: ConsentClerk) -> Response:
     ctx = ctx_of(request)
     return render(
         request,
@@ -187,16 +188,26 @@ def withdraw_page(request: Request, meeting_id: int, participant_id: int, me: Co
 
 
 @router.post("/meetings/{meeting_id}/consent/withdraw/{participant_id}")
-async def withdraw(request: Request, meeting_id: int, participant_id: int, me: ConsentClerk) -> Response:
+async def withdraw(request: Request, meeting_id: Id, participant_id: Id, me: ConsentClerk) -> Response:
     form = await request.form()
     if text(form, "confirm") != "yes":
         raise UsageError("tick the box to confirm the withdrawal", "nothing was changed")
-    consent.withdraw(ctx_of(request), meeting_id, participant_id, text(form, "method"), me.user.name)
+    spellings = [str(v) for v in form.getlist("spelling")] + text(form, "spellings").split(",")
+    consent.withdraw(
+        ctx_of(request),
+        meeting_id,
+        participant_id,
+        text(form, "method"),
+        me.user.name,
+        [v.strip() for v in spellings if v.strip()],
+    )
     return redirect(f"/meetings/{meeting_id}/consent?withdrawn={participant_id}#grid")
 
 
 @router.get("/audit")
-def audit_page(request: Request, me: Auditor, meeting: int | None = None) -> Response:
+def audit_page(
+    request: Request, me: Auditor, meeting: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+) -> Response:
     ctx = ctx_of(request)
     m = meetings.detail(ctx, meeting) if meeting is not None else None
     return render(request, "audit.html", m=m, events=audit.log(ctx, meeting), check=None)
@@ -206,7 +217,7 @@ def audit_page(request: Request, me: Auditor, meeting: int | None = None) -> Res
 async def audit_verify(request: Request, me: Auditor) -> Response:
     form = await request.form()
     ctx = ctx_of(request)
-    meeting = int(text(form, "meeting")) if text(form, "meeting").isdigit() else None
+    meeting = as_id(text(form, "meeting"))
     check = audit.verify(ctx, me.user.name)
     m = meetings.detail(ctx, meeting) if meeting is not None else None
     return render(request, "audit.html", m=m, events=audit.log(ctx, meeting), check=check)

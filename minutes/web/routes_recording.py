@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from minutes.errors import UsageError
-from minutes.service import consent, joblist, jobs, meetings, queue
+from minutes.service import consent, joblist, jobs, meetings, queue, users
 from minutes.service.users import SignedIn
-from minutes.web.app import ctx_of, guard, redirect, render
+from minutes.web.app import Id, ctx_of, guard, redirect, render, signed_in
 
 router = APIRouter()
 Viewer = Annotated[SignedIn, Depends(guard("meetings.view"))]
@@ -21,7 +21,7 @@ Redrafter = Annotated[SignedIn, Depends(guard("review.change"))]  # it replaces 
 CHUNK = 1024 * 1024
 
 
-def _progress(request: Request, meeting_id: int) -> dict:
+def _progress(request: Request, meeting_id: Id) -> dict:
     ctx = ctx_of(request)
     job = jobs.progress(ctx, meeting_id)
     blockers = consent.blockers_for(ctx, meeting_id) if job and job.status == "blocked" else []
@@ -37,7 +37,7 @@ def _progress(request: Request, meeting_id: int) -> dict:
 
 
 @router.get("/meetings/{meeting_id}/recording")
-def recording_page(request: Request, meeting_id: int, me: Viewer) -> Response:
+def recording_page(request: Request, meeting_id: Id, me: Viewer) -> Response:
     ctx = ctx_of(request)
     return render(
         request,
@@ -49,7 +49,7 @@ def recording_page(request: Request, meeting_id: int, me: Viewer) -> Response:
 
 
 @router.get("/meetings/{meeting_id}/progress")
-def progress_part(request: Request, meeting_id: int, me: Viewer) -> Response:
+def progress_part(request: Request, meeting_id: Id, me: Viewer) -> Response:
     return render(request, "progress.html", **_progress(request, meeting_id))
 
 
@@ -59,8 +59,18 @@ def _file_chunks(upload) -> Iterator[bytes]:
         yield chunk
 
 
+def consent_first(request: Request, meeting_id: Id) -> None:
+    """Before the upload's body is read (the guard reads the form): a signed-in user, and a meeting that may take
+    it (everyone present consenting to recording); otherwise nothing of it reaches the disk, not even a spooled
+    part."""
+    users.require(signed_in(request).user, "recording.upload")  # a role that may not upload learns only that
+    jobs.check_uploadable(ctx_of(request), meeting_id)
+
+
 @router.post("/meetings/{meeting_id}/recording")
-async def upload(request: Request, meeting_id: int, me: Uploader) -> Response:
+async def upload(
+    request: Request, meeting_id: Id, _: Annotated[None, Depends(consent_first)], me: Uploader
+) -> Response:
     form = await request.form()
     file = form.get("recording")
     if file is None or isinstance(file, str) or not file.filename:
@@ -71,13 +81,13 @@ async def upload(request: Request, meeting_id: int, me: Uploader) -> Response:
 
 
 @router.post("/meetings/{meeting_id}/redraft")
-async def redraft(request: Request, meeting_id: int, me: Redrafter) -> Response:
+async def redraft(request: Request, meeting_id: Id, me: Redrafter) -> Response:
     """Draft the minutes again with the speakers' names (the worker runs it; the page follows its progress)."""
     jobs.queue_redraft(ctx_of(request), meeting_id, me.user.name)
     return redirect(f"/meetings/{meeting_id}/recording#progress")
 
 
 @router.post("/meetings/{meeting_id}/process")
-async def resume(request: Request, meeting_id: int, me: Uploader) -> Response:
+async def resume(request: Request, meeting_id: Id, me: Uploader) -> Response:
     queue.resume(ctx_of(request), meeting_id, me.user.name)
     return redirect(f"/meetings/{meeting_id}/recording#progress")

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response
 from minutes.errors import UsageError
 from minutes.service import flags, part2, processing, release, review
 from minutes.service.users import SignedIn
-from minutes.web.app import ctx_of, guard, redirect, render
+from minutes.web.app import Id, ctx_of, guard, redirect, render
 from minutes.web.routes_meetings import number, text
 
 router = APIRouter()
@@ -24,7 +24,7 @@ Confidential = Annotated[SignedIn, Depends(guard(part2.PERMISSION))]
 
 
 @router.get("/drafts/{draft_id}")
-def review_page(request: Request, draft_id: int, me: Reader) -> Response:
+def review_page(request: Request, draft_id: Id, me: Reader) -> Response:
     ctx = ctx_of(request)
     page = review.page(ctx, draft_id)
     advice = processing.redraft_advice(ctx, page.draft.meeting_id)
@@ -39,7 +39,7 @@ def review_page(request: Request, draft_id: int, me: Reader) -> Response:
 
 
 @router.post("/drafts/{draft_id}/flags/{ref}/clear")
-async def clear_flag(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+async def clear_flag(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
     """Clear a false sensitive flag, with the reviewer's reason."""
     form = await request.form()
     flags.clear(ctx_of(request), draft_id, ref, text(form, "reason"), me.user.name)
@@ -47,7 +47,7 @@ async def clear_flag(request: Request, draft_id: int, ref: str, me: Editor) -> R
 
 
 @router.post("/drafts/{draft_id}/flags")
-async def flag_lines(request: Request, draft_id: int, me: Editor) -> Response:
+async def flag_lines(request: Request, draft_id: Id, me: Editor) -> Response:
     """Flag transcript lines (first to last) as sensitive."""
     form = await request.form()
     first, last = text(form, "first"), text(form, "last")
@@ -58,7 +58,7 @@ async def flag_lines(request: Request, draft_id: int, me: Editor) -> Response:
 
 
 @router.post("/drafts/{draft_id}/items/{ref}")
-async def resolve_item(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+async def resolve_item(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
     form = await request.form()
     how = text(form, "how")
     if how not in ("keep", "remove", "edit", "part2"):
@@ -77,7 +77,7 @@ async def resolve_item(request: Request, draft_id: int, ref: str, me: Editor) ->
 
 
 @router.post("/drafts/{draft_id}/items/{ref}/move")
-async def move_item(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+async def move_item(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
     """Minute a decision, action or point under another agenda item ("0": where its evidence places it)."""
     form = await request.form()
     review.move(ctx_of(request), draft_id, ref, number(form, "agenda_item") or None, me.user.name)
@@ -85,7 +85,7 @@ async def move_item(request: Request, draft_id: int, ref: str, me: Editor) -> Re
 
 
 @router.post("/drafts/{draft_id}/items/{ref}/motion")
-async def set_motion(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+async def set_motion(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
     form = await request.form()
     review.set_motion(
         ctx_of(request),
@@ -100,7 +100,7 @@ async def set_motion(request: Request, draft_id: int, ref: str, me: Editor) -> R
 
 
 @router.post("/drafts/{draft_id}/items")
-async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
+async def add_item(request: Request, draft_id: Id, me: Editor) -> Response:
     form = await request.form()
     added = review.add_item(
         ctx_of(request),
@@ -116,20 +116,20 @@ async def add_item(request: Request, draft_id: int, me: Editor) -> Response:
 
 
 @router.post("/drafts/{draft_id}/approve")
-async def approve(request: Request, draft_id: int, me: Decider) -> Response:
+async def approve(request: Request, draft_id: Id, me: Decider) -> Response:
     review.approve(ctx_of(request), draft_id, me.user.name)
     return redirect(f"/drafts/{draft_id}/release")
 
 
 @router.post("/drafts/{draft_id}/reject")
-async def reject(request: Request, draft_id: int, me: Decider) -> Response:
+async def reject(request: Request, draft_id: Id, me: Decider) -> Response:
     form = await request.form()
     review.reject(ctx_of(request), draft_id, text(form, "reason"), me.user.name)
     return redirect(f"/drafts/{draft_id}")
 
 
 @router.post("/drafts/{draft_id}/speakers")
-async def rename_speaker(request: Request, draft_id: int, me: Editor) -> Response:
+async def rename_speaker(request: Request, draft_id: Id, me: Editor) -> Response:
     form = await request.form()
     review.rename_speaker(
         ctx_of(request), draft_id, text(form, "label"), text(form, "participant"), me.user.name
@@ -138,7 +138,7 @@ async def rename_speaker(request: Request, draft_id: int, me: Editor) -> Respons
 
 
 @router.get("/meetings/{meeting_id}/audio")
-def audio(request: Request, meeting_id: int, me: Listener) -> Response:
+def audio(request: Request, meeting_id: Id, me: Listener) -> Response:
     """The recording, with HTTP Range support so the browser can seek to a quote."""
     path = review.audio_file(ctx_of(request), meeting_id)
     media = {
@@ -154,7 +154,7 @@ def audio(request: Request, meeting_id: int, me: Listener) -> Response:
 
 
 @router.get("/drafts/{draft_id}/release")
-def release_page(request: Request, draft_id: int, me: Downloader) -> Response:
+def release_page(request: Request, draft_id: Id, me: Downloader) -> Response:
     return render(
         request,
         "release.html",
@@ -165,13 +165,13 @@ def release_page(request: Request, draft_id: int, me: Downloader) -> Response:
 
 
 @router.post("/drafts/{draft_id}/release")
-async def do_release(request: Request, draft_id: int, me: Releaser) -> Response:
+async def do_release(request: Request, draft_id: Id, me: Releaser) -> Response:
     release.release(ctx_of(request), draft_id, me.user.name)
     return redirect(f"/drafts/{draft_id}/release")
 
 
 @router.post("/drafts/{draft_id}/download/{fmt}")
-async def download(request: Request, draft_id: int, fmt: str, me: Downloader) -> Response:
+async def download(request: Request, draft_id: Id, fmt: str, me: Downloader) -> Response:
     form = await request.form()
     got = release.download(ctx_of(request), draft_id, fmt, me.user.name, text(form, "template") or None)
     return Response(
@@ -182,7 +182,7 @@ async def download(request: Request, draft_id: int, fmt: str, me: Downloader) ->
 
 
 @router.post("/drafts/{draft_id}/part2/{fmt}")
-async def download_part2(request: Request, draft_id: int, fmt: str, me: Confidential) -> Response:
+async def download_part2(request: Request, draft_id: Id, fmt: str, me: Confidential) -> Response:
     """The part-2 (confidential) record: reviewers only (403 for everyone else, before anything is written)."""
     form = await request.form()
     got = part2.download(ctx_of(request), draft_id, fmt, me.user, text(form, "template") or "governors")
