@@ -38,6 +38,9 @@ Example `config.toml`:
     [queue]                # `minutes worker` and `minutes batch --enqueue` (PostgreSQL only)
     name = "minutes"
     retries = 2
+
+    [speakers]             # names from the talk: "apply" (clear ones), "suggest" (all wait), "off"
+    from_talk = "apply"
 """
 
 from __future__ import annotations
@@ -125,6 +128,16 @@ class Store(_Strict):
     shared: Path | None = None
 
 
+class Speakers(_Strict):
+    """Naming speakers nobody enrolled a voice for from what the meeting says ("Fiona, can you ...?" and the
+    answer; "I'm Priya"; "as chair, I ..."; minutes.speech.talk). "apply": a name the talk gives clearly and
+    consistently is applied before drafting and shown as named from the talk, with its lines, for the reviewer
+    to undo; any other is a suggestion. "suggest": every one waits for the reviewer to accept it (the drafted
+    minutes then call those speakers "Speaker N"). "off": not read at all."""
+
+    from_talk: Literal["apply", "suggest", "off"] = "apply"
+
+
 class Queue(_Strict):
     """The distributed queue (procrastinate on the PostgreSQL database). A worker that sends no heartbeat for
     `stalled_after_seconds` is taken as dead and its job is retried by another worker."""
@@ -195,6 +208,7 @@ class Settings(BaseSettings):
     limits: Limits = Field(default_factory=Limits)
     store: Store = Field(default_factory=Store)
     queue: Queue = Field(default_factory=Queue)
+    speakers: Speakers = Field(default_factory=Speakers)
 
     @classmethod
     def settings_customise_sources(

@@ -108,6 +108,20 @@ async def rename_speaker(request: Request, draft_id: int, me: Editor) -> Respons
     return redirect(f"/drafts/{draft_id}#transcript")
 
 
+@router.post("/drafts/{draft_id}/speakers/accept")
+async def accept_speaker(request: Request, draft_id: int, me: Editor) -> Response:
+    form = await request.form()
+    review.accept_speaker(ctx_of(request), draft_id, text(form, "label"), me.user.name)
+    return redirect(f"/drafts/{draft_id}#speakers")
+
+
+@router.post("/drafts/{draft_id}/speakers/unname")
+async def unname_speaker(request: Request, draft_id: int, me: Editor) -> Response:
+    form = await request.form()
+    review.unname_speaker(ctx_of(request), draft_id, text(form, "label"), me.user.name)
+    return redirect(f"/drafts/{draft_id}#speakers")
+
+
 @router.get("/meetings/{meeting_id}/audio")
 def audio(request: Request, meeting_id: int, me: Listener) -> Response:
     """The recording, with HTTP Range support so the browser can seek to a quote."""
