@@ -25,11 +25,14 @@ def test_the_answer_to_a_question_put_by_name_is_the_person_asked():
         ("B", "Sure, there are three changes this week."),
         ("A", "Lovely. Anything on the minibus, Colm?"),
         ("C", "It's booked for Thursday."),
+        ("A", "Good. Over to Delyth for the budget."),
+        ("D", "Thank you. We are on track."),
     )
     support, against = cues(t, PEOPLE)
     assert kinds(support, "B", "Bashir") == [ADDRESSED]
     assert kinds(support, "C", "Colm") == [ADDRESSED]
-    assert against["A"] == {"Bashir": 1, "Colm": 1}  # whoever asks is not the person asked
+    assert kinds(support, "D", "Delyth") == [ADDRESSED]
+    assert against["A"] == {"Bashir": 1, "Colm": 1, "Delyth": 1}  # whoever asks is not the person asked
     first = support["B"]["Bashir"][0]
     assert first.said == (0.0, 2.5) and first.by == (3.0, 5.5)  # the question, then the answer
 

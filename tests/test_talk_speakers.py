@@ -11,6 +11,7 @@ import pytest
 from canned import tiny_wav
 from minutes.consent import ledger, meetings
 from minutes.db import AuditEvent, SpeakerLabel, StageRun
+from minutes.db import SpeakerTurn as SpeakerTurnRow
 from processed_meeting import run
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
@@ -150,6 +151,11 @@ def test_the_command_line_shows_the_lines_and_takes_a_suggestion_or_an_undo_in_o
     with db.session() as s:
         assert speakers.named_transcript(s, 1).segments[1].speaker == "Speaker 2"
 
+    moved = json.loads(run("speakers", meeting_id, "--name", "SPEAKER_00=Bashir", "--json").output)
+    assert (
+        moved["SPEAKER_00"]["name"] == "Bashir" and moved["SPEAKER_02"]["talk"] is None
+    )  # not offered again
+
     refused = run("speakers", meeting_id, "--accept", "SPEAKER_00")
     assert refused.exit_code != 0 and "the talk suggests no name for speaker SPEAKER_00" in refused.output
     assert run("speakers", meeting_id, "--unname", "SPEAKER_09").exit_code != 0
@@ -218,3 +224,35 @@ def test_the_review_page_shows_a_suggestion_with_its_lines_and_takes_it_in_one_s
         client.post(f"/drafts/{web.built.draft_id}/speakers/accept", data={"label": "SPEAKER_01"}).status_code
         == 403
     )
+
+
+@pytest.mark.slow
+def test_the_demo_recording_without_voice_samples_gets_names_from_the_talk(home, demo):
+    """Real speech recognition and diarisation on the demo meeting, consented aloud with no time range (no
+    voice enrolled, no drafting): every name the talk gives, applied or suggested, is the speaker's own. The
+    chair asks Tom, Helen and Sam by name once each, so each is a suggestion."""
+    people = [x for p in ("Priya", "Tom", "Helen", "Sam") for x in ("--participant", p)]
+    made = run("meeting", "create", "Science", "--date", "2026-11-23", *people, "--json")
+    meeting = json.loads(made.output)["id"]
+    for name in ("Priya", "Tom", "Helen", "Sam"):
+        scope = ("--scope", "record,transcribe,diarise", "--method", "verbal")
+        assert run("consent", "give", meeting, name, *scope).exit_code == 0
+    done = run("process", meeting, demo / "meeting.wav", "--json")
+    assert done.exit_code == 5, done.output  # stops before drafting: nobody consented to it
+    views = json.loads(run("speakers", meeting, "--json").output)
+    db = Database.open(load_settings())
+    with db.session() as s:
+        turns = s.exec(select(SpeakerTurnRow)).all()
+    db.close()
+    truth = {}
+    for row in (demo / "reference.rttm").read_text().splitlines():
+        start, length, who = float(row.split()[3]), float(row.split()[4]), row.split()[7]
+        for t in turns:
+            overlap = min(t.end, start + length) - max(t.start, start)
+            if overlap > 0:
+                truth.setdefault(t.speaker, {}).setdefault(who, 0.0)
+                truth[t.speaker][who] += overlap
+    talk = {label: v["talk"]["name"] for label, v in views.items() if v["talk"]}
+    assert sorted(talk.values()) == ["Helen", "Sam", "Tom"]
+    for label, name in talk.items():
+        assert max(truth[label], key=truth[label].get) == name

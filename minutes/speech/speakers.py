@@ -325,8 +325,10 @@ def set_names(
                 "(their consent is then needed)",
             )
         taken = [r.label for r in labels.values() if r.participant_id == participant.id and r.label != label]
-        for other in taken:  # one participant, one voice: the hand-made name wins
-            labels[other].participant_id, labels[other].method = None, None
+        for other in taken:  # one participant, one voice: the hand-made name wins, over the talk's too
+            labels[other].participant_id = labels[other].method = None
+            if labels[other].talk_participant_id == participant.id:
+                labels[other].talk_participant_id = labels[other].talk_evidence = None
         labels[label].participant_id, labels[label].method = participant.id, "manual"
         append_event(
             s,
