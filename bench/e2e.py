@@ -294,7 +294,7 @@ def main() -> None:
     reference = {} if args.no_reference else reference_rows(args.reference, wanted, engine)
     for row in rows:
         ref = reference.get(row["meeting"], {})
-        row |= {f"reference {k}": ref.get(k, "") for k in SCORED}
+        row |= {f"reference {k}": ref.get(k, "-") for k in SCORED}
     print_side_by_side(rows)
     if args.json_out:
         args.json_out.write_text(json.dumps(rows, indent=1))
@@ -336,16 +336,14 @@ def print_side_by_side(rows: list[dict]) -> None:
     print("\nspeech, speakers and voices\n")
     print(table(speech))
     sources = ("reference", "audio", "unnamed")
-    out = [
-        {"meeting": r["meeting"]}
-        | {k: " | ".join(str(r.get(f"{src} {k}", "-")) for src in sources) for k in SCORED}
-        for r in rows
-    ]
-    out.append(
-        {"meeting": "all"}
-        | {k: " | ".join(total([r.get(f"{src} {k}") for r in rows]) for src in sources) for k in SCORED}
+    short = dict(zip(SCORED, ("decisions", "actions", "due", "not-dec", "extra"), strict=True))
+    columns = [(f"{short[k]} {src[:3]}", f"{src} {k}") for k in SCORED for src in sources]
+    out = [{"meeting": r["meeting"]} | {c: r.get(key, "-") for c, key in columns} for r in rows]
+    out.append({"meeting": "all"} | {c: total([r.get(key) for r in rows]) for c, key in columns})
+    print(
+        "\ndraft: ref = the reference transcript, aud = the audio as processed (names from the talk), "
+        "unn = the audio with every speaker unnamed\n"
     )
-    print("\ndraft: reference transcript | audio as processed | audio, every speaker unnamed\n")
     print(table(out))
 
 
