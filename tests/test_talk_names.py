@@ -37,6 +37,17 @@ def test_the_answer_to_a_question_put_by_name_is_the_person_asked():
     assert first.said == (0.0, 2.5) and first.by == (3.0, 5.5)  # the question, then the answer
 
 
+def test_a_name_alone_or_asked_mid_sentence_addresses_them():
+    t = talk(
+        ("A", "Next, the coach. Colm."),
+        ("C", "Booked for Friday."),
+        ("A", "And then Bashir, could you check the rota?"),
+        ("B", "I will."),
+    )
+    support, _ = cues(t, PEOPLE)
+    assert kinds(support, "C", "Colm") == [ADDRESSED] and kinds(support, "B", "Bashir") == [ADDRESSED]
+
+
 def test_a_name_in_the_middle_of_a_turn_points_nowhere():
     """Only the turn's last sentence hands over; a name said in passing, or two names at once, is no cue."""
     t = talk(

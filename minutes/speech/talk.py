@@ -2,8 +2,9 @@
 
 Meetings say people's names. Three kinds of line tell who a speaker is (a `Cue` each):
 - addressed, then answering: a turn that ends by addressing a participant ("Fiona, can you confirm we're
-  quorate?", "What do you think, Dev?", "Over to Dev for the budget."; the last sentence naming anyone, in the
-  turn's last two) is most often answered by that participant, so the next speaker is them; thanks look back instead ("Thanks, Graham." in a turn's first two sentences names the speaker
+  quorate?", "What do you think, Dev?", "Over to Dev for the budget.", "Dev." on its own, "..., Dev, could
+  you ...?"; the last sentence naming anyone, in the turn's last two) is most often answered by that
+  participant, so the next speaker is them; thanks look back instead ("Thanks, Graham." in a turn's first two sentences names the speaker
   before it);
 - introduced: "I'm Priya", "I am Priya", "my name is Priya", "Priya here", "Priya speaking";
 - office: "as chair, I ..." or "speaking as treasurer" names the speaker when exactly one participant holds
@@ -108,9 +109,13 @@ class _Patterns:
         names = "|".join(re.escape(f) for f in sorted(said, key=len, reverse=True))
         name = rf"(?P<name>{names})(?!['’]s)\b" if said else r"(?!x)x"
         self.any_name = re.compile(rf"\b{name}")
-        self.opening = re.compile(rf"^{_LEAD}{name}\s*[,?!]", re.IGNORECASE)
+        self.opening = re.compile(rf"^{_LEAD}{name}\s*[,?!.]", re.IGNORECASE)
         self.closing = re.compile(rf",\s*{name}\s*[?.!]*$", re.IGNORECASE)
         self.over_to = re.compile(rf"\b(?:over|back)\s+to\s+(?:you,?\s+)?{name}", re.IGNORECASE)
+        self.asking = re.compile(  # "..., Priya, could you take that on?" (a misheard word before the name)
+            rf"\b{name},\s+(?:can|could|would|will|do|did|are|have|should)\s+you\b", re.IGNORECASE
+        )
+        self.addressing = (self.opening, self.closing, self.over_to, self.asking)
         self.thanks = re.compile(rf"^{_LEAD}{_THANKS},?\s+{name}", re.IGNORECASE)
         self.intro = (
             re.compile(rf"\b(?:i['’]m|i am|my name is)\s+{name}", re.IGNORECASE),
@@ -146,10 +151,11 @@ class _Patterns:
         return {self.person(m) for m in self.any_name.finditer(sentence)} - {None}
 
     def vocative(self, sentence: str) -> str | None:
-        """The one participant a sentence addresses by name, at its start or end; None for none or several."""
+        """The one participant a sentence addresses by name (at its start or end, or asking "Dev, could you"); None
+        for none or several."""
         if len(self.names_in(sentence)) != 1:
             return None
-        m = self.opening.match(sentence) or self.closing.search(sentence) or self.over_to.search(sentence)
+        m = next((m for p in self.addressing if (m := p.search(sentence))), None)
         return self.person(m) if m else None
 
 
