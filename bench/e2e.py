@@ -78,7 +78,7 @@ def cli(home: Path, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def process(m: Meeting, home: Path) -> tuple[int, float]:
+def process(m: Meeting, home: Path, *flags: str) -> tuple[int, float]:
     """The meeting registered, consented aloud with no time range, and processed; (meeting id, wall seconds)."""
     people = [x for p in m.judge["participants"] for x in ("--participant", p)]
     made = cli(home, "meeting", "create", m.name, "--date", m.judge["meeting_date"], *people, "--json")
@@ -86,7 +86,7 @@ def process(m: Meeting, home: Path) -> tuple[int, float]:
     for p in m.judge["participants"]:
         cli(home, "consent", "give", str(meeting), p, "--scope", "all", "--method", "verbal", "--by", "bench")
     started = time.monotonic()
-    cli(home, "process", str(meeting), str(m.audio), "--json")
+    cli(home, "process", str(meeting), str(m.audio), "--json", *flags)
     return meeting, time.monotonic() - started
 
 
@@ -238,6 +238,9 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out", type=Path, help="also write the rows to this file")
     parser.add_argument("--skip-redraft", action="store_true", help="no second drafting without names")
     parser.add_argument(
+        "--hotwords", action="store_true", help="process with --hotwords (the names prompt the recogniser)"
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="take a meeting's figures from its home when a run finished there",
@@ -263,7 +266,8 @@ def main() -> None:
             continue
         if home.exists() and not args.reuse:
             raise SystemExit(f"{home} exists: remove it, pass --homes, or --reuse what it holds")
-        meeting_id, wall = (1, None) if home.exists() else process(m, home)  # --reuse: processed, not scored
+        flags = ["--hotwords"] if args.hotwords else []
+        meeting_id, wall = (1, None) if home.exists() else process(m, home, *flags)  # --reuse: not scored yet
         run = stored(home, meeting_id)
         row = {"meeting": m.name, "minutes": round(run.transcript.duration / 60, 1)}
         row["process s"] = round(wall) if wall else "-"
