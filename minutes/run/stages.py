@@ -390,6 +390,9 @@ def write_diarisation(
     def write(s: Session) -> str:
         replace_segments(s, transcript_id, attributed)
         named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled)
+        talked, suggested = speaker_names.name_from_talk(
+            s, run.meeting_id, rec.id, attributed, run.engines.settings.speakers.from_talk, run.actor
+        )
         append_event(
             s,
             "diarisation.store",
@@ -404,6 +407,8 @@ def write_diarisation(
             {"transcript": content_hash(attributed.model_dump(mode="json"))},
         )
         note = f", {moved} turn(s) moved to the enrolled voice they match" if moved else ""
+        note += f", {talked} named from the talk" if talked else ""
+        note += f", {suggested} name(s) from the talk to check" if suggested else ""
         return f"{len(result.centroids)} speakers, {named} named by enrolment{note}"
 
     return write

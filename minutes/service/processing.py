@@ -24,6 +24,7 @@ from minutes.run.pipeline import attach as attach_recording
 from minutes.run.pipeline import process as run_process
 from minutes.run.pipeline import redraft as run_redraft
 from minutes.run.preflight import MAX_SPEAKERS, check_options
+from minutes.run.stages import transcript_of
 from minutes.service import jobs
 from minutes.service.context import Ctx
 from minutes.speech import speakers
@@ -152,9 +153,18 @@ def attach(ctx: Ctx, meeting_id: int, audio: str | Path, actor: str) -> Attached
     return Attached(rec.meeting_id, rec.id, rec.sha256, rec.duration, warnings)
 
 
-def speaker_names(ctx: Ctx, meeting_id: int, pairs: Sequence[str], actor: str) -> dict[str, str]:
-    """Each speaker label of the meeting's latest recording with its name; `pairs` ("LABEL=NAME") first name
-    those by hand (audited; the participant must be in the meeting and recorded)."""
+def speaker_names(
+    ctx: Ctx,
+    meeting_id: int,
+    pairs: Sequence[str],
+    actor: str,
+    accept: Sequence[str] = (),
+    unname: Sequence[str] = (),
+) -> list[speakers.SpeakerView]:
+    """Each speaker label of the meeting's latest recording: its name, how it was named, and what the talk
+    says. First, in one transaction (each step audited): `unname` labels become "Speaker N" again (a wrong
+    name undone, the talk's suggestion dismissed), `accept` labels take the name the talk suggests, and
+    `pairs` ("LABEL=NAME") name labels by hand (the participant must be in the meeting and recorded)."""
     rec = require_recording(ctx.db, meeting_id)
     names = {}
     for pair in pairs:
@@ -163,9 +173,14 @@ def speaker_names(ctx: Ctx, meeting_id: int, pairs: Sequence[str], actor: str) -
             raise UsageError(f"--name takes LABEL=NAME, got {pair!r}")
         names[label.strip()] = name.strip()
     with ctx.tx() as s:
+        for label in unname:
+            speakers.unname(s, meeting_id, rec.id, label.strip(), actor)
+        for label in accept:
+            speakers.accept_talk(s, meeting_id, rec.id, label.strip(), actor)
         if names:
-            return speakers.set_names(s, meeting_id, rec.id, names, actor)
-        return speakers.label_names(s, rec.id)
+            speakers.set_names(s, meeting_id, rec.id, names, actor)
+        tr = transcript_of(s, rec.id)
+        return speakers.speaker_views(s, rec.id, tr.id if tr else None)
 
 
 def batch(

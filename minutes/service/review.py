@@ -52,6 +52,7 @@ class ReviewPage:
     diff: review.DraftDiff
     transcript: list[Line] | None  # None when the transcript was purged
     speakers: dict[str, str]  # label -> name shown
+    speaker_views: list[speakers.SpeakerView]  # how each was named, and what the talk says
     audio: Audio
     agenda: list[str]  # the meeting's agenda titles, in order
     placed: dict[str, int]  # item ref -> the agenda item (1-based) it is minuted under, where it has one
@@ -128,10 +129,12 @@ def page(ctx: Ctx, draft_id: int) -> ReviewPage:
         diff = review.diff(s, draft_id)
         row = review.get_draft(s, draft_id)
         transcript, names, audio = None, {}, Audio(False, view.meeting_id, None)
+        views: list[speakers.SpeakerView] = []
         tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
         if tr is not None:
             rec = s.get(Recording, tr.recording_id)
             names = speakers.label_names(s, rec.id)
+            views = speakers.speaker_views(s, rec.id, tr.id if tr.deleted_at is None else None)
             audio = Audio(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
             if tr.deleted_at is None:
                 transcript = _lines(s, tr.id, names)
@@ -147,6 +150,7 @@ def page(ctx: Ctx, draft_id: int) -> ReviewPage:
         diff,
         transcript,
         names,
+        views,
         audio,
         titles,
         placed,
@@ -349,14 +353,32 @@ def reject(ctx: Ctx, draft_id: int, reason: str, actor: str) -> None:
 def rename_speaker(ctx: Ctx, draft_id: int, label: str, participant: str, actor: str) -> None:
     """Say which participant a speaker label is (one voice per participant: the hand-made name wins)."""
     with ctx.tx() as s:
-        row = review.get_draft(s, draft_id)
-        if row.status in (DraftStatus.REJECTED, DraftStatus.RELEASED):
-            raise StateError(f"draft {draft_id} is {row.status}; its speakers can no longer be renamed")
-        tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
-        if tr is None:
-            raise StateError(f"draft {draft_id} has no transcript")
-        name = find_participant(s, row.meeting_id, participant).name
-        speakers.set_names(s, row.meeting_id, tr.recording_id, {label: name}, actor)
+        meeting_id, recording_id = _speakers_of(s, draft_id)
+        name = find_participant(s, meeting_id, participant).name
+        speakers.set_names(s, meeting_id, recording_id, {label: name}, actor)
+
+
+def accept_speaker(ctx: Ctx, draft_id: int, label: str, actor: str) -> None:
+    """Name a speaker as the talk suggests, in one step (audited)."""
+    with ctx.tx() as s:
+        speakers.accept_talk(s, *_speakers_of(s, draft_id), label, actor)
+
+
+def unname_speaker(ctx: Ctx, draft_id: int, label: str, actor: str) -> None:
+    """Make a speaker "Speaker N" again: a wrong name undone, the talk's suggestion dismissed (audited)."""
+    with ctx.tx() as s:
+        speakers.unname(s, *_speakers_of(s, draft_id), label, actor)
+
+
+def _speakers_of(s, draft_id: int) -> tuple[int, int]:
+    """(meeting, recording) whose speakers the draft's reviewer may name: not once the draft is final."""
+    row = review.get_draft(s, draft_id)
+    if row.status in (DraftStatus.REJECTED, DraftStatus.RELEASED):
+        raise StateError(f"draft {draft_id} is {row.status}; its speakers can no longer be renamed")
+    tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
+    if tr is None:
+        raise StateError(f"draft {draft_id} has no transcript")
+    return row.meeting_id, tr.recording_id
 
 
 def audio_file(ctx: Ctx, meeting_id: int) -> Path:

@@ -26,7 +26,7 @@ class TranscribeParams(_Params):
 
 
 class SpeakerParams(_Params):
-    """Who spoke each word, and naming voices (minutes.speech.attribute, diarise, naming, reassign)."""
+    """Who spoke each word, and naming voices (minutes.speech.attribute, diarise, naming, reassign, talk)."""
 
     backchannel_max_words: int = Field(2, ge=0)  # a run of at most this many words ("Yes", "Mm-hm") ...
     backchannel_max_seconds: float = Field(1.0, ge=0)  # ... shorter than this is a backchannel
@@ -40,6 +40,8 @@ class SpeakerParams(_Params):
     reassign_min_seconds: float = Field(1.5, ge=0)  # a shorter turn never overrules its cluster
     max_speakers: int = Field(50, ge=1)  # a speaker count given by hand: more than any meeting this is for
     reassign_margin: float = Field(0.05, ge=0)  # a turn moves when another voice matches better by this much
+    talk_min_lines: int = Field(2, ge=1)  # a name from the talk is applied when this many lines say it ...
+    talk_dominance: float = Field(3.0, ge=1)  # ... and this many times more than its best rival (talk.py)
 
 
 TRANSCRIBE = TranscribeParams()

@@ -1,13 +1,17 @@
-"""Speaker names for a meeting: enrolment from consent evidence, automatic naming, and naming by hand.
+"""Speaker names for a meeting: enrolment from consent evidence, names from the talk, and naming by hand.
 
 A participant who consented aloud has `--evidence-at START-END` on their consent: that stretch of the recording
 is their voice. It is embedded with the diarisation engine's CAM++ model and matched one-to-one against the
-speaker clusters (minutes.speech.naming). Labels stay "SPEAKER_00" in the stored transcript; names are applied when a
-transcript is read for extraction or export, so renaming or a withdrawal changes one row, not every segment.
+speaker clusters (minutes.speech.naming). A speaker no voice names may be named by what the meeting says
+(minutes.speech.talk): applied when the talk is clear (`[speakers] from_talk = "apply"`), otherwise kept as a
+suggestion with its lines, which the reviewer accepts or dismisses in one step (audited). Labels stay
+"SPEAKER_00" in the stored transcript; names are applied when a transcript is read for extraction or export, so
+renaming or a withdrawal changes one row, not every segment.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,13 +21,16 @@ from sqlmodel import Session, select
 from minutes.consent.meetings import find_participant, participants_of
 from minutes.consent.timespec import clock
 from minutes.core.types import Audio, Transcript
-from minutes.db import ConsentRecord, Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
+from minutes.db import ConsentRecord, Participant, Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import StateError, UsageError
 from minutes.speech.naming import apply_names, name_speakers
+from minutes.speech.talk import Cue, Person, names_from_talk
 from minutes.speech.transcripts import load_transcript
+
+FROM_TALK = "talk"  # SpeakerLabel.method of a name applied from the talk
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,146 @@ def store_diarisation(
     return named
 
 
+def name_from_talk(
+    s: Session, meeting_id: int, recording_id: int, transcript: Transcript, mode: str, actor: str
+) -> tuple[int, int]:
+    """Read who the speakers no voice named are from the talk (minutes.speech.talk), among the participants
+    recorded, and keep it on their labels with its lines: applied when it is clear and `mode` is "apply",
+    otherwise a suggestion. Returns (applied, suggested); audited when there is any."""
+    if mode == "off":
+        return 0, 0
+    labels = {
+        r.label: r for r in s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id))
+    }
+    people = [p for p in participants_of(s, meeting_id) if p.attendance not in NOT_RECORDED]
+    by_name = {p.name: p for p in people}
+    taken = {
+        r.label: name
+        for r in labels.values()
+        if r.participant_id and (name := _participant_name(s, r.participant_id))
+    }
+    found = names_from_talk(transcript, [Person(p.name, p.role) for p in people], taken)
+    applied, suggested = [], []
+    for label, talk in found.items():
+        row = labels.get(label)
+        if row is None:
+            continue
+        row.talk_participant_id = by_name[talk.name].id
+        row.talk_evidence = json.dumps([[c.kind, *c.said, *c.by] for c in talk.cues])
+        if talk.strong and mode == "apply":
+            row.participant_id, row.method = row.talk_participant_id, FROM_TALK
+            applied.append({"label": label, "participant": row.participant_id, "lines": len(talk.cues)})
+        else:
+            suggested.append(
+                {"label": label, "participant": row.talk_participant_id, "lines": len(talk.cues)}
+            )
+        s.add(row)
+    if applied or suggested:
+        append_event(
+            s,
+            "speaker.talk",
+            actor,
+            meeting_id,
+            {"recording": recording_id, "named": applied, "suggested": suggested},
+        )
+    s.flush()
+    return len(applied), len(suggested)
+
+
+@dataclass(frozen=True)
+class TalkLine:
+    """A line that names a speaker (`kind`: see minutes.speech.talk) and the named speaker's line it points
+    to (the same line for an introduction); texts are None once the transcript is gone."""
+
+    kind: str
+    start: float
+    end: float
+    text: str | None
+    answer_start: float
+    answer_end: float
+    answer_text: str | None
+
+
+@dataclass(frozen=True)
+class SpeakerView:
+    """One speaker label as a reviewer sees it: the name shown, how it was named ("voice", "talk", "hand" or
+    None), and who the talk names it as (applied, or only suggested while `suggested` is true)."""
+
+    label: str
+    name: str
+    named_by: str | None
+    talk: str | None
+    suggested: bool
+    lines: list[TalkLine]
+
+
+NAMED_BY = {"enrolment": "voice", FROM_TALK: "talk", "manual": "hand"}
+
+
+def speaker_views(s: Session, recording_id: int, transcript_id: int | None) -> list[SpeakerView]:
+    """Every speaker label of a recording with its name, how it was named and what the talk says."""
+    rows = s.exec(
+        select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id).order_by(SpeakerLabel.label)
+    ).all()
+    names = label_names(s, recording_id)
+    segments = load_transcript(s, transcript_id).segments if transcript_id else []
+
+    def text(start: float, end: float) -> str | None:
+        said = [x.text.strip() for x in segments if start - 0.01 <= x.start and x.end <= end + 0.01]
+        return " ".join(said) or None
+
+    views = []
+    for row in rows:
+        talk = row.talk_participant_id and _participant_name(s, row.talk_participant_id)
+        cues = [Cue(k, (a, b), (c, d)) for k, a, b, c, d in json.loads(row.talk_evidence or "[]")]
+        views.append(
+            SpeakerView(
+                row.label,
+                names[row.label],
+                NAMED_BY.get(row.method or ""),
+                talk or None,
+                bool(talk) and row.participant_id is None,
+                [TalkLine(c.kind, *c.said, text(*c.said), *c.by, text(*c.by)) for c in cues] if talk else [],
+            )
+        )
+    return views
+
+
+def accept_talk(s: Session, meeting_id: int, recording_id: int, label: str, actor: str) -> dict[str, str]:
+    """Name a speaker as the talk suggests (one step for the reviewer; audited as a naming by hand)."""
+    row = _label(s, recording_id, label)
+    name = row.talk_participant_id and _participant_name(s, row.talk_participant_id)
+    if not name:
+        raise UsageError(f"the talk suggests no name for speaker {label}", "name it with --name LABEL=NAME")
+    return set_names(s, meeting_id, recording_id, {label: name}, actor)
+
+
+def unname(s: Session, meeting_id: int, recording_id: int, label: str, actor: str) -> dict[str, str]:
+    """Make a speaker "Speaker N" again and dismiss what the talk said about it: the undo of a wrong name,
+    however it was given (audited with the name it had)."""
+    row = _label(s, recording_id, label)
+    before = {"participant": row.participant_id, "method": row.method, "talk": row.talk_participant_id}
+    row.participant_id = row.method = row.talk_participant_id = row.talk_evidence = None
+    s.add(row)
+    append_event(
+        s, "speaker.unname", actor, meeting_id, {"recording": recording_id, "label": label, **before}
+    )
+    s.flush()
+    return label_names(s, recording_id)
+
+
+def _label(s: Session, recording_id: int, label: str) -> SpeakerLabel:
+    row = s.exec(
+        select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id, SpeakerLabel.label == label)
+    ).first()
+    if row is None:
+        known = s.exec(select(SpeakerLabel.label).where(SpeakerLabel.recording_id == recording_id)).all()
+        raise UsageError(
+            f"unknown speaker label '{label}'", f"labels: {', '.join(sorted(known)) or 'none yet'}"
+        )
+    return row
+
+
 def label_names(s: Session, recording_id: int) -> dict[str, str]:
     """label -> display name: the participant's name, or "Speaker N" (never an invented name)."""
     labels = s.exec(
@@ -147,8 +294,6 @@ def label_names(s: Session, recording_id: int) -> dict[str, str]:
 
 
 def _participant_name(s: Session, participant_id: int) -> str | None:
-    from minutes.db import Participant
-
     p = s.get(Participant, participant_id)
     return p.name if p else None
 
@@ -180,8 +325,10 @@ def set_names(
                 "(their consent is then needed)",
             )
         taken = [r.label for r in labels.values() if r.participant_id == participant.id and r.label != label]
-        for other in taken:  # one participant, one voice: the hand-made name wins
-            labels[other].participant_id, labels[other].method = None, None
+        for other in taken:  # one participant, one voice: the hand-made name wins, over the talk's too
+            labels[other].participant_id = labels[other].method = None
+            if labels[other].talk_participant_id == participant.id:
+                labels[other].talk_participant_id = labels[other].talk_evidence = None
         labels[label].participant_id, labels[label].method = participant.id, "manual"
         append_event(
             s,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
@@ -135,6 +135,17 @@ async def rename_speaker(request: Request, draft_id: Id, me: Editor) -> Response
         ctx_of(request), draft_id, text(form, "label"), text(form, "participant"), me.user.name
     )
     return redirect(f"/drafts/{draft_id}#transcript")
+
+
+@router.post("/drafts/{draft_id}/speakers/{step}")
+async def speaker_step(
+    request: Request, draft_id: int, step: Literal["accept", "unname"], me: Editor
+) -> Response:
+    """Accept the name the talk suggests for a speaker, or undo a speaker's name (one button each)."""
+    form = await request.form()
+    do = review.accept_speaker if step == "accept" else review.unname_speaker
+    do(ctx_of(request), draft_id, text(form, "label"), me.user.name)
+    return redirect(f"/drafts/{draft_id}#speakers")
 
 
 @router.get("/meetings/{meeting_id}/audio")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 07:16:54.981704
+Create Date: 2026-12-07 06:40:10.439665
 """
 from alembic import op
 import sqlalchemy as sa
@@ -211,14 +211,18 @@ def upgrade() -> None:
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('similarity', sa.Float(), nullable=True),
     sa.Column('centroid', sa.LargeBinary(), nullable=True),
+    sa.Column('talk_participant_id', sa.Integer(), nullable=True),
+    sa.Column('talk_evidence', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], ),
     sa.ForeignKeyConstraint(['recording_id'], ['recording.id'], ),
+    sa.ForeignKeyConstraint(['talk_participant_id'], ['participant.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('recording_id', 'label', name='uq_speaker_label')
     )
     with op.batch_alter_table('speaker_label', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_speaker_label_participant_id'), ['participant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_speaker_label_recording_id'), ['recording_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_speaker_label_talk_participant_id'), ['talk_participant_id'], unique=False)
 
     op.create_table('speaker_turn',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -546,6 +550,7 @@ def downgrade() -> None:
 
     op.drop_table('speaker_turn')
     with op.batch_alter_table('speaker_label', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_speaker_label_talk_participant_id'))
         batch_op.drop_index(batch_op.f('ix_speaker_label_recording_id'))
         batch_op.drop_index(batch_op.f('ix_speaker_label_participant_id'))
 
