@@ -21,6 +21,7 @@ decisions phrased as questions.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -136,26 +137,50 @@ def score_qmsum(draft: Draft, human: list[dict]) -> dict:
 
 # -- running ----------------------------------------------------------------------------------------------------
 def _timed(engine, transcript: Transcript, participants: list[str], day: date | None) -> tuple[Draft, dict]:
+    """The draft and what it cost: wall seconds, and the model's calls and tokens (with a cached engine, what
+    its calls cost when they ran, and how many ran now)."""
     from minutes.drafting.extract import extract
 
-    calls, prompt, new = engine.calls, engine.prompt_tokens, engine.new_tokens
+    cost = getattr(engine, "cost", None)
+    before = dataclasses.replace(cost) if cost is not None else None
+    calls, prompt, new = (getattr(engine, k, 0) for k in ("calls", "prompt_tokens", "new_tokens"))
     started = time.perf_counter()
     draft = extract(engine, transcript, participants, day)
+    seconds = round(time.perf_counter() - started, 1)
+    if cost is None:
+        return draft, {
+            "seconds": seconds,
+            "calls": engine.calls - calls,
+            "prompt tokens": engine.prompt_tokens - prompt,
+            "new tokens": engine.new_tokens - new,
+        }
+    now = engine.cost
     return draft, {
-        "seconds": round(time.perf_counter() - started, 1),
-        "calls": engine.calls - calls,
-        "prompt tokens": engine.prompt_tokens - prompt,
-        "new tokens": engine.new_tokens - new,
+        "seconds": seconds,
+        "model seconds": round(now.seconds - before.seconds, 1),
+        "calls": now.calls - before.calls,
+        "questions": now.questions - before.questions,
+        "prompt tokens": now.prompt_tokens - before.prompt_tokens,
+        "new tokens": now.new_tokens - before.new_tokens,
+        "ran now": now.ran - before.ran,
     }
 
 
-def collect(dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsum: bool = True) -> dict:
-    """Extract every dev meeting (or those whose folder or file name starts with one of `only`) and score it."""
+def collect(
+    dev_dir: Path = DEV, only: set[str] | None = None, engine=None, qmsum: bool = True, cache: bool = True
+) -> dict:
+    """Extract every dev meeting (or those whose folder or file name starts with one of `only`) and score it.
+    Without an engine, the configured extractor is loaded, its replies kept on disk (bench/cached_engine.py)
+    unless `cache` is False (for timings)."""
     if engine is None:
         from minutes.core.config import load_settings
         from minutes.engines.extractor import load_extractor
 
         engine = load_extractor(load_settings())
+        if cache:
+            from bench.cached_engine import CachedEngine
+
+            engine = CachedEngine(engine)
 
     def wanted(name: str) -> bool:
         return not only or any(name.startswith(o) for o in only)
@@ -212,9 +237,12 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated prefixes of meeting names, e.g. m01,m09,ES2011c")
     parser.add_argument("--json", dest="json_out", help="also write the rows (with each draft) to this file")
     parser.add_argument("--skip-qmsum", action="store_true")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="run every model call (for timings); replies are not stored"
+    )
     args = parser.parse_args()
     only = {o.strip() for o in args.only.split(",")} if args.only else None
-    rows = collect(DEV, only, qmsum=not args.skip_qmsum)
+    rows = collect(DEV, only, qmsum=not args.skip_qmsum, cache=not args.no_cache)
     for kind in ("meetings", "qmsum"):
         if rows[kind]:
             print(f"\n{kind}\n{table(rows[kind])}")
