@@ -18,16 +18,17 @@ from collections.abc import Sequence
 from minutes.drafting.engine import Engine, Messages
 from minutes.drafting.windows import Line
 
-YES = 0.5  # P(yes) at or above which the answer is yes
-BEFORE, AFTER = 4, 2  # lines shown before a passage's first line and after its last
-MAX_LINES = 12  # lines a passage shows at most (the last ones, where a matter is settled)
+YES = 0.5  # P(yes) at or above which a minute is judged decided
+YES_LINE = 0.5  # ... and a marked line judged to settle something
+BEFORE, AFTER = 3, 1  # lines shown before a passage's first line and after its last
+MAX_LINES = 10  # lines a passage shows at most (the last ones, where a matter is settled)
 
-SYSTEM = """You check the minutes of a school meeting against a few numbered lines of its transcript. Answer Yes or No.
-A decision is what the meeting settled in these lines, as its final word: something agreed, approved, adopted, chosen or carried.
-Not a decision: news, a report or an update (even of something already arranged); a proposal or suggestion nobody has agreed to yet; an item only noted or received; a matter put off or left open; a motion voted down; one person's task."""
+SYSTEM = """You read a few numbered lines from a school meeting and answer one question about them with Yes or No.
+Yes: in these lines the group settles something, as its final word: it agrees, approves, adopts, chooses or votes for it.
+No: the lines only give news or a report (even of something already arranged), make a proposal or suggestion nobody agrees to, note or receive a paper, put a matter off or leave it open, vote it down, or give one person a task."""
 
-MINUTE = "Did the meeting decide this in these lines?"
-MARKED = "Does the line marked >> settle a decision?"
+MINUTE = "Did the group settle this here?"
+MARKED = "Does the group settle something in the line marked >>?"
 
 # (lines, the minute asked about or None for a marked line, the answer)
 EXAMPLES: tuple[tuple[str, str | None, bool], ...] = (
@@ -62,6 +63,12 @@ EXAMPLES: tuple[tuple[str, str | None, bool], ...] = (
         False,
     ),
     (
+        "1 Cara: I move that we charge for the after-school club.\n2 Ben: I'll second it.\n"
+        "3 Ann: Hands up for. Two. Against? Five. So that's lost.",
+        "The after-school club will be charged for.",
+        False,
+    ),
+    (
         "1 Ben: Can we settle the Year 6 trip today?\n"
         "2 Ann: Not until we have the coach prices. It can wait for next month.",
         "The Year 6 trip goes ahead.",
@@ -73,12 +80,6 @@ EXAMPLES: tuple[tuple[str, str | None, bool], ...] = (
         False,
     ),
     (
-        "1 Cara: I move that we charge for the after-school club.\n2 Ann: Is there a seconder? ... "
-        "Hands up for. Two. Against? Five. So that's lost.",
-        "The after-school club will be charged for.",
-        False,
-    ),
-    (
         "1 Gita: So are we happy to swap the Friday staff briefing to Monday mornings?\n"
         "2 Eve: Yes, Mondays work better.\n>> 3 Finn: Monday it is, from next week.",
         None,
@@ -86,6 +87,28 @@ EXAMPLES: tuple[tuple[str, str | None, bool], ...] = (
     ),
     (
         "1 Dan: Mock exams start on the ninth, everything's timetabled.\n>> 2 Ann: Okay, great, thanks Dan.",
+        None,
+        False,
+    ),
+    (
+        "1 Finn: Do we want a stall at the summer fair?\n2 Gita: I'd rather not, we're stretched.\n"
+        ">> 3 Eve: Okay, no stall this year then.",
+        None,
+        True,
+    ),
+    (
+        "1 Cara: What about a second minibus?\n>> 2 Ben: We'd need a grant first. Let's look at it again in June.",
+        None,
+        False,
+    ),
+    (
+        "1 Eve: The shop has the blue folders or the green ones.\n2 Finn: Green are cheaper.\n"
+        ">> 3 Gita: We'll go with the green ones.",
+        None,
+        True,
+    ),
+    (
+        ">> 1 Ann: Finn, can you put the rota on the board?\n2 Finn: Will do.",
         None,
         False,
     ),

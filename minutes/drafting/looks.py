@@ -19,7 +19,15 @@ from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
-MAX_QUESTIONS = 40  # settling lines judged yes/no per meeting (each costs its prefill only)
+MAX_DECISION_LOOKS = 8  # ... of them at settling lines, when those are judged first (the rest for tasks)
+MAX_QUESTIONS = 24  # candidate settling lines judged yes/no per meeting (each costs its prefill only)
+# the group committing itself ("we'll go with the green ones", "let's keep it in June"): a candidate settling
+# line when candidates are judged yes/no first
+COMMITS = re.compile(
+    r"\b(?:we['’]ll|we will|we['’]re going to|we are going to|we['’]re gonna|let['’]s|go (?:with|for)|"
+    r"decided|agreed|settled)\b",
+    re.IGNORECASE,
+)
 # lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
 # named several lines earlier) than a task, which answers the request just before it
 LOOK_BEFORE = {"decision": 8, "task": 3}
@@ -58,8 +66,13 @@ def second_looks(
         for kind, items in (("decision", decisions), ("task", draft.actions))
     }
     cited["decision"] |= judged
+    judging = params.on("judge_looks")
     cues = (
-        *((("decision", partial(_settles, params=params)),) if params.on("decision_looks") else ()),
+        *(
+            (("decision", partial(_settles, params=params, broad=judging)),)
+            if params.on("decision_looks")
+            else ()
+        ),
         *((("task", partial(_volunteers, params=params)),) if params.on("task_looks") else ()),
     )
     looks = [
@@ -70,11 +83,9 @@ def second_looks(
         and (line.start, line.end) not in cited[kind]
         and (kind == "decision" or line.speaker in names)
     ]
-    if params.on("judge_looks"):
-        looks = _settling_ones(engine, lines, looks)
-    if looks:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
+    chosen = _settling_first(engine, lines, looks) if judging else looks[:MAX_SECOND_LOOKS]
+    if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
-    chosen = looks[:MAX_SECOND_LOOKS]
     answers = engine.map(partial(_answer, lines=lines), chosen)  # side by side where they can be
     for (kind, i), answer in zip(chosen, answers, strict=True):
         item = _look(answer, lines, i, kind, meeting_date, params)
@@ -92,19 +103,33 @@ def second_looks(
         )
 
 
-def _settling_ones(engine: Engine, lines: list[Line], looks: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The looks, less the decision lines the model, asked yes or no, says settle nothing (the first
-    MAX_QUESTIONS are asked; the rest are dropped)."""
-    asked = [i for kind, i in looks if kind == "decision"][:MAX_QUESTIONS]
+def _settling_first(engine: Engine, lines: list[Line], looks: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The looks to take, in line order: the candidate settling lines are put to the model as yes/no questions
+    (the plain settling lines first, then the commitments, MAX_QUESTIONS in all); of those it judges settle
+    something, the MAX_DECISION_LOOKS it is surest of; then the task lines, up to MAX_SECOND_LOOKS in all.
+    A long meeting's later decisions get looks as its early ones do."""
+    candidates = [i for kind, i in looks if kind == "decision"]
+    asked = sorted(candidates, key=lambda i: not rules.SETTLES.search(lines[i].text))[:MAX_QUESTIONS]
     answers = judge.decided(engine, [(judge.passage(lines, i, i, marked=i), None) for i in asked])
-    settling = {i for i, p in zip(asked, answers, strict=True) if p >= judge.YES}
-    return [(kind, i) for kind, i in looks if kind == "task" or i in settling]
+    ranked = sorted((p, i) for i, p in zip(asked, answers, strict=True) if p >= judge.YES_LINE)
+    decisions = [("decision", i) for _, i in sorted(ranked, key=lambda x: -x[0])[:MAX_DECISION_LOOKS]]
+    tasks = [(kind, i) for kind, i in looks if kind == "task"][: MAX_SECOND_LOOKS - len(decisions)]
+    return sorted([*decisions, *tasks], key=lambda look: look[1])
 
 
-def _settles(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
-    """Whether line `i` plainly settles something: a settling phrase, or a yes to the proposal just put."""
-    return bool(rules.SETTLES.search(lines[i].text)) or (
-        params.on("look_yes_to_proposal") and _yes_to_proposal(lines, i)
+def _settles(lines: list[Line], i: int, params: DraftingParams = DRAFTING, broad: bool = False) -> bool:
+    """Whether line `i` plainly settles something: a settling phrase, or a yes to the proposal just put; with
+    `broad`, also the group committing itself ("we'll go with ...") in a statement."""
+    line = lines[i]
+    return (
+        bool(rules.SETTLES.search(line.text))
+        or (params.on("look_yes_to_proposal") and _yes_to_proposal(lines, i))
+        or (
+            broad
+            and bool(COMMITS.search(line.text))
+            and not rules.asks(line.text)
+            and len(line.text.split()) > 3
+        )
     )
 
 
