@@ -20,6 +20,7 @@ CHECKED = [
     "tests/test_points.py",
     "tests/test_windows.py",
     "tests/test_extract_input.py",
+    "tests/test_judge.py",
 ]
 
 

@@ -189,6 +189,8 @@ def extract(
     if params.on("judge_decisions"):
         _judge_decisions(engine, draft, shown)
     looks.second_looks(engine, shown, names, meeting_date, draft, judged, params)
+    if params.on("faithful_points"):  # before merging: a faithful point is not merged into one that is not
+        points.faithful(draft, shown, names)
     if params.on("merge"):
         draft.actions = rules.merge(draft.actions, partial(rules.same_action, params=params))
         draft.decisions = rules.merge(draft.decisions, partial(rules.same_decision, params=params))
@@ -210,8 +212,6 @@ def extract(
     if params.on("motions"):
         motions.fill(draft.decisions, shown, names)
     grounding.verify(draft, transcript)
-    if params.on("faithful_points"):
-        points.faithful(draft, shown, names)
     draft.summary = points.summary([p for p in draft.points if p.status == "supported"])
     return draft
 
