@@ -282,6 +282,9 @@ SCORED = {  # the figures an ablation compares, and the short names its table us
 }
 
 
+COST = {"calls": "calls", "questions": "questions", "prompt tokens": "read", "new tokens": "written"}
+
+
 def _figure(value) -> int:
     return int(str(value).split("/")[0])
 
@@ -296,15 +299,20 @@ def changes(base: dict, other: dict, kind: str) -> str:
 
 
 def ablate(engine, meetings: list[Meeting], rules: list[str]) -> list[dict]:
-    """For each rule, what turning it off changes on each meeting (the rest on); a row per rule."""
+    """For each rule, what turning it off changes on each meeting (the rest on), and what the model calls cost
+    with it off less with it on, summed over the meetings; a row per rule."""
     base = {m.name: run(engine, m) for m in meetings}
     rows = []
     for rule in rules:
         row: dict = {"rule": rule}
+        cost = dict.fromkeys(COST, 0)
         for m in meetings:
             off = run(engine, m, DraftingParams(off=frozenset({rule})))
             row[m.name] = changes(base[m.name], off, m.kind)
+            for key in COST:
+                cost[key] += off.get(key, 0) - base[m.name].get(key, 0)
         row["meetings changed"] = sum(bool(row[m.name]) for m in meetings)
+        row |= {f"{COST[key]} off-on": value for key, value in cost.items()}
         rows.append(row)
         print(table([row]).splitlines()[-1], file=sys.stderr, flush=True)
     return rows

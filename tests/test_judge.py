@@ -178,3 +178,23 @@ def test_a_point_that_says_someone_did_what_another_took_on_is_dropped():
     assert "Ann drafted" not in draft.summary and "Dee" not in draft.summary
     assert any("the action it gives Ann is Ben's" in n for n in draft.notes)
     assert any("Dee neither speaks nor is addressed in its lines" in n for n in draft.notes)
+
+
+def test_a_task_a_speaker_nobody_has_named_takes_on_gets_a_second_look_and_no_invented_owner():
+    transcript = meeting(
+        ("Margaret", "Lena, could you check the fire doors this week?"),  # 1
+        ("Speaker 2", "Yes, I'll walk round on Thursday."),  # 2: Lena, without a voice sample
+        ("Speaker 3", "I'll bring the new keys to the office."),  # 3: nobody asked who
+    )
+    engine = FakeEngine(
+        reply(),
+        looks=[
+            {"task": "Check the fire doors", "due": "on Thursday"},
+            {"task": "Bring the new keys to the office", "due": None},
+        ],
+    )
+    draft = extract(engine, transcript, ["Margaret", "Tom", "Lena"], WEDNESDAY)
+    assert [(a.task, a.owner) for a in draft.actions] == [
+        ("Check the fire doors", "Lena"),  # the participant the line answers
+        ("Bring the new keys to the office", None),  # left for the reviewer
+    ]

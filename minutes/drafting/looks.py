@@ -13,7 +13,7 @@ from datetime import date
 from functools import partial
 
 from minutes.core.types import Action, Decision, Draft, Evidence
-from minutes.drafting import grounding, judge, prompts, rules
+from minutes.drafting import grounding, judge, owners, prompts, rules
 from minutes.drafting.engine import Completes, Engine
 from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
@@ -81,14 +81,14 @@ def second_looks(
         for kind, cue in cues
         if cue(lines, i)
         and (line.start, line.end) not in cited[kind]
-        and (kind == "decision" or line.speaker in names)
+        and (kind == "decision" or line.speaker)
     ]
     chosen = _settling_first(engine, lines, looks) if judging else looks[:MAX_SECOND_LOOKS]
     if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
     answers = engine.map(partial(_answer, lines=lines), chosen)  # side by side where they can be
     for (kind, i), answer in zip(chosen, answers, strict=True):
-        item = _look(answer, lines, i, kind, meeting_date, params)
+        item = _look(answer, lines, i, kind, meeting_date, params, names)
         if item is None:
             continue
         items: list = draft.decisions if isinstance(item, Decision) else draft.actions
@@ -207,6 +207,7 @@ def _look(
     kind: str,
     meeting_date: date | None,
     params: DraftingParams = DRAFTING,
+    names: tuple[str, ...] | list[str] = (),
 ) -> Decision | Action | None:
     """The item a look at line `i` with its lead-up found, if it stands the checks."""
     if answer is None:
@@ -240,7 +241,11 @@ def _look(
         stated = YES.sub("", found).lstrip(" ,.")
         return Decision(stated[:1].upper() + stated[1:], [quote])
     due = rules.due(answer.get("due"), [line.text], meeting_date, found, heard=text, params=params)
-    return Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
+    # a speaker nobody has named ("Speaker 2") is no owner: the participant they answered, or the reviewer
+    owner = (
+        line.speaker if line.speaker in names else owners.addressed_in(lines[max(0, i - 1) : i], list(names))
+    )
+    return Action(rules.without_deadline(found) if due else found, owner, due, [quote])
 
 
 def _spoken_task(text: str) -> str:

@@ -94,14 +94,17 @@ def said_with(action: Action, lines: list[Line], names: list[str]) -> str | None
 def addressed(
     action: Action, lines: list[Line], names: list[str], params: DraftingParams = DRAFTING
 ) -> str | None:
-    """The one participant addressed by name at the start of a request in the action's lines ("Sam, could you
-    ..."), if exactly one is."""
+    """The one participant addressed by name at the start of a request in the action's lines or the line before
+    ("Sam, could you ..."), if exactly one is."""
     cited = cited_lines(action, lines)
     if not cited:
         return None
     first, last = min(x.number for x in cited), max(x.number for x in cited) + params.settling_lines
-    said = " ".join(
-        m.group(1) for x in lines if first - 1 <= x.number <= last for m in ASKED.finditer(x.text)
-    )
+    return addressed_in([x for x in lines if first - 1 <= x.number <= last], names)
+
+
+def addressed_in(lines: list[Line], names: list[str]) -> str | None:
+    """The one participant asked by name at the start of a request in these lines, if exactly one is."""
+    said = " ".join(m.group(1) for x in lines for m in ASKED.finditer(x.text))
     asked = [n for n in names if re.search(rf"\b{re.escape(n.split()[0])}\b", said, re.IGNORECASE)]
     return asked[0] if len(asked) == 1 else None
