@@ -227,7 +227,7 @@ def _timed(engine, meeting: Meeting, params: DraftingParams) -> tuple[Draft, dic
         "seconds": seconds,
         "model seconds": round(now.seconds - before.seconds, 1),
         "calls": now.calls - before.calls,
-        "questions": now.questions - before.questions,
+        "yes/no questions": now.questions - before.questions,
         "prompt tokens": now.prompt_tokens - before.prompt_tokens,
         "new tokens": now.new_tokens - before.new_tokens,
         "ran now": now.ran - before.ran,
@@ -266,6 +266,19 @@ def collect(
     return rows
 
 
+def rescore(saved: dict) -> dict:
+    """Rows saved with their drafts (`--json`), scored again with today's scorer; their costs kept."""
+    meetings = {m.name: m for m in dev_meetings(DEV)}
+    out: dict[str, list[dict]] = {}
+    for kind, rows in saved.items():
+        for row in rows:
+            meeting = meetings[row["meeting"]]
+            score = meeting.score(Draft.model_validate(row["draft"]))
+            cost = {k: v for k, v in row.items() if k not in score and k not in ("meeting", "draft")}
+            out.setdefault(kind, []).append({"meeting": meeting.name, **score, **cost})
+    return out
+
+
 # -- ablation ---------------------------------------------------------------------------------------------------
 SCORED = {  # the figures an ablation compares, and the short names its table uses
     "meetings": {
@@ -282,7 +295,7 @@ SCORED = {  # the figures an ablation compares, and the short names its table us
 }
 
 
-COST = {"calls": "calls", "questions": "questions", "prompt tokens": "read", "new tokens": "written"}
+COST = {"calls": "calls", "yes/no questions": "questions", "prompt tokens": "read", "new tokens": "written"}
 
 
 def _figure(value) -> int:
@@ -337,6 +350,9 @@ def main() -> None:
         "--no-cache", action="store_true", help="run every model call (for timings); replies are not stored"
     )
     parser.add_argument(
+        "--rescore", metavar="JSON", help="score the drafts a --json file holds again, with today's scorer"
+    )
+    parser.add_argument(
         "--ablate",
         nargs="?",
         const="all",
@@ -344,6 +360,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     only = {o.strip() for o in args.only.split(",")} if args.only else None
+    if args.rescore:
+        for kind, rows in rescore(json.loads(Path(args.rescore).read_text())).items():
+            print(f"\n{kind}\n{table(rows)}")
+        return
     if args.ablate:
         rules = list(RULES) if args.ablate == "all" else [r.strip() for r in args.ablate.split(",")]
         unknown = sorted(set(rules) - set(RULES))

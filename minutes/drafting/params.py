@@ -28,7 +28,7 @@ Rule = Literal[
     "settle_new_question",  # ... and an assent after a new question answers that question
     "judge_decisions",  # each decision is put to the model as a yes/no question: did the meeting settle it?
     "decision_looks",  # a settling line no decision cites gets a second, focused look
-    "judge_looks",  # ... asked first as a yes/no question, so only lines that settle something are worded
+    "judge_looks",  # ... candidates (also "we'll go with ...") asked yes/no first; the surest get the looks
     "look_yes_to_proposal",  # a yes to a proposal put as a question is a settling line
     "look_terms",  # a yes that settles a proposal on terms of its own is minuted in those terms
     "look_twin_near",  # a look's decision restating one cited a few lines before is that one, said again
