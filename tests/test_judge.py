@@ -4,7 +4,7 @@ nobody has named; discussion points that misstate who does what. Invented lines;
 
 from fake_engine import WEDNESDAY, FakeEngine, decides, meeting, reply
 
-from minutes.drafting import judge, looks
+from minutes.drafting import judge
 from minutes.drafting.extract import extract
 from minutes.drafting.params import DraftingParams
 from minutes.drafting.windows import lines_of
@@ -51,19 +51,18 @@ def test_a_decision_the_model_judges_not_settled_in_its_lines_is_left_out():
 MANY = meeting(
     ("Ann", "The car park. Shall we keep staff parking at the back?"),  # 1
     ("Ben", "Fine with me."),  # 2
-    ("Ann", "Agreed then, staff at the back."),  # 3: settles
-    ("Cara", "The photographer comes on the ninth."),  # 4
-    ("Ann", "Okay, agreed, thanks for that."),  # 5: a settling phrase that settles nothing
-    ("Ben", "Which printer do we want for the office?"),  # 6
-    ("Cara", "We'll go with the cheaper one, it does double-sided."),  # 7: the group commits itself
-    ("Dan", "I'll order it on Monday."),  # 8: a task
+    ("Ann", "Agreed then, staff at the back."),  # 3: a settling phrase
+    ("Cara", "The photographer comes on the ninth, we'll need the hall."),  # 4: "we'll", but news
+    ("Ben", "Which printer do we want for the office?"),  # 5
+    ("Cara", "We'll go with the cheaper one, it does double-sided."),  # 6: the group commits itself
+    ("Dan", "I'll order it on Monday."),  # 7: a task
 )
 
 
-def test_settling_lines_are_judged_first_and_only_those_that_settle_are_worded():
-    """Candidate settling lines (a settling phrase, or the group committing itself) are asked yes or no; only
-    those judged to settle something get a worded look, the surest first, then the tasks, in line order."""
-    sure = {"Agreed then, staff": 0.9, "We'll go with the cheaper": 0.7, "Okay, agreed, thanks": 0.3}
+def test_commitments_judged_yes_no_get_the_looks_the_settling_lines_leave():
+    """A settling phrase gets a look as before; a line where the group commits itself ("we'll go with ...") is
+    asked yes or no first, and gets a look only if the model judges it settles something."""
+    sure = {"We'll go with the cheaper": 0.7, "The photographer comes": 0.3}
 
     def answers(q: str) -> float:
         marked = q.split(">> ", 1)[1] if judge.MARKED in q else ""
@@ -80,36 +79,41 @@ def test_settling_lines_are_judged_first_and_only_those_that_settle_are_worded()
     )
     draft = extract(engine, MANY, ["Ann", "Ben", "Cara", "Dan"], WEDNESDAY)
     marked = [q.split(">> ", 1)[1].split(":")[0] for q in engine.judged if judge.MARKED in q]
-    assert marked == ["3 Ann", "5 Ann", "7 Cara"]  # the settling phrases first, then the commitment
-    assert [x.split(">> ", 1)[1][:6] for x in engine.looked] == ["3 Ann:", "7 Cara", "8 Dan:"]
+    assert marked == [
+        "4 Cara",
+        "6 Cara",
+    ]  # only the commitments are asked; the settling phrase needs no asking
+    assert [x.split(">> ", 1)[1][:6] for x in engine.looked] == ["3 Ann:", "6 Cara", "7 Dan:"]
     assert [d.text for d in draft.decisions] == [
         "Staff parking stays at the back.",
         "The office buys the cheaper printer.",
     ]
     assert [(a.task, a.owner) for a in draft.actions] == [("Order the printer", "Dan")]
+    minutes = [q.split('Minute: "', 1)[1].split('"')[0] for q in engine.judged if judge.MINUTE in q]
+    assert minutes == ["Staff parking stays at the back.", "The office buys the cheaper printer."]  # judged too
 
 
-def test_the_decision_looks_go_to_the_lines_the_model_is_surest_of_wherever_they_are():
-    """More settling lines than looks: the cap keeps the surest, not the first in the meeting."""
-    rows = [("Ann", f"Agreed, item {n} is done with.") for n in range(1, 13)]
-    engine = FakeEngine(
-        reply(), judge=lambda q: 0.55 + 0.03 * int(q.split(">> ")[1].split("item ")[1].split()[0])
-    )
-    extract(engine, meeting(*rows), ["Ann"], WEDNESDAY)
-    looked = sorted(int(x.split(">> ", 1)[1].split()[0]) for x in engine.looked)
-    assert looked == list(range(13 - looks.MAX_DECISION_LOOKS, 13))
+def test_the_looks_left_go_to_the_commitments_the_model_is_surest_of():
+    """Settling lines take their looks first, in line order; the commitments share what is left, surest first."""
+    rows = [("Ann", f"Agreed, item {n} is done with.") for n in range(1, 11)]
+    rows += [("Ben", f"We'll go with option {n} for the rota.") for n in range(11, 16)]
+    sure = {12: 0.9, 14: 0.8, 11: 0.6, 13: 0.2, 15: 0.1}
+
+    def answers(q: str) -> float:
+        if judge.MARKED not in q:
+            return decides(q)
+        return sure[int(q.split(">> ", 1)[1].split()[0])]
+
+    engine = FakeEngine(reply(), judge=answers)
+    extract(engine, meeting(*rows), ["Ann", "Ben"], WEDNESDAY)
+    looked = [int(x.split(">> ", 1)[1].split()[0]) for x in engine.looked]
+    assert looked == [*range(1, 11), 12, 14]  # 12 looks in all, in line order
 
 
 def test_a_passage_shows_the_lines_around_and_marks_one():
     lines = lines_of(meeting(*[("Ann", f"Line {n}.") for n in range(1, 21)]))
     shown = judge.passage(lines, 9, 9, marked=9).splitlines()
-    assert shown == [
-        "7 Ann: Line 7.",
-        "8 Ann: Line 8.",
-        "9 Ann: Line 9.",
-        ">> 10 Ann: Line 10.",
-        "11 Ann: Line 11.",
-    ]
+    assert shown == ["8 Ann: Line 8.", "9 Ann: Line 9.", ">> 10 Ann: Line 10.", "11 Ann: Line 11."]
     long = judge.passage(lines, 0, 18).splitlines()
     assert len(long) == judge.MAX_LINES and long[-1] == "20 Ann: Line 20."  # where a matter ends
 

@@ -186,9 +186,12 @@ def extract(
     listed = list(draft.actions)  # every task the model listed, before the rules drop any
     _settle_owners(draft, shown, names, params)
     _drop_unsettled(draft, shown, people, params)
+    asked: set[int] = set()  # the decisions put to the model as yes/no questions (by id)
     if params.on("judge_decisions"):
-        _judge_decisions(engine, draft, shown)
+        _judge_decisions(engine, draft, shown, asked)
     looks.second_looks(engine, shown, names, meeting_date, draft, judged, params)
+    if params.on("judge_decisions"):  # and those the looks found
+        _judge_decisions(engine, draft, shown, asked)
     if params.on("faithful_points"):  # before merging: a faithful point is not merged into one that is not
         points.faithful(draft, shown, names)
     if params.on("merge"):
@@ -394,16 +397,18 @@ def _drop_unsettled(
     draft.actions = kept_actions
 
 
-def _judge_decisions(engine: Engine, draft: Draft, lines: list[Line]) -> None:
-    """Put each decision to the model as a yes/no question with the lines it rests on (minutes.drafting.judge):
-    one it does not judge decided there (a report, a proposal, an item noted, a matter put off) is left out,
-    with a note."""
+def _judge_decisions(engine: Engine, draft: Draft, lines: list[Line], asked: set[int]) -> None:
+    """Put each decision not yet `asked` to the model as a yes/no question with the lines it rests on
+    (minutes.drafting.judge): one it does not judge decided there (a report, a proposal, an item noted, a matter
+    put off) is left out, with a note."""
     index = {(x.start, x.end): i for i, x in enumerate(lines)}
-    asked = []
-    for d in draft.decisions:
+    new = [d for d in draft.decisions if id(d) not in asked]
+    asked |= {id(d) for d in new}
+    put = []
+    for d in new:
         at = sorted(index[(e.start, e.end)] for e in d.evidence if (e.start, e.end) in index)
-        asked.append((d, judge.passage(lines, at[0], at[-1])) if at else (d, None))
-    put = [(d, shown) for d, shown in asked if shown is not None]
+        if at:  # one citing no line of the transcript is left to the grounding check
+            put.append((d, judge.passage(lines, at[0], at[-1])))
     answers = judge.decided(engine, [(shown, d.text) for d, shown in put])
     refused = {id(d) for (d, _), p in zip(put, answers, strict=True) if p < judge.YES}
     for d in draft.decisions:

@@ -20,8 +20,8 @@ from minutes.drafting.windows import Line
 
 YES = 0.5  # P(yes) at or above which a minute is judged decided
 YES_LINE = 0.5  # ... and a marked line judged to settle something
-BEFORE, AFTER = 3, 1  # lines shown before a passage's first line and after its last
-MAX_LINES = 10  # lines a passage shows at most (the last ones, where a matter is settled)
+BEFORE, AFTER = 2, 1  # lines shown before a passage's first line and after its last
+MAX_LINES = 8  # lines a passage shows at most (the last ones, where a matter is settled)
 
 SYSTEM = """You read a few numbered lines from a school meeting and answer one question about them with Yes or No.
 Yes: in these lines the group settles something, as its final word: it agrees, approves, adopts, chooses or votes for it.

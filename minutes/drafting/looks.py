@@ -1,9 +1,9 @@
 """Second looks: one short, focused model call at a line that plainly settles something (a settling phrase, or a
 yes to a proposal just put) or where a participant takes a task on ("I'll ...", "I need to ..."), when no
-drafted item cites it (the model, reading a whole chunk, misses some of these). A settling line is first put to
-the model as a yes/no question (minutes.drafting.judge: prefill only), and only a line that settles a decision
-is worded. A look's answer must be said in the lines it was shown; a yes that settles a proposal on terms of its
-own is minuted in those terms."""
+drafted item cites it (the model, reading a whole chunk, misses some of these). Looks the cue lines leave go to
+lines where the group commits itself ("we'll go with ..."), put to the model first as yes/no questions
+(minutes.drafting.judge: prefill only), the surest first. A look's answer must be said in the lines it was
+shown; a yes that settles a proposal on terms of its own is minuted in those terms."""
 
 from __future__ import annotations
 
@@ -19,10 +19,9 @@ from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
-MAX_DECISION_LOOKS = 8  # ... of them at settling lines, when those are judged first (the rest for tasks)
-MAX_QUESTIONS = 24  # candidate settling lines judged yes/no per meeting (each costs its prefill only)
+MAX_QUESTIONS = 12  # commitments judged yes/no per meeting for the looks the cue lines leave (prefill only)
 # the group committing itself ("we'll go with the green ones", "let's keep it in June"): a candidate settling
-# line when candidates are judged yes/no first
+# line, asked yes/no first
 COMMITS = re.compile(
     r"\b(?:we['’]ll|we will|we['’]re going to|we are going to|we['’]re gonna|let['’]s|go (?:with|for)|"
     r"decided|agreed|settled)\b",
@@ -66,13 +65,8 @@ def second_looks(
         for kind, items in (("decision", decisions), ("task", draft.actions))
     }
     cited["decision"] |= judged
-    judging = params.on("judge_looks")
     cues = (
-        *(
-            (("decision", partial(_settles, params=params, broad=judging)),)
-            if params.on("decision_looks")
-            else ()
-        ),
+        *((("decision", partial(_settles, params=params)),) if params.on("decision_looks") else ()),
         *((("task", partial(_volunteers, params=params)),) if params.on("task_looks") else ()),
     )
     looks = [
@@ -83,7 +77,17 @@ def second_looks(
         and (line.start, line.end) not in cited[kind]
         and (kind == "decision" or line.speaker)
     ]
-    chosen = _settling_first(engine, lines, looks) if judging else looks[:MAX_SECOND_LOOKS]
+    if params.on("judge_looks") and params.on("decision_looks"):
+        commitments = [
+            i
+            for i, line in enumerate(lines)
+            if _commits(line)
+            and (line.start, line.end) not in cited["decision"]
+            and ("decision", i) not in looks
+        ]
+        chosen = _with_commitments(engine, lines, looks, commitments)
+    else:
+        chosen = looks[:MAX_SECOND_LOOKS]
     if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
     answers = engine.map(partial(_answer, lines=lines), chosen)  # side by side where they can be
@@ -103,34 +107,34 @@ def second_looks(
         )
 
 
-def _settling_first(engine: Engine, lines: list[Line], looks: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The looks to take, in line order: the candidate settling lines are put to the model as yes/no questions
-    (the plain settling lines first, then the commitments, MAX_QUESTIONS in all); of those it judges settle
-    something, the MAX_DECISION_LOOKS it is surest of; then the task lines, up to MAX_SECOND_LOOKS in all.
-    A long meeting's later decisions get looks as its early ones do."""
-    candidates = [i for kind, i in looks if kind == "decision"]
-    asked = sorted(candidates, key=lambda i: not rules.SETTLES.search(lines[i].text))[:MAX_QUESTIONS]
+def _with_commitments(
+    engine: Engine, lines: list[Line], looks: list[tuple[str, int]], commitments: list[int]
+) -> list[tuple[str, int]]:
+    """The looks to take, in line order: the plain cue lines first, as without commitments; the slots they leave
+    go to the commitments ("we'll go with ...") the model, asked yes or no (MAX_QUESTIONS at most), judges settle
+    something, the surest first (a design meeting settles things in such words, hardly ever "agreed")."""
+    chosen = looks[:MAX_SECOND_LOOKS]
+    spare = MAX_SECOND_LOOKS - len(chosen)
+    if spare <= 0 or not commitments:
+        return chosen
+    asked = commitments[:MAX_QUESTIONS]
     answers = judge.decided(engine, [(judge.passage(lines, i, i, marked=i), None) for i in asked])
-    ranked = sorted((p, i) for i, p in zip(asked, answers, strict=True) if p >= judge.YES_LINE)
-    decisions = [("decision", i) for _, i in sorted(ranked, key=lambda x: -x[0])[:MAX_DECISION_LOOKS]]
-    tasks = [(kind, i) for kind, i in looks if kind == "task"][: MAX_SECOND_LOOKS - len(decisions)]
-    return sorted([*decisions, *tasks], key=lambda look: look[1])
-
-
-def _settles(lines: list[Line], i: int, params: DraftingParams = DRAFTING, broad: bool = False) -> bool:
-    """Whether line `i` plainly settles something: a settling phrase, or a yes to the proposal just put; with
-    `broad`, also the group committing itself ("we'll go with ...") in a statement."""
-    line = lines[i]
-    return (
-        bool(rules.SETTLES.search(line.text))
-        or (params.on("look_yes_to_proposal") and _yes_to_proposal(lines, i))
-        or (
-            broad
-            and bool(COMMITS.search(line.text))
-            and not rules.asks(line.text)
-            and len(line.text.split()) > 3
-        )
+    ranked = sorted(
+        ((p, i) for i, p in zip(asked, answers, strict=True) if p >= judge.YES_LINE), reverse=True
     )
+    return sorted([*chosen, *(("decision", i) for _, i in ranked[:spare])], key=lambda look: look[1])
+
+
+def _settles(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
+    """Whether line `i` plainly settles something: a settling phrase, or a yes to the proposal just put."""
+    return bool(rules.SETTLES.search(lines[i].text)) or (
+        params.on("look_yes_to_proposal") and _yes_to_proposal(lines, i)
+    )
+
+
+def _commits(line: Line) -> bool:
+    """Whether a line has the group committing itself ("we'll go with the green ones"), as a statement."""
+    return bool(COMMITS.search(line.text)) and not rules.asks(line.text) and len(line.text.split()) > 3
 
 
 def _yes_to_proposal(lines: list[Line], i: int) -> bool:
