@@ -90,7 +90,10 @@ def test_commitments_judged_yes_no_get_the_looks_the_settling_lines_leave():
     ]
     assert [(a.task, a.owner) for a in draft.actions] == [("Order the printer", "Dan")]
     minutes = [q.split('Minute: "', 1)[1].split('"')[0] for q in engine.judged if judge.MINUTE in q]
-    assert minutes == ["Staff parking stays at the back.", "The office buys the cheaper printer."]  # judged too
+    assert minutes == [
+        "Staff parking stays at the back.",
+        "The office buys the cheaper printer.",
+    ]  # judged too
 
 
 def test_the_looks_left_go_to_the_commitments_the_model_is_surest_of():

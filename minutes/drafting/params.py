@@ -4,8 +4,8 @@ a change in one place.
 
 Every rule applied to the model's items has a name in `RULES` and can be switched off (`off`), so the bench can
 measure what each rule does on every dev meeting (`bench/quality_extraction.py --ablate`; the table is in
-docs/drafting.md). A rule stays only while turning it off changes more than one meeting, or while it is a plain
-correctness guard (parsing, bounds), which has no switch.
+docs/drafting-rules.md). A rule stays only while turning it off changes more than one meeting, or while it is a
+plain correctness guard (parsing, bounds), which has no switch.
 
 Scores are rapidfuzz scores (0-100); line counts are transcript lines (one per segment).
 """
