@@ -6,15 +6,22 @@ from collections.abc import Callable
 from datetime import date
 
 from minutes.core.types import Segment, Transcript
+from minutes.drafting import judge
 
 WEDNESDAY = date(2026, 11, 18)
+
+
+def decides(question: str) -> float:
+    """The default judge: yes to every question whether a decision was settled (minutes.drafting.judge), so the
+    rules around it are tested on the items the canned replies give; no to any other question."""
+    return 1.0 if judge.MINUTE in question or judge.MARKED in question else 0.0
 
 
 class FakeEngine:
     """Canned replies in order (a chunk's two turns given as a pair); records what it was asked. Second looks
     at single cue lines are answered from `looks` in order, then with "nothing here", and recorded apart."""
 
-    def __init__(self, *replies, looks=(), judge: Callable[[str], float] = lambda question: 0.0):
+    def __init__(self, *replies, looks=(), judge: Callable[[str], float] = decides):
         flat = [x for r in replies for x in (r if isinstance(r, tuple) else (r,))]
         self.replies = [r if isinstance(r, str) else json.dumps(r) for r in flat]
         self.looks = list(looks)

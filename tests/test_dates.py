@@ -23,7 +23,7 @@ MONDAY = date(2026, 11, 23)
         ("tomorrow", "2026-11-24"),
         ("today", "2026-11-23"),
         ("end of the week", "2026-11-27"),
-        ("by the end of the month", "2026-11-30"),
+        ("by the end of this month", "2026-11-30"),
         ("27 November", "2026-11-27"),
         ("the 3rd of December", "2026-12-03"),
         ("January 5th", "2027-01-05"),  # no year: the first such day on or after the meeting
@@ -68,7 +68,7 @@ def test_phrases_finds_the_fuller_wording_spoken():
     assert found[0].lower() == "by next wednesday"
     assert phrases("Let's come back to it at the next meeting.") == ["the next meeting"]
     assert phrases("I'll ring them this afternoon and book.") == ["this afternoon"]
-    assert phrases("I'll do it first thing Monday.") == ["first thing Monday"]
+    assert phrases("Fine, I'll see to it first thing Monday.") == ["first thing Monday"]
     assert phrases("The coach company said it is no problem.") == []
 
 
@@ -95,7 +95,7 @@ def test_dates_in_words_against_a_wednesday_meeting(spoken, expected):
 
 def test_phrases_finds_dates_in_words():
     assert phrases("Can we say Friday the twenty-seventh for the website?") == ["Friday the twenty-seventh"]
-    assert phrases("I'll have it updated by the fifteenth of January.") == ["by the fifteenth of January"]
-    assert phrases("I'll get that to the trust before we break up on the eighteenth.") == [
+    assert phrases("I'll get the rota redone by the fifteenth of January.") == ["by the fifteenth of January"]
+    assert phrases("I'll send the plan to the diocese before we finish on the eighteenth.") == [
         "on the eighteenth"
     ]

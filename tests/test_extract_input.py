@@ -88,8 +88,8 @@ def test_reply_validation():
     [
         ("Book the coach by Friday", "Book the coach"),
         ("Draft the letter to parents by next Wednesday.", "Draft the letter to parents"),
-        ("Get three quotes by the end of the month", "Get three quotes"),
-        ("Report back at the next meeting", "Report back at the next meeting"),  # not a deadline clause
+        ("Get three quotes by the end of the week", "Get three quotes"),
+        ("Report back to the next meeting", "Report back to the next meeting"),  # not a deadline clause
         ("Prepare the Friday assembly", "Prepare the Friday assembly"),
         ("Do it by Friday", "Do it"),
         ("By Friday", "By Friday"),  # nothing would be left of the task

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -13,7 +12,6 @@ from minutes.drafting.windows import Line
 from minutes.records.clerk import ClerkDoc, render_docx, render_markdown, sections
 from minutes.records.export import MinutesDoc
 
-M01 = Path(__file__).parent / "data/dev/meetings/m01_fgb_formal_motions/reference.stm"
 ATTENDANCE = (
     "present",
     "in-attendance",
@@ -22,7 +20,7 @@ ATTENDANCE = (
     "apologies",
     "absent",
 )
-PEOPLE = ["Margaret Ellis", "Harpreet Singh", "Aisha Khan", "Graham Potter"]
+PEOPLE = ["Nora Blake", "Idris Shah", "Wen Li", "Colm Byrne"]
 
 
 def lines_of(*said: tuple[str, str]) -> list[Line]:
@@ -40,53 +38,53 @@ def at(line: int) -> types.Decision:
     [
         (  # the chair asks; a governor proposes, another seconds; a show of hands with counts
             [
-                ("Margaret Ellis", "Can I have a proposal to adopt the policy?"),
-                ("Harpreet Singh", "I'd like to propose that we adopt it."),
-                ("Aisha Khan", "I second that."),
+                ("Nora Blake", "Would someone propose that we adopt the policy?"),
+                ("Idris Shah", "I'd like to propose that we adopt it."),
+                ("Wen Li", "I second that."),
                 (
-                    "Margaret Ellis",
+                    "Nora Blake",
                     "All in favour? ... Six. Against? One. So six for, one against, and it's carried.",
                 ),
             ],
             4,
-            Motion("Harpreet Singh", "Aisha Khan", "carried, 6 for, 1 against"),
+            Motion("Idris Shah", "Wen Li", "carried, 6 for, 1 against"),
         ),
         (  # the chair names them for the minutes; unanimous
             [
                 (
-                    "Margaret Ellis",
-                    "The motion to close early on Friday, proposed by Graham, seconded by Aisha.",
+                    "Nora Blake",
+                    "The motion to close early on Friday, proposed by Colm, seconded by Wen.",
                 ),
-                ("Margaret Ellis", "All in favour? That's everyone. Carried."),
+                ("Nora Blake", "Those in favour? That's everyone. Carried."),
             ],
             2,
-            Motion("Graham Potter", "Aisha Khan", "carried unanimously"),
+            Motion("Colm Byrne", "Wen Li", "carried unanimously"),
         ),
         (  # "I move that"; a bare "Seconded."; nem con
             [
-                ("Graham Potter", "I move that the budget is approved as presented."),
-                ("Harpreet Singh", "Seconded."),
-                ("Margaret Ellis", "Agreed nem con."),
+                ("Colm Byrne", "I move that the budget is approved as presented."),
+                ("Idris Shah", "Seconded."),
+                ("Nora Blake", "Agreed nem con."),
             ],
             1,
-            Motion("Graham Potter", "Harpreet Singh", "carried unanimously"),
+            Motion("Colm Byrne", "Idris Shah", "carried unanimously"),
         ),
         (  # nobody seconds: the motion falls, and no seconder is invented
             [
-                ("Aisha Khan", "I propose we move the meeting to Thursdays."),
+                ("Wen Li", "I propose we move the meeting to Thursdays."),
                 (
-                    "Margaret Ellis",
+                    "Nora Blake",
                     "Is there a seconder? ... No? Then the motion falls for want of a seconder.",
                 ),
             ],
             1,
-            Motion("Aisha Khan", None, "fell"),
+            Motion("Wen Li", None, "fell"),
         ),
         (  # an informal decision: no motion, nothing filled
             [
-                ("Margaret Ellis", "Shall we just keep the trip in April then?"),
-                ("Graham Potter", "Fine by me."),
-                ("Aisha Khan", "Yes, April it is."),
+                ("Nora Blake", "Shall we just keep the trip in April then?"),
+                ("Colm Byrne", "Fine by me."),
+                ("Wen Li", "Yes, April it is."),
             ],
             3,
             Motion(),
@@ -94,8 +92,8 @@ def at(line: int) -> types.Decision:
         (  # someone who is not a participant is never named; "the second item" is not seconding
             [
                 ("SPEAKER_03", "I'll propose."),
-                ("Margaret Ellis", "Proposed by Samantha. Now, the second item on the list."),
-                ("Margaret Ellis", "Carried."),
+                ("Nora Blake", "Proposed by Tabitha. Now, the second item on the list."),
+                ("Nora Blake", "Carried."),
             ],
             3,
             Motion(None, None, "carried"),
@@ -109,68 +107,81 @@ def test_motion_phrasings(said, evidence, expected):
 def test_an_earlier_motion_is_not_borrowed():
     """The lines looked at stop at the previous motion's result, so its proposer is not this decision's."""
     lines = lines_of(
-        ("Harpreet Singh", "I'll propose."),
-        ("Aisha Khan", "Second."),
-        ("Margaret Ellis", "All in favour? Carried."),
-        ("Margaret Ellis", "Next, the lettings policy. Is everyone content to renew it?"),
-        ("Graham Potter", "No objection."),
+        ("Idris Shah", "I'll propose."),
+        ("Wen Li", "Second."),
+        ("Nora Blake", "All in favour? Carried."),
+        ("Nora Blake", "Next, the lettings policy. Is everyone content to renew it?"),
+        ("Colm Byrne", "No objection."),
     )
     assert motion(at(5), lines, PEOPLE) == Motion()
     assert motion(types.Decision("added by a reviewer"), lines, PEOPLE) == Motion()
 
 
-def m01() -> list[Line]:
-    rows = [raw.split(" ", 5) for raw in M01.read_text(encoding="utf-8").splitlines()]
-    return [Line(i, float(r[3]), float(r[4]), r[2], r[5]) for i, r in enumerate(rows, 1)]
-
-
-M01_PEOPLE = ["Margaret", "Fiona", "Graham", "Tomasz", "Harpreet", "Daniel", "Aisha"]
-M01_DECISIONS = {  # the gold decisions, at their evidence lines
-    77.624: "The minutes of 23 September are approved.",
-    198.361: "The revised behaviour policy is adopted.",
-    260.62: "The chair's action on the boiler repair is ratified.",
-    402.441: "Approval of the SEN information report is delegated to chair's action.",
+GOVERNORS = (  # an invented formal meeting: three motions carried, and an item delegated by consent
+    ("Nora", "Welcome, everyone. First, the minutes from October. Are there any corrections?"),  # 1
+    ("Colm", "Only that my name is spelt wrong on page two."),  # 2
+    ("Nora", "Noted. With that change, would someone move that they are approved?"),  # 3
+    ("Idris", "I'll move that."),  # 4
+    ("Colm", "And I'll second."),  # 5
+    ("Nora", "In favour? That's everyone, so carried."),  # 6
+    ("Nora", "Item two, the revised attendance policy. Idris, you looked at it."),  # 7
+    ("Idris", "I did. The changes are sensible. I'm happy to propose it is adopted."),  # 8
+    ("Wen", "Seconded."),  # 9
+    ("Nora", "Hands up for? Unanimous, then."),  # 10
+    (
+        "Nora",
+        "Item three. I took chair's action on the roof repair over the summer; it needs ratifying.",
+    ),  # 11
+    ("Wen", "I propose we ratify it."),  # 12
+    ("Idris", "I'll second that."),  # 13
+    ("Nora", "In favour? Five. Against? None. Abstentions? One, Colm. So five for, one abstention, carried."),
+    ("Nora", "Last, the SEND information report. It isn't ready, so can we leave its approval to me?"),  # 15
+    ("Colm", "That seems sensible."),  # 16
+    ("Wen", "Agreed."),  # 17
+)
+GOVERNOR_NAMES = ["Nora", "Colm", "Idris", "Wen"]
+GOVERNOR_DECISIONS = {  # the decisions, at their evidence lines
+    6: "The October minutes are approved.",
+    10: "The revised attendance policy is adopted.",
+    14: "The chair's action on the roof repair is ratified.",
+    17: "Approving the SEND information report is left to the chair.",
 }
 
 
-def test_the_dev_governing_body_meeting():
-    """m01 (formal motions), with the gold decisions' evidence lines: three motions proposed, seconded and carried,
-    and the SEN report delegated by consensus, with no motion."""
-    found = [
-        motion(types.Decision("d", [types.Evidence(t, t + 1, "")]), m01(), M01_PEOPLE) for t in M01_DECISIONS
-    ]
+def test_a_governing_body_meeting():
+    """Three motions proposed, seconded and carried, and an item left to the chair by consent, with no motion."""
+    found = [motion(at(n), lines_of(*GOVERNORS), GOVERNOR_NAMES) for n in GOVERNOR_DECISIONS]
     assert found == [
-        Motion("Harpreet", "Graham", "carried unanimously"),
-        Motion("Harpreet", "Aisha", "carried unanimously"),
-        Motion("Tomasz", "Aisha", "carried, 5 for, 1 abstention"),
+        Motion("Idris", "Colm", "carried unanimously"),
+        Motion("Idris", "Wen", "carried unanimously"),
+        Motion("Wen", "Idris", "carried, 5 for, 1 abstention"),
         Motion(),
     ]
 
 
-def test_the_dev_governing_body_minutes_read_back_with_their_motions(tmp_path):
+def test_the_governing_body_minutes_read_back_with_their_motions(tmp_path):
     """The same decisions, filled by the rules and exported in both templates: the DOCX read back, and the
     Markdown, say who proposed and seconded each motion and the vote."""
     from docx import Document
 
-    lines = m01()
-    decisions = [types.Decision(text, [types.Evidence(t, t + 1, "")]) for t, text in M01_DECISIONS.items()]
-    fill(decisions, lines, M01_PEOPLE)
-    base = MinutesDoc("FGB", "2026-11-18", [], "", [], [], None, "Fiona", datetime(2026, 11, 25, tzinfo=UTC))
+    lines = lines_of(*GOVERNORS)
+    decisions = [types.Decision(text, at(n).evidence) for n, text in GOVERNOR_DECISIONS.items()]
+    fill(decisions, lines, GOVERNOR_NAMES)
+    base = MinutesDoc("FGB", "2026-11-18", [], "", [], [], None, "Nora", datetime(2026, 11, 25, tzinfo=UTC))
     placed = sections(["Business"], types.Draft(decisions=decisions), [(x.start, x.text) for x in lines])
     doc = ClerkDoc(base, {key: [] for key in ATTENDANCE}, placed, None)
     (tmp_path / "m.docx").write_bytes(render_docx(doc, "governors"))
     text = [p.text for p in Document(str(tmp_path / "m.docx")).paragraphs]
     assert text[text.index("1. Business") + 1 :][:4] == [
-        "1.1 Resolved: The minutes of 23 September are approved. Proposed by Harpreet, seconded by Graham. "
+        "1.1 Resolved: The October minutes are approved. Proposed by Idris, seconded by Colm. "
         "Carried unanimously.",
-        "1.2 Resolved: The revised behaviour policy is adopted. Proposed by Harpreet, seconded by Aisha. "
+        "1.2 Resolved: The revised attendance policy is adopted. Proposed by Idris, seconded by Wen. "
         "Carried unanimously.",
-        "1.3 Resolved: The chair's action on the boiler repair is ratified. Proposed by Tomasz, seconded by "
-        "Aisha. Carried: 5 for, 1 abstention.",
-        "1.4 Resolved: Approval of the SEN information report is delegated to chair's action.",
+        "1.3 Resolved: The chair's action on the roof repair is ratified. Proposed by Wen, seconded by "
+        "Idris. Carried: 5 for, 1 abstention.",
+        "1.4 Resolved: Approving the SEND information report is left to the chair.",
     ]
     markdown = render_markdown(doc, "department")
     assert (
-        "- Agreed: The chair's action on the boiler repair is ratified. Proposed by Tomasz, seconded"
-        in markdown
+        "- Agreed: The chair's action on the roof repair is ratified. Proposed by Wen, seconded" in markdown
     )

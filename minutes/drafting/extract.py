@@ -1,12 +1,17 @@
 """Extraction: an attributed transcript -> Draft (decisions, actions, discussion points, flags), every item with
 evidence.
 
-Steps: withhold sensitive passages (flagged for a human); read the candidate windows of the rest (minutes.drafting.windows)
-in chunks, each chunk starting with the last lines of the one before, so items that span chunks are seen whole; the model replies in two turns per chunk (actions, then
-decisions and discussion points, minutes.drafting.points) under JSON schemas (minutes.drafting.prompts), so every reply parses and every list is bounded; its items pass the rules of minutes.drafting.rules (outcome, owners,
-hand-overs, due dates, merging, sensitive words); when the meeting took more than one chunk, a final pass
-consolidates the whole meeting's decisions; each decision's motion (proposer, seconder, vote) is read from its
-lines (minutes.drafting.motions); then the grounding check.
+Steps: withhold sensitive passages (flagged for a human); read the candidate windows of the rest
+(minutes.drafting.windows) in chunks, each chunk starting with the last lines of the one before, so items that
+span chunks are seen whole; the model replies in two turns per chunk (actions, then decisions and discussion
+points, minutes.drafting.points) under JSON schemas (minutes.drafting.prompts), so every reply parses and every
+list is bounded; its items pass the rules of minutes.drafting.rules (outcome, owners, hand-overs, due dates,
+merging, sensitive words); each decision is put to the model as a yes/no question (minutes.drafting.judge);
+settling and volunteering lines no item cites get a second look (minutes.drafting.looks); when the meeting
+took more than one chunk, a final pass consolidates the whole meeting's decisions; each decision's motion
+(proposer, seconder, vote) is read from its lines (minutes.drafting.motions); then the grounding check.
+
+Every rule has a switch in the parameters (minutes.drafting.params.RULES), so the dev bench measures each.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
 from minutes.drafting import (
     grounding,
+    judge,
     looks,
     motions,
     owners,
@@ -35,7 +41,7 @@ from minutes.drafting import (
     windows,
 )
 from minutes.drafting.engine import Completes, Engine
-from minutes.drafting.params import DRAFTING
+from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.roles import Participant
 from minutes.drafting.windows import Line
 from minutes.errors import NotFoundError, UsageError
@@ -137,27 +143,31 @@ def extract(
     participants: list[str],
     meeting_date: date | None,
     progress: Progress | None = None,
-    chunk_tokens: int = DRAFTING.chunk_tokens,
+    chunk_tokens: int | None = None,
     selection: bool = True,
     reviewed: sensitive.Reviewed | None = None,
+    params: DraftingParams = DRAFTING,
 ) -> Draft:
     """Draft minutes of one meeting with a loaded extractor (see minutes.engines.extractor.load_extractor).
 
     `participants` are names, or "Name:role"; default: the transcript's speakers. `selection=False` reads every
-    line (to measure what selection costs). `reviewed`: a reviewer's cleared and added sensitive flags on an
-    earlier draft of this transcript (a re-draft drafts the lines they cleared and withholds those they
-    flagged)."""
+    line (to measure what selection costs); `params` holds the tunables and which rules run. `reviewed`: a
+    reviewer's cleared and added sensitive flags on an earlier draft of this transcript (a re-draft drafts the
+    lines they cleared and withholds those they flagged)."""
     draft = Draft()
     lines = windows.lines_of(transcript)
     if not lines:
         draft.notes.append("the transcript has no speech; nothing to extract")
         return draft
-    people = roles.with_roles(roles.parse(participants) or [Participant(s) for s in _speakers(lines)], lines)
+    people = roles.parse(participants) or [Participant(s) for s in _speakers(lines)]
+    if params.on("intro_roles"):
+        people = roles.with_roles(people, lines)
     names = [p.name for p in people]
     found = sensitive.detect(lines, names, engine, reviewed)
     draft.flags.extend(found.flags)
     shown = [line for line in lines if line.number not in found.withheld]
-    chunks = _chunks(shown, names, engine, chunk_tokens, selection)
+    cue_names = names if params.on("addressed_cue") else []
+    chunks = _chunks(shown, cue_names, engine, chunk_tokens or params.chunk_tokens, selection, params)
     log.info("extraction: %d lines, %d withheld, %d chunks", len(lines), len(found.withheld), len(chunks))
     if not chunks:
         draft.notes.append("no line suggests a decision or an action; the model was not run")
@@ -166,34 +176,47 @@ def extract(
     judged: set[tuple[float, float]] = set()  # proposals the model judged rejected, deferred or reversed
     labels = [p.label for p in people]
     turns = engine.map(
-        partial(_turns, labels=labels), chunks
+        partial(_turns, labels=labels, params=params), chunks
     )  # chunks are read side by side where they can be
     for done, (part, said) in enumerate(zip(chunks, turns, strict=True), 1):
         reply = _reply(part, said, draft, f"chunk {done} of {len(chunks)}")
         by_number = {line.number: line for line in part}
-        draft.decisions.extend(_decisions(reply, by_number, draft, judged))
-        draft.actions.extend(_actions(reply, by_number, people, meeting_date, draft))
-        draft.points.extend(points.drafted(reply.points, by_number, draft))
+        draft.decisions.extend(_decisions(reply, by_number, draft, judged, params))
+        draft.actions.extend(_actions(reply, by_number, people, meeting_date, draft, params))
+        draft.points.extend(points.drafted(reply.points, by_number, draft, params))
         if progress:
             progress(done, len(chunks))
     listed = list(draft.actions)  # every task the model listed, before the rules drop any
-    _settle_owners(draft, shown, names)
-    _drop_unsettled(draft, shown, people)
-    looks.second_looks(engine, shown, names, meeting_date, draft, judged)
-    draft.actions = rules.merge(draft.actions, rules.same_action)
-    draft.decisions = rules.merge(draft.decisions, rules.same_decision)
-    draft.points = rules.merge(draft.points, rules.same_decision)
-    if len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
-        draft.decisions = _consolidate(engine, draft.decisions, draft)
-    # the decisions turn follows the actions turn, and the model often lists its tasks again as "agreed"
-    draft.decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, listed + draft.actions)]
-    for earlier, later in rules.gone_back_on(draft.decisions, shown):
+    _settle_owners(draft, shown, names, params)
+    _drop_unsettled(draft, shown, people, params)
+    asked: set[int] = set()  # the decisions put to the model as yes/no questions (by id)
+    if params.on("judge_decisions"):
+        _judge_decisions(engine, draft, shown, asked)
+    looks.second_looks(engine, shown, names, meeting_date, draft, judged, params)
+    if params.on("judge_decisions"):  # and those the looks found
+        _judge_decisions(engine, draft, shown, asked)
+    if params.on("faithful_points"):  # before merging: a faithful point is not merged into one that is not
+        points.faithful(draft, shown, names)
+    if params.on("merge"):
+        draft.actions = rules.merge(draft.actions, partial(rules.same_action, params=params))
+        draft.decisions = rules.merge(draft.decisions, partial(rules.same_decision, params=params))
+        draft.points = rules.merge(draft.points, partial(rules.same_decision, params=params))
+    if params.on("consolidate") and len(chunks) > 1 and 1 < len(draft.decisions) <= MAX_CONSOLIDATE:
+        draft.decisions = _consolidate(engine, draft.decisions, draft, params)
+    if params.on("repeats_action"):
+        # the decisions turn follows the actions turn, and the model often lists its tasks again as "agreed"
+        every = listed + draft.actions
+        draft.decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, every, params)]
+    for earlier, later in (
+        rules.gone_back_on(draft.decisions, shown, params) if params.on("gone_back_on") else ()
+    ):
         if earlier in draft.decisions:
             draft.decisions.remove(earlier)
             draft.notes.append(f"not a decision (changed later: {later.text}): {earlier.text}")
     private = sensitive.private_words(lines, found.withheld, names)
     sensitive.withhold_sensitive_items(draft, private, names)
-    motions.fill(draft.decisions, shown, names)
+    if params.on("motions"):
+        motions.fill(draft.decisions, shown, names)
     grounding.verify(draft, transcript)
     summary = points.summary([p for p in draft.points if p.status == "supported"])
     draft.summary = sensitive.safe_summary(summary, private, names)
@@ -205,7 +228,7 @@ def _speakers(lines: list[Line]) -> list[str]:
 
 
 def _chunks(
-    shown: list[Line], names: list[str], engine: Engine, budget: int, selection: bool
+    shown: list[Line], names: list[str], engine: Engine, budget: int, selection: bool, params: DraftingParams
 ) -> list[list[Line]]:
     """The candidate windows (two lines either side of each cue line), or every line, in chunks; each chunk
     after the first begins with the last `overlap_lines` lines of the one before.
@@ -215,18 +238,19 @@ def _chunks(
     parts = windows.select(shown, names, before=2, after=2) if selection else [shown]
     chunks = windows.chunk([p for p in parts if p], engine.count_tokens, budget)
     return chunks[:1] + [
-        prev[-DRAFTING.overlap_lines :] + part for prev, part in zip(chunks, chunks[1:], strict=False)
+        prev[len(prev) - params.overlap_lines :] + part
+        for prev, part in zip(chunks, chunks[1:], strict=False)
     ]
 
 
-def _turns(engine: Completes, part: list[Line], labels: list[str]) -> tuple[str, str]:
+def _turns(engine: Completes, part: list[Line], labels: list[str], params: DraftingParams) -> tuple[str, str]:
     """A chunk's two turns, actions then decisions (the second reuses the first's prompt in the model's cache):
     the model's replies as it wrote them."""
     numbers = [line.number for line in part]
     first = prompts.messages(windows.render(part), labels)
-    actions = engine.complete(first, prompts.actions_schema(numbers, labels), DRAFTING.max_new_tokens)
+    actions = engine.complete(first, prompts.actions_schema(numbers, labels), params.max_new_tokens)
     decisions = engine.complete(
-        prompts.second_turn(first, actions), prompts.decisions_schema(numbers), DRAFTING.max_new_tokens
+        prompts.second_turn(first, actions), prompts.decisions_schema(numbers), params.max_new_tokens
     )
     return actions, decisions
 
@@ -259,27 +283,32 @@ def _in_its_script(reply: Reply, source: str) -> Reply:
 
 
 def _decisions(
-    reply: Reply, by_number: dict[int, Line], draft: Draft, judged: set[tuple[float, float]]
+    reply: Reply,
+    by_number: dict[int, Line],
+    draft: Draft,
+    judged: set[tuple[float, float]],
+    params: DraftingParams,
 ) -> list[Decision]:
     """The agreed decisions; the lines of those rejected, deferred or reversed later go into `judged`, so no
     second look brings them back."""
     out = []
     for d in reply.decisions:
-        texts = rules.matters(d.text)
+        texts = _matters(d.text, params)
         for text in texts:
             cited = rules.own_lines(text, d.lines, by_number) if len(texts) > 1 else d.lines
-            if rules.repeats_example(text, prompts.EXAMPLE_ITEMS):  # first: its words must not reach a note
-                draft.notes.append(rules.example_note("a decision"))
-            elif d.outcome != "agreed":
+            evidence = rules.evidence(text, cited, by_number, params)
+            if params.on("example_repeated") and rules.repeats_example(text, prompts.EXAMPLE_ITEMS, params):
+                draft.notes.append(rules.example_note("a decision"))  # first: its words must not reach a note
+            elif params.on("outcome") and d.outcome != "agreed":
                 draft.notes.append(f"not a decision ({d.outcome}): {text}")
                 if d.outcome in prompts.JUDGED:
-                    judged |= {(e.start, e.end) for e in rules.evidence(text, cited, by_number)}
-            elif rules.asks(text):
+                    judged |= {(e.start, e.end) for e in evidence}
+            elif params.on("no_question") and rules.asks(text):
                 draft.notes.append(f"not a decision (a question): {text}")
-            elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS):
+            elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS, params):
                 draft.notes.append(f"not a decision ({why}): {text}")
             else:
-                out.append(Decision(text, rules.evidence(text, cited, by_number)))
+                out.append(Decision(text, evidence))
     return out
 
 
@@ -289,25 +318,26 @@ def _actions(
     people: list[Participant],
     meeting_date: date | None,
     draft: Draft,
+    params: DraftingParams,
 ) -> list[Action]:
     """One action per owner the model picked (joint owners give one each; none gives one without an owner).
     A task only suggested, or reported as done, is noted and left out."""
     out = []
     for a in reply.actions:
-        if rules.repeats_example(a.task, prompts.EXAMPLE_ITEMS):  # first: its words must not reach a note
-            draft.notes.append(rules.example_note("an action"))
+        if params.on("example_repeated") and rules.repeats_example(a.task, prompts.EXAMPLE_ITEMS, params):
+            draft.notes.append(rules.example_note("an action"))  # first: its words must not reach a note
             continue
-        if a.kind not in prompts.ACTION_KINDS:
+        if params.on("action_kind") and a.kind not in prompts.ACTION_KINDS:
             draft.notes.append(f"not an action ({a.kind}): {a.task.strip()}")
             continue
-        if why := rules.not_an_item(a.task, prompts.EXAMPLE_ITEMS):
+        if why := rules.not_an_item(a.task, prompts.EXAMPLE_ITEMS, params):
             draft.notes.append(f"not an action ({why}): {a.task.strip()}")
             continue
-        cited = rules.evidence(a.task, a.lines, by_number)
-        task = rules.without_deadline(a.task.strip()) if a.due else a.task.strip()
-        due = rules.due(
-            a.due, [e.quote for e in cited], meeting_date, a.task, rules.heard_around(cited, by_number)
-        )
+        cited = rules.evidence(a.task, a.lines, by_number, params)
+        trimmed = a.due and params.on("without_deadline")
+        task = rules.without_deadline(a.task.strip()) if trimmed else a.task.strip()
+        heard = rules.heard_around(cited, by_number, params)
+        due = rules.due(a.due, [e.quote for e in cited], meeting_date, a.task, heard, params)
         owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
         out += [
             Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
@@ -315,18 +345,22 @@ def _actions(
     return out
 
 
-def _settle_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:
-    """Apply the owner rules of minutes.drafting.rules (asked by name; handed on), with a note for each change."""
+def _settle_owners(draft: Draft, lines: list[Line], names: list[str], params: DraftingParams) -> None:
+    """Apply the owner rules of minutes.drafting.owners (asked by name; handed on; "with"), with a note for each
+    change."""
     for action in draft.actions:
         co_owners = frozenset(
             a.owner for a in draft.actions if a is not action and a.task == action.task and a.owner
         )
         asked = partial(owners.asked_owner, co_owners=co_owners)
-        for rule, why in (
-            (asked, "was asked to do it"),
-            (owners.handed_to, "was handed it"),
-            (owners.said_with, "said they would do it with them"),
+        handed = partial(owners.handed_to, params=params)
+        for name, rule, why in (
+            ("asked_owner", asked, "was asked to do it"),
+            ("handed_to", handed, "was handed it"),
+            ("said_with", owners.said_with, "said they would do it with them"),
         ):
+            if not params.on(name):
+                continue
             new = rule(action, lines, names)
             if new and new != action.owner:
                 draft.notes.append(
@@ -335,26 +369,67 @@ def _settle_owners(draft: Draft, lines: list[Line], names: list[str]) -> None:
                 action.owner = new
 
 
-def _drop_unsettled(draft: Draft, lines: list[Line], people: list[Participant]) -> None:
+def _drop_unsettled(
+    draft: Draft, lines: list[Line], people: list[Participant], params: DraftingParams
+) -> None:
     """Leave out decisions the meeting did not settle and actions nobody took on (rules.settled, rules.taken_on),
-    with a note for each, so the reviewer can still see what was dropped."""
+    with a note for each, so the reviewer can still see what was dropped. An action taken on by a speaker
+    nobody has named ("Speaker 2": no voice sample) is never dropped for that: it goes to the participant
+    addressed in its lines, or stays with its owner left for the reviewer."""
     called = {p.name: [p.name.split()[0], *([p.role] if p.role else [])] for p in people}
-    kept = []
-    for d in draft.decisions:
-        if rules.settled(d, lines):
-            kept.append(d)
-        else:
-            draft.notes.append(f"not a decision (nobody agreed to it in its lines): {d.text}")
-    draft.decisions = kept
+    names = [p.name for p in people]
+    if params.on("settled"):
+        kept = []
+        for d in draft.decisions:
+            if rules.settled(d, lines, params):
+                kept.append(d)
+            else:
+                draft.notes.append(f"not a decision (nobody agreed to it in its lines): {d.text}")
+        draft.decisions = kept
     kept_actions = []
     for a in draft.actions:
-        if rules.reported_done(a, lines):
+        if params.on("reported_done") and rules.reported_done(a, lines, params):
             draft.notes.append(f"not an action ({a.owner} reported it done): {a.task}")
-        elif rules.taken_on(a, lines, called):
+        elif not params.on("taken_on") or rules.taken_on(a, lines, called, params):
+            kept_actions.append(a)
+        elif unnamed := rules.unnamed_taker(a, lines, names, params):
+            addressed = owners.addressed(a, lines, names, params)
+            was, a.owner = a.owner, addressed
+            if addressed:
+                why = f"who was addressed; {unnamed}, who took it on, has no name yet"
+            else:
+                why = f"left for the reviewer: {unnamed}, who took it on, has no name yet"
+            draft.notes.append(f"an action's owner was changed from {was} to {addressed}, {why}: {a.task}")
             kept_actions.append(a)
         else:
             draft.notes.append(f"not an action ({a.owner} did not take it on in its lines): {a.task}")
     draft.actions = kept_actions
+
+
+def _judge_decisions(engine: Engine, draft: Draft, lines: list[Line], asked: set[int]) -> None:
+    """Put each decision not yet `asked` to the model as a yes/no question with the lines it rests on
+    (minutes.drafting.judge): one it does not judge decided there (a report, a proposal, an item noted, a matter
+    put off) is left out, with a note."""
+    index = {(x.start, x.end): i for i, x in enumerate(lines)}
+    new = [d for d in draft.decisions if id(d) not in asked]
+    asked |= {id(d) for d in new}
+    put = []
+    for d in new:
+        at = sorted(index[(e.start, e.end)] for e in d.evidence if (e.start, e.end) in index)
+        if at:  # one citing no line of the transcript is left to the grounding check
+            put.append((d, judge.passage(lines, at[0], at[-1])))
+    answers = judge.decided(engine, [(shown, d.text) for d, shown in put])
+    refused = {id(d) for (d, _), p in zip(put, answers, strict=True) if p < judge.YES}
+    for d in draft.decisions:
+        if id(d) in refused:
+            draft.notes.append(
+                f"not a decision (not settled in its lines, asked as a yes/no question): {d.text}"
+            )
+    draft.decisions = [d for d in draft.decisions if id(d) not in refused]
+
+
+def _matters(text: str, params: DraftingParams) -> list[str]:
+    return rules.matters(text) if params.on("one_matter") else [text]
 
 
 def _unquoted(text: str) -> str:
@@ -363,7 +438,9 @@ def _unquoted(text: str) -> str:
     return text.split(SAID, 1)[0].strip()
 
 
-def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> list[Decision]:
+def _consolidate(
+    engine: Engine, decisions: list[Decision], draft: Draft, params: DraftingParams
+) -> list[Decision]:
     """The final pass over a long meeting's decisions: duplicates across chunks merged in one wording. It never
     loses a decision by itself: one the model leaves out or groups with another matter stands as drafted,
     unless a later decision of the final list is on the same matter (it was changed later)."""
@@ -389,13 +466,13 @@ def _consolidate(engine: Engine, decisions: list[Decision], draft: Draft) -> lis
     wordings = [
         (text, item["from"])
         for item in chosen
-        for text in rules.matters(grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)))
+        for text in _matters(grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)), params)
     ]
     for text, group in wordings:
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with
         # the SEN report); the others stand as drafted
         sources = [i for i in dict.fromkeys(group) if rules.same_matter(text, decisions[i - 1].text)]
-        if not sources or rules.asks(text) or used & set(sources):
+        if not sources or (params.on("no_question") and rules.asks(text)) or used & set(sources):
             continue
         used |= set(sources)
         pooled = {(e.start, e.end): e for i in sources for e in decisions[i - 1].evidence}

@@ -1,7 +1,9 @@
 """Second looks: one short, focused model call at a line that plainly settles something (a settling phrase, or a
-yes to a proposal just put) or where a participant takes a task on ("I'll ...", "I just need to ..."), when no
-drafted item cites it (the model, reading a whole chunk, misses some of these). A look's answer must be said in
-the lines it was shown; a yes that settles a proposal on terms of its own is minuted in those terms."""
+yes to a proposal just put) or where a participant takes a task on ("I'll ...", "I need to ..."), when no
+drafted item cites it (the model, reading a whole chunk, misses some of these). Looks the cue lines leave go to
+lines where the group commits itself ("we'll go with ..."), put to the model first as yes/no questions
+(minutes.drafting.judge: prefill only), the surest first. A look's answer must be said in the lines it was
+shown; a yes that settles a proposal on terms of its own is minuted in those terms."""
 
 from __future__ import annotations
 
@@ -11,11 +13,20 @@ from datetime import date
 from functools import partial
 
 from minutes.core.types import Action, Decision, Draft, Evidence
-from minutes.drafting import grounding, prompts, rules
+from minutes.drafting import grounding, judge, owners, prompts, rules
 from minutes.drafting.engine import Completes, Engine
+from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
+MAX_QUESTIONS = 12  # commitments judged yes/no per meeting for the looks the cue lines leave (prefill only)
+# the group committing itself ("we'll go with the green ones", "let's keep it in June"): a candidate settling
+# line, asked yes/no first
+COMMITS = re.compile(
+    r"\b(?:we['’]ll|we will|we['’]re going to|we are going to|we['’]re gonna|let['’]s|go (?:with|for)|"
+    r"decided|agreed|settled)\b",
+    re.IGNORECASE,
+)
 # lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
 # named several lines earlier) than a task, which answers the request just before it
 LOOK_BEFORE = {"decision": 8, "task": 3}
@@ -43,35 +54,50 @@ def second_looks(
     meeting_date: date | None,
     draft: Draft,
     judged: set[tuple[float, float]],
+    params: DraftingParams = DRAFTING,
 ) -> None:
-    """A focused look at each line that plainly settles something ("Agreed.", "coaches it is") or where a
+    """A focused look at each line that plainly settles something ("Agreed.", "the hall then") or where a
     participant volunteers ("I'll ...") when no drafted item cites it: the model, reading a whole chunk, misses
     some of these (measured on the dev meetings), and one line with its lead-up is an easy question."""
-    decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, draft.actions)]
+    decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, draft.actions, params)]
     cited = {
         kind: {(e.start, e.end) for item in items for e in item.evidence}
         for kind, items in (("decision", decisions), ("task", draft.actions))
     }
     cited["decision"] |= judged
+    cues = (
+        *((("decision", partial(_settles, params=params)),) if params.on("decision_looks") else ()),
+        *((("task", partial(_volunteers, params=params)),) if params.on("task_looks") else ()),
+    )
     looks = [
         (kind, i)
         for i, line in enumerate(lines)
-        for kind, cue in (("decision", _settles), ("task", _volunteers))
+        for kind, cue in cues
         if cue(lines, i)
         and (line.start, line.end) not in cited[kind]
-        and (kind == "decision" or line.speaker in names)
+        and (kind == "decision" or line.speaker)
     ]
-    if looks:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
+    if params.on("judge_looks") and params.on("decision_looks"):
+        commitments = [
+            i
+            for i, line in enumerate(lines)
+            if _commits(line)
+            and (line.start, line.end) not in cited["decision"]
+            and ("decision", i) not in looks
+        ]
+        chosen = _with_commitments(engine, lines, looks, commitments)
+    else:
+        chosen = looks[:MAX_SECOND_LOOKS]
+    if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
-    chosen = looks[:MAX_SECOND_LOOKS]
     answers = engine.map(partial(_answer, lines=lines), chosen)  # side by side where they can be
     for (kind, i), answer in zip(chosen, answers, strict=True):
-        item = _look(answer, lines, i, kind, meeting_date)
+        item = _look(answer, lines, i, kind, meeting_date, params, names)
         if item is None:
             continue
         items: list = draft.decisions if isinstance(item, Decision) else draft.actions
         quote = item.evidence[0]
-        twin = next((x for x in items if rules.restates(item, x) and _near(x, lines, i, kind)), None)
+        twin = next((x for x in items if rules.restates(item, x) and _near(x, lines, i, kind, params)), None)
         if twin is not None:  # the same item, said again where the meeting settled it: one more quote
             twin.evidence = sorted([*twin.evidence, quote], key=lambda e: e.start)
             continue
@@ -81,9 +107,34 @@ def second_looks(
         )
 
 
-def _settles(lines: list[Line], i: int) -> bool:
+def _with_commitments(
+    engine: Engine, lines: list[Line], looks: list[tuple[str, int]], commitments: list[int]
+) -> list[tuple[str, int]]:
+    """The looks to take, in line order: the plain cue lines first, as without commitments; the slots they leave
+    go to the commitments ("we'll go with ...") the model, asked yes or no (MAX_QUESTIONS at most), judges settle
+    something, the surest first (a design meeting settles things in such words, hardly ever "agreed")."""
+    chosen = looks[:MAX_SECOND_LOOKS]
+    spare = MAX_SECOND_LOOKS - len(chosen)
+    if spare <= 0 or not commitments:
+        return chosen
+    asked = commitments[:MAX_QUESTIONS]
+    answers = judge.decided(engine, [(judge.passage(lines, i, i, marked=i), None) for i in asked])
+    ranked = sorted(
+        ((p, i) for i, p in zip(asked, answers, strict=True) if p >= judge.YES_LINE), reverse=True
+    )
+    return sorted([*chosen, *(("decision", i) for _, i in ranked[:spare])], key=lambda look: look[1])
+
+
+def _settles(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
     """Whether line `i` plainly settles something: a settling phrase, or a yes to the proposal just put."""
-    return bool(rules.SETTLES.search(lines[i].text)) or _yes_to_proposal(lines, i)
+    return bool(rules.SETTLES.search(lines[i].text)) or (
+        params.on("look_yes_to_proposal") and _yes_to_proposal(lines, i)
+    )
+
+
+def _commits(line: Line) -> bool:
+    """Whether a line has the group committing itself ("we'll go with the green ones"), as a statement."""
+    return bool(COMMITS.search(line.text)) and not rules.asks(line.text) and len(line.text.split()) > 3
 
 
 def _yes_to_proposal(lines: list[Line], i: int) -> bool:
@@ -110,22 +161,22 @@ def _answers_terms(lines: list[Line], i: int) -> str:
     return said[:1].upper() + said[1:]
 
 
-def _volunteers(lines: list[Line], i: int) -> bool:
-    return _task_cue(lines[i].text) is not None
+def _volunteers(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
+    return _task_cue(lines[i].text, params) is not None
 
 
-def _task_cue(text: str) -> re.Match | None:
+def _task_cue(text: str, params: DraftingParams = DRAFTING) -> re.Match | None:
     """Where a speaker takes a task on: "I'll", "leave that with me", or one they set themselves."""
-    return rules.VOLUNTEERS.search(text) or SETS_SELF.search(text)
+    return rules.VOLUNTEERS.search(text) or (SETS_SELF.search(text) if params.on("look_sets_self") else None)
 
 
-def _near(item: Decision | Action, lines: list[Line], i: int, kind: str) -> bool:
+def _near(item: Decision | Action, lines: list[Line], i: int, kind: str, params: DraftingParams) -> bool:
     """Whether a drafted decision cites line `i` or one of the `TWIN_BEFORE` lines before it: a decision found
     there and restating it is it, said again where the meeting settled it. One farther back is another matter in
     like words (the formal-motions meeting's "the revised behaviour policy is adopted", eight lines after the
     chair opened the item and eleven after the head's report flagged the revised behaviour policy). Tasks are
     twins wherever they are."""
-    if kind == "task":
+    if kind == "task" or not params.on("look_twin_near"):
         return True
     near = lines[max(0, i - TWIN_BEFORE) : i + 1]
     return bool({(x.start, x.end) for x in near} & {(e.start, e.end) for e in item.evidence})
@@ -154,7 +205,13 @@ def _answer(engine: Completes, look: tuple[str, int], lines: list[Line]) -> dict
 
 
 def _look(
-    answer: dict | None, lines: list[Line], i: int, kind: str, meeting_date: date | None
+    answer: dict | None,
+    lines: list[Line],
+    i: int,
+    kind: str,
+    meeting_date: date | None,
+    params: DraftingParams = DRAFTING,
+    names: tuple[str, ...] | list[str] = (),
 ) -> Decision | Action | None:
     """The item a look at line `i` with its lead-up found, if it stands the checks."""
     if answer is None:
@@ -162,7 +219,7 @@ def _look(
     line = lines[i]
     before, text = _shown(lines, i, kind)
     found = grounding.in_its_script((answer.get(kind) or "").strip(), text)
-    terms = _answers_terms(lines, i) if kind == "decision" else ""
+    terms = _answers_terms(lines, i) if kind == "decision" and params.on("look_terms") else ""
     if found and terms and rules.shared_stems(terms, found) < 0.5:
         # the model worded the decision from the proposal and left out the terms the yes settled it on (the
         # Christmas meeting's "We should do tickets, with two performances" for "Yes. Free tickets, two per
@@ -170,13 +227,15 @@ def _look(
         found = terms
     # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
     basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
-    if kind == "task" and found and not rules.said_in(found, basis):
+    said = params.on("look_said_in")
+    if params.on("look_spoken_task") and kind == "task" and found and not rules.said_in(found, basis):
         # the model saw a task there but wrote another line's: the line's own words, and its own deadline
         found, answer = _spoken_task(line.text), {}
     if (
-        rules.not_an_item(found, prompts.EXAMPLE_ITEMS)
-        or rules.asks(found)
-        or not rules.said_in(found, basis)
+        rules.not_an_item(found, prompts.EXAMPLE_ITEMS, params)
+        or (params.on("no_question") and rules.asks(found))
+        or (said and not rules.said_in(found, basis))
+        or not found
     ):
         return None
     quote = Evidence(line.start, line.end, line.text)
@@ -185,8 +244,12 @@ def _look(
     ):  # the answer to a yes line often keeps its "Yes," ("Yes, we should do tickets ...")
         stated = YES.sub("", found).lstrip(" ,.")
         return Decision(stated[:1].upper() + stated[1:], [quote])
-    due = rules.due(answer.get("due"), [line.text], meeting_date, found, heard=text)
-    return Action(rules.without_deadline(found) if due else found, line.speaker, due, [quote])
+    due = rules.due(answer.get("due"), [line.text], meeting_date, found, heard=text, params=params)
+    # a speaker nobody has named ("Speaker 2") is no owner: the participant they answered, or the reviewer
+    owner = (
+        line.speaker if line.speaker in names else owners.addressed_in(lines[max(0, i - 1) : i], list(names))
+    )
+    return Action(rules.without_deadline(found) if due else found, owner, due, [quote])
 
 
 def _spoken_task(text: str) -> str:

@@ -3,8 +3,9 @@
 - A task asked of someone by name in its line ("Sam, could you ...") belongs to them, not to whoever asked (of
   several asked together, to one the task's other actions do not have yet).
 - A task handed on by someone else in the lines just after ("can Raj do that instead?") belongs to the new person.
-- A task someone says they will do with the model's owner ("I'll review it with Harpreet") belongs to the one who
+- A task someone says they will do with the model's owner ("I'll go through it with Ola") belongs to the one who
   said it: the person named after "with" helps.
+- A task taken on by a speaker nobody has named ("Speaker 2") goes to the participant addressed in its lines.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 
 from minutes.core.types import Action
-from minutes.drafting.params import DRAFTING
+from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.rules import VOLUNTEERS, cited_lines
 from minutes.drafting.windows import Line
 
@@ -50,13 +51,15 @@ def asked_owner(
     return None
 
 
-def handed_to(action: Action, lines: list[Line], names: list[str]) -> str | None:
+def handed_to(
+    action: Action, lines: list[Line], names: list[str], params: DraftingParams = DRAFTING
+) -> str | None:
     """The participant a task is handed on to ("can Raj do that instead?") in or just after its evidence."""
     cited = cited_lines(action, lines)
     if not cited:
         return None
     last = max(x.number for x in cited)
-    window = [x for x in lines if min(c.number for c in cited) <= x.number <= last + DRAFTING.handover_lines]
+    window = [x for x in lines if min(c.number for c in cited) <= x.number <= last + params.handover_lines]
     for line in reversed(window):
         if line.speaker == action.owner:
             continue  # an owner handing on "that" may mean another task; a hand-over comes from someone else
@@ -86,3 +89,22 @@ def said_with(action: Action, lines: list[Line], names: list[str]) -> str | None
         ):
             return line.speaker
     return None
+
+
+def addressed(
+    action: Action, lines: list[Line], names: list[str], params: DraftingParams = DRAFTING
+) -> str | None:
+    """The one participant addressed by name at the start of a request in the action's lines or the line before
+    ("Sam, could you ..."), if exactly one is."""
+    cited = cited_lines(action, lines)
+    if not cited:
+        return None
+    first, last = min(x.number for x in cited), max(x.number for x in cited) + params.settling_lines
+    return addressed_in([x for x in lines if first - 1 <= x.number <= last], names)
+
+
+def addressed_in(lines: list[Line], names: list[str]) -> str | None:
+    """The one participant asked by name at the start of a request in these lines, if exactly one is."""
+    said = " ".join(m.group(1) for x in lines for m in ASKED.finditer(x.text))
+    asked = [n for n in names if re.search(rf"\b{re.escape(n.split()[0])}\b", said, re.IGNORECASE)]
+    return asked[0] if len(asked) == 1 else None

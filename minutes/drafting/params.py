@@ -1,18 +1,75 @@
 """The drafting stage's tunables in one typed object (as pyannote keeps a pipeline's hyper-parameters), so a
 run on the dev meetings (`bench/quality_extraction.py`) can report the values it used, and a change to one is
-a change in one place. The values are the ones the stop-19 figures in the README were measured with.
+a change in one place.
+
+Every rule applied to the model's items has a name in `RULES` and can be switched off (`off`), so the bench can
+measure what each rule does on every dev meeting (`bench/quality_extraction.py --ablate`; the table is in
+docs/drafting-rules.md). A rule stays only while turning it off changes more than one meeting, or while it is a
+plain correctness guard (parsing, bounds), which has no switch.
 
 Scores are rapidfuzz scores (0-100); line counts are transcript lines (one per segment).
 """
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Rule = Literal[
+    # decisions
+    "outcome",  # the model's outcome other than "agreed" (rejected, deferred, reversed, reported...) drops it
+    "one_matter",  # a decision text that runs two matters together is one decision per matter
+    "no_question",  # an item worded as a question, or holding one, is none
+    "few_words",  # an item of under two content words is none
+    "example_repeated",  # an item that repeats a prompt's worked example is none
+    "settled",  # a decision the meeting is not heard to agree in its lines and the next ones is none
+    "settle_vote_closes",  # ... where a vote's result in its lines closes the item (later lines are another's)
+    "settle_new_question",  # ... and an assent after a new question answers that question
+    "judge_decisions",  # each decision is put to the model as a yes/no question: did the meeting settle it?
+    "decision_looks",  # a settling line no decision cites gets a second, focused look
+    "judge_looks",  # ... candidates (also "we'll go with ...") asked yes/no first; the surest get the looks
+    "look_yes_to_proposal",  # a yes to a proposal put as a question is a settling line
+    "look_terms",  # a yes that settles a proposal on terms of its own is minuted in those terms
+    "look_twin_near",  # a look's decision restating one cited a few lines before is that one, said again
+    "look_said_in",  # a look's answer must be said in the lines it was shown
+    "merge",  # duplicates within and across chunks are merged
+    "consolidate",  # a long meeting's decisions get a final pass that merges them and drops those changed later
+    "repeats_action",  # a decision that restates an action is none
+    "gone_back_on",  # a decision the meeting went back on later is none
+    "motions",  # a decision's proposer, seconder and vote are read from its lines
+    # actions
+    "action_kind",  # a task the model marks only suggested or already done is none
+    "asked_owner",  # a task asked of someone by name belongs to them, not to the asker
+    "handed_to",  # a task handed on to someone else belongs to them
+    "said_with",  # a task someone says they will do with its owner is theirs
+    "taken_on",  # an action nobody takes on in its lines is none
+    "reported_done",  # a task its owner reports done is none
+    "task_looks",  # a line where someone takes a task on that no action cites gets a second look
+    "look_sets_self",  # ... also a line where they set themselves one ("I need to ...", "I'm going to ...")
+    "look_spoken_task",  # a look that answers with another line's task takes the line's own words
+    "without_deadline",  # a deadline clause leaves the task's text (it has its own field)
+    # due dates
+    "due_heard",  # a due phrase naming a date nobody says around the action is another task's: dropped
+    "due_last_date",  # of two dates in one phrase (a self-correction) the last wins
+    "due_spoken",  # the fuller wording of the phrase spoken in the evidence wins ("next Wednesday")
+    "due_no_time",  # a due phrase that names no time gives way to one spoken in the evidence
+    "due_stated",  # a deadline the task itself states wins over a phrase that names no date
+    "due_from_evidence",  # a phrase the calendar cannot place gives way to the one date the evidence says
+    # evidence and people
+    "evidence_neighbour",  # a line cited alone whose neighbour holds more of the item is replaced by it
+    "evidence_astray",  # cited lines holding almost none of the item give way to the line that holds it
+    "addressed_cue",  # a participant addressed by name marks a candidate line
+    "intro_roles",  # roles come from the meeting's introductions when the participant list has none
+    "faithful_points",  # a point naming someone who neither speaks nor is addressed in its lines is dropped
+]
+RULES: tuple[Rule, ...] = get_args(Rule)
 
 
 class DraftingParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    off: frozenset[Rule] = frozenset()  # rules switched off (for measuring them; the product runs them all)
     # the model calls
     chunk_tokens: int = Field(1400, gt=0)  # transcript tokens per model call
     overlap_lines: int = Field(3, ge=0)  # lines of the previous chunk repeated at the start of the next
@@ -55,6 +112,10 @@ class DraftingParams(BaseModel):
     )  # a decision worded this close to an action repeats it
     repeats_owned_action_score: int = Field(70, ge=0, le=100)  # ... or this close, naming the action's owner
     repeats_action_stems: float = Field(0.5, ge=0, le=1)  # ... or sharing this much, from the action's lines
+
+    def on(self, rule: Rule) -> bool:
+        """Whether a rule runs (all do, unless switched off to measure it)."""
+        return rule not in self.off
 
 
 DRAFTING = DraftingParams()

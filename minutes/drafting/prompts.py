@@ -1,9 +1,11 @@
 """The prompts and reply schemas for extraction. The model reads numbered transcript lines and cites line numbers.
 
 The worked examples are invented for this purpose (none is taken from a test or dev meeting). They show what a
-1.5B model gets wrong without them: a motion that fell or a point deferred is not a decision; an early decision
-changed later in the meeting is marked as such and the final one listed; an owner named by role is the
-participant with that role; a task handed on belongs to the new person; joint owners are both listed.
+1.5B model gets wrong without them: a motion that fell or a point deferred is not a decision, nor is news, an
+item only noted or a proposal nobody has agreed to; an early decision changed later in the meeting is marked as
+such and the final one listed; an owner named by role is the participant with that role; a task handed on
+belongs to the new person; joint owners are both listed. A test (tests/test_no_dev_lines.py) checks that they
+share no six-word run with the dev meetings' transcripts.
 """
 
 from __future__ import annotations
@@ -18,35 +20,36 @@ KINDS = ("volunteered", "asked and agreed", "asked", "only suggested", "already 
 ACTION_KINDS = KINDS[:3]
 
 SYSTEM = """You write the minutes of a school meeting from numbered transcript lines. Reply with JSON.
-decisions (asked for next): each thing the meeting agreed, and each proposal that was voted down, put off or changed later. text states it plainly (never a question). outcome:
-- "agreed": the meeting agreed it (carried, all in favour, no objection, "let's go with that", "fine by me", "X it is", the chair sums up what was agreed);
+decisions (asked for next): each thing the meeting settled, in its final state, and each proposal that was voted down, put off or changed later. text states it plainly (never a question). outcome:
+- "agreed": the meeting agreed it (carried, a show of hands, no objection, "let's go with that", the chair sums up what was agreed);
 - "rejected": voted down, the motion fell, or dropped;
 - "deferred": left open, put off, to come back to, or waiting for information;
 - "reversed later": agreed at first but changed later in the meeting (list the new decision too, as agreed);
-- "only reported": an update, report or piece of news; nothing was decided;
-- "only asked": a question or suggestion nobody agreed to;
+- "only reported": an update, report or piece of news, or an item only noted or received; nothing was decided;
+- "only asked": a question, suggestion or proposal nobody agreed to;
 - "a task": one person's task (it belongs in actions).
-actions (asked for first): every task someone will do: when a person says "I'll ...", "leave that with me", "will do", or is asked to do something and agrees. task says what they will do. owners: who will do it; a person named by role ("the head will ...") is the participant with that role; a task handed to someone else belongs to the new person; two people doing it together: both. kind: "volunteered" (they offered), "asked and agreed", "asked" (asked, no answer yet), "only suggested" (nobody took it on), "already done" (a report of something done). due: the deadline words as spoken ("by Friday", "the fifth of March"), or null.
+actions (asked for first): every task someone will do: when a person says "I'll ..." or "that's mine", or is asked to do something and agrees. task says what they will do. owners: who will do it; a person named by role ("the head will ...") is the participant with that role; a task handed to someone else belongs to the new person; two people doing it together: both. kind: "volunteered" (they offered), "asked and agreed", "asked" (asked, no answer yet), "only suggested" (nobody took it on), "already done" (a report of something done). due: the deadline words as spoken ("by Friday", "the fifth of March"), or null.
 lines: the numbers of the lines that show the item.
 points: the main points of the discussion (what was raised, and why), one sentence each, with the lines they come from.
 Use only what the lines say."""
 
 EXAMPLE_USER = """Participants: Ann (chair), Ben (business manager), Cara (governor), Dan (headteacher)
 Lines:
-1 Ann: Item two, the lettings policy. Can I have a proposal to adopt it?
-2 Cara: I'll propose.
-3 Ben: Seconded.
-4 Ann: All in favour? That's carried. The head will put it on the website by Friday the ninth.
-5 Dan: Yes, will do.
-6 Cara: I'd like to propose we close the car park to parents at drop-off.
-7 Ann: Is there a seconder? ... No? Then that falls.
+1 Ann: Next is the lettings policy. Would someone move that we adopt it?
+2 Cara: I'll move it.
+3 Ben: And I support that.
+4 Ann: Hands up if you're for it. That's all of us, so it's adopted. The head will publish it online by Friday the ninth.
+5 Dan: Yes, I can do that.
+6 Cara: I'd like us to close the car park to parents at drop-off.
+7 Ann: Does anyone support that? No? Then we won't take it forward.
 8 Ben: Should we repaint the hall this summer?
-9 Ann: Let's wait for the condition survey and come back to it in March. Ben, can you book the survey?
+9 Ann: Not until the condition survey is in, so it goes on the March agenda. Ben, can you book the survey?
 10 Dan: Actually, could Cara do that instead? She knows the surveyor.
-11 Cara: Yes, I'll book it by the end of the month.
-12 Ann: So the fair is on the sixth, as we said. Oh, sorry, Dan says the field is being reseeded.
+11 Cara: Yes, I'll book it before the month is out.
+12 Ann: So the fair stays on the sixth, as we said. Oh, sorry, Dan says the field is being reseeded.
 13 Dan: Yes. Could we move the fair to the thirteenth instead?
-14 Ben: Fine by me. Dan and I will draft the letter to parents together."""
+14 Ben: The thirteenth suits everyone. Dan and I will draft the letter to parents together.
+15 Ann: The auditor's letter is in your packs; we receive it and note it."""
 
 EXAMPLE_REPLY = {
     "decisions": [
@@ -56,10 +59,11 @@ EXAMPLE_REPLY = {
         {"text": "The fair is on the sixth.", "outcome": "reversed later", "lines": [12]},
         {"text": "The fair moves to the thirteenth.", "outcome": "agreed", "lines": [13, 14]},
         {"text": "Dan and Ben draft the letter to parents.", "outcome": "a task", "lines": [14]},
+        {"text": "The auditor's letter was received.", "outcome": "only reported", "lines": [15]},
     ],
     "actions": [
         {
-            "task": "Put the lettings policy on the website",
+            "task": "Publish the lettings policy online",
             "owners": ["Dan (headteacher)"],
             "kind": "asked and agreed",
             "due": "by Friday the ninth",
@@ -69,7 +73,7 @@ EXAMPLE_REPLY = {
             "task": "Book the condition survey",
             "owners": ["Cara (governor)"],
             "kind": "asked and agreed",
-            "due": "by the end of the month",
+            "due": "before the month is out",
             "lines": [9, 10, 11],
         },
         {
@@ -82,7 +86,7 @@ EXAMPLE_REPLY = {
     ],
     "points": [
         {
-            "text": "Cara proposed closing the car park to parents at drop-off; nobody seconded it.",
+            "text": "Cara proposed closing the car park to parents at drop-off; nobody supported it.",
             "lines": [6, 7],
         },
         {"text": "Ben raised repainting the hall; it waits for the condition survey.", "lines": [8, 9]},
@@ -92,22 +96,28 @@ EXAMPLE_REPLY = {
 
 EXAMPLE2_USER = """Participants: Eve, Finn, Gita
 Lines:
-1 Eve: Quick updates first. The minibus is back from its service.
+1 Eve: Quick updates first. The minibus is back from its service, and the mocks are all timetabled.
 2 Finn: Do we want to enter the county netball tournament?
 3 Gita: I'm not sure we have the numbers this year.
 4 Eve: Let's see how many sign up before we decide.
 5 Gita: For sports day, shall we go back to the old timetable? It ran much better.
 6 Finn: Yeah, why not.
-7 Eve: Old timetable it is, then. I'll send it round tomorrow.
+7 Eve: Good, back to the old timetable. I'll send it round tomorrow.
 8 Gita: Who's counting the netball sign-ups?
-9 Finn: Leave that with me.
-10 Gita: Someone could ask the PE staff about a taster session, maybe."""
+9 Finn: That one's mine, I'll keep a tally.
+10 Gita: Someone could ask the PE staff about a taster session, maybe.
+11 Eve: And the library's new opening hours are proposed for after half term."""
 
 EXAMPLE2_REPLY = {
     "decisions": [
         {"text": "The minibus is back from its service.", "outcome": "only reported", "lines": [1]},
         {"text": "Enter the county netball tournament.", "outcome": "deferred", "lines": [2, 4]},
         {"text": "Sports day goes back to the old timetable.", "outcome": "agreed", "lines": [5, 6, 7]},
+        {
+            "text": "The library's new opening hours start after half term.",
+            "outcome": "only reported",
+            "lines": [11],
+        },
     ],
     "actions": [
         {"task": "Service the minibus", "owners": [], "kind": "already done", "due": None, "lines": [1]},
@@ -278,7 +288,7 @@ task: what the marked line's speaker says they will do, as minutes put it ("Orde
 SECOND_LOOK_EXAMPLES = [
     (
         "1 Ann: Should we keep the spring fair on a Saturday?\n2 Ben: Saturdays bring more families in.\n"
-        ">> 3 Ann: Agreed, Saturday it is.",
+        ">> 3 Ann: Good, Saturday stays.",
         "Ann",
         "decision",
         {"decision": "The spring fair stays on a Saturday."},

@@ -36,7 +36,7 @@ from rapidfuzz import fuzz
 
 from minutes.core.types import Action, Decision, Evidence
 from minutes.drafting import dates, grounding, windows
-from minutes.drafting.params import DRAFTING
+from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
 _words = grounding.folded_words
@@ -100,19 +100,19 @@ WHEN = re.compile(
 EXAMPLE_REPEATED = "a worked example repeated"
 
 
-def not_an_item(text: str, examples: tuple[str, ...]) -> str | None:
+def not_an_item(text: str, examples: tuple[str, ...], params: DraftingParams = DRAFTING) -> str | None:
     """Why a model's item text is none: under two content words ("All in favour", "Second"), or one of the
     prompt's worked examples repeated (the 1.5B model listed "Sports day goes back to the old timetable" in a
     governors' meeting)."""
-    if len(_words(text)) < 2:
+    if params.on("few_words") and len(_words(text)) < 2:
         return "too few words"
-    if repeats_example(text, examples):
+    if params.on("example_repeated") and repeats_example(text, examples, params):
         return EXAMPLE_REPEATED
     return None
 
 
-def repeats_example(text: str, examples: tuple[str, ...]) -> bool:
-    return any(fuzz.token_sort_ratio(text, x) >= DRAFTING.example_score for x in examples)
+def repeats_example(text: str, examples: tuple[str, ...], params: DraftingParams = DRAFTING) -> bool:
+    return any(fuzz.token_sort_ratio(text, x) >= params.example_score for x in examples)
 
 
 def example_note(what: str) -> str:
@@ -156,7 +156,9 @@ def asks(item_text: str) -> bool:
     return is_question(item_text) or "?" in item_text
 
 
-def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[Evidence]:
+def evidence(
+    text: str, numbers: list[int], by_number: dict[int, Line], params: DraftingParams = DRAFTING
+) -> list[Evidence]:
     """The cited lines as evidence (see the module docstring); the grounding check still judges the result.
 
     A small model often cites the line next to the one it means (measured on the dev meetings: "7" for the
@@ -171,16 +173,16 @@ def evidence(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[
     for n in wanted:
         if n not in by_number:
             continue
-        alone = n - 1 not in wanted and n + 1 not in wanted
+        alone = params.on("evidence_neighbour") and n - 1 not in wanted and n + 1 not in wanted
         options = [by_number[m] for m in ((n, n - 1, n + 1) if alone else (n,)) if m in by_number]
         best = max(options, key=lambda x: len(words & _stems(x.text)))  # ties keep the cited line
         if best not in cited:
             cited.append(best)
-    cited = cited[: DRAFTING.max_evidence_lines]
-    if shared_stems(text, " ".join(x.text for x in cited)) < DRAFTING.astray:
+    cited = cited[: params.max_evidence_lines]
+    if params.on("evidence_astray") and shared_stems(text, " ".join(x.text for x in cited)) < params.astray:
         best = max(by_number.values(), key=lambda x: len(words & _stems(x.text)), default=None)
         if best is not None and shared_stems(text, best.text) >= 0.5:
-            cited = [best, *(x for x in cited if 0 < x.number - best.number <= DRAFTING.settling_lines + 1)]
+            cited = [best, *(x for x in cited if 0 < x.number - best.number <= params.settling_lines + 1)]
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
 
 
@@ -198,7 +200,12 @@ def without_deadline(task: str) -> str:
 
 
 def due(
-    phrase: str | None, quotes: list[str], meeting_date: date | None, task: str = "", heard: str | None = None
+    phrase: str | None,
+    quotes: list[str],
+    meeting_date: date | None,
+    task: str = "",
+    heard: str | None = None,
+    params: DraftingParams = DRAFTING,
 ) -> str | None:
     """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday").
     A phrase naming a number, day or month that `heard` (the action's lines and those around them, when given)
@@ -210,13 +217,23 @@ def due(
     meeting", which is when it is reported). A phrase the calendar cannot place ("before the end of term") gives
     way to the one date the evidence speaks as a deadline ("I'll get it to the trust before we break up on the
     eighteenth"): the owner's answer is often more exact than the request the model took the phrase from."""
-    if phrase and heard is not None and not _specifics(phrase) <= _specifics(heard):
+    if (
+        params.on("due_heard")
+        and phrase
+        and heard is not None
+        and not _specifics(phrase) <= _specifics(heard)
+    ):
         phrase = None
-    resolved = _due(phrase, quotes, meeting_date)
+    resolved = _due(phrase, quotes, meeting_date, params)
     stated = [m.group(0) for m in dates.DUE_PHRASE.finditer(task) if BY.match(m.group(0))]
-    if stated and not _is_date(resolved) and _is_date(told := dates.resolve(stated[-1], meeting_date)):
+    if (
+        params.on("due_stated")
+        and stated
+        and not _is_date(resolved)
+        and _is_date(told := dates.resolve(stated[-1], meeting_date))
+    ):
         return told
-    if resolved and not _is_date(resolved):
+    if params.on("due_from_evidence") and resolved and not _is_date(resolved):
         spoken = {
             dates.resolve(p, meeting_date) for q in quotes for p in dates.phrases(q) if DEADLINE.match(p)
         }
@@ -225,13 +242,15 @@ def due(
     return resolved
 
 
-def _due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> str | None:
+def _due(
+    phrase: str | None, quotes: list[str], meeting_date: date | None, params: DraftingParams
+) -> str | None:
     said = [m.group(0) for m in dates.DUE_PHRASE.finditer(phrase or "")]
-    if len(said) > 1:
+    if params.on("due_last_date") and len(said) > 1:
         phrase = said[-1]
-    if phrase and not said and not WHEN.search(phrase):  # not a time at all ("the business manager")
-        phrase = next((p for q in quotes for p in dates.phrases(q)), None)
-    if phrase:
+    if params.on("due_no_time") and phrase and not said and not WHEN.search(phrase):
+        phrase = next((p for q in quotes for p in dates.phrases(q)), None)  # "the business manager"
+    if params.on("due_spoken") and phrase:
         wanted = re.sub(r"^(?:by|before|on|until)\s+", "", phrase.lower().strip(" .,"))
         spoken = [p for q in quotes for p in dates.phrases(q) if wanted in p.lower() and len(p) > len(wanted)]
         if spoken:
@@ -239,29 +258,29 @@ def _due(phrase: str | None, quotes: list[str], meeting_date: date | None) -> st
     return dates.resolve(phrase, meeting_date)
 
 
-def _settling(item: Decision | Action, lines: list[Line]) -> list[Line]:
+def _settling(item: Decision | Action, lines: list[Line], params: DraftingParams) -> list[Line]:
     """The item's cited lines and the `settling_lines` lines after the last of them, in order."""
     cited = cited_lines(item, lines)
     if not cited:
         return []
     first, last = min(x.number for x in cited), max(x.number for x in cited)
-    return [x for x in lines if first <= x.number <= last + DRAFTING.settling_lines]
+    return [x for x in lines if first <= x.number <= last + params.settling_lines]
 
 
-def settled(decision: Decision, lines: list[Line]) -> bool:
+def settled(decision: Decision, lines: list[Line], params: DraftingParams = DRAFTING) -> bool:
     """Whether the last agreeing or putting-off line around the decision agrees (see the module docstring). A
     vote's result in the cited lines ("carried", "the motion falls") closes the item: the lines after it
     belong to the next one. After a new question put past the cited lines ("So shall we move the trip to
     April?"), a line answers that question, unless it restates at least half of the item's words (a
     report of coach prices was taken as agreed by the "that works for me" to the next proposal)."""
-    voted = any(VOTED.search(e.quote) for e in decision.evidence)
+    voted = params.on("settle_vote_closes") and any(VOTED.search(e.quote) for e in decision.evidence)
     last = max((e.end for e in decision.evidence), default=0.0)
     state = asked = False
-    for line in _settling(decision, lines):
+    for line in _settling(decision, lines, params):
         after = line.start >= last
         if after and voted:
             break
-        if after and is_question(line.text):
+        if params.on("settle_new_question") and after and is_question(line.text):
             asked = True
             continue
         if asked and shared_stems(decision.text, line.text) < 0.5:
@@ -273,13 +292,15 @@ def settled(decision: Decision, lines: list[Line]) -> bool:
     return state
 
 
-def taken_on(action: Action, lines: list[Line], names: dict[str, list[str]]) -> bool:
+def taken_on(
+    action: Action, lines: list[Line], names: dict[str, list[str]], params: DraftingParams = DRAFTING
+) -> bool:
     """Whether the owner takes the task on, or is named for it by someone else, around its evidence. `names`
     maps an owner to the words that name them (first name, role)."""
     if action.owner is None:
         return True
     called = [w.lower() for w in names.get(action.owner, [action.owner])]
-    for line in _settling(action, lines):
+    for line in _settling(action, lines, params):
         if grounding.same_person(action.owner, line.speaker):
             if TAKES_ON.search(line.text):
                 return True
@@ -288,12 +309,26 @@ def taken_on(action: Action, lines: list[Line], names: dict[str, list[str]]) -> 
     return False
 
 
-def reported_done(action: Action, lines: list[Line]) -> bool:
+def unnamed_taker(
+    action: Action, lines: list[Line], names: list[str], params: DraftingParams = DRAFTING
+) -> str | None:
+    """The speaker nobody has named (no participant's name: "Speaker 2", a voice without a sample) who takes
+    the task on in its lines, when there is one: whether that is the owner nobody can tell from the talk."""
+    for line in _settling(action, lines, params):
+        known = any(grounding.same_person(n, line.speaker) for n in names)
+        if line.speaker and not known and TAKES_ON.search(line.text):
+            return line.speaker
+    return None
+
+
+def reported_done(action: Action, lines: list[Line], params: DraftingParams = DRAFTING) -> bool:
     """Whether the owner, in the task's lines and the two after them, reports it done ("Yes, that's done, it
     went up in October") and never says they will: a small model lists such reports as tasks asked and agreed."""
     if action.owner is None:
         return False
-    said = [x.text for x in _settling(action, lines) if grounding.same_person(action.owner, x.speaker)]
+    said = [
+        x.text for x in _settling(action, lines, params) if grounding.same_person(action.owner, x.speaker)
+    ]
     return any(DONE.search(t) for t in said) and not any(VOLUNTEERS.search(t) for t in said)
 
 
@@ -302,22 +337,20 @@ def cited_lines(item: Decision | Action, lines: list[Line]) -> list[Line]:
     return [line for line in lines if (line.start, line.end) in spans]
 
 
-def same_action(a: Action, b: Action) -> bool:
+def same_action(a: Action, b: Action, params: DraftingParams = DRAFTING) -> bool:
     if (a.owner or "") != (b.owner or ""):
         return False
     shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
     score = fuzz.token_set_ratio(a.task, b.task)
-    return score >= DRAFTING.same_action_score or (bool(shared) and score >= DRAFTING.same_action_cited_score)
+    return score >= params.same_action_score or (bool(shared) and score >= params.same_action_cited_score)
 
 
-def same_decision(a: Decision, b: Decision) -> bool:
+def same_decision(a: Decision, b: Decision, params: DraftingParams = DRAFTING) -> bool:
     """Near-identical wording, or similar wording citing the same line (the overlap between chunks). Similar
     wording alone is not enough: "on the sixth" and, later, "on the thirteenth" are two decisions."""
     shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
     score = fuzz.token_sort_ratio(a.text, b.text)
-    return score >= DRAFTING.same_decision_score or (
-        bool(shared) and score >= DRAFTING.same_decision_cited_score
-    )
+    return score >= params.same_decision_score or (bool(shared) and score >= params.same_decision_cited_score)
 
 
 def said_in(text: str, lines: list[Line]) -> bool:
@@ -328,7 +361,9 @@ def said_in(text: str, lines: list[Line]) -> bool:
     return shared_stems(text, said) >= 0.5 and _specifics(text) <= _specifics(said)
 
 
-def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Decision, Decision]]:
+def gone_back_on(
+    decisions: list[Decision], lines: list[Line], params: DraftingParams = DRAFTING
+) -> list[tuple[Decision, Decision]]:
     """Pairs (earlier, later) where the meeting went back on an earlier decision: the later one's own lines
     say so ("actually, scrap that", "instead") and its lead-up (`reversal_lead_up` lines) names what the
     earlier one decided. The final state of the meeting wins; a small model reading one chunk cannot see this
@@ -339,7 +374,7 @@ def gone_back_on(decisions: list[Decision], lines: list[Line]) -> list[tuple[Dec
         if not cited or not any(REVERSES.search(x.text) for x in cited):
             continue
         first = min(x.number for x in cited)
-        lead_up = " ".join(x.text for x in lines if first - DRAFTING.reversal_lead_up <= x.number < first)
+        lead_up = " ".join(x.text for x in lines if first - params.reversal_lead_up <= x.number < first)
         for earlier in decisions:
             before = cited_lines(earlier, lines)
             if earlier is not later and before and max(x.number for x in before) < first:
@@ -390,13 +425,15 @@ def _specific(word: str) -> str:
     return next((str(n) for key, n in dates.ORDINALS.items() if re.fullmatch(key, word)), word)
 
 
-def heard_around(evidence: list[Evidence], by_number: dict[int, Line]) -> str:
+def heard_around(
+    evidence: list[Evidence], by_number: dict[int, Line], params: DraftingParams = DRAFTING
+) -> str:
     """What was said in an item's cited lines, the two lines before them and the `settling_lines` after."""
     spans = {(e.start, e.end) for e in evidence}
     numbers = [n for n, x in by_number.items() if (x.start, x.end) in spans]
     if not numbers:
         return " ".join(e.quote for e in evidence)
-    first, last = min(numbers) - 2, max(numbers) + DRAFTING.settling_lines
+    first, last = min(numbers) - 2, max(numbers) + params.settling_lines
     return " ".join(x.text for n, x in sorted(by_number.items()) if first <= n <= last)
 
 
@@ -420,17 +457,17 @@ def _is_date(value: str | None) -> bool:
     return bool(value) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
 
 
-def repeats_an_action(decision: Decision, actions: list[Action]) -> bool:
+def repeats_an_action(decision: Decision, actions: list[Action], params: DraftingParams = DRAFTING) -> bool:
     """The same words as an action; an action's task with its owner named ("Tom books the coach"); or an action
     restated from the same lines ("Coach booking is done by Friday", citing only what "Book the coach" cites)."""
     return any(
-        fuzz.token_sort_ratio(decision.text, a.task) >= DRAFTING.repeats_action_score
+        fuzz.token_sort_ratio(decision.text, a.task) >= params.repeats_action_score
         or (
             a.owner
             and a.owner.lower() in _words(decision.text)
-            and fuzz.token_set_ratio(decision.text, a.task) >= DRAFTING.repeats_owned_action_score
+            and fuzz.token_set_ratio(decision.text, a.task) >= params.repeats_owned_action_score
         )
-        or (_within(decision, a) and shared_stems(decision.text, a.task) >= DRAFTING.repeats_action_stems)
+        or (_within(decision, a) and shared_stems(decision.text, a.task) >= params.repeats_action_stems)
         for a in actions
     )
 
