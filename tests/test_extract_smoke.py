@@ -11,9 +11,9 @@ import pytest
 
 from minutes.core.config import load_settings
 from minutes.core.types import Segment, Transcript
-from minutes.drafting import prompts
+from minutes.drafting import judge, prompts
 from minutes.drafting.extract import extract, parse_reply
-from minutes.drafting.looks import MAX_SECOND_LOOKS
+from minutes.drafting.looks import MAX_QUESTIONS, MAX_SECOND_LOOKS
 from minutes.drafting.params import DRAFTING
 from minutes.drafting.prompts import actions_schema
 from minutes.engines.extractor import load_extractor
@@ -286,7 +286,7 @@ def half_hour(demo) -> Transcript:
     return Transcript("en", t, segments)
 
 
-def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
+def test_long_transcript_is_chunked_with_bounded_memory(demo, smol, monkeypatch):
     transcript = half_hour(demo)
     seen, rss = [], []
 
@@ -296,12 +296,22 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol):
         # models, and would hide any growth here
         rss.append(int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize())
 
+    questions: list[str] = []  # yes/no questions (prefill only), which the engine counts as calls too
+    classify = smol.classify
+
+    def counted(opening, asked):
+        questions.extend(asked)
+        return classify(opening, asked)
+
+    monkeypatch.setattr(smol, "classify", counted)
     calls = smol.calls
     draft = extract(smol, transcript, ["Priya", "Tom", "Helen", "Sam"], date(2026, 11, 23), progress=progress)
     total = seen[-1][1]
     assert total >= 2 and seen == [(i, total) for i in range(1, total + 1)]  # only candidate windows are sent
-    # two turns per chunk, at most MAX_SECOND_LOOKS focused looks, and the final pass
-    assert 2 * total <= smol.calls - calls <= 2 * total + MAX_SECOND_LOOKS + 1
+    # two turns per chunk, at most MAX_SECOND_LOOKS focused looks, and the final pass; apart from them, at most
+    # MAX_QUESTIONS lines asked whether they settle something (and one question per drafted decision)
+    assert 2 * total <= smol.calls - calls - len(questions) <= 2 * total + MAX_SECOND_LOOKS + 1
+    assert sum(judge.MARKED in q for q in questions) <= MAX_QUESTIONS
     # memory does not grow with the number of chunks (no state of a finished prompt is kept)
     assert max(rss) - rss[0] < 64 * 2**20
     # whatever the small model said, nothing is invented past the checks and nothing is dropped silently
