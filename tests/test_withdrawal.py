@@ -94,6 +94,9 @@ def test_withdrawal_leaves_no_words_audio_or_voice(processed, home):
     assert named(before, "Tom") and built.audio.exists()
     summaries = sql(home, "SELECT summary, original FROM draft")
     assert all("coach prices" in summary and "coach prices" in str(o) for summary, o in summaries)
+    assert any("coach prices" in text for (text,) in sql(home, "SELECT text FROM point")), (
+        "points are populated"
+    )
 
     result = run(
         "consent",
