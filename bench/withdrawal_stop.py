@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from pipeline import DEMO, MINUTES, ROOT, new_meeting
@@ -33,6 +34,21 @@ def stage_started(home: Path, stage: str) -> bool:
     except sqlite3.OperationalError:
         return False
     return row is not None
+
+
+def stopped_after(home: Path, stage: str) -> float | None:
+    """Seconds from the withdrawal's record (its `recorded_at`, set as its transaction begins) to the end of the
+    stage's run, both from the database's clock: how long the model went on after the withdrawal."""
+    with sqlite3.connect(home / "minutes.db", timeout=30) as db:
+        withdrawn = db.execute(
+            "SELECT recorded_at FROM consent_record WHERE decision = 'withdrawn' ORDER BY id LIMIT 1"
+        ).fetchone()
+        ended = db.execute(
+            "SELECT finished_at FROM stage_run WHERE stage = ? ORDER BY id DESC LIMIT 1", (stage,)
+        ).fetchone()
+    if not withdrawn or not ended or ended[0] is None:
+        return None
+    return (datetime.fromisoformat(ended[0]) - datetime.fromisoformat(withdrawn[0])).total_seconds()
 
 
 def engine_only(after: float, runs: int) -> None:
@@ -124,6 +140,9 @@ def main() -> None:
         f"{withdrawn - began:.1f} s into it; the run ended {ended - withdrawn:.1f} s after the withdrawal "
         f"(exit {proc.returncode})"
     )
+    stopped = stopped_after(home, args.stage)
+    if stopped is not None:
+        print(f"{args.stage} ended {stopped:.1f} s after the withdrawal was recorded (database clock)")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,12 @@ def events(meeting_id: int, kind: str) -> list[dict]:
     return [e for e in logged if e["kind"] == kind]
 
 
+def test_a_reason_with_control_characters_is_refused_and_the_flag_stays(flagged):
+    done = run("review", "clear", flagged.draft_id, "f1", "--reason", "fine\n## Injected\x1b[31m", *BY)
+    assert done.exit_code == 2 and "control" in done.output, done.output
+    assert shown(flagged.draft_id)["blocking"] == ["f1"]
+
+
 def test_a_false_flag_is_cleared_in_one_step_with_a_reason_that_stays_out_of_the_audit_chain(flagged):
     reason = "Helen asked about the advert, not about a person"
     done = run("review", "clear", flagged.draft_id, "f1", "--reason", reason, *BY)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from minutes.consent.meetings import refuse_controls
 from minutes.core import types
 from minutes.db import Draft, Evidence, Flag, Segment, Transcript
 from minutes.drafting import lexicon, points, sensitive
@@ -64,6 +65,7 @@ def clear(session: Session, draft_id: int, ref: str, reason: str, by: str) -> It
     by = reviewer_name(by)
     if not reason or not reason.strip():
         raise UsageError("clearing a flag needs a reason (--reason TEXT)", "say why it is not sensitive")
+    reason = refuse_controls(reason.strip(), "the reason")
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
@@ -75,7 +77,7 @@ def clear(session: Session, draft_id: int, ref: str, reason: str, by: str) -> It
     item.resolution = "removed"
     session.add(item)
     detail = {"item": item_ref(item), "kind": item.kind, "lines": _numbers(session, row, item)}
-    record_step(session, row, by, "clear", detail, reason.strip())
+    record_step(session, row, by, "clear", detail, reason)
     return item_view(session, item)
 
 

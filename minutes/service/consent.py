@@ -273,7 +273,7 @@ def record_named(
     what was recorded before the transaction commits: should it fail (the output cannot be written), nothing
     is recorded."""
     with ctx.tx() as s:
-        who = named_participant(s, meeting_id, name)
+        who = named_participant(s, meeting_id, name).name  # before a withdrawal replaces it with a label
         rows = ledger.record(
             s,
             meeting_id,
@@ -287,7 +287,7 @@ def record_named(
             spellings=spellings or (),
             **_store(ctx),
         )
-        return _reported(_recorded(rows, s, who.name, meeting_id), report)
+        return _reported(_recorded(rows, s, who, meeting_id), report)
 
 
 def record_standing(
@@ -383,7 +383,7 @@ def withdrawal_lines(report: WithdrawalReport) -> list[str]:
     if r.items_removed:
         lines.append(
             f"{_count(r.items_removed, 'decision, action or discussion point', 'decisions, actions or discussion points')} "
-            "resting only on their words removed from the minutes"
+            "resting only on their words taken out of the minutes"
         )
     if r.names_replaced:
         lines.append(f"their name replaced in {_count(r.names_replaced, 'place')} in the draft minutes")

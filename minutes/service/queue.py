@@ -181,22 +181,14 @@ def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.Entry, actor: str, origina
         meeting_id = batch.meeting_for(ctx.db, job_id, e, actor, ctx.settings.files_dir)
         if original is not None:
             _hold(ctx, meeting_id, original, Path(e.source))
-    except jobs.NotConsented as exc:
-        jobs.set_job(ctx, job_id, status="blocked", reason=str(exc))
+    except (jobs.NotConsented, MinutesError, ConsentError) as exc:
+        status = "blocked" if isinstance(exc, jobs.NotConsented) else "failed"
+        jobs.set_job(ctx, job_id, status=status, reason=str(exc))
         return {
             "job": job_id,
             "meeting": meeting_id,
             "source": e.source,
-            "status": "blocked",
-            "reason": str(exc),
-        }
-    except (MinutesError, ConsentError) as exc:
-        jobs.set_job(ctx, job_id, status="failed", reason=str(exc))
-        return {
-            "job": job_id,
-            "meeting": meeting_id,
-            "source": e.source,
-            "status": "failed",
+            "status": status,
             "reason": str(exc),
         }
     jobs.set_job(ctx, job_id, status="queued", reason=None, requested_by=actor)
