@@ -306,7 +306,7 @@ def main() -> None:
 
 def total(values: list) -> str:
     """The sum of "a/b" figures (or of numbers) over the meetings."""
-    parts = [str(v).split("/") for v in values if str(v) not in ("", "-")]
+    parts = [str(v).split("/") for v in values if v is not None and str(v) not in ("", "-")]
     if not parts:
         return "-"
     sums = [sum(float(p[i]) for p in parts) for i in range(len(parts[0]))]
