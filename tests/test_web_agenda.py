@@ -233,8 +233,8 @@ def test_a_reviewer_adds_a_discussion_point_under_an_agenda_item(web):
     assert reviewer.post(url, data=other).headers["location"].endswith("#item-p2")
     page = reviewer.get(f"/drafts/{d}").text
     assert "Agenda item: <strong>1. Year 9 science museum trip</strong> (moved by a reviewer)" in page
-    kinds = rows(web, "SELECT kind, actor FROM audit_event WHERE kind = 'review.edit' ORDER BY seq")
-    assert kinds == [("review.edit", "Rhys Reviewer")] * 2
+    kinds = rows(web, "SELECT kind, actor FROM audit_event WHERE kind = 'review.add' ORDER BY seq")
+    assert kinds == [("review.add", "Rhys Reviewer")] * 2  # the same rules and event as `minutes review add`
     for ref in ("f1", "d2"):
         assert run("review", "resolve", d, ref, "--keep", "--by", "R").exit_code == 0
     approve_and_release(d)
