@@ -114,6 +114,11 @@ def name_key(name: str) -> str:
     return _visible(name, _ALL_INVISIBLE).casefold()
 
 
+def withdrawn_label(participant_id: int) -> str:
+    """What a withdrawn participant's row shows for a name: their id, nothing that identifies them."""
+    return f"Withdrawn participant {participant_id}"
+
+
 def as_id(value: str | int) -> int | None:
     """The id written in `value` (ASCII digits, 1 to MAX_ID), else None. Checked here, not by the database
     driver, which overflows on a bigger number."""

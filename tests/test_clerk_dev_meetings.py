@@ -12,6 +12,7 @@ from docx import Document
 from processed_meeting import approve_and_release, build, export_minutes, file_agenda, file_apologies, run
 
 from minutes.core.config import load_settings
+from minutes.dates import long_date, short_date
 from minutes.records.clerk import CONFIDENTIAL_NOTE
 
 
@@ -38,7 +39,7 @@ def entry(m: DevMeeting, ref: str, template: str) -> str:
     """How an item reads in the minutes, without its number."""
     gold = m.gold(ref)
     if ref[0] == "a":
-        due = f", by {gold['due']}" if gold["due"] else ""
+        due = f", by {long_date(gold['due'])}" if gold["due"] else ""
         return f"Action ({gold['owner']}{due}): {gold['name']}"
     motion = m.filed["motions"].get(ref, {}).get("minuted")
     said = "Resolved" if template == "governors" else "Agreed"
@@ -62,7 +63,7 @@ def expected_actions(m: DevMeeting, template: str) -> list[list[str]]:
             if ref[0] == "a":
                 gold = m.gold(ref)
                 minute = f"{n}.{k}" if template == "governors" else str(n)
-                rows.append([minute, gold["name"], gold["owner"], gold["due"] or ""])
+                rows.append([minute, gold["name"], gold["owner"], short_date(gold["due"])])
     return rows
 
 

@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 
 from minutes import review
 from minutes.consent.hooks import Withdrawal
-from minutes.consent.meetings import name_key
+from minutes.consent.meetings import name_key, withdrawn_label
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings
@@ -77,11 +77,6 @@ TEXT_FIELDS = ("text", "task", "owner", "due", "reason", "proposer", "seconder",
 # rapidfuzz ratio (0-100) of a word to their name that makes it a spelling to suggest ("Asia" for Aisha: 67)
 SUGGEST = 60
 _SPEAKER = re.compile(r"speaker\s*\d+", re.IGNORECASE)  # an unnamed voice, not a spelling of anyone
-
-
-def withdrawn_label(participant_id: int) -> str:
-    """What a withdrawn participant's row shows for a name: their id, nothing that identifies them."""
-    return f"Withdrawn participant {participant_id}"
 
 
 @dataclass

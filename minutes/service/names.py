@@ -9,10 +9,9 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session
 
 from minutes.consent.errors import ConsentInputError
-from minutes.consent.meetings import find_participant, name_key, participants_of
+from minutes.consent.meetings import find_participant, name_key, participants_of, withdrawn_label
 from minutes.db import Participant
 from minutes.errors import NotFoundError
-from minutes.records.withdrawal import withdrawn_label
 
 SIMILAR = 80  # rapidfuzz ratio (0-100) on the plain forms; "Zoe OBrien" against "Zoë O'Brien" scores 100
 
