@@ -116,7 +116,7 @@ def _first_evidence(item: types.Decision | types.Action | types.Point) -> float 
 def _group(pairs: Iterable[tuple[Any, Any]], starts: list[float | None]) -> tuple[list[list[Any]], list[Any]]:
     """(item, what to print) pairs by the agenda item each goes under, in transcript order; then those that
     could not be placed."""
-    placed: list[list[tuple[float, Any]]] = [[] for _ in starts]
+    placed: list[list[tuple[float | None, Any]]] = [[] for _ in starts]
     other: list[Any] = []
     for item, shown in pairs:
         at = _first_evidence(item)
@@ -125,7 +125,13 @@ def _group(pairs: Iterable[tuple[Any, Any]], starts: list[float | None]) -> tupl
             other.append(shown)
         else:
             placed[index].append((at, shown))
-    return [[x for _, x in sorted(group, key=lambda p: p[0])] for group in placed], other
+    # an item a reviewer added has no evidence, so no time: it follows the timed ones, in the order added
+    return [[x for _, x in sorted(group, key=_in_time)] for group in placed], other
+
+
+def _in_time(pair: tuple[float | None, Any]) -> tuple[bool, float]:
+    at = pair[0]
+    return (at is None, at or 0.0)
 
 
 def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str]]) -> list[Section]:
