@@ -72,8 +72,9 @@ def ev(speaker: str, contains: str) -> types.Evidence:
     return types.Evidence(x.start, x.end, x.text)
 
 
-def demo_draft(flags: bool = False, unsupported: bool = False) -> types.Draft:
-    """The gold decisions and actions, each citing the lines it rests on."""
+def demo_draft(flags: bool = False, unsupported: bool = False, points: bool = False) -> types.Draft:
+    """The gold decisions and actions, each citing the lines it rests on (and, with `points`, three discussion
+    points)."""
     draft = types.Draft(
         decisions=[
             types.Decision(
@@ -110,6 +111,20 @@ def demo_draft(flags: bool = False, unsupported: bool = False) -> types.Draft:
         "the lab technician post.",
         notes=["an action's owner was changed from Priya to Tom, who was asked to do it at line 6"],
     )
+    if points:
+        draft.points = [
+            types.Point(
+                "Coaches are cheapest on a Tuesday, but Tuesdays clash with the Year 11 mocks.",
+                [ev("Tom", "coach prices"), ev("Helen", "Tuesdays clash")],
+            ),
+            types.Point(
+                "Parents find the online homework platform hard to use on phones.",
+                [ev("Helen", "Parents have")],
+            ),
+            types.Point(
+                "No one has applied for the lab technician post.", [ev("Priya", "lab technician post")]
+            ),
+        ]
     if flags:
         draft.flags.append(
             types.Flag(

@@ -21,7 +21,7 @@ from minutes import review
 from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
-from minutes.db import Draft, DraftStatus, Export, Meeting, Participant
+from minutes.db import Draft, DraftStatus, Export, Meeting, Participant, Release, utcnow
 from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
 from minutes.records.integrity import check_release
@@ -53,6 +53,7 @@ class MinutesDoc:
     released_at: datetime
     reissue_note: str | None = None
     points: list[str] = field(default_factory=list)  # the discussion points, listed under the summary
+    preview: bool = False  # not released yet: what would be filed now (the footer says so)
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,12 @@ class ExportResult:
     bytes: int
 
 
-def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
-    """The released minutes of a draft, ready to render."""
+def minutes_document(session: Session, draft_id: int, preview: bool = False) -> MinutesDoc:
+    """The released minutes of a draft, ready to render. `preview`: a draft not released yet as it would be
+    filed now (the reviewer sees it before approving and releasing); never written to a file."""
     row = review.get_draft(session, draft_id)
+    if preview and row.status != DraftStatus.RELEASED:
+        return _document(session, row, None, True)
     if row.status != DraftStatus.RELEASED:
         raise StateError(
             f"draft {draft_id} is {row.status}; only released minutes can be exported as minutes",
@@ -79,14 +83,18 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
             f"not exporting draft {draft_id}: {tampered.problem}",
             "the database was changed outside minutes; run `minutes audit verify`",
         )
+    return _document(session, row, review.latest_release(session, draft_id), False)
+
+
+def _document(session: Session, row: Draft, rel: Release | None, preview: bool) -> MinutesDoc:
+    draft_id = row.id
     meeting = session.get(Meeting, row.meeting_id)
     withdrawn = withdrawn_ids(session, draft_id)
     people = session.exec(
         select(Participant).where(Participant.meeting_id == meeting.id).order_by(Participant.id)
     ).all()
     current = review.draft_as_types(session, draft_id)
-    rel = review.latest_release(session, draft_id)
-    approval = review.approver(session, draft_id)
+    approval = review.approver(session, draft_id) if row.status != DraftStatus.IN_REVIEW else None
     return MinutesDoc(
         title=meeting.title,
         date=meeting.date.isoformat(),
@@ -95,10 +103,11 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
         decisions=[d.text for d in current.decisions],
         actions=[ActionLine(a.owner, a.task, a.due) for a in current.actions],
         reviewed_by=approval.reviewer if approval else None,
-        released_by=rel.released_by,
-        released_at=rel.released_at,
-        reissue_note=rel.note if rel.reissue_of else None,
+        released_by=rel.released_by if rel else "",
+        released_at=rel.released_at if rel else utcnow(),
+        reissue_note=rel.note if rel and rel.reissue_of else None,
         points=[p.text for p in current.points],
+        preview=preview,
     )
 
 
@@ -313,6 +322,11 @@ def _render(session: Session, draft_id: int, fmt: str, transcript: bool, templat
 
 
 def footer(doc: MinutesDoc) -> str:
+    if doc.preview:
+        approved = (
+            f"Reviewed and approved by {doc.reviewed_by}. " if doc.reviewed_by else "Not yet approved. "
+        )
+        return approved + "Not yet released: a preview of what will be filed."
     text = (
         f"Reviewed and approved by {doc.reviewed_by or 'unknown'}. "
         f"Released by {doc.released_by} on {doc.released_at.date().isoformat()}."

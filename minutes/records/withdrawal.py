@@ -32,6 +32,7 @@ from minutes.db import (
     Draft,
     DraftStatus,
     Export,
+    LineCorrection,
     Participant,
     Recording,
     Segment,
@@ -44,6 +45,7 @@ from minutes.db import (
 )
 from minutes.records.export import WITHDRAWN
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
+from minutes.review import lines
 
 LOG = logging.getLogger("minutes.records.withdrawal")  # ids and counts only, never names or words
 NOTE = "a participant withdrew consent; evidence citing them was removed and their name replaced"
@@ -120,7 +122,9 @@ def _propagate_one(
     for rec in recordings:
         whose = _whose(session, rec.id, person, names)
         for tr in session.exec(select(Transcript).where(Transcript.recording_id == rec.id)).all():
-            removed += _remove_words(session, tr, whose, now, report)
+            cut = _remove_words(session, tr, whose, now, report)
+            removed += cut
+            lines.forget(session, tr.id, _lines_cut(session, tr.id, cut), _name(person).search)
         _remove_voice(session, rec.id, person, whose, report)
         if rec.path:
             report.audio_deleted.append(delete_audio(session, settings, rec, now))
@@ -258,6 +262,26 @@ def _remove_voice(
     report.speaker_labels_removed += len(labels)
 
 
+def _name(person: Participant) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(person.name)}\b", re.IGNORECASE)
+
+
+def _lines_cut(session: Session, transcript_id: int, cut: list[tuple[float, float, str]]) -> set[int]:
+    """The lines (Segment.idx) a withdrawal removed or cut words from: gone lines leave no row to look up, so
+    every idx no longer stored counts, and every stored line overlapping a removed stretch."""
+    kept = {
+        seg.idx: seg for seg in session.exec(select(Segment).where(Segment.transcript_id == transcript_id))
+    }
+    corrected = session.exec(
+        select(LineCorrection.idx).where(LineCorrection.transcript_id == transcript_id)
+    ).all()
+    return {
+        idx
+        for idx in corrected
+        if idx not in kept or any(a < kept[idx].end and b > kept[idx].start for a, b, _ in cut)
+    }
+
+
 def _scrub_draft(
     session: Session,
     draft: Draft,
@@ -267,7 +291,7 @@ def _scrub_draft(
     report: WithdrawalReport,
 ) -> None:
     """Remove evidence citing the person, replace their name, then reopen review or re-issue the release."""
-    name = re.compile(rf"\b{re.escape(person.name)}\b", re.IGNORECASE)
+    name = _name(person)
     cites = _citation_test(removed)
     evidence_removed = names = 0
     for item in review.draft_items(session, draft.id):

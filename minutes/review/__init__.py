@@ -5,13 +5,15 @@ Callers use `from minutes import review` and `review.approve(...)`; which module
 package's business.
 """
 
-from minutes.review.edits import EditResult, edit, editable_document, move, resolve
+from minutes.review.edits import EditResult, edit, editable_document, move, resolve, restore
 from minutes.review.items import (
+    KINDS,
     content_sha256,
     create_draft,
     draft_as_types,
     draft_items,
     evidence_rows,
+    find_item,
     get_draft,
 )
 from minutes.review.states import add_step, approve, reissue, reject, release, transition
@@ -30,6 +32,7 @@ from minutes.review.views import (
 )
 
 __all__ = [
+    "KINDS",
     "DraftDiff",
     "DraftSummary",
     "DraftView",
@@ -46,6 +49,7 @@ __all__ = [
     "edit",
     "editable_document",
     "evidence_rows",
+    "find_item",
     "get_draft",
     "history",
     "latest_release",
@@ -55,6 +59,7 @@ __all__ = [
     "reject",
     "release",
     "resolve",
+    "restore",
     "show",
     "to_jsonable",
     "transition",

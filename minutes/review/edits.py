@@ -31,7 +31,7 @@ from minutes.review.items import (
     item_ref,
 )
 from minutes.review.states import add_step, open_for_change, require_editable, reviewer_name
-from minutes.review.views import ItemView, item_view
+from minutes.review.views import ItemView, history, item_view
 
 RESOLUTIONS = ("keep", "edit", "remove", "part2")
 RESOLVED = {"keep": "kept", "edit": "edited", "remove": "removed", "part2": "part2"}
@@ -261,6 +261,7 @@ def resolve(
             "keep, edit or remove it instead",
         )
     changes = _resolve_changes(item, resolution, text, owner, due)
+    was = item.resolution
     if resolution == "keep" and row.status == DraftStatus.APPROVED:
         pass  # confirming an item changes nothing in approved minutes
     else:
@@ -272,6 +273,8 @@ def resolve(
     item.resolution = RESOLVED[resolution]
     session.add(item)
     detail = {"item": item_ref(item), "resolution": item.resolution}
+    if resolution == "remove":
+        detail["was"] = was  # what an undo puts back
     add_step(session, row, by, "resolve", detail=detail)
     record(
         session,
@@ -324,3 +327,36 @@ def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
     session.add(item)
     session.flush()
     return item
+
+
+def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
+    """Undo a removal: the item comes back as it was before (open, kept or edited), audited. An item that blocked
+    approval before it was removed blocks it again."""
+    by = reviewer_name(by)
+    row = get_draft(session, draft_id)
+    require_editable(row)
+    item = find_item(session, draft_id, ref)
+    if item.resolution != "removed":
+        raise UsageError(f"item {item_ref(item)} of draft {draft_id} was not removed", "nothing was changed")
+    removals = [
+        step
+        for step in history(session, draft_id)
+        if step.kind == "resolve"
+        and step.detail.get("item") == item_ref(item)
+        and step.detail.get("resolution") == "removed"
+    ]
+    was = removals[-1].detail.get("was") if removals else None
+    open_for_change(session, row, by)
+    item.resolution = was
+    session.add(item)
+    detail = {"item": item_ref(item), "resolution": was}
+    add_step(session, row, by, "restore", detail=detail)
+    record(
+        session,
+        "review.restore",
+        by,
+        row.meeting_id,
+        subject={"draft": row.id, **detail},
+        hashes={"version": content_sha256(session, row.id)},
+    )
+    return item_view(session, item)
