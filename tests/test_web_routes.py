@@ -11,7 +11,7 @@ import markupsafe
 import pytest
 from docx import Document
 from minutes.db import AuditEvent, ConsentRecord, Job
-from processed_meeting import stm_lines
+from processed_meeting import approve_and_release, run, stm_lines
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
@@ -77,14 +77,23 @@ def test_consent_grid_give_with_a_range_refuse_history_and_notice(web):
     mid, ids = new_meeting(client, csrf, "Year 7 team", ["Ann", "Ben"])
     all_scopes = ["record", "transcribe", "diarise", "summarise"]
     assert give(client, csrf, mid, ids["Ann"], "give", all_scopes, evidence_at="0:08-0:14").status_code == 303
-    assert give(client, csrf, mid, ids["Ben"], "give", "record").status_code == 303
+    saved = give(client, csrf, mid, ids["Ben"], "give", "record")
+    assert saved.status_code == 303 and "?saved=" in saved.headers["location"]
+    page = client.get(saved.headers["location"]).text  # what was saved, and Ben still chosen for the next one
+    assert (
+        "<strong>Saved:</strong> Ben\n  gives consent\n  to record (said aloud), recorded by Clara Clerk"
+        in page
+    )
+    assert f'<option value="{ids["Ben"]}" selected>Ben</option>' in page
     assert give(client, csrf, mid, ids["Ben"], "refuse", "summarise").status_code == 303
     before = web.snapshot()
     bad = give(client, csrf, mid, ids["Ben"], "give", "record", evidence_at="0:14-0:08")
     assert bad.status_code == 400 and "inverted" in bad.text and web.snapshot() == before
     grid = client.get(f"/meetings/{mid}/consent").text
     assert grid.count("Given") >= 5 and "Refused" in grid and "Missing" in grid
-    assert "Ben: summarise (refused)" in grid and "at 0:08-0:14" in grid and "Clara Clerk" in grid
+    needed = re.findall(r"<li><strong>(\w+)</strong>: ([^<(]+)\(([^)]+)\)</li>", grid.replace("\n    ", " "))
+    assert needed == [("Ben", "transcribe, diarise, summarise ", "not given yet, refused")]  # each once
+    assert "at 0:08-0:14" in grid and "Clara Clerk" in grid
     with web.ctx.tx() as s:
         rows = s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == mid)).all()
     assert len(rows) == 6 and {r.recorded_by for r in rows} == {"Clara Clerk"}
@@ -368,3 +377,20 @@ def test_withdrawal_preview_counts_match_what_is_removed(web):
 def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored():
     with pytest.raises(UsageError, match="too large"):
         jobs.check_upload("meeting.wav", b"RIFF\x00\x00\x00\x00WAVE", jobs.MAX_UPLOAD_BYTES + 1)
+
+
+def test_the_meetings_list_says_when_a_withdrawal_changed_the_minutes(web):
+    """Released minutes a withdrawal re-issued say so in the list (not just "Released"); so does a draft a
+    withdrawal sent back to review."""
+    b = web.built
+    for ref in ("f1", "d2"):
+        assert run("review", "resolve", b.draft_id, ref, "--keep", "--by", "R").exit_code == 0
+    approve_and_release(b.draft_id)
+    clerk, _ = web.login("clerk")
+    assert "Released</span>" in clerk.get("/").text
+    withdraw = ("consent", "withdraw", b.meeting_id, "Sam", "--scope", "all", "--method", "written")
+    assert run(*withdraw, "--by", "Clara Clerk").exit_code == 0
+    listed = clerk.get("/").text
+    assert "Released, re-issued after a withdrawal</span>" in listed
+    assert f'<a href="/drafts/{b.draft_id}/release">Download</a>' in listed
+    assert "Released, re-issued after a withdrawal" in clerk.get(f"/meetings/{b.meeting_id}").text

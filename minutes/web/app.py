@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from minutes.consent.errors import ConsentError
 from minutes.consent.timespec import clock
 from minutes.errors import MinutesError, NotFoundError, StateError
-from minutes.service import jobs, review, users
+from minutes.service import consent, jobs, review, users
 from minutes.service.context import Ctx, Forbidden
 from minutes.web import dates
 
@@ -44,6 +44,7 @@ templates.env.filters["clock"] = clock
 templates.env.filters.update(dates.FILTERS)
 templates.env.globals["allowed"] = users.allowed
 templates.env.globals["due_shown"] = review.due_shown
+templates.env.globals["needed"] = consent.needed
 # what only the command line has: a command, an option ("--by NAME"), an internal name in brackets
 _COMMAND_LINE = re.compile(r"`[^`]*`|(?<![\w-])--[a-z][\w-]*(?: [A-Z][A-Z.]*)?")
 _COMMAND_ASIDE = re.compile(r"\s*\((?:see |use |run |e\.g\. )?[^()]*(?:`|--)[^()]*\)")

@@ -40,6 +40,11 @@ def when(moment: dt.datetime | None) -> str:
     return f"{local(moment):%d/%m/%Y %H:%M}" if moment else ""
 
 
+def when_exact(moment: dt.datetime | None) -> str:
+    """'23/11/2026 14:05:09' in London time (the audit log)."""
+    return f"{local(moment):%d/%m/%Y %H:%M:%S}" if moment else ""
+
+
 def due(value: str | None) -> str:
     """A due date as people write it: an ISO date as '27 November 2026', a spoken phrase as it was said."""
     if not value:
@@ -51,4 +56,10 @@ def due(value: str | None) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-FILTERS = {"long_date": long_date, "short_date": short_date, "when": when, "due": due}
+FILTERS = {
+    "long_date": long_date,
+    "short_date": short_date,
+    "when": when,
+    "when_exact": when_exact,
+    "due": due,
+}
