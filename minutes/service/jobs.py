@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import update
@@ -60,6 +60,8 @@ class StageView:
     label: str
     state: str  # waiting, running, done, blocked, failed
     progress: float | None  # 0..1 while running, when known
+    step: str | None = None  # what the running stage is counting ("part 3 of 7")
+    left: float | None = None  # seconds left in that count, estimated from the pace measured so far
 
 
 @dataclass(frozen=True)
@@ -197,8 +199,63 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
         if state == "running" and job.status != "running":
             state = "failed" if job.status == "failed" else "waiting"
         running = state == "running" and job.stage == stage
-        stages.append(StageView(stage, STAGE_LABELS[stage], state, job.progress if running else None))
+        left = None
+        if running and job.remaining_s is not None:  # counted down since the worker wrote it
+            written = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(tzinfo=UTC)
+            left = max(job.remaining_s - (utcnow() - written).total_seconds(), 0.0)
+        stages.append(
+            StageView(
+                stage,
+                STAGE_LABELS[stage],
+                state,
+                job.progress if running else None,
+                job.step if running else None,
+                left,
+            )
+        )
     return JobView(job.id, job.status, job.reason, job.requested_by, job.updated_at, stages, draft)
+
+
+def last_pace(ctx: Ctx) -> dict[str, float]:
+    """The pace (seconds per step, by stage and unit) the latest job that measured one found on this store's
+    workers: a new job's first estimate, before it has measured its own."""
+    with ctx.tx() as s:
+        rows = s.exec(select(Job.pace).where(Job.status == "done").order_by(Job.updated_at.desc()).limit(20))
+        return next((dict(p) for p in rows if p), {})
+
+
+@dataclass(frozen=True)
+class Speed:
+    """How long processing took on this machine, as a multiple of the recording's length."""
+
+    ratio: float  # processing seconds per second of recording (median of the recent runs)
+    runs: int
+
+
+def measured_speed(ctx: Ctx, recent: int = 5) -> Speed | None:
+    """From the stage runs of the latest recordings processed to a draft here: what an upload page can promise."""
+    with ctx.tx() as s:
+        done = s.exec(
+            select(StageRun.recording_id)
+            .where(
+                StageRun.stage == "summarise", StageRun.status == "done", StageRun.recording_id.is_not(None)
+            )
+            .order_by(StageRun.id.desc())
+            .limit(recent)
+        ).all()
+        ratios = []
+        for rec_id in dict.fromkeys(done):
+            rec = s.get(Recording, rec_id)
+            runs = s.exec(
+                select(StageRun).where(StageRun.recording_id == rec_id, StageRun.status == "done")
+            ).all()
+            took = sum((r.finished_at - r.started_at).total_seconds() for r in runs if r.finished_at)
+            if rec and rec.duration > 0 and took > 0:
+                ratios.append(took / rec.duration)
+    if not ratios:
+        return None
+    ratios.sort()
+    return Speed(ratios[len(ratios) // 2], len(ratios))
 
 
 # -- used by the worker process only ------------------------------------------------------------------------

@@ -11,11 +11,13 @@ import logging
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 
 from minutes.consent.errors import ConsentError
 from minutes.core.config import Settings
 from minutes.core.logs import setup_logging
+from minutes.core.progress import Pace
 from minutes.db import Job
 from minutes.errors import MinutesError
 from minutes.run.batch import _die_with_parent
@@ -27,22 +29,50 @@ LOG = logging.getLogger("minutes.worker")  # ids and states only
 
 
 class JobReporter:
-    """Writes the current stage and its progress to the job row (progress at most once a second)."""
+    """Writes the current stage, its progress, what it is counting and the time left (from the pace measured
+    so far, or the last job's) to the job row, at most once a second; at the end of each stage, the pace it
+    measured, for the next job's first estimate."""
 
-    def __init__(self, ctx: Ctx, job_id: int, every: float = 1.0):
-        self.ctx, self.job_id, self.every, self._last = ctx, job_id, every, 0.0
+    def __init__(
+        self, ctx: Ctx, job_id: int, every: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ):
+        self.ctx, self.job_id, self.every, self._last, self.clock = ctx, job_id, every, 0.0, clock
+        self.pace = Pace(jobs.last_pace(ctx))
+        self._stage = ""
 
     def start(self, stage: str, total: float | None = None) -> None:
-        jobs.set_job(self.ctx, self.job_id, stage=stage, progress=0.0)
+        self._stage, self.pace = stage, Pace(self.pace.priors | self.pace.rates)
+        jobs.set_job(self.ctx, self.job_id, stage=stage, progress=0.0, step=None, remaining_s=None)
 
-    def update(self, done: float, total: float | None = None) -> None:
-        now = time.monotonic()
-        if total and now - self._last >= self.every:
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None:
+        now = self.clock()
+        key = self._key(unit)
+        new_unit = key != self.pace.unit
+        self.pace.update(done, total, key, now)
+        if total and (new_unit or now - self._last >= self.every or done >= total):
             self._last = now
-            jobs.set_job(self.ctx, self.job_id, progress=round(min(done / total, 1.0), 3))
+            left = self.pace.remaining(now)
+            jobs.set_job(
+                self.ctx,
+                self.job_id,
+                progress=round(min(done / total, 1.0), 3),
+                step=f"{unit} {done:g} of {total:g}" if unit else None,
+                remaining_s=None if left is None else round(left, 1),
+            )
+
+    def _key(self, unit: str | None) -> str:
+        """Paces are kept per stage and unit: a second of audio transcribed is not a second diarised."""
+        return f"{self._stage}:{unit or 'stage'}"
 
     def finish(self, status: str, detail: str = "") -> None:
-        jobs.set_job(self.ctx, self.job_id, progress=1.0 if status == "done" else None)
+        done = status == "done"
+        jobs.set_job(
+            self.ctx,
+            self.job_id,
+            progress=1.0 if done else None,
+            remaining_s=None,
+            **({"pace": self.pace.priors | self.pace.rates} if self.pace.rates else {}),
+        )
 
     def note(self, text: str) -> None: ...
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 06:25:19.230494
+Create Date: 2026-12-07 06:56:56.661980
 """
 from alembic import op
 import sqlalchemy as sa
@@ -98,6 +98,9 @@ def upgrade() -> None:
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('progress', sa.Float(), nullable=True),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('remaining_s', sa.Float(), nullable=True),
+    sa.Column('pace', sa.JSON(), server_default='{}', nullable=False),
     sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('worker', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
