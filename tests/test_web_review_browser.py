@@ -18,10 +18,10 @@ from axe import Checker, install
 from docx import Document
 from playwright.sync_api import expect
 from processed_meeting import build, ev, line
-from test_web_browser import (  # noqa: F401  (fixtures: Debian's chromium, a server without the worker)
+from test_web_browser import (
     REVIEWER,
-    browser_type_launch_args,
-    light_server,
+    _serve,
+    browser_type_launch_args,  # noqa: F401  (the fixture: Debian's chromium)
     sign_in,
 )
 
@@ -95,13 +95,17 @@ class Hands:
 
 
 @pytest.fixture
-def reviewed(light_server):
-    settings = load_settings(light_server["home"])
+def reviewed(tmp_path_factory):
+    """The server without its worker (no model is loaded), holding the processed five-item meeting."""
+    server = _serve(tmp_path_factory.mktemp("review-home"), "--no-worker")
+    started = next(server)
+    settings = load_settings(started["home"])
     built = build(settings, five_items())
     ctx = Ctx.open(settings)
     meetings.set_agenda(ctx, built.meeting_id, AGENDA, "Clara Clerk")
     ctx.close()
-    return light_server["url"], built
+    yield started["url"], built
+    next(server, None)  # stops it
 
 
 def test_a_reviewer_checks_five_items_in_the_document_in_few_clicks_and_no_reloads(
