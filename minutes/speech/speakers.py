@@ -177,13 +177,7 @@ def set_names(
         for other in taken:  # one participant, one voice: the hand-made name wins
             labels[other].participant_id, labels[other].method = None, None
         labels[label].participant_id, labels[label].method = participant.id, "manual"
-        append_event(
-            s,
-            "speaker.name",
-            actor,
-            meeting_id,
-            {"recording": recording_id, "label": label, "participant": participant.id},
-        )
+        _audit_name(s, meeting_id, recording_id, label, participant.id, actor)
     s.flush()
     return label_names(s, recording_id)
 
@@ -213,12 +207,13 @@ def label_of(s: Session, meeting_id: int, recording_id: int, name: str, actor: s
     s.add(
         SpeakerLabel(recording_id=recording_id, label=label, participant_id=participant.id, method="manual")
     )
-    append_event(
-        s,
-        "speaker.name",
-        actor,
-        meeting_id,
-        {"recording": recording_id, "label": label, "participant": participant.id},
-    )
+    _audit_name(s, meeting_id, recording_id, label, participant.id, actor)
     s.flush()
     return label
+
+
+def _audit_name(
+    s: Session, meeting_id: int, recording_id: int, label: str, participant_id: int, actor: str
+) -> None:
+    subject = {"recording": recording_id, "label": label, "participant": participant_id}
+    append_event(s, "speaker.name", actor, meeting_id, subject)
