@@ -33,6 +33,7 @@ class FakeEngine:
         return (work(self, item) for item in items)
 
     def classify(self, opening, questions):
+        self.classify_opening = opening
         self.judged += questions
         return [self.judge(q) for q in questions]
 

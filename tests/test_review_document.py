@@ -16,7 +16,7 @@ from minutes.core.config import load_settings
 from minutes.core.store import Database
 from minutes.errors import StateError, UsageError
 from minutes.records.retention import purge
-from minutes.service import Ctx, document, review
+from minutes.service import Ctx, document, flags, review
 
 AGENDA = ["Year 9 science museum trip", "Homework policy", "Lab technician post"]
 BY = "Mrs Reviewer"
@@ -78,13 +78,17 @@ def test_an_item_is_edited_in_one_step_and_a_removal_is_undone(demo):
     review.update_item(ctx, d, "a3", BY, owner="", due="")
     assert (_item(ctx, d, "a3").owner, _item(ctx, d, "a3").due) == (None, None)
 
-    review.resolve(ctx, d, "f1", "remove", BY)
+    flags.clear(ctx, d, "f1", "a pay band for the post, not a person", BY)
     assert _item(ctx, d, "f1").resolution == "removed"
-    review.restore(ctx, d, "f1", BY)
+    review.restore(ctx, d, "f1", BY)  # the clearing undone
     f1 = _item(ctx, d, "f1")
     assert f1.resolution is None and f1.blocking  # an open flag blocks approval again
     with pytest.raises(UsageError, match="was not removed"):
         review.restore(ctx, d, "f1", BY)
+    flagged = flags.flag(ctx, d, BY, lines="12")  # Sam's "Sure, I'll draft it": A2 rests on it alone
+    assert flagged.removed == ["a2"]
+    with pytest.raises(StateError, match=r"rests on lines flagged as sensitive \(f2\)"):
+        review.restore(ctx, d, "a2", BY)
     review.resolve(ctx, d, "d1", "keep", BY)
     review.resolve(ctx, d, "d1", "remove", BY)
     review.restore(ctx, d, "d1", BY)

@@ -190,6 +190,15 @@ def test_a_reviewer_checks_five_items_in_the_document_in_few_clicks_and_no_reloa
     expect(page.locator("#line-15 .heard")).to_contain_text("business manager")
     axe(page, "a transcript line corrected")
 
+    # flag a transcript line as sensitive: it becomes a flag of the reviewer's own, kept, never minuted
+    hands.click(page.get_by_role("link", name="Flag line 14 as sensitive"))
+    axe(page, "a transcript line's flag form")
+    hands.click(page.get_by_role("button", name="Flag line 14"))
+    expect(page.locator("#audio-status")).to_contain_text("Line 14 flagged as sensitive (F1).")
+    expect(page.locator("#item-f1")).to_be_focused()
+    expect(page.locator("#line-14 .badge")).to_have_text("Flagged: F1")
+    axe(page, "a line flagged")
+
     # edit the summary in place
     hands.click(page.get_by_role("link", name="Edit the summary"))
     summary = "The department moved the Year 9 trip to April and will trial paper homework for Year 7."
@@ -260,6 +269,18 @@ def test_the_review_page_reads_at_390_pixels_and_its_shortcuts_can_be_turned_off
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.keyboard.press("Escape")  # cancels the edit
     expect(page.locator("#item-a1 form.edit")).to_have_count(0)
+    page.evaluate("""() => {  // a reviewer selects from line 2 into line 3 of the transcript
+        const range = document.createRange();
+        range.setStart(document.querySelector("#line-2 .said").firstChild, 0);
+        range.setEnd(document.querySelector("#line-3 .said").lastChild, 5);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+    }""")
+    expect(page.locator("#selection-bar")).to_contain_text("Lines 2 to 3 selected:")
+    page.get_by_role("button", name="Flag them as sensitive").click()
+    expect(page.get_by_label("To line")).to_have_value("3")
+    axe(page, "a selection's flag form at 390 px")
+    page.get_by_role("link", name="Cancel").click()
     page.get_by_text("Keyboard shortcuts").click()
     page.get_by_label("Single-key shortcuts on").uncheck()  # WCAG 2.1.4: they can be turned off
     page.locator("#item-d2").focus()

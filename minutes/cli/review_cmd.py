@@ -1,4 +1,4 @@
-"""`minutes review list|show|edit|resolve|move|approve|reject|diff` and `minutes release`."""
+"""`minutes review list|show|edit|resolve|clear|flag|move|approve|reject|diff` and `minutes release`."""
 
 from __future__ import annotations
 
@@ -49,15 +49,22 @@ def review_list(app: App, status: str | None, as_json: bool) -> None:
 
 @review_group.command("show")
 @click.argument("draft", type=ID)
+@click.option(
+    "--transcript",
+    "with_transcript",
+    is_flag=True,
+    help="Also print the transcript, numbered, its flagged lines marked (for `review flag --lines`).",
+)
 @json_option
 @pass_app
-def review_show(app: App, draft: int, as_json: bool) -> None:
+def review_show(app: App, draft: int, with_transcript: bool, as_json: bool) -> None:
     """Show a draft: each item with its evidence; unsupported items and sensitive flags first and in red."""
-    from minutes.service import review
+    from minutes.service import flags, review
 
     view = review.show(app.ctx(), draft)
+    lines = flags.transcript(app.ctx(), draft) if with_transcript else None
     if as_json:
-        emit_json(review.to_jsonable(view))
+        emit_json(review.to_jsonable(view) | ({"transcript": review.to_jsonable(lines)} if lines else {}))
         return
     out = console()
     out.print(
@@ -81,6 +88,13 @@ def review_show(app: App, draft: int, as_json: bool) -> None:
         out.print("\n[bold]notes from drafting[/bold] (check these against the recording)")
         for note in view.notes:
             out.print(f"  - {escape(note)}")
+    if lines:
+        out.print("\n[bold]transcript[/bold] (flagged lines are withheld from drafting)")
+        for x in lines:
+            mark = f"[bold white on red] {' '.join(x.flags)} [/bold white on red] " if x.flags else ""
+            out.print(
+                f"{x.number:>4} [dim]{_clock(x.start)}[/dim] {mark}{escape(x.speaker or '?')}: {escape(x.text)}"
+            )
 
 
 @review_group.command("edit")
@@ -205,6 +219,61 @@ def _check_resolve_options(
         )
     if resolution is None and text is None and not extras:
         raise UsageError("choose one of --keep, --remove, --part2 or --edit TEXT")
+
+
+@review_group.command("clear")
+@click.argument("draft", type=ID)
+@click.argument("flag")
+@click.option("--reason", required=True, help="Why the flag is false (recorded; say why, not what was said).")
+@BY
+@json_option
+@pass_app
+def review_clear(app: App, draft: int, flag: str, reason: str, by: str, as_json: bool) -> None:
+    """Clear a false sensitive flag (f1): it no longer blocks approval, and its lines are drafted on the next
+    re-draft. Audited with the reason."""
+    from minutes.service import flags, review
+
+    view = flags.clear(app.ctx(), draft, flag, reason, by)
+    if as_json:
+        emit_json(review.to_jsonable(view))
+    else:
+        click.echo(f"draft {draft}: {view.ref} cleared")
+
+
+@review_group.command("flag")
+@click.argument("draft", type=ID)
+@click.option("--lines", help="The transcript lines to flag: 12 or 12-15 (see `review show --transcript`).")
+@click.option("--from", "start", help="Or a time range (every line overlapping it): its start, MM:SS.")
+@click.option("--to", "end", help="The time range's end, MM:SS (or seconds).")
+@click.option("--kind", help="What kind of matter (default: sensitive), e.g. safeguarding, health, family.")
+@BY
+@json_option
+@pass_app
+def review_flag(
+    app: App,
+    draft: int,
+    lines: str | None,
+    start: str | None,
+    end: str | None,
+    kind: str | None,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Flag transcript lines as sensitive: they are withheld from any re-draft, and the decisions, actions and
+    discussion points resting on them are removed now (audited)."""
+    from minutes.service import flags, review
+
+    if not lines and not (start or end):
+        raise UsageError("give --lines, or --from and --to")
+    done = flags.flag(app.ctx(), draft, by, lines=lines, start=start, end=end, kind=kind)
+    if as_json:
+        emit_json(review.to_jsonable(done))
+        return
+    first, last = done.lines
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    removed = f"; removed {', '.join(done.removed)}" if done.removed else ""
+    summary = "; summary shortened" if done.summary_changed else ""
+    click.echo(f"draft {draft}: {done.flag.ref} flags {where}{removed}{summary}")
 
 
 @review_group.command("move")

@@ -140,11 +140,14 @@ def extract(
     progress: Progress | None = None,
     chunk_tokens: int = DRAFTING.chunk_tokens,
     selection: bool = True,
+    reviewed: sensitive.Reviewed | None = None,
 ) -> Draft:
     """Draft minutes of one meeting with a loaded extractor (see minutes.engines.extractor.load_extractor).
 
     `participants` are names, or "Name:role"; default: the transcript's speakers. `selection=False` reads every
-    line (to measure what selection costs)."""
+    line (to measure what selection costs). `reviewed`: a reviewer's cleared and added sensitive flags on an
+    earlier draft of this transcript (a re-draft drafts the lines they cleared and withholds those they
+    flagged)."""
     draft = Draft()
     lines = windows.lines_of(transcript)
     if not lines:
@@ -152,7 +155,7 @@ def extract(
         return draft
     people = roles.with_roles(roles.parse(participants) or [Participant(s) for s in _speakers(lines)], lines)
     names = [p.name for p in people]
-    found = sensitive.detect(lines)
+    found = sensitive.detect(lines, names, engine, reviewed)
     draft.flags.extend(found.flags)
     shown = [line for line in lines if line.number not in found.withheld]
     chunks = _chunks(shown, names, engine, chunk_tokens, selection)
@@ -192,10 +195,11 @@ def extract(
             draft.decisions.remove(earlier)
             draft.notes.append(f"not a decision (changed later: {later.text}): {earlier.text}")
     private = sensitive.private_words(lines, found.withheld, names)
-    sensitive.withhold_sensitive_items(draft, private)
+    sensitive.withhold_sensitive_items(draft, private, names)
     motions.fill(draft.decisions, shown, names)
     grounding.verify(draft, transcript)
-    draft.summary = points.summary([p for p in draft.points if p.status == "supported"])
+    summary = points.summary([p for p in draft.points if p.status == "supported"])
+    draft.summary = sensitive.safe_summary(summary, private, names)
     return draft
 
 

@@ -31,9 +31,17 @@ class DraftingParams(BaseModel):
     )  # lines after an item's evidence where the meeting agrees or puts off
     reversal_lead_up: int = Field(6, ge=0)  # lines before a reversing decision where the earlier one is named
     handover_lines: int = Field(3, ge=0)  # lines after an action's evidence searched for a hand-over
-    sensitive_follow: int = Field(
-        2, ge=0
-    )  # the same speaker's lines after a sensitive cue that its flag covers
+    # sensitive passages (minutes.drafting.sensitive)
+    sensitive_follow: int = Field(4, ge=0)  # lines after a flagged one that may continue its matter
+    sensitive_back: int = Field(3, ge=0)  # lines before a flagged one searched for whom it is about
+    sensitive_gap: int = Field(3, ge=0)  # flagged lines at most this many lines apart are one passage
+    sensitive_reaction_words: int = Field(8, ge=0)  # a line this short after a flagged one is a reaction
+    sensitive_rare_lines: int = Field(3, ge=1)  # a word said on at most this many lines is a matter's own
+    sensitive_ask_words: int = Field(4, ge=1)  # lines shorter than this are not put to the model
+    sensitive_group: int = Field(4, ge=1)  # lines the model judges in one question
+    sensitive_threshold: float = Field(
+        0.8, ge=0, le=1
+    )  # P(yes) at which the model flags (minutes.drafting.private)
     # one item or two
     example_score: int = Field(
         90, ge=0, le=100

@@ -3,6 +3,8 @@ the queue shows), states (approve, reject, release and the steps between) and ed
 
 Callers use `from minutes import review` and `review.approve(...)`; which module holds a function is this
 package's business.
+
+Sensitive flags (clear one, flag lines, a reviewer's decisions for a re-draft) are in `minutes.review.flags`.
 """
 
 from minutes.review.edits import EditResult, edit, editable_document, move, resolve, restore

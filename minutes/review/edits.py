@@ -25,6 +25,7 @@ from minutes.review.items import (
     Item,
     content_sha256,
     draft_items,
+    evidence_rows,
     find_item,
     get_draft,
     item_fields,
@@ -136,6 +137,11 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     result = EditResult(draft_id, row.status)
     plan, seen = _plan(doc, items, result)
     result.removed = [ref for ref in items if ref not in seen]
+    if cleared := [ref for ref in result.removed if _sensitive_flag(items[ref])]:
+        raise UsageError(
+            f"invalid edit: {cleared[0]} is a sensitive flag; it is cleared with a reason, not deleted",
+            f"nothing was changed; `minutes review clear {draft_id} {cleared[0]} --reason TEXT --by NAME`",
+        )
     added = [p for p in plan if p[0] in KINDS]
     result.summary_changed = doc.summary != row.summary
     if not (added or result.edited or result.removed or result.summary_changed):
@@ -158,7 +164,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         "removed": result.removed,
         "summary": result.summary_changed,
     }
-    _step(session, row, by, "edit", detail)
+    audited_step(session, row, by, "edit", detail)
     result.status = row.status
     return result
 
@@ -207,19 +213,23 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
     item.agenda_item = agenda_item
     session.add(item)
     detail = {"item": item_ref(item), "agenda_item": agenda_item}
-    _step(session, row, by, "move", detail)
+    audited_step(session, row, by, "move", detail)
     return item_view(session, item)
 
 
-def _step(session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any]) -> None:
-    """A reviewer's change as a review step and an audit event holding the hash of the version it made."""
-    add_step(session, row, by, kind, detail=detail)
+def audited_step(
+    session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any], reason: str | None = None
+) -> None:
+    """A reviewer's change as a review step and an audit event holding the hash of the version it made (and
+    of the reviewer's reason, which the step keeps and the chain does not)."""
+    add_step(session, row, by, kind, reason=reason, detail=detail)
     record(
         session,
         f"review.{kind}",
         by,
         row.meeting_id,
         subject={"draft": row.id, **detail},
+        content={"reason": reason} if reason else None,
         hashes={"version": content_sha256(session, row.id)},
     )
 
@@ -260,6 +270,11 @@ def resolve(
             f"only a sensitive flag can go to the part-2 (confidential) record, not {item_ref(item)}",
             "keep, edit or remove it instead",
         )
+    if resolution == "remove" and _sensitive_flag(item):
+        raise UsageError(
+            f"{item_ref(item)} is a sensitive flag: clear it with a reason instead",
+            f"`minutes review clear {draft_id} {item_ref(item)} --reason TEXT --by NAME`",
+        )
     changes = _resolve_changes(item, resolution, text, owner, due)
     was = item.resolution
     if resolution == "keep" and row.status == DraftStatus.APPROVED:
@@ -285,6 +300,10 @@ def resolve(
         hashes={"item": content_hash(item_fields(item))},
     )
     return item_view(session, item)
+
+
+def _sensitive_flag(item: Item) -> bool:
+    return isinstance(item, Flag) and item.kind not in NOT_SENSITIVE
 
 
 def _resolve_changes(
@@ -330,14 +349,20 @@ def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
 
 
 def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
-    """Undo a removal: the item comes back as it was before (open, kept or edited), audited. An item that blocked
-    approval before it was removed blocks it again."""
+    """Undo a removal (or the clearing of a flag): the item comes back as it was before (open, kept or edited),
+    audited. An item that blocked approval before blocks it again. An item resting on lines a sensitive flag
+    covers stays out: those lines are not for the minutes."""
     by = reviewer_name(by)
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
     if item.resolution != "removed":
         raise UsageError(f"item {item_ref(item)} of draft {draft_id} was not removed", "nothing was changed")
+    if not isinstance(item, Flag) and (flag := _withheld_by(session, draft_id, item)):
+        raise StateError(
+            f"{item_ref(item)} rests on lines flagged as sensitive ({flag}); it stays out of the minutes",
+            "clear the flag first if it is not sensitive",
+        )
     removals = [
         step
         for step in history(session, draft_id)
@@ -349,14 +374,16 @@ def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
     open_for_change(session, row, by)
     item.resolution = was
     session.add(item)
-    detail = {"item": item_ref(item), "resolution": was}
-    add_step(session, row, by, "restore", detail=detail)
-    record(
-        session,
-        "review.restore",
-        by,
-        row.meeting_id,
-        subject={"draft": row.id, **detail},
-        hashes={"version": content_sha256(session, row.id)},
-    )
+    audited_step(session, row, by, "restore", {"item": item_ref(item), "resolution": was})
     return item_view(session, item)
+
+
+def _withheld_by(session: Session, draft_id: int, item: Item) -> str | None:
+    """The sensitive flag (still in force) whose lines the item's evidence falls in, if any."""
+    spans = [(e.start, e.end) for e in evidence_rows(session, item)]
+    for other in draft_items(session, draft_id):
+        if _sensitive_flag(other) and other.resolution != "removed":
+            for e in evidence_rows(session, other):
+                if any(a < e.end and b > e.start for a, b in spans):
+                    return item_ref(other)
+    return None

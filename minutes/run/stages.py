@@ -252,6 +252,7 @@ def diarise(run: Run) -> Write:
 
 def summarise(run: Run) -> Write:
     from minutes.drafting.extract import extract
+    from minutes.review.flags import reviewed
     from minutes.speech.language import english_only, mismatch_flag
 
     run.forget_audio()  # drafting reads only the transcript
@@ -263,8 +264,11 @@ def summarise(run: Run) -> Write:
         row = transcript_of(s, run.recording.id)
         transcript_id, language, asr_model = row.id, row.language, row.model
         transcript = speaker_names.named_transcript(s, transcript_id)
+        decided = reviewed(s, transcript_id)  # a re-draft keeps the reviewers' sensitive-flag decisions
     extractor = run.engines.extractor
-    draft = extract(extractor, transcript, names, meeting.date, progress=run.reporter.update)
+    draft = extract(
+        extractor, transcript, names, meeting.date, progress=run.reporter.update, reviewed=decided
+    )
     if flag := mismatch_flag(language, asr_model, english_only(asr_model)):
         draft.flags.insert(0, flag)
     return write_draft(run, transcript_id, draft, extractor.name, f"{extractor.name} on {extractor.device}")

@@ -35,6 +35,7 @@ class Line:
     text: str
     heard: str | None = None  # what the machine heard, when a reviewer corrected the words
     cited_by: tuple[str, ...] = ()  # the items whose evidence quotes this line
+    flags: tuple[str, ...] = ()  # the sensitive flags covering it (withheld from drafting)
 
 
 @dataclass(frozen=True)
@@ -294,9 +295,18 @@ def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.Item
         cited = tuple(
             i.ref
             for i in items
-            if i.resolution != "removed" and any(e.start < end and e.end > start for e in i.evidence)
+            if i.resolution != "removed"
+            and i.kind != "flag"
+            and any(e.start < end and e.end > start for e in i.evidence)
         )
         first = heard.get(idx + 1)
+        covering = tuple(
+            i.ref
+            for i in items
+            if i.sensitive
+            and i.resolution != "removed"
+            and any(e.start - 0.01 <= start and end <= e.end + 0.01 for e in i.evidence)
+        )
         out.append(
             Line(
                 idx + 1,
@@ -306,6 +316,7 @@ def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.Item
                 text,
                 first.before_text if first and first.before_text != text else None,
                 cited,
+                covering,
             )
         )
     return out

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from minutes.errors import UsageError
-from minutes.service import document, part2, release, review
+from minutes.service import document, flags, part2, release, review
 from minutes.service.users import SignedIn
 from minutes.web.app import ctx_of, guard, redirect, render
 from minutes.web.routes_meetings import number, text
@@ -43,21 +43,48 @@ def _page(request: Request, draft_id: int) -> document.ReviewPage:
     return document.page(ctx_of(request), draft_id, _layout(request))
 
 
-def _updated(request: Request, draft_id: int, said: str, focus: str | None = None, line: int | None = None):
-    """After a step: with htmx, the document, the status and the spoken message (and the corrected line); else
-    back to the page at the item."""
+def _updated(
+    request: Request,
+    draft_id: int,
+    said: str,
+    focus: str | None = None,
+    line: int | None = None,
+    transcript: bool = False,
+):
+    """After a step: with htmx, the document, the status and the spoken message (and the corrected line, or the
+    whole transcript when flags changed its marks); else back to the page at the item."""
     if not _htmx(request):
         anchor = f"#line-{line}" if line else f"#item-{focus}" if focus else ""
         return redirect(f"/drafts/{draft_id}{anchor}")
     r = _page(request, draft_id)
-    return render(request, "review_update.html", r=r, said=said, focus=focus, line=line and r.line(line))
+    return render(
+        request,
+        "review_update.html",
+        r=r,
+        said=said,
+        focus=focus,
+        line=line and r.line(line),
+        transcript=transcript,
+    )
 
 
 @router.get("/drafts/{draft_id}")
-def review_page(request: Request, draft_id: int, me: Reader, edit: str = "", line: int = 0) -> Response:
-    """The page; `?edit=a1` or `?line=6` open that item's or line's form (the same forms htmx loads in place)."""
+def review_page(
+    request: Request, draft_id: int, me: Reader, edit: str = "", line: int = 0, flag: int = 0
+) -> Response:
+    """The page; `?edit=a1`, `?line=6` or `?flag=6` open that item's or line's form (the same forms htmx loads
+    in place)."""
     r = _page(request, draft_id)
-    response = render(request, "review.html", r=r, editing=edit.lower(), correcting=line, said="")
+    response = render(
+        request,
+        "review.html",
+        r=r,
+        editing=edit.lower(),
+        correcting=line,
+        flagging=flag,
+        kinds=flags.KINDS,
+        said="",
+    )
     if request.query_params.get("layout") in document.LAYOUTS:
         response.set_cookie(LAYOUT_COOKIE, r.document.layout, httponly=True, samesite="strict")
     return response
@@ -180,11 +207,23 @@ def line_form(request: Request, draft_id: int, line: int, me: Editor) -> Respons
     return _line(request, draft_id, line, editing=True)
 
 
-def _line(request: Request, draft_id: int, line: int, editing: bool) -> Response:
+@router.get("/drafts/{draft_id}/lines/{line}/flag")
+def line_flag_form(request: Request, draft_id: int, line: int, me: Editor, to: int = 0) -> Response:
+    """The form that flags this line (or this line to line `to`, a selection) as sensitive."""
+    return _line(request, draft_id, line, editing="flag", to=max(to, line))
+
+
+def _line(request: Request, draft_id: int, line: int, editing: bool | str, to: int = 0) -> Response:
     r = _page(request, draft_id)
     found = r.line(line)
     if found is None:
         raise UsageError(f"the transcript has no line {line}")
+    if editing == "flag":
+        if not _htmx(request):
+            return redirect(f"/drafts/{draft_id}?flag={line}#line-{line}")
+        return render(
+            request, "review_line.html", r=r, x=found, editing="flag", to=to or line, kinds=flags.KINDS
+        )
     if not _htmx(request):
         return redirect(
             f"/drafts/{draft_id}?line={line}#line-{line}" if editing else f"/drafts/{draft_id}#line-{line}"
@@ -215,6 +254,35 @@ async def correct_line(request: Request, draft_id: int, line: int, me: Editor) -
         f" Also corrected: {', '.join(x for x in reached if x)}." if any(reached) else ""
     )
     return _updated(request, draft_id, said, None, line)
+
+
+@router.post("/drafts/{draft_id}/flags")
+async def flag_lines(request: Request, draft_id: int, me: Editor) -> Response:
+    """Flag transcript lines (first to last) as sensitive: withheld from any re-draft, and the items resting
+    on them removed now."""
+    form = await request.form()
+    first, last = text(form, "first").strip(), text(form, "last").strip()
+    done = flags.flag(
+        ctx_of(request), draft_id, me.user.name, lines=f"{first}-{last or first}", kind=text(form, "kind")
+    )
+    ref, (a, b) = done.flag.ref, done.lines
+    where = f"Line {a}" if a == b else f"Lines {a} to {b}"
+    said = f"{where} flagged as sensitive ({ref.upper()})." + (
+        f" Removed because they rest on them: {', '.join(r.upper() for r in done.removed)}."
+        if done.removed
+        else ""
+    )
+    return _updated(request, draft_id, said, ref, transcript=True)
+
+
+@router.post("/drafts/{draft_id}/flags/{ref}/clear")
+async def clear_flag(request: Request, draft_id: int, ref: str, me: Editor) -> Response:
+    """Clear a false sensitive flag, with the reviewer's reason: its lines are drafted on a re-draft."""
+    form = await request.form()
+    flags.clear(ctx_of(request), draft_id, ref, text(form, "reason"), me.user.name)
+    return _updated(
+        request, draft_id, f"{ref.upper()} cleared: not sensitive.", ref.strip().lower(), transcript=True
+    )
 
 
 @router.get("/drafts/{draft_id}/approve")

@@ -64,7 +64,7 @@
     var target = event.detail.elt;
     var doc = document.getElementById("document");
     var form = target && target.querySelector ? target.querySelector("form.edit, #summary form") : null;
-    if (target && target.matches && target.matches(".editing, #summary") && form) {
+    if (target && target.matches && target.matches(".editing, #summary, li.editing") && form) {
       var field = form.querySelector("textarea, input:not([type=hidden]), select");
       if (field) { field.focus(); }
       return;
@@ -78,6 +78,43 @@
       var again = document.getElementById(target.id);
       if (again) { again.focus(); }
     }
+  });
+
+  /* -- a selection across transcript lines: flag them at once ---------------------------------------------- */
+  function lineOf(node) {
+    var el = node && (node.nodeType === 1 ? node : node.parentElement);
+    return el && el.closest ? el.closest("#lines li[data-line]") : null;
+  }
+
+  function selectedLines() {
+    var sel = window.getSelection ? window.getSelection() : null;
+    if (!sel || sel.isCollapsed) { return null; }
+    var a = lineOf(sel.anchorNode), b = lineOf(sel.focusNode);
+    if (!a || !b) { return null; }
+    var x = parseInt(a.getAttribute("data-line"), 10), y = parseInt(b.getAttribute("data-line"), 10);
+    return [Math.min(x, y), Math.max(x, y)];
+  }
+
+  document.addEventListener("selectionchange", function () {
+    var bar = document.getElementById("selection-bar");
+    if (!bar) { return; }
+    var range = selectedLines();
+    if (!range) { bar.hidden = true; return; }
+    bar.hidden = false;
+    bar.setAttribute("data-first", range[0]);
+    bar.setAttribute("data-last", range[1]);
+    document.getElementById("selection-what").textContent =
+      range[0] === range[1] ? "Line " + range[0] + " selected:" : "Lines " + range[0] + " to " + range[1] + " selected:";
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("#flag-selection") || !window.htmx) { return; }
+    var bar = document.getElementById("selection-bar");
+    var draft = document.getElementById("transcript").getAttribute("data-draft");
+    var first = bar.getAttribute("data-first"), last = bar.getAttribute("data-last");
+    bar.hidden = true;
+    window.htmx.ajax("GET", "/drafts/" + draft + "/lines/" + first + "/flag?to=" + last,
+      { target: "#line-" + first, swap: "outerHTML" });
   });
 
   /* -- single-key shortcuts --------------------------------------------------------------------------------- */
