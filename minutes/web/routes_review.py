@@ -50,9 +50,11 @@ def _updated(
     focus: str | None = None,
     line: int | None = None,
     transcript: bool = False,
+    onwards: bool = False,
 ):
     """After a step: with htmx, the document, the status and the spoken message (and the corrected line, or the
-    whole transcript when flags changed its marks); else back to the page at the item."""
+    whole transcript when flags changed its marks), focus on the item (`onwards`: the one after it); else back
+    to the page at the item."""
     if not _htmx(request):
         anchor = f"#line-{line}" if line else f"#item-{focus}" if focus else ""
         return redirect(f"/drafts/{draft_id}{anchor}")
@@ -62,7 +64,7 @@ def _updated(
         "review_update.html",
         r=r,
         said=said,
-        focus=focus,
+        focus=_after(r, focus) if onwards and focus else focus,
         line=line and r.line(line),
         transcript=transcript,
     )
@@ -142,13 +144,11 @@ async def resolve_item(request: Request, draft_id: int, ref: str, me: Editor) ->
         "remove": f"{ref.upper()} removed. Undo puts it back.",
         "part2": f"{ref.upper()} goes to the part-2 (confidential) record.",
     }[how]
-    focus = _next(request, draft_id, ref) if how == "keep" else ref
-    return _updated(request, draft_id, said, focus)
+    return _updated(request, draft_id, said, ref, onwards=how == "keep")
 
 
-def _next(request: Request, draft_id: int, ref: str) -> str:
+def _after(r: document.ReviewPage, ref: str) -> str:
     """The item after `ref` in the document (where a keyboard review goes on), else `ref` itself."""
-    r = _page(request, draft_id)
     order = [i.ref for i in r.document.flags] + [
         i.ref for s in r.document.sections for i in (*s.points, *s.entries) if i.item.resolution != "removed"
     ]
