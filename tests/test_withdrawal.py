@@ -196,7 +196,7 @@ def test_drafts_exports_and_release_after_withdrawal(processed, home, tmp_path):
     assert (
         f"**Attendees:** Priya, {WITHDRAWN}, Helen, Sam" in text and f"| {WITHDRAWN} | Book the coach" in text
     )
-    assert re.search(r"Re-issued on \d{4}-\d\d-\d\d: a participant withdrew consent", text)
+    assert re.search(r"Re-issued on \w+day \d{1,2} \w+ \d{4}: a participant withdrew consent", text)
 
 
 def test_hook_reports_exactly_what_it_removed(processed, home):

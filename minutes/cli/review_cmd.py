@@ -104,11 +104,7 @@ def review_show(app: App, draft: int, with_transcript: bool, as_json: bool) -> N
             out.print(f"  - {escape(note)}")
     if lines:
         out.print("\n[bold]transcript[/bold] (flagged lines are withheld from drafting)")
-        for x in lines:
-            mark = f"[bold white on red] {' '.join(x.flags)} [/bold white on red] " if x.flags else ""
-            out.print(
-                f"{x.number:>4} [dim]{_clock(x.start)}[/dim] {mark}{escape(x.speaker or '?')}: {escape(x.text)}"
-            )
+        _print_transcript(lines)
 
 
 @review_group.command("edit")
@@ -254,6 +250,147 @@ def _check_resolve_options(
         raise UsageError("choose one of --keep, --remove, --part2 or --edit TEXT")
 
 
+@review_group.command("add")
+@click.argument("draft", type=ID)
+@click.option(
+    "--kind", type=click.Choice(["decision", "action", "point"]), required=True, help="What the item is."
+)
+@click.option("--text", required=True, help="The decision, the action's task, or the discussion point.")
+@click.option("--owner", help="An action's owner: a participant of the meeting.")
+@click.option(
+    "--outside", is_flag=True, help="With --owner: the owner is not a participant; taken as written."
+)
+@click.option("--due", help="An action's due date, e.g. 11/12/2026, 2026-12-11 or 11 Dec 2026.")
+@click.option(
+    "--at", "evidence_at", help="Evidence: the stretch of the recording, START-END (e.g. 1:05-1:20)."
+)
+@click.option(
+    "--lines", help="Evidence: transcript line numbers, e.g. 12 or 12-14 (see `minutes review transcript`)."
+)
+@click.option(
+    "--agenda",
+    "agenda_item",
+    type=click.IntRange(min=1),
+    help="The agenda item to minute it under (default: where its evidence places it).",
+)
+@BY
+@json_option
+@pass_app
+def review_add(
+    app: App,
+    draft: int,
+    kind: str,
+    text: str,
+    owner: str | None,
+    outside: bool,
+    due: str | None,
+    evidence_at: str | None,
+    lines: str | None,
+    agenda_item: int | None,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Add a decision, action or discussion point the draft missed, citing the transcript (--at or --lines).
+    Audited; after approval it reopens review; refused once the draft is rejected or released."""
+    from minutes.service import review
+
+    if outside and owner is None:
+        raise UsageError("--outside only goes with --owner")
+    added = review.add_item(
+        app.ctx(),
+        draft,
+        kind,
+        text,
+        by,
+        owner=owner,
+        due=due,
+        agenda_item=agenda_item,
+        evidence_at=evidence_at,
+        lines=lines,
+        outside=outside,
+    )
+    if as_json:
+        emit_json(review.to_jsonable(added))
+    else:
+        cites = f", citing {_count(len(added.evidence), 'line')}" if added.evidence else ", with no evidence"
+        click.echo(f"draft {draft}: added {added.kind} {added.ref}{cites}")
+
+
+@review_group.command("transcript")
+@click.argument("draft", type=ID)
+@json_option
+@pass_app
+def review_transcript(app: App, draft: int, as_json: bool) -> None:
+    """The draft's transcript, one numbered line per passage: the numbers `review add --lines` and `review flag
+    --lines` cite, flagged lines marked."""
+    from minutes.service import flags, review
+
+    lines = flags.transcript(app.ctx(), draft)
+    if as_json:
+        emit_json([{"line": x.number} | review.to_jsonable(x) for x in lines])
+        return
+    _print_transcript(lines)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+@review_group.command("clear")
+@click.argument("draft", type=ID)
+@click.argument("flag")
+@click.option("--reason", required=True, help="Why the flag is false (recorded; say why, not what was said).")
+@BY
+@json_option
+@pass_app
+def review_clear(app: App, draft: int, flag: str, reason: str, by: str, as_json: bool) -> None:
+    """Clear a false sensitive flag (f1): it no longer blocks approval, and its lines are drafted on the next
+    re-draft. Audited with the reason."""
+    from minutes.service import flags, review
+
+    view = flags.clear(app.ctx(), draft, flag, reason, by)
+    if as_json:
+        emit_json(review.to_jsonable(view))
+    else:
+        click.echo(f"draft {draft}: {view.ref} cleared")
+
+
+@review_group.command("flag")
+@click.argument("draft", type=ID)
+@click.option("--lines", help="The transcript lines to flag: 12 or 12-15 (see `review show --transcript`).")
+@click.option("--from", "start", help="Or a time range (every line overlapping it): its start, MM:SS.")
+@click.option("--to", "end", help="The time range's end, MM:SS (or seconds).")
+@click.option("--kind", help="What kind of matter (default: sensitive), e.g. safeguarding, health, family.")
+@BY
+@json_option
+@pass_app
+def review_flag(
+    app: App,
+    draft: int,
+    lines: str | None,
+    start: str | None,
+    end: str | None,
+    kind: str | None,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Flag transcript lines as sensitive: they are withheld from any re-draft, and the decisions, actions and
+    discussion points resting on them are removed now (audited)."""
+    from minutes.service import flags, review
+
+    if not lines and not (start or end):
+        raise UsageError("give --lines, or --from and --to")
+    done = flags.flag(app.ctx(), draft, by, lines=lines, start=start, end=end, kind=kind)
+    if as_json:
+        emit_json(review.to_jsonable(done))
+        return
+    first, last = done.lines
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    removed = f"; removed {', '.join(done.removed)}" if done.removed else ""
+    summary = "; summary shortened" if done.summary_changed else ""
+    click.echo(f"draft {draft}: {done.flag.ref} flags {where}{removed}{summary}")
+
+
 @review_group.command("move")
 @click.argument("draft", type=ID)
 @click.argument("item")
@@ -383,6 +520,16 @@ def _item_line(item) -> str:
         marks.append("[dim]added by reviewer[/dim]")
     body = f"[strike dim]{body}[/strike dim]" if item.resolution == "removed" else body
     return f"{ref} {item.kind} {' '.join(marks)}\n    {body}"
+
+
+def _print_transcript(lines) -> None:
+    """Numbered transcript lines, each line's sensitive flags marked."""
+    out = console()
+    for x in lines:
+        mark = f"[bold white on red] {' '.join(x.flags)} [/bold white on red] " if x.flags else ""
+        out.print(
+            f"{x.number:>4} [dim]{_clock(x.start)}[/dim] {mark}{escape(x.speaker or '?')}: {escape(x.text)}"
+        )
 
 
 def _clock(seconds: float) -> str:

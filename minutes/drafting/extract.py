@@ -47,7 +47,8 @@ MAX_CONSOLIDATE = (
 )
 
 SAID = " (said: "  # in the final pass's prompt, between a drafted decision and the quotes it rests on
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int, str], None]  # (done, total, what is counted: PART, then looks.LOOK)
+PART = "part"  # one part (chunk) of the meeting the model reads
 
 
 # -- the model's reply ------------------------------------------------------------------------------------------
@@ -165,6 +166,8 @@ def extract(
         engine.keep_prefix(prompts.opening())
     judged: set[tuple[float, float]] = set()  # proposals the model judged rejected, deferred or reversed
     labels = [p.label for p in people]
+    if progress and chunks:
+        progress(0, len(chunks), PART)  # counting starts now: the first estimate comes from the pace
     turns = engine.map(
         partial(_turns, labels=labels), chunks
     )  # chunks are read side by side where they can be
@@ -175,11 +178,11 @@ def extract(
         draft.actions.extend(_actions(reply, by_number, people, meeting_date, draft))
         draft.points.extend(points.drafted(reply.points, by_number, draft))
         if progress:
-            progress(done, len(chunks))
+            progress(done, len(chunks), PART)
     listed = list(draft.actions)  # every task the model listed, before the rules drop any
     _settle_owners(draft, shown, names)
     _drop_unsettled(draft, shown, people)
-    looks.second_looks(engine, shown, names, meeting_date, draft, judged)
+    looks.second_looks(engine, shown, names, meeting_date, draft, judged, progress)
     draft.actions = rules.merge(draft.actions, rules.same_action)
     draft.decisions = rules.merge(draft.decisions, rules.same_decision)
     draft.points = rules.merge(draft.points, rules.same_decision)

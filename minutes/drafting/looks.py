@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 
@@ -15,6 +16,7 @@ from minutes.drafting import grounding, prompts, rules
 from minutes.drafting.engine import Completes, Engine
 from minutes.drafting.windows import Line
 
+LOOK = "second look"  # what progress counts while the looks run
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
 # lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
 # named several lines earlier) than a task, which answers the request just before it
@@ -43,6 +45,7 @@ def second_looks(
     meeting_date: date | None,
     draft: Draft,
     judged: set[tuple[float, float]],
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> None:
     """A focused look at each line that plainly settles something ("Agreed.", "coaches it is") or where a
     participant volunteers ("I'll ...") when no drafted item cites it: the model, reading a whole chunk, misses
@@ -64,8 +67,12 @@ def second_looks(
     if looks:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
     chosen = looks[:MAX_SECOND_LOOKS]
+    if progress and chosen:
+        progress(0, len(chosen), LOOK)
     answers = engine.map(partial(_answer, lines=lines), chosen)  # side by side where they can be
-    for (kind, i), answer in zip(chosen, answers, strict=True):
+    for done, ((kind, i), answer) in enumerate(zip(chosen, answers, strict=True), 1):
+        if progress:
+            progress(done, len(chosen), LOOK)
         item = _look(answer, lines, i, kind, meeting_date)
         if item is None:
             continue
