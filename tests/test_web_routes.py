@@ -322,8 +322,9 @@ def test_review_steps_approve_release_and_download(web):
     early = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf})
     assert early.status_code == 409 and "only released minutes" in early.text
     assert "Release these minutes" in reviewer.get(f"/drafts/{d}/release").text
-    unconfirmed = reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf})
-    assert unconfirmed.status_code == 303 and web.snapshot() == web.snapshot()
+    before = web.snapshot()
+    unconfirmed = reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf})  # not confirmed: nothing filed
+    assert unconfirmed.status_code == 303 and web.snapshot() == before
     assert "Release these minutes" in reviewer.get(f"/drafts/{d}/release").text  # still not released
     assert reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf, "confirm": "yes"}).status_code == 303
     docx = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf})
