@@ -264,7 +264,7 @@ def test_a_reviewer_item_beside_drafted_ones_exports_in_both_templates(home, tmp
     item1 = text[text.index("1. Year 9 science museum trip") + 1 : text.index("2. Homework policy")]
     assert item1 == [
         "1.1 Resolved: The Year 9 science museum trip moves to the last week of April.",
-        "1.2 Action (Tom, by 2026-11-27): Book the coach for the Year 9 trip",
+        "1.2 Action (Tom, by Friday 27 November 2026): Book the coach for the Year 9 trip",
         "1.3 Resolved: Trip cost capped",
         "1.4 Action (Tom): Tom to collect the consent slips",
         "1.5 Action (Helen): Helen to book the museum guide",
