@@ -1,5 +1,5 @@
-"""Web app latency: the meetings list and the review page of a 30-minute meeting, with 200 meetings in the
-store.
+"""Web app latency: the meetings list, the review page of a 30-minute meeting and its in-place steps (an
+item's edit form, keeping an item: the part of the page htmx swaps), with 200 meetings in the store.
 
 Builds a throwaway store (no models needed): 199 meetings with four participants and consent in various
 states, and one processed 30-minute meeting (a transcript of 283 segments and 5,545 timed words, named
@@ -120,11 +120,17 @@ def build(ctx: Ctx, meetings: int, rng: random.Random) -> int:
         return create_draft(s, m.id, row.id, _draft(tr, rng), "bench").id
 
 
-def timed(client: TestClient, path: str, n: int) -> list[float]:
+def request(client: TestClient, path: str, form: dict | None):
+    """GET `path` (a part of the review page as htmx asks for it), or POST `form` to it as htmx does."""
+    htmx = {"HX-Request": "true"} if "/items/" in path else None
+    return client.get(path, headers=htmx) if form is None else client.post(path, data=form, headers=htmx)
+
+
+def timed(client: TestClient, path: str, n: int, form: dict | None = None) -> list[float]:
     out = []
     for _ in range(n):
         t0 = time.perf_counter()
-        response = client.get(path)
+        response = request(client, path, form)
         out.append((time.perf_counter() - t0) * 1000)
         assert response.status_code == 200, (path, response.status_code)
     return out
@@ -144,17 +150,22 @@ def main() -> None:
         page = client.get("/login").text
         token = page.split('name="csrf" value="')[1].split('"')[0]
         client.post("/login", data={"csrf": token, "name": "bench", "password": "bench password"})
-        for label, path in (
-            ("meetings list (page 1 of 4)", "/"),
-            ("meetings list, title search", "/?q=science"),
-            ("review page, 30-minute meeting", f"/drafts/{draft}"),
+        token = client.get("/").text.split('name="csrf" value="')[1].split('"')[0]
+        keep = {"csrf": token, "how": "keep"}
+        for label, path, form in (
+            ("meetings list (page 1 of 4)", "/", None),
+            ("meetings list, title search", "/?q=science", None),
+            ("review page, 30-minute meeting", f"/drafts/{draft}", None),
+            ("review: an item's edit form", f"/drafts/{draft}/items/a2/edit", None),
+            ("review: keep an item (in place)", f"/drafts/{draft}/items/a2", keep),
         ):
-            timed(client, path, 3)  # warm up
-            ms = sorted(timed(client, path, args.requests))
+            timed(client, path, 3, form)  # warm up
+            ms = sorted(timed(client, path, args.requests, form))
             p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+            size = len(request(client, path, form).content) // 1024
             print(
                 f"{label:<34} p50 {statistics.median(ms):7.1f} ms  p95 {p95:7.1f} ms  ({len(ms)} requests, "
-                f"{len(client.get(path).content) // 1024} KiB)"
+                f"{size} KiB)"
             )
         ctx.close()
 

@@ -18,7 +18,16 @@ from minutes.db.draft import (
     Release,
     Review,
 )
-from minutes.db.media import Recording, Segment, SpeakerLabel, SpeakerTurn, Transcript, VoiceEnrolment, Word
+from minutes.db.media import (
+    LineCorrection,
+    Recording,
+    Segment,
+    SpeakerLabel,
+    SpeakerTurn,
+    Transcript,
+    VoiceEnrolment,
+    Word,
+)
 from minutes.db.meeting import AgendaItem, Meeting, Participant, Person
 from minutes.db.ops import Job, RunLock, StageRun
 from minutes.db.web import User, WebSession
@@ -36,6 +45,7 @@ __all__ = [
     "Export",
     "Flag",
     "Job",
+    "LineCorrection",
     "Meeting",
     "Participant",
     "Person",

@@ -84,3 +84,24 @@ class VoiceEnrolment(SQLModel, table=True):
     end: float
     embedding: bytes
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class LineCorrection(SQLModel, table=True):
+    """A reviewer's correction of one transcript line (its words, its speaker or both). The line itself holds
+    the corrected version; the words it had before are kept here for the audit (whose event holds only
+    hashes). A withdrawal deletes it with the line, or redacts it as it redacts the line."""
+
+    __tablename__ = "line_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    transcript_id: int = Field(foreign_key="transcript.id", index=True)
+    idx: (
+        int  # the line's Segment.idx (no key to the segment: a withdrawal deletes lines, and these with them)
+    )
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", index=True)
+    before_text: str
+    after_text: str
+    before_speaker: str | None = None  # diarisation labels (SPEAKER_00), as on the segment
+    after_speaker: str | None = None
+    corrected_by: str
+    corrected_at: datetime = Field(default_factory=utcnow)

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from minutes.db.base import utcnow
+from sqlalchemy import JSON, Column
 from sqlmodel import CheckConstraint, Field, SQLModel
 
 
@@ -41,6 +42,11 @@ class Job(SQLModel, table=True):
     reason: str | None = None
     attempts: int = 0
     progress: float | None = None  # 0..1 within the current stage, when the stage reports it
+    step: str | None = None  # what the stage is counting, in words ("part 3 of 7", "second look 2 of 5")
+    remaining_s: float | None = None  # the estimate of the time left in that count, when `updated_at` was set
+    pace: dict = Field(  # seconds per step measured by this job, by unit (the next job's first estimates)
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     requested_by: str | None = (
         None  # who asked for it (the web app's signed-in user); the actor of its stages
     )

@@ -231,3 +231,44 @@ def test_agenda_and_attendance_are_kept_as_filed_after_release_and_unreleased_mi
     assert result.exit_code == 5 and "attendance is kept as filed" in result.output
     result = run("attendance", built.meeting_id, "Mr Declined", "apologies", "--accepted")
     assert result.exit_code == 5 and "attendance is kept as filed" in result.output
+
+
+def test_a_reviewer_item_beside_drafted_ones_exports_in_both_templates(home, tmp_path):
+    """A reviewer's item has no evidence, so no time: minuted under an agenda item that already holds drafted
+    items (and beside a second reviewer item), it follows them instead of crashing the sort (it did: 500 on
+    every clerk's export of such a meeting, and released minutes cannot be edited)."""
+    from docx import Document
+
+    from minutes.service import Ctx
+    from minutes.service import review as service_review
+
+    settings = load_settings()
+    built = build(settings)
+    file_agenda(built.meeting_id, AGENDA, tmp_path)
+    ctx = Ctx.open(settings)
+    try:
+        for text in ("Tom to collect the consent slips", "Helen to book the museum guide"):
+            service_review.add_item(
+                ctx, built.draft_id, "action", text, "Mrs Reviewer", owner=text.split()[0], agenda_item=1
+            )
+        service_review.add_item(
+            ctx, built.draft_id, "decision", "Trip cost capped", "Mrs Reviewer", agenda_item=1
+        )
+    finally:
+        ctx.close()
+    with time_machine.travel(datetime(2026, 11, 25, 9, 30, tzinfo=UTC), tick=False):
+        approve_and_release(built.draft_id)
+    docx = tmp_path / "minutes.docx"
+    export_minutes(built.draft_id, docx, "governors")
+    text = [p.text for p in Document(str(docx)).paragraphs]
+    item1 = text[text.index("1. Year 9 science museum trip") + 1 : text.index("2. Homework policy")]
+    assert item1 == [
+        "1.1 Resolved: The Year 9 science museum trip moves to the last week of April.",
+        "1.2 Action (Tom, by Friday 27 November 2026): Book the coach for the Year 9 trip",
+        "1.3 Resolved: Trip cost capped",
+        "1.4 Action (Tom): Tom to collect the consent slips",
+        "1.5 Action (Helen): Helen to book the museum guide",
+    ]
+    markdown = tmp_path / "minutes.md"
+    export_minutes(built.draft_id, markdown, "department")
+    assert "- Action (Tom): Tom to collect the consent slips\n- Action (Helen)" in markdown.read_text("utf-8")

@@ -290,8 +290,8 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol, monkeypatch)
     transcript = half_hour(demo)
     seen, rss = [], []
 
-    def progress(done, total):
-        seen.append((done, total))
+    def progress(done, total, unit):
+        seen.append((unit, done, total))
         # resident now, not the process's peak so far: in the whole suite that peak is set by earlier tests'
         # models, and would hide any growth here
         rss.append(int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize())
@@ -306,8 +306,12 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol, monkeypatch)
     monkeypatch.setattr(smol, "classify", counted)
     calls = smol.calls
     draft = extract(smol, transcript, ["Priya", "Tom", "Helen", "Sam"], date(2026, 11, 23), progress=progress)
-    total = seen[-1][1]
-    assert total >= 2 and seen == [(i, total) for i in range(1, total + 1)]  # only candidate windows are sent
+    parts = [(done, total) for unit, done, total in seen if unit == "part"]
+    total = parts[-1][1]
+    assert total >= 2 and parts == [(i, total) for i in range(total + 1)]  # only candidate windows are sent
+    looks = [(done, of) for unit, done, of in seen if unit == "second look"]  # counted too, after the parts
+    assert seen[: len(parts)] == [("part", *p) for p in parts]
+    assert looks == ([(i, looks[-1][1]) for i in range(looks[-1][1] + 1)] if looks else [])
     # two turns per chunk, at most MAX_SECOND_LOOKS focused looks, and the final pass; apart from them, at most
     # MAX_QUESTIONS lines asked whether they settle something (and one question per drafted decision)
     assert 2 * total <= smol.calls - calls - len(questions) <= 2 * total + MAX_SECOND_LOOKS + 1

@@ -168,13 +168,15 @@ def test_in_the_web_app_a_reviewer_sends_a_flag_to_part_2_and_only_reviewers_dow
     d = web.built.draft_id
     reviewer, csrf = web.login("reviewer")
     page = reviewer.get(f"/drafts/{d}").text
-    assert "Send to part 2 (confidential)" in page and 'aria-label="Send F1 to the part-2' in page
+    assert 'Send to part 2<span class="vh"> (confidential): F1</span>' in page
     sent = reviewer.post(f"/drafts/{d}/items/f1", data={"csrf": csrf, "how": "part2"})
     assert sent.status_code == 303
     assert "In the part-2 (confidential) record" in reviewer.get(f"/drafts/{d}").text
     assert reviewer.post(f"/drafts/{d}/items/d2", data={"csrf": csrf, "how": "keep"}).status_code == 303
-    assert reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf}).status_code == 303
-    assert reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf}).status_code == 303
+    yes = {"csrf": csrf, "confirm": "yes"}
+    assert "1 flag goes to the part-2 (confidential) record" in reviewer.get(f"/drafts/{d}/approve").text
+    assert reviewer.post(f"/drafts/{d}/approve", data=yes).status_code == 303
+    assert reviewer.post(f"/drafts/{d}/release", data=yes).status_code == 303
     page = reviewer.get(f"/drafts/{d}/release").text
     assert "Download part 2 (Word)" in page and page.count('id="part2"') == 1
     title = page[page.index("<title>") : page.index("</title>")]

@@ -80,7 +80,9 @@ def test_a_readme_command_names_a_command_and_its_options(line):
         if word.startswith("-"):
             assert word.split("=")[0] in options, f"{' '.join(path)} takes no {word}"
     arguments = [p for p in command.params if isinstance(p, click.Argument)]
-    takes_values = {o for p in command.params if isinstance(p, click.Option) and not p.is_flag for o in p.opts}
+    takes_values = {
+        o for p in command.params if isinstance(p, click.Option) and not p.is_flag for o in p.opts
+    }
     given, skip = [], False
     for word in rest:
         if skip:
@@ -91,4 +93,6 @@ def test_a_readme_command_names_a_command_and_its_options(line):
             given.append(word)
     needed = sum(1 for a in arguments if a.required)
     most = float("inf") if any(a.nargs == -1 for a in arguments) else sum(a.nargs for a in arguments)
-    assert needed <= len(given) <= most, f"{line!r}: {len(given)} arguments, {' '.join(path)} takes {needed}-{most}"
+    assert needed <= len(given) <= most, (
+        f"{line!r}: {len(given)} arguments, {' '.join(path)} takes {needed}-{most}"
+    )

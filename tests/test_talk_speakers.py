@@ -223,7 +223,9 @@ def test_the_review_page_shows_a_suggestion_with_its_lines_and_takes_it_in_one_s
     undo = client.post(f"/drafts/{web.built.draft_id}/speakers/unname", data=form)
     assert undo.status_code == 303 and undo.headers["location"].endswith("#speakers")
     assert "Tom</strong> <span" not in client.get(f"/drafts/{web.built.draft_id}").text
-    assert client.post(f"/drafts/{web.built.draft_id}/speakers/rename", data=form).status_code == 400
+    assert (
+        client.post(f"/drafts/{web.built.draft_id}/speakers/rename", data=form).status_code == 404
+    )  # no such step
     assert (
         client.post(f"/drafts/{web.built.draft_id}/speakers/accept", data={"label": "SPEAKER_01"}).status_code
         == 403

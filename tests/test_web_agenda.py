@@ -152,47 +152,54 @@ def with_agenda(web) -> tuple[TestClient, str, TestClient, str]:
 
 
 def test_a_reviewer_moves_an_item_and_records_a_motion_on_the_review_page(web):
-    """A labelled select per decision and action (reviewers only, CSRF), the motion's fields, a 4xx page for
-    bad input with nothing changed; the minutes downloaded in a template the clerk chooses show both."""
+    """The item's edit form: where it is minuted (decisions, actions, points; not flags) and a decision's motion
+    (reviewers only, CSRF), a 4xx with nothing changed for bad input; the minutes downloaded in a template the
+    clerk chooses show both."""
     d = web.built.draft_id
     clerk, clerk_csrf, reviewer, csrf = with_agenda(web)
-    page = reviewer.get(f"/drafts/{d}").text
-    assert '<label for="agenda-d1">Minute D1 under</label>' in page and 'id="agenda-f1"' not in page
-    assert "Agenda item: <strong>1. Year 9 science museum trip</strong>" in page
-    assert '<label for="proposer-d1">Proposed by</label>' in page and 'id="proposer-a1"' not in page
-    url = f"/drafts/{d}/items/d1/move"
-    before = web.snapshot()
-    assert reviewer.post(url, data={"agenda_item": "3"}).status_code == 403  # no CSRF
-    assert clerk.post(url, data={"csrf": clerk_csrf, "agenda_item": "3"}).status_code == 403  # not a reviewer
-    bad = reviewer.post(url, data={"csrf": csrf, "agenda_item": "9"})
-    assert bad.status_code == 400 and "agenda item 9 is not on the agenda" in bad.text
-    stranger = reviewer.post(
-        f"/drafts/{d}/items/d1/motion", data={"csrf": csrf, "proposer": "Samantha", "seconder": ""}
+    form = reviewer.get(f"/drafts/{d}/items/d1/edit", headers={"HX-Request": "true"}).text
+    assert '<label for="agenda-d1">Minute it under</label>' in form
+    assert '<label for="proposer-d1">Proposed by</label>' in form
+    assert (
+        'id="agenda-f1"'
+        not in reviewer.get(f"/drafts/{d}/items/f1/edit", headers={"HX-Request": "true"}).text
     )
+    assert (
+        'id="proposer-a1"'
+        not in reviewer.get(f"/drafts/{d}/items/a1/edit", headers={"HX-Request": "true"}).text
+    )
+    page = reviewer.get(f"/drafts/{d}").text
+    section = page[page.index('<h3 id="sec-1">1. Year 9 science museum trip</h3>') : page.index('id="sec-2"')]
+    assert 'id="item-d1"' in section
+    url = f"/drafts/{d}/items/d1"
+    move = {"how": "edit", "agenda_item": "3"}
+    before = web.snapshot()
+    assert reviewer.post(url, data=move).status_code == 403  # no CSRF
+    assert clerk.post(url, data={"csrf": clerk_csrf, **move}).status_code == 403  # not a reviewer
+    bad = reviewer.post(url, data={"csrf": csrf, "how": "edit", "agenda_item": "9"})
+    assert bad.status_code == 400 and "agenda item 9 is not on the agenda" in bad.text
+    motion = {"how": "edit", "proposer": "Samantha", "seconder": "", "vote": ""}
+    stranger = reviewer.post(url, data={"csrf": csrf, **motion})
     assert stranger.status_code == 400 and "no participant &#39;Samantha&#39;" in stranger.text
     assert web.snapshot() == before
-    moved = reviewer.post(url, data={"csrf": csrf, "agenda_item": "3"})
+    moved = reviewer.post(url, data={"csrf": csrf, **move})
     assert moved.status_code == 303 and moved.headers["location"] == f"/drafts/{d}#item-d1"
-    motion = reviewer.post(
-        f"/drafts/{d}/items/d1/motion",
-        data={"csrf": csrf, "proposer": "Tom", "seconder": "Helen", "vote": "carried unanimously"},
-    )
-    assert motion.status_code == 303
+    motion = {"how": "edit", "proposer": "Tom", "seconder": "Helen", "vote": "carried unanimously"}
+    assert reviewer.post(url, data={"csrf": csrf, **motion}).status_code == 303
     page = reviewer.get(f"/drafts/{d}").text
-    assert "Agenda item: <strong>3. Lab technician post</strong> (moved by a reviewer)" in page
-    assert '<option value="3" selected>3. Lab technician post</option>' in page
-    assert "Proposed by: <strong>Tom</strong> · Seconded by: <strong>Helen</strong>" in page
-    kinds = rows(
-        web, "SELECT kind, actor FROM audit_event WHERE kind IN ('review.move', 'review.edit') ORDER BY seq"
-    )
-    assert kinds == [("review.move", "Rhys Reviewer"), ("review.edit", "Rhys Reviewer")]
+    section = page[page.index('<h3 id="sec-3">3. Lab technician post</h3>') :]
+    assert 'id="item-d1"' in section and "Proposed by Tom, seconded by Helen. Carried unanimously." in section
+    form = reviewer.get(f"/drafts/{d}/items/d1/edit", headers={"HX-Request": "true"}).text
+    assert '<option value="3" selected>3. Lab technician post</option>' in form
+    kinds = rows(web, "SELECT kind, actor FROM audit_event WHERE kind = 'review.edit' ORDER BY seq")
+    assert kinds == [("review.edit", "Rhys Reviewer")] * 2
     for ref in ("f1", "d2"):
         assert run("review", "resolve", d, ref, "--keep", "--by", "R").exit_code == 0
     approve_and_release(d)
-    late = reviewer.post(url, data={"csrf": csrf, "agenda_item": "1"})
+    late = reviewer.post(url, data={"csrf": csrf, "how": "edit", "agenda_item": "1"})
     assert late.status_code == 409 and "released" in late.text
     page = clerk.get(f"/drafts/{d}/release").text
-    assert '<label for="template">Template</label>' in page and '<option value="department">' in page
+    assert '<label for="template">Layout</label>' in page and '<option value="department">' in page
     docx = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf, "template": "governors"})
     assert docx.status_code == 200 and "minutes-governors.docx" in docx.headers["content-disposition"]
     text = [p.text for p in Document(io.BytesIO(docx.content)).paragraphs]
@@ -232,9 +239,10 @@ def test_a_reviewer_adds_a_discussion_point_under_an_agenda_item(web):
     other = {"csrf": csrf, "kind": "point", "text": "Parents asked about lockers", "agenda_item": "0"}
     assert reviewer.post(url, data=other).headers["location"].endswith("#item-p2")
     page = reviewer.get(f"/drafts/{d}").text
-    assert "Agenda item: <strong>1. Year 9 science museum trip</strong> (moved by a reviewer)" in page
+    section = page[page.index('<h3 id="sec-1">') : page.index('<h3 id="sec-2">')]
+    assert "The coach costs were compared." in section
     kinds = rows(web, "SELECT kind, actor FROM audit_event WHERE kind = 'review.add' ORDER BY seq")
-    assert kinds == [("review.add", "Rhys Reviewer")] * 2  # the same rules and event as `minutes review add`
+    assert kinds == [("review.add", "Rhys Reviewer")] * 2
     for ref in ("f1", "d2"):
         assert run("review", "resolve", d, ref, "--keep", "--by", "R").exit_code == 0
     approve_and_release(d)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from playwright.sync_api import expect
 from test_pipeline import ENROL
 
 from minutes.core.config import load_settings
@@ -153,7 +154,7 @@ def another_meeting(page, url: str) -> None:
 
 
 def play_one_quote(page) -> None:
-    button = page.locator("button.play").first
+    button = page.locator("#document button.play").first
     start, end = float(button.get_attribute("data-start")), float(button.get_attribute("data-end"))
     button.focus()
     page.keyboard.press("Enter")  # by keyboard, as anyone can
@@ -169,6 +170,9 @@ def play_one_quote(page) -> None:
 
 
 def reviewer_checks_and_releases(page, url: str, tmp_path: Path) -> None:
+    """The review as a document, on what the models drafted: an action's owner and due date fixed in place,
+    an item removed and the removal undone, the summary edited, every open item kept; then the preview,
+    approval, release and the governors' Word minutes, read back. No edit reloads the page."""
     page.get_by_role("link", name="Review the draft").first.click()
     page.wait_for_url("**/drafts/*")
     page.screenshot(
@@ -179,37 +183,61 @@ def reviewer_checks_and_releases(page, url: str, tmp_path: Path) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path=str(tmp_path / "narrow.png"))
     page.set_viewport_size({"width": 1280, "height": 900})
-    action = page.locator("article.item", has=page.locator("h3", has_text="Action")).first
-    ref = action.get_attribute("id").removeprefix("item-")
-    current = action.locator("p", has_text="Owner:").inner_text()
-    new_owner = next(name for name, _ in PEOPLE if f"Owner: {name}" not in current)
-    if action.locator("details").get_attribute("open") is None:
-        action.locator("summary").click()
-    action.get_by_label("Owner").select_option(new_owner)
-    action.get_by_role("button", name=f"Save {ref.upper()}").click()
-    page.wait_for_load_state()
-    assert f"Owner: {new_owner}" in page.locator(f"#item-{ref}").inner_text()
-    while page.locator("article.item.blocking").count():  # every flag, and any unsupported item: keep it
-        page.locator("article.item.blocking").first.get_by_role("button", name="Keep").click()
-        page.wait_for_load_state()
-    assert page.get_by_text("Nothing blocks approval.").is_visible()
-    page.get_by_role("button", name="Approve the minutes").click()
-    page.get_by_role("button", name="Release the minutes").click()
-    page.get_by_text("Released by Rhys Reviewer").wait_for()
+    reloads: list[str] = []
+    page.on("framenavigated", lambda frame: reloads.append(frame.url) if frame == page.main_frame else None)
+    action = page.locator("#document article.item.action:not(.removed)").first
+    ref = action.get_attribute("data-ref")
+    current = action.locator(".words").inner_text()
+    new_owner = next(name for name, _ in PEOPLE if f"({name}" not in current)
+    action.locator("[data-key=edit]").click()
+    item = page.locator(f"#item-{ref}")
+    item.get_by_label("Owner").select_option(new_owner)
+    item.get_by_label("Due date").fill("27/11/2026")
+    item.get_by_role("button", name=f"Save {ref.upper()}").click()
+    expect(page.locator(f"#item-{ref} .words")).to_contain_text(
+        f"Action ({new_owner}, by Friday 27 November 2026)"
+    )
+    other = page.locator("#document article.item:not(.removed):not(.flag)").last
+    gone = other.get_attribute("data-ref")
+    other.get_by_role("button", name=f"Remove {gone.upper()}").click()
+    expect(page.locator(f"#item-{gone} del")).to_have_count(1)
+    page.get_by_role("button", name=f"Undo removal of {gone.upper()}").click()
+    expect(page.locator(f"#item-{gone} del")).to_have_count(0)
+    page.get_by_role("link", name="Edit the summary").click()
+    summary = "The department moved the Year 9 trip to April and will trial paper homework for Year 7."
+    page.get_by_label("The summary, as it is released with the minutes").fill(summary)
+    page.get_by_role("button", name="Save the summary").click()
+    expect(page.locator("#summary .words")).to_have_text(summary)
+    while page.locator(
+        "#document article.item.open"
+    ).count():  # every flag, and any unsupported item: keep it
+        before = page.locator("#document article.item.open").count()
+        page.locator("#document article.item.open [data-key=keep]").first.click()
+        expect(page.locator("#document article.item.open")).to_have_count(before - 1)
+    assert reloads == [], reloads
+    expect(page.locator("#review-status")).to_contain_text("Nothing blocks approval.")
+    page.get_by_role("link", name="Preview and approve").click()
+    page.get_by_role("button", name="Approve these minutes").first.click()
+    page.get_by_role("button", name="Release these minutes").click()
+    expect(page.locator(".panel.ok")).to_contain_text("Released by Rhys Reviewer")
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download Minutes (Word)").click()
+        page.get_by_role("button", name="Download the clerk's minutes (Word)").click()
     path = tmp_path / "minutes.docx"
     info.value.save_as(path)
     doc = Document(str(path))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "Science department meeting" in text and "Reviewed and approved by Rhys Reviewer" in text
-    owners = [row.cells[0].text for table in doc.tables for row in table.rows]
+    owners = [row.cells[2].text for table in doc.tables for row in table.rows]
     assert new_owner in owners
 
 
 def sams_lines(page) -> list[str]:
-    rows = page.locator("ol.transcript li").all()
-    return [r.locator("span").last.inner_text() for r in rows if r.locator("strong").inner_text() == "Sam"]
+    rows = page.locator("#transcript ol.lines li").all()
+    return [
+        r.locator(".said").inner_text().removeprefix("Sam").strip()
+        for r in rows
+        if r.locator(".who").inner_text() == "Sam"
+    ]
 
 
 @pytest.mark.slow
@@ -368,18 +396,18 @@ def test_a_reviewer_sends_a_flag_to_part_2_and_downloads_it(light_server, browse
     page = context.new_page()
     sign_in(page, url, REVIEWER)
     page.goto(f"{url}/drafts/{built.draft_id}")
-    page.get_by_role("button", name="Send F1 to the part-2 (confidential) record").focus()
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    page.get_by_role("button", name="Send to part 2 (confidential): F1").focus()
+    page.keyboard.press("Enter")
     flag = page.locator("#item-f1")
-    assert "In the part-2 (confidential) record" in flag.inner_text()
+    expect(flag).to_contain_text("In the part-2 (confidential) record")
     page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(tmp_path / "flag.png"))
     assert page.get_by_text("Nothing blocks approval.").is_visible()
-    page.get_by_role("button", name="Approve the minutes").click()
-    page.get_by_role("button", name="Release the minutes").click()
-    page.get_by_text("Released by Rhys Reviewer").wait_for()
-    page.get_by_label("Layout").select_option("department")
+    page.get_by_role("link", name="Preview and approve").click()
+    page.get_by_role("button", name="Approve these minutes").first.click()
+    page.get_by_role("button", name="Release these minutes").click()
+    expect(page.locator(".panel.ok")).to_contain_text("Released by Rhys Reviewer")
+    page.get_by_label("Layout", exact=True).last.select_option("department")
     assert page.evaluate(CONTRAST) == []
     page.screenshot(path=str(tmp_path / "release.png"), full_page=True)
     with page.expect_download() as info:

@@ -46,6 +46,9 @@ def posts(b) -> list[tuple[str, str, dict, dict | None]]:
         ("review.change", f"/drafts/{d}/items/f1", {"how": "keep"}, None),
         ("review.change", f"/drafts/{d}/items", {"kind": "decision", "text": "Also agreed."}, None),
         ("review.change", f"/drafts/{d}/speakers", {"label": "SPEAKER_00", "participant": "Priya"}, None),
+        ("review.change", f"/drafts/{d}/items/a1/restore", {}, None),
+        ("review.change", f"/drafts/{d}/summary", {"summary": "Changed."}, None),
+        ("review.change", f"/drafts/{d}/lines/1", {"text": "Okay, let's begin."}, None),
         ("review.decide", f"/drafts/{d}/approve", {}, None),
         ("review.decide", f"/drafts/{d}/reject", {"reason": "wrong meeting"}, None),
         ("release.release", f"/drafts/{d}/release", {}, None),
@@ -81,6 +84,13 @@ def pages(b) -> list[tuple[str, str]]:
         ("meetings.view", f"/meetings/{m}/recording"),
         ("meetings.view", f"/meetings/{m}/progress"),
         ("review.view", f"/drafts/{d}"),
+        ("review.view", f"/drafts/{d}/items/a1"),
+        ("review.change", f"/drafts/{d}/items/a1/edit"),
+        ("review.view", f"/drafts/{d}/summary"),
+        ("review.change", f"/drafts/{d}/summary/edit"),
+        ("review.view", f"/drafts/{d}/lines/1"),
+        ("review.change", f"/drafts/{d}/lines/1/edit"),
+        ("review.decide", f"/drafts/{d}/approve"),
         ("recording.listen", f"/meetings/{m}/audio"),
         ("release.download", f"/drafts/{d}/release"),
         ("audit.view", "/audit"),
@@ -106,6 +116,7 @@ def test_role_matrix_for_state_changing_routes(web, role):
         else:
             assert response.status_code == 403, (role, path, response.status_code)
             assert "Not allowed" in response.text and "Traceback" not in response.text
+            assert permission not in response.text and "`" not in response.text  # plain words only
             assert web.snapshot() == before, (role, path)
 
 
@@ -113,7 +124,7 @@ def test_role_matrix_for_state_changing_routes(web, role):
 def test_role_matrix_for_pages(web, role):
     client, _ = web.login(role)
     for permission, path in pages(web.built):
-        response = client.get(path)
+        response = client.get(path, headers={"HX-Request": "true"})  # the page, or the part htmx asks for
         expected = {200, 206} if role in PERMISSIONS[permission] else {403}
         assert response.status_code in expected, (role, path, response.status_code)
 
@@ -128,3 +139,20 @@ def test_signed_out_requests_go_to_sign_in_and_change_nothing(web):
         response = client.post(path, data=form, files=files)
         assert response.status_code == 303 and response.headers["location"] == "/login", path
         assert web.snapshot() == before, path
+
+
+def test_a_clerk_reads_the_draft_and_hears_its_quotes_but_changes_nothing(web):
+    """The clerk files the minutes, so reads the draft as it will be filed, with Play beside each quote; every
+    change is the reviewer's, and a refusal says so in words."""
+    clerk, csrf = web.login("clerk")
+    d = web.built.draft_id
+    page = clerk.get(f"/drafts/{d}").text
+    assert "The minutes, as they will be filed" in page and 'class="play"' in page
+    assert 'data-key="keep"' not in page and "Correct<" not in page and "Edit the summary" not in page
+    assert "Add an item the draft missed" not in page and "Reject the draft" not in page
+    refused = clerk.post(f"/drafts/{d}/items/a1", data={"csrf": csrf, "how": "keep"})
+    assert refused.status_code == 403
+    assert "a clerk may not do this: change drafts is for a reviewer" in refused.text
+    assert "review.change" not in refused.text
+    listed = clerk.get("/").text
+    assert f'<a href="/drafts/{d}">Read the draft</a>' in listed

@@ -11,7 +11,7 @@ import markupsafe
 import pytest
 from docx import Document
 from minutes.db import AuditEvent, ConsentRecord, Job
-from processed_meeting import stm_lines
+from processed_meeting import approve_and_release, run, stm_lines
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
@@ -77,14 +77,23 @@ def test_consent_grid_give_with_a_range_refuse_history_and_notice(web):
     mid, ids = new_meeting(client, csrf, "Year 7 team", ["Ann", "Ben"])
     all_scopes = ["record", "transcribe", "diarise", "summarise"]
     assert give(client, csrf, mid, ids["Ann"], "give", all_scopes, evidence_at="0:08-0:14").status_code == 303
-    assert give(client, csrf, mid, ids["Ben"], "give", "record").status_code == 303
+    saved = give(client, csrf, mid, ids["Ben"], "give", "record")
+    assert saved.status_code == 303 and "?saved=" in saved.headers["location"]
+    page = client.get(saved.headers["location"]).text  # what was saved, and Ben still chosen for the next one
+    assert (
+        "<strong>Saved:</strong> Ben\n  gives consent\n  to record (said aloud), recorded by Clara Clerk"
+        in page
+    )
+    assert f'<option value="{ids["Ben"]}" selected>Ben</option>' in page
     assert give(client, csrf, mid, ids["Ben"], "refuse", "summarise").status_code == 303
     before = web.snapshot()
     bad = give(client, csrf, mid, ids["Ben"], "give", "record", evidence_at="0:14-0:08")
     assert bad.status_code == 400 and "inverted" in bad.text and web.snapshot() == before
     grid = client.get(f"/meetings/{mid}/consent").text
     assert grid.count("Given") >= 5 and "Refused" in grid and "Missing" in grid
-    assert "Ben: summarise (refused)" in grid and "at 0:08-0:14" in grid and "Clara Clerk" in grid
+    needed = re.findall(r"<li><strong>(\w+)</strong>: ([^<(]+)\(([^)]+)\)</li>", grid.replace("\n    ", " "))
+    assert needed == [("Ben", "transcribe, diarise, summarise ", "not given yet, refused")]  # each once
+    assert "at 0:08-0:14" in grid and "Clara Clerk" in grid
     with web.ctx.tx() as s:
         rows = s.exec(select(ConsentRecord).where(ConsentRecord.meeting_id == mid)).all()
     assert len(rows) == 6 and {r.recorded_by for r in rows} == {"Clara Clerk"}
@@ -247,17 +256,19 @@ def test_a_second_recording_for_a_meeting_is_refused_at_upload(web, demo):
     assert actors(web, "recording.upload") == []
 
 
-def test_review_page_lists_blockers_first_and_each_quote_plays_its_range(web):
+def test_review_page_is_the_document_with_its_blockers_and_each_quote_plays_its_range(web):
     reviewer, _ = web.login("reviewer")
     page = reviewer.get(f"/drafts/{web.built.draft_id}").text
-    order = re.findall(r'<article class="item[^"]*" id="item-(\w+)"', page)
-    assert order[:2] == ["f1", "d2"] and set(order) == {"d1", "d2", "a1", "a2", "a3", "f1"}
-    assert "D2 (unsupported decision) needs keeping" in page and "F1 (staffing flag) needs keeping" in page
-    assert re.search(r'<button type="submit" disabled aria-describedby="blockers">Approve', page)
+    order = re.findall(r'<article class="item[^"]*"\s+id="item-(\w+)"', page)
+    assert order == ["f1", "d1", "a1", "d2", "a2", "a3"]  # flags apart, then the minutes in their order
+    assert "2 items to check before approval:" in page and '<a href="#item-d2">D2</a>' in page
+    assert "Preview and approve" not in page  # not until nothing blocks approval
+    assert "1.1</span>" in page and "Resolved: The Year 9 science museum trip moves" in page
     first = next(x for x in stm_lines() if x.speaker == "Priya" and "So we're agreed" in x.text)
     assert f'data-start="{first.start}" data-end="{first.end}"' in page
     assert 'src="/meetings/1/audio"' in page and "Notes from drafting" in page and "owner was changed" in page
-    assert "<strong>Priya</strong>" in page  # the transcript names its speakers
+    assert '<span class="who">Priya</span>' in page  # the transcript names its speakers
+    assert 'id="line-6" class="cited"' in page  # a line an item quotes is marked
     audio = reviewer.get("/meetings/1/audio", headers={"Range": "bytes=100-199"})
     assert audio.status_code == 206 and audio.headers["content-range"].startswith("bytes 100-199/")
     assert len(audio.content) == 100 and audio.content == web.built.audio.read_bytes()[100:200]
@@ -266,7 +277,9 @@ def test_review_page_lists_blockers_first_and_each_quote_plays_its_range(web):
 def test_review_steps_approve_release_and_download(web):
     d = web.built.draft_id
     reviewer, csrf = web.login("reviewer")
-    blocked = reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf})
+    asked = reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf})  # not confirmed: to the preview
+    assert asked.status_code == 303 and asked.headers["location"] == f"/drafts/{d}/approve"
+    blocked = reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf, "confirm": "yes"})
     assert (
         blocked.status_code == 409
         and "unresolved items: d2 (unsupported), f1 (staffing flag)" in blocked.text
@@ -296,13 +309,24 @@ def test_review_steps_approve_release_and_download(web):
     )
     assert renamed.status_code == 303
     page = reviewer.get(f"/drafts/{d}").text
-    assert "Nothing blocks approval" in page and "Owner: <strong>Helen</strong>" in page
+    assert (
+        "Nothing blocks approval" in page
+        and "Action (Helen, by Monday 30 November 2026): Book the coach" in page
+    )
     assert "a1</strong> edited by Rhys Reviewer" in page.replace("A1", "a1")
-    assert reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf}).status_code == 303
+    preview = reviewer.get(f"/drafts/{d}/approve").text
+    assert "These minutes file 2 decisions and 4 actions in 2 sections, with the summary" in preview
+    assert "Not yet approved. Not yet released: a preview of what will be filed." in preview
+    assert reviewer.post(f"/drafts/{d}/approve", data={"csrf": csrf, "confirm": "yes"}).status_code == 303
     clerk, clerk_csrf = web.login("clerk")
     early = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf})
     assert early.status_code == 409 and "only released minutes" in early.text
-    assert reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf}).status_code == 303
+    assert "Release these minutes" in reviewer.get(f"/drafts/{d}/release").text
+    before = web.snapshot()
+    unconfirmed = reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf})  # not confirmed: nothing filed
+    assert unconfirmed.status_code == 303 and web.snapshot() == before
+    assert "Release these minutes" in reviewer.get(f"/drafts/{d}/release").text  # still not released
+    assert reviewer.post(f"/drafts/{d}/release", data={"csrf": csrf, "confirm": "yes"}).status_code == 303
     docx = clerk.post(f"/drafts/{d}/download/docx", data={"csrf": clerk_csrf})
     assert docx.status_code == 200 and "attachment" in docx.headers["content-disposition"]
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
@@ -332,7 +356,8 @@ def test_reject_needs_a_reason(web):
         ).status_code
         == 303
     )
-    assert "Status: <strong>rejected</strong>" in reviewer.get(f"/drafts/{web.built.draft_id}").text
+    page = reviewer.get(f"/drafts/{web.built.draft_id}").text
+    assert "<strong>Rejected</strong>: wrong meeting" in page and "Keep<" not in page
 
 
 def test_audit_page_and_verify_button(web):
@@ -413,3 +438,20 @@ def test_withdrawal_offers_the_asr_spellings_of_their_name_and_redacts_those_tic
         texts = [seg.text for seg in s.exec(select(Segment))]
     assert not [t for t in texts if "Thom" in t or "Tom" in t]
     assert any("a participant (consent withdrawn), can you book" in t for t in texts)
+
+
+def test_the_meetings_list_says_when_a_withdrawal_changed_the_minutes(web):
+    """Released minutes a withdrawal re-issued say so in the list (not just "Released"); so does a draft a
+    withdrawal sent back to review."""
+    b = web.built
+    for ref in ("f1", "d2"):
+        assert run("review", "resolve", b.draft_id, ref, "--keep", "--by", "R").exit_code == 0
+    approve_and_release(b.draft_id)
+    clerk, _ = web.login("clerk")
+    assert "Released</span>" in clerk.get("/").text
+    withdraw = ("consent", "withdraw", b.meeting_id, "Sam", "--scope", "all", "--method", "written")
+    assert run(*withdraw, "--by", "Clara Clerk").exit_code == 0
+    listed = clerk.get("/").text
+    assert "Released, re-issued after a withdrawal</span>" in listed
+    assert f'<a href="/drafts/{b.draft_id}/release">Download</a>' in listed
+    assert "Released, re-issued after a withdrawal" in clerk.get(f"/meetings/{b.meeting_id}").text

@@ -113,7 +113,7 @@ def test_every_response_carries_the_csp_and_errors_show_no_stack_trace(web, monk
     def broken(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("minutes.service.review.page", broken)
+    monkeypatch.setattr("minutes.service.document.page", broken)
     crashed = web.client(raise_errors=False)
     crashed.cookies.update(client.cookies)
     response = crashed.get(f"/drafts/{web.built.draft_id}")

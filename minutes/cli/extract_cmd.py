@@ -48,7 +48,7 @@ def extract_cmd(
         day,
         actor(),
         model,
-        progress=lambda done, total: click.echo(f"chunk {done}/{total}", err=True),
+        progress=lambda done, total, unit: click.echo(f"{unit} {done}/{total}", err=True),
     )
     if as_json or fmt == "json":
         emit_json(draft.model_dump(mode="json"))

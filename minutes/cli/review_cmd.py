@@ -104,11 +104,7 @@ def review_show(app: App, draft: int, with_transcript: bool, as_json: bool) -> N
             out.print(f"  - {escape(note)}")
     if lines:
         out.print("\n[bold]transcript[/bold] (flagged lines are withheld from drafting)")
-        for x in lines:
-            mark = f"[bold white on red] {' '.join(x.flags)} [/bold white on red] " if x.flags else ""
-            out.print(
-                f"{x.number:>4} [dim]{_clock(x.start)}[/dim] {mark}{escape(x.speaker or '?')}: {escape(x.text)}"
-            )
+        _print_transcript(lines)
 
 
 @review_group.command("edit")
@@ -254,61 +250,6 @@ def _check_resolve_options(
         raise UsageError("choose one of --keep, --remove, --part2 or --edit TEXT")
 
 
-@review_group.command("clear")
-@click.argument("draft", type=ID)
-@click.argument("flag")
-@click.option("--reason", required=True, help="Why the flag is false (recorded; say why, not what was said).")
-@BY
-@json_option
-@pass_app
-def review_clear(app: App, draft: int, flag: str, reason: str, by: str, as_json: bool) -> None:
-    """Clear a false sensitive flag (f1): it no longer blocks approval, and its lines are drafted on the next
-    re-draft. Audited with the reason."""
-    from minutes.service import flags, review
-
-    view = flags.clear(app.ctx(), draft, flag, reason, by)
-    if as_json:
-        emit_json(review.to_jsonable(view))
-    else:
-        click.echo(f"draft {draft}: {view.ref} cleared")
-
-
-@review_group.command("flag")
-@click.argument("draft", type=ID)
-@click.option("--lines", help="The transcript lines to flag: 12 or 12-15 (see `review show --transcript`).")
-@click.option("--from", "start", help="Or a time range (every line overlapping it): its start, MM:SS.")
-@click.option("--to", "end", help="The time range's end, MM:SS (or seconds).")
-@click.option("--kind", help="What kind of matter (default: sensitive), e.g. safeguarding, health, family.")
-@BY
-@json_option
-@pass_app
-def review_flag(
-    app: App,
-    draft: int,
-    lines: str | None,
-    start: str | None,
-    end: str | None,
-    kind: str | None,
-    by: str,
-    as_json: bool,
-) -> None:
-    """Flag transcript lines as sensitive: they are withheld from any re-draft, and the decisions, actions and
-    discussion points resting on them are removed now (audited)."""
-    from minutes.service import flags, review
-
-    if not lines and not (start or end):
-        raise UsageError("give --lines, or --from and --to")
-    done = flags.flag(app.ctx(), draft, by, lines=lines, start=start, end=end, kind=kind)
-    if as_json:
-        emit_json(review.to_jsonable(done))
-        return
-    first, last = done.lines
-    where = f"line {first}" if first == last else f"lines {first}-{last}"
-    removed = f"; removed {', '.join(done.removed)}" if done.removed else ""
-    summary = "; summary shortened" if done.summary_changed else ""
-    click.echo(f"draft {draft}: {done.flag.ref} flags {where}{removed}{summary}")
-
-
 @review_group.command("add")
 @click.argument("draft", type=ID)
 @click.option(
@@ -380,20 +321,74 @@ def review_add(
 @json_option
 @pass_app
 def review_transcript(app: App, draft: int, as_json: bool) -> None:
-    """The draft's transcript, one numbered line per passage: the numbers `review add --lines` cites."""
-    from minutes.service import review
+    """The draft's transcript, one numbered line per passage: the numbers `review add --lines` and `review flag
+    --lines` cite, flagged lines marked."""
+    from minutes.service import flags, review
 
-    rows = review.transcript(app.ctx(), draft)
+    lines = flags.transcript(app.ctx(), draft)
     if as_json:
-        emit_json([{"line": n, **vars(row)} for n, row in enumerate(rows, 1)])
+        emit_json([{"line": x.number} | review.to_jsonable(x) for x in lines])
         return
-    width = len(str(len(rows)))
-    for n, row in enumerate(rows, 1):
-        click.echo(f"{n:>{width}}  {_clock(row.start)}  {row.speaker}: {row.text}")
+    _print_transcript(lines)
 
 
 def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+@review_group.command("clear")
+@click.argument("draft", type=ID)
+@click.argument("flag")
+@click.option("--reason", required=True, help="Why the flag is false (recorded; say why, not what was said).")
+@BY
+@json_option
+@pass_app
+def review_clear(app: App, draft: int, flag: str, reason: str, by: str, as_json: bool) -> None:
+    """Clear a false sensitive flag (f1): it no longer blocks approval, and its lines are drafted on the next
+    re-draft. Audited with the reason."""
+    from minutes.service import flags, review
+
+    view = flags.clear(app.ctx(), draft, flag, reason, by)
+    if as_json:
+        emit_json(review.to_jsonable(view))
+    else:
+        click.echo(f"draft {draft}: {view.ref} cleared")
+
+
+@review_group.command("flag")
+@click.argument("draft", type=ID)
+@click.option("--lines", help="The transcript lines to flag: 12 or 12-15 (see `review show --transcript`).")
+@click.option("--from", "start", help="Or a time range (every line overlapping it): its start, MM:SS.")
+@click.option("--to", "end", help="The time range's end, MM:SS (or seconds).")
+@click.option("--kind", help="What kind of matter (default: sensitive), e.g. safeguarding, health, family.")
+@BY
+@json_option
+@pass_app
+def review_flag(
+    app: App,
+    draft: int,
+    lines: str | None,
+    start: str | None,
+    end: str | None,
+    kind: str | None,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Flag transcript lines as sensitive: they are withheld from any re-draft, and the decisions, actions and
+    discussion points resting on them are removed now (audited)."""
+    from minutes.service import flags, review
+
+    if not lines and not (start or end):
+        raise UsageError("give --lines, or --from and --to")
+    done = flags.flag(app.ctx(), draft, by, lines=lines, start=start, end=end, kind=kind)
+    if as_json:
+        emit_json(review.to_jsonable(done))
+        return
+    first, last = done.lines
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    removed = f"; removed {', '.join(done.removed)}" if done.removed else ""
+    summary = "; summary shortened" if done.summary_changed else ""
+    click.echo(f"draft {draft}: {done.flag.ref} flags {where}{removed}{summary}")
 
 
 @review_group.command("move")
@@ -525,6 +520,16 @@ def _item_line(item) -> str:
         marks.append("[dim]added by reviewer[/dim]")
     body = f"[strike dim]{body}[/strike dim]" if item.resolution == "removed" else body
     return f"{ref} {item.kind} {' '.join(marks)}\n    {body}"
+
+
+def _print_transcript(lines) -> None:
+    """Numbered transcript lines, each line's sensitive flags marked."""
+    out = console()
+    for x in lines:
+        mark = f"[bold white on red] {' '.join(x.flags)} [/bold white on red] " if x.flags else ""
+        out.print(
+            f"{x.number:>4} [dim]{_clock(x.start)}[/dim] {mark}{escape(x.speaker or '?')}: {escape(x.text)}"
+        )
 
 
 def _clock(seconds: float) -> str:

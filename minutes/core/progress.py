@@ -1,10 +1,15 @@
-"""Progress for long jobs: a rich display on a terminal, one plain line per stage elsewhere. Never any
-transcript text."""
+"""Progress for long jobs: a rich display on a terminal, one plain line per stage elsewhere, and the time left
+from the pace measured so far (`Pace`). Never any transcript text.
+
+A stage reports `update(done, total)` in its own measure (seconds of audio), or counts steps and names them with
+`unit` (drafting: each part of the meeting the model reads, then each second look).
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from rich.console import Console
@@ -13,7 +18,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 class Reporter(Protocol):
     def start(self, stage: str, total: float | None = None) -> None: ...
-    def update(self, done: float, total: float | None = None) -> None: ...
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None: ...
     def finish(self, status: str, detail: str = "") -> None: ...
     def note(self, text: str) -> None: ...
 
@@ -38,7 +43,7 @@ class PlainReporter:
     def start(self, stage: str, total: float | None = None) -> None:
         self._stage, self._t0 = stage, time.monotonic()
 
-    def update(self, done: float, total: float | None = None) -> None: ...
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None: ...
 
     def finish(self, status: str, detail: str = "") -> None:
         took = time.monotonic() - self._t0
@@ -76,9 +81,12 @@ class RichReporter:
         self._stage = stage
         self._task = self.progress.add_task(f"{self.prefix}{stage}", total=total or 1)
 
-    def update(self, done: float, total: float | None = None) -> None:
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None:
         if self._task is not None:
-            self.progress.update(self._task, completed=done, total=total or None)
+            what = f"{self.prefix}{self._stage}" + (
+                f" ({unit} {done:g} of {total:g})" if unit and total else ""
+            )
+            self.progress.update(self._task, completed=done, total=total or None, description=what)
 
     def finish(self, status: str, detail: str = "") -> None:
         if self._task is not None:
@@ -104,9 +112,9 @@ class Both:
         for r in self.reporters:
             r.start(stage, total)
 
-    def update(self, done: float, total: float | None = None) -> None:
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None:
         for r in self.reporters:
-            r.update(done, total)
+            r.update(done, total, unit)
 
     def finish(self, status: str, detail: str = "") -> None:
         for r in self.reporters:
@@ -119,6 +127,40 @@ class Both:
 
 class QuietReporter:
     def start(self, stage: str, total: float | None = None) -> None: ...
-    def update(self, done: float, total: float | None = None) -> None: ...
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None: ...
     def finish(self, status: str, detail: str = "") -> None: ...
     def note(self, text: str) -> None: ...
+
+
+@dataclass
+class Pace:
+    """The time left in what a stage is counting, from the rate measured so far in this run, or, before the
+    first step of a kind is done, from `priors` (seconds per step of each unit measured by an earlier run on
+    this machine). A new unit (the second looks after the parts) starts its own count."""
+
+    priors: dict[str, float] = field(default_factory=dict)
+    unit: str | None = None
+    since: float = 0.0  # when the current unit's counting began (monotonic seconds)
+    done: float = 0.0
+    total: float = 0.0
+    rates: dict[str, float] = field(default_factory=dict)  # seconds per step measured in this run
+
+    def update(self, done: float, total: float | None, unit: str | None, now: float) -> None:
+        key = unit or "stage"
+        if key != self.unit or done < self.done:  # a new kind of step, or a count that began again
+            self.unit, self.since = key, now
+        self.done, self.total = done, total or 0.0
+        if done > 0:
+            self.rates[key] = (now - self.since) / done
+
+    def remaining(self, now: float) -> float | None:
+        """Seconds left in the current count, or None while there is nothing to go on."""
+        if not self.total or self.unit is None:
+            return None
+        rate = self.rates.get(self.unit) if self.done > 0 else self.priors.get(self.unit)
+        if rate is None:
+            return None
+        left = rate * (self.total - self.done)
+        if self.done == 0:  # counting from the prior: the time already spent on the first step is gone
+            left -= now - self.since
+        return max(left, 0.0)

@@ -53,7 +53,8 @@ MAX_CONSOLIDATE = (
 )
 
 SAID = " (said: "  # in the final pass's prompt, between a drafted decision and the quotes it rests on
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int, str], None]  # (done, total, what is counted: PART, then looks.LOOK)
+PART = "part"  # one part (chunk) of the meeting the model reads
 
 
 # -- the model's reply ------------------------------------------------------------------------------------------
@@ -175,6 +176,8 @@ def extract(
         engine.keep_prefix(prompts.opening())
     judged: set[tuple[float, float]] = set()  # proposals the model judged rejected, deferred or reversed
     labels = [p.label for p in people]
+    if progress and chunks:
+        progress(0, len(chunks), PART)  # counting starts now: the first estimate comes from the pace
     turns = engine.map(
         partial(_turns, labels=labels, params=params), chunks
     )  # chunks are read side by side where they can be
@@ -185,14 +188,14 @@ def extract(
         draft.actions.extend(_actions(reply, by_number, people, meeting_date, draft, params))
         draft.points.extend(points.drafted(reply.points, by_number, draft, params))
         if progress:
-            progress(done, len(chunks))
+            progress(done, len(chunks), PART)
     listed = list(draft.actions)  # every task the model listed, before the rules drop any
     _settle_owners(draft, shown, names, params)
     _drop_unsettled(draft, shown, people, params)
     asked: set[int] = set()  # the decisions put to the model as yes/no questions (by id)
     if params.on("judge_decisions"):
         _judge_decisions(engine, draft, shown, asked)
-    looks.second_looks(engine, shown, names, meeting_date, draft, judged, params)
+    looks.second_looks(engine, shown, names, meeting_date, draft, judged, params, progress)
     if params.on("judge_decisions"):  # and those the looks found
         _judge_decisions(engine, draft, shown, asked)
     if params.on("faithful_points"):  # before merging: a faithful point is not merged into one that is not

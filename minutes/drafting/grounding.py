@@ -96,6 +96,16 @@ def verify(draft: Draft, transcript: Transcript) -> Draft:
     return draft
 
 
+_UNSUPPORTED = re.compile(r"(decision|action|point) (\d+) unsupported: (.+)")
+
+
+def unsupported_reasons(notes: list[str]) -> dict[str, str]:
+    """Why each item `verify` marked unsupported, by item reference (a2, d1, p3), read back from its notes: the
+    review shows the reason on the item itself, not only in the notes further down."""
+    found = (_UNSUPPORTED.fullmatch(note) for note in notes)
+    return {f"{m[1][0]}{m[2]}": m[3] for m in found if m}
+
+
 def in_its_script(text: str, source: str) -> str:
     """`text` up to the first letter of a script `source` never uses, back to its last full sentence if it has
     one: the multilingual 1.5B model now and then slips into Chinese mid-item ("... sent to the website.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 
@@ -18,6 +19,7 @@ from minutes.drafting.engine import Completes, Engine
 from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
+LOOK = "second look"  # what progress counts while the looks run
 MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
 MAX_QUESTIONS = 12  # commitments judged yes/no per meeting for the looks the cue lines leave (prefill only)
 # the group committing itself ("we'll go with the green ones", "let's keep it in June"): a candidate settling
@@ -55,6 +57,7 @@ def second_looks(
     draft: Draft,
     judged: set[tuple[float, float]],
     params: DraftingParams = DRAFTING,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> None:
     """A focused look at each line that plainly settles something ("Agreed.", "the hall then") or where a
     participant volunteers ("I'll ...") when no drafted item cites it: the model, reading a whole chunk, misses
@@ -90,8 +93,12 @@ def second_looks(
         chosen = looks[:MAX_SECOND_LOOKS]
     if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
+    if progress and chosen:
+        progress(0, len(chosen), LOOK)
     answers = engine.map(partial(_answer, lines=lines), chosen)  # side by side where they can be
-    for (kind, i), answer in zip(chosen, answers, strict=True):
+    for done, ((kind, i), answer) in enumerate(zip(chosen, answers, strict=True), 1):
+        if progress:
+            progress(done, len(chosen), LOOK)
         item = _look(answer, lines, i, kind, meeting_date, params, names)
         if item is None:
             continue

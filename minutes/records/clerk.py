@@ -115,10 +115,10 @@ def _first_evidence(item: types.Decision | types.Action | types.Point) -> float 
     return min((e.start for e in item.evidence), default=None)
 
 
-def _group(pairs: Iterable[tuple[Any, Any]], starts: list[float | None]) -> tuple[list[list[Any]], list[Any]]:
+def group(pairs: Iterable[tuple[Any, Any]], starts: list[float | None]) -> tuple[list[list[Any]], list[Any]]:
     """(item, what to print) pairs by the agenda item each goes under, in transcript order; then those that
     could not be placed."""
-    placed: list[list[tuple[float, Any]]] = [[] for _ in starts]
+    placed: list[list[tuple[float | None, Any]]] = [[] for _ in starts]
     other: list[Any] = []
     for item, shown in pairs:
         at = _first_evidence(item)
@@ -127,7 +127,13 @@ def _group(pairs: Iterable[tuple[Any, Any]], starts: list[float | None]) -> tupl
             other.append(shown)
         else:
             placed[index].append((at, shown))
-    return [[x for _, x in sorted(group, key=lambda p: p[0])] for group in placed], other
+    # an item a reviewer added has no evidence, so no time: it follows the timed ones, in the order added
+    return [[x for _, x in sorted(group, key=_in_time)] for group in placed], other
+
+
+def _in_time(pair: tuple[float | None, Any]) -> tuple[bool, float]:
+    at = pair[0]
+    return (at is None, at or 0.0)
 
 
 def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str]]) -> list[Section]:
@@ -138,13 +144,18 @@ def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str
     items = [(d, Entry(True, d.text, motion=motion_words(d))) for d in draft.decisions] + [
         (a, Entry(False, a.task, a.owner, a.due)) for a in draft.actions
     ]
-    entries, other = _group(items, starts)
-    talk, other_talk = _group(((p, p.text) for p in draft.points), starts)
+    entries, other = group(items, starts)
+    talk, other_talk = group(((p, p.text) for p in draft.points), starts)
     out = [
-        Section(title, group, bool(_DECLARATIONS.search(title)), said)
+        Section(title, group, is_declarations(title), said)
         for title, group, said in zip(titles, entries, talk, strict=True)
     ]
     return out + ([Section("Other matters", other, discussion=other_talk)] if other or other_talk else [])
+
+
+def is_declarations(title: str) -> bool:
+    """Whether an agenda item is the declarations of interest (its content is not drafted)."""
+    return bool(_DECLARATIONS.search(title))
 
 
 def motion_words(decision: types.Decision) -> str | None:
@@ -162,9 +173,10 @@ def motion_words(decision: types.Decision) -> str | None:
     return " ".join(f"{s[0].upper()}{s[1:]}." for s in said) or None
 
 
-def clerk_document(session: Session, draft_id: int) -> ClerkDoc:
-    """The released minutes of a draft in the clerk's shape (refused before release, as every minutes export)."""
-    base = minutes_document(session, draft_id)
+def clerk_document(session: Session, draft_id: int, preview: bool = False) -> ClerkDoc:
+    """The released minutes of a draft in the clerk's shape (refused before release, as every minutes export);
+    `preview`: the current version as it would be filed now (see `minutes_document`)."""
+    base = minutes_document(session, draft_id, preview)
     meeting_id = session.get(Draft, draft_id).meeting_id
     lines = transcript_lines(session, draft_id)
     return ClerkDoc(
@@ -210,7 +222,7 @@ def _items(sections: list[Section], formal: bool) -> list[Block]:
         if not section.entries:
             out.append(("para", "No decisions or actions."))
         for sub, entry in enumerate(section.entries, 1):
-            text = _entry_text(entry, formal)
+            text = entry_text(entry, formal)
             out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
             if not entry.decision:
                 minute = f"{number}.{sub}" if formal else str(number)
@@ -227,7 +239,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def _entry_text(entry: Entry, formal: bool) -> str:
+def entry_text(entry: Entry, formal: bool) -> str:
     if entry.decision:
         motion = f" {entry.motion}" if entry.motion else ""
         return f"{'Resolved' if formal else 'Agreed'}: {entry.text}{motion}"

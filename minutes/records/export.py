@@ -23,7 +23,7 @@ from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
 from minutes.dates import long_date, short_date
-from minutes.db import Draft, DraftStatus, Export, Meeting, Participant, Release
+from minutes.db import Draft, DraftStatus, Export, Meeting, Participant, Release, utcnow
 from minutes.db.audit import append_event
 from minutes.errors import StateError, UsageError
 from minutes.records.integrity import check_release
@@ -56,6 +56,7 @@ class MinutesDoc:
     reissue_note: str | None = None
     points: list[str] = field(default_factory=list)  # the discussion points, listed under the summary
     reissued_at: datetime | None = None  # the latest re-issue; `released_at` stays the first release's
+    preview: bool = False  # not released yet: what would be filed now (the footer says so)
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,12 @@ class ExportResult:
     bytes: int
 
 
-def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
-    """The released minutes of a draft, ready to render."""
+def minutes_document(session: Session, draft_id: int, preview: bool = False) -> MinutesDoc:
+    """The released minutes of a draft, ready to render. `preview`: a draft not released yet as it would be
+    filed now (the reviewer sees it before approving and releasing); never written to a file."""
     row = review.get_draft(session, draft_id)
+    if preview and row.status != DraftStatus.RELEASED:
+        return _document(session, row, None, True)
     if row.status != DraftStatus.RELEASED:
         raise StateError(
             f"draft {draft_id} is {row.status}; only released minutes can be exported as minutes",
@@ -82,17 +86,21 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
             f"not exporting draft {draft_id}: {tampered.problem}",
             "the database was changed outside minutes; run `minutes audit verify`",
         )
+    return _document(session, row, review.latest_release(session, draft_id), False)
+
+
+def _document(session: Session, row: Draft, rel: Release | None, preview: bool) -> MinutesDoc:
+    draft_id = row.id
     meeting = session.get(Meeting, row.meeting_id)
     withdrawn = withdrawn_ids(session, draft_id)
     people = session.exec(
         select(Participant).where(Participant.meeting_id == meeting.id).order_by(Participant.id)
     ).all()
     current = review.draft_as_types(session, draft_id)
-    rel = review.latest_release(session, draft_id)
     first = rel
-    while first.reissue_of is not None:
+    while first is not None and first.reissue_of is not None:
         first = session.get(Release, first.reissue_of)
-    approval = review.approver(session, draft_id)
+    approval = review.approver(session, draft_id) if row.status != DraftStatus.IN_REVIEW else None
     return MinutesDoc(
         title=meeting.title,
         date=meeting.date.isoformat(),
@@ -101,11 +109,12 @@ def minutes_document(session: Session, draft_id: int) -> MinutesDoc:
         decisions=[d.text for d in current.decisions],
         actions=[ActionLine(a.owner, a.task, a.due) for a in current.actions],
         reviewed_by=approval.reviewer if approval else None,
-        released_by=rel.released_by,
-        released_at=first.released_at,
-        reissue_note=rel.note if rel.reissue_of else None,
+        released_by=rel.released_by if rel else "",
+        released_at=first.released_at if first else utcnow(),
+        reissue_note=rel.note if rel and rel.reissue_of else None,
         points=[p.text for p in current.points],
-        reissued_at=rel.released_at if rel.reissue_of else None,
+        reissued_at=rel.released_at if rel and rel.reissue_of else None,
+        preview=preview,
     )
 
 
@@ -323,6 +332,11 @@ def _render(session: Session, draft_id: int, fmt: str, transcript: bool, templat
 
 
 def footer(doc: MinutesDoc) -> str:
+    if doc.preview:
+        approved = (
+            f"Reviewed and approved by {doc.reviewed_by}. " if doc.reviewed_by else "Not yet approved. "
+        )
+        return approved + "Not yet released: a preview of what will be filed."
     text = (
         f"Reviewed and approved by {doc.reviewed_by or 'unknown'}. "
         f"Released by {doc.released_by} on {long_date(doc.released_at)}."

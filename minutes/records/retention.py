@@ -36,6 +36,7 @@ from minutes.db import (
 from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError
 from minutes.records import held
+from minutes.review import lines
 
 LOG = logging.getLogger("minutes.records.retention")  # ids and counts only
 
@@ -184,6 +185,7 @@ def _purge_transcripts(
         report.speaker_turns += len(turns)
         if dry_run:
             continue
+        lines.forget(session, tr.id)  # what the reviewer corrected goes with the lines
         for row in [*words, *turns]:
             session.delete(row)
         session.flush()

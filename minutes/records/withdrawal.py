@@ -50,6 +50,7 @@ from minutes.db import (
     Export,
     Flag,
     Job,
+    LineCorrection,
     Meeting,
     Participant,
     Point,
@@ -66,6 +67,7 @@ from minutes.db import (
 from minutes.records import redact
 from minutes.records.export import WITHDRAWN
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
+from minutes.review import lines
 from minutes.review.items import evidence_of, item_fields, item_ref
 from minutes.speech.speakers import FROM_TALK
 
@@ -147,7 +149,9 @@ def _propagate_one(
     for rec in recordings:
         whose = _whose(session, rec.id, person, {p.name.casefold() for p in people})
         for tr in session.exec(select(Transcript).where(Transcript.recording_id == rec.id)).all():
-            removed += _remove_words(session, tr, whose, names, now, report)
+            cut = _remove_words(session, tr, whose, names, now, report)
+            removed += cut
+            lines.forget(session, tr.id, _lines_cut(session, tr.id, cut), names.search)
         _remove_voice(session, rec.id, person, whose, report)
         if rec.path:
             report.audio_deleted.append(delete_audio(session, settings, rec, now))
@@ -393,6 +397,22 @@ def _remove_voice(
             session.add(lab)
     report.speaker_turns_removed += len(turns)
     report.speaker_labels_removed += len(labels)
+
+
+def _lines_cut(session: Session, transcript_id: int, cut: list[tuple[float, float, str]]) -> set[int]:
+    """The lines (Segment.idx) a withdrawal removed or cut words from: gone lines leave no row to look up, so
+    every idx no longer stored counts, and every stored line overlapping a removed stretch."""
+    kept = {
+        seg.idx: seg for seg in session.exec(select(Segment).where(Segment.transcript_id == transcript_id))
+    }
+    corrected = session.exec(
+        select(LineCorrection.idx).where(LineCorrection.transcript_id == transcript_id)
+    ).all()
+    return {
+        idx
+        for idx in corrected
+        if idx not in kept or any(a < kept[idx].end and b > kept[idx].start for a, b, _ in cut)
+    }
 
 
 def _scrub_draft(

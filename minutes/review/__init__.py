@@ -8,13 +8,15 @@ Sensitive flags (clear one, flag lines, a reviewer's decisions for a re-draft) a
 """
 
 from minutes.review import manual, redraft
-from minutes.review.edits import EditResult, edit, editable_document, move, resolve
+from minutes.review.edits import EditResult, edit, editable_document, move, resolve, restore
 from minutes.review.items import (
+    KINDS,
     content_sha256,
     create_draft,
     draft_as_types,
     draft_items,
     evidence_rows,
+    find_item,
     get_draft,
     meeting_sha256,
 )
@@ -35,6 +37,7 @@ from minutes.review.views import (
 )
 
 __all__ = [
+    "KINDS",
     "DraftDiff",
     "DraftSummary",
     "DraftView",
@@ -55,6 +58,7 @@ __all__ = [
     "edit",
     "editable_document",
     "evidence_rows",
+    "find_item",
     "get_draft",
     "history",
     "latest_release",
@@ -67,6 +71,7 @@ __all__ = [
     "reject",
     "release",
     "resolve",
+    "restore",
     "show",
     "to_jsonable",
     "transcript_lines",

@@ -25,6 +25,7 @@ from minutes.review.items import (
     NOT_SENSITIVE,
     Item,
     draft_items,
+    evidence_rows,
     find_item,
     get_draft,
     item_fields,
@@ -32,7 +33,7 @@ from minutes.review.items import (
 )
 from minutes.review.manual import insert_item, refresh_summary, summary_is_drafted
 from minutes.review.states import add_step, open_for_change, record_step, require_editable, reviewer_name
-from minutes.review.views import ItemView, item_view
+from minutes.review.views import ItemView, history, item_view
 
 RESOLUTIONS = ("keep", "edit", "remove", "part2")
 RESOLVED = {"keep": "kept", "edit": "edited", "remove": "removed", "part2": "part2"}
@@ -271,6 +272,7 @@ def resolve(
             f"`minutes review clear {draft_id} {item_ref(item)} --reason TEXT --by NAME`",
         )
     changes = _resolve_changes(item, resolution, text, owner, due)
+    was = item.resolution
     if resolution == "keep" and row.status == DraftStatus.APPROVED:
         pass  # confirming an item changes nothing in approved minutes
     else:
@@ -286,6 +288,8 @@ def resolve(
     detail = {"item": item_ref(item), "resolution": item.resolution}
     if drafted and refresh_summary(session, row):
         detail["summary_refreshed"] = True
+    if resolution == "remove":
+        detail["was"] = was  # what an undo puts back
     add_step(session, row, by, "resolve", detail=detail)
     record(
         session,
@@ -337,3 +341,44 @@ def _apply(item: Item, values: dict[str, Any]) -> None:
 
 def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
     return insert_item(session, draft_id, prefix, _doc_fields(entry), origin="reviewer")
+
+
+def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
+    """Undo a removal (or the clearing of a flag): the item comes back as it was before (open, kept or edited),
+    audited. An item that blocked approval before blocks it again. An item resting on lines a sensitive flag
+    covers stays out: those lines are not for the minutes."""
+    by = reviewer_name(by)
+    row = get_draft(session, draft_id)
+    require_editable(row)
+    item = find_item(session, draft_id, ref)
+    if item.resolution != "removed":
+        raise UsageError(f"item {item_ref(item)} of draft {draft_id} was not removed", "nothing was changed")
+    if not isinstance(item, Flag) and (flag := _withheld_by(session, draft_id, item)):
+        raise StateError(
+            f"{item_ref(item)} rests on lines flagged as sensitive ({flag}); it stays out of the minutes",
+            "clear the flag first if it is not sensitive",
+        )
+    removals = [
+        step
+        for step in history(session, draft_id)
+        if step.kind == "resolve"
+        and step.detail.get("item") == item_ref(item)
+        and step.detail.get("resolution") == "removed"
+    ]
+    was = removals[-1].detail.get("was") if removals else None
+    open_for_change(session, row, by)
+    item.resolution = was
+    session.add(item)
+    record_step(session, row, by, "restore", {"item": item_ref(item), "resolution": was})
+    return item_view(session, item)
+
+
+def _withheld_by(session: Session, draft_id: int, item: Item) -> str | None:
+    """The sensitive flag (still in force) whose lines the item's evidence falls in, if any."""
+    spans = [(e.start, e.end) for e in evidence_rows(session, item)]
+    for other in draft_items(session, draft_id):
+        if _sensitive_flag(other) and other.resolution != "removed":
+            for e in evidence_rows(session, other):
+                if any(a < e.end and b > e.start for a, b in spans):
+                    return item_ref(other)
+    return None

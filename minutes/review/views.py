@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from minutes.core import types
 from minutes.db import Action, Decision, Draft, DraftStatus, Flag, Meeting, Release, Review
+from minutes.drafting.grounding import unsupported_reasons
 from minutes.errors import UsageError
 from minutes.review.items import (
     KINDS,
@@ -45,6 +46,7 @@ class ItemView:
     blocking: bool = False
     sensitive: bool = False
     evidence: list[types.Evidence] = field(default_factory=list)
+    why: str | None = None  # why the grounding check found it unsupported, in words
 
     @property
     def unsupported(self) -> bool:
@@ -153,7 +155,8 @@ def list_drafts(session: Session, status: str | None = None) -> list[DraftSummar
 def show(session: Session, draft_id: int) -> DraftView:
     row = get_draft(session, draft_id)
     meeting = session.get(Meeting, row.meeting_id)
-    items = [item_view(session, i) for i in draft_items(session, draft_id)]
+    reasons = unsupported_reasons(row.notes)
+    items = [item_view(session, i, reasons) for i in draft_items(session, draft_id)]
     return DraftView(
         row.id,
         row.meeting_id,
@@ -246,7 +249,9 @@ def to_jsonable(obj: Any) -> Any:
     return data
 
 
-def item_view(session: Session, item: Item) -> ItemView:
+def item_view(session: Session, item: Item, reasons: dict[str, str] | None = None) -> ItemView:
+    """One item as the review shows it; `reasons` (see `grounding.unsupported_reasons`) say why an unsupported
+    item failed the grounding check."""
     fields = item_fields(item)
     is_flag = isinstance(item, Flag)
     return ItemView(
@@ -266,4 +271,5 @@ def item_view(session: Session, item: Item) -> ItemView:
         blocking=is_blocking(item),
         sensitive=is_flag and item.kind not in NOT_SENSITIVE,
         evidence=evidence_of(session, item),
+        why=(reasons or {}).get(item_ref(item)) if item.status == "unsupported" else None,
     )

@@ -328,8 +328,8 @@ class _JobReporter:
         _set_job(self.db, self.job_id, stage=stage)
         self.inner.start(stage, total)
 
-    def update(self, done: float, total: float | None = None) -> None:
-        self.inner.update(done, total)
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None:
+        self.inner.update(done, total, unit)
 
     def finish(self, status: str, detail: str = "") -> None:
         self.inner.finish(status, detail)

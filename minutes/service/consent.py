@@ -77,9 +77,20 @@ class GridRow:
 
 @dataclass(frozen=True)
 class Blocker:
-    stage: str
+    """One person's missing consent to one scope (every stage that needs it waits for it)."""
+
+    scope: str
     participant: str
     state: str
+
+
+@dataclass(frozen=True)
+class Needed:
+    """Everything one person has still to agree to, in words: "recording, transcription (not given)"."""
+
+    participant: str
+    scopes: tuple[str, ...]
+    states: tuple[str, ...]  # missing, refused, withdrawn, expired: each once, in the order found
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,12 @@ class Grid:
     scopes: tuple[str, ...]
     rows: list[GridRow]
     stages: dict[str, bool]  # stage -> may run now
-    blockers: list[Blocker]  # who must consent to what before every stage can run
+    blockers: list[Blocker]  # who must consent to what before every stage can run, each once
+
+    @property
+    def needed(self) -> list[Needed]:
+        """The blockers by person, in the grid's order."""
+        return needed(self.blockers)
 
 
 @dataclass(frozen=True)
@@ -158,14 +174,25 @@ def grid(ctx: Ctx, meeting_id: int) -> Grid:
         )
         for p in st.participants
     ]
-    blockers = [
-        Blocker(stage, m.participant or "nobody (add participants)", m.state)
-        for stage, d in decisions.items()
+    seen = {
+        (m.participant, m.scope): Blocker(m.scope, m.participant or "nobody (add participants)", m.state)
+        for d in decisions.values()
         for m in d.missing
-    ]
+    }  # a later stage needs the earlier stages' scopes too: each person and scope once
+    blockers = list(seen.values())
     return Grid(
         st.meeting_id, st.title, st.date, SCOPES, rows, {k: d.allowed for k, d in decisions.items()}, blockers
     )
+
+
+def needed(blockers: list[Blocker]) -> list[Needed]:
+    by_person: dict[str, list[Blocker]] = {}
+    for b in blockers:
+        by_person.setdefault(b.participant, []).append(b)
+    return [
+        Needed(who, tuple(b.scope for b in bs), tuple(dict.fromkeys(b.state for b in bs)))
+        for who, bs in by_person.items()
+    ]
 
 
 def blockers_for(ctx: Ctx, meeting_id: int) -> list[Blocker]:
@@ -224,8 +251,8 @@ def record(
     actor: str,
     evidence: Evidence | None = None,
     evidence_at: str | None = None,
-) -> int:
-    """Give or refuse consent for some scopes; returns the number of records written."""
+) -> list[int]:
+    """Give or refuse consent for some scopes; returns the ids of the records written."""
     if verb not in DECISIONS:
         raise UsageError(
             f"unknown consent decision {verb!r}", "use give or refuse; withdraw has its own page"
@@ -248,7 +275,8 @@ def record(
                 evidence_at=evidence_at or None,
                 **_store(ctx),
             )
-            return len(rows)
+            s.flush()
+            return [r.id for r in rows]
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)

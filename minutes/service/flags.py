@@ -10,6 +10,7 @@ from minutes.drafting import sensitive
 from minutes.errors import StateError, UsageError
 from minutes.review import flags
 from minutes.service.context import Ctx
+from minutes.speech import speakers
 
 KINDS = flags.KINDS
 Flagged = flags.Flagged
@@ -55,9 +56,10 @@ def flag(
 
 
 def transcript(ctx: Ctx, draft_id: int) -> list[NumberedLine]:
-    """The draft's transcript, numbered, each line with the sensitive flags that cover it."""
+    """The draft's transcript, numbered, speakers named, each line with the sensitive flags that cover it."""
     with ctx.tx() as s:
         lines = flags.transcript_lines(s, draft_id)
+        names = speakers.label_names(s, review.draft_transcript(s, draft_id).recording_id)
         covering: dict[int, list[str]] = {}
         for item in review.show(s, draft_id).items:
             if item.sensitive and item.resolution != "removed":
@@ -65,7 +67,14 @@ def transcript(ctx: Ctx, draft_id: int) -> list[NumberedLine]:
                     for x in flags.covered(lines, e.start, e.end):
                         covering.setdefault(x.number, []).append(item.ref)
     return [
-        NumberedLine(x.number, x.start, x.end, x.speaker, x.text, tuple(covering.get(x.number, ())))
+        NumberedLine(
+            x.number,
+            x.start,
+            x.end,
+            names.get(x.speaker, x.speaker),
+            x.text,
+            tuple(covering.get(x.number, ())),
+        )
         for x in lines
     ]
 

@@ -21,9 +21,9 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import update
@@ -31,6 +31,7 @@ from sqlmodel import select
 
 from minutes.consent import gate
 from minutes.consent.meetings import lock_meeting
+from minutes.core.progress import Pace
 from minutes.db import Draft, Job, Recording, StageRun, utcnow
 from minutes.db.audit import append_event
 from minutes.errors import MinutesError, StateError, UsageError
@@ -76,6 +77,8 @@ class StageView:
     label: str
     state: str  # waiting, running, done, blocked, failed
     progress: float | None  # 0..1 while running, when known
+    step: str | None = None  # what the running stage is counting ("part 3 of 7")
+    left: float | None = None  # seconds left in that count, estimated from the pace measured so far
 
 
 @dataclass(frozen=True)
@@ -105,22 +108,50 @@ class RecordingView:
 
 
 class JobReporter:
-    """Writes the current stage and its progress to the job row (progress at most once a second)."""
+    """Writes the current stage, its progress, what it is counting and the time left (from the pace measured
+    so far, or the last job's) to the job row, at most once a second; at the end of each stage, the pace it
+    measured, for the next job's first estimate."""
 
-    def __init__(self, ctx: Ctx, job_id: int, every: float = 1.0):
-        self.ctx, self.job_id, self.every, self._last = ctx, job_id, every, 0.0
+    def __init__(
+        self, ctx: Ctx, job_id: int, every: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ):
+        self.ctx, self.job_id, self.every, self._last, self.clock = ctx, job_id, every, 0.0, clock
+        self.pace = Pace(last_pace(ctx))
+        self._stage = ""
 
     def start(self, stage: str, total: float | None = None) -> None:
-        set_job(self.ctx, self.job_id, stage=stage, progress=0.0)
+        self._stage, self.pace = stage, Pace(self.pace.priors | self.pace.rates)
+        set_job(self.ctx, self.job_id, stage=stage, progress=0.0, step=None, remaining_s=None)
 
-    def update(self, done: float, total: float | None = None) -> None:
-        now = time.monotonic()
-        if total and now - self._last >= self.every:
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None:
+        now = self.clock()
+        key = self._key(unit)
+        new_unit = key != self.pace.unit
+        self.pace.update(done, total, key, now)
+        if total and (new_unit or now - self._last >= self.every or done >= total):
             self._last = now
-            set_job(self.ctx, self.job_id, progress=round(min(done / total, 1.0), 3))
+            left = self.pace.remaining(now)
+            set_job(
+                self.ctx,
+                self.job_id,
+                progress=round(min(done / total, 1.0), 3),
+                step=f"{unit} {done:g} of {total:g}" if unit else None,
+                remaining_s=None if left is None else round(left, 1),
+            )
+
+    def _key(self, unit: str | None) -> str:
+        """Paces are kept per stage and unit: a second of audio transcribed is not a second diarised."""
+        return f"{self._stage}:{unit or 'stage'}"
 
     def finish(self, status: str, detail: str = "") -> None:
-        set_job(self.ctx, self.job_id, progress=1.0 if status == "done" else None)
+        done = status == "done"
+        set_job(
+            self.ctx,
+            self.job_id,
+            progress=1.0 if done else None,
+            remaining_s=None,
+            **({"pace": self.pace.priors | self.pace.rates} if self.pace.rates else {}),
+        )
 
     def note(self, text: str) -> None: ...
 
@@ -285,9 +316,9 @@ class CommandLineJob:
             self._progress = JobReporter(self.ctx, self.job_id)
         self._progress.start(stage, total)
 
-    def update(self, done: float, total: float | None = None) -> None:
+    def update(self, done: float, total: float | None = None, unit: str | None = None) -> None:
         if self._progress is not None:
-            self._progress.update(done, total)
+            self._progress.update(done, total, unit)
 
     def finish(self, status: str, detail: str = "") -> None:
         if self._progress is not None:
@@ -381,8 +412,63 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
         if state == "running" and status != "running":
             state = "failed" if status == "failed" else "waiting"
         running = state == "running" and job.stage == stage
-        stages.append(StageView(stage, STAGE_LABELS[stage], state, job.progress if running else None))
+        left = None
+        if running and job.remaining_s is not None:  # counted down since the worker wrote it
+            written = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(tzinfo=UTC)
+            left = max(job.remaining_s - (utcnow() - written).total_seconds(), 0.0)
+        stages.append(
+            StageView(
+                stage,
+                STAGE_LABELS[stage],
+                state,
+                job.progress if running else None,
+                job.step if running else None,
+                left,
+            )
+        )
     return JobView(job.id, status, reason, job.requested_by, job.updated_at, stages, draft)
+
+
+def last_pace(ctx: Ctx) -> dict[str, float]:
+    """The pace (seconds per step, by stage and unit) the latest job that measured one found on this store's
+    workers: a new job's first estimate, before it has measured its own."""
+    with ctx.tx() as s:
+        rows = s.exec(select(Job.pace).where(Job.status == "done").order_by(Job.updated_at.desc()).limit(20))
+        return next((dict(p) for p in rows if p), {})
+
+
+@dataclass(frozen=True)
+class Speed:
+    """How long processing took on this machine, as a multiple of the recording's length."""
+
+    ratio: float  # processing seconds per second of recording (median of the recent runs)
+    runs: int
+
+
+def measured_speed(ctx: Ctx, recent: int = 5) -> Speed | None:
+    """From the stage runs of the latest recordings processed to a draft here: what an upload page can promise."""
+    with ctx.tx() as s:
+        done = s.exec(
+            select(StageRun.recording_id)
+            .where(
+                StageRun.stage == "summarise", StageRun.status == "done", StageRun.recording_id.is_not(None)
+            )
+            .order_by(StageRun.id.desc())
+            .limit(recent)
+        ).all()
+        ratios = []
+        for rec_id in dict.fromkeys(done):
+            rec = s.get(Recording, rec_id)
+            runs = s.exec(
+                select(StageRun).where(StageRun.recording_id == rec_id, StageRun.status == "done")
+            ).all()
+            took = sum((r.finished_at - r.started_at).total_seconds() for r in runs if r.finished_at)
+            if rec and rec.duration > 0 and took > 0:
+                ratios.append(took / rec.duration)
+    if not ratios:
+        return None
+    ratios.sort()
+    return Speed(ratios[len(ratios) // 2], len(ratios))
 
 
 # -- used by the worker process only ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from minutes.consent import attendance as attendance_rules
 from minutes.consent import meetings as ledger_meetings
 from minutes.consent.meetings import as_id
 from minutes.consent.status import SCOPES, State, resolve
-from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting, Recording
+from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting, Recording, Release, Review
 from minutes.db import Participant as ParticipantRow
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
@@ -41,6 +41,8 @@ STATUS_LABELS = {
     "approved": "Approved",
     "rejected": "Rejected",
     "released": "Released",
+    "reissued": "Released, re-issued after a withdrawal",
+    "withdrawn_review": "Back in review after a withdrawal",
 }
 _DRAFT_STATUS = {
     DraftStatus.PENDING: "pending_review",
@@ -162,11 +164,25 @@ def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
     recorded = set(s.exec(select(Recording.meeting_id).where(Recording.meeting_id.in_(ids))).all())
     undecided = [mid for mid in ids if mid not in drafts and jobs.get(mid) not in _JOB_STATUS]
     ready = _ready(s, undecided)
+    draft_ids = [did for did, _ in drafts.values()]
+    reissued = set(
+        s.exec(
+            select(Release.draft_id).where(Release.draft_id.in_(draft_ids), Release.reissue_of.is_not(None))
+        )
+    )
+    reopened = set(  # a withdrawal sent an unreleased draft back to review: the reviewer checks it again
+        s.exec(select(Review.draft_id).where(Review.draft_id.in_(draft_ids), Review.kind == "withdrawal"))
+    )
     out: dict[int, tuple[str, int | None]] = {}
     for mid in ids:
         if mid in drafts:
             did, status = drafts[mid]
-            out[mid] = (_DRAFT_STATUS[DraftStatus(status)], did)
+            shown = _DRAFT_STATUS[DraftStatus(status)]
+            if shown == "released" and did in reissued:
+                shown = "reissued"
+            elif shown == "pending_review" and did in reopened:
+                shown = "withdrawn_review"
+            out[mid] = (shown, did)
         elif jobs.get(mid) in _JOB_STATUS:
             out[mid] = (_JOB_STATUS[jobs[mid]], None)
         elif mid in recorded:

@@ -1,79 +1,29 @@
-"""The review page and every reviewer step: keep, edit or remove an item, add a missing one, approve, reject,
-name a speaker, and the audio the evidence quotes are played from.
+"""Every reviewer step: keep, edit or remove an item, add a missing one, approve, reject, name a speaker, and
+the audio the evidence quotes are played from (the review page itself is `minutes.service.document`).
 
 Rules added here over `minutes.review`: an action's owner must be a participant of the meeting, nobody,
 or someone the caller says is outside it; a due date must be a real date (any form `minutes.dates` reads,
-stored as YYYY-MM-DD); the page lists what blocks approval or rejection, in words.
+stored as YYYY-MM-DD).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import datetime as dt
 from pathlib import Path
 
 from sqlmodel import select
 
 from minutes import review
 from minutes.consent.evidence import read_limited
-from minutes.consent.meetings import find_participant, participants_of
+from minutes.consent.meetings import find_participant
 from minutes.dates import long_date, parse_optional
-from minutes.db import DraftStatus, Recording, Segment, Transcript
+from minutes.db import DraftStatus, Recording, Transcript
 from minutes.errors import NotFoundError, StateError, UsageError
-from minutes.records import agenda, clerk
 from minutes.records.retention import audio_path
+from minutes.review import lines
 from minutes.service.context import Ctx
 from minutes.service.names import participant as named_participant
 from minutes.speech import speakers
-
-
-@dataclass(frozen=True)
-class Line:
-    start: float
-    end: float
-    speaker: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Audio:
-    available: bool
-    meeting_id: int
-    removed_at: datetime | None  # when retention or a withdrawal deleted it
-
-
-@dataclass(frozen=True)
-class ReviewPage:
-    draft: review.DraftView
-    items: list[review.ItemView]  # unsupported items and flags first
-    participants: list[str]
-    approve_blockers: list[str]  # in words; approval is possible when empty
-    reject_blockers: list[str]
-    diff: review.DraftDiff
-    transcript: list[Line] | None  # None when the transcript was purged
-    speakers: dict[str, str]  # label -> name shown
-    speaker_views: list[speakers.SpeakerView]  # how each was named, and what the talk says
-    audio: Audio
-    agenda: list[str]  # the meeting's agenda titles, in order
-    placed: dict[str, int]  # item ref -> the agenda item (1-based) it is minuted under, where it has one
-
-
-def _order(item: review.ItemView) -> tuple[int, int]:
-    return (
-        0 if item.blocking or item.unsupported else 1 if item.kind == "flag" else 2,
-        {"flag": 0, "decision": 1, "action": 2, "point": 3}[item.kind],
-    )
-
-
-def _blockers(view: review.DraftView) -> tuple[list[str], list[str]]:
-    final = view.status in (DraftStatus.REJECTED, DraftStatus.RELEASED)
-    approve = [f"the draft is already {view.status}"] if final or view.status == DraftStatus.APPROVED else []
-    for item in view.items:
-        if item.blocking:
-            what = f"{item.flag_kind} flag" if item.kind == "flag" else f"unsupported {item.kind}"
-            approve.append(f"{item.ref.upper()} ({what}) needs keeping, editing or removing")
-    reject = [f"the draft is already {view.status}"] if final else []
-    return approve, reject
 
 
 def to_jsonable(obj: object) -> object:
@@ -120,68 +70,6 @@ def edit(ctx: Ctx, draft_id: int, doc: dict, actor: str) -> review.EditResult:
 def diff(ctx: Ctx, draft_id: int) -> review.DraftDiff:
     with ctx.tx() as s:
         return review.diff(s, draft_id)
-
-
-def page(ctx: Ctx, draft_id: int) -> ReviewPage:
-    with ctx.tx() as s:
-        view = review.show(s, draft_id)
-        people = [p.name for p in participants_of(s, view.meeting_id)]
-        diff = review.diff(s, draft_id)
-        row = review.get_draft(s, draft_id)
-        transcript, names, audio = None, {}, Audio(False, view.meeting_id, None)
-        views: list[speakers.SpeakerView] = []
-        tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
-        if tr is not None:
-            rec = s.get(Recording, tr.recording_id)
-            names = speakers.label_names(s, rec.id)
-            views = speakers.speaker_views(s, rec.id, tr.id if tr.deleted_at is None else None)
-            audio = Audio(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
-            if tr.deleted_at is None:
-                transcript = _lines(s, tr.id, names)
-        titles = agenda.agenda_of(s, view.meeting_id)
-        placed = _placed(view.items, titles, clerk.transcript_lines(s, draft_id))
-    approve, reject = _blockers(view)
-    return ReviewPage(
-        view,
-        sorted(view.items, key=_order),
-        people,
-        approve,
-        reject,
-        diff,
-        transcript,
-        names,
-        views,
-        audio,
-        titles,
-        placed,
-    )
-
-
-def _placed(
-    items: list[review.ItemView], titles: list[str], lines: list[tuple[float, str]]
-) -> dict[str, int]:
-    """Where each decision, action and point is minuted (as the clerk's export places it), 1-based."""
-    starts = agenda.agenda_starts(titles, lines) if titles else []
-    out = {}
-    for item in items:
-        at = min((e.start for e in item.evidence), default=None)
-        index = agenda.placed(starts, item.agenda_item, at) if starts and item.kind != "flag" else None
-        if index is not None:
-            out[item.ref] = index + 1
-    return out
-
-
-def _lines(s, transcript_id: int, names: dict[str, str]) -> list[Line]:
-    """The transcript's segments with speakers named, in one query (the page needs no word timings)."""
-    rows = s.exec(
-        select(Segment.start, Segment.end, Segment.speaker, Segment.text)
-        .where(Segment.transcript_id == transcript_id)
-        .order_by(Segment.idx)
-    ).all()
-    return [
-        Line(start, end, names.get(speaker, speaker) if speaker else "Unknown speaker", text)
-        for start, end, speaker, text in rows
-    ]
 
 
 def _owner(s, meeting_id: int, owner: str | None, outside: bool = False) -> str | None:
@@ -240,6 +128,83 @@ def resolve(
         return review.resolve(s, draft_id, ref, "edit", actor, text=new_text, owner=new_owner, due=new_due)
 
 
+def due_shown(due: str | None) -> str:
+    """A due date as the edit form shows it: an ISO date as DD/MM/YYYY, a phrase ("next meeting") as said."""
+    try:
+        return dt.date.fromisoformat(due).strftime("%d/%m/%Y") if due else ""
+    except ValueError:
+        return due or ""
+
+
+def update_item(
+    ctx: Ctx,
+    draft_id: int,
+    ref: str,
+    actor: str,
+    text: str | None = None,
+    owner: str | None = None,
+    due: str | None = None,
+    agenda_item: int | None | bool = False,
+    motion: tuple[str | None, str | None, str | None] | None = None,
+) -> review.EditResult:
+    """Save the review page's edit of one item, as one reviewer edit: its words, an action's owner ("" for
+    nobody) and due date (as `due_shown` shows it: unchanged is left as it is, even a phrase; "" clears it),
+    where it is minuted (`agenda_item`: a number, None for where its evidence places it, False to leave it)
+    and a decision's motion (proposer, seconder, vote). A UsageError if nothing changed."""
+    ref = ref.strip().lower()
+    with ctx.tx() as s:
+        row = review.get_draft(s, draft_id)
+        doc = review.editable_document(s, draft_id)
+        kind = review.KINDS.get(ref[:1])
+        entry = next((e for e in doc.get(f"{kind.name}s", []) if e["id"] == ref), None) if kind else None
+        if entry is None:
+            review.find_item(s, draft_id, ref)  # NotFoundError for an item that does not exist
+            raise StateError(f"item {ref} of draft {draft_id} was removed", "undo the removal first")
+        key = {"action": "task", "flag": "reason"}.get(kind.name, "text")
+        if text is not None and text.strip():
+            entry[key] = text.strip()
+        if kind.name == "action":
+            if owner is not None and owner.strip() != (entry["owner"] or ""):
+                entry["owner"] = _owner(s, row.meeting_id, owner)
+            if due is not None and due.strip() != due_shown(entry["due"]):
+                entry["due"] = parse_due(due)
+        if kind.name != "flag" and agenda_item is not False:
+            entry["agenda_item"] = agenda_item or None
+        if kind.name == "decision" and motion is not None:
+            proposer, seconder, vote = motion
+            entry.update(
+                proposer=proposer or None, seconder=seconder or None, vote=(vote or "").strip() or None
+            )
+        result = review.edit(s, draft_id, _named_motions(s, draft_id, doc), actor)
+        if not result.changed:
+            raise UsageError("nothing was changed", "change the words, the owner, the date or where it goes")
+        return result
+
+
+def restore(ctx: Ctx, draft_id: int, ref: str, actor: str) -> review.ItemView:
+    """Undo the removal of an item (it comes back as it was before)."""
+    with ctx.tx() as s:
+        return review.restore(s, draft_id, ref, actor)
+
+
+def set_summary(ctx: Ctx, draft_id: int, text: str, actor: str) -> None:
+    """Replace the summary (released with the minutes); empty leaves the minutes without one."""
+    with ctx.tx() as s:
+        doc = review.editable_document(s, draft_id)
+        doc["summary"] = " ".join((text or "").split())
+        if not review.edit(s, draft_id, doc, actor).changed:
+            raise UsageError("nothing was changed", "the summary already says that")
+
+
+def correct_line(
+    ctx: Ctx, draft_id: int, line: int, actor: str, text: str | None = None, speaker: str | None = None
+) -> lines.Corrected:
+    """Correct a transcript line's words or speaker; the quotes and items citing it follow (see
+    `minutes.review.lines`)."""
+    with ctx.tx() as s:
+        return lines.correct_line(s, draft_id, line, actor, text=text, speaker=speaker)
+
+
 def add_item(
     ctx: Ctx,
     draft_id: int,
@@ -283,13 +248,6 @@ def change_kind(
         return review.change_kind(s, draft_id, ref, kind, actor)
 
 
-def transcript(ctx: Ctx, draft_id: int) -> list[Line]:
-    """The draft's transcript, numbered from 1 as transcript lines are cited, speakers named."""
-    with ctx.tx() as s:
-        tr = review.draft_transcript(s, draft_id)
-        return _lines(s, tr.id, speakers.label_names(s, tr.recording_id))
-
-
 def move(ctx: Ctx, draft_id: int, ref: str, agenda_item: int | None, actor: str) -> review.ItemView:
     """Minute a decision, action or point under another agenda item (None: where its evidence places it)."""
     with ctx.tx() as s:
@@ -307,13 +265,19 @@ def set_motion(
 ) -> None:
     """Set a decision's proposer, seconder (participants) and vote; empty values clear them."""
     with ctx.tx() as s:
-        doc = review.editable_document(s, draft_id)
-        entry = next((d for d in doc["decisions"] if d["id"] == ref.strip().lower()), None)
-        if entry is None:
-            raise NotFoundError(f"draft {draft_id} has no decision {ref}")
-        entry.update(proposer=proposer, seconder=seconder, vote=(vote or "").strip() or None)
-        if not review.edit(s, draft_id, _named_motions(s, draft_id, doc), actor).changed:
+        if not _motion(s, draft_id, ref, proposer, seconder, vote, actor):
             raise UsageError("nothing was changed", "change the proposer, the seconder or the vote")
+
+
+def _motion(
+    s, draft_id: int, ref: str, proposer: str | None, seconder: str | None, vote: str | None, actor: str
+) -> bool:
+    doc = review.editable_document(s, draft_id)
+    entry = next((d for d in doc["decisions"] if d["id"] == ref.strip().lower()), None)
+    if entry is None:
+        raise NotFoundError(f"draft {draft_id} has no decision {ref}")
+    entry.update(proposer=proposer, seconder=seconder, vote=(vote or "").strip() or None)
+    return review.edit(s, draft_id, _named_motions(s, draft_id, doc), actor).changed
 
 
 def _named_motions(s, draft_id: int, doc: dict) -> dict:

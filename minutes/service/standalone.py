@@ -121,7 +121,7 @@ def extract_file(
     day: date | None,
     actor: str,
     model: str | None = None,
-    progress: Progress | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Draft:
     """Decisions, actions and flags drafted from a transcript JSON file (unreviewed)."""
     started = time.perf_counter()

@@ -2,7 +2,8 @@
 
 Roles (least privilege: nobody holds every power):
 - clerk: sets up meetings, their agenda, participants and attendance, records consent, uploads recordings,
-  downloads released minutes;
+  reads the draft and hears its quotes (no changes: the minutes are checked by a reviewer), downloads released
+  minutes;
 - reviewer: checks, corrects, approves, rejects and releases drafts (and hears the recording to do so), and
   alone may export the part-2 (confidential) record;
 - admin: manages accounts and runs retention.
@@ -57,8 +58,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "participants.change": frozenset({"clerk"}),
     "consent.record": frozenset({"clerk"}),
     "recording.upload": frozenset({"clerk"}),
-    "recording.listen": frozenset({"reviewer"}),
-    "review.view": frozenset({"reviewer"}),
+    "recording.listen": frozenset({"clerk", "reviewer"}),
+    "review.view": frozenset({"clerk", "reviewer"}),
     "review.change": frozenset({"reviewer"}),
     "review.decide": frozenset({"reviewer"}),
     "release.release": frozenset({"reviewer"}),
@@ -91,9 +92,36 @@ def allowed(role: str, permission: str) -> bool:
     return role in PERMISSIONS.get(permission, frozenset())
 
 
+# each permission in words, for the message that refuses it (no internal names reach a user)
+DOING = {
+    "meetings.view": "see meetings",
+    "consent.view": "see consent",
+    "audit.view": "read the audit log",
+    "meetings.create": "set up meetings",
+    "meetings.agenda": "change a meeting's agenda",
+    "participants.change": "change who was at a meeting",
+    "consent.record": "record consent",
+    "recording.upload": "upload or process recordings",
+    "recording.listen": "listen to recordings",
+    "review.view": "read drafts",
+    "review.change": "change drafts",
+    "review.decide": "approve or reject drafts",
+    "release.release": "release minutes",
+    "release.download": "download minutes",
+    "part2.export": "download the part-2 (confidential) record",
+    "users.manage": "manage accounts",
+    "retention.run": "run the retention policy",
+}
+
+
 def require(user: UserInfo, permission: str) -> None:
     if not allowed(user.role, permission):
-        raise Forbidden(f"a {user.role} may not do this ({permission})")
+        who = sorted(PERMISSIONS.get(permission, ()))
+        raise Forbidden(
+            f"a {user.role} may not do this: {DOING.get(permission, 'this step')} is for "
+            + (" or ".join(f"a {role}" for role in who) or "nobody"),
+            f"ask someone with a {who[0]}'s account" if who else None,
+        )
 
 
 def _info(u: User) -> UserInfo:

@@ -317,25 +317,50 @@ def set_names(
     for label, name in pairs.items():
         if label not in labels:
             raise UsageError(f"unknown speaker label '{label}'", f"labels: {', '.join(sorted(labels))}")
-        participant = find_participant(s, meeting_id, name)
-        if participant.attendance in NOT_RECORDED:
-            raise StateError(
-                f"{participant.name} is marked {participant.attendance}, so not in the recording",
-                f"if they were there, `minutes attendance {meeting_id} {participant.name!r} present` "
-                "(their consent is then needed)",
-            )
+        participant = _recorded(s, meeting_id, name)
         taken = [r.label for r in labels.values() if r.participant_id == participant.id and r.label != label]
         for other in taken:  # one participant, one voice: the hand-made name wins, over the talk's too
             labels[other].participant_id = labels[other].method = None
             if labels[other].talk_participant_id == participant.id:
                 labels[other].talk_participant_id = labels[other].talk_evidence = None
         labels[label].participant_id, labels[label].method = participant.id, "manual"
-        append_event(
-            s,
-            "speaker.name",
-            actor,
-            meeting_id,
-            {"recording": recording_id, "label": label, "participant": participant.id},
-        )
+        _audit_name(s, meeting_id, recording_id, label, participant.id, actor)
     s.flush()
     return label_names(s, recording_id)
+
+
+def _recorded(s: Session, meeting_id: int, name: str):
+    """The participant `name`, who must be marked present or in attendance: a voice given to someone who sent
+    apologies would escape the consent gate."""
+    participant = find_participant(s, meeting_id, name)
+    if participant.attendance in NOT_RECORDED:
+        raise StateError(
+            f"{participant.name} is marked {participant.attendance}, so not in the recording",
+            f"if they were there, `minutes attendance {meeting_id} {participant.name!r} present` "
+            "(their consent is then needed)",
+        )
+    return participant
+
+
+def label_of(s: Session, meeting_id: int, recording_id: int, name: str, actor: str) -> str:
+    """The speaker label of participant `name` in a recording, for a line a reviewer says they spoke: the label
+    mapped to them, else a new one mapped to them by hand (audited as a naming)."""
+    participant = _recorded(s, meeting_id, name)
+    rows = s.exec(select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id)).all()
+    mine = next((r for r in rows if r.participant_id == participant.id), None)
+    if mine is not None:
+        return mine.label
+    label = f"MANUAL_{participant.id:02d}"
+    s.add(
+        SpeakerLabel(recording_id=recording_id, label=label, participant_id=participant.id, method="manual")
+    )
+    _audit_name(s, meeting_id, recording_id, label, participant.id, actor)
+    s.flush()
+    return label
+
+
+def _audit_name(
+    s: Session, meeting_id: int, recording_id: int, label: str, participant_id: int, actor: str
+) -> None:
+    subject = {"recording": recording_id, "label": label, "participant": participant_id}
+    append_event(s, "speaker.name", actor, meeting_id, subject)

@@ -28,10 +28,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from minutes.consent.errors import ConsentError
 from minutes.consent.meetings import MAX_ID
 from minutes.consent.timespec import clock
-from minutes.dates import local_time, long_date, short_date
 from minutes.errors import MinutesError, NotFoundError, StateError
-from minutes.service import jobs, users
+from minutes.service import consent, jobs, review, users
 from minutes.service.context import Ctx, Forbidden
+from minutes.web import dates
 
 HERE = Path(__file__).parent
 FORM_ROOM = 1024 * 1024  # the text fields of any form, and the room around a file in one
@@ -49,8 +49,13 @@ HEADERS = {
 }
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["clock"] = clock
-templates.env.filters |= {"long_date": long_date, "short_date": short_date, "local_time": local_time}
+templates.env.filters.update(dates.FILTERS)
 templates.env.globals["allowed"] = users.allowed
+templates.env.globals["due_shown"] = review.due_shown
+templates.env.globals["needed"] = consent.needed
+# what only the command line has: a command, an option ("--by NAME"), an internal name in brackets
+_COMMAND_LINE = re.compile(r"`[^`]*`|(?<![\w-])--[a-z][\w-]*(?: [A-Z][A-Z.]*)?")
+_COMMAND_ASIDE = re.compile(r"\s*\((?:see |use |run |e\.g\. )?[^()]*(?:`|--)[^()]*\)")
 
 
 def body_limit(ctx: Ctx, method: str, path: str) -> int:
@@ -177,16 +182,28 @@ def back_link(request: Request) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def for_web(text: str | None) -> str | None:
+    """An error's words for someone in a browser: the command-line asides ("(see `minutes review list`)",
+    "--by NAME") left out, and a hint that is only a command dropped (None)."""
+    if not text:
+        return None
+    plain = _COMMAND_ASIDE.sub("", text)
+    if _COMMAND_LINE.search(plain):
+        return None
+    return plain.strip() or None
+
+
 def error_page(request: Request, status: int, message: str, hint: str | None = None) -> HTMLResponse:
-    response = render(
-        request,
-        "error.html",
-        status=status,
-        status_code=status,
-        message=message,
-        hint=hint,
-        back=back_link(request),
-    )
+    """A short page saying what went wrong in plain words; to an htmx request, the message alone, shown in the
+    page's alert area (the form stays as it was, nothing is lost)."""
+    words = {"message": for_web(message) or "That could not be done.", "hint": for_web(hint)}
+    if request.headers.get("hx-request"):
+        response = render(request, "error_part.html", status=status, **words)
+        response.headers.update({"HX-Retarget": "#review-error", "HX-Reswap": "innerHTML"})
+    else:
+        response = render(
+            request, "error.html", status=status, status_code=status, back=back_link(request), **words
+        )
     response.headers.update(HEADERS)  # the last-resort handler runs outside the middleware that adds them
     return response
 

@@ -137,15 +137,22 @@ async def remove_participant(request: Request, meeting_id: Id, participant_id: I
 
 
 @router.get("/meetings/{meeting_id}/consent")
-def consent_page(request: Request, meeting_id: Id, me: ConsentViewer) -> Response:
+def consent_page(request: Request, meeting_id: Id, me: ConsentViewer, saved: int = 0) -> Response:
+    """The grid and the form; `saved` (the first record a save wrote) says what was just recorded, and keeps
+    that person chosen in the form."""
     ctx = ctx_of(request)
+    history = consent.history(ctx, meeting_id)
+    first = next((h for h in history if h.record_id == saved), None)
+    just = [h for h in history if first and h.record_id >= saved and h.participant_id == first.participant_id]
     return render(
         request,
         "consent.html",
         m=meetings.detail(ctx, meeting_id),
         grid=consent.grid(ctx, meeting_id),
-        history=consent.history(ctx, meeting_id),
+        history=history,
         scope_help=consent.SCOPE_HELP,
+        saved=just,
+        chosen=first.participant_id if first else None,
     )
 
 
@@ -162,7 +169,7 @@ async def record_consent(request: Request, meeting_id: Id, me: ConsentClerk) -> 
     ctx, evidence = ctx_of(request), None
     if upload is not None and not isinstance(upload, str) and upload.filename:
         evidence = consent.Evidence(await upload.read(consent.evidence_limit(ctx) + 1), upload.filename)
-    consent.record(
+    done = consent.record(
         ctx,
         meeting_id,
         number(form, "participant"),
@@ -173,7 +180,8 @@ async def record_consent(request: Request, meeting_id: Id, me: ConsentClerk) -> 
         evidence=evidence,
         evidence_at=text(form, "evidence_at").strip() or None,
     )
-    return redirect(f"/meetings/{meeting_id}/consent#grid")
+    first = min(done, default=0)
+    return redirect(f"/meetings/{meeting_id}/consent?saved={first}#saved")
 
 
 @router.get("/meetings/{meeting_id}/consent/withdraw/{participant_id}")

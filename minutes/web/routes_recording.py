@@ -44,6 +44,7 @@ def recording_page(request: Request, meeting_id: Id, me: Viewer) -> Response:
         "recording.html",
         m=meetings.detail(ctx, meeting_id),
         max_gb=jobs.MAX_UPLOAD_BYTES // 1024**3,
+        speed=jobs.measured_speed(ctx),
         **_progress(request, meeting_id),
     )
 

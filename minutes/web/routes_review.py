@@ -1,4 +1,10 @@
-"""The review page and its steps, the evidence audio (HTTP Range), release and downloads."""
+"""The review page (the draft as the document it will be filed as, the transcript beside it), its steps, the
+evidence audio (HTTP Range), the preview and confirmation before approval and release, and downloads.
+
+Each reviewer step is a form that works without JavaScript (a POST, then back to the page); with htmx it updates
+only the part of the page it touches: the document, the status above it and a spoken message, or one
+transcript line.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
 from minutes.errors import UsageError
-from minutes.service import flags, part2, processing, release, review
+from minutes.service import document, flags, part2, processing, release, review
 from minutes.service.users import SignedIn
 from minutes.web.app import Id, ctx_of, guard, redirect, render
 from minutes.web.routes_meetings import number, text
@@ -21,82 +27,142 @@ Listener = Annotated[SignedIn, Depends(guard("recording.listen"))]
 Releaser = Annotated[SignedIn, Depends(guard("release.release"))]
 Downloader = Annotated[SignedIn, Depends(guard("release.download"))]
 Confidential = Annotated[SignedIn, Depends(guard(part2.PERMISSION))]
+LAYOUT_COOKIE = "minutes_layout"
+
+
+def _layout(request: Request) -> str:
+    """The template the document is laid out in: asked for in the address, else as last chosen."""
+    return document.layout_of(request.query_params.get("layout") or request.cookies.get(LAYOUT_COOKIE))
+
+
+def _htmx(request: Request) -> bool:
+    return bool(request.headers.get("hx-request"))
+
+
+def _page(request: Request, draft_id: int) -> document.ReviewPage:
+    return document.page(ctx_of(request), draft_id, _layout(request))
+
+
+def _updated(
+    request: Request,
+    draft_id: int,
+    said: str,
+    focus: str | None = None,
+    line: int | None = None,
+    transcript: bool = False,
+    onwards: bool = False,
+):
+    """After a step: with htmx, the document, the status and the spoken message (and the corrected line, or the
+    whole transcript when flags changed its marks), focus on the item (`onwards`: the one after it); else back
+    to the page at the item."""
+    if not _htmx(request):
+        anchor = f"#line-{line}" if line else f"#item-{focus}" if focus else ""
+        return redirect(f"/drafts/{draft_id}{anchor}")
+    r = _page(request, draft_id)
+    return render(
+        request,
+        "review_update.html",
+        r=r,
+        said=said,
+        focus=_after(r, focus) if onwards and focus else focus,
+        line=line and r.line(line),
+        transcript=transcript,
+    )
 
 
 @router.get("/drafts/{draft_id}")
-def review_page(request: Request, draft_id: Id, me: Reader) -> Response:
+def review_page(
+    request: Request, draft_id: Id, me: Reader, edit: str = "", line: int = 0, flag: int = 0
+) -> Response:
+    """The page; `?edit=a1`, `?line=6` or `?flag=6` open that item's or line's form (the same forms htmx loads
+    in place)."""
     ctx = ctx_of(request)
-    page = review.page(ctx, draft_id)
-    advice = processing.redraft_advice(ctx, page.draft.meeting_id)
-    return render(
+    r = _page(request, draft_id)
+    advice = processing.redraft_advice(ctx, r.draft.meeting_id)
+    response = render(
         request,
         "review.html",
-        r=page,
+        r=r,
         advice=advice if advice and advice.draft_id == draft_id else None,
-        flagged=flags.flagged_lines(ctx, draft_id),
-        flag_kinds=flags.KINDS,
+        editing=edit.lower(),
+        correcting=line,
+        flagging=flag,
+        kinds=flags.KINDS,
+        said="",
     )
+    if request.query_params.get("layout") in document.LAYOUTS:
+        response.set_cookie(LAYOUT_COOKIE, r.document.layout, httponly=True, samesite="strict")
+    return response
 
 
-@router.post("/drafts/{draft_id}/flags/{ref}/clear")
-async def clear_flag(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
-    """Clear a false sensitive flag, with the reviewer's reason."""
-    form = await request.form()
-    flags.clear(ctx_of(request), draft_id, ref, text(form, "reason"), me.user.name)
-    return redirect(f"/drafts/{draft_id}#item-{ref}")
+@router.get("/drafts/{draft_id}/items/{ref}")
+def item_part(request: Request, draft_id: Id, ref: str, me: Reader) -> Response:
+    return _item(request, draft_id, ref, editing=False)
 
 
-@router.post("/drafts/{draft_id}/flags")
-async def flag_lines(request: Request, draft_id: Id, me: Editor) -> Response:
-    """Flag transcript lines (first to last) as sensitive."""
-    form = await request.form()
-    first, last = text(form, "first"), text(form, "last")
-    done = flags.flag(
-        ctx_of(request), draft_id, me.user.name, lines=f"{first}-{last or first}", kind=text(form, "kind")
-    )
-    return redirect(f"/drafts/{draft_id}#item-{done.flag.ref}")
+@router.get("/drafts/{draft_id}/items/{ref}/edit")
+def item_form(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
+    return _item(request, draft_id, ref, editing=True)
+
+
+def _item(request: Request, draft_id: int, ref: str, editing: bool) -> Response:
+    r = _page(request, draft_id)
+    found = r.item(ref.strip().lower())
+    if found is None:
+        raise UsageError(f"draft {draft_id} has no item {ref[:10]}")
+    if not _htmx(request):
+        return redirect(
+            f"/drafts/{draft_id}?edit={found.ref}#item-{found.ref}"
+            if editing
+            else f"/drafts/{draft_id}#item-{found.ref}"
+        )
+    return render(request, "review_item.html", r=r, di=found, editing=editing)
 
 
 @router.post("/drafts/{draft_id}/items/{ref}")
 async def resolve_item(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
+    """Keep, remove, send to part 2, or save the item's edit form (words, owner, due date, agenda item, motion)."""
     form = await request.form()
-    how = text(form, "how")
+    how, ref, ctx = text(form, "how"), ref.strip().lower(), ctx_of(request)
     if how not in ("keep", "remove", "edit", "part2"):
         raise UsageError("choose keep, remove, part 2 or save changes")
-    review.resolve(
-        ctx_of(request),
-        draft_id,
-        ref,
-        how,
-        me.user.name,
-        text=text(form, "text"),
-        owner=text(form, "owner"),
-        due=text(form, "due"),
-    )
-    return redirect(f"/drafts/{draft_id}#item-{ref}")
+    if how == "edit":
+        review.update_item(
+            ctx,
+            draft_id,
+            ref,
+            me.user.name,
+            text=text(form, "text") or None,
+            owner=text(form, "owner") if "owner" in form else None,
+            due=text(form, "due") if "due" in form else None,
+            agenda_item=(number(form, "agenda_item") or None) if text(form, "agenda_item") else False,
+            motion=(text(form, "proposer"), text(form, "seconder"), text(form, "vote"))
+            if "vote" in form
+            else None,
+        )
+        return _updated(request, draft_id, f"{ref.upper()} saved.", ref)
+    review.resolve(ctx, draft_id, ref, how, me.user.name)
+    said = {
+        "keep": f"{ref.upper()} kept.",
+        "remove": f"{ref.upper()} removed. Undo puts it back.",
+        "part2": f"{ref.upper()} goes to the part-2 (confidential) record.",
+    }[how]
+    return _updated(request, draft_id, said, ref, onwards=how == "keep")
 
 
-@router.post("/drafts/{draft_id}/items/{ref}/move")
-async def move_item(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
-    """Minute a decision, action or point under another agenda item ("0": where its evidence places it)."""
-    form = await request.form()
-    review.move(ctx_of(request), draft_id, ref, number(form, "agenda_item") or None, me.user.name)
-    return redirect(f"/drafts/{draft_id}#item-{ref}")
+def _after(r: document.ReviewPage, ref: str) -> str:
+    """The item after `ref` in the document (where a keyboard review goes on), else `ref` itself."""
+    order = [i.ref for i in r.document.flags] + [
+        i.ref for s in r.document.sections for i in (*s.points, *s.entries) if i.item.resolution != "removed"
+    ]
+    return order[order.index(ref) + 1] if ref in order[:-1] else ref
 
 
-@router.post("/drafts/{draft_id}/items/{ref}/motion")
-async def set_motion(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
-    form = await request.form()
-    review.set_motion(
-        ctx_of(request),
-        draft_id,
-        ref,
-        text(form, "proposer"),
-        text(form, "seconder"),
-        text(form, "vote"),
-        me.user.name,
-    )
-    return redirect(f"/drafts/{draft_id}#item-{ref}")
+@router.post("/drafts/{draft_id}/items/{ref}/restore")
+async def restore_item(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
+    """Undo a removal."""
+    review.restore(ctx_of(request), draft_id, ref, me.user.name)
+    return _updated(request, draft_id, f"{ref.upper()} is back.", ref.strip().lower())
 
 
 @router.post("/drafts/{draft_id}/items")
@@ -112,11 +178,132 @@ async def add_item(request: Request, draft_id: Id, me: Editor) -> Response:
         due=text(form, "due"),
         agenda_item=(number(form, "agenda_item") if text(form, "agenda_item") else 0) or None,
     )
-    return redirect(f"/drafts/{draft_id}#item-{added.ref}")
+    return _updated(request, draft_id, f"{added.ref.upper()} added.", added.ref)
+
+
+@router.get("/drafts/{draft_id}/summary")
+def summary_part(request: Request, draft_id: Id, me: Reader) -> Response:
+    return render(request, "review_summary.html", r=_page(request, draft_id), editing=False)
+
+
+@router.get("/drafts/{draft_id}/summary/edit")
+def summary_form(request: Request, draft_id: Id, me: Editor) -> Response:
+    if not _htmx(request):
+        return redirect(f"/drafts/{draft_id}?edit=summary#summary")
+    return render(request, "review_summary.html", r=_page(request, draft_id), editing=True)
+
+
+@router.post("/drafts/{draft_id}/summary")
+async def set_summary(request: Request, draft_id: Id, me: Editor) -> Response:
+    form = await request.form()
+    review.set_summary(ctx_of(request), draft_id, text(form, "summary"), me.user.name)
+    return _updated(request, draft_id, "Summary saved.", "summary")
+
+
+@router.get("/drafts/{draft_id}/lines/{line}")
+def line_part(request: Request, draft_id: Id, line: int, me: Reader) -> Response:
+    return _line(request, draft_id, line, editing=False)
+
+
+@router.get("/drafts/{draft_id}/lines/{line}/edit")
+def line_form(request: Request, draft_id: Id, line: int, me: Editor) -> Response:
+    return _line(request, draft_id, line, editing=True)
+
+
+@router.get("/drafts/{draft_id}/lines/{line}/flag")
+def line_flag_form(request: Request, draft_id: Id, line: int, me: Editor, to: int = 0) -> Response:
+    """The form that flags this line (or this line to line `to`, a selection) as sensitive."""
+    return _line(request, draft_id, line, editing="flag", to=max(to, line))
+
+
+def _line(request: Request, draft_id: int, line: int, editing: bool | str, to: int = 0) -> Response:
+    r = _page(request, draft_id)
+    found = r.line(line)
+    if found is None:
+        raise UsageError(f"the transcript has no line {line}")
+    if editing == "flag":
+        if not _htmx(request):
+            return redirect(f"/drafts/{draft_id}?flag={line}#line-{line}")
+        return render(
+            request, "review_line.html", r=r, x=found, editing="flag", to=to or line, kinds=flags.KINDS
+        )
+    if not _htmx(request):
+        return redirect(
+            f"/drafts/{draft_id}?line={line}#line-{line}" if editing else f"/drafts/{draft_id}#line-{line}"
+        )
+    return render(request, "review_line.html", r=r, x=found, editing=editing)
+
+
+@router.post("/drafts/{draft_id}/lines/{line}")
+async def correct_line(request: Request, draft_id: Id, line: int, me: Editor) -> Response:
+    """Correct a transcript line's words or speaker; what cites it follows."""
+    form = await request.form()
+    done = review.correct_line(
+        ctx_of(request),
+        draft_id,
+        line,
+        me.user.name,
+        text=text(form, "text") if "text" in form else None,
+        speaker=text(form, "speaker") or None,
+    )
+    reached = [
+        f"{len(done.items)} item{'s' if len(done.items) != 1 else ''} ({', '.join(r.upper() for r in done.items)})"
+        if done.items
+        else "",
+        "the summary" if done.summary else "",
+        f"{done.quotes} quote{'s' if done.quotes != 1 else ''}" if done.quotes else "",
+    ]
+    said = f"Line {line} corrected." + (
+        f" Also corrected: {', '.join(x for x in reached if x)}." if any(reached) else ""
+    )
+    return _updated(request, draft_id, said, None, line)
+
+
+@router.post("/drafts/{draft_id}/flags")
+async def flag_lines(request: Request, draft_id: Id, me: Editor) -> Response:
+    """Flag transcript lines (first to last) as sensitive: withheld from any re-draft, and the items resting
+    on them removed now."""
+    form = await request.form()
+    first, last = text(form, "first").strip(), text(form, "last").strip()
+    done = flags.flag(
+        ctx_of(request), draft_id, me.user.name, lines=f"{first}-{last or first}", kind=text(form, "kind")
+    )
+    ref, (a, b) = done.flag.ref, done.lines
+    where = f"Line {a}" if a == b else f"Lines {a} to {b}"
+    said = f"{where} flagged as sensitive ({ref.upper()})." + (
+        f" Removed because they rest on them: {', '.join(r.upper() for r in done.removed)}."
+        if done.removed
+        else ""
+    )
+    return _updated(request, draft_id, said, ref, transcript=True)
+
+
+@router.post("/drafts/{draft_id}/flags/{ref}/clear")
+async def clear_flag(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
+    """Clear a false sensitive flag, with the reviewer's reason: its lines are drafted on a re-draft."""
+    form = await request.form()
+    flags.clear(ctx_of(request), draft_id, ref, text(form, "reason"), me.user.name)
+    return _updated(
+        request, draft_id, f"{ref.upper()} cleared: not sensitive.", ref.strip().lower(), transcript=True
+    )
+
+
+@router.get("/drafts/{draft_id}/approve")
+def approve_page(request: Request, draft_id: Id, me: Decider) -> Response:
+    """The preview of the minutes as they will be filed, and the confirmation of the approval."""
+    return render(
+        request,
+        "confirm.html",
+        p=document.preview(ctx_of(request), draft_id, _layout(request)),
+        step="approve",
+    )
 
 
 @router.post("/drafts/{draft_id}/approve")
 async def approve(request: Request, draft_id: Id, me: Decider) -> Response:
+    form = await request.form()
+    if text(form, "confirm") != "yes":
+        return redirect(f"/drafts/{draft_id}/approve")
     review.approve(ctx_of(request), draft_id, me.user.name)
     return redirect(f"/drafts/{draft_id}/release")
 
@@ -134,12 +321,12 @@ async def rename_speaker(request: Request, draft_id: Id, me: Editor) -> Response
     review.rename_speaker(
         ctx_of(request), draft_id, text(form, "label"), text(form, "participant"), me.user.name
     )
-    return redirect(f"/drafts/{draft_id}#transcript")
+    return redirect(f"/drafts/{draft_id}#speakers")
 
 
 @router.post("/drafts/{draft_id}/speakers/{step}")
 async def speaker_step(
-    request: Request, draft_id: int, step: Literal["accept", "unname"], me: Editor
+    request: Request, draft_id: Id, step: Literal["accept", "unname"], me: Editor
 ) -> Response:
     """Accept the name the talk suggests for a speaker, or undo a speaker's name (one button each)."""
     form = await request.form()
@@ -166,17 +353,24 @@ def audio(request: Request, meeting_id: Id, me: Listener) -> Response:
 
 @router.get("/drafts/{draft_id}/release")
 def release_page(request: Request, draft_id: Id, me: Downloader) -> Response:
+    """Before release: the preview and the confirmation; after: the downloads."""
+    ctx = ctx_of(request)
     return render(
         request,
         "release.html",
-        rel=release.info(ctx_of(request), draft_id),
+        rel=release.info(ctx, draft_id),
+        p=document.preview(ctx, draft_id, _layout(request)),
         formats=release.FORMATS,
+        layouts=document.LAYOUTS,
         layout_formats={"md": "Markdown", "docx": "Word"},
     )
 
 
 @router.post("/drafts/{draft_id}/release")
 async def do_release(request: Request, draft_id: Id, me: Releaser) -> Response:
+    form = await request.form()
+    if text(form, "confirm") != "yes":
+        return redirect(f"/drafts/{draft_id}/release")
     release.release(ctx_of(request), draft_id, me.user.name)
     return redirect(f"/drafts/{draft_id}/release")
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 06:40:10.439665
+Create Date: 2026-12-07 06:56:56.661980
 """
 from alembic import op
 import sqlalchemy as sa
@@ -98,6 +98,9 @@ def upgrade() -> None:
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('progress', sa.Float(), nullable=True),
+    sa.Column('step', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('remaining_s', sa.Float(), nullable=True),
+    sa.Column('pace', sa.JSON(), server_default='{}', nullable=False),
     sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('worker', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -393,6 +396,25 @@ def upgrade() -> None:
     with op.batch_alter_table('flag', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_flag_draft_id'), ['draft_id'], unique=False)
 
+    op.create_table('line_correction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('transcript_id', sa.Integer(), nullable=False),
+    sa.Column('idx', sa.Integer(), nullable=False),
+    sa.Column('draft_id', sa.Integer(), nullable=True),
+    sa.Column('before_text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('after_text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('before_speaker', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('after_speaker', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('corrected_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('corrected_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['draft_id'], ['draft.id'], ),
+    sa.ForeignKeyConstraint(['transcript_id'], ['transcript.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('line_correction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_line_correction_draft_id'), ['draft_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_line_correction_transcript_id'), ['transcript_id'], unique=False)
+
     op.create_table('point',
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('agenda_item', sa.Integer(), nullable=True),
@@ -503,6 +525,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_point_draft_id'))
 
     op.drop_table('point')
+    with op.batch_alter_table('line_correction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_line_correction_transcript_id'))
+        batch_op.drop_index(batch_op.f('ix_line_correction_draft_id'))
+
+    op.drop_table('line_correction')
     with op.batch_alter_table('flag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_flag_draft_id'))
 

@@ -1,0 +1,326 @@
+"""The review as a document: the draft laid out as the chosen clerk's template files it (agenda items in order,
+each with its discussion points, decisions and actions, numbered and worded as the export words them), the
+flags apart (they are never minuted), the transcript beside it, and the preview of the document as it would be
+filed now, for the confirmation before approval and release.
+
+Read only: the reviewer's steps are in `minutes.service.review`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import select
+
+from minutes import review
+from minutes.consent.meetings import participants_of
+from minutes.db import DraftStatus, Recording, Segment, Transcript
+from minutes.db.meeting import NOT_RECORDED
+from minutes.records import agenda, clerk
+from minutes.review import lines as corrections
+from minutes.service.context import Ctx
+from minutes.speech import speakers
+
+LAYOUTS = {"governors": "Governing body", "department": "Department"}
+DEFAULT_LAYOUT = "governors"
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based, as the reviewer refers to it
+    start: float
+    end: float
+    speaker: str
+    text: str
+    heard: str | None = None  # what the machine heard, when a reviewer corrected the words
+    cited_by: tuple[str, ...] = ()  # the items whose evidence quotes this line
+    flags: tuple[str, ...] = ()  # the sensitive flags covering it (withheld from drafting)
+
+
+@dataclass(frozen=True)
+class Audio:
+    available: bool
+    meeting_id: int
+    removed_at: datetime | None  # when retention or a withdrawal deleted it
+
+
+@dataclass(frozen=True)
+class DocItem:
+    """An item where the document puts it: its number ("1.2", governors' decisions and actions), the words the
+    template prints for it, and the transcript lines its quotes come from."""
+
+    item: review.ItemView
+    number: str | None
+    words: str
+    lines: tuple[int | None, ...] = ()  # per evidence quote, the line it starts in
+
+    @property
+    def ref(self) -> str:
+        return self.item.ref
+
+
+@dataclass(frozen=True)
+class DocSection:
+    number: int
+    title: str
+    points: list[DocItem]
+    entries: list[DocItem]  # decisions and actions, in transcript order
+    declarations: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    layout: str
+    sections: list[DocSection]
+    flags: list[DocItem]  # for people only, never minuted
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    draft: review.DraftView
+    document: Document
+    participants: list[str]  # everyone in the meeting (an action's owner, a motion's proposer)
+    speakers: list[str]  # those who can have spoken (present or in attendance)
+    approve_blockers: list[str]  # in words; approval is possible when empty
+    reject_blockers: list[str]
+    diff: review.DraftDiff
+    transcript: list[Line] | None  # None when the transcript was purged
+    audio: Audio
+    agenda: list[str]  # the meeting's agenda titles, in order
+    labels: dict[str, str]  # diarisation label -> the name shown ("Speaker 2" until named)
+    speaker_views: list[speakers.SpeakerView]  # how each voice was named, and who the talk says it is
+    released_by: str | None = None
+    released_at: datetime | None = None
+
+    @property
+    def editable(self) -> bool:
+        return self.draft.status not in (DraftStatus.REJECTED, DraftStatus.RELEASED)
+
+    @property
+    def open_items(self) -> list[str]:
+        """The refs that still need a reviewer's word, in document order."""
+        return [i.ref for i in self.draft.items if i.blocking]
+
+    def item(self, ref: str) -> DocItem | None:
+        every = self.document.flags + [i for s in self.document.sections for i in (*s.points, *s.entries)]
+        return next((i for i in every if i.ref == ref), None)
+
+    def line(self, number: int) -> Line | None:
+        return next((x for x in self.transcript or [] if x.number == number), None)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The document as it would be filed now, and in words what approving or releasing files."""
+
+    draft_id: int
+    meeting_id: int
+    title: str
+    status: str
+    layout: str
+    blocks: list[clerk.Block]
+    counts: dict[str, int] = field(default_factory=dict)  # decisions, actions, points, part2, agenda items
+    summary: bool = False
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def filed(self) -> str:
+        """What approving or releasing files, in one sentence."""
+        c = self.counts
+        parts = [
+            f"{c[key]} {one if c[key] == 1 else one + 's'}"
+            for key, one in (("decision", "decision"), ("action", "action"), ("point", "discussion point"))
+            if c.get(key)
+        ]
+        listed = (
+            f"{', '.join(parts[:-1])} and {parts[-1]}"
+            if len(parts) > 1
+            else parts[0]
+            if parts
+            else "no items"
+        )
+        sections = f"{c['sections']} section{'s' if c['sections'] != 1 else ''}"
+        summary = ", with the summary" if self.summary else ""
+        layout = {"governors": "a governing body", "department": "a department"}[self.layout]
+        part2 = (
+            f" {c['part2']} flag{'s go' if c['part2'] != 1 else ' goes'} to the part-2 (confidential) record."
+            if c.get("part2")
+            else ""
+        )
+        return f"These minutes file {listed} in {sections}{summary}, laid out for {layout}.{part2}"
+
+
+def layout_of(value: str | None) -> str:
+    return value if value in LAYOUTS else DEFAULT_LAYOUT
+
+
+def page(ctx: Ctx, draft_id: int, layout: str | None = None) -> ReviewPage:
+    with ctx.tx() as s:
+        view = review.show(s, draft_id)
+        people = participants_of(s, view.meeting_id)
+        diff = review.diff(s, draft_id)
+        row = review.get_draft(s, draft_id)
+        transcript, audio, labels = None, Audio(False, view.meeting_id, None), {}
+        views: list[speakers.SpeakerView] = []
+        tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
+        if tr is not None:
+            rec = s.get(Recording, tr.recording_id)
+            audio = Audio(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
+            labels = speakers.label_names(s, rec.id)
+            views = speakers.speaker_views(s, rec.id, tr.id if tr.deleted_at is None else None)
+            if tr.deleted_at is None:
+                transcript = _lines(s, tr.id, labels, view.items)
+        titles = agenda.agenda_of(s, view.meeting_id)
+        timed = clerk.transcript_lines(s, draft_id)
+        released = review.latest_release(s, draft_id)
+    approve, reject = _blockers(view)
+    return ReviewPage(
+        view,
+        _document(view.items, titles, timed, layout_of(layout), transcript or []),
+        [p.name for p in people],
+        [p.name for p in people if p.attendance not in NOT_RECORDED],
+        approve,
+        reject,
+        diff,
+        transcript,
+        audio,
+        titles,
+        labels,
+        views,
+        released and released.released_by,
+        released and released.released_at,
+    )
+
+
+def preview(ctx: Ctx, draft_id: int, layout: str | None = None) -> Preview:
+    """The minutes as the clerk's template would file them now (before approval: the reviewer's version)."""
+    layout = layout_of(layout)
+    with ctx.tx() as s:
+        view = review.show(s, draft_id)
+        doc = clerk.clerk_document(s, draft_id, preview=True)
+    live = [i for i in view.items if i.resolution != "removed"]
+    counts = {kind: sum(i.kind == kind for i in live) for kind in ("decision", "action", "point")} | {
+        "part2": sum(i.resolution == "part2" for i in live),
+        "sections": len(doc.sections),
+    }
+    return Preview(
+        view.id,
+        view.meeting_id,
+        view.meeting_title,
+        view.status,
+        layout,
+        clerk.blocks(doc, layout),
+        counts,
+        bool(view.summary.strip()),
+        _blockers(view)[0],
+    )
+
+
+def _blockers(view: review.DraftView) -> tuple[list[str], list[str]]:
+    """What stops approval and rejection, in words (a draft past approval is not "blocked": it is done)."""
+    if view.status in (DraftStatus.APPROVED, DraftStatus.RELEASED, DraftStatus.REJECTED):
+        done = [f"the draft is {view.status.replace('_', ' ')}"]
+        return done, done if view.status != DraftStatus.APPROVED else []
+    approve = []
+    for item in view.items:
+        if item.blocking:
+            what = f"{item.flag_kind} flag" if item.kind == "flag" else f"unsupported {item.kind}"
+            approve.append(f"{item.ref.upper()} ({what}) needs keeping, editing or removing")
+    return approve, []
+
+
+def _document(
+    items: list[review.ItemView],
+    titles: list[str],
+    timed: list[tuple[float, str]],
+    layout: str,
+    lines: list[Line],
+) -> Document:
+    """The items where the clerk's template minutes them (`clerk.sections`' placing and wording), removed items
+    kept in their place (struck through, unnumbered) so that a removal can be undone there."""
+    formal = layout == "governors"
+    names = titles or ["Discussion"]
+    starts = agenda.agenda_starts(names, timed)
+    minuted = [i for i in items if i.kind in ("decision", "action")]
+    entries, other = clerk.group(((i, i) for i in minuted), starts)
+    talk, other_talk = clerk.group(((i, i) for i in items if i.kind == "point"), starts)
+    groups = list(zip(names, entries, talk, strict=True))
+    if other or other_talk:
+        groups.append(("Other matters", other, other_talk))
+    sections = []
+    for number, (title, section_entries, section_points) in enumerate(groups, 1):
+        live = iter(range(1, len(section_entries) + 1))
+        placed = []
+        for it in section_entries:
+            sub = None if it.resolution == "removed" else next(live)
+            label = (f"{number}.{sub}" if formal else None) if sub is not None else None
+            placed.append(DocItem(it, label, _words(it, formal), _cited_lines(it, lines)))
+        sections.append(
+            DocSection(
+                number,
+                title,
+                [DocItem(p, None, p.text, _cited_lines(p, lines)) for p in section_points],
+                placed,
+                clerk.is_declarations(title),
+            )
+        )
+    flags = [DocItem(f, None, f.text, _cited_lines(f, lines)) for f in items if f.kind == "flag"]
+    return Document(layout, sections, flags)
+
+
+def _words(item: review.ItemView, formal: bool) -> str:
+    """How the template words a decision or an action (the export's own wording)."""
+    if item.kind == "decision":
+        entry = clerk.Entry(True, item.text, motion=clerk.motion_words(item))  # type: ignore[arg-type]
+    else:
+        entry = clerk.Entry(False, item.text, item.owner, item.due)
+    return clerk.entry_text(entry, formal)
+
+
+def _cited_lines(item: review.ItemView, lines: list[Line]) -> tuple[int | None, ...]:
+    return tuple(
+        next((x.number for x in lines if x.start <= ev.start + 0.05 and ev.start < x.end), None)
+        or next((x.number for x in lines if x.end > ev.start), None)
+        for ev in item.evidence
+    )
+
+
+def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.ItemView]) -> list[Line]:
+    """The transcript's lines with speakers named, what a reviewer corrected, and the items citing each."""
+    rows = s.exec(
+        select(Segment.idx, Segment.start, Segment.end, Segment.speaker, Segment.text)
+        .where(Segment.transcript_id == transcript_id)
+        .order_by(Segment.idx)
+    ).all()
+    heard = corrections.corrections(s, transcript_id)
+    out = []
+    for idx, start, end, speaker, text in rows:
+        cited = tuple(
+            i.ref
+            for i in items
+            if i.resolution != "removed"
+            and i.kind != "flag"
+            and any(e.start < end and e.end > start for e in i.evidence)
+        )
+        first = heard.get(idx + 1)
+        covering = tuple(
+            i.ref
+            for i in items
+            if i.sensitive
+            and i.resolution != "removed"
+            and any(e.start - 0.01 <= start and end <= e.end + 0.01 for e in i.evidence)
+        )
+        out.append(
+            Line(
+                idx + 1,
+                start,
+                end,
+                names.get(speaker, speaker) if speaker else "Unknown speaker",
+                text,
+                first.before_text if first and first.before_text != text else None,
+                cited,
+                covering,
+            )
+        )
+    return out
