@@ -53,8 +53,10 @@ def test_speaker_count_hints():
     assert len(diarise(diarisation(), clip, num_speakers=3).speakers) == 3
     with pytest.raises(UsageError, match="larger than max_speakers"):
         diarise(diarisation(), clip, min_speakers=3, max_speakers=2)
-    with pytest.raises(UsageError, match="at least 1"):
+    with pytest.raises(UsageError, match="from 1 to"):
         diarise(diarisation(), clip, num_speakers=0)
+    with pytest.raises(UsageError, match="from 1 to"):
+        diarise(diarisation(), clip, num_speakers=100000)
 
 
 def test_silence_has_no_turns():
