@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from minutes import review
 from minutes.drafting import sensitive
-from minutes.errors import StateError, UsageError
+from minutes.errors import UsageError
 from minutes.review import flags
 from minutes.service.context import Ctx
 from minutes.speech import speakers
@@ -77,14 +77,6 @@ def transcript(ctx: Ctx, draft_id: int) -> list[NumberedLine]:
         )
         for x in lines
     ]
-
-
-def flagged_lines(ctx: Ctx, draft_id: int) -> dict[int, tuple[str, ...]]:
-    """Transcript line number -> the sensitive flags covering it ({} when the transcript is gone)."""
-    try:
-        return {x.number: x.flags for x in transcript(ctx, draft_id) if x.flags}
-    except StateError:
-        return {}
 
 
 def _line_range(text: str) -> tuple[int, int]:
