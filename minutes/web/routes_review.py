@@ -174,7 +174,7 @@ def _after(r: document.ReviewPage, ref: str) -> str:
 async def restore_item(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
     """Undo a removal, or a change of kind (the item made from this one goes)."""
     back = review.restore(ctx_of(request), draft_id, ref, me.user.name)
-    return _updated(request, draft_id, f"{back.ref.upper()} is back.", back.ref, transcript=True)
+    return _updated(request, draft_id, f"{back.ref.upper()} is back.", back.ref)
 
 
 KIND_WORDS = {"decision": "a decision", "action": "an action", "point": "a discussion point"}

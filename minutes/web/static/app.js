@@ -1,9 +1,11 @@
 /* The review page's behaviour. No inline scripts: the page's CSP is default-src 'self'.
    - Play buttons play exactly the cited stretch of the recording (a quote, or a transcript line).
    - After htmx updates part of the page, focus goes where the step leads (the next item after "keep", the
-     edit form's first field), so a keyboard review never loses its place.
+     edit form's first field, an action made from another kind's first empty field), so a keyboard review never
+     loses its place.
    - Single-key shortcuts (WCAG 2.1.4: they can be turned off, and never fire in a text field): n / N next and
-     previous item, k keep, e edit, x remove, u undo a removal, p play the item's quotes in turn, Esc cancel. */
+     previous item, k keep, e edit, x remove, u undo a removal or a change of kind, p play the item's quotes in
+     turn, Esc cancel. */
 (function () {
   "use strict";
   var timer = null;
