@@ -73,6 +73,20 @@ def five_items() -> types.Draft:
     )
 
 
+def select_lines(page, first: int, last: int) -> None:
+    """Select the transcript's text from the start of line `first` into line `last`, as a drag would."""
+    page.evaluate(
+        """([first, last]) => {
+            const range = document.createRange();
+            range.setStart(document.querySelector(`#line-${first} .said`).firstChild, 0);
+            range.setEnd(document.querySelector(`#line-${last} .said`).lastChild, 5);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }""",
+        [first, last],
+    )
+
+
 class Hands:
     """What a person does, counted: a click (a choice in a list counts as one), and each key pressed (typing
     counts a key per character, and one more to clear a field that had text)."""
@@ -206,13 +220,7 @@ def test_a_reviewer_checks_five_items_in_the_document_in_few_clicks_and_no_reloa
     # add an item from a selection of transcript lines: it cites them, and its quotes play them (not part of
     # the issue's five-item walk, so counted apart)
     walk = (hands.clicks, hands.keys)
-    page.evaluate("""() => {  // a reviewer drags from line 2 into line 3 of the transcript
-        const range = document.createRange();
-        range.setStart(document.querySelector("#line-2 .said").firstChild, 0);
-        range.setEnd(document.querySelector("#line-3 .said").lastChild, 5);
-        getSelection().removeAllRanges();
-        getSelection().addRange(range);
-    }""")
+    select_lines(page, 2, 3)
     hands.clicks += 1  # the drag
     expect(page.locator("#selection-bar")).to_contain_text("Lines 2 to 3 selected:")
     hands.click(page.get_by_role("button", name="Add an item from them"))
@@ -240,6 +248,7 @@ def test_a_reviewer_checks_five_items_in_the_document_in_few_clicks_and_no_reloa
     page.evaluate("() => document.getElementById('meeting-audio').pause()")
     assert float(p2.locator("button.play").nth(1).get_attribute("data-end")) == clash.end
     axe(page, "an item added from the transcript")
+    page.screenshot(path=str(SHOTS / "review-changed-1280.png"), full_page=True)
     added = (hands.clicks - walk[0], hands.keys - walk[1])
     hands.clicks, hands.keys = walk
 
@@ -337,13 +346,7 @@ def test_the_review_page_reads_at_390_pixels_and_its_shortcuts_can_be_turned_off
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.keyboard.press("Escape")  # cancels the edit
     expect(page.locator("#item-a1 form.edit")).to_have_count(0)
-    page.evaluate("""() => {  // a reviewer selects from line 2 into line 3 of the transcript
-        const range = document.createRange();
-        range.setStart(document.querySelector("#line-2 .said").firstChild, 0);
-        range.setEnd(document.querySelector("#line-3 .said").lastChild, 5);
-        getSelection().removeAllRanges();
-        getSelection().addRange(range);
-    }""")
+    select_lines(page, 2, 3)
     expect(page.locator("#selection-bar")).to_contain_text("Lines 2 to 3 selected:")
     page.get_by_role("button", name="Flag them as sensitive").click()
     expect(page.get_by_label("To line")).to_have_value("3")

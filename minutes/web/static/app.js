@@ -36,7 +36,9 @@
       audio.currentTime = start;
       var playing = audio.play();
       if (playing && playing.catch) {
-        playing.catch(function () { say("The browser could not play the recording."); });
+        playing.catch(function (error) {  // a pause or another Play before it started is no failure
+          if (!error || error.name !== "AbortError") { say("The browser could not play the recording."); }
+        });
       }
       stopAt(audio, end);
       say("Playing " + button.getAttribute("data-label"));
