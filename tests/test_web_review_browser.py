@@ -328,7 +328,8 @@ def test_a_reviewer_checks_five_items_in_the_document_in_few_clicks_and_no_reloa
 
 def test_the_review_page_reads_at_390_pixels_and_its_shortcuts_can_be_turned_off(reviewed, browser):
     """A phone-sized window: nothing runs off the side, the transcript follows the minutes, every state passes
-    axe; Esc cancels an edit; the single-key shortcuts can be turned off."""
+    axe (the forms a selection opens and the change of kind too); Esc cancels an edit or a line's form; the
+    single-key shortcuts can be turned off."""
     url, built = reviewed
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     install(context)
@@ -352,6 +353,17 @@ def test_the_review_page_reads_at_390_pixels_and_its_shortcuts_can_be_turned_off
     expect(page.get_by_label("To line")).to_have_value("3")
     axe(page, "a selection's flag form at 390 px")
     page.get_by_role("link", name="Cancel").click()
+    select_lines(page, 4, 5)
+    page.get_by_role("button", name="Add an item from them").click()
+    expect(page.locator("#line-4").get_by_label("What the item says")).to_be_focused()
+    axe(page, "a selection's add form at 390 px")
+    page.locator("#line-4").screenshot(path=str(SHOTS / "review-add-390.png"))
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.keyboard.press("Escape")  # cancels it, as an item's edit
+    expect(page.locator("#line-4 form.edit")).to_have_count(0)
+    page.locator("#item-p1 details.kind > summary").click()
+    axe(page, "an item's change of kind at 390 px")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.get_by_text("Keyboard shortcuts").click()
     page.get_by_label("Single-key shortcuts on").uncheck()  # WCAG 2.1.4: they can be turned off
     page.locator("#item-d2").focus()
