@@ -1,5 +1,6 @@
 """Web app latency: the meetings list, the review page of a 30-minute meeting and its in-place steps (an
-item's edit form, keeping an item: the part of the page htmx swaps), with 200 meetings in the store.
+item's edit form, keeping an item, a line's add-item form, changing an item's kind and undoing it: the part of
+the page htmx swaps), with 200 meetings in the store.
 
 Builds a throwaway store (no models needed): 199 meetings with four participants and consent in various
 states, and one processed 30-minute meeting (a transcript of 283 segments and 5,545 timed words, named
@@ -122,18 +123,23 @@ def build(ctx: Ctx, meetings: int, rng: random.Random) -> int:
 
 def request(client: TestClient, path: str, form: dict | None):
     """GET `path` (a part of the review page as htmx asks for it), or POST `form` to it as htmx does."""
-    htmx = {"HX-Request": "true"} if "/items/" in path else None
+    htmx = {"HX-Request": "true"} if "/items/" in path or "/lines/" in path else None
     return client.get(path, headers=htmx) if form is None else client.post(path, data=form, headers=htmx)
 
 
-def timed(client: TestClient, path: str, n: int, form: dict | None = None) -> list[float]:
-    out = []
+def timed(client: TestClient, path: str, n: int, form: dict | None = None) -> tuple[list[float], int]:
+    """Milliseconds per request, and the size of the last answer; a `path` of two steps ("A | B", each "URL" or
+    "URL kind") times them one after the other, as one (a change and its undo: each round starts from the same
+    draft)."""
+    out, response = [], None
     for _ in range(n):
         t0 = time.perf_counter()
-        response = request(client, path, form)
+        for step in path.split(" | "):
+            url, _, kind = step.partition(" ")
+            response = request(client, url, form if not kind else {**(form or {}), "kind": kind})
+            assert response.status_code == 200, (url, response.status_code)
         out.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    return out
+    return out, len(response.content) if response is not None else 0
 
 
 def main() -> None:
@@ -158,11 +164,18 @@ def main() -> None:
             ("review page, 30-minute meeting", f"/drafts/{draft}", None),
             ("review: an item's edit form", f"/drafts/{draft}/items/a2/edit", None),
             ("review: keep an item (in place)", f"/drafts/{draft}/items/a2", keep),
+            ("review: a line's add-item form", f"/drafts/{draft}/lines/40/add?to=42", None),
+            (
+                "review: change kind, then undo",
+                f"/drafts/{draft}/items/d3/kind action | /drafts/{draft}/items/d3/restore",
+                {"csrf": token},
+            ),
         ):
             timed(client, path, 3, form)  # warm up
-            ms = sorted(timed(client, path, args.requests, form))
+            ms, size = timed(client, path, args.requests, form)
+            ms.sort()
             p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-            size = len(request(client, path, form).content) // 1024
+            size //= 1024
             print(
                 f"{label:<34} p50 {statistics.median(ms):7.1f} ms  p95 {p95:7.1f} ms  ({len(ms)} requests, "
                 f"{size} KiB)"

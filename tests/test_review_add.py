@@ -131,6 +131,7 @@ def test_changing_an_items_kind_keeps_its_text_and_evidence_and_is_audited(built
         "kind": "action",
         "removed": ["d1"],
         "added": ["a4"],
+        "was": None,  # its resolution before, for an undo (the web page's; `minutes.review.manual.undo_kind`)
         "summary": False,
     }
     ok("review", "resolve", built.draft_id, "a4", "--kind", "point", "--by", "Mrs Reviewer")

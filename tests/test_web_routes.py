@@ -4,6 +4,7 @@ models."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import stat
 
@@ -455,3 +456,151 @@ def test_the_meetings_list_says_when_a_withdrawal_changed_the_minutes(web):
     assert "Released, re-issued after a withdrawal</span>" in listed
     assert f'<a href="/drafts/{b.draft_id}/release">Download</a>' in listed
     assert "Released, re-issued after a withdrawal" in clerk.get(f"/meetings/{b.meeting_id}").text
+
+
+def htmx(client, csrf: str) -> dict:
+    return {"HX-Request": "true", "X-CSRF-Token": csrf}
+
+
+def refused_plainly(response, needle: str) -> None:
+    """A 4xx answer that is a readable page saying what was wrong."""
+    assert 400 <= response.status_code < 500 and needle in response.text, (needle, response.text)
+    assert "Traceback" not in response.text and "<html" in response.text
+
+
+def test_a_reviewer_changes_an_items_kind_in_place_and_undoes_it(web):
+    d = web.built.draft_id
+    reviewer, csrf = web.login("reviewer")
+    changed = reviewer.post(
+        f"/drafts/{d}/items/d1/kind", data={"kind": "action"}, headers=htmx(reviewer, csrf)
+    )
+    assert changed.status_code == 200 and "<html" not in changed.text  # the document, in place
+    assert "D1 is now an action, A4. Check its owner and due date. Undo puts it back." in changed.text
+    form = changed.text[changed.text.index('id="item-a4"') :]
+    form = form[: form.index("</article>")]
+    assert 'class="edit"' in form and "Was D1, a decision" not in form  # opens in its form for the owner
+    assert '<option value="Tom" selected>Tom</option>' in form  # asked by name in its lines: suggested
+    assert 'id="item-d1"' not in changed.text  # A4 stands for it, with its evidence and the undo
+    with web.ctx.tx() as s:
+        [event] = s.exec(select(AuditEvent).where(AuditEvent.kind == "review.kind")).all()
+    subject = json.loads(event.subject_json)
+    assert event.actor == "Rhys Reviewer" and subject["item"] == "d1" and subject["added"] == ["a4"]
+    page = reviewer.get(f"/drafts/{d}").text
+    assert "Was D1, a decision" in page and 'formaction="/drafts/1/items/d1/restore"' in page
+    assert "made D1 an action (A4)" in page  # the history says what became what
+    owned = reviewer.post(
+        f"/drafts/{d}/items/a4", data={"how": "edit", "owner": "Tom", "due": ""}, headers=htmx(reviewer, csrf)
+    )
+    assert "Action (Tom): The Year 9 science museum trip moves" in owned.text  # one more click saved it
+    undone = reviewer.post(f"/drafts/{d}/items/d1/restore", headers=htmx(reviewer, csrf))
+    assert undone.status_code == 200 and "D1 is back." in undone.text
+    assert 'id="item-a4"' not in undone.text and "Resolved: The Year 9 science museum trip" in undone.text
+    first = next(x for x in stm_lines() if x.speaker == "Priya" and "So we're agreed" in x.text)
+    d1 = undone.text[undone.text.index('id="item-d1"') :]
+    assert f'data-start="{first.start}"' in d1[: d1.index("</article>")]  # its evidence came back
+    assert "undid the change of D1 to A4" in reviewer.get(f"/drafts/{d}").text
+    assert actors(web, "review.restore") == ["Rhys Reviewer"]
+
+
+def test_changing_a_kind_is_refused_plainly_for_bad_input_a_clerk_and_a_forged_post(web):
+    d = web.built.draft_id
+    reviewer, csrf = web.login("reviewer")
+    clerk, clerk_csrf = web.login("clerk")
+    before = web.snapshot()
+    for ref, kind, needle in (
+        ("d1", "motion", "unknown item kind"),
+        ("d1", "decision", "already a decision"),
+        ("f1", "action", "is a flag"),
+        ("d9", "action", "no item d9"),
+    ):
+        refused_plainly(
+            reviewer.post(f"/drafts/{d}/items/{ref}/kind", data={"csrf": csrf, "kind": kind}), needle
+        )
+    assert (
+        clerk.post(f"/drafts/{d}/items/d1/kind", data={"csrf": clerk_csrf, "kind": "action"}).status_code
+        == 403
+    )
+    forged = reviewer.post(f"/drafts/{d}/items/d1/kind", data={"csrf": "forged", "kind": "action"})
+    assert forged.status_code == 403 and web.snapshot() == before
+
+
+def test_a_reviewer_adds_an_item_from_transcript_lines_that_cites_and_plays_them(web):
+    d = web.built.draft_id
+    reviewer, csrf = web.login("reviewer")
+    lines = stm_lines()
+    form = reviewer.get(f"/drafts/{d}/lines/11/add?to=12", headers={"HX-Request": "true"}).text
+    assert 'name="first" value="11"' in form and 'name="last" value="12"' in form
+    assert f'data-start="{lines[10].start}" data-end="{lines[11].end}"' in form  # plays lines 11 to 12
+    assert "<option selected>Sam</option>" in form  # asked by name in them: the suggested owner
+    assert reviewer.get(f"/drafts/{d}/lines/11/add?to=12").headers["location"] == (
+        f"/drafts/{d}?add=11&to=12#line-11"  # without JavaScript: the page, the form open
+    )
+    assert 'name="last" value="12"' in reviewer.get(f"/drafts/{d}?add=11&to=12").text
+    added = reviewer.post(
+        f"/drafts/{d}/items",
+        data={
+            "kind": "point",
+            "text": "Parents will hear of the trial before half term.",
+            "first": "11",
+            "last": "12",
+            "owner": "Sam",
+        },  # the owner field the form pre-fills is for actions only
+        headers=htmx(reviewer, csrf),
+    )
+    assert added.status_code == 200 and "P1 added, citing 2 lines." in added.text
+    p1 = added.text[added.text.index('id="item-p1"') :]
+    p1 = p1[: p1.index("</article>")]
+    assert f'data-start="{lines[10].start}" data-end="{lines[10].end}"' in p1 and "line 12" in p1
+    assert 'id="line-11" class="cited"' in added.text  # the transcript, updated beside it
+    action = reviewer.post(
+        f"/drafts/{d}/items",
+        data={"csrf": csrf, "kind": "action", "text": "Check the budget", "first": "15", "owner": "Priya"},
+    )
+    assert action.status_code == 303 and action.headers["location"].endswith("#item-a4")
+    with web.ctx.tx() as s:
+        events = s.exec(select(AuditEvent).where(AuditEvent.kind == "review.add")).all()
+    subjects = [(e.actor, json.loads(e.subject_json)) for e in events]
+    assert [(actor, x["added"], x["evidence"]) for actor, x in subjects] == [
+        ("Rhys Reviewer", ["p1"], 2),
+        ("Rhys Reviewer", ["a4"], 1),
+    ]
+
+
+def test_adding_from_lines_is_refused_plainly_for_bad_lines_a_clerk_and_a_forged_post(web):
+    d = web.built.draft_id
+    reviewer, csrf = web.login("reviewer")
+    clerk, clerk_csrf = web.login("clerk")
+    before = web.snapshot()
+    for first, last, needle in (
+        ("99", "", "not in the transcript (1 to 16)"),
+        ("two", "", "not line numbers"),
+        ("5", "3", "not in the transcript"),
+    ):
+        form = {"csrf": csrf, "kind": "point", "text": "A point", "first": first, "last": last}
+        refused_plainly(reviewer.post(f"/drafts/{d}/items", data=form), needle)
+    assert reviewer.get(f"/drafts/{d}/lines/99/add", headers={"HX-Request": "true"}).status_code == 400
+    assert clerk.get(f"/drafts/{d}/lines/2/add", headers={"HX-Request": "true"}).status_code == 403
+    form = {"kind": "point", "text": "A point", "first": "2"}
+    assert clerk.post(f"/drafts/{d}/items", data={**form, "csrf": clerk_csrf}).status_code == 403
+    assert reviewer.post(f"/drafts/{d}/items", data={**form, "csrf": "forged"}).status_code == 403
+    assert web.snapshot() == before
+
+
+def test_a_change_of_kind_changed_again_is_undone_one_step_at_a_time(web):
+    d = web.built.draft_id
+    reviewer, csrf = web.login("reviewer")
+    made = reviewer.post(f"/drafts/{d}/items/d1/kind", data={"csrf": csrf, "kind": "action"})
+    assert made.headers["location"] == f"/drafts/{d}?edit=a4#item-a4"  # without JavaScript: its form, open
+    again = reviewer.post(f"/drafts/{d}/items/a4/kind", data={"csrf": csrf, "kind": "point"})
+    assert again.headers["location"] == f"/drafts/{d}#item-p1"
+    page = reviewer.get(f"/drafts/{d}").text
+    assert "Was A4, an action" in page and 'id="item-a4"' not in page and 'id="item-d1"' not in page
+    before = web.snapshot()
+    skipped = reviewer.post(f"/drafts/{d}/items/d1/restore", data={"csrf": csrf})
+    assert skipped.status_code == 409 and "undo the change of a4 first" in skipped.text
+    assert web.snapshot() == before
+    for ref in ("a4", "d1"):
+        assert reviewer.post(f"/drafts/{d}/items/{ref}/restore", data={"csrf": csrf}).status_code == 303
+    page = reviewer.get(f"/drafts/{d}").text
+    assert 'id="item-d1"' in page and 'id="item-a4"' not in page and 'id="item-p1"' not in page
+    assert "Resolved: The Year 9 science museum trip moves" in page

@@ -31,7 +31,7 @@ from minutes.review.items import (
     item_fields,
     item_ref,
 )
-from minutes.review.manual import insert_item, refresh_summary, summary_is_drafted
+from minutes.review.manual import insert_item, refresh_summary, summary_is_drafted, undo_kind
 from minutes.review.states import add_step, open_for_change, record_step, require_editable, reviewer_name
 from minutes.review.views import ItemView, history, item_view
 
@@ -344,28 +344,41 @@ def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
 
 
 def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
-    """Undo a removal (or the clearing of a flag): the item comes back as it was before (open, kept or edited),
-    audited. An item that blocked approval before blocks it again. An item resting on lines a sensitive flag
-    covers stays out: those lines are not for the minutes."""
+    """Undo a removal (or the clearing of a flag, or a change of kind: `minutes.review.manual.undo_kind`): the
+    item comes back as it was before (open, kept or edited), audited. An item that blocked approval before
+    blocks it again. An item resting on lines a sensitive flag covers stays out: those lines are not for the
+    minutes."""
     by = reviewer_name(by)
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
     if item.resolution != "removed":
         raise UsageError(f"item {item_ref(item)} of draft {draft_id} was not removed", "nothing was changed")
-    if not isinstance(item, Flag) and (flag := _withheld_by(session, draft_id, item)):
+    removals = [
+        step
+        for step in history(session, draft_id)
+        if (
+            step.kind == "resolve"
+            and step.detail.get("item") == item_ref(item)
+            and step.detail.get("resolution") == "removed"
+        )
+        or (step.kind == "kind" and item_ref(item) in step.detail.get("removed", ()))
+    ]
+    last = removals[-1] if removals else None
+    lent = find_item(session, draft_id, last.detail["added"][0]) if last and last.kind == "kind" else None
+    if not isinstance(item, Flag) and (flag := _withheld_by(session, draft_id, lent or item)):
         raise StateError(
             f"{item_ref(item)} rests on lines flagged as sensitive ({flag}); it stays out of the minutes",
             "clear the flag first if it is not sensitive",
         )
-    removals = [
-        step
-        for step in history(session, draft_id)
-        if step.kind == "resolve"
-        and step.detail.get("item") == item_ref(item)
-        and step.detail.get("resolution") == "removed"
-    ]
-    was = removals[-1].detail.get("was") if removals else None
+    if lent is not None and lent.resolution == "removed" and not evidence_rows(session, lent):
+        raise StateError(
+            f"{item_ref(item)} became {item_ref(lent)}, whose kind was changed again",
+            f"undo the change of {item_ref(lent)} first",
+        )
+    if last and lent is not None:
+        return undo_kind(session, row, item, last.detail, by)
+    was = last.detail.get("was") if last else None
     open_for_change(session, row, by)
     item.resolution = was
     session.add(item)

@@ -5,7 +5,8 @@ decision), and keeping the summary in step with the points.
 Items are addressed by kind (d1, a2, p1) and keep their numbers, so a change of kind retires the old reference
 (removed) and adds the item under the new kind, with the same evidence rows moved across: the diff then shows
 "d2 removed, a4 added" and the review step says one became the other. The new item is the reviewer's
-(origin "reviewer"): they vouched for it, so it never blocks approval as an unsupported AI item would.
+(origin "reviewer"): they vouched for it, so it never blocks approval as an unsupported AI item would. Undoing
+the removal of the retired item undoes the change (`undo_kind`): its evidence comes back and the new item goes.
 
 The summary of a draft is its discussion points joined (minutes.drafting.points.summary). Until a reviewer
 writes their own summary, every change to the points rewrites it from the points as they now stand, so it never
@@ -170,6 +171,7 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
     if item_ref(old)[0] == prefix:
         raise UsageError(f"{item_ref(old)} is already a {KINDS[prefix].name}", "nothing was changed")
     text = getattr(old, "task", None) or old.text
+    old_resolution = old.resolution
     fields: dict[str, Any] = {"agenda_item": old.agenda_item}
     fields |= {"task": text} if prefix == "a" else {"text": text}
     open_for_change(session, row, by)
@@ -189,10 +191,36 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
         "kind": KINDS[prefix].name,
         "removed": [item_ref(old)],
         "added": [item_ref(new)],
+        "was": old_resolution,
         "summary": refreshed,
     }
     record_step(session, row, by, "kind", detail)
     return item_view(session, old), item_view(session, new)
+
+
+def undo_kind(session: Session, row: Draft, old: Item, change: dict[str, Any], by: str) -> ItemView:
+    """Undo a change of kind (`change`: its review step's detail): the retired item comes back as it was, with
+    the evidence it lent, and the item made from it is removed (kept in the record, as any removal is)."""
+    new = find_item(session, row.id, change["added"][0])
+    open_for_change(session, row, by)
+    stale = summary_is_drafted(session, row)
+    for e in evidence_rows(session, new):
+        setattr(e, KINDS[item_ref(new)[0]].evidence_column, None)
+        setattr(e, KINDS[item_ref(old)[0]].evidence_column, old.id)
+        session.add(e)
+    new.resolution, old.resolution = "removed", change.get("was")
+    session.add_all([new, old])
+    session.flush()
+    points = "p" in (item_ref(new)[0], item_ref(old)[0])
+    refreshed = points and stale and refresh_summary(session, row)
+    detail = {
+        "item": item_ref(old),
+        "resolution": old.resolution,
+        "undid": item_ref(new),
+        "summary": refreshed,
+    }
+    record_step(session, row, by, "restore", detail)
+    return item_view(session, old)
 
 
 def insert_item(session: Session, draft_id: int, prefix: str, fields: dict[str, Any], **state: Any) -> Item:

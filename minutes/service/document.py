@@ -17,8 +17,10 @@ from minutes import review
 from minutes.consent.meetings import participants_of
 from minutes.db import DraftStatus, Recording, Segment, Transcript
 from minutes.db.meeting import NOT_RECORDED
+from minutes.drafting import owners, windows
 from minutes.records import agenda, clerk
 from minutes.review import lines as corrections
+from minutes.review.views import ReviewStep
 from minutes.service.context import Ctx
 from minutes.speech import speakers
 
@@ -54,6 +56,8 @@ class DocItem:
     number: str | None
     words: str
     lines: tuple[int | None, ...] = ()  # per evidence quote, the line it starts in
+    was: str | None = None  # the item it was made from by a change of kind, while that can be undone
+    owner_suggested: str | None = None  # an action with no owner: who its lines suggest (`suggested_owner`)
 
     @property
     def ref(self) -> str:
@@ -108,6 +112,22 @@ class ReviewPage:
 
     def line(self, number: int) -> Line | None:
         return next((x for x in self.transcript or [] if x.number == number), None)
+
+    def suggested_owner(self, first: int, last: int) -> str | None:
+        """Who an action resting on transcript lines `first` to `last` is for (`suggested_owner`)."""
+        return suggested_owner(
+            [x for x in self.transcript or [] if first <= x.number <= last], self.participants
+        )
+
+
+def suggested_owner(lines: list[Line], participants: list[str]) -> str | None:
+    """Who an action resting on these lines is likely for, to pre-fill its owner: the one participant asked by
+    name in them ("Sam, could you ..."), else the first participant who speaks in them. A suggestion only: the
+    reviewer saves it or chooses another."""
+    asked = owners.addressed_in(
+        [windows.Line(x.number, x.start, x.end, x.speaker, x.text) for x in lines], participants
+    )
+    return asked or next((x.speaker for x in lines if x.speaker in participants), None)
 
 
 @dataclass(frozen=True)
@@ -175,10 +195,11 @@ def page(ctx: Ctx, draft_id: int, layout: str | None = None) -> ReviewPage:
         timed = clerk.transcript_lines(s, draft_id)
         released = review.latest_release(s, draft_id)
     approve, reject = _blockers(view)
+    names = [p.name for p in people]
     return ReviewPage(
         view,
-        _document(view.items, titles, timed, layout_of(layout), transcript or []),
-        [p.name for p in people],
+        _document(view, titles, timed, layout_of(layout), transcript or [], names),
+        names,
         [p.name for p in people if p.attendance not in NOT_RECORDED],
         approve,
         reject,
@@ -230,15 +251,50 @@ def _blockers(view: review.DraftView) -> tuple[list[str], list[str]]:
     return approve, []
 
 
+def _kind_changes(history: list[ReviewStep]) -> tuple[dict[str, str], set[str]]:
+    """From the review steps: each item made by a change of kind that can still be undone, with the item it was
+    made from; and the items a change of kind, or its undoing, left without their evidence (not shown: the item
+    that holds the evidence now stands for them, and carries the undo)."""
+    made: dict[str, str] = {}
+    emptied: set[str] = set()
+    for step in history:
+        if step.kind == "kind":
+            old, new = step.detail["item"], step.detail["added"][0]
+            made[new] = old
+            emptied.add(old)
+        elif step.kind == "restore" and step.detail.get("undid"):
+            made.pop(step.detail["undid"], None)
+            emptied.add(step.detail["undid"])
+            emptied.discard(step.detail["item"])
+    return made, emptied
+
+
 def _document(
-    items: list[review.ItemView],
+    view: review.DraftView,
     titles: list[str],
     timed: list[tuple[float, str]],
     layout: str,
     lines: list[Line],
+    participants: list[str],
 ) -> Document:
     """The items where the clerk's template minutes them (`clerk.sections`' placing and wording), removed items
-    kept in their place (struck through, unnumbered) so that a removal can be undone there."""
+    kept in their place (struck through, unnumbered) so that a removal can be undone there, but for those a
+    change of kind retired (the item made from them shows it and undoes it)."""
+    made, emptied = _kind_changes(view.history)
+    items = [i for i in view.items if not (i.resolution == "removed" and i.ref in emptied)]
+
+    def placed(it: review.ItemView, label: str | None, words: str) -> DocItem:
+        cited = [x for x in lines if any(e.start < x.end and e.end > x.start for e in it.evidence)]
+        unowned = it.kind == "action" and not it.owner and it.resolution != "removed"
+        return DocItem(
+            it,
+            label,
+            words,
+            _cited_lines(it, lines),
+            made.get(it.ref) if it.resolution != "removed" else None,
+            suggested_owner(cited, participants) if unowned else None,
+        )
+
     formal = layout == "governors"
     names = titles or ["Discussion"]
     starts = agenda.agenda_starts(names, timed)
@@ -251,21 +307,21 @@ def _document(
     sections = []
     for number, (title, section_entries, section_points) in enumerate(groups, 1):
         live = iter(range(1, len(section_entries) + 1))
-        placed = []
+        entries_placed = []
         for it in section_entries:
             sub = None if it.resolution == "removed" else next(live)
             label = (f"{number}.{sub}" if formal else None) if sub is not None else None
-            placed.append(DocItem(it, label, _words(it, formal), _cited_lines(it, lines)))
+            entries_placed.append(placed(it, label, _words(it, formal)))
         sections.append(
             DocSection(
                 number,
                 title,
-                [DocItem(p, None, p.text, _cited_lines(p, lines)) for p in section_points],
-                placed,
+                [placed(p, None, p.text) for p in section_points],
+                entries_placed,
                 clerk.is_declarations(title),
             )
         )
-    flags = [DocItem(f, None, f.text, _cited_lines(f, lines)) for f in items if f.kind == "flag"]
+    flags = [placed(f, None, f.text) for f in items if f.kind == "flag"]
     return Document(layout, sections, flags)
 
 

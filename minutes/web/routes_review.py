@@ -51,13 +51,15 @@ def _updated(
     line: int | None = None,
     transcript: bool = False,
     onwards: bool = False,
+    editing: bool = False,
 ):
     """After a step: with htmx, the document, the status and the spoken message (and the corrected line, or the
-    whole transcript when flags changed its marks), focus on the item (`onwards`: the one after it); else back
-    to the page at the item."""
+    whole transcript when a step changed its marks), focus on the item (`onwards`: the one after it; `editing`:
+    its edit form, open); else back to the page at the item."""
     if not _htmx(request):
         anchor = f"#line-{line}" if line else f"#item-{focus}" if focus else ""
-        return redirect(f"/drafts/{draft_id}{anchor}")
+        query = f"?edit={focus}" if editing and focus else ""
+        return redirect(f"/drafts/{draft_id}{query}{anchor}")
     r = _page(request, draft_id)
     return render(
         request,
@@ -65,6 +67,7 @@ def _updated(
         r=r,
         said=said,
         focus=_after(r, focus) if onwards and focus else focus,
+        editing=focus if editing else "",
         line=line and r.line(line),
         transcript=transcript,
     )
@@ -72,10 +75,17 @@ def _updated(
 
 @router.get("/drafts/{draft_id}")
 def review_page(
-    request: Request, draft_id: Id, me: Reader, edit: str = "", line: int = 0, flag: int = 0
+    request: Request,
+    draft_id: Id,
+    me: Reader,
+    edit: str = "",
+    line: int = 0,
+    flag: int = 0,
+    add: int = 0,
+    to: int = 0,
 ) -> Response:
-    """The page; `?edit=a1`, `?line=6` or `?flag=6` open that item's or line's form (the same forms htmx loads
-    in place)."""
+    """The page; `?edit=a1`, `?line=6`, `?flag=6` or `?add=6&to=8` open that item's form, or a line's form to
+    correct it, flag it or add an item from it (the same forms htmx loads in place)."""
     ctx = ctx_of(request)
     r = _page(request, draft_id)
     advice = processing.redraft_advice(ctx, r.draft.meeting_id)
@@ -87,6 +97,8 @@ def review_page(
         editing=edit.lower(),
         correcting=line,
         flagging=flag,
+        adding=add,
+        to=max(to, add),
         kinds=flags.KINDS,
         said="",
     )
@@ -160,25 +172,49 @@ def _after(r: document.ReviewPage, ref: str) -> str:
 
 @router.post("/drafts/{draft_id}/items/{ref}/restore")
 async def restore_item(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
-    """Undo a removal."""
-    review.restore(ctx_of(request), draft_id, ref, me.user.name)
-    return _updated(request, draft_id, f"{ref.upper()} is back.", ref.strip().lower())
+    """Undo a removal, or a change of kind (the item made from this one goes)."""
+    back = review.restore(ctx_of(request), draft_id, ref, me.user.name)
+    return _updated(request, draft_id, f"{back.ref.upper()} is back.", back.ref)
+
+
+KIND_WORDS = {"decision": "a decision", "action": "an action", "point": "a discussion point"}
+
+
+@router.post("/drafts/{draft_id}/items/{ref}/kind")
+async def change_kind(request: Request, draft_id: Id, ref: str, me: Editor) -> Response:
+    """Make the item a decision, an action or a discussion point (`minutes review resolve --kind`); an action
+    made so opens its edit form, its owner suggested by its lines, for the owner and due date it needs."""
+    form = await request.form()
+    old, new = review.change_kind(ctx_of(request), draft_id, ref, text(form, "kind"), me.user.name)
+    said = f"{old.ref.upper()} is now {KIND_WORDS[new.kind]}, {new.ref.upper()}." + (
+        " Check its owner and due date." if new.kind == "action" else ""
+    )
+    return _updated(request, draft_id, said + " Undo puts it back.", new.ref, editing=new.kind == "action")
 
 
 @router.post("/drafts/{draft_id}/items")
 async def add_item(request: Request, draft_id: Id, me: Editor) -> Response:
+    """Add an item the draft missed; from the transcript, citing lines `first` to `last` (as `minutes review
+    add --lines`). The owner and due date fields are for actions: another kind ignores them."""
     form = await request.form()
+    kind, first, last = text(form, "kind"), text(form, "first").strip(), text(form, "last").strip()
+    action = kind.strip().lower() == "action"
     added = review.add_item(
         ctx_of(request),
         draft_id,
-        text(form, "kind"),
+        kind,
         text(form, "text"),
         me.user.name,
-        owner=text(form, "owner"),
-        due=text(form, "due"),
+        owner=text(form, "owner") if action else None,
+        due=text(form, "due") if action else None,
         agenda_item=(number(form, "agenda_item") if text(form, "agenda_item") else 0) or None,
+        lines=f"{first}-{last or first}" if first else None,
     )
-    return _updated(request, draft_id, f"{added.ref.upper()} added.", added.ref)
+    cites = len(added.evidence)
+    said = f"{added.ref.upper()} added" + (
+        f", citing {cites} line{'s' if cites != 1 else ''}." if cites else "."
+    )
+    return _updated(request, draft_id, said, added.ref, transcript=bool(first))
 
 
 @router.get("/drafts/{draft_id}/summary")
@@ -216,16 +252,22 @@ def line_flag_form(request: Request, draft_id: Id, line: int, me: Editor, to: in
     return _line(request, draft_id, line, editing="flag", to=max(to, line))
 
 
+@router.get("/drafts/{draft_id}/lines/{line}/add")
+def line_add_form(request: Request, draft_id: Id, line: int, me: Editor, to: int = 0) -> Response:
+    """The form that adds an item citing this line (or this line to line `to`, a selection)."""
+    return _line(request, draft_id, line, editing="add", to=max(to, line))
+
+
 def _line(request: Request, draft_id: int, line: int, editing: bool | str, to: int = 0) -> Response:
     r = _page(request, draft_id)
     found = r.line(line)
     if found is None:
         raise UsageError(f"the transcript has no line {line}")
-    if editing == "flag":
+    if editing in ("flag", "add"):
         if not _htmx(request):
-            return redirect(f"/drafts/{draft_id}?flag={line}#line-{line}")
+            return redirect(f"/drafts/{draft_id}?{editing}={line}&to={to}#line-{line}")
         return render(
-            request, "review_line.html", r=r, x=found, editing="flag", to=to or line, kinds=flags.KINDS
+            request, "review_line.html", r=r, x=found, editing=editing, to=to or line, kinds=flags.KINDS
         )
     if not _htmx(request):
         return redirect(

@@ -1,9 +1,11 @@
 /* The review page's behaviour. No inline scripts: the page's CSP is default-src 'self'.
    - Play buttons play exactly the cited stretch of the recording (a quote, or a transcript line).
    - After htmx updates part of the page, focus goes where the step leads (the next item after "keep", the
-     edit form's first field), so a keyboard review never loses its place.
+     edit form's first field, an action made from another kind's first empty field), so a keyboard review never
+     loses its place.
    - Single-key shortcuts (WCAG 2.1.4: they can be turned off, and never fire in a text field): n / N next and
-     previous item, k keep, e edit, x remove, u undo a removal, p play the item's quotes in turn, Esc cancel. */
+     previous item, k keep, e edit, x remove, u undo a removal or a change of kind, p play the item's quotes in
+     turn, Esc cancel. */
 (function () {
   "use strict";
   var timer = null;
@@ -34,7 +36,9 @@
       audio.currentTime = start;
       var playing = audio.play();
       if (playing && playing.catch) {
-        playing.catch(function () { say("The browser could not play the recording."); });
+        playing.catch(function (error) {  // a pause or another Play before it started is no failure
+          if (!error || error.name !== "AbortError") { say("The browser could not play the recording."); }
+        });
       }
       stopAt(audio, end);
       say("Playing " + button.getAttribute("data-label"));
@@ -65,14 +69,22 @@
     var doc = document.getElementById("document");
     var form = target && target.querySelector ? target.querySelector("form.edit, #summary form") : null;
     if (target && target.matches && target.matches(".editing, #summary, li.editing") && form) {
-      var field = form.querySelector("textarea, input:not([type=hidden]), select");
+      var field = form.querySelector("[data-start-here]") || form.querySelector("textarea, input:not([type=hidden]), select");
       if (field) { field.focus(); }
       return;
     }
     if (doc && doc.getAttribute("data-focus")) {
       var goal = document.getElementById(doc.getAttribute("data-focus"));
       doc.removeAttribute("data-focus");
-      if (goal) { goal.focus({ preventScroll: false }); current = goal.id; return; }
+      if (goal) {
+        current = goal.id;
+        // an item that opens in its form (an action made from another kind): the first field still empty
+        var open = goal.matches(".editing") ? goal.querySelector("form.edit") : null;
+        var fields = open ? Array.prototype.slice.call(open.querySelectorAll("textarea, input:not([type=hidden]), select")) : [];
+        var empty = fields.filter(function (f) { return !f.value; })[0] || fields[0];
+        (empty || goal).focus({ preventScroll: false });
+        return;
+      }
     }
     if (target && target.id && target.id.indexOf("item-") === 0) {
       var again = document.getElementById(target.id);
@@ -80,7 +92,7 @@
     }
   });
 
-  /* -- a selection across transcript lines: flag them at once ---------------------------------------------- */
+  /* -- a selection across transcript lines: add an item citing them, or flag them, at once ------------------ */
   function lineOf(node) {
     var el = node && (node.nodeType === 1 ? node : node.parentElement);
     return el && el.closest ? el.closest("#lines li[data-line]") : null;
@@ -108,13 +120,14 @@
   });
 
   document.addEventListener("click", function (event) {
-    if (!event.target.closest || !event.target.closest("#flag-selection") || !window.htmx) { return; }
+    var button = event.target.closest ? event.target.closest("#selection-bar [data-selection]") : null;
+    if (!button || !window.htmx) { return; }
     var bar = document.getElementById("selection-bar");
     var draft = document.getElementById("transcript").getAttribute("data-draft");
     var first = bar.getAttribute("data-first"), last = bar.getAttribute("data-last");
     bar.hidden = true;
-    window.htmx.ajax("GET", "/drafts/" + draft + "/lines/" + first + "/flag?to=" + last,
-      { target: "#line-" + first, swap: "outerHTML" });
+    window.htmx.ajax("GET", "/drafts/" + draft + "/lines/" + first + "/" + button.getAttribute("data-selection") +
+      "?to=" + last, { target: "#line-" + first, swap: "outerHTML" });
   });
 
   /* -- single-key shortcuts --------------------------------------------------------------------------------- */
