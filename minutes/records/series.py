@@ -111,7 +111,7 @@ def bodies(s: Session) -> list[Body]:
 def set_body(s: Session, meeting: Meeting, body: Body | None, actor: str) -> None:
     """Put a meeting in a body's series (or take it out), audited; refused once its minutes are released, whose
     matters arising would change under them."""
-    if _released(s, meeting.id):
+    if is_released(s, meeting.id):
         raise StateError(
             f"meeting {meeting.id}'s minutes are released: its body cannot change", "the series is fixed"
         )
@@ -129,7 +129,7 @@ def series(s: Session, body_id: int) -> list[Meeting]:
 # --- matters arising ----------------------------------------------------------------------------------------
 
 
-def _released(s: Session, meeting_id: int) -> bool:
+def is_released(s: Session, meeting_id: int) -> bool:
     return (
         s.exec(
             select(Draft.id).where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
@@ -243,7 +243,7 @@ def set_status(
     minutes are released, and for an action this meeting does not take up."""
     if status not in (*STATUSES, "open"):
         raise UsageError(f"status must be one of {', '.join(STATUSES)} (or open), not {status!r}")
-    if _released(s, meeting_id):
+    if is_released(s, meeting_id):
         raise StateError(
             f"meeting {meeting_id}'s minutes are released: its matters arising are filed",
             "record the status at the body's next meeting",

@@ -260,6 +260,7 @@ def create_meeting(
     actor: str,
     agenda: str | None = None,
     body: str | None = None,
+    body_kind: str = "committee",
 ) -> int:
     """A meeting with its participants (name, role) and, when `agenda` has any text, its agenda (a numbered
     list, one item per line); returns its id. A bad agenda stores nothing, not even the meeting."""
@@ -267,7 +268,7 @@ def create_meeting(
         f"{n.strip()}:{r.strip()}" if r and r.strip() else n.strip() for n, r in participants if n.strip()
     ]
     titles = agenda_rules.agenda_text(agenda) if agenda and agenda.strip() else []
-    return create_from_specs(ctx, title, date, specs, actor, titles, body).id
+    return create_from_specs(ctx, title, date, specs, actor, titles, body, body_kind).id
 
 
 def create_from_specs(
@@ -278,6 +279,7 @@ def create_from_specs(
     actor: str,
     titles: Sequence[str] = (),
     body: str | None = None,
+    body_kind: str = "committee",
 ) -> Created:
     """A meeting with participants as "NAME[:ROLE]" and the agenda item titles, in one transaction; in the
     series of `body` when named (a new name creates the body)."""
@@ -286,7 +288,9 @@ def create_from_specs(
         if titles:
             agenda_rules.set_agenda(s, row.id, list(titles), actor)
         if body and body.strip():
-            series_rules.set_body(s, row, series_rules.body_named(s, body, create=True, actor=actor), actor)
+            series_rules.set_body(
+                s, row, series_rules.body_named(s, body, create=True, kind=body_kind, actor=actor), actor
+            )
         return Created(row.id, row.title, row.date)
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass, field
 
 from minutes.dates import long_date, short_date
-from minutes.db import Meeting
-from minutes.errors import NotFoundError
 from minutes.records import series
+from minutes.records.agenda import agenda_of
+from minutes.records.clerk import is_matters_arising
 from minutes.records.series import LABELS, STATUSES, Arising, Owed  # noqa: F401  (the front ends' names)
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 OWED_HEADER = ("Owner", "Action", "Due", "Overdue", "Body", "Meeting", "Meeting date")
 
 
@@ -31,12 +33,6 @@ def assign(ctx: Ctx, meeting_id: int, body: str | None, actor: str, kind: str = 
         row = series.body_named(s, body, create=True, kind=kind, actor=actor) if body else None
         series.set_body(s, meeting, row, actor)
         return row.name if row else None
-
-
-def body_of(ctx: Ctx, meeting_id: int) -> str | None:
-    with ctx.tx() as s:
-        meeting = require_meeting(s, meeting_id)
-        return next((b.name for b in series.bodies(s) if b.id == meeting.body_id), None)
 
 
 def series_of(ctx: Ctx, body: str) -> list[tuple[int, str, dt.date]]:
@@ -129,9 +125,27 @@ def owed_docx(rows: list[Owed], title: str) -> bytes:
     return buf.getvalue()
 
 
-def meeting_body_id(ctx: Ctx, meeting_id: int) -> int | None:
+@dataclass(frozen=True)
+class SeriesPanel:
+    """What a meeting's page shows of its series: its body, the bodies to choose from, and its matters arising."""
+
+    body: str | None
+    bodies: list[tuple[int, str, str]]
+    matters: list[Arising]
+    standing: bool  # no agenda item is for matters arising: they are taken as a standing item before item 1
+    filed: bool  # the minutes are released: the log is kept as filed
+    labels: dict[str, str] = field(default_factory=lambda: dict(LABELS))
+
+
+def page(ctx: Ctx, meeting_id: int) -> SeriesPanel:
     with ctx.tx() as s:
-        row = s.get(Meeting, meeting_id)
-        if row is None:
-            raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
-        return row.body_id
+        meeting = require_meeting(s, meeting_id)
+        every = series.bodies(s)
+        titles = agenda_of(s, meeting_id)
+        return SeriesPanel(
+            next((b.name for b in every if b.id == meeting.body_id), None),
+            [(b.id, b.name, b.kind) for b in every],
+            series.arising(s, meeting_id),
+            not any(is_matters_arising(t) for t in titles),
+            series.is_released(s, meeting_id),
+        )
