@@ -48,7 +48,7 @@ SECOND = [
 def judge(question: str) -> float:
     """A canned reader: the lines that report on an action are the three reports above; only the coach is
     finished."""
-    marked = next((x for x in question.splitlines() if x.startswith(">> ")), "")
+    marked = next((x for x in question.splitlines() if x.startswith("Line: ")), "")
     if progress.REPORTS in question:
         return 0.9 if any(w in marked for w in ("booked", "drafted", "haven't got to")) else 0.1
     if progress.FINISHED in question:
@@ -99,6 +99,37 @@ def test_candidates_need_the_owner_or_two_task_words():
         TalkLine(4, 3, 4, "Ben", "The trip is in June."),  # one task word, not the owner
     ]
     assert progress.candidates(lines, action) == [0, 2]
+
+
+def test_the_likeliest_line_is_the_evidence_and_a_weak_one_suggests_nothing():
+    lines = [
+        TalkLine(1, 0, 4, "Ola", "The gym floor is being sanded this week."),
+        TalkLine(2, 5, 9, "Ola", "Gym floor varnish goes on after that."),
+        TalkLine(3, 10, 14, "Ola", "The minibus tyres, I might get round to the minibus."),
+    ]
+    odds = {"sanded": 0.7, "varnish": 0.65, "minibus": 0.55}
+
+    def reader(question: str) -> float:
+        line = next(x for x in question.splitlines() if x.startswith("Line: "))
+        if progress.FINISHED in question:
+            return 0.3
+        return next(p for word, p in odds.items() if word in line)
+
+    actions = [
+        progress.OpenAction(1, "Get the gym floor sanded and varnished", "Ola"),
+        progress.OpenAction(2, "Replace the minibus tyres", "Ola"),
+    ]
+    engine = FakeEngine(judge=reader)
+    found = progress.suggest(engine, lines, actions)
+    assert list(found) == [1]  # the minibus line is below YES: nothing suggested, no second question
+    assert found[1].status == "carried" and [e["start"] for e in found[1].evidence] == [0]
+    assert 'Task: "Get the gym floor sanded and varnished" (Ola)' in engine.judged[0]
+    assert sum(progress.FINISHED in q for q in engine.judged) == 1
+    odds.update(sanded=0.95, varnish=0.92)  # a second line nearly as sure is evidence too
+    assert [e["start"] for e in progress.suggest(FakeEngine(judge=reader), lines, actions)[1].evidence] == [
+        0,
+        5,
+    ]
 
 
 def test_nothing_is_asked_without_candidates():

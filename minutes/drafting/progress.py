@@ -2,9 +2,10 @@
 contractor starts on the third", "I've sent the letters"), and what status they suggest.
 
 Candidate lines are found lexically (the owner speaks or is named, and the line shares a task word, or it shares
-two task words), then each is put to the model as a yes/no question (Engine.classify: P(yes) read from one
-forward pass, nothing generated): does the marked line report on this action? A line judged yes is asked a
-second question: does it say the action is finished? Finished suggests "done", otherwise "carried" (under way,
+two task words), then each is put to the model, on its own with the task, as a yes/no question (Engine.classify:
+P(yes) read from one forward pass, nothing generated): does this line give news of how the task is going? The
+line judged likeliest to is asked a second question: does it say the task is finished? (A passage with the
+lines around it was tried first: the 1.5B model then answered for the next speaker's line, not the marked one.) Finished suggests "done", otherwise "carried" (under way,
 to be carried forward). The reviewer confirms; nothing is recorded as decided from here.
 
 The worked examples are invented for this purpose (none is taken from a test or dev meeting).
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 from minutes.drafting.engine import Engine, Messages
 from minutes.drafting.windows import Line
 
-YES = 0.5  # P(yes) at or above which a line is judged to report on the action (and, asked again, finished)
-BEFORE, AFTER = 1, 1  # lines shown around the marked one
+YES = 0.6  # P(yes) at or above which an action's best line is taken as a report on it (and, asked again, finished)
+ALSO = 0.9  # ... and any further line of the same action
 MAX_CANDIDATES = 6  # lines asked about per action at most (the best lexical matches)
 _WORD = re.compile(r"[a-z][a-z']+")
 _STOP = frozenset(
@@ -27,48 +28,65 @@ _STOP = frozenset(
     "is are was were get got make made do does did send sent check find ask put set up out all any some".split()
 )
 
-SYSTEM = """You read a few numbered lines from a school meeting and answer one question about an action from the last meeting with Yes or No.
-Answer whether the line marked >> reports what has happened on that action: done, started, arranged, booked, sent, delayed or stuck.
-A line that only mentions the same subject, asks about it, or gives someone a new task is not a report on the action."""
+SYSTEM = (
+    "You read a line from a school meeting and answer with Yes or No whether the speaker gives news of how a task "
+    "is going: done, started, booked, arranged, delayed or not started yet. A question, a new request or talk about "
+    "something else is No."
+)
 
-REPORTS = "Does the line marked >> report on this action?"
-FINISHED = "Does the line marked >> say this action is finished?"
+REPORTS = "Does this line give news of how that task is going?"
+FINISHED = "Does this line say that task is finished?"
 
-# (lines, action, reports, finished)
-EXAMPLES: tuple[tuple[str, str, bool, bool], ...] = (
+# (speaker, line, owner, task, reports, finished)
+EXAMPLES: tuple[tuple[str, str, str, str, bool, bool], ...] = (
+    ("Ben", "Three quotes are in, they're in the pack.", "Ben", "Get three quotes for the fence", True, True),
     (
-        "1 Ann: Matters arising. Ben, the fence quotes?\n>> 2 Ben: Three quotes are in, they're in the pack.",
-        "Ben: get three quotes for the fence",
+        "Ann",
+        "Ben, where are we with the fence quotes?",
+        "Ben",
+        "Get three quotes for the fence",
+        False,
+        False,
+    ),
+    (
+        "Cara",
+        "The roofers start on the fourteenth, weather permitting.",
+        "Cara",
+        "Arrange the roof repair",
         True,
+        False,
+    ),
+    (
+        "Eve",
+        "Could we also look at the fence on the field side?",
+        "Ben",
+        "Get three quotes for the fence",
+        False,
+        False,
+    ),
+    (
+        "Eve",
+        "Sorry, I haven't touched the risk assessment yet.",
+        "Eve",
+        "Write the risk assessment for the museum visit",
         True,
-    ),
-    (
-        ">> 1 Cara: The roofers start on the fourteenth, weather permitting.\n2 Ann: Thanks.",
-        "Cara: arrange the roof repair",
-        True,
         False,
     ),
     (
-        "1 Dan: On the library, I've emailed the publisher twice.\n>> 2 Dan: No reply yet, so it's still open.",
-        "Dan: order the new library books",
-        True,
-        False,
-    ),
-    (
-        ">> 1 Eve: Could we also look at the fence on the field side?\n2 Ann: Put it on the next agenda.",
-        "Ben: get three quotes for the fence",
+        "Finn",
+        "Gita, can you send the consent letters by Friday?",
+        "Gita",
+        "Send the trip consent letters",
         False,
         False,
     ),
+    ("Gita", "The consent letters went home on Monday.", "Gita", "Send the trip consent letters", True, True),
+    ("Dan", "The hall is cold again, the heating is off.", "Dan", "Fix the hall lights", False, False),
     (
-        "1 Ann: Next item, the trip.\n>> 2 Finn: Gita, can you send the consent letters by Friday?",
-        "Gita: send the trip consent letters",
-        False,
-        False,
-    ),
-    (
-        ">> 1 Gita: The consent letters went home on Monday, all but three are back.",
-        "Gita: send the trip consent letters",
+        "Dan",
+        "The reading books are ordered, they arrive next week.",
+        "Dan",
+        "Order the new reading books",
         True,
         True,
     ),
@@ -124,63 +142,53 @@ def candidates(lines: list[Line], action: OpenAction) -> list[int]:
     return sorted(i for _, i in sorted(scored)[:MAX_CANDIDATES])
 
 
-def _ask(shown: str, action: str, question: str) -> str:
-    return f"Lines:\n{shown}\n\nAction: {action}\n{question}"
+def _ask(speaker: str | None, text: str, owner: str | None, task: str, question: str) -> str:
+    return f'Task: "{task}" ({owner or "unassigned"})\nLine: {speaker or "Unknown"}: {text}\n{question}'
 
 
 def opening(question: str) -> Messages:
+    """The instructions and the worked examples, each answered Yes or No, for one of the two questions."""
     out: Messages = [{"role": "system", "content": SYSTEM}]
-    for shown, action, reports, finished in EXAMPLES:
-        answer = reports if question == REPORTS else reports and finished
+    for speaker, text, owner, task, reports, finished in EXAMPLES:
+        answer = reports if question == REPORTS else finished
         out += [
-            {"role": "user", "content": _ask(shown, action, question)},
+            {"role": "user", "content": _ask(speaker, text, owner, task, question)},
             {"role": "assistant", "content": "Yes" if answer else "No"},
         ]
     return out
 
 
-def _passage(lines: list[Line], marked: int) -> str:
-    lo, hi = max(0, marked - BEFORE), min(len(lines), marked + AFTER + 1)
-    return "\n".join(f"{'>> ' if i == marked else ''}{lines[i].render()}" for i in range(lo, hi))
+def _question(line: Line, action: OpenAction, question: str) -> str:
+    return _ask(line.speaker, line.text, action.owner, action.task, question)
 
 
 def suggest(engine: Engine, lines: list[Line], actions: list[OpenAction]) -> dict[int, Suggestion]:
-    """For each open action a line of `lines` reports on, the suggested status and its evidence lines."""
-    asked = [
-        (a, i, _ask(_passage(lines, i), f"{a.owner or 'Unassigned'}: {a.task}", REPORTS))
-        for a in actions
-        for i in candidates(lines, a)
-    ]
+    """For each open action a line of `lines` reports on, the suggested status and its evidence lines: the line
+    judged likeliest to report on it (at YES or above) and any other at ALSO or above."""
+    asked = [(a, i) for a in actions for i in candidates(lines, a)]
     if not asked:
         return {}
-    reports = engine.classify(opening(REPORTS), [q for _, _, q in asked])
-    found: dict[int, list[tuple[float, int]]] = {}
-    for (a, i, _), p in zip(asked, reports, strict=True):
-        if p >= YES:
-            found.setdefault(a.id, []).append((p, i))
+    reports = engine.classify(opening(REPORTS), [_question(lines[i], a, REPORTS) for a, i in asked])
+    scored: dict[int, list[tuple[float, int]]] = {}
+    for (a, i), p in zip(asked, reports, strict=True):
+        scored.setdefault(a.id, []).append((p, i))
+    found = {
+        a: sorted(i for p, i in hits if p >= ALSO or (p, i) == max(hits))
+        for a, hits in scored.items()
+        if max(hits)[0] >= YES
+    }
     by_id = {a.id: a for a in actions}
-    order = list(found)
+    best = {a: max(scored[a])[1] for a in found}
     finished = (
-        engine.classify(
-            opening(FINISHED),
-            [
-                _ask(
-                    _passage(lines, max(found[a])[1]),
-                    f"{by_id[a].owner or 'Unassigned'}: {by_id[a].task}",
-                    FINISHED,
-                )
-                for a in order
-            ],
-        )
-        if order
+        engine.classify(opening(FINISHED), [_question(lines[best[a]], by_id[a], FINISHED) for a in found])
+        if found
         else []
     )
-    out = {}
-    for a, done in zip(order, finished, strict=True):
-        hits = sorted(found[a], key=lambda h: h[1])
-        out[a] = Suggestion(
+    return {
+        a: Suggestion(
             "done" if done >= YES else "carried",
-            max(p for p, _ in hits),
-            [{"start": lines[i].start, "end": lines[i].end, "quote": lines[i].text} for _, i in hits],
+            max(scored[a])[0],
+            [{"start": lines[i].start, "end": lines[i].end, "quote": lines[i].text} for i in found[a]],
         )
-    return out
+        for a, done in zip(found, finished, strict=True)
+    }
