@@ -9,16 +9,10 @@ import sqlite3
 
 import pytest
 from docx import Document
-from fake_engine import FakeEngine
-from processed_meeting import Fixture, approve_and_release, build, run
-from test_matters_arising import BODY, PEOPLE, SECOND, judge, talk
+from test_matters_arising import BODY, store_two
 from web_helpers import ACCOUNTS, PASSWORD, Web
 
-from minutes.core import types
 from minutes.core.config import load_settings
-from minutes.core.store import Database
-from minutes.drafting import progress
-from minutes.records import series
 from minutes.service import Ctx, users
 from minutes.web.app import create_app
 
@@ -27,20 +21,7 @@ from minutes.web.app import create_app
 def web(home):
     """The demo meeting released in the body's series, and a second meeting of it with its talk's suggestions."""
     settings = load_settings()
-    first = build(settings)
-    assert run("meeting", "body", first.meeting_id, BODY).exit_code == 0
-    approve_and_release(first.draft_id)
-    second = build(
-        settings, types.Draft(), Fixture("Science department meeting", "2026-12-07", PEOPLE, SECOND)
-    )
-    assert run("meeting", "body", second.meeting_id, BODY).exit_code == 0
-    db = Database.open(settings)
-    with db.session() as s:
-        found = progress.suggest(
-            FakeEngine(judge=judge), talk(), series.progress_targets(s, second.meeting_id)
-        )
-        series.store_suggestions(s, second.meeting_id, {a: x.as_json() for a, x in found.items()})
-    db.close()
+    _, second = store_two(settings)
     ctx = Ctx.open(settings)
     for role, name in ACCOUNTS.items():
         users.add_user(ctx, name, role, PASSWORD, "test")
@@ -60,7 +41,7 @@ def action_ids(web) -> dict[str, int]:
 def test_a_clerk_puts_a_new_meeting_in_a_body(web):
     clerk, csrf = web.login("clerk")
     form = clerk.get("/meetings/new").text
-    assert '<label for="new_body">Or a new body</label>' in form and f">{BODY} (committee)</option>" in form
+    assert '<label for="new_body">Or a new body</label>' in form and f">{BODY} (department)</option>" in form
     made = clerk.post(
         "/meetings",
         data={
@@ -75,7 +56,7 @@ def test_a_clerk_puts_a_new_meeting_in_a_body(web):
     again = clerk.post("/meetings", data={"csrf": csrf, "title": "Sci", "date": "2027-01-11", "body": BODY})
     assert again.status_code == 303
     assert rows(web, "SELECT name, kind FROM body ORDER BY id") == [
-        (BODY, "committee"),
+        (BODY, "department"),
         ("Full governing board", "governing board"),
     ]
     third = int(again.headers["location"].split("/")[2])

@@ -8,10 +8,8 @@ import sqlite3
 
 import pytest
 from axe import Checker, install
-from fake_engine import FakeEngine
 from playwright.sync_api import expect
-from processed_meeting import Fixture, approve_and_release, build, run
-from test_matters_arising import BODY, PEOPLE, SECOND, judge, talk
+from test_matters_arising import store_two
 from test_web_browser import (
     REVIEWER,
     _serve,
@@ -19,11 +17,7 @@ from test_web_browser import (
     sign_in,
 )
 
-from minutes.core import types
 from minutes.core.config import load_settings
-from minutes.core.store import Database
-from minutes.drafting import progress
-from minutes.records import series
 
 
 @pytest.fixture
@@ -34,20 +28,7 @@ def two(tmp_path_factory, monkeypatch):
     started = next(server)
     monkeypatch.setenv("MINUTES_HOME", str(started["home"]))
     settings = load_settings(started["home"])
-    first = build(settings)
-    assert run("meeting", "body", first.meeting_id, BODY).exit_code == 0
-    approve_and_release(first.draft_id)
-    second = build(
-        settings, types.Draft(), Fixture("Science department meeting", "2026-12-07", PEOPLE, SECOND)
-    )
-    assert run("meeting", "body", second.meeting_id, BODY).exit_code == 0
-    db = Database.open(settings)
-    with db.session() as s:
-        found = progress.suggest(
-            FakeEngine(judge=judge), talk(), series.progress_targets(s, second.meeting_id)
-        )
-        series.store_suggestions(s, second.meeting_id, {a: x.as_json() for a, x in found.items()})
-    db.close()
+    _, second = store_two(settings)
     yield started["url"], started["home"], second.meeting_id
     next(server, None)  # stops it
 
