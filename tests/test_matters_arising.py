@@ -310,3 +310,14 @@ def test_purge_keeps_the_log_but_not_unconfirmed_suggestions(two, home):
     assert rows[ids["Book"]]["status"] == "done" and rows[ids["Book"]]["suggested"]["evidence"]
     assert rows[ids["Draft"]]["note"] == "Priya checks it first."
     assert rows[ids["Check"]]["suggested"] == {}  # it quoted the purged transcript and nobody confirmed it
+
+
+def test_withdrawal_from_the_next_meeting_takes_their_lines_out_of_its_suggestions(two):
+    first, second = two
+    withdraw(second.meeting_id, "Tom")
+    rows = {r["task"]: r for r in listed(second.meeting_id)}
+    coach = rows["Book the coach for the Year 9 trip"]
+    assert coach["suggested"] == {}  # its only evidence was Tom's own line
+    assert coach["owner"] == "Tom"  # the first meeting's minutes are not his withdrawal from the second's
+    letter = next(r for t, r in rows.items() if t.startswith("Draft the letter"))
+    assert letter["suggested"]["evidence"][0]["quote"].startswith("The letter to parents")
