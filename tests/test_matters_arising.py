@@ -85,7 +85,7 @@ def store_two(settings):
 
 
 @pytest.fixture
-def two(home):
+def two(home, database):
     return store_two(load_settings())
 
 
