@@ -148,7 +148,12 @@ def actions_cmd(app: App, person: str | None, body: str | None, fmt: str, output
         table = Table(*series.OWED_HEADER, title="open actions")
         for row in series.owed_rows(rows):
             table.add_row(*map(escape, row))
-        Console(file=output.open("w", encoding="utf-8") if output else None, width=160).print(table)
+        if output is None:
+            Console(width=160).print(table)
+            return
+        with output.open("w", encoding="utf-8") as out:
+            Console(file=out, width=160).print(table)
+        click.echo(f"{len(rows)} open actions written to {output}")
         return
     title = "Open actions" + (f": {person}" if person else "") + (f", {body}" if body else "")
     data = series.owed_csv(rows) if fmt == "csv" else series.owed_docx(rows, title)
