@@ -253,7 +253,7 @@ def test_who_owes_what_overdue_first_as_table_csv_and_docx(two, tmp_path):
     mine = run("actions", "--person", "tom", "--format", "csv")
     assert [r[0] for r in list(csv.reader(io.StringIO(mine.output.lstrip("\ufeff"))))[1:]] == ["Tom"]
     table = run("actions", "--person", "Sam", "--output", tmp_path / "owed.txt")
-    assert table.exit_code == 0 and "1 open actions written" in table.output
+    assert table.exit_code == 0 and "1 open action written" in table.output
     assert "Draft the letter" in (tmp_path / "owed.txt").read_text() and "Book the coach" not in table.output
     out = tmp_path / "owed.docx"
     assert run("actions", "--body", BODY, "--format", "docx", "--output", out).exit_code == 0

@@ -153,7 +153,7 @@ def actions_cmd(app: App, person: str | None, body: str | None, fmt: str, output
             return
         with output.open("w", encoding="utf-8") as out:
             Console(file=out, width=160).print(table)
-        click.echo(f"{len(rows)} open actions written to {output}")
+        click.echo(f"{len(rows)} open action{'' if len(rows) == 1 else 's'} written to {output}")
         return
     title = "Open actions" + (f": {person}" if person else "") + (f", {body}" if body else "")
     data = series.owed_csv(rows) if fmt == "csv" else series.owed_docx(rows, title)
@@ -161,4 +161,4 @@ def actions_cmd(app: App, person: str | None, body: str | None, fmt: str, output
         sys.stdout.buffer.write(data)
         return
     atomic_write(output, data)
-    click.echo(f"{len(rows)} open actions written to {output}")
+    click.echo(f"{len(rows)} open action{'' if len(rows) == 1 else 's'} written to {output}")
