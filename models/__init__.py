@@ -30,6 +30,7 @@ from minutes.db.media import (
 )
 from minutes.db.meeting import AgendaItem, Meeting, Participant, Person
 from minutes.db.ops import Job, RunLock, StageRun
+from minutes.db.series import Body, MatterArising
 from minutes.db.web import User, WebSession
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "AgendaItem",
     "AuditEvent",
     "AuditHead",
+    "Body",
     "ConsentRecord",
     "Decision",
     "Draft",
@@ -46,6 +48,7 @@ __all__ = [
     "Flag",
     "Job",
     "LineCorrection",
+    "MatterArising",
     "Meeting",
     "Participant",
     "Person",

@@ -27,6 +27,7 @@ class Meeting(SQLModel, table=True):
     title: str = Field(min_length=1, max_length=300)
     date: dt.date
     created_at: dt.datetime = Field(default_factory=utcnow)
+    body_id: int | None = Field(default=None, foreign_key="body.id", index=True)  # its series (models.series)
 
     participants: list["Participant"] = Relationship(back_populates="meeting")
 

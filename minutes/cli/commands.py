@@ -18,12 +18,16 @@ from minutes.cli.process_cmd import (
 )
 from minutes.cli.purge_cmd import purge_cmd
 from minutes.cli.review_cmd import release_cmd, review_group
+from minutes.cli.series_cmd import actions_cmd, body_group, matters_group, meeting_body
 from minutes.cli.serve_cmd import serve_cmd, user_group
 from minutes.cli.speech_cmd import diarise_cmd, transcribe_cmd
 from minutes.cli.system_cmd import config_group, doctor
 
+meeting_body(meeting_group)
+
 ALL = [
     meeting_group,
+    body_group,
     participant_group,
     attendance_cmd,
     person_group,
@@ -36,8 +40,10 @@ ALL = [
     worker_cmd,
     jobs_cmd,  # processing
     review_group,
+    matters_group,
     release_cmd,
-    export_cmd,  # the human check and what people receive
+    export_cmd,
+    actions_cmd,  # the human check and what people receive
     serve_cmd,
     user_group,  # the web app and its accounts
     transcribe_cmd,

@@ -39,16 +39,35 @@ def meeting_group() -> None:
     help="A participant (repeatable). A name matching a known person is linked to them.",
 )
 @click.option("--agenda", type=AGENDA, help='Agenda: a numbered list, one item per line ("1. Apologies").')
+@click.option(
+    "--body", help="The body (committee, department, governing board) it belongs to; new names are created."
+)
+@click.option(
+    "--body-kind",
+    type=click.Choice(["committee", "department", "governing board"]),
+    default="committee",
+    show_default=True,
+    help="What a new body is.",
+)
 @json_option
 @pass_app
 def meeting_create(
-    app: App, title: str, date: str, participants: tuple[str, ...], agenda: Path | None, as_json: bool
+    app: App,
+    title: str,
+    date: str,
+    participants: tuple[str, ...],
+    agenda: Path | None,
+    body: str | None,
+    body_kind: str,
+    as_json: bool,
 ) -> None:
     """Create a meeting and print its id."""
     from minutes.service import meetings
 
     titles = meetings.agenda_file_titles(agenda) if agenda else []
-    meeting = meetings.create_from_specs(app.ctx(), title, date, participants, actor(), titles)
+    meeting = meetings.create_from_specs(
+        app.ctx(), title, date, participants, actor(), titles, body, body_kind
+    )
     if as_json:
         emit_json({"id": meeting.id, "title": meeting.title, "date": meeting.date})
     else:

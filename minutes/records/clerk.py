@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,7 +30,7 @@ from minutes import review
 from minutes.core import types
 from minutes.dates import long_date, short_date
 from minutes.db import Draft, Participant, Segment, Transcript
-from minutes.records import agenda
+from minutes.records import agenda, series
 from minutes.records.export import (
     WITHDRAWN,
     MinutesDoc,
@@ -47,6 +47,7 @@ Block = tuple[Kind, str | tuple[str, ...]]  # a "row" holds a table's cells; a r
 ACTIONS_HEADER = ("Minute", "Action", "Owner", "Due")
 CONFIDENTIAL_NOTE = "Confidential items were minuted separately, in the part-2 record."
 _DECLARATIONS = re.compile(r"declaration|interest", re.IGNORECASE)
+_ARISING = re.compile(r"matters arising|actions? from the last", re.IGNORECASE)
 _LABELS = {  # an attendance line's words; apologies split by whether the meeting accepted them
     "present": "Present: ",
     "in-attendance": "In attendance: ",
@@ -83,6 +84,7 @@ class ClerkDoc:
     sections: list[Section]
     next_meeting: str | None
     confidential: bool = False  # some flags went to the part-2 record: said, never shown
+    arising: list[series.Arising] = field(default_factory=list)  # the body's open actions taken up here
 
 
 def transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]:
@@ -185,6 +187,7 @@ def clerk_document(session: Session, draft_id: int, preview: bool = False) -> Cl
         sections(agenda.agenda_of(session, meeting_id), review.draft_as_types(session, draft_id), lines),
         agenda.next_meeting(lines),
         any(i.resolution == "part2" for i in review.show(session, draft_id).items),
+        series.arising(session, meeting_id),
     )
 
 
@@ -202,7 +205,7 @@ def blocks(doc: ClerkDoc, template: str) -> list[Block]:
         out += [("heading", "Declarations of interest"), ("para", "None recorded.")]
     if doc.base.summary and not formal:
         out += [("heading", "Summary"), ("para", doc.base.summary)]
-    out += _items(doc.sections, formal)
+    out += _items(doc.sections, formal, doc.arising)
     if doc.confidential:
         out += [("heading", "Confidential items"), ("para", CONFIDENTIAL_NOTE)]
     if doc.next_meeting:
@@ -211,12 +214,18 @@ def blocks(doc: ClerkDoc, template: str) -> list[Block]:
     return out
 
 
-def _items(sections: list[Section], formal: bool) -> list[Block]:
-    """The agenda items, then the actions arising from them as one table (minute, action, owner, due)."""
+def _items(sections: list[Section], formal: bool, arising: Sequence[series.Arising] = ()) -> list[Block]:
+    """The agenda items, then the actions arising from them as one table (minute, action, owner, due). The
+    earlier minutes' open actions go under the agenda's matters-arising item, or a standing one before item 1."""
     out: list[Block] = []
     actions: list[Block] = []
+    standing = not any(is_matters_arising(s.title) for s in sections)
+    if arising and standing:
+        out += [("heading", "Matters arising"), *_arising(arising, formal, "MA")]
     for number, section in enumerate(sections, 1):
         out.append(("heading", f"{number}. {section.title}"))
+        if arising and is_matters_arising(section.title):
+            out += _arising(arising, formal, str(number))
         if section.discussion:
             out.append(("para", "Discussion: " + " ".join(_sentence(t) for t in section.discussion)))
         if not section.entries:
@@ -231,6 +240,27 @@ def _items(sections: list[Section], formal: bool) -> list[Block]:
                 )
     if actions:
         out += [("heading", "Actions arising"), ("row", ACTIONS_HEADER), *actions]
+    return out
+
+
+def is_matters_arising(title: str) -> bool:
+    """Whether an agenda item is the one where the last minutes' actions are taken up."""
+    return bool(_ARISING.search(title))
+
+
+def _arising(arising: Sequence[series.Arising], formal: bool, number: str) -> list[Block]:
+    """Each open action of the earlier minutes with what this meeting recorded of it."""
+    out: list[Block] = []
+    for sub, item in enumerate(arising, 1):
+        status = item.status_label
+        if item.status == "carried" and item.new_due:
+            status += f" to {long_date(item.new_due)}"
+        note = f" {_sentence(item.note)}" if item.note else ""
+        text = (
+            f"{_sentence(entry_text(Entry(False, item.task, item.owner, item.due), formal))} {status}.{note}"
+        )
+        text += f" (from the minutes of {long_date(item.from_date)})"
+        out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
     return out
 
 

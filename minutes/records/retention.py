@@ -35,7 +35,7 @@ from minutes.db import (
 )
 from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError
-from minutes.records import held
+from minutes.records import held, series
 from minutes.review import lines
 
 LOG = logging.getLogger("minutes.records.retention")  # ids and counts only
@@ -75,6 +75,7 @@ class PurgeReport:
     voice_centroids: int = 0
     voice_enrolments: int = 0
     speaker_turns: int = 0
+    suggestions: int = 0  # matters-arising suggestions nobody confirmed, which quote a purged transcript
     exports_need_attention: list[str] = field(default_factory=list)  # changed since export: left for a person
     held_recordings: list[str] = field(default_factory=list)  # waiting copies whose record gate is closed
 
@@ -128,6 +129,7 @@ def purge(
                 "voice_centroids": report.voice_centroids,
                 "voice_enrolments": report.voice_enrolments,
                 "speaker_turns": report.speaker_turns,
+                "suggestions": report.suggestions,
                 "policy": policy.model_dump(),
                 "now": now.isoformat(),
             },
@@ -193,6 +195,7 @@ def _purge_transcripts(
             session.delete(seg)
         tr.deleted_at = report.now
         session.add(tr)
+    report.suggestions += series.purge_suggestions(session, meeting_id, dry_run)  # they quote the transcript
     exports = session.exec(
         select(Export)
         .where(Export.meeting_id == meeting_id, Export.kind == "transcript", Export.invalidated_at.is_(None))

@@ -64,7 +64,7 @@ from minutes.db import (
     Word,
     utcnow,
 )
-from minutes.records import redact
+from minutes.records import redact, series
 from minutes.records.export import WITHDRAWN
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
 from minutes.review import lines
@@ -163,11 +163,12 @@ def _propagate_one(
     report.names_replaced += _redact_meeting(session, meeting_id, person, names, w.scopes)
     for draft in drafts:  # after the meeting's own facts: a re-issue hashes them as they are now
         _scrub_draft(session, draft, person, _Gone(removed, names), actor, report)
+    later = series.on_withdrawal(session, meeting_id, names, removed, WITHDRAWN)  # their matters arising
     exports = session.exec(
         select(Export)
         .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
         .order_by(Export.id)
-    ).all()
+    ).all() + series.exports_of(session, later)
     report.exports_need_attention += invalidate_exports(session, exports, now)
     report.exports_invalidated += [exp.path for exp in exports]
     report.participants.append(person.id)

@@ -280,7 +280,10 @@ def diarise(run: Run) -> Write:
 
 
 def summarise(run: Run) -> Write:
+    from minutes.drafting import progress
     from minutes.drafting.extract import extract
+    from minutes.drafting.windows import lines_of
+    from minutes.records import series
     from minutes.review.flags import reviewed
     from minutes.speech.language import english_only, mismatch_flag
 
@@ -296,6 +299,7 @@ def summarise(run: Run) -> Write:
         transcript_id, language, asr_model = row.id, row.language, row.model
         transcript = speaker_names.named_transcript(s, transcript_id)
         decided = reviewed(s, transcript_id)  # a re-draft keeps the reviewers' sensitive-flag decisions
+        targets = series.progress_targets(s, run.meeting_id)  # the body's open actions this meeting takes up
     extractor = run.engines.extractor
     stopping = getattr(extractor, "stopping", None)  # a withdrawal stops the model within seconds
     try:
@@ -303,11 +307,19 @@ def summarise(run: Run) -> Write:
             draft = extract(
                 extractor, transcript, names, meeting.date, progress=run.reporter.update, reviewed=decided
             )
+            found = progress.suggest(extractor, lines_of(transcript), targets) if targets else {}
     except Cancelled:
         raise Blocked("consent was withdrawn while summarise ran; the model was stopped") from None
     if flag := mismatch_flag(language, asr_model, english_only(asr_model)):
         draft.flags.insert(0, flag)
-    return write_draft(run, transcript_id, draft, extractor.name, f"{extractor.name} on {extractor.device}")
+    write = write_draft(run, transcript_id, draft, extractor.name, f"{extractor.name} on {extractor.device}")
+
+    def write_with_progress(s: Session) -> str:
+        said = write(s)
+        kept = series.store_suggestions(s, run.meeting_id, {a: x.as_json() for a, x in found.items()})
+        return f"{said}, {kept} matters-arising status(es) suggested from the talk" if kept else said
+
+    return write_with_progress
 
 
 STEPS: tuple[tuple[str, Callable[[Run], Write]], ...] = (

@@ -26,6 +26,7 @@ from minutes.db import Participant as ParticipantRow
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
 from minutes.records import agenda as agenda_rules
+from minutes.records import series as series_rules
 from minutes.service.context import Ctx
 from minutes.service.joblist import current_status
 from minutes.service.names import participant as named_participant
@@ -258,6 +259,8 @@ def create_meeting(
     participants: list[tuple[str, str | None]],
     actor: str,
     agenda: str | None = None,
+    body: str | None = None,
+    body_kind: str = "committee",
 ) -> int:
     """A meeting with its participants (name, role) and, when `agenda` has any text, its agenda (a numbered
     list, one item per line); returns its id. A bad agenda stores nothing, not even the meeting."""
@@ -265,17 +268,29 @@ def create_meeting(
         f"{n.strip()}:{r.strip()}" if r and r.strip() else n.strip() for n, r in participants if n.strip()
     ]
     titles = agenda_rules.agenda_text(agenda) if agenda and agenda.strip() else []
-    return create_from_specs(ctx, title, date, specs, actor, titles).id
+    return create_from_specs(ctx, title, date, specs, actor, titles, body, body_kind).id
 
 
 def create_from_specs(
-    ctx: Ctx, title: str, date: str, specs: Sequence[str], actor: str, titles: Sequence[str] = ()
+    ctx: Ctx,
+    title: str,
+    date: str,
+    specs: Sequence[str],
+    actor: str,
+    titles: Sequence[str] = (),
+    body: str | None = None,
+    body_kind: str = "committee",
 ) -> Created:
-    """A meeting with participants as "NAME[:ROLE]" and the agenda item titles, in one transaction."""
+    """A meeting with participants as "NAME[:ROLE]" and the agenda item titles, in one transaction; in the
+    series of `body` when named (a new name creates the body)."""
     with ctx.tx() as s:
         row = ledger_meetings.create_meeting(s, title, date, specs, actor=actor)
         if titles:
             agenda_rules.set_agenda(s, row.id, list(titles), actor)
+        if body and body.strip():
+            series_rules.set_body(
+                s, row, series_rules.body_named(s, body, create=True, kind=body_kind, actor=actor), actor
+            )
         return Created(row.id, row.title, row.date)
 
 

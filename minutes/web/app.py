@@ -269,7 +269,14 @@ def install_error_pages(app: FastAPI) -> None:
 
 def create_app(ctx: Ctx) -> FastAPI:
     """The app for one store. `ctx` is opened by the caller (`minutes serve`, or a test)."""
-    from minutes.web import routes_admin, routes_auth, routes_meetings, routes_recording, routes_review
+    from minutes.web import (
+        routes_admin,
+        routes_auth,
+        routes_meetings,
+        routes_recording,
+        routes_review,
+        routes_series,
+    )
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
@@ -279,6 +286,13 @@ def create_app(ctx: Ctx) -> FastAPI:
     app.add_middleware(BodyLimit, ctx=ctx)
     install_error_pages(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (routes_auth, routes_meetings, routes_recording, routes_review, routes_admin):
+    for module in (
+        routes_auth,
+        routes_meetings,
+        routes_recording,
+        routes_review,
+        routes_admin,
+        routes_series,
+    ):
         app.include_router(module.router)
     return app

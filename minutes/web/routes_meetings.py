@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from minutes.consent.meetings import MAX_ID, as_id
 from minutes.dates import parse_optional
 from minutes.errors import UsageError
-from minutes.service import audit, consent, meetings, processing
+from minutes.service import audit, consent, meetings, processing, series
 from minutes.service.users import SignedIn
 from minutes.web.app import Id, ctx_of, guard, redirect, render
 
@@ -38,6 +38,11 @@ def number(form, name: str) -> int:
     return int(value)
 
 
+def body_choice(form) -> str | None:
+    """The body a form names: a new name typed in wins over the one chosen from the list."""
+    return text(form, "new_body").strip() or text(form, "body").strip() or None
+
+
 @router.get("/")
 def meeting_list(
     request: Request, me: Viewer, q: str = "", date_from: str = "", date_to: str = "", page: int = 1
@@ -57,7 +62,7 @@ def meeting_list(
 
 @router.get("/meetings/new")
 def new_meeting(request: Request, me: Creator) -> Response:
-    return render(request, "meeting_new.html", rows=6)
+    return render(request, "meeting_new.html", rows=6, bodies=series.bodies(ctx_of(request)))
 
 
 @router.post("/meetings")
@@ -73,6 +78,8 @@ async def create_meeting(request: Request, me: Creator) -> Response:
         [(str(n), str(r)) for n, r in people],
         me.user.name,
         agenda=text(form, "agenda"),
+        body=body_choice(form),
+        body_kind=text(form, "kind") or "committee",
     )
     return redirect(f"/meetings/{mid}/consent")
 
@@ -85,6 +92,7 @@ def meeting_page(request: Request, meeting_id: Id, me: Viewer) -> Response:
         "meeting.html",
         m=meetings.detail(ctx, meeting_id),
         advice=processing.redraft_advice(ctx, meeting_id),  # speakers named since the draft was made
+        series=series.page(ctx, meeting_id),  # its body and the matters arising it takes up
     )
 
 

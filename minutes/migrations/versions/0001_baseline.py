@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 06:56:56.661980
+Create Date: 2026-12-07 12:56:10.252243
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,13 +42,18 @@ def upgrade() -> None:
     sa.Column('signature', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_table('meeting',
+    op.create_table('body',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('name_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('committee', 'department', 'governing board')", name='ck_body_kind'),
     sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('body', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_body_name_key'), ['name_key'], unique=True)
+
     op.create_table('person',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -75,6 +80,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('web_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_user_name_key'), ['name_key'], unique=True)
+
+    op.create_table('meeting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('body_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['body_id'], ['body.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_body_id'), ['body_id'], unique=False)
+
+    op.create_table('web_session',
+    sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('csrf', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('last_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['web_user.id'], ),
+    sa.PrimaryKeyConstraint('token_sha256')
+    )
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('agenda_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -161,18 +190,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
     sa.PrimaryKeyConstraint('meeting_id')
     )
-    op.create_table('web_session',
-    sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('csrf', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('last_seen', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['web_user.id'], ),
-    sa.PrimaryKeyConstraint('token_sha256')
-    )
-    with op.batch_alter_table('web_session', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
-
     op.create_table('consent_record',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=True),
@@ -497,11 +514,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_evidence_flag_id'), ['flag_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_point_id'), ['point_id'], unique=False)
 
+    op.create_table('matter_arising',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('action_id', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('due', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('suggested', sa.JSON(), nullable=False),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('decided_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.CheckConstraint("status IN ('open', 'done', 'carried', 'dropped')", name='ck_matter_arising_status'),
+    sa.ForeignKeyConstraint(['action_id'], ['action.id'], ),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('meeting_id', 'action_id', name='uq_matter_arising_action')
+    )
+    with op.batch_alter_table('matter_arising', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_matter_arising_action_id'), ['action_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matter_arising_meeting_id'), ['meeting_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('matter_arising', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_matter_arising_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_matter_arising_action_id'))
+
+    op.drop_table('matter_arising')
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_point_id'))
         batch_op.drop_index(batch_op.f('ix_evidence_flag_id'))
@@ -589,10 +631,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_consent_record_meeting_id'))
 
     op.drop_table('consent_record')
-    with op.batch_alter_table('web_session', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
-
-    op.drop_table('web_session')
     op.drop_table('run_lock')
     with op.batch_alter_table('recording', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recording_sha256'))
@@ -614,6 +652,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agenda_item_meeting_id'))
 
     op.drop_table('agenda_item')
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
+
+    op.drop_table('web_session')
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_body_id'))
+
+    op.drop_table('meeting')
     with op.batch_alter_table('web_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_user_name_key'))
 
@@ -623,7 +669,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_person_name'))
 
     op.drop_table('person')
-    op.drop_table('meeting')
+    with op.batch_alter_table('body', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_body_name_key'))
+
+    op.drop_table('body')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_seq'))

@@ -1,0 +1,425 @@
+"""Bodies, their series of meetings, and matters arising: the open actions of a body's released minutes, taken up
+by its next meeting (done, carried forward with a new due date, or dropped, with a note).
+
+An action is open from the release of the minutes it was recorded in until a meeting of the body marks it done or
+dropped; carried forward, it stays open with the new due date and comes up again at the meeting after. Its task,
+owner and due date are read from the released minutes every time (never copied), so a withdrawal that redacts
+those minutes reaches every later meeting's matters arising; the log keeps only the status, the new due date, the
+reviewer's note and what the draft suggested from the talk (`suggested`).
+
+The log belongs to the minutes of the meeting that took the actions up: it is frozen once they are released, and
+kept, like them, when retention purges the transcript (except suggestions nobody confirmed, which quote it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from minutes.consent.meetings import clean_text, name_key, refuse_controls
+from minutes.core.audit import record
+from minutes.dates import parse_date
+from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting
+from minutes.db.series import BODY_KINDS
+from minutes.drafting import progress
+from minutes.errors import NotFoundError, StateError, UsageError
+from minutes.records.redact import NameMatcher
+
+STATUSES = ("done", "carried", "dropped")  # what a meeting can record; "open" is undecided
+LABELS = {"open": "Not yet taken up", "done": "Done", "carried": "Carried forward", "dropped": "Dropped"}
+CLOSED = ("done", "dropped")
+MAX_NOTE = 1000
+
+
+@dataclass(frozen=True)
+class Arising:
+    """An open action as one meeting takes it up."""
+
+    action_id: int
+    from_meeting: int  # the meeting whose released minutes recorded it
+    from_date: dt.date
+    task: str
+    owner: str | None
+    due: str | None  # ISO date (or a phrase as spoken): the last carried-forward date, else as minuted
+    status: str = "open"  # this meeting's: open, done, carried, dropped
+    new_due: str | None = None  # carried forward to
+    note: str | None = None
+    suggested: dict[str, Any] = field(
+        default_factory=dict
+    )  # {"status", "p", "evidence": [{start, end, quote}]}
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class Owed:
+    """An open action for the who-owes-what list."""
+
+    action_id: int
+    meeting_id: int
+    meeting_title: str
+    meeting_date: dt.date
+    body: str | None
+    task: str
+    owner: str | None
+    due: str | None
+
+    def overdue(self, today: dt.date) -> bool:
+        day = _iso(self.due)
+        return day is not None and day < today
+
+
+def _iso(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:  # a phrase as spoken ("next meeting")
+        return None
+
+
+# --- bodies -------------------------------------------------------------------------------------------------
+
+
+def body_named(s: Session, name: str, create: bool = False, kind: str = "committee", actor: str = "") -> Body:
+    """The body of that name (compared as people's names are), created (audited) when `create` says so."""
+    clean = clean_text(name, "body name", 200)
+    row = s.exec(select(Body).where(Body.name_key == name_key(clean))).first()
+    if row is not None:
+        return row
+    if not create:
+        known = ", ".join(b.name for b in s.exec(select(Body).order_by(Body.name))) or "none yet"
+        raise NotFoundError(f"no body named {clean!r}", f"known bodies: {known}")
+    if kind not in BODY_KINDS:
+        raise UsageError(f"body kind must be one of {', '.join(BODY_KINDS)}, not {kind!r}")
+    row = Body(name=clean, name_key=name_key(clean), kind=kind)
+    s.add(row)
+    s.flush()
+    record(s, "body.create", actor, subject={"body": row.id, "kind": kind}, content={"name": clean})
+    return row
+
+
+def bodies(s: Session) -> list[Body]:
+    return list(s.exec(select(Body).order_by(Body.name)))
+
+
+def set_body(s: Session, meeting: Meeting, body: Body | None, actor: str) -> None:
+    """Put a meeting in a body's series (or take it out), audited; refused once its minutes are released, whose
+    matters arising would change under them."""
+    if is_released(s, meeting.id):
+        raise StateError(
+            f"meeting {meeting.id}'s minutes are released: its body cannot change", "the series is fixed"
+        )
+    meeting.body_id = body.id if body else None
+    s.add(meeting)
+    s.flush()
+    record(s, "meeting.body", actor, meeting.id, subject={"body": meeting.body_id})
+
+
+def series(s: Session, body_id: int) -> list[Meeting]:
+    """The body's meetings, by date (then by when they were registered)."""
+    return list(s.exec(select(Meeting).where(Meeting.body_id == body_id).order_by(Meeting.date, Meeting.id)))
+
+
+# --- matters arising ----------------------------------------------------------------------------------------
+
+
+def is_released(s: Session, meeting_id: int) -> bool:
+    return (
+        s.exec(
+            select(Draft.id).where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
+        ).first()
+        is not None
+    )
+
+
+def _released_actions(s: Session, meeting_ids: Iterable[int]) -> list[tuple[Action, Meeting]]:
+    """The actions of the meetings' released minutes (removed items left out), in meeting and minute order."""
+    ids = list(meeting_ids)
+    if not ids:
+        return []
+    rows = s.exec(
+        select(Action, Meeting)
+        .join(Draft, Draft.id == Action.draft_id)
+        .join(Meeting, Meeting.id == Draft.meeting_id)
+        .where(
+            Meeting.id.in_(ids),
+            Draft.status == DraftStatus.RELEASED,
+            or_(Action.resolution.is_(None), Action.resolution != "removed"),
+        )
+        .order_by(Meeting.date, Meeting.id, Action.idx)
+    ).all()
+    return [(a, m) for a, m in rows]
+
+
+def _earlier(s: Session, meeting: Meeting) -> list[Meeting]:
+    if meeting.body_id is None:
+        return []
+    return list(
+        s.exec(
+            select(Meeting).where(
+                Meeting.body_id == meeting.body_id,
+                or_(
+                    Meeting.date < meeting.date,
+                    and_(Meeting.date == meeting.date, Meeting.id < meeting.id),
+                ),
+            )
+        )
+    )
+
+
+def _log(s: Session, action_ids: list[int]) -> dict[int, list[tuple[Meeting, MatterArising]]]:
+    """Each action's log rows, oldest meeting first."""
+    out: dict[int, list[tuple[Meeting, MatterArising]]] = {a: [] for a in action_ids}
+    if action_ids:
+        for row, m in s.exec(
+            select(MatterArising, Meeting)
+            .join(Meeting, Meeting.id == MatterArising.meeting_id)
+            .where(MatterArising.action_id.in_(action_ids))
+            .order_by(Meeting.date, Meeting.id)
+        ).all():
+            out[row.action_id].append((m, row))
+    return out
+
+
+def arising(s: Session, meeting_id: int) -> list[Arising]:
+    """The open actions this meeting takes up: those of its body's earlier released minutes that no earlier
+    meeting marked done or dropped, each with this meeting's status (open until the reviewer decides)."""
+    meeting = s.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
+    earlier = {m.id for m in _earlier(s, meeting)}
+    actions = _released_actions(s, earlier)
+    log = _log(s, [a.id for a, _ in actions])
+    out = []
+    for action, source in actions:
+        before = [row for m, row in log[action.id] if m.id in earlier]
+        if any(row.status in CLOSED for row in before):
+            continue
+        due = next((row.due for row in reversed(before) if row.status == "carried" and row.due), action.due)
+        own = next((row for m, row in log[action.id] if m.id == meeting_id), None)
+        out.append(
+            Arising(
+                action.id,
+                source.id,
+                source.date,
+                action.task,
+                action.owner,
+                due,
+                own.status if own else "open",
+                own.due if own else None,
+                own.note if own else None,
+                dict(own.suggested) if own else {},
+            )
+        )
+    return out
+
+
+def _row(s: Session, meeting_id: int, action_id: int) -> MatterArising:
+    row = s.exec(
+        select(MatterArising).where(
+            MatterArising.meeting_id == meeting_id, MatterArising.action_id == action_id
+        )
+    ).first()
+    return row or MatterArising(meeting_id=meeting_id, action_id=action_id)
+
+
+def set_status(
+    s: Session,
+    meeting_id: int,
+    action_id: int,
+    status: str,
+    actor: str,
+    due: str | None = None,
+    note: str | None = None,
+) -> Arising:
+    """Record what the meeting said of one open action: done, carried forward (a new due date, required) or
+    dropped, with an optional note; audited (the note's hash, never its words). Refused once the meeting's
+    minutes are released, and for an action this meeting does not take up."""
+    if status not in (*STATUSES, "open"):
+        raise UsageError(f"status must be one of {', '.join(STATUSES)} (or open), not {status!r}")
+    if is_released(s, meeting_id):
+        raise StateError(
+            f"meeting {meeting_id}'s minutes are released: its matters arising are filed",
+            "record the status at the body's next meeting",
+        )
+    if action_id not in {a.action_id for a in arising(s, meeting_id)}:
+        raise NotFoundError(
+            f"action {action_id} is not among meeting {meeting_id}'s matters arising",
+            f"see `minutes matters list {meeting_id}`",
+        )
+    new_due = parse_date(due, "new due date").isoformat() if due and due.strip() else None
+    if status == "carried" and new_due is None:
+        raise UsageError("an action carried forward needs its new due date (--due)")
+    text = refuse_controls(" ".join((note or "").split()), "note") or None
+    if text and len(text) > MAX_NOTE:
+        raise UsageError(f"note is too long ({len(text)} characters; at most {MAX_NOTE})")
+    row = _row(s, meeting_id, action_id)
+    row.status, row.due, row.note = status, new_due if status == "carried" else None, text
+    row.decided_by, row.decided_at = actor, dt.datetime.now(dt.UTC)
+    s.add(row)
+    s.flush()
+    record(
+        s,
+        "matters.status",
+        actor,
+        meeting_id,
+        subject={
+            "action": action_id,
+            "status": status,
+            "due": row.due,
+            "suggested": row.suggested.get("status"),
+        },
+        content={"note": text or ""},
+    )
+    return next(a for a in arising(s, meeting_id) if a.action_id == action_id)
+
+
+def confirm(s: Session, meeting_id: int, action_id: int, actor: str, due: str | None = None) -> Arising:
+    """Accept what the draft suggested from the talk (a carried-forward suggestion still needs its due date)."""
+    row = _row(s, meeting_id, action_id)
+    if not row.suggested.get("status"):
+        raise UsageError(f"nothing was suggested for action {action_id} at meeting {meeting_id}")
+    return set_status(s, meeting_id, action_id, row.suggested["status"], actor, due=due, note=row.note)
+
+
+def store_suggestions(s: Session, meeting_id: int, suggestions: dict[int, dict[str, Any]]) -> int:
+    """Keep what the draft read in the talk for each action (replacing an earlier draft's); the reviewer's own
+    status is left as it is. Returns how many were stored."""
+    taken = {a.action_id for a in arising(s, meeting_id)}
+    count = 0
+    for action_id, suggestion in suggestions.items():
+        if action_id in taken:
+            row = _row(s, meeting_id, action_id)
+            row.suggested = suggestion
+            s.add(row)
+            count += 1
+    s.flush()
+    return count
+
+
+# --- who owes what ------------------------------------------------------------------------------------------
+
+
+def owed(
+    s: Session, person: str | None = None, body: Body | None = None, today: dt.date | None = None
+) -> list[Owed]:
+    """Every open action of every released minute (of one body, of one owner by name), overdue first, then by
+    due date; actions with no date or a spoken one ("next meeting") last."""
+    today = today or dt.date.today()
+    query = select(Meeting.id)
+    if body is not None:
+        query = query.where(Meeting.body_id == body.id)
+    actions = _released_actions(s, s.exec(query).all())
+    log = _log(s, [a.id for a, _ in actions])
+    names = {b.id: b.name for b in bodies(s)}
+    key = name_key(person) if person and person.strip() else None
+    out = []
+    for action, m in actions:
+        rows = [row for _, row in log[action.id]]
+        if any(row.status in CLOSED for row in rows):
+            continue
+        if key is not None and name_key(action.owner or "") != key:
+            continue
+        due = next((row.due for row in reversed(rows) if row.status == "carried" and row.due), action.due)
+        out.append(
+            Owed(action.id, m.id, m.title, m.date, names.get(m.body_id), action.task, action.owner, due)
+        )
+    return sorted(out, key=lambda o: (not o.overdue(today), _iso(o.due) is None, _iso(o.due) or today))
+
+
+# --- consent and retention ----------------------------------------------------------------------------------
+
+
+def on_withdrawal(
+    s: Session, meeting_id: int, names: NameMatcher, cut: list[tuple[float, float, str]], mark: str
+) -> list[int]:
+    """Carry a withdrawal from one meeting into the log, as the minutes it came from were treated: an action of
+    those minutes that was removed (it rested on their words) leaves every later meeting's matters arising with
+    its note and suggestion; one that stays has their name (`names`, a redact.NameMatcher) replaced by `mark`
+    in notes and quotes. In this meeting's own log, suggestion evidence cut from the transcript (`cut`) goes.
+    Returns the meetings whose matters arising changed (their exports are no longer what they would show)."""
+    changed: set[int] = set()
+    from_here = s.exec(
+        select(MatterArising, Action)
+        .join(Action, Action.id == MatterArising.action_id)
+        .join(Draft, Draft.id == Action.draft_id)
+        .where(Draft.meeting_id == meeting_id)
+    ).all()
+    for row, action in from_here:
+        if action.resolution == "removed":
+            s.delete(row)
+            changed.add(row.meeting_id)
+        elif _redact_row(row, names, mark, []):
+            s.add(row)
+            changed.add(row.meeting_id)
+    for row in s.exec(select(MatterArising).where(MatterArising.meeting_id == meeting_id)):
+        if _redact_row(row, names, mark, cut):
+            s.add(row)
+            changed.add(meeting_id)
+    s.flush()
+    return sorted(changed - {meeting_id})
+
+
+def _redact_row(
+    row: MatterArising, names: NameMatcher, mark: str, cut: list[tuple[float, float, str]]
+) -> bool:
+    changed = False
+    if row.note and names.search(row.note):
+        row.note, changed = names.sub(row.note, mark)[0], True
+    evidence = []
+    for ev in row.suggested.get("evidence", []):
+        if any(ev["start"] < end and start < ev["end"] for start, end, _ in cut):
+            changed = True
+            continue
+        if names.search(ev["quote"]):
+            ev = {**ev, "quote": names.sub(ev["quote"], mark)[0]}
+            changed = True
+        evidence.append(ev)
+    if changed and row.suggested:
+        row.suggested = {**row.suggested, "evidence": evidence} if evidence else {}
+    return changed
+
+
+def exports_of(s: Session, meeting_ids: list[int]) -> list[Export]:
+    """The meetings' live exports (which show their matters arising), for a withdrawal to invalidate."""
+    if not meeting_ids:
+        return []
+    return list(
+        s.exec(
+            select(Export)
+            .where(Export.meeting_id.in_(meeting_ids), Export.invalidated_at.is_(None))
+            .order_by(Export.id)
+        )
+    )
+
+
+def purge_suggestions(s: Session, meeting_id: int, dry_run: bool) -> int:
+    """When retention purges a meeting's transcript: suggestions nobody confirmed go with it (they quote it); a
+    confirmed status, its note and evidence stay with the minutes, as the minutes' own evidence does."""
+    count = 0
+    for row in s.exec(select(MatterArising).where(MatterArising.meeting_id == meeting_id)):
+        if row.suggested and row.status != row.suggested.get("status"):
+            count += 1
+            if not dry_run:
+                row.suggested = {}
+                s.add(row)
+    s.flush()
+    return count
+
+
+# --- progress found in the talk -----------------------------------------------------------------------------
+
+
+def progress_targets(s: Session, meeting_id: int) -> list[progress.OpenAction]:
+    """The actions this meeting takes up that nobody has decided yet, for the draft to look for in the talk."""
+    return [
+        progress.OpenAction(a.action_id, a.task, a.owner)
+        for a in arising(s, meeting_id)
+        if a.status == "open"
+    ]
