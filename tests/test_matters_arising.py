@@ -252,13 +252,16 @@ def test_who_owes_what_overdue_first_as_table_csv_and_docx(two, tmp_path):
     ]
     mine = run("actions", "--person", "tom", "--format", "csv")
     assert [r[0] for r in list(csv.reader(io.StringIO(mine.output.lstrip("\ufeff"))))[1:]] == ["Tom"]
-    table = run("actions", "--person", "Sam", "--output", tmp_path / "owed.txt")
+    table = run("actions", "--person", "Sam", "--out", tmp_path / "owed.txt")
     assert table.exit_code == 0 and "1 open action written" in table.output
     assert "Draft the letter" in (tmp_path / "owed.txt").read_text() and "Book the coach" not in table.output
     out = tmp_path / "owed.docx"
-    assert run("actions", "--body", BODY, "--format", "docx", "--output", out).exit_code == 0
+    assert run("actions", "--body", BODY, "--format", "docx", "--out", out).exit_code == 0
     cells = [c.text for row in Document(str(out)).tables[0].rows for c in row.cells]
     assert "Book the coach for the Year 9 trip" in cells
+    again = run("actions", "--body", BODY, "--format", "docx", "--out", out)
+    assert again.exit_code == 2 and "already exists" in again.output and "--force" in again.output
+    assert run("actions", "--format", "docx", "--out", out, "--force").exit_code == 0
     missing = run("actions", "--body", "Nowhere")
     assert missing.exit_code != 0 and "no body named 'Nowhere'" in missing.output
     _decide(second, listed(second.meeting_id))

@@ -130,16 +130,26 @@ def matters_confirm(app: App, meeting: int, action: int, due: str | None, by: st
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "docx"]), default="table", show_default=True
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (docx needs it).")
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write, outside MINUTES_HOME (docx needs it).",
+)
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @pass_app
-def actions_cmd(app: App, person: str | None, body: str | None, fmt: str, output: Path | None) -> None:
+def actions_cmd(
+    app: App, person: str | None, body: str | None, fmt: str, output: Path | None, force: bool
+) -> None:
     """Who owes what: the open actions of released minutes, overdue first."""
     from minutes.core.files import atomic_write
     from minutes.service import series
 
     rows = series.owed(app.ctx(), person, body)
     if fmt == "docx" and output is None:
-        raise click.UsageError("--format docx needs --output FILE")
+        raise click.UsageError("--format docx needs --out FILE")
+    if output is not None:
+        output = series.writable(app.ctx(), output, force)
     if fmt == "table":
         from rich.console import Console
         from rich.markup import escape

@@ -270,7 +270,7 @@ def write_export(
 ) -> ExportResult:
     """Write one rendered export atomically (0600) to `out` or the store's exports folder (`name`), and record
     and audit it in the caller's transaction; if recording fails, the file is removed."""
-    path = _check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
+    path = check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
     try:
         atomic_write_bytes(path, data, overwrite=force or not out)
     except FileExistsError:
@@ -372,7 +372,7 @@ def _srt_with_notice(body: str) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def _check_target(settings: Settings, out: Path, force: bool) -> Path:
+def check_target(settings: Settings, out: Path, force: bool) -> Path:
     """`out` as an absolute path, if an export may be written there; a one-line UsageError if not."""
     path = out.expanduser().absolute()
     real, home = Path(os.path.realpath(path)), Path(os.path.realpath(settings.home))

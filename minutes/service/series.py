@@ -6,9 +6,11 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from minutes.dates import long_date, short_date
 from minutes.records import series
+from minutes.records.export import check_target
 from minutes.records.agenda import agenda_of
 from minutes.records.clerk import is_matters_arising
 from minutes.records.series import LABELS, STATUSES, Arising, Owed  # noqa: F401  (the front ends' names)
@@ -103,6 +105,12 @@ def owed_csv(rows: list[Owed]) -> bytes:
 def _csv_safe(row: tuple[str, ...]) -> tuple[str, ...]:
     """A cell a spreadsheet would run as a formula (=, +, -, @) is quoted with a leading apostrophe."""
     return tuple(f"'{c}" if c[:1] in ("=", "+", "-", "@", "\t", "\r") else c for c in row)
+
+
+def writable(ctx: Ctx, out: Path, force: bool) -> Path:
+    """Where `minutes actions --out` may write: outside the data folder, an existing file only with force (as
+    `minutes export --out`)."""
+    return check_target(ctx.settings, out, force)
 
 
 def owed_docx(rows: list[Owed], title: str) -> bytes:
