@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from test_matters_arising import store_two
 from test_web_browser import (
     REVIEWER,
+    SHOTS,
     _serve,
     browser_type_launch_args,  # noqa: F401  (the fixture: Debian's chromium)
     sign_in,
@@ -65,9 +66,17 @@ def test_a_reviewer_takes_up_the_matters_arising_in_chromium(two, browser):
         "Status: Carried forward to Monday 14 December 2026. Note: Priya checks it first"
     )
     axe(page, "after carrying an action forward")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#matters").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "matters-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SHOTS / "matters-390.png"), full_page=True)
+    axe(page, "the matters at 390 px")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(f"{url}/actions?who=all")
     expect(page.get_by_role("table")).to_contain_text("Draft the letter")
     axe(page, "who owes what")
-    assert len(axe.states) == 5
+    page.screenshot(path=str(SHOTS / "actions-1280.png"), full_page=True)
+    assert len(axe.states) == 6
     context.close()
