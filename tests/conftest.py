@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cluster import Cluster
+from hypothesis.configuration import set_hypothesis_home_dir
 from pg import NO_POSTGRES, TEMPLATE, PgServer, start_pg_server, stop_pg_server
 
 import minutes.service  # noqa: F401  (wires withdrawal propagation, as every entry point does)
@@ -25,6 +26,10 @@ from minutes.core.config import load_settings
 
 DATA = Path(__file__).parent / "data"
 DEMO = DATA / "meeting-demo"
+
+# Tests write only to temporary folders and build/ (ignored by git): hypothesis keeps its example database
+# there rather than in .hypothesis/ at the checkout's root.
+set_hypothesis_home_dir(Path(__file__).resolve().parents[1] / "build" / "hypothesis")
 
 
 LOCAL_NAMES = ("", "localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
