@@ -101,8 +101,8 @@ e2e-audio: $(TTS_VENV)/.installed
 bench-e2e: install e2e-audio
 	nice -n 5 $(BIN)/python bench/e2e.py
 
-# ruff, ruff format, and the import contract (pyproject.toml) checked on the installed layout, where consent/
-# is minutes.consent and models/ is minutes.db.
+# ruff, ruff format, then the import contract and mypy (pyproject.toml) checked on the installed layout, where
+# consent/ is minutes.consent and models/ is minutes.db. mypy's cache stays in build/ between runs.
 LINTED := minutes consent models tests bench
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
@@ -110,6 +110,7 @@ lint: $(STAMP)
 	rm -rf build/lint
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target build/lint .
 	cd build/lint && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml
+	cd build/lint && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml --cache-dir $(CURDIR)/build/mypy-cache
 
 doctor: install
 	$(BIN)/minutes doctor
