@@ -301,7 +301,13 @@ def summarise(run: Run) -> Write:
     try:
         with stopping(lambda: run.cancelled("summarise")) if stopping else nullcontext():
             draft = extract(
-                extractor, transcript, names, meeting.date, progress=run.reporter.update, reviewed=decided
+                extractor,
+                transcript,
+                names,
+                meeting.date,
+                progress=run.reporter.update,
+                reviewed=decided,
+                params=run.engines.settings.drafting,
             )
     except Cancelled:
         raise Blocked("consent was withdrawn while summarise ran; the model was stopped") from None
