@@ -18,10 +18,11 @@ from rapidfuzz import fuzz
 
 from bench.quality_extraction import score_meeting, stm_transcript
 from minutes.core.config import load_settings
+from minutes.core.files import sha256_file
 from minutes.core.types import Segment, Transcript
 from minutes.drafting.extract import extract
 from minutes.engines.extractor import load_extractor
-from minutes.engines.store import model_store, sha256_file
+from minutes.engines.store import model_store
 
 pytestmark = pytest.mark.slow
 
