@@ -17,7 +17,7 @@ LLAMA_CMAKE := -DGGML_NATIVE=ON -DLLAVA_BUILD=OFF \
 LLAMA_STAMP := $(VENV)/.llama-native-no-amx
 DEMO_HOME ?= $(CURDIR)/demo-home
 
-.PHONY: install models system test demo bench e2e-audio bench-e2e lint doctor migration-baseline screenshots clean
+.PHONY: install models system test check demo bench e2e-audio bench-e2e lint doctor migration-baseline screenshots clean
 
 install: $(STAMP) models
 
@@ -65,6 +65,13 @@ test: install system
 	$(BIN)/minutes models pull $(TEST_MODELS)
 	$(BIN)/python -m minutes.engines.torchstack
 	$(BIN)/python -m pytest
+
+# The edit loop: ruff, then the tests that load no real model and need no PostgreSQL server (a test that loads a
+# model must be marked slow: tests/model_guard.py fails it otherwise). `make test` runs everything.
+check: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	MINUTES_TEST_NO_POSTGRES=1 $(BIN)/python -m pytest -q -m "not slow and not postgres"
 
 # The README's screenshots (docs/screenshots/), taken by the browser tests; `make test` writes them to build/.
 screenshots: install system

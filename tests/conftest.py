@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import model_guard
 import pytest
 from cluster import Cluster
 from hypothesis.configuration import set_hypothesis_home_dir
@@ -30,6 +31,22 @@ DEMO = DATA / "meeting-demo"
 # Tests write only to temporary folders and build/ (ignored by git): hypothesis keeps its example database
 # there rather than in .hypothesis/ at the checkout's root.
 set_hypothesis_home_dir(Path(__file__).resolve().parents[1] / "build" / "hypothesis")
+
+model_guard.install()
+
+
+def pytest_collection_modifyitems(items):
+    model_guard.mark_model_tests(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    model_guard.entering(item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    model_guard.leaving()
 
 
 LOCAL_NAMES = ("", "localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")

@@ -17,6 +17,8 @@ from minutes.drafting.extract import extract, parse_reply
 from minutes.drafting.prompts import actions_schema
 from minutes.engines.extractor import load_extractor
 
+pytestmark = pytest.mark.slow  # every test loads the real 135M model (fast, but not for `make check`)
+
 SMOKE = "smollm2-135m-instruct"
 MESSAGES = [{"role": "user", "content": "Tom, can you book the coach by Friday? Reply in JSON."}]
 
