@@ -36,8 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from minutes.core.drafting_params import DRAFTING, RULES, DraftingParams  # noqa: E402
 from minutes.core.types import Draft, Segment, Transcript  # noqa: E402
-from minutes.drafting.params import DRAFTING, RULES, DraftingParams  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "dev"
 WORDS_PER_SECOND = 2.6

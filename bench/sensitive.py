@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.quality_extraction import stm_transcript  # noqa: E402
+from minutes.core.drafting_params import DRAFTING  # noqa: E402
 from minutes.drafting import lexicon, persons, private, sensitive, windows  # noqa: E402
-from minutes.drafting.params import DRAFTING  # noqa: E402
 from minutes.drafting.windows import Line  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "dev"

@@ -139,7 +139,8 @@ class FakeAsr:
     """An ASR engine with a canned reply: `minutes.speech.transcribe` gets the cast's lines as faster-whisper segments.
     `during(call_number)` runs while the "model" runs, e.g. a clerk withdrawing consent from another process."""
 
-    name, device, multilingual = "canned-asr", "cpu", False
+    # multilingual, so the pipeline loads no real language-check model beside it (see speech.language)
+    name, device, multilingual = "canned-asr", "cpu", True
 
     def __init__(self, cast: Cast, during=None):
         self.cast, self.during, self.calls = cast, during, 0

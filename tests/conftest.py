@@ -16,8 +16,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import model_guard
 import pytest
 from cluster import Cluster
+from hypothesis.configuration import set_hypothesis_home_dir
 from pg import NO_POSTGRES, TEMPLATE, PgServer, start_pg_server, stop_pg_server
 
 import minutes.service  # noqa: F401  (wires withdrawal propagation, as every entry point does)
@@ -25,6 +27,26 @@ from minutes.core.config import load_settings
 
 DATA = Path(__file__).parent / "data"
 DEMO = DATA / "meeting-demo"
+
+# Tests write only to temporary folders and build/ (ignored by git): hypothesis keeps its example database
+# there rather than in .hypothesis/ at the checkout's root.
+set_hypothesis_home_dir(Path(__file__).resolve().parents[1] / "build" / "hypothesis")
+
+model_guard.install()
+
+
+def pytest_collection_modifyitems(items):
+    model_guard.mark_model_tests(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    model_guard.entering(item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    model_guard.leaving()
 
 
 LOCAL_NAMES = ("", "localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")

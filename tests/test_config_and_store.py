@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from minutes.cli import cli
 from minutes.core.config import load_settings
+from minutes.core.drafting_params import DRAFTING
 from minutes.core.store import Database
 from minutes.errors import MinutesError, UsageError
 
@@ -34,6 +35,27 @@ def test_config_show_prints_effective_settings(home):
     data = json.loads(result.output)
     assert data["db"] == f"sqlite:///{home / 'minutes.db'}"
     assert data["models"]["asr"] == "whisper-tiny.en"
+
+
+def test_drafting_tunables_from_config_toml(home):
+    """`[drafting]` sets the drafting stage's parameter object, as `[diarisation]` sets its own; the defaults
+    are the product's, and a misspelt or out-of-range key is a one-line error naming it."""
+    assert load_settings().drafting == DRAFTING
+    (home / "config.toml").write_text(
+        '[drafting]\nmax_second_looks = 3\nquote_score = 85\noff = ["motions"]\n'
+    )
+    drafting = load_settings().drafting
+    assert (drafting.max_second_looks, drafting.quote_score, drafting.off) == (3, 85, frozenset({"motions"}))
+    assert drafting.twin_before == DRAFTING.twin_before  # the rest keep their defaults
+    shown = json.loads(run("config", "show", "--json").output)["drafting"]
+    assert shown["max_second_looks"] == 3 and shown["off"] == ["motions"]
+    for bad, key in (
+        ("max_second_lookz = 3", "drafting.max_second_lookz"),
+        ("judge_yes = 2", "drafting.judge_yes"),
+    ):
+        (home / "config.toml").write_text(f"[drafting]\n{bad}\n")
+        result = run("config", "show")
+        assert result.exit_code == 2 and f"bad setting '{key}'" in result.output, result.output
 
 
 def test_bad_config_file_is_one_line(home):

@@ -2,9 +2,11 @@
 
 import json
 
+import ctranslate2
 from click.testing import CliRunner
 
 from minutes.cli import cli
+from minutes.engines import torchstack
 
 
 def test_doctor_ready_with_the_installed_models(home):
@@ -14,7 +16,10 @@ def test_doctor_ready_with_the_installed_models(home):
     names = {c["name"] for c in report["checks"]}
     assert {"torch stack", "offline", "database", "model whisper-tiny.en"} <= names
     assert report["versions"]["pyannote.audio"] == "4.0.7"
-    assert report["cuda"]["usable"] in (True, False)
+    cuda = report["cuda"]
+    assert cuda["devices"] == ctranslate2.get_cuda_device_count()  # what the ASR engine will see
+    assert cuda["usable"] is (cuda["devices"] > 0)
+    assert cuda["torch_build_cuda"] == torchstack.inspect().torch_cuda
 
 
 def test_doctor_fails_and_names_missing_models(home, tmp_path, monkeypatch):

@@ -18,10 +18,11 @@ from rapidfuzz import fuzz
 
 from bench.quality_extraction import score_meeting, stm_transcript
 from minutes.core.config import load_settings
+from minutes.core.files import sha256_file
 from minutes.core.types import Segment, Transcript
 from minutes.drafting.extract import extract
 from minutes.engines.extractor import load_extractor
-from minutes.engines.store import model_store, sha256_file
+from minutes.engines.store import model_store
 
 pytestmark = pytest.mark.slow
 
@@ -206,28 +207,37 @@ def test_a_meeting_with_nothing_decided_gives_empty_lists(qwen):
     assert draft.decisions == [] and draft.actions == []
 
 
-# The floor measured with the default model on each dev meeting's reference transcript (notes/README figures,
+# The figures measured with the default model on each dev meeting's reference transcript (docs/performance.md,
 # `python bench/quality_extraction.py --skip-qmsum`): gold decisions, actions with their right owner, and due
-# dates found at least this often. Greedy decoding repeats on one machine; another CPU may round differently.
-DEV = {  # measured at stop 28 (see the README): m09 1/1, 3/3, 3/3; m04 3/3, 4/4, 2/2; m07 3/3, 6/6, 3/3
-    "m09_short_messy_delegation": {"decisions": 0, "actions (owner right)": 2, "due right": 2},
-    "m04_primary_christmas_reversal": {"decisions": 2, "actions (owner right)": 3, "due right": 1},
-    "m07_curriculum_roles": {"decisions": 2, "actions (owner right)": 5, "due right": 2},
+# dates found. Greedy decoding repeats on one machine; another CPU may round one item differently, so the floor
+# is one less than measured, but never 0: a floor of 0 could not fail.
+MEASURED = {  # at stop 28 (docs/performance.md): found of gold
+    "m09_short_messy_delegation": {"decisions": 1, "actions (owner right)": 3, "due right": 3},
+    "m04_primary_christmas_reversal": {"decisions": 3, "actions (owner right)": 4, "due right": 2},
+    "m07_curriculum_roles": {"decisions": 3, "actions (owner right)": 6, "due right": 3},
 }
+DEV = {name: {key: max(1, found - 1) for key, found in m.items()} for name, m in MEASURED.items()}
 # Not-decisions reported, at most: m04's reversed "St Mark's it is" still comes back on a second look.
 NOT_DECISIONS = {"m04_primary_christmas_reversal": 1}
 
 
 @pytest.fixture(scope="module")
 def dev_runs(qwen, data):
+    """Each dev meeting extracted on first use and kept, so that `-k m09` extracts m09 alone."""
     runs = {}
-    for name in DEV:
-        folder = data / "dev" / "meetings" / name
-        judge = json.loads((folder / "judge.json").read_text())
-        transcript = stm_transcript(folder / "reference.stm")
-        draft = extract(qwen, transcript, judge["participants"], date.fromisoformat(judge["meeting_date"]))
-        runs[name] = (draft, judge, score_meeting(draft, judge, transcript))
-    return runs
+
+    def run(name: str):
+        if name not in runs:
+            folder = data / "dev" / "meetings" / name
+            judge = json.loads((folder / "judge.json").read_text())
+            transcript = stm_transcript(folder / "reference.stm")
+            draft = extract(
+                qwen, transcript, judge["participants"], date.fromisoformat(judge["meeting_date"])
+            )
+            runs[name] = (draft, judge, score_meeting(draft, judge, transcript))
+        return runs[name]
+
+    return run
 
 
 @pytest.mark.parametrize("name", DEV)
@@ -236,7 +246,7 @@ def test_dev_meeting_floor(dev_runs, name):
     more not-decisions than measured, no chunk left unread, owners only from the participants, and the measured
     floor of gold items less one for another CPU's rounding (a drop below it is a regression in the prompts or
     the rules)."""
-    draft, judge, score = dev_runs[name]
+    draft, judge, score = dev_runs(name)
     shown = json.dumps(draft.model_dump(mode="json"), indent=1)
     assert score["not-decisions reported"] <= NOT_DECISIONS.get(name, 0), shown
     assert not [f for f in draft.flags if f.kind == "extraction"], shown

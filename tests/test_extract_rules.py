@@ -6,6 +6,7 @@ from datetime import date
 
 from fake_engine import WEDNESDAY, FakeEngine, meeting, reply
 
+from minutes.core.drafting_params import DRAFTING
 from minutes.drafting.extract import extract
 from minutes.drafting.roles import Participant, introduced_role, parse, resolve, with_roles
 from minutes.drafting.rules import due, is_question
@@ -533,11 +534,14 @@ def test_a_decision_said_again_in_other_words_is_a_twin_unless_it_names_another_
     from minutes.drafting.rules import restates
 
     drafted = Decision("The year 9 trip to the Science Museum is moved to April.", [])
-    assert restates(Decision("The trip moves to the last week of April.", []), drafted)
-    assert not restates(Decision("Year 7 trials paper homework sheets for a half term.", []), drafted)
+    assert restates(Decision("The trip moves to the last week of April.", []), drafted, DRAFTING)
+    assert not restates(
+        Decision("Year 7 trials paper homework sheets for a half term.", []), drafted, DRAFTING
+    )
     assert not restates(
         Decision("Hold the fair on the thirteenth of June.", []),
         Decision("Hold the fair on the sixth of June.", []),
+        DRAFTING,
     )
 
 

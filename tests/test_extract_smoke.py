@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from minutes.core.config import load_settings
+from minutes.core.drafting_params import DRAFTING
 from minutes.core.types import Segment, Transcript
 from minutes.drafting import judge, prompts
 from minutes.drafting.extract import extract, parse_reply
-from minutes.drafting.looks import MAX_QUESTIONS, MAX_SECOND_LOOKS
-from minutes.drafting.params import DRAFTING
 from minutes.drafting.prompts import actions_schema
 from minutes.engines.extractor import load_extractor
+
+pytestmark = pytest.mark.slow  # every test loads the real 135M model (fast, but not for `make check`)
 
 SMOKE = "smollm2-135m-instruct"
 MESSAGES = [{"role": "user", "content": "Tom, can you book the coach by Friday? Reply in JSON."}]
@@ -317,10 +318,10 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol, monkeypatch)
     looks = [(done, of) for unit, done, of in seen if unit == "second look"]  # counted too, after the parts
     assert seen[: len(parts)] == [("part", *p) for p in parts]
     assert looks == ([(i, looks[-1][1]) for i in range(looks[-1][1] + 1)] if looks else [])
-    # two turns per chunk, at most MAX_SECOND_LOOKS focused looks, and the final pass; apart from them, at most
-    # MAX_QUESTIONS lines asked whether they settle something (and one question per drafted decision)
-    assert 2 * total <= smol.calls - calls - len(questions) <= 2 * total + MAX_SECOND_LOOKS + 1
-    assert sum(judge.MARKED in q for q in questions) <= MAX_QUESTIONS
+    # two turns per chunk, at most max_second_looks focused looks, and the final pass; apart from them, at most
+    # max_questions lines asked whether they settle something (and one question per drafted decision)
+    assert 2 * total <= smol.calls - calls - len(questions) <= 2 * total + DRAFTING.max_second_looks + 1
+    assert sum(judge.MARKED in q for q in questions) <= DRAFTING.max_questions
     # memory does not grow with the number of chunks (no state of a finished prompt is kept)
     assert max(rss) - rss[0] < 64 * 2**20
     # whatever the small model said, nothing is invented past the checks and nothing is dropped silently

@@ -4,9 +4,9 @@ nobody has named; discussion points that misstate who does what. Invented lines;
 
 from fake_engine import WEDNESDAY, FakeEngine, decides, meeting, reply
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.drafting import judge
 from minutes.drafting.extract import extract
-from minutes.drafting.params import DraftingParams
 from minutes.drafting.windows import lines_of
 
 REPORT = meeting(
@@ -115,10 +115,10 @@ def test_the_looks_left_go_to_the_commitments_the_model_is_surest_of():
 
 def test_a_passage_shows_the_lines_around_and_marks_one():
     lines = lines_of(meeting(*[("Ann", f"Line {n}.") for n in range(1, 21)]))
-    shown = judge.passage(lines, 9, 9, marked=9).splitlines()
+    shown = judge.passage(lines, 9, 9, DRAFTING, marked=9).splitlines()
     assert shown == ["8 Ann: Line 8.", "9 Ann: Line 9.", ">> 10 Ann: Line 10.", "11 Ann: Line 11."]
-    long = judge.passage(lines, 0, 18).splitlines()
-    assert len(long) == judge.MAX_LINES and long[-1] == "20 Ann: Line 20."  # where a matter ends
+    long = judge.passage(lines, 0, 18, DRAFTING).splitlines()
+    assert len(long) == DRAFTING.passage_max_lines and long[-1] == "20 Ann: Line 20."  # where a matter ends
 
 
 UNNAMED = meeting(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from minutes.core import types
+from minutes.core.drafting_params import DRAFTING
 from minutes.drafting.motions import Motion, fill, motion
 from minutes.drafting.windows import Line
 from minutes.records.clerk import ClerkDoc, render_docx, render_markdown, sections
@@ -101,7 +102,7 @@ def at(line: int) -> types.Decision:
     ],
 )
 def test_motion_phrasings(said, evidence, expected):
-    assert motion(at(evidence), lines_of(*said), PEOPLE) == expected
+    assert motion(at(evidence), lines_of(*said), PEOPLE, DRAFTING) == expected
 
 
 def test_an_earlier_motion_is_not_borrowed():
@@ -113,8 +114,8 @@ def test_an_earlier_motion_is_not_borrowed():
         ("Nora Blake", "Next, the lettings policy. Is everyone content to renew it?"),
         ("Colm Byrne", "No objection."),
     )
-    assert motion(at(5), lines, PEOPLE) == Motion()
-    assert motion(types.Decision("added by a reviewer"), lines, PEOPLE) == Motion()
+    assert motion(at(5), lines, PEOPLE, DRAFTING) == Motion()
+    assert motion(types.Decision("added by a reviewer"), lines, PEOPLE, DRAFTING) == Motion()
 
 
 GOVERNORS = (  # an invented formal meeting: three motions carried, and an item delegated by consent
@@ -150,7 +151,7 @@ GOVERNOR_DECISIONS = {  # the decisions, at their evidence lines
 
 def test_a_governing_body_meeting():
     """Three motions proposed, seconded and carried, and an item left to the chair by consent, with no motion."""
-    found = [motion(at(n), lines_of(*GOVERNORS), GOVERNOR_NAMES) for n in GOVERNOR_DECISIONS]
+    found = [motion(at(n), lines_of(*GOVERNORS), GOVERNOR_NAMES, DRAFTING) for n in GOVERNOR_DECISIONS]
     assert found == [
         Motion("Idris", "Colm", "carried unanimously"),
         Motion("Idris", "Wen", "carried unanimously"),
@@ -166,7 +167,7 @@ def test_the_governing_body_minutes_read_back_with_their_motions(tmp_path):
 
     lines = lines_of(*GOVERNORS)
     decisions = [types.Decision(text, at(n).evidence) for n, text in GOVERNOR_DECISIONS.items()]
-    fill(decisions, lines, GOVERNOR_NAMES)
+    fill(decisions, lines, GOVERNOR_NAMES, DRAFTING)
     base = MinutesDoc("FGB", "2026-11-18", [], "", [], [], None, "Nora", datetime(2026, 11, 25, tzinfo=UTC))
     placed = sections(["Business"], types.Draft(decisions=decisions), [(x.start, x.text) for x in lines])
     doc = ClerkDoc(base, {key: [] for key in ATTENDANCE}, placed, None)

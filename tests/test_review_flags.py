@@ -134,7 +134,9 @@ def test_the_next_draft_takes_the_reviewers_decisions_in(flagged):
     assert len(decided.cleared) == 1 and len(decided.added) == 1
     engine = FakeEngine(reply(), judge=lambda q: 0.99)  # the model would flag anything it is asked about
     engine.name, engine.device = "fake", "cpu"
-    engines = SimpleNamespace(options=SimpleNamespace(keep_models=True, actor="Clerk"), extractor=engine)
+    engines = SimpleNamespace(
+        options=SimpleNamespace(keep_models=True, actor="Clerk"), extractor=engine, settings=settings
+    )
     run_ = stages.Run(db, engines, flagged.meeting_id, Path("unused.wav"), QuietReporter(), recording)
     write = stages.summarise(run_)
     with db.session() as s:

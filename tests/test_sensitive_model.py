@@ -9,8 +9,8 @@ import pytest
 
 from bench.quality_extraction import stm_transcript
 from minutes.core.config import load_settings
+from minutes.core.drafting_params import DRAFTING
 from minutes.drafting import lexicon, private, windows
-from minutes.drafting.params import DRAFTING
 from minutes.drafting.sensitive import detect
 from minutes.drafting.windows import Line
 from minutes.engines.extractor import load_extractor

@@ -124,7 +124,7 @@ def test_real_process_prints_no_traceback(home, tmp_path):
 
 def test_single_stage_runs_are_audited_without_text(home, data):
     """The audit chain records that transcribe and diarise ran (file hash, duration), never what was said."""
-    from minutes.engines.store import sha256_file
+    from minutes.core.files import sha256_file
 
     assert run("transcribe", data / "jfk.flac").exit_code == 0
     assert run("diarise", data / "jfk.flac").exit_code == 0

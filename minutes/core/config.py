@@ -17,6 +17,9 @@ Example `config.toml`:
     [diarisation]          # see DiarisationParams
     threshold = 0.275
 
+    [drafting]             # see minutes.core.drafting_params.DraftingParams
+    max_second_looks = 12
+
     [models.local.whisper-large-v3]
     role = "asr"
     path = "/srv/models/faster-whisper-large-v3"
@@ -64,6 +67,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from minutes.core.drafting_params import DraftingParams
 from minutes.errors import UsageError
 
 CONFIG_NAME = "config.toml"
@@ -214,6 +218,7 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     models: ModelChoice = Field(default_factory=ModelChoice)
     diarisation: DiarisationParams = Field(default_factory=DiarisationParams)
+    drafting: DraftingParams = Field(default_factory=DraftingParams)
     retention: Retention = Field(default_factory=Retention)
     notice: Notice = Field(default_factory=Notice)
     limits: Limits = Field(default_factory=Limits)

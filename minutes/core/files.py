@@ -7,6 +7,7 @@ folders only lose group and other bits; owner bits are never added (a folder mad
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -17,6 +18,18 @@ import time
 from pathlib import Path
 
 DIR_MODE, FILE_MODE = 0o700, 0o600
+HASH_BLOCK = (
+    8 << 20
+)  # bytes read at a time when hashing: a recording or model file never sits in memory whole
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes: a recording's identity, a model file's check, a retained file's match."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def tighten(path: Path) -> None:

@@ -11,7 +11,7 @@ settling and volunteering lines no item cites get a second look (minutes.draftin
 took more than one chunk, a final pass consolidates the whole meeting's decisions; each decision's motion
 (proposer, seconder, vote) is read from its lines (minutes.drafting.motions); then the grounding check.
 
-Every rule has a switch in the parameters (minutes.drafting.params.RULES), so the dev bench measures each.
+Every rule has a switch in the parameters (minutes.core.drafting_params.RULES), so the dev bench measures each.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
 from minutes.drafting import (
     grounding,
@@ -41,7 +42,6 @@ from minutes.drafting import (
     windows,
 )
 from minutes.drafting.engine import Completes, Engine
-from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.roles import Participant
 from minutes.drafting.windows import Line
 from minutes.errors import NotFoundError, UsageError
@@ -162,9 +162,9 @@ def extract(
         return draft
     people = roles.parse(participants) or [Participant(s) for s in _speakers(lines)]
     if params.on("intro_roles"):
-        people = roles.with_roles(people, lines)
+        people = roles.with_roles(people, lines, params)
     names = [p.name for p in people]
-    found = sensitive.detect(lines, names, engine, reviewed)
+    found = sensitive.detect(lines, names, engine, reviewed, params)
     draft.flags.extend(found.flags)
     shown = [line for line in lines if line.number not in found.withheld]
     cue_names = names if params.on("addressed_cue") else []
@@ -194,10 +194,10 @@ def extract(
     _drop_unsettled(draft, shown, people, params)
     asked: set[int] = set()  # the decisions put to the model as yes/no questions (by id)
     if params.on("judge_decisions"):
-        _judge_decisions(engine, draft, shown, asked)
+        _judge_decisions(engine, draft, shown, asked, params)
     looks.second_looks(engine, shown, names, meeting_date, draft, judged, params, progress)
     if params.on("judge_decisions"):  # and those the looks found
-        _judge_decisions(engine, draft, shown, asked)
+        _judge_decisions(engine, draft, shown, asked, params)
     if params.on("faithful_points"):  # before merging: a faithful point is not merged into one that is not
         points.faithful(draft, shown, names)
     if params.on("merge"):
@@ -219,8 +219,8 @@ def extract(
     private = sensitive.private_words(lines, found.withheld, names)
     sensitive.withhold_sensitive_items(draft, private, names)
     if params.on("motions"):
-        motions.fill(draft.decisions, shown, names)
-    grounding.verify(draft, transcript)
+        motions.fill(draft.decisions, shown, names, params)
+    grounding.verify(draft, transcript, params)
     summary = points.summary([p for p in draft.points if p.status == "supported"])
     draft.summary = sensitive.safe_summary(summary, private, names)
     return draft
@@ -409,7 +409,9 @@ def _drop_unsettled(
     draft.actions = kept_actions
 
 
-def _judge_decisions(engine: Engine, draft: Draft, lines: list[Line], asked: set[int]) -> None:
+def _judge_decisions(
+    engine: Engine, draft: Draft, lines: list[Line], asked: set[int], params: DraftingParams
+) -> None:
     """Put each decision not yet `asked` to the model as a yes/no question with the lines it rests on
     (minutes.drafting.judge): one it does not judge decided there (a report, a proposal, an item noted, a matter
     put off) is left out, with a note."""
@@ -420,9 +422,9 @@ def _judge_decisions(engine: Engine, draft: Draft, lines: list[Line], asked: set
     for d in new:
         at = sorted(index[(e.start, e.end)] for e in d.evidence if (e.start, e.end) in index)
         if at:  # one citing no line of the transcript is left to the grounding check
-            put.append((d, judge.passage(lines, at[0], at[-1])))
+            put.append((d, judge.passage(lines, at[0], at[-1], params)))
     answers = judge.decided(engine, [(shown, d.text) for d, shown in put])
-    refused = {id(d) for (d, _), p in zip(put, answers, strict=True) if p < judge.YES}
+    refused = {id(d) for (d, _), p in zip(put, answers, strict=True) if p < params.judge_yes}
     for d in draft.decisions:
         if id(d) in refused:
             draft.notes.append(
@@ -448,13 +450,13 @@ def _consolidate(
     loses a decision by itself: one the model leaves out or groups with another matter stands as drafted,
     unless a later decision of the final list is on the same matter (it was changed later)."""
     items = [
-        f"{i} {d.text}{SAID}{' / '.join(e.quote for e in d.evidence)[:300]})"
+        f"{i} {d.text}{SAID}{' / '.join(e.quote for e in d.evidence)[: params.consolidate_quote_chars]})"
         for i, d in enumerate(decisions, 1)
     ]
     text = engine.complete(
         prompts.consolidate_messages(items),
         prompts.consolidate_schema(len(decisions)),
-        70 * len(decisions) + 20,
+        params.consolidate_tokens_per_decision * len(decisions) + params.consolidate_tokens_base,
     )
     try:
         chosen = json.loads(text)["decisions"]
@@ -474,7 +476,7 @@ def _consolidate(
     for text, group in wordings:
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with
         # the SEN report); the others stand as drafted
-        sources = [i for i in dict.fromkeys(group) if rules.same_matter(text, decisions[i - 1].text)]
+        sources = [i for i in dict.fromkeys(group) if rules.same_matter(text, decisions[i - 1].text, params)]
         if not sources or (params.on("no_question") and rules.asks(text)) or used & set(sources):
             continue
         used |= set(sources)
@@ -484,7 +486,7 @@ def _consolidate(
         if i in used:
             continue
         later = [x for x in out if x.evidence and d.evidence and x.evidence[0].start > d.evidence[-1].end]
-        if any(rules.same_matter(d.text, x.text) for x in later):
+        if any(rules.same_matter(d.text, x.text, params) for x in later):
             draft.notes.append(f"left out by the final pass (changed later in the meeting): {d.text}")
         else:
             out.append(d)

@@ -12,9 +12,9 @@ import re
 
 from rapidfuzz import fuzz
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.text import normalise
 from minutes.core.types import Action, Decision, Draft, Evidence, Point, Segment, Transcript
-from minutes.drafting.params import DRAFTING
 
 STOPWORDS = frozenset(
     "a an and are as at be by can could do for from has have i i'll in is it its it's of on or our so that the "
@@ -37,16 +37,16 @@ def segments_in(transcript: Transcript, ev: Evidence, tolerance: float = 0.0) ->
     return [s for s in transcript.segments if s.end > ev.start - tolerance and s.start < ev.end + tolerance]
 
 
-def quote_found(transcript: Transcript, ev: Evidence) -> bool:
+def quote_found(transcript: Transcript, ev: Evidence, params: DraftingParams = DRAFTING) -> bool:
     """Whether the quote occurs, give or take ASR errors and punctuation, within the evidence's time range."""
     quote = normalise(ev.quote)
-    segments = segments_in(transcript, ev, DRAFTING.quote_tolerance)
+    segments = segments_in(transcript, ev, params.quote_tolerance)
     if not quote or not segments:
         return False
     spoken = normalise(" ".join(s.text for s in segments))
     if len(quote) > len(spoken):
-        return fuzz.ratio(quote, spoken) >= DRAFTING.quote_score
-    return fuzz.partial_ratio(quote, spoken) >= DRAFTING.quote_score
+        return fuzz.ratio(quote, spoken) >= params.quote_score
+    return fuzz.partial_ratio(quote, spoken) >= params.quote_score
 
 
 def same_person(name: str, other: str | None) -> bool:
@@ -67,13 +67,15 @@ def owner_present(transcript: Transcript, owner: str, evidence: list[Evidence]) 
     return False
 
 
-def problems(item: Decision | Action | Point, transcript: Transcript) -> list[str]:
+def problems(
+    item: Decision | Action | Point, transcript: Transcript, params: DraftingParams = DRAFTING
+) -> list[str]:
     """Why an item is not supported by the transcript; [] when it is."""
     text = item.task if isinstance(item, Action) else item.text
     if not item.evidence:
         return ["no evidence"]
     found = []
-    missing = [i for i, ev in enumerate(item.evidence, 1) if not quote_found(transcript, ev)]
+    missing = [i for i, ev in enumerate(item.evidence, 1) if not quote_found(transcript, ev, params)]
     if missing:
         found.append(f"evidence {', '.join(map(str, missing))}: quote not found in its time range")
     quoted = " ".join(ev.quote for ev in item.evidence)
@@ -84,12 +86,12 @@ def problems(item: Decision | Action | Point, transcript: Transcript) -> list[st
     return found
 
 
-def verify(draft: Draft, transcript: Transcript) -> Draft:
+def verify(draft: Draft, transcript: Transcript, params: DraftingParams = DRAFTING) -> Draft:
     """Mark each decision, action and discussion point supported or unsupported, with a note per failure.
     Returns the same draft."""
     for kind, items in (("decision", draft.decisions), ("action", draft.actions), ("point", draft.points)):
         for n, item in enumerate(items, 1):
-            found = problems(item, transcript)
+            found = problems(item, transcript, params)
             item.status = "unsupported" if found else "supported"
             if found:
                 draft.notes.append(f"{kind} {n} unsupported: {'; '.join(found)}")

@@ -15,13 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from minutes.core.drafting_params import DraftingParams
 from minutes.drafting.engine import Engine, Messages
 from minutes.drafting.windows import Line
-
-YES = 0.5  # P(yes) at or above which a minute is judged decided
-YES_LINE = 0.5  # ... and a marked line judged to settle something
-BEFORE, AFTER = 2, 1  # lines shown before a passage's first line and after its last
-MAX_LINES = 8  # lines a passage shows at most (the last ones, where a matter is settled)
 
 SYSTEM = """You read a few numbered lines from a school meeting and answer one question about them with Yes or No.
 Yes: in these lines the group settles something, as its final word: it agrees, approves, adopts, chooses or votes for it.
@@ -132,11 +128,13 @@ def opening() -> Messages:
     return out
 
 
-def passage(lines: list[Line], first: int, last: int, marked: int | None = None) -> str:
-    """Lines `first`..`last` (indexes into `lines`) with BEFORE lines before and AFTER after, the one at index
-    `marked` marked ">>"."""
-    hi = min(len(lines), last + AFTER + 1)
-    lo = max(0, first - BEFORE, hi - MAX_LINES)
+def passage(
+    lines: list[Line], first: int, last: int, params: DraftingParams, marked: int | None = None
+) -> str:
+    """Lines `first`..`last` (indexes into `lines`) with `passage_before` lines before and `passage_after`
+    after, `passage_max_lines` at most, the one at index `marked` marked ">>"."""
+    hi = min(len(lines), last + params.passage_after + 1)
+    lo = max(0, first - params.passage_before, hi - params.passage_max_lines)
     return "\n".join(f"{'>> ' if i == marked else ''}{lines[i].render()}" for i in range(lo, hi))
 
 

@@ -13,15 +13,13 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Draft, Evidence
 from minutes.drafting import grounding, judge, owners, prompts, rules
 from minutes.drafting.engine import Completes, Engine
-from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
 LOOK = "second look"  # what progress counts while the looks run
-MAX_SECOND_LOOKS = 12  # focused looks at uncited cue lines per meeting (each costs a short model call)
-MAX_QUESTIONS = 12  # commitments judged yes/no per meeting for the looks the cue lines leave (prefill only)
 # the group committing itself ("we'll go with the green ones", "let's keep it in June"): a candidate settling
 # line, asked yes/no first
 COMMITS = re.compile(
@@ -29,12 +27,6 @@ COMMITS = re.compile(
     r"decided|agreed|settled)\b",
     re.IGNORECASE,
 )
-# lines shown before a cue line in a second look: a decision sums up a longer lead-up (its subject is often
-# named several lines earlier) than a task, which answers the request just before it
-LOOK_BEFORE = {"decision": 8, "task": 3}
-# lines before a settling cue line where a drafted decision that restates the look's answer is the same decision
-# said again; one farther back is another matter in like words (see _near)
-TWIN_BEFORE = 7
 # where a volunteered task's own words end: the sentence, its first comma, or a clause about someone else
 CLAUSE_END = re.compile(r"[.!?;,]|\s+(?:and|but|so|then)\s+(?:we|you|he|she|they|it)\b", re.IGNORECASE)
 # "I'll be honest": how, not what; "I'll close the meeting at, um, seven": cut off mid-phrase
@@ -88,14 +80,16 @@ def second_looks(
             and (line.start, line.end) not in cited["decision"]
             and ("decision", i) not in looks
         ]
-        chosen = _with_commitments(engine, lines, looks, commitments)
+        chosen = _with_commitments(engine, lines, looks, commitments, params)
     else:
-        chosen = looks[:MAX_SECOND_LOOKS]
+        chosen = looks[: params.max_second_looks]
     if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
     if progress and chosen:
         progress(0, len(chosen), LOOK)
-    answers = engine.map(partial(_answer, lines=lines), chosen)  # side by side where they can be
+    answers = engine.map(
+        partial(_answer, lines=lines, params=params), chosen
+    )  # side by side where they can be
     for done, ((kind, i), answer) in enumerate(zip(chosen, answers, strict=True), 1):
         if progress:
             progress(done, len(chosen), LOOK)
@@ -104,7 +98,9 @@ def second_looks(
             continue
         items: list = draft.decisions if isinstance(item, Decision) else draft.actions
         quote = item.evidence[0]
-        twin = next((x for x in items if rules.restates(item, x) and _near(x, lines, i, kind, params)), None)
+        twin = next(
+            (x for x in items if rules.restates(item, x, params) and _near(x, lines, i, kind, params)), None
+        )
         if twin is not None:  # the same item, said again where the meeting settled it: one more quote
             twin.evidence = sorted([*twin.evidence, quote], key=lambda e: e.start)
             continue
@@ -115,19 +111,23 @@ def second_looks(
 
 
 def _with_commitments(
-    engine: Engine, lines: list[Line], looks: list[tuple[str, int]], commitments: list[int]
+    engine: Engine,
+    lines: list[Line],
+    looks: list[tuple[str, int]],
+    commitments: list[int],
+    params: DraftingParams,
 ) -> list[tuple[str, int]]:
     """The looks to take, in line order: the plain cue lines first, as without commitments; the slots they leave
-    go to the commitments ("we'll go with ...") the model, asked yes or no (MAX_QUESTIONS at most), judges settle
+    go to the commitments ("we'll go with ...") the model, asked yes or no (`max_questions` at most), judges settle
     something, the surest first (a design meeting settles things in such words, hardly ever "agreed")."""
-    chosen = looks[:MAX_SECOND_LOOKS]
-    spare = MAX_SECOND_LOOKS - len(chosen)
+    chosen = looks[: params.max_second_looks]
+    spare = params.max_second_looks - len(chosen)
     if spare <= 0 or not commitments:
         return chosen
-    asked = commitments[:MAX_QUESTIONS]
-    answers = judge.decided(engine, [(judge.passage(lines, i, i, marked=i), None) for i in asked])
+    asked = commitments[: params.max_questions]
+    answers = judge.decided(engine, [(judge.passage(lines, i, i, params, marked=i), None) for i in asked])
     ranked = sorted(
-        ((p, i) for i, p in zip(asked, answers, strict=True) if p >= judge.YES_LINE), reverse=True
+        ((p, i) for i, p in zip(asked, answers, strict=True) if p >= params.judge_yes_line), reverse=True
     )
     return sorted([*chosen, *(("decision", i) for _, i in ranked[:spare])], key=lambda look: look[1])
 
@@ -178,33 +178,38 @@ def _task_cue(text: str, params: DraftingParams = DRAFTING) -> re.Match | None:
 
 
 def _near(item: Decision | Action, lines: list[Line], i: int, kind: str, params: DraftingParams) -> bool:
-    """Whether a drafted decision cites line `i` or one of the `TWIN_BEFORE` lines before it: a decision found
+    """Whether a drafted decision cites line `i` or one of the `twin_before` lines before it: a decision found
     there and restating it is it, said again where the meeting settled it. One farther back is another matter in
     like words (the formal-motions meeting's "the revised behaviour policy is adopted", eight lines after the
     chair opened the item and eleven after the head's report flagged the revised behaviour policy). Tasks are
     twins wherever they are."""
     if kind == "task" or not params.on("look_twin_near"):
         return True
-    near = lines[max(0, i - TWIN_BEFORE) : i + 1]
+    near = lines[max(0, i - params.twin_before) : i + 1]
     return bool({(x.start, x.end) for x in near} & {(e.start, e.end) for e in item.evidence})
 
 
-def _shown(lines: list[Line], i: int, kind: str) -> tuple[list[Line], str]:
-    """The lines a look at line `i` shows before it, and its text (the line marked ">>")."""
-    before = lines[max(0, i - LOOK_BEFORE[kind]) : i]
+def _shown(lines: list[Line], i: int, kind: str, params: DraftingParams) -> tuple[list[Line], str]:
+    """The lines a look at line `i` shows before it, and its text (the line marked ">>"). A decision sums up a
+    longer lead-up (its subject is often named several lines earlier) than a task, which answers the request
+    just before it."""
+    shown = params.look_before_decision if kind == "decision" else params.look_before_task
+    before = lines[max(0, i - shown) : i]
     return before, "\n".join([*(x.render() for x in before), f">> {lines[i].render()}"])
 
 
-def _answer(engine: Completes, look: tuple[str, int], lines: list[Line]) -> dict | None:
+def _answer(
+    engine: Completes, look: tuple[str, int], lines: list[Line], params: DraftingParams
+) -> dict | None:
     """The model's answer to one look (`kind`, line index), or None when it was cut at the token limit."""
     kind, i = look
-    _, text = _shown(lines, i, kind)
+    _, text = _shown(lines, i, kind, params)
     try:
         return json.loads(
             engine.complete(
                 prompts.second_look_messages(text, lines[i].speaker or "the speaker", kind),
                 prompts.second_look_schema(kind),
-                120,
+                params.look_tokens,
             )
         )
     except json.JSONDecodeError:
@@ -224,10 +229,10 @@ def _look(
     if answer is None:
         return None  # cut at the token limit: nothing is added
     line = lines[i]
-    before, text = _shown(lines, i, kind)
+    before, text = _shown(lines, i, kind, params)
     found = grounding.in_its_script((answer.get(kind) or "").strip(), text)
     terms = _answers_terms(lines, i) if kind == "decision" and params.on("look_terms") else ""
-    if found and terms and rules.shared_stems(terms, found) < 0.5:
+    if found and terms and rules.shared_stems(terms, found) < params.look_terms_stems:
         # the model worded the decision from the proposal and left out the terms the yes settled it on (the
         # Christmas meeting's "We should do tickets, with two performances" for "Yes. Free tickets, two per
         # family for each show"): what was agreed is the answer's terms
@@ -235,13 +240,13 @@ def _look(
     # a decision sums up its lead-up; a task is the speaker's own line or the request just before it
     basis = [*before, line] if kind == "decision" else lines[max(0, i - 1) : i + 1]
     said = params.on("look_said_in")
-    if params.on("look_spoken_task") and kind == "task" and found and not rules.said_in(found, basis):
+    if params.on("look_spoken_task") and kind == "task" and found and not rules.said_in(found, basis, params):
         # the model saw a task there but wrote another line's: the line's own words, and its own deadline
         found, answer = _spoken_task(line.text), {}
     if (
         rules.not_an_item(found, prompts.EXAMPLE_ITEMS, params)
         or (params.on("no_question") and rules.asks(found))
-        or (said and not rules.said_in(found, basis))
+        or (said and not rules.said_in(found, basis, params))
         or not found
     ):
         return None

@@ -1,8 +1,8 @@
 """Motions: who proposed and seconded a decision, and the vote, when the meeting said them.
 
-Read from the transcript lines around the decision's evidence: from up to BEFORE lines before its first evidence
-line (stopping after an earlier motion's result), through its evidence, to the first result within AFTER lines
-after it. In those lines:
+Read from the transcript lines around the decision's evidence: from up to `motion_before` lines before its first
+evidence line (stopping after an earlier motion's result), through its evidence, to the first result within
+`motion_after` lines after it (DraftingParams). In those lines:
 - proposer: the speaker of a line saying "I propose", "I'll propose", "happy to propose", "I move that", or the
   participant named in "proposed by X";
 - seconder: the speaker of "I'll second", "I second", "happy to second", or of a line that is only "Second." or
@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from minutes.core.drafting_params import DraftingParams
 from minutes.core.types import Decision
 from minutes.drafting.windows import Line
 
-BEFORE, AFTER = 6, 4  # lines looked at before the first evidence line and after the last
 _NUMBER = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|none|nobody|no one)"
 _WORDS = {
     w: i for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)
@@ -71,16 +71,18 @@ class Motion:
     vote: str | None = None
 
 
-def fill(decisions: list[Decision], lines: list[Line], participants: list[str]) -> None:
+def fill(
+    decisions: list[Decision], lines: list[Line], participants: list[str], params: DraftingParams
+) -> None:
     """Set each decision's proposer, seconder and vote from its lines, where the meeting said them."""
     for decision in decisions:
-        found = motion(decision, lines, participants)
+        found = motion(decision, lines, participants, params)
         decision.proposer, decision.seconder, decision.vote = found.proposer, found.seconder, found.vote
 
 
-def motion(decision: Decision, lines: list[Line], participants: list[str]) -> Motion:
+def motion(decision: Decision, lines: list[Line], participants: list[str], params: DraftingParams) -> Motion:
     """The motion behind one decision, read from the lines around its evidence (empty without evidence)."""
-    around = _around(decision, lines)
+    around = _around(decision, lines, params)
     return Motion(
         _person(around, _PROPOSES, _PROPOSED_BY, participants),
         _person(around, _SECONDS, _SECONDED_BY, participants),
@@ -92,9 +94,9 @@ def _is_result(line: Line) -> bool:
     return any(p.search(line.text) for p in (_CARRIED, _FELL, _UNANIMOUS))
 
 
-def _around(decision: Decision, lines: list[Line]) -> list[Line]:
-    """The decision's evidence lines, with the lines before it back to an earlier result, and after it up to the
-    first result (none after it when no result follows within AFTER lines)."""
+def _around(decision: Decision, lines: list[Line], params: DraftingParams) -> list[Line]:
+    """The decision's evidence lines, with up to `motion_before` lines before it back to an earlier result, and
+    after it up to the first result (none after it when no result follows within `motion_after` lines)."""
     hit = [
         i
         for i, line in enumerate(lines)
@@ -103,10 +105,11 @@ def _around(decision: Decision, lines: list[Line]) -> list[Line]:
     if not hit:
         return []
     first, last = hit[0], hit[-1]
-    while first > max(0, hit[0] - BEFORE) and not _is_result(lines[first - 1]):
+    while first > max(0, hit[0] - params.motion_before) and not _is_result(lines[first - 1]):
         first -= 1
     after = next(
-        (i for i in range(last + 1, min(len(lines), last + 1 + AFTER)) if _is_result(lines[i])), last
+        (i for i in range(last + 1, min(len(lines), last + 1 + params.motion_after)) if _is_result(lines[i])),
+        last,
     )
     if any(_is_result(lines[i]) for i in hit):
         after = last

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action
-from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.rules import VOLUNTEERS, cited_lines
 from minutes.drafting.windows import Line
 

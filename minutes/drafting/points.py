@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Draft, Point
 from minutes.drafting import grounding, prompts, rules
-from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.drafting.engine import Engine, Messages
-from minutes.drafting.params import DRAFTING
 from minutes.drafting.windows import Line
 
 INSTRUCTIONS = (
@@ -56,12 +56,12 @@ def question(lines: list[Line]) -> str:
     return QUESTION.format(lines="\n".join(f"{x.speaker or 'Someone'}: {x.text}" for x in lines))
 
 
-def judge(engine: Engine, lines: list[Line]) -> Judged:
+def judge(engine: Engine, lines: list[Line], params: DraftingParams = DRAFTING) -> Judged:
     """The lines the model judges private: groups first, then the lines of each group it judged private."""
     judged = Judged()
     if not lines:
         return judged
-    size, threshold = DRAFTING.sensitive_group, DRAFTING.sensitive_threshold
+    size, threshold = params.sensitive_group, params.sensitive_threshold
     groups = [lines[i : i + size] for i in range(0, len(lines), size)]
     said = engine.classify(opening(), [question(g) for g in groups])
     judged.questions += len(groups)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
-MAX_ROLE_WORDS = 6
 INTRO = r"^(?:(?:hi|hello|yes|so),?\s+)?(?:i['’]m\s+|i am\s+|my name is\s+|it['’]s\s+)?{name}(?:\s+[A-Z][\w'’-]+)?\s*,\s*"
 NOT_A_ROLE = frozenset(
     "can could will would do did please thanks thank yes no i we you it that this so just what "
@@ -43,7 +43,7 @@ def parse(entries: list[str]) -> list[Participant]:
     return people
 
 
-def introduced_role(line: Line, name: str) -> str | None:
+def introduced_role(line: Line, name: str, params: DraftingParams = DRAFTING) -> str | None:
     """The role a speaker gives for themselves in an introduction line, or None."""
     if not line.speaker or line.speaker.split()[0].lower() != name.split()[0].lower():
         return None
@@ -51,20 +51,22 @@ def introduced_role(line: Line, name: str) -> str | None:
     for sentence in re.split(r"(?<=[.?!])\s+", line.text):
         if (m := intro.match(sentence)) and (role := ROLE.match(sentence[m.end() :])):
             words = role["role"].split()
-            if 0 < len(words) <= MAX_ROLE_WORDS and words[0].lower() not in NOT_A_ROLE:
+            if 0 < len(words) <= params.max_role_words and words[0].lower() not in NOT_A_ROLE:
                 return " ".join(words)
     return None
 
 
-def with_roles(people: list[Participant], lines: list[Line], intro_lines: int = 20) -> list[Participant]:
+def with_roles(
+    people: list[Participant], lines: list[Line], params: DraftingParams = DRAFTING
+) -> list[Participant]:
     """Fill in roles not given from introductions in the first `intro_lines` lines."""
     out = []
     for person in people:
         role = person.role
-        for line in lines[:intro_lines]:
+        for line in lines[: params.intro_lines]:
             if role:
                 break
-            role = introduced_role(line, person.name)
+            role = introduced_role(line, person.name, params)
         out.append(Participant(person.name, role))
     return out
 

@@ -34,9 +34,9 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Evidence
 from minutes.drafting import dates, grounding, windows
-from minutes.drafting.params import DRAFTING, DraftingParams
 from minutes.drafting.windows import Line
 
 _words = grounding.folded_words
@@ -181,7 +181,7 @@ def evidence(
     cited = cited[: params.max_evidence_lines]
     if params.on("evidence_astray") and shared_stems(text, " ".join(x.text for x in cited)) < params.astray:
         best = max(by_number.values(), key=lambda x: len(words & _stems(x.text)), default=None)
-        if best is not None and shared_stems(text, best.text) >= 0.5:
+        if best is not None and shared_stems(text, best.text) >= params.astray_best_stems:
             cited = [best, *(x for x in cited if 0 < x.number - best.number <= params.settling_lines + 1)]
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
 
@@ -283,7 +283,7 @@ def settled(decision: Decision, lines: list[Line], params: DraftingParams = DRAF
         if params.on("settle_new_question") and after and is_question(line.text):
             asked = True
             continue
-        if asked and shared_stems(decision.text, line.text) < 0.5:
+        if asked and shared_stems(decision.text, line.text) < params.settle_answer_stems:
             continue
         if PUTS_OFF.search(line.text):
             state = False
@@ -353,12 +353,12 @@ def same_decision(a: Decision, b: Decision, params: DraftingParams = DRAFTING) -
     return score >= params.same_decision_score or (bool(shared) and score >= params.same_decision_cited_score)
 
 
-def said_in(text: str, lines: list[Line]) -> bool:
+def said_in(text: str, lines: list[Line], params: DraftingParams) -> bool:
     """Whether most of an answer's word stems are in the given lines, and every number, day and month it names
     (a second look must answer from what it was shown about: the 1.5B model once turned a bare "Fine by me"
     into "The spring meeting will be held on a Saturday", from the prompt's example)."""
     said = " ".join(x.text for x in lines)
-    return shared_stems(text, said) >= 0.5 and _specifics(text) <= _specifics(said)
+    return shared_stems(text, said) >= params.said_in_stems and _specifics(text) <= _specifics(said)
 
 
 def gone_back_on(
@@ -378,7 +378,7 @@ def gone_back_on(
         for earlier in decisions:
             before = cited_lines(earlier, lines)
             if earlier is not later and before and max(x.number for x in before) < first:
-                if shared_stems(earlier.text, lead_up) >= 0.5:
+                if shared_stems(earlier.text, lead_up) >= params.reversal_stems:
                     pairs.append((earlier, later))
     return pairs
 
@@ -390,21 +390,23 @@ def shares_a_subject(text: str, other: str) -> bool:
     return bool(_stems(text) & _stems(other) - _stems(" ".join(_specifics(text))))
 
 
-def same_matter(text: str, other: str) -> bool:
-    """Whether two wordings share at least half of the shorter one's word stems."""
-    return max(shared_stems(text, other), shared_stems(other, text)) >= 0.5
+def same_matter(text: str, other: str, params: DraftingParams) -> bool:
+    """Whether two wordings share at least `same_matter_stems` (half) of the shorter one's word stems."""
+    return max(shared_stems(text, other), shared_stems(other, text)) >= params.same_matter_stems
 
 
-def restates(item: Decision | Action, other: Decision | Action) -> bool:
+def restates(item: Decision | Action, other: Decision | Action, params: DraftingParams) -> bool:
     """Whether an item found on a second look is one already drafted: most of its word stems are the other's,
     and it names no other number, day or month (so "the fair moves to the thirteenth" does not restate "the fair
     is on the sixth"); an action needs nearly all its stems and the same owner."""
     if isinstance(item, Action) and isinstance(other, Action):
-        return (item.owner or "") == (other.owner or "") and shared_stems(item.task, other.task) >= 0.8
+        return (item.owner or "") == (other.owner or "") and shared_stems(
+            item.task, other.task
+        ) >= params.twin_task_stems
     if isinstance(item, Decision) and isinstance(other, Decision):
         mine, theirs = _specifics(item.text), _specifics(other.text)
         clash = bool(mine) and bool(theirs) and not (mine <= theirs or theirs <= mine)
-        return not clash and shared_stems(item.text, other.text) >= 0.6
+        return not clash and shared_stems(item.text, other.text) >= params.twin_decision_stems
     return False
 
 

@@ -26,10 +26,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Draft, Evidence, Flag
 from minutes.drafting import grounding, lexicon, persons, private, windows
 from minutes.drafting.engine import Engine
-from minutes.drafting.params import DRAFTING
 from minutes.drafting.windows import Line
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def detect(
     participants: Iterable[str] = (),
     engine: Engine | None = None,
     reviewed: Reviewed | None = None,
+    params: DraftingParams = DRAFTING,
 ) -> Found:
     """Flag every sensitive passage and withhold its lines from the model. `engine`: ask the model about the
     lines the lexicon left (None: the lexical layers only)."""
@@ -104,16 +105,16 @@ def detect(
     open_lines = [x for x in lines if not reviewed.has(reviewed.cleared + reviewed.added, x)]
     kinds = lexical(open_lines, people)
     found = Found(by_layer={"lexicon": set(kinds)})
-    passages = grow(lines, kinds, people, reviewed)
+    passages = grow(lines, kinds, people, reviewed, params)
     if engine is not None:
         taken = {n for p in passages for n in p}
-        asked = [x for x in open_lines if x.number not in taken and _worth_asking(x, people)]
-        judged = private.judge(engine, asked)
+        asked = [x for x in open_lines if x.number not in taken and _worth_asking(x, people, params)]
+        judged = private.judge(engine, asked, params)
         found.asked = judged.questions
         found.by_layer["model"] = judged.flagged
         if judged.flagged:
             kinds |= {n: [MODEL_KIND] for n in judged.flagged}
-            passages = grow(lines, kinds, people, reviewed)
+            passages = grow(lines, kinds, people, reviewed, params)
     by_number = {x.number: x for x in lines}
     index = {x.number: i for i, x in enumerate(lines)}
     added = [x.number for x in lines if reviewed.has(reviewed.added, x)]
@@ -140,9 +141,9 @@ def detect(
     return found
 
 
-def _worth_asking(line: Line, people: persons.People) -> bool:
+def _worth_asking(line: Line, people: persons.People, params: DraftingParams) -> bool:
     """A line the model is asked about: long enough to hold a matter, and about someone else."""
-    return len(line.text.split()) >= DRAFTING.sensitive_ask_words and persons.third_person(line.text, people)
+    return len(line.text.split()) >= params.sensitive_ask_words and persons.third_person(line.text, people)
 
 
 def grow(
@@ -150,6 +151,7 @@ def grow(
     seeds: dict[int, list[str]],
     people: persons.People,
     reviewed: Reviewed | None = None,
+    params: DraftingParams = DRAFTING,
 ) -> list[list[int]]:
     """Layer 4: each flagged line widened to the passage that continues its matter, whoever says it.
 
@@ -164,7 +166,7 @@ def grow(
     the passage may go on past them."""
     reviewed = reviewed or Reviewed()
     index = {x.number: i for i, x in enumerate(lines)}
-    rare = _rare_words(lines)
+    rare = _rare_words(lines, params)
     blocked = {x.number for x in lines if reviewed.has(reviewed.cleared, x)}
     passages: list[list[int]] = []
     for number in sorted(seeds):
@@ -172,19 +174,21 @@ def grow(
         last = index[passages[-1][-1]] if passages else -1
         if i <= last:
             continue
-        start = _back(lines, i, people, blocked)
-        end = _forward(lines, i, seeds, people, rare, blocked)
-        if passages and start - last <= DRAFTING.sensitive_gap + 1:
+        start = _back(lines, i, people, blocked, params)
+        end = _forward(lines, i, seeds, people, rare, blocked, params)
+        if passages and start - last <= params.sensitive_gap + 1:
             passages[-1] += [x.number for x in lines[last + 1 : end + 1] if x.number not in blocked]
         else:
             passages.append([x.number for x in lines[start : end + 1] if x.number not in blocked])
     return passages
 
 
-def _back(lines: list[Line], i: int, people: persons.People, blocked: set[int]) -> int:
+def _back(
+    lines: list[Line], i: int, people: persons.People, blocked: set[int], params: DraftingParams
+) -> int:
     """Where the passage of the flagged line `i` starts: the line within reach that names whom it is about."""
     own = persons.names(lines[i].text, people)
-    for j in range(i - 1, max(-1, i - 1 - DRAFTING.sensitive_back), -1):
+    for j in range(i - 1, max(-1, i - 1 - params.sensitive_back), -1):
         if lines[j].number in blocked:
             continue
         named = persons.names(lines[j].text, people)
@@ -200,6 +204,7 @@ def _forward(
     people: persons.People,
     rare: set[str],
     blocked: set[int],
+    params: DraftingParams,
 ) -> int:
     """Where the passage ending at `end` ends once the lines that continue it are taken in."""
     said = persons.names(lines[end].text, people)
@@ -213,9 +218,9 @@ def _forward(
             continue
         if line.number in seeds:
             end, extra = j, 0
-        elif extra >= DRAFTING.sensitive_follow or TOPIC_CHANGE.search(line.text):
+        elif extra >= params.sensitive_follow or TOPIC_CHANGE.search(line.text):
             break
-        elif _continues(line, lines[j - 1], said, words, people):
+        elif _continues(line, lines[j - 1], said, words, people, params):
             end, extra = j, extra + 1
         else:
             break
@@ -225,7 +230,9 @@ def _forward(
     return end
 
 
-def _continues(line: Line, before: Line, said: set[str], words: set[str], people: persons.People) -> bool:
+def _continues(
+    line: Line, before: Line, said: set[str], words: set[str], people: persons.People, params: DraftingParams
+) -> bool:
     """Whether `line` goes on with the matter the passage holds (see `grow`)."""
     named = persons.names(line.text, people)
     return bool(
@@ -235,16 +242,16 @@ def _continues(line: Line, before: Line, said: set[str], words: set[str], people
         or before.text.rstrip().endswith("?")
         or grounding.folded_words(line.text) & words
         or (
-            len(line.text.split()) <= DRAFTING.sensitive_reaction_words
+            len(line.text.split()) <= params.sensitive_reaction_words
             and not windows.is_cue(line, people.names)
         )
     )
 
 
-def _rare_words(lines: list[Line]) -> set[str]:
+def _rare_words(lines: list[Line], params: DraftingParams) -> set[str]:
     """Content words said on at most `sensitive_rare_lines` lines of the meeting: a matter's own words."""
     counts = Counter(w for x in lines for w in grounding.folded_words(x.text))
-    return {w for w, n in counts.items() if n <= DRAFTING.sensitive_rare_lines}
+    return {w for w, n in counts.items() if n <= params.sensitive_rare_lines}
 
 
 def _runs(numbers: list[int], index: dict[int, int] | None = None) -> list[list[int]]:

@@ -7,7 +7,6 @@ record, so a truncated or rewritten file is caught without hashing a gigabyte on
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from minutes.core.config import Role, Settings
+from minutes.core.files import sha256_file
 from minutes.engines.registry import REGISTRY, FileSpec, ModelSpec
 from minutes.errors import ModelError, UsageError
 
@@ -49,14 +49,6 @@ class ModelStatus:
     licence: str = ""
     description: str = ""
     problems: list[str] = field(default_factory=list)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fix_hint(name: str) -> str:

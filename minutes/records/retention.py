@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from minutes.core.audit import record
 from minutes.core.config import Settings
+from minutes.core.files import sha256_file
 from minutes.db import (
     Draft,
     Export,
@@ -33,7 +34,6 @@ from minutes.db import (
     Word,
     utcnow,
 )
-from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError
 from minutes.records import held, series
 from minutes.review import lines

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 from sqlmodel import select
 
+from minutes.core.files import sha256_file
 from minutes.core.types import SAMPLE_RATE
 from minutes.db import AuditEvent, Recording
-from minutes.engines.store import sha256_file
 from minutes.errors import StateError, UsageError
 from minutes.records.replacement import require_unreleased
 from minutes.records.retention import audio_path

@@ -29,10 +29,10 @@ from sqlmodel import select
 
 from minutes.consent.meetings import get_meeting
 from minutes.core.config import Settings
+from minutes.core.files import sha256_file
 from minutes.core.progress import QuietReporter, Reporter
 from minutes.core.store import Database
 from minutes.db import Draft, Recording
-from minutes.engines.store import sha256_file
 from minutes.errors import StateError
 from minutes.run import overlap, parts, runlock
 from minutes.run.stages import (

@@ -305,7 +305,13 @@ def summarise(run: Run) -> Write:
     try:
         with stopping(lambda: run.cancelled("summarise")) if stopping else nullcontext():
             draft = extract(
-                extractor, transcript, names, meeting.date, progress=run.reporter.update, reviewed=decided
+                extractor,
+                transcript,
+                names,
+                meeting.date,
+                progress=run.reporter.update,
+                reviewed=decided,
+                params=run.engines.settings.drafting,
             )
             found = progress.suggest(extractor, lines_of(transcript), targets) if targets else {}
     except Cancelled:

@@ -35,11 +35,10 @@ from minutes.consent.errors import ConsentError
 from minutes.consent.gate import check
 from minutes.consent.meetings import lock_meeting
 from minutes.core.config import Settings
-from minutes.core.files import atomic_write
+from minutes.core.files import atomic_write, sha256_file
 from minutes.core.logs import setup_logging
 from minutes.core.store import Database, files_path
 from minutes.db import Job, utcnow
-from minutes.engines.store import sha256_file
 from minutes.errors import MinutesError, StateError, UsageError
 from minutes.records.held import drop_held
 from minutes.run import batch, runlock

@@ -127,7 +127,7 @@ def extract_file(
     started = time.perf_counter()
     text = read_transcript(path)
     engine = load_extractor(ctx.settings, model=model)
-    draft = extract(engine, text, names, day, progress=progress)
+    draft = extract(engine, text, names, day, progress=progress, params=ctx.settings.drafting)
     with ctx.tx() as s:
         audit.record(
             s,

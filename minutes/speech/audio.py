@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minutes.core.files import sha256_file
 from minutes.core.types import SAMPLE_RATE, Audio
-from minutes.engines.store import sha256_file
 from minutes.errors import NotFoundError, UsageError
 
 # A file is called truncated when it decodes to less than this share of its declared duration (and > 1 s less).

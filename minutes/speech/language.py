@@ -55,15 +55,6 @@ class LanguageCheck:
             return other[0][0]
         return "en"
 
-    def describe(self) -> str:
-        lang = self.language
-        where = [
-            f"{s:.0f}-{e:.0f} s"
-            for s, e, code, p in self.windows
-            if code == lang and p >= TRANSCRIBE.language_min_probability
-        ]
-        return f"{len(where)} of {len(self.windows)} speech windows checked ({', '.join(where[:4])})"
-
 
 def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, np.ndarray]]:
     """The speech (Silero VAD) cut into windows of 30 s of speech: (start s, end s in the recording, samples).

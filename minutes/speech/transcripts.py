@@ -62,11 +62,3 @@ def load_transcript(session: Session, transcript_id: int) -> types.Transcript:
         if w is not None:
             segments[seg.id].words.append(types.Word.model_validate(w, from_attributes=True))
     return types.Transcript(row.language, row.duration, list(segments.values()))
-
-
-def latest_transcript(session: Session, meeting_id: int) -> db.Transcript | None:
-    return session.exec(
-        select(db.Transcript)
-        .where(db.Transcript.meeting_id == meeting_id, db.Transcript.deleted_at.is_(None))
-        .order_by(db.Transcript.id.desc())
-    ).first()

@@ -7,7 +7,12 @@ measure what each rule does on every dev meeting (`bench/quality_extraction.py -
 docs/drafting-rules.md). A rule stays only while turning it off changes more than one meeting, or while it is a
 plain correctness guard (parsing, bounds), which has no switch.
 
-Scores are rapidfuzz scores (0-100); line counts are transcript lines (one per segment).
+Every field is settable from `config.toml`'s `[drafting]` table (Settings.drafting, as `[diarisation]` sets
+DiarisationParams); the defaults are the measured ones. It lives in core, below the drafting stage, because the
+settings hold it.
+
+Scores are rapidfuzz scores (0-100); stem shares are the share of an item's content-word stems (0-1); line
+counts are transcript lines (one per segment); tokens are the extractor's tokens.
 """
 
 from __future__ import annotations
@@ -112,6 +117,62 @@ class DraftingParams(BaseModel):
     )  # a decision worded this close to an action repeats it
     repeats_owned_action_score: int = Field(70, ge=0, le=100)  # ... or this close, naming the action's owner
     repeats_action_stems: float = Field(0.5, ge=0, le=1)  # ... or sharing this much, from the action's lines
+    # shares of an item's content-word stems (0-1) that make two wordings one matter
+    same_matter_stems: float = Field(0.5, ge=0, le=1)  # half the shorter wording's stems: the same matter
+    twin_decision_stems: float = Field(0.6, ge=0, le=1)  # a look's decision this close restates a drafted one
+    twin_task_stems: float = Field(
+        0.8, ge=0, le=1
+    )  # a look's task needs nearly all the drafted task's stems (and its owner)
+    said_in_stems: float = Field(
+        0.5, ge=0, le=1
+    )  # a look's answer is said in its lines with this share of them
+    astray_best_stems: float = Field(
+        0.5, ge=0, le=1
+    )  # astray evidence gives way only to a line holding this share of the item
+    settle_answer_stems: float = Field(
+        0.5, ge=0, le=1
+    )  # after a new question, only a line sharing this much still answers the decision
+    reversal_stems: float = Field(
+        0.5, ge=0, le=1
+    )  # a reversal's lead-up naming this share names the earlier one
+    look_terms_stems: float = Field(
+        0.5, ge=0, le=1
+    )  # a look's decision sharing less with the yes's terms left them out
+    # second looks (minutes.drafting.looks); each look is a short model call, each question a prefill
+    max_second_looks: int = Field(12, ge=0)  # focused looks at uncited cue lines per meeting
+    max_questions: int = Field(
+        12, ge=0
+    )  # commitments asked yes/no per meeting for the looks the cue lines leave
+    look_before_decision: int = Field(
+        8, ge=0
+    )  # lines shown before a settling line: a decision sums up a longer lead-up
+    look_before_task: int = Field(
+        3, ge=0
+    )  # lines shown before a task line, which answers the request just before
+    twin_before: int = Field(
+        7, ge=0
+    )  # lines back where a drafted decision restating a look's answer is the same one (farther: another matter)
+    look_tokens: int = Field(120, gt=0)  # new tokens a look's reply may take (one short JSON object)
+    # yes/no questions (minutes.drafting.judge): probabilities of "Yes" from one prefill
+    judge_yes: float = Field(0.5, ge=0, le=1)  # P(yes) at or above which a minute is judged decided
+    judge_yes_line: float = Field(0.5, ge=0, le=1)  # ... and a marked line judged to settle something
+    passage_before: int = Field(2, ge=0)  # lines shown before a question's passage (its lead-up)
+    passage_after: int = Field(1, ge=0)  # lines shown after it (the reply that settles it)
+    passage_max_lines: int = Field(
+        8, gt=0
+    )  # lines a passage shows at most (the last: where a matter settles)
+    # the final pass over a long meeting's decisions (rule "consolidate")
+    consolidate_tokens_per_decision: int = Field(70, gt=0)  # reply tokens per decision put to it
+    consolidate_tokens_base: int = Field(20, ge=0)  # ... plus the reply's frame
+    consolidate_quote_chars: int = Field(300, gt=0)  # characters of a decision's quotes shown with it
+    # formal motions (minutes.drafting.motions)
+    motion_before: int = Field(
+        6, ge=0
+    )  # lines before a decision's evidence searched for its proposer/seconder
+    motion_after: int = Field(4, ge=0)  # lines after it searched for the vote's result
+    # participants' roles from the introductions (rule "intro_roles")
+    max_role_words: int = Field(6, gt=0)  # an introduced role longer than this is a sentence, not a role
+    intro_lines: int = Field(20, gt=0)  # the opening lines searched for introductions
 
     def on(self, rule: Rule) -> bool:
         """Whether a rule runs (all do, unless switched off to measure it)."""
