@@ -20,7 +20,9 @@ from test_withdrawal import withdraw
 
 from minutes.core import types
 from minutes.core.config import load_settings
+from minutes.core.drafting_params import DraftingParams
 from minutes.core.store import Database
+from minutes.core.types import Evidence, Flag
 from minutes.drafting import progress
 from minutes.drafting.windows import Line as TalkLine
 from minutes.records import series
@@ -135,6 +137,33 @@ def test_the_likeliest_line_is_the_evidence_and_a_weak_one_suggests_nothing():
         0,
         5,
     ]
+
+
+def test_a_flagged_passage_is_never_put_to_the_model():
+    """An invented line about a pupil's health shares the task's words, but sits in a flagged passage: the
+    progress reader never asks about it, and the line beside it is still read."""
+    lines = [
+        TalkLine(1, 0, 4, "Ola", "The swimming letters went home, except for one pupil."),
+        TalkLine(2, 5, 9, "Ola", "That pupil's letters are held while his medical plan is reviewed."),
+        TalkLine(3, 10, 14, "Ben", "Moving on."),
+    ]
+    flag = Flag("health", "a pupil's health", [Evidence(5.0, 9.0, "")])
+    heard = progress.outside(lines, [flag])
+    assert [ln.number for ln in heard] == [1, 3]
+    engine = FakeEngine(judge=lambda q: 0.9 if progress.REPORTS in q else 0.1)
+    found = progress.suggest(engine, heard, [progress.OpenAction(1, "Send the swimming letters", "Ola")])
+    assert engine.judged and not any("medical" in q for q in engine.judged)
+    assert [e["start"] for e in found[1].evidence] == [0]
+
+
+def test_the_progress_reader_takes_its_tunables_from_the_drafting_params():
+    action = progress.OpenAction(1, "Send the trip letters to parents", "Gita")
+    lines = [TalkLine(i, i, i + 1, "Gita", f"The trip letters, part {i}.") for i in range(1, 9)]
+    assert len(progress.candidates(lines, action)) == DraftingParams().progress_candidates == 6
+    assert len(progress.candidates(lines, action, DraftingParams(progress_candidates=2))) == 2
+    strict = DraftingParams(progress_yes=0.95)
+    engine = FakeEngine(judge=lambda q: 0.9)
+    assert progress.suggest(engine, lines, [action], strict) == {}
 
 
 def test_nothing_is_asked_without_candidates():

@@ -173,6 +173,13 @@ class DraftingParams(BaseModel):
     # participants' roles from the introductions (rule "intro_roles")
     max_role_words: int = Field(6, gt=0)  # an introduced role longer than this is a sentence, not a role
     intro_lines: int = Field(20, gt=0)  # the opening lines searched for introductions
+    # progress on the body's open actions found in the talk (minutes.drafting.progress); set on the invented
+    # dev series in tests/data/dev/series, the only one there is
+    progress_yes: float = Field(
+        0.6, ge=0, le=1
+    )  # P(yes) at which an action's likeliest line reports on it (and, asked again, says it is finished)
+    progress_also: float = Field(0.9, ge=0, le=1)  # ... and at which any further line of it does
+    progress_candidates: int = Field(6, gt=0)  # lines asked about per open action at most (best word matches)
 
     def on(self, rule: Rule) -> bool:
         """Whether a rule runs (all do, unless switched off to measure it)."""

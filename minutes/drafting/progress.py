@@ -16,12 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from minutes.core.drafting_params import DRAFTING, DraftingParams
+from minutes.core.types import Flag
 from minutes.drafting.engine import Engine, Messages
 from minutes.drafting.windows import Line
 
-YES = 0.6  # P(yes) at or above which an action's best line is taken as a report on it (and, asked again, finished)
-ALSO = 0.9  # ... and any further line of the same action
-MAX_CANDIDATES = 6  # lines asked about per action at most (the best lexical matches)
 _WORD = re.compile(r"[a-z][a-z']+")
 _STOP = frozenset(
     "the a an and or of to for in on at by with from about into our their his her its this that these those be "
@@ -124,9 +123,9 @@ def _stem(word: str) -> str:
     return word
 
 
-def candidates(lines: list[Line], action: OpenAction) -> list[int]:
+def candidates(lines: list[Line], action: OpenAction, params: DraftingParams = DRAFTING) -> list[int]:
     """Indexes of lines that may report on `action`: its owner speaks or is named there and a task word is
-    shared, or two task words are; the best matches first, at most MAX_CANDIDATES."""
+    shared, or two task words are; the best matches first, at most `params.progress_candidates`."""
     task = {_stem(w) for w in _words(action.task)}
     owner = {p.casefold() for p in (action.owner or "").split() if len(p) > 1}
     scored = []
@@ -139,7 +138,7 @@ def candidates(lines: list[Line], action: OpenAction) -> list[int]:
         )
         if shared >= 2 or (theirs and shared >= 1):
             scored.append((-(shared + theirs), i))
-    return sorted(i for _, i in sorted(scored)[:MAX_CANDIDATES])
+    return sorted(i for _, i in sorted(scored)[: params.progress_candidates])
 
 
 def _ask(speaker: str | None, text: str, owner: str | None, task: str, question: str) -> str:
@@ -162,10 +161,24 @@ def _question(line: Line, action: OpenAction, question: str) -> str:
     return _ask(line.speaker, line.text, action.owner, action.task, question)
 
 
-def suggest(engine: Engine, lines: list[Line], actions: list[OpenAction]) -> dict[int, Suggestion]:
+def outside(lines: list[Line], flags: list[Flag]) -> list[Line]:
+    """The lines outside every flagged passage: a sensitive matter, withheld from drafting, is never put to the
+    model by the progress reader either."""
+    spans = [(e.start, e.end) for f in flags for e in f.evidence]
+    return [ln for ln in lines if not any(ln.start < end and start < ln.end for start, end in spans)]
+
+
+def suggest(
+    engine: Engine,
+    lines: list[Line],
+    actions: list[OpenAction],
+    params: DraftingParams = DRAFTING,
+) -> dict[int, Suggestion]:
     """For each open action a line of `lines` reports on, the suggested status and its evidence lines: the line
-    judged likeliest to report on it (at YES or above) and any other at ALSO or above."""
-    asked = [(a, i) for a in actions for i in candidates(lines, a)]
+    judged likeliest to report on it (at `params.progress_yes` or above) and any other at `progress_also` or
+    above. Pass only lines the model may read (see `outside`)."""
+    yes, also = params.progress_yes, params.progress_also
+    asked = [(a, i) for a in actions for i in candidates(lines, a, params)]
     if not asked:
         return {}
     reports = engine.classify(opening(REPORTS), [_question(lines[i], a, REPORTS) for a, i in asked])
@@ -173,9 +186,9 @@ def suggest(engine: Engine, lines: list[Line], actions: list[OpenAction]) -> dic
     for (a, i), p in zip(asked, reports, strict=True):
         scored.setdefault(a.id, []).append((p, i))
     found = {
-        a: sorted(i for p, i in hits if p >= ALSO or (p, i) == max(hits))
+        a: sorted(i for p, i in hits if p >= also or (p, i) == max(hits))
         for a, hits in scored.items()
-        if max(hits)[0] >= YES
+        if max(hits)[0] >= yes
     }
     by_id = {a.id: a for a in actions}
     best = {a: max(scored[a])[1] for a in found}
@@ -186,7 +199,7 @@ def suggest(engine: Engine, lines: list[Line], actions: list[OpenAction]) -> dic
     )
     return {
         a: Suggestion(
-            "done" if done >= YES else "carried",
+            "done" if done >= yes else "carried",
             max(scored[a])[0],
             [{"start": lines[i].start, "end": lines[i].end, "quote": lines[i].text} for i in found[a]],
         )

@@ -300,7 +300,7 @@ def summarise(run: Run) -> Write:
         transcript = speaker_names.named_transcript(s, transcript_id)
         decided = reviewed(s, transcript_id)  # a re-draft keeps the reviewers' sensitive-flag decisions
         targets = series.progress_targets(s, run.meeting_id)  # the body's open actions this meeting takes up
-    extractor = run.engines.extractor
+    extractor, params = run.engines.extractor, run.engines.settings.drafting
     stopping = getattr(extractor, "stopping", None)  # a withdrawal stops the model within seconds
     try:
         with stopping(lambda: run.cancelled("summarise")) if stopping else nullcontext():
@@ -311,9 +311,10 @@ def summarise(run: Run) -> Write:
                 meeting.date,
                 progress=run.reporter.update,
                 reviewed=decided,
-                params=run.engines.settings.drafting,
+                params=params,
             )
-            found = progress.suggest(extractor, lines_of(transcript), targets) if targets else {}
+            heard = progress.outside(lines_of(transcript), draft.flags)  # never a withheld passage
+            found = progress.suggest(extractor, heard, targets, params) if targets else {}
     except Cancelled:
         raise Blocked("consent was withdrawn while summarise ran; the model was stopped") from None
     if flag := mismatch_flag(language, asr_model, english_only(asr_model)):
