@@ -254,32 +254,6 @@ def move(ctx: Ctx, draft_id: int, ref: str, agenda_item: int | None, actor: str)
         return review.move(s, draft_id, ref, agenda_item, actor)
 
 
-def set_motion(
-    ctx: Ctx,
-    draft_id: int,
-    ref: str,
-    proposer: str | None,
-    seconder: str | None,
-    vote: str | None,
-    actor: str,
-) -> None:
-    """Set a decision's proposer, seconder (participants) and vote; empty values clear them."""
-    with ctx.tx() as s:
-        if not _motion(s, draft_id, ref, proposer, seconder, vote, actor):
-            raise UsageError("nothing was changed", "change the proposer, the seconder or the vote")
-
-
-def _motion(
-    s, draft_id: int, ref: str, proposer: str | None, seconder: str | None, vote: str | None, actor: str
-) -> bool:
-    doc = review.editable_document(s, draft_id)
-    entry = next((d for d in doc["decisions"] if d["id"] == ref.strip().lower()), None)
-    if entry is None:
-        raise NotFoundError(f"draft {draft_id} has no decision {ref}")
-    entry.update(proposer=proposer, seconder=seconder, vote=(vote or "").strip() or None)
-    return review.edit(s, draft_id, _named_motions(s, draft_id, doc), actor).changed
-
-
 def _named_motions(s, draft_id: int, doc: dict) -> dict:
     """The document with each proposer and seconder it changes as a participant's listed name; a one-line
     UsageError for anyone else (the minutes never name someone who was not at the meeting). A document of the
@@ -362,8 +336,3 @@ def audio_file(ctx: Ctx, meeting_id: int) -> Path:
     if not path.is_file():
         raise NotFoundError(f"the recording of meeting {meeting_id} is missing from the store")
     return path
-
-
-def draft_meeting(ctx: Ctx, draft_id: int) -> int:
-    with ctx.tx() as s:
-        return review.get_draft(s, draft_id).meeting_id
