@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.meetings import clean_text, name_key, refuse_controls
 from minutes.core.audit import record
@@ -83,6 +83,18 @@ def _iso(value: str | None) -> dt.date | None:
         return None
 
 
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: _Stored) -> int:
+    """The id of a row read from (or flushed to) the database. SQLModel types every id `int | None` because a row
+    not yet flushed has none; one that has can be used as an int."""
+    assert row.id is not None, f"{type(row).__name__} has no id: it was never stored"
+    return row.id
+
+
 # --- bodies -------------------------------------------------------------------------------------------------
 
 
@@ -93,7 +105,7 @@ def body_named(s: Session, name: str, create: bool = False, kind: str = "committ
     if row is not None:
         return row
     if not create:
-        known = ", ".join(b.name for b in s.exec(select(Body).order_by(Body.name))) or "none yet"
+        known = ", ".join(b.name for b in s.exec(select(Body).order_by(col(Body.name)))) or "none yet"
         raise NotFoundError(f"no body named {clean!r}", f"known bodies: {known}")
     if kind not in BODY_KINDS:
         raise UsageError(f"body kind must be one of {', '.join(BODY_KINDS)}, not {kind!r}")
@@ -105,13 +117,13 @@ def body_named(s: Session, name: str, create: bool = False, kind: str = "committ
 
 
 def bodies(s: Session) -> list[Body]:
-    return list(s.exec(select(Body).order_by(Body.name)))
+    return list(s.exec(select(Body).order_by(col(Body.name))))
 
 
 def set_body(s: Session, meeting: Meeting, body: Body | None, actor: str) -> None:
     """Put a meeting in a body's series (or take it out), audited; refused once its minutes are released, whose
     matters arising would change under them."""
-    if is_released(s, meeting.id):
+    if is_released(s, stored_id(meeting)):
         raise StateError(
             f"meeting {meeting.id}'s minutes are released: its body cannot change", "the series is fixed"
         )
@@ -123,7 +135,9 @@ def set_body(s: Session, meeting: Meeting, body: Body | None, actor: str) -> Non
 
 def series(s: Session, body_id: int) -> list[Meeting]:
     """The body's meetings, by date (then by when they were registered)."""
-    return list(s.exec(select(Meeting).where(Meeting.body_id == body_id).order_by(Meeting.date, Meeting.id)))
+    return list(
+        s.exec(select(Meeting).where(Meeting.body_id == body_id).order_by(col(Meeting.date), col(Meeting.id)))
+    )
 
 
 # --- matters arising ----------------------------------------------------------------------------------------
@@ -145,14 +159,14 @@ def _released_actions(s: Session, meeting_ids: Iterable[int]) -> list[tuple[Acti
         return []
     rows = s.exec(
         select(Action, Meeting)
-        .join(Draft, Draft.id == Action.draft_id)
-        .join(Meeting, Meeting.id == Draft.meeting_id)
+        .join(Draft, col(Draft.id) == Action.draft_id)
+        .join(Meeting, col(Meeting.id) == Draft.meeting_id)
         .where(
-            Meeting.id.in_(ids),
+            col(Meeting.id).in_(ids),
             Draft.status == DraftStatus.RELEASED,
-            or_(Action.resolution.is_(None), Action.resolution != "removed"),
+            or_(col(Action.resolution).is_(None), col(Action.resolution) != "removed"),
         )
-        .order_by(Meeting.date, Meeting.id, Action.idx)
+        .order_by(col(Meeting.date), col(Meeting.id), col(Action.idx))
     ).all()
     return [(a, m) for a, m in rows]
 
@@ -165,8 +179,8 @@ def _earlier(s: Session, meeting: Meeting) -> list[Meeting]:
             select(Meeting).where(
                 Meeting.body_id == meeting.body_id,
                 or_(
-                    Meeting.date < meeting.date,
-                    and_(Meeting.date == meeting.date, Meeting.id < meeting.id),
+                    col(Meeting.date) < meeting.date,
+                    and_(col(Meeting.date) == meeting.date, col(Meeting.id) < meeting.id),
                 ),
             )
         )
@@ -179,9 +193,9 @@ def _log(s: Session, action_ids: list[int]) -> dict[int, list[tuple[Meeting, Mat
     if action_ids:
         for row, m in s.exec(
             select(MatterArising, Meeting)
-            .join(Meeting, Meeting.id == MatterArising.meeting_id)
-            .where(MatterArising.action_id.in_(action_ids))
-            .order_by(Meeting.date, Meeting.id)
+            .join(Meeting, col(Meeting.id) == MatterArising.meeting_id)
+            .where(col(MatterArising.action_id).in_(action_ids))
+            .order_by(col(Meeting.date), col(Meeting.id))
         ).all():
             out[row.action_id].append((m, row))
     return out
@@ -193,20 +207,21 @@ def arising(s: Session, meeting_id: int) -> list[Arising]:
     meeting = s.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
-    earlier = {m.id for m in _earlier(s, meeting)}
+    earlier = {stored_id(m) for m in _earlier(s, meeting)}
     actions = _released_actions(s, earlier)
-    log = _log(s, [a.id for a, _ in actions])
+    log = _log(s, [stored_id(a) for a, _ in actions])
     out = []
     for action, source in actions:
-        before = [row for m, row in log[action.id] if m.id in earlier]
+        action_id = stored_id(action)
+        before = [row for m, row in log[action_id] if m.id in earlier]
         if any(row.status in CLOSED for row in before):
             continue
         due = next((row.due for row in reversed(before) if row.status == "carried" and row.due), action.due)
-        own = next((row for m, row in log[action.id] if m.id == meeting_id), None)
+        own = next((row for m, row in log[action_id] if m.id == meeting_id), None)
         out.append(
             Arising(
-                action.id,
-                source.id,
+                action_id,
+                stored_id(source),
                 source.date,
                 action.task,
                 action.owner,
@@ -315,20 +330,24 @@ def owed(
     query = select(Meeting.id)
     if body is not None:
         query = query.where(Meeting.body_id == body.id)
-    actions = _released_actions(s, s.exec(query).all())
-    log = _log(s, [a.id for a, _ in actions])
+    # a primary key is never NULL: the filter only tells the type checker so
+    actions = _released_actions(s, [i for i in s.exec(query).all() if i is not None])
+    log = _log(s, [stored_id(a) for a, _ in actions])
     names = {b.id: b.name for b in bodies(s)}
     key = name_key(person) if person and person.strip() else None
     out = []
     for action, m in actions:
-        rows = [row for _, row in log[action.id]]
+        action_id = stored_id(action)
+        rows = [row for _, row in log[action_id]]
         if any(row.status in CLOSED for row in rows):
             continue
         if key is not None and name_key(action.owner or "") != key:
             continue
         due = next((row.due for row in reversed(rows) if row.status == "carried" and row.due), action.due)
         out.append(
-            Owed(action.id, m.id, m.title, m.date, names.get(m.body_id), action.task, action.owner, due)
+            Owed(
+                action_id, stored_id(m), m.title, m.date, names.get(m.body_id), action.task, action.owner, due
+            )
         )
     return sorted(out, key=lambda o: (not o.overdue(today), _iso(o.due) is None, _iso(o.due) or today))
 
@@ -347,8 +366,8 @@ def on_withdrawal(
     changed: set[int] = set()
     from_here = s.exec(
         select(MatterArising, Action)
-        .join(Action, Action.id == MatterArising.action_id)
-        .join(Draft, Draft.id == Action.draft_id)
+        .join(Action, col(Action.id) == MatterArising.action_id)
+        .join(Draft, col(Draft.id) == Action.draft_id)
         .where(Draft.meeting_id == meeting_id)
     ).all()
     for row, action in from_here:
@@ -393,8 +412,8 @@ def exports_of(s: Session, meeting_ids: list[int]) -> list[Export]:
     return list(
         s.exec(
             select(Export)
-            .where(Export.meeting_id.in_(meeting_ids), Export.invalidated_at.is_(None))
-            .order_by(Export.id)
+            .where(col(Export.meeting_id).in_(meeting_ids), col(Export.invalidated_at).is_(None))
+            .order_by(col(Export.id))
         )
     )
 

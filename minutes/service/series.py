@@ -10,9 +10,9 @@ from pathlib import Path
 
 from minutes.dates import long_date, short_date
 from minutes.records import series
-from minutes.records.export import check_target
 from minutes.records.agenda import agenda_of
 from minutes.records.clerk import is_matters_arising
+from minutes.records.export import check_target
 from minutes.records.series import LABELS, STATUSES, Arising, Owed  # noqa: F401  (the front ends' names)
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
@@ -24,7 +24,7 @@ OWED_HEADER = ("Owner", "Action", "Due", "Overdue", "Body", "Meeting", "Meeting 
 def bodies(ctx: Ctx) -> list[tuple[int, str, str]]:
     """Every body as (id, name, kind), by name."""
     with ctx.tx() as s:
-        return [(b.id, b.name, b.kind) for b in series.bodies(s)]
+        return [(series.stored_id(b), b.name, b.kind) for b in series.bodies(s)]
 
 
 def assign(ctx: Ctx, meeting_id: int, body: str | None, actor: str, kind: str = "committee") -> str | None:
@@ -41,7 +41,7 @@ def series_of(ctx: Ctx, body: str) -> list[tuple[int, str, dt.date]]:
     """The body's meetings as (id, title, date), by date."""
     with ctx.tx() as s:
         row = series.body_named(s, body)
-        return [(m.id, m.title, m.date) for m in series.series(s, row.id)]
+        return [(series.stored_id(m), m.title, m.date) for m in series.series(s, series.stored_id(row))]
 
 
 def matters(ctx: Ctx, meeting_id: int) -> list[Arising]:
@@ -152,7 +152,7 @@ def page(ctx: Ctx, meeting_id: int) -> SeriesPanel:
         titles = agenda_of(s, meeting_id)
         return SeriesPanel(
             next((b.name for b in every if b.id == meeting.body_id), None),
-            [(b.id, b.name, b.kind) for b in every],
+            [(series.stored_id(b), b.name, b.kind) for b in every],
             series.arising(s, meeting_id),
             not any(is_matters_arising(t) for t in titles),
             series.is_released(s, meeting_id),
