@@ -103,12 +103,12 @@ class Stored:
 
 
 def stored(home: Path, meeting_id: int) -> Stored:
-    from minutes.consent.meetings import get_meeting, participants_of
-    from minutes.db import Draft, Recording, SpeakerTurn
     from sqlmodel import select
 
+    from minutes.consent.meetings import get_meeting, participants_of
     from minutes.core.config import load_settings
     from minutes.core.store import Database
+    from minutes.db import Draft, Recording, SpeakerTurn
     from minutes.review import draft_as_types
     from minutes.run.stages import transcript_of
     from minutes.speech import speakers

@@ -14,6 +14,8 @@ anything else, and giving it for someone who did not send apologies is refused.
 
 from __future__ import annotations
 
+from sqlmodel import Session, select
+
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.gate import cancel_running
 from minutes.consent.hooks import fire_gate_closed
@@ -21,7 +23,6 @@ from minutes.consent.meetings import find_participant, lock_meeting, parse_atten
 from minutes.db import ConsentRecord, Participant, Recording
 from minutes.db.audit import append_event
 from minutes.db.meeting import NOT_RECORDED
-from sqlmodel import Session, select
 
 
 def set_attendance(

@@ -22,12 +22,13 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from sqlmodel import Session, select
+
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.meetings import lock_meeting
 from minutes.consent.status import SCOPES, State, consent_status
 from minutes.db import Recording, StageRun, utcnow
 from minutes.db.audit import append_event
-from sqlmodel import Session, select
 
 STAGES: tuple[str, ...] = SCOPES
 NEEDS: dict[str, tuple[str, ...]] = {stage: STAGES[: i + 1] for i, stage in enumerate(STAGES)}

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session, select
+
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.evidence import MAX_EVIDENCE_BYTES, EvidenceFile, read_evidence, store_evidence
 from minutes.consent.gate import cancel_running
@@ -37,11 +39,9 @@ from minutes.consent.meetings import (
 )
 from minutes.consent.status import SCOPES, State, consent_status
 from minutes.consent.timespec import TimeRange, clock, parse_range
+from minutes.dates import parse_date
 from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event, row_hash
-from sqlmodel import Session, select
-
-from minutes.dates import parse_date
 
 METHODS: tuple[str, ...] = ("verbal", "written", "form")
 DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")

@@ -23,15 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
-from minutes.consent.errors import ConsentError, ConsentInputError
-from minutes.consent.hooks import fire_gate_closed
-from minutes.db import ConsentRecord, Draft, DraftStatus, Meeting, Participant, Person, Recording
-from minutes.db.audit import append_event
-from minutes.db.meeting import ATTENDANCE, NOT_RECORDED
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from minutes.consent.errors import ConsentError, ConsentInputError
+from minutes.consent.hooks import fire_gate_closed
 from minutes.dates import parse_date
+from minutes.db import ConsentRecord, Draft, DraftStatus, Meeting, Participant, Person, Recording
+from minutes.db.audit import append_event
+from minutes.db.meeting import ATTENDANCE, NOT_RECORDED
 
 MAX_NAME, MAX_ROLE, MAX_TITLE = 200, 100, 300
 MAX_ID = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can store; a bigger one cannot exist

@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sqlmodel import Session, select
+
 from minutes.consent.meetings import get_meeting, participants_of
 from minutes.db import ConsentRecord, Scope
 from minutes.db.meeting import NOT_RECORDED
-from sqlmodel import Session, select
 
 SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)
 

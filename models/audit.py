@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from minutes.db.base import utcnow
 from sqlalchemy import select, update
 from sqlmodel import Field, Session, SQLModel
+
+from minutes.db.base import utcnow
 
 GENESIS = "0" * 64
 KEY_INFO = "audit_key"  # the session.info entry holding a KeySource

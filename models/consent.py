@@ -3,8 +3,9 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from minutes.db.base import utcnow
 from sqlmodel import CheckConstraint, Field, SQLModel
+
+from minutes.db.base import utcnow
 
 
 class Scope(StrEnum):

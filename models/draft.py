@@ -3,10 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 
-from minutes.db.base import utcnow
-from minutes.db.domain import ActionFields, DecisionFields, EvidenceFields, FlagFields, PointFields
 from sqlalchemy import JSON, Column
 from sqlmodel import CheckConstraint, Field, SQLModel
+
+from minutes.db.base import utcnow
+from minutes.db.domain import ActionFields, DecisionFields, EvidenceFields, FlagFields, PointFields
 
 
 class DraftStatus(StrEnum):

@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
 from minutes.db.base import utcnow
 from minutes.db.domain import SegmentFields, SegmentLabels, TranscriptFields, WordFields
-from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
 class Recording(SQLModel, table=True):

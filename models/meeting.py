@@ -2,8 +2,9 @@
 
 import datetime as dt
 
-from minutes.db.base import utcnow
 from sqlmodel import CheckConstraint, Field, Relationship, SQLModel, UniqueConstraint
+
+from minutes.db.base import utcnow
 
 ATTENDANCE: tuple[str, ...] = ("present", "in-attendance", "apologies", "absent")
 NOT_RECORDED: tuple[str, ...] = ("apologies", "absent")  # not in the room: not recorded, so no consent needed

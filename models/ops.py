@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from minutes.db.base import utcnow
 from sqlalchemy import JSON, Column
 from sqlmodel import CheckConstraint, Field, SQLModel
+
+from minutes.db.base import utcnow
 
 
 class StageRun(SQLModel, table=True):

@@ -3,9 +3,10 @@ log: what each meeting recorded about the open actions of the body's earlier rel
 
 from datetime import datetime
 
-from minutes.db.base import utcnow
 from sqlalchemy import JSON, Column
 from sqlmodel import CheckConstraint, Field, SQLModel, UniqueConstraint
+
+from minutes.db.base import utcnow
 
 BODY_KINDS: tuple[str, ...] = ("committee", "department", "governing board")
 ARISING: tuple[str, ...] = ("open", "done", "carried", "dropped")  # open: not yet decided by the meeting

@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from minutes.db.base import utcnow
 from sqlmodel import CheckConstraint, Field, SQLModel
+
+from minutes.db.base import utcnow
 
 
 class User(SQLModel, table=True):

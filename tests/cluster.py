@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from minutes.db import Job
 from sqlmodel import Session, create_engine, select
+
+from minutes.db import Job
 
 MINUTES = str(Path(sys.executable).parent / "minutes")
 CONFIG = """db = "{url}"

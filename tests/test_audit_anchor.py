@@ -11,8 +11,6 @@ import sqlite3
 import stat
 
 import pytest
-from minutes.db import Release
-from minutes.db.audit import AuditEvent, AuditHead, append_event
 from pg import db_url, sql
 from processed_meeting import approve_and_release, build, run
 from sqlmodel import Session, create_engine, select
@@ -20,6 +18,8 @@ from sqlmodel import Session, create_engine, select
 from minutes import review
 from minutes.core.config import load_settings
 from minutes.core.store import Database
+from minutes.db import Release
+from minutes.db.audit import AuditEvent, AuditHead, append_event
 
 
 @pytest.fixture

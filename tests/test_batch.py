@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from minutes.db import Draft, Job, Recording, StageRun, Transcript
 from sqlmodel import Session, create_engine, select
 
+from minutes.db import Draft, Job, Recording, StageRun, Transcript
 from minutes.speech.audio import load_channels
 
 pytestmark = pytest.mark.slow
@@ -168,7 +168,6 @@ def test_manifest_names_with_colons_get_the_consent_their_row_gives(home, databa
     """Issue 40, item 18: "=A1:B2:chair" is the participant "=A1:B2" with the role "chair", for the meeting and
     for the consent its form records alike (a name that looks like a spreadsheet formula stays a name)."""
     from minutes.consent.status import consent_status
-
     from minutes.core.config import load_settings
     from minutes.core.store import Database
     from minutes.run.batch import Entry, meeting_for, prepare_jobs

@@ -11,13 +11,13 @@ import shlex
 import pytest
 from canned import tiny_wav
 from click.testing import CliRunner
-from minutes.consent import hooks
-from minutes.db import Recording
 from pg import sql
 
 from minutes.cli import cli
+from minutes.consent import hooks
 from minutes.core.config import load_settings
 from minutes.core.store import Database
+from minutes.db import Recording
 
 TABLES = ("meeting", "participant", "person", "consent_record", "audit_event", "stage_run")
 

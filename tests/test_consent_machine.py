@@ -29,17 +29,17 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from minutes.consent import ledger, meetings
-from minutes.consent.gate import NEEDS
-from minutes.db import Draft, Evidence, Recording, Segment, SpeakerLabel, Transcript
-from minutes.db.audit import verify_chain
 from pg import dump_bytes
 from sqlmodel import select
 
 import minutes.service  # noqa: F401  (registers the withdrawal hook)
+from minutes.consent import ledger, meetings
+from minutes.consent.gate import NEEDS
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
+from minutes.db import Draft, Evidence, Recording, Segment, SpeakerLabel, Transcript
+from minutes.db.audit import verify_chain
 from minutes.run.pipeline import Engines, Options
 from minutes.run.stages import Blocked, Run
 

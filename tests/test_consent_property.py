@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from minutes.consent import gate, ledger, meetings
 from minutes.consent.gate import ConsentBlocked
-
 from minutes.core.config import load_settings
 from minutes.core.store import Database
 

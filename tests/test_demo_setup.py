@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
-from minutes.consent.status import consent_status
 from rich.console import Console
 
 from minutes.cli.app import App
 from minutes.cli.demo import _demo_meeting, load_spec
+from minutes.consent.status import consent_status
 
 
 def test_demo_meeting_is_made_with_consent_once_and_reused(home):

@@ -6,15 +6,15 @@ import threading
 import time
 
 import pytest
+from sqlmodel import select
+
 from minutes.consent import gate, ledger, meetings
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.gate import ConsentBlocked
-from minutes.db import AuditEvent, StageRun
-from minutes.db.audit import verify_chain
-from sqlmodel import select
-
 from minutes.core.config import load_settings
 from minutes.core.store import Database
+from minutes.db import AuditEvent, StageRun
+from minutes.db.audit import verify_chain
 
 GIVE = dict(recorded_by="clerk")
 

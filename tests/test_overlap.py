@@ -11,14 +11,14 @@ import time
 
 import pytest
 from canned import Cast, FakeAsr, FakeDiarisation, tiny_wav
-from minutes.consent import ledger, meetings
-from minutes.db import AuditEvent, Segment, SpeakerTurn, StageRun, Transcript
 from processed_meeting import run
 from sqlmodel import select
 
+from minutes.consent import ledger, meetings
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
+from minutes.db import AuditEvent, Segment, SpeakerTurn, StageRun, Transcript
 from minutes.run import pipeline
 
 NAMES = ["Priya", "Tom", "Sam"]

@@ -13,11 +13,11 @@ import stat
 
 import pytest
 from click.testing import CliRunner
-from minutes.db import Draft, SpeakerLabel, StageRun, Transcript
 from rapidfuzz import fuzz
 from sqlmodel import Session, create_engine, select
 
 from minutes.cli import cli
+from minutes.db import Draft, SpeakerLabel, StageRun, Transcript
 
 pytestmark = pytest.mark.slow
 

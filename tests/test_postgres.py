@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from minutes.consent import ledger, meetings
-from minutes.db import AuditEvent, Meeting
-from minutes.db.audit import append_event, verify_chain
 from sqlalchemy import text
 
+from minutes.consent import ledger, meetings
 from minutes.core.config import load_settings
 from minutes.core.store import Database
+from minutes.db import AuditEvent, Meeting
+from minutes.db.audit import append_event, verify_chain
 from minutes.records.integrity import verify
 
 pytestmark = pytest.mark.postgres
@@ -117,7 +117,6 @@ def test_one_run_per_meeting_across_connections(home, pg_url):
     """The run lease lives in the database, so it holds for runs on different machines sharing the server."""
     from minutes.consent import meetings
     from minutes.db import RunLock
-
     from minutes.run import runlock
 
     db, other = Database.open(load_settings(db=pg_url)), Database.open(load_settings(db=pg_url))
@@ -140,10 +139,10 @@ def test_one_run_per_meeting_across_connections(home, pg_url):
 
 def test_postgres_keeps_a_draft_and_its_json_columns_with_the_same_hash(home, pg_url):
     """The one domain model on PostgreSQL: JSON columns, "Zoë" as is, and the content hash SQLite gives."""
-    from minutes.db import Draft
     from test_domain_model import DRAFT, DRAFT_SHA256
 
     from minutes import review
+    from minutes.db import Draft
 
     db = Database.open(load_settings(db=pg_url))
     with db.session() as s:

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from canned import Cast, FakeAsr
 from fake_engine import WEDNESDAY, FakeEngine, meeting, reply
-from minutes.db import Job, StageRun
 from processed_meeting import DEMO, PEOPLE, build, run
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.core.config import load_settings
 from minutes.core.progress import Pace, PlainReporter, terminal
+from minutes.db import Job, StageRun
 from minutes.drafting.extract import PART, extract
 from minutes.drafting.looks import LOOK
 from minutes.run import pipeline

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from cluster import Cluster
-from minutes.db import Draft, StageRun, Transcript
 from sqlalchemy import text
 from sqlmodel import Session, select
 from test_batch import good_files, manifest, rows_for, write_wav
 
+from minutes.db import Draft, StageRun, Transcript
 from minutes.speech.audio import decode
 
 
@@ -232,10 +232,9 @@ def test_withdrawal_while_a_worker_runs_the_meeting_leaves_no_draft(cluster, tmp
 def test_a_shared_copy_stays_while_another_job_waits_for_the_same_recording(home, database):
     """Two meetings brought byte-identical recordings: the first job to store its recording must not delete the
     copy (addressed by its sha256) that the other job still needs; the last one removes it."""
-    from minutes.db import Job
-
     from minutes.core.config import load_settings
     from minutes.core.store import Database
+    from minutes.db import Job
     from minutes.service.context import Ctx
     from minutes.service.queue import drop_incoming
 

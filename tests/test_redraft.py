@@ -10,13 +10,13 @@ import json
 import pytest
 from canned import Cast, FakeAsr, FakeDiarisation, tiny_wav
 from click.testing import CliRunner
-from minutes.consent import ledger, meetings
-from minutes.db import Job
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
+from minutes.consent import ledger, meetings
 from minutes.core.config import load_settings
+from minutes.db import Job
 from minutes.run import pipeline
 from minutes.service import Ctx, jobs, processing, worker
 

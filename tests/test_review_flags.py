@@ -10,13 +10,13 @@ from types import SimpleNamespace
 
 import pytest
 from fake_engine import FakeEngine, reply
-from minutes.db import Recording, Review
 from processed_meeting import build, demo_draft, run
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
+from minutes.db import Recording, Review
 from minutes.drafting import private
 from minutes.review import flags
 from minutes.run import stages

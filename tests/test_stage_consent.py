@@ -15,15 +15,15 @@ from datetime import timedelta
 
 import pytest
 from canned import Cast, FakeAsr, compute, db_bytes, tiny_wav
-from minutes.consent import ledger, meetings
-from minutes.db import AuditEvent, Draft, RunLock, Segment, SpeakerLabel, StageRun, Transcript, utcnow
 from pg import db_url, dump_bytes
 from processed_meeting import run
 from sqlmodel import select
 
+from minutes.consent import ledger, meetings
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
+from minutes.db import AuditEvent, Draft, RunLock, Segment, SpeakerLabel, StageRun, Transcript, utcnow
 from minutes.run import pipeline, runlock, stages
 from minutes.run.stages import Blocked, Run
 from minutes.speech.transcripts import replace_segments

@@ -9,17 +9,17 @@ import json
 
 import pytest
 from canned import tiny_wav
-from minutes.consent import ledger, meetings
-from minutes.db import AuditEvent, SpeakerLabel, StageRun
-from minutes.db import SpeakerTurn as SpeakerTurnRow
 from processed_meeting import run
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
+from minutes.consent import ledger, meetings
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
 from minutes.core.types import Segment, SpeakerTurn, Transcript, Word
+from minutes.db import AuditEvent, SpeakerLabel, StageRun
+from minutes.db import SpeakerTurn as SpeakerTurnRow
 from minutes.run import pipeline, stages
 from minutes.speech import speakers
 from minutes.speech.diarise import Diarisation

@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
-from minutes.db import AuditEvent, User, WebSession
 from sqlmodel import select
 from web_helpers import ACCOUNTS, PASSWORD, csrf_of, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
+from minutes.db import AuditEvent, User, WebSession
 from minutes.service import users
 from minutes.web import app as web_app
 

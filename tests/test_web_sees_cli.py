@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 
 from canned import Cast, FakeAsr, FakeDiarisation, tiny_wav
-from minutes.consent import ledger, meetings
-from minutes.db import Job
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
+from minutes.consent import ledger, meetings
+from minutes.db import Job
 from minutes.run import pipeline
 from minutes.service import jobs, processing
 

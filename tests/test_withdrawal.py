@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from minutes.consent.hooks import Withdrawal, fire_withdrawal
 from pg import db_url, dump_bytes, sql
 from processed_meeting import approve_and_release, build, demo_draft, line, run, stm_lines
 
+from minutes.consent.hooks import Withdrawal, fire_withdrawal
 from minutes.core.config import load_settings
 from minutes.core.logs import setup_logging
 from minutes.core.store import Database

@@ -1,8 +1,9 @@
 """Alembic environment: migrations run on the connection minutes.core.store passes in (no alembic.ini needed)."""
 
-import minutes.db as models  # noqa: F401  (registers every table on SQLModel.metadata)
 from alembic import context
 from sqlmodel import SQLModel
+
+import minutes.db as models  # noqa: F401  (registers every table on SQLModel.metadata)
 
 config = context.config
 connection = config.attributes["connection"]
