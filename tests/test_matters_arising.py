@@ -356,3 +356,22 @@ def test_withdrawal_from_the_next_meeting_takes_their_lines_out_of_its_suggestio
     assert coach["owner"] == "Tom"  # the first meeting's minutes are not his withdrawal from the second's
     letter = next(r for t, r in rows.items() if t.startswith("Draft the letter"))
     assert letter["suggested"]["evidence"][0]["quote"].startswith("The letter to parents")
+
+
+def test_withdrawal_reaches_the_next_exports_when_the_log_has_no_row(home, database, tmp_path):
+    """An action nobody spoke of at the next meeting has no log row, yet that meeting's minutes show its owner."""
+    settings = load_settings()
+    first = build(settings)
+    assert run("meeting", "body", first.meeting_id, BODY).exit_code == 0
+    approve_and_release(first.draft_id)
+    second = build(
+        settings, types.Draft(), Fixture("Science department meeting", "2026-12-07", PEOPLE, SECOND)
+    )
+    assert run("meeting", "body", second.meeting_id, BODY).exit_code == 0
+    assert sql(home, "SELECT COUNT(*) FROM matter_arising") == [(0,)]
+    approve_and_release(second.draft_id)
+    md = tmp_path / "second.md"
+    export_minutes(second.draft_id, md, "governors")
+    assert "(Tom, by Friday 27 November 2026)" in md.read_text()
+    withdraw(first.meeting_id, "Tom")
+    assert not md.exists()  # invalidated and deleted, as the first meeting's own exports are

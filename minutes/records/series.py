@@ -187,6 +187,24 @@ def _earlier(s: Session, meeting: Meeting) -> list[Meeting]:
     )
 
 
+def _later(s: Session, meeting: Meeting) -> list[Meeting]:
+    if meeting.body_id is None:
+        return []
+    return list(
+        s.exec(
+            select(Meeting)
+            .where(
+                Meeting.body_id == meeting.body_id,
+                or_(
+                    col(Meeting.date) > meeting.date,
+                    and_(col(Meeting.date) == meeting.date, col(Meeting.id) > meeting.id),
+                ),
+            )
+            .order_by(col(Meeting.date), col(Meeting.id))
+        )
+    )
+
+
 def _log(s: Session, action_ids: list[int]) -> dict[int, list[tuple[Meeting, MatterArising]]]:
     """Each action's log rows, oldest meeting first."""
     out: dict[int, list[tuple[Meeting, MatterArising]]] = {a: [] for a in action_ids}
@@ -382,7 +400,35 @@ def on_withdrawal(
             s.add(row)
             changed.add(meeting_id)
     s.flush()
-    return sorted(changed - {meeting_id})
+    return sorted((changed | _showing(s, meeting_id, mark)) - {meeting_id})
+
+
+def _showing(s: Session, meeting_id: int, mark: str) -> set[int]:
+    """The later meetings of the body whose matters arising show (or showed) an action of this meeting's released
+    minutes that a withdrawal removed or redacted: their exports carry the task and owner as they were, whether or
+    not the log has a row for it (an action nobody spoke of has none)."""
+    meeting = s.get(Meeting, meeting_id)
+    touched = [
+        stored_id(a)
+        for a in s.exec(
+            select(Action)
+            .join(Draft, col(Draft.id) == Action.draft_id)
+            .where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
+        )
+        if a.resolution == "removed" or mark in f"{a.owner or ''} {a.task}"
+    ]
+    if meeting is None or not touched:
+        return set()
+    log = _log(s, touched)
+    out = set()
+    for later in _later(s, meeting):
+        when = (later.date, stored_id(later))
+        if any(
+            not any(row.status in CLOSED and (m.date, stored_id(m)) < when for m, row in log[a])
+            for a in touched
+        ):
+            out.add(stored_id(later))
+    return out
 
 
 def _redact_row(
