@@ -126,3 +126,12 @@ def test_who_owes_what_page_mine_everyones_csv_and_docx(web):
     ]
     missing = reviewer.get("/actions", params={"who": "all", "body": "Nowhere"})
     assert missing.status_code == 404 and "no body named" in missing.text
+
+
+def test_the_talks_evidence_is_shown_only_to_those_who_may_read_the_transcript(web):
+    """The suggestion quotes the draft's transcript, which an admin may not read (review.view)."""
+    admin, _ = web.login("admin")
+    page = admin.get(f"/meetings/{web.built.meeting_id}")
+    assert page.status_code == 200 and "Book the coach for the Year 9 trip" in page.text
+    assert "deposit paid on Monday" not in page.text and "Suggested from the talk" not in page.text
+    assert admin.get(f"/drafts/{web.built.draft_id}").status_code == 403  # as the transcript itself
