@@ -375,3 +375,36 @@ def test_withdrawal_reaches_the_next_exports_when_the_log_has_no_row(home, datab
     assert "(Tom, by Friday 27 November 2026)" in md.read_text()
     withdraw(first.meeting_id, "Tom")
     assert not md.exists()  # invalidated and deleted, as the first meeting's own exports are
+
+
+def test_lines_a_reviewer_flags_leave_the_suggestions_that_quote_them(two):
+    first, second = two
+    flagged = run(
+        "review", "flag", second.draft_id, "--lines", "2", "--kind", "health", "--by", "Mrs Reviewer"
+    )
+    assert flagged.exit_code == 0, flagged.output
+    rows = {r["task"]: r for r in listed(second.meeting_id)}
+    assert rows["Book the coach for the Year 9 trip"]["suggested"] == {}  # its only evidence was line 2
+    assert "deposit paid" not in json.dumps(rows)
+    letter = next(r for t, r in rows.items() if t.startswith("Draft the letter"))
+    assert letter["suggested"]["evidence"][0]["start"] == 11.5  # other lines stay
+    refused = run(
+        "matters", "confirm", second.meeting_id, rows["Book the coach for the Year 9 trip"]["action_id"]
+    )
+    assert refused.exit_code != 0 and "nothing was suggested" in refused.output
+
+
+def test_a_redraft_that_finds_nothing_leaves_no_earlier_suggestion(two, home):
+    first, second = two
+    book = next(r["action_id"] for r in listed(second.meeting_id) if r["task"].startswith("Book"))
+    assert run("matters", "confirm", second.meeting_id, book, "--by", "Mrs Reviewer").exit_code == 0
+    db = Database.open(load_settings())
+    try:
+        with db.session() as s:
+            series.store_suggestions(s, second.meeting_id, {})
+            s.commit()
+    finally:
+        db.close()
+    after = {r["action_id"]: r["suggested"] for r in listed(second.meeting_id)}
+    assert after.pop(book)["status"] == "done"  # what a reviewer confirmed keeps its evidence
+    assert list(after.values()) == [{}, {}]

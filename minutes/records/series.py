@@ -322,8 +322,9 @@ def confirm(s: Session, meeting_id: int, action_id: int, actor: str, due: str | 
 
 
 def store_suggestions(s: Session, meeting_id: int, suggestions: dict[int, dict[str, Any]]) -> int:
-    """Keep what the draft read in the talk for each action (replacing an earlier draft's); the reviewer's own
-    status is left as it is. Returns how many were stored."""
+    """Keep what the draft read in the talk for each action, replacing an earlier draft's (which goes where this
+    one found nothing, unless a reviewer already decided on it); the reviewer's own status is left as it is.
+    Returns how many were stored."""
     taken = {a.action_id for a in arising(s, meeting_id)}
     count = 0
     for action_id, suggestion in suggestions.items():
@@ -332,6 +333,10 @@ def store_suggestions(s: Session, meeting_id: int, suggestions: dict[int, dict[s
             row.suggested = suggestion
             s.add(row)
             count += 1
+    for row in s.exec(select(MatterArising).where(MatterArising.meeting_id == meeting_id)):
+        if row.action_id not in suggestions and row.suggested and row.status == "open":  # nothing found now
+            row.suggested = {}
+            s.add(row)
     s.flush()
     return count
 
@@ -439,7 +444,7 @@ def _redact_row(
         row.note, changed = names.sub(row.note, mark)[0], True
     evidence = []
     for ev in row.suggested.get("evidence", []):
-        if any(ev["start"] < end and start < ev["end"] for start, end, _ in cut):
+        if _within(ev, cut):
             changed = True
             continue
         if names.search(ev["quote"]):
@@ -449,6 +454,28 @@ def _redact_row(
     if changed and row.suggested:
         row.suggested = {**row.suggested, "evidence": evidence} if evidence else {}
     return changed
+
+
+def _within(ev: dict[str, Any], spans: Iterable[tuple[float, float, Any]]) -> bool:
+    return any(ev["start"] < end and start < ev["end"] for start, end, _ in spans)
+
+
+def withhold(s: Session, draft_id: int, start: float, end: float) -> int:
+    """A reviewer flagged the draft's lines `start`-`end` as sensitive: as the items resting on them are removed,
+    so is the talk's evidence quoting them (and a suggestion left with none). Returns the suggestions changed."""
+    draft = s.get(Draft, draft_id)
+    if draft is None:
+        return 0
+    count = 0
+    for row in s.exec(select(MatterArising).where(MatterArising.meeting_id == draft.meeting_id)):
+        evidence = row.suggested.get("evidence", [])
+        kept = [ev for ev in evidence if not _within(ev, [(start, end, None)])]
+        if len(kept) < len(evidence):
+            row.suggested = {**row.suggested, "evidence": kept} if kept else {}
+            s.add(row)
+            count += 1
+    s.flush()
+    return count
 
 
 def exports_of(s: Session, meeting_ids: list[int]) -> list[Export]:
