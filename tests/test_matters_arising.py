@@ -408,3 +408,16 @@ def test_a_redraft_that_finds_nothing_leaves_no_earlier_suggestion(two, home):
     after = {r["action_id"]: r["suggested"] for r in listed(second.meeting_id)}
     assert after.pop(book)["status"] == "done"  # what a reviewer confirmed keeps its evidence
     assert list(after.values()) == [{}, {}]
+
+
+def test_released_matters_arising_stay_as_filed(two, tmp_path):
+    """Minutes released later for an earlier date of the body do not add to a released meeting's list."""
+    first, second = two
+    before = listed(second.meeting_id)
+    approve_and_release(second.draft_id)
+    settings = load_settings()
+    late = build(settings, fixture=Fixture("Science department meeting", "2026-11-30", PEOPLE, SECOND))
+    assert run("meeting", "body", late.meeting_id, BODY).exit_code == 0
+    approve_and_release(late.draft_id)  # registered and released after the second, dated before it
+    assert listed(second.meeting_id) == before
+    assert len(listed(late.meeting_id)) == 3  # the late one takes up the first's, as it should

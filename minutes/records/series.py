@@ -221,10 +221,16 @@ def _log(s: Session, action_ids: list[int]) -> dict[int, list[tuple[Meeting, Mat
 
 def arising(s: Session, meeting_id: int) -> list[Arising]:
     """The open actions this meeting takes up: those of its body's earlier released minutes that no earlier
-    meeting marked done or dropped, each with this meeting's status (open until the reviewer decides)."""
+    meeting marked done or dropped, each with this meeting's status (open until the reviewer decides). Once its
+    minutes are released, exactly those filed with them (`file`), whatever was released or decided since."""
     meeting = s.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
+    return _arising(s, meeting, filed=is_released(s, meeting_id))
+
+
+def _arising(s: Session, meeting: Meeting, filed: bool) -> list[Arising]:
+    meeting_id = stored_id(meeting)
     earlier = {stored_id(m) for m in _earlier(s, meeting)}
     actions = _released_actions(s, earlier)
     log = _log(s, [stored_id(a) for a, _ in actions])
@@ -232,10 +238,10 @@ def arising(s: Session, meeting_id: int) -> list[Arising]:
     for action, source in actions:
         action_id = stored_id(action)
         before = [row for m, row in log[action_id] if m.id in earlier]
-        if any(row.status in CLOSED for row in before):
+        own = next((row for m, row in log[action_id] if m.id == meeting_id), None)
+        if (own is None) if filed else any(row.status in CLOSED for row in before):
             continue
         due = next((row.due for row in reversed(before) if row.status == "carried" and row.due), action.due)
-        own = next((row for m, row in log[action_id] if m.id == meeting_id), None)
         out.append(
             Arising(
                 action_id,
@@ -251,6 +257,18 @@ def arising(s: Session, meeting_id: int) -> list[Arising]:
             )
         )
     return out
+
+
+def file(s: Session, meeting_id: int) -> None:
+    """As the meeting's minutes are released: keep a log row for every action it takes up (an undecided one as
+    open), so its matters arising stay as released when an earlier meeting's minutes are released or decided
+    later."""
+    meeting = s.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
+    for a in _arising(s, meeting, filed=False):
+        s.add(_row(s, meeting_id, a.action_id))
+    s.flush()
 
 
 def _row(s: Session, meeting_id: int, action_id: int) -> MatterArising:
