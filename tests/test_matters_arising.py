@@ -294,8 +294,11 @@ def test_who_owes_what_overdue_first_as_table_csv_and_docx(two, tmp_path):
     missing = run("actions", "--body", "Nowhere")
     assert missing.exit_code != 0 and "no body named 'Nowhere'" in missing.output
     _decide(second, listed(second.meeting_id))
+    assert "Book the coach" in run("actions", "--format", "csv").output  # a draft's status is not yet decided
+    approve_and_release(second.draft_id)
     left = run("actions", "--format", "csv").output
     assert "Book the coach" not in left and "business manager" not in left and "Draft the letter" in left
+    assert "14/12/2026" in left  # carried forward to
 
 
 def test_meeting_create_with_a_body_and_its_series(home):
@@ -421,3 +424,20 @@ def test_released_matters_arising_stay_as_filed(two, tmp_path):
     approve_and_release(late.draft_id)  # registered and released after the second, dated before it
     assert listed(second.meeting_id) == before
     assert len(listed(late.meeting_id)) == 3  # the late one takes up the first's, as it should
+
+
+def test_a_status_closes_an_action_only_once_its_minutes_are_released(two):
+    """A later meeting takes up an action a draft marked done until that draft's minutes are released; moving
+    the draft's meeting to another body leaves no status of this body's actions behind."""
+    first, second = two
+    ids = _decide(second, listed(second.meeting_id))
+    third = build(
+        load_settings(), types.Draft(), Fixture("Science department meeting", "2027-01-11", PEOPLE, SECOND)
+    )
+    assert run("meeting", "body", third.meeting_id, BODY).exit_code == 0
+    assert {r["action_id"] for r in listed(third.meeting_id)} == set(ids.values())
+    assert run("meeting", "body", second.meeting_id, "Another body").exit_code == 0
+    assert listed(second.meeting_id) == []
+    assert "Book the coach" in run("actions", "--body", BODY, "--format", "csv").output
+    assert run("meeting", "body", second.meeting_id, BODY).exit_code == 0
+    assert {r["status"] for r in listed(second.meeting_id)} == {"open"}  # its old statuses went with the move

@@ -130,7 +130,18 @@ def set_body(s: Session, meeting: Meeting, body: Body | None, actor: str) -> Non
     meeting.body_id = body.id if body else None
     s.add(meeting)
     s.flush()
-    record(s, "meeting.body", actor, meeting.id, subject={"body": meeting.body_id})
+    taken = {a.action_id for a in arising(s, stored_id(meeting))}
+    dropped = 0
+    for row in s.exec(select(MatterArising).where(MatterArising.meeting_id == meeting.id)):
+        if (
+            row.action_id not in taken
+        ):  # another series' action: its status is no longer this meeting's to say
+            s.delete(row)
+            dropped += 1
+    s.flush()
+    record(
+        s, "meeting.body", actor, meeting.id, subject={"body": meeting.body_id, "log_rows_dropped": dropped}
+    )
 
 
 def series(s: Session, body_id: int) -> list[Meeting]:
@@ -219,6 +230,21 @@ def _log(s: Session, action_ids: list[int]) -> dict[int, list[tuple[Meeting, Mat
     return out
 
 
+def _decided(s: Session, log: dict[int, list[tuple[Meeting, MatterArising]]]) -> set[int]:
+    """The meetings of `log` whose minutes are released: only there is a status the body's decision (a draft's
+    may yet be corrected or rejected)."""
+    ids = {stored_id(m) for rows in log.values() for m, _ in rows}
+    if not ids:
+        return set()
+    return set(
+        s.exec(
+            select(Draft.meeting_id).where(
+                col(Draft.meeting_id).in_(ids), Draft.status == DraftStatus.RELEASED
+            )
+        ).all()
+    )
+
+
 def arising(s: Session, meeting_id: int) -> list[Arising]:
     """The open actions this meeting takes up: those of its body's earlier released minutes that no earlier
     meeting marked done or dropped, each with this meeting's status (open until the reviewer decides). Once its
@@ -234,10 +260,11 @@ def _arising(s: Session, meeting: Meeting, filed: bool) -> list[Arising]:
     earlier = {stored_id(m) for m in _earlier(s, meeting)}
     actions = _released_actions(s, earlier)
     log = _log(s, [stored_id(a) for a, _ in actions])
+    decided = _decided(s, log)
     out = []
     for action, source in actions:
         action_id = stored_id(action)
-        before = [row for m, row in log[action_id] if m.id in earlier]
+        before = [row for m, row in log[action_id] if m.id in earlier and m.id in decided]
         own = next((row for m, row in log[action_id] if m.id == meeting_id), None)
         if (own is None) if filed else any(row.status in CLOSED for row in before):
             continue
@@ -374,12 +401,13 @@ def owed(
     # a primary key is never NULL: the filter only tells the type checker so
     actions = _released_actions(s, [i for i in s.exec(query).all() if i is not None])
     log = _log(s, [stored_id(a) for a, _ in actions])
+    decided = _decided(s, log)
     names = {b.id: b.name for b in bodies(s)}
     key = name_key(person) if person and person.strip() else None
     out = []
     for action, m in actions:
         action_id = stored_id(action)
-        rows = [row for _, row in log[action_id]]
+        rows = [row for m2, row in log[action_id] if m2.id in decided]
         if any(row.status in CLOSED for row in rows):
             continue
         if key is not None and name_key(action.owner or "") != key:
