@@ -441,3 +441,14 @@ def test_a_status_closes_an_action_only_once_its_minutes_are_released(two):
     assert "Book the coach" in run("actions", "--body", BODY, "--format", "csv").output
     assert run("meeting", "body", second.meeting_id, BODY).exit_code == 0
     assert {r["status"] for r in listed(second.meeting_id)} == {"open"}  # its old statuses went with the move
+
+
+def test_withdrawal_deletes_a_who_owes_what_file_that_named_them(two, tmp_path):
+    first, second = two
+    out = tmp_path / "owed.csv"
+    written = run("actions", "--person", "Tom", "--format", "csv", "--out", out)
+    assert written.exit_code == 0 and "Book the coach" in out.read_text(encoding="utf-8-sig")
+    events = json.loads(run("audit", "log", "--kind", "export", "--json").output)
+    assert [e["subject"]["kind"] for e in events] == ["actions"]
+    withdraw(first.meeting_id, "Tom")
+    assert not out.exists()  # recorded as an export of the first meeting, so invalidated and deleted

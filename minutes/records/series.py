@@ -16,23 +16,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from minutes.consent.meetings import clean_text, name_key, refuse_controls
-from minutes.core.audit import record
+from minutes.core.audit import record, sha256_of
+from minutes.core.config import Settings
+from minutes.core.store import atomic_write_bytes
 from minutes.dates import parse_date
 from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting
 from minutes.db.series import BODY_KINDS
 from minutes.drafting import progress
 from minutes.errors import NotFoundError, StateError, UsageError
+from minutes.records.export import check_target
 from minutes.records.redact import NameMatcher
 
 STATUSES = ("done", "carried", "dropped")  # what a meeting can record; "open" is undecided
 LABELS = {"open": "Not yet taken up", "done": "Done", "carried": "Carried forward", "dropped": "Dropped"}
 CLOSED = ("done", "dropped")
+OWED_KIND = "actions"  # the Export kind of a who-owes-what file
 MAX_NOTE = 1000
 
 
@@ -419,6 +424,41 @@ def owed(
             )
         )
     return sorted(out, key=lambda o: (not o.overdue(today), _iso(o.due) is None, _iso(o.due) or today))
+
+
+def write_owed(
+    s: Session,
+    settings: Settings,
+    rows: list[Owed],
+    fmt: str,
+    data: bytes,
+    out: Path,
+    force: bool,
+    actor: str,
+) -> Path:
+    """Write a who-owes-what file (outside the data folder, as an export) and record it as an export of each
+    meeting whose actions it lists, audited: a withdrawal from any of them invalidates and deletes it, as it does
+    that meeting's minutes."""
+    path = check_target(settings, out, force)
+    try:
+        atomic_write_bytes(path, data, overwrite=force)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists", "give --force to replace it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    digest = sha256_of(data)
+    try:
+        for meeting_id in sorted({r.meeting_id for r in rows}):
+            rec = Export(meeting_id=meeting_id, kind=OWED_KIND, format=fmt, path=str(path), sha256=digest)
+            s.add(rec)
+            s.flush()
+            record(
+                s, "export", actor, meeting_id, subject={"export": rec.id, "kind": OWED_KIND, "format": fmt}
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 # --- consent and retention ----------------------------------------------------------------------------------
