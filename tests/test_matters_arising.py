@@ -294,8 +294,11 @@ def test_who_owes_what_overdue_first_as_table_csv_and_docx(two, tmp_path):
     missing = run("actions", "--body", "Nowhere")
     assert missing.exit_code != 0 and "no body named 'Nowhere'" in missing.output
     _decide(second, listed(second.meeting_id))
+    assert "Book the coach" in run("actions", "--format", "csv").output  # a draft's status is not yet decided
+    approve_and_release(second.draft_id)
     left = run("actions", "--format", "csv").output
     assert "Book the coach" not in left and "business manager" not in left and "Draft the letter" in left
+    assert "14/12/2026" in left  # carried forward to
 
 
 def test_meeting_create_with_a_body_and_its_series(home):
@@ -356,3 +359,96 @@ def test_withdrawal_from_the_next_meeting_takes_their_lines_out_of_its_suggestio
     assert coach["owner"] == "Tom"  # the first meeting's minutes are not his withdrawal from the second's
     letter = next(r for t, r in rows.items() if t.startswith("Draft the letter"))
     assert letter["suggested"]["evidence"][0]["quote"].startswith("The letter to parents")
+
+
+def test_withdrawal_reaches_the_next_exports_when_the_log_has_no_row(home, database, tmp_path):
+    """An action nobody spoke of at the next meeting has no log row, yet that meeting's minutes show its owner."""
+    settings = load_settings()
+    first = build(settings)
+    assert run("meeting", "body", first.meeting_id, BODY).exit_code == 0
+    approve_and_release(first.draft_id)
+    second = build(
+        settings, types.Draft(), Fixture("Science department meeting", "2026-12-07", PEOPLE, SECOND)
+    )
+    assert run("meeting", "body", second.meeting_id, BODY).exit_code == 0
+    assert sql(home, "SELECT COUNT(*) FROM matter_arising") == [(0,)]
+    approve_and_release(second.draft_id)
+    md = tmp_path / "second.md"
+    export_minutes(second.draft_id, md, "governors")
+    assert "(Tom, by Friday 27 November 2026)" in md.read_text()
+    withdraw(first.meeting_id, "Tom")
+    assert not md.exists()  # invalidated and deleted, as the first meeting's own exports are
+
+
+def test_lines_a_reviewer_flags_leave_the_suggestions_that_quote_them(two):
+    first, second = two
+    flagged = run(
+        "review", "flag", second.draft_id, "--lines", "2", "--kind", "health", "--by", "Mrs Reviewer"
+    )
+    assert flagged.exit_code == 0, flagged.output
+    rows = {r["task"]: r for r in listed(second.meeting_id)}
+    assert rows["Book the coach for the Year 9 trip"]["suggested"] == {}  # its only evidence was line 2
+    assert "deposit paid" not in json.dumps(rows)
+    letter = next(r for t, r in rows.items() if t.startswith("Draft the letter"))
+    assert letter["suggested"]["evidence"][0]["start"] == 11.5  # other lines stay
+    refused = run(
+        "matters", "confirm", second.meeting_id, rows["Book the coach for the Year 9 trip"]["action_id"]
+    )
+    assert refused.exit_code != 0 and "nothing was suggested" in refused.output
+
+
+def test_a_redraft_that_finds_nothing_leaves_no_earlier_suggestion(two, home):
+    first, second = two
+    book = next(r["action_id"] for r in listed(second.meeting_id) if r["task"].startswith("Book"))
+    assert run("matters", "confirm", second.meeting_id, book, "--by", "Mrs Reviewer").exit_code == 0
+    db = Database.open(load_settings())
+    try:
+        with db.session() as s:
+            series.store_suggestions(s, second.meeting_id, {})
+            s.commit()
+    finally:
+        db.close()
+    after = {r["action_id"]: r["suggested"] for r in listed(second.meeting_id)}
+    assert after.pop(book)["status"] == "done"  # what a reviewer confirmed keeps its evidence
+    assert list(after.values()) == [{}, {}]
+
+
+def test_released_matters_arising_stay_as_filed(two, tmp_path):
+    """Minutes released later for an earlier date of the body do not add to a released meeting's list."""
+    first, second = two
+    before = listed(second.meeting_id)
+    approve_and_release(second.draft_id)
+    settings = load_settings()
+    late = build(settings, fixture=Fixture("Science department meeting", "2026-11-30", PEOPLE, SECOND))
+    assert run("meeting", "body", late.meeting_id, BODY).exit_code == 0
+    approve_and_release(late.draft_id)  # registered and released after the second, dated before it
+    assert listed(second.meeting_id) == before
+    assert len(listed(late.meeting_id)) == 3  # the late one takes up the first's, as it should
+
+
+def test_a_status_closes_an_action_only_once_its_minutes_are_released(two):
+    """A later meeting takes up an action a draft marked done until that draft's minutes are released; moving
+    the draft's meeting to another body leaves no status of this body's actions behind."""
+    first, second = two
+    ids = _decide(second, listed(second.meeting_id))
+    third = build(
+        load_settings(), types.Draft(), Fixture("Science department meeting", "2027-01-11", PEOPLE, SECOND)
+    )
+    assert run("meeting", "body", third.meeting_id, BODY).exit_code == 0
+    assert {r["action_id"] for r in listed(third.meeting_id)} == set(ids.values())
+    assert run("meeting", "body", second.meeting_id, "Another body").exit_code == 0
+    assert listed(second.meeting_id) == []
+    assert "Book the coach" in run("actions", "--body", BODY, "--format", "csv").output
+    assert run("meeting", "body", second.meeting_id, BODY).exit_code == 0
+    assert {r["status"] for r in listed(second.meeting_id)} == {"open"}  # its old statuses went with the move
+
+
+def test_withdrawal_deletes_a_who_owes_what_file_that_named_them(two, tmp_path):
+    first, second = two
+    out = tmp_path / "owed.csv"
+    written = run("actions", "--person", "Tom", "--format", "csv", "--out", out)
+    assert written.exit_code == 0 and "Book the coach" in out.read_text(encoding="utf-8-sig")
+    events = json.loads(run("audit", "log", "--kind", "export", "--json").output)
+    assert [e["subject"]["kind"] for e in events] == ["actions"]
+    withdraw(first.meeting_id, "Tom")
+    assert not out.exists()  # recorded as an export of the first meeting, so invalidated and deleted

@@ -126,3 +126,20 @@ def test_who_owes_what_page_mine_everyones_csv_and_docx(web):
     ]
     missing = reviewer.get("/actions", params={"who": "all", "body": "Nowhere"})
     assert missing.status_code == 404 and "no body named" in missing.text
+
+
+def test_the_talks_evidence_is_shown_only_to_those_who_may_read_the_transcript(web):
+    """The suggestion quotes the draft's transcript, and the actions the released minutes, neither of which an
+    admin may read (review.view, release.download)."""
+    admin, _ = web.login("admin")
+    page = admin.get(f"/meetings/{web.built.meeting_id}")
+    assert page.status_code == 200 and "3 open actions from the body's earlier minutes" in page.text
+    assert "deposit paid on Monday" not in page.text and "Suggested from the talk" not in page.text
+    assert "Book the coach" not in page.text and 'href="/actions"' not in page.text
+    assert admin.get(f"/drafts/{web.built.draft_id}").status_code == 403  # as the transcript itself
+    for query in ({}, {"who": "all", "format": "csv"}):
+        refused = admin.get("/actions", params=query)
+        assert refused.status_code == 403 and "Book the coach" not in refused.text
+    clerk, _ = web.login("clerk")
+    page = clerk.get(f"/meetings/{web.built.meeting_id}").text
+    assert "Book the coach" in page and "deposit paid on Monday" in page  # a clerk reads the draft too

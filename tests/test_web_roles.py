@@ -29,6 +29,8 @@ def posts(b) -> list[tuple[str, str, dict, dict | None]]:
             None,
         ),
         ("meetings.agenda", f"/meetings/{m}/agenda", {"agenda": "1. Apologies\n2. AOB"}, None),
+        ("meetings.agenda", f"/meetings/{m}/body", {"new_body": "Full governing board"}, None),
+        ("review.change", f"/meetings/{m}/matters/1", {"status": "done"}, None),
         (
             "consent.record",
             f"/meetings/{m}/consent",
@@ -101,6 +103,8 @@ def pages(b) -> list[tuple[str, str]]:
         ("review.decide", f"/drafts/{d}/approve"),
         ("recording.listen", f"/meetings/{m}/audio"),
         ("release.download", f"/drafts/{d}/release"),
+        ("release.download", "/actions"),
+        ("release.download", "/actions?who=all&format=csv"),
         ("audit.view", "/audit"),
         ("audit.view", f"/audit?meeting={m}"),
         ("users.manage", "/admin/users"),

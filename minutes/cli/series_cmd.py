@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -142,7 +143,6 @@ def actions_cmd(
     app: App, person: str | None, body: str | None, fmt: str, output: Path | None, force: bool
 ) -> None:
     """Who owes what: the open actions of released minutes, overdue first."""
-    from minutes.core.files import atomic_write
     from minutes.service import series
 
     rows = series.owed(app.ctx(), person, body)
@@ -161,14 +161,14 @@ def actions_cmd(
         if output is None:
             Console(width=160).print(table)
             return
-        with output.open("w", encoding="utf-8") as out:
-            Console(file=out, width=160).print(table)
-        click.echo(f"{len(rows)} open action{'' if len(rows) == 1 else 's'} written to {output}")
-        return
-    title = "Open actions" + (f": {person}" if person else "") + (f", {body}" if body else "")
-    data = series.owed_csv(rows) if fmt == "csv" else series.owed_docx(rows, title)
+        text = io.StringIO()
+        Console(file=text, width=160).print(table)
+        data = text.getvalue().encode("utf-8")
+    else:
+        title = "Open actions" + (f": {person}" if person else "") + (f", {body}" if body else "")
+        data = series.owed_csv(rows) if fmt == "csv" else series.owed_docx(rows, title)
     if output is None:
         sys.stdout.buffer.write(data)
         return
-    atomic_write(output, data)
+    series.save(app.ctx(), rows, fmt, data, output, force, actor())
     click.echo(f"{len(rows)} open action{'' if len(rows) == 1 else 's'} written to {output}")

@@ -16,23 +16,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from minutes.consent.meetings import clean_text, name_key, refuse_controls
-from minutes.core.audit import record
+from minutes.core.audit import record, sha256_of
+from minutes.core.config import Settings
+from minutes.core.store import atomic_write_bytes
 from minutes.dates import parse_date
 from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting
 from minutes.db.series import BODY_KINDS
 from minutes.drafting import progress
 from minutes.errors import NotFoundError, StateError, UsageError
+from minutes.records.export import check_target
 from minutes.records.redact import NameMatcher
 
 STATUSES = ("done", "carried", "dropped")  # what a meeting can record; "open" is undecided
 LABELS = {"open": "Not yet taken up", "done": "Done", "carried": "Carried forward", "dropped": "Dropped"}
 CLOSED = ("done", "dropped")
+OWED_KIND = "actions"  # the Export kind of a who-owes-what file
 MAX_NOTE = 1000
 
 
@@ -130,7 +135,18 @@ def set_body(s: Session, meeting: Meeting, body: Body | None, actor: str) -> Non
     meeting.body_id = body.id if body else None
     s.add(meeting)
     s.flush()
-    record(s, "meeting.body", actor, meeting.id, subject={"body": meeting.body_id})
+    taken = {a.action_id for a in arising(s, stored_id(meeting))}
+    dropped = 0
+    for row in s.exec(select(MatterArising).where(MatterArising.meeting_id == meeting.id)):
+        if (
+            row.action_id not in taken
+        ):  # another series' action: its status is no longer this meeting's to say
+            s.delete(row)
+            dropped += 1
+    s.flush()
+    record(
+        s, "meeting.body", actor, meeting.id, subject={"body": meeting.body_id, "log_rows_dropped": dropped}
+    )
 
 
 def series(s: Session, body_id: int) -> list[Meeting]:
@@ -187,6 +203,24 @@ def _earlier(s: Session, meeting: Meeting) -> list[Meeting]:
     )
 
 
+def _later(s: Session, meeting: Meeting) -> list[Meeting]:
+    if meeting.body_id is None:
+        return []
+    return list(
+        s.exec(
+            select(Meeting)
+            .where(
+                Meeting.body_id == meeting.body_id,
+                or_(
+                    col(Meeting.date) > meeting.date,
+                    and_(col(Meeting.date) == meeting.date, col(Meeting.id) > meeting.id),
+                ),
+            )
+            .order_by(col(Meeting.date), col(Meeting.id))
+        )
+    )
+
+
 def _log(s: Session, action_ids: list[int]) -> dict[int, list[tuple[Meeting, MatterArising]]]:
     """Each action's log rows, oldest meeting first."""
     out: dict[int, list[tuple[Meeting, MatterArising]]] = {a: [] for a in action_ids}
@@ -201,23 +235,45 @@ def _log(s: Session, action_ids: list[int]) -> dict[int, list[tuple[Meeting, Mat
     return out
 
 
+def _decided(s: Session, log: dict[int, list[tuple[Meeting, MatterArising]]]) -> set[int]:
+    """The meetings of `log` whose minutes are released: only there is a status the body's decision (a draft's
+    may yet be corrected or rejected)."""
+    ids = {stored_id(m) for rows in log.values() for m, _ in rows}
+    if not ids:
+        return set()
+    return set(
+        s.exec(
+            select(Draft.meeting_id).where(
+                col(Draft.meeting_id).in_(ids), Draft.status == DraftStatus.RELEASED
+            )
+        ).all()
+    )
+
+
 def arising(s: Session, meeting_id: int) -> list[Arising]:
     """The open actions this meeting takes up: those of its body's earlier released minutes that no earlier
-    meeting marked done or dropped, each with this meeting's status (open until the reviewer decides)."""
+    meeting marked done or dropped, each with this meeting's status (open until the reviewer decides). Once its
+    minutes are released, exactly those filed with them (`file`), whatever was released or decided since."""
     meeting = s.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
+    return _arising(s, meeting, filed=is_released(s, meeting_id))
+
+
+def _arising(s: Session, meeting: Meeting, filed: bool) -> list[Arising]:
+    meeting_id = stored_id(meeting)
     earlier = {stored_id(m) for m in _earlier(s, meeting)}
     actions = _released_actions(s, earlier)
     log = _log(s, [stored_id(a) for a, _ in actions])
+    decided = _decided(s, log)
     out = []
     for action, source in actions:
         action_id = stored_id(action)
-        before = [row for m, row in log[action_id] if m.id in earlier]
-        if any(row.status in CLOSED for row in before):
+        before = [row for m, row in log[action_id] if m.id in earlier and m.id in decided]
+        own = next((row for m, row in log[action_id] if m.id == meeting_id), None)
+        if (own is None) if filed else any(row.status in CLOSED for row in before):
             continue
         due = next((row.due for row in reversed(before) if row.status == "carried" and row.due), action.due)
-        own = next((row for m, row in log[action_id] if m.id == meeting_id), None)
         out.append(
             Arising(
                 action_id,
@@ -233,6 +289,18 @@ def arising(s: Session, meeting_id: int) -> list[Arising]:
             )
         )
     return out
+
+
+def file(s: Session, meeting_id: int) -> None:
+    """As the meeting's minutes are released: keep a log row for every action it takes up (an undecided one as
+    open), so its matters arising stay as released when an earlier meeting's minutes are released or decided
+    later."""
+    meeting = s.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFoundError(f"no meeting {meeting_id}", "see `minutes meeting list`")
+    for a in _arising(s, meeting, filed=False):
+        s.add(_row(s, meeting_id, a.action_id))
+    s.flush()
 
 
 def _row(s: Session, meeting_id: int, action_id: int) -> MatterArising:
@@ -304,8 +372,9 @@ def confirm(s: Session, meeting_id: int, action_id: int, actor: str, due: str | 
 
 
 def store_suggestions(s: Session, meeting_id: int, suggestions: dict[int, dict[str, Any]]) -> int:
-    """Keep what the draft read in the talk for each action (replacing an earlier draft's); the reviewer's own
-    status is left as it is. Returns how many were stored."""
+    """Keep what the draft read in the talk for each action, replacing an earlier draft's (which goes where this
+    one found nothing, unless a reviewer already decided on it); the reviewer's own status is left as it is.
+    Returns how many were stored."""
     taken = {a.action_id for a in arising(s, meeting_id)}
     count = 0
     for action_id, suggestion in suggestions.items():
@@ -314,6 +383,10 @@ def store_suggestions(s: Session, meeting_id: int, suggestions: dict[int, dict[s
             row.suggested = suggestion
             s.add(row)
             count += 1
+    for row in s.exec(select(MatterArising).where(MatterArising.meeting_id == meeting_id)):
+        if row.action_id not in suggestions and row.suggested and row.status == "open":  # nothing found now
+            row.suggested = {}
+            s.add(row)
     s.flush()
     return count
 
@@ -333,12 +406,13 @@ def owed(
     # a primary key is never NULL: the filter only tells the type checker so
     actions = _released_actions(s, [i for i in s.exec(query).all() if i is not None])
     log = _log(s, [stored_id(a) for a, _ in actions])
+    decided = _decided(s, log)
     names = {b.id: b.name for b in bodies(s)}
     key = name_key(person) if person and person.strip() else None
     out = []
     for action, m in actions:
         action_id = stored_id(action)
-        rows = [row for _, row in log[action_id]]
+        rows = [row for m2, row in log[action_id] if m2.id in decided]
         if any(row.status in CLOSED for row in rows):
             continue
         if key is not None and name_key(action.owner or "") != key:
@@ -350,6 +424,41 @@ def owed(
             )
         )
     return sorted(out, key=lambda o: (not o.overdue(today), _iso(o.due) is None, _iso(o.due) or today))
+
+
+def write_owed(
+    s: Session,
+    settings: Settings,
+    rows: list[Owed],
+    fmt: str,
+    data: bytes,
+    out: Path,
+    force: bool,
+    actor: str,
+) -> Path:
+    """Write a who-owes-what file (outside the data folder, as an export) and record it as an export of each
+    meeting whose actions it lists, audited: a withdrawal from any of them invalidates and deletes it, as it does
+    that meeting's minutes."""
+    path = check_target(settings, out, force)
+    try:
+        atomic_write_bytes(path, data, overwrite=force)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists", "give --force to replace it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    digest = sha256_of(data)
+    try:
+        for meeting_id in sorted({r.meeting_id for r in rows}):
+            rec = Export(meeting_id=meeting_id, kind=OWED_KIND, format=fmt, path=str(path), sha256=digest)
+            s.add(rec)
+            s.flush()
+            record(
+                s, "export", actor, meeting_id, subject={"export": rec.id, "kind": OWED_KIND, "format": fmt}
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 # --- consent and retention ----------------------------------------------------------------------------------
@@ -382,7 +491,35 @@ def on_withdrawal(
             s.add(row)
             changed.add(meeting_id)
     s.flush()
-    return sorted(changed - {meeting_id})
+    return sorted((changed | _showing(s, meeting_id, mark)) - {meeting_id})
+
+
+def _showing(s: Session, meeting_id: int, mark: str) -> set[int]:
+    """The later meetings of the body whose matters arising show (or showed) an action of this meeting's released
+    minutes that a withdrawal removed or redacted: their exports carry the task and owner as they were, whether or
+    not the log has a row for it (an action nobody spoke of has none)."""
+    meeting = s.get(Meeting, meeting_id)
+    touched = [
+        stored_id(a)
+        for a in s.exec(
+            select(Action)
+            .join(Draft, col(Draft.id) == Action.draft_id)
+            .where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
+        )
+        if a.resolution == "removed" or mark in f"{a.owner or ''} {a.task}"
+    ]
+    if meeting is None or not touched:
+        return set()
+    log = _log(s, touched)
+    out = set()
+    for later in _later(s, meeting):
+        when = (later.date, stored_id(later))
+        if any(
+            not any(row.status in CLOSED and (m.date, stored_id(m)) < when for m, row in log[a])
+            for a in touched
+        ):
+            out.add(stored_id(later))
+    return out
 
 
 def _redact_row(
@@ -393,7 +530,7 @@ def _redact_row(
         row.note, changed = names.sub(row.note, mark)[0], True
     evidence = []
     for ev in row.suggested.get("evidence", []):
-        if any(ev["start"] < end and start < ev["end"] for start, end, _ in cut):
+        if _within(ev, cut):
             changed = True
             continue
         if names.search(ev["quote"]):
@@ -403,6 +540,28 @@ def _redact_row(
     if changed and row.suggested:
         row.suggested = {**row.suggested, "evidence": evidence} if evidence else {}
     return changed
+
+
+def _within(ev: dict[str, Any], spans: Iterable[tuple[float, float, Any]]) -> bool:
+    return any(ev["start"] < end and start < ev["end"] for start, end, _ in spans)
+
+
+def withhold(s: Session, draft_id: int, start: float, end: float) -> int:
+    """A reviewer flagged the draft's lines `start`-`end` as sensitive: as the items resting on them are removed,
+    so is the talk's evidence quoting them (and a suggestion left with none). Returns the suggestions changed."""
+    draft = s.get(Draft, draft_id)
+    if draft is None:
+        return 0
+    count = 0
+    for row in s.exec(select(MatterArising).where(MatterArising.meeting_id == draft.meeting_id)):
+        evidence = row.suggested.get("evidence", [])
+        kept = [ev for ev in evidence if not _within(ev, [(start, end, None)])]
+        if len(kept) < len(evidence):
+            row.suggested = {**row.suggested, "evidence": kept} if kept else {}
+            s.add(row)
+            count += 1
+    s.flush()
+    return count
 
 
 def exports_of(s: Session, meeting_ids: list[int]) -> list[Export]:

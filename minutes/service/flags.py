@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from minutes import review
 from minutes.drafting import sensitive
 from minutes.errors import UsageError
+from minutes.records import series
 from minutes.review import flags
 from minutes.service.context import Ctx
 from minutes.speech import speakers
@@ -45,7 +46,7 @@ def flag(
     if lines and (start or end):
         raise UsageError("give the lines to flag, or a time range, not both")
     with ctx.tx() as s:
-        return flags.add(
+        done = flags.add(
             s,
             draft_id,
             actor,
@@ -53,6 +54,9 @@ def flag(
             span=None if lines else (_clock(start, "start"), _clock(end, "end")),
             kind=(kind or "").strip() or sensitive.REVIEWER_KIND,
         )
+        for e in done.flag.evidence:  # the matters-arising suggestions quoting those lines go too
+            series.withhold(s, draft_id, e.start, e.end)
+        return done
 
 
 def transcript(ctx: Ctx, draft_id: int) -> list[NumberedLine]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from minutes import review
 from minutes.errors import UsageError
-from minutes.records import export
+from minutes.records import export, series
 from minutes.service.context import Ctx
 
 FORMATS = {  # format -> (transcript?, media type, label)
@@ -103,6 +103,7 @@ class Released:
 def release(ctx: Ctx, draft_id: int, actor: str) -> Released:
     """Release approved minutes; returns the release's id and the hash of exactly what was released."""
     with ctx.tx() as s:
+        series.file(s, review.get_draft(s, draft_id).meeting_id)  # its matters arising, as they stand now
         rel = review.release(s, draft_id, actor)
         return Released(rel.id, rel.content_sha256)
 

@@ -113,6 +113,12 @@ def writable(ctx: Ctx, out: Path, force: bool) -> Path:
     return check_target(ctx.settings, out, force)
 
 
+def save(ctx: Ctx, rows: list[Owed], fmt: str, data: bytes, out: Path, force: bool, actor: str) -> Path:
+    """Write the list to `out`, recorded as an export of each meeting it lists (a withdrawal deletes it)."""
+    with ctx.tx() as s:
+        return series.write_owed(s, ctx.settings, rows, fmt, data, out, force, actor)
+
+
 def owed_docx(rows: list[Owed], title: str) -> bytes:
     from docx import Document
 

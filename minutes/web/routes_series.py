@@ -13,7 +13,7 @@ from minutes.web.app import Id, ctx_of, guard, redirect, render
 from minutes.web.routes_meetings import body_choice, text
 
 router = APIRouter()
-Viewer = Annotated[SignedIn, Depends(guard("meetings.view"))]
+Reader = Annotated[SignedIn, Depends(guard("release.download"))]  # the released minutes' actions are theirs
 Reviewer = Annotated[SignedIn, Depends(guard("review.change"))]
 AgendaClerk = Annotated[SignedIn, Depends(guard("meetings.agenda"))]
 FORMATS = {"csv": ("text/csv; charset=utf-8", "csv"), "docx": (series.DOCX, "docx")}
@@ -49,7 +49,7 @@ async def set_status(request: Request, meeting_id: Id, action_id: Id, me: Review
 
 @router.get("/actions")
 def actions_page(
-    request: Request, me: Viewer, who: str = "mine", body: str = "", format: str = ""
+    request: Request, me: Reader, who: str = "mine", body: str = "", format: str = ""
 ) -> Response:
     """Open actions, overdue first: the signed-in person's own by default (matched by their account's name, as
     accounts are not linked to the register of people), everyone's, or one body's."""
