@@ -52,7 +52,7 @@ PUTS_OFF = re.compile(
     r"put (?:it|that|this) off|park (?:it|that|this)|defer(?:red)?|postpone[ds]?|hold off|think about it|"
     r"leave it for now|not (?:yet|now)|another time|"
     # turned down: a motion that falls is no decision, whatever the vote line's other words
-    r"(?:motion|proposal|it|that) (?:falls|fell|is lost|was lost|is defeated|was defeated)|voted down|"
+    r"(?:motion|proposal|resolution|it|that) (?:falls|fell|is lost|was lost|is defeated|was defeated)|voted down|"
     r"not carried|defeated)\b",
     re.IGNORECASE,
 )
@@ -61,7 +61,8 @@ REVERSES = re.compile(
     re.IGNORECASE,
 )
 VOTED = re.compile(
-    r"\b(?:carried|(?:motion|proposal) (?:falls|fell|is lost|was lost)|not carried|defeated)\b", re.I
+    r"\b(?:carried|(?:motion|proposal|resolution) (?:falls|fell|is lost|was lost)|not carried|defeated)\b",
+    re.I,
 )
 SETTLES = windows.SETTLES  # a line no drafted item cites gets a second, focused look
 # "I'll propose", "I'll second" and "I'll abstain" are a motion's procedure, not a task
