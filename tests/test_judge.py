@@ -266,3 +266,35 @@ def test_a_show_of_hands_a_vote_count_or_a_call_for_assent_gets_a_second_look():
     off = FakeEngine(reply())
     extract(off, VOTES, ["Dev", "Eli", "Fay"], WEDNESDAY, params=DraftingParams(off=frozenset({"vote_cue"})))
     assert off.looked == []
+
+
+APPROVAL = meeting(
+    ("Ann", "The new lunch menu is in your packs. Are we content to approve it?"),  # 1
+    ("Ben", "Yes, content."),  # 2
+    ("Ann", "Approved. Ben, can you let the kitchen know by Friday?"),  # 3
+    ("Ben", "I'll tell them tomorrow."),  # 4
+)
+
+
+def test_a_task_that_is_the_meetings_approval_is_its_decision_not_an_action():
+    """The chunk's model lists the meeting's approval as an action of whoever spoke ("Approve the new lunch
+    menu"): it is the meeting's decision, minuted as one, and no one's task. Off, it stays an action."""
+    chunk = reply(
+        decisions=[{"lines": [1, 3], "text": "The new lunch menu is approved.", "outcome": "agreed"}],
+        actions=[
+            {"lines": [1, 2], "task": "Approve the new lunch menu", "owners": ["Ben"], "due": None},
+            {"lines": [3, 4], "task": "Tell the kitchen", "owners": ["Ben"], "due": "tomorrow"},
+        ],
+    )
+    draft = extract(FakeEngine(chunk), APPROVAL, ["Ann", "Ben"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The new lunch menu is approved."]
+    assert [a.task for a in draft.actions] == ["Tell the kitchen"]
+    assert "not an action (the meeting's approval, a decision): Approve the new lunch menu" in draft.notes
+    off = extract(
+        FakeEngine(chunk),
+        APPROVAL,
+        ["Ann", "Ben"],
+        WEDNESDAY,
+        params=DraftingParams(off=frozenset({"approval_task"})),
+    )
+    assert [a.task for a in off.actions] == ["Approve the new lunch menu", "Tell the kitchen"]

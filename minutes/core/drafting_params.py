@@ -52,6 +52,7 @@ Rule = Literal[
     "said_with",  # a task someone says they will do with its owner is theirs
     "taken_on",  # an action nobody takes on in its lines is none
     "reported_done",  # a task its owner reports done is none
+    "approval_task",  # a task that is the meeting's approval ("Approve the ...", "Adopt ...") is none
     "task_looks",  # a line where someone takes a task on that no action cites gets a second look
     "look_sets_self",  # ... also a line where they set themselves one ("I need to ...", "I'm going to ...")
     "look_spoken_task",  # a look that answers with another line's task takes the line's own words

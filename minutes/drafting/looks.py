@@ -284,6 +284,8 @@ def _look(
     ):  # the answer to a yes line often keeps its "Yes," ("Yes, we should do tickets ...")
         stated = YES.sub("", found).lstrip(" ,.")
         return Decision(stated[:1].upper() + stated[1:], [quote])
+    if params.on("approval_task") and rules.APPROVAL.match(found):
+        return None  # the meeting's approval: its decision look minutes it
     due = rules.due(answer.get("due"), [line.text], meeting_date, found, heard=text, params=params)
     # a speaker nobody has named ("Speaker 2") is no owner: the participant they answered, or the reviewer
     owner = (

@@ -65,6 +65,9 @@ VOTED = re.compile(
     re.I,
 )
 SETTLES = windows.SETTLES  # a line no drafted item cites gets a second, focused look
+# a "task" that is the meeting's own act of settling ("Approve the summer programme", "Adopt the policy"): the
+# meeting's decision, not one person's action (a 1.5B model lists such approvals as actions of whoever spoke)
+APPROVAL = re.compile(r"^(?:approve|adopt|ratify|vote (?:on|for|to))\b", re.IGNORECASE)
 # "I'll propose", "I'll second" and "I'll abstain" are a motion's procedure, not a task
 VOLUNTEERS = re.compile(
     r"\b(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|\bleave (?:it|that|this) with me\b",
