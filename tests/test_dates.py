@@ -38,6 +38,13 @@ MONDAY = date(2026, 11, 23)
         ("first thing Monday", "2026-11-30"),
         ("by Thursday lunchtime", "2026-11-26"),
         ("by the first of December", "2026-12-01"),  # "first" as an ordinal still counts
+        ("a week today", "2026-11-30"),
+        ("a fortnight today", "2026-12-07"),
+        ("a week tomorrow", "2026-12-01"),
+        ("a week on Friday", "2026-12-04"),  # a week after the coming Friday
+        ("by a week on Wednesday", "2026-12-02"),
+        ("Thursday week", "2026-12-03"),
+        ("a fortnight on Monday", "2026-12-14"),  # said on a Monday: two weeks after the next Monday
     ],
 )
 def test_resolves_against_a_monday_meeting(spoken, expected):
@@ -70,6 +77,8 @@ def test_phrases_finds_the_fuller_wording_spoken():
     assert phrases("I'll ring them this afternoon and book.") == ["this afternoon"]
     assert phrases("Fine, I'll see to it first thing Monday.") == ["first thing Monday"]
     assert phrases("The coach company said it is no problem.") == []
+    assert phrases("I can have the figures to everyone a week on Friday.")[0] == "a week on Friday"
+    assert phrases("Send it round by a week today, please.")[0] == "by a week today"
 
 
 @pytest.mark.parametrize(

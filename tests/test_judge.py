@@ -205,3 +205,96 @@ def test_a_task_a_speaker_nobody_has_named_takes_on_gets_a_second_look_and_no_in
         ("Check the fire doors", "Lena"),  # the participant the line answers
         ("Bring the new keys to the office", None),  # left for the reviewer
     ]
+
+
+def _looked_lines(engine: FakeEngine) -> list[int]:
+    return [int(x.split(">> ", 1)[1].split()[0]) for x in engine.looked]
+
+
+def test_a_long_meeting_gets_looks_in_proportion_to_its_length():
+    """The caps on looks and questions were set on short meetings; a long one gets more (`looks_per_line`), so
+    its second half is not left without a look. Off (`looks_scale`), the cap is the same for any length."""
+    rows = []
+    for n in range(1, 21):  # 80 lines, a settling line in every four
+        rows += [
+            ("Ann", f"Next, the item on room {n} and its bookings."),
+            ("Ben", "There were some clashes last term with the clubs."),
+            ("Cara", "Mostly on Wednesdays, when the choir runs late."),
+            ("Ann", f"Agreed, room {n} keeps its Wednesday slot."),
+        ]
+    engine = FakeEngine(reply())
+    extract(engine, meeting(*rows), ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert _looked_lines(engine) == [4 * n for n in range(1, 17)]  # 80 lines x 0.2: sixteen, past line 60
+    fixed = FakeEngine(reply())
+    off = DraftingParams(off=frozenset({"looks_scale"}))
+    extract(fixed, meeting(*rows), ["Ann", "Ben", "Cara"], WEDNESDAY, params=off)
+    assert _looked_lines(fixed) == [4 * n for n in range(1, 13)]  # twelve, the last at line 48
+    short = FakeEngine(reply())
+    extract(short, meeting(*rows[:40]), ["Ann", "Ben", "Cara"], WEDNESDAY)
+    assert len(short.looked) == 10  # a short meeting keeps the floor of twelve: every cue line
+
+
+VOTES = meeting(
+    ("Dev", "Sports day. Thursday or Friday?"),  # 1
+    ("Eli", "Thursday, the field is free."),  # 2
+    ("Dev", "Hands up for the Thursday? ... Six. Thank you."),  # 3: a show of hands, no settling word
+    ("Eli", "The tuck shop wants to sell fruit bars at break."),  # 4
+    ("Dev", "Those in favour? ... Four for, two against."),  # 5: a vote's count
+    ("Fay", "And the sponsored walk is the same route as last year. Everyone happy with that?"),  # 6
+    ("Eli", "Fine."),  # 7
+)
+
+
+def test_a_show_of_hands_a_vote_count_or_a_call_for_assent_gets_a_second_look():
+    """A vote, a count or the chair asking the room settles a matter in lines that often hold no settling
+    word: each gets a look (and what the look finds is then judged like any decision). Off, none does."""
+    engine = FakeEngine(
+        reply(),
+        looks=[
+            {"decision": "Sports day is on the Thursday."},
+            {"decision": "The tuck shop sells fruit bars at break."},
+            {"decision": "The sponsored walk keeps last year's route."},
+        ],
+    )
+    draft = extract(engine, VOTES, ["Dev", "Eli", "Fay"], WEDNESDAY)
+    assert _looked_lines(engine) == [3, 5, 6]
+    assert [d.text for d in draft.decisions] == [
+        "Sports day is on the Thursday.",
+        "The tuck shop sells fruit bars at break.",
+        "The sponsored walk keeps last year's route.",
+    ]
+    off = FakeEngine(reply())
+    extract(off, VOTES, ["Dev", "Eli", "Fay"], WEDNESDAY, params=DraftingParams(off=frozenset({"vote_cue"})))
+    assert off.looked == []
+
+
+APPROVAL = meeting(
+    ("Ann", "The new lunch menu is in your packs. Are we content to approve it?"),  # 1
+    ("Ben", "Yes, content."),  # 2
+    ("Ann", "Approved. Ben, can you let the kitchen know by Friday?"),  # 3
+    ("Ben", "I'll tell them tomorrow."),  # 4
+)
+
+
+def test_a_task_that_is_the_meetings_approval_is_its_decision_not_an_action():
+    """The chunk's model lists the meeting's approval as an action of whoever spoke ("Approve the new lunch
+    menu"): it is the meeting's decision, minuted as one, and no one's task. Off, it stays an action."""
+    chunk = reply(
+        decisions=[{"lines": [1, 3], "text": "The new lunch menu is approved.", "outcome": "agreed"}],
+        actions=[
+            {"lines": [1, 2], "task": "Approve the new lunch menu", "owners": ["Ben"], "due": None},
+            {"lines": [3, 4], "task": "Tell the kitchen", "owners": ["Ben"], "due": "tomorrow"},
+        ],
+    )
+    draft = extract(FakeEngine(chunk), APPROVAL, ["Ann", "Ben"], WEDNESDAY)
+    assert [d.text for d in draft.decisions] == ["The new lunch menu is approved."]
+    assert [a.task for a in draft.actions] == ["Tell the kitchen"]
+    assert "not an action (the meeting's approval, a decision): Approve the new lunch menu" in draft.notes
+    off = extract(
+        FakeEngine(chunk),
+        APPROVAL,
+        ["Ann", "Ben"],
+        WEDNESDAY,
+        params=DraftingParams(off=frozenset({"approval_task"})),
+    )
+    assert [a.task for a in off.actions] == ["Approve the new lunch menu", "Tell the kitchen"]

@@ -38,6 +38,8 @@ Rule = Literal[
     "look_terms",  # a yes that settles a proposal on terms of its own is minuted in those terms
     "look_twin_near",  # a look's decision restating one cited a few lines before is that one, said again
     "look_said_in",  # a look's answer must be said in the lines it was shown
+    "looks_scale",  # the caps on looks and questions grow with the meeting's length (else fixed per meeting)
+    "vote_cue",  # a call for hands or for the room's assent, or a vote's count, marks a settling line
     "merge",  # duplicates within and across chunks are merged
     "consolidate",  # a long meeting's decisions get a final pass that merges them and drops those changed later
     "repeats_action",  # a decision that restates an action is none
@@ -50,6 +52,7 @@ Rule = Literal[
     "said_with",  # a task someone says they will do with its owner is theirs
     "taken_on",  # an action nobody takes on in its lines is none
     "reported_done",  # a task its owner reports done is none
+    "approval_task",  # a task that is the meeting's approval ("Approve the ...", "Adopt ...") is none
     "task_looks",  # a line where someone takes a task on that no action cites gets a second look
     "look_sets_self",  # ... also a line where they set themselves one ("I need to ...", "I'm going to ...")
     "look_spoken_task",  # a look that answers with another line's task takes the line's own words
@@ -139,10 +142,15 @@ class DraftingParams(BaseModel):
         0.5, ge=0, le=1
     )  # a look's decision sharing less with the yes's terms left them out
     # second looks (minutes.drafting.looks); each look is a short model call, each question a prefill
-    max_second_looks: int = Field(12, ge=0)  # focused looks at uncited cue lines per meeting
+    max_second_looks: int = Field(12, ge=0)  # focused looks at uncited cue lines per meeting, at least
     max_questions: int = Field(
         12, ge=0
-    )  # commitments asked yes/no per meeting for the looks the cue lines leave
+    )  # commitments asked yes/no per meeting for the looks the cue lines leave, at least
+    # ... and per transcript line (rule "looks_scale"): the caps of 12 were set on dev meetings of 20-59 lines,
+    # where they reached every cue line; fixed, they starved the second half of a 150-300-line meeting (on the
+    # 237-line committee the twelfth look fell at line 98). 0.2 a line is 12 per 60 lines, the rate they had.
+    looks_per_line: float = Field(0.2, ge=0)
+    questions_per_line: float = Field(0.2, ge=0)
     look_before_decision: int = Field(
         8, ge=0
     )  # lines shown before a settling line: a decision sums up a longer lead-up

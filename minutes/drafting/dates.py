@@ -12,6 +12,8 @@ Convention (UK usage), for a meeting on date D:
 - A written date ("27 November", "November 27th", "the fifth of February", "27/11", "2026-11-27") is that day;
   without a year it is the first such day on or after D. Numeric dates are day/month. Ordinals may be words.
 - A day of the month alone ("the eighteenth", "Friday the twenty-seventh") is the first such day on or after D.
+- "a week today" is D + 7 days, "a fortnight today" D + 14; "a week tomorrow" D + 8; "a week on Friday" (also
+  "Friday week") is a week after the Friday "by Friday" names, "a fortnight on Friday" two weeks after it.
 - Anything else ("next meeting", "half term", "soon") stays as spoken.
 """
 
@@ -68,7 +70,10 @@ _NTH = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{ORDINAL_WORDS})"
 _PART = r"(?:morning|afternoon|lunchtime|evening)"  # a part of a day: "Monday morning" is Monday
 _SAME_DAY = r"this (?:morning|afternoon|evening|lunchtime)|tonight|(?:the )?end of (?:the |to)?day|close of play|after school"
 
+_WEEK_ON = rf"(?:a (?:week|fortnight) (?:on (?:{_DAY})|today|tomorrow)|(?:{_DAY}) week)"  # "a week on Friday"
+
 DUE_PHRASE = re.compile(
+    rf"\b(?:(?:by|before|on|until)\s+)?{_WEEK_ON}\b|"
     rf"\b(?:(?:by|before|on)\s+)?(?:(?:{_DAY})\s+)?(?:the\s+)?(?:\d{{1,2}}|{_NTH})\s+(?:of\s+)?(?:{_MONTH})\b|"
     rf"\b(?:{_MONTH})\s+(?:the\s+)?(?:\d{{1,2}}|{_NTH})\b|"
     rf"\b(?:(?:by|before|on)\s+)?(?:(?:{_DAY})\s+)?the\s+{_NTH}\b|"
@@ -117,6 +122,12 @@ def to_date(phrase: str, meeting: date) -> date | None:
         return date.fromisoformat(iso)
     if p == "tomorrow":
         return meeting + timedelta(days=1)
+    if m := re.fullmatch(rf"a (week|fortnight) (?:on ({_DAY})|(today|tomorrow))|({_DAY}) week", p):
+        weeks = 2 if m.group(1) == "fortnight" else 1
+        if m.group(3):
+            return meeting + timedelta(days=7 * weeks + (m.group(3) == "tomorrow"))
+        day = to_date(m.group(2) or m.group(4), meeting)
+        return day + timedelta(days=7 * weeks) if day else None
     m = re.fullmatch(rf"(this |next )?({_DAY})", p)
     if m:
         target = DAYS.index(m.group(2))

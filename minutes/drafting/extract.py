@@ -333,6 +333,9 @@ def _actions(
         if params.on("action_kind") and a.kind not in prompts.ACTION_KINDS:
             draft.notes.append(f"not an action ({a.kind}): {a.task.strip()}")
             continue
+        if params.on("approval_task") and rules.APPROVAL.match(a.task.strip()):
+            draft.notes.append(f"not an action (the meeting's approval, a decision): {a.task.strip()}")
+            continue
         if why := rules.not_an_item(a.task, prompts.EXAMPLE_ITEMS, params):
             draft.notes.append(f"not an action ({why}): {a.task.strip()}")
             continue

@@ -8,6 +8,7 @@ shown; a yes that settles a proposal on terms of its own is minuted in those ter
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from datetime import date
@@ -38,6 +39,15 @@ YES = re.compile(r"^(?:yes|yeah|yep|definitely|absolutely|of course)\b", re.IGNO
 # a task a speaker sets themselves without "I'll" ("I just need to ring them and fix a date")
 SETS_SELF = re.compile(
     r"\bi(?:\s+(?:just|still|really))?\s+need to\b|\bi(?:['’]m| am) (?:going to|gonna)\b", re.IGNORECASE
+)
+# the room asked or counted: a call for hands ("hands up for ...?", "those in favour?"), a vote's count ("four
+# for, two against"), or the chair asking for assent ("are we content to ...?", "everyone happy with that?");
+# where a vote or a chair's question settles a matter, the line often names no settling word of its own (a
+# vote that is lost or puts the matter off settles nothing to look for)
+VOTE = re.compile(
+    r"\bhands up\b|\bshow of hands\b|\bthose in favou?r\b|\b\w+ for,? (?:\w+ )?against\b|"
+    r"\b(?:are we|is everyone|everyone|everybody|all) (?:all )?(?:happy|content)\b",
+    re.IGNORECASE,
 )
 
 
@@ -82,7 +92,7 @@ def second_looks(
         ]
         chosen = _with_commitments(engine, lines, looks, commitments, params)
     else:
-        chosen = looks[: params.max_second_looks]
+        chosen = looks[: caps(lines, params)[0]]
     if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
     if progress and chosen:
@@ -120,11 +130,12 @@ def _with_commitments(
     """The looks to take, in line order: the plain cue lines first, as without commitments; the slots they leave
     go to the commitments ("we'll go with ...") the model, asked yes or no (`max_questions` at most), judges settle
     something, the surest first (a design meeting settles things in such words, hardly ever "agreed")."""
-    chosen = looks[: params.max_second_looks]
-    spare = params.max_second_looks - len(chosen)
+    most, questions = caps(lines, params)
+    chosen = looks[:most]
+    spare = most - len(chosen)
     if spare <= 0 or not commitments:
         return chosen
-    asked = commitments[: params.max_questions]
+    asked = commitments[:questions]
     answers = judge.decided(engine, [(judge.passage(lines, i, i, params, marked=i), None) for i in asked])
     ranked = sorted(
         ((p, i) for i, p in zip(asked, answers, strict=True) if p >= params.judge_yes_line), reverse=True
@@ -132,10 +143,27 @@ def _with_commitments(
     return sorted([*chosen, *(("decision", i) for _, i in ranked[:spare])], key=lambda look: look[1])
 
 
+def caps(lines: list[Line], params: DraftingParams = DRAFTING) -> tuple[int, int]:
+    """How many looks a meeting gets, and how many commitments are asked yes/no: `max_second_looks` and
+    `max_questions` at least, more in a long meeting (`looks_per_line`, `questions_per_line`), so a cap set on
+    short meetings does not leave the second half of a long one without a look."""
+    if not params.on("looks_scale"):
+        return params.max_second_looks, params.max_questions
+    n = len(lines)
+    return (
+        max(params.max_second_looks, math.ceil(n * params.looks_per_line)),
+        max(params.max_questions, math.ceil(n * params.questions_per_line)),
+    )
+
+
 def _settles(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
-    """Whether line `i` plainly settles something: a settling phrase, or a yes to the proposal just put."""
-    return bool(rules.SETTLES.search(lines[i].text)) or (
-        params.on("look_yes_to_proposal") and _yes_to_proposal(lines, i)
+    """Whether line `i` plainly settles something: a settling phrase, a vote or a call for the room's assent,
+    or a yes to the proposal just put."""
+    text = lines[i].text
+    return (
+        bool(rules.SETTLES.search(text))
+        or (params.on("vote_cue") and bool(VOTE.search(text)) and not rules.PUTS_OFF.search(text))
+        or (params.on("look_yes_to_proposal") and _yes_to_proposal(lines, i))
     )
 
 
@@ -256,6 +284,8 @@ def _look(
     ):  # the answer to a yes line often keeps its "Yes," ("Yes, we should do tickets ...")
         stated = YES.sub("", found).lstrip(" ,.")
         return Decision(stated[:1].upper() + stated[1:], [quote])
+    if params.on("approval_task") and rules.APPROVAL.match(found):
+        return None  # the meeting's approval: its decision look minutes it
     due = rules.due(answer.get("due"), [line.text], meeting_date, found, heard=text, params=params)
     # a speaker nobody has named ("Speaker 2") is no owner: the participant they answered, or the reviewer
     owner = (

@@ -52,7 +52,7 @@ PUTS_OFF = re.compile(
     r"put (?:it|that|this) off|park (?:it|that|this)|defer(?:red)?|postpone[ds]?|hold off|think about it|"
     r"leave it for now|not (?:yet|now)|another time|"
     # turned down: a motion that falls is no decision, whatever the vote line's other words
-    r"(?:motion|proposal|it|that) (?:falls|fell|is lost|was lost|is defeated|was defeated)|voted down|"
+    r"(?:motion|proposal|resolution|it|that) (?:falls|fell|is lost|was lost|is defeated|was defeated)|voted down|"
     r"not carried|defeated)\b",
     re.IGNORECASE,
 )
@@ -61,9 +61,13 @@ REVERSES = re.compile(
     re.IGNORECASE,
 )
 VOTED = re.compile(
-    r"\b(?:carried|(?:motion|proposal) (?:falls|fell|is lost|was lost)|not carried|defeated)\b", re.I
+    r"\b(?:carried|(?:motion|proposal|resolution) (?:falls|fell|is lost|was lost)|not carried|defeated)\b",
+    re.I,
 )
 SETTLES = windows.SETTLES  # a line no drafted item cites gets a second, focused look
+# a "task" that is the meeting's own act of settling ("Approve the summer programme", "Adopt the policy"): the
+# meeting's decision, not one person's action (a 1.5B model lists such approvals as actions of whoever spoke)
+APPROVAL = re.compile(r"^(?:approve|adopt|ratify|vote (?:on|for|to))\b", re.IGNORECASE)
 # "I'll propose", "I'll second" and "I'll abstain" are a motion's procedure, not a task
 VOLUNTEERS = re.compile(
     r"\b(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|\bleave (?:it|that|this) with me\b",
