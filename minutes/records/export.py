@@ -271,13 +271,7 @@ def write_export(
     """Write one rendered export atomically (0600) to `out` or the store's exports folder (`name`), and record
     and audit it in the caller's transaction; if recording fails, the file is removed."""
     path = check_target(settings, Path(out), force) if out else files_path(settings, "exports", name)
-    try:
-        atomic_write_bytes(path, data, overwrite=force or not out)
-    except FileExistsError:
-        raise UsageError(f"{path} already exists", "give --force to replace it") from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    digest = sha256_of(data)
+    digest = write_file(path, data, overwrite=force or not out)
     try:
         rec = Export(
             meeting_id=row.meeting_id, draft_id=row.id, kind=kind, format=fmt, path=str(path), sha256=digest
@@ -370,6 +364,18 @@ def _srt_with_notice(body: str) -> str:
         lines = block.split("\n")
         out.append("\n".join([str(i)] + lines[1:] if lines[0].strip().isdigit() else [str(i)] + lines))
     return "\n\n".join(out) + "\n"
+
+
+def write_file(path: Path, data: bytes, overwrite: bool) -> str:
+    """Write an export atomically (0600) and return its sha256; a one-line UsageError if it exists (and may not
+    be replaced) or cannot be written."""
+    try:
+        atomic_write_bytes(path, data, overwrite=overwrite)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists", "give --force to replace it") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return sha256_of(data)
 
 
 def check_target(settings: Settings, out: Path, force: bool) -> Path:

@@ -23,15 +23,14 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from minutes.consent.meetings import clean_text, name_key, refuse_controls
-from minutes.core.audit import record, sha256_of
+from minutes.core.audit import record
 from minutes.core.config import Settings
-from minutes.core.store import atomic_write_bytes
 from minutes.dates import parse_date
 from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting
 from minutes.db.series import BODY_KINDS
 from minutes.drafting import progress
 from minutes.errors import NotFoundError, StateError, UsageError
-from minutes.records.export import check_target
+from minutes.records.export import check_target, write_file
 from minutes.records.redact import NameMatcher
 
 STATUSES = ("done", "carried", "dropped")  # what a meeting can record; "open" is undecided
@@ -440,13 +439,7 @@ def write_owed(
     meeting whose actions it lists, audited: a withdrawal from any of them invalidates and deletes it, as it does
     that meeting's minutes."""
     path = check_target(settings, out, force)
-    try:
-        atomic_write_bytes(path, data, overwrite=force)
-    except FileExistsError:
-        raise UsageError(f"{path} already exists", "give --force to replace it") from None
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    digest = sha256_of(data)
+    digest = write_file(path, data, overwrite=force)
     try:
         for meeting_id in sorted({r.meeting_id for r in rows}):
             rec = Export(meeting_id=meeting_id, kind=OWED_KIND, format=fmt, path=str(path), sha256=digest)
