@@ -452,3 +452,19 @@ def test_withdrawal_deletes_a_who_owes_what_file_that_named_them(two, tmp_path):
     assert [e["subject"]["kind"] for e in events] == ["actions"]
     withdraw(first.meeting_id, "Tom")
     assert not out.exists()  # recorded as an export of the first meeting, so invalidated and deleted
+
+
+def test_a_cell_a_spreadsheet_would_run_is_quoted_also_after_blanks():
+    from minutes.service.series import _csv_safe
+
+    cells = ("=1+1", ' =HYPERLINK("x")', "\t+2", "-3", "@SUM(A1)", "Book the coach", "next meeting", "")
+    assert _csv_safe(cells) == (
+        "'=1+1",
+        '\' =HYPERLINK("x")',
+        "'\t+2",
+        "'-3",
+        "'@SUM(A1)",
+        "Book the coach",
+        "next meeting",
+        "",
+    )

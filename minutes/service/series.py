@@ -103,8 +103,9 @@ def owed_csv(rows: list[Owed]) -> bytes:
 
 
 def _csv_safe(row: tuple[str, ...]) -> tuple[str, ...]:
-    """A cell a spreadsheet would run as a formula (=, +, -, @) is quoted with a leading apostrophe."""
-    return tuple(f"'{c}" if c[:1] in ("=", "+", "-", "@", "\t", "\r") else c for c in row)
+    """A cell a spreadsheet would run as a formula (=, +, -, @, also after leading blanks, which spreadsheets
+    skip) is quoted with a leading apostrophe."""
+    return tuple(f"'{c}" if c.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@") else c for c in row)
 
 
 def writable(ctx: Ctx, out: Path, force: bool) -> Path:
