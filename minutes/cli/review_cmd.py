@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
+from minutes.core.text import counted
 from minutes.dates import local_time, long_date, short_date
 from minutes.errors import UsageError
 
@@ -312,7 +313,7 @@ def review_add(
     if as_json:
         emit_json(review.to_jsonable(added))
     else:
-        cites = f", citing {_count(len(added.evidence), 'line')}" if added.evidence else ", with no evidence"
+        cites = f", citing {counted(len(added.evidence), 'line')}" if added.evidence else ", with no evidence"
         click.echo(f"draft {draft}: added {added.kind} {added.ref}{cites}")
 
 
@@ -330,10 +331,6 @@ def review_transcript(app: App, draft: int, as_json: bool) -> None:
         emit_json([{"line": x.number} | review.to_jsonable(x) for x in lines])
         return
     _print_transcript(lines)
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 @review_group.command("clear")

@@ -11,6 +11,7 @@ import click
 
 from minutes.cli.app import MEETING, App, emit_json, json_option, pass_app
 from minutes.cli.meeting_cmd import actor
+from minutes.core.text import counted
 from minutes.dates import long_date, short_date
 
 BODY_KINDS = click.Choice(["committee", "department", "governing board"])
@@ -171,4 +172,4 @@ def actions_cmd(
         sys.stdout.buffer.write(data)
         return
     series.save(app.ctx(), rows, fmt, data, output, force, actor())
-    click.echo(f"{len(rows)} open action{'' if len(rows) == 1 else 's'} written to {output}")
+    click.echo(f"{counted(len(rows), 'open action')} written to {output}")

@@ -28,6 +28,7 @@ from minutes.consent.notice import FORMATS, NoticeFacts, notice_text, sections
 from minutes.consent.status import SCOPES, ConsentStatus, consent_status
 from minutes.consent.status import Cell as Cell  # re-exported for front ends that show the grid
 from minutes.consent.status import State as State
+from minutes.core.text import counted
 from minutes.dates import long_date
 from minutes.db import (
     Draft,
@@ -370,10 +371,6 @@ def _recorded(rows: list, s, name: str, meeting_id: int | None) -> Recorded:
     return Recorded(infos, list(s.info.get("withdrawal_reports", [])), name, meeting_id)
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def withdrawal_lines(report: WithdrawalReport) -> list[str]:
     """What a withdrawal removed, one plain sentence per kind of thing (counts and ids, never words), then
     each exported file a person must check by hand."""
@@ -386,35 +383,35 @@ def withdrawal_lines(report: WithdrawalReport) -> list[str]:
             else ""
         )
         lines.append(
-            f"{_count(r.segments_removed, 'passage')} of the transcript "
-            f"({_count(r.words_removed, 'word')}) deleted{unsure}"
+            f"{counted(r.segments_removed, 'passage')} of the transcript "
+            f"({counted(r.words_removed, 'word')}) deleted{unsure}"
         )
     if r.transcripts_removed:
         lines.append(
-            f"{_count(len(r.transcripts_removed), 'transcript')} deleted whole (whose words were whose could "
+            f"{counted(len(r.transcripts_removed), 'transcript')} deleted whole (whose words were whose could "
             "not be told apart)"
         )
     if r.speaker_turns_removed or r.speaker_labels_removed:
         lines.append(
-            f"{_count(r.speaker_turns_removed, 'stretch', 'stretches')} marked as their voice, and the link "
+            f"{counted(r.speaker_turns_removed, 'stretch', 'stretches')} marked as their voice, and the link "
             "between their voice and their name, deleted"
         )
     if r.voice_enrolments_removed:
-        lines.append(f"{_count(r.voice_enrolments_removed, 'voice sample')} deleted")
+        lines.append(f"{counted(r.voice_enrolments_removed, 'voice sample')} deleted")
     if r.audio_deleted:
         lines.append(
-            f"the meeting's audio recording deleted ({_count(len(r.audio_deleted), 'file')}: one voice cannot "
+            f"the meeting's audio recording deleted ({counted(len(r.audio_deleted), 'file')}: one voice cannot "
             "be cut out reliably)"
         )
     if r.evidence_removed:
-        lines.append(f"{_count(r.evidence_removed, 'piece')} of evidence in the draft minutes deleted")
+        lines.append(f"{counted(r.evidence_removed, 'piece')} of evidence in the draft minutes deleted")
     if r.items_removed:
         lines.append(
-            f"{_count(r.items_removed, 'decision, action or discussion point', 'decisions, actions or discussion points')} "
+            f"{counted(r.items_removed, 'decision, action or discussion point', 'decisions, actions or discussion points')} "
             "resting only on their words taken out of the minutes"
         )
     if r.names_replaced:
-        lines.append(f"their name replaced in {_count(r.names_replaced, 'place')} in the draft minutes")
+        lines.append(f"their name replaced in {counted(r.names_replaced, 'place')} in the draft minutes")
     if r.drafts_returned_to_review:
         lines.append(f"draft {', '.join(map(str, r.drafts_returned_to_review))} sent back to review")
     if r.releases_reissued:
@@ -423,7 +420,7 @@ def withdrawal_lines(report: WithdrawalReport) -> list[str]:
             f"{', '.join(map(str, r.releases_reissued))})"
         )
     if deleted := len(r.exports_invalidated) - len(r.exports_need_attention):
-        lines.append(f"{_count(deleted, 'exported file')} of the meeting deleted")
+        lines.append(f"{counted(deleted, 'exported file')} of the meeting deleted")
     lines += [
         f"check by hand: {path} changed since it was exported, so it was not deleted"
         for path in r.exports_need_attention
