@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from minutes.consent.meetings import clean_text, name_key, refuse_controls
+from minutes.consent.meetings import clean_text, name_key, refuse_controls, released_draft
 from minutes.core.audit import record
 from minutes.core.config import Settings
 from minutes.dates import parse_date
@@ -159,12 +159,7 @@ def series(s: Session, body_id: int) -> list[Meeting]:
 
 
 def is_released(s: Session, meeting_id: int) -> bool:
-    return (
-        s.exec(
-            select(Draft.id).where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
-        ).first()
-        is not None
-    )
+    return released_draft(s, meeting_id) is not None
 
 
 def _released_actions(s: Session, meeting_ids: Iterable[int]) -> list[tuple[Action, Meeting]]:
