@@ -32,6 +32,12 @@ def folded_words(text: str) -> set[str]:
     return content_words(re.sub(r"['’]s\b", "", text))
 
 
+def stems(text: str) -> set[str]:
+    """Content words cut to four letters, so "booking", "book" and "booked" meet: the one measure of shared
+    wording the drafting rules and the progress reader use."""
+    return {w[:4] for w in folded_words(text)}
+
+
 def segments_in(transcript: Transcript, ev: Evidence, tolerance: float = 0.0) -> list[Segment]:
     """The segments that overlap the evidence's time range, widened by `tolerance` seconds either side."""
     return [s for s in transcript.segments if s.end > ev.start - tolerance and s.start < ev.end + tolerance]

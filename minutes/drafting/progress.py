@@ -13,19 +13,13 @@ The worked examples are invented for this purpose (none is taken from a test or 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Flag
 from minutes.drafting.engine import Engine, Messages
+from minutes.drafting.grounding import stems
 from minutes.drafting.windows import Line
-
-_WORD = re.compile(r"[a-z][a-z']+")
-_STOP = frozenset(
-    "the a an and or of to for in on at by with from about into our their his her its this that these those be "
-    "is are was were get got make made do does did send sent check find ask put set up out all any some".split()
-)
 
 SYSTEM = (
     "You read a line from a school meeting and answer with Yes or No whether the speaker gives news of how a task "
@@ -111,26 +105,14 @@ class Suggestion:
         return {"status": self.status, "p": round(self.p, 3), "evidence": self.evidence}
 
 
-def _words(text: str) -> set[str]:
-    return {w.strip("'") for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
-
-
-def _stem(word: str) -> str:
-    """Crude but enough to match "letters"/"letter", "booked"/"book", "sending"/"send"."""
-    for end in ("ing", "ed", "es", "s"):
-        if word.endswith(end) and len(word) - len(end) >= 3:
-            return word[: -len(end)]
-    return word
-
-
 def candidates(lines: list[Line], action: OpenAction, params: DraftingParams = DRAFTING) -> list[int]:
     """Indexes of lines that may report on `action`: its owner speaks or is named there and a task word is
     shared, or two task words are; the best matches first, at most `params.progress_candidates`."""
-    task = {_stem(w) for w in _words(action.task)}
+    task = stems(action.task)
     owner = {p.casefold() for p in (action.owner or "").split() if len(p) > 1}
     scored = []
     for i, line in enumerate(lines):
-        shared = len(task & {_stem(w) for w in _words(line.text)})
+        shared = len(task & stems(line.text))
         theirs = bool(owner) and (
             (line.speaker or "").casefold() in owner
             or any(part.casefold() in owner for part in (line.speaker or "").split())

@@ -40,6 +40,7 @@ from minutes.drafting import dates, grounding, windows
 from minutes.drafting.windows import Line
 
 _words = grounding.folded_words
+_stems = grounding.stems
 AGREES = re.compile(
     r"\b(?:agree[ds]?|carried|all in favou?r|unanimous(?:ly)?|approved?|decided|settled|resolved|it is|"
     r"go (?:with|for) (?:it|that|this)|go ahead|fine (?:by|with) me|works for me|that works|sounds good|"
@@ -188,11 +189,6 @@ def evidence(
         if best is not None and shared_stems(text, best.text) >= params.astray_best_stems:
             cited = [best, *(x for x in cited if 0 < x.number - best.number <= params.settling_lines + 1)]
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
-
-
-def _stems(text: str) -> set[str]:
-    """Content words cut to four letters, so "booking", "book" and "booked" meet."""
-    return {w[:4] for w in _words(text)}
 
 
 def without_deadline(task: str) -> str:
