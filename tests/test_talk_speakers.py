@@ -205,7 +205,6 @@ def test_the_review_page_shows_a_suggestion_with_its_lines_and_takes_it_in_one_s
             web.built.meeting_id,
             web.built.recording_id,
             load_transcript(s, web.built.transcript_id),
-            "apply",
             "test",
         )
     client, csrf = web.login("reviewer")

@@ -252,6 +252,7 @@ def transcribe(run: Run) -> Write:
         progress=run.reporter.update,
         hotwords=hotwords,
         detector=run.engines.detector,
+        params=run.engines.settings.transcribe,
     )
     spoken = (
         ""
@@ -275,7 +276,7 @@ def diarise(run: Run) -> Write:
             raise Blocked("consent was withdrawn while diarise ran; the transcript it needs was removed")
         transcript_id = row.id
         transcript = load_transcript(s, transcript_id)
-    attributed = attribute(transcript, found.result.turns)
+    attributed = attribute(transcript, found.result.turns, run.engines.settings.speakers)
     return write_diarisation(run, transcript_id, attributed, found.result, found.enrolled, found.moved)
 
 
@@ -408,9 +409,10 @@ def write_diarisation(
 
     def write(s: Session) -> str:
         replace_segments(s, transcript_id, attributed)
-        named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled)
+        params = run.engines.settings.speakers
+        named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled, params)
         talked, suggested = speaker_names.name_from_talk(
-            s, run.meeting_id, rec.id, attributed, run.engines.settings.speakers.from_talk, run.actor
+            s, run.meeting_id, rec.id, attributed, run.actor, params
         )
         append_event(
             s,

@@ -23,14 +23,13 @@ from minutes.run.pipeline import Engines, Options, ProcessResult, require_record
 from minutes.run.pipeline import attach as attach_recording
 from minutes.run.pipeline import process as run_process
 from minutes.run.pipeline import redraft as run_redraft
-from minutes.run.preflight import MAX_SPEAKERS, check_options
+from minutes.run.preflight import check_options
 from minutes.run.stages import transcript_of
 from minutes.service import jobs
 from minutes.service.context import Ctx
 from minutes.speech import speakers
 
 __all__ = [
-    "MAX_SPEAKERS",
     "Attached",
     "BatchSummary",
     "JobOutcome",

@@ -28,8 +28,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from minutes.core.speech_params import SPEAKERS, SpeakerParams
 from minutes.core.types import Segment, Transcript
-from minutes.speech.params import SPEAKERS, SpeakerParams
 
 ADDRESSED, THANKED, INTRODUCED, OFFICE = "addressed", "thanked", "introduced", "office"
 _LEAD = r"(?:(?:so|right|okay|ok|and|now|well|yes|yeah|sorry|oh|um|uh|er|erm)\b[,.]?\s+)*"
