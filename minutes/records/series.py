@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from minutes.consent.meetings import clean_text, name_key, refuse_controls, released_draft
 from minutes.core.audit import record
 from minutes.core.config import Settings
-from minutes.dates import parse_date
+from minutes.dates import as_date, parse_date
 from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting
 from minutes.db.series import BODY_KINDS
 from minutes.drafting import progress
@@ -76,15 +76,8 @@ class Owed:
     due: str | None
 
     def overdue(self, today: dt.date) -> bool:
-        day = _iso(self.due)
+        day = as_date(self.due)
         return day is not None and day < today
-
-
-def _iso(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:  # a phrase as spoken ("next meeting")
-        return None
 
 
 class _Stored(Protocol):
@@ -417,7 +410,7 @@ def owed(
                 action_id, stored_id(m), m.title, m.date, names.get(m.body_id), action.task, action.owner, due
             )
         )
-    return sorted(out, key=lambda o: (not o.overdue(today), _iso(o.due) is None, _iso(o.due) or today))
+    return sorted(out, key=lambda o: (not o.overdue(today), as_date(o.due) is None, as_date(o.due) or today))
 
 
 def write_owed(

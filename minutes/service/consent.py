@@ -28,6 +28,7 @@ from minutes.consent.notice import FORMATS, NoticeFacts, notice_text, sections
 from minutes.consent.status import SCOPES, ConsentStatus, consent_status
 from minutes.consent.status import Cell as Cell  # re-exported for front ends that show the grid
 from minutes.consent.status import State as State
+from minutes.core.names import participant as named_participant
 from minutes.core.text import counted
 from minutes.dates import long_date
 from minutes.db import (
@@ -45,7 +46,6 @@ from minutes.db import (
 from minutes.errors import UsageError
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
-from minutes.service.names import participant as named_participant
 
 if TYPE_CHECKING:
     from minutes.records.withdrawal import WithdrawalReport

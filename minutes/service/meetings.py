@@ -21,6 +21,7 @@ from minutes.consent import attendance as attendance_rules
 from minutes.consent import meetings as ledger_meetings
 from minutes.consent.meetings import as_id
 from minutes.consent.status import SCOPES, State, resolve
+from minutes.core.names import participant as named_participant
 from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting, Recording, Release, Review
 from minutes.db import Participant as ParticipantRow
 from minutes.db.meeting import NOT_RECORDED
@@ -29,7 +30,6 @@ from minutes.records import agenda as agenda_rules
 from minutes.records import series as series_rules
 from minutes.service.context import Ctx
 from minutes.service.joblist import current_status
-from minutes.service.names import participant as named_participant
 
 STATUS_LABELS = {
     "consent_missing": "Consent missing",

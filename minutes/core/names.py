@@ -39,7 +39,7 @@ def participant(s: Session, meeting_id: int, name: str) -> Participant:
     except ConsentInputError:
         people = participants_of(s, meeting_id)
         guess = closest(name, [p.name for p in people])
-        withdrawn = [p.name for p in people if p.name == withdrawn_label(p.id)]
+        withdrawn = [p.name for p in people if p.id is not None and p.name == withdrawn_label(p.id)]
         raise NotFoundError(
             f"meeting {meeting_id} has no participant {name.strip()!r}",
             f"did you mean '{guess}'?"
