@@ -27,7 +27,7 @@ class IdType(click.ParamType):
 
     def convert(self, value, param, ctx) -> int:
         from minutes.consent.errors import ConsentInputError
-        from minutes.consent.meetings import parse_id
+        from minutes.consent.text import parse_id
 
         try:
             return parse_id(value, f"{param.name if param else 'record'} id")

@@ -9,7 +9,8 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session
 
 from minutes.consent.errors import ConsentInputError
-from minutes.consent.meetings import find_participant, name_key, participants_of, withdrawn_label
+from minutes.consent.meetings import find_participant, participants_of, withdrawn_label
+from minutes.consent.text import name_key
 from minutes.db import Participant
 from minutes.errors import NotFoundError
 

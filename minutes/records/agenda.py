@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlmodel import Session, delete, select
 
 from minutes.consent.evidence import read_limited
-from minutes.consent.meetings import MAX_TITLE, clean_text, lock_meeting, require_unreleased
+from minutes.consent.meetings import lock_meeting, require_unreleased
+from minutes.consent.text import MAX_TITLE, clean_text
 from minutes.db import AgendaItem
 from minutes.db.audit import append_event
 from minutes.errors import UsageError

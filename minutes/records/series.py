@@ -17,16 +17,18 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from minutes.consent.meetings import clean_text, name_key, refuse_controls, released_draft
+from minutes.consent.meetings import released_draft
+from minutes.consent.text import clean_text, name_key, refuse_controls
 from minutes.core.audit import record
 from minutes.core.config import Settings
 from minutes.dates import as_date, parse_date
 from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting
+from minutes.db.ids import stored_id
 from minutes.db.series import BODY_KINDS
 from minutes.drafting import progress
 from minutes.errors import NotFoundError, StateError, UsageError
@@ -78,18 +80,6 @@ class Owed:
     def overdue(self, today: dt.date) -> bool:
         day = as_date(self.due)
         return day is not None and day < today
-
-
-class _Stored(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-def stored_id(row: _Stored) -> int:
-    """The id of a row read from (or flushed to) the database. SQLModel types every id `int | None` because a row
-    not yet flushed has none; one that has can be used as an int."""
-    assert row.id is not None, f"{type(row).__name__} has no id: it was never stored"
-    return row.id
 
 
 # --- bodies -------------------------------------------------------------------------------------------------

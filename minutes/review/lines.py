@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import clean_text
+from minutes.consent.text import clean_text
 from minutes.core.audit import record, sha256_of
 from minutes.db import Draft, LineCorrection, Recording, Segment, Transcript, Word
 from minutes.drafting.grounding import content_words

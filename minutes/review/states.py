@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from minutes.consent.meetings import refuse_controls
+from minutes.consent.text import refuse_controls
 from minutes.core.audit import record
 from minutes.dates import long_date
 from minutes.db import Draft, DraftStatus, Release, Review, utcnow

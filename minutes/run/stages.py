@@ -23,7 +23,8 @@ from sqlmodel import Session, select
 
 from minutes.consent import gate
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import get_meeting, lock_meeting, participants_of, without_controls
+from minutes.consent.meetings import get_meeting, lock_meeting, participants_of
+from minutes.consent.text import without_controls
 from minutes.core.files import atomic_write
 from minutes.core.progress import Reporter
 from minutes.core.store import Database, files_path

@@ -30,7 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlmodel import select
 
-from minutes.consent.meetings import clean_text, name_key
+from minutes.consent.text import clean_text, name_key
 from minutes.core.audit import record
 from minutes.db import User, WebSession, utcnow
 from minutes.errors import NotFoundError, UsageError

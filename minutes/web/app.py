@@ -26,7 +26,7 @@ from starlette.middleware.body_limit import RequestBodyLimitResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import MAX_ID
+from minutes.consent.text import MAX_ID
 from minutes.consent.timespec import clock
 from minutes.errors import MinutesError, NotFoundError, StateError
 from minutes.service import consent, jobs, users
