@@ -9,7 +9,7 @@ the room (present, in-attendance) are recorded, so only they need consent (see `
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.text import as_id, name_key, parse_id
@@ -46,7 +46,7 @@ def lock_meeting(session: Session, meeting: int | str) -> Meeting:
     locked with SELECT ... FOR UPDATE."""
     mid = parse_id(meeting, "meeting id")
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(Meeting).where(Meeting.id == mid).values(title=Meeting.title))
+        session.execute(update(Meeting).where(col(Meeting.id) == mid).values(title=Meeting.title))
     row = session.exec(
         select(Meeting).where(Meeting.id == mid).with_for_update().execution_options(populate_existing=True)
     ).first()
@@ -71,7 +71,9 @@ def require_unreleased(session: Session, meeting_id: int, what: str) -> None:
 
 def participants_of(session: Session, meeting_id: int) -> list[Participant]:
     return list(
-        session.exec(select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id))
+        session.exec(
+            select(Participant).where(Participant.meeting_id == meeting_id).order_by(col(Participant.id))
+        )
     )
 
 

@@ -8,8 +8,9 @@ stage's, in `minutes.review.checks`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from minutes import review
 from minutes.consent.evidence import read_limited
@@ -23,8 +24,9 @@ from minutes.service.context import Ctx
 from minutes.speech import speakers
 
 
-def to_jsonable(obj: object) -> object:
-    """The review dataclasses (views, edits, the diff) as plain dicts, for a front end's JSON output."""
+def to_jsonable(obj: object) -> Any:
+    """The review dataclasses (views, edits, the diff) as plain dicts (lists of them for a list), for a front
+    end's JSON output."""
     return review.to_jsonable(obj)
 
 
@@ -227,7 +229,7 @@ def audio_file(ctx: Ctx, meeting_id: int) -> Path:
     """The meeting's stored recording, or an error saying it is not (or no longer) there."""
     with ctx.tx() as s:
         rec = s.exec(
-            select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+            select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id).desc())
         ).first()
     if rec is None:
         raise NotFoundError(f"meeting {meeting_id} has no recording")

@@ -66,7 +66,7 @@ def _speaker_for(
     """(speaker of the word [start, end], whether a second speaker overlaps it)."""
     covered = _covered(start, end, index.touching(start, end))
     if covered:
-        best = max(covered, key=covered.get)
+        best = max(covered, key=lambda label: covered[label])
         overlap = any(v >= params.overlap_min_seconds for k, v in covered.items() if k != best)
         if overlap and preferred in covered:
             best = preferred
