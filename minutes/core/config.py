@@ -59,7 +59,7 @@ import os
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -265,7 +265,7 @@ def load_settings(home: Path | None = None, db: str | None = None, device: str |
     """Build the effective settings. Arguments are the command-line flags (None when not given)."""
     home = Path(home or default_home()).expanduser()
     path = home / CONFIG_NAME
-    flags = {k: v for k, v in {"db": db, "device": device}.items() if v}
+    flags: dict[str, Any] = {k: v for k, v in {"db": db, "device": device}.items() if v}
     try:
         return Settings(home=home, **flags)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

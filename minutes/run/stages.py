@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -41,6 +42,9 @@ from minutes.speech import speakers as speaker_names
 from minutes.speech.audio import decode
 from minutes.speech.transcripts import load_transcript, replace_segments, save_transcript
 
+if TYPE_CHECKING:  # pipeline imports this module
+    from minutes.run.pipeline import Engines
+
 Write = Callable[[Session], str]
 PART_EVENT = "recording.part"  # a part stitched into the stored recording (minutes.run.parts)
 
@@ -56,7 +60,7 @@ class Run:
     """One `process` call on one meeting: what every stage needs, and the StageRun currently open."""
 
     db: Database
-    engines: object  # minutes.run.pipeline.Engines
+    engines: Engines  # the loaded models and the run's options and settings
     meeting_id: int
     path: Path
     reporter: Reporter
@@ -76,6 +80,13 @@ class Run:
     @property
     def actor(self) -> str:
         return self.engines.options.actor
+
+    @property
+    def stored(self) -> Recording:
+        """The recording the record stage stored: every later stage runs on it."""
+        if self.recording is None:
+            raise StateError(f"meeting {self.meeting_id} has no stored recording for this run")
+        return self.recording
 
     def audio(self) -> Audio:
         """The recording decoded once, shared by every stage of this run."""

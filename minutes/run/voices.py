@@ -30,7 +30,7 @@ def voice_inputs(run: Run) -> tuple[int | None, list]:
     """(the speaker count to look for, at most; the enrolment ranges), read from the database."""
     with run.db.session() as s:
         n_participants = sum(p.attendance not in NOT_RECORDED for p in participants_of(s, run.meeting_id))
-        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, run.recording)
+        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, run.stored)
     return n_participants or None, ranges
 
 
