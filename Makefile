@@ -115,7 +115,7 @@ LINTED := minutes consent models tests bench
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
-	rm -rf build/lint
+	rm -rf build/lint build/lib  # build/lib: setuptools keeps deleted modules there, which would be linted
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target build/lint .
 	cd build/lint && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml
 	cd build/lint && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml --cache-dir $(CURDIR)/build/mypy-cache

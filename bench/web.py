@@ -25,10 +25,11 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from minutes.consent import ledger
-from minutes.consent.meetings import create_meeting, participants_of
+from minutes.consent.meetings import participants_of
 from minutes.core import types
 from minutes.core.config import load_settings
 from minutes.db import Recording, SpeakerLabel
+from minutes.records.meetings import create_meeting
 from minutes.review import create_draft
 from minutes.service import Ctx, users
 from minutes.speech.transcripts import save_transcript

@@ -22,6 +22,7 @@ from minutes.consent.hooks import fire_gate_closed
 from minutes.consent.meetings import find_participant, lock_meeting, parse_attendance, require_unreleased
 from minutes.db import ConsentRecord, Participant, Recording
 from minutes.db.audit import append_event
+from minutes.db.ids import stored_id
 from minutes.db.meeting import NOT_RECORDED
 
 
@@ -40,8 +41,8 @@ def set_attendance(
     attendance = parse_attendance(attendance)
     if accepted is not None and attendance != "apologies":
         raise ConsentInputError(f"only apologies can be accepted or not, not {attendance}")
-    row = lock_meeting(session, meeting)
-    part = find_participant(session, row.id, ref)
+    mid = stored_id(lock_meeting(session, meeting))
+    part = find_participant(session, mid, ref)
     before, was_accepted = part.attendance, part.apologies_accepted
     if attendance != "apologies":
         accepted = None
@@ -49,9 +50,9 @@ def set_attendance(
         accepted = was_accepted
     if attendance == before and accepted == was_accepted:
         return part
-    require_unreleased(session, row.id, "attendance is kept as filed")
+    require_unreleased(session, mid, "attendance is kept as filed")
     if before not in NOT_RECORDED and attendance in NOT_RECORDED:
-        _refuse_leaving_gate(session, row.id, part, attendance)
+        _refuse_leaving_gate(session, mid, part, attendance)
     part.attendance, part.apologies_accepted = attendance, accepted
     session.add(part)
     session.flush()
@@ -60,17 +61,17 @@ def set_attendance(
         session,
         "participant.attendance",
         actor,
-        row.id,
+        mid,
         subject=subject | ({"accepted": accepted} if attendance == "apologies" else {}),
     )
     if before in NOT_RECORDED and attendance not in NOT_RECORDED:
         cancel_running(
             session,
-            row.id,
+            mid,
             actor,
             f"{part.name} was marked {attendance} while it ran; their consent is needed",
         )
-        fire_gate_closed(session, row.id)
+        fire_gate_closed(session, mid)
     return part
 
 

@@ -21,14 +21,16 @@ import datetime as dt
 import re
 import shlex
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.meetings import lock_meeting
 from minutes.consent.status import SCOPES, State, consent_status
 from minutes.db import Recording, StageRun, utcnow
 from minutes.db.audit import append_event
+from minutes.db.ids import stored_id
 
 STAGES: tuple[str, ...] = SCOPES
 NEEDS: dict[str, tuple[str, ...]] = {stage: STAGES[: i + 1] for i, stage in enumerate(STAGES)}
@@ -144,14 +146,14 @@ def begin_stage(
 
     Not allowed: records a `blocked` StageRun and audit event, commits the session, raises ConsentBlocked."""
     _stage(stage)
-    meeting = lock_meeting(session, meeting_id)
+    mid = stored_id(lock_meeting(session, meeting_id))
     if recording_id is not None:
         rec = session.get(Recording, recording_id)
-        if rec is None or rec.meeting_id != meeting.id:
-            raise ConsentInputError(f"meeting {meeting.id} has no recording {recording_id}")
-    decision = check(session, meeting.id, stage, on)
+        if rec is None or rec.meeting_id != mid:
+            raise ConsentInputError(f"meeting {mid} has no recording {recording_id}")
+    decision = check(session, mid, stage, on)
     run = StageRun(
-        meeting_id=meeting.id,
+        meeting_id=mid,
         recording_id=recording_id,
         stage=stage,
         status="started" if decision.allowed else "blocked",
@@ -161,12 +163,12 @@ def begin_stage(
     )
     session.add(run)
     session.flush()
-    subject = {"stage_run_id": run.id, "stage": stage, "recording_id": recording_id}
+    subject: dict[str, Any] = {"stage_run_id": run.id, "stage": stage, "recording_id": recording_id}
     if decision.allowed:
-        append_event(session, "stage.started", actor, meeting.id, subject=subject)
+        append_event(session, "stage.started", actor, mid, subject=subject)
         return run
     subject["missing"] = [[m.participant_id, m.state] for m in decision.missing]
-    append_event(session, "stage.blocked", actor, meeting.id, subject=subject)
+    append_event(session, "stage.blocked", actor, mid, subject=subject)
     session.commit()
     raise ConsentBlocked(decision)
 
@@ -200,8 +202,8 @@ def cancel_running(session: Session, meeting_id: int, actor: str, reason: str) -
     runs = session.exec(
         select(StageRun)
         .where(StageRun.meeting_id == meeting_id, StageRun.status == "started")
-        .order_by(StageRun.id)
+        .order_by(col(StageRun.id))
     ).all()
     for run in runs:
         finish_stage(session, run, "blocked", reason, actor)
-    return [run.id for run in runs]
+    return [stored_id(run) for run in runs]

@@ -29,15 +29,9 @@ from minutes.consent.errors import ConsentInputError
 from minutes.consent.evidence import MAX_EVIDENCE_BYTES, EvidenceFile, read_evidence, store_evidence
 from minutes.consent.gate import cancel_running
 from minutes.consent.hooks import Withdrawal, fire_gate_closed, fire_withdrawal
-from minutes.consent.meetings import (
-    MAX_NAME,
-    clean_text,
-    find_participant,
-    find_person,
-    get_meeting,
-    lock_meeting,
-)
+from minutes.consent.meetings import find_participant, find_person, get_meeting, lock_meeting
 from minutes.consent.status import SCOPES, State, consent_status
+from minutes.consent.text import MAX_NAME, clean_text
 from minutes.consent.timespec import TimeRange, clock, parse_range
 from minutes.dates import parse_date
 from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording

@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.meetings import get_meeting, participants_of
 from minutes.db import ConsentRecord, Scope
+from minutes.db.ids import stored_id
 from minutes.db.meeting import NOT_RECORDED
 
 SCOPES: tuple[str, ...] = tuple(s.value for s in Scope)
@@ -100,10 +101,10 @@ def resolve(
 ) -> Cell:
     """Apply the rules above to one participant's records for one scope."""
     if meeting_records:
-        return _cell(max(meeting_records, key=lambda r: r.id), "meeting")
+        return _cell(max(meeting_records, key=stored_id), "meeting")
     covering = [r for r in standing_records if _covers(r, meeting_date)]
     if covering:
-        last = max(covering, key=lambda r: r.id)
+        last = max(covering, key=stored_id)
         lapsed = last.decision == State.GIVEN and last.valid_until is not None and on > last.valid_until
         return _cell(last, "standing", State.EXPIRED if lapsed else None)
     ended = [
@@ -112,19 +113,20 @@ def resolve(
         if r.decision == State.GIVEN and r.valid_until is not None and r.valid_until < meeting_date
     ]
     if ended:
-        return _cell(max(ended, key=lambda r: r.id), "standing", State.EXPIRED)
+        return _cell(max(ended, key=stored_id), "standing", State.EXPIRED)
     return Cell(State.MISSING)
 
 
 def consent_status(session: Session, meeting: int | str, on: dt.date | None = None) -> ConsentStatus:
     """Every current participant x every scope, as of day `on` (default: today)."""
     row = get_meeting(session, meeting)
+    mid = stored_id(row)
     on = on or dt.date.today()
-    parts = participants_of(session, row.id)
+    parts = participants_of(session, mid)
     own = list(
         session.exec(
             select(ConsentRecord).where(
-                ConsentRecord.meeting_id == row.id, ConsentRecord.participant_id.is_not(None)
+                ConsentRecord.meeting_id == mid, col(ConsentRecord.participant_id).is_not(None)
             )
         )
     )
@@ -133,7 +135,7 @@ def consent_status(session: Session, meeting: int | str, on: dt.date | None = No
         list(
             session.exec(
                 select(ConsentRecord).where(
-                    ConsentRecord.person_id.in_(person_ids), ConsentRecord.participant_id.is_(None)
+                    col(ConsentRecord.person_id).in_(person_ids), col(ConsentRecord.participant_id).is_(None)
                 )
             )
         )
@@ -153,5 +155,5 @@ def consent_status(session: Session, meeting: int | str, on: dt.date | None = No
             )
             for scope in SCOPES
         }
-        out.append(ParticipantStatus(p.id, p.name, p.role, p.person_id, cells, p.attendance))
-    return ConsentStatus(row.id, row.title, row.date, on, out)
+        out.append(ParticipantStatus(stored_id(p), p.name, p.role, p.person_id, cells, p.attendance))
+    return ConsentStatus(mid, row.title, row.date, on, out)

@@ -93,8 +93,9 @@ def _check_weekday(day: dt.date, weekday: str | None, typed: str, what: str) -> 
         )
 
 
-def _as_date(value: dt.date | str | None) -> dt.date | None:
-    """A date, or an ISO date string (a due date as stored); None for anything else (a spoken "end of term")."""
+def as_date(value: dt.date | str | None) -> dt.date | None:
+    """A date, or an ISO date string (a due date as stored, a model's reply); None for anything else (a spoken
+    "end of term"). The one reader of stored dates, as `parse_date` is of typed ones."""
     if isinstance(value, dt.datetime):
         return local(value).date()
     if isinstance(value, dt.date):
@@ -110,7 +111,7 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
 def long_date(value: dt.date | str | None) -> str:
     """ "Monday 7 December 2026", for documents and headings. A value that is not a date (a due date kept as
     spoken) is returned as it is; None as ""."""
-    day = _as_date(value)
+    day = as_date(value)
     if day is None:
         return "" if value is None else str(value)
     return f"{day:%A} {day.day} {day:%B %Y}"
@@ -118,7 +119,7 @@ def long_date(value: dt.date | str | None) -> str:
 
 def short_date(value: dt.date | str | None) -> str:
     """ "07/12/2026", for tables. As `long_date` for anything that is not a date."""
-    day = _as_date(value)
+    day = as_date(value)
     if day is None:
         return "" if value is None else str(value)
     return f"{day:%d/%m/%Y}"

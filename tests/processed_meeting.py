@@ -17,12 +17,13 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from minutes.cli import cli
-from minutes.consent.meetings import create_meeting, participants_of
+from minutes.consent.meetings import participants_of
 from minutes.core import types
 from minutes.core.config import Settings
 from minutes.core.files import atomic_write
 from minutes.core.store import Database, files_path
 from minutes.db import Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
+from minutes.records.meetings import create_meeting
 from minutes.review import create_draft
 from minutes.speech.transcripts import save_transcript
 

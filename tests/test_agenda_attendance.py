@@ -10,13 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from minutes.cli import cli
-from minutes.consent import gate, ledger, meetings
+from minutes.consent import gate, ledger
 from minutes.consent.attendance import set_attendance
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.core.config import load_settings
 from minutes.core.store import Database
 from minutes.db import Recording
 from minutes.errors import MinutesError
+from minutes.records import meetings
 from minutes.records.agenda import parse_agenda
 from minutes.service.meetings import _ready
 

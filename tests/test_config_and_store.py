@@ -11,8 +11,11 @@ from sqlalchemy import text
 from minutes.cli import cli
 from minutes.core.config import load_settings
 from minutes.core.drafting_params import DRAFTING
+from minutes.core.speech_params import SPEAKERS, TRANSCRIBE
 from minutes.core.store import Database
+from minutes.core.types import Segment, SpeakerTurn, Transcript, Word
 from minutes.errors import MinutesError, UsageError
+from minutes.speech.attribute import attribute
 
 
 def run(*args):
@@ -56,6 +59,44 @@ def test_drafting_tunables_from_config_toml(home):
         (home / "config.toml").write_text(f"[drafting]\n{bad}\n")
         result = run("config", "show")
         assert result.exit_code == 2 and f"bad setting '{key}'" in result.output, result.output
+
+
+def test_speech_tunables_from_config_toml(home, tmp_path):
+    """`[transcribe]` and `[speakers]` set the speech stages' parameter objects the way `[drafting]` and
+    `[diarisation]` set theirs; the stages use the configured values, and a bad one is a one-line error."""
+    assert (load_settings().transcribe, load_settings().speakers) == (TRANSCRIBE, SPEAKERS)
+    (home / "config.toml").write_text(
+        "[transcribe]\nwindow_seconds = 40\nlanguage_max_windows = 4\n"
+        '[speakers]\nmax_speakers = 4\nbackchannel_max_words = 0\nfrom_talk = "suggest"\n'
+    )
+    settings = load_settings()
+    assert (settings.transcribe.window_seconds, settings.transcribe.language_max_windows) == (40.0, 4)
+    assert settings.transcribe.min_repeat_words == TRANSCRIBE.min_repeat_words  # the rest keep their defaults
+    assert (settings.speakers.max_speakers, settings.speakers.from_talk) == (4, "suggest")
+    shown = json.loads(run("config", "show", "--json").output)
+    assert shown["transcribe"]["window_seconds"] == 40 and shown["speakers"]["backchannel_max_words"] == 0
+    # the diarise command checks its counts against the configured bound, before any model loads
+    clip = tmp_path / "clip.wav"
+    clip.write_bytes(b"")
+    refused = run("diarise", str(clip), "--num-speakers", "5")
+    assert refused.exit_code == 2 and "num_speakers must be from 1 to 4" in refused.output, refused.output
+    # an invented "yeah" inside A's sentence: folded into it by default, its own segment with none allowed
+    words = [Word(t, t + 0.3, f" {w}") for t, w in ((0.0, "We"), (0.4, "move"), (0.8, "yeah"), (1.2, "it."))]
+    heard = Transcript("en", 2.0, [Segment(0.0, 1.5, "We move yeah it.", words)])
+    turns = [SpeakerTurn(0.0, 0.75, "A"), SpeakerTurn(0.75, 1.15, "B"), SpeakerTurn(1.15, 2.0, "A")]
+    assert len(attribute(heard, turns).segments) == 1
+    assert [s.speaker for s in attribute(heard, turns, settings.speakers).segments] == ["A", "B", "A"]
+    for bad, key in (
+        ("[transcribe]\nwindow_seconds = 0", "transcribe.window_seconds"),
+        ("[transcribe]\nlanguage_min_share = 2", "transcribe.language_min_share"),
+        ("[speakers]\nname_treshold = 0.4", "speakers.name_treshold"),
+        ('[speakers]\nfrom_talk = "always"', "speakers.from_talk"),
+        ("[speakers]\nembed_min_seconds = 12", "speakers"),  # longer than embed_max_seconds
+    ):
+        (home / "config.toml").write_text(f"{bad}\n")
+        result = run("config", "show")
+        assert result.exit_code == 2 and f"bad setting '{key}'" in result.output, result.output
+        assert result.output.count("\n") <= 2, result.output
 
 
 def test_bad_config_file_is_one_line(home):

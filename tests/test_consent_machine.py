@@ -33,13 +33,15 @@ from pg import dump_bytes
 from sqlmodel import select
 
 import minutes.service  # noqa: F401  (registers the withdrawal hook)
-from minutes.consent import ledger, meetings
+from minutes.consent import ledger
 from minutes.consent.gate import NEEDS
+from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
 from minutes.db import Draft, Evidence, Recording, Segment, SpeakerLabel, Transcript
 from minutes.db.audit import verify_chain
+from minutes.records import meetings
 from minutes.run.pipeline import Engines, Options
 from minutes.run.stages import Blocked, Run
 
@@ -58,7 +60,7 @@ class ConsentMachine(RuleBasedStateMachine):
         self.cast = Cast(NAMES, f"q{tag}z", {}, enrolled=("Asha", "Ben"))  # Cleo's voice stays "Speaker 3"
         with self.db.session() as s:
             m = meetings.create_meeting(s, f"meeting {tag}", "2026-11-23", NAMES)
-            self.cast.ids = {p.name: p.id for p in meetings.participants_of(s, m.id)}
+            self.cast.ids = {p.name: p.id for p in participants_of(s, m.id)}
         self.run = Run(
             self.db, Engines(self.db.settings, Options(actor="machine")), m.id, self.wav, QuietReporter()
         )

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minutes.consent import gate, ledger, meetings
+from minutes.consent import gate, ledger
 from minutes.consent.gate import ConsentBlocked
 from minutes.core.config import load_settings
 from minutes.core.store import Database
+from minutes.records import meetings
 
 SCOPES = ("record", "transcribe", "diarise", "summarise")
 DAY = dt.date(2026, 11, 23)

@@ -10,11 +10,11 @@ from sqlalchemy import JSON
 from sqlmodel import select
 
 from minutes import review
-from minutes.consent.meetings import create_meeting
 from minutes.core import types
 from minutes.core.config import load_settings
 from minutes.core.store import Database
 from minutes.db import AuditEvent, Draft, Recording, Review
+from minutes.records.meetings import create_meeting
 from minutes.speech.transcripts import load_transcript, save_transcript
 
 E = types.Evidence

@@ -8,13 +8,14 @@ import time
 import pytest
 from sqlmodel import select
 
-from minutes.consent import gate, ledger, meetings
+from minutes.consent import gate, ledger
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.gate import ConsentBlocked
 from minutes.core.config import load_settings
 from minutes.core.store import Database
 from minutes.db import AuditEvent, StageRun
 from minutes.db.audit import verify_chain
+from minutes.records import meetings
 
 GIVE = dict(recorded_by="clerk")
 

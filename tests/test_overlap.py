@@ -14,11 +14,13 @@ from canned import Cast, FakeAsr, FakeDiarisation, tiny_wav
 from processed_meeting import run
 from sqlmodel import select
 
-from minutes.consent import ledger, meetings
+from minutes.consent import ledger
+from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
 from minutes.db import AuditEvent, Segment, SpeakerTurn, StageRun, Transcript
+from minutes.records import meetings
 from minutes.run import pipeline
 
 NAMES = ["Priya", "Tom", "Sam"]
@@ -37,7 +39,7 @@ def make_cast(db, home, refuse_diarise: str | None = None) -> Cast:
     c = Cast(NAMES, "o", {})
     with db.session() as s:
         m = meetings.create_meeting(s, "Science", "2026-11-23", NAMES)
-        c.ids = {p.name: p.id for p in meetings.participants_of(s, m.id)}
+        c.ids = {p.name: p.id for p in participants_of(s, m.id)}
         for name in NAMES:
             ledger.give(s, m.id, name, "record,transcribe,diarise", "verbal", recorded_by="clerk")
         if refuse_diarise:

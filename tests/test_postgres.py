@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from minutes.consent import ledger, meetings
+from minutes.consent import ledger
 from minutes.core.config import load_settings
 from minutes.core.store import Database
 from minutes.db import AuditEvent, Meeting
 from minutes.db.audit import append_event, verify_chain
+from minutes.records import meetings
 from minutes.records.integrity import verify
 
 pytestmark = pytest.mark.postgres
@@ -85,8 +86,9 @@ def test_postgres_gate_waits_for_a_withdrawal_in_flight_and_sees_it(home, pg_url
     import threading
     import time
 
-    from minutes.consent import gate, ledger, meetings
+    from minutes.consent import gate, ledger
     from minutes.consent.gate import ConsentBlocked
+    from minutes.records import meetings
 
     db, other = Database.open(load_settings(db=pg_url)), Database.open(load_settings(db=pg_url))
     with db.session() as s:
@@ -115,8 +117,8 @@ def test_postgres_gate_waits_for_a_withdrawal_in_flight_and_sees_it(home, pg_url
 
 def test_one_run_per_meeting_across_connections(home, pg_url):
     """The run lease lives in the database, so it holds for runs on different machines sharing the server."""
-    from minutes.consent import meetings
     from minutes.db import RunLock
+    from minutes.records import meetings
     from minutes.run import runlock
 
     db, other = Database.open(load_settings(db=pg_url)), Database.open(load_settings(db=pg_url))

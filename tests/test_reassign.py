@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from pyannote.metrics.diarization import DiarizationErrorRate
 from speech_models import DEMO, annotation, audio, diarisation, meeting_diarisation, rttm_turns
 
+from minutes.core.speech_params import SPEAKERS
 from minutes.core.types import SpeakerTurn
 from minutes.speech.diarise import embed, embed_ranges
 from minutes.speech.naming import name_speakers
-from minutes.speech.params import SPEAKERS
 from minutes.speech.reassign import reassign_turns
 
 # The demo's consent evidence: a stretch of each participant's own speech.

@@ -14,9 +14,11 @@ from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
-from minutes.consent import ledger, meetings
+from minutes.consent import ledger
+from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.db import Job
+from minutes.records import meetings
 from minutes.run import pipeline
 from minutes.service import Ctx, jobs, processing, worker
 
@@ -83,7 +85,7 @@ def processed(ctx: Ctx, home, monkeypatch, extractor: CannedExtractor) -> Script
     cast = Scripted(["Priya", "Tom"], "r", {}, enrolled=("Priya",))
     with ctx.tx() as s:
         m = meetings.create_meeting(s, "Trip planning", "2026-12-07", cast.names)
-        cast.ids = {p.name: p.id for p in meetings.participants_of(s, m.id)}
+        cast.ids = {p.name: p.id for p in participants_of(s, m.id)}
         for name in cast.names:
             ledger.give(s, m.id, name, "all", "verbal", recorded_by="clerk")
     cast.meeting_id = m.id

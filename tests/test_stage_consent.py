@@ -19,11 +19,13 @@ from pg import db_url, dump_bytes
 from processed_meeting import run
 from sqlmodel import select
 
-from minutes.consent import ledger, meetings
+from minutes.consent import ledger
+from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
 from minutes.db import AuditEvent, Draft, RunLock, Segment, SpeakerLabel, StageRun, Transcript, utcnow
+from minutes.records import meetings
 from minutes.run import pipeline, runlock, stages
 from minutes.run.stages import Blocked, Run
 from minutes.speech.transcripts import replace_segments
@@ -44,7 +46,7 @@ def cast(db, home):
     c = Cast(NAMES, "t", {}, enrolled=tuple(NAMES))
     with db.session() as s:
         m = meetings.create_meeting(s, "Science", "2026-11-23", NAMES)
-        c.ids = {p.name: p.id for p in meetings.participants_of(s, m.id)}
+        c.ids = {p.name: p.id for p in participants_of(s, m.id)}
         for name in NAMES:
             ledger.give(s, m.id, name, "all", "verbal", recorded_by="clerk")
         ledger.refuse(s, m.id, "Helen", "diarise", "verbal", recorded_by="clerk")

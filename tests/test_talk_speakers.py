@@ -13,13 +13,15 @@ from processed_meeting import run
 from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
-from minutes.consent import ledger, meetings
+from minutes.consent import ledger
+from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
 from minutes.core.types import Segment, SpeakerTurn, Transcript, Word
 from minutes.db import AuditEvent, SpeakerLabel, StageRun
 from minutes.db import SpeakerTurn as SpeakerTurnRow
+from minutes.records import meetings
 from minutes.run import pipeline, stages
 from minutes.speech import speakers
 from minutes.speech.diarise import Diarisation
@@ -58,7 +60,7 @@ def meeting(request, home, database):
     db = Database.open(load_settings())
     with db.session() as s:
         m = meetings.create_meeting(s, "Trip planning", "2026-11-23", PEOPLE)
-        ids = {p.name: p.id for p in meetings.participants_of(s, m.id)}
+        ids = {p.name: p.id for p in participants_of(s, m.id)}
         for name in ids:
             ledger.give(s, m.id, name, "all", "verbal", recorded_by="clerk")
     r = stages.Run(db, pipeline.Engines(db.settings), m.id, tiny_wav(home.parent / "m.wav"), QuietReporter())
@@ -205,7 +207,6 @@ def test_the_review_page_shows_a_suggestion_with_its_lines_and_takes_it_in_one_s
             web.built.meeting_id,
             web.built.recording_id,
             load_transcript(s, web.built.transcript_id),
-            "apply",
             "test",
         )
     client, csrf = web.login("reviewer")

@@ -12,8 +12,10 @@ from sqlmodel import select
 from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
-from minutes.consent import ledger, meetings
+from minutes.consent import ledger
+from minutes.consent.meetings import participants_of
 from minutes.db import Job
+from minutes.records import meetings
 from minutes.run import pipeline
 from minutes.service import jobs, processing
 
@@ -25,7 +27,7 @@ def cast_meeting(web, title: str) -> Cast:
     cast = Cast(NAMES, title.lower()[:3], {})
     with web.ctx.tx() as s:
         m = meetings.create_meeting(s, title, "2026-12-07", NAMES)
-        cast.ids = {p.name: p.id for p in meetings.participants_of(s, m.id)}
+        cast.ids = {p.name: p.id for p in participants_of(s, m.id)}
         for name in NAMES:
             ledger.give(s, m.id, name, "record,transcribe,diarise", "verbal", recorded_by="clerk")
     cast.meeting_id = m.id

@@ -242,7 +242,7 @@ def test_hook_reports_exactly_what_it_removed(processed, home):
 
 
 def test_standing_withdrawal_reaches_every_meeting_of_the_person(home, database):
-    from minutes.consent.meetings import add_person
+    from minutes.records.meetings import add_person
 
     settings = load_settings()
     db = Database.open(settings)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -27,7 +28,7 @@ class IdType(click.ParamType):
 
     def convert(self, value, param, ctx) -> int:
         from minutes.consent.errors import ConsentInputError
-        from minutes.consent.meetings import parse_id
+        from minutes.consent.text import parse_id
 
         try:
             return parse_id(value, f"{param.name if param else 'record'} id")
@@ -139,7 +140,7 @@ class App:
         if self._settings is None:
             from minutes.core.config import load_settings
 
-            self._settings = load_settings(self.home, self.db, self.device)
+            self._settings = load_settings(Path(self.home) if self.home else None, self.db, self.device)
         return self._settings
 
     @property

@@ -210,7 +210,7 @@ def attendance_cmd(app: App, meeting: int, name: str, status: str, accepted: boo
     from minutes.service import meetings
 
     part = meetings.set_attendance(app.ctx(), meeting, name, status, actor(), accepted)
-    said = {True: ", accepted", False: ", not accepted"}.get(part.apologies_accepted, "")
+    said = {True: ", accepted", False: ", not accepted", None: ""}[part.apologies_accepted]
     click.echo(f"{part.name}: {part.attendance}{said} (meeting {meeting})")
 
 

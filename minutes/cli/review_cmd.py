@@ -123,6 +123,7 @@ def review_edit(app: App, draft: int, by: str, source: Path | None, as_json: boo
     """Edit the draft as a JSON document ($EDITOR, or --from FILE). After approval, an edit reopens review."""
     from minutes.service import review
 
+    text: str | None
     if source is not None:
         text = review.read_document(source)
     else:

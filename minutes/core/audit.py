@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.db.audit import AuditEvent, AuditHead, append_event
 
@@ -50,7 +50,7 @@ class LoggedEvent:
 
 def log(session: Session, meeting_id: int | None = None, kind: str | None = None) -> list[LoggedEvent]:
     """Events in chain order, optionally only those of one meeting or one kind."""
-    query = select(AuditEvent).order_by(AuditEvent.seq)
+    query = select(AuditEvent).order_by(col(AuditEvent.seq))
     if meeting_id is not None:
         query = query.where(AuditEvent.meeting_id == meeting_id)
     if kind is not None:
@@ -77,5 +77,7 @@ class SignedHead:
 def head(session: Session) -> SignedHead | None:
     """The newest event and the head's signature (None while the chain is empty)."""
     row = session.get(AuditHead, 1)
-    last = session.exec(select(AuditEvent).where(AuditEvent.seq == row.seq)).first() if row else None
+    if row is None:
+        return None
+    last = session.exec(select(AuditEvent).where(AuditEvent.seq == row.seq)).first()
     return SignedHead(last.seq, last.hash, row.signature, last.at) if last else None

@@ -14,8 +14,15 @@ Example `config.toml`:
     asr = "whisper-base"
     extractor_backend = "llama.cpp"
 
+    [transcribe]           # see minutes.core.speech_params.TranscribeParams
+    window_seconds = 600
+
     [diarisation]          # see DiarisationParams
     threshold = 0.275
+
+    [speakers]             # see minutes.core.speech_params.SpeakerParams
+    name_threshold = 0.5
+    from_talk = "apply"    # names from the talk: "apply" (clear ones), "suggest" (all wait), "off"
 
     [drafting]             # see minutes.core.drafting_params.DraftingParams
     max_second_looks = 12
@@ -44,8 +51,6 @@ Example `config.toml`:
 
     [web]                  # `minutes serve` behind a reverse proxy on this machine (default: none trusted)
     trusted_proxies = ["127.0.0.1"]
-    [speakers]             # names from the talk: "apply" (clear ones), "suggest" (all wait), "off"
-    from_talk = "apply"
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ import os
 import tomllib
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -68,6 +73,7 @@ from pydantic_settings import (
 )
 
 from minutes.core.drafting_params import DraftingParams
+from minutes.core.speech_params import SpeakerParams, TranscribeParams
 from minutes.errors import UsageError
 
 CONFIG_NAME = "config.toml"
@@ -132,16 +138,6 @@ class Store(_Strict):
     their sha256, so two machines, or a retry, write the same name and never a second copy."""
 
     shared: Path | None = None
-
-
-class Speakers(_Strict):
-    """Naming speakers nobody enrolled a voice for from what the meeting says ("Fiona, can you ...?" and the
-    answer; "I'm Priya"; "as chair, I ..."; minutes.speech.talk). "apply": a name the talk gives clearly and
-    consistently is applied before drafting and shown as named from the talk, with its lines, for the reviewer
-    to undo; any other is a suggestion. "suggest": every one waits for the reviewer to accept it (the drafted
-    minutes then call those speakers "Speaker N"). "off": not read at all."""
-
-    from_talk: Literal["apply", "suggest", "off"] = "apply"
 
 
 class Queue(_Strict):
@@ -217,7 +213,9 @@ class Settings(BaseSettings):
     models_dir: Path | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
     models: ModelChoice = Field(default_factory=ModelChoice)
+    transcribe: TranscribeParams = Field(default_factory=TranscribeParams)
     diarisation: DiarisationParams = Field(default_factory=DiarisationParams)
+    speakers: SpeakerParams = Field(default_factory=SpeakerParams)
     drafting: DraftingParams = Field(default_factory=DraftingParams)
     retention: Retention = Field(default_factory=Retention)
     notice: Notice = Field(default_factory=Notice)
@@ -225,7 +223,6 @@ class Settings(BaseSettings):
     store: Store = Field(default_factory=Store)
     queue: Queue = Field(default_factory=Queue)
     web: Web = Field(default_factory=Web)
-    speakers: Speakers = Field(default_factory=Speakers)
 
     @classmethod
     def settings_customise_sources(
@@ -268,7 +265,7 @@ def load_settings(home: Path | None = None, db: str | None = None, device: str |
     """Build the effective settings. Arguments are the command-line flags (None when not given)."""
     home = Path(home or default_home()).expanduser()
     path = home / CONFIG_NAME
-    flags = {k: v for k, v in {"db": db, "device": device}.items() if v}
+    flags: dict[str, Any] = {k: v for k, v in {"db": db, "device": device}.items() if v}
     try:
         return Settings(home=home, **flags)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -23,6 +23,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from minutes.dates import as_date
+
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 MONTHS = [
     "january",
@@ -104,10 +106,9 @@ def resolve(phrase: str | None, meeting_date: date | None) -> str | None:
 
 
 def _iso(text: str) -> str | None:
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
+    """`text` as an ISO date when it is one (minutes.dates reads it), else None."""
+    day = as_date(text)
+    return day.isoformat() if day else None
 
 
 def to_date(phrase: str, meeting: date) -> date | None:

@@ -193,7 +193,8 @@ class LlamaExtractor:
                     ids = self._llm.tokenize(text.encode(), add_bos=False, special=False)
                     if len(ids) == 1:
                         found[word.lower()].append(ids[0])
-            self._answers = tuple(np.array(sorted(set(v)), dtype=np.intc) for v in found.values())
+            yes, no = (np.array(sorted(set(v)), dtype=np.intc) for v in found.values())
+            self._answers = (yes, no)
         return self._answers
 
     def _prompt_tokens(self, messages: Messages) -> list[int]:
@@ -209,7 +210,8 @@ class LlamaExtractor:
         special = [
             llm._model.token_get_text(t) if t != -1 else "" for t in (llm.token_eos(), llm.token_bos())
         ]
-        return Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"], *special)
+        eos, bos = special
+        return Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"], eos_token=eos, bos_token=bos)
 
     def _resume(self, llm: Any, messages: Messages) -> None:
         """Have the context hold exactly what the prompt is read on from, so that a reply does not depend on what
@@ -325,7 +327,12 @@ def load(name: str, gguf: Path, threads: int = 0, states: Path | None = None) ->
     )
     extractor.states = states
     alive = weakref.ref(extractor)  # closed at exit if still loaded, without keeping it alive until then
-    atexit.register(lambda: (loaded := alive()) is not None and loaded.close())
+
+    def close_if_loaded() -> None:
+        if (loaded := alive()) is not None:
+            loaded.close()
+
+    atexit.register(close_if_loaded)
     return extractor
 
 

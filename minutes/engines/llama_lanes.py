@@ -32,10 +32,11 @@ from llama_cpp import _internals as internals
 
 T = TypeVar("T")
 R = TypeVar("R")
+L = TypeVar("L", bound=Llama)
 OMP_PAUSE_SOFT = 1  # omp_pause_resource_t: free the threads, keep the settings
 
 
-def second_context(llm: Llama, threads: int) -> Llama:
+def second_context(llm: L, threads: int) -> L:
     """A `Llama` of the same class on the same loaded weights with a context of its own (the same parameters
     but `threads`), its own batch, token history and sampler. llama-cpp-python loads weights per `Llama`, so
     the object is copied and its per-context fields replaced (attributes set on `llm` itself, such as a test's

@@ -83,7 +83,7 @@ class GreedyFirst:
     """The sampler `Llama.generate` asks for each token: greedy, under the grammar, best token checked first;
     tokens of forced text (see `forced`) are returned as they are."""
 
-    def __init__(self, llm: Llama, grammar) -> None:
+    def __init__(self, llm: GreedyFirstLlama, grammar) -> None:
         self._llm = llm
         self._sampler = llama_cpp.llama_sampler_init_grammar(
             llm._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from minutes.consent.evidence import read_limited
-from minutes.consent.meetings import MAX_TITLE, clean_text, lock_meeting, require_unreleased
+from minutes.consent.meetings import lock_meeting, require_unreleased
+from minutes.consent.text import MAX_TITLE, clean_text
 from minutes.db import AgendaItem
 from minutes.db.audit import append_event
+from minutes.db.ids import stored_id
 from minutes.errors import UsageError
 
 MAX_ITEMS, MAX_BYTES, MAX_DATE_PHRASE = 100, 64_000, 60
@@ -68,13 +70,13 @@ def agenda_text(text: str) -> list[str]:
 
 def set_agenda(session: Session, meeting: int | str, titles: list[str], actor: str) -> list[AgendaItem]:
     """Replace the meeting's agenda, audited, in the caller's transaction; refused once minutes are released."""
-    row = lock_meeting(session, meeting)
-    require_unreleased(session, row.id, "its agenda is kept as filed")
-    session.execute(delete(AgendaItem).where(AgendaItem.meeting_id == row.id))
-    items = [AgendaItem(meeting_id=row.id, number=i, title=t) for i, t in enumerate(titles, 1)]
+    mid = stored_id(lock_meeting(session, meeting))
+    require_unreleased(session, mid, "its agenda is kept as filed")
+    session.execute(delete(AgendaItem).where(col(AgendaItem.meeting_id) == mid))
+    items = [AgendaItem(meeting_id=mid, number=i, title=t) for i, t in enumerate(titles, 1)]
     session.add_all(items)
     session.flush()
-    append_event(session, "meeting.agenda", actor, row.id, subject={"items": len(items)})
+    append_event(session, "meeting.agenda", actor, mid, subject={"items": len(items)})
     return items
 
 
@@ -82,7 +84,9 @@ def agenda_of(session: Session, meeting_id: int) -> list[str]:
     """The meeting's agenda titles in order; empty when none was given."""
     return list(
         session.exec(
-            select(AgendaItem.title).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.number)
+            select(AgendaItem.title)
+            .where(AgendaItem.meeting_id == meeting_id)
+            .order_by(col(AgendaItem.number))
         )
     )
 

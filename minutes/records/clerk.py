@@ -24,12 +24,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes import review
 from minutes.core import types
 from minutes.dates import long_date, short_date
-from minutes.db import Draft, Participant, Segment, Transcript
+from minutes.db import Participant, Segment, Transcript
 from minutes.records import agenda, series
 from minutes.records.export import (
     WITHDRAWN,
@@ -89,13 +89,15 @@ class ClerkDoc:
 
 def transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]:
     """The draft's transcript as (start, text) lines; empty once it was purged."""
-    transcript_id = session.get(Draft, draft_id).transcript_id
+    transcript_id = review.get_draft(session, draft_id).transcript_id
     row = session.get(Transcript, transcript_id) if transcript_id is not None else None
     if row is None or row.deleted_at is not None:
         return []
     return [
         (seg.start, seg.text)
-        for seg in session.exec(select(Segment).where(Segment.transcript_id == row.id).order_by(Segment.idx))
+        for seg in session.exec(
+            select(Segment).where(Segment.transcript_id == row.id).order_by(col(Segment.idx))
+        )
     ]
 
 
@@ -103,7 +105,7 @@ def _attendance(session: Session, meeting_id: int, draft_id: int) -> dict[str, l
     withdrawn = withdrawn_ids(session, draft_id)
     out: dict[str, list[str]] = {key: [] for key in _LABELS}
     for p in session.exec(
-        select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id)
+        select(Participant).where(Participant.meeting_id == meeting_id).order_by(col(Participant.id))
     ):
         name = WITHDRAWN if p.id in withdrawn else p.name
         key = p.attendance
@@ -179,7 +181,7 @@ def clerk_document(session: Session, draft_id: int, preview: bool = False) -> Cl
     """The released minutes of a draft in the clerk's shape (refused before release, as every minutes export);
     `preview`: the current version as it would be filed now (see `minutes_document`)."""
     base = minutes_document(session, draft_id, preview)
-    meeting_id = session.get(Draft, draft_id).meeting_id
+    meeting_id = review.get_draft(session, draft_id).meeting_id
     lines = transcript_lines(session, draft_id)
     return ClerkDoc(
         base,

@@ -16,15 +16,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes import review
+from minutes.consent.meetings import get_meeting
 from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
 from minutes.dates import long_date, short_date
-from minutes.db import Draft, DraftStatus, Export, Meeting, Participant, Release, utcnow
+from minutes.db import Draft, DraftStatus, Export, Participant, Release, utcnow
 from minutes.db.audit import append_event
+from minutes.db.ids import stored_id
 from minutes.errors import StateError, UsageError
 from minutes.records.integrity import check_release
 
@@ -90,11 +92,11 @@ def minutes_document(session: Session, draft_id: int, preview: bool = False) -> 
 
 
 def _document(session: Session, row: Draft, rel: Release | None, preview: bool) -> MinutesDoc:
-    draft_id = row.id
-    meeting = session.get(Meeting, row.meeting_id)
+    draft_id = stored_id(row)
+    meeting = get_meeting(session, row.meeting_id)
     withdrawn = withdrawn_ids(session, draft_id)
     people = session.exec(
-        select(Participant).where(Participant.meeting_id == meeting.id).order_by(Participant.id)
+        select(Participant).where(Participant.meeting_id == row.meeting_id).order_by(col(Participant.id))
     ).all()
     current = review.draft_as_types(session, draft_id)
     first = rel
@@ -121,9 +123,9 @@ def _document(session: Session, row: Draft, rel: Release | None, preview: bool) 
 def withdrawn_ids(session: Session, draft_id: int) -> set[int]:
     """Participants who withdrew consent after the draft was made: the minutes name them only as WITHDRAWN."""
     return {
-        step.detail.get("participant")
+        who
         for step in review.history(session, draft_id)
-        if step.kind == "withdrawal"
+        if step.kind == "withdrawal" and (who := step.detail.get("participant")) is not None
     }
 
 
@@ -290,7 +292,7 @@ def write_export(
         path.unlink(missing_ok=True)
         raise
     LOG.info("export %s: draft %s, %s as %s, %d bytes", rec.id, row.id, kind, fmt, len(data))
-    return ExportResult(rec.id, row.id, kind, fmt, str(path), digest, len(data))
+    return ExportResult(stored_id(rec), stored_id(row), kind, fmt, str(path), digest, len(data))
 
 
 def _check_format(fmt: str, transcript: bool, template: str | None) -> None:

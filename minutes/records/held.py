@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.gate import check
 from minutes.consent.hooks import on_gate_closed
@@ -73,7 +73,7 @@ def _needed_elsewhere(session: Session, job: Job) -> bool:
             Job.source == job.source,
             Job.id != job.id,
             Job.meeting_id != job.meeting_id,
-            Job.status.in_(("queued", "running")),
+            col(Job.status).in_(("queued", "running")),
         )
     ).all()
     return any(o.meeting_id is not None and check(session, o.meeting_id, "record").allowed for o in others)
@@ -81,5 +81,11 @@ def _needed_elsewhere(session: Session, job: Job) -> bool:
 
 def meetings_holding(session: Session, settings: Settings) -> list[int]:
     """The meetings with a job still holding an unstored copy of its recording."""
-    jobs = session.exec(select(Job).where(Job.status != "done", Job.meeting_id.is_not(None))).all()
-    return sorted({j.meeting_id for j in jobs if (p := held_path(settings, j)) is not None and p.exists()})
+    jobs = session.exec(select(Job).where(Job.status != "done", col(Job.meeting_id).is_not(None))).all()
+    return sorted(
+        {
+            j.meeting_id
+            for j in jobs
+            if j.meeting_id is not None and (p := held_path(settings, j)) and p.exists()
+        }
+    )

@@ -25,7 +25,6 @@ from minutes.consent.timespec import clock
 from minutes.core import types
 from minutes.core.config import Settings
 from minutes.dates import long_date
-from minutes.db import Draft
 from minutes.errors import UsageError
 from minutes.records import agenda, clerk
 from minutes.records.export import ExportResult, MinutesDoc, footer, minutes_document, write_export
@@ -66,7 +65,7 @@ def part2_document(session: Session, draft_id: int) -> Part2Doc:
     """The part-2 record of released minutes (refused before release or after tampering, as the minutes)."""
     base = minutes_document(session, draft_id)
     view = review.show(session, draft_id)
-    titles = agenda.agenda_of(session, session.get(Draft, draft_id).meeting_id)
+    titles = agenda.agenda_of(session, review.get_draft(session, draft_id).meeting_id)
     starts = agenda.agenda_starts(titles, clerk.transcript_lines(session, draft_id)) if titles else []
     confirmed = {
         step.detail.get("item"): step
@@ -87,8 +86,8 @@ def part2_document(session: Session, draft_id: int) -> Part2Doc:
                 item.text,
                 item.evidence,
                 f"{index + 1}. {titles[index]}" if index is not None else None,
-                step and step.reviewer,
-                step and step.at,
+                step.reviewer if step else None,
+                step.at if step else None,
             )
         )
     return Part2Doc(base, items)

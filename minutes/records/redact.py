@@ -63,7 +63,7 @@ class NameMatcher:
     spellings: tuple[str, ...]  # the whole forms matched, the registered name first
 
     def search(self, text: str | None) -> bool:
-        return bool(text) and self.pattern.search(text) is not None
+        return text is not None and self.pattern.search(text) is not None
 
     def is_name(self, text: str | None) -> bool:
         """Whether `text` is the name and nothing else (punctuation around it aside)."""

@@ -17,16 +17,18 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from minutes.consent.meetings import clean_text, name_key, refuse_controls, released_draft
+from minutes.consent.meetings import released_draft
+from minutes.consent.text import clean_text, name_key, refuse_controls
 from minutes.core.audit import record
 from minutes.core.config import Settings
-from minutes.dates import parse_date
+from minutes.dates import as_date, parse_date
 from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting
+from minutes.db.ids import stored_id
 from minutes.db.series import BODY_KINDS
 from minutes.drafting import progress
 from minutes.errors import NotFoundError, StateError, UsageError
@@ -76,27 +78,8 @@ class Owed:
     due: str | None
 
     def overdue(self, today: dt.date) -> bool:
-        day = _iso(self.due)
+        day = as_date(self.due)
         return day is not None and day < today
-
-
-def _iso(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:  # a phrase as spoken ("next meeting")
-        return None
-
-
-class _Stored(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-def stored_id(row: _Stored) -> int:
-    """The id of a row read from (or flushed to) the database. SQLModel types every id `int | None` because a row
-    not yet flushed has none; one that has can be used as an int."""
-    assert row.id is not None, f"{type(row).__name__} has no id: it was never stored"
-    return row.id
 
 
 # --- bodies -------------------------------------------------------------------------------------------------
@@ -417,7 +400,7 @@ def owed(
                 action_id, stored_id(m), m.title, m.date, names.get(m.body_id), action.task, action.owner, due
             )
         )
-    return sorted(out, key=lambda o: (not o.overdue(today), _iso(o.due) is None, _iso(o.due) or today))
+    return sorted(out, key=lambda o: (not o.overdue(today), as_date(o.due) is None, as_date(o.due) or today))
 
 
 def write_owed(

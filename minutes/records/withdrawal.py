@@ -38,7 +38,8 @@ from sqlmodel import Session, select
 
 from minutes import review
 from minutes.consent.hooks import Withdrawal
-from minutes.consent.meetings import name_key, withdrawn_label
+from minutes.consent.meetings import withdrawn_label
+from minutes.consent.text import name_key
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings, load_settings

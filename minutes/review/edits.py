@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidationError
 from sqlmodel import Session, SQLModel, select
 
-from minutes.consent.meetings import refuse_controls
+from minutes.consent.text import refuse_controls
 from minutes.core.audit import record
 from minutes.db import Action, AgendaItem, DraftStatus, Flag, Point
 from minutes.db.audit import content_hash

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from minutes.consent.meetings import refuse_controls
+from minutes.consent.text import refuse_controls
 from minutes.core import types
 from minutes.db import Draft, Evidence, Flag, Segment, Transcript
 from minutes.drafting import lexicon, points, sensitive

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
-from minutes.consent.meetings import as_id
+from minutes.consent.text import as_id
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.db import (

@@ -15,12 +15,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import clean_text
+from minutes.consent.text import clean_text
 from minutes.core.audit import record, sha256_of
-from minutes.db import Draft, LineCorrection, Recording, Segment, Transcript, Word
+from minutes.db import Draft, LineCorrection, Segment, Transcript, Word
+from minutes.db.ids import stored_id
 from minutes.drafting.grounding import content_words
 from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.review.items import content_sha256, draft_items, evidence_rows, get_draft, item_ref
@@ -60,17 +61,18 @@ def correct_line(
     require_editable(row)
     seg = _segment(session, row, line)
     tr = session.get(Transcript, seg.transcript_id)
+    if tr is None:  # `_segment` found the line in it, in this transaction
+        raise NotFoundError(f"draft {draft_id} has no transcript")
     new_text = _clean(text) if text is not None else seg.text
     label = seg.speaker
     if speaker is not None and speaker.strip():
-        rec = session.get(Recording, tr.recording_id)
-        label = speakers.label_of(session, row.meeting_id, rec.id, speaker.strip(), by)
+        label = speakers.label_of(session, row.meeting_id, tr.recording_id, speaker.strip(), by)
     result = Corrected(line, new_text != seg.text, label != seg.speaker)
     if not (result.text_changed or result.speaker_changed):
         raise UsageError(f"line {line} already says that", "nothing was changed")
     open_for_change(session, row, by)
     before_text, before_speaker = seg.text, seg.speaker
-    words = session.exec(select(Word).where(Word.segment_id == seg.id).order_by(Word.idx)).all()
+    words = list(session.exec(select(Word).where(Word.segment_id == seg.id).order_by(col(Word.idx))).all())
     if result.text_changed:
         _retime(session, seg, words, new_text.split())
         seg.text = new_text
@@ -82,7 +84,7 @@ def correct_line(
     session.add(seg)
     session.add(
         LineCorrection(
-            transcript_id=tr.id,
+            transcript_id=stored_id(tr),
             idx=seg.idx,
             draft_id=row.id,
             before_text=before_text,
@@ -113,7 +115,7 @@ def correct_line(
         hashes={
             "before": sha256_of(before_text),
             "after": sha256_of(seg.text),
-            "version": content_sha256(session, row.id),
+            "version": content_sha256(session, stored_id(row)),
         },
     )
     return result
@@ -124,7 +126,7 @@ def corrections(session: Session, transcript_id: int) -> dict[int, LineCorrectio
     rows = session.exec(
         select(LineCorrection)
         .where(LineCorrection.transcript_id == transcript_id)
-        .order_by(LineCorrection.id)
+        .order_by(col(LineCorrection.id))
     ).all()
     out: dict[int, LineCorrection] = {}
     for r in rows:
@@ -195,7 +197,7 @@ def _retime(session: Session, seg: Segment, words: list[Word], tokens: list[str]
     session.flush()
     session.add_all(
         Word(
-            segment_id=seg.id,
+            segment_id=stored_id(seg),
             idx=i,
             start=round(a, 3),
             end=round(b, 3),
@@ -236,7 +238,7 @@ def _reach_citations(session: Session, row: Draft, seg: Segment, before: str, re
     the line and in the summary (the diff against the AI's draft shows them; the audit event names them)."""
     phrases = _phrases(before, seg.text)
     citing: set[str] = set()
-    for item in draft_items(session, row.id):
+    for item in draft_items(session, stored_id(row)):
         for ev in evidence_rows(session, item):
             if not _overlaps(ev.start, ev.end, seg):
                 continue
@@ -248,7 +250,7 @@ def _reach_citations(session: Session, row: Draft, seg: Segment, before: str, re
                 result.quotes += 1
     if not phrases:
         return
-    for item in draft_items(session, row.id):
+    for item in draft_items(session, stored_id(row)):
         if item_ref(item) not in citing or item.resolution == "removed":
             continue
         changed = False

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.db import AuditEvent, Draft, DraftStatus
+from minutes.db.ids import stored_id
 from minutes.errors import StateError
 from minutes.review.states import transition
 
@@ -41,7 +42,9 @@ class Advice:
 
 
 def latest(session: Session, meeting_id: int) -> Draft | None:
-    return session.exec(select(Draft).where(Draft.meeting_id == meeting_id).order_by(Draft.id.desc())).first()
+    return session.exec(
+        select(Draft).where(Draft.meeting_id == meeting_id).order_by(col(Draft.id).desc())
+    ).first()
 
 
 def check(session: Session, meeting_id: int) -> Draft | None:
@@ -65,7 +68,7 @@ def replace(session: Session, meeting_id: int, new: Draft, by: str) -> list[int]
     when the latest earlier draft was approved or released meanwhile. Returns the ids replaced."""
     earlier = sorted(
         (d for d in session.exec(select(Draft).where(Draft.meeting_id == meeting_id)) if d.id != new.id),
-        key=lambda d: d.id,
+        key=stored_id,
     )
     if earlier and earlier[-1].status in KEPT:
         last = earlier[-1]
@@ -84,7 +87,7 @@ def replace(session: Session, meeting_id: int, new: Draft, by: str) -> list[int]
                 detail={"replaced_by": new.id},
                 event="draft.replace",
             )
-            replaced.append(old.id)
+            replaced.append(stored_id(old))
     return replaced
 
 
@@ -98,11 +101,13 @@ def advice(session: Session, meeting_id: int) -> Advice | None:
     named = 0
     for event in session.exec(
         select(AuditEvent)
-        .where(AuditEvent.meeting_id == meeting_id, AuditEvent.kind.in_(("draft.create", "speaker.name")))
-        .order_by(AuditEvent.seq)
+        .where(
+            AuditEvent.meeting_id == meeting_id, col(AuditEvent.kind).in_(("draft.create", "speaker.name"))
+        )
+        .order_by(col(AuditEvent.seq))
     ):
         if event.kind == "draft.create" and json.loads(event.subject_json).get("draft") == row.id:
             created = event.seq
         elif event.kind == "speaker.name" and created is not None:
             named += 1
-    return Advice(row.id, row.status, named) if named else None
+    return Advice(stored_id(row), row.status, named) if named else None

@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from minutes.consent.meetings import refuse_controls
+from minutes.consent.text import refuse_controls
 from minutes.core.audit import record
 from minutes.dates import long_date
 from minutes.db import Draft, DraftStatus, Release, Review, utcnow
 from minutes.db.audit import row_hash
+from minutes.db.ids import stored_id
 from minutes.errors import StateError, UsageError
 from minutes.review.items import content_sha256, draft_items, get_draft, is_blocking, meeting_sha256
 from minutes.review.views import item_view, latest_release
@@ -40,7 +41,7 @@ def approve(session: Session, draft_id: int, by: str) -> Draft:
     blockers = [item_view(session, i) for i in draft_items(session, draft_id) if is_blocking(i)]
     if blockers:
         named = ", ".join(
-            f"{v.ref} ({v.flag_kind + ' flag' if v.kind == 'flag' else v.status})" for v in blockers
+            f"{v.ref} ({f'{v.flag_kind} flag' if v.kind == 'flag' else v.status})" for v in blockers
         )
         raise StateError(
             f"draft {draft_id} has unresolved items: {named}",
@@ -81,7 +82,9 @@ def release(session: Session, draft_id: int, by: str) -> Release:
             if row.status in (DraftStatus.PENDING, DraftStatus.IN_REVIEW)
             else None,
         )
-    rel = Release(draft_id=row.id, released_by=by, content_sha256=content_sha256(session, row.id))
+    rel = Release(
+        draft_id=stored_id(row), released_by=by, content_sha256=content_sha256(session, stored_id(row))
+    )
     session.add(rel)
     session.flush()
     transition(
@@ -104,9 +107,9 @@ def reissue(session: Session, draft_id: int, by: str, note: str) -> Release:
         raise StateError(f"draft {draft_id} is {row.status}; only released minutes can be re-issued")
     prior = latest_release(session, draft_id)
     rel = Release(
-        draft_id=row.id,
+        draft_id=stored_id(row),
         released_by=prior.released_by if prior else by,
-        content_sha256=content_sha256(session, row.id),
+        content_sha256=content_sha256(session, stored_id(row)),
         reissue_of=prior.id if prior else None,
         note=note,
     )
@@ -188,7 +191,7 @@ def add_step(
     session.add(row)
     session.add(
         Review(
-            draft_id=row.id,
+            draft_id=stored_id(row),
             reviewer=by,
             kind=kind,
             from_status=from_status,
@@ -214,7 +217,7 @@ def record_step(
         row.meeting_id,
         subject={"draft": row.id, **detail},
         content={"reason": reason} if reason else None,
-        hashes={"version": content_sha256(session, row.id)},
+        hashes={"version": content_sha256(session, stored_id(row))},
     )
 
 

@@ -31,7 +31,6 @@ from sqlmodel import select
 
 from minutes.consent import ledger
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import create_meeting, parse_participant_spec
 from minutes.core.config import Settings
 from minutes.core.files import sha256_file, sweep_temps
 from minutes.core.logs import setup_logging
@@ -40,6 +39,7 @@ from minutes.core.store import Database
 from minutes.dates import parse_date
 from minutes.db import Job, Meeting, Recording, utcnow
 from minutes.errors import MinutesError, StateError, UsageError
+from minutes.records.meetings import create_meeting, parse_participant_spec
 from minutes.run import runlock
 from minutes.run.pipeline import Engines, Options, process
 

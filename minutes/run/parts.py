@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from sqlmodel import select
+from sqlmodel import col, select
 
 from minutes.core.files import sha256_file
 from minutes.core.types import SAMPLE_RATE
@@ -78,7 +78,7 @@ def chosen_source(run: Run, mode: str | None) -> Iterator[None]:
 
 def _recordings(run: Run) -> list[Recording]:
     with run.db.session() as s:
-        query = select(Recording).where(Recording.meeting_id == run.meeting_id).order_by(Recording.id)
+        query = select(Recording).where(Recording.meeting_id == run.meeting_id).order_by(col(Recording.id))
         return list(s.exec(query).all())
 
 

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from minutes.consent.meetings import get_meeting
 from minutes.core.config import Settings
@@ -33,6 +33,7 @@ from minutes.core.files import sha256_file
 from minutes.core.progress import QuietReporter, Reporter
 from minutes.core.store import Database
 from minutes.db import Draft, Recording
+from minutes.db.ids import stored_id
 from minutes.errors import StateError
 from minutes.run import overlap, parts, runlock
 from minutes.run.stages import (
@@ -190,7 +191,7 @@ def process(
     recording for the meeting needs `mode` "replace" or "add-part" (minutes.run.parts)."""
     run = Run(db, engines, meeting_id, Path(audio_path), reporter or QuietReporter())
     with db.session() as s:
-        result = ProcessResult(get_meeting(s, meeting_id).id)
+        result = ProcessResult(stored_id(get_meeting(s, meeting_id)))
     with runlock.hold(db, meeting_id, run.actor) as run.lease, parts.chosen_source(run, mode):
         if run.path.is_file() and not run.replacing:
             run.recording = find_recording(db, meeting_id, sha256_file(run.path))
@@ -270,10 +271,10 @@ def _fill_ids(db: Database, rec: Recording | None, result: ProcessResult) -> Non
         return
     result.recording_id, result.audio_seconds = rec.id, rec.duration
     with db.session() as s:
-        t = transcript_of(s, rec.id)
+        t = transcript_of(s, stored_id(rec))
         result.transcript_id = t.id if t else None
         d = (
-            s.exec(select(Draft).where(Draft.transcript_id == t.id).order_by(Draft.id.desc())).first()
+            s.exec(select(Draft).where(Draft.transcript_id == t.id).order_by(col(Draft.id).desc())).first()
             if t
             else None
         )
@@ -295,14 +296,14 @@ def attach(db: Database, engines: Engines, meeting_id: int, audio_path: str | Pa
             except BaseException:
                 run.fail()
                 raise
-    return run.recording
+    return run.stored
 
 
 def require_recording(db: Database, meeting_id: int) -> Recording:
     """The meeting's latest stored recording (for commands that work on a processed meeting)."""
     with db.session() as s:
         rec = s.exec(
-            select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+            select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id).desc())
         ).first()
     if rec is None:
         raise StateError(

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from minutes.core.config import Settings
 from minutes.errors import UsageError
-from minutes.speech.params import SPEAKERS
-
-MAX_SPEAKERS = SPEAKERS.max_speakers
 
 
 def languages() -> tuple[str, ...]:
@@ -44,8 +41,9 @@ def check_options(
     from minutes.engines.extractor import resolve_extractor
 
     check_language(language)
-    if num_speakers is not None and not 1 <= num_speakers <= MAX_SPEAKERS:
-        raise UsageError(f"--num-speakers must be from 1 to {MAX_SPEAKERS}, got {num_speakers}")
+    limit = settings.speakers.max_speakers
+    if num_speakers is not None and not 1 <= num_speakers <= limit:
+        raise UsageError(f"--num-speakers must be from 1 to {limit}, got {num_speakers}")
     name, folder = resolve_model(settings, model)
     if language not in (None, "en") and is_multilingual(folder) is False:
         raise UsageError(

@@ -17,13 +17,15 @@ from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from minutes.consent import gate
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import get_meeting, lock_meeting, participants_of, without_controls
+from minutes.consent.meetings import get_meeting, lock_meeting, participants_of
+from minutes.consent.text import without_controls
 from minutes.core.files import atomic_write
 from minutes.core.progress import Reporter
 from minutes.core.store import Database, files_path
@@ -40,6 +42,9 @@ from minutes.speech import speakers as speaker_names
 from minutes.speech.audio import decode
 from minutes.speech.transcripts import load_transcript, replace_segments, save_transcript
 
+if TYPE_CHECKING:  # pipeline imports this module
+    from minutes.run.pipeline import Engines
+
 Write = Callable[[Session], str]
 PART_EVENT = "recording.part"  # a part stitched into the stored recording (minutes.run.parts)
 
@@ -55,7 +60,7 @@ class Run:
     """One `process` call on one meeting: what every stage needs, and the StageRun currently open."""
 
     db: Database
-    engines: object  # minutes.run.pipeline.Engines
+    engines: Engines  # the loaded models and the run's options and settings
     meeting_id: int
     path: Path
     reporter: Reporter
@@ -75,6 +80,13 @@ class Run:
     @property
     def actor(self) -> str:
         return self.engines.options.actor
+
+    @property
+    def stored(self) -> Recording:
+        """The recording the record stage stored: every later stage runs on it."""
+        if self.recording is None:
+            raise StateError(f"meeting {self.meeting_id} has no stored recording for this run")
+        return self.recording
 
     def audio(self) -> Audio:
         """The recording decoded once, shared by every stage of this run."""
@@ -252,6 +264,7 @@ def transcribe(run: Run) -> Write:
         progress=run.reporter.update,
         hotwords=hotwords,
         detector=run.engines.detector,
+        params=run.engines.settings.transcribe,
     )
     spoken = (
         ""
@@ -275,7 +288,7 @@ def diarise(run: Run) -> Write:
             raise Blocked("consent was withdrawn while diarise ran; the transcript it needs was removed")
         transcript_id = row.id
         transcript = load_transcript(s, transcript_id)
-    attributed = attribute(transcript, found.result.turns)
+    attributed = attribute(transcript, found.result.turns, run.engines.settings.speakers)
     return write_diarisation(run, transcript_id, attributed, found.result, found.enrolled, found.moved)
 
 
@@ -408,9 +421,10 @@ def write_diarisation(
 
     def write(s: Session) -> str:
         replace_segments(s, transcript_id, attributed)
-        named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled)
+        params = run.engines.settings.speakers
+        named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled, params)
         talked, suggested = speaker_names.name_from_talk(
-            s, run.meeting_id, rec.id, attributed, run.engines.settings.speakers.from_talk, run.actor
+            s, run.meeting_id, rec.id, attributed, run.actor, params
         )
         append_event(
             s,

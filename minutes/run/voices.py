@@ -30,7 +30,7 @@ def voice_inputs(run: Run) -> tuple[int | None, list]:
     """(the speaker count to look for, at most; the enrolment ranges), read from the database."""
     with run.db.session() as s:
         n_participants = sum(p.attendance not in NOT_RECORDED for p in participants_of(s, run.meeting_id))
-        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, run.recording)
+        ranges = speaker_names.enrolment_ranges(s, run.meeting_id, run.stored)
     return n_participants or None, ranges
 
 
@@ -45,13 +45,22 @@ def find_voices(
 
     started = time.monotonic()
     engine, audio, n = run.engines.diarisation, run.audio(), run.engines.options.num_speakers
-    result = diarise(engine, audio, num_speakers=n, max_speakers=None if n else max_speakers, threads=threads)
-    enrolled = speaker_names.embed_enrolments(engine, audio, ranges)
+    params = run.engines.settings.speakers
+    result = diarise(
+        engine,
+        audio,
+        num_speakers=n,
+        max_speakers=None if n else max_speakers,
+        threads=threads,
+        params=params,
+    )
+    enrolled = speaker_names.embed_enrolments(engine, audio, ranges, params)
     fixed = reassign_turns(
         result.turns,
         result.centroids,
         {e.range.name: e.embedding for e in enrolled},
-        lambda ranges: embed_ranges(engine, audio, ranges, threads),
+        lambda ranges: embed_ranges(engine, audio, ranges, threads, params),
+        params,
     )
     result = Diarisation(turns=fixed.turns, centroids=fixed.centroids)
     return Voices(result, enrolled, len(fixed.moved), time.monotonic() - started)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from minutes.consent import ledger
 from minutes.consent.errors import ConsentInputError
@@ -28,6 +28,7 @@ from minutes.consent.notice import FORMATS, NoticeFacts, notice_text, sections
 from minutes.consent.status import SCOPES, ConsentStatus, consent_status
 from minutes.consent.status import Cell as Cell  # re-exported for front ends that show the grid
 from minutes.consent.status import State as State
+from minutes.core.names import participant as named_participant
 from minutes.core.text import counted
 from minutes.dates import long_date
 from minutes.db import (
@@ -42,10 +43,10 @@ from minutes.db import (
     VoiceEnrolment,
     Word,
 )
+from minutes.db.ids import stored_id
 from minutes.errors import UsageError
 from minutes.service.context import Ctx
 from minutes.service.meetings import require_meeting
-from minutes.service.names import participant as named_participant
 
 if TYPE_CHECKING:
     from minutes.records.withdrawal import WithdrawalReport
@@ -277,7 +278,7 @@ def record(
                 **_store(ctx),
             )
             s.flush()
-            return [r.id for r in rows]
+            return [stored_id(r) for r in rows]
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
@@ -458,22 +459,24 @@ def withdrawal_preview(ctx: Ctx, meeting_id: int, participant_id: int) -> Withdr
             lab.label
             for lab in s.exec(
                 select(SpeakerLabel).where(
-                    SpeakerLabel.recording_id.in_([r.id for r in recs]),
+                    col(SpeakerLabel.recording_id).in_([r.id for r in recs]),
                     SpeakerLabel.participant_id == part.id,
                 )
             ).all()
         ]
-        theirs = Segment.speaker.in_(labels) | (func.lower(Segment.speaker) == part.name.lower())
+        theirs = col(Segment.speaker).in_(labels) | (func.lower(Segment.speaker) == part.name.lower())
         seg_query = (
             select(Segment.id)
-            .join(Transcript, Transcript.id == Segment.transcript_id)
+            .join(Transcript, col(Transcript.id) == col(Segment.transcript_id))
             .where(Transcript.meeting_id == meeting_id, theirs)
         )
         segments = s.exec(select(func.count()).select_from(seg_query.subquery())).one()
-        words = s.exec(select(func.count()).select_from(Word).where(Word.segment_id.in_(seg_query))).one()
+        words = s.exec(
+            select(func.count()).select_from(Word).where(col(Word.segment_id).in_(seg_query))
+        ).one()
         drafts = s.exec(select(Draft).where(Draft.meeting_id == meeting_id)).all()
         return WithdrawalPreview(
-            part.id,
+            stored_id(part),
             part.name,
             segments,
             words,
@@ -483,12 +486,12 @@ def withdrawal_preview(ctx: Ctx, meeting_id: int, participant_id: int) -> Withdr
                 .select_from(VoiceEnrolment)
                 .where(VoiceEnrolment.participant_id == part.id)
             ).one(),
-            [d.id for d in drafts if d.status not in (DraftStatus.REJECTED, DraftStatus.RELEASED)],
-            [d.id for d in drafts if d.status == DraftStatus.RELEASED],
+            [stored_id(d) for d in drafts if d.status not in (DraftStatus.REJECTED, DraftStatus.RELEASED)],
+            [stored_id(d) for d in drafts if d.status == DraftStatus.RELEASED],
             s.exec(
                 select(func.count())
                 .select_from(Export)
-                .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
+                .where(Export.meeting_id == meeting_id, col(Export.invalidated_at).is_(None))
             ).one(),
             list(withdrawal.name_of(s, part).spellings[1:]),
             withdrawal.suggested_spellings(s, part),

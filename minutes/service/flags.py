@@ -75,7 +75,7 @@ def transcript(ctx: Ctx, draft_id: int) -> list[NumberedLine]:
             x.number,
             x.start,
             x.end,
-            names.get(x.speaker, x.speaker),
+            names.get(x.speaker, x.speaker) if x.speaker is not None else None,
             x.text,
             tuple(covering.get(x.number, ())),
         )

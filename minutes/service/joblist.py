@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from minutes.db import Job, RunLock, StageRun
+from minutes.db.ids import stored_id
 from minutes.run.runlock import stale
 from minutes.service.context import Ctx
 
@@ -54,7 +55,7 @@ def list_jobs(
     """Every job (newest last; of one batch or meeting) with per-stage timings from its meeting's StageRun
     rows, and the queue depth per state from procrastinate (empty on SQLite, where there is no queue)."""
     with ctx.tx() as s:
-        query = select(Job).order_by(Job.id)
+        query = select(Job).order_by(col(Job.id))
         if batch_name:
             query = query.where(Job.batch == batch_name)
         if meeting_id is not None:
@@ -62,19 +63,21 @@ def list_jobs(
         rows = s.exec(query).all()
         meeting_ids = {j.meeting_id for j in rows if j.meeting_id}
         runs = (
-            s.exec(select(StageRun).where(StageRun.meeting_id.in_(meeting_ids)).order_by(StageRun.id)).all()
+            s.exec(
+                select(StageRun).where(col(StageRun.meeting_id).in_(meeting_ids)).order_by(col(StageRun.id))
+            ).all()
             if meeting_ids
             else []
         )
         depth = _depth(s)
         statuses = {j.id: current_status(s, j) for j in rows}
-    timings: dict[int, dict[str, float | None]] = {}
+    timings: dict[int | None, dict[str, float | None]] = {}
     for r in runs:
         took = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
         timings.setdefault(r.meeting_id, {})[r.stage] = round(took, 2) if took is not None else None
     out = [
         JobRow(
-            j.id,
+            stored_id(j),
             j.batch,
             j.meeting_id,
             statuses[j.id][0],

@@ -18,18 +18,18 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from minutes.consent import attendance as attendance_rules
-from minutes.consent import meetings as ledger_meetings
-from minutes.consent.meetings import as_id
 from minutes.consent.status import SCOPES, State, resolve
+from minutes.consent.text import as_id
+from minutes.core.names import participant as named_participant
 from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting, Recording, Release, Review
 from minutes.db import Participant as ParticipantRow
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
 from minutes.records import agenda as agenda_rules
+from minutes.records import meetings as meeting_records
 from minutes.records import series as series_rules
 from minutes.service.context import Ctx
 from minutes.service.joblist import current_status
-from minutes.service.names import participant as named_participant
 
 STATUS_LABELS = {
     "consent_missing": "Consent missing",
@@ -284,7 +284,7 @@ def create_from_specs(
     """A meeting with participants as "NAME[:ROLE]" and the agenda item titles, in one transaction; in the
     series of `body` when named (a new name creates the body)."""
     with ctx.tx() as s:
-        row = ledger_meetings.create_meeting(s, title, date, specs, actor=actor)
+        row = meeting_records.create_meeting(s, title, date, specs, actor=actor)
         if titles:
             agenda_rules.set_agenda(s, row.id, list(titles), actor)
         if body and body.strip():
@@ -304,29 +304,29 @@ def agenda_file_titles(path: Path) -> list[str]:
     return agenda_rules.read_agenda(path)
 
 
-def infos(ctx: Ctx) -> list[ledger_meetings.MeetingInfo]:
+def infos(ctx: Ctx) -> list[meeting_records.MeetingInfo]:
     """Every meeting with its participants and recording count, oldest first."""
     with ctx.tx() as s:
-        return ledger_meetings.list_meetings(s)
+        return meeting_records.list_meetings(s)
 
 
-def info(ctx: Ctx, meeting_id: int) -> tuple[ledger_meetings.MeetingInfo, list[str]]:
+def info(ctx: Ctx, meeting_id: int) -> tuple[meeting_records.MeetingInfo, list[str]]:
     """One meeting with its participants, and its agenda item titles."""
     with ctx.tx() as s:
-        found = ledger_meetings.show_meeting(s, meeting_id)
+        found = meeting_records.show_meeting(s, meeting_id)
         return found, agenda_rules.agenda_of(s, found.id)
 
 
-def add_person(ctx: Ctx, name: str, role: str | None, actor: str) -> ledger_meetings.PersonInfo:
+def add_person(ctx: Ctx, name: str, role: str | None, actor: str) -> meeting_records.PersonInfo:
     """A person known across meetings, who can hold standing consent."""
     with ctx.tx() as s:
-        row = ledger_meetings.add_person(s, name, role=role, actor=actor)
-        return ledger_meetings.PersonInfo(row.id, row.name, row.role, 0)
+        row = meeting_records.add_person(s, name, role=role, actor=actor)
+        return meeting_records.PersonInfo(row.id, row.name, row.role, 0)
 
 
-def people(ctx: Ctx) -> list[ledger_meetings.PersonInfo]:
+def people(ctx: Ctx) -> list[meeting_records.PersonInfo]:
     with ctx.tx() as s:
-        return ledger_meetings.list_persons(s)
+        return meeting_records.list_persons(s)
 
 
 def set_agenda(ctx: Ctx, meeting_id: int, text: str, actor: str) -> list[str]:
@@ -342,7 +342,7 @@ def set_agenda(ctx: Ctx, meeting_id: int, text: str, actor: str) -> list[str]:
 def detail(ctx: Ctx, meeting_id: int) -> MeetingDetail:
     with ctx.tx() as s:
         require_meeting(s, meeting_id)
-        info = ledger_meetings.show_meeting(s, meeting_id)
+        info = meeting_records.show_meeting(s, meeting_id)
         status, draft_id = _statuses(s, [info.id])[info.id]
         agenda = agenda_rules.agenda_of(s, info.id)
     return MeetingDetail(
@@ -369,7 +369,7 @@ def add_participant(
     """Add a participant, linked to a known person (id or name) when given; one who sent apologies or is
     absent needs no consent (not in the recording)."""
     with ctx.tx() as s:
-        p = ledger_meetings.add_participant(
+        p = meeting_records.add_participant(
             s,
             meeting_id,
             name,
@@ -386,7 +386,7 @@ def remove_participant(ctx: Ctx, meeting_id: int, who: int | str, actor: str) ->
     mean")."""
     with ctx.tx() as s:
         ref = who if isinstance(who, int) else named_participant(s, meeting_id, who).id
-        p = ledger_meetings.remove_participant(s, meeting_id, ref, actor=actor)
+        p = meeting_records.remove_participant(s, meeting_id, ref, actor=actor)
         return Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
 
 

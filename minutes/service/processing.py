@@ -16,6 +16,7 @@ from minutes import review
 from minutes.core.config import Settings
 from minutes.core.logs import setup_logging
 from minutes.core.progress import Both, QuietReporter, Reporter
+from minutes.db.ids import stored_id
 from minutes.errors import UsageError
 from minutes.review.redraft import Advice
 from minutes.run.batch import BatchSummary, JobOutcome, run_batch, sweep_temp_files
@@ -23,14 +24,13 @@ from minutes.run.pipeline import Engines, Options, ProcessResult, require_record
 from minutes.run.pipeline import attach as attach_recording
 from minutes.run.pipeline import process as run_process
 from minutes.run.pipeline import redraft as run_redraft
-from minutes.run.preflight import MAX_SPEAKERS, check_options
+from minutes.run.preflight import check_options
 from minutes.run.stages import transcript_of
 from minutes.service import jobs
 from minutes.service.context import Ctx
 from minutes.speech import speakers
 
 __all__ = [
-    "MAX_SPEAKERS",
     "Attached",
     "BatchSummary",
     "JobOutcome",
@@ -150,7 +150,7 @@ def attach(ctx: Ctx, meeting_id: int, audio: str | Path, actor: str) -> Attached
             speakers.outside_warning(r, rec.duration)
             for r in speakers.unusable_ranges(s, rec.meeting_id, rec.duration)
         ]
-    return Attached(rec.meeting_id, rec.id, rec.sha256, rec.duration, warnings)
+    return Attached(rec.meeting_id, stored_id(rec), rec.sha256, rec.duration, warnings)
 
 
 def speaker_names(
@@ -165,7 +165,7 @@ def speaker_names(
     says. First, in one transaction (each step audited): `unname` labels become "Speaker N" again (a wrong
     name undone, the talk's suggestion dismissed), `accept` labels take the name the talk suggests, and
     `pairs` ("LABEL=NAME") name labels by hand (the participant must be in the meeting and recorded)."""
-    rec = require_recording(ctx.db, meeting_id)
+    rec_id = stored_id(require_recording(ctx.db, meeting_id))
     names = {}
     for pair in pairs:
         label, sep, name = pair.partition("=")
@@ -174,13 +174,13 @@ def speaker_names(
         names[label.strip()] = name.strip()
     with ctx.tx() as s:
         for label in unname:
-            speakers.unname(s, meeting_id, rec.id, label.strip(), actor)
+            speakers.unname(s, meeting_id, rec_id, label.strip(), actor)
         for label in accept:
-            speakers.accept_talk(s, meeting_id, rec.id, label.strip(), actor)
+            speakers.accept_talk(s, meeting_id, rec_id, label.strip(), actor)
         if names:
-            speakers.set_names(s, meeting_id, rec.id, names, actor)
-        tr = transcript_of(s, rec.id)
-        return speakers.speaker_views(s, rec.id, tr.id if tr else None)
+            speakers.set_names(s, meeting_id, rec_id, names, actor)
+        tr = transcript_of(s, rec_id)
+        return speakers.speaker_views(s, rec_id, tr.id if tr else None)
 
 
 def batch(

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from minutes import review
+from minutes.db.ids import stored_id
 from minutes.errors import UsageError
 from minutes.records import export, series
 from minutes.service.context import Ctx
@@ -60,10 +61,10 @@ def info(ctx: Ctx, draft_id: int) -> ReleaseInfo:
         view.meeting_id,
         view.meeting_title,
         view.status,
-        rel and rel.released_by,
-        rel and rel.released_at,
-        rel and rel.content_sha256,
-        rel and rel.note,
+        rel.released_by if rel else None,
+        rel.released_at if rel else None,
+        rel.content_sha256 if rel else None,
+        rel.note if rel else None,
         row.transcript_id is not None,
     )
 
@@ -105,7 +106,7 @@ def release(ctx: Ctx, draft_id: int, actor: str) -> Released:
     with ctx.tx() as s:
         series.file(s, review.get_draft(s, draft_id).meeting_id)  # its matters arising, as they stand now
         rel = review.release(s, draft_id, actor)
-        return Released(rel.id, rel.content_sha256)
+        return Released(stored_id(rel), rel.content_sha256)
 
 
 def download(ctx: Ctx, draft_id: int, fmt: str, actor: str, template: str | None = None) -> Download:

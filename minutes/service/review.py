@@ -1,33 +1,32 @@
 """Every reviewer step: keep, edit or remove an item, add a missing one, approve, reject, name a speaker, and
 the audio the evidence quotes are played from (the review page itself is `minutes.service.document`).
 
-Rules added here over `minutes.review`: an action's owner must be a participant of the meeting, nobody,
-or someone the caller says is outside it; a due date must be a real date (any form `minutes.dates` reads,
-stored as YYYY-MM-DD).
+Each step is one transaction; the rules a change must pass (owners, due dates, motions) are the review
+stage's, in `minutes.review.checks`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from minutes import review
 from minutes.consent.evidence import read_limited
 from minutes.consent.meetings import find_participant
-from minutes.dates import long_date, parse_optional
+from minutes.dates import long_date
 from minutes.db import DraftStatus, Recording, Transcript
 from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.records.retention import audio_path
-from minutes.review import lines
+from minutes.review import checks, lines
 from minutes.service.context import Ctx
-from minutes.service.names import participant as named_participant
 from minutes.speech import speakers
 
 
-def to_jsonable(obj: object) -> object:
-    """The review dataclasses (views, edits, the diff) as plain dicts, for a front end's JSON output."""
+def to_jsonable(obj: object) -> Any:
+    """The review dataclasses (views, edits, the diff) as plain dicts (lists of them for a list), for a front
+    end's JSON output."""
     return review.to_jsonable(obj)
 
 
@@ -64,35 +63,12 @@ def read_document(path: Path) -> str:
 def edit(ctx: Ctx, draft_id: int, doc: dict, actor: str) -> review.EditResult:
     """Apply an edited document; after approval an edit reopens review."""
     with ctx.tx() as s:
-        return review.edit(s, draft_id, _named_motions(s, draft_id, doc), actor)
+        return review.edit(s, draft_id, checks.named_motions(s, draft_id, doc), actor)
 
 
 def diff(ctx: Ctx, draft_id: int) -> review.DraftDiff:
     with ctx.tx() as s:
         return review.diff(s, draft_id)
-
-
-def _owner(s, meeting_id: int, owner: str | None, outside: bool = False) -> str | None:
-    """A participant's name as the meeting lists it; anyone else only when the caller says they are outside
-    the meeting (a contractor, the site manager), so a typo never becomes an owner."""
-    if owner is None or not owner.strip():
-        return None
-    if outside:
-        return owner.strip()
-    try:
-        return named_participant(s, meeting_id, owner.strip()).name
-    except NotFoundError as exc:
-        raise UsageError(
-            f"meeting {meeting_id} has no participant {owner.strip()!r} to own this action",
-            f"{exc.hint}; for someone outside the meeting, say so (`--outside` on the command line)",
-        ) from None
-
-
-def parse_due(due: str | None) -> str | None:
-    """A due date as it is stored: ISO YYYY-MM-DD, from any form `minutes.dates` reads ("31/12/2026" is stored
-    as a date, not as text); None for nothing typed."""
-    day = parse_optional(due, "the due date")
-    return day.isoformat() if day else None
 
 
 def resolve(
@@ -110,30 +86,8 @@ def resolve(
     with ctx.tx() as s:
         if how != "edit":
             return review.resolve(s, draft_id, ref, how, actor)
-        current = next((i for i in review.show(s, draft_id).items if i.ref == ref.strip().lower()), None)
-        if current is None:
-            raise NotFoundError(f"draft {draft_id} has no item {ref}")
-        if current.kind != "action" and (owner or due):
-            raise UsageError(f"an owner and a due date belong to actions only, not {current.ref}")
-        row = review.get_draft(s, draft_id)
-        new_text = text.strip() if text and text.strip() and text.strip() != current.text else None
-        new_owner = _owner(s, row.meeting_id, owner, outside) if current.kind == "action" else None
-        new_owner = new_owner if new_owner != current.owner else None
-        new_due = parse_due(due) if current.kind == "action" else None
-        new_due = new_due if new_due != current.due else None
-        if new_text is None and new_owner is None and new_due is None:
-            raise UsageError(
-                "nothing was changed", "change the text, the owner or the due date, or keep the item"
-            )
-        return review.resolve(s, draft_id, ref, "edit", actor, text=new_text, owner=new_owner, due=new_due)
-
-
-def due_shown(due: str | None) -> str:
-    """A due date as the edit form shows it: an ISO date as DD/MM/YYYY, a phrase ("next meeting") as said."""
-    try:
-        return dt.date.fromisoformat(due).strftime("%d/%m/%Y") if due else ""
-    except ValueError:
-        return due or ""
+        changes = checks.changed_fields(s, draft_id, ref, text, owner, due, outside)
+        return review.resolve(s, draft_id, ref, "edit", actor, **changes)
 
 
 def update_item(
@@ -147,35 +101,11 @@ def update_item(
     agenda_item: int | None | bool = False,
     motion: tuple[str | None, str | None, str | None] | None = None,
 ) -> review.EditResult:
-    """Save the review page's edit of one item, as one reviewer edit: its words, an action's owner ("" for
-    nobody) and due date (as `due_shown` shows it: unchanged is left as it is, even a phrase; "" clears it),
-    where it is minuted (`agenda_item`: a number, None for where its evidence places it, False to leave it)
-    and a decision's motion (proposer, seconder, vote). A UsageError if nothing changed."""
-    ref = ref.strip().lower()
+    """Save the review page's edit of one item, as one reviewer edit (`minutes.review.checks.edited_document`
+    says what each argument does). A UsageError if nothing changed."""
     with ctx.tx() as s:
-        row = review.get_draft(s, draft_id)
-        doc = review.editable_document(s, draft_id)
-        kind = review.KINDS.get(ref[:1])
-        entry = next((e for e in doc.get(f"{kind.name}s", []) if e["id"] == ref), None) if kind else None
-        if entry is None:
-            review.find_item(s, draft_id, ref)  # NotFoundError for an item that does not exist
-            raise StateError(f"item {ref} of draft {draft_id} was removed", "undo the removal first")
-        key = {"action": "task", "flag": "reason"}.get(kind.name, "text")
-        if text is not None and text.strip():
-            entry[key] = text.strip()
-        if kind.name == "action":
-            if owner is not None and owner.strip() != (entry["owner"] or ""):
-                entry["owner"] = _owner(s, row.meeting_id, owner)
-            if due is not None and due.strip() != due_shown(entry["due"]):
-                entry["due"] = parse_due(due)
-        if kind.name != "flag" and agenda_item is not False:
-            entry["agenda_item"] = agenda_item or None
-        if kind.name == "decision" and motion is not None:
-            proposer, seconder, vote = motion
-            entry.update(
-                proposer=proposer or None, seconder=seconder or None, vote=(vote or "").strip() or None
-            )
-        result = review.edit(s, draft_id, _named_motions(s, draft_id, doc), actor)
+        doc = checks.edited_document(s, draft_id, ref, text, owner, due, agenda_item, motion)
+        result = review.edit(s, draft_id, doc, actor)
         if not result.changed:
             raise UsageError("nothing was changed", "change the words, the owner, the date or where it goes")
         return result
@@ -232,8 +162,8 @@ def add_item(
             kind,
             text,
             actor,
-            owner=_owner(s, row.meeting_id, owner, outside) if is_action else owner or None,
-            due=parse_due(due) if is_action else due or None,
+            owner=checks.owner(s, row.meeting_id, owner, outside) if is_action else owner or None,
+            due=checks.parse_due(due) if is_action else due or None,
             evidence=evidence,
             agenda_item=agenda_item,
         )
@@ -252,30 +182,6 @@ def move(ctx: Ctx, draft_id: int, ref: str, agenda_item: int | None, actor: str)
     """Minute a decision, action or point under another agenda item (None: where its evidence places it)."""
     with ctx.tx() as s:
         return review.move(s, draft_id, ref, agenda_item, actor)
-
-
-def _named_motions(s, draft_id: int, doc: dict) -> dict:
-    """The document with each proposer and seconder it changes as a participant's listed name; a one-line
-    UsageError for anyone else (the minutes never name someone who was not at the meeting). A document of the
-    wrong shape is passed on as it is, for `review.edit` to name what is wrong with it."""
-    entries = doc.get("decisions") if isinstance(doc, dict) else None
-    meeting_id = review.get_draft(s, draft_id).meeting_id
-    stored = {d["id"]: d for d in review.editable_document(s, draft_id)["decisions"]}
-    for entry in [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []:
-        for role in ("proposer", "seconder"):
-            name = entry.get(role)
-            if not isinstance(name, str) or name == stored.get(str(entry.get("id")).lower(), {}).get(role):
-                continue  # not a name, or as stored (a withdrawn participant's is no longer a name)
-            if not name.strip():
-                entry[role] = None
-                continue
-            try:
-                entry[role] = named_participant(s, meeting_id, name.strip()).name
-            except NotFoundError as exc:
-                raise UsageError(
-                    f"meeting {meeting_id} has no participant {name.strip()!r} to be the {role}", exc.hint
-                ) from None
-    return doc
 
 
 def approve(ctx: Ctx, draft_id: int, actor: str) -> None:
@@ -323,7 +229,7 @@ def audio_file(ctx: Ctx, meeting_id: int) -> Path:
     """The meeting's stored recording, or an error saying it is not (or no longer) there."""
     with ctx.tx() as s:
         rec = s.exec(
-            select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+            select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id).desc())
         ).first()
     if rec is None:
         raise NotFoundError(f"meeting {meeting_id} has no recording")

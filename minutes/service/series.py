@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from minutes.dates import long_date, short_date
+from minutes.db.ids import stored_id
 from minutes.records import series
 from minutes.records.agenda import agenda_of
 from minutes.records.clerk import is_matters_arising
@@ -24,7 +25,7 @@ OWED_HEADER = ("Owner", "Action", "Due", "Overdue", "Body", "Meeting", "Meeting 
 def bodies(ctx: Ctx) -> list[tuple[int, str, str]]:
     """Every body as (id, name, kind), by name."""
     with ctx.tx() as s:
-        return [(series.stored_id(b), b.name, b.kind) for b in series.bodies(s)]
+        return [(stored_id(b), b.name, b.kind) for b in series.bodies(s)]
 
 
 def assign(ctx: Ctx, meeting_id: int, body: str | None, actor: str, kind: str = "committee") -> str | None:
@@ -41,7 +42,7 @@ def series_of(ctx: Ctx, body: str) -> list[tuple[int, str, dt.date]]:
     """The body's meetings as (id, title, date), by date."""
     with ctx.tx() as s:
         row = series.body_named(s, body)
-        return [(series.stored_id(m), m.title, m.date) for m in series.series(s, series.stored_id(row))]
+        return [(stored_id(m), m.title, m.date) for m in series.series(s, stored_id(row))]
 
 
 def matters(ctx: Ctx, meeting_id: int) -> list[Arising]:
@@ -159,7 +160,7 @@ def page(ctx: Ctx, meeting_id: int) -> SeriesPanel:
         titles = agenda_of(s, meeting_id)
         return SeriesPanel(
             next((b.name for b in every if b.id == meeting.body_id), None),
-            [(series.stored_id(b), b.name, b.kind) for b in every],
+            [(stored_id(b), b.name, b.kind) for b in every],
             series.arising(s, meeting_id),
             not any(is_matters_arising(t) for t in titles),
             series.is_released(s, meeting_id),

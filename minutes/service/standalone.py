@@ -85,7 +85,14 @@ def transcribe_file(
     engine = load_asr(ctx.settings, model=asr.model, device=asr.device, compute_type=asr.compute_type)
     detector = load_detector(ctx.settings, engine, asr.language, asr.device)
     with progress(decoded.duration) as update:
-        transcript = transcribe(engine, decoded, language=asr.language, progress=update, detector=detector)
+        transcript = transcribe(
+            engine,
+            decoded,
+            language=asr.language,
+            progress=update,
+            detector=detector,
+            params=ctx.settings.transcribe,
+        )
     _ran(ctx, "transcribe", decoded, engine.name, actor)
     flag = mismatch_flag(transcript.language, engine.name, not engine.multilingual)
     return Transcribed(transcript, flag.reason if flag else None)
@@ -100,7 +107,8 @@ def diarise_file(
     max_speakers: int | None = None,
 ) -> Diarised:
     """Who spoke when in one recording; the speaker counts, when given, bound the clustering."""
-    check_counts(num_speakers, min_speakers, max_speakers)  # before the models load
+    params = ctx.settings.speakers
+    check_counts(num_speakers, min_speakers, max_speakers, params.max_speakers)  # before the models load
     decoded = decode(path, ctx.settings.limits.max_audio_seconds)
     result = diarise(
         load_diarisation(ctx.settings),
@@ -108,6 +116,7 @@ def diarise_file(
         num_speakers=num_speakers,
         min_speakers=min_speakers,
         max_speakers=max_speakers,
+        params=params,
     )
     models = ctx.settings.models
     _ran(ctx, "diarise", decoded, models.diarisation_pipeline or models.segmentation, actor)

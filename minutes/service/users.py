@@ -28,11 +28,12 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 
-from minutes.consent.meetings import clean_text, name_key
+from minutes.consent.text import clean_text, name_key
 from minutes.core.audit import record
 from minutes.db import User, WebSession, utcnow
+from minutes.db.ids import stored_id
 from minutes.errors import NotFoundError, UsageError
 from minutes.service.context import Ctx, Forbidden
 
@@ -125,7 +126,7 @@ def require(user: UserInfo, permission: str) -> None:
 
 
 def _info(u: User) -> UserInfo:
-    return UserInfo(u.id, u.name, u.role, u.disabled_at is not None, u.created_at)
+    return UserInfo(stored_id(u), u.name, u.role, u.disabled_at is not None, u.created_at)
 
 
 def _check_password(password: str, name: str = "") -> str:
@@ -189,7 +190,7 @@ def set_password(ctx: Ctx, name: str, password: str, actor: str) -> UserInfo:
         user = _find(s, name)
         user.password_hash, user.password_changed_at = _HASHER.hash(password), utcnow()
         s.add(user)
-        s.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        s.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
         record(s, "user.passwd", actor, subject={"user": user.id})
         return _info(user)
 
@@ -202,7 +203,7 @@ def disable(ctx: Ctx, name: str, actor: str) -> UserInfo:
             user.disabled_at = utcnow()
             s.add(user)
             record(s, "user.disable", actor, subject={"user": user.id})
-        s.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        s.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
         return _info(user)
 
 
@@ -275,7 +276,7 @@ def sign_in(ctx: Ctx, limiter: LoginLimiter, name: str, password: str, client: s
         else:
             failed = False
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-            s.add(WebSession(token_sha256=_digest(token), user_id=user.id, csrf=csrf))
+            s.add(WebSession(token_sha256=_digest(token), user_id=stored_id(user), csrf=csrf))
             record(s, "user.login", user.name, subject={"user": user.id})
             info = SignedIn(_info(user), csrf)
     if failed:  # the failed attempt's audit event is committed before the error is raised
@@ -333,4 +334,4 @@ def sign_out(ctx: Ctx, token: str | None) -> None:
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())

@@ -17,7 +17,8 @@ from minutes.consent.errors import ConsentError
 from minutes.core.config import Settings
 from minutes.core.logs import setup_logging
 from minutes.db import Job
-from minutes.errors import MinutesError
+from minutes.db.ids import stored_id
+from minutes.errors import MinutesError, StateError
 from minutes.run.batch import _die_with_parent
 from minutes.service import jobs, processing
 from minutes.service.context import Ctx
@@ -30,13 +31,16 @@ def run_job(ctx: Ctx, job: Job, options: Options | None = None) -> str:
     """Process one claimed job to its end; returns its final status. Errors end the job, never the worker."""
     options = options or Options(device=ctx.settings.device)
     options.actor = job.requested_by or "web"
+    job_id, meeting_id = stored_id(job), job.meeting_id
     try:
-        reporter = jobs.JobReporter(ctx, job.id)
+        if meeting_id is None:
+            raise StateError(f"job {job_id} names no meeting")
+        reporter = jobs.JobReporter(ctx, job_id)
         if job.batch == jobs.REDRAFT_BATCH:
-            result = processing.redraft(ctx, job.meeting_id, options, reporter, job_id=job.id)
+            result = processing.redraft(ctx, meeting_id, options, reporter, job_id=job_id)
         else:
             source = jobs.source_for(ctx, job)
-            result = processing.process(ctx, job.meeting_id, source, options, reporter, job_id=job.id)
+            result = processing.process(ctx, meeting_id, source, options, reporter, job_id=job_id)
             if result.recording_id is not None:
                 jobs.drop_upload(ctx, job)
         status, reason = ("blocked", result.blocked) if result.blocked else ("done", None)
@@ -45,7 +49,7 @@ def run_job(ctx: Ctx, job: Job, options: Options | None = None) -> str:
     except Exception as exc:  # a bad file must not stop the worker
         LOG.exception("web job %s failed", job.id)
         status, reason = "failed", f"internal error ({type(exc).__name__}); see the log"
-    jobs.set_job(ctx, job.id, status=status, reason=reason)
+    jobs.set_job(ctx, job_id, status=status, reason=reason)
     LOG.info("web job %s %s", job.id, status)
     return status
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from minutes.core.speech_params import SPEAKERS, SpeakerParams
 from minutes.core.types import Segment, SpeakerTurn, Transcript, Word
-from minutes.speech.params import SPEAKERS
 
 
 class _Turns:
@@ -60,12 +60,14 @@ def _segment_speaker(start: float, end: float, index: _Turns) -> str | None:
     return best
 
 
-def _speaker_for(start: float, end: float, index: _Turns, preferred: str | None) -> tuple[str, bool]:
+def _speaker_for(
+    start: float, end: float, index: _Turns, preferred: str | None, params: SpeakerParams
+) -> tuple[str, bool]:
     """(speaker of the word [start, end], whether a second speaker overlaps it)."""
     covered = _covered(start, end, index.touching(start, end))
     if covered:
-        best = max(covered, key=covered.get)
-        overlap = any(v >= SPEAKERS.overlap_min_seconds for k, v in covered.items() if k != best)
+        best = max(covered, key=lambda label: covered[label])
+        overlap = any(v >= params.overlap_min_seconds for k, v in covered.items() if k != best)
         if overlap and preferred in covered:
             best = preferred
         return best, overlap
@@ -82,14 +84,14 @@ def _runs(words: list[Word]) -> list[list[Word]]:
     return runs
 
 
-def _is_backchannel(run: list[Word]) -> bool:
+def _is_backchannel(run: list[Word], params: SpeakerParams) -> bool:
     return (
-        len(run) <= SPEAKERS.backchannel_max_words
-        and run[-1].end - run[0].start < SPEAKERS.backchannel_max_seconds
+        len(run) <= params.backchannel_max_words
+        and run[-1].end - run[0].start < params.backchannel_max_seconds
     )
 
 
-def _merge_backchannels(runs: list[list[Word]]) -> tuple[list[list[Word]], set[int]]:
+def _merge_backchannels(runs: list[list[Word]], params: SpeakerParams) -> tuple[list[list[Word]], set[int]]:
     """Fold a short fragment into its neighbours when both are the same other speaker; return merged indexes."""
     merged: list[list[Word]] = []
     mixed: set[int] = set()
@@ -99,7 +101,7 @@ def _merge_backchannels(runs: list[list[Word]]) -> tuple[list[list[Word]], set[i
         if (
             merged
             and i + 1 < len(runs)
-            and _is_backchannel(run)
+            and _is_backchannel(run, params)
             and merged[-1][-1].speaker == runs[i + 1][0].speaker
         ):
             speaker = merged[-1][-1].speaker
@@ -117,8 +119,11 @@ def _text(words: list[Word]) -> str:
     return "".join(w.word for w in words).strip()
 
 
-def attribute(transcript: Transcript, turns: list[SpeakerTurn]) -> Transcript:
-    """A new Transcript whose words and segments carry speakers from `turns`; the input is not changed."""
+def attribute(
+    transcript: Transcript, turns: list[SpeakerTurn], params: SpeakerParams = SPEAKERS
+) -> Transcript:
+    """A new Transcript whose words and segments carry speakers from `turns`; the input is not changed.
+    `params`: the thresholds (config `[speakers]`)."""
     if not turns:
         return transcript.model_copy(
             update={"segments": [s.model_copy(update={"words": list(s.words)}) for s in transcript.segments]}
@@ -128,15 +133,15 @@ def attribute(transcript: Transcript, turns: list[SpeakerTurn]) -> Transcript:
     for seg in transcript.segments:
         preferred = _segment_speaker(seg.start, seg.end, index)
         if not seg.words:
-            speaker, overlap = _speaker_for(seg.start, seg.end, index, preferred)
+            speaker, overlap = _speaker_for(seg.start, seg.end, index, preferred, params)
             out.append(seg.model_copy(update={"speaker": speaker, "overlap": overlap}))
             continue
         words, overlapped = [], []
         for w in seg.words:
-            speaker, overlap = _speaker_for(w.start, w.end, index, preferred)
+            speaker, overlap = _speaker_for(w.start, w.end, index, preferred, params)
             words.append(w.model_copy(update={"speaker": speaker}))
             overlapped.append(overlap)
-        runs, mixed = _merge_backchannels(_runs(words))
+        runs, mixed = _merge_backchannels(_runs(words), params)
         flags = {id(w): o for w, o in zip(words, overlapped, strict=True)}
         for n, run in enumerate(runs):
             overlap = n in mixed or any(flags.get(id(w), False) for w in run)

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from minutes.core.speech_params import SPEAKERS, SpeakerParams
 from minutes.core.types import SAMPLE_RATE, Audio, SpeakerTurn
 from minutes.engines.diarisation import DiarisationEngine, torch_threads
 from minutes.errors import UsageError
-from minutes.speech.params import SPEAKERS
 
 
 @dataclass
@@ -44,18 +44,21 @@ def _torch_threads(n: int) -> Iterator[None]:
         yield
 
 
-MAX_SPEAKERS = SPEAKERS.max_speakers  # the clustering's arrays grow with the count (100000: OverflowError)
-
-
-def check_counts(num_speakers: int | None, min_speakers: int | None, max_speakers: int | None) -> None:
-    """UsageError for speaker counts that cannot bound a clustering: checked before any model loads."""
+def check_counts(
+    num_speakers: int | None,
+    min_speakers: int | None,
+    max_speakers: int | None,
+    limit: int = SPEAKERS.max_speakers,
+) -> None:
+    """UsageError for speaker counts that cannot bound a clustering: checked before any model loads. `limit`
+    (config `[speakers] max_speakers`): the clustering's arrays grow with the count (100000: OverflowError)."""
     for name, value in (
         ("num_speakers", num_speakers),
         ("min_speakers", min_speakers),
         ("max_speakers", max_speakers),
     ):
-        if value is not None and not 1 <= value <= MAX_SPEAKERS:
-            raise UsageError(f"{name} must be from 1 to {MAX_SPEAKERS}, got {value}")
+        if value is not None and not 1 <= value <= limit:
+            raise UsageError(f"{name} must be from 1 to {limit}, got {value}")
     if min_speakers and max_speakers and min_speakers > max_speakers:
         raise UsageError(f"min_speakers ({min_speakers}) is larger than max_speakers ({max_speakers})")
 
@@ -67,6 +70,7 @@ def diarise(
     min_speakers: int | None = None,
     max_speakers: int | None = None,
     threads: Callable[[], int] | None = None,
+    params: SpeakerParams = SPEAKERS,
 ) -> Diarisation:
     """Find the speaker turns; give `num_speakers` (or a min/max) when the participant list is known.
 
@@ -83,7 +87,7 @@ def diarise(
         if threads and (n := threads()) != torch.get_num_threads():
             torch.set_num_threads(n)
 
-    check_counts(num_speakers, min_speakers, max_speakers)
+    check_counts(num_speakers, min_speakers, max_speakers, params.max_speakers)
     file = {**audio.waveform_dict(), "uri": "audio"}
     with _torch_threads(engine.threads), redirect_stdout(io.StringIO()):  # pyannote print()s clustering notes
         output = engine.pipeline(
@@ -114,18 +118,18 @@ def diarise(
     return Diarisation(turns=turns, centroids=centroids)
 
 
-EMBED_BATCH_SECONDS = (
-    40.0  # audio per batch of same-length ranges: as much as the pipeline's 4 windows of 10 s
-)
-
-
 def embed(
-    engine: DiarisationEngine, audio: Audio, start: float, end: float, threads: int | None = None
+    engine: DiarisationEngine,
+    audio: Audio,
+    start: float,
+    end: float,
+    threads: int | None = None,
+    params: SpeakerParams = SPEAKERS,
 ) -> np.ndarray:
     """The speaker embedding of audio[start:end] (e.g. a participant's enrolment range), on `threads` torch
     threads (default: the engine's). See `embed_ranges` for how the range is cut."""
     fixed = threads or engine.threads
-    return embed_ranges(engine, audio, [(start, end)], lambda: fixed)[0]
+    return embed_ranges(engine, audio, [(start, end)], lambda: fixed, params)[0]
 
 
 def embed_ranges(
@@ -133,24 +137,25 @@ def embed_ranges(
     audio: Audio,
     ranges: list[tuple[float, float]],
     threads: Callable[[], int] | None = None,
+    params: SpeakerParams = SPEAKERS,
 ) -> list[np.ndarray]:
     """The speaker embeddings of many (start, end) ranges (e.g. every turn), in order; ranges cut to the same
     length share a batch, and `threads`, asked before each batch, says how many torch threads it uses.
 
     The middle of each range is embedded, at most `embed_max_seconds` long and cut to a multiple of
-    `embed_step_seconds` (minutes.speech.params): torch keeps state for every input length it sees, so 150
+    `embed_step_seconds` (`params`, config `[speakers]`): torch keeps state for every input length it sees, so 150
     embeddings of random lengths grew RSS from 650 to 1390 MB on this CPU, while the same lengths rounded this
     way stay bounded. The rounding also puts most turns into a handful of lengths, so they batch: on 30 minutes
     (391 turns), one at a time took 30 s on one thread."""
     import torch
 
-    pieces = [_piece(audio, start, end) for start, end in ranges]
+    pieces = [_piece(audio, start, end, params) for start, end in ranges]
     by_length: dict[int, list[int]] = {}
     for i, piece in enumerate(pieces):
         by_length.setdefault(len(piece), []).append(i)
     out: list[np.ndarray] = [np.empty(0)] * len(pieces)
     for length, members in by_length.items():
-        size = max(1, int(EMBED_BATCH_SECONDS * SAMPLE_RATE) // length)
+        size = max(1, int(params.embed_batch_seconds * SAMPLE_RATE) // length)
         for first in range(0, len(members), size):
             batch = members[first : first + size]
             stacked = torch.from_numpy(np.stack([pieces[i] for i in batch]))[:, None, :]
@@ -161,22 +166,20 @@ def embed_ranges(
     return out
 
 
-def _piece(audio: Audio, start: float, end: float) -> np.ndarray:
+def _piece(audio: Audio, start: float, end: float, params: SpeakerParams) -> np.ndarray:
     """The samples `embed_ranges` embeds for audio[start:end]; UsageError for a range it cannot embed."""
-    if end - start < SPEAKERS.embed_min_seconds:
+    if end - start < params.embed_min_seconds:
         raise UsageError(
             f"the range {start:.2f}-{end:.2f} s is too short to enrol a voice "
-            f"(at least {SPEAKERS.embed_min_seconds} s)"
+            f"(at least {params.embed_min_seconds} s)"
         )
     if start < 0 or end > audio.duration + 0.01:
         raise UsageError(
             f"the range {start:.2f}-{end:.2f} s is outside the recording (0-{audio.duration:.2f} s)"
         )
     length = max(
-        SPEAKERS.embed_min_seconds,
-        min(end - start, SPEAKERS.embed_max_seconds)
-        // SPEAKERS.embed_step_seconds
-        * SPEAKERS.embed_step_seconds,
+        params.embed_min_seconds,
+        min(end - start, params.embed_max_seconds) // params.embed_step_seconds * params.embed_step_seconds,
     )
     first = int((start + (end - start - length) / 2) * SAMPLE_RATE)
     return np.ascontiguousarray(audio.samples[first : first + int(length * SAMPLE_RATE)])

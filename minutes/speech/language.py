@@ -8,7 +8,7 @@ windows; up to 12 of them, spread over the recording, go through the multilingua
 head (faster-whisper's `detect_language`; no decoding, so about 0.3 s a window on 2 CPU cores).
 
 The speech is called not English when at least a fifth of the windows checked are identified as one other
-language with probability at least 0.6 (the values are in minutes.speech.params): a single window
+language with probability at least 0.6 (the values are in minutes.core.speech_params): a single window
 misidentified (a strong accent, a name) does not trip it, and a meeting that is a quarter German does. The
 pipeline then records that language on the transcript and puts a `language` flag on the draft, which blocks
 approval until a reviewer deals with it; the flag names the multilingual model to rerun with. Refusing the run
@@ -23,8 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from minutes.core.speech_params import TRANSCRIBE, TranscribeParams
 from minutes.core.types import Audio, Flag
-from minutes.speech.params import TRANSCRIBE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,24 +39,27 @@ class LanguageCheck:
     """The language identified in each window checked: (start s, end s, language code, probability)."""
 
     windows: list[tuple[float, float, str, float]] = field(default_factory=list)
+    params: TranscribeParams = TRANSCRIBE  # how sure a window must be, and how many must agree
 
     def _other(self) -> Counter:
         return Counter(
             lang
             for _, _, lang, p in self.windows
-            if lang != "en" and p >= TRANSCRIBE.language_min_probability
+            if lang != "en" and p >= self.params.language_min_probability
         )
 
     @property
     def language(self) -> str:
         """ "en", or the other language most windows were identified as, when they are enough of them."""
         other = self._other().most_common(1)
-        if other and other[0][1] >= TRANSCRIBE.language_min_share * len(self.windows):
+        if other and other[0][1] >= self.params.language_min_share * len(self.windows):
             return other[0][0]
         return "en"
 
 
-def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, np.ndarray]]:
+def speech_windows(
+    samples: np.ndarray, rate: int, params: TranscribeParams = TRANSCRIBE
+) -> list[tuple[float, float, np.ndarray]]:
     """The speech (Silero VAD) cut into windows of 30 s of speech: (start s, end s in the recording, samples).
 
     A last window shorter than 5 s is dropped: too little to identify a language reliably."""
@@ -73,24 +76,24 @@ def speech_windows(samples: np.ndarray, rate: int) -> list[tuple[float, float, n
         k = min(int(np.searchsorted(ends, i, side="right")), len(chunks) - 1)
         return (chunks[k]["start"] + i - (ends[k] - (chunks[k]["end"] - chunks[k]["start"]))) / rate
 
-    size = int(TRANSCRIBE.language_window_seconds * rate)
+    size = int(params.language_window_seconds * rate)
     return [
         (original(i), original(min(i + size, len(speech)) - 1), speech[i : i + size])
         for i in range(0, len(speech), size)
-        if len(speech) - i >= 5 * rate
+        if len(speech) - i >= params.language_min_window_seconds * rate
     ]
 
 
-def check_language(detector, audio: Audio) -> LanguageCheck:
+def check_language(detector, audio: Audio, params: TranscribeParams = TRANSCRIBE) -> LanguageCheck:
     """Identify the language of speech windows spread over the recording with `detector`, a multilingual
     AsrEngine."""
     import numpy as np
 
-    windows = speech_windows(audio.samples, audio.sample_rate)
-    if len(windows) > TRANSCRIBE.language_max_windows:
-        picks = np.linspace(0, len(windows) - 1, TRANSCRIBE.language_max_windows).round().astype(int)
+    windows = speech_windows(audio.samples, audio.sample_rate, params)
+    if len(windows) > params.language_max_windows:
+        picks = np.linspace(0, len(windows) - 1, params.language_max_windows).round().astype(int)
         windows = [windows[i] for i in sorted(set(picks))]
-    check = LanguageCheck()
+    check = LanguageCheck(params=params)
     for start, end, piece in windows:
         lang, prob, _ = detector.model.detect_language(
             audio=piece, language_detection_segments=1, language_detection_threshold=0.0
@@ -109,8 +112,8 @@ def mismatch_flag(language: str, model: str, model_english_only: bool) -> Flag |
     if language == "en" or not model_english_only:
         return None
     return Flag(
-        LANGUAGE_FLAG,
-        f"the speech was identified as language '{language}', but {model} only writes "
+        kind=LANGUAGE_FLAG,
+        reason=f"the speech was identified as language '{language}', but {model} only writes "
         "English: the transcript, and anything drafted from it, is probably invented. Process the "
         f"recording again with the multilingual model (--model {MULTILINGUAL_MODEL}) or minute it by hand",
     )

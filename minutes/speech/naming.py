@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minutes.core.speech_params import SPEAKERS
 from minutes.core.types import Transcript
-from minutes.speech.params import SPEAKERS
 
 # CAM++ cosine similarity measured on meeting-demo: same speaker 0.70-0.94, different speakers up to 0.69
 # (two similar voices). The one-to-one assignment separates close pairs; the threshold (`name_threshold`)

@@ -5,7 +5,7 @@ the wrong cluster: in meeting-demo, Helen's 2.6 s question at 77.9 s, between tw
 clustered as Priya. When participants enrolled their voices (consent evidence with `--evidence-at`), each turn
 long enough to embed is compared with every enrolled voice. A turn whose cluster is named after one
 participant, but whose own voice matches another participant better by at least a margin (0.05, and above the
-naming threshold; the values are in minutes.speech.params), moves to that participant's label. A participant
+naming threshold; the values are in minutes.core.speech_params), moves to that participant's label. A participant
 whose voice no cluster carries gets a new label for the turns that move to them. Unnamed clusters (voices
 nobody enrolled) are left alone.
 
@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from minutes.core.speech_params import SPEAKERS, SpeakerParams
 from minutes.core.types import SpeakerTurn
 from minutes.speech.naming import name_speakers, similarity
-from minutes.speech.params import SPEAKERS
 
 Embed = Callable[[list[tuple[float, float]]], list[np.ndarray]]  # (start, end) ranges -> their embeddings
 
@@ -52,13 +52,22 @@ class Reassignment:
 
 
 def reassign_turns(
-    turns: list[SpeakerTurn], centroids: dict[str, np.ndarray], enrolled: dict[str, np.ndarray], embed: Embed
+    turns: list[SpeakerTurn],
+    centroids: dict[str, np.ndarray],
+    enrolled: dict[str, np.ndarray],
+    embed: Embed,
+    params: SpeakerParams = SPEAKERS,
 ) -> Reassignment:
-    """Move turns whose voice clearly matches another enrolled participant than their cluster's one."""
+    """Move turns whose voice clearly matches another enrolled participant than their cluster's one;
+    `params`: the thresholds (config `[speakers]`)."""
     if not enrolled or not centroids:
         return Reassignment(list(turns), dict(centroids), [])
     names = list(enrolled)
-    named = {label: name for label, name in name_speakers(centroids, enrolled).items() if name in enrolled}
+    named = {
+        label: name
+        for label, name in name_speakers(centroids, enrolled, params.name_threshold).items()
+        if name in enrolled
+    }
     label_of = {name: label for label, name in named.items()}
     centroids = dict(centroids)
     out: list[SpeakerTurn] = []
@@ -66,7 +75,7 @@ def reassign_turns(
     checked = [
         i
         for i, t in enumerate(turns)
-        if t.speaker in named and t.end - t.start >= SPEAKERS.reassign_min_seconds
+        if t.speaker in named and t.end - t.start >= params.reassign_min_seconds
     ]  # embedded in one call, so that turns of one length share a batch
     ranges = [(turns[i].start, turns[i].end) for i in checked]
     vectors = dict(zip(checked, embed(ranges), strict=True))
@@ -78,7 +87,7 @@ def reassign_turns(
         scores = similarity({"turn": vectors[i]}, enrolled)[0]
         best = names[int(np.argmax(scores))]
         kept, top = float(scores[names.index(current)]), float(scores.max())
-        if best == current or top < SPEAKERS.name_threshold or top - kept < SPEAKERS.reassign_margin:
+        if best == current or top < params.name_threshold or top - kept < params.reassign_margin:
             out.append(turn)
             continue
         target = label_of.get(best)

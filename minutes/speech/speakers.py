@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from minutes.consent.meetings import find_participant, participants_of
 from minutes.consent.timespec import clock
+from minutes.core.speech_params import SPEAKERS, SpeakerParams
 from minutes.core.types import Audio, Transcript
 from minutes.db import ConsentRecord, Participant, Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
 from minutes.db import Transcript as TranscriptRow
@@ -96,14 +97,21 @@ def _evidence_ranges(
     return list(usable.values()), [r for pid, r in unusable.items() if pid not in usable]
 
 
-def embed_enrolments(engine, audio: Audio, ranges: list[EnrolmentRange]) -> list[Enrolled]:
+def embed_enrolments(
+    engine, audio: Audio, ranges: list[EnrolmentRange], params: SpeakerParams = SPEAKERS
+) -> list[Enrolled]:
     from minutes.speech.diarise import embed
 
-    return [Enrolled(r, embed(engine, audio, r.start, r.end)) for r in ranges]
+    return [Enrolled(r, embed(engine, audio, r.start, r.end, params=params)) for r in ranges]
 
 
 def store_diarisation(
-    s: Session, meeting_id: int, recording_id: int, result, enrolled: list[Enrolled]
+    s: Session,
+    meeting_id: int,
+    recording_id: int,
+    result,
+    enrolled: list[Enrolled],
+    params: SpeakerParams = SPEAKERS,
 ) -> int:
     """Replace the recording's turns, speaker labels and enrolments; name labels by enrolment. Returns # named."""
     for model in (SpeakerTurn, SpeakerLabel, VoiceEnrolment):
@@ -123,7 +131,8 @@ def store_diarisation(
         for e in enrolled
     )
     by_name = {e.range.name: e for e in enrolled}
-    mapping = name_speakers(result.centroids, {n: e.embedding for n, e in by_name.items()}) if by_name else {}
+    voices = {n: e.embedding for n, e in by_name.items()}
+    mapping = name_speakers(result.centroids, voices, params.name_threshold) if by_name else {}
     named = 0
     for label, centroid in result.centroids.items():
         match = by_name.get(mapping.get(label, ""))
@@ -142,11 +151,17 @@ def store_diarisation(
 
 
 def name_from_talk(
-    s: Session, meeting_id: int, recording_id: int, transcript: Transcript, mode: str, actor: str
+    s: Session,
+    meeting_id: int,
+    recording_id: int,
+    transcript: Transcript,
+    actor: str,
+    params: SpeakerParams = SPEAKERS,
 ) -> tuple[int, int]:
     """Read who the speakers no voice named are from the talk (minutes.speech.talk), among the participants
-    recorded, and keep it on their labels with its lines: applied when it is clear and `mode` is "apply",
-    otherwise a suggestion. Returns (applied, suggested); audited when there is any."""
+    recorded, and keep it on their labels with its lines: applied when it is clear and `params.from_talk` is
+    "apply", otherwise a suggestion. Returns (applied, suggested); audited when there is any."""
+    mode = params.from_talk
     if mode == "off":
         return 0, 0
     labels = {
@@ -159,7 +174,7 @@ def name_from_talk(
         for r in labels.values()
         if r.participant_id and (name := _participant_name(s, r.participant_id))
     }
-    found = names_from_talk(transcript, [Person(p.name, p.role) for p in people], taken)
+    found = names_from_talk(transcript, [Person(p.name, p.role) for p in people], taken, params)
     applied, suggested = [], []
     for label, talk in found.items():
         row = labels.get(label)

@@ -28,8 +28,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from minutes.core.speech_params import SPEAKERS, SpeakerParams
 from minutes.core.types import Segment, Transcript
-from minutes.speech.params import SPEAKERS, SpeakerParams
 
 ADDRESSED, THANKED, INTRODUCED, OFFICE = "addressed", "thanked", "introduced", "office"
 _LEAD = r"(?:(?:so|right|okay|ok|and|now|well|yes|yeah|sorry|oh|um|uh|er|erm)\b[,.]?\s+)*"
@@ -91,7 +91,7 @@ def _turns(transcript: Transcript) -> list[_Turn]:
             turns[-1].append(seg)
         else:
             turns.append([seg])
-    return [_Turn(t[0].speaker, tuple(t)) for t in turns]
+    return [_Turn(t[0].speaker or "", tuple(t)) for t in turns]  # every one has a speaker (above)
 
 
 class _Patterns:
@@ -148,7 +148,7 @@ class _Patterns:
 
     def names_in(self, sentence: str) -> set[str]:
         """The participants a sentence names, written as names."""
-        return {self.person(m) for m in self.any_name.finditer(sentence)} - {None}
+        return {name for m in self.any_name.finditer(sentence) if (name := self.person(m)) is not None}
 
     def vocative(self, sentence: str) -> str | None:
         """The one participant a sentence addresses by name (at its start or end, or asking "Dev, could you"); None

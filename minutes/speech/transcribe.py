@@ -45,12 +45,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from minutes.core.speech_params import TRANSCRIBE, TranscribeParams
 from minutes.core.text import normalise
 from minutes.core.types import Audio, Segment, Transcript, Word
 from minutes.engines.asr import AsrEngine
 from minutes.errors import UsageError
 from minutes.speech.language import check_language
-from minutes.speech.params import TRANSCRIBE
 
 Progress = Callable[[float, float], None]
 
@@ -78,23 +78,28 @@ def language_for(engine: AsrEngine, language: str | None) -> str | None:
     return "en"
 
 
-def drop_repeats(segments: list[Segment]) -> list[Segment]:
-    """Drop a segment whose words repeat the previous kept segment's exactly (3 words or more)."""
+def drop_repeats(segments: list[Segment], min_words: int = TRANSCRIBE.min_repeat_words) -> list[Segment]:
+    """Drop a segment whose words repeat the previous kept segment's exactly (`min_words` words or more)."""
     kept: list[Segment] = []
     for seg in segments:
         text = normalise(seg.text)
-        if kept and text == normalise(kept[-1].text) and len(text.split()) >= TRANSCRIBE.min_repeat_words:
+        if kept and text == normalise(kept[-1].text) and len(text.split()) >= min_words:
             continue
         kept.append(seg)
     return kept
 
 
-def windows(samples: np.ndarray, rate: int, size: float = TRANSCRIBE.window_seconds) -> list[tuple[int, int]]:
-    """Sample ranges of about `size` seconds covering `samples`, each cut at the quietest 100 ms within 30 s
-    (at most a quarter window) of its nominal end."""
+def windows(
+    samples: np.ndarray,
+    rate: int,
+    size: float = TRANSCRIBE.window_seconds,
+    search: float = TRANSCRIBE.cut_search_seconds,
+) -> list[tuple[int, int]]:
+    """Sample ranges of about `size` seconds covering `samples`, each cut at the quietest 100 ms within
+    `search` seconds (at most a quarter window) of its nominal end."""
     step, search, frame = (
         int(size * rate),
-        int(min(TRANSCRIBE.cut_search_seconds, size / 4) * rate),
+        int(min(search, size / 4) * rate),
         rate // 10,
     )
     cuts = [0]
@@ -121,17 +126,21 @@ def transcribe(
     progress: Progress | None = None,
     hotwords: str | None = None,
     detector: AsrEngine | None = None,
+    params: TranscribeParams = TRANSCRIBE,
 ) -> Transcript:
     """Transcribe `audio`; `progress(done_seconds, total_seconds)` is called as segments are decoded.
 
     `hotwords` (from `hotwords_for`) prompts every window. `detector`, a multilingual model, checks the language
     when `engine` is English-only: the transcript's `language` is then the language spoken (minutes.speech.language).
+    `params`: the stage's tunables (config `[transcribe]`).
     """
     total = audio.duration
     forced = language_for(engine, language)
     detected: str | None = None
     segments = []
-    for first, last in windows(audio.samples, audio.sample_rate, TRANSCRIBE.window_seconds):
+    for first, last in windows(
+        audio.samples, audio.sample_rate, params.window_seconds, params.cut_search_seconds
+    ):
         offset = first / audio.sample_rate
         raw, info = engine.model.transcribe(
             audio.samples[first:last],
@@ -143,7 +152,10 @@ def transcribe(
         detected = detected or info.language
         for seg in raw:  # a generator: decoding happens while we iterate
             words = [
-                Word(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []
+                Word(
+                    start=offset + w.start, end=offset + w.end, word=w.word, probability=float(w.probability)
+                )
+                for w in seg.words or []
             ]
             if words:
                 segments.append(
@@ -154,7 +166,11 @@ def transcribe(
             if progress:
                 progress(min(offset + float(seg.end), total), total)
     if detector is not None and not engine.multilingual and language is None:
-        detected = check_language(detector, audio).language
+        detected = check_language(detector, audio, params).language
     if progress:
         progress(total, total)
-    return Transcript(language=detected or forced or "en", duration=total, segments=drop_repeats(segments))
+    return Transcript(
+        language=detected or forced or "en",
+        duration=total,
+        segments=drop_repeats(segments, params.min_repeat_words),
+    )

@@ -6,10 +6,11 @@ Both sides share their fields (minutes.db.domain), so a row is the record's fiel
 from __future__ import annotations
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes import db
 from minutes.core import types
+from minutes.db.ids import stored_id
 from minutes.errors import NotFoundError
 
 
@@ -25,21 +26,21 @@ def save_transcript(
     )
     session.add(row)
     session.flush()
-    replace_segments(session, row.id, transcript)
+    replace_segments(session, stored_id(row), transcript)
     return row
 
 
 def replace_segments(session: Session, transcript_id: int, transcript: types.Transcript) -> None:
     """Replace a stored transcript's segments and words (after attribution, naming or a withdrawal)."""
     segment_ids = select(db.Segment.id).where(db.Segment.transcript_id == transcript_id)
-    session.execute(delete(db.Word).where(db.Word.segment_id.in_(segment_ids)))
-    session.execute(delete(db.Segment).where(db.Segment.transcript_id == transcript_id))
+    session.execute(delete(db.Word).where(col(db.Word.segment_id).in_(segment_ids)))
+    session.execute(delete(db.Segment).where(col(db.Segment.transcript_id) == transcript_id))
     for i, seg in enumerate(transcript.segments):
         seg_row = db.Segment(transcript_id=transcript_id, idx=i, **seg.model_dump(exclude={"words"}))
         session.add(seg_row)
         session.flush()
         session.add_all(
-            db.Word(segment_id=seg_row.id, idx=j, **w.model_dump()) for j, w in enumerate(seg.words)
+            db.Word(segment_id=stored_id(seg_row), idx=j, **w.model_dump()) for j, w in enumerate(seg.words)
         )
     session.flush()
 
@@ -51,14 +52,15 @@ def load_transcript(session: Session, transcript_id: int) -> types.Transcript:
     # One query for the whole transcript: segments outer-joined to their words, in order.
     rows = session.exec(
         select(db.Segment, db.Word)
-        .join(db.Word, db.Word.segment_id == db.Segment.id, isouter=True)
+        .join(db.Word, col(db.Word.segment_id) == col(db.Segment.id), isouter=True)
         .where(db.Segment.transcript_id == transcript_id)
-        .order_by(db.Segment.idx, db.Word.idx)
+        .order_by(col(db.Segment.idx), col(db.Word.idx))
     ).all()
     segments: dict[int, types.Segment] = {}
     for seg, w in rows:
-        if seg.id not in segments:
-            segments[seg.id] = types.Segment.model_validate(seg, from_attributes=True)
+        seg_id = stored_id(seg)
+        if seg_id not in segments:
+            segments[seg_id] = types.Segment.model_validate(seg, from_attributes=True)
         if w is not None:
-            segments[seg.id].words.append(types.Word.model_validate(w, from_attributes=True))
-    return types.Transcript(row.language, row.duration, list(segments.values()))
+            segments[seg_id].words.append(types.Word.model_validate(w, from_attributes=True))
+    return types.Transcript(language=row.language, duration=row.duration, segments=list(segments.values()))

@@ -26,10 +26,10 @@ from starlette.middleware.body_limit import RequestBodyLimitResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minutes.consent.errors import ConsentError
-from minutes.consent.meetings import MAX_ID
+from minutes.consent.text import MAX_ID
 from minutes.consent.timespec import clock
 from minutes.errors import MinutesError, NotFoundError, StateError
-from minutes.service import consent, jobs, review, users
+from minutes.service import consent, jobs, users
 from minutes.service.context import Ctx, Forbidden
 from minutes.web import dates
 
@@ -51,7 +51,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["clock"] = clock
 templates.env.filters.update(dates.FILTERS)
 templates.env.globals["allowed"] = users.allowed
-templates.env.globals["due_shown"] = review.due_shown
+templates.env.globals["due_shown"] = dates.short_date  # a phrase ("next meeting") as said
 templates.env.globals["needed"] = consent.needed
 # what only the command line has: a command, an option ("--by NAME"), an internal name in brackets
 _COMMAND_LINE = re.compile(r"`[^`]*`|(?<![\w-])--[a-z][\w-]*(?: [A-Z][A-Z.]*)?")

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from minutes.consent.meetings import MAX_ID, as_id
+from minutes.consent.text import MAX_ID, as_id
 from minutes.dates import parse_optional
 from minutes.errors import UsageError
 from minutes.service import audit, consent, meetings, processing, series

@@ -9,7 +9,8 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session
 
 from minutes.consent.errors import ConsentInputError
-from minutes.consent.meetings import find_participant, name_key, participants_of, withdrawn_label
+from minutes.consent.meetings import find_participant, participants_of, withdrawn_label
+from minutes.consent.text import name_key
 from minutes.db import Participant
 from minutes.errors import NotFoundError
 
@@ -39,7 +40,7 @@ def participant(s: Session, meeting_id: int, name: str) -> Participant:
     except ConsentInputError:
         people = participants_of(s, meeting_id)
         guess = closest(name, [p.name for p in people])
-        withdrawn = [p.name for p in people if p.name == withdrawn_label(p.id)]
+        withdrawn = [p.name for p in people if p.id is not None and p.name == withdrawn_label(p.id)]
         raise NotFoundError(
             f"meeting {meeting_id} has no participant {name.strip()!r}",
             f"did you mean '{guess}'?"
