@@ -60,19 +60,24 @@ system:
 		else echo "install these Debian packages for the tests: $(SYSTEM_PACKAGES)"; exit 1; fi; fi
 
 # Models only the tests use (the multilingual ASR, a 135M smoke-test extractor); the demo does not pull them.
+# Two passes: the tests that load no model on two pytest-xdist workers (each starts its own PostgreSQL server),
+# then the model tests in one process, where each model loads once (tests/model_guard.py, the `qwen` fixture)
+# and keeps both cores. Both passes always run; the target fails if either did.
 TEST_MODELS := whisper-base smollm2-135m-instruct
 test: install system
 	$(BIN)/minutes models pull $(TEST_MODELS)
 	$(BIN)/python -m minutes.engines.torchstack
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow" -n 2; fast=$$?; $(BIN)/python -m pytest -m slow; slow=$$?; \
+		exit $$((fast || slow))
 
 # The edit loop: ruff, then the tests that load no real model and need no PostgreSQL server (a test that loads a
 # model must be marked slow: tests/model_guard.py fails it otherwise), on two pytest-xdist workers (1.6 x faster
-# than one on the 2 shared cores). `make test` runs everything.
+# than one on the 2 shared cores), the long property tests drawing a quarter of their examples (tests/examples.py).
+# `make test` runs everything, every example.
 check: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
-	MINUTES_TEST_NO_POSTGRES=1 $(BIN)/python -m pytest -q -m "not slow and not postgres" -n 2
+	MINUTES_TEST_NO_POSTGRES=1 MINUTES_TEST_QUICK=1 $(BIN)/python -m pytest -q -m "not slow and not postgres" -n 2
 
 # The README's screenshots (docs/screenshots/), taken by the browser tests; `make test` writes them to build/.
 screenshots: install system

@@ -129,6 +129,18 @@ def demo() -> Path:
     return DEMO
 
 
+@pytest.fixture(scope="session")
+def qwen(tmp_path_factory):
+    """The configured default extractor (qwen2.5-coder-1.5b-instruct on llama.cpp), loaded once for every test
+    that uses it (it is read-only at inference), with a home of its own for its prompt states. Tests using it
+    are marked slow (tests/model_guard.py)."""
+    from minutes.engines.extractor import load_extractor
+
+    engine = load_extractor(load_settings(tmp_path_factory.mktemp("qwen-home")))
+    yield engine
+    engine.close()
+
+
 # -- PostgreSQL: one throwaway server for the whole run, a fresh database per test ------------------------------
 
 

@@ -1,10 +1,16 @@
 """Real models load only in tests marked `slow`, so that `make check` (`-m "not slow and not postgres"`) runs
-in minutes without them.
+in minutes without them; and each speech model loads once per test session.
 
 The three loaders (ASR, diarisation, extractor) are wrapped once, before any test module imports them, and every
 `minutes.*` module that already holds one by name gets the wrapper. A test that is not marked `slow` and gets a
-loaded model fails with the fix (one that only checks a loader's errors passes), so a new test cannot slip a model into the fast tier unnoticed. Tests that use the
-model fixtures named in MODEL_FIXTURES are marked `slow` at collection.
+loaded model fails with the fix (one that only checks a loader's errors passes), so a new test cannot slip a
+model into the fast tier unnoticed. Tests that use the model fixtures named in MODEL_FIXTURES are marked `slow`
+at collection.
+
+The ASR and diarisation engines are read-only at inference, so the wrapper keeps each one it loads for the rest
+of the session, keyed by everything that chooses what is loaded: every `process`, `transcribe` or `diarise`
+run in a test after the first gets the same engine instead of loading it again (2-11 s each on 2 cores). The
+extractor is not kept: it writes its prompt states into the home it was loaded for, and tests close it.
 """
 
 from __future__ import annotations
@@ -20,15 +26,34 @@ LOADERS = {
     "minutes.engines.diarisation": "load_diarisation",
     "minutes.engines.extractor": "load_extractor",
 }
-MODEL_FIXTURES = {"qwen", "smol"}  # module fixtures in test files that hold a loaded extractor
+KEPT = {"load_asr", "load_diarisation"}  # engines that hold no state of the run that used them
+MODEL_FIXTURES = {"qwen", "smol"}  # session fixtures in conftest.py that hold a loaded extractor
 
 _slow = {"now": True}  # outside a test's run (collection, session teardown) nothing is refused
+_kept: dict[tuple, object] = {}
+
+
+def _key(name: str, settings, args: tuple, kwargs: dict) -> tuple:
+    """What decides the loaded engine: the loader's own arguments and the settings it reads (the model store,
+    the configured models, the device and the diarisation parameters); never the home or the database."""
+    chosen = (
+        settings.models_root,
+        settings.device,
+        settings.models.model_dump_json(),
+        settings.diarisation.model_dump_json(),
+    )
+    return (name, chosen, repr(args), repr(sorted(kwargs.items())))
 
 
 def _guard(real, name: str):
     @functools.wraps(real)
-    def load(*args, **kwargs):
-        loaded = real(*args, **kwargs)  # a bad name or a missing model raises before anything loads: allowed
+    def load(settings, *args, **kwargs):
+        key = _key(name, settings, args, kwargs) if name in KEPT else None
+        loaded = _kept.get(key) if key else None
+        if loaded is None:
+            loaded = real(settings, *args, **kwargs)  # a bad name or a missing model raises here: allowed
+            if key:
+                _kept[key] = loaded
         if not _slow["now"]:
             pytest.fail(f"{name}() loaded a real model in a test not marked slow: add @pytest.mark.slow")
         return loaded

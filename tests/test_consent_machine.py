@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from canned import Cast, compute, db_bytes, tiny_wav
+from examples import examples
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -231,7 +232,7 @@ def test_consent_holds_in_every_interleaving(machine_db):
         ConsentMachine,
         settings=settings(
             # fewer on PostgreSQL: that run checks the engine; SQLite's covers the interleavings widely
-            max_examples=25 if machine_db.engine.url.get_backend_name() == "sqlite" else 6,
+            max_examples=examples(25) if machine_db.engine.url.get_backend_name() == "sqlite" else 6,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from examples import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,7 +92,7 @@ def pg_db(pg_server, tmp_path_factory):
     yield from _open(tmp_path_factory.mktemp("home"), pg_server.url(pg_server.fresh()))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(initial=st.lists(st.booleans(), min_size=1, max_size=3), steps=st.lists(action, max_size=10))
 def test_gate_matches_the_rules(db, initial, steps):
     check_gate(db, initial, steps)

@@ -21,7 +21,6 @@ from minutes.core.config import load_settings
 from minutes.core.files import sha256_file
 from minutes.core.types import Segment, Transcript
 from minutes.drafting.extract import extract
-from minutes.engines.extractor import load_extractor
 from minutes.engines.store import model_store
 
 pytestmark = pytest.mark.slow
@@ -37,11 +36,6 @@ def reference(demo) -> Transcript:
         _, _, speaker, start, end, text = row.split(maxsplit=5)
         segments.append(Segment(float(start), float(end), text, speaker=speaker))
     return Transcript("en", 98.0, segments)
-
-
-@pytest.fixture(scope="module")
-def qwen():
-    return load_extractor(load_settings())  # the configured default: qwen2.5-coder-1.5b-instruct on llama.cpp
 
 
 @pytest.fixture(scope="module")

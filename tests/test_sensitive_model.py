@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 
 from bench.quality_extraction import stm_transcript
-from minutes.core.config import load_settings
 from minutes.core.drafting_params import DRAFTING
 from minutes.drafting import lexicon, private, windows
 from minutes.drafting.sensitive import detect
 from minutes.drafting.windows import Line
-from minutes.engines.extractor import load_extractor
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +26,6 @@ BUSINESS = [
     "Mr Cole will lead the Year 6 swimming lessons next term.",
     "Ravi's dad has offered to fix the greenhouse door.",
 ]
-
-
-@pytest.fixture(scope="module")
-def qwen():
-    engine = load_extractor(load_settings())
-    yield engine
-    engine.close()
 
 
 def test_the_model_tells_a_private_matter_from_business_naming_the_same_person(qwen):
