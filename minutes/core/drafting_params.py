@@ -47,9 +47,6 @@ Rule = Literal[
     "motions",  # a decision's proposer, seconder and vote are read from its lines
     # actions
     "action_kind",  # a task the model marks only suggested or already done is none
-    "asked_owner",  # a task asked of someone by name belongs to them, not to the asker
-    "handed_to",  # a task handed on to someone else belongs to them
-    "said_with",  # a task someone says they will do with its owner is theirs
     "taken_on",  # an action nobody takes on in its lines is none
     "reported_done",  # a task its owner reports done is none
     "approval_task",  # a task that is the meeting's approval ("Approve the ...", "Adopt ...") is none
@@ -95,7 +92,6 @@ class DraftingParams(BaseModel):
         2, ge=0
     )  # lines after an item's evidence where the meeting agrees or puts off
     reversal_lead_up: int = Field(6, ge=0)  # lines before a reversing decision where the earlier one is named
-    handover_lines: int = Field(3, ge=0)  # lines after an action's evidence searched for a hand-over
     # sensitive passages (minutes.drafting.sensitive)
     sensitive_follow: int = Field(4, ge=0)  # lines after a flagged one that may continue its matter
     sensitive_back: int = Field(3, ge=0)  # lines before a flagged one searched for whom it is about

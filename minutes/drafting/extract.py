@@ -190,7 +190,6 @@ def extract(
         if progress:
             progress(done, len(chunks), PART)
     listed = list(draft.actions)  # every task the model listed, before the rules drop any
-    _settle_owners(draft, shown, names, params)
     _drop_unsettled(draft, shown, people, params)
     asked: set[int] = set()  # the decisions put to the model as yes/no questions (by id)
     if params.on("judge_decisions"):
@@ -349,30 +348,6 @@ def _actions(
             Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
         ]
     return out
-
-
-def _settle_owners(draft: Draft, lines: list[Line], names: list[str], params: DraftingParams) -> None:
-    """Apply the owner rules of minutes.drafting.owners (asked by name; handed on; "with"), with a note for each
-    change."""
-    for action in draft.actions:
-        co_owners = frozenset(
-            a.owner for a in draft.actions if a is not action and a.task == action.task and a.owner
-        )
-        asked = partial(owners.asked_owner, co_owners=co_owners)
-        handed = partial(owners.handed_to, params=params)
-        for name, rule, why in (
-            ("asked_owner", asked, "was asked to do it"),
-            ("handed_to", handed, "was handed it"),
-            ("said_with", owners.said_with, "said they would do it with them"),
-        ):
-            if not params.on(name):
-                continue
-            new = rule(action, lines, names)
-            if new and new != action.owner:
-                draft.notes.append(
-                    f"an action's owner was changed from {action.owner} to {new}, who {why}: {action.task}"
-                )
-                action.owner = new
 
 
 def _drop_unsettled(
