@@ -53,14 +53,6 @@ Rule = Literal[
     "task_looks",  # a line where someone takes a task on that no action cites gets a second look
     "look_sets_self",  # ... also a line where they set themselves one ("I need to ...", "I'm going to ...")
     "look_spoken_task",  # a look that answers with another line's task takes the line's own words
-    "without_deadline",  # a deadline clause leaves the task's text (it has its own field)
-    # due dates
-    "due_heard",  # a due phrase naming a date nobody says around the action is another task's: dropped
-    "due_last_date",  # of two dates in one phrase (a self-correction) the last wins
-    "due_spoken",  # the fuller wording of the phrase spoken in the evidence wins ("next Wednesday")
-    "due_no_time",  # a due phrase that names no time gives way to one spoken in the evidence
-    "due_stated",  # a deadline the task itself states wins over a phrase that names no date
-    "due_from_evidence",  # a phrase the calendar cannot place gives way to the one date the evidence says
     # evidence and people
     "evidence_neighbour",  # a line cited alone whose neighbour holds more of the item is replaced by it
     "evidence_astray",  # cited lines holding almost none of the item give way to the line that holds it

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
 from minutes.drafting import (
+    dates,
     grounding,
     judge,
     looks,
@@ -339,10 +340,7 @@ def _actions(
             draft.notes.append(f"not an action ({why}): {a.task.strip()}")
             continue
         cited = rules.evidence(a.task, a.lines, by_number, params)
-        trimmed = a.due and params.on("without_deadline")
-        task = rules.without_deadline(a.task.strip()) if trimmed else a.task.strip()
-        heard = rules.heard_around(cited, by_number, params)
-        due = rules.due(a.due, [e.quote for e in cited], meeting_date, a.task, heard, params)
+        task, due = a.task.strip(), dates.resolve(a.due, meeting_date)
         owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
         out += [
             Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners

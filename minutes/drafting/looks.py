@@ -16,7 +16,7 @@ from functools import partial
 
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Draft, Evidence
-from minutes.drafting import grounding, judge, owners, prompts, rules
+from minutes.drafting import dates, grounding, judge, owners, prompts, rules
 from minutes.drafting.engine import Completes, Engine
 from minutes.drafting.windows import Line
 
@@ -270,7 +270,8 @@ def _look(
     said = params.on("look_said_in")
     if params.on("look_spoken_task") and kind == "task" and found and not rules.said_in(found, basis, params):
         # the model saw a task there but wrote another line's: the line's own words, and its own deadline
-        found, answer = _spoken_task(line.text), {}
+        found = _spoken_task(line.text)
+        answer = {"due": next(iter(dates.phrases(found)), None)}
     if (
         rules.not_an_item(found, prompts.EXAMPLE_ITEMS, params)
         or (params.on("no_question") and rules.asks(found))
@@ -286,12 +287,12 @@ def _look(
         return Decision(stated[:1].upper() + stated[1:], [quote])
     if params.on("approval_task") and rules.APPROVAL.match(found):
         return None  # the meeting's approval: its decision look minutes it
-    due = rules.due(answer.get("due"), [line.text], meeting_date, found, heard=text, params=params)
+    due = dates.resolve(answer.get("due"), meeting_date)
     # a speaker nobody has named ("Speaker 2") is no owner: the participant they answered, or the reviewer
     owner = (
         line.speaker if line.speaker in names else owners.addressed_in(lines[max(0, i - 1) : i], list(names))
     )
-    return Action(rules.without_deadline(found) if due else found, owner, due, [quote])
+    return Action(found, owner, due, [quote])
 
 
 def _spoken_task(text: str) -> str:

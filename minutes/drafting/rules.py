@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -86,17 +85,6 @@ TAKES_ON = re.compile(
 QUESTION = re.compile(
     r"\?\s*$|^(?:(?:do|does|did|should|shall|can|could|will|would)\s+(?:we|you|they|i|it)|"
     r"(?:is|are)\s+(?:we|you|they|it|there|this|that|the)|what|which|how|why|who|when|where)\b",
-    re.IGNORECASE,
-)
-TRAILING_DEADLINE = re.compile(
-    rf"[\s,]+(?:by|before|until|no later than|on)\s+(?:{dates.DUE_PHRASE.pattern})[\s.]*$", re.IGNORECASE
-)
-
-BY = re.compile(r"(?:by|before|no later than)\s", re.IGNORECASE)  # a deadline, not just a time
-DEADLINE = re.compile(r"(?:by|before|on|until)\s", re.IGNORECASE)  # a spoken date said as a deadline
-WHEN = re.compile(
-    rf"\d|\b(?:{'|'.join(dates.DAYS + dates.MONTHS)}|term|week|month|year|today|tonight|tomorrow|morning|"
-    r"afternoon|evening|soon|asap|christmas|easter|summer|spring|autumn|winter|meeting|holidays?)\b",
     re.IGNORECASE,
 )
 
@@ -193,73 +181,6 @@ def evidence(
 def _stems(text: str) -> set[str]:
     """Content words cut to four letters, so "booking", "book" and "booked" meet."""
     return {w[:4] for w in _words(text)}
-
-
-def without_deadline(task: str) -> str:
-    """ "Book the coach by Friday" -> "Book the coach": the deadline has its own field."""
-    m = TRAILING_DEADLINE.search(task)
-    if m is None or len(task[: m.start()].split()) < 2:
-        return task
-    return task[: m.start()].rstrip(" ,")
-
-
-def due(
-    phrase: str | None,
-    quotes: list[str],
-    meeting_date: date | None,
-    task: str = "",
-    heard: str | None = None,
-    params: DraftingParams = DRAFTING,
-) -> str | None:
-    """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday").
-    A phrase naming a number, day or month that `heard` (the action's lines and those around them, when given)
-    never says is another task's deadline, and is dropped (a real-model draft gave the ticket allocation "the week
-    of the fourteenth", said of the care-home visit twenty lines before).
-    A phrase holding two dates is a self-correction ("the fifteenth, no, Wednesday the sixteenth"): the last wins.
-    A phrase that names no time is replaced by the deadline spoken in the evidence, if any. A deadline the task
-    itself states ("sign it off by Monday the thirtieth") wins over a phrase that names no date ("the January
-    meeting", which is when it is reported). A phrase the calendar cannot place ("before the end of term") gives
-    way to the one date the evidence speaks as a deadline ("I'll get it to the trust before we break up on the
-    eighteenth"): the owner's answer is often more exact than the request the model took the phrase from."""
-    if (
-        params.on("due_heard")
-        and phrase
-        and heard is not None
-        and not _specifics(phrase) <= _specifics(heard)
-    ):
-        phrase = None
-    resolved = _due(phrase, quotes, meeting_date, params)
-    stated = [m.group(0) for m in dates.DUE_PHRASE.finditer(task) if BY.match(m.group(0))]
-    if (
-        params.on("due_stated")
-        and stated
-        and not _is_date(resolved)
-        and _is_date(told := dates.resolve(stated[-1], meeting_date))
-    ):
-        return told
-    if params.on("due_from_evidence") and resolved and not _is_date(resolved):
-        spoken = {
-            dates.resolve(p, meeting_date) for q in quotes for p in dates.phrases(q) if DEADLINE.match(p)
-        }
-        if len(dated := {d for d in spoken if _is_date(d)}) == 1:
-            return dated.pop()
-    return resolved
-
-
-def _due(
-    phrase: str | None, quotes: list[str], meeting_date: date | None, params: DraftingParams
-) -> str | None:
-    said = [m.group(0) for m in dates.DUE_PHRASE.finditer(phrase or "")]
-    if params.on("due_last_date") and len(said) > 1:
-        phrase = said[-1]
-    if params.on("due_no_time") and phrase and not said and not WHEN.search(phrase):
-        phrase = next((p for q in quotes for p in dates.phrases(q)), None)  # "the business manager"
-    if params.on("due_spoken") and phrase:
-        wanted = re.sub(r"^(?:by|before|on|until)\s+", "", phrase.lower().strip(" .,"))
-        spoken = [p for q in quotes for p in dates.phrases(q) if wanted in p.lower() and len(p) > len(wanted)]
-        if spoken:
-            phrase = max(spoken, key=len)
-    return dates.resolve(phrase, meeting_date)
 
 
 def _settling(item: Decision | Action, lines: list[Line], params: DraftingParams) -> list[Line]:
@@ -429,18 +350,6 @@ def _specific(word: str) -> str:
     if number := re.match(r"\d+", word):
         return str(int(number.group(0)))
     return next((str(n) for key, n in dates.ORDINALS.items() if re.fullmatch(key, word)), word)
-
-
-def heard_around(
-    evidence: list[Evidence], by_number: dict[int, Line], params: DraftingParams = DRAFTING
-) -> str:
-    """What was said in an item's cited lines, the two lines before them and the `settling_lines` after."""
-    spans = {(e.start, e.end) for e in evidence}
-    numbers = [n for n, x in by_number.items() if (x.start, x.end) in spans]
-    if not numbers:
-        return " ".join(e.quote for e in evidence)
-    first, last = min(numbers) - 2, max(numbers) + params.settling_lines
-    return " ".join(x.text for n, x in sorted(by_number.items()) if first <= n <= last)
 
 
 def merge(items: list, same: Callable[[Any, Any], bool]) -> list:
