@@ -210,12 +210,6 @@ def extract(
         # the decisions turn follows the actions turn, and the model often lists its tasks again as "agreed"
         every = listed + draft.actions
         draft.decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, every, params)]
-    for earlier, later in (
-        rules.gone_back_on(draft.decisions, shown, params) if params.on("gone_back_on") else ()
-    ):
-        if earlier in draft.decisions:
-            draft.decisions.remove(earlier)
-            draft.notes.append(f"not a decision (changed later: {later.text}): {earlier.text}")
     private = sensitive.private_words(lines, found.withheld, names)
     sensitive.withhold_sensitive_items(draft, private, names)
     if params.on("motions"):
@@ -296,22 +290,20 @@ def _decisions(
     second look brings them back."""
     out = []
     for d in reply.decisions:
-        texts = _matters(d.text, params)
-        for text in texts:
-            cited = rules.own_lines(text, d.lines, by_number) if len(texts) > 1 else d.lines
-            evidence = rules.evidence(text, cited, by_number, params)
-            if params.on("example_repeated") and rules.repeats_example(text, prompts.EXAMPLE_ITEMS, params):
-                draft.notes.append(rules.example_note("a decision"))  # first: its words must not reach a note
-            elif params.on("outcome") and d.outcome != "agreed":
-                draft.notes.append(f"not a decision ({d.outcome}): {text}")
-                if d.outcome in prompts.JUDGED:
-                    judged |= {(e.start, e.end) for e in evidence}
-            elif params.on("no_question") and rules.asks(text):
-                draft.notes.append(f"not a decision (a question): {text}")
-            elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS, params):
-                draft.notes.append(f"not a decision ({why}): {text}")
-            else:
-                out.append(Decision(text, evidence))
+        text = d.text
+        evidence = rules.evidence(text, d.lines, by_number, params)
+        if params.on("example_repeated") and rules.repeats_example(text, prompts.EXAMPLE_ITEMS, params):
+            draft.notes.append(rules.example_note("a decision"))  # first: its words must not reach a note
+        elif params.on("outcome") and d.outcome != "agreed":
+            draft.notes.append(f"not a decision ({d.outcome}): {text}")
+            if d.outcome in prompts.JUDGED:
+                judged |= {(e.start, e.end) for e in evidence}
+        elif params.on("no_question") and rules.asks(text):
+            draft.notes.append(f"not a decision (a question): {text}")
+        elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS, params):
+            draft.notes.append(f"not a decision ({why}): {text}")
+        else:
+            out.append(Decision(text, evidence))
     return out
 
 
@@ -332,9 +324,6 @@ def _actions(
             continue
         if params.on("action_kind") and a.kind not in prompts.ACTION_KINDS:
             draft.notes.append(f"not an action ({a.kind}): {a.task.strip()}")
-            continue
-        if params.on("approval_task") and rules.APPROVAL.match(a.task.strip()):
-            draft.notes.append(f"not an action (the meeting's approval, a decision): {a.task.strip()}")
             continue
         if why := rules.not_an_item(a.task, prompts.EXAMPLE_ITEMS, params):
             draft.notes.append(f"not an action ({why}): {a.task.strip()}")
@@ -367,9 +356,7 @@ def _drop_unsettled(
         draft.decisions = kept
     kept_actions = []
     for a in draft.actions:
-        if params.on("reported_done") and rules.reported_done(a, lines, params):
-            draft.notes.append(f"not an action ({a.owner} reported it done): {a.task}")
-        elif not params.on("taken_on") or rules.taken_on(a, lines, called, params):
+        if not params.on("taken_on") or rules.taken_on(a, lines, called, params):
             kept_actions.append(a)
         elif unnamed := rules.unnamed_taker(a, lines, names, params):
             addressed = owners.addressed(a, lines, names, params)
@@ -409,10 +396,6 @@ def _judge_decisions(
     draft.decisions = [d for d in draft.decisions if id(d) not in refused]
 
 
-def _matters(text: str, params: DraftingParams) -> list[str]:
-    return rules.matters(text) if params.on("one_matter") else [text]
-
-
 def _unquoted(text: str) -> str:
     """A final-pass wording without the quotes its prompt showed after each item: the 1.5B model copied one in,
     cut mid-quote ("... approved as an accurate record. (said: With that correction, can I have")."""
@@ -442,12 +425,8 @@ def _consolidate(
         )
         return decisions
     out, used = [], set()
-    # a text that runs several matters together (the 1.5B model wrote the minutes' approval and the pupil
-    # premium report as one) is one decision per matter
     wordings = [
-        (text, item["from"])
-        for item in chosen
-        for text in _matters(grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)), params)
+        (grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)), item["from"]) for item in chosen
     ]
     for text, group in wordings:
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with

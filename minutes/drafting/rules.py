@@ -55,25 +55,14 @@ PUTS_OFF = re.compile(
     r"not carried|defeated)\b",
     re.IGNORECASE,
 )
-REVERSES = re.compile(
-    r"\b(?:scrap that|forget that|actually|instead|change of plan|on second thoughts?|after all|go back on)\b",
-    re.IGNORECASE,
-)
 VOTED = re.compile(
     r"\b(?:carried|(?:motion|proposal|resolution) (?:falls|fell|is lost|was lost)|not carried|defeated)\b",
     re.I,
 )
 SETTLES = windows.SETTLES  # a line no drafted item cites gets a second, focused look
-# a "task" that is the meeting's own act of settling ("Approve the summer programme", "Adopt the policy"): the
-# meeting's decision, not one person's action (a 1.5B model lists such approvals as actions of whoever spoke)
-APPROVAL = re.compile(r"^(?:approve|adopt|ratify|vote (?:on|for|to))\b", re.IGNORECASE)
 # "I'll propose", "I'll second" and "I'll abstain" are a motion's procedure, not a task
 VOLUNTEERS = re.compile(
     r"\b(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|\bleave (?:it|that|this) with me\b",
-    re.IGNORECASE,
-)
-DONE = re.compile(
-    r"\b(?:(?:that|it|this)(?:['’]s| is| has)|already|all)\s+(?:been\s+)?(?:done|sorted|sent|finished|completed)\b",
     re.IGNORECASE,
 )
 TAKES_ON = re.compile(
@@ -113,29 +102,6 @@ def example_note(what: str) -> str:
     return (
         f"not {what} ({EXAMPLE_REPEATED}): left out, and not quoted here, as nobody said it in this meeting"
     )
-
-
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-# a sentence that goes on about the one before it ("It will be on a Tuesday.", "Also ...")
-GOES_ON = re.compile(r"^(?:it|this|that|they|these|those|he|she|and|but|so|also|which|then|both)\b", re.I)
-
-
-def matters(text: str) -> list[str]:
-    """A decision's text as one text per matter: the model sometimes runs two decisions together ("The minutes
-    were approved. The pupil premium statement went on the website."). A sentence that shares no word stem with
-    the sentences before it and does not go on about them ("It ...", "Also ...") starts another matter."""
-    out: list[str] = []
-    for sentence in SENTENCE.split(text.strip()):
-        if out and (GOES_ON.match(sentence) or _stems(sentence) & _stems(out[-1])):
-            out[-1] = f"{out[-1]} {sentence}"
-        else:
-            out.append(sentence)
-    return out
-
-
-def own_lines(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[int]:
-    """Of the lines cited for several matters, those that hold any of one matter's words (all, if none does)."""
-    return [n for n in numbers if n in by_number and _stems(text) & _stems(by_number[n].text)] or numbers
 
 
 def is_question(text: str) -> bool:
@@ -246,17 +212,6 @@ def unnamed_taker(
     return None
 
 
-def reported_done(action: Action, lines: list[Line], params: DraftingParams = DRAFTING) -> bool:
-    """Whether the owner, in the task's lines and the two after them, reports it done ("Yes, that's done, it
-    went up in October") and never says they will: a small model lists such reports as tasks asked and agreed."""
-    if action.owner is None:
-        return False
-    said = [
-        x.text for x in _settling(action, lines, params) if grounding.same_person(action.owner, x.speaker)
-    ]
-    return any(DONE.search(t) for t in said) and not any(VOLUNTEERS.search(t) for t in said)
-
-
 def cited_lines(item: Decision | Action, lines: list[Line]) -> list[Line]:
     spans = {(e.start, e.end) for e in item.evidence}
     return [line for line in lines if (line.start, line.end) in spans]
@@ -284,28 +239,6 @@ def said_in(text: str, lines: list[Line], params: DraftingParams) -> bool:
     into "The spring meeting will be held on a Saturday", from the prompt's example)."""
     said = " ".join(x.text for x in lines)
     return shared_stems(text, said) >= params.said_in_stems and _specifics(text) <= _specifics(said)
-
-
-def gone_back_on(
-    decisions: list[Decision], lines: list[Line], params: DraftingParams = DRAFTING
-) -> list[tuple[Decision, Decision]]:
-    """Pairs (earlier, later) where the meeting went back on an earlier decision: the later one's own lines
-    say so ("actually, scrap that", "instead") and its lead-up (`reversal_lead_up` lines) names what the
-    earlier one decided. The final state of the meeting wins; a small model reading one chunk cannot see this
-    when the two are far apart."""
-    pairs = []
-    for later in decisions:
-        cited = cited_lines(later, lines)
-        if not cited or not any(REVERSES.search(x.text) for x in cited):
-            continue
-        first = min(x.number for x in cited)
-        lead_up = " ".join(x.text for x in lines if first - params.reversal_lead_up <= x.number < first)
-        for earlier in decisions:
-            before = cited_lines(earlier, lines)
-            if earlier is not later and before and max(x.number for x in before) < first:
-                if shared_stems(earlier.text, lead_up) >= params.reversal_stems:
-                    pairs.append((earlier, later))
-    return pairs
 
 
 def shares_a_subject(text: str, other: str) -> bool:
