@@ -48,10 +48,10 @@ def test_a_decision_the_model_judges_not_settled_in_its_lines_is_left_out():
     assert [d.text for d in off.decisions] == ["The library shelves went up."]  # the switch turns it off
 
 
-def test_a_passage_shows_the_lines_around_and_marks_one():
+def test_a_passage_shows_the_lines_around():
     lines = lines_of(meeting(*[("Ann", f"Line {n}.") for n in range(1, 21)]))
-    shown = judge.passage(lines, 9, 9, DRAFTING, marked=9).splitlines()
-    assert shown == ["8 Ann: Line 8.", "9 Ann: Line 9.", ">> 10 Ann: Line 10.", "11 Ann: Line 11."]
+    shown = judge.passage(lines, 9, 9, DRAFTING).splitlines()
+    assert shown == ["8 Ann: Line 8.", "9 Ann: Line 9.", "10 Ann: Line 10.", "11 Ann: Line 11."]
     long = judge.passage(lines, 0, 18, DRAFTING).splitlines()
     assert len(long) == DRAFTING.passage_max_lines and long[-1] == "20 Ann: Line 20."  # where a matter ends
 

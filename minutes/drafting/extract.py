@@ -5,8 +5,8 @@ Steps: withhold sensitive passages (flagged for a human); read the candidate win
 (minutes.drafting.windows) in chunks, each chunk starting with the last lines of the one before, so items that
 span chunks are seen whole; the model replies in two turns per chunk (actions, then decisions and discussion
 points, minutes.drafting.points) under JSON schemas (minutes.drafting.prompts), so every reply parses and every
-list is bounded; its items pass the rules of minutes.drafting.rules (outcome, owners, hand-overs, due dates,
-merging, sensitive words); each decision is put to the model as a yes/no question (minutes.drafting.judge);
+list is bounded; its items pass the rules of minutes.drafting.rules (outcome, settled, taken on, merging,
+sensitive words); each decision is put to the model as a yes/no question (minutes.drafting.judge);
 settling and volunteering lines no item cites get a second look (minutes.drafting.looks); when the meeting
 took more than one chunk, a final pass consolidates the whole meeting's decisions; each decision's motion
 (proposer, seconder, vote) is read from its lines (minutes.drafting.motions); then the grounding check.

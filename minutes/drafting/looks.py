@@ -1,9 +1,7 @@
-"""Second looks: one short, focused model call at a line that plainly settles something (a settling phrase, or a
-yes to a proposal just put) or where a participant takes a task on ("I'll ...", "I need to ..."), when no
-drafted item cites it (the model, reading a whole chunk, misses some of these). Looks the cue lines leave go to
-lines where the group commits itself ("we'll go with ..."), put to the model first as yes/no questions
-(minutes.drafting.judge: prefill only), the surest first. A look's answer must be said in the lines it was
-shown; a yes that settles a proposal on terms of its own is minuted in those terms."""
+"""Second looks: one short, focused model call at a line that plainly settles something (a settling phrase) or
+where a participant takes a task on ("I'll ..."), when no drafted item cites it (the model, reading a whole
+chunk, misses some of these). A look's answer must be said in the lines it was shown. The looks a meeting gets
+grow with its length (`cap`)."""
 
 from __future__ import annotations
 

@@ -1,26 +1,18 @@
 """The rules applied to the model's items, each small, general (not fitted to one meeting) and unit-tested.
+A rule stays only while switching it off changes more than one dev meeting (docs/drafting-rules.md).
 
-- A decision's text that runs two matters together (sentences sharing no word) is one decision per matter.
 - Only a proposal the model marks "agreed" is a decision; "rejected", "deferred" and "reversed later" are noted
   and left out (the final state of the meeting wins). A decision worded as a question is left out.
 - The meeting must be heard to settle it: in a decision's lines and the two after them, the last line that
   agrees ("agreed", "carried", "X it is", "fine by me", "yes", "we'll") or puts off or turns down ("come back
-  to it", "before we decide", "wait for", "the motion falls") must agree. A report or a question nobody took up is no decision, whatever
-  a small model marked it (measured: it marks news and deferred points "agreed").
+  to it", "before we decide", "wait for", "the motion falls") must agree. A report or a question nobody took
+  up is no decision, whatever a small model marked it (measured: it marks news and deferred points "agreed").
 - An action must be taken on: in its lines and the two after them, the owner says they will ("I'll", "will
-  do", "yes", "leave it with me"), or someone else names them (asking, or handing it on). A task its owner
-  reports done in its lines ("that's done") is none.
+  do", "yes", "leave it with me"), or someone else names them.
 - Evidence is the cited lines; a cited line whose neighbour holds more of the item's words is replaced by that
   neighbour (small models cite one line off; ASR splits sentences).
-- Owners are the participants the model picked (one action per owner, so joint owners give one action each),
-  corrected by the rules of minutes.drafting.owners.
-- A deadline clause leaves the task text; the due phrase resolves against the meeting date (minutes.drafting.dates),
-  preferring the fuller wording actually spoken in the evidence; of two dates in one phrase (a self-correction)
-  the last wins; a phrase the calendar cannot place gives way to the one date the evidence says as a deadline;
-  a phrase naming a date that nobody says in or around the action's lines is another task's, and is dropped.
+- Owners are the participants the model picked (one action per owner, so joint owners give one action each).
 - Duplicates within and across chunks are merged (evidence pooled); a decision that repeats an action is dropped.
-- A decision the meeting went back on later ("actually, scrap that, ...", with the earlier matter named in the
-  lead-up) is left out: the final state wins.
 - Sensitive passages: no item, and no summary sentence, may carry a sensitive cue or a name (or any word) that
   occurs only in a withheld passage; such items are withheld for human handling.
 """
