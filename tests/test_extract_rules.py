@@ -379,34 +379,6 @@ def test_a_motion_that_falls_is_no_decision_and_a_vote_closes_its_item():
     assert engine.looked == []  # "I'll second" is a motion's procedure, not a task to look at
 
 
-def test_an_assent_after_a_new_question_answers_that_question_not_the_item_before_it():
-    transcript = meeting(
-        ("Ann", "The caterers quoted four pounds a meal for the leavers' lunch."),  # 1
-        ("Ben", "That's more than last year."),  # 2
-        ("Ann", "So should we do a picnic on the field instead?"),  # 3
-        ("Cara", "Yes, that works for me."),  # 4
-        ("Ben", "Are the new laptops here yet?"),  # 5
-        ("Ann", "Friday, I think. Good, so the leavers' lunch is a picnic on the field."),  # 6
-    )
-    engine = FakeEngine(
-        reply(
-            decisions=[
-                # a report the small model marked "agreed": the assent in line 4 answers line 3's question
-                {"lines": [1, 2], "text": "The caterers quoted four pounds a meal.", "outcome": "agreed"},
-                # line 5's question comes between, but line 6 restates this item: it still stands
-                {
-                    "lines": [3, 4],
-                    "text": "The leavers' lunch is a picnic on the field.",
-                    "outcome": "agreed",
-                },
-            ]
-        )
-    )
-    draft = extract(engine, transcript, ["Ann", "Ben", "Cara"], WEDNESDAY)
-    assert [d.text for d in draft.decisions] == ["The leavers' lunch is a picnic on the field."]
-    assert any("nobody agreed" in n and "caterers" in n for n in draft.notes)
-
-
 def test_an_item_is_cut_where_it_slips_into_a_script_the_meeting_never_used():
     from minutes.drafting.grounding import in_its_script
 

@@ -29,7 +29,6 @@ Rule = Literal[
     "example_repeated",  # an item that repeats a prompt's worked example is none
     "settled",  # a decision the meeting is not heard to agree in its lines and the next ones is none
     "settle_vote_closes",  # ... where a vote's result in its lines closes the item (later lines are another's)
-    "settle_new_question",  # ... and an assent after a new question answers that question
     "judge_decisions",  # each decision is put to the model as a yes/no question: did the meeting settle it?
     "decision_looks",  # a settling line no decision cites gets a second, focused look
     "look_said_in",  # a look's answer must be said in the lines it was shown
@@ -109,9 +108,6 @@ class DraftingParams(BaseModel):
     astray_best_stems: float = Field(
         0.5, ge=0, le=1
     )  # astray evidence gives way only to a line holding this share of the item
-    settle_answer_stems: float = Field(
-        0.5, ge=0, le=1
-    )  # after a new question, only a line sharing this much still answers the decision
     # second looks (minutes.drafting.looks); each look is a short model call, each question a prefill
     max_second_looks: int = Field(12, ge=0)  # focused looks at uncited cue lines per meeting, at least
     # ... and per transcript line (rule "looks_scale"): the caps of 12 were set on dev meetings of 20-59 lines,

@@ -153,21 +153,13 @@ def _settling(item: Decision | Action, lines: list[Line], params: DraftingParams
 def settled(decision: Decision, lines: list[Line], params: DraftingParams = DRAFTING) -> bool:
     """Whether the last agreeing or putting-off line around the decision agrees (see the module docstring). A
     vote's result in the cited lines ("carried", "the motion falls") closes the item: the lines after it
-    belong to the next one. After a new question put past the cited lines ("So shall we move the trip to
-    April?"), a line answers that question, unless it restates at least half of the item's words (a
-    report of coach prices was taken as agreed by the "that works for me" to the next proposal)."""
+    belong to the next one."""
     voted = params.on("settle_vote_closes") and any(VOTED.search(e.quote) for e in decision.evidence)
     last = max((e.end for e in decision.evidence), default=0.0)
-    state = asked = False
+    state = False
     for line in _settling(decision, lines, params):
-        after = line.start >= last
-        if after and voted:
+        if line.start >= last and voted:
             break
-        if params.on("settle_new_question") and after and is_question(line.text):
-            asked = True
-            continue
-        if asked and shared_stems(decision.text, line.text) < params.settle_answer_stems:
-            continue
         if PUTS_OFF.search(line.text):
             state = False
         elif AGREES.search(line.text):
