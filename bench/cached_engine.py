@@ -32,6 +32,11 @@ class _Miss(Exception):
     """A call the cache does not hold (raised by a cache-only model to find the items that need the model)."""
 
 
+class Uncached(Exception):
+    """A call the cache does not hold, in an engine told not to run the model (`offline`): an ablation's first
+    pass finds with it which rules need new model calls, and defers them."""
+
+
 @dataclass
 class Cost:
     """What model calls cost, cached or not: calls, tokens read after a kept opening, tokens generated, and the
@@ -61,6 +66,7 @@ class CachedEngine:
     inner: Any
     path: Path = DEFAULT
     cost: Cost = field(default_factory=Cost)
+    offline: bool = False  # raise Uncached instead of running the model
     _opening: Messages | None = None  # the opening to keep before the next call the model must run
     _kept: Messages | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,6 +92,8 @@ class CachedEngine:
         keys = [self._key("classify", opening, q) for q in questions]
         found = [self._get(k) for k in keys]
         missing = [i for i, e in enumerate(found) if e is None]
+        if missing and self.offline:
+            raise Uncached
         if missing:
             started = time.perf_counter()
             answers = self.inner.classify(opening, [questions[i] for i in missing])
@@ -116,6 +124,8 @@ class CachedEngine:
             except _Miss:
                 self.cost = before  # its calls are counted when it runs
                 missed.append(i)
+        if missed and self.offline:
+            raise Uncached
         if missed:
             self._keep()
             ran = self.inner.map(
@@ -131,6 +141,8 @@ class CachedEngine:
         if entry is None:
             if not run:
                 raise _Miss
+            if self.offline:
+                raise Uncached
             if model is self.inner:
                 self._keep()
             started = time.perf_counter()

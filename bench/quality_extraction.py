@@ -311,23 +311,37 @@ def changes(base: dict, other: dict, kind: str) -> str:
     return ", ".join(out)
 
 
-def ablate(engine, meetings: list[Meeting], rules: list[str]) -> list[dict]:
+UNCACHED = "uncached"  # an ablation's mark for a meeting that needed a model call an offline engine lacks
+
+
+def ablate(engine, meetings: list[Meeting], rules: list[str], out: Path | None = None) -> list[dict]:
     """For each rule, what turning it off changes on each meeting (the rest on), and what the model calls cost
-    with it off less with it on, summed over the meetings; a row per rule."""
+    with it off less with it on, summed over the meetings; a row per rule, each written to `out` (JSON) as soon
+    as it is done, so a partial run is still a result. With an offline engine (`--cached-only`) a meeting whose
+    draft needs a model call the cache lacks is marked "uncached" and skipped: that rule changes model calls
+    there, and a later run with the model fills it in."""
+    from bench.cached_engine import Uncached
+
     base = {m.name: run(engine, m) for m in meetings}
-    rows = []
+    rows: list[dict] = []
     for rule in rules:
         row: dict = {"rule": rule}
         cost = dict.fromkeys(COST, 0)
         for m in meetings:
-            off = run(engine, m, DraftingParams(off=frozenset({rule})))
+            try:
+                off = run(engine, m, DraftingParams(off=frozenset({rule})))
+            except Uncached:
+                row[m.name] = UNCACHED
+                continue
             row[m.name] = changes(base[m.name], off, m.kind)
             for key in COST:
                 cost[key] += off.get(key, 0) - base[m.name].get(key, 0)
-        row["meetings changed"] = sum(bool(row[m.name]) for m in meetings)
+        row["meetings changed"] = sum(bool(row[m.name]) and row[m.name] != UNCACHED for m in meetings)
         row |= {f"{COST[key]} off-on": value for key, value in cost.items()}
         rows.append(row)
         print(table([row]).splitlines()[-1], file=sys.stderr, flush=True)
+        if out is not None:
+            out.write_text(json.dumps(rows, indent=1))
     return rows
 
 
@@ -350,6 +364,11 @@ def main() -> None:
         "--no-cache", action="store_true", help="run every model call (for timings); replies are not stored"
     )
     parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="with --ablate: run no model call; a meeting that needs one is marked uncached",
+    )
+    parser.add_argument(
         "--rescore", metavar="JSON", help="score the drafts a --json file holds again, with today's scorer"
     )
     parser.add_argument(
@@ -370,10 +389,13 @@ def main() -> None:
         if unknown:
             parser.error(f"unknown rules: {', '.join(unknown)}; known: {', '.join(RULES)}")
         meetings = dev_meetings(DEV, only, qmsum=not args.skip_qmsum)
-        rows = ablate(load_engine(not args.no_cache), meetings, rules)
-        print(table(rows))
-        if args.json_out:
-            Path(args.json_out).write_text(json.dumps(rows, indent=1))
+        if args.cached_only and args.no_cache:
+            parser.error("--cached-only needs the cache (drop --no-cache)")
+        engine = load_engine(not args.no_cache)
+        if args.cached_only:
+            engine.offline = True
+        out = Path(args.json_out) if args.json_out else None
+        print(table(ablate(engine, meetings, rules, out)))
         return
     rows = collect(DEV, only, qmsum=not args.skip_qmsum, cache=not args.no_cache)
     for kind in ("meetings", "qmsum"):

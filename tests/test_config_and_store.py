@@ -49,7 +49,7 @@ def test_drafting_tunables_from_config_toml(home):
     )
     drafting = load_settings().drafting
     assert (drafting.max_second_looks, drafting.quote_score, drafting.off) == (3, 85, frozenset({"motions"}))
-    assert drafting.twin_before == DRAFTING.twin_before  # the rest keep their defaults
+    assert drafting.look_tokens == DRAFTING.look_tokens  # the rest keep their defaults
     shown = json.loads(run("config", "show", "--json").output)["drafting"]
     assert shown["max_second_looks"] == 3 and shown["off"] == ["motions"]
     for bad, key in (

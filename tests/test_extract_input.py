@@ -10,7 +10,6 @@ from minutes.cli import cli
 from minutes.core.config import load_settings
 from minutes.core.types import Segment, Transcript
 from minutes.drafting.extract import extract, parse_reply, read_transcript
-from minutes.drafting.rules import without_deadline
 from minutes.engines.extractor import load_extractor
 from minutes.errors import ModelError, NotFoundError, UsageError
 
@@ -81,20 +80,3 @@ def test_reply_validation():
         parse_reply('{"decisions": [{"text": "A", "lines": [1]}], "actions": [{"task": "B", "own')
     with pytest.raises(ValueError, match="decisions.0.text"):
         parse_reply('{"decisions": [{"lines": [1]}]}')
-
-
-@pytest.mark.parametrize(
-    ("task", "kept"),
-    [
-        ("Book the coach by Friday", "Book the coach"),
-        ("Draft the letter to parents by next Wednesday.", "Draft the letter to parents"),
-        ("Get three quotes by the end of the week", "Get three quotes"),
-        ("Report back to the next meeting", "Report back to the next meeting"),  # not a deadline clause
-        ("Prepare the Friday assembly", "Prepare the Friday assembly"),
-        ("Do it by Friday", "Do it"),
-        ("By Friday", "By Friday"),  # nothing would be left of the task
-    ],
-)
-def test_a_deadline_clause_leaves_the_task_text(task, kept):
-    """The due date has its own field; "by Friday" at the end of a task is dropped from its wording."""
-    assert without_deadline(task) == kept

@@ -24,46 +24,24 @@ from pydantic import BaseModel, ConfigDict, Field
 Rule = Literal[
     # decisions
     "outcome",  # the model's outcome other than "agreed" (rejected, deferred, reversed, reported...) drops it
-    "one_matter",  # a decision text that runs two matters together is one decision per matter
     "no_question",  # an item worded as a question, or holding one, is none
     "few_words",  # an item of under two content words is none
     "example_repeated",  # an item that repeats a prompt's worked example is none
     "settled",  # a decision the meeting is not heard to agree in its lines and the next ones is none
     "settle_vote_closes",  # ... where a vote's result in its lines closes the item (later lines are another's)
-    "settle_new_question",  # ... and an assent after a new question answers that question
     "judge_decisions",  # each decision is put to the model as a yes/no question: did the meeting settle it?
     "decision_looks",  # a settling line no decision cites gets a second, focused look
-    "judge_looks",  # ... candidates (also "we'll go with ...") asked yes/no first; the surest get the looks
-    "look_yes_to_proposal",  # a yes to a proposal put as a question is a settling line
-    "look_terms",  # a yes that settles a proposal on terms of its own is minuted in those terms
-    "look_twin_near",  # a look's decision restating one cited a few lines before is that one, said again
     "look_said_in",  # a look's answer must be said in the lines it was shown
     "looks_scale",  # the caps on looks and questions grow with the meeting's length (else fixed per meeting)
-    "vote_cue",  # a call for hands or for the room's assent, or a vote's count, marks a settling line
     "merge",  # duplicates within and across chunks are merged
     "consolidate",  # a long meeting's decisions get a final pass that merges them and drops those changed later
     "repeats_action",  # a decision that restates an action is none
-    "gone_back_on",  # a decision the meeting went back on later is none
     "motions",  # a decision's proposer, seconder and vote are read from its lines
     # actions
     "action_kind",  # a task the model marks only suggested or already done is none
-    "asked_owner",  # a task asked of someone by name belongs to them, not to the asker
-    "handed_to",  # a task handed on to someone else belongs to them
-    "said_with",  # a task someone says they will do with its owner is theirs
     "taken_on",  # an action nobody takes on in its lines is none
-    "reported_done",  # a task its owner reports done is none
-    "approval_task",  # a task that is the meeting's approval ("Approve the ...", "Adopt ...") is none
     "task_looks",  # a line where someone takes a task on that no action cites gets a second look
-    "look_sets_self",  # ... also a line where they set themselves one ("I need to ...", "I'm going to ...")
     "look_spoken_task",  # a look that answers with another line's task takes the line's own words
-    "without_deadline",  # a deadline clause leaves the task's text (it has its own field)
-    # due dates
-    "due_heard",  # a due phrase naming a date nobody says around the action is another task's: dropped
-    "due_last_date",  # of two dates in one phrase (a self-correction) the last wins
-    "due_spoken",  # the fuller wording of the phrase spoken in the evidence wins ("next Wednesday")
-    "due_no_time",  # a due phrase that names no time gives way to one spoken in the evidence
-    "due_stated",  # a deadline the task itself states wins over a phrase that names no date
-    "due_from_evidence",  # a phrase the calendar cannot place gives way to the one date the evidence says
     # evidence and people
     "evidence_neighbour",  # a line cited alone whose neighbour holds more of the item is replaced by it
     "evidence_astray",  # cited lines holding almost none of the item give way to the line that holds it
@@ -94,8 +72,6 @@ class DraftingParams(BaseModel):
     settling_lines: int = Field(
         2, ge=0
     )  # lines after an item's evidence where the meeting agrees or puts off
-    reversal_lead_up: int = Field(6, ge=0)  # lines before a reversing decision where the earlier one is named
-    handover_lines: int = Field(3, ge=0)  # lines after an action's evidence searched for a hand-over
     # sensitive passages (minutes.drafting.sensitive)
     sensitive_follow: int = Field(4, ge=0)  # lines after a flagged one that may continue its matter
     sensitive_back: int = Field(3, ge=0)  # lines before a flagged one searched for whom it is about
@@ -132,38 +108,21 @@ class DraftingParams(BaseModel):
     astray_best_stems: float = Field(
         0.5, ge=0, le=1
     )  # astray evidence gives way only to a line holding this share of the item
-    settle_answer_stems: float = Field(
-        0.5, ge=0, le=1
-    )  # after a new question, only a line sharing this much still answers the decision
-    reversal_stems: float = Field(
-        0.5, ge=0, le=1
-    )  # a reversal's lead-up naming this share names the earlier one
-    look_terms_stems: float = Field(
-        0.5, ge=0, le=1
-    )  # a look's decision sharing less with the yes's terms left them out
     # second looks (minutes.drafting.looks); each look is a short model call, each question a prefill
     max_second_looks: int = Field(12, ge=0)  # focused looks at uncited cue lines per meeting, at least
-    max_questions: int = Field(
-        12, ge=0
-    )  # commitments asked yes/no per meeting for the looks the cue lines leave, at least
     # ... and per transcript line (rule "looks_scale"): the caps of 12 were set on dev meetings of 20-59 lines,
     # where they reached every cue line; fixed, they starved the second half of a 150-300-line meeting (on the
     # 237-line committee the twelfth look fell at line 98). 0.2 a line is 12 per 60 lines, the rate they had.
     looks_per_line: float = Field(0.2, ge=0)
-    questions_per_line: float = Field(0.2, ge=0)
     look_before_decision: int = Field(
         8, ge=0
     )  # lines shown before a settling line: a decision sums up a longer lead-up
     look_before_task: int = Field(
         3, ge=0
     )  # lines shown before a task line, which answers the request just before
-    twin_before: int = Field(
-        7, ge=0
-    )  # lines back where a drafted decision restating a look's answer is the same one (farther: another matter)
     look_tokens: int = Field(120, gt=0)  # new tokens a look's reply may take (one short JSON object)
     # yes/no questions (minutes.drafting.judge): probabilities of "Yes" from one prefill
     judge_yes: float = Field(0.5, ge=0, le=1)  # P(yes) at or above which a minute is judged decided
-    judge_yes_line: float = Field(0.5, ge=0, le=1)  # ... and a marked line judged to settle something
     passage_before: int = Field(2, ge=0)  # lines shown before a question's passage (its lead-up)
     passage_after: int = Field(1, ge=0)  # lines shown after it (the reply that settles it)
     passage_max_lines: int = Field(

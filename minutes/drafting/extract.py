@@ -5,8 +5,8 @@ Steps: withhold sensitive passages (flagged for a human); read the candidate win
 (minutes.drafting.windows) in chunks, each chunk starting with the last lines of the one before, so items that
 span chunks are seen whole; the model replies in two turns per chunk (actions, then decisions and discussion
 points, minutes.drafting.points) under JSON schemas (minutes.drafting.prompts), so every reply parses and every
-list is bounded; its items pass the rules of minutes.drafting.rules (outcome, owners, hand-overs, due dates,
-merging, sensitive words); each decision is put to the model as a yes/no question (minutes.drafting.judge);
+list is bounded; its items pass the rules of minutes.drafting.rules (outcome, settled, taken on, merging,
+sensitive words); each decision is put to the model as a yes/no question (minutes.drafting.judge);
 settling and volunteering lines no item cites get a second look (minutes.drafting.looks); when the meeting
 took more than one chunk, a final pass consolidates the whole meeting's decisions; each decision's motion
 (proposer, seconder, vote) is read from its lines (minutes.drafting.motions); then the grounding check.
@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
 from minutes.drafting import (
+    dates,
     grounding,
     judge,
     looks,
@@ -190,7 +191,6 @@ def extract(
         if progress:
             progress(done, len(chunks), PART)
     listed = list(draft.actions)  # every task the model listed, before the rules drop any
-    _settle_owners(draft, shown, names, params)
     _drop_unsettled(draft, shown, people, params)
     asked: set[int] = set()  # the decisions put to the model as yes/no questions (by id)
     if params.on("judge_decisions"):
@@ -210,12 +210,6 @@ def extract(
         # the decisions turn follows the actions turn, and the model often lists its tasks again as "agreed"
         every = listed + draft.actions
         draft.decisions = [d for d in draft.decisions if not rules.repeats_an_action(d, every, params)]
-    for earlier, later in (
-        rules.gone_back_on(draft.decisions, shown, params) if params.on("gone_back_on") else ()
-    ):
-        if earlier in draft.decisions:
-            draft.decisions.remove(earlier)
-            draft.notes.append(f"not a decision (changed later: {later.text}): {earlier.text}")
     private = sensitive.private_words(lines, found.withheld, names)
     sensitive.withhold_sensitive_items(draft, private, names)
     if params.on("motions"):
@@ -296,22 +290,20 @@ def _decisions(
     second look brings them back."""
     out = []
     for d in reply.decisions:
-        texts = _matters(d.text, params)
-        for text in texts:
-            cited = rules.own_lines(text, d.lines, by_number) if len(texts) > 1 else d.lines
-            evidence = rules.evidence(text, cited, by_number, params)
-            if params.on("example_repeated") and rules.repeats_example(text, prompts.EXAMPLE_ITEMS, params):
-                draft.notes.append(rules.example_note("a decision"))  # first: its words must not reach a note
-            elif params.on("outcome") and d.outcome != "agreed":
-                draft.notes.append(f"not a decision ({d.outcome}): {text}")
-                if d.outcome in prompts.JUDGED:
-                    judged |= {(e.start, e.end) for e in evidence}
-            elif params.on("no_question") and rules.asks(text):
-                draft.notes.append(f"not a decision (a question): {text}")
-            elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS, params):
-                draft.notes.append(f"not a decision ({why}): {text}")
-            else:
-                out.append(Decision(text, evidence))
+        text = d.text
+        evidence = rules.evidence(text, d.lines, by_number, params)
+        if params.on("example_repeated") and rules.repeats_example(text, prompts.EXAMPLE_ITEMS, params):
+            draft.notes.append(rules.example_note("a decision"))  # first: its words must not reach a note
+        elif params.on("outcome") and d.outcome != "agreed":
+            draft.notes.append(f"not a decision ({d.outcome}): {text}")
+            if d.outcome in prompts.JUDGED:
+                judged |= {(e.start, e.end) for e in evidence}
+        elif params.on("no_question") and rules.asks(text):
+            draft.notes.append(f"not a decision (a question): {text}")
+        elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS, params):
+            draft.notes.append(f"not a decision ({why}): {text}")
+        else:
+            out.append(Decision(text, evidence))
     return out
 
 
@@ -333,46 +325,16 @@ def _actions(
         if params.on("action_kind") and a.kind not in prompts.ACTION_KINDS:
             draft.notes.append(f"not an action ({a.kind}): {a.task.strip()}")
             continue
-        if params.on("approval_task") and rules.APPROVAL.match(a.task.strip()):
-            draft.notes.append(f"not an action (the meeting's approval, a decision): {a.task.strip()}")
-            continue
         if why := rules.not_an_item(a.task, prompts.EXAMPLE_ITEMS, params):
             draft.notes.append(f"not an action ({why}): {a.task.strip()}")
             continue
         cited = rules.evidence(a.task, a.lines, by_number, params)
-        trimmed = a.due and params.on("without_deadline")
-        task = rules.without_deadline(a.task.strip()) if trimmed else a.task.strip()
-        heard = rules.heard_around(cited, by_number, params)
-        due = rules.due(a.due, [e.quote for e in cited], meeting_date, a.task, heard, params)
+        task, due = a.task.strip(), dates.resolve(a.due, meeting_date)
         owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
         out += [
             Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
         ]
     return out
-
-
-def _settle_owners(draft: Draft, lines: list[Line], names: list[str], params: DraftingParams) -> None:
-    """Apply the owner rules of minutes.drafting.owners (asked by name; handed on; "with"), with a note for each
-    change."""
-    for action in draft.actions:
-        co_owners = frozenset(
-            a.owner for a in draft.actions if a is not action and a.task == action.task and a.owner
-        )
-        asked = partial(owners.asked_owner, co_owners=co_owners)
-        handed = partial(owners.handed_to, params=params)
-        for name, rule, why in (
-            ("asked_owner", asked, "was asked to do it"),
-            ("handed_to", handed, "was handed it"),
-            ("said_with", owners.said_with, "said they would do it with them"),
-        ):
-            if not params.on(name):
-                continue
-            new = rule(action, lines, names)
-            if new and new != action.owner:
-                draft.notes.append(
-                    f"an action's owner was changed from {action.owner} to {new}, who {why}: {action.task}"
-                )
-                action.owner = new
 
 
 def _drop_unsettled(
@@ -394,9 +356,7 @@ def _drop_unsettled(
         draft.decisions = kept
     kept_actions = []
     for a in draft.actions:
-        if params.on("reported_done") and rules.reported_done(a, lines, params):
-            draft.notes.append(f"not an action ({a.owner} reported it done): {a.task}")
-        elif not params.on("taken_on") or rules.taken_on(a, lines, called, params):
+        if not params.on("taken_on") or rules.taken_on(a, lines, called, params):
             kept_actions.append(a)
         elif unnamed := rules.unnamed_taker(a, lines, names, params):
             addressed = owners.addressed(a, lines, names, params)
@@ -436,10 +396,6 @@ def _judge_decisions(
     draft.decisions = [d for d in draft.decisions if id(d) not in refused]
 
 
-def _matters(text: str, params: DraftingParams) -> list[str]:
-    return rules.matters(text) if params.on("one_matter") else [text]
-
-
 def _unquoted(text: str) -> str:
     """A final-pass wording without the quotes its prompt showed after each item: the 1.5B model copied one in,
     cut mid-quote ("... approved as an accurate record. (said: With that correction, can I have")."""
@@ -469,12 +425,8 @@ def _consolidate(
         )
         return decisions
     out, used = [], set()
-    # a text that runs several matters together (the 1.5B model wrote the minutes' approval and the pupil
-    # premium report as one) is one decision per matter
     wordings = [
-        (text, item["from"])
-        for item in chosen
-        for text in _matters(grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)), params)
+        (grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)), item["from"]) for item in chosen
     ]
     for text, group in wordings:
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with

@@ -1,5 +1,4 @@
-"""Yes/no judgements by classification (Engine.classify): a drafted decision, or a line that may settle one, is
-put to the model as a question whose answer is read from its next-token probabilities, in one forward pass
+"""Yes/no judgements by classification (Engine.classify): a drafted decision is put to the model as a question whose answer is read from its next-token probabilities, in one forward pass
 (prefill only). A 1.5B model writing a chunk's minutes marks reports, proposals and items only noted as
 "agreed"; asked about one passage at a time, with worked examples of each kind, it tells them apart far better,
 and a question costs a fraction of a written answer. Only what passes is kept, or worded.
@@ -8,7 +7,9 @@ A decision is what the meeting settled, in its final state: agreed, approved, ad
 or a report (even of something already arranged), a proposal or suggestion nobody has agreed to, an item only
 noted or received, a matter put off or left open, a motion voted down and one person's task are not.
 
-The worked examples are invented for this purpose (none is taken from a test or dev meeting).
+The worked examples are invented for this purpose (none is taken from a test or dev meeting). Those about a line
+marked ">>" are from the looks' yes/no questions, since removed (docs/drafting-rules.md); they stay because the
+examples are the opening every question shares, and the figures were measured with them.
 """
 
 from __future__ import annotations
@@ -128,19 +129,16 @@ def opening() -> Messages:
     return out
 
 
-def passage(
-    lines: list[Line], first: int, last: int, params: DraftingParams, marked: int | None = None
-) -> str:
+def passage(lines: list[Line], first: int, last: int, params: DraftingParams) -> str:
     """Lines `first`..`last` (indexes into `lines`) with `passage_before` lines before and `passage_after`
-    after, `passage_max_lines` at most, the one at index `marked` marked ">>"."""
+    after, `passage_max_lines` at most."""
     hi = min(len(lines), last + params.passage_after + 1)
     lo = max(0, first - params.passage_before, hi - params.passage_max_lines)
-    return "\n".join(f"{'>> ' if i == marked else ''}{lines[i].render()}" for i in range(lo, hi))
+    return "\n".join(lines[i].render() for i in range(lo, hi))
 
 
 def decided(engine: Engine, asked: Sequence[tuple[str, str | None]]) -> list[float]:
-    """P(yes) for each (passage, minute) pair: the minute decided in the passage, or (minute None) the passage's
-    marked line settles a decision."""
+    """P(yes) for each (passage, minute) pair: the minute decided in the passage."""
     if not asked:
         return []
     return engine.classify(opening(), [_ask(shown, minute) for shown, minute in asked])

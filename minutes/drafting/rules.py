@@ -1,26 +1,18 @@
 """The rules applied to the model's items, each small, general (not fitted to one meeting) and unit-tested.
+A rule stays only while switching it off changes more than one dev meeting (docs/drafting-rules.md).
 
-- A decision's text that runs two matters together (sentences sharing no word) is one decision per matter.
 - Only a proposal the model marks "agreed" is a decision; "rejected", "deferred" and "reversed later" are noted
   and left out (the final state of the meeting wins). A decision worded as a question is left out.
 - The meeting must be heard to settle it: in a decision's lines and the two after them, the last line that
   agrees ("agreed", "carried", "X it is", "fine by me", "yes", "we'll") or puts off or turns down ("come back
-  to it", "before we decide", "wait for", "the motion falls") must agree. A report or a question nobody took up is no decision, whatever
-  a small model marked it (measured: it marks news and deferred points "agreed").
+  to it", "before we decide", "wait for", "the motion falls") must agree. A report or a question nobody took
+  up is no decision, whatever a small model marked it (measured: it marks news and deferred points "agreed").
 - An action must be taken on: in its lines and the two after them, the owner says they will ("I'll", "will
-  do", "yes", "leave it with me"), or someone else names them (asking, or handing it on). A task its owner
-  reports done in its lines ("that's done") is none.
+  do", "yes", "leave it with me"), or someone else names them.
 - Evidence is the cited lines; a cited line whose neighbour holds more of the item's words is replaced by that
   neighbour (small models cite one line off; ASR splits sentences).
-- Owners are the participants the model picked (one action per owner, so joint owners give one action each),
-  corrected by the rules of minutes.drafting.owners.
-- A deadline clause leaves the task text; the due phrase resolves against the meeting date (minutes.drafting.dates),
-  preferring the fuller wording actually spoken in the evidence; of two dates in one phrase (a self-correction)
-  the last wins; a phrase the calendar cannot place gives way to the one date the evidence says as a deadline;
-  a phrase naming a date that nobody says in or around the action's lines is another task's, and is dropped.
+- Owners are the participants the model picked (one action per owner, so joint owners give one action each).
 - Duplicates within and across chunks are merged (evidence pooled); a decision that repeats an action is dropped.
-- A decision the meeting went back on later ("actually, scrap that, ...", with the earlier matter named in the
-  lead-up) is left out: the final state wins.
 - Sensitive passages: no item, and no summary sentence, may carry a sensitive cue or a name (or any word) that
   occurs only in a withheld passage; such items are withheld for human handling.
 """
@@ -29,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -57,25 +48,14 @@ PUTS_OFF = re.compile(
     r"not carried|defeated)\b",
     re.IGNORECASE,
 )
-REVERSES = re.compile(
-    r"\b(?:scrap that|forget that|actually|instead|change of plan|on second thoughts?|after all|go back on)\b",
-    re.IGNORECASE,
-)
 VOTED = re.compile(
     r"\b(?:carried|(?:motion|proposal|resolution) (?:falls|fell|is lost|was lost)|not carried|defeated)\b",
     re.I,
 )
 SETTLES = windows.SETTLES  # a line no drafted item cites gets a second, focused look
-# a "task" that is the meeting's own act of settling ("Approve the summer programme", "Adopt the policy"): the
-# meeting's decision, not one person's action (a 1.5B model lists such approvals as actions of whoever spoke)
-APPROVAL = re.compile(r"^(?:approve|adopt|ratify|vote (?:on|for|to))\b", re.IGNORECASE)
 # "I'll propose", "I'll second" and "I'll abstain" are a motion's procedure, not a task
 VOLUNTEERS = re.compile(
     r"\b(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|\bleave (?:it|that|this) with me\b",
-    re.IGNORECASE,
-)
-DONE = re.compile(
-    r"\b(?:(?:that|it|this)(?:['’]s| is| has)|already|all)\s+(?:been\s+)?(?:done|sorted|sent|finished|completed)\b",
     re.IGNORECASE,
 )
 TAKES_ON = re.compile(
@@ -87,17 +67,6 @@ TAKES_ON = re.compile(
 QUESTION = re.compile(
     r"\?\s*$|^(?:(?:do|does|did|should|shall|can|could|will|would)\s+(?:we|you|they|i|it)|"
     r"(?:is|are)\s+(?:we|you|they|it|there|this|that|the)|what|which|how|why|who|when|where)\b",
-    re.IGNORECASE,
-)
-TRAILING_DEADLINE = re.compile(
-    rf"[\s,]+(?:by|before|until|no later than|on)\s+(?:{dates.DUE_PHRASE.pattern})[\s.]*$", re.IGNORECASE
-)
-
-BY = re.compile(r"(?:by|before|no later than)\s", re.IGNORECASE)  # a deadline, not just a time
-DEADLINE = re.compile(r"(?:by|before|on|until)\s", re.IGNORECASE)  # a spoken date said as a deadline
-WHEN = re.compile(
-    rf"\d|\b(?:{'|'.join(dates.DAYS + dates.MONTHS)}|term|week|month|year|today|tonight|tomorrow|morning|"
-    r"afternoon|evening|soon|asap|christmas|easter|summer|spring|autumn|winter|meeting|holidays?)\b",
     re.IGNORECASE,
 )
 
@@ -126,29 +95,6 @@ def example_note(what: str) -> str:
     return (
         f"not {what} ({EXAMPLE_REPEATED}): left out, and not quoted here, as nobody said it in this meeting"
     )
-
-
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-# a sentence that goes on about the one before it ("It will be on a Tuesday.", "Also ...")
-GOES_ON = re.compile(r"^(?:it|this|that|they|these|those|he|she|and|but|so|also|which|then|both)\b", re.I)
-
-
-def matters(text: str) -> list[str]:
-    """A decision's text as one text per matter: the model sometimes runs two decisions together ("The minutes
-    were approved. The pupil premium statement went on the website."). A sentence that shares no word stem with
-    the sentences before it and does not go on about them ("It ...", "Also ...") starts another matter."""
-    out: list[str] = []
-    for sentence in SENTENCE.split(text.strip()):
-        if out and (GOES_ON.match(sentence) or _stems(sentence) & _stems(out[-1])):
-            out[-1] = f"{out[-1]} {sentence}"
-        else:
-            out.append(sentence)
-    return out
-
-
-def own_lines(text: str, numbers: list[int], by_number: dict[int, Line]) -> list[int]:
-    """Of the lines cited for several matters, those that hold any of one matter's words (all, if none does)."""
-    return [n for n in numbers if n in by_number and _stems(text) & _stems(by_number[n].text)] or numbers
 
 
 def is_question(text: str) -> bool:
@@ -191,73 +137,6 @@ def evidence(
     return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
 
 
-def without_deadline(task: str) -> str:
-    """ "Book the coach by Friday" -> "Book the coach": the deadline has its own field."""
-    m = TRAILING_DEADLINE.search(task)
-    if m is None or len(task[: m.start()].split()) < 2:
-        return task
-    return task[: m.start()].rstrip(" ,")
-
-
-def due(
-    phrase: str | None,
-    quotes: list[str],
-    meeting_date: date | None,
-    task: str = "",
-    heard: str | None = None,
-    params: DraftingParams = DRAFTING,
-) -> str | None:
-    """Resolve the due phrase, preferring the fuller wording actually spoken ("next Wednesday" over "Wednesday").
-    A phrase naming a number, day or month that `heard` (the action's lines and those around them, when given)
-    never says is another task's deadline, and is dropped (a real-model draft gave the ticket allocation "the week
-    of the fourteenth", said of the care-home visit twenty lines before).
-    A phrase holding two dates is a self-correction ("the fifteenth, no, Wednesday the sixteenth"): the last wins.
-    A phrase that names no time is replaced by the deadline spoken in the evidence, if any. A deadline the task
-    itself states ("sign it off by Monday the thirtieth") wins over a phrase that names no date ("the January
-    meeting", which is when it is reported). A phrase the calendar cannot place ("before the end of term") gives
-    way to the one date the evidence speaks as a deadline ("I'll get it to the trust before we break up on the
-    eighteenth"): the owner's answer is often more exact than the request the model took the phrase from."""
-    if (
-        params.on("due_heard")
-        and phrase
-        and heard is not None
-        and not _specifics(phrase) <= _specifics(heard)
-    ):
-        phrase = None
-    resolved = _due(phrase, quotes, meeting_date, params)
-    stated = [m.group(0) for m in dates.DUE_PHRASE.finditer(task) if BY.match(m.group(0))]
-    if (
-        params.on("due_stated")
-        and stated
-        and not _is_date(resolved)
-        and _is_date(told := dates.resolve(stated[-1], meeting_date))
-    ):
-        return told
-    if params.on("due_from_evidence") and resolved and not _is_date(resolved):
-        spoken = {
-            dates.resolve(p, meeting_date) for q in quotes for p in dates.phrases(q) if DEADLINE.match(p)
-        }
-        if len(dated := {d for d in spoken if _is_date(d)}) == 1:
-            return dated.pop()
-    return resolved
-
-
-def _due(
-    phrase: str | None, quotes: list[str], meeting_date: date | None, params: DraftingParams
-) -> str | None:
-    said = [m.group(0) for m in dates.DUE_PHRASE.finditer(phrase or "")]
-    if params.on("due_last_date") and len(said) > 1:
-        phrase = said[-1]
-    if params.on("due_no_time") and phrase and not said and not WHEN.search(phrase):
-        phrase = next((p for q in quotes for p in dates.phrases(q)), None)  # "the business manager"
-    if params.on("due_spoken") and phrase:
-        wanted = re.sub(r"^(?:by|before|on|until)\s+", "", phrase.lower().strip(" .,"))
-        spoken = [p for q in quotes for p in dates.phrases(q) if wanted in p.lower() and len(p) > len(wanted)]
-        if spoken:
-            phrase = max(spoken, key=len)
-    return dates.resolve(phrase, meeting_date)
-
-
 def _settling(item: Decision | Action, lines: list[Line], params: DraftingParams) -> list[Line]:
     """The item's cited lines and the `settling_lines` lines after the last of them, in order."""
     cited = cited_lines(item, lines)
@@ -270,21 +149,13 @@ def _settling(item: Decision | Action, lines: list[Line], params: DraftingParams
 def settled(decision: Decision, lines: list[Line], params: DraftingParams = DRAFTING) -> bool:
     """Whether the last agreeing or putting-off line around the decision agrees (see the module docstring). A
     vote's result in the cited lines ("carried", "the motion falls") closes the item: the lines after it
-    belong to the next one. After a new question put past the cited lines ("So shall we move the trip to
-    April?"), a line answers that question, unless it restates at least half of the item's words (a
-    report of coach prices was taken as agreed by the "that works for me" to the next proposal)."""
+    belong to the next one."""
     voted = params.on("settle_vote_closes") and any(VOTED.search(e.quote) for e in decision.evidence)
     last = max((e.end for e in decision.evidence), default=0.0)
-    state = asked = False
+    state = False
     for line in _settling(decision, lines, params):
-        after = line.start >= last
-        if after and voted:
+        if line.start >= last and voted:
             break
-        if params.on("settle_new_question") and after and is_question(line.text):
-            asked = True
-            continue
-        if asked and shared_stems(decision.text, line.text) < params.settle_answer_stems:
-            continue
         if PUTS_OFF.search(line.text):
             state = False
         elif AGREES.search(line.text):
@@ -321,17 +192,6 @@ def unnamed_taker(
     return None
 
 
-def reported_done(action: Action, lines: list[Line], params: DraftingParams = DRAFTING) -> bool:
-    """Whether the owner, in the task's lines and the two after them, reports it done ("Yes, that's done, it
-    went up in October") and never says they will: a small model lists such reports as tasks asked and agreed."""
-    if action.owner is None:
-        return False
-    said = [
-        x.text for x in _settling(action, lines, params) if grounding.same_person(action.owner, x.speaker)
-    ]
-    return any(DONE.search(t) for t in said) and not any(VOLUNTEERS.search(t) for t in said)
-
-
 def cited_lines(item: Decision | Action, lines: list[Line]) -> list[Line]:
     spans = {(e.start, e.end) for e in item.evidence}
     return [line for line in lines if (line.start, line.end) in spans]
@@ -359,28 +219,6 @@ def said_in(text: str, lines: list[Line], params: DraftingParams) -> bool:
     into "The spring meeting will be held on a Saturday", from the prompt's example)."""
     said = " ".join(x.text for x in lines)
     return shared_stems(text, said) >= params.said_in_stems and _specifics(text) <= _specifics(said)
-
-
-def gone_back_on(
-    decisions: list[Decision], lines: list[Line], params: DraftingParams = DRAFTING
-) -> list[tuple[Decision, Decision]]:
-    """Pairs (earlier, later) where the meeting went back on an earlier decision: the later one's own lines
-    say so ("actually, scrap that", "instead") and its lead-up (`reversal_lead_up` lines) names what the
-    earlier one decided. The final state of the meeting wins; a small model reading one chunk cannot see this
-    when the two are far apart."""
-    pairs = []
-    for later in decisions:
-        cited = cited_lines(later, lines)
-        if not cited or not any(REVERSES.search(x.text) for x in cited):
-            continue
-        first = min(x.number for x in cited)
-        lead_up = " ".join(x.text for x in lines if first - params.reversal_lead_up <= x.number < first)
-        for earlier in decisions:
-            before = cited_lines(earlier, lines)
-            if earlier is not later and before and max(x.number for x in before) < first:
-                if shared_stems(earlier.text, lead_up) >= params.reversal_stems:
-                    pairs.append((earlier, later))
-    return pairs
 
 
 def shares_a_subject(text: str, other: str) -> bool:
@@ -425,18 +263,6 @@ def _specific(word: str) -> str:
     if number := re.match(r"\d+", word):
         return str(int(number.group(0)))
     return next((str(n) for key, n in dates.ORDINALS.items() if re.fullmatch(key, word)), word)
-
-
-def heard_around(
-    evidence: list[Evidence], by_number: dict[int, Line], params: DraftingParams = DRAFTING
-) -> str:
-    """What was said in an item's cited lines, the two lines before them and the `settling_lines` after."""
-    spans = {(e.start, e.end) for e in evidence}
-    numbers = [n for n, x in by_number.items() if (x.start, x.end) in spans]
-    if not numbers:
-        return " ".join(e.quote for e in evidence)
-    first, last = min(numbers) - 2, max(numbers) + params.settling_lines
-    return " ".join(x.text for n, x in sorted(by_number.items()) if first <= n <= last)
 
 
 def merge(items: list, same: Callable[[Any, Any], bool]) -> list:
