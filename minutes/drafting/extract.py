@@ -22,9 +22,8 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
@@ -42,6 +41,7 @@ from minutes.drafting import (
     windows,
 )
 from minutes.drafting.engine import Completes, Engine
+from minutes.drafting.prompts import Consolidation, Reply
 from minutes.drafting.roles import Participant
 from minutes.drafting.windows import Line
 from minutes.errors import NotFoundError, UsageError
@@ -57,44 +57,7 @@ Progress = Callable[[int, int, str], None]  # (done, total, what is counted: PAR
 PART = "part"  # one part (chunk) of the meeting the model reads
 
 
-# -- the model's reply ------------------------------------------------------------------------------------------
-class _Decision(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    lines: list[int] = Field(default_factory=list)
-    text: str = Field(min_length=1)
-    outcome: str = "agreed"
-
-
-class _Action(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    lines: list[int] = Field(default_factory=list)
-    task: str = Field(min_length=1)
-    owners: list[str] = Field(default_factory=list)
-    kind: str = prompts.KINDS[0]
-    due: str | None = None
-
-    @field_validator("due", mode="before")
-    @classmethod
-    def _text_or_none(cls, value: Any) -> str | None:
-        value = None if value is None else str(value).strip()
-        return None if not value or value.lower() in ("null", "none", "n/a") else value
-
-
-class _Point(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    lines: list[int] = Field(default_factory=list)
-    text: str = Field(min_length=1)
-
-
-class Reply(BaseModel):
-    """What the model returns for one chunk (the schema in minutes.drafting.prompts guarantees the shape)."""
-
-    model_config = ConfigDict(extra="ignore")
-    decisions: list[_Decision] = Field(default_factory=list)
-    actions: list[_Action] = Field(default_factory=list)
-    points: list[_Point] = Field(default_factory=list)
-
-
+# -- the model's reply (its models and schemas: minutes.drafting.prompts) -------------------------------------
 def parse_reply(text: str) -> Reply:
     """The reply as JSON, validated; ValueError with a short reason otherwise (a reply cut at the token limit)."""
     try:
@@ -251,9 +214,9 @@ def _turns(engine: Completes, part: list[Line], labels: list[str], params: Draft
     the model's replies as it wrote them."""
     numbers = [line.number for line in part]
     first = prompts.messages(windows.render(part), labels)
-    actions = engine.complete(first, prompts.actions_schema(numbers, labels), params.max_new_tokens)
+    actions = engine.complete(first, prompts.actions_schema(numbers, labels, params), params.max_new_tokens)
     decisions = engine.complete(
-        prompts.second_turn(first, actions), prompts.decisions_schema(numbers), params.max_new_tokens
+        prompts.second_turn(first, actions), prompts.decisions_schema(numbers, params), params.max_new_tokens
     )
     return actions, decisions
 
@@ -458,12 +421,12 @@ def _consolidate(
     ]
     text = engine.complete(
         prompts.consolidate_messages(items),
-        prompts.consolidate_schema(len(decisions)),
+        prompts.consolidate_schema(len(decisions), params),
         params.consolidate_tokens_per_decision * len(decisions) + params.consolidate_tokens_base,
     )
     try:
-        chosen = json.loads(text)["decisions"]
-    except (json.JSONDecodeError, KeyError, TypeError):
+        chosen = Consolidation.model_validate_json(text).decisions
+    except ValidationError:
         draft.notes.append(
             "the final pass over the decisions gave no usable reply; the drafted decisions are kept"
         )
@@ -472,9 +435,9 @@ def _consolidate(
     # a text that runs several matters together (the 1.5B model wrote the minutes' approval and the pupil
     # premium report as one) is one decision per matter
     wordings = [
-        (text, item["from"])
+        (text, item.sources)
         for item in chosen
-        for text in _matters(grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)), params)
+        for text in _matters(grounding.in_its_script(_unquoted(item.text), "\n".join(items)), params)
     ]
     for text, group in wordings:
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with

@@ -236,7 +236,7 @@ def _answer(
         return json.loads(
             engine.complete(
                 prompts.second_look_messages(text, lines[i].speaker or "the speaker", kind),
-                prompts.second_look_schema(kind),
+                prompts.second_look_schema(kind, params),
                 params.look_tokens,
             )
         )
