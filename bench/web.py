@@ -28,7 +28,7 @@ from minutes.consent import ledger
 from minutes.consent.meetings import create_meeting, participants_of
 from minutes.core import types
 from minutes.core.config import load_settings
-from minutes.db import Recording, SpeakerLabel
+from minutes.db import ItemStatus, Recording, SpeakerLabel
 from minutes.review import create_draft
 from minutes.service import Ctx, users
 from minutes.speech.transcripts import save_transcript
@@ -77,7 +77,7 @@ def _draft(tr: types.Transcript, rng: random.Random) -> types.Draft:
                 "Tom",
                 "2026-12-01",
                 ev(),
-                "unsupported" if i % 7 == 0 else "supported",
+                ItemStatus.UNSUPPORTED if i % 7 == 0 else ItemStatus.SUPPORTED,
             )
             for i in range(20)
         ],

@@ -12,6 +12,7 @@ from rich.table import Table
 from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
 from minutes.core.text import counted
 from minutes.dates import local_time, long_date, short_date
+from minutes.db import ItemStatus, Origin, Resolution
 from minutes.errors import UsageError
 
 BY = click.option("--by", "by", required=True, help="The reviewer's name (recorded with the time).")
@@ -507,15 +508,15 @@ def _item_line(item) -> str:
         marks.append("[bold white on red] SENSITIVE [/bold white on red]")
     if item.unsupported:
         marks.append("[bold red]UNSUPPORTED[/bold red]")
-    elif item.status == "unsupported":
+    elif item.status == ItemStatus.UNSUPPORTED:
         marks.append("[dim](checked by the reviewer: the transcript did not support it)[/dim]")
     if item.blocking:
         marks.append("[red]needs resolving[/red]")
     if item.resolution:
         marks.append(f"[dim]{item.resolution}[/dim]")
-    if item.origin == "reviewer":
+    if item.origin == Origin.REVIEWER:
         marks.append("[dim]added by reviewer[/dim]")
-    body = f"[strike dim]{body}[/strike dim]" if item.resolution == "removed" else body
+    body = f"[strike dim]{body}[/strike dim]" if item.resolution == Resolution.REMOVED else body
     return f"{ref} {item.kind} {' '.join(marks)}\n    {body}"
 
 

@@ -30,6 +30,7 @@ from minutes.db.domain import (
     TranscriptFields,
     WordFields,
 )
+from minutes.db.draft import Grounded
 
 if TYPE_CHECKING:
     import numpy as np
@@ -99,28 +100,27 @@ class Evidence(_Record, EvidenceFields):
     pass
 
 
-class Decision(_Record, DecisionFields):
+class _Evidenced(SQLModel):
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+# fields in the order the bases give them, last to first: the item's fields, evidence, status
+class Decision(_Record, Grounded, _Evidenced, DecisionFields):
     positional = ("text", "evidence", "status")
-    evidence: list[Evidence] = Field(default_factory=list)
-    status: str = "supported"  # or "unsupported": the grounding check could not find the evidence
 
 
-class Action(_Record, ActionFields):
+class Action(_Record, Grounded, _Evidenced, ActionFields):
     positional = ("task", "owner", "due", "evidence", "status")
-    evidence: list[Evidence] = Field(default_factory=list)
-    status: str = "supported"
 
 
-class Point(_Record, PointFields):
+class Point(_Record, Grounded, _Evidenced, PointFields):
     """A discussion point, grounded like a decision."""
 
     positional = ("text", "evidence", "status")
-    evidence: list[Evidence] = Field(default_factory=list)
-    status: str = "supported"
 
 
-class Flag(_Record, FlagFields):
-    evidence: list[Evidence] = Field(default_factory=list)
+class Flag(_Record, _Evidenced, FlagFields):
+    pass
 
 
 class Draft(_Record):

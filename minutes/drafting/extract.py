@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
+from minutes.db import ItemStatus
 from minutes.drafting import (
     grounding,
     judge,
@@ -184,7 +185,7 @@ def extract(
     if params.on("motions"):
         motions.fill(draft.decisions, shown, names, params)
     grounding.verify(draft, transcript, params)
-    summary = points.summary([p for p in draft.points if p.status == "supported"])
+    summary = points.summary([p for p in draft.points if p.status == ItemStatus.SUPPORTED])
     draft.summary = sensitive.safe_summary(summary, private, names)
     return draft
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from minutes.consent.errors import ConsentError
 from minutes.consent.meetings import clean_text
 from minutes.core.audit import record, sha256_of
-from minutes.db import Draft, LineCorrection, Recording, Segment, Transcript, Word
+from minutes.db import Draft, LineCorrection, Recording, Resolution, Segment, Transcript, Word
 from minutes.drafting.grounding import content_words
 from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.review.items import content_sha256, draft_items, evidence_rows, get_draft, item_ref
@@ -249,7 +249,7 @@ def _reach_citations(session: Session, row: Draft, seg: Segment, before: str, re
     if not phrases:
         return
     for item in draft_items(session, row.id):
-        if item_ref(item) not in citing or item.resolution == "removed":
+        if item_ref(item) not in citing or item.resolution == Resolution.REMOVED:
             continue
         changed = False
         for name in _TEXT_FIELDS:
