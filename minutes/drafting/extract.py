@@ -234,7 +234,13 @@ def _reply(part: list[Line], said: tuple[str, str], draft: Draft, where: str) ->
     except ValueError as exc:
         reason = f"{where}: the model's reply was incomplete ({exc}); check this part of the meeting by hand"
     log.warning("extraction %s", reason)
-    draft.flags.append(Flag("extraction", reason, [Evidence(part[0].start, part[-1].end, "")]))
+    draft.flags.append(
+        Flag(
+            kind="extraction",
+            reason=reason,
+            evidence=[Evidence(start=part[0].start, end=part[-1].end, quote="")],
+        )
+    )
     draft.notes.append(reason)
     return Reply()
 
@@ -275,7 +281,7 @@ def _decisions(
             elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS, params):
                 draft.notes.append(f"not a decision ({why}): {text}")
             else:
-                out.append(Decision(text, evidence))
+                out.append(Decision(text=text, evidence=evidence))
     return out
 
 
@@ -310,7 +316,13 @@ def _actions(
         due = rules.due(a.due, [e.quote for e in cited], meeting_date, a.task, heard, params)
         owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
         out += [
-            Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
+            Action(
+                task=task,
+                owner=owner,
+                due=due,
+                evidence=[Evidence(start=e.start, end=e.end, quote=e.quote) for e in cited],
+            )
+            for owner in owners
         ]
     return out
 
@@ -448,7 +460,7 @@ def _consolidate(
             continue
         used |= set(sources)
         pooled = {(e.start, e.end): e for i in sources for e in decisions[i - 1].evidence}
-        out.append(Decision(text, sorted(pooled.values(), key=lambda e: e.start)))
+        out.append(Decision(text=text, evidence=sorted(pooled.values(), key=lambda e: e.start)))
     for i, d in enumerate(decisions, 1):
         if i in used:
             continue

@@ -278,12 +278,12 @@ def _look(
         or not found
     ):
         return None
-    quote = Evidence(line.start, line.end, line.text)
+    quote = Evidence(start=line.start, end=line.end, quote=line.text)
     if (
         kind == "decision"
     ):  # the answer to a yes line often keeps its "Yes," ("Yes, we should do tickets ...")
         stated = YES.sub("", found).lstrip(" ,.")
-        return Decision(stated[:1].upper() + stated[1:], [quote])
+        return Decision(text=stated[:1].upper() + stated[1:], evidence=[quote])
     if params.on("approval_task") and rules.APPROVAL.match(found):
         return None  # the meeting's approval: its decision look minutes it
     due = rules.due(answer.get("due"), [line.text], meeting_date, found, heard=text, params=params)
@@ -291,7 +291,9 @@ def _look(
     owner = (
         line.speaker if line.speaker in names else owners.addressed_in(lines[max(0, i - 1) : i], list(names))
     )
-    return Action(rules.without_deadline(found) if due else found, owner, due, [quote])
+    return Action(
+        task=rules.without_deadline(found) if due else found, owner=owner, due=due, evidence=[quote]
+    )
 
 
 def _spoken_task(text: str) -> str:

@@ -503,7 +503,7 @@ def summarise_points(points: list[types.Point]) -> str:
 def _points_left(session: Session, draft_id: int) -> list[types.Point]:
     """The draft's discussion points a summary is made of: those not removed and supported."""
     return [
-        types.Point(p.text, evidence_of(session, p), p.status)
+        types.Point(text=p.text, evidence=evidence_of(session, p), status=p.status)
         for p in review.draft_items(session, draft_id)
         if isinstance(p, Point) and p.resolution != Resolution.REMOVED and p.status == ItemStatus.SUPPORTED
     ]

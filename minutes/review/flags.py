@@ -196,7 +196,7 @@ def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[
     summary = sensitive.safe_summary(row.summary, private)
     if not summary:
         kept = [
-            types.Point(i.text, evidence_of(session, i))
+            types.Point(text=i.text, evidence=evidence_of(session, i))
             for i in draft_items(session, row.id)
             if item_ref(i)[0] == "p" and i.resolution != Resolution.REMOVED
         ]

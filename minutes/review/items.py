@@ -127,7 +127,9 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
             if isinstance(i, Action)
         ],
         summary=row.summary,
-        flags=[types.Flag(i.kind, i.reason, ev[id(i)]) for i in live if isinstance(i, Flag)],
+        flags=[
+            types.Flag(kind=i.kind, reason=i.reason, evidence=ev[id(i)]) for i in live if isinstance(i, Flag)
+        ],
         notes=row.notes,
         points=[
             types.Point(**content(i, "p"), evidence=ev[id(i)], status=i.status)
@@ -233,7 +235,7 @@ def evidence_rows(session: Session, item: Item) -> list[Evidence]:
 
 
 def evidence_of(session: Session, item: Item) -> list[types.Evidence]:
-    return [types.Evidence(e.start, e.end, e.quote) for e in evidence_rows(session, item)]
+    return [types.Evidence(start=e.start, end=e.end, quote=e.quote) for e in evidence_rows(session, item)]
 
 
 def _add_item(session: Session, item: Item, evidence: list[types.Evidence]) -> None:

@@ -99,7 +99,7 @@ def cited(
             )
     else:
         chosen = [segments[n - 1] for n in _numbers(lines or "", len(segments))]
-    return [types.Evidence(seg.start, seg.end, seg.text) for seg in chosen]
+    return [types.Evidence(start=seg.start, end=seg.end, quote=seg.text) for seg in chosen]
 
 
 def _mostly_in(seg: Segment, span: TimeRange) -> bool:
@@ -248,7 +248,12 @@ def live_points(session: Session, draft_id: int) -> list[types.Point]:
     """The points the summary tells of: not removed, and not an AI point the grounding check found unsupported
     that no reviewer has vouched for (kept or edited) yet."""
     return [
-        types.Point(p.text, [types.Evidence(e.start, e.end, e.quote) for e in evidence_rows(session, p)])
+        types.Point(
+            text=p.text,
+            evidence=[
+                types.Evidence(start=e.start, end=e.end, quote=e.quote) for e in evidence_rows(session, p)
+            ],
+        )
         for p in draft_items(session, draft_id)
         if isinstance(p, Point)
         and p.resolution != Resolution.REMOVED

@@ -109,8 +109,8 @@ def mismatch_flag(language: str, model: str, model_english_only: bool) -> Flag |
     if language == "en" or not model_english_only:
         return None
     return Flag(
-        LANGUAGE_FLAG,
-        f"the speech was identified as language '{language}', but {model} only writes "
+        kind=LANGUAGE_FLAG,
+        reason=f"the speech was identified as language '{language}', but {model} only writes "
         "English: the transcript, and anything drafted from it, is probably invented. Process the "
         f"recording again with the multilingual model (--model {MULTILINGUAL_MODEL}) or minute it by hand",
     )

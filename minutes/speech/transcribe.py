@@ -143,7 +143,10 @@ def transcribe(
         detected = detected or info.language
         for seg in raw:  # a generator: decoding happens while we iterate
             words = [
-                Word(offset + w.start, offset + w.end, w.word, float(w.probability)) for w in seg.words or []
+                Word(
+                    start=offset + w.start, end=offset + w.end, word=w.word, probability=float(w.probability)
+                )
+                for w in seg.words or []
             ]
             if words:
                 segments.append(

@@ -61,4 +61,4 @@ def load_transcript(session: Session, transcript_id: int) -> types.Transcript:
             segments[seg.id] = types.Segment.model_validate(seg, from_attributes=True)
         if w is not None:
             segments[seg.id].words.append(types.Word.model_validate(w, from_attributes=True))
-    return types.Transcript(row.language, row.duration, list(segments.values()))
+    return types.Transcript(language=row.language, duration=row.duration, segments=list(segments.values()))
