@@ -12,7 +12,6 @@ from rich.table import Table
 from minutes.cli.app import ID, App, console, emit_json, json_option, pass_app
 from minutes.core.text import counted
 from minutes.dates import local_time, long_date, short_date
-from minutes.db import ItemStatus, Origin, Resolution
 from minutes.errors import UsageError
 
 BY = click.option("--by", "by", required=True, help="The reviewer's name (recorded with the time).")
@@ -489,6 +488,8 @@ def release_cmd(app: App, draft: int, by: str) -> None:
 
 
 def _item_line(item) -> str:
+    from minutes.db import ItemStatus, Origin, Resolution  # `minutes --help` loads no database library
+
     ref = f"[bold]{item.ref}[/bold]"
     if item.kind == "action":
         body = f"{escape(item.text)}  owner: {escape(item.owner or '-')}  due: {escape(long_date(item.due) or '-')}"
