@@ -46,7 +46,11 @@ FILLER = [
 
 def reference() -> Transcript:
     rows = [r.split(maxsplit=5) for r in (DEMO / "reference.stm").read_text().splitlines() if r.strip()]
-    return Transcript("en", 98.0, [Segment(float(r[3]), float(r[4]), r[5], speaker=r[2]) for r in rows])
+    return Transcript(
+        language="en",
+        duration=98.0,
+        segments=[Segment(start=float(r[3]), end=float(r[4]), text=r[5], speaker=r[2]) for r in rows],
+    )
 
 
 def synthetic_hour() -> Transcript:
@@ -58,9 +62,9 @@ def synthetic_hour() -> Transcript:
             speaker, text, length = seg.speaker, seg.text, seg.end - seg.start
         else:
             speaker, text, length = PEOPLE[n % 4], FILLER[n % len(FILLER)], 5.0
-        segments.append(Segment(t, t + length, text, speaker=speaker))
+        segments.append(Segment(start=t, end=t + length, text=text, speaker=speaker))
         t += length + 0.5
-    return Transcript("en", t, segments)
+    return Transcript(language="en", duration=t, segments=segments)
 
 
 def asr_transcript() -> Transcript:

@@ -56,8 +56,8 @@ def stm_transcript(path: Path) -> Transcript:
     for row in path.read_text(encoding="utf-8").splitlines():
         if row.strip():
             _, _, speaker, start, end, text = row.split(maxsplit=5)
-            segments.append(Segment(float(start), float(end), text, speaker=speaker))
-    return Transcript("en", max((s.end for s in segments), default=0.0), segments)
+            segments.append(Segment(start=float(start), end=float(end), text=text, speaker=speaker))
+    return Transcript(language="en", duration=max((s.end for s in segments), default=0.0), segments=segments)
 
 
 def qmsum_transcript(data: dict) -> Transcript:
@@ -69,9 +69,11 @@ def qmsum_transcript(data: dict) -> Transcript:
         if not re.search(r"\w", text):
             continue
         length = max(1.0, len(text.split()) / WORDS_PER_SECOND)
-        segments.append(Segment(round(t, 2), round(t + length, 2), text, speaker=turn["speaker"]))
+        segments.append(
+            Segment(start=round(t, 2), end=round(t + length, 2), text=text, speaker=turn["speaker"])
+        )
         t += length + 0.3
-    return Transcript("en", t, segments)
+    return Transcript(language="en", duration=t, segments=segments)
 
 
 # -- scoring ----------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from minutes.consent import ledger
 from minutes.consent.meetings import participants_of
 from minutes.core import types
 from minutes.core.config import load_settings
-from minutes.db import Recording, SpeakerLabel
+from minutes.db import ItemStatus, Recording, SpeakerLabel
 from minutes.records.meetings import create_meeting
 from minutes.review import create_draft
 from minutes.service import Ctx, users
@@ -48,42 +48,49 @@ def _transcript(minutes: int, rng: random.Random) -> types.Transcript:
         n = rng.randint(8, 30)
         words = [
             types.Word(
-                round(t + i * 0.3, 2),
-                round(t + i * 0.3 + 0.25, 2),
-                rng.choice(WORDS),
-                0.9,
-                f"SPEAKER_{rng.randint(0, 3):02d}",
+                start=round(t + i * 0.3, 2),
+                end=round(t + i * 0.3 + 0.25, 2),
+                word=rng.choice(WORDS),
+                probability=0.9,
+                speaker=f"SPEAKER_{rng.randint(0, 3):02d}",
             )
             for i in range(n)
         ]
         segments.append(
-            types.Segment(t, t + n * 0.3, " ".join(w.word for w in words), words, words[0].speaker)
+            types.Segment(
+                start=t,
+                end=t + n * 0.3,
+                text=" ".join(w.word for w in words),
+                words=words,
+                speaker=words[0].speaker,
+            )
         )
         t += n * 0.3 + 0.5
-    return types.Transcript("en", t, segments)
+    return types.Transcript(language="en", duration=t, segments=segments)
 
 
 def _draft(tr: types.Transcript, rng: random.Random) -> types.Draft:
     def ev() -> list[types.Evidence]:
         seg = rng.choice(tr.segments)
-        return [types.Evidence(seg.start, seg.end, seg.text)]
+        return [types.Evidence(start=seg.start, end=seg.end, quote=seg.text)]
 
     return types.Draft(
         decisions=[
-            types.Decision(f"Decision {i}: " + " ".join(rng.sample(WORDS, 8)), ev()) for i in range(10)
+            types.Decision(text=f"Decision {i}: " + " ".join(rng.sample(WORDS, 8)), evidence=ev())
+            for i in range(10)
         ],
         actions=[
             types.Action(
-                f"Action {i}: " + " ".join(rng.sample(WORDS, 6)),
-                "Tom",
-                "2026-12-01",
-                ev(),
-                "unsupported" if i % 7 == 0 else "supported",
+                task=f"Action {i}: " + " ".join(rng.sample(WORDS, 6)),
+                owner="Tom",
+                due="2026-12-01",
+                evidence=ev(),
+                status=ItemStatus.UNSUPPORTED if i % 7 == 0 else ItemStatus.SUPPORTED,
             )
             for i in range(20)
         ],
         summary="A long meeting.",
-        flags=[types.Flag("safeguarding", "a named child", ev()) for _ in range(3)],
+        flags=[types.Flag(kind="safeguarding", reason="a named child", evidence=ev()) for _ in range(3)],
         notes=["an owner was changed"],
     )
 

@@ -67,10 +67,11 @@ def engine_only(after: float, runs: int) -> None:
     segments, shift = [], 0.0
     for _ in range(3):
         segments += [
-            Segment(float(a) + shift, float(b) + shift, text, speaker=who) for _, _, who, a, b, text in lines
+            Segment(start=float(a) + shift, end=float(b) + shift, text=text, speaker=who)
+            for _, _, who, a, b, text in lines
         ]
         shift += 100.0
-    transcript = Transcript("en", shift, segments)
+    transcript = Transcript(language="en", duration=shift, segments=segments)
     extractor = load_extractor(load_settings(Path(tempfile.mkdtemp(prefix="withdrawal-stop-"))))
     print(f"{extractor.name} on {extractor.threads} threads; stop asked {after:g} s into drafting")
     for run in range(1, runs + 1):

@@ -18,6 +18,35 @@ class DraftStatus(StrEnum):
     RELEASED = "released"
 
 
+class ItemStatus(StrEnum):
+    """What the grounding check (minutes.drafting.grounding) found for an item."""
+
+    SUPPORTED = "supported"
+    UNSUPPORTED = "unsupported"  # it could not find the item's evidence in the transcript
+
+
+class Origin(StrEnum):
+    """Who put an item in the draft."""
+
+    AI = "ai"
+    REVIEWER = "reviewer"  # added by hand: the reviewer vouches for it
+
+
+class Resolution(StrEnum):
+    """A reviewer's resolution of an item (None while it is open)."""
+
+    KEPT = "kept"
+    EDITED = "edited"
+    REMOVED = "removed"
+    PART2 = "part2"  # a sensitive flag minuted in the confidential part-2 record
+
+
+class Grounded(SQLModel):
+    """An item's grounding verdict, as the records between stages and the tables both hold it."""
+
+    status: str = ItemStatus.SUPPORTED
+
+
 class Draft(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(
@@ -42,14 +71,14 @@ class Draft(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class _Item(SQLModel):
+class _InDraft(SQLModel):
     draft_id: int = Field(foreign_key="draft.id", index=True)
     idx: int
-    status: str = "supported"  # "unsupported" when the grounding check failed
-    origin: str = "ai"  # "ai" or "reviewer"
-    resolution: str | None = (
-        None  # None (open), "kept", "edited", "removed" or "part2" (a flag, confidential)
-    )
+
+
+class _Item(Grounded, _InDraft):  # columns: draft_id, idx, status, origin, resolution
+    origin: str = Origin.AI
+    resolution: str | None = None  # a Resolution; None while open
 
 
 class Decision(_Item, DecisionFields, table=True):

@@ -67,17 +67,23 @@ class Cast:
             step = (end - start) / len(words)
             segments.append(
                 Segment(
-                    start,
-                    end,
-                    " ".join(words),
-                    [
-                        Word(start + k * step, start + (k + 1) * step, w, 0.9, who)
+                    start=start,
+                    end=end,
+                    text=" ".join(words),
+                    words=[
+                        Word(
+                            start=start + k * step,
+                            end=start + (k + 1) * step,
+                            word=w,
+                            probability=0.9,
+                            speaker=who,
+                        )
                         for k, w in enumerate(words)
                     ],
-                    who,
+                    speaker=who,
                 )
             )
-        return Transcript("en", 12.0, segments)
+        return Transcript(language="en", duration=12.0, segments=segments)
 
     def owner(self, segment: Segment) -> str:
         return next(n for n in self.names if segment.words[0].word in self.words(n))
@@ -85,9 +91,9 @@ class Cast:
     def diarisation(self, stored: Transcript) -> tuple[Transcript, Diarisation, list[Enrolled]]:
         """What diarisation makes of the transcript as stored: each segment linked to its speaker's label."""
         attributed = Transcript(
-            stored.language,
-            stored.duration,
-            [
+            language=stored.language,
+            duration=stored.duration,
+            segments=[
                 seg.model_copy(
                     update={
                         "speaker": self.label(self.owner(seg)),
@@ -106,11 +112,19 @@ class Cast:
 
     def draft(self, stored: Transcript) -> Draft:
         """What the extractor makes of the transcript as stored: every item quotes a line of it."""
-        quotes = {self.owner(seg): Evidence(seg.start, seg.end, seg.text) for seg in stored.segments}
-        first = [Decision("The group agreed the plan.", [next(iter(quotes.values()))])] if quotes else []
+        quotes = {
+            self.owner(seg): Evidence(start=seg.start, end=seg.end, quote=seg.text) for seg in stored.segments
+        }
+        first = (
+            [Decision(text="The group agreed the plan.", evidence=[next(iter(quotes.values()))])]
+            if quotes
+            else []
+        )
         return Draft(
             decisions=first,
-            actions=[Action(f"Follow up for {n}", n, None, [q]) for n, q in quotes.items()],
+            actions=[
+                Action(task=f"Follow up for {n}", owner=n, due=None, evidence=[q]) for n, q in quotes.items()
+            ],
             summary="A short meeting.",
         )
 
@@ -184,7 +198,7 @@ class FakeDiarisation:
             self.during(self.calls)
         annotation = Annotation()
         for name, start, end, _ in self.cast.lines():
-            annotation[Segment(start, end)] = self.cast.label(name)
+            annotation[Segment(start=start, end=end)] = self.cast.label(name)
         voices = np.stack([self.cast.voice(n) for n in sorted(self.cast.names, key=self.cast.label)])
         return SimpleNamespace(speaker_diarization=annotation, speaker_embeddings=voices)
 

@@ -39,7 +39,7 @@ class DevMeeting:
         return found
 
     def evidence(self, quotes: list[str]) -> list[types.Evidence]:
-        return [types.Evidence(x.start, x.end, x.text) for x in map(self.quoted, quotes)]
+        return [types.Evidence(start=x.start, end=x.end, quote=x.text) for x in map(self.quoted, quotes)]
 
     def fixture(self) -> Fixture:
         roles = self.filed["roles"]
@@ -51,17 +51,25 @@ class DevMeeting:
         said, motions = self.filed["evidence"], self.filed["motions"]
         decisions = [
             types.Decision(
-                g["name"], self.evidence(said[f"d{i}"]), **motions.get(f"d{i}", {}).get("said", {})
+                text=g["name"],
+                evidence=self.evidence(said[f"d{i}"]),
+                **motions.get(f"d{i}", {}).get("said", {}),
             )
             for i, g in enumerate(self.judge["decisions"], 1)
         ]
         actions = [
-            types.Action(g["name"], g["owner"], g["due"], self.evidence(said[f"a{i}"]))
+            types.Action(
+                task=g["name"], owner=g["owner"], due=g["due"], evidence=self.evidence(said[f"a{i}"])
+            )
             for i, g in enumerate(self.judge["actions"], 1)
         ]
         flags = []
         if part2 := self.filed["part2"]:
-            flags.append(types.Flag(part2["kind"], part2["reason"], self.evidence([part2["quote"]])))
+            flags.append(
+                types.Flag(
+                    kind=part2["kind"], reason=part2["reason"], evidence=self.evidence([part2["quote"]])
+                )
+            )
         return types.Draft(decisions=decisions, actions=actions, flags=flags)
 
 

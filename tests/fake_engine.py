@@ -55,9 +55,12 @@ class FakeEngine:
 
 def meeting(*rows) -> Transcript:
     return Transcript(
-        "en",
-        6.0 * len(rows),
-        [Segment(i * 6.0, i * 6.0 + 5.0, text, speaker=who) for i, (who, text) in enumerate(rows)],
+        language="en",
+        duration=6.0 * len(rows),
+        segments=[
+            Segment(start=i * 6.0, end=i * 6.0 + 5.0, text=text, speaker=who)
+            for i, (who, text) in enumerate(rows)
+        ],
     )
 
 

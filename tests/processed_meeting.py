@@ -70,7 +70,7 @@ def line(speaker: str, contains: str) -> Line:
 
 def ev(speaker: str, contains: str) -> types.Evidence:
     x = line(speaker, contains)
-    return types.Evidence(x.start, x.end, x.text)
+    return types.Evidence(start=x.start, end=x.end, quote=x.text)
 
 
 def demo_points() -> list[types.Point]:
@@ -78,13 +78,16 @@ def demo_points() -> list[types.Point]:
     Helen's, one on Priya's and Tom's."""
     return [
         types.Point(
-            "Tom has looked at the coach prices and the cheapest option is twelve pounds a head on a Tuesday",
-            [ev("Tom", "coach prices")],
+            text="Tom has looked at the coach prices and the cheapest option is twelve pounds a head on a Tuesday",
+            evidence=[ev("Tom", "coach prices")],
         ),
-        types.Point("Tuesdays clash with the Year 11 mock exams in March", [ev("Helen", "Tuesdays clash")]),
         types.Point(
-            "The trip moves to the last week of April",
-            [ev("Priya", "So we're agreed"), ev("Tom", "That works for me")],
+            text="Tuesdays clash with the Year 11 mock exams in March",
+            evidence=[ev("Helen", "Tuesdays clash")],
+        ),
+        types.Point(
+            text="The trip moves to the last week of April",
+            evidence=[ev("Priya", "So we're agreed"), ev("Tom", "That works for me")],
         ),
     ]
 
@@ -95,33 +98,33 @@ def demo_draft(flags: bool = False, unsupported: bool = False, points: bool = Fa
     draft = types.Draft(
         decisions=[
             types.Decision(
-                "The Year 9 science museum trip moves to the last week of April.",
-                [ev("Priya", "So we're agreed"), ev("Tom", "That works for me")],
+                text="The Year 9 science museum trip moves to the last week of April.",
+                evidence=[ev("Priya", "So we're agreed"), ev("Tom", "That works for me")],
             ),
             types.Decision(
-                "Year 7 will trial paper homework sheets for one half term.",
-                [ev("Priya", "We'll trial paper")],
-                "unsupported" if unsupported else "supported",
+                text="Year 7 will trial paper homework sheets for one half term.",
+                evidence=[ev("Priya", "We'll trial paper")],
+                status="unsupported" if unsupported else "supported",
             ),
         ],
         actions=[
             types.Action(
-                "Book the coach for the Year 9 trip",
-                "Tom",
-                "2026-11-27",
-                [ev("Priya", "Tom, can you book"), ev("Tom", "Yes, I'll book it")],
+                task="Book the coach for the Year 9 trip",
+                owner="Tom",
+                due="2026-11-27",
+                evidence=[ev("Priya", "Tom, can you book"), ev("Tom", "Yes, I'll book it")],
             ),
             types.Action(
-                "Draft the letter to parents about the paper homework trial and send it to Priya to check",
-                "Sam",
-                "2026-11-25",
-                [ev("Sam", "Sure, I'll draft it")],
+                task="Draft the letter to parents about the paper homework trial and send it to Priya to check",
+                owner="Sam",
+                due="2026-11-25",
+                evidence=[ev("Sam", "Sure, I'll draft it")],
             ),
             types.Action(
-                "Check the budget for the lab technician post with the business manager",
-                "Priya",
-                "next meeting",
-                [ev("Priya", "check the budget")],
+                task="Check the budget for the lab technician post with the business manager",
+                owner="Priya",
+                due="next meeting",
+                evidence=[ev("Priya", "check the budget")],
             ),
         ],
         summary="The department moved the Year 9 trip, agreed a paper homework trial for Year 7 and deferred "
@@ -134,9 +137,9 @@ def demo_draft(flags: bool = False, unsupported: bool = False, points: bool = Fa
     if flags:
         draft.flags.append(
             types.Flag(
-                "staffing",
-                "possible staff disciplinary, grievance or complaint",
-                [ev("Helen", "higher salary band")],
+                kind="staffing",
+                reason="possible staff disciplinary, grievance or complaint",
+                evidence=[ev("Helen", "higher salary band")],
             )
         )
     return draft
@@ -211,15 +214,25 @@ def _store_transcript(s, meeting_id: int, recording_id: int, fixture: Fixture):
         step = (x.end - x.start) / len(tokens)
         words = [
             types.Word(
-                round(x.start + i * step, 3), round(x.start + (i + 1) * step, 3), w, 0.9, labels[x.speaker]
+                start=round(x.start + i * step, 3),
+                end=round(x.start + (i + 1) * step, 3),
+                word=w,
+                probability=0.9,
+                speaker=labels[x.speaker],
             )
             for i, w in enumerate(tokens)
         ]
-        segments.append(types.Segment(x.start, x.end, x.text, words, labels[x.speaker]))
+        segments.append(
+            types.Segment(start=x.start, end=x.end, text=x.text, words=words, speaker=labels[x.speaker])
+        )
         s.add(SpeakerTurn(recording_id=recording_id, start=x.start, end=x.end, speaker=labels[x.speaker]))
     duration = max(x.end for x in fixture.lines)
     return save_transcript(
-        s, meeting_id, recording_id, types.Transcript("en", duration, segments), "reference"
+        s,
+        meeting_id,
+        recording_id,
+        types.Transcript(language="en", duration=duration, segments=segments),
+        "reference",
     )
 
 

@@ -32,7 +32,11 @@ def test_stereo_channels_get_different_speakers():
     sentences = [
         transcribe(asr(), Audio(samples=ch, sha256=name)) for name, ch in (("l", left), ("r", right))
     ]
-    both = Transcript("en", 5.0, sorted(sentences[0].segments + sentences[1].segments, key=lambda s: s.start))
+    both = Transcript(
+        language="en",
+        duration=5.0,
+        segments=sorted(sentences[0].segments + sentences[1].segments, key=lambda s: s.start),
+    )
     out = attribute(both, turns)
     by_text = {s.text: s.speaker for s in out.segments}
     left_speaker = next(v for k, v in by_text.items() if "wizard" in k)
@@ -60,14 +64,17 @@ def test_meeting_words_follow_the_diarisation():
 
 
 def _w(start: float, text: str) -> Word:
-    return Word(start, start + 0.3, f" {text}")
+    return Word(start=start, end=start + 0.3, word=f" {text}")
 
 
 def test_splits_at_speaker_changes_and_keeps_the_input():
     seg = Segment(
-        0.0, 2.3, "Yes. I'll book it.", [_w(0.0, "Yes."), _w(1.0, "I'll"), _w(1.5, "book"), _w(2.0, "it.")]
+        start=0.0,
+        end=2.3,
+        text="Yes. I'll book it.",
+        words=[_w(0.0, "Yes."), _w(1.0, "I'll"), _w(1.5, "book"), _w(2.0, "it.")],
     )
-    t = Transcript("en", 3.0, [seg])
+    t = Transcript(language="en", duration=3.0, segments=[seg])
     before = copy.deepcopy(t)
     out = attribute(t, [SpeakerTurn(0.0, 0.5, "A"), SpeakerTurn(0.9, 2.4, "B")])
     assert [(s.speaker, s.text, s.start, s.end) for s in out.segments] == [
@@ -89,7 +96,12 @@ def test_backchannel_inside_a_sentence_is_merged_and_marked():
     ]
     turns = [SpeakerTurn(0.0, 1.15, "A"), SpeakerTurn(1.15, 1.55, "B"), SpeakerTurn(1.55, 2.8, "A")]
     out = attribute(
-        Transcript("en", 3.0, [Segment(0.0, 2.7, "We move the yeah trip to April.", words)]), turns
+        Transcript(
+            language="en",
+            duration=3.0,
+            segments=[Segment(start=0.0, end=2.7, text="We move the yeah trip to April.", words=words)],
+        ),
+        turns,
     )
     assert len(out.segments) == 1
     assert out.segments[0].speaker == "A" and out.segments[0].overlap
@@ -98,28 +110,28 @@ def test_backchannel_inside_a_sentence_is_merged_and_marked():
 
 def test_a_real_short_turn_between_sentences_is_kept():
     segments = [
-        Segment(0.0, 1.0, "Shall we?", [_w(0.0, "Shall"), _w(0.5, "we?")]),
-        Segment(1.2, 1.5, "Yes.", [_w(1.2, "Yes.")]),
-        Segment(1.8, 2.4, "Good, agreed.", [_w(1.8, "Good,"), _w(2.1, "agreed.")]),
+        Segment(start=0.0, end=1.0, text="Shall we?", words=[_w(0.0, "Shall"), _w(0.5, "we?")]),
+        Segment(start=1.2, end=1.5, text="Yes.", words=[_w(1.2, "Yes.")]),
+        Segment(start=1.8, end=2.4, text="Good, agreed.", words=[_w(1.8, "Good,"), _w(2.1, "agreed.")]),
     ]
     turns = [SpeakerTurn(0.0, 1.0, "A"), SpeakerTurn(1.1, 1.6, "B"), SpeakerTurn(1.7, 2.5, "A")]
-    out = attribute(Transcript("en", 3.0, segments), turns)
+    out = attribute(Transcript(language="en", duration=3.0, segments=segments), turns)
     assert [s.speaker for s in out.segments] == ["A", "B", "A"]
     assert not any(s.overlap for s in out.segments)
 
 
 def test_overlap_is_marked_and_gaps_take_the_nearest_turn():
     segments = [
-        Segment(0.0, 0.9, "Right then", [_w(0.0, "Right"), _w(0.6, "then")]),
-        Segment(3.0, 3.3, "okay", [_w(3.0, "okay")]),
+        Segment(start=0.0, end=0.9, text="Right then", words=[_w(0.0, "Right"), _w(0.6, "then")]),
+        Segment(start=3.0, end=3.3, text="okay", words=[_w(3.0, "okay")]),
     ]
     turns = [SpeakerTurn(0.0, 1.0, "A"), SpeakerTurn(0.5, 2.0, "B")]
-    out = attribute(Transcript("en", 4.0, segments), turns)
+    out = attribute(Transcript(language="en", duration=4.0, segments=segments), turns)
     assert out.segments[0].overlap  # "then" is covered by A and B
     assert out.segments[-1].speaker == "B" and not out.segments[-1].overlap  # no turn at 3 s: B's is nearest
 
 
 def test_no_turns_leaves_speakers_unknown():
-    seg = Segment(0.0, 0.3, "Hello.", [_w(0.0, "Hello.")])
-    out = attribute(Transcript("en", 1.0, [seg]), [])
+    seg = Segment(start=0.0, end=0.3, text="Hello.", words=[_w(0.0, "Hello.")])
+    out = attribute(Transcript(language="en", duration=1.0, segments=[seg]), [])
     assert out.segments[0].speaker is None and out.segments[0].words[0].speaker is None

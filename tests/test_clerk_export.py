@@ -68,23 +68,23 @@ def test_a_full_governing_body_follows_its_agenda():
     assert next_meeting(lines) == "Wednesday the twentieth of January"
 
     def at(t: float) -> list[types.Evidence]:
-        return [types.Evidence(t, t + 1, "")]
+        return [types.Evidence(start=t, end=t + 1, quote="")]
 
     draft = types.Draft(
         decisions=[
-            types.Decision("Minutes approved", at(77.624)),
-            types.Decision("Behaviour policy adopted", at(198.361)),
-            types.Decision("Boiler chair's action ratified", at(260.62)),
-            types.Decision("SEN report delegated to chair's action", at(402.441)),
+            types.Decision(text="Minutes approved", evidence=at(77.624)),
+            types.Decision(text="Behaviour policy adopted", evidence=at(198.361)),
+            types.Decision(text="Boiler chair's action ratified", evidence=at(260.62)),
+            types.Decision(text="SEN report delegated to chair's action", evidence=at(402.441)),
         ],
         actions=[
-            types.Action("Publish the policy", "Daniel", None, at(212.386)),
-            types.Action("Paper on consulting parents", "Daniel", None, at(376.644)),
-            types.Action("Circulate the SEN report", "Daniel", None, at(390.087)),
-            types.Action("Sign off the SEN report", "Margaret", None, at(428.938)),
-            types.Action("Set up finance training", "Harpreet", None, at(448.576)),
-            types.Action("Send out draft minutes", "Fiona", None, at(467.076)),
-            types.Action("Added by a reviewer", "Fiona"),
+            types.Action(task="Publish the policy", owner="Daniel", due=None, evidence=at(212.386)),
+            types.Action(task="Paper on consulting parents", owner="Daniel", due=None, evidence=at(376.644)),
+            types.Action(task="Circulate the SEN report", owner="Daniel", due=None, evidence=at(390.087)),
+            types.Action(task="Sign off the SEN report", owner="Margaret", due=None, evidence=at(428.938)),
+            types.Action(task="Set up finance training", owner="Harpreet", due=None, evidence=at(448.576)),
+            types.Action(task="Send out draft minutes", owner="Fiona", due=None, evidence=at(467.076)),
+            types.Action(task="Added by a reviewer", owner="Fiona"),
         ],
     )
     placed = {s.title: [e.text for e in s.entries] for s in sections(FGB_AGENDA, draft, lines)}

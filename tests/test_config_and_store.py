@@ -81,8 +81,15 @@ def test_speech_tunables_from_config_toml(home, tmp_path):
     refused = run("diarise", str(clip), "--num-speakers", "5")
     assert refused.exit_code == 2 and "num_speakers must be from 1 to 4" in refused.output, refused.output
     # an invented "yeah" inside A's sentence: folded into it by default, its own segment with none allowed
-    words = [Word(t, t + 0.3, f" {w}") for t, w in ((0.0, "We"), (0.4, "move"), (0.8, "yeah"), (1.2, "it."))]
-    heard = Transcript("en", 2.0, [Segment(0.0, 1.5, "We move yeah it.", words)])
+    words = [
+        Word(start=t, end=t + 0.3, word=f" {w}")
+        for t, w in ((0.0, "We"), (0.4, "move"), (0.8, "yeah"), (1.2, "it."))
+    ]
+    heard = Transcript(
+        language="en",
+        duration=2.0,
+        segments=[Segment(start=0.0, end=1.5, text="We move yeah it.", words=words)],
+    )
     turns = [SpeakerTurn(0.0, 0.75, "A"), SpeakerTurn(0.75, 1.15, "B"), SpeakerTurn(1.15, 2.0, "A")]
     assert len(attribute(heard, turns).segments) == 1
     assert [s.speaker for s in attribute(heard, turns, settings.speakers).segments] == ["A", "B", "A"]

@@ -19,12 +19,27 @@ from minutes.speech.transcripts import load_transcript, save_transcript
 
 E = types.Evidence
 DRAFT = types.Draft(
-    decisions=[types.Decision("Zoë's trip to Zürich is approved", [E(1.5, 4.25, "Zoë: we go to Zürich")])],
+    decisions=[
+        types.Decision(
+            text="Zoë's trip to Zürich is approved",
+            evidence=[E(start=1.5, end=4.25, quote="Zoë: we go to Zürich")],
+        )
+    ],
     actions=[
-        types.Action("Book the coach", "Zoë", "2026-12-01", [E(5.0, 7.0, "I'll book it")], "unsupported")
+        types.Action(
+            task="Book the coach",
+            owner="Zoë",
+            due="2026-12-01",
+            evidence=[E(start=5.0, end=7.0, quote="I'll book it")],
+            status="unsupported",
+        )
     ],
     summary="Zoë chaired — trip approved.",
-    flags=[types.Flag("safeguarding", "Concern about Zoë", [E(8.0, 9.0, "worried")])],
+    flags=[
+        types.Flag(
+            kind="safeguarding", reason="Concern about Zoë", evidence=[E(start=8.0, end=9.0, quote="worried")]
+        )
+    ],
     notes=["repaired — chunk 2"],
 )
 # content_sha256 of DRAFT as computed by the dataclass records this model replaced (commit 7fc2ccc)
@@ -67,13 +82,16 @@ def test_the_draft_create_event_hashes_the_draft_as_a_release_of_it_would(databa
 
 
 def test_a_transcript_round_trips_through_the_database_and_json(database):
-    words = [types.Word(0.0, 0.4, " Zoë", 0.93, "Zoë"), types.Word(0.4, 0.9, " speaks.", 0.88, "Zoë")]
+    words = [
+        types.Word(start=0.0, end=0.4, word=" Zoë", probability=0.93, speaker="Zoë"),
+        types.Word(start=0.4, end=0.9, word=" speaks.", probability=0.88, speaker="Zoë"),
+    ]
     transcript = types.Transcript(
-        "en",
-        3.5,
-        [
-            types.Segment(0.0, 0.9, "Zoë speaks.", words, "Zoë"),
-            types.Segment(1.0, 3.5, "No words here.", [], None, overlap=True),
+        language="en",
+        duration=3.5,
+        segments=[
+            types.Segment(start=0.0, end=0.9, text="Zoë speaks.", words=words, speaker="Zoë"),
+            types.Segment(start=1.0, end=3.5, text="No words here.", words=[], speaker=None, overlap=True),
         ],
     )
     with database.session() as s:
@@ -96,11 +114,14 @@ def test_a_transcript_round_trips_through_the_database_and_json(database):
     assert types.Transcript.model_validate(data) == transcript
 
 
-def test_records_take_positional_arguments_in_field_order():
-    assert types.Segment(0.0, 1.0, "Hi.", [], "Zoë", True) == types.Segment(
-        start=0.0, end=1.0, text="Hi.", words=[], speaker="Zoë", overlap=True
-    )
-    assert types.Action("Book", "Zoë", None, [], "unsupported").status == "unsupported"
+def test_records_take_keyword_arguments_only():
+    """A positional call would bind by field order, which a field added to a mixin silently shifts."""
+    with pytest.raises(TypeError):
+        types.Segment(0.0, 1.0, "Hi.")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        types.Action("Book", "Zoë")  # type: ignore[misc]
+    segment = types.Segment(start=0.0, end=1.0, text="Hi.", speaker="Zoë", overlap=True)
+    assert (segment.start, segment.text, segment.speaker, segment.words) == (0.0, "Hi.", "Zoë", [])
 
 
 def test_json_columns_hold_the_structures_themselves(database):
@@ -126,7 +147,10 @@ def test_a_transcript_loads_in_the_same_number_of_queries_however_long(database)
     def queries_to_load(n_segments: int) -> int:
         segments = [
             types.Segment(
-                float(i), i + 0.5, "Zoë speaks.", [types.Word(float(i), i + 0.5, " Zoë", 0.9, "Zoë")]
+                start=float(i),
+                end=i + 0.5,
+                text="Zoë speaks.",
+                words=[types.Word(start=float(i), end=i + 0.5, word=" Zoë", probability=0.9, speaker="Zoë")],
             )
             for i in range(n_segments)
         ]
@@ -135,7 +159,7 @@ def test_a_transcript_loads_in_the_same_number_of_queries_however_long(database)
             rec = Recording(meeting_id=meeting.id, original_name="m.wav", sha256="0" * 64, duration=60.0)
             s.add(rec)
             s.flush()
-            transcript = types.Transcript("en", 60.0, segments)
+            transcript = types.Transcript(language="en", duration=60.0, segments=segments)
             transcript_id = save_transcript(s, meeting.id, rec.id, transcript, "whisper").id
         statements: list[str] = []
 

@@ -64,7 +64,7 @@ def test_unknown_or_missing_model(tmp_path, monkeypatch, home):
 
 
 def test_empty_transcript_gives_an_empty_draft_without_running_the_model():
-    transcript = Transcript("en", 0.0, [Segment(0.0, 1.0, "  ")])
+    transcript = Transcript(language="en", duration=0.0, segments=[Segment(start=0.0, end=1.0, text="  ")])
     draft = extract(None, transcript, ["Priya"], date(2026, 11, 23))  # the model is never reached
     assert draft.decisions == [] and draft.actions == [] and draft.summary == ""
     assert draft.notes == ["the transcript has no speech; nothing to extract"]

@@ -34,8 +34,8 @@ def reference(demo) -> Transcript:
     segments = []
     for row in (demo / "reference.stm").read_text().splitlines():
         _, _, speaker, start, end, text = row.split(maxsplit=5)
-        segments.append(Segment(float(start), float(end), text, speaker=speaker))
-    return Transcript("en", 98.0, segments)
+        segments.append(Segment(start=float(start), end=float(end), text=text, speaker=speaker))
+    return Transcript(language="en", duration=98.0, segments=segments)
 
 
 @pytest.fixture(scope="module")
@@ -154,24 +154,24 @@ def test_planted_safeguarding_passage_is_flagged_and_kept_out(qwen, demo):
     base = reference(demo).segments
     planted = [
         Segment(
-            0,
-            0,
-            "Before the last item, I need to raise a safeguarding concern about Jamie Ellis in Year 8.",
+            start=0,
+            end=0,
+            text="Before the last item, I need to raise a safeguarding concern about Jamie Ellis in Year 8.",
             speaker="Helen",
         ),
         Segment(
-            0,
-            0,
-            "He told his tutor things are difficult at home, and he had bruises on his arm again.",
+            start=0,
+            end=0,
+            text="He told his tutor things are difficult at home, and he had bruises on his arm again.",
             speaker="Helen",
         ),
     ]
     segments, t = [], 0.0
     for seg in base[:12] + planted + base[12:]:
         length = (seg.end - seg.start) or 6.0
-        segments.append(Segment(t, t + length, seg.text, speaker=seg.speaker))
+        segments.append(Segment(start=t, end=t + length, text=seg.text, speaker=seg.speaker))
         t += length + 0.5
-    draft = extract(qwen, Transcript("en", t, segments), PEOPLE, MONDAY)
+    draft = extract(qwen, Transcript(language="en", duration=t, segments=segments), PEOPLE, MONDAY)
     flags = [f for f in draft.flags if f.kind == "safeguarding"]
     assert flags, draft.flags
     start, end = segments[12].start, segments[13].end
@@ -194,9 +194,12 @@ def test_a_meeting_with_nothing_decided_gives_empty_lists(qwen):
         ("Sam", "The new microscopes arrived and the students have enjoyed using them."),
         ("Priya", "Thanks, that's all really useful to hear. See you all next week."),
     ]
-    segments = [Segment(i * 6.0, i * 6.0 + 5.0, text, speaker=who) for i, (who, text) in enumerate(rows)]
+    segments = [
+        Segment(start=i * 6.0, end=i * 6.0 + 5.0, text=text, speaker=who)
+        for i, (who, text) in enumerate(rows)
+    ]
     calls = qwen.calls
-    draft = extract(qwen, Transcript("en", 30.0, segments), PEOPLE, MONDAY)
+    draft = extract(qwen, Transcript(language="en", duration=30.0, segments=segments), PEOPLE, MONDAY)
     assert qwen.calls > calls  # the model did read it (the cues selected these lines)
     assert draft.decisions == [] and draft.actions == []
 

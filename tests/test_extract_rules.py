@@ -340,14 +340,16 @@ def test_a_decision_said_again_in_other_words_is_a_twin_unless_it_names_another_
     from minutes.core.types import Decision
     from minutes.drafting.rules import restates
 
-    drafted = Decision("The year 9 trip to the Science Museum is moved to April.", [])
-    assert restates(Decision("The trip moves to the last week of April.", []), drafted, DRAFTING)
-    assert not restates(
-        Decision("Year 7 trials paper homework sheets for a half term.", []), drafted, DRAFTING
+    drafted = Decision(text="The year 9 trip to the Science Museum is moved to April.", evidence=[])
+    assert restates(
+        Decision(text="The trip moves to the last week of April.", evidence=[]), drafted, DRAFTING
     )
     assert not restates(
-        Decision("Hold the fair on the thirteenth of June.", []),
-        Decision("Hold the fair on the sixth of June.", []),
+        Decision(text="Year 7 trials paper homework sheets for a half term.", evidence=[]), drafted, DRAFTING
+    )
+    assert not restates(
+        Decision(text="Hold the fair on the thirteenth of June.", evidence=[]),
+        Decision(text="Hold the fair on the sixth of June.", evidence=[]),
         DRAFTING,
     )
 

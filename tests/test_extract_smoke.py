@@ -283,9 +283,9 @@ def half_hour(demo) -> Transcript:
             speaker, text, length = r[2], r[5], float(r[4]) - float(r[3])
         else:
             speaker, text, length = ["Priya", "Tom", "Helen", "Sam"][n % 4], FILLER[n % len(FILLER)], 5.0
-        segments.append(Segment(t, t + length, text, speaker=speaker))
+        segments.append(Segment(start=t, end=t + length, text=text, speaker=speaker))
         t += length + 0.5
-    return Transcript("en", t, segments)
+    return Transcript(language="en", duration=t, segments=segments)
 
 
 def test_long_transcript_is_chunked_with_bounded_memory(demo, smol, monkeypatch):

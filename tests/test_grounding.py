@@ -8,8 +8,8 @@ def _reference(demo) -> Transcript:
     segments = []
     for row in (demo / "reference.stm").read_text().splitlines():
         _, _, speaker, start, end, text = row.split(maxsplit=5)
-        segments.append(Segment(float(start), float(end), text, speaker=speaker))
-    return Transcript("en", 98.0, segments)
+        segments.append(Segment(start=float(start), end=float(end), text=text, speaker=speaker))
+    return Transcript(language="en", duration=98.0, segments=segments)
 
 
 def test_real_items_are_supported_and_a_planted_fake_is_not(demo):
@@ -17,20 +17,27 @@ def test_real_items_are_supported_and_a_planted_fake_is_not(demo):
     draft = Draft(
         decisions=[
             Decision(
-                "The trip moves to the last week of April",
-                [Evidence(27.7, 34.2, "so we're agreed the trip moves to the last week of april")],
+                text="The trip moves to the last week of April",
+                evidence=[
+                    Evidence(
+                        start=27.7, end=34.2, quote="so we're agreed the trip moves to the last week of april"
+                    )
+                ],
             )
         ],
         actions=[
             Action(
-                "Book the coach", "Tom", "2026-11-27", [Evidence(34.7, 36.6, "Yes, I'll book it by Friday.")]
+                task="Book the coach",
+                owner="Tom",
+                due="2026-11-27",
+                evidence=[Evidence(start=34.7, end=36.6, quote="Yes, I'll book it by Friday.")],
             ),
             # planted: nobody said this
             Action(
-                "Buy new microscopes for the lab",
-                "Helen",
-                None,
-                [Evidence(40.0, 55.0, "Helen will buy new microscopes for the lab")],
+                task="Buy new microscopes for the lab",
+                owner="Helen",
+                due=None,
+                evidence=[Evidence(start=40.0, end=55.0, quote="Helen will buy new microscopes for the lab")],
             ),
         ],
     )
@@ -44,16 +51,23 @@ def test_asr_errors_and_punctuation_are_tolerated(demo):
     transcript = _reference(demo)
     # tiny.en heard "draft" as "drop", and punctuation and the apostrophe are gone
     assert quote_found(
-        transcript, Evidence(67.7, 71.7, "sure ill drop it by next wednesday and send it to you")
+        transcript,
+        Evidence(start=67.7, end=71.7, quote="sure ill drop it by next wednesday and send it to you"),
     )
-    assert not quote_found(transcript, Evidence(67.7, 71.7, "Sam will order new microscopes for the lab"))
+    assert not quote_found(
+        transcript, Evidence(start=67.7, end=71.7, quote="Sam will order new microscopes for the lab")
+    )
     draft = Draft(
         actions=[
             Action(
-                "Send the letter to Priya to check",
-                "Sam",
-                None,
-                [Evidence(67.7, 71.7, "sure ill drop it by next wednesday and send it to you")],
+                task="Send the letter to Priya to check",
+                owner="Sam",
+                due=None,
+                evidence=[
+                    Evidence(
+                        start=67.7, end=71.7, quote="sure ill drop it by next wednesday and send it to you"
+                    )
+                ],
             )
         ]
     )
@@ -62,20 +76,30 @@ def test_asr_errors_and_punctuation_are_tolerated(demo):
 
 def test_a_real_quote_at_the_wrong_time_is_unsupported(demo):
     draft = Draft(
-        actions=[Action("Book the coach", "Tom", None, [Evidence(80.0, 88.0, "I'll book it by Friday")])]
+        actions=[
+            Action(
+                task="Book the coach",
+                owner="Tom",
+                due=None,
+                evidence=[Evidence(start=80.0, end=88.0, quote="I'll book it by Friday")],
+            )
+        ]
     )
     assert verify(draft, _reference(demo)).actions[0].status == "unsupported"
 
 
 def test_an_owner_who_neither_speaks_nor_is_addressed_is_unsupported(demo):
-    ev = [Evidence(34.7, 36.6, "Yes, I'll book it by Friday.")]
+    ev = [Evidence(start=34.7, end=36.6, quote="Yes, I'll book it by Friday.")]
     draft = Draft(
-        actions=[Action("Book the coach", "Helen", None, ev), Action("Book the coach", None, None, ev)]
+        actions=[
+            Action(task="Book the coach", owner="Helen", due=None, evidence=ev),
+            Action(task="Book the coach", owner=None, due=None, evidence=ev),
+        ]
     )
     verify(draft, _reference(demo))
     assert [a.status for a in draft.actions] == ["unsupported", "supported"]
 
 
 def test_an_item_without_evidence_is_unsupported(demo):
-    draft = Draft(decisions=[Decision("Buy a minibus")])
+    draft = Draft(decisions=[Decision(text="Buy a minibus")])
     assert verify(draft, _reference(demo)).decisions[0].status == "unsupported"

@@ -147,7 +147,7 @@ def test_a_flagged_passage_is_never_put_to_the_model():
         TalkLine(2, 5, 9, "Ola", "That pupil's letters are held while his medical plan is reviewed."),
         TalkLine(3, 10, 14, "Ben", "Moving on."),
     ]
-    flag = Flag("health", "a pupil's health", [Evidence(5.0, 9.0, "")])
+    flag = Flag(kind="health", reason="a pupil's health", evidence=[Evidence(start=5.0, end=9.0, quote="")])
     heard = progress.outside(lines, [flag])
     assert [ln.number for ln in heard] == [1, 3]
     engine = FakeEngine(judge=lambda q: 0.9 if progress.REPORTS in q else 0.1)

@@ -31,7 +31,9 @@ def lines_of(*said: tuple[str, str]) -> list[Line]:
 
 def at(line: int) -> types.Decision:
     """A decision whose evidence is line `line` (1-based) of lines_of."""
-    return types.Decision("d", [types.Evidence(10.0 * line, 10.0 * line + 9, "")])
+    return types.Decision(
+        text="d", evidence=[types.Evidence(start=10.0 * line, end=10.0 * line + 9, quote="")]
+    )
 
 
 @pytest.mark.parametrize(
@@ -115,7 +117,7 @@ def test_an_earlier_motion_is_not_borrowed():
         ("Colm Byrne", "No objection."),
     )
     assert motion(at(5), lines, PEOPLE, DRAFTING) == Motion()
-    assert motion(types.Decision("added by a reviewer"), lines, PEOPLE, DRAFTING) == Motion()
+    assert motion(types.Decision(text="added by a reviewer"), lines, PEOPLE, DRAFTING) == Motion()
 
 
 GOVERNORS = (  # an invented formal meeting: three motions carried, and an item delegated by consent
@@ -166,7 +168,7 @@ def test_the_governing_body_minutes_read_back_with_their_motions(tmp_path):
     from docx import Document
 
     lines = lines_of(*GOVERNORS)
-    decisions = [types.Decision(text, at(n).evidence) for n, text in GOVERNOR_DECISIONS.items()]
+    decisions = [types.Decision(text=text, evidence=at(n).evidence) for n, text in GOVERNOR_DECISIONS.items()]
     fill(decisions, lines, GOVERNOR_NAMES, DRAFTING)
     base = MinutesDoc("FGB", "2026-11-18", [], "", [], [], None, "Nora", datetime(2026, 11, 25, tzinfo=UTC))
     placed = sections(["Business"], types.Draft(decisions=decisions), [(x.start, x.text) for x in lines])

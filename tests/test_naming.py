@@ -63,11 +63,23 @@ def test_threshold_and_one_to_one():
 
 def test_apply_names_replaces_labels_everywhere():
     t = Transcript(
-        "en",
-        2.0,
-        [
-            Segment(0.0, 1.0, "Hi.", [Word(0.0, 0.5, " Hi.", 0.9, "S0")], "S0"),
-            Segment(1.0, 2.0, "Hm.", [Word(1.0, 1.5, " Hm.", 0.9, "S9")], "S9"),
+        language="en",
+        duration=2.0,
+        segments=[
+            Segment(
+                start=0.0,
+                end=1.0,
+                text="Hi.",
+                words=[Word(start=0.0, end=0.5, word=" Hi.", probability=0.9, speaker="S0")],
+                speaker="S0",
+            ),
+            Segment(
+                start=1.0,
+                end=2.0,
+                text="Hm.",
+                words=[Word(start=1.0, end=1.5, word=" Hm.", probability=0.9, speaker="S9")],
+                speaker="S9",
+            ),
         ],
     )
     named = apply_names(t, {"S0": "Priya"})

@@ -29,7 +29,9 @@ PASSWORD = "correct horse battery"
 def setup(home, extraction_flag: bool = False):
     draft = demo_draft(flags=True)
     if extraction_flag:
-        draft.flags.append(types.Flag("extraction", "the model's reply was incomplete", []))
+        draft.flags.append(
+            types.Flag(kind="extraction", reason="the model's reply was incomplete", evidence=[])
+        )
     built = build(load_settings(), draft)
     ctx = Ctx.open(load_settings())
     users.add_user(ctx, "Rhys Reviewer", "reviewer", PASSWORD, "test")

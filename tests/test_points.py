@@ -92,10 +92,20 @@ def test_points_are_placed_by_their_evidence_or_where_a_reviewer_moved_them():
     ]
     draft = types.Draft(
         points=[
-            types.Point("Homework went online.", [types.Evidence(35.0, 40.0, "homework")]),
-            types.Point("The coach costs twelve pounds.", [types.Evidence(5.0, 9.0, "coach")]),
-            types.Point("Moved by a reviewer.", [types.Evidence(6.0, 8.0, "x")], agenda_item=3),
-            types.Point("Added by a reviewer, no evidence."),
+            types.Point(
+                text="Homework went online.",
+                evidence=[types.Evidence(start=35.0, end=40.0, quote="homework")],
+            ),
+            types.Point(
+                text="The coach costs twelve pounds.",
+                evidence=[types.Evidence(start=5.0, end=9.0, quote="coach")],
+            ),
+            types.Point(
+                text="Moved by a reviewer.",
+                evidence=[types.Evidence(start=6.0, end=8.0, quote="x")],
+                agenda_item=3,
+            ),
+            types.Point(text="Added by a reviewer, no evidence."),
         ]
     )
     sections = clerk.sections(["Trip", "Homework", "Lab post"], draft, lines)
@@ -111,13 +121,17 @@ def demo_with_points() -> types.Draft:
     draft = demo_draft()
     draft.points = [
         types.Point(
-            "Coaches are cheapest on a Tuesday, but Tuesdays clash with the Year 11 mocks.",
-            [ev("Tom", "coach prices"), ev("Helen", "Tuesdays clash")],
+            text="Coaches are cheapest on a Tuesday, but Tuesdays clash with the Year 11 mocks.",
+            evidence=[ev("Tom", "coach prices"), ev("Helen", "Tuesdays clash")],
         ),
         types.Point(
-            "Parents find the online homework platform hard to use on phones.", [ev("Helen", "Parents have")]
+            text="Parents find the online homework platform hard to use on phones.",
+            evidence=[ev("Helen", "Parents have")],
         ),
-        types.Point("No one has applied for the lab technician post.", [ev("Priya", "lab technician post")]),
+        types.Point(
+            text="No one has applied for the lab technician post.",
+            evidence=[ev("Priya", "lab technician post")],
+        ),
     ]
     return draft
 

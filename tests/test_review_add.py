@@ -15,8 +15,8 @@ from minutes.core.config import load_settings
 from minutes.drafting.points import summary as points_summary
 
 POINTS = [
-    types.Point("Coach prices are cheapest on a Tuesday.", [ev("Tom", "coach prices")]),
-    types.Point("Tuesdays clash with the Year 11 mocks.", [ev("Helen", "Tuesdays clash")]),
+    types.Point(text="Coach prices are cheapest on a Tuesday.", evidence=[ev("Tom", "coach prices")]),
+    types.Point(text="Tuesdays clash with the Year 11 mocks.", evidence=[ev("Helen", "Tuesdays clash")]),
 ]
 
 

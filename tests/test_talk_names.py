@@ -11,8 +11,11 @@ PEOPLE = [Person("Ingrid Larsen", "chair"), Person("Bashir"), Person("Colm"), Pe
 
 def talk(*lines: tuple[str, str]) -> Transcript:
     """(label, text) lines, 3 s apart."""
-    segments = [Segment(3.0 * i, 3.0 * i + 2.5, text, speaker=label) for i, (label, text) in enumerate(lines)]
-    return Transcript("en", 3.0 * len(lines), segments)
+    segments = [
+        Segment(start=3.0 * i, end=3.0 * i + 2.5, text=text, speaker=label)
+        for i, (label, text) in enumerate(lines)
+    ]
+    return Transcript(language="en", duration=3.0 * len(lines), segments=segments)
 
 
 def kinds(found: dict, label: str, name: str) -> list[str]:
@@ -66,14 +69,14 @@ def test_a_turn_hands_over_to_the_last_person_it_addresses():
     """A question cut across two segments, then a short word after it; a later mention of someone else in the
     turn takes the handover away."""
     t = Transcript(
-        "en",
-        12.0,
-        [
-            Segment(0.0, 1.0, "Yeah, Colm, can you chase", speaker="A"),
-            Segment(1.0, 2.5, "the consent forms by Monday? Thanks.", speaker="A"),
-            Segment(3.0, 4.0, "I will.", speaker="C"),
-            Segment(5.0, 6.0, "Colm, can you do the coach? Bashir has the rota.", speaker="A"),
-            Segment(7.0, 8.0, "Yes.", speaker="B"),
+        language="en",
+        duration=12.0,
+        segments=[
+            Segment(start=0.0, end=1.0, text="Yeah, Colm, can you chase", speaker="A"),
+            Segment(start=1.0, end=2.5, text="the consent forms by Monday? Thanks.", speaker="A"),
+            Segment(start=3.0, end=4.0, text="I will.", speaker="C"),
+            Segment(start=5.0, end=6.0, text="Colm, can you do the coach? Bashir has the rota.", speaker="A"),
+            Segment(start=7.0, end=8.0, text="Yes.", speaker="B"),
         ],
     )
     support, _ = cues(t, PEOPLE)

@@ -47,9 +47,12 @@ def transcript(attributed: bool) -> Transcript:
         start, who = 3.0 * i, label if attributed else None
         tokens = text.split()
         step = 2.5 / len(tokens)
-        words = [Word(start + k * step, start + (k + 1) * step, w, 0.9, who) for k, w in enumerate(tokens)]
-        segments.append(Segment(start, start + 2.5, text, words, who))
-    return Transcript("en", 3.0 * len(LINES), segments)
+        words = [
+            Word(start=start + k * step, end=start + (k + 1) * step, word=w, probability=0.9, speaker=who)
+            for k, w in enumerate(tokens)
+        ]
+        segments.append(Segment(start=start, end=start + 2.5, text=text, words=words, speaker=who))
+    return Transcript(language="en", duration=3.0 * len(LINES), segments=segments)
 
 
 @pytest.fixture

@@ -14,23 +14,23 @@ from minutes.speech.formats import render, to_json, to_rttm, to_srt, to_txt, to_
 
 def _transcript() -> Transcript:
     return Transcript(
-        "en",
-        3725.5,
-        [
+        language="en",
+        duration=3725.5,
+        segments=[
             Segment(
-                0.5,
-                2.25,
-                "Shall we start?",
-                [
-                    Word(0.5, 1.0, " Shall", 0.9, "Priya"),
-                    Word(1.0, 1.4, " we", 0.9, "Priya"),
-                    Word(1.4, 2.25, " start?", 0.8, "Priya"),
+                start=0.5,
+                end=2.25,
+                text="Shall we start?",
+                words=[
+                    Word(start=0.5, end=1.0, word=" Shall", probability=0.9, speaker="Priya"),
+                    Word(start=1.0, end=1.4, word=" we", probability=0.9, speaker="Priya"),
+                    Word(start=1.4, end=2.25, word=" start?", probability=0.8, speaker="Priya"),
                 ],
-                "Priya",
+                speaker="Priya",
             ),
-            Segment(2.5, 3.0, "Yes <now> & then", [], "Speaker 1", overlap=True),
-            Segment(3.1, 3.5, "Agreed.", [], "Speaker 1"),
-            Segment(3723.0, 3725.0, "Thanks,\n all.", [], "Priya"),
+            Segment(start=2.5, end=3.0, text="Yes <now> & then", words=[], speaker="Speaker 1", overlap=True),
+            Segment(start=3.1, end=3.5, text="Agreed.", words=[], speaker="Speaker 1"),
+            Segment(start=3723.0, end=3725.0, text="Thanks,\n all.", words=[], speaker="Priya"),
         ],
     )
 
@@ -65,9 +65,11 @@ def test_txt_lines_join_a_speakers_consecutive_segments():
         "Speaker 1: Yes <now> & then Agreed.",
         "Priya: Thanks, all.",
     ]
-    unattributed = Transcript("en", 1.0, [Segment(0.0, 1.0, "Hello there.")])
+    unattributed = Transcript(
+        language="en", duration=1.0, segments=[Segment(start=0.0, end=1.0, text="Hello there.")]
+    )
     assert to_txt(unattributed) == "Hello there.\n"
-    assert to_txt(Transcript("en", 0.0, [])) == ""
+    assert to_txt(Transcript(language="en", duration=0.0, segments=[])) == ""
 
 
 def test_rttm_is_read_back_by_pyannote(tmp_path):

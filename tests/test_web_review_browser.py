@@ -43,29 +43,33 @@ def five_items() -> types.Draft:
     return types.Draft(
         decisions=[
             types.Decision(
-                "The Year 9 science museum trip moves to the last week of April.",
-                [ev("Priya", "So we're agreed"), ev("Tom", "That works for me")],
+                text="The Year 9 science museum trip moves to the last week of April.",
+                evidence=[ev("Priya", "So we're agreed"), ev("Tom", "That works for me")],
             ),
             types.Decision(
-                "Year 7 will trial paper homework sheets for one half term.",
-                [ev("Priya", "We'll trial paper")],
-                "unsupported",
+                text="Year 7 will trial paper homework sheets for one half term.",
+                evidence=[ev("Priya", "We'll trial paper")],
+                status="unsupported",
             ),
         ],
         actions=[
             types.Action(
-                "Book the coach for the Year 9 trip",
-                "Priya",
-                None,
-                [ev("Priya", "Tom, can you book"), ev("Tom", "Yes, I'll book it")],
+                task="Book the coach for the Year 9 trip",
+                owner="Priya",
+                due=None,
+                evidence=[ev("Priya", "Tom, can you book"), ev("Tom", "Yes, I'll book it")],
             ),
             types.Action(
-                "Draft the letter to parents", "Sam", "2026-11-25", [ev("Sam", "Sure, I'll draft it")]
+                task="Draft the letter to parents",
+                owner="Sam",
+                due="2026-11-25",
+                evidence=[ev("Sam", "Sure, I'll draft it")],
             ),
         ],
         points=[
             types.Point(
-                "No one has applied for the lab technician post.", [ev("Priya", "lab technician post")]
+                text="No one has applied for the lab technician post.",
+                evidence=[ev("Priya", "lab technician post")],
             )
         ],
         summary="The department moved the Year 9 trip.",

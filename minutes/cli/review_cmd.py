@@ -489,6 +489,8 @@ def release_cmd(app: App, draft: int, by: str) -> None:
 
 
 def _item_line(item) -> str:
+    from minutes.db import ItemStatus, Origin, Resolution  # `minutes --help` loads no database library
+
     ref = f"[bold]{item.ref}[/bold]"
     if item.kind == "action":
         body = f"{escape(item.text)}  owner: {escape(item.owner or '-')}  due: {escape(long_date(item.due) or '-')}"
@@ -508,15 +510,15 @@ def _item_line(item) -> str:
         marks.append("[bold white on red] SENSITIVE [/bold white on red]")
     if item.unsupported:
         marks.append("[bold red]UNSUPPORTED[/bold red]")
-    elif item.status == "unsupported":
+    elif item.status == ItemStatus.UNSUPPORTED:
         marks.append("[dim](checked by the reviewer: the transcript did not support it)[/dim]")
     if item.blocking:
         marks.append("[red]needs resolving[/red]")
     if item.resolution:
         marks.append(f"[dim]{item.resolution}[/dim]")
-    if item.origin == "reviewer":
+    if item.origin == Origin.REVIEWER:
         marks.append("[dim]added by reviewer[/dim]")
-    body = f"[strike dim]{body}[/strike dim]" if item.resolution == "removed" else body
+    body = f"[strike dim]{body}[/strike dim]" if item.resolution == Resolution.REMOVED else body
     return f"{ref} {item.kind} {' '.join(marks)}\n    {body}"
 
 

@@ -62,6 +62,20 @@ class DraftingParams(BaseModel):
     max_new_tokens: int = Field(
         1400, gt=0
     )  # above the longest reply the schema allows; a cut reply is flagged
+    # the replies' schemas (minutes.drafting.prompts): caps the grammar holds the model to; each bounds a
+    # reply's length (and so its time), set above what a chunk of 1400 tokens held on the dev meetings
+    max_actions: int = Field(8, ge=0)  # actions one chunk's reply lists at most
+    max_decisions: int = Field(6, ge=0)  # decisions one chunk's reply lists at most
+    max_points: int = Field(4, ge=0)  # discussion points one chunk's reply lists at most
+    max_owners: int = Field(3, ge=0)  # owners of one action at most (joint owners are two; three is a team)
+    item_chars: int = Field(
+        160, gt=3
+    )  # characters of a task or decision's text at most: one minute's sentence
+    point_chars: int = Field(200, gt=3)  # characters of a discussion point at most (it says what, and why)
+    due_chars: int = Field(40, gt=0)  # characters of a due phrase at most ("by the end of the spring term")
+    consolidate_sources: int = Field(
+        4, gt=0
+    )  # drafted decisions one decision of the final pass merges at most
     # evidence
     quote_score: int = Field(80, ge=0, le=100)  # a quote at least this close to what was said was said
     quote_tolerance: float = Field(

@@ -1,8 +1,7 @@
 """Typed records passed between pipeline stages, with the JSON shapes documented in the README.
 
 Their content fields are the ones the tables have (minutes.db.domain); `model_dump(mode="json")` writes the
-shapes below and `model_validate` reads them. They take positional arguments in field order, as the dataclasses
-they replaced did.
+shapes below and `model_validate` reads them. They take keyword arguments only, as pydantic models do.
 
 Transcript JSON: {"language", "duration", "segments": [{"start", "end", "speaker", "text", "overlap",
 "words": [{"start", "end", "word", "probability", "speaker"}]}]}
@@ -14,7 +13,7 @@ Draft JSON: {"decisions": [{"text", "proposer", "seconder", "vote", "agenda_item
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 from sqlmodel import SQLModel
@@ -30,6 +29,7 @@ from minutes.db.domain import (
     TranscriptFields,
     WordFields,
 )
+from minutes.db.draft import Grounded
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,18 +57,7 @@ class Audio:
         return {"waveform": torch.from_numpy(self.samples).unsqueeze(0), "sample_rate": self.sample_rate}
 
 
-class _Record(SQLModel):
-    """Positional arguments map to the fields in order (start, end, text ...), or to `positional` where a record
-    sets it (fields added later are keyword-only, so existing calls keep their meaning)."""
-
-    positional: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        names = type(self).positional or type(self).model_fields
-        super().__init__(**dict(zip(names, args, strict=False)), **kwargs)
-
-
-class Word(_Record, WordFields):
+class Word(WordFields):
     pass
 
 
@@ -76,11 +65,11 @@ class _Words(SQLModel):
     words: list[Word] = Field(default_factory=list)
 
 
-class Segment(_Record, SegmentLabels, _Words, SegmentFields):
+class Segment(SegmentLabels, _Words, SegmentFields):
     """Fields in the order start, end, text, words, speaker, overlap (pydantic orders bases last to first)."""
 
 
-class Transcript(_Record, TranscriptFields):
+class Transcript(TranscriptFields):
     segments: list[Segment] = Field(default_factory=list)
 
     @property
@@ -95,35 +84,32 @@ class SpeakerTurn:
     speaker: str
 
 
-class Evidence(_Record, EvidenceFields):
+class Evidence(EvidenceFields):
     pass
 
 
-class Decision(_Record, DecisionFields):
-    positional = ("text", "evidence", "status")
+class _Evidenced(SQLModel):
     evidence: list[Evidence] = Field(default_factory=list)
-    status: str = "supported"  # or "unsupported": the grounding check could not find the evidence
 
 
-class Action(_Record, ActionFields):
-    positional = ("task", "owner", "due", "evidence", "status")
-    evidence: list[Evidence] = Field(default_factory=list)
-    status: str = "supported"
+# fields in the order the bases give them, last to first: the item's fields, evidence, status
+class Decision(Grounded, _Evidenced, DecisionFields):
+    pass
 
 
-class Point(_Record, PointFields):
+class Action(Grounded, _Evidenced, ActionFields):
+    pass
+
+
+class Point(Grounded, _Evidenced, PointFields):
     """A discussion point, grounded like a decision."""
 
-    positional = ("text", "evidence", "status")
-    evidence: list[Evidence] = Field(default_factory=list)
-    status: str = "supported"
+
+class Flag(_Evidenced, FlagFields):
+    pass
 
 
-class Flag(_Record, FlagFields):
-    evidence: list[Evidence] = Field(default_factory=list)
-
-
-class Draft(_Record):
+class Draft(SQLModel):
     decisions: list[Decision] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     summary: str = ""

@@ -22,12 +22,12 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Action, Decision, Draft, Evidence, Flag, Segment, Transcript
+from minutes.db import ItemStatus
 from minutes.drafting import (
     dates,
     grounding,
@@ -43,6 +43,7 @@ from minutes.drafting import (
     windows,
 )
 from minutes.drafting.engine import Completes, Engine
+from minutes.drafting.prompts import Consolidation, Reply
 from minutes.drafting.roles import Participant
 from minutes.drafting.windows import Line
 from minutes.errors import NotFoundError, UsageError
@@ -58,44 +59,7 @@ Progress = Callable[[int, int, str], None]  # (done, total, what is counted: PAR
 PART = "part"  # one part (chunk) of the meeting the model reads
 
 
-# -- the model's reply ------------------------------------------------------------------------------------------
-class _Decision(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    lines: list[int] = Field(default_factory=list)
-    text: str = Field(min_length=1)
-    outcome: str = "agreed"
-
-
-class _Action(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    lines: list[int] = Field(default_factory=list)
-    task: str = Field(min_length=1)
-    owners: list[str] = Field(default_factory=list)
-    kind: str = prompts.KINDS[0]
-    due: str | None = None
-
-    @field_validator("due", mode="before")
-    @classmethod
-    def _text_or_none(cls, value: Any) -> str | None:
-        value = None if value is None else str(value).strip()
-        return None if not value or value.lower() in ("null", "none", "n/a") else value
-
-
-class _Point(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    lines: list[int] = Field(default_factory=list)
-    text: str = Field(min_length=1)
-
-
-class Reply(BaseModel):
-    """What the model returns for one chunk (the schema in minutes.drafting.prompts guarantees the shape)."""
-
-    model_config = ConfigDict(extra="ignore")
-    decisions: list[_Decision] = Field(default_factory=list)
-    actions: list[_Action] = Field(default_factory=list)
-    points: list[_Point] = Field(default_factory=list)
-
-
+# -- the model's reply (its models and schemas: minutes.drafting.prompts) -------------------------------------
 def parse_reply(text: str) -> Reply:
     """The reply as JSON, validated; ValueError with a short reason otherwise (a reply cut at the token limit)."""
     try:
@@ -215,7 +179,7 @@ def extract(
     if params.on("motions"):
         motions.fill(draft.decisions, shown, names, params)
     grounding.verify(draft, transcript, params)
-    summary = points.summary([p for p in draft.points if p.status == "supported"])
+    summary = points.summary([p for p in draft.points if p.status == ItemStatus.SUPPORTED])
     draft.summary = sensitive.safe_summary(summary, private, names)
     return draft
 
@@ -245,9 +209,9 @@ def _turns(engine: Completes, part: list[Line], labels: list[str], params: Draft
     the model's replies as it wrote them."""
     numbers = [line.number for line in part]
     first = prompts.messages(windows.render(part), labels)
-    actions = engine.complete(first, prompts.actions_schema(numbers, labels), params.max_new_tokens)
+    actions = engine.complete(first, prompts.actions_schema(numbers, labels, params), params.max_new_tokens)
     decisions = engine.complete(
-        prompts.second_turn(first, actions), prompts.decisions_schema(numbers), params.max_new_tokens
+        prompts.second_turn(first, actions), prompts.decisions_schema(numbers, params), params.max_new_tokens
     )
     return actions, decisions
 
@@ -264,7 +228,13 @@ def _reply(part: list[Line], said: tuple[str, str], draft: Draft, where: str) ->
     except ValueError as exc:
         reason = f"{where}: the model's reply was incomplete ({exc}); check this part of the meeting by hand"
     log.warning("extraction %s", reason)
-    draft.flags.append(Flag("extraction", reason, [Evidence(part[0].start, part[-1].end, "")]))
+    draft.flags.append(
+        Flag(
+            kind="extraction",
+            reason=reason,
+            evidence=[Evidence(start=part[0].start, end=part[-1].end, quote="")],
+        )
+    )
     draft.notes.append(reason)
     return Reply()
 
@@ -303,7 +273,7 @@ def _decisions(
         elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS, params):
             draft.notes.append(f"not a decision ({why}): {text}")
         else:
-            out.append(Decision(text, evidence))
+            out.append(Decision(text=text, evidence=evidence))
     return out
 
 
@@ -332,7 +302,13 @@ def _actions(
         task, due = a.task.strip(), dates.resolve(a.due, meeting_date)
         owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
         out += [
-            Action(task, owner, due, [Evidence(e.start, e.end, e.quote) for e in cited]) for owner in owners
+            Action(
+                task=task,
+                owner=owner,
+                due=due,
+                evidence=[Evidence(start=e.start, end=e.end, quote=e.quote) for e in cited],
+            )
+            for owner in owners
         ]
     return out
 
@@ -414,19 +390,19 @@ def _consolidate(
     ]
     text = engine.complete(
         prompts.consolidate_messages(items),
-        prompts.consolidate_schema(len(decisions)),
+        prompts.consolidate_schema(len(decisions), params),
         params.consolidate_tokens_per_decision * len(decisions) + params.consolidate_tokens_base,
     )
     try:
-        chosen = json.loads(text)["decisions"]
-    except (json.JSONDecodeError, KeyError, TypeError):
+        chosen = Consolidation.model_validate_json(text).decisions
+    except ValidationError:
         draft.notes.append(
             "the final pass over the decisions gave no usable reply; the drafted decisions are kept"
         )
         return decisions
     out, used = [], set()
     wordings = [
-        (grounding.in_its_script(_unquoted(item["text"]), "\n".join(items)), item["from"]) for item in chosen
+        (grounding.in_its_script(_unquoted(item.text), "\n".join(items)), item.sources) for item in chosen
     ]
     for text, group in wordings:
         # a group joins only decisions on the same matter as its text (the 1.5B model grouped the boiler with
@@ -436,7 +412,7 @@ def _consolidate(
             continue
         used |= set(sources)
         pooled = {(e.start, e.end): e for i in sources for e in decisions[i - 1].evidence}
-        out.append(Decision(text, sorted(pooled.values(), key=lambda e: e.start)))
+        out.append(Decision(text=text, evidence=sorted(pooled.values(), key=lambda e: e.start)))
     for i, d in enumerate(decisions, 1):
         if i in used:
             continue

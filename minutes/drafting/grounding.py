@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.text import normalise
 from minutes.core.types import Action, Decision, Draft, Evidence, Point, Segment, Transcript
+from minutes.db import ItemStatus
 
 STOPWORDS = frozenset(
     "a an and are as at be by can could do for from has have i i'll in is it its it's of on or our so that the "
@@ -98,7 +99,7 @@ def verify(draft: Draft, transcript: Transcript, params: DraftingParams = DRAFTI
     for kind, items in (("decision", draft.decisions), ("action", draft.actions), ("point", draft.points)):
         for n, item in enumerate(items, 1):
             found = problems(item, transcript, params)
-            item.status = "unsupported" if found else "supported"
+            item.status = ItemStatus.UNSUPPORTED if found else ItemStatus.SUPPORTED
             if found:
                 draft.notes.append(f"{kind} {n} unsupported: {'; '.join(found)}")
     return draft

@@ -122,7 +122,7 @@ def _answer(
         return json.loads(
             engine.complete(
                 prompts.second_look_messages(text, lines[i].speaker or "the speaker", kind),
-                prompts.second_look_schema(kind),
+                prompts.second_look_schema(kind, params),
                 params.look_tokens,
             )
         )
@@ -159,18 +159,18 @@ def _look(
         or not found
     ):
         return None
-    quote = Evidence(line.start, line.end, line.text)
+    quote = Evidence(start=line.start, end=line.end, quote=line.text)
     if (
         kind == "decision"
     ):  # the answer to a yes line often keeps its "Yes," ("Yes, we should do tickets ...")
         stated = YES.sub("", found).lstrip(" ,.")
-        return Decision(stated[:1].upper() + stated[1:], [quote])
+        return Decision(text=stated[:1].upper() + stated[1:], evidence=[quote])
     due = dates.resolve(answer.get("due"), meeting_date)
     # a speaker nobody has named ("Speaker 2") is no owner: the participant they answered, or the reviewer
     owner = (
         line.speaker if line.speaker in names else owners.addressed_in(lines[max(0, i - 1) : i], list(names))
     )
-    return Action(found, owner, due, [quote])
+    return Action(task=found, owner=owner, due=due, evidence=[quote])
 
 
 def _spoken_task(text: str) -> str:

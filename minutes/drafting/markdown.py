@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from minutes.core.types import Draft, Evidence
+from minutes.db import ItemStatus
 
 
 def markdown(draft: Draft) -> str:
@@ -30,7 +31,7 @@ def markdown(draft: Draft) -> str:
 
 
 def _mark(status: str) -> str:
-    return " **[unsupported]**" if status != "supported" else ""
+    return " **[unsupported]**" if status != ItemStatus.SUPPORTED else ""
 
 
 def _cite(evidence: list[Evidence]) -> str:

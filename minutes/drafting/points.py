@@ -39,7 +39,7 @@ def drafted(
         elif why := rules.not_an_item(text, prompts.EXAMPLE_ITEMS, params):
             draft.notes.append(f"not a discussion point ({why}): {text}")
         else:
-            out.append(Point(text, rules.evidence(text, point.lines, by_number, params)))
+            out.append(Point(text=text, evidence=rules.evidence(text, point.lines, by_number, params)))
     return out
 
 

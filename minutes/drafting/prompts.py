@@ -11,13 +11,129 @@ share no six-word run with the dev meetings' transcripts.
 from __future__ import annotations
 
 import json
+from typing import Any, Literal, get_args
 
-OUTCOMES = ("agreed", "rejected", "deferred", "reversed later", "only reported", "only asked", "a task")
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from minutes.core.drafting_params import DRAFTING, DraftingParams
+
+Outcome = Literal["agreed", "rejected", "deferred", "reversed later", "only reported", "only asked", "a task"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 JUDGED = OUTCOMES[1:4]  # a proposal the model judged not to stand: its lines get no second look
 # How an action came about; only the first three are actions (the rest give a small model somewhere to put a
 # report or a passing suggestion, which it would otherwise list as a task).
-KINDS = ("volunteered", "asked and agreed", "asked", "only suggested", "already done")
+Kind = Literal["volunteered", "asked and agreed", "asked", "only suggested", "already done"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 ACTION_KINDS = KINDS[:3]
+
+
+# -- the model's replies: one pydantic model each, which both parses the reply and gives the JSON schema the
+# extractor decodes under (`reply_schema`). Fields are in the order the model writes them. The caps that are
+# tunables, and the parts that depend on the call (the chunk's line numbers, the participants), are set per
+# call; what parsing allows beyond the schema (a missing field takes its default) only matters for a reply cut
+# at the token limit, which the grammar cannot prevent.
+class _Reply(BaseModel):
+    # extra keys ignored; the schema lists every field as required (the model writes each, in order)
+    model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
+
+
+class ActionReply(_Reply):
+    task: str = Field(min_length=3)
+    owners: list[str] = Field(default_factory=list)
+    kind: Kind = KINDS[0]
+    due: str | None = None
+    lines: list[int] = Field(default_factory=list, min_length=1)
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _text_or_none(cls, value: Any) -> str | None:
+        value = None if value is None else str(value).strip()
+        return None if not value or value.lower() in ("null", "none", "n/a") else value
+
+
+class DecisionReply(_Reply):
+    text: str = Field(min_length=3)
+    outcome: Outcome = "agreed"
+    lines: list[int] = Field(default_factory=list, min_length=1)
+
+
+class PointReply(_Reply):
+    text: str = Field(min_length=3)
+    lines: list[int] = Field(default_factory=list, min_length=1)
+
+
+class ActionsTurn(_Reply):
+    """A chunk's first reply: its actions."""
+
+    actions: list[ActionReply] = Field(default_factory=list)
+
+
+class DecisionsTurn(_Reply):
+    """A chunk's second reply: its decisions, each with an outcome, then a few discussion points (decisions
+    first, so that part of the reply reads as it did with a free-text summary)."""
+
+    decisions: list[DecisionReply] = Field(default_factory=list)
+    points: list[PointReply] = Field(default_factory=list)
+
+
+class Reply(DecisionsTurn, ActionsTurn):
+    """What the model returns for one chunk, both turns together."""
+
+
+class Consolidated(_Reply):
+    sources: list[int] = Field(alias="from", min_length=1)  # the numbers of the drafted items it merges
+    text: str = Field(min_length=3)
+
+
+class Consolidation(_Reply):
+    """The final pass's reply: the meeting's decisions."""
+
+    decisions: list[Consolidated] = Field(default_factory=list)
+
+
+class DecisionLook(_Reply):
+    """A second look's answer about a settling line."""
+
+    decision: str | None = Field(None, min_length=3)
+
+
+class TaskLook(_Reply):
+    """A second look's answer about a line where someone takes a task on."""
+
+    task: str | None = Field(None, min_length=3)
+    due: str | None = None
+
+
+def reply_schema(model: type[BaseModel], parts: dict[str, dict[str, Any]]) -> dict:
+    """`model`'s JSON schema with the per-call parts set. Each key of `parts` is a path of field names ("actions.
+    lines": the `lines` of each item of `actions`), each value the keywords to set there (None: leave it out); a
+    nullable field's keywords go to its non-null type. References are inlined: llama.cpp names a grammar's
+    rules after them, and inlined the names (and so the grammar) are those of a schema written out by hand."""
+    schema = model.model_json_schema(mode="serialization")
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, list):
+            return [inline(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        node = defs[node["$ref"].rsplit("/", 1)[1]] if "$ref" in node else node
+        return {k: v if k in ("enum", "required") else inline(v) for k, v in node.items()}
+
+    schema = inline(schema)
+    for path, keywords in parts.items():
+        node = schema
+        for name in path.split("."):
+            node = node["properties"][name] if "properties" in node else node["items"]["properties"][name]
+        if "anyOf" in node:
+            node = next(x for x in node["anyOf"] if x.get("type") != "null")
+        for key, value in keywords.items():
+            if value is None:
+                node.pop(key, None)
+            else:
+                node[key] = value
+    return schema
+
 
 SYSTEM = """You write the minutes of a school meeting from numbered transcript lines. Reply with JSON.
 decisions (asked for next): each thing the meeting settled, in its final state, and each proposal that was voted down, put off or changed later. text states it plainly (never a question). outcome:
@@ -158,63 +274,43 @@ ASK_ACTIONS = "List the actions."
 ASK_DECISIONS = "Now list the decisions, and the points of the discussion."
 
 
-def _lines(line_numbers: list[int]) -> dict:
-    return {"type": "array", "items": {"enum": line_numbers or [0]}, "minItems": 1, "maxItems": 4}
+def _lines(line_numbers: list[int], params: DraftingParams) -> dict[str, Any]:
+    """A reply item's cited lines: numbers of the chunk's lines (0 when it has none, which no line has)."""
+    return {"items": {"enum": line_numbers or [0]}, "maxItems": params.max_evidence_lines}
 
 
-def actions_schema(line_numbers: list[int], owners: list[str], max_actions: int = 8) -> dict:
+def actions_schema(line_numbers: list[int], owners: list[str], params: DraftingParams = DRAFTING) -> dict:
     """The first reply for a chunk: its actions; cited lines from the chunk, owners from the participants."""
     who = (
-        {"type": "array", "items": {"enum": owners}, "maxItems": 3}
+        {"items": {"enum": owners}, "maxItems": params.max_owners}
         if owners
-        else {"type": "array", "maxItems": 0}
+        else {"items": None, "maxItems": 0}
     )
-    action = {
-        "type": "object",
-        "properties": {
-            "task": {"type": "string", "minLength": 3, "maxLength": 160},
-            "owners": who,
-            "kind": {"enum": list(KINDS)},
-            "due": {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]},
-            "lines": _lines(line_numbers),
+    return reply_schema(
+        ActionsTurn,
+        {
+            "actions": {"maxItems": params.max_actions},
+            "actions.task": {"maxLength": params.item_chars},
+            "actions.owners": who,
+            "actions.due": {"maxLength": params.due_chars},
+            "actions.lines": _lines(line_numbers, params),
         },
-        "required": ["task", "owners", "kind", "due", "lines"],
-    }
-    return {
-        "type": "object",
-        "properties": {"actions": {"type": "array", "items": action, "maxItems": max_actions}},
-        "required": ["actions"],
-    }
+    )
 
 
-def decisions_schema(line_numbers: list[int], max_decisions: int = 6, max_points: int = 4) -> dict:
-    """The second reply for a chunk: its decisions, each with an outcome, then a few discussion points, each
-    citing its lines (decisions first, so that part of the reply reads as it did with a free-text summary)."""
-    decision = {
-        "type": "object",
-        "properties": {
-            "text": {"type": "string", "minLength": 3, "maxLength": 160},
-            "outcome": {"enum": list(OUTCOMES)},
-            "lines": _lines(line_numbers),
+def decisions_schema(line_numbers: list[int], params: DraftingParams = DRAFTING) -> dict:
+    """The second reply for a chunk: its decisions and discussion points, each citing lines of the chunk."""
+    return reply_schema(
+        DecisionsTurn,
+        {
+            "decisions": {"maxItems": params.max_decisions},
+            "decisions.text": {"maxLength": params.item_chars},
+            "decisions.lines": _lines(line_numbers, params),
+            "points": {"maxItems": params.max_points},
+            "points.text": {"maxLength": params.point_chars},
+            "points.lines": _lines(line_numbers, params),
         },
-        "required": ["text", "outcome", "lines"],
-    }
-    point = {
-        "type": "object",
-        "properties": {
-            "text": {"type": "string", "minLength": 3, "maxLength": 200},
-            "lines": _lines(line_numbers),
-        },
-        "required": ["text", "lines"],
-    }
-    return {
-        "type": "object",
-        "properties": {
-            "decisions": {"type": "array", "items": decision, "maxItems": max_decisions},
-            "points": {"type": "array", "items": point, "maxItems": max_points},
-        },
-        "required": ["decisions", "points"],
-    }
+    )
 
 
 def _turns(user: str, reply: dict) -> list[dict[str, str]]:
@@ -259,25 +355,19 @@ def consolidate_messages(items: list[str]) -> list[dict[str, str]]:
     return [{"role": "system", "content": CONSOLIDATE}, {"role": "user", "content": "\n".join(items)}]
 
 
-def consolidate_schema(count: int) -> dict:
-    item = {
-        "type": "object",
-        "properties": {
-            "from": {
-                "type": "array",
+def consolidate_schema(count: int, params: DraftingParams = DRAFTING) -> dict:
+    """The final pass's reply: at most as many decisions as it was given, each from the numbers of those."""
+    return reply_schema(
+        Consolidation,
+        {
+            "decisions": {"maxItems": count},
+            "decisions.from": {
                 "items": {"enum": list(range(1, count + 1))},
-                "minItems": 1,
-                "maxItems": 4,
+                "maxItems": params.consolidate_sources,
             },
-            "text": {"type": "string", "minLength": 3, "maxLength": 160},
+            "decisions.text": {"maxLength": params.item_chars},
         },
-        "required": ["from", "text"],
-    }
-    return {
-        "type": "object",
-        "properties": {"decisions": {"type": "array", "items": item, "maxItems": count}},
-        "required": ["decisions"],
-    }
+    )
 
 
 SECOND_LOOK = """You read a few lines of a school meeting; the last one is marked >>. Answer the question about the marked line only, with JSON.
@@ -337,12 +427,13 @@ def second_look_messages(lines: str, speaker: str, kind: str) -> list[dict[str, 
     return [*second_look_opening(), {"role": "user", "content": f"{lines}\n\n{_question(speaker, kind)}"}]
 
 
-def second_look_schema(kind: str) -> dict:
-    text = {"anyOf": [{"type": "string", "minLength": 3, "maxLength": 160}, {"type": "null"}]}
+def second_look_schema(kind: str, params: DraftingParams = DRAFTING) -> dict:
+    """A second look's answer: the decision the marked line agrees, or the task its speaker takes on."""
     if kind == "decision":
-        return {"type": "object", "properties": {"decision": text}, "required": ["decision"]}
-    due = {"anyOf": [{"type": "string", "maxLength": 40}, {"type": "null"}]}
-    return {"type": "object", "properties": {"task": text, "due": due}, "required": ["task", "due"]}
+        return reply_schema(DecisionLook, {"decision": {"maxLength": params.item_chars}})
+    return reply_schema(
+        TaskLook, {"task": {"maxLength": params.item_chars}, "due": {"maxLength": params.due_chars}}
+    )
 
 
 # Every item the worked examples show: a small model sometimes repeats one as if the meeting had said it.

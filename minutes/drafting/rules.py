@@ -134,7 +134,10 @@ def evidence(
         best = max(by_number.values(), key=lambda x: len(words & _stems(x.text)), default=None)
         if best is not None and shared_stems(text, best.text) >= params.astray_best_stems:
             cited = [best, *(x for x in cited if 0 < x.number - best.number <= params.settling_lines + 1)]
-    return [Evidence(line.start, line.end, line.text) for line in sorted(cited, key=lambda x: x.number)]
+    return [
+        Evidence(start=line.start, end=line.end, quote=line.text)
+        for line in sorted(cited, key=lambda x: x.number)
+    ]
 
 
 def _settling(item: Decision | Action, lines: list[Line], params: DraftingParams) -> list[Line]:

@@ -130,7 +130,13 @@ def detect(
             first, last = by_number[run[0]], by_number[run[-1]]
             where = f"line {first.number}" if first is last else f"lines {first.number}-{last.number}"
             reason = f"{said}{by} ({where}); {HANDLING}"
-            found.flags.append(Flag(named[0], reason, [Evidence(first.start, last.end, "")]))
+            found.flags.append(
+                Flag(
+                    kind=named[0],
+                    reason=reason,
+                    evidence=[Evidence(start=first.start, end=last.end, quote="")],
+                )
+            )
     log.info(  # counts only: never the words
         "sensitive: %d lines flagged by the word list, %d by the model (%d questions), %d withheld",
         len(found.by_layer["lexicon"]),

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from minutes import review
 from minutes.core import types
 from minutes.dates import long_date, short_date
-from minutes.db import Participant, Segment, Transcript
+from minutes.db import Participant, Resolution, Segment, Transcript
 from minutes.records import agenda, series
 from minutes.records.export import (
     WITHDRAWN,
@@ -188,7 +188,7 @@ def clerk_document(session: Session, draft_id: int, preview: bool = False) -> Cl
         _attendance(session, meeting_id, draft_id),
         sections(agenda.agenda_of(session, meeting_id), review.draft_as_types(session, draft_id), lines),
         agenda.next_meeting(lines),
-        any(i.resolution == "part2" for i in review.show(session, draft_id).items),
+        any(i.resolution == Resolution.PART2 for i in review.show(session, draft_id).items),
         series.arising(session, meeting_id),
     )
 

@@ -25,11 +25,12 @@ from minutes.consent.timespec import clock
 from minutes.core import types
 from minutes.core.config import Settings
 from minutes.dates import long_date
+from minutes.db import Resolution
 from minutes.errors import UsageError
 from minutes.records import agenda, clerk
 from minutes.records.export import ExportResult, MinutesDoc, footer, minutes_document, write_export
 
-KIND = "part2"  # the Export kind, and the flag resolution
+KIND = Resolution.PART2  # the Export kind, and the flag resolution
 FORMATS = ("md", "docx")
 NOTICE = (
     "CONFIDENTIAL: part 2 of the minutes. Not for publication and not part of the main minutes; "

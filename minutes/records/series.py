@@ -27,7 +27,7 @@ from minutes.consent.text import clean_text, name_key, refuse_controls
 from minutes.core.audit import record
 from minutes.core.config import Settings
 from minutes.dates import as_date, parse_date
-from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting
+from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting, Resolution
 from minutes.db.ids import stored_id
 from minutes.db.series import BODY_KINDS
 from minutes.drafting import progress
@@ -157,7 +157,7 @@ def _released_actions(s: Session, meeting_ids: Iterable[int]) -> list[tuple[Acti
         .where(
             col(Meeting.id).in_(ids),
             Draft.status == DraftStatus.RELEASED,
-            or_(col(Action.resolution).is_(None), col(Action.resolution) != "removed"),
+            or_(col(Action.resolution).is_(None), col(Action.resolution) != Resolution.REMOVED),
         )
         .order_by(col(Meeting.date), col(Meeting.id), col(Action.idx))
     ).all()
@@ -451,7 +451,7 @@ def on_withdrawal(
         .where(Draft.meeting_id == meeting_id)
     ).all()
     for row, action in from_here:
-        if action.resolution == "removed":
+        if action.resolution == Resolution.REMOVED:
             s.delete(row)
             changed.add(row.meeting_id)
         elif _redact_row(row, names, mark, []):
@@ -477,7 +477,7 @@ def _showing(s: Session, meeting_id: int, mark: str) -> set[int]:
             .join(Draft, col(Draft.id) == Action.draft_id)
             .where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
         )
-        if a.resolution == "removed" or mark in f"{a.owner or ''} {a.task}"
+        if a.resolution == Resolution.REMOVED or mark in f"{a.owner or ''} {a.task}"
     ]
     if meeting is None or not touched:
         return set()

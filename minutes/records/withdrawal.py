@@ -50,12 +50,15 @@ from minutes.db import (
     DraftStatus,
     Export,
     Flag,
+    ItemStatus,
     Job,
     LineCorrection,
     Meeting,
+    Origin,
     Participant,
     Point,
     Recording,
+    Resolution,
     Review,
     Segment,
     SpeakerLabel,
@@ -197,7 +200,9 @@ def name_of(session: Session, person: Participant, given: tuple[str, ...] = ()) 
     found: set[str] = set()
     for draft in session.exec(select(Draft).where(Draft.meeting_id == person.meeting_id)):
         current = {
-            item_ref(i): item_fields(i) for i in review.draft_items(session, draft.id) if i.origin == "ai"
+            item_ref(i): item_fields(i)
+            for i in review.draft_items(session, draft.id)
+            if i.origin == Origin.AI
         }
         found |= redact.corrected_spellings(types.Draft.model_validate(draft.original), current, plain)
     taken = {piece.casefold() for o in others for piece in [o, *o.split()]}
@@ -499,9 +504,9 @@ def summarise_points(points: list[types.Point]) -> str:
 def _points_left(session: Session, draft_id: int) -> list[types.Point]:
     """The draft's discussion points a summary is made of: those not removed and supported."""
     return [
-        types.Point(p.text, evidence_of(session, p), p.status)
+        types.Point(text=p.text, evidence=evidence_of(session, p), status=p.status)
         for p in review.draft_items(session, draft_id)
-        if isinstance(p, Point) and p.resolution != "removed" and p.status == "supported"
+        if isinstance(p, Point) and p.resolution != Resolution.REMOVED and p.status == ItemStatus.SUPPORTED
     ]
 
 
@@ -538,9 +543,9 @@ def _goes(item) -> None:
     """An item whose evidence all cited the person rests on their words alone: it is removed and its words go,
     in the reviewer's version and the AI's original alike; its row (and number) stays, saying why."""
     if hasattr(item, "resolution"):
-        item.resolution = "removed"
+        item.resolution = Resolution.REMOVED
     if hasattr(item, "status"):
-        item.status = "unsupported"
+        item.status = ItemStatus.UNSUPPORTED
     for key in TEXT_FIELDS:
         if key in ("text", "task", "reason") and hasattr(item, key):
             setattr(item, key, REMOVED)
@@ -592,7 +597,7 @@ def _notes(notes: list[str], gone: _Gone, counts: _Counts) -> list[str]:
 def _scrub_original(original: dict, gone: _Gone) -> dict:
     """The AI's original, kept for `review diff`, loses the same evidence, items, summary sentences and name."""
     draft, went = types.Draft.model_validate(original), False
-    drafted = draft.summary == summarise_points([p for p in draft.points if p.status == "supported"])
+    drafted = draft.summary == summarise_points([p for p in draft.points if p.status == ItemStatus.SUPPORTED])
     for item in [*draft.decisions, *draft.actions, *draft.flags, *draft.points]:
         kept = [e for e in item.evidence if not gone.cites(e.start, e.end, e.quote)]
         if item.evidence and not kept and not isinstance(item, types.Flag):
@@ -603,7 +608,7 @@ def _scrub_original(original: dict, gone: _Gone) -> dict:
             for e in kept:
                 e.quote = gone.names.sub(e.quote, WITHDRAWN)[0]
         item.evidence = kept
-    supported = [p for p in draft.points if p.status == "supported"]
+    supported = [p for p in draft.points if p.status == ItemStatus.SUPPORTED]
     draft.summary = _summary(draft.summary, supported if went and drafted else None, gone, _Counts())
     draft.notes = _notes(draft.notes, gone, _Counts())
     return draft.model_dump(mode="json")

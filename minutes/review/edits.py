@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, select
 
 from minutes.consent.text import refuse_controls
 from minutes.core.audit import record
-from minutes.db import Action, AgendaItem, DraftStatus, Flag, Point
+from minutes.db import Action, AgendaItem, DraftStatus, Flag, Origin, Point, Resolution
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
 from minutes.errors import StateError, UsageError
@@ -36,7 +36,12 @@ from minutes.review.states import add_step, open_for_change, record_step, requir
 from minutes.review.views import ItemView, history, item_view
 
 RESOLUTIONS = ("keep", "edit", "remove", "part2")
-RESOLVED = {"keep": "kept", "edit": "edited", "remove": "removed", "part2": "part2"}
+RESOLVED = {
+    "keep": Resolution.KEPT,
+    "edit": Resolution.EDITED,
+    "remove": Resolution.REMOVED,
+    "part2": Resolution.PART2,
+}
 EDIT_HELP = (
     'Edit the minutes below. Keep each item\'s "id" to change it; delete an item to remove it; add an '
     'item without an "id" to add it. Evidence stays with its item (see `minutes review show`).'
@@ -109,7 +114,7 @@ def editable_document(session: Session, draft_id: int) -> dict[str, Any]:
         "points": [],
     }
     for item in draft_items(session, draft_id):
-        if item.resolution != "removed":
+        if item.resolution != Resolution.REMOVED:
             ref = item_ref(item)
             doc[KINDS[ref[0]].name + "s"].append({"id": ref, **item_fields(item)})
     return doc
@@ -135,7 +140,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     require_editable(row)
     for entry in doc.decisions + doc.actions + doc.points:
         check_agenda_item(session, row.meeting_id, entry.agenda_item)
-    items = {item_ref(i): i for i in draft_items(session, draft_id) if i.resolution != "removed"}
+    items = {item_ref(i): i for i in draft_items(session, draft_id) if i.resolution != Resolution.REMOVED}
     result = EditResult(draft_id, row.status)
     plan, seen = _plan(doc, items, result)
     result.removed = [ref for ref in items if ref not in seen]
@@ -161,10 +166,10 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
             result.added.append(item_ref(_new_item(session, row.id, key, entry)))
         else:
             _apply(items[key], _doc_fields(entry))
-            items[key].resolution = "edited"
+            items[key].resolution = Resolution.EDITED
             session.add(items[key])
     for ref in result.removed:
-        items[ref].resolution = "removed"
+        items[ref].resolution = Resolution.REMOVED
         session.add(items[ref])
     row.summary = doc.summary
     session.flush()
@@ -214,7 +219,7 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
-    if isinstance(item, Flag) or item.resolution == "removed":
+    if isinstance(item, Flag) or item.resolution == Resolution.REMOVED:
         what = "a flag" if isinstance(item, Flag) else "removed"
         raise UsageError(
             f"item {item_ref(item)} of draft {draft_id} is {what}; only decisions, actions and points move"
@@ -259,9 +264,9 @@ def resolve(
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
-    if item.resolution == "removed":
+    if item.resolution == Resolution.REMOVED:
         raise StateError(f"item {item_ref(item)} of draft {draft_id} was removed")
-    if resolution == "part2" and (not isinstance(item, Flag) or item.kind in NOT_SENSITIVE):
+    if resolution == Resolution.PART2 and (not isinstance(item, Flag) or item.kind in NOT_SENSITIVE):
         raise UsageError(
             f"only a sensitive flag can go to the part-2 (confidential) record, not {item_ref(item)}",
             "keep, edit or remove it instead",
@@ -340,7 +345,7 @@ def _apply(item: Item, values: dict[str, Any]) -> None:
 
 
 def _new_item(session: Session, draft_id: int, prefix: str, entry: Any) -> Item:
-    return insert_item(session, draft_id, prefix, _doc_fields(entry), origin="reviewer")
+    return insert_item(session, draft_id, prefix, _doc_fields(entry), origin=Origin.REVIEWER)
 
 
 def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
@@ -352,7 +357,7 @@ def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
-    if item.resolution != "removed":
+    if item.resolution != Resolution.REMOVED:
         raise UsageError(f"item {item_ref(item)} of draft {draft_id} was not removed", "nothing was changed")
     removals = [
         step
@@ -360,7 +365,7 @@ def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
         if (
             step.kind == "resolve"
             and step.detail.get("item") == item_ref(item)
-            and step.detail.get("resolution") == "removed"
+            and step.detail.get("resolution") == Resolution.REMOVED
         )
         or (step.kind == "kind" and item_ref(item) in step.detail.get("removed", ()))
     ]
@@ -371,7 +376,7 @@ def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
             f"{item_ref(item)} rests on lines flagged as sensitive ({flag}); it stays out of the minutes",
             "clear the flag first if it is not sensitive",
         )
-    if lent is not None and lent.resolution == "removed" and not evidence_rows(session, lent):
+    if lent is not None and lent.resolution == Resolution.REMOVED and not evidence_rows(session, lent):
         raise StateError(
             f"{item_ref(item)} became {item_ref(lent)}, whose kind was changed again",
             f"undo the change of {item_ref(lent)} first",
@@ -390,7 +395,7 @@ def _withheld_by(session: Session, draft_id: int, item: Item) -> str | None:
     """The sensitive flag (still in force) whose lines the item's evidence falls in, if any."""
     spans = [(e.start, e.end) for e in evidence_rows(session, item)]
     for other in draft_items(session, draft_id):
-        if _sensitive_flag(other) and other.resolution != "removed":
+        if _sensitive_flag(other) and other.resolution != Resolution.REMOVED:
             for e in evidence_rows(session, other):
                 if any(a < e.end and b > e.start for a, b in spans):
                     return item_ref(other)

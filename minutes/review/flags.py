@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from minutes.consent.text import refuse_controls
 from minutes.core import types
-from minutes.db import Draft, Evidence, Flag, Segment, Transcript
+from minutes.db import Draft, Evidence, Flag, Origin, Resolution, Segment, Transcript
 from minutes.drafting import lexicon, points, sensitive
 from minutes.drafting.windows import Line
 from minutes.errors import StateError, UsageError
@@ -71,10 +71,10 @@ def clear(session: Session, draft_id: int, ref: str, reason: str, by: str) -> It
     item = find_item(session, draft_id, ref)
     if not isinstance(item, Flag) or item.kind in NOT_SENSITIVE:
         raise UsageError(f"{item_ref(item)} is not a sensitive flag", "only a sensitive flag is cleared")
-    if item.resolution == "removed":
+    if item.resolution == Resolution.REMOVED:
         raise StateError(f"flag {item_ref(item)} of draft {draft_id} is already cleared")
     open_for_change(session, row, by)
-    item.resolution = "removed"
+    item.resolution = Resolution.REMOVED
     session.add(item)
     detail = {"item": item_ref(item), "kind": item.kind, "lines": _numbers(session, row, item)}
     record_step(session, row, by, "clear", detail, reason)
@@ -106,8 +106,8 @@ def add(
     flag = Flag(
         draft_id=draft_id,
         idx=last_idx + 1,
-        origin="reviewer",
-        resolution="kept",
+        origin=Origin.REVIEWER,
+        resolution=Resolution.KEPT,
         kind=kind,
         reason=f"{sensitive.REASONS[kind]}, flagged by a reviewer ({where}); {sensitive.HANDLING}",
     )
@@ -142,9 +142,11 @@ def reviewed(session: Session, transcript_id: int) -> sensitive.Reviewed:
             if not isinstance(item, Flag) or item.kind in NOT_SENSITIVE:
                 continue
             spans = [(e.start, e.end) for e in evidence_of(session, item)]
-            if item.resolution == "removed" and item.origin == "ai":
+            if item.resolution == Resolution.REMOVED and item.origin == Origin.AI:
                 cleared += spans
-            elif item.resolution != "removed" and (item.origin == "reviewer" or item.resolution is not None):
+            elif item.resolution != Resolution.REMOVED and (
+                item.origin == Origin.REVIEWER or item.resolution is not None
+            ):
                 added += spans
     return sensitive.Reviewed(tuple(cleared), tuple(added))
 
@@ -171,10 +173,10 @@ def _remove_resting_on(session: Session, draft_id: int, start: float, end: float
     """Remove the decisions, actions and points with evidence inside the flagged range; their references."""
     removed = []
     for item in draft_items(session, draft_id):
-        if isinstance(item, Flag) or item.resolution == "removed":
+        if isinstance(item, Flag) or item.resolution == Resolution.REMOVED:
             continue
         if any(e.end > start and e.start < end for e in evidence_rows(session, item)):
-            item.resolution = "removed"
+            item.resolution = Resolution.REMOVED
             session.add(item)
             removed.append(item_ref(item))
     return removed
@@ -186,7 +188,7 @@ def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[
     withheld = flagged | {
         x.number
         for item in draft_items(session, row.id)
-        if isinstance(item, Flag) and item.kind not in NOT_SENSITIVE and item.resolution != "removed"
+        if isinstance(item, Flag) and item.kind not in NOT_SENSITIVE and item.resolution != Resolution.REMOVED
         for e in evidence_of(session, item)
         for x in covered(every, e.start, e.end)
     }
@@ -194,9 +196,9 @@ def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[
     summary = sensitive.safe_summary(row.summary, private)
     if not summary:
         kept = [
-            types.Point(i.text, evidence_of(session, i))
+            types.Point(text=i.text, evidence=evidence_of(session, i))
             for i in draft_items(session, row.id)
-            if item_ref(i)[0] == "p" and i.resolution != "removed"
+            if item_ref(i)[0] == "p" and i.resolution != Resolution.REMOVED
         ]
         summary = sensitive.safe_summary(points.summary(kept), private)
     changed = summary != row.summary

@@ -22,9 +22,12 @@ from minutes.db import (
     DraftStatus,
     Evidence,
     Flag,
+    ItemStatus,
     Meeting,
+    Origin,
     Participant,
     Point,
+    Resolution,
 )
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
@@ -81,7 +84,7 @@ def create_draft(
     session.flush()
     for prefix, records in _records(draft):
         for i, rec in enumerate(records):
-            status = getattr(rec, "status", "supported")  # a flag has none
+            status = getattr(rec, "status", ItemStatus.SUPPORTED)  # a flag has none
             item = KINDS[prefix].table(draft_id=row.id, idx=i, status=status, **content(rec, prefix))
             _add_item(session, item, rec.evidence)
     record(
@@ -110,7 +113,7 @@ def get_draft(session: Session, draft_id: int) -> Draft:
 def draft_as_types(session: Session, draft_id: int) -> types.Draft:
     """The reviewer's current version (removed items left out)."""
     row = get_draft(session, draft_id)
-    live = [i for i in draft_items(session, draft_id) if i.resolution != "removed"]
+    live = [i for i in draft_items(session, draft_id) if i.resolution != Resolution.REMOVED]
     ev = {id(i): evidence_of(session, i) for i in live}
     return types.Draft(
         decisions=[
@@ -124,7 +127,9 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
             if isinstance(i, Action)
         ],
         summary=row.summary,
-        flags=[types.Flag(i.kind, i.reason, ev[id(i)]) for i in live if isinstance(i, Flag)],
+        flags=[
+            types.Flag(kind=i.kind, reason=i.reason, evidence=ev[id(i)]) for i in live if isinstance(i, Flag)
+        ],
         notes=row.notes,
         points=[
             types.Point(**content(i, "p"), evidence=ev[id(i)], status=i.status)
@@ -152,7 +157,9 @@ def content_sha256(session: Session, draft_id: int) -> str:
     So are LATER_FIELDS, hashed only when set, and discussion points, only when there are any."""
     data = _hashed(draft_as_types(session, draft_id).model_dump(mode="json"))
     part2 = [
-        item_ref(i) for i in draft_items(session, draft_id) if isinstance(i, Flag) and i.resolution == "part2"
+        item_ref(i)
+        for i in draft_items(session, draft_id)
+        if isinstance(i, Flag) and i.resolution == Resolution.PART2
     ]
     return content_hash(data | ({"part2": part2} if part2 else {}))
 
@@ -208,7 +215,7 @@ def is_blocking(item: Item) -> bool:
     """Open flags block whoever raised them: a reviewer's safeguarding flag needs someone to act on it too."""
     if item.resolution is not None:
         return False
-    return isinstance(item, Flag) or (item.origin == "ai" and item.status == "unsupported")
+    return isinstance(item, Flag) or (item.origin == Origin.AI and item.status == ItemStatus.UNSUPPORTED)
 
 
 def content(
@@ -228,7 +235,7 @@ def evidence_rows(session: Session, item: Item) -> list[Evidence]:
 
 
 def evidence_of(session: Session, item: Item) -> list[types.Evidence]:
-    return [types.Evidence(e.start, e.end, e.quote) for e in evidence_rows(session, item)]
+    return [types.Evidence(start=e.start, end=e.end, quote=e.quote) for e in evidence_rows(session, item)]
 
 
 def _add_item(session: Session, item: Item, evidence: list[types.Evidence]) -> None:

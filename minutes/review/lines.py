@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from minutes.consent.errors import ConsentError
 from minutes.consent.text import clean_text
 from minutes.core.audit import record, sha256_of
-from minutes.db import Draft, LineCorrection, Segment, Transcript, Word
+from minutes.db import Draft, LineCorrection, Resolution, Segment, Transcript, Word
 from minutes.db.ids import stored_id
 from minutes.drafting.grounding import content_words
 from minutes.errors import NotFoundError, StateError, UsageError
@@ -251,7 +251,7 @@ def _reach_citations(session: Session, row: Draft, seg: Segment, before: str, re
     if not phrases:
         return
     for item in draft_items(session, stored_id(row)):
-        if item_ref(item) not in citing or item.resolution == "removed":
+        if item_ref(item) not in citing or item.resolution == Resolution.REMOVED:
             continue
         changed = False
         for name in _TEXT_FIELDS:

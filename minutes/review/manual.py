@@ -23,7 +23,18 @@ from sqlmodel import Session, select
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.timespec import TimeRange, parse_range
 from minutes.core import types
-from minutes.db import Draft, Evidence, Flag, Point, Review, Segment, Transcript
+from minutes.db import (
+    Draft,
+    Evidence,
+    Flag,
+    ItemStatus,
+    Origin,
+    Point,
+    Resolution,
+    Review,
+    Segment,
+    Transcript,
+)
 from minutes.drafting.points import summary as points_summary
 from minutes.errors import StateError, UsageError
 from minutes.review.items import (
@@ -88,7 +99,7 @@ def cited(
             )
     else:
         chosen = [segments[n - 1] for n in _numbers(lines or "", len(segments))]
-    return [types.Evidence(seg.start, seg.end, seg.text) for seg in chosen]
+    return [types.Evidence(start=seg.start, end=seg.end, quote=seg.text) for seg in chosen]
 
 
 def _mostly_in(seg: Segment, span: TimeRange) -> bool:
@@ -141,7 +152,7 @@ def add(
     fields |= {"task": text, "owner": owner, "due": due} if prefix == "a" else {"text": text}
     open_for_change(session, row, by)
     stale = summary_is_drafted(session, row)
-    item = insert_item(session, row.id, prefix, fields, origin="reviewer")
+    item = insert_item(session, row.id, prefix, fields, origin=Origin.REVIEWER)
     for e in evidence:
         session.add(
             Evidence(**{KINDS[prefix].evidence_column: item.id}, start=e.start, end=e.end, quote=e.quote)
@@ -166,7 +177,7 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
     old = find_item(session, draft_id, ref)
     if isinstance(old, Flag):
         raise UsageError(f"{item_ref(old)} is a flag; keep, edit or remove it instead")
-    if old.resolution == "removed":
+    if old.resolution == Resolution.REMOVED:
         raise StateError(f"item {item_ref(old)} of draft {draft_id} was removed")
     if item_ref(old)[0] == prefix:
         raise UsageError(f"{item_ref(old)} is already a {KINDS[prefix].name}", "nothing was changed")
@@ -176,12 +187,12 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
     fields |= {"task": text} if prefix == "a" else {"text": text}
     open_for_change(session, row, by)
     stale = summary_is_drafted(session, row)
-    new = insert_item(session, row.id, prefix, fields, origin="reviewer")
+    new = insert_item(session, row.id, prefix, fields, origin=Origin.REVIEWER)
     for e in evidence_rows(session, old):
         setattr(e, KINDS[item_ref(old)[0]].evidence_column, None)
         setattr(e, KINDS[prefix].evidence_column, new.id)
         session.add(e)
-    old.resolution = "removed"
+    old.resolution = Resolution.REMOVED
     session.add(old)
     session.flush()
     points = "p" in (prefix, item_ref(old)[0])
@@ -208,7 +219,7 @@ def undo_kind(session: Session, row: Draft, old: Item, change: dict[str, Any], b
         setattr(e, KINDS[item_ref(new)[0]].evidence_column, None)
         setattr(e, KINDS[item_ref(old)[0]].evidence_column, old.id)
         session.add(e)
-    new.resolution, old.resolution = "removed", change.get("was")
+    new.resolution, old.resolution = Resolution.REMOVED, change.get("was")
     session.add_all([new, old])
     session.flush()
     points = "p" in (item_ref(new)[0], item_ref(old)[0])
@@ -237,11 +248,16 @@ def live_points(session: Session, draft_id: int) -> list[types.Point]:
     """The points the summary tells of: not removed, and not an AI point the grounding check found unsupported
     that no reviewer has vouched for (kept or edited) yet."""
     return [
-        types.Point(p.text, [types.Evidence(e.start, e.end, e.quote) for e in evidence_rows(session, p)])
+        types.Point(
+            text=p.text,
+            evidence=[
+                types.Evidence(start=e.start, end=e.end, quote=e.quote) for e in evidence_rows(session, p)
+            ],
+        )
         for p in draft_items(session, draft_id)
         if isinstance(p, Point)
-        and p.resolution != "removed"
-        and not (p.origin == "ai" and p.status == "unsupported" and p.resolution is None)
+        and p.resolution != Resolution.REMOVED
+        and not (p.origin == Origin.AI and p.status == ItemStatus.UNSUPPORTED and p.resolution is None)
     ]
 
 

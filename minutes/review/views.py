@@ -11,7 +11,19 @@ from pydantic import TypeAdapter
 from sqlmodel import Session, select
 
 from minutes.core import types
-from minutes.db import Action, Decision, Draft, DraftStatus, Flag, Meeting, Release, Review
+from minutes.db import (
+    Action,
+    Decision,
+    Draft,
+    DraftStatus,
+    Flag,
+    ItemStatus,
+    Meeting,
+    Origin,
+    Release,
+    Resolution,
+    Review,
+)
 from minutes.drafting.grounding import unsupported_reasons
 from minutes.errors import UsageError
 from minutes.review.items import (
@@ -40,8 +52,8 @@ class ItemView:
     seconder: str | None = None
     vote: str | None = None
     agenda_item: int | None = None  # the agenda item a reviewer moved it to (None: where its evidence is)
-    status: str = "supported"
-    origin: str = "ai"
+    status: str = ItemStatus.SUPPORTED
+    origin: str = Origin.AI
     resolution: str | None = None
     blocking: bool = False
     sensitive: bool = False
@@ -53,7 +65,7 @@ class ItemView:
         """Unsupported by the transcript and not yet vouched for: the grounding check found no support and no
         reviewer has kept or edited it. `status` keeps what the check found, for the record; `resolution` says
         what the reviewer did, so a kept or edited item is no longer shown as unsupported."""
-        return self.status == "unsupported" and self.resolution is None
+        return self.status == ItemStatus.UNSUPPORTED and self.resolution is None
 
 
 @dataclass
@@ -134,7 +146,7 @@ def list_drafts(session: Session, status: str | None = None) -> list[DraftSummar
     out = []
     for row in session.exec(query).all():
         meeting = session.get(Meeting, row.meeting_id)
-        live = [i for i in draft_items(session, row.id) if i.resolution != "removed"]
+        live = [i for i in draft_items(session, row.id) if i.resolution != Resolution.REMOVED]
         out.append(
             DraftSummary(
                 row.id,
@@ -220,16 +232,16 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
     changes = []
     for item in draft_items(session, draft_id):
         ref = item_ref(item)
-        old = before.get(ref) if item.origin == "ai" else None
-        new = None if item.resolution == "removed" else item_fields(item)
-        if item.origin == "reviewer":
+        old = before.get(ref) if item.origin == Origin.AI else None
+        new = None if item.resolution == Resolution.REMOVED else item_fields(item)
+        if item.origin == Origin.REVIEWER:
             change = "removed" if new is None else "added"
         elif new is None:
             change = "removed"
         elif new != old:
             change = "edited"
-        elif item.resolution in ("kept", "part2"):
-            change = "part 2" if item.resolution == "part2" else "kept"
+        elif item.resolution in (Resolution.KEPT, Resolution.PART2):
+            change = "part 2" if item.resolution == Resolution.PART2 else "kept"
         else:
             continue
         step = touched.get(ref)
@@ -271,5 +283,5 @@ def item_view(session: Session, item: Item, reasons: dict[str, str] | None = Non
         blocking=is_blocking(item),
         sensitive=is_flag and item.kind not in NOT_SENSITIVE,
         evidence=evidence_of(session, item),
-        why=(reasons or {}).get(item_ref(item)) if item.status == "unsupported" else None,
+        why=(reasons or {}).get(item_ref(item)) if item.status == ItemStatus.UNSUPPORTED else None,
     )

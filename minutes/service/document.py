@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from minutes import review
 from minutes.consent.meetings import participants_of
-from minutes.db import DraftStatus, Recording, Segment, Transcript
+from minutes.db import DraftStatus, Recording, Resolution, Segment, Transcript
 from minutes.db.meeting import NOT_RECORDED
 from minutes.drafting import owners, windows
 from minutes.records import agenda, clerk
@@ -220,9 +220,9 @@ def preview(ctx: Ctx, draft_id: int, layout: str | None = None) -> Preview:
     with ctx.tx() as s:
         view = review.show(s, draft_id)
         doc = clerk.clerk_document(s, draft_id, preview=True)
-    live = [i for i in view.items if i.resolution != "removed"]
+    live = [i for i in view.items if i.resolution != Resolution.REMOVED]
     counts = {kind: sum(i.kind == kind for i in live) for kind in ("decision", "action", "point")} | {
-        "part2": sum(i.resolution == "part2" for i in live),
+        "part2": sum(i.resolution == Resolution.PART2 for i in live),
         "sections": len(doc.sections),
     }
     return Preview(
@@ -281,17 +281,17 @@ def _document(
     kept in their place (struck through, unnumbered) so that a removal can be undone there, but for those a
     change of kind retired (the item made from them shows it and undoes it)."""
     made, emptied = _kind_changes(view.history)
-    items = [i for i in view.items if not (i.resolution == "removed" and i.ref in emptied)]
+    items = [i for i in view.items if not (i.resolution == Resolution.REMOVED and i.ref in emptied)]
 
     def placed(it: review.ItemView, label: str | None, words: str) -> DocItem:
         cited = [x for x in lines if any(e.start < x.end and e.end > x.start for e in it.evidence)]
-        unowned = it.kind == "action" and not it.owner and it.resolution != "removed"
+        unowned = it.kind == "action" and not it.owner and it.resolution != Resolution.REMOVED
         return DocItem(
             it,
             label,
             words,
             _cited_lines(it, lines),
-            made.get(it.ref) if it.resolution != "removed" else None,
+            made.get(it.ref) if it.resolution != Resolution.REMOVED else None,
             suggested_owner(cited, participants) if unowned else None,
         )
 
@@ -309,7 +309,7 @@ def _document(
         live = iter(range(1, len(section_entries) + 1))
         entries_placed = []
         for it in section_entries:
-            sub = None if it.resolution == "removed" else next(live)
+            sub = None if it.resolution == Resolution.REMOVED else next(live)
             label = (f"{number}.{sub}" if formal else None) if sub is not None else None
             entries_placed.append(placed(it, label, _words(it, formal)))
         sections.append(
@@ -355,7 +355,7 @@ def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.Item
         cited = tuple(
             i.ref
             for i in items
-            if i.resolution != "removed"
+            if i.resolution != Resolution.REMOVED
             and i.kind != "flag"
             and any(e.start < end and e.end > start for e in i.evidence)
         )
@@ -364,7 +364,7 @@ def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.Item
             i.ref
             for i in items
             if i.sensitive
-            and i.resolution != "removed"
+            and i.resolution != Resolution.REMOVED
             and any(e.start - 0.01 <= start and end <= e.end + 0.01 for e in i.evidence)
         )
         out.append(

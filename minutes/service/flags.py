@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from minutes import review
+from minutes.db import Resolution
 from minutes.drafting import sensitive
 from minutes.errors import UsageError
 from minutes.records import series
@@ -66,7 +67,7 @@ def transcript(ctx: Ctx, draft_id: int) -> list[NumberedLine]:
         names = speakers.label_names(s, review.draft_transcript(s, draft_id).recording_id)
         covering: dict[int, list[str]] = {}
         for item in review.show(s, draft_id).items:
-            if item.sensitive and item.resolution != "removed":
+            if item.sensitive and item.resolution != Resolution.REMOVED:
                 for e in item.evidence:
                     for x in flags.covered(lines, e.start, e.end):
                         covering.setdefault(x.number, []).append(item.ref)

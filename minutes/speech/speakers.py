@@ -18,12 +18,12 @@ import numpy as np
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from minutes import db
 from minutes.consent.meetings import find_participant, participants_of
 from minutes.consent.timespec import clock
 from minutes.core.speech_params import SPEAKERS, SpeakerParams
 from minutes.core.types import Audio, Transcript
 from minutes.db import ConsentRecord, Participant, Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
-from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import StateError, UsageError
@@ -315,7 +315,7 @@ def _participant_name(s: Session, participant_id: int) -> str | None:
 
 def named_transcript(s: Session, transcript_id: int) -> Transcript:
     """The stored transcript with speaker labels replaced by names."""
-    row = s.get(TranscriptRow, transcript_id)
+    row = s.get(db.Transcript, transcript_id)
     return apply_names(load_transcript(s, transcript_id), label_names(s, row.recording_id))
 
 

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from minutes.consent.errors import ConsentError
 from minutes.consent.text import MAX_ID
 from minutes.consent.timespec import clock
+from minutes.db import ItemStatus, Origin, Resolution
 from minutes.errors import MinutesError, NotFoundError, StateError
 from minutes.service import consent, jobs, users
 from minutes.service.context import Ctx, Forbidden
@@ -53,6 +54,8 @@ templates.env.filters.update(dates.FILTERS)
 templates.env.globals["allowed"] = users.allowed
 templates.env.globals["due_shown"] = dates.short_date  # a phrase ("next meeting") as said
 templates.env.globals["needed"] = consent.needed
+# an item's status, origin and resolution, by name (they compare equal to the stored strings)
+templates.env.globals.update(ItemStatus=ItemStatus, Origin=Origin, Resolution=Resolution)
 # what only the command line has: a command, an option ("--by NAME"), an internal name in brackets
 _COMMAND_LINE = re.compile(r"`[^`]*`|(?<![\w-])--[a-z][\w-]*(?: [A-Z][A-Z.]*)?")
 _COMMAND_ASIDE = re.compile(r"\s*\((?:see |use |run |e\.g\. )?[^()]*(?:`|--)[^()]*\)")

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
+from minutes.db import Resolution
 from minutes.errors import UsageError
 from minutes.service import document, flags, part2, processing, release, review
 from minutes.service.users import SignedIn
@@ -165,7 +166,10 @@ async def resolve_item(request: Request, draft_id: Id, ref: str, me: Editor) -> 
 def _after(r: document.ReviewPage, ref: str) -> str:
     """The item after `ref` in the document (where a keyboard review goes on), else `ref` itself."""
     order = [i.ref for i in r.document.flags] + [
-        i.ref for s in r.document.sections for i in (*s.points, *s.entries) if i.item.resolution != "removed"
+        i.ref
+        for s in r.document.sections
+        for i in (*s.points, *s.entries)
+        if i.item.resolution != Resolution.REMOVED
     ]
     return order[order.index(ref) + 1] if ref in order[:-1] else ref
 
