@@ -108,3 +108,25 @@ def test_phrases_finds_dates_in_words():
     assert phrases("I'll send the plan to the diocese before we finish on the eighteenth.") == [
         "on the eighteenth"
     ]
+
+
+@pytest.mark.parametrize(
+    "phrase", ["before we vote on it", "with the office", "once the quotes are in", "when Dana agrees"]
+)
+def test_a_due_phrase_that_names_no_time_is_no_due_date(phrase):
+    """The due field holds a time or nothing for the reviewer to fill: a condition is not a deadline."""
+    assert resolve(phrase, date(2026, 3, 2)) is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "resolved"),
+    [
+        ("by the next meeting", "by the next meeting"),
+        ("after half term", "after half term"),
+        ("the ninth", "2026-03-09"),
+        ("close of play", "2026-03-02"),
+        ("asap", "asap"),
+    ],
+)
+def test_a_due_phrase_that_names_a_time_is_kept(phrase, resolved):
+    assert resolve(phrase, date(2026, 3, 2)) == resolved

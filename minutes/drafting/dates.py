@@ -94,9 +94,19 @@ def phrases(text: str) -> list[str]:
     return sorted(dict.fromkeys(found), key=len, reverse=True)
 
 
+# Words that name a time, so a due phrase holding none of them ("before we decide that", "with the business
+# manager") names no deadline (a form guard: the due field holds a time, or nothing for the reviewer to fill).
+NAMES_TIME = re.compile(
+    rf"\d|\b(?:{_DAY}|{_MONTH}|{_NTH}|{_SAME_DAY}|term|week|fortnight|month|year|today|tomorrow|lunchtime|"
+    r"morning|afternoon|evening|soon|asap|christmas|easter|summer|spring|autumn|winter|meeting|holidays?|break)\b",
+    re.IGNORECASE,
+)
+
+
 def resolve(phrase: str | None, meeting_date: date | None) -> str | None:
-    """An ISO date when the phrase resolves against the meeting date; otherwise the phrase itself (None stays None)."""
-    if phrase is None or not phrase.strip():
+    """An ISO date when the phrase resolves against the meeting date; otherwise the phrase itself. None for no
+    phrase, or one that names no time at all (`NAMES_TIME`)."""
+    if phrase is None or not NAMES_TIME.search(phrase):
         return None
     spoken = " ".join(phrase.split())
     if meeting_date is None:
