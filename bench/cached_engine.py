@@ -4,7 +4,9 @@ product: a cached reply is the one the same model gave the same prompt, which gr
 on one machine (llama.cpp's kernels round differently on another CPU, so a cache is per machine).
 
 Keys: the model's weights string (the GGUF file, the library and its build), then for a completion the messages,
-the JSON schema and the token limit, for a classification the opening and the question. The store is one SQLite
+the grammar the reply is decoded under (not the schema dict: a schema written another way that compiles to the
+same grammar gets the same reply, so a refactor of the schemas keeps the cache) and the token limit, for a
+classification the opening and the question. The store is one SQLite
 file (`build/bench-cache/replies.sqlite`, or `$MINUTES_BENCH_CACHE`). Each entry keeps the tokens and seconds the call took, so
 a cached run still reports what its model calls cost (`cost()`).
 """
@@ -22,6 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from minutes.engines.llama_sampling import grammar_for
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = Path(os.environ.get("MINUTES_BENCH_CACHE", ROOT / "build" / "bench-cache" / "replies.sqlite"))
@@ -136,7 +140,7 @@ class CachedEngine:
 
     # -- the store --------------------------------------------------------------------------------------------
     def _completion(self, model: Any, messages: Messages, schema: dict, limit: int, run: bool) -> str:
-        key = self._key("complete", messages, schema, limit)
+        key = self._key("complete", messages, grammar_for(schema), limit)
         entry = self._get(key)
         if entry is None:
             if not run:

@@ -76,13 +76,13 @@ def test_the_text_the_grammar_fixes_is_found_and_handed_out_without_the_model(sm
     digit must follow; inside free text nothing is forced. The json.dumps spacing is the one allowed between values, and
     the spaces the model writes inside brackets in some replies stay allowed."""
     import llama_cpp
-    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+    from llama_cpp.llama_grammar import LlamaGrammar
 
-    from minutes.engines.llama_sampling import GreedyFirst, compact
+    from minutes.engines.llama_sampling import GreedyFirst, grammar_for
 
     llm = smol._llm
-    schema = json.dumps(actions_schema([1, 2], ["Tom (teacher)", "Helen (teacher)"]))
-    grammar = LlamaGrammar.from_string(compact(json_schema_to_gbnf(schema)), verbose=False)
+    schema = actions_schema([1, 2], ["Tom (teacher)", "Helen (teacher)"])
+    grammar = LlamaGrammar.from_string(grammar_for(schema), verbose=False)
 
     def forced_after(text: str) -> str:
         sampler = GreedyFirst(llm, grammar)
@@ -106,7 +106,7 @@ def test_the_text_the_grammar_fixes_is_found_and_handed_out_without_the_model(sm
     owner = '{"actions": [{"task": "Book the coach", "owners": ["'
     assert forced_after(owner) == ""  # two names allowed
     assert forced_after(owner + "Hel").startswith("en (teacher")  # only one left
-    assert smol.complete(MESSAGES, json.loads(schema), max_new_tokens=60)  # and generation runs with it
+    assert smol.complete(MESSAGES, schema, max_new_tokens=60)  # and generation runs with it
 
 
 def test_a_kept_opening_comes_back_after_another_prompt_and_gives_the_same_reply(smol):

@@ -132,13 +132,13 @@ class LlamaExtractor:
 
     def _complete(self, llm: Any, messages: Messages, schema: dict, max_new_tokens: int) -> str:
         """A completion on one context (`llm`), its prompt read on from a fixed point (`_resume`)."""
-        from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+        from llama_cpp.llama_grammar import LlamaGrammar
 
-        from minutes.engines.llama_sampling import compact
+        from minutes.engines.llama_sampling import grammar_for
 
         started = time.perf_counter()
         self._resume(llm, messages)
-        grammar = LlamaGrammar.from_string(compact(json_schema_to_gbnf(json.dumps(schema))), verbose=False)
+        grammar = LlamaGrammar.from_string(grammar_for(schema), verbose=False)
         out = llm.create_chat_completion(
             messages,
             grammar=grammar,

@@ -24,6 +24,7 @@ Imported only once llama-cpp-python is known to be installed (minutes.engines.ll
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import re
 from collections import deque
@@ -32,6 +33,7 @@ from collections.abc import Callable
 import llama_cpp
 import numpy as np
 from llama_cpp import Llama
+from llama_cpp.llama_grammar import json_schema_to_gbnf
 from llama_cpp.llama_speculative import LlamaDraftModel
 
 from minutes.engines.llama import Cancelled
@@ -40,6 +42,12 @@ from minutes.engines.llama_lanes import second_context
 
 _TOKEN = np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)], align=True)  # llama_token_data
 FORCED_BYTES = 96  # the longest text read in one step (the longest key and enum tails are far shorter)
+
+
+def grammar_for(schema: dict) -> str:
+    """The GBNF text a reply to `schema` is decoded under: what decides the reply, so also the bench's cache key
+    (a schema written another way that compiles to the same grammar gets the same replies)."""
+    return compact(json_schema_to_gbnf(json.dumps(schema)))
 
 
 def compact(grammar: str) -> str:
