@@ -108,7 +108,7 @@ def stored(home: Path, meeting_id: int) -> Stored:
     from minutes.consent.meetings import get_meeting, participants_of
     from minutes.core.config import load_settings
     from minutes.core.store import Database
-    from minutes.db import Draft, Recording, SpeakerTurn
+    from minutes.db import Draft, Recording, RecordingTurn
     from minutes.review import draft_as_types
     from minutes.run.stages import transcript_of
     from minutes.speech import speakers
@@ -126,7 +126,7 @@ def stored(home: Path, meeting_id: int) -> Stored:
                 load_transcript(s, tr.id),
                 {v.label: v.name for v in views},
                 {v.label: v.talk for v in views if v.suggested},
-                list(s.exec(select(SpeakerTurn).where(SpeakerTurn.recording_id == rec.id))),
+                list(s.exec(select(RecordingTurn).where(RecordingTurn.recording_id == rec.id))),
                 draft_as_types(s, draft.id),
                 [f"{p.name}:{p.role}" if p.role else p.name for p in participants_of(s, meeting_id)],
                 meeting.date,

@@ -99,8 +99,10 @@ class Point(_Item, PointFields, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
-class Evidence(EvidenceFields, table=True):
-    """Exactly one of decision/action/flag/point is set."""
+class ItemEvidence(EvidenceFields, table=True):
+    """A quote an item rests on. Exactly one of decision/action/flag/point is set."""
+
+    __tablename__ = "evidence"
 
     id: int | None = Field(default=None, primary_key=True)
     decision_id: int | None = Field(default=None, foreign_key="decision.id", index=True)

@@ -42,7 +42,7 @@ class Word(WordFields, table=True):
     idx: int
 
 
-class SpeakerTurn(SQLModel, table=True):
+class RecordingTurn(SQLModel, table=True):
     __tablename__ = "speaker_turn"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -22,7 +22,7 @@ from minutes.core import types
 from minutes.core.config import Settings
 from minutes.core.files import atomic_write
 from minutes.core.store import Database, files_path
-from minutes.db import Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
+from minutes.db import Recording, RecordingTurn, SpeakerLabel, VoiceEnrolment
 from minutes.records.meetings import create_meeting
 from minutes.review import create_draft
 from minutes.speech.transcripts import save_transcript
@@ -225,7 +225,7 @@ def _store_transcript(s, meeting_id: int, recording_id: int, fixture: Fixture):
         segments.append(
             types.Segment(start=x.start, end=x.end, text=x.text, words=words, speaker=labels[x.speaker])
         )
-        s.add(SpeakerTurn(recording_id=recording_id, start=x.start, end=x.end, speaker=labels[x.speaker]))
+        s.add(RecordingTurn(recording_id=recording_id, start=x.start, end=x.end, speaker=labels[x.speaker]))
     duration = max(x.end for x in fixture.lines)
     return save_transcript(
         s,

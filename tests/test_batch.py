@@ -170,11 +170,11 @@ def test_manifest_names_with_colons_get_the_consent_their_row_gives(home, databa
     from minutes.consent.status import consent_status
     from minutes.core.config import load_settings
     from minutes.core.store import Database
-    from minutes.run.batch import Entry, meeting_for, prepare_jobs
+    from minutes.run.batch import BatchEntry, meeting_for, prepare_jobs
 
     form = tmp_path / "form.pdf"
     form.write_bytes(b"%PDF-1.4 consent")
-    entry = Entry(str(tmp_path / "a.wav"), "Governors", "2026-11-23", ["=A1:B2:chair", "@Bo:Sr:clerk", "Cy"],
+    entry = BatchEntry(str(tmp_path / "a.wav"), "Governors", "2026-11-23", ["=A1:B2:chair", "@Bo:Sr:clerk", "Cy"],
                   str(form))  # fmt: skip
     db = Database.open(load_settings())
     try:

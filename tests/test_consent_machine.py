@@ -40,7 +40,7 @@ from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
-from minutes.db import Draft, Evidence, Recording, Segment, SpeakerLabel, Transcript
+from minutes.db import Draft, ItemEvidence, Recording, Segment, SpeakerLabel, Transcript
 from minutes.db.audit import verify_chain
 from minutes.records import meetings
 from minutes.run.pipeline import Engines, Options
@@ -190,7 +190,7 @@ class ConsentMachine(RuleBasedStateMachine):
                 if any(seg.speaker == theirs for seg in segs) and mapped.get(theirs) == ids[name]:
                     assert all(self.holds[name, sc] for sc in NEEDS["diarise"]), f"{name}'s attributed words"
             drafts = [d.id for d in s.exec(select(Draft).where(Draft.meeting_id == mid))]
-            quotes = " ".join(e.quote for e in s.exec(select(Evidence))) if drafts else ""
+            quotes = " ".join(e.quote for e in s.exec(select(ItemEvidence))) if drafts else ""
         for name in NAMES:
             if any(w in quotes for w in self.cast.words(name)):
                 assert name in self.draft_ok and all(self.holds[name, sc] for sc in SCOPES), f"{name} quoted"

@@ -7,7 +7,7 @@ from fake_engine import WEDNESDAY, FakeEngine, meeting, reply
 
 from minutes.core.drafting_params import DRAFTING
 from minutes.drafting.extract import extract
-from minutes.drafting.roles import Participant, introduced_role, parse, resolve, with_roles
+from minutes.drafting.roles import Attendee, introduced_role, parse, resolve, with_roles
 from minutes.drafting.rules import is_question
 from minutes.drafting.windows import Line
 
@@ -77,9 +77,9 @@ def test_roles_from_introductions_and_joint_owners_and_dates_in_words():
         [Line(i, 0, 1, s.speaker, s.text) for i, s in enumerate(ROLES.segments, 1)],
     )
     assert people == [
-        Participant("Yas", "governor"),
-        Participant("Hal", "headteacher"),
-        Participant("Kim", "head of maths"),
+        Attendee("Yas", "governor"),
+        Attendee("Hal", "headteacher"),
+        Attendee("Kim", "head of maths"),
     ]
     engine = FakeEngine(
         reply(
@@ -112,8 +112,8 @@ def test_introduced_role_needs_the_speakers_own_name():
     assert introduced_role(Line(1, 0, 1, "Hal", "Hal Ward, headteacher."), "Hal") == "headteacher"
     assert introduced_role(Line(1, 0, 1, "Yas", "Hal Ward, headteacher."), "Yas") is None
     assert introduced_role(Line(1, 0, 1, "Hal", "Hal, can you do that?"), "Hal") is None
-    assert resolve("Hal (headteacher)", [Participant("Hal", "headteacher")]) == "Hal"
-    assert resolve("the head", [Participant("Hal", "headteacher")]) is None
+    assert resolve("Hal (headteacher)", [Attendee("Hal", "headteacher")]) == "Hal"
+    assert resolve("the head", [Attendee("Hal", "headteacher")]) is None
 
 
 def test_a_name_from_a_sensitive_passage_never_reaches_an_item_or_the_summary():

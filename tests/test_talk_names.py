@@ -4,9 +4,14 @@ applied, only suggested, or not given at all."""
 from __future__ import annotations
 
 from minutes.core.types import Segment, Transcript
-from minutes.speech.talk import ADDRESSED, INTRODUCED, OFFICE, THANKED, Person, cues, names_from_talk
+from minutes.speech.talk import ADDRESSED, INTRODUCED, OFFICE, THANKED, NamedPerson, cues, names_from_talk
 
-PEOPLE = [Person("Ingrid Larsen", "chair"), Person("Bashir"), Person("Colm"), Person("Delyth", "treasurer")]
+PEOPLE = [
+    NamedPerson("Ingrid Larsen", "chair"),
+    NamedPerson("Bashir"),
+    NamedPerson("Colm"),
+    NamedPerson("Delyth", "treasurer"),
+]
 
 
 def talk(*lines: tuple[str, str]) -> Transcript:
@@ -114,7 +119,7 @@ def test_words_that_only_look_like_names_give_no_cue():
         ("B", "Colm, here's the thing."),
         ("C", "Sure."),
     )
-    support, _ = cues(t, [Person("Colm")])
+    support, _ = cues(t, [NamedPerson("Colm")])
     assert support.get("A") is None
     assert kinds(support, "C", "Colm") == [ADDRESSED]  # B's turn ends addressing Colm
 
@@ -198,7 +203,7 @@ def test_each_person_names_one_speaker():
 
 
 def test_a_shared_first_name_needs_the_full_name():
-    people = [Person("Sam Okafor"), Person("Sam Reid")]
+    people = [NamedPerson("Sam Okafor"), NamedPerson("Sam Reid")]
     t = talk(("A", "Sam, can you do it?"), ("B", "Yes."), ("A", "Sam Reid, and you?"), ("C", "Fine."))
     support, _ = cues(t, people)
     assert support == {"C": {"Sam Reid": support["C"]["Sam Reid"]}}

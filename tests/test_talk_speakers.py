@@ -19,8 +19,7 @@ from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
 from minutes.core.types import Segment, SpeakerTurn, Transcript, Word
-from minutes.db import AuditEvent, SpeakerLabel, StageRun
-from minutes.db import SpeakerTurn as SpeakerTurnRow
+from minutes.db import AuditEvent, RecordingTurn, SpeakerLabel, StageRun
 from minutes.records import meetings
 from minutes.run import pipeline, stages
 from minutes.speech import speakers
@@ -252,7 +251,7 @@ def test_the_demo_recording_without_voice_samples_gets_names_from_the_talk(home,
     views = json.loads(run("speakers", meeting, "--json").output)
     db = Database.open(load_settings())
     with db.session() as s:
-        turns = s.exec(select(SpeakerTurnRow)).all()
+        turns = s.exec(select(RecordingTurn)).all()
     db.close()
     truth = {}
     for row in (demo / "reference.rttm").read_text().splitlines():

@@ -44,7 +44,7 @@ from minutes.drafting import (
 )
 from minutes.drafting.engine import Completes, Engine
 from minutes.drafting.prompts import Consolidation, Reply
-from minutes.drafting.roles import Participant
+from minutes.drafting.roles import Attendee
 from minutes.drafting.windows import Line
 from minutes.errors import NotFoundError, UsageError
 
@@ -125,7 +125,7 @@ def extract(
     if not lines:
         draft.notes.append("the transcript has no speech; nothing to extract")
         return draft
-    people = roles.parse(participants) or [Participant(s) for s in _speakers(lines)]
+    people = roles.parse(participants) or [Attendee(s) for s in _speakers(lines)]
     if params.on("intro_roles"):
         people = roles.with_roles(people, lines, params)
     names = [p.name for p in people]
@@ -280,7 +280,7 @@ def _decisions(
 def _actions(
     reply: Reply,
     by_number: dict[int, Line],
-    people: list[Participant],
+    people: list[Attendee],
     meeting_date: date | None,
     draft: Draft,
     params: DraftingParams,
@@ -313,9 +313,7 @@ def _actions(
     return out
 
 
-def _drop_unsettled(
-    draft: Draft, lines: list[Line], people: list[Participant], params: DraftingParams
-) -> None:
+def _drop_unsettled(draft: Draft, lines: list[Line], people: list[Attendee], params: DraftingParams) -> None:
     """Leave out decisions the meeting did not settle and actions nobody took on (rules.settled, rules.taken_on),
     with a note for each, so the reviewer can still see what was dropped. An action taken on by a speaker
     nobody has named ("Speaker 2": no voice sample) is never dropped for that: it goes to the participant

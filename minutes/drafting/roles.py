@@ -23,7 +23,7 @@ ROLE = re.compile(r"(?:i['’]m\s+)?(?:the\s+|a\s+|an\s+)?(?P<role>[^.,;:!?]+)")
 
 
 @dataclass(frozen=True)
-class Participant:
+class Attendee:
     name: str
     role: str | None = None
 
@@ -33,13 +33,13 @@ class Participant:
         return f"{self.name} ({self.role})" if self.role else self.name
 
 
-def parse(entries: list[str]) -> list[Participant]:
+def parse(entries: list[str]) -> list[Attendee]:
     """'Name' or 'Name:role' entries (blank ones skipped)."""
     people = []
     for entry in entries:
         name, _, role = entry.partition(":")
         if name.strip():
-            people.append(Participant(" ".join(name.split()), " ".join(role.split()) or None))
+            people.append(Attendee(" ".join(name.split()), " ".join(role.split()) or None))
     return people
 
 
@@ -57,8 +57,8 @@ def introduced_role(line: Line, name: str, params: DraftingParams = DRAFTING) ->
 
 
 def with_roles(
-    people: list[Participant], lines: list[Line], params: DraftingParams = DRAFTING
-) -> list[Participant]:
+    people: list[Attendee], lines: list[Line], params: DraftingParams = DRAFTING
+) -> list[Attendee]:
     """Fill in roles not given from introductions in the first `intro_lines` lines."""
     out = []
     for person in people:
@@ -67,11 +67,11 @@ def with_roles(
             if role:
                 break
             role = introduced_role(line, person.name, params)
-        out.append(Participant(person.name, role))
+        out.append(Attendee(person.name, role))
     return out
 
 
-def resolve(label: str, people: list[Participant]) -> str | None:
+def resolve(label: str, people: list[Attendee]) -> str | None:
     """The participant's name for a label the model chose ("Helen (headteacher)" or "Helen"), or None."""
     wanted = label.strip().lower()
     for person in people:

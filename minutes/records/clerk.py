@@ -59,7 +59,7 @@ _LABELS = {  # an attendance line's words; apologies split by whether the meetin
 
 
 @dataclass(frozen=True)
-class Entry:
+class MinuteEntry:
     """A decision (owner and due None) or an action, as released."""
 
     decision: bool
@@ -72,7 +72,7 @@ class Entry:
 @dataclass(frozen=True)
 class Section:
     title: str
-    entries: list[Entry]
+    entries: list[MinuteEntry]
     declarations: bool = False  # the agenda item for declarations of interest (its content is not drafted)
     discussion: list[str] = field(default_factory=list)  # the discussion points' texts, in transcript order
 
@@ -145,8 +145,8 @@ def sections(titles: list[str], draft: types.Draft, lines: list[tuple[float, str
     then any that could not be placed under "Other matters"."""
     titles = titles or ["Discussion"]
     starts = agenda.agenda_starts(titles, lines)
-    items = [(d, Entry(True, d.text, motion=motion_words(d))) for d in draft.decisions] + [
-        (a, Entry(False, a.task, a.owner, a.due)) for a in draft.actions
+    items = [(d, MinuteEntry(True, d.text, motion=motion_words(d))) for d in draft.decisions] + [
+        (a, MinuteEntry(False, a.task, a.owner, a.due)) for a in draft.actions
     ]
     entries, other = group(items, starts)
     talk, other_talk = group(((p, p.text) for p in draft.points), starts)
@@ -258,9 +258,7 @@ def _arising(arising: Sequence[series.Arising], formal: bool, number: str) -> li
         if item.status == "carried" and item.new_due:
             status += f" to {long_date(item.new_due)}"
         note = f" {_sentence(item.note)}" if item.note else ""
-        text = (
-            f"{_sentence(entry_text(Entry(False, item.task, item.owner, item.due), formal))} {status}.{note}"
-        )
+        text = f"{_sentence(entry_text(MinuteEntry(False, item.task, item.owner, item.due), formal))} {status}.{note}"
         text += f" (from the minutes of {long_date(item.from_date)})"
         out.append(("para", f"{number}.{sub} {text}") if formal else ("bullet", text))
     return out
@@ -271,7 +269,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def entry_text(entry: Entry, formal: bool) -> str:
+def entry_text(entry: MinuteEntry, formal: bool) -> str:
     if entry.decision:
         motion = f" {entry.motion}" if entry.motion else ""
         return f"{'Resolved' if formal else 'Agreed'}: {entry.text}{motion}"

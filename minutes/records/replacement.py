@@ -27,15 +27,15 @@ from minutes.db import (
     Decision,
     Draft,
     DraftStatus,
-    Evidence,
     Export,
     Flag,
+    ItemEvidence,
     Point,
     Recording,
+    RecordingTurn,
     Release,
     Segment,
     SpeakerLabel,
-    SpeakerTurn,
     StageRun,
     Transcript,
     VoiceEnrolment,
@@ -90,7 +90,7 @@ def discard_recordings(
     session.execute(delete(Word).where(Word.segment_id.in_(segments)))
     session.execute(delete(Segment).where(Segment.transcript_id.in_(tr_ids)))
     session.execute(delete(Transcript).where(Transcript.id.in_(tr_ids)))
-    for table in (SpeakerTurn, SpeakerLabel, VoiceEnrolment, StageRun):
+    for table in (RecordingTurn, SpeakerLabel, VoiceEnrolment, StageRun):
         session.execute(delete(table).where(table.recording_id.in_(rec_ids)))
     hashes = {f"audio{r.id}": r.sha256 for r in recs}
     for rec in recs:
@@ -113,14 +113,14 @@ def discard_recordings(
 def _empty_drafts(session: Session, draft_ids: list[int], actor: str) -> None:
     """Delete the drafts' items and evidence, and keep each draft as an empty, rejected row saying why."""
     items = {
-        Evidence.decision_id: Decision,
-        Evidence.action_id: Action,
-        Evidence.flag_id: Flag,
-        Evidence.point_id: Point,
+        ItemEvidence.decision_id: Decision,
+        ItemEvidence.action_id: Action,
+        ItemEvidence.flag_id: Flag,
+        ItemEvidence.point_id: Point,
     }
     for column, table in items.items():
         session.execute(
-            delete(Evidence).where(column.in_(select(table.id).where(table.draft_id.in_(draft_ids))))
+            delete(ItemEvidence).where(column.in_(select(table.id).where(table.draft_id.in_(draft_ids))))
         )
     for table in items.values():
         session.execute(delete(table).where(table.draft_id.in_(draft_ids)))

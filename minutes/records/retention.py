@@ -25,10 +25,10 @@ from minutes.db import (
     Draft,
     Export,
     Recording,
+    RecordingTurn,
     Release,
     Segment,
     SpeakerLabel,
-    SpeakerTurn,
     Transcript,
     VoiceEnrolment,
     Word,
@@ -180,7 +180,7 @@ def _purge_transcripts(
     ).all():
         segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
         words = session.exec(select(Word).where(Word.segment_id.in_([s.id for s in segments]))).all()
-        turns = session.exec(select(SpeakerTurn).where(SpeakerTurn.recording_id == tr.recording_id)).all()
+        turns = session.exec(select(RecordingTurn).where(RecordingTurn.recording_id == tr.recording_id)).all()
         report.transcripts.append(
             TranscriptRemoved(tr.id, meeting_id, len(segments), len(words), released_at)
         )

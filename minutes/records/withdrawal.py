@@ -58,11 +58,11 @@ from minutes.db import (
     Participant,
     Point,
     Recording,
+    RecordingTurn,
     Resolution,
     Review,
     Segment,
     SpeakerLabel,
-    SpeakerTurn,
     Transcript,
     VoiceEnrolment,
     Word,
@@ -385,8 +385,8 @@ def _remove_voice(
     speakers = {lab.label for lab in labels}
     turns = (
         session.exec(
-            select(SpeakerTurn).where(
-                SpeakerTurn.recording_id == recording_id, SpeakerTurn.speaker.in_(speakers)
+            select(RecordingTurn).where(
+                RecordingTurn.recording_id == recording_id, RecordingTurn.speaker.in_(speakers)
             )
         ).all()
         if speakers

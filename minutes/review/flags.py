@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from minutes.consent.text import refuse_controls
 from minutes.core import types
-from minutes.db import Draft, Evidence, Flag, Origin, Resolution, Segment, Transcript
+from minutes.db import Draft, Flag, ItemEvidence, Origin, Resolution, Segment, Transcript
 from minutes.drafting import lexicon, points, sensitive
 from minutes.drafting.windows import Line
 from minutes.errors import StateError, UsageError
@@ -113,7 +113,7 @@ def add(
     )
     session.add(flag)
     session.flush()
-    session.add(Evidence(flag_id=flag.id, start=first.start, end=last.end, quote=""))
+    session.add(ItemEvidence(flag_id=flag.id, start=first.start, end=last.end, quote=""))
     removed = _remove_resting_on(session, draft_id, first.start, last.end)
     summary_changed = _safe_summary(session, row, every, {x.number for x in chosen})
     if removed:

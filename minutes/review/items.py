@@ -20,8 +20,8 @@ from minutes.db import (
     Decision,
     Draft,
     DraftStatus,
-    Evidence,
     Flag,
+    ItemEvidence,
     ItemStatus,
     Meeting,
     Origin,
@@ -36,18 +36,18 @@ from minutes.speech.language import LANGUAGE_FLAG
 
 
 @dataclass(frozen=True)
-class Kind:
+class ItemKind:
     name: str  # decision, action, flag, point
     table: type[Decision] | type[Action] | type[Flag] | type[Point]
-    evidence_column: str  # the Evidence column pointing at the item
+    evidence_column: str  # the ItemEvidence column pointing at the item
     fields: type[SQLModel]  # its content: what a reviewer edits, diffs and hashes
 
 
 KINDS = {
-    "d": Kind("decision", Decision, "decision_id", DecisionFields),
-    "a": Kind("action", Action, "action_id", ActionFields),
-    "f": Kind("flag", Flag, "flag_id", FlagFields),
-    "p": Kind("point", Point, "point_id", PointFields),
+    "d": ItemKind("decision", Decision, "decision_id", DecisionFields),
+    "a": ItemKind("action", Action, "action_id", ActionFields),
+    "f": ItemKind("flag", Flag, "flag_id", FlagFields),
+    "p": ItemKind("point", Point, "point_id", PointFields),
 }
 PREFIX = {kind.table: prefix for prefix, kind in KINDS.items()}
 EXTRACTION_FLAG = "extraction"  # an extraction problem
@@ -229,9 +229,9 @@ def item_fields(item: Item) -> dict[str, Any]:
     return content(item, item_ref(item)[0])
 
 
-def evidence_rows(session: Session, item: Item) -> list[Evidence]:
-    column = getattr(Evidence, KINDS[item_ref(item)[0]].evidence_column)
-    return list(session.exec(select(Evidence).where(column == item.id).order_by(Evidence.id)).all())
+def evidence_rows(session: Session, item: Item) -> list[ItemEvidence]:
+    column = getattr(ItemEvidence, KINDS[item_ref(item)[0]].evidence_column)
+    return list(session.exec(select(ItemEvidence).where(column == item.id).order_by(ItemEvidence.id)).all())
 
 
 def evidence_of(session: Session, item: Item) -> list[types.Evidence]:
@@ -242,4 +242,6 @@ def _add_item(session: Session, item: Item, evidence: list[types.Evidence]) -> N
     session.add(item)
     session.flush()
     column = KINDS[item_ref(item)[0]].evidence_column
-    session.add_all(Evidence(**{column: item.id}, start=e.start, end=e.end, quote=e.quote) for e in evidence)
+    session.add_all(
+        ItemEvidence(**{column: item.id}, start=e.start, end=e.end, quote=e.quote) for e in evidence
+    )

@@ -25,8 +25,8 @@ from minutes.consent.timespec import TimeRange, parse_range
 from minutes.core import types
 from minutes.db import (
     Draft,
-    Evidence,
     Flag,
+    ItemEvidence,
     ItemStatus,
     Origin,
     Point,
@@ -155,7 +155,7 @@ def add(
     item = insert_item(session, row.id, prefix, fields, origin=Origin.REVIEWER)
     for e in evidence:
         session.add(
-            Evidence(**{KINDS[prefix].evidence_column: item.id}, start=e.start, end=e.end, quote=e.quote)
+            ItemEvidence(**{KINDS[prefix].evidence_column: item.id}, start=e.start, end=e.end, quote=e.quote)
         )
     session.flush()
     refreshed = prefix == "p" and stale and refresh_summary(session, row)

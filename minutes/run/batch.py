@@ -63,7 +63,7 @@ EXIT_PARTIAL, EXIT_NONE_DONE = 6, 7
 
 
 @dataclass
-class Entry:
+class BatchEntry:
     """One recording of the batch, as read from the manifest or folder."""
 
     source: str
@@ -113,18 +113,18 @@ class BatchSummary:
         }
 
 
-def read_source(source: Path) -> list[Entry]:
+def read_source(source: Path) -> list[BatchEntry]:
     if source.is_dir():
         files = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
         if not files:
             raise UsageError(f"{source}: no audio files in this folder")
-        return [Entry(str(p.resolve())) for p in files]
+        return [BatchEntry(str(p.resolve())) for p in files]
     if not source.is_file():
         raise UsageError(f"{source}: no such manifest or folder")
     return _read_manifest(source)
 
 
-def _read_manifest(path: Path) -> list[Entry]:
+def _read_manifest(path: Path) -> list[BatchEntry]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.DictReader(fh))
@@ -142,7 +142,7 @@ def _read_manifest(path: Path) -> list[Entry]:
     for i, row in enumerate(rows, start=2):
         file = (row.get("file") or "").strip()
         source = str((path.parent / file).resolve()) if file else f"{path.name}:row {i}"
-        e = Entry(
+        e = BatchEntry(
             source,
             (row.get("title") or "").strip(),
             (row.get("date") or "").strip(),
@@ -164,7 +164,7 @@ def batch_name(source: Path) -> str:
     return f"{source.name}-{digest}"
 
 
-def prepare_jobs(db: Database, name: str, entries: list[Entry], resume: bool) -> list[int]:
+def prepare_jobs(db: Database, name: str, entries: list[BatchEntry], resume: bool) -> list[int]:
     """Create the batch's jobs once; a rerun without --resume is refused so nothing is processed twice."""
     with db.session() as s:
         existing = {j.source: j for j in s.exec(select(Job).where(Job.batch == name)).all()}
@@ -191,7 +191,7 @@ def _set_job(db: Database, job_id: int, **values) -> None:
         job.updated_at = utcnow()
 
 
-def meeting_for(db: Database, job_id: int, e: Entry, actor: str, files_dir: Path) -> int:
+def meeting_for(db: Database, job_id: int, e: BatchEntry, actor: str, files_dir: Path) -> int:
     """The job's meeting: attached file (folder mode) or created from the manifest row, with its consent,
     in one transaction together with the job's link to it (so a crash cannot create it twice)."""
     with db.session() as s:
@@ -279,7 +279,7 @@ def _worker_init(settings: Settings, options: Options) -> None:
     _WORKER = (Database.open(settings, migrate=False), Engines(settings, options))
 
 
-def _worker_job(job_id: int, e: Entry) -> JobOutcome:
+def _worker_job(job_id: int, e: BatchEntry) -> JobOutcome:
     db, engines = _WORKER
     return _run_job(db, engines, job_id, e, lambda name: PlainReporter(prefix=f"{name}: "))
 
@@ -291,7 +291,7 @@ def _die_with_parent() -> None:
 
 
 def _run_job(
-    db: Database, engines: Engines, job_id: int, e: Entry, reporter_for: Callable[[str], Reporter] | None
+    db: Database, engines: Engines, job_id: int, e: BatchEntry, reporter_for: Callable[[str], Reporter] | None
 ) -> JobOutcome:
     with db.session() as s:
         job = s.get(Job, job_id)

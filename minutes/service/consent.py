@@ -112,7 +112,7 @@ class Grid:
 
 
 @dataclass(frozen=True)
-class Evidence:
+class EvidenceUpload:
     """An uploaded evidence file: its bytes and the name the browser sent (used only to pick a suffix)."""
 
     data: bytes
@@ -251,7 +251,7 @@ def record(
     scopes: list[str],
     method: str,
     actor: str,
-    evidence: Evidence | None = None,
+    evidence: EvidenceUpload | None = None,
     evidence_at: str | None = None,
 ) -> list[int]:
     """Give or refuse consent for some scopes; returns the ids of the records written."""
@@ -429,7 +429,7 @@ def withdrawal_lines(report: WithdrawalReport) -> list[str]:
     return lines or ["nothing had been derived from them yet"]
 
 
-def _evidence_temp(ctx: Ctx, evidence: Evidence) -> Path:
+def _evidence_temp(ctx: Ctx, evidence: EvidenceUpload) -> Path:
     """The upload in a private temporary file with a random name and an allow-listed suffix (or none)."""
     if not evidence.data:
         raise UsageError("the evidence file is empty")

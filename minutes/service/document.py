@@ -29,7 +29,7 @@ DEFAULT_LAYOUT = "governors"
 
 
 @dataclass(frozen=True)
-class Line:
+class DocumentLine:
     number: int  # 1-based, as the reviewer refers to it
     start: float
     end: float
@@ -41,7 +41,7 @@ class Line:
 
 
 @dataclass(frozen=True)
-class Audio:
+class AudioAvailability:
     available: bool
     meeting_id: int
     removed_at: datetime | None  # when retention or a withdrawal deleted it
@@ -89,8 +89,8 @@ class ReviewPage:
     approve_blockers: list[str]  # in words; approval is possible when empty
     reject_blockers: list[str]
     diff: review.DraftDiff
-    transcript: list[Line] | None  # None when the transcript was purged
-    audio: Audio
+    transcript: list[DocumentLine] | None  # None when the transcript was purged
+    audio: AudioAvailability
     agenda: list[str]  # the meeting's agenda titles, in order
     labels: dict[str, str]  # diarisation label -> the name shown ("Speaker 2" until named)
     speaker_views: list[speakers.SpeakerView]  # how each voice was named, and who the talk says it is
@@ -110,7 +110,7 @@ class ReviewPage:
         every = self.document.flags + [i for s in self.document.sections for i in (*s.points, *s.entries)]
         return next((i for i in every if i.ref == ref), None)
 
-    def line(self, number: int) -> Line | None:
+    def line(self, number: int) -> DocumentLine | None:
         return next((x for x in self.transcript or [] if x.number == number), None)
 
     def suggested_owner(self, first: int, last: int) -> str | None:
@@ -120,7 +120,7 @@ class ReviewPage:
         )
 
 
-def suggested_owner(lines: list[Line], participants: list[str]) -> str | None:
+def suggested_owner(lines: list[DocumentLine], participants: list[str]) -> str | None:
     """Who an action resting on these lines is likely for, to pre-fill its owner: the one participant asked by
     name in them ("Sam, could you ..."), else the first participant who speaks in them. A suggestion only: the
     reviewer saves it or chooses another."""
@@ -181,12 +181,12 @@ def page(ctx: Ctx, draft_id: int, layout: str | None = None) -> ReviewPage:
         people = participants_of(s, view.meeting_id)
         diff = review.diff(s, draft_id)
         row = review.get_draft(s, draft_id)
-        transcript, audio, labels = None, Audio(False, view.meeting_id, None), {}
+        transcript, audio, labels = None, AudioAvailability(False, view.meeting_id, None), {}
         views: list[speakers.SpeakerView] = []
         tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
         if tr is not None:
             rec = s.get(Recording, tr.recording_id)
-            audio = Audio(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
+            audio = AudioAvailability(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
             labels = speakers.label_names(s, rec.id)
             views = speakers.speaker_views(s, rec.id, tr.id if tr.deleted_at is None else None)
             if tr.deleted_at is None:
@@ -274,7 +274,7 @@ def _document(
     titles: list[str],
     timed: list[tuple[float, str]],
     layout: str,
-    lines: list[Line],
+    lines: list[DocumentLine],
     participants: list[str],
 ) -> Document:
     """The items where the clerk's template minutes them (`clerk.sections`' placing and wording), removed items
@@ -328,13 +328,13 @@ def _document(
 def _words(item: review.ItemView, formal: bool) -> str:
     """How the template words a decision or an action (the export's own wording)."""
     if item.kind == "decision":
-        entry = clerk.Entry(True, item.text, motion=clerk.motion_words(item))  # type: ignore[arg-type]
+        entry = clerk.MinuteEntry(True, item.text, motion=clerk.motion_words(item))  # type: ignore[arg-type]
     else:
-        entry = clerk.Entry(False, item.text, item.owner, item.due)
+        entry = clerk.MinuteEntry(False, item.text, item.owner, item.due)
     return clerk.entry_text(entry, formal)
 
 
-def _cited_lines(item: review.ItemView, lines: list[Line]) -> tuple[int | None, ...]:
+def _cited_lines(item: review.ItemView, lines: list[DocumentLine]) -> tuple[int | None, ...]:
     return tuple(
         next((x.number for x in lines if x.start <= ev.start + 0.05 and ev.start < x.end), None)
         or next((x.number for x in lines if x.end > ev.start), None)
@@ -342,7 +342,7 @@ def _cited_lines(item: review.ItemView, lines: list[Line]) -> tuple[int | None, 
     )
 
 
-def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.ItemView]) -> list[Line]:
+def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.ItemView]) -> list[DocumentLine]:
     """The transcript's lines with speakers named, what a reviewer corrected, and the items citing each."""
     rows = s.exec(
         select(Segment.idx, Segment.start, Segment.end, Segment.speaker, Segment.text)
@@ -368,7 +368,7 @@ def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.Item
             and any(e.start - 0.01 <= start and end <= e.end + 0.01 for e in i.evidence)
         )
         out.append(
-            Line(
+            DocumentLine(
                 idx + 1,
                 start,
                 end,

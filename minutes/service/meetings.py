@@ -21,8 +21,17 @@ from minutes.consent import attendance as attendance_rules
 from minutes.consent.status import SCOPES, State, resolve
 from minutes.consent.text import as_id
 from minutes.core.names import participant as named_participant
-from minutes.db import ConsentRecord, Draft, DraftStatus, Job, Meeting, Recording, Release, Review
-from minutes.db import Participant as ParticipantRow
+from minutes.db import (
+    ConsentRecord,
+    Draft,
+    DraftStatus,
+    Job,
+    Meeting,
+    Participant,
+    Recording,
+    Release,
+    Review,
+)
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
 from minutes.records import agenda as agenda_rules
@@ -78,7 +87,7 @@ class MeetingPage:
 
 
 @dataclass(frozen=True)
-class Participant:
+class ParticipantView:
     id: int
     name: str
     role: str | None
@@ -91,7 +100,7 @@ class MeetingDetail:
     id: int
     title: str
     date: dt.date
-    participants: list[Participant]
+    participants: list[ParticipantView]
     recordings: int
     status: str
     draft_id: int | None
@@ -139,9 +148,9 @@ def list_meetings(
         statuses = _statuses(s, [m.id for m in rows])
         counts = dict(
             s.exec(
-                select(ParticipantRow.meeting_id, func.count())
-                .where(ParticipantRow.meeting_id.in_([m.id for m in rows]))
-                .group_by(ParticipantRow.meeting_id)
+                select(Participant.meeting_id, func.count())
+                .where(Participant.meeting_id.in_([m.id for m in rows]))
+                .group_by(Participant.meeting_id)
             ).all()
         )
         out = [MeetingRow(m.id, m.title, m.date, counts.get(m.id, 0), *statuses[m.id]) for m in rows]
@@ -201,8 +210,8 @@ def _ready(s, ids: list[int]) -> dict[int, bool]:
     today = dt.date.today()
     dates = dict(s.exec(select(Meeting.id, Meeting.date).where(Meeting.id.in_(ids))).all())
     parts = s.exec(
-        select(ParticipantRow).where(
-            ParticipantRow.meeting_id.in_(ids), ParticipantRow.attendance.not_in(NOT_RECORDED)
+        select(Participant).where(
+            Participant.meeting_id.in_(ids), Participant.attendance.not_in(NOT_RECORDED)
         )
     ).all()
     own: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
@@ -349,7 +358,10 @@ def detail(ctx: Ctx, meeting_id: int) -> MeetingDetail:
         info.id,
         info.title,
         info.date,
-        [Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted) for p in info.participants],
+        [
+            ParticipantView(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
+            for p in info.participants
+        ],
         info.recordings,
         status,
         draft_id,
@@ -381,13 +393,13 @@ def add_participant(
         return Added(p.id, p.meeting_id, p.name, p.role, p.person_id, p.attendance)
 
 
-def remove_participant(ctx: Ctx, meeting_id: int, who: int | str, actor: str) -> Participant:
+def remove_participant(ctx: Ctx, meeting_id: int, who: int | str, actor: str) -> ParticipantView:
     """Remove a participant added by mistake; `who` is an id, or a name as typed (a near miss gets "did you
     mean")."""
     with ctx.tx() as s:
         ref = who if isinstance(who, int) else named_participant(s, meeting_id, who).id
         p = meeting_records.remove_participant(s, meeting_id, ref, actor=actor)
-        return Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
+        return ParticipantView(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
 
 
 def set_attendance(
@@ -397,14 +409,14 @@ def set_attendance(
     attendance: str,
     actor: str,
     accepted: bool | None = None,
-) -> Participant:
+) -> ParticipantView:
     """Record one participant's attendance (present, in-attendance, apologies, absent), and with apologies
     whether they were accepted; audited. `who` is a participant id, or a name (a near miss gets "did you
     mean"). The rules (the consent gate, kept as filed after release) are `consent.attendance`'s."""
     with ctx.tx() as s:
         ref = who if isinstance(who, int) else named_participant(s, meeting_id, who).id
         p = attendance_rules.set_attendance(s, meeting_id, ref, attendance, actor=actor, accepted=accepted)
-        return Participant(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
+        return ParticipantView(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
 
 
 def get(ctx: Ctx, meeting_id: int) -> Meeting:

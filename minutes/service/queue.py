@@ -166,7 +166,7 @@ def enqueue_batch(ctx: Ctx, source: Path, actor: str, resume: bool = False) -> E
     return out
 
 
-def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.Entry, actor: str, original: Path | None) -> dict:
+def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.BatchEntry, actor: str, original: Path | None) -> dict:
     with ctx.tx() as s:
         job = s.get(Job, job_id)
         if job.status in ("done", "running"):

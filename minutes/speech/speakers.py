@@ -23,12 +23,12 @@ from minutes.consent.meetings import find_participant, participants_of
 from minutes.consent.timespec import clock
 from minutes.core.speech_params import SPEAKERS, SpeakerParams
 from minutes.core.types import Audio, Transcript
-from minutes.db import ConsentRecord, Participant, Recording, SpeakerLabel, SpeakerTurn, VoiceEnrolment
+from minutes.db import ConsentRecord, Participant, Recording, RecordingTurn, SpeakerLabel, VoiceEnrolment
 from minutes.db.audit import append_event
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import StateError, UsageError
 from minutes.speech.naming import apply_names, name_speakers
-from minutes.speech.talk import Cue, Person, names_from_talk
+from minutes.speech.talk import Cue, NamedPerson, names_from_talk
 from minutes.speech.transcripts import load_transcript
 
 FROM_TALK = "talk"  # SpeakerLabel.method of a name applied from the talk
@@ -114,10 +114,10 @@ def store_diarisation(
     params: SpeakerParams = SPEAKERS,
 ) -> int:
     """Replace the recording's turns, speaker labels and enrolments; name labels by enrolment. Returns # named."""
-    for model in (SpeakerTurn, SpeakerLabel, VoiceEnrolment):
+    for model in (RecordingTurn, SpeakerLabel, VoiceEnrolment):
         s.execute(delete(model).where(model.recording_id == recording_id))
     s.add_all(
-        SpeakerTurn(recording_id=recording_id, start=t.start, end=t.end, speaker=t.speaker)
+        RecordingTurn(recording_id=recording_id, start=t.start, end=t.end, speaker=t.speaker)
         for t in result.turns
     )
     s.add_all(
@@ -174,7 +174,7 @@ def name_from_talk(
         for r in labels.values()
         if r.participant_id and (name := _participant_name(s, r.participant_id))
     }
-    found = names_from_talk(transcript, [Person(p.name, p.role) for p in people], taken, params)
+    found = names_from_talk(transcript, [NamedPerson(p.name, p.role) for p in people], taken, params)
     applied, suggested = [], []
     for label, talk in found.items():
         row = labels.get(label)

@@ -38,7 +38,7 @@ _SENTENCE = re.compile(r"(?<=[.?!])\s+")
 
 
 @dataclass(frozen=True)
-class Person:
+class NamedPerson:
     name: str
     role: str | None = None
 
@@ -98,7 +98,7 @@ class _Patterns:
     """The regular expressions for one participant list: each name as said (the full name, and the first
     name where no other participant shares it), each role held by exactly one participant."""
 
-    def __init__(self, people: Sequence[Person]):
+    def __init__(self, people: Sequence[NamedPerson]):
         firsts = [p.name.split()[0] for p in people]
         said: dict[str, str] = {}
         for p, first in zip(people, firsts, strict=True):
@@ -159,7 +159,7 @@ class _Patterns:
         return self.person(m) if m else None
 
 
-def cues(transcript: Transcript, people: Sequence[Person]) -> tuple[dict, dict]:
+def cues(transcript: Transcript, people: Sequence[NamedPerson]) -> tuple[dict, dict]:
     """(for, against): label -> participant name -> the cues naming that label as that participant, and the
     lines in which the label itself addresses or thanks the participant."""
     pat = _Patterns(people)
@@ -211,7 +211,7 @@ def _lines(found: list[Cue]) -> int:
 
 def names_from_talk(
     transcript: Transcript,
-    people: Sequence[Person],
+    people: Sequence[NamedPerson],
     taken: dict[str, str] | None = None,
     params: SpeakerParams = SPEAKERS,
 ) -> dict[str, TalkName]:

@@ -176,7 +176,7 @@ async def record_consent(request: Request, meeting_id: Id, me: ConsentClerk) -> 
     upload = form.get("evidence_file")
     ctx, evidence = ctx_of(request), None
     if upload is not None and not isinstance(upload, str) and upload.filename:
-        evidence = consent.Evidence(await upload.read(consent.evidence_limit(ctx) + 1), upload.filename)
+        evidence = consent.EvidenceUpload(await upload.read(consent.evidence_limit(ctx) + 1), upload.filename)
     done = consent.record(
         ctx,
         meeting_id,
