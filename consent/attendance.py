@@ -14,6 +14,9 @@ anything else, and giving it for someone who did not send apologies is refused.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from minutes.consent.errors import ConsentError, ConsentInputError
@@ -76,13 +79,34 @@ def set_attendance(
 
 
 def _refuse_leaving_gate(session: Session, meeting_id: int, part: Participant, attendance: str) -> None:
-    if session.exec(select(ConsentRecord.id).where(ConsentRecord.participant_id == part.id)).first():
+    record = on_record(session, meeting_id, part)
+    if record.consent_records:
         raise ConsentError(
             f"{part.name} has consent records in meeting {meeting_id}, so they were there; "
             f"they cannot be marked {attendance} (withdraw their consent instead)"
         )
-    if session.exec(select(Recording.id).where(Recording.meeting_id == meeting_id)).first() is not None:
+    if record.recorded:
         raise ConsentError(
             f"meeting {meeting_id} was recorded with {part.name} present; they cannot be marked {attendance} "
             "now (their voice may be in the recording)"
         )
+
+
+@dataclass(frozen=True)
+class OnRecord:
+    """What ties a participant to the meeting's record: their consent records, and a recording made with them
+    listed. Either one keeps them in the meeting as filed (no removal, no leaving the gate)."""
+
+    consent_records: int  # how many, refusals and withdrawals included
+    recorded: bool  # the meeting has a recording
+
+
+def on_record(session: Session, meeting_id: int, part: Participant) -> OnRecord:
+    """The two questions asked before a participant leaves the meeting's list or its gate, in one place."""
+    records = session.exec(
+        select(func.count()).select_from(ConsentRecord).where(ConsentRecord.participant_id == part.id)
+    ).one()
+    recorded = (
+        session.exec(select(Recording.id).where(Recording.meeting_id == meeting_id)).first() is not None
+    )
+    return OnRecord(records, recorded)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from minutes.consent.attendance import on_record
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.hooks import fire_gate_closed
 from minutes.consent.meetings import (
@@ -29,7 +30,7 @@ from minutes.consent.meetings import (
 )
 from minutes.consent.text import MAX_NAME, MAX_ROLE, MAX_TITLE, clean_text, name_key
 from minutes.dates import parse_date
-from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
+from minutes.db import Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event
 from minutes.db.ids import stored_id
 from minutes.db.meeting import NOT_RECORDED
@@ -149,15 +150,13 @@ def remove_participant(
     mid = stored_id(lock_meeting(session, meeting))
     require_unreleased(session, mid, "its participants are kept as filed")
     part = find_participant(session, mid, ref)
-    records = session.exec(
-        select(func.count()).select_from(ConsentRecord).where(ConsentRecord.participant_id == part.id)
-    ).one()
-    if records:
+    record = on_record(session, mid, part)
+    if record.consent_records:
         raise ConsentError(
-            f"{part.name} has {records} consent record(s) in meeting {mid}; the ledger is kept: "
+            f"{part.name} has {record.consent_records} consent record(s) in meeting {mid}; the ledger is kept: "
             f"use `minutes consent withdraw {mid} {part.name!r}` instead"
         )
-    if session.exec(select(Recording.id).where(Recording.meeting_id == mid)).first() is not None:
+    if record.recorded:
         raise ConsentError(
             f"meeting {mid} already has a recording processed with {part.name} listed; "
             "participants can no longer be removed"
