@@ -8,6 +8,23 @@ as nested lists with the records.
 
 from sqlmodel import SQLModel
 
+# The most characters a reviewer may write in each field: in the edit document (`review edit`), `review resolve
+# --edit`, `review add` and the review page's forms (their `maxlength`). Generous next to what the drafting model
+# may write (DraftingParams.item_chars 160, point_chars 200, due_chars 40): a reviewer may word an item more fully.
+# They keep a pasted page out of one field; what the machine drafted is not held to them.
+REVIEWER_CHARS = {
+    "text": 1000,  # a decision or a discussion point
+    "task": 1000,  # an action
+    "reason": 1000,  # why a flag was raised
+    "kind": 40,  # a flag's kind (safeguarding, health...)
+    "owner": 200,  # a name, as a participant's (at most 200) or someone outside the meeting
+    "proposer": 200,
+    "seconder": 200,
+    "due": 200,  # a date or the phrase said ("by the end of the spring term")
+    "vote": 200,  # a motion's result ("carried, 5 for, 2 against, 1 abstention")
+    "summary": 10000,  # the minutes' summary, a paragraph per point at most
+}
+
 
 class EvidenceFields(SQLModel):
     """A transcript passage an item rests on: where (seconds) and what was said."""

@@ -334,3 +334,49 @@ def test_not_found_is_exit_3_for_a_meeting_as_for_a_draft(built, tmp_path):
     one_line_error(run("consent", "status", 999), 3, "no meeting 999")
     one_line_error(run("process", 999, audio), 3, "no meeting 999")
     one_line_error(run("meeting", "show", "x"), 2, "must be a number")
+
+
+def test_a_reviewers_over_long_wording_is_refused_on_every_path_and_changes_nothing(flagged, home, tmp_path):
+    """minutes.db.domain.REVIEWER_CHARS: 1000 characters for an item's words, 200 for a name or a due phrase;
+    only what the reviewer writes is held to them, not a drafted field they leave alone."""
+    d, by = flagged.draft_id, ("--by", "Mrs Reviewer")
+    db = Database.open(load_settings())
+    with db.session() as s:
+        flag = review.find_item(s, d, "f1")
+        flag.reason = "the parser said: " + "x" * 1200  # machine-written, longer than a reviewer may write
+        s.add(flag)
+        s.commit()
+    with db.session() as s:
+        doc = review.editable_document(s, d)
+    db.close()
+    before = snapshot(home)
+    one_line_error(
+        run("review", "resolve", d, "d1", *by, "--edit", "y" * 1001),
+        2,
+        "d1's text is 1,001 characters, more than the 1,000 allowed",
+    )
+    one_line_error(
+        run("review", "resolve", d, "a1", *by, "--edit", "Book it", "--owner", "z" * 201, "--outside"),
+        2,
+        "a1's owner is 201 characters",
+    )
+    one_line_error(
+        run("review", "add", d, "--kind", "point", "--text", "p" * 1001, *by), 2, "the new point's text"
+    )
+    doc["decisions"][0]["text"] = "w" * 1001
+    path = tmp_path / "edit.json"
+    path.write_text(json.dumps(doc))
+    one_line_error(run("review", "edit", d, *by, "--from", path), 2, "d1's text is 1,001 characters")
+    doc["decisions"][0]["text"] = "w" * 1000
+    doc["summary"] = "s" * 10001
+    path.write_text(json.dumps(doc))
+    one_line_error(
+        run("review", "edit", d, *by, "--from", path), 2, "the draft's summary is 10,001 characters"
+    )
+    assert snapshot(home) == before
+    # at the limit it is taken; the drafted flag reason, over it but left alone, does not stop the edit
+    del doc["summary"]
+    path.write_text(json.dumps(doc))
+    result = run("review", "edit", d, *by, "--from", path, "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["edited"] == ["d1"], result.output
+    assert run("review", "resolve", d, "a1", *by, "--edit", "t" * 1000).exit_code == 0

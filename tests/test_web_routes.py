@@ -604,3 +604,34 @@ def test_a_change_of_kind_changed_again_is_undone_one_step_at_a_time(web):
     page = reviewer.get(f"/drafts/{d}").text
     assert 'id="item-d1"' in page and 'id="item-a4"' not in page and 'id="item-p1"' not in page
     assert "Resolved: The Year 9 science museum trip moves" in page
+
+
+def test_the_review_forms_carry_the_limits_the_server_holds_an_edit_to(web):
+    """minutes.db.domain.REVIEWER_CHARS: each edit field says its limit (`maxlength`); a post over it (a script,
+    or a browser that ignores maxlength) gets a readable 4xx page and changes nothing."""
+    d = web.built.draft_id
+    reviewer, csrf = web.login("reviewer")
+    action = reviewer.get(f"/drafts/{d}/items/a1/edit", headers={"HX-Request": "true"}).text
+    assert re.search(r'<textarea id="text-a1" name="text"[^>]* maxlength="1000"', action)
+    assert re.search(r'<input type="text" id="due-a1" name="due"[^>]* maxlength="200"', action)
+    decision = reviewer.get(f"/drafts/{d}/items/d1/edit", headers={"HX-Request": "true"}).text
+    assert re.search(r'id="vote-d1" name="vote"[^>]* maxlength="200"', decision)
+    summary = reviewer.get(f"/drafts/{d}/summary/edit", headers={"HX-Request": "true"}).text
+    assert 'maxlength="10000"' in summary
+    adding = reviewer.get(f"/drafts/{d}/lines/11/add", headers={"HX-Request": "true"}).text
+    assert re.search(r'id="add-text-11" name="text"[^>]* maxlength="1000"', adding)
+    before = web.snapshot()
+    for path, form, needle in (
+        (f"/drafts/{d}/items/d1", {"how": "edit", "text": "x" * 1001}, "d1&#39;s text is 1,001 characters"),
+        (
+            f"/drafts/{d}/items/d1",
+            {"how": "edit", "proposer": "", "seconder": "", "vote": "v" * 201},
+            "d1&#39;s vote is 201",
+        ),
+        (f"/drafts/{d}/items", {"kind": "decision", "text": "x" * 1001}, "the new decision&#39;s text"),
+        (f"/drafts/{d}/summary", {"summary": "s" * 10001}, "more than the 10,000 allowed"),
+    ):
+        refused_plainly(reviewer.post(path, data={"csrf": csrf, **form}), needle)
+    assert web.snapshot() == before
+    saved = reviewer.post(f"/drafts/{d}/items/d1", data={"csrf": csrf, "how": "edit", "text": "y" * 1000})
+    assert saved.status_code == 303 and web.snapshot() != before

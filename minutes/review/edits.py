@@ -30,6 +30,7 @@ from minutes.review.items import (
     get_draft,
     item_fields,
     item_ref,
+    refuse_too_long,
 )
 from minutes.review.manual import insert_item, refresh_summary, summary_is_drafted, undo_kind
 from minutes.review.states import add_step, open_for_change, record_step, require_editable, reviewer_name
@@ -151,12 +152,16 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
         )
     added = [p for p in plan if p[0] in KINDS]
     result.summary_changed = doc.summary != row.summary
-    for _, entry in plan:  # what the reviewer wrote, not what the AI did: printable, one line
-        for key, value in _doc_fields(entry).items():
+    for key, entry in plan:  # what the reviewer wrote, not what the AI did: printable, one line, not too long
+        written = _doc_fields(entry)
+        for field_name, value in written.items():
             if isinstance(value, str):
-                refuse_controls(value, f"{entry.id or 'a new item'}'s {key}")
+                refuse_controls(value, f"{entry.id or 'a new item'}'s {field_name}")
+        stored = item_fields(items[key]) if key in items else {}
+        refuse_too_long({k: v for k, v in written.items() if v != stored.get(k)}, entry.id or "a new item")
     if result.summary_changed:
         refuse_controls(doc.summary, "the summary")
+        refuse_too_long({"summary": doc.summary}, "the draft")
     if not (added or result.edited or result.removed or result.summary_changed):
         return result
     open_for_change(session, row, by)
@@ -332,6 +337,7 @@ def _resolve_changes(
         raise UsageError("--edit needs the new text (or --owner/--due for an action)")
     for key, value in changes.items():
         refuse_controls(value, f"the new {key}")
+    refuse_too_long(changes, item_ref(item))
     return changes
 
 

@@ -30,7 +30,7 @@ from minutes.db import (
     Resolution,
 )
 from minutes.db.audit import content_hash
-from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
+from minutes.db.domain import REVIEWER_CHARS, ActionFields, DecisionFields, FlagFields, PointFields
 from minutes.errors import NotFoundError, UsageError
 from minutes.speech.language import LANGUAGE_FLAG
 
@@ -55,6 +55,20 @@ EXTRACTION_FLAG = "extraction"  # an extraction problem
 NOT_SENSITIVE = (EXTRACTION_FLAG, LANGUAGE_FLAG)
 
 Item = Decision | Action | Flag | Point
+
+
+def refuse_too_long(values: dict[str, Any], what: str) -> None:
+    """What a reviewer wrote, held to REVIEWER_CHARS (minutes.db.domain); a UsageError naming the first field
+    over its limit. Only the reviewer's own words are checked: a drafted field they left alone is not theirs."""
+    for key, value in values.items():
+        limit = REVIEWER_CHARS.get(key)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise UsageError(
+                f"invalid edit: {what}'s {key} is {len(value):,} characters, more than the {limit:,} allowed",
+                "nothing was changed; shorten it",
+            )
+
+
 # item fields added after minutes were first released: hashed only when set, so those releases verify as before
 LATER_FIELDS = ("proposer", "seconder", "vote", "agenda_item")
 

@@ -45,6 +45,7 @@ from minutes.review.items import (
     find_item,
     get_draft,
     item_ref,
+    refuse_too_long,
 )
 from minutes.review.states import open_for_change, record_step, require_editable, reviewer_name
 from minutes.review.views import ItemView, item_view
@@ -150,6 +151,7 @@ def add(
     check_agenda_item(session, row.meeting_id, agenda_item)
     fields: dict[str, Any] = {"agenda_item": agenda_item}
     fields |= {"task": text, "owner": owner, "due": due} if prefix == "a" else {"text": text}
+    refuse_too_long(fields, f"the new {KINDS[prefix].name}")
     open_for_change(session, row, by)
     stale = summary_is_drafted(session, row)
     item = insert_item(session, row.id, prefix, fields, origin=Origin.REVIEWER)

@@ -29,6 +29,7 @@ from minutes.consent.errors import ConsentError
 from minutes.consent.text import MAX_ID
 from minutes.consent.timespec import clock
 from minutes.db import ItemStatus, Origin, Resolution
+from minutes.db.domain import REVIEWER_CHARS
 from minutes.errors import MinutesError, NotFoundError, StateError
 from minutes.service import consent, jobs, users
 from minutes.service.context import Ctx, Forbidden
@@ -54,6 +55,7 @@ templates.env.filters.update(dates.FILTERS)
 templates.env.globals["allowed"] = users.allowed
 templates.env.globals["due_shown"] = dates.short_date  # a phrase ("next meeting") as said
 templates.env.globals["needed"] = consent.needed
+templates.env.globals["MAX_CHARS"] = REVIEWER_CHARS  # the review forms' maxlength, as the server holds them
 # an item's status, origin and resolution, by name (they compare equal to the stored strings)
 templates.env.globals.update(ItemStatus=ItemStatus, Origin=Origin, Resolution=Resolution)
 # what only the command line has: a command, an option ("--by NAME"), an internal name in brackets
