@@ -87,7 +87,7 @@ def test_joint_owners_are_not_given_the_same_task_twice():
 DATED = meeting(
     ("Ann", "Next, the insurance runs out soon."),  # 1
     ("Ben", "I'll renew the minibus insurance online this afternoon."),  # 2
-    ("Cara", "And the risk assessments have to be signed by the end of the month."),  # 3
+    ("Cara", "And the risk assessments have to be signed by the thirtieth."),  # 3
     ("Ann", "I'll get them signed once I've read them through."),  # 4
     ("Cara", "I'll start the trip letter to parents today, ready for Friday."),  # 5
 )
@@ -116,7 +116,7 @@ def test_a_due_phrase_the_calendar_cannot_place_gives_way_to_the_one_date_its_li
     draft = extract(engine, DATED, PEOPLE, WEDNESDAY)
     dues = {(a.owner, a.due) for a in draft.actions}
     assert ("Ben", "2026-11-18") in dues  # "this afternoon": the meeting's day
-    assert ("Ann", "2026-11-30") in dues  # "by the end of the month"
+    assert ("Ann", "2026-11-30") in dues  # "by the thirtieth"
     assert (
         "Cara",
         "2026-11-20",

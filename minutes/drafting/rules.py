@@ -209,7 +209,7 @@ def taker(
     action: Action, lines: list[Line], names: list[str], params: DraftingParams = DRAFTING
 ) -> str | None:
     """The one named participant, other than the owner, who answers a request in the task's lines by committing
-    themself ("Could you ask her?" / "Yes, I'll ask her tomorrow"; `REQUEST`, then `COMMITS`), when exactly one
+    themself ("Could you book the minibus?" / "Yes, I'll book it tonight"; `REQUEST`, then `COMMITS`), when exactly one
     does: the owner the model should have picked. The 1.5B model often names whoever asked for the task (the
     chair) instead of who answered."""
     settling = _settling(action, lines, params)
@@ -228,7 +228,7 @@ def taker(
 
 
 def spoken_due(action: Action, lines: list[Line], meeting_date: date | None) -> str | None:
-    """The one date the task's own words and its cited lines say ("I'll ring them this afternoon", "by the end
+    """The one date the task's own words and its cited lines say ("I'll renew it this afternoon", "by the end
     of the month"), as an ISO date; None when they say none or several."""
     said = [action.task, *(x.text for x in cited_lines(action, lines))]
     told = {dates.resolve(p, meeting_date) for text in said for p in dates.phrases(text)}
