@@ -115,9 +115,9 @@ def resolve(phrase: str | None, meeting_date: date | None) -> str | None:
     return day.isoformat() if day else spoken
 
 
-def is_date(text: str) -> bool:
-    """Whether a due value is a resolved date (ISO), not a phrase kept as spoken."""
-    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
+def is_date(value: str | None) -> bool:
+    """Whether a due value is a resolved date (ISO), not a phrase kept as spoken or nothing."""
+    return value is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
 
 
 def _iso(text: str) -> str | None:

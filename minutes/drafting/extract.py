@@ -164,7 +164,7 @@ def extract(
         _judge_decisions(engine, draft, shown, asked, params)
     if params.on("due_said"):  # a due the calendar cannot place: the one date the task's lines say
         for a in draft.actions:
-            if not (a.due and dates.is_date(a.due)) and (told := rules.spoken_due(a, shown, meeting_date)):
+            if not dates.is_date(a.due) and (told := rules.spoken_due(a, shown, meeting_date)):
                 a.due = told
     if params.on("faithful_points"):  # before merging: a faithful point is not merged into one that is not
         points.faithful(draft, shown, names)

@@ -232,7 +232,7 @@ def spoken_due(action: Action, lines: list[Line], meeting_date: date | None) -> 
     of the month"), as an ISO date; None when they say none or several."""
     said = [action.task, *(x.text for x in cited_lines(action, lines))]
     told = {dates.resolve(p, meeting_date) for text in said for p in dates.phrases(text)}
-    placed = {d for d in told if d and dates.is_date(d)}
+    placed = {d for d in told if dates.is_date(d)}
     return placed.pop() if len(placed) == 1 else None
 
 
@@ -320,13 +320,9 @@ def merge(items: list, same: Callable[[Any, Any], bool]) -> list:
         seen = {(e.start, e.end) for e in twin.evidence}
         twin.evidence += [e for e in item.evidence if (e.start, e.end) not in seen]
         twin.evidence.sort(key=lambda e: e.start)
-        if isinstance(twin, Action) and not _is_date(twin.due) and _is_date(item.due):
+        if isinstance(twin, Action) and not dates.is_date(twin.due) and dates.is_date(item.due):
             twin.due = item.due
     return kept
-
-
-def _is_date(value: str | None) -> bool:
-    return bool(value) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
 
 
 def repeats_an_action(decision: Decision, actions: list[Action], params: DraftingParams = DRAFTING) -> bool:
