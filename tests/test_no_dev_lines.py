@@ -21,6 +21,7 @@ CHECKED = [
     "tests/test_windows.py",
     "tests/test_extract_input.py",
     "tests/test_judge.py",
+    "tests/test_taker_due.py",
 ]
 
 

@@ -40,6 +40,8 @@ Rule = Literal[
     # actions
     "action_kind",  # a task the model marks only suggested or already done is none
     "taken_on",  # an action nobody takes on in its lines is none
+    "taker",  # ... unless exactly one other participant takes it on there: then it is theirs
+    "due_said",  # a due the calendar cannot place gives way to the one date the task's lines say
     "task_looks",  # a line where someone takes a task on that no action cites gets a second look
     "look_spoken_task",  # a look that answers with another line's task takes the line's own words
     # evidence and people

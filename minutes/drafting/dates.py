@@ -115,6 +115,11 @@ def resolve(phrase: str | None, meeting_date: date | None) -> str | None:
     return day.isoformat() if day else spoken
 
 
+def is_date(value: str | None) -> bool:
+    """Whether a due value is a resolved date (ISO), not a phrase kept as spoken or nothing."""
+    return value is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
+
+
 def _iso(text: str) -> str | None:
     """`text` as an ISO date when it is one (minutes.dates reads it), else None."""
     day = as_date(text)

@@ -162,6 +162,10 @@ def extract(
     looks.second_looks(engine, shown, names, meeting_date, draft, judged, params, progress)
     if params.on("judge_decisions"):  # and those the looks found
         _judge_decisions(engine, draft, shown, asked, params)
+    if params.on("due_said"):  # a due the calendar cannot place: the one date the task's lines say
+        for a in draft.actions:
+            if not dates.is_date(a.due) and (told := rules.spoken_due(a, shown, meeting_date)):
+                a.due = told
     if params.on("faithful_points"):  # before merging: a faithful point is not merged into one that is not
         points.faithful(draft, shown, names)
     if params.on("merge"):
@@ -341,9 +345,22 @@ def _drop_unsettled(draft: Draft, lines: list[Line], people: list[Attendee], par
                 why = f"left for the reviewer: {unnamed}, who took it on, has no name yet"
             draft.notes.append(f"an action's owner was changed from {was} to {addressed}, {why}: {a.task}")
             kept_actions.append(a)
+        elif params.on("taker") and (took := rules.taker(a, lines, _others(a, draft.actions, names), params)):
+            draft.notes.append(
+                f"an action's owner was changed from {a.owner} to {took}, who took it on in its lines: {a.task}"
+            )
+            a.owner = took
+            kept_actions.append(a)
         else:
             draft.notes.append(f"not an action ({a.owner} did not take it on in its lines): {a.task}")
     draft.actions = kept_actions
+
+
+def _others(action: Action, actions: list[Action], names: list[str]) -> list[str]:
+    """The participants who could take the action on instead of its owner: not those the model already gave the
+    same task to (joint owners each get a copy of it)."""
+    joint = {a.owner for a in actions if a.task == action.task and a.evidence == action.evidence}
+    return [n for n in names if n not in joint]
 
 
 def _judge_decisions(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -64,6 +65,15 @@ TAKES_ON = re.compile(
     r"i['’]ve got (?:it|that))\b",
     re.IGNORECASE,
 )
+# a line where the speaker commits themself to doing something, not a bare assent ("yes", "fine"), which is as
+# often agreement with the matter as acceptance of the task
+COMMITS = re.compile(
+    r"\b(?:(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|i can(?!['’]?t)|i could|i['’]m going to|"
+    r"i am going to|can do|will do|(?<!not )happy to|leave (?:it|that|this) with me|i['’]ve got (?:it|that))\b",
+    re.IGNORECASE,
+)
+# a request put to someone ("could you ...", "would you mind?"), which the next speaker answers
+REQUEST = re.compile(r"\b(?:could|can|would|will) you\b", re.IGNORECASE)
 QUESTION = re.compile(
     r"\?\s*$|^(?:(?:do|does|did|should|shall|can|could|will|would)\s+(?:we|you|they|i|it)|"
     r"(?:is|are)\s+(?:we|you|they|it|there|this|that|the)|what|which|how|why|who|when|where)\b",
@@ -195,6 +205,37 @@ def unnamed_taker(
     return None
 
 
+def taker(
+    action: Action, lines: list[Line], names: list[str], params: DraftingParams = DRAFTING
+) -> str | None:
+    """The one named participant, other than the owner, who answers a request in the task's lines by committing
+    themself ("Could you book the minibus?" / "Yes, I'll book it tonight"; `REQUEST`, then `COMMITS`), when exactly one
+    does: the owner the model should have picked. The 1.5B model often names whoever asked for the task (the
+    chair) instead of who answered."""
+    settling = _settling(action, lines, params)
+    before = {x.number: x for x in lines}
+    took = {
+        name
+        for line in settling
+        if COMMITS.search(line.text)
+        and (asked := before.get(line.number - 1)) is not None
+        and asked.speaker != line.speaker
+        and REQUEST.search(asked.text)
+        for name in names
+        if grounding.same_person(name, line.speaker) and name != action.owner
+    }
+    return took.pop() if len(took) == 1 else None
+
+
+def spoken_due(action: Action, lines: list[Line], meeting_date: date | None) -> str | None:
+    """The one date the task's own words and its cited lines say ("I'll renew it this afternoon", "by the end
+    of the month"), as an ISO date; None when they say none or several."""
+    said = [action.task, *(x.text for x in cited_lines(action, lines))]
+    told = {dates.resolve(p, meeting_date) for text in said for p in dates.phrases(text)}
+    placed = {d for d in told if dates.is_date(d)}
+    return placed.pop() if len(placed) == 1 else None
+
+
 def cited_lines(item: Decision | Action, lines: list[Line]) -> list[Line]:
     spans = {(e.start, e.end) for e in item.evidence}
     return [line for line in lines if (line.start, line.end) in spans]
@@ -279,13 +320,9 @@ def merge(items: list, same: Callable[[Any, Any], bool]) -> list:
         seen = {(e.start, e.end) for e in twin.evidence}
         twin.evidence += [e for e in item.evidence if (e.start, e.end) not in seen]
         twin.evidence.sort(key=lambda e: e.start)
-        if isinstance(twin, Action) and not _is_date(twin.due) and _is_date(item.due):
+        if isinstance(twin, Action) and not dates.is_date(twin.due) and dates.is_date(item.due):
             twin.due = item.due
     return kept
-
-
-def _is_date(value: str | None) -> bool:
-    return bool(value) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
 
 
 def repeats_an_action(decision: Decision, actions: list[Action], params: DraftingParams = DRAFTING) -> bool:
