@@ -62,12 +62,14 @@ system:
 # Models only the tests use (the multilingual ASR, a 135M smoke-test extractor); the demo does not pull them.
 # Two passes: the tests that load no model on two pytest-xdist workers (each starts its own PostgreSQL server),
 # then the model tests in one process, where each model loads once (tests/model_guard.py, the `qwen` fixture)
-# and keeps both cores. Both passes always run; the target fails if either did.
+# and keeps both cores. Both passes always run; the target fails if either did. Each prints its 15 slowest tests,
+# so a CI log says where the time goes (timings on a shared machine mislead: measure on a quiet one).
 TEST_MODELS := whisper-base smollm2-135m-instruct
 test: install system
 	$(BIN)/minutes models pull $(TEST_MODELS)
 	$(BIN)/python -m minutes.engines.torchstack
-	$(BIN)/python -m pytest -m "not slow" -n 2; fast=$$?; $(BIN)/python -m pytest -m slow; slow=$$?; \
+	$(BIN)/python -m pytest -m "not slow" -n 2 --durations=15; fast=$$?; \
+		$(BIN)/python -m pytest -m slow --durations=15; slow=$$?; \
 		exit $$((fast || slow))
 
 # The edit loop: ruff, then the tests that load no real model and need no PostgreSQL server (a test that loads a
