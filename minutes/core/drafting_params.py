@@ -31,6 +31,7 @@ Rule = Literal[
     "settle_vote_closes",  # ... where a vote's result in its lines closes the item (later lines are another's)
     "judge_decisions",  # each decision is put to the model as a yes/no question: did the meeting settle it?
     "decision_looks",  # a settling line no decision cites gets a second, focused look
+    "assent_looks",  # ... and so does a yes to a proposing question, "go with X then", a show of hands
     "look_said_in",  # a look's answer must be said in the lines it was shown
     "looks_scale",  # the caps on looks and questions grow with the meeting's length (else fixed per meeting)
     "merge",  # duplicates within and across chunks are merged
@@ -43,6 +44,7 @@ Rule = Literal[
     "taker",  # ... unless exactly one other participant takes it on there: then it is theirs
     "due_said",  # a due the calendar cannot place gives way to the one date the task's lines say
     "task_looks",  # a line where someone takes a task on that no action cites gets a second look
+    "answer_looks",  # ... and so does a commitment ("I can do ...") answering a request just before
     "look_spoken_task",  # a look that answers with another line's task takes the line's own words
     # evidence and people
     "evidence_neighbour",  # a line cited alone whose neighbour holds more of the item is replaced by it
@@ -136,6 +138,9 @@ class DraftingParams(BaseModel):
     look_before_task: int = Field(
         3, ge=0
     )  # lines shown before a task line, which answers the request just before
+    answer_lines: int = Field(
+        2, ge=1
+    )  # lines before an assent or a commitment searched for the question or request it answers
     look_tokens: int = Field(120, gt=0)  # new tokens a look's reply may take (one short JSON object)
     # yes/no questions (minutes.drafting.judge): probabilities of "Yes" from one prefill
     judge_yes: float = Field(0.5, ge=0, le=1)  # P(yes) at or above which a minute is judged decided

@@ -26,6 +26,25 @@ NOT_A_TASK = re.compile(r"^be\b|\b(?:a|an|the|at|to|on|in|by|for|of|with|and|or|
 FILLER = re.compile(r"^(?:(?:just|also|then|um|uh|er|certainly|definitely)\b[\s,]*)+", re.IGNORECASE)
 # the yes a look's decision often keeps from its line ("Yes, we should do tickets ...")
 YES = re.compile(r"^(?:yes|yeah|yep|definitely|absolutely|of course)\b", re.IGNORECASE)
+# The forms of assent a settling phrase misses (rule "assent_looks"): a yes, or "let's do that", answering a
+# question that proposes something; "go with X then"; a call for hands or a vote's count.
+PROPOSES = re.compile(
+    r"\b(?:should|shall|could|can) we\b|\bwhy don['’]t we\b|\b(?:how|what) about\b|\bdo we want\b",
+    re.IGNORECASE,
+)
+ASSENTS = re.compile(
+    r"^(?:yes|yeah|yep|definitely|absolutely)\b|\blet['’]?s do (?:that|it|this)\b", re.IGNORECASE
+)
+GOES_WITH = re.compile(
+    r"\b(?:let['’]?s|we['’]ll) (?:go|stick) (?:with|for)\b|\b(?:go|stick) (?:with|for) (?:\w+[ -]){1,4}then\b",
+    re.IGNORECASE,
+)
+NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+HANDS = re.compile(
+    rf"\b(?:hands up|show of hands|see (?:the |some )?hands|raise (?:your )?hands|those in favou?r)\b|"
+    rf"\b{NUMBER} for\b.{{0,40}}\b(?:{NUMBER}|none) against\b",
+    re.IGNORECASE,
+)
 
 
 def second_looks(
@@ -49,16 +68,20 @@ def second_looks(
     cited["decision"] |= judged
     cues = (
         *((("decision", _settles),) if params.on("decision_looks") else ()),
+        *((("decision", partial(_assents, params=params)),) if params.on("assent_looks") else ()),
         *((("task", _volunteers),) if params.on("task_looks") else ()),
+        *((("task", partial(_answers_request, params=params)),) if params.on("answer_looks") else ()),
     )
-    looks = [
-        (kind, i)
-        for i, line in enumerate(lines)
-        for kind, cue in cues
-        if cue(lines, i)
-        and (line.start, line.end) not in cited[kind]
-        and (kind == "decision" or line.speaker)
-    ]
+    looks = list(  # a line two cues of one kind mark gets one look
+        dict.fromkeys(
+            (kind, i)
+            for i, line in enumerate(lines)
+            for kind, cue in cues
+            if cue(lines, i)
+            and (line.start, line.end) not in cited[kind]
+            and (kind == "decision" or line.speaker)
+        )
+    )
     chosen = looks[: cap(lines, params)]
     if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
@@ -98,9 +121,37 @@ def _settles(lines: list[Line], i: int) -> bool:
     return bool(rules.SETTLES.search(lines[i].text))
 
 
+def _assents(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
+    """Whether line `i` settles something by a form of assent no settling phrase names: a yes (or "let's do
+    that") answering another speaker's question that proposes something ("Should we ...?" / "Yes."), "go with
+    X then", or a call for hands or a vote's count. The look and the judge then say what, if anything, it
+    settled."""
+    line = lines[i]
+    if GOES_WITH.search(line.text) or HANDS.search(line.text):
+        return True
+    return bool(ASSENTS.search(line.text)) and any(
+        x.speaker != line.speaker and "?" in x.text and PROPOSES.search(x.text)
+        for x in _answered(lines, i, params)
+    )
+
+
 def _volunteers(lines: list[Line], i: int) -> bool:
     """Whether a speaker takes a task on in line `i`: "I'll", "leave that with me"."""
     return rules.VOLUNTEERS.search(lines[i].text) is not None
+
+
+def _answers_request(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
+    """Whether the speaker of line `i` commits themself ("I can do ...", "happy to") in answer to a request
+    another speaker put just before ("could you ...?"): a task taken on without "I'll" (rule "answer_looks")."""
+    line = lines[i]
+    return bool(rules.COMMITS.search(line.text)) and any(
+        x.speaker != line.speaker and rules.REQUEST.search(x.text) for x in _answered(lines, i, params)
+    )
+
+
+def _answered(lines: list[Line], i: int, params: DraftingParams) -> list[Line]:
+    """The lines an answer at line `i` may answer (`answer_lines` before it)."""
+    return lines[max(0, i - params.answer_lines) : i]
 
 
 def _shown(lines: list[Line], i: int, kind: str, params: DraftingParams) -> tuple[list[Line], str]:
