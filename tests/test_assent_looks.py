@@ -1,6 +1,7 @@
 """Settling lines without a settling phrase get a second look (issue 41): a yes answering a question that
-proposes something, "go with X then", a call for hands or a vote's count (`assent_looks`), and a commitment
-that answers a request without "I'll" (`answer_looks`). Invented lines; a fake engine; no model is loaded."""
+proposes something (`yes_looks`), "go with X then" (`go_with_looks`), a call for hands or a vote's count
+(`hands_looks`), and a commitment that answers a request without "I'll" (`answer_looks`). Invented lines; a
+fake engine; no model is loaded."""
 
 from fake_engine import WEDNESDAY, FakeEngine, meeting, reply
 
@@ -42,9 +43,10 @@ def test_a_yes_to_a_proposal_go_with_then_and_a_show_of_hands_get_a_look():
         "The leavers' trip goes to the zoo",
         "A bake sale in March",
     ]
-    off = FakeEngine(reply())
-    extract(off, ASSENTS, PEOPLE, WEDNESDAY, params=DraftingParams(off=frozenset({"assent_looks"})))
-    assert _looked(off) == []  # the switch turns it off
+    for rule, left in (("yes_looks", [6, 7]), ("go_with_looks", [3, 7]), ("hands_looks", [3, 6])):
+        off = FakeEngine(reply())
+        extract(off, ASSENTS, PEOPLE, WEDNESDAY, params=DraftingParams(off=frozenset({rule})))
+        assert _looked(off) == left  # each switch turns its form off
 
 
 def test_a_yes_to_ones_own_proposal_gets_no_look():

@@ -31,7 +31,9 @@ Rule = Literal[
     "settle_vote_closes",  # ... where a vote's result in its lines closes the item (later lines are another's)
     "judge_decisions",  # each decision is put to the model as a yes/no question: did the meeting settle it?
     "decision_looks",  # a settling line no decision cites gets a second, focused look
-    "assent_looks",  # ... and so does a yes to a proposing question, "go with X then", a show of hands
+    "yes_looks",  # ... and so does a yes answering another's question that proposes something
+    "go_with_looks",  # ... and "go with X then"
+    "hands_looks",  # ... and a call for hands or a vote's count
     "look_said_in",  # a look's answer must be said in the lines it was shown
     "looks_scale",  # the caps on looks and questions grow with the meeting's length (else fixed per meeting)
     "merge",  # duplicates within and across chunks are merged

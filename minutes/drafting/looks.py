@@ -26,8 +26,9 @@ NOT_A_TASK = re.compile(r"^be\b|\b(?:a|an|the|at|to|on|in|by|for|of|with|and|or|
 FILLER = re.compile(r"^(?:(?:just|also|then|um|uh|er|certainly|definitely)\b[\s,]*)+", re.IGNORECASE)
 # the yes a look's decision often keeps from its line ("Yes, we should do tickets ...")
 YES = re.compile(r"^(?:yes|yeah|yep|definitely|absolutely|of course)\b", re.IGNORECASE)
-# The forms of assent a settling phrase misses (rule "assent_looks"): a yes, or "let's do that", answering a
-# question that proposes something; "go with X then"; a call for hands or a vote's count.
+# The forms of assent a settling phrase misses, one switch each: a yes, or "let's do that", answering a question
+# that proposes something ("yes_looks"); "go with X then" ("go_with_looks"); a call for hands or a vote's count
+# ("hands_looks").
 PROPOSES = re.compile(
     r"\b(?:should|shall|could|can) we\b|\bwhy don['’]t we\b|\b(?:how|what) about\b|\bdo we want\b",
     re.IGNORECASE,
@@ -68,7 +69,9 @@ def second_looks(
     cited["decision"] |= judged
     cues = (
         *((("decision", _settles),) if params.on("decision_looks") else ()),
-        *((("decision", partial(_assents, params=params)),) if params.on("assent_looks") else ()),
+        *((("decision", partial(_answers_proposal, params=params)),) if params.on("yes_looks") else ()),
+        *((("decision", _goes_with),) if params.on("go_with_looks") else ()),
+        *((("decision", _hands),) if params.on("hands_looks") else ()),
         *((("task", _volunteers),) if params.on("task_looks") else ()),
         *((("task", partial(_answers_request, params=params)),) if params.on("answer_looks") else ()),
     )
@@ -121,18 +124,24 @@ def _settles(lines: list[Line], i: int) -> bool:
     return bool(rules.SETTLES.search(lines[i].text))
 
 
-def _assents(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
-    """Whether line `i` settles something by a form of assent no settling phrase names: a yes (or "let's do
-    that") answering another speaker's question that proposes something ("Should we ...?" / "Yes."), "go with
-    X then", or a call for hands or a vote's count. The look and the judge then say what, if anything, it
-    settled."""
+def _answers_proposal(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
+    """Whether line `i` is a yes (or "let's do that") answering another speaker's question that proposes
+    something ("Should we ...?" / "Yes."): the look and the judge then say what, if anything, it settled."""
     line = lines[i]
-    if GOES_WITH.search(line.text) or HANDS.search(line.text):
-        return True
     return bool(ASSENTS.search(line.text)) and any(
         x.speaker != line.speaker and "?" in x.text and PROPOSES.search(x.text)
         for x in _answered(lines, i, params)
     )
+
+
+def _goes_with(lines: list[Line], i: int) -> bool:
+    """Whether line `i` settles on one option: "go with X then", "let's go for ..."."""
+    return GOES_WITH.search(lines[i].text) is not None
+
+
+def _hands(lines: list[Line], i: int) -> bool:
+    """Whether line `i` calls for hands or gives a vote's count."""
+    return HANDS.search(lines[i].text) is not None
 
 
 def _volunteers(lines: list[Line], i: int) -> bool:
