@@ -32,8 +32,6 @@ Rule = Literal[
     "judge_decisions",  # each decision is put to the model as a yes/no question: did the meeting settle it?
     "decision_looks",  # a settling line no decision cites gets a second, focused look
     "yes_looks",  # ... and so does a yes answering another's question that proposes something
-    "go_with_looks",  # ... and "go with X then"
-    "hands_looks",  # ... and a call for hands or a vote's count
     "look_said_in",  # a look's answer must be said in the lines it was shown
     "looks_scale",  # the caps on looks and questions grow with the meeting's length (else fixed per meeting)
     "merge",  # duplicates within and across chunks are merged
@@ -46,7 +44,6 @@ Rule = Literal[
     "taker",  # ... unless exactly one other participant takes it on there: then it is theirs
     "due_said",  # a due the calendar cannot place gives way to the one date the task's lines say
     "task_looks",  # a line where someone takes a task on that no action cites gets a second look
-    "answer_looks",  # ... and so does a commitment ("I can do ...") answering a request just before
     "look_spoken_task",  # a look that answers with another line's task takes the line's own words
     # evidence and people
     "evidence_neighbour",  # a line cited alone whose neighbour holds more of the item is replaced by it
@@ -142,7 +139,7 @@ class DraftingParams(BaseModel):
     )  # lines shown before a task line, which answers the request just before
     answer_lines: int = Field(
         2, ge=1
-    )  # lines before an assent or a commitment searched for the question or request it answers
+    )  # lines before a yes searched for the proposing question it answers (rule "yes_looks")
     look_tokens: int = Field(120, gt=0)  # new tokens a look's reply may take (one short JSON object)
     # yes/no questions (minutes.drafting.judge): probabilities of "Yes" from one prefill
     judge_yes: float = Field(0.5, ge=0, le=1)  # P(yes) at or above which a minute is judged decided

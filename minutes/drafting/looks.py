@@ -1,7 +1,7 @@
-"""Second looks: one short, focused model call at a line that plainly settles something (a settling phrase) or
-where a participant takes a task on ("I'll ..."), when no drafted item cites it (the model, reading a whole
-chunk, misses some of these). A look's answer must be said in the lines it was shown. The looks a meeting gets
-grow with its length (`cap`)."""
+"""Second looks: one short, focused model call at a line that plainly settles something (a settling phrase, or a
+yes to a question proposing something) or where a participant takes a task on ("I'll ..."), when no drafted
+item cites it (the model, reading a whole chunk, misses some of these). A look's answer must be said in the
+lines it was shown. The looks a meeting gets grow with its length (`cap`)."""
 
 from __future__ import annotations
 
@@ -26,25 +26,14 @@ NOT_A_TASK = re.compile(r"^be\b|\b(?:a|an|the|at|to|on|in|by|for|of|with|and|or|
 FILLER = re.compile(r"^(?:(?:just|also|then|um|uh|er|certainly|definitely)\b[\s,]*)+", re.IGNORECASE)
 # the yes a look's decision often keeps from its line ("Yes, we should do tickets ...")
 YES = re.compile(r"^(?:yes|yeah|yep|definitely|absolutely|of course)\b", re.IGNORECASE)
-# The forms of assent a settling phrase misses, one switch each: a yes, or "let's do that", answering a question
-# that proposes something ("yes_looks"); "go with X then" ("go_with_looks"); a call for hands or a vote's count
-# ("hands_looks").
+# assent no settling phrase names (rule "yes_looks"): a yes, or "let's do that", answering another speaker's
+# question that proposes something
 PROPOSES = re.compile(
     r"\b(?:should|shall|could|can) we\b|\bwhy don['’]t we\b|\b(?:how|what) about\b|\bdo we want\b",
     re.IGNORECASE,
 )
 ASSENTS = re.compile(
     r"^(?:yes|yeah|yep|definitely|absolutely)\b|\blet['’]?s do (?:that|it|this)\b", re.IGNORECASE
-)
-GOES_WITH = re.compile(
-    r"\b(?:let['’]?s|we['’]ll) (?:go|stick) (?:with|for)\b|\b(?:go|stick) (?:with|for) (?:\w+[ -]){1,4}then\b",
-    re.IGNORECASE,
-)
-NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-HANDS = re.compile(
-    rf"\b(?:hands up|show of hands|see (?:the |some )?hands|raise (?:your )?hands|those in favou?r)\b|"
-    rf"\b{NUMBER} for\b.{{0,40}}\b(?:{NUMBER}|none) against\b",
-    re.IGNORECASE,
 )
 
 
@@ -70,10 +59,7 @@ def second_looks(
     cues = (
         *((("decision", _settles),) if params.on("decision_looks") else ()),
         *((("decision", partial(_answers_proposal, params=params)),) if params.on("yes_looks") else ()),
-        *((("decision", _goes_with),) if params.on("go_with_looks") else ()),
-        *((("decision", _hands),) if params.on("hands_looks") else ()),
         *((("task", _volunteers),) if params.on("task_looks") else ()),
-        *((("task", partial(_answers_request, params=params)),) if params.on("answer_looks") else ()),
     )
     looks = list(  # a line two cues of one kind mark gets one look
         dict.fromkeys(
@@ -128,39 +114,15 @@ def _answers_proposal(lines: list[Line], i: int, params: DraftingParams = DRAFTI
     """Whether line `i` is a yes (or "let's do that") answering another speaker's question that proposes
     something ("Should we ...?" / "Yes."): the look and the judge then say what, if anything, it settled."""
     line = lines[i]
+    asked = lines[max(0, i - params.answer_lines) : i]
     return bool(ASSENTS.search(line.text)) and any(
-        x.speaker != line.speaker and "?" in x.text and PROPOSES.search(x.text)
-        for x in _answered(lines, i, params)
+        x.speaker != line.speaker and "?" in x.text and PROPOSES.search(x.text) for x in asked
     )
-
-
-def _goes_with(lines: list[Line], i: int) -> bool:
-    """Whether line `i` settles on one option: "go with X then", "let's go for ..."."""
-    return GOES_WITH.search(lines[i].text) is not None
-
-
-def _hands(lines: list[Line], i: int) -> bool:
-    """Whether line `i` calls for hands or gives a vote's count."""
-    return HANDS.search(lines[i].text) is not None
 
 
 def _volunteers(lines: list[Line], i: int) -> bool:
     """Whether a speaker takes a task on in line `i`: "I'll", "leave that with me"."""
     return rules.VOLUNTEERS.search(lines[i].text) is not None
-
-
-def _answers_request(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
-    """Whether the speaker of line `i` commits themself ("I can do ...", "happy to") in answer to a request
-    another speaker put just before ("could you ...?"): a task taken on without "I'll" (rule "answer_looks")."""
-    line = lines[i]
-    return bool(rules.COMMITS.search(line.text)) and any(
-        x.speaker != line.speaker and rules.REQUEST.search(x.text) for x in _answered(lines, i, params)
-    )
-
-
-def _answered(lines: list[Line], i: int, params: DraftingParams) -> list[Line]:
-    """The lines an answer at line `i` may answer (`answer_lines` before it)."""
-    return lines[max(0, i - params.answer_lines) : i]
 
 
 def _shown(lines: list[Line], i: int, kind: str, params: DraftingParams) -> tuple[list[Line], str]:

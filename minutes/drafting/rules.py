@@ -55,9 +55,8 @@ VOTED = re.compile(
 )
 SETTLES = windows.SETTLES  # a line no drafted item cites gets a second, focused look
 # "I'll propose", "I'll second" and "I'll abstain" are a motion's procedure, not a task
-PROCEDURE = r"\s+(?:propose|second|abstain|vote)\b"
 VOLUNTEERS = re.compile(
-    rf"\b(?:i['’]ll|i will)(?!{PROCEDURE})|\bleave (?:it|that|this) with me\b",
+    r"\b(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|\bleave (?:it|that|this) with me\b",
     re.IGNORECASE,
 )
 TAKES_ON = re.compile(
@@ -69,8 +68,8 @@ TAKES_ON = re.compile(
 # a line where the speaker commits themself to doing something, not a bare assent ("yes", "fine"), which is as
 # often agreement with the matter as acceptance of the task
 COMMITS = re.compile(
-    rf"\b(?:(?:i['’]ll|i will|i can(?!['’]?t)|i could|(?<!not )happy to)(?!{PROCEDURE})|i['’]m going to|"
-    r"i am going to|can do|will do|leave (?:it|that|this) with me|i['’]ve got (?:it|that))\b",
+    r"\b(?:(?:i['’]ll|i will)(?!\s+(?:propose|second|abstain|vote)\b)|i can(?!['’]?t)|i could|i['’]m going to|"
+    r"i am going to|can do|will do|(?<!not )happy to|leave (?:it|that|this) with me|i['’]ve got (?:it|that))\b",
     re.IGNORECASE,
 )
 # a request put to someone ("could you ...", "would you mind?"), which the next speaker answers
