@@ -22,6 +22,7 @@ CHECKED = [
     "tests/test_extract_input.py",
     "tests/test_judge.py",
     "tests/test_taker_due.py",
+    "tests/test_assent_looks.py",
 ]
 
 

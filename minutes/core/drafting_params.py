@@ -31,6 +31,7 @@ Rule = Literal[
     "settle_vote_closes",  # ... where a vote's result in its lines closes the item (later lines are another's)
     "judge_decisions",  # each decision is put to the model as a yes/no question: did the meeting settle it?
     "decision_looks",  # a settling line no decision cites gets a second, focused look
+    "yes_looks",  # ... and so does a yes answering another's question that proposes something
     "look_said_in",  # a look's answer must be said in the lines it was shown
     "looks_scale",  # the caps on looks and questions grow with the meeting's length (else fixed per meeting)
     "merge",  # duplicates within and across chunks are merged
@@ -136,6 +137,9 @@ class DraftingParams(BaseModel):
     look_before_task: int = Field(
         3, ge=0
     )  # lines shown before a task line, which answers the request just before
+    answer_lines: int = Field(
+        2, ge=1
+    )  # lines before a yes searched for the proposing question it answers (rule "yes_looks")
     look_tokens: int = Field(120, gt=0)  # new tokens a look's reply may take (one short JSON object)
     # yes/no questions (minutes.drafting.judge): probabilities of "Yes" from one prefill
     judge_yes: float = Field(0.5, ge=0, le=1)  # P(yes) at or above which a minute is judged decided

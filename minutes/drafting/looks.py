@@ -1,7 +1,7 @@
-"""Second looks: one short, focused model call at a line that plainly settles something (a settling phrase) or
-where a participant takes a task on ("I'll ..."), when no drafted item cites it (the model, reading a whole
-chunk, misses some of these). A look's answer must be said in the lines it was shown. The looks a meeting gets
-grow with its length (`cap`)."""
+"""Second looks: one short, focused model call at a line that plainly settles something (a settling phrase, or a
+yes to a question proposing something) or where a participant takes a task on ("I'll ..."), when no drafted
+item cites it (the model, reading a whole chunk, misses some of these). A look's answer must be said in the
+lines it was shown. The looks a meeting gets grow with its length (`cap`)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ NOT_A_TASK = re.compile(r"^be\b|\b(?:a|an|the|at|to|on|in|by|for|of|with|and|or|
 FILLER = re.compile(r"^(?:(?:just|also|then|um|uh|er|certainly|definitely)\b[\s,]*)+", re.IGNORECASE)
 # the yes a look's decision often keeps from its line ("Yes, we should do tickets ...")
 YES = re.compile(r"^(?:yes|yeah|yep|definitely|absolutely|of course)\b", re.IGNORECASE)
+# assent no settling phrase names (rule "yes_looks"): a yes, or "let's do that", answering another speaker's
+# question that proposes something
+PROPOSES = re.compile(
+    r"\b(?:should|shall|could|can) we\b|\bwhy don['’]t we\b|\b(?:how|what) about\b|\bdo we want\b",
+    re.IGNORECASE,
+)
+ASSENTS = re.compile(
+    r"^(?:yes|yeah|yep|definitely|absolutely)\b|\blet['’]?s do (?:that|it|this)\b", re.IGNORECASE
+)
 
 
 def second_looks(
@@ -49,16 +58,19 @@ def second_looks(
     cited["decision"] |= judged
     cues = (
         *((("decision", _settles),) if params.on("decision_looks") else ()),
+        *((("decision", partial(_answers_proposal, params=params)),) if params.on("yes_looks") else ()),
         *((("task", _volunteers),) if params.on("task_looks") else ()),
     )
-    looks = [
-        (kind, i)
-        for i, line in enumerate(lines)
-        for kind, cue in cues
-        if cue(lines, i)
-        and (line.start, line.end) not in cited[kind]
-        and (kind == "decision" or line.speaker)
-    ]
+    looks = list(  # a line two cues of one kind mark gets one look
+        dict.fromkeys(
+            (kind, i)
+            for i, line in enumerate(lines)
+            for kind, cue in cues
+            if cue(lines, i)
+            and (line.start, line.end) not in cited[kind]
+            and (kind == "decision" or line.speaker)
+        )
+    )
     chosen = looks[: cap(lines, params)]
     if chosen:  # its opening's model state comes from disk, as the chunks' does (minutes.engines.llama)
         engine.keep_prefix(prompts.second_look_opening())
@@ -96,6 +108,16 @@ def cap(lines: list[Line], params: DraftingParams = DRAFTING) -> int:
 def _settles(lines: list[Line], i: int) -> bool:
     """Whether line `i` plainly settles something: a settling phrase."""
     return bool(rules.SETTLES.search(lines[i].text))
+
+
+def _answers_proposal(lines: list[Line], i: int, params: DraftingParams = DRAFTING) -> bool:
+    """Whether line `i` is a yes (or "let's do that") answering another speaker's question that proposes
+    something ("Should we ...?" / "Yes."): the look and the judge then say what, if anything, it settled."""
+    line = lines[i]
+    asked = lines[max(0, i - params.answer_lines) : i]
+    return bool(ASSENTS.search(line.text)) and any(
+        x.speaker != line.speaker and "?" in x.text and PROPOSES.search(x.text) for x in asked
+    )
 
 
 def _volunteers(lines: list[Line], i: int) -> bool:
