@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.evidence import MAX_EVIDENCE_BYTES, EvidenceFile, read_evidence, store_evidence
@@ -36,6 +36,7 @@ from minutes.consent.timespec import TimeRange, clock, parse_range
 from minutes.dates import parse_date
 from minutes.db import ConsentRecord, Meeting, Participant, Person, Recording
 from minutes.db.audit import append_event, row_hash
+from minutes.db.ids import stored_id
 
 METHODS: tuple[str, ...] = ("verbal", "written", "form")
 DECISIONS: tuple[str, ...] = ("given", "refused", "withdrawn")
@@ -82,7 +83,7 @@ def parse_method(value: str) -> str:
 
 def _check_range(session: Session, meeting_id: int, rng: TimeRange) -> None:
     rec = session.exec(
-        select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+        select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id).desc())
     ).first()
     if rec is not None and rng.end > rec.duration:
         raise ConsentInputError(
@@ -152,12 +153,12 @@ def record(
         raise ConsentInputError("give either an evidence file or a time range, not both")
     rng = parse_range(evidence_at) if isinstance(evidence_at, str) else evidence_at
     evidence = _evidence(evidence_file, files_dir, evidence_limit)
-    row = lock_meeting(session, meeting)
-    part = find_participant(session, row.id, participant)
+    mid = stored_id(lock_meeting(session, meeting))
+    pid = stored_id(find_participant(session, mid, participant))
     if rng is not None:
-        _check_range(session, row.id, rng)
-    revokes = decision == "withdrawn" or (decision == "refused" and _held(session, row.id, {part.id}, wanted))
-    whose = {"meeting_id": row.id, "participant_id": part.id}
+        _check_range(session, mid, rng)
+    revokes = decision == "withdrawn" or (decision == "refused" and _held(session, mid, {pid}, wanted))
+    whose: dict[str, Any] = {"meeting_id": mid, "participant_id": pid}
     whose |= {"evidence_start": rng.start, "evidence_end": rng.end} if rng else {}
     rows = _records(
         session, f"consent.{decision}", (wanted, decision, method, by), evidence, files_dir, whose
@@ -166,11 +167,11 @@ def record(
         names = tuple(clean_text(n, "spelling", MAX_NAME) for n in spellings if n.strip())
         _revoke(
             session,
-            [row.id],
-            Withdrawal(by, wanted, meeting_id=row.id, participant_id=part.id, spellings=names),
+            [mid],
+            Withdrawal(by, wanted, meeting_id=mid, participant_id=pid, spellings=names),
         )
     if decision != "given":
-        fire_gate_closed(session, row.id)
+        fire_gate_closed(session, mid)
     return rows
 
 
@@ -221,7 +222,7 @@ def record_standing(
         raise ConsentInputError(f"the window {start} to {end} is inverted: --until must not be before --from")
     evidence = _evidence(evidence_file, files_dir, evidence_limit)
     who = find_person(session, person)
-    mids, theirs = _lock_meetings_of(session, who.id)
+    mids, theirs = _lock_meetings_of(session, stored_id(who))
     revokes = decision == "withdrawn" or (
         decision == "refused" and any(_held(session, mid, theirs, wanted) for mid in mids)
     )
@@ -272,12 +273,13 @@ def _lock_meetings_of(session: Session, person_id: int) -> tuple[list[int], set[
             select(Participant.meeting_id)
             .where(Participant.person_id == person_id)
             .distinct()
-            .order_by(Participant.meeting_id)
+            .order_by(col(Participant.meeting_id))
         )
     )
     for mid in mids:
         lock_meeting(session, mid)
-    return mids, set(session.exec(select(Participant.id).where(Participant.person_id == person_id)))
+    ids = session.exec(select(col(Participant.id)).where(Participant.person_id == person_id))
+    return mids, {pid for pid in ids if pid is not None}  # stored rows: never None
 
 
 def _held(session: Session, meeting_id: int, participant_ids: set[int], scopes: Sequence[str]) -> bool:
@@ -312,21 +314,27 @@ def history(session: Session, meeting: int | str) -> list[HistoryEntry]:
     parts = {p.id: p for p in session.exec(select(Participant).where(Participant.meeting_id == row.id))}
     persons = {p.person_id: p for p in parts.values() if p.person_id is not None}
     names = (
-        {p.id: p.name for p in session.exec(select(Person).where(Person.id.in_(persons)))} if persons else {}
+        {p.id: p.name for p in session.exec(select(Person).where(col(Person.id).in_(persons)))}
+        if persons
+        else {}
     )
     query = select(ConsentRecord).where(ConsentRecord.meeting_id == row.id)
     if persons:
         query = select(ConsentRecord).where(
-            (ConsentRecord.meeting_id == row.id)
-            | (ConsentRecord.participant_id.is_(None) & ConsentRecord.person_id.in_(persons))
+            (col(ConsentRecord.meeting_id) == row.id)
+            | (col(ConsentRecord.participant_id).is_(None) & col(ConsentRecord.person_id).in_(persons))
         )
     out = []
-    for r in session.exec(query.order_by(ConsentRecord.id)):
+    for r in session.exec(query.order_by(col(ConsentRecord.id))):
         standing = r.participant_id is None
-        rng = TimeRange(r.evidence_start, r.evidence_end) if r.evidence_start is not None else None
+        rng = (
+            TimeRange(r.evidence_start, r.evidence_end)
+            if r.evidence_start is not None and r.evidence_end is not None
+            else None
+        )
         out.append(
             HistoryEntry(
-                r.id,
+                stored_id(r),
                 r.recorded_at,
                 r.recorded_by,
                 "standing" if standing else "meeting",

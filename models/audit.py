@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from minutes.db.base import utcnow
 
@@ -134,8 +134,10 @@ def append_event(
     if session.get(AuditHead, 1) is None:
         session.add(AuditHead(id=1))
         session.flush()
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
+    session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=col(AuditHead.seq) + 1))
+    head = session.execute(
+        select(col(AuditHead.seq), col(AuditHead.last_hash)).where(col(AuditHead.id) == 1)
+    ).one()
     key = chain_key(session, create=head.seq == 1)
     event = AuditEvent(
         seq=head.seq,
@@ -152,7 +154,7 @@ def append_event(
     session.add(event)
     session.execute(
         update(AuditHead)
-        .where(AuditHead.id == 1)
+        .where(col(AuditHead.id) == 1)
         .values(last_hash=event.hash, signature=head_signature(key, event.seq, event.hash))
     )
     session.flush()
@@ -183,7 +185,7 @@ def verify_chain(session: Session) -> ChainCheck:
     edited, deleted, reordered or re-hashed, or say that newer events were cut off."""
     head = session.get(AuditHead, 1)
     prev, expected_seq, count, key = GENESIS, 1, 0, b""
-    for ev in session.exec(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
+    for ev in session.execute(select(AuditEvent).order_by(col(AuditEvent.seq))).scalars():
         key = key or chain_key(session)
         count += 1
         if ev.seq != expected_seq:
@@ -210,7 +212,11 @@ def verify_chain(session: Session) -> ChainCheck:
         return ChainCheck(
             False, count, count + 1, f"events after {count} are missing (the chain recorded {head_seq})"
         )
-    if count and not hmac.compare_digest(head_signature(key, head.seq, head.last_hash), head.signature):
+    if (
+        count
+        and head
+        and not hmac.compare_digest(head_signature(key, head.seq, head.last_hash), head.signature)
+    ):
         return ChainCheck(
             False,
             count,

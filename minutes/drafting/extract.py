@@ -43,7 +43,7 @@ from minutes.drafting import (
     windows,
 )
 from minutes.drafting.engine import Completes, Engine
-from minutes.drafting.prompts import Consolidation, Reply
+from minutes.drafting.prompts import Consolidation, DecisionReply, PointReply, Reply
 from minutes.drafting.roles import Attendee
 from minutes.drafting.windows import Line
 from minutes.errors import NotFoundError, UsageError
@@ -245,7 +245,8 @@ def _reply(part: list[Line], said: tuple[str, str], draft: Draft, where: str) ->
 
 def _in_its_script(reply: Reply, source: str) -> Reply:
     """Every text of the reply cut where it leaves the transcript's script (grounding.in_its_script)."""
-    for item in (*reply.decisions, *reply.points):
+    texts: list[DecisionReply | PointReply] = [*reply.decisions, *reply.points]
+    for item in texts:
         item.text = grounding.in_its_script(item.text, source)
     for action in reply.actions:
         action.task = grounding.in_its_script(action.task, source)
@@ -304,7 +305,10 @@ def _actions(
             continue
         cited = rules.evidence(a.task, a.lines, by_number, params)
         task, due = a.task.strip(), dates.resolve(a.due, meeting_date)
-        owners = list(dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))) or [None]
+        owners: list[str | None] = [
+            *dict.fromkeys(n for label in a.owners if (n := roles.resolve(label, people)))
+        ]
+        owners = owners or [None]
         out += [
             Action(
                 task=task,
@@ -415,7 +419,8 @@ def _consolidate(
             "the final pass over the decisions gave no usable reply; the drafted decisions are kept"
         )
         return decisions
-    out, used = [], set()
+    out: list[Decision] = []
+    used: set[int] = set()
     wordings = [
         (grounding.in_its_script(_unquoted(item.text), "\n".join(items)), item.sources) for item in chosen
     ]

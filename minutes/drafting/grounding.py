@@ -9,6 +9,7 @@ Before that, `in_its_script` cuts a model's text where it leaves the transcript'
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
@@ -96,7 +97,9 @@ def problems(
 def verify(draft: Draft, transcript: Transcript, params: DraftingParams = DRAFTING) -> Draft:
     """Mark each decision, action and discussion point supported or unsupported, with a note per failure.
     Returns the same draft."""
-    for kind, items in (("decision", draft.decisions), ("action", draft.actions), ("point", draft.points)):
+    kinds: list[tuple[str, Sequence[Decision | Action | Point]]]
+    kinds = [("decision", draft.decisions), ("action", draft.actions), ("point", draft.points)]
+    for kind, items in kinds:
         for n, item in enumerate(items, 1):
             found = problems(item, transcript, params)
             item.status = ItemStatus.UNSUPPORTED if found else ItemStatus.SUPPORTED

@@ -93,7 +93,7 @@ def second_looks(
             continue
         items.append(item)
         draft.notes.append(
-            f"found on a second look at a line no item cited: {getattr(item, 'text', None) or item.task}"
+            f"found on a second look at a line no item cited: {item.task if isinstance(item, Action) else item.text}"
         )
 
 

@@ -136,7 +136,8 @@ def _participant(name: str | None, participants: list[str]) -> str | None:
     wanted = name.strip().casefold()
     exact = [p for p in participants if p.casefold() == wanted]
     first = [p for p in participants if p.split()[0].casefold() == wanted.split()[0]]
-    return (exact or (first if len(first) == 1 else [None]))[0]
+    found = exact or (first if len(first) == 1 else [])
+    return found[0] if found else None
 
 
 def _count(text: str, key: str) -> int | None:

@@ -167,7 +167,7 @@ Lines:
 14 Ben: The thirteenth suits everyone. Dan and I will draft the letter to parents together.
 15 Ann: The auditor's letter is in your packs; we receive it and note it."""
 
-EXAMPLE_REPLY = {
+EXAMPLE_REPLY: dict[str, Any] = {
     "decisions": [
         {"text": "The lettings policy was adopted.", "outcome": "agreed", "lines": [1, 4]},
         {"text": "Close the car park to parents at drop-off.", "outcome": "rejected", "lines": [6, 7]},
@@ -224,7 +224,7 @@ Lines:
 10 Gita: Someone could ask the PE staff about a taster session, maybe.
 11 Eve: And the library's new opening hours are proposed for after half term."""
 
-EXAMPLE2_REPLY = {
+EXAMPLE2_REPLY: dict[str, Any] = {
     "decisions": [
         {"text": "The minibus is back from its service.", "outcome": "only reported", "lines": [1]},
         {"text": "Enter the county netball tournament.", "outcome": "deferred", "lines": [2, 4]},
@@ -375,7 +375,7 @@ decision: what the marked line agrees, in one plain sentence that names what it 
 task: what the marked line's speaker says they will do, as minutes put it ("Order the reading books"); null when they take nothing on. due: the deadline words as spoken, or null."""
 
 # (lines, the marked line's speaker, kind, answer)
-SECOND_LOOK_EXAMPLES = [
+SECOND_LOOK_EXAMPLES: list[tuple[str, str, str, dict[str, Any]]] = [
     (
         "1 Ann: Should we keep the spring fair on a Saturday?\n2 Ben: Saturdays bring more families in.\n"
         ">> 3 Ann: Good, Saturday stays.",

@@ -141,9 +141,12 @@ def evidence(
             cited.append(best)
     cited = cited[: params.max_evidence_lines]
     if params.on("evidence_astray") and shared_stems(text, " ".join(x.text for x in cited)) < params.astray:
-        best = max(by_number.values(), key=lambda x: len(words & _stems(x.text)), default=None)
-        if best is not None and shared_stems(text, best.text) >= params.astray_best_stems:
-            cited = [best, *(x for x in cited if 0 < x.number - best.number <= params.settling_lines + 1)]
+        nearest = max(by_number.values(), key=lambda x: len(words & _stems(x.text)), default=None)
+        if nearest is not None and shared_stems(text, nearest.text) >= params.astray_best_stems:
+            cited = [
+                nearest,
+                *(x for x in cited if 0 < x.number - nearest.number <= params.settling_lines + 1),
+            ]
     return [
         Evidence(start=line.start, end=line.end, quote=line.text)
         for line in sorted(cited, key=lambda x: x.number)

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from minutes.core.drafting_params import DRAFTING, DraftingParams
 from minutes.core.types import Draft, Evidence, Flag
@@ -293,7 +294,9 @@ def withhold_sensitive_items(draft: Draft, private: set[str], participants: Iter
     """Remove every decision, action and discussion point that touches a withheld matter (a note says how many,
     never what), and put notes that do the same in general words."""
     people = list(participants)
-    for items, attr in ((draft.decisions, "text"), (draft.actions, "task"), (draft.points, "text")):
+    groups: list[tuple[list[Any], str]]  # the three kinds' lists, each with the field that holds its text
+    groups = [(draft.decisions, "text"), (draft.actions, "task"), (draft.points, "text")]
+    for items, attr in groups:
         for item in list(items):
             if touches_private(getattr(item, attr), private, people):
                 items.remove(item)

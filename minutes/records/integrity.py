@@ -12,12 +12,14 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes import review
 from minutes.db import ConsentRecord, Draft, DraftStatus, Participant
 from minutes.db.audit import AuditEvent, authentic, chain_key, row_hash, verify_chain
+from minutes.db.ids import stored_id
 
 RELEASE_EVENTS = ("release", "release.reissue")
 PARTICIPANT_EVENTS = ("participant.added", "participant.attendance", "participant.removed")
@@ -75,7 +77,9 @@ def check_release(session: Session, draft_id: int) -> Mismatch | None:
 
 
 def _events(session: Session, kinds: tuple[str, ...]) -> list[AuditEvent]:
-    return list(session.exec(select(AuditEvent).where(AuditEvent.kind.in_(kinds)).order_by(AuditEvent.seq)))
+    return list(
+        session.exec(select(AuditEvent).where(col(AuditEvent.kind).in_(kinds)).order_by(col(AuditEvent.seq)))
+    )
 
 
 def _subject(ev: AuditEvent) -> dict:
@@ -103,11 +107,11 @@ def _consent_mismatch(session: Session) -> tuple[int, Mismatch | None]:
     """Every consent record must match the hash in the event that recorded it; every such event's record must
     exist, and every record have an event."""
     recorded: dict[int, AuditEvent] = {}
-    query = select(AuditEvent).where(AuditEvent.kind.like("consent.%")).order_by(AuditEvent.seq)
+    query = select(AuditEvent).where(col(AuditEvent.kind).like("consent.%")).order_by(col(AuditEvent.seq))
     for ev in session.exec(query):
         if "record_id" in (subject := _subject(ev)):
             recorded[subject["record_id"]] = ev
-    rows = {r.id: r for r in session.exec(select(ConsentRecord))}
+    rows = {stored_id(r): r for r in session.exec(select(ConsentRecord))}
     for rid, ev in recorded.items():
         if rid not in rows:
             return len(rows), Mismatch(
@@ -130,17 +134,19 @@ def _participant_mismatch(session: Session) -> Mismatch | None:
     one the chain added, with the attendance it last recorded for them, and none it added may be missing
     unless it recorded their removal."""
     recorded: dict[int, tuple[AuditEvent, tuple[str, bool | None]]] = {}
-    query = select(AuditEvent).where(AuditEvent.kind.in_(PARTICIPANT_EVENTS)).order_by(AuditEvent.seq)
+    query = (
+        select(AuditEvent).where(col(AuditEvent.kind).in_(PARTICIPANT_EVENTS)).order_by(col(AuditEvent.seq))
+    )
     for ev in session.exec(query):
         subject = _subject(ev)
-        pid = subject.get("participant_id")
+        pid: Any = subject.get("participant_id")  # an int in every participant event
         if ev.kind == "participant.removed":
             recorded.pop(pid, None)
         elif ev.kind == "participant.added":
             recorded[pid] = (ev, (subject.get("attendance", "present"), None))
         else:
             recorded[pid] = (ev, (subject["to"], subject.get("accepted")))
-    rows = {p.id: p for p in session.exec(select(Participant))}
+    rows = {stored_id(p): p for p in session.exec(select(Participant))}
     for pid, (ev, state) in sorted(recorded.items()):
         if pid not in rows:
             return Mismatch(
@@ -166,7 +172,8 @@ def _release_mismatch(session: Session) -> tuple[int, Mismatch | None]:
     for draft_id, ev in sorted(latest.items(), key=lambda item: item[1].seq):
         if bad := _release_problem(session, draft_id, ev):
             return len(latest), bad
-    released = set(session.exec(select(Draft.id).where(Draft.status == DraftStatus.RELEASED)))
+    ids = session.exec(select(col(Draft.id)).where(Draft.status == DraftStatus.RELEASED))
+    released = {i for i in ids if i is not None}  # stored rows: never None
     unvouched = sorted(released - latest.keys())
     if unvouched:
         return len(latest), Mismatch(

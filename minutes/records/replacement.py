@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from minutes import review
 from minutes.core import types
@@ -41,6 +42,7 @@ from minutes.db import (
     VoiceEnrolment,
     Word,
 )
+from minutes.db.ids import stored_id
 from minutes.errors import StateError
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
 
@@ -58,7 +60,9 @@ class Discarded:
 def require_unreleased(session: Session, meeting_id: int) -> None:
     """StateError once any minutes of the meeting were released: the chain vouches for them as they are."""
     released = (
-        select(Release.id).join(Draft, Draft.id == Release.draft_id).where(Draft.meeting_id == meeting_id)
+        select(Release.id)
+        .join(Draft, col(Draft.id) == Release.draft_id)
+        .where(Draft.meeting_id == meeting_id)
     )
     if session.exec(released).first() is not None:
         raise StateError(
@@ -75,29 +79,31 @@ def discard_recordings(
     released. `keep_file`: the new recording's path, when it is the same file as an old one."""
     require_unreleased(session, meeting_id)
     recs = session.exec(
-        select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id)
+        select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id))
     ).all()
-    rec_ids = [r.id for r in recs]
-    tr_ids = list(session.exec(select(Transcript.id).where(Transcript.recording_id.in_(rec_ids))).all())
-    draft_ids = list(session.exec(select(Draft.id).where(Draft.transcript_id.in_(tr_ids))).all())
+    rec_ids = [stored_id(r) for r in recs]
+    trs = session.exec(select(col(Transcript.id)).where(col(Transcript.recording_id).in_(rec_ids)))
+    tr_ids = [i for i in trs if i is not None]  # stored rows: never None
+    drafts = session.exec(select(col(Draft.id)).where(col(Draft.transcript_id).in_(tr_ids)))
+    draft_ids = [i for i in drafts if i is not None]
     done = Discarded(rec_ids, tr_ids, draft_ids)
-    exports = session.exec(select(Export).where(Export.draft_id.in_(draft_ids))).all()
+    exports = session.exec(select(Export).where(col(Export.draft_id).in_(draft_ids))).all()
     done.exports_need_attention = invalidate_exports(
         session, [e for e in exports if e.invalidated_at is None]
     )
     _empty_drafts(session, draft_ids, actor)
-    segments = select(Segment.id).where(Segment.transcript_id.in_(tr_ids))
-    session.execute(delete(Word).where(Word.segment_id.in_(segments)))
-    session.execute(delete(Segment).where(Segment.transcript_id.in_(tr_ids)))
-    session.execute(delete(Transcript).where(Transcript.id.in_(tr_ids)))
+    segments = select(Segment.id).where(col(Segment.transcript_id).in_(tr_ids))
+    session.execute(delete(Word).where(col(Word.segment_id).in_(segments)))
+    session.execute(delete(Segment).where(col(Segment.transcript_id).in_(tr_ids)))
+    session.execute(delete(Transcript).where(col(Transcript.id).in_(tr_ids)))
     for table in (RecordingTurn, SpeakerLabel, VoiceEnrolment, StageRun):
-        session.execute(delete(table).where(table.recording_id.in_(rec_ids)))
+        session.execute(delete(table).where(col(table.recording_id).in_(rec_ids)))
     hashes = {f"audio{r.id}": r.sha256 for r in recs}
     for rec in recs:
         if rec.path is not None and rec.path != keep_file:
             delete_audio(session, settings, rec)
     session.flush()
-    session.execute(delete(Recording).where(Recording.id.in_(rec_ids)))
+    session.execute(delete(Recording).where(col(Recording.id).in_(rec_ids)))
     record(
         session,
         "recording.discard",
@@ -112,20 +118,22 @@ def discard_recordings(
 
 def _empty_drafts(session: Session, draft_ids: list[int], actor: str) -> None:
     """Delete the drafts' items and evidence, and keep each draft as an empty, rejected row saying why."""
-    items = {
-        ItemEvidence.decision_id: Decision,
-        ItemEvidence.action_id: Action,
-        ItemEvidence.flag_id: Flag,
-        ItemEvidence.point_id: Point,
+    items: dict[Mapped[int | None], type[Decision | Action | Flag | Point]] = {
+        col(ItemEvidence.decision_id): Decision,
+        col(ItemEvidence.action_id): Action,
+        col(ItemEvidence.flag_id): Flag,
+        col(ItemEvidence.point_id): Point,
     }
     for column, table in items.items():
         session.execute(
-            delete(ItemEvidence).where(column.in_(select(table.id).where(table.draft_id.in_(draft_ids))))
+            delete(ItemEvidence).where(
+                column.in_(select(col(table.id)).where(col(table.draft_id).in_(draft_ids)))
+            )
         )
     for table in items.values():
-        session.execute(delete(table).where(table.draft_id.in_(draft_ids)))
+        session.execute(delete(table).where(col(table.draft_id).in_(draft_ids)))
     empty = types.Draft().model_dump(mode="json")
-    for draft in session.exec(select(Draft).where(Draft.id.in_(draft_ids))).all():
+    for draft in session.exec(select(Draft).where(col(Draft.id).in_(draft_ids))).all():
         draft.transcript_id, draft.summary, draft.notes, draft.original = None, "", [], empty
         if draft.status != DraftStatus.REJECTED:
             draft.reject_reason = REPLACED

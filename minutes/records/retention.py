@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import stat
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.core.audit import record
 from minutes.core.config import Settings
@@ -34,6 +35,7 @@ from minutes.db import (
     Word,
     utcnow,
 )
+from minutes.db.ids import stored_id
 from minutes.errors import MinutesError
 from minutes.records import held, series
 from minutes.review import lines
@@ -96,8 +98,8 @@ def purge(
     report = PurgeReport(now, dry_run)
     released = session.exec(
         select(Draft.meeting_id, func.min(Release.released_at))
-        .join(Release, Release.draft_id == Draft.id)
-        .group_by(Draft.meeting_id)
+        .join(Release, col(Release.draft_id) == Draft.id)
+        .group_by(col(Draft.meeting_id))
     ).all()
     for meeting_id, first_release in sorted(released):
         first_release = _aware(first_release)
@@ -147,18 +149,18 @@ def _purge_audio(
     dry_run: bool,
 ) -> None:
     for rec in session.exec(
-        select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id)
+        select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id))
     ).all():
         labels = session.exec(
             select(SpeakerLabel).where(
-                SpeakerLabel.recording_id == rec.id, SpeakerLabel.centroid.is_not(None)
+                SpeakerLabel.recording_id == rec.id, col(SpeakerLabel.centroid).is_not(None)
             )
         ).all()
         enrolments = session.exec(select(VoiceEnrolment).where(VoiceEnrolment.recording_id == rec.id)).all()
         report.voice_centroids += len(labels)
         report.voice_enrolments += len(enrolments)
         if rec.path:
-            report.audio.append(AudioRemoved(rec.id, meeting_id, rec.path, released_at))
+            report.audio.append(AudioRemoved(stored_id(rec), meeting_id, rec.path, released_at))
         if dry_run:
             continue
         for label in labels:
@@ -175,19 +177,19 @@ def _purge_transcripts(
 ) -> None:
     for tr in session.exec(
         select(Transcript)
-        .where(Transcript.meeting_id == meeting_id, Transcript.deleted_at.is_(None))
-        .order_by(Transcript.id)
+        .where(Transcript.meeting_id == meeting_id, col(Transcript.deleted_at).is_(None))
+        .order_by(col(Transcript.id))
     ).all():
         segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
-        words = session.exec(select(Word).where(Word.segment_id.in_([s.id for s in segments]))).all()
+        words = session.exec(select(Word).where(col(Word.segment_id).in_([s.id for s in segments]))).all()
         turns = session.exec(select(RecordingTurn).where(RecordingTurn.recording_id == tr.recording_id)).all()
         report.transcripts.append(
-            TranscriptRemoved(tr.id, meeting_id, len(segments), len(words), released_at)
+            TranscriptRemoved(stored_id(tr), meeting_id, len(segments), len(words), released_at)
         )
         report.speaker_turns += len(turns)
         if dry_run:
             continue
-        lines.forget(session, tr.id)  # what the reviewer corrected goes with the lines
+        lines.forget(session, stored_id(tr))  # what the reviewer corrected goes with the lines
         for row in [*words, *turns]:
             session.delete(row)
         session.flush()
@@ -198,10 +200,12 @@ def _purge_transcripts(
     report.suggestions += series.purge_suggestions(session, meeting_id, dry_run)  # they quote the transcript
     exports = session.exec(
         select(Export)
-        .where(Export.meeting_id == meeting_id, Export.kind == "transcript", Export.invalidated_at.is_(None))
-        .order_by(Export.id)
+        .where(
+            Export.meeting_id == meeting_id, Export.kind == "transcript", col(Export.invalidated_at).is_(None)
+        )
+        .order_by(col(Export.id))
     ).all()
-    report.transcript_exports += [ExportRemoved(exp.id, meeting_id, exp.path) for exp in exports]
+    report.transcript_exports += [ExportRemoved(stored_id(exp), meeting_id, exp.path) for exp in exports]
     if not dry_run:
         report.exports_need_attention += invalidate_exports(session, exports, report.now)
     session.flush()
@@ -209,6 +213,7 @@ def _purge_transcripts(
 
 def audio_path(settings: Settings, rec: Recording) -> Path:
     """Where a recording's audio lies: its stored path, absolute or relative to the store's file area."""
+    assert rec.path is not None, f"recording {rec.id} has no audio left"
     path = Path(rec.path)
     return path if path.is_absolute() else settings.files_dir / path
 
@@ -224,7 +229,7 @@ def delete_audio(session: Session, settings: Settings, rec: Recording, now: date
     return removed
 
 
-def invalidate_exports(session: Session, exports: list[Export], now: datetime | None = None) -> list[str]:
+def invalidate_exports(session: Session, exports: Sequence[Export], now: datetime | None = None) -> list[str]:
     """Mark exports invalidated (each row keeps its path and hash as the record) and delete each file that is
     still what was exported there: its sha256 matches an export made to that path. Anything else now at a path
     (a newer document, another file) is left alone; those paths are returned for a person to check."""
@@ -255,7 +260,7 @@ def scrub_after_commit(session: Session) -> None:
 
     With `PRAGMA secure_delete=ON` (set on every connection) deleted rows are also zeroed in the main file.
     """
-    bind = session.get_bind()
+    bind = session.get_bind().engine  # the Engine itself, or a Connection's
     if bind.dialect.name != "sqlite" or session.info.get("_minutes_scrub"):
         return
     session.info["_minutes_scrub"] = True

@@ -34,7 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes import review
 from minutes.consent.hooks import Withdrawal
@@ -68,6 +68,7 @@ from minutes.db import (
     Word,
     utcnow,
 )
+from minutes.db.ids import stored_id
 from minutes.records import redact, series
 from minutes.records.export import WITHDRAWN
 from minutes.records.retention import delete_audio, invalidate_exports, scrub_after_commit
@@ -137,7 +138,7 @@ def _participants(session: Session, w: Withdrawal) -> list[Participant]:
     query = select(Participant).where(Participant.person_id == w.person_id)
     if w.meeting_id is not None:
         query = query.where(Participant.meeting_id == w.meeting_id)
-    return list(session.exec(query.order_by(Participant.id)).all())
+    return list(session.exec(query.order_by(col(Participant.id))).all())
 
 
 def _propagate_one(
@@ -147,16 +148,16 @@ def _propagate_one(
     before = asdict(report)
     recordings = session.exec(select(Recording).where(Recording.meeting_id == meeting_id)).all()
     people = _meeting_people(session, meeting_id)
-    drafts = session.exec(select(Draft).where(Draft.meeting_id == meeting_id).order_by(Draft.id)).all()
+    drafts = session.exec(select(Draft).where(Draft.meeting_id == meeting_id).order_by(col(Draft.id))).all()
     names = name_of(session, person, w.spellings)
     removed: list[tuple[float, float, str]] = []
     for rec in recordings:
-        whose = _whose(session, rec.id, person, {p.name.casefold() for p in people})
+        whose = _whose(session, stored_id(rec), person, {p.name.casefold() for p in people})
         for tr in session.exec(select(Transcript).where(Transcript.recording_id == rec.id)).all():
             cut = _remove_words(session, tr, whose, names, now, report)
             removed += cut
-            lines.forget(session, tr.id, _lines_cut(session, tr.id, cut), names.search)
-        _remove_voice(session, rec.id, person, whose, report)
+            lines.forget(session, stored_id(tr), _lines_cut(session, stored_id(tr), cut), names.search)
+        _remove_voice(session, stored_id(rec), person, whose, report)
         if rec.path:
             report.audio_deleted.append(delete_audio(session, settings, rec, now))
     enrolments = session.exec(select(VoiceEnrolment).where(VoiceEnrolment.participant_id == person.id)).all()
@@ -168,14 +169,17 @@ def _propagate_one(
     for draft in drafts:  # after the meeting's own facts: a re-issue hashes them as they are now
         _scrub_draft(session, draft, person, _Gone(removed, names), actor, report)
     later = series.on_withdrawal(session, meeting_id, names, removed, WITHDRAWN)  # their matters arising
-    exports = session.exec(
-        select(Export)
-        .where(Export.meeting_id == meeting_id, Export.invalidated_at.is_(None))
-        .order_by(Export.id)
-    ).all() + series.exports_of(session, later)
+    exports = [
+        *session.exec(
+            select(Export)
+            .where(Export.meeting_id == meeting_id, col(Export.invalidated_at).is_(None))
+            .order_by(col(Export.id))
+        ).all(),
+        *series.exports_of(session, later),
+    ]
     report.exports_need_attention += invalidate_exports(session, exports, now)
     report.exports_invalidated += [exp.path for exp in exports]
-    report.participants.append(person.id)
+    report.participants.append(stored_id(person))
     if meeting_id not in report.meetings:
         report.meetings.append(meeting_id)
     counts = {
@@ -201,7 +205,7 @@ def name_of(session: Session, person: Participant, given: tuple[str, ...] = ()) 
     for draft in session.exec(select(Draft).where(Draft.meeting_id == person.meeting_id)):
         current = {
             item_ref(i): item_fields(i)
-            for i in review.draft_items(session, draft.id)
+            for i in review.draft_items(session, stored_id(draft))
             if i.origin == Origin.AI
         }
         found |= redact.corrected_spellings(types.Draft.model_validate(draft.original), current, plain)
@@ -221,7 +225,7 @@ def suggested_spellings(session: Session, person: Participant) -> list[str]:
     targets = [person.name, *redact.name_parts(person.name, [])]
     texts = session.exec(
         select(Segment.text)
-        .join(Transcript, Transcript.id == Segment.transcript_id)
+        .join(Transcript, col(Transcript.id) == Segment.transcript_id)
         .where(Transcript.meeting_id == person.meeting_id)
     ).all()
     words = [w.strip(redact.EDGE) for text in texts for w in text.split()]
@@ -263,7 +267,7 @@ def _redact_meeting(
             session.add(row)
             count += n
     if "record" in scopes and person.person_id is None:  # see the module docstring
-        label = withdrawn_label(person.id)
+        label = withdrawn_label(stored_id(person))
         person.name, person.name_key = label, name_key(label)
         session.add(person)
     session.flush()
@@ -319,17 +323,17 @@ def _remove_words(
     of what was removed."""
     removed: list[tuple[float, float, str]] = []
     segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
-    words_of: dict[int, list[Word]] = {seg.id: [] for seg in segments}
+    words_of: dict[int, list[Word]] = {stored_id(seg): [] for seg in segments}
     for w in session.exec(  # one query for the transcript's words, not one per segment
         select(Word)
-        .join(Segment, Word.segment_id == Segment.id)
+        .join(Segment, col(Word.segment_id) == Segment.id)
         .where(Segment.transcript_id == tr.id)
-        .order_by(Word.idx)
+        .order_by(col(Word.idx))
     ):
         words_of[w.segment_id].append(w)
     kept = 0
     for seg in segments:
-        words = words_of[seg.id]
+        words = words_of[stored_id(seg)]
         whole = whose(seg.speaker)
         gone = words if whole else [w for w in words if whose(w.speaker)]
         for w in gone:
@@ -351,7 +355,7 @@ def _remove_words(
     if segments and not kept and tr.deleted_at is None:
         tr.deleted_at = now
         session.add(tr)
-        report.transcripts_removed.append(tr.id)
+        report.transcripts_removed.append(stored_id(tr))
     return removed
 
 
@@ -386,7 +390,7 @@ def _remove_voice(
     turns = (
         session.exec(
             select(RecordingTurn).where(
-                RecordingTurn.recording_id == recording_id, RecordingTurn.speaker.in_(speakers)
+                RecordingTurn.recording_id == recording_id, col(RecordingTurn.speaker).in_(speakers)
             )
         ).all()
         if speakers
@@ -433,8 +437,9 @@ def _scrub_draft(
     """Remove evidence citing the person and the items that rested on it alone, rebuild the summary, redact
     their name, then reopen review or re-issue the release (see the module docstring)."""
     counts = _Counts()
-    drafted = draft.summary == summarise_points(_points_left(session, draft.id))  # not a reviewer's
-    for item in review.draft_items(session, draft.id):
+    draft_id = stored_id(draft)
+    drafted = draft.summary == summarise_points(_points_left(session, draft_id))  # not a reviewer's
+    for item in review.draft_items(session, draft_id):
         rows = review.evidence_rows(session, item)
         cited = [ev for ev in rows if gone.cites(ev.start, ev.end, ev.quote)]
         for ev in cited:
@@ -453,15 +458,17 @@ def _scrub_draft(
                     session.add(ev)
         session.add(item)
     session.flush()
-    left = _points_left(session, draft.id) if drafted and counts.points else None
+    left = _points_left(session, draft_id) if drafted and counts.points else None
     draft.summary = _summary(draft.summary, left, gone, counts)
     draft.notes = _notes(draft.notes, gone, counts)
     draft.original = _scrub_original(draft.original, gone)
     if draft.reject_reason:
         draft.reject_reason, n = gone.names.sub(draft.reject_reason, WITHDRAWN)
         counts.names += n
-    for step in session.exec(select(Review).where(Review.draft_id == draft.id, Review.reason.is_not(None))):
-        if gone.names.search(step.reason):
+    for step in session.exec(
+        select(Review).where(Review.draft_id == draft.id, col(Review.reason).is_not(None))
+    ):
+        if step.reason is not None and gone.names.search(step.reason):
             step.reason = gone.names.sub(step.reason, WITHDRAWN)[0]
             session.add(step)
     session.add(draft)
@@ -483,14 +490,14 @@ def _scrub_draft(
         },
     )
     if draft.status == DraftStatus.RELEASED:
-        rel = review.reissue(session, draft.id, actor, NOTE)
-        report.releases_reissued.append(rel.id)
+        rel = review.reissue(session, draft_id, actor, NOTE)
+        report.releases_reissued.append(stored_id(rel))
     elif draft.status != DraftStatus.REJECTED and (counts.evidence or counts.names or counts.changed):
         if draft.status != DraftStatus.IN_REVIEW:
             review.transition(
                 session, draft, DraftStatus.IN_REVIEW, actor, reason=NOTE, event="review.withdrawal"
             )
-        report.drafts_returned_to_review.append(draft.id)
+        report.drafts_returned_to_review.append(draft_id)
 
 
 def summarise_points(points: list[types.Point]) -> str:
@@ -598,7 +605,9 @@ def _scrub_original(original: dict, gone: _Gone) -> dict:
     """The AI's original, kept for `review diff`, loses the same evidence, items, summary sentences and name."""
     draft, went = types.Draft.model_validate(original), False
     drafted = draft.summary == summarise_points([p for p in draft.points if p.status == ItemStatus.SUPPORTED])
-    for item in [*draft.decisions, *draft.actions, *draft.flags, *draft.points]:
+    items: list[types.Decision | types.Action | types.Flag | types.Point]
+    items = [*draft.decisions, *draft.actions, *draft.flags, *draft.points]
+    for item in items:
         kept = [e for e in item.evidence if not gone.cites(e.start, e.end, e.quote)]
         if item.evidence and not kept and not isinstance(item, types.Flag):
             _goes(item)

@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlmodel import Session, SQLModel, select
+from sqlmodel.main import SQLModelConfig  # the type SQLModel declares model_config with
 
 from minutes.consent.text import refuse_controls
 from minutes.core.audit import record
 from minutes.db import Action, AgendaItem, DraftStatus, Flag, Origin, Point, Resolution
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
+from minutes.db.ids import stored_id
 from minutes.errors import StateError, UsageError
 from minutes.review.items import (
     KINDS,
@@ -65,7 +67,7 @@ class EditResult:
 
 
 class _Strict(SQLModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, from_attributes=False)
+    model_config = SQLModelConfig(extra="forbid", str_strip_whitespace=True, from_attributes=False)
 
 
 class _Ref(_Strict):
@@ -168,7 +170,7 @@ def edit(session: Session, draft_id: int, document: Any, by: str) -> EditResult:
     drafted = not result.summary_changed and summary_is_drafted(session, row)
     for key, entry in plan:
         if key in KINDS:
-            result.added.append(item_ref(_new_item(session, row.id, key, entry)))
+            result.added.append(item_ref(_new_item(session, stored_id(row), key, entry)))
         else:
             _apply(items[key], _doc_fields(entry))
             items[key].resolution = Resolution.EDITED
@@ -295,7 +297,7 @@ def resolve(
     item.resolution = RESOLVED[resolution]
     session.add(item)
     session.flush()
-    detail = {"item": item_ref(item), "resolution": item.resolution}
+    detail: dict[str, Any] = {"item": item_ref(item), "resolution": item.resolution}
     if drafted and refresh_summary(session, row):
         detail["summary_refreshed"] = True
     if resolution == "remove":

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.text import refuse_controls
 from minutes.core import types
-from minutes.db import Draft, Flag, ItemEvidence, Origin, Resolution, Segment, Transcript
+from minutes.db import Draft, Flag, ItemEvidence, Origin, Point, Resolution, Segment, Transcript
+from minutes.db.ids import stored_id
 from minutes.drafting import lexicon, points, sensitive
 from minutes.drafting.windows import Line
 from minutes.errors import StateError, UsageError
@@ -51,7 +52,9 @@ def transcript_lines(session: Session, draft_id: int) -> list[Line]:
     tr = session.get(Transcript, row.transcript_id) if row.transcript_id else None
     if tr is None or tr.deleted_at is not None:
         raise StateError(f"draft {draft_id} has no transcript (none was stored, or retention deleted it)")
-    rows = session.exec(select(Segment).where(Segment.transcript_id == tr.id).order_by(Segment.idx)).all()
+    rows = session.exec(
+        select(Segment).where(Segment.transcript_id == tr.id).order_by(col(Segment.idx))
+    ).all()
     return [Line(i, s.start, s.end, s.speaker, " ".join(s.text.split())) for i, s in enumerate(rows, 1)]
 
 
@@ -136,8 +139,8 @@ def reviewed(session: Session, transcript_id: int) -> sensitive.Reviewed:
     """The reviewers' decisions on every draft of a transcript, for its next re-draft: the lines of sensitive
     flags they cleared, and of the flags they added, kept or sent to part 2 (those stay withheld)."""
     cleared, added = [], []
-    drafts = session.exec(select(Draft.id).where(Draft.transcript_id == transcript_id)).all()
-    for draft_id in drafts:
+    drafts = session.exec(select(col(Draft.id)).where(Draft.transcript_id == transcript_id)).all()
+    for draft_id in (i for i in drafts if i is not None):  # stored rows: never None
         for item in draft_items(session, draft_id):
             if not isinstance(item, Flag) or item.kind in NOT_SENSITIVE:
                 continue
@@ -162,6 +165,7 @@ def _chosen(every: list[Line], lines: tuple[int, int] | None, span: tuple[float,
                 "see `minutes review show DRAFT --transcript`",
             )
         return every[first - 1 : last]
+    assert span is not None  # one of the two, checked above
     start, end = span
     chosen = [x for x in every if x.end > start and x.start < end] if start < end else []
     if not chosen:
@@ -187,7 +191,7 @@ def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[
     points still in the draft. Whether it changed."""
     withheld = flagged | {
         x.number
-        for item in draft_items(session, row.id)
+        for item in draft_items(session, stored_id(row))
         if isinstance(item, Flag) and item.kind not in NOT_SENSITIVE and item.resolution != Resolution.REMOVED
         for e in evidence_of(session, item)
         for x in covered(every, e.start, e.end)
@@ -197,8 +201,8 @@ def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[
     if not summary:
         kept = [
             types.Point(text=i.text, evidence=evidence_of(session, i))
-            for i in draft_items(session, row.id)
-            if item_ref(i)[0] == "p" and i.resolution != Resolution.REMOVED
+            for i in draft_items(session, stored_id(row))
+            if isinstance(i, Point) and i.resolution != Resolution.REMOVED
         ]
         summary = sensitive.safe_summary(points.summary(kept), private)
     changed = summary != row.summary
@@ -210,7 +214,7 @@ def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[
 def _numbers(session: Session, row: Draft, flag: Flag) -> list[int]:
     """The first and last transcript line a flag covers ([] when the transcript is gone)."""
     try:
-        every = transcript_lines(session, row.id)
+        every = transcript_lines(session, stored_id(row))
     except StateError:
         return []
     inside = [x.number for e in evidence_of(session, flag) for x in covered(every, e.start, e.end)]

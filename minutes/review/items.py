@@ -6,10 +6,11 @@ keeps its number).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from minutes.consent.text import as_id
 from minutes.core import types
@@ -31,6 +32,7 @@ from minutes.db import (
 )
 from minutes.db.audit import content_hash
 from minutes.db.domain import REVIEWER_CHARS, ActionFields, DecisionFields, FlagFields, PointFields
+from minutes.db.ids import stored_id
 from minutes.errors import NotFoundError, UsageError
 from minutes.speech.language import LANGUAGE_FLAG
 
@@ -99,7 +101,7 @@ def create_draft(
     for prefix, records in _records(draft):
         for i, rec in enumerate(records):
             status = getattr(rec, "status", ItemStatus.SUPPORTED)  # a flag has none
-            item = KINDS[prefix].table(draft_id=row.id, idx=i, status=status, **content(rec, prefix))
+            item = KINDS[prefix].table(draft_id=stored_id(row), idx=i, status=status, **content(rec, prefix))
             _add_item(session, item, rec.evidence)
     record(
         session,
@@ -182,12 +184,12 @@ def meeting_sha256(session: Session, meeting_id: int) -> str:
     """Hash of the meeting facts released minutes print beside their content: title, date, who attended in
     what capacity (name, role, attendance, whether apologies were accepted) and the agenda. A release records
     it, so an edit of any of them in the database after release is named (minutes.records.integrity)."""
-    meeting = session.get(Meeting, meeting_id)
+    meeting = session.get_one(Meeting, meeting_id)
     people = session.exec(
-        select(Participant).where(Participant.meeting_id == meeting_id).order_by(Participant.id)
+        select(Participant).where(Participant.meeting_id == meeting_id).order_by(col(Participant.id))
     )
     agenda = session.exec(
-        select(AgendaItem.title).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.number)
+        select(AgendaItem.title).where(AgendaItem.meeting_id == meeting_id).order_by(col(AgendaItem.number))
     )
     return content_hash(
         {
@@ -203,7 +205,8 @@ def draft_items(session: Session, draft_id: int) -> list[Item]:
     out: list[Item] = []
     for kind in KINDS.values():
         table = kind.table
-        out += session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx)).all()
+        rows = session.exec(select(table).where(table.draft_id == draft_id).order_by(col(table.idx))).all()
+        out += cast(Sequence[Item], rows)  # mypy types select() of a union of tables as their base, _Item
     return out
 
 
@@ -222,7 +225,7 @@ def find_item(session: Session, draft_id: int, ref: str) -> Item:
     item = session.exec(select(table).where(table.draft_id == draft_id, table.idx == number - 1)).first()
     if item is None:
         raise NotFoundError(f"draft {draft_id} has no item {ref}")
-    return item
+    return cast(Item, item)  # see draft_items
 
 
 def is_blocking(item: Item) -> bool:
@@ -245,7 +248,9 @@ def item_fields(item: Item) -> dict[str, Any]:
 
 def evidence_rows(session: Session, item: Item) -> list[ItemEvidence]:
     column = getattr(ItemEvidence, KINDS[item_ref(item)[0]].evidence_column)
-    return list(session.exec(select(ItemEvidence).where(column == item.id).order_by(ItemEvidence.id)).all())
+    return list(
+        session.exec(select(ItemEvidence).where(column == item.id).order_by(col(ItemEvidence.id))).all()
+    )
 
 
 def evidence_of(session: Session, item: Item) -> list[types.Evidence]:

@@ -16,14 +16,16 @@ alone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent.errors import ConsentInputError
 from minutes.consent.timespec import TimeRange, parse_range
 from minutes.core import types
 from minutes.db import (
+    Action,
     Draft,
     Flag,
     ItemEvidence,
@@ -35,6 +37,7 @@ from minutes.db import (
     Segment,
     Transcript,
 )
+from minutes.db.ids import stored_id
 from minutes.drafting.points import summary as points_summary
 from minutes.errors import StateError, UsageError
 from minutes.review.items import (
@@ -74,7 +77,9 @@ def transcript_lines(session: Session, draft_id: int) -> list[Segment]:
     """The draft's transcript, line by line (one segment a line), as the review page and `minutes review
     transcript` number them from 1."""
     tr = draft_transcript(session, draft_id)
-    return list(session.exec(select(Segment).where(Segment.transcript_id == tr.id).order_by(Segment.idx)))
+    return list(
+        session.exec(select(Segment).where(Segment.transcript_id == tr.id).order_by(col(Segment.idx)))
+    )
 
 
 def cited(
@@ -132,7 +137,7 @@ def add(
     by: str,
     owner: str | None = None,
     due: str | None = None,
-    evidence: list[types.Evidence] = (),
+    evidence: Sequence[types.Evidence] = (),
     agenda_item: int | None = None,
 ) -> ItemView:
     """Add a decision, action or discussion point the draft missed, with the evidence cited (possibly none).
@@ -154,7 +159,7 @@ def add(
     refuse_too_long(fields, f"the new {KINDS[prefix].name}")
     open_for_change(session, row, by)
     stale = summary_is_drafted(session, row)
-    item = insert_item(session, row.id, prefix, fields, origin=Origin.REVIEWER)
+    item = insert_item(session, stored_id(row), prefix, fields, origin=Origin.REVIEWER)
     for e in evidence:
         session.add(
             ItemEvidence(**{KINDS[prefix].evidence_column: item.id}, start=e.start, end=e.end, quote=e.quote)
@@ -183,13 +188,13 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
         raise StateError(f"item {item_ref(old)} of draft {draft_id} was removed")
     if item_ref(old)[0] == prefix:
         raise UsageError(f"{item_ref(old)} is already a {KINDS[prefix].name}", "nothing was changed")
-    text = getattr(old, "task", None) or old.text
+    text = old.task if isinstance(old, Action) else old.text
     old_resolution = old.resolution
     fields: dict[str, Any] = {"agenda_item": old.agenda_item}
     fields |= {"task": text} if prefix == "a" else {"text": text}
     open_for_change(session, row, by)
     stale = summary_is_drafted(session, row)
-    new = insert_item(session, row.id, prefix, fields, origin=Origin.REVIEWER)
+    new = insert_item(session, stored_id(row), prefix, fields, origin=Origin.REVIEWER)
     for e in evidence_rows(session, old):
         setattr(e, KINDS[item_ref(old)[0]].evidence_column, None)
         setattr(e, KINDS[prefix].evidence_column, new.id)
@@ -214,7 +219,7 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
 def undo_kind(session: Session, row: Draft, old: Item, change: dict[str, Any], by: str) -> ItemView:
     """Undo a change of kind (`change`: its review step's detail): the retired item comes back as it was, with
     the evidence it lent, and the item made from it is removed (kept in the record, as any removal is)."""
-    new = find_item(session, row.id, change["added"][0])
+    new = find_item(session, stored_id(row), change["added"][0])
     open_for_change(session, row, by)
     stale = summary_is_drafted(session, row)
     for e in evidence_rows(session, new):
@@ -239,7 +244,9 @@ def undo_kind(session: Session, row: Draft, old: Item, change: dict[str, Any], b
 def insert_item(session: Session, draft_id: int, prefix: str, fields: dict[str, Any], **state: Any) -> Item:
     """A new item of the kind `prefix`, numbered after the draft's last one of that kind."""
     table = KINDS[prefix].table
-    last = session.exec(select(table).where(table.draft_id == draft_id).order_by(table.idx.desc())).first()
+    last = session.exec(
+        select(table).where(table.draft_id == draft_id).order_by(col(table.idx).desc())
+    ).first()
     item = table(draft_id=draft_id, idx=(last.idx + 1) if last else 0, **fields, **state)
     session.add(item)
     session.flush()
@@ -271,7 +278,7 @@ def summary_is_drafted(session: Session, row: Draft) -> bool:
 
 def refresh_summary(session: Session, row: Draft) -> bool:
     """Rewrite the summary from the points as they stand; True when it changed."""
-    fresh = points_summary(live_points(session, row.id))
+    fresh = points_summary(live_points(session, stored_id(row)))
     if fresh == row.summary:
         return False
     row.summary = fresh

@@ -3,12 +3,13 @@ reviewer's version. Read only."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.core import types
 from minutes.db import (
@@ -24,6 +25,7 @@ from minutes.db import (
     Resolution,
     Review,
 )
+from minutes.db.ids import stored_id
 from minutes.drafting.grounding import unsupported_reasons
 from minutes.errors import UsageError
 from minutes.review.items import (
@@ -140,16 +142,16 @@ def list_drafts(session: Session, status: str | None = None) -> list[DraftSummar
         raise UsageError(
             f"unknown status {status!r}", "use one of " + ", ".join(s.value for s in DraftStatus)
         )
-    query = select(Draft).order_by(Draft.id)
+    query = select(Draft).order_by(col(Draft.id))
     if status is not None:
         query = query.where(Draft.status == status)
     out = []
     for row in session.exec(query).all():
-        meeting = session.get(Meeting, row.meeting_id)
-        live = [i for i in draft_items(session, row.id) if i.resolution != Resolution.REMOVED]
+        meeting = session.get_one(Meeting, row.meeting_id)
+        live = [i for i in draft_items(session, stored_id(row)) if i.resolution != Resolution.REMOVED]
         out.append(
             DraftSummary(
-                row.id,
+                stored_id(row),
                 row.meeting_id,
                 meeting.title,
                 meeting.date.isoformat(),
@@ -166,11 +168,11 @@ def list_drafts(session: Session, status: str | None = None) -> list[DraftSummar
 
 def show(session: Session, draft_id: int) -> DraftView:
     row = get_draft(session, draft_id)
-    meeting = session.get(Meeting, row.meeting_id)
+    meeting = session.get_one(Meeting, row.meeting_id)
     reasons = unsupported_reasons(row.notes)
     items = [item_view(session, i, reasons) for i in draft_items(session, draft_id)]
     return DraftView(
-        row.id,
+        stored_id(row),
         row.meeting_id,
         meeting.title,
         meeting.date.isoformat(),
@@ -187,7 +189,7 @@ def show(session: Session, draft_id: int) -> DraftView:
 
 
 def history(session: Session, draft_id: int) -> list[ReviewStep]:
-    rows = session.exec(select(Review).where(Review.draft_id == draft_id).order_by(Review.id)).all()
+    rows = session.exec(select(Review).where(Review.draft_id == draft_id).order_by(col(Review.id))).all()
     return [
         ReviewStep(r.at, r.reviewer, r.kind, r.from_status, r.to_status, r.reason, r.detail) for r in rows
     ]
@@ -195,7 +197,7 @@ def history(session: Session, draft_id: int) -> list[ReviewStep]:
 
 def latest_release(session: Session, draft_id: int) -> Release | None:
     return session.exec(
-        select(Release).where(Release.draft_id == draft_id).order_by(Release.id.desc())
+        select(Release).where(Release.draft_id == draft_id).order_by(col(Release.id).desc())
     ).first()
 
 
@@ -203,7 +205,7 @@ def approver(session: Session, draft_id: int) -> Review | None:
     return session.exec(
         select(Review)
         .where(Review.draft_id == draft_id, Review.to_status == DraftStatus.APPROVED)
-        .order_by(Review.id.desc())
+        .order_by(col(Review.id).desc())
     ).first()
 
 
@@ -219,15 +221,14 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
         ]:
             if ref:
                 touched[ref] = step
+    drafted: list[tuple[str, Sequence[types.Decision | types.Action | types.Flag | types.Point]]] = [
+        ("d", original.decisions),
+        ("a", original.actions),
+        ("f", original.flags),
+        ("p", original.points),
+    ]
     before = {
-        f"{kind}{i + 1}": content(item, kind)
-        for kind, items in (
-            ("d", original.decisions),
-            ("a", original.actions),
-            ("f", original.flags),
-            ("p", original.points),
-        )
-        for i, item in enumerate(items)
+        f"{kind}{i + 1}": content(item, kind) for kind, items in drafted for i, item in enumerate(items)
     }
     changes = []
     for item in draft_items(session, draft_id):
@@ -244,11 +245,13 @@ def diff(session: Session, draft_id: int) -> DraftDiff:
             change = "part 2" if item.resolution == Resolution.PART2 else "kept"
         else:
             continue
-        step = touched.get(ref)
+        by = touched.get(ref)
         changes.append(
-            ItemChange(ref, KINDS[ref[0]].name, change, old, new, step and step.reviewer, step and step.at)
+            ItemChange(
+                ref, KINDS[ref[0]].name, change, old, new, by.reviewer if by else None, by.at if by else None
+            )
         )
-    return DraftDiff(row.id, row.status, original.summary, row.summary, changes, steps)
+    return DraftDiff(stored_id(row), row.status, original.summary, row.summary, changes, steps)
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -265,11 +268,10 @@ def item_view(session: Session, item: Item, reasons: dict[str, str] | None = Non
     """One item as the review shows it; `reasons` (see `grounding.unsupported_reasons`) say why an unsupported
     item failed the grounding check."""
     fields = item_fields(item)
-    is_flag = isinstance(item, Flag)
     return ItemView(
         ref=item_ref(item),
         kind=KINDS[item_ref(item)[0]].name,
-        text=fields.get("text") or fields.get("task") or fields.get("reason"),
+        text=fields.get("text") or fields.get("task") or fields.get("reason") or "",  # none: an empty one
         owner=fields.get("owner"),
         due=fields.get("due"),
         flag_kind=fields.get("kind"),
@@ -281,7 +283,7 @@ def item_view(session: Session, item: Item, reasons: dict[str, str] | None = Non
         origin=item.origin,
         resolution=item.resolution,
         blocking=is_blocking(item),
-        sensitive=is_flag and item.kind not in NOT_SENSITIVE,
+        sensitive=isinstance(item, Flag) and item.kind not in NOT_SENSITIVE,
         evidence=evidence_of(session, item),
         why=(reasons or {}).get(item_ref(item)) if item.status == ItemStatus.UNSUPPORTED else None,
     )

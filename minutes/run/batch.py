@@ -38,6 +38,7 @@ from minutes.core.progress import PlainReporter, QuietReporter, Reporter
 from minutes.core.store import Database
 from minutes.dates import parse_date
 from minutes.db import Job, Meeting, Recording, utcnow
+from minutes.db.ids import stored_id
 from minutes.errors import MinutesError, StateError, UsageError
 from minutes.records.meetings import create_meeting, parse_participant_spec
 from minutes.run import runlock
@@ -179,13 +180,13 @@ def prepare_jobs(db: Database, name: str, entries: list[BatchEntry], resume: boo
             job = existing.get(e.source) or Job(batch=name, source=e.source)
             s.add(job)
             s.flush()
-            ids.append(job.id)
+            ids.append(stored_id(job))
         return ids
 
 
 def _set_job(db: Database, job_id: int, **values) -> None:
     with db.session() as s:
-        job = s.get(Job, job_id)
+        job = s.get_one(Job, job_id)
         for k, v in values.items():
             setattr(job, k, v)
         job.updated_at = utcnow()
@@ -195,7 +196,7 @@ def meeting_for(db: Database, job_id: int, e: BatchEntry, actor: str, files_dir:
     """The job's meeting: attached file (folder mode) or created from the manifest row, with its consent,
     in one transaction together with the job's link to it (so a crash cannot create it twice)."""
     with db.session() as s:
-        job = s.get(Job, job_id)
+        job = s.get_one(Job, job_id)
         if job.meeting_id:
             return job.meeting_id
         if e.title is None:  # folder mode
@@ -207,7 +208,7 @@ def meeting_for(db: Database, job_id: int, e: BatchEntry, actor: str, files_dir:
                 )
             job.meeting_id = rec.meeting_id
             return rec.meeting_id
-        day = parse_date(e.date, "the manifest's date")
+        day = parse_date(e.date or "", "the manifest's date")  # none: the usual one-line error
         meeting = s.exec(select(Meeting).where(Meeting.title == e.title, Meeting.date == day)).first()
         if meeting is None:
             meeting = create_meeting(s, e.title, day, e.participants, actor=actor)
@@ -215,7 +216,7 @@ def meeting_for(db: Database, job_id: int, e: BatchEntry, actor: str, files_dir:
                 for p in e.participants:  # "Name[:role]" read as create_meeting reads it (the last colon)
                     ledger.give(
                         s,
-                        meeting.id,
+                        stored_id(meeting),
                         parse_participant_spec(p)[0],
                         "all",
                         e.consent_method,
@@ -223,8 +224,8 @@ def meeting_for(db: Database, job_id: int, e: BatchEntry, actor: str, files_dir:
                         evidence_file=e.consent_evidence,
                         files_dir=files_dir,
                     )
-        job.meeting_id = meeting.id
-        return meeting.id
+        job.meeting_id = stored_id(meeting)
+        return job.meeting_id
 
 
 def run_batch(
@@ -280,6 +281,7 @@ def _worker_init(settings: Settings, options: Options) -> None:
 
 
 def _worker_job(job_id: int, e: BatchEntry) -> JobOutcome:
+    assert _WORKER is not None, "the pool's initializer sets it in every worker"
     db, engines = _WORKER
     return _run_job(db, engines, job_id, e, lambda name: PlainReporter(prefix=f"{name}: "))
 
@@ -294,9 +296,9 @@ def _run_job(
     db: Database, engines: Engines, job_id: int, e: BatchEntry, reporter_for: Callable[[str], Reporter] | None
 ) -> JobOutcome:
     with db.session() as s:
-        job = s.get(Job, job_id)
+        job = s.get_one(Job, job_id)
         if job.status == "done":
-            return JobOutcome(job.id, e.source, "done", job.meeting_id, None, "done before")
+            return JobOutcome(job_id, e.source, "done", job.meeting_id, None, "done before")
         job.status, job.attempts, job.reason, job.updated_at = "running", job.attempts + 1, None, utcnow()
     meeting_id, draft_id, seconds = None, None, 0.0
     try:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes.consent import gate
 from minutes.consent.errors import ConsentError
@@ -34,6 +34,7 @@ from minutes.db import Draft as DraftRow
 from minutes.db import DraftStatus, Recording, StageRun
 from minutes.db import Transcript as TranscriptRow
 from minutes.db.audit import append_event, content_hash
+from minutes.db.ids import stored_id
 from minutes.engines.llama import Cancelled
 from minutes.errors import StateError
 from minutes.records.replacement import discard_recordings
@@ -44,6 +45,7 @@ from minutes.speech.transcripts import load_transcript, replace_segments, save_t
 
 if TYPE_CHECKING:  # pipeline imports this module
     from minutes.run.pipeline import Engines
+    from minutes.run.voices import Voices
 
 Write = Callable[[Session], str]
 PART_EVENT = "recording.part"  # a part stitched into the stored recording (minutes.run.parts)
@@ -66,7 +68,9 @@ class Run:
     reporter: Reporter
     recording: Recording | None = None
     open: dict[str, int] = field(default_factory=dict)  # stage -> its StageRun id, while started
-    voices: Future | None = None  # the diarisation's model work, begun alongside transcription (run.overlap)
+    voices: Future[Voices] | None = (
+        None  # the diarisation's model work, begun alongside transcription (run.overlap)
+    )
     voice_seconds: float | None = None  # how long that work took on its own, wherever it ran
     lease: str | None = None  # the meeting's run lease token, checked at every commit
     copied: Path | None = None  # the recording's copy in the store, until a Recording row holds it
@@ -106,9 +110,9 @@ class Run:
         try:
             with self.db.session() as s:
                 rec_id = self.recording.id if self.recording else None
-                self.open[stage] = gate.begin_stage(
-                    s, self.meeting_id, stage, recording_id=rec_id, actor=self.actor
-                ).id
+                self.open[stage] = stored_id(
+                    gate.begin_stage(s, self.meeting_id, stage, recording_id=rec_id, actor=self.actor)
+                )
         except ConsentError as exc:
             raise Blocked(str(exc)) from None
 
@@ -120,7 +124,7 @@ class Run:
                 lock_meeting(s, self.meeting_id)
                 if self.lease:
                     runlock.check(s, self.meeting_id, self.lease)
-                if s.get(StageRun, self.open[stage]).status != "started":  # cancelled by a withdrawal
+                if s.get_one(StageRun, self.open[stage]).status != "started":  # cancelled by a withdrawal
                     del self.open[stage]
                     raise Blocked(f"consent was withdrawn while {stage} ran; its result was discarded")
                 decision = gate.check(s, self.meeting_id, stage)
@@ -147,17 +151,17 @@ class Run:
     def cancelled(self, stage: str) -> bool:
         """Whether a withdrawal (or another consent change) stopped the stage since it began."""
         with self.db.session() as s:
-            return s.get(StageRun, self.open[stage]).status != "started"
+            return s.get_one(StageRun, self.open[stage]).status != "started"
 
     def close_open(self, status: str, detail: str) -> None:
         for stage in list(self.open):
             with self.db.session() as s:
-                if s.get(StageRun, self.open[stage]).status == "started":
+                if s.get_one(StageRun, self.open[stage]).status == "started":
                     self._finish(s, stage, status, detail)
             self.open.pop(stage, None)
 
     def _finish(self, s: Session, stage: str, status: str, detail: str) -> None:
-        run = s.get(StageRun, self.open.pop(stage))
+        run = s.get_one(StageRun, self.open.pop(stage))
         gate.finish_stage(s, run, status=status, detail=detail, actor=self.actor)
 
     def done(self, stage: str) -> bool:
@@ -168,7 +172,7 @@ class Run:
         if stage == "record":
             return self.recording.path is not None  # audio deleted by a refusal: stored again
         with self.db.session() as s:
-            tr = transcript_of(s, self.recording.id)
+            tr = transcript_of(s, stored_id(self.recording))
             if tr is None:
                 return False
             if stage == "summarise":
@@ -202,8 +206,8 @@ def find_recording(db: Database, meeting_id: int, sha: str) -> Recording | None:
 def transcript_of(s: Session, recording_id: int) -> TranscriptRow | None:
     return s.exec(
         select(TranscriptRow)
-        .where(TranscriptRow.recording_id == recording_id, TranscriptRow.deleted_at.is_(None))
-        .order_by(TranscriptRow.id.desc())
+        .where(TranscriptRow.recording_id == recording_id, col(TranscriptRow.deleted_at).is_(None))
+        .order_by(col(TranscriptRow.id).desc())
     ).first()
 
 
@@ -283,10 +287,10 @@ def diarise(run: Run) -> Write:
     run.voices, run.voice_seconds = None, found.seconds
     run.reporter.update(0.9, 1.0)
     with run.db.session() as s:
-        row = transcript_of(s, run.recording.id)
+        row = transcript_of(s, stored_id(run.stored))
         if row is None:  # a withdrawal removed it (words not yet linked to a speaker may be anyone's)
             raise Blocked("consent was withdrawn while diarise ran; the transcript it needs was removed")
-        transcript_id = row.id
+        transcript_id = stored_id(row)
         transcript = load_transcript(s, transcript_id)
     attributed = attribute(transcript, found.result.turns, run.engines.settings.speakers)
     return write_diarisation(run, transcript_id, attributed, found.result, found.enrolled, found.moved)
@@ -306,10 +310,10 @@ def summarise(run: Run) -> Write:
     with run.db.session() as s:
         meeting = get_meeting(s, run.meeting_id)
         names = [f"{p.name}:{p.role}" if p.role else p.name for p in participants_of(s, run.meeting_id)]
-        row = transcript_of(s, run.recording.id)
+        row = transcript_of(s, stored_id(run.stored))
         if row is None:  # a withdrawal removed it since the stage began
             raise Blocked("consent was withdrawn while summarise ran; the transcript it needs was removed")
-        transcript_id, language, asr_model = row.id, row.language, row.model
+        transcript_id, language, asr_model = stored_id(row), row.language, row.model
         transcript = speaker_names.named_transcript(s, transcript_id)
         decided = reviewed(s, transcript_id)  # a re-draft keeps the reviewers' sensitive-flag decisions
         targets = series.progress_targets(s, run.meeting_id)  # the body's open actions this meeting takes up
@@ -370,7 +374,7 @@ def write_recording(run: Run, a: Audio, target: Path) -> Write:
             )
         s.add(rec)
         s.flush()
-        s.get(StageRun, run.open["record"]).recording_id = rec.id
+        s.get_one(StageRun, run.open["record"]).recording_id = rec.id
         outside = speaker_names.unusable_ranges(s, run.meeting_id, a.duration)
         subject = {"recording": rec.id} | (
             {
@@ -400,13 +404,13 @@ def write_recording(run: Run, a: Audio, target: Path) -> Write:
 
 def write_transcript(run: Run, transcript: Transcript, model: str, label: str) -> Write:
     def write(s: Session) -> str:
-        row = save_transcript(s, run.meeting_id, run.recording.id, transcript, model)
+        row = save_transcript(s, run.meeting_id, stored_id(run.stored), transcript, model)
         append_event(
             s,
             "transcript.store",
             run.actor,
             run.meeting_id,
-            {"recording": run.recording.id, "transcript": row.id, "language": transcript.language},
+            {"recording": run.stored.id, "transcript": row.id, "language": transcript.language},
             {"transcript": content_hash(transcript.model_dump(mode="json"))},
         )
         return f"{len(transcript.segments)} segments, {label}"
@@ -417,14 +421,14 @@ def write_transcript(run: Run, transcript: Transcript, model: str, label: str) -
 def write_diarisation(
     run: Run, transcript_id: int, attributed: Transcript, result, enrolled: list, moved: int
 ) -> Write:
-    rec = run.recording
+    rec_id = stored_id(run.stored)
 
     def write(s: Session) -> str:
         replace_segments(s, transcript_id, attributed)
         params = run.engines.settings.speakers
-        named = speaker_names.store_diarisation(s, run.meeting_id, rec.id, result, enrolled, params)
+        named = speaker_names.store_diarisation(s, run.meeting_id, rec_id, result, enrolled, params)
         talked, suggested = speaker_names.name_from_talk(
-            s, run.meeting_id, rec.id, attributed, run.actor, params
+            s, run.meeting_id, rec_id, attributed, run.actor, params
         )
         append_event(
             s,
@@ -432,7 +436,7 @@ def write_diarisation(
             run.actor,
             run.meeting_id,
             {
-                "recording": rec.id,
+                "recording": rec_id,
                 "transcript": transcript_id,
                 "speakers": len(result.centroids),
                 "turns_moved_by_voice": moved,

@@ -14,13 +14,14 @@ from minutes.speech import speakers as speaker_names
 
 if TYPE_CHECKING:
     from minutes.run.stages import Run
+    from minutes.speech.diarise import Diarisation
 
 
 @dataclass
 class Voices:
     """The diarisation's model work: it needs the audio and the consent evidence ranges, not the transcript."""
 
-    result: object  # minutes.speech.diarise.Diarisation
+    result: Diarisation
     enrolled: list
     moved: int
     seconds: float

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import select
+import sqlalchemy
+from sqlmodel import col
 
 from minutes import review
 from minutes.consent.meetings import participants_of
 from minutes.db import DraftStatus, Recording, Resolution, Segment, Transcript
+from minutes.db.ids import stored_id
 from minutes.db.meeting import NOT_RECORDED
 from minutes.drafting import owners, windows
 from minutes.records import agenda, clerk
@@ -23,6 +25,7 @@ from minutes.review import lines as corrections
 from minutes.review.views import ReviewStep
 from minutes.service.context import Ctx
 from minutes.speech import speakers
+from minutes.speech.speakers import SpeakerView
 
 LAYOUTS = {"governors": "Governing body", "department": "Department"}
 DEFAULT_LAYOUT = "governors"
@@ -93,7 +96,7 @@ class ReviewPage:
     audio: AudioAvailability
     agenda: list[str]  # the meeting's agenda titles, in order
     labels: dict[str, str]  # diarisation label -> the name shown ("Speaker 2" until named)
-    speaker_views: list[speakers.SpeakerView]  # how each voice was named, and who the talk says it is
+    speaker_views: list[SpeakerView]  # how each voice was named, and who the talk says it is
     released_by: str | None = None
     released_at: datetime | None = None
 
@@ -182,15 +185,15 @@ def page(ctx: Ctx, draft_id: int, layout: str | None = None) -> ReviewPage:
         diff = review.diff(s, draft_id)
         row = review.get_draft(s, draft_id)
         transcript, audio, labels = None, AudioAvailability(False, view.meeting_id, None), {}
-        views: list[speakers.SpeakerView] = []
+        views: list[SpeakerView] = []
         tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
         if tr is not None:
-            rec = s.get(Recording, tr.recording_id)
+            rec = s.get_one(Recording, tr.recording_id)
             audio = AudioAvailability(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
-            labels = speakers.label_names(s, rec.id)
-            views = speakers.speaker_views(s, rec.id, tr.id if tr.deleted_at is None else None)
+            labels = speakers.label_names(s, stored_id(rec))
+            views = speakers.speaker_views(s, stored_id(rec), tr.id if tr.deleted_at is None else None)
             if tr.deleted_at is None:
-                transcript = _lines(s, tr.id, labels, view.items)
+                transcript = _lines(s, stored_id(tr), labels, view.items)
         titles = agenda.agenda_of(s, view.meeting_id)
         timed = clerk.transcript_lines(s, draft_id)
         released = review.latest_release(s, draft_id)
@@ -209,8 +212,8 @@ def page(ctx: Ctx, draft_id: int, layout: str | None = None) -> ReviewPage:
         titles,
         labels,
         views,
-        released and released.released_by,
-        released and released.released_at,
+        released.released_by if released else None,
+        released.released_at if released else None,
     )
 
 
@@ -344,10 +347,12 @@ def _cited_lines(item: review.ItemView, lines: list[DocumentLine]) -> tuple[int 
 
 def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.ItemView]) -> list[DocumentLine]:
     """The transcript's lines with speakers named, what a reviewer corrected, and the items citing each."""
-    rows = s.exec(
-        select(Segment.idx, Segment.start, Segment.end, Segment.speaker, Segment.text)
-        .where(Segment.transcript_id == transcript_id)
-        .order_by(Segment.idx)
+    rows = s.exec(  # SQLAlchemy's select: SQLModel's is typed for at most four columns
+        sqlalchemy.select(
+            col(Segment.idx), col(Segment.start), col(Segment.end), col(Segment.speaker), col(Segment.text)
+        )
+        .where(col(Segment.transcript_id) == transcript_id)
+        .order_by(col(Segment.idx))
     ).all()
     heard = corrections.corrections(s, transcript_id)
     out = []

@@ -27,13 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from minutes.consent import gate
 from minutes.consent.meetings import lock_meeting
 from minutes.core.progress import Pace
 from minutes.db import Draft, Job, Recording, StageRun, utcnow
 from minutes.db.audit import append_event
+from minutes.db.ids import stored_id
 from minutes.errors import MinutesError, StateError, UsageError
 from minutes.records.retention import audio_path
 from minutes.review import redraft as rules
@@ -257,7 +258,7 @@ def record_upload(ctx: Ctx, meeting_id: int, path: Path, actor: str, batch: str)
         append_event(
             s, "recording.upload", actor, meeting_id, subject={"job": job.id, "bytes": path.stat().st_size}
         )
-        return job.id
+        return stored_id(job)
 
 
 def resume(ctx: Ctx, meeting_id: int, actor: str) -> int:
@@ -284,7 +285,7 @@ def resume(ctx: Ctx, meeting_id: int, actor: str) -> int:
         s.add(job)
         s.flush()
         append_event(s, "job.resume", actor, meeting_id, subject={"job": job.id})
-        return job.id
+        return stored_id(job)
 
 
 class CommandLineJob:
@@ -312,8 +313,9 @@ class CommandLineJob:
                 )
                 s.add(job)
                 s.flush()
-                self.job_id = job.id
+                self.job_id = stored_id(job)
             self._progress = JobReporter(self.ctx, self.job_id)
+        assert self._progress is not None  # made with the job row, above
         self._progress.start(stage, total)
 
     def update(self, done: float, total: float | None = None, unit: str | None = None) -> None:
@@ -357,12 +359,12 @@ def queue_redraft(ctx: Ctx, meeting_id: int, actor: str) -> int:
         s.add(job)
         s.flush()
         append_event(s, "job.redraft", actor, meeting_id, subject={"job": job.id})
-        return job.id
+        return stored_id(job)
 
 
 def _latest_recording(s, meeting_id: int) -> Recording | None:
     return s.exec(
-        select(Recording).where(Recording.meeting_id == meeting_id).order_by(Recording.id.desc())
+        select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id).desc())
     ).first()
 
 
@@ -373,16 +375,18 @@ def recording(ctx: Ctx, meeting_id: int) -> RecordingView | None:
         rec = _latest_recording(s, meeting_id)
     if rec is None:
         return None
-    return RecordingView(rec.id, rec.original_name, rec.duration, rec.created_at, rec.audio_deleted_at)
+    return RecordingView(
+        stored_id(rec), rec.original_name, rec.duration, rec.created_at, rec.audio_deleted_at
+    )
 
 
 def _latest_job(s, meeting_id: int) -> Job | None:
-    return s.exec(select(Job).where(Job.meeting_id == meeting_id).order_by(Job.id.desc())).first()
+    return s.exec(select(Job).where(Job.meeting_id == meeting_id).order_by(col(Job.id).desc())).first()
 
 
 def _active_job(s, meeting_id: int) -> Job | None:
     return s.exec(
-        select(Job).where(Job.meeting_id == meeting_id, Job.status.in_(("queued", "running")))
+        select(Job).where(Job.meeting_id == meeting_id, col(Job.status).in_(("queued", "running")))
     ).first()
 
 
@@ -398,11 +402,11 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
         runs = {
             r.stage: r.status
             for r in s.exec(
-                select(StageRun).where(StageRun.meeting_id == meeting_id).order_by(StageRun.id)
+                select(StageRun).where(StageRun.meeting_id == meeting_id).order_by(col(StageRun.id))
             ).all()
         }
         draft = s.exec(
-            select(Draft.id).where(Draft.meeting_id == meeting_id).order_by(Draft.id.desc())
+            select(Draft.id).where(Draft.meeting_id == meeting_id).order_by(col(Draft.id).desc())
         ).first()
     stages = []
     for stage in STAGES:
@@ -426,14 +430,16 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
                 left,
             )
         )
-    return JobView(job.id, status, reason, job.requested_by, job.updated_at, stages, draft)
+    return JobView(stored_id(job), status, reason, job.requested_by, job.updated_at, stages, draft)
 
 
 def last_pace(ctx: Ctx) -> dict[str, float]:
     """The pace (seconds per step, by stage and unit) the latest job that measured one found on this store's
     workers: a new job's first estimate, before it has measured its own."""
     with ctx.tx() as s:
-        rows = s.exec(select(Job.pace).where(Job.status == "done").order_by(Job.updated_at.desc()).limit(20))
+        rows = s.exec(
+            select(Job.pace).where(Job.status == "done").order_by(col(Job.updated_at).desc()).limit(20)
+        )
         return next((dict(p) for p in rows if p), {})
 
 
@@ -451,9 +457,11 @@ def measured_speed(ctx: Ctx, recent: int = 5) -> Speed | None:
         done = s.exec(
             select(StageRun.recording_id)
             .where(
-                StageRun.stage == "summarise", StageRun.status == "done", StageRun.recording_id.is_not(None)
+                StageRun.stage == "summarise",
+                StageRun.status == "done",
+                col(StageRun.recording_id).is_not(None),
             )
-            .order_by(StageRun.id.desc())
+            .order_by(col(StageRun.id).desc())
             .limit(recent)
         ).all()
         ratios = []
@@ -478,15 +486,19 @@ def claim_next(ctx: Ctx) -> Job | None:
     """Take the oldest queued web job (queued -> running), or None."""
     with ctx.tx() as s:
         job = s.exec(
-            select(Job).where(Job.batch.in_(OWN_BATCHES), Job.status == "queued").order_by(Job.id)
+            select(Job).where(col(Job.batch).in_(OWN_BATCHES), Job.status == "queued").order_by(col(Job.id))
         ).first()
         if job is None:
             return None
-        claimed = s.execute(
+        claimed = s.exec(
             update(Job)
-            .where(Job.id == job.id, Job.status == "queued")
+            .where(col(Job.id) == job.id, col(Job.status) == "queued")
             .values(
-                status="running", attempts=Job.attempts + 1, reason=None, progress=None, updated_at=utcnow()
+                status="running",
+                attempts=col(Job.attempts) + 1,
+                reason=None,
+                progress=None,
+                updated_at=utcnow(),
             )
         )
         return s.get(Job, job.id) if claimed.rowcount else None
@@ -495,9 +507,9 @@ def claim_next(ctx: Ctx) -> Job | None:
 def requeue_interrupted(ctx: Ctx) -> int:
     """Web jobs left `running` by a worker that died go back to the queue (the pipeline resumes them)."""
     with ctx.tx() as s:
-        return s.execute(
+        return s.exec(
             update(Job)
-            .where(Job.batch.in_(OWN_BATCHES), Job.status == "running")
+            .where(col(Job.batch).in_(OWN_BATCHES), col(Job.status) == "running")
             .values(status="queued", updated_at=utcnow())
         ).rowcount
 
@@ -508,7 +520,7 @@ def source_for(ctx: Ctx, job: Job) -> Path:
     if upload.is_file():
         return upload
     with ctx.tx() as s:
-        rec = _latest_recording(s, job.meeting_id)
+        rec = _latest_recording(s, job.meeting_id) if job.meeting_id is not None else None
     if rec is None or rec.path is None:
         raise StateError("the uploaded recording is no longer available", "upload it again")
     return audio_path(ctx.settings, rec)
@@ -516,7 +528,7 @@ def source_for(ctx: Ctx, job: Job) -> Path:
 
 def set_job(ctx: Ctx, job_id: int, **values) -> None:
     with ctx.tx() as s:
-        job = s.get(Job, job_id)
+        job = s.get_one(Job, job_id)
         for key, value in values.items():
             setattr(job, key, value)
         job.updated_at = utcnow()

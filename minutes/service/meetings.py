@@ -13,9 +13,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from minutes.consent import attendance as attendance_rules
 from minutes.consent.status import SCOPES, State, resolve
@@ -32,6 +34,7 @@ from minutes.db import (
     Release,
     Review,
 )
+from minutes.db.ids import stored_id
 from minutes.db.meeting import NOT_RECORDED
 from minutes.errors import NotFoundError
 from minutes.records import agenda as agenda_rules
@@ -116,7 +119,10 @@ class MeetingDetail:
         return "".join(f"{i}. {title}\n" for i, title in enumerate(self.agenda, 1))
 
 
-def _filters(query, q: str | None, date_from: dt.date | None, date_to: dt.date | None):
+_Query = TypeVar("_Query", bound=SelectOfScalar[Any])
+
+
+def _filters(query: _Query, q: str | None, date_from: dt.date | None, date_to: dt.date | None) -> _Query:
     if q and q.strip():
         query = query.where(func.lower(Meeting.title).contains(q.strip().lower(), autoescape=True))
     if date_from:
@@ -141,19 +147,23 @@ def list_meetings(
         total = s.exec(_filters(select(func.count()).select_from(Meeting), q, date_from, date_to)).one()
         rows = s.exec(
             _filters(select(Meeting), q, date_from, date_to)
-            .order_by(Meeting.date.desc(), Meeting.id.desc())
+            .order_by(col(Meeting.date).desc(), col(Meeting.id).desc())
             .offset(offset)
             .limit(limit)
         ).all()
-        statuses = _statuses(s, [m.id for m in rows])
+        ids = [stored_id(m) for m in rows]
+        statuses = _statuses(s, ids)
         counts = dict(
             s.exec(
                 select(Participant.meeting_id, func.count())
-                .where(Participant.meeting_id.in_([m.id for m in rows]))
-                .group_by(Participant.meeting_id)
+                .where(col(Participant.meeting_id).in_(ids))
+                .group_by(col(Participant.meeting_id))
             ).all()
         )
-        out = [MeetingRow(m.id, m.title, m.date, counts.get(m.id, 0), *statuses[m.id]) for m in rows]
+        out = [
+            MeetingRow(i, m.title, m.date, counts.get(i, 0), *statuses[i])
+            for i, m in zip(ids, rows, strict=True)
+        ]
     return MeetingPage(out, total, offset, limit)
 
 
@@ -163,25 +173,30 @@ def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
         mid: (did, status)
         for did, mid, status in s.exec(
             select(Draft.id, Draft.meeting_id, Draft.status)
-            .where(Draft.meeting_id.in_(ids))
-            .order_by(Draft.id)
+            .where(col(Draft.meeting_id).in_(ids))
+            .order_by(col(Draft.id))
         ).all()
     }
     latest = {
-        job.meeting_id: job for job in s.exec(select(Job).where(Job.meeting_id.in_(ids)).order_by(Job.id))
+        job.meeting_id: job
+        for job in s.exec(select(Job).where(col(Job.meeting_id).in_(ids)).order_by(col(Job.id)))
     }
     jobs = {mid: current_status(s, job)[0] for mid, job in latest.items()}
-    recorded = set(s.exec(select(Recording.meeting_id).where(Recording.meeting_id.in_(ids))).all())
+    recorded = set(s.exec(select(Recording.meeting_id).where(col(Recording.meeting_id).in_(ids))).all())
     undecided = [mid for mid in ids if mid not in drafts and jobs.get(mid) not in _JOB_STATUS]
     ready = _ready(s, undecided)
     draft_ids = [did for did, _ in drafts.values()]
     reissued = set(
         s.exec(
-            select(Release.draft_id).where(Release.draft_id.in_(draft_ids), Release.reissue_of.is_not(None))
+            select(Release.draft_id).where(
+                col(Release.draft_id).in_(draft_ids), col(Release.reissue_of).is_not(None)
+            )
         )
     )
     reopened = set(  # a withdrawal sent an unreleased draft back to review: the reviewer checks it again
-        s.exec(select(Review.draft_id).where(Review.draft_id.in_(draft_ids), Review.kind == "withdrawal"))
+        s.exec(
+            select(Review.draft_id).where(col(Review.draft_id).in_(draft_ids), Review.kind == "withdrawal")
+        )
     )
     out: dict[int, tuple[str, int | None]] = {}
     for mid in ids:
@@ -208,16 +223,16 @@ def _ready(s, ids: list[int]) -> dict[int, bool]:
     if not ids:
         return {}
     today = dt.date.today()
-    dates = dict(s.exec(select(Meeting.id, Meeting.date).where(Meeting.id.in_(ids))).all())
+    dates = dict(s.exec(select(col(Meeting.id), col(Meeting.date)).where(col(Meeting.id).in_(ids))).all())
     parts = s.exec(
         select(Participant).where(
-            Participant.meeting_id.in_(ids), Participant.attendance.not_in(NOT_RECORDED)
+            col(Participant.meeting_id).in_(ids), col(Participant.attendance).not_in(NOT_RECORDED)
         )
     ).all()
     own: dict[tuple[int, str], list[ConsentRecord]] = defaultdict(list)
     for r in s.exec(
         select(ConsentRecord).where(
-            ConsentRecord.meeting_id.in_(ids), ConsentRecord.participant_id.is_not(None)
+            col(ConsentRecord.meeting_id).in_(ids), col(ConsentRecord.participant_id).is_not(None)
         )
     ).all():
         own[(r.participant_id, r.scope)].append(r)
@@ -226,7 +241,7 @@ def _ready(s, ids: list[int]) -> dict[int, bool]:
     if persons:
         for r in s.exec(
             select(ConsentRecord).where(
-                ConsentRecord.person_id.in_(persons), ConsentRecord.participant_id.is_(None)
+                col(ConsentRecord.person_id).in_(persons), col(ConsentRecord.participant_id).is_(None)
             )
         ).all():
             standing[(r.person_id, r.scope)].append(r)
@@ -295,12 +310,12 @@ def create_from_specs(
     with ctx.tx() as s:
         row = meeting_records.create_meeting(s, title, date, specs, actor=actor)
         if titles:
-            agenda_rules.set_agenda(s, row.id, list(titles), actor)
+            agenda_rules.set_agenda(s, stored_id(row), list(titles), actor)
         if body and body.strip():
             series_rules.set_body(
                 s, row, series_rules.body_named(s, body, create=True, kind=body_kind, actor=actor), actor
             )
-        return Created(row.id, row.title, row.date)
+        return Created(stored_id(row), row.title, row.date)
 
 
 def agenda_file(path: Path) -> str:
@@ -330,7 +345,7 @@ def add_person(ctx: Ctx, name: str, role: str | None, actor: str) -> meeting_rec
     """A person known across meetings, who can hold standing consent."""
     with ctx.tx() as s:
         row = meeting_records.add_person(s, name, role=role, actor=actor)
-        return meeting_records.PersonInfo(row.id, row.name, row.role, 0)
+        return meeting_records.PersonInfo(stored_id(row), row.name, row.role, 0)
 
 
 def people(ctx: Ctx) -> list[meeting_records.PersonInfo]:
@@ -390,21 +405,21 @@ def add_participant(
             actor=actor,
             attendance=attendance or "present",
         )
-        return Added(p.id, p.meeting_id, p.name, p.role, p.person_id, p.attendance)
+        return Added(stored_id(p), p.meeting_id, p.name, p.role, p.person_id, p.attendance)
 
 
 def remove_participant(ctx: Ctx, meeting_id: int, who: int | str, actor: str) -> ParticipantView:
     """Remove a participant added by mistake; `who` is an id, or a name as typed (a near miss gets "did you
     mean")."""
     with ctx.tx() as s:
-        ref = who if isinstance(who, int) else named_participant(s, meeting_id, who).id
+        ref = who if isinstance(who, int) else stored_id(named_participant(s, meeting_id, who))
         p = meeting_records.remove_participant(s, meeting_id, ref, actor=actor)
-        return ParticipantView(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
+        return ParticipantView(stored_id(p), p.name, p.role, p.attendance, p.apologies_accepted)
 
 
 def set_attendance(
     ctx: Ctx,
-    meeting_id: int | str,
+    meeting_id: int,
     who: int | str,
     attendance: str,
     actor: str,
@@ -414,9 +429,9 @@ def set_attendance(
     whether they were accepted; audited. `who` is a participant id, or a name (a near miss gets "did you
     mean"). The rules (the consent gate, kept as filed after release) are `consent.attendance`'s."""
     with ctx.tx() as s:
-        ref = who if isinstance(who, int) else named_participant(s, meeting_id, who).id
+        ref = who if isinstance(who, int) else stored_id(named_participant(s, meeting_id, who))
         p = attendance_rules.set_attendance(s, meeting_id, ref, attendance, actor=actor, accepted=accepted)
-        return ParticipantView(p.id, p.name, p.role, p.attendance, p.apologies_accepted)
+        return ParticipantView(stored_id(p), p.name, p.role, p.attendance, p.apologies_accepted)
 
 
 def get(ctx: Ctx, meeting_id: int) -> Meeting:

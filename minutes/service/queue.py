@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlmodel import select
+from sqlmodel import col, select
 
 from minutes.consent.errors import ConsentError
 from minutes.consent.gate import check
@@ -99,7 +99,9 @@ def ensure_schema(db: Database) -> None:
     with db.engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
         if conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is None:
-            with conn.connection.dbapi_connection.cursor() as cur:  # no parameters: its '%' are literal
+            raw = conn.connection.driver_connection  # psycopg's, the same as the DBAPI one
+            assert raw is not None, "an open connection has its driver's"
+            with raw.cursor() as cur:  # no parameters: its '%' are literal
                 cur.execute(SchemaManager.get_schema())
 
 
@@ -168,7 +170,7 @@ def enqueue_batch(ctx: Ctx, source: Path, actor: str, resume: bool = False) -> E
 
 def _enqueue_one(ctx: Ctx, app, job_id: int, e: batch.BatchEntry, actor: str, original: Path | None) -> dict:
     with ctx.tx() as s:
-        job = s.get(Job, job_id)
+        job = s.get_one(Job, job_id)
         if job.status in ("done", "running"):
             if job.status == "done":
                 drop_incoming(ctx, job)  # not needed
@@ -265,7 +267,7 @@ def resume(ctx: Ctx, meeting_id: int, actor: str) -> int:
     """Queue the meeting's stopped job again; on the queue unless it is the web app's own worker's job."""
     job_id = jobs.resume(ctx, meeting_id, actor)
     with ctx.tx() as s:
-        own = s.get(Job, job_id).batch in jobs.OWN_BATCHES
+        own = s.get_one(Job, job_id).batch in jobs.OWN_BATCHES
     if not own and in_use(ctx):
         _defer_now(ctx, job_id, meeting_id)
     return job_id
@@ -309,6 +311,7 @@ def _task(context, job_id: int) -> str:
     An error the user can act on (bad audio, no consent) ends the job `failed` at once: a retry would fail
     the same way. Any other error is retried up to `[queue] retries` times, then the job is `failed`."""
     worker = _STATE
+    assert worker is not None, "run_worker sets it before the worker takes jobs"
     ctx = worker.ctx
     attempt = context.job.attempts + 1  # procrastinate counts the attempts before this one
     last = attempt > worker.settings.queue.retries
@@ -321,6 +324,8 @@ def _task(context, job_id: int) -> str:
         job.status, job.attempts, job.reason, job.worker = "running", job.attempts + 1, None, worker.name
         job.progress, job.updated_at = None, utcnow()
         meeting_id = job.meeting_id
+        if meeting_id is None:
+            raise StateError(f"job {job_id} has no meeting")  # it is queued with one
         s.add(job)
     batch.sweep_temp_files(worker.settings.files_dir / "recordings" / str(meeting_id))
     try:
@@ -364,7 +369,7 @@ def drop_incoming(ctx: Ctx, job: Job) -> None:
     with ctx.db.session() as s:
         waiting = s.exec(
             select(Job.id).where(
-                Job.source == job.source, Job.id != job.id, Job.status.in_(("queued", "running"))
+                Job.source == job.source, col(Job.id) != job.id, col(Job.status).in_(("queued", "running"))
             )
         ).first()
     if waiting is None:
@@ -400,6 +405,7 @@ def run_worker(
 
 async def _serve(app, settings: Settings, queue: str, concurrency: int) -> None:
     q = settings.queue
+    assert _STATE is not None, "run_worker sets it first"
     async with app.open_async():
         watcher = asyncio.create_task(_retry_stalled(app, q.stalled_after_seconds))
         try:
@@ -419,6 +425,7 @@ async def _retry_stalled(app, after: float) -> None:
     """Every few seconds: a running job whose worker's heartbeat is older than `after` goes back to the
     queue, and the temporary files of writers that are gone are removed. Two workers may both find the same job; should the second put it back after a third has taken it,
     the meeting's run lease still lets only one run store anything (the other gets MeetingBusy and waits)."""
+    assert _STATE is not None, "run_worker sets it first"
     while True:
         await asyncio.sleep(max(1.0, after / 3))
         try:

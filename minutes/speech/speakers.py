@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from minutes import db
 from minutes.consent.meetings import find_participant, participants_of
@@ -78,22 +78,21 @@ def _evidence_ranges(
         .where(
             ConsentRecord.meeting_id == meeting_id,
             ConsentRecord.decision == "given",
-            ConsentRecord.evidence_start.is_not(None),
-            ConsentRecord.evidence_end.is_not(None),
+            col(ConsentRecord.evidence_start).is_not(None),
+            col(ConsentRecord.evidence_end).is_not(None),
         )
-        .order_by(ConsentRecord.id)
+        .order_by(col(ConsentRecord.id))
     ).all()
     usable: dict[int, EnrolmentRange] = {}
     unusable: dict[int, EnrolmentRange] = {}
-    for r in (r for r in rows if r.participant_id in people):
-        if r.evidence_end <= duration + 0.5:
-            usable[r.participant_id] = EnrolmentRange(
-                r.participant_id, people[r.participant_id], r.evidence_start, min(r.evidence_end, duration)
-            )
+    for r in rows:
+        pid, start, end = r.participant_id, r.evidence_start, r.evidence_end
+        if pid is None or pid not in people or start is None or end is None:  # the query asked for a range
+            continue
+        if end <= duration + 0.5:
+            usable[pid] = EnrolmentRange(pid, people[pid], start, min(end, duration))
         else:
-            unusable[r.participant_id] = EnrolmentRange(
-                r.participant_id, people[r.participant_id], r.evidence_start, r.evidence_end
-            )
+            unusable[pid] = EnrolmentRange(pid, people[pid], start, end)
     return list(usable.values()), [r for pid, r in unusable.items() if pid not in usable]
 
 
@@ -115,7 +114,7 @@ def store_diarisation(
 ) -> int:
     """Replace the recording's turns, speaker labels and enrolments; name labels by enrolment. Returns # named."""
     for model in (RecordingTurn, SpeakerLabel, VoiceEnrolment):
-        s.execute(delete(model).where(model.recording_id == recording_id))
+        s.execute(delete(model).where(col(model.recording_id) == recording_id))
     s.add_all(
         RecordingTurn(recording_id=recording_id, start=t.start, end=t.end, speaker=t.speaker)
         for t in result.turns
@@ -302,7 +301,7 @@ def label_names(s: Session, recording_id: int) -> dict[str, str]:
         select(SpeakerLabel).where(SpeakerLabel.recording_id == recording_id).order_by(SpeakerLabel.label)
     ).all()
     names: dict[str, str | None] = {
-        row.label: row.participant_id and _participant_name(s, row.participant_id) for row in labels
+        row.label: _participant_name(s, row.participant_id) if row.participant_id else None for row in labels
     }
     unnamed = iter(range(1, len(labels) + 1))
     return {label: name or f"Speaker {next(unnamed)}" for label, name in names.items()}
@@ -315,8 +314,8 @@ def _participant_name(s: Session, participant_id: int) -> str | None:
 
 def named_transcript(s: Session, transcript_id: int) -> Transcript:
     """The stored transcript with speaker labels replaced by names."""
-    row = s.get(db.Transcript, transcript_id)
-    return apply_names(load_transcript(s, transcript_id), label_names(s, row.recording_id))
+    transcript = load_transcript(s, transcript_id)  # NotFoundError when there is none
+    return apply_names(transcript, label_names(s, s.get_one(db.Transcript, transcript_id).recording_id))
 
 
 def set_names(
