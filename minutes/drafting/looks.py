@@ -25,16 +25,15 @@ CLAUSE_END = re.compile(r"[.!?;,]|\s+(?:and|but|so|then)\s+(?:we|you|he|she|they
 NOT_A_TASK = re.compile(r"^be\b|\b(?:a|an|the|at|to|on|in|by|for|of|with|and|or|from|about)$", re.IGNORECASE)
 FILLER = re.compile(r"^(?:(?:just|also|then|um|uh|er|certainly|definitely)\b[\s,]*)+", re.IGNORECASE)
 # the yes a look's decision often keeps from its line ("Yes, we should do tickets ...")
-YES = re.compile(r"^(?:yes|yeah|yep|definitely|absolutely|of course)\b", re.IGNORECASE)
+_YES_WORDS = r"yes|yeah|yep|definitely|absolutely"
+YES = re.compile(rf"^(?:{_YES_WORDS}|of course)\b", re.IGNORECASE)
 # assent no settling phrase names (rule "yes_looks"): a yes, or "let's do that", answering another speaker's
 # question that proposes something
 PROPOSES = re.compile(
     r"\b(?:should|shall|could|can) we\b|\bwhy don['’]t we\b|\b(?:how|what) about\b|\bdo we want\b",
     re.IGNORECASE,
 )
-ASSENTS = re.compile(
-    r"^(?:yes|yeah|yep|definitely|absolutely)\b|\blet['’]?s do (?:that|it|this)\b", re.IGNORECASE
-)
+ASSENTS = re.compile(rf"^(?:{_YES_WORDS})\b|\blet['’]?s do (?:that|it|this)\b", re.IGNORECASE)
 
 
 def second_looks(
