@@ -72,14 +72,15 @@ test: install system
 		$(BIN)/python -m pytest -m slow --durations=15; slow=$$?; \
 		exit $$((fast || slow))
 
-# The edit loop: ruff, then the tests that load no real model and need no PostgreSQL server (a test that loads a
-# model must be marked slow: tests/model_guard.py fails it otherwise), on two pytest-xdist workers (1.6 x faster
-# than one on the 2 shared cores), the long property tests drawing a quarter of their examples (tests/examples.py).
+# The edit loop: ruff, then the tests that load no real model, need no PostgreSQL server and drive no browser (a
+# test that loads a model must be marked slow: tests/model_guard.py fails it otherwise; one that uses the
+# `browser` fixture is marked `browser` at collection), on two pytest-xdist workers (1.6 x faster than one on the
+# 2 shared cores), the long property tests drawing a quarter of their examples (tests/examples.py).
 # `make test` runs everything, every example.
 check: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
-	MINUTES_TEST_NO_POSTGRES=1 MINUTES_TEST_QUICK=1 $(BIN)/python -m pytest -q -m "not slow and not postgres" -n 2
+	MINUTES_TEST_NO_POSTGRES=1 MINUTES_TEST_QUICK=1 $(BIN)/python -m pytest -q -m "not slow and not postgres and not browser" -n 2
 
 # The README's screenshots (docs/screenshots/), taken by the browser tests; `make test` writes them to build/.
 screenshots: install system

@@ -25,6 +25,9 @@ from pg import NO_POSTGRES, TEMPLATE, PgServer, start_pg_server, stop_pg_server
 import minutes.service  # noqa: F401  (wires withdrawal propagation, as every entry point does)
 from minutes.core.config import load_settings
 
+# The web app's route tests' fixtures (`web`, `web_template`), for every test module.
+pytest_plugins = ("web_helpers",)
+
 DATA = Path(__file__).parent / "data"
 DEMO = DATA / "meeting-demo"
 
@@ -37,6 +40,9 @@ model_guard.install()
 
 def pytest_collection_modifyitems(items):
     model_guard.mark_model_tests(items)
+    for item in items:  # headless Chromium: `make test` runs these, `make check` (the edit loop) leaves them
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.hookimpl(tryfirst=True)

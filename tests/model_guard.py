@@ -1,5 +1,5 @@
-"""Real models load only in tests marked `slow`, so that `make check` (`-m "not slow and not postgres"`) runs
-in minutes without them; and each speech model loads once per test session.
+"""Real models load only in tests marked `slow`, so that `make check` (`-m "not slow and not postgres and not
+browser"`) runs in minutes without them; and each speech model loads once per test session.
 
 The three loaders (ASR, diarisation, extractor) are wrapped once, before any test module imports them, and every
 `minutes.*` module that already holds one by name gets the wrapper. A test that is not marked `slow` and gets a
@@ -10,7 +10,10 @@ at collection.
 The ASR and diarisation engines are read-only at inference, so the wrapper keeps each one it loads for the rest
 of the session, keyed by everything that chooses what is loaded: every `process`, `transcribe` or `diarise`
 run in a test after the first gets the same engine instead of loading it again (2-11 s each on 2 cores). The
-extractor is not kept: it writes its prompt states into the home it was loaded for, and tests close it.
+extractor is not kept (tests close it), but the prompt openings' states it keeps on disk go to one folder for
+the whole run, `build/test-prompt-states`, instead of each test's new home: a state is keyed by the model's
+weights and the opening's tokens, so it is the same in every home, and each home computing its own cost about
+50 s of prefill per opening on 2 cores. A test that checks what a home keeps is marked `home_prompt_states`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,8 +33,11 @@ LOADERS = {
 KEPT = {"load_asr", "load_diarisation"}  # engines that hold no state of the run that used them
 MODEL_FIXTURES = {"qwen", "smol"}  # session fixtures in conftest.py that hold a loaded extractor
 
+SHARED_STATES = Path(__file__).resolve().parents[1] / "build" / "test-prompt-states"
+
 _slow = {"now": True}  # outside a test's run (collection, session teardown) nothing is refused
 _kept: dict[tuple, object] = {}
+_home_states = {"now": False}  # the running test checks the prompt states its home keeps
 
 
 def _key(name: str, settings, args: tuple, kwargs: dict) -> tuple:
@@ -54,12 +61,22 @@ def _guard(real, name: str):
             loaded = real(settings, *args, **kwargs)  # a bad name or a missing model raises here: allowed
             if key:
                 _kept[key] = loaded
+            if name == "load_extractor" and not _home_states["now"]:
+                SHARED_STATES.mkdir(parents=True, exist_ok=True)
+                loaded.states = SHARED_STATES
         if not _slow["now"]:
             pytest.fail(f"{name}() loaded a real model in a test not marked slow: add @pytest.mark.slow")
         return loaded
 
     load.__wrapped_real__ = real
     return load
+
+
+def share_prompt_states(home: Path) -> None:
+    """Have a `minutes` process started on `home` by a test keep its prompt states in the run's shared folder."""
+    SHARED_STATES.mkdir(parents=True, exist_ok=True)
+    (home / "cache").mkdir(mode=0o700, exist_ok=True)
+    (home / "cache" / "prompt-states").symlink_to(SHARED_STATES, target_is_directory=True)
 
 
 def install() -> None:
@@ -82,7 +99,9 @@ def mark_model_tests(items) -> None:
 
 def entering(item) -> None:
     _slow["now"] = item.get_closest_marker("slow") is not None
+    _home_states["now"] = item.get_closest_marker("home_prompt_states") is not None
 
 
 def leaving() -> None:
     _slow["now"] = True
+    _home_states["now"] = False

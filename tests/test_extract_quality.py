@@ -1,10 +1,10 @@
 """Extraction quality with the real default model (Qwen2.5-Coder-1.5B Q4_K_M on llama.cpp), loaded once here.
 
 On meeting-demo's reference transcript: both gold decisions and all three gold actions, owners right, due dates
-resolved, the deferred lab-technician point not a decision, nothing invented. On three dev meetings of other
-kinds (tests/data/dev, scored as bench/quality_extraction.py scores them): no not-decision and at least the
-measured number of gold decisions, actions with their owner, and due dates (the 1.5B model does not find them
-all; the README gives the figures). Also: a planted safeguarding passage is flagged and kept out of the
+resolved, the deferred lab-technician point not a decision, nothing invented. On a dev meeting of another kind
+(tests/data/dev, scored as bench/quality_extraction.py scores them): no not-decision and at least the measured
+number of gold decisions, actions with their owner, and due dates (the 1.5B model does not find them all; the
+README gives the figures). The other dev meetings are the bench's: each took 1-2 minutes here. Also: a planted safeguarding passage is flagged and kept out of the
 summary; a meeting with nothing decided gives empty lists; the run is inference only (model file unchanged, no
 optimiser, no backward).
 """
@@ -210,12 +210,8 @@ def test_a_meeting_with_nothing_decided_gives_empty_lists(qwen):
 # is one less than measured, but never 0: a floor of 0 could not fail.
 MEASURED = {  # after the ablation's removals and `yes_looks` (docs/drafting-rules.md): found of gold
     "m09_short_messy_delegation": {"decisions": 1, "actions (owner right)": 3, "due right": 2},
-    "m04_primary_christmas_reversal": {"decisions": 3, "actions (owner right)": 3, "due right": 2},
-    "m07_curriculum_roles": {"decisions": 3, "actions (owner right)": 6, "due right": 2},
 }
 DEV = {name: {key: max(1, found - 1) for key, found in m.items()} for name, m in MEASURED.items()}
-# Not-decisions reported, at most: m04's reversed "St Mark's it is" (no rule drops a decision gone back on).
-NOT_DECISIONS = {"m04_primary_christmas_reversal": 1}
 
 
 @pytest.fixture(scope="module")
@@ -239,13 +235,12 @@ def dev_runs(qwen, data):
 
 @pytest.mark.parametrize("name", DEV)
 def test_dev_meeting_floor(dev_runs, name):
-    """Delegation and self-correction (m09), a decision reversed later (m04), owners named by role (m07): no
-    more not-decisions than measured, no chunk left unread, owners only from the participants, and the measured
-    floor of gold items less one for another CPU's rounding (a drop below it is a regression in the prompts or
-    the rules)."""
+    """Delegation and self-correction (m09): no not-decision, no chunk left unread, owners only from the
+    participants, and the measured floor of gold items less one for another CPU's rounding (a drop below it is a
+    regression in the prompts or the rules)."""
     draft, judge, score = dev_runs(name)
     shown = json.dumps(draft.model_dump(mode="json"), indent=1)
-    assert score["not-decisions reported"] <= NOT_DECISIONS.get(name, 0), shown
+    assert score["not-decisions reported"] == 0, shown
     assert not [f for f in draft.flags if f.kind == "extraction"], shown
     assert all(a.owner in (None, *judge["participants"]) for a in draft.actions), shown
     for key, floor in DEV[name].items():

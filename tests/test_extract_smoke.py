@@ -230,6 +230,7 @@ def test_a_caller_with_nothing_left_to_run_frees_its_openmp_threads():
         two.close()
 
 
+@pytest.mark.home_prompt_states
 def test_the_prompt_opening_is_kept_on_disk_holds_no_meeting_text_and_answers_as_read_afresh(home):
     """The opening's state is computed once and written under MINUTES_HOME; the next load reads it instead of
     evaluating the opening, and either way the reply is the one a fresh evaluation gives. A torn file is
@@ -273,11 +274,11 @@ FILLER = [
 ]
 
 
-def half_hour(demo) -> Transcript:
-    """About half an hour of meeting: the demo's turns twice, among general discussion."""
+def quarter_hour(demo) -> Transcript:
+    """About a quarter of an hour of meeting: the demo's turns, among general discussion."""
     rows = [r.split(maxsplit=5) for r in (demo / "reference.stm").read_text().splitlines() if r.strip()]
     segments, t = [], 0.0
-    for n in range(320):
+    for n in range(160):
         if n % 10 == 0:
             r = rows[(n // 10) % len(rows)]
             speaker, text, length = r[2], r[5], float(r[4]) - float(r[3])
@@ -289,7 +290,7 @@ def half_hour(demo) -> Transcript:
 
 
 def test_long_transcript_is_chunked_with_bounded_memory(demo, smol, monkeypatch):
-    transcript = half_hour(demo)
+    transcript = quarter_hour(demo)
     seen, rss = [], []
 
     def progress(done, total, unit):
@@ -309,7 +310,14 @@ def test_long_transcript_is_chunked_with_bounded_memory(demo, smol, monkeypatch)
 
     monkeypatch.setattr(smol, "classify", counted)
     calls = smol.calls
-    draft = extract(smol, transcript, ["Priya", "Tom", "Helen", "Sam"], date(2026, 11, 23), progress=progress)
+    draft = extract(
+        smol,
+        transcript,
+        ["Priya", "Tom", "Helen", "Sam"],
+        date(2026, 11, 23),
+        progress=progress,
+        chunk_tokens=800,
+    )  # parts smaller than the default's, so that a quarter of an hour makes several
     rss.append(
         int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize()
     )  # and after it all
@@ -347,7 +355,7 @@ def test_drafting_stops_within_a_batch_once_its_caller_says_so(demo, smol):
     def draft() -> None:
         try:
             with smol.stopping(told.is_set, every=0.1):
-                extract(smol, half_hour(demo), ["Priya", "Tom", "Helen", "Sam"], date(2026, 11, 23))
+                extract(smol, quarter_hour(demo), ["Priya", "Tom", "Helen", "Sam"], date(2026, 11, 23))
             ended["how"] = "finished"
         except Cancelled:
             ended["how"] = "stopped"

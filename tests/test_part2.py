@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import time_machine
 from docx import Document
 from processed_meeting import approve_and_release, build, demo_draft, line, run
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.core import types
 from minutes.core.config import load_settings

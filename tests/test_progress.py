@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from canned import Cast, FakeAsr
 from fake_engine import WEDNESDAY, FakeEngine, meeting, reply
 from processed_meeting import DEMO, PEOPLE, build, run
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.core.config import load_settings
 from minutes.core.progress import Pace, PlainReporter, terminal

@@ -11,7 +11,6 @@ import pytest
 from canned import Cast, FakeAsr, FakeDiarisation, tiny_wav
 from click.testing import CliRunner
 from sqlmodel import select
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
 from minutes.consent import ledger

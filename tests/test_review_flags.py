@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import pytest
 from fake_engine import FakeEngine, reply
 from processed_meeting import build, demo_draft, run
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter

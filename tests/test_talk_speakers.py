@@ -11,7 +11,6 @@ import pytest
 from canned import tiny_wav
 from processed_meeting import run
 from sqlmodel import select
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.consent import ledger
 from minutes.consent.meetings import participants_of

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
 from minutes.dates import local_time, long_date, parse_date, short_date

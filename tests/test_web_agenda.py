@@ -11,7 +11,6 @@ import sqlite3
 from docx import Document
 from fastapi.testclient import TestClient
 from processed_meeting import approve_and_release, run
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 
 def rows(web, sql: str) -> list[tuple]:

@@ -23,6 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import model_guard
 import pytest
 from docx import Document
 from playwright.sync_api import expect
@@ -98,7 +99,9 @@ def _serve(home: Path, *extra: str):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The server with its processing worker (the real models)."""
-    yield from _serve(tmp_path_factory.mktemp("web-home"))
+    home = tmp_path_factory.mktemp("web-home")
+    model_guard.share_prompt_states(home)
+    yield from _serve(home)
 
 
 @pytest.fixture

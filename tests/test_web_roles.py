@@ -4,7 +4,7 @@ likewise."""
 from __future__ import annotations
 
 import pytest
-from web_helpers import ACCOUNTS, web_fixture  # noqa: F401  (the `web` fixture)
+from web_helpers import ACCOUNTS
 
 from minutes.service.users import PERMISSIONS
 

@@ -13,7 +13,6 @@ import pytest
 from docx import Document
 from processed_meeting import approve_and_release, run, stm_lines
 from sqlmodel import select
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.db import AuditEvent, ConsentRecord, Job
 from minutes.errors import UsageError

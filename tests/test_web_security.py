@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 from sqlmodel import select
-from web_helpers import ACCOUNTS, PASSWORD, csrf_of, sign_in, web_fixture  # noqa: F401  (the `web` fixture)
+from web_helpers import ACCOUNTS, PASSWORD, csrf_of, sign_in
 
 from minutes.cli import cli
 from minutes.db import AuditEvent, User, WebSession

@@ -9,7 +9,6 @@ import re
 
 from canned import Cast, FakeAsr, FakeDiarisation, tiny_wav
 from sqlmodel import select
-from web_helpers import web_fixture  # noqa: F401  (the `web` fixture)
 
 from minutes.cli import cli
 from minutes.consent import ledger
