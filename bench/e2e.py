@@ -108,7 +108,7 @@ def stored(home: Path, meeting_id: int) -> Stored:
     from minutes.consent.meetings import get_meeting, participants_of
     from minutes.core.config import load_settings
     from minutes.core.store import Database
-    from minutes.db import Draft, Recording, RecordingTurn
+    from minutes.db import DraftRow, Recording, RecordingTurn
     from minutes.review import draft_as_types
     from minutes.run.stages import transcript_of
     from minutes.speech import speakers
@@ -120,7 +120,7 @@ def stored(home: Path, meeting_id: int) -> Stored:
             rec = s.exec(select(Recording).where(Recording.meeting_id == meeting_id)).one()
             tr = transcript_of(s, rec.id)
             views = speakers.speaker_views(s, rec.id, None)
-            draft = s.exec(select(Draft).where(Draft.transcript_id == tr.id)).one()
+            draft = s.exec(select(DraftRow).where(DraftRow.transcript_id == tr.id)).one()
             meeting = get_meeting(s, meeting_id)
             return Stored(
                 load_transcript(s, tr.id),

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from minutes.consent.errors import ConsentError, ConsentInputError
 from minutes.consent.text import as_id, name_key, parse_id
-from minutes.db import Draft, DraftStatus, Meeting, Participant, Person
+from minutes.db import DraftRow, DraftStatus, Meeting, Participant, Person
 from minutes.db.meeting import ATTENDANCE
 
 
@@ -59,7 +59,7 @@ def released_draft(session: Session, meeting_id: int) -> int | None:
     """The meeting's released draft, if any: its minutes were filed, and with them who was there and the agenda,
     so those are kept as they are (the release's hash covers them)."""
     return session.exec(
-        select(Draft.id).where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
+        select(DraftRow.id).where(DraftRow.meeting_id == meeting_id, DraftRow.status == DraftStatus.RELEASED)
     ).first()
 
 

@@ -1,4 +1,6 @@
-"""Drafts in the accuracy-check queue, their items and evidence, reviews, releases and exports."""
+"""Drafts in the accuracy-check queue, their items and evidence, reviews, releases and exports.
+
+A table whose concept also has a stage record (minutes.core.types) ends in Row and names its table as before."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -47,7 +49,8 @@ class Grounded(SQLModel):
     status: str = ItemStatus.SUPPORTED
 
 
-class Draft(SQLModel, table=True):
+class DraftRow(SQLModel, table=True):
+    __tablename__ = "draft"
     __table_args__ = (
         CheckConstraint(
             "status IN ('pending', 'in_review', 'approved', 'rejected', 'released')", name="ck_draft_status"
@@ -81,20 +84,28 @@ class _Item(Grounded, _InDraft):  # columns: draft_id, idx, status, origin, reso
     resolution: str | None = None  # a Resolution; None while open
 
 
-class Decision(_Item, DecisionFields, table=True):
+class DecisionRow(_Item, DecisionFields, table=True):
+    __tablename__ = "decision"
+
     id: int | None = Field(default=None, primary_key=True)
 
 
-class Action(_Item, ActionFields, table=True):
+class ActionRow(_Item, ActionFields, table=True):
+    __tablename__ = "action"
+
     id: int | None = Field(default=None, primary_key=True)
 
 
-class Flag(_Item, FlagFields, table=True):
+class FlagRow(_Item, FlagFields, table=True):
+    __tablename__ = "flag"
+
     id: int | None = Field(default=None, primary_key=True)
 
 
-class Point(_Item, PointFields, table=True):
+class PointRow(_Item, PointFields, table=True):
     """A point of the discussion (minuted under its agenda item)."""
+
+    __tablename__ = "point"
 
     id: int | None = Field(default=None, primary_key=True)
 

@@ -1,4 +1,6 @@
-"""Recordings and what is derived from them: transcripts, words, speaker turns, speaker names, voice enrolments."""
+"""Recordings and what is derived from them: transcripts, words, speaker turns, speaker names, voice enrolments.
+
+A table whose concept also has a stage record (minutes.core.types) ends in Row and names its table as before."""
 
 from datetime import datetime
 
@@ -19,7 +21,9 @@ class Recording(SQLModel, table=True):
     audio_deleted_at: datetime | None = None
 
 
-class Transcript(TranscriptFields, table=True):
+class TranscriptRow(TranscriptFields, table=True):
+    __tablename__ = "transcript"
+
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     recording_id: int = Field(foreign_key="recording.id", index=True)
@@ -28,7 +32,8 @@ class Transcript(TranscriptFields, table=True):
     deleted_at: datetime | None = None  # retention purge
 
 
-class Segment(SegmentLabels, SegmentFields, table=True):
+class SegmentRow(SegmentLabels, SegmentFields, table=True):
+    __tablename__ = "segment"
     __table_args__ = (UniqueConstraint("transcript_id", "idx", name="uq_segment_idx"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -36,7 +41,9 @@ class Segment(SegmentLabels, SegmentFields, table=True):
     idx: int
 
 
-class Word(WordFields, table=True):
+class WordRow(WordFields, table=True):
+    __tablename__ = "word"
+
     id: int | None = Field(default=None, primary_key=True)
     segment_id: int = Field(foreign_key="segment.id", index=True)
     idx: int
@@ -96,9 +103,7 @@ class LineCorrection(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     transcript_id: int = Field(foreign_key="transcript.id", index=True)
-    idx: (
-        int  # the line's Segment.idx (no key to the segment: a withdrawal deletes lines, and these with them)
-    )
+    idx: int  # the line's SegmentRow.idx (no key to the segment: a withdrawal deletes lines, and these with them)
     draft_id: int | None = Field(default=None, foreign_key="draft.id", index=True)
     before_text: str
     after_text: str

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session, create_engine, select
 
-from minutes.db import Draft, Job, Recording, StageRun, Transcript
+from minutes.db import DraftRow, Job, Recording, StageRun, TranscriptRow
 from minutes.speech.audio import load_channels
 
 pytestmark = pytest.mark.slow
@@ -148,8 +148,8 @@ def test_kill_9_at_several_points_then_resume(batch_home, tmp_path, data):
         jobs = s.exec(select(Job)).all()
         assert [j.status for j in jobs] == ["done"] * len(files)
         assert len(s.exec(select(Recording)).all()) == len(files)
-        assert len(s.exec(select(Transcript)).all()) == len(files)
-        drafts = s.exec(select(Draft)).all()
+        assert len(s.exec(select(TranscriptRow)).all()) == len(files)
+        drafts = s.exec(select(DraftRow)).all()
         assert len(drafts) == len(files) and len({d.meeting_id for d in drafts}) == len(files)
         for stage in ("transcribe", "diarise", "summarise"):
             done = s.exec(select(StageRun).where(StageRun.stage == stage, StageRun.status == "done")).all()

@@ -40,7 +40,7 @@ from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
-from minutes.db import Draft, ItemEvidence, Recording, Segment, SpeakerLabel, Transcript
+from minutes.db import DraftRow, ItemEvidence, Recording, SegmentRow, SpeakerLabel, TranscriptRow
 from minutes.db.audit import verify_chain
 from minutes.records import meetings
 from minutes.run.pipeline import Engines, Options
@@ -175,10 +175,12 @@ class ConsentMachine(RuleBasedStateMachine):
             live = [
                 t.id
                 for t in s.exec(
-                    select(Transcript).where(Transcript.meeting_id == mid, Transcript.deleted_at.is_(None))
+                    select(TranscriptRow).where(
+                        TranscriptRow.meeting_id == mid, TranscriptRow.deleted_at.is_(None)
+                    )
                 )
             ]
-            segs = s.exec(select(Segment).where(Segment.transcript_id.in_(live))).all()
+            segs = s.exec(select(SegmentRow).where(SegmentRow.transcript_id.in_(live))).all()
             if any(seg.speaker is None for seg in segs):
                 assert self.everyone(NEEDS["transcribe"]), "an unattributed transcript outlived a withdrawal"
             labels = s.exec(
@@ -189,7 +191,7 @@ class ConsentMachine(RuleBasedStateMachine):
                 theirs = self.cast.label(name)
                 if any(seg.speaker == theirs for seg in segs) and mapped.get(theirs) == ids[name]:
                     assert all(self.holds[name, sc] for sc in NEEDS["diarise"]), f"{name}'s attributed words"
-            drafts = [d.id for d in s.exec(select(Draft).where(Draft.meeting_id == mid))]
+            drafts = [d.id for d in s.exec(select(DraftRow).where(DraftRow.meeting_id == mid))]
             quotes = " ".join(e.quote for e in s.exec(select(ItemEvidence))) if drafts else ""
         for name in NAMES:
             if any(w in quotes for w in self.cast.words(name)):

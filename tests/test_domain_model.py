@@ -13,7 +13,7 @@ from minutes import review
 from minutes.core import types
 from minutes.core.config import load_settings
 from minutes.core.store import Database
-from minutes.db import AuditEvent, Draft, Recording, Review
+from minutes.db import AuditEvent, DraftRow, Recording, Review
 from minutes.records.meetings import create_meeting
 from minutes.speech.transcripts import load_transcript, save_transcript
 
@@ -131,12 +131,12 @@ def test_json_columns_hold_the_structures_themselves(database):
         draft_id = review.create_draft(s, meeting.id, None, DRAFT, "smol").id
         review.resolve(s, draft_id, "f1", "keep", "Zoë")
     with database.session() as s:
-        row = s.get(Draft, draft_id)
+        row = s.get(DraftRow, draft_id)
         steps = s.exec(select(Review).where(Review.draft_id == draft_id)).all()
         assert row.original == DRAFT.model_dump(mode="json")
         assert row.notes == ["repaired — chunk 2"]
         assert [step.detail for step in steps] == [{}, {"item": "f1", "resolution": "kept"}]
-    for column in (Draft.original, Draft.notes, Review.detail):
+    for column in (DraftRow.original, DraftRow.notes, Review.detail):
         assert isinstance(column.type, JSON)
 
 

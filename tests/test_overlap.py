@@ -19,7 +19,7 @@ from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
-from minutes.db import AuditEvent, RecordingTurn, Segment, StageRun, Transcript
+from minutes.db import AuditEvent, RecordingTurn, SegmentRow, StageRun, TranscriptRow
 from minutes.records import meetings
 from minutes.run import pipeline
 
@@ -85,7 +85,7 @@ def test_transcription_and_diarisation_run_at_once(db, home, monkeypatch):
     )  # begun behind its gate, before ASR ended
     with db.session() as s:
         assert len(s.exec(select(RecordingTurn)).all()) == len(cast.lines())
-        speakers = set(s.exec(select(Segment.speaker)).all())
+        speakers = set(s.exec(select(SegmentRow.speaker)).all())
     assert len(speakers) == len(NAMES)
     again = pipeline.process(db, pipeline.Engines(db.settings), cast.meeting_id, cast.wav, QuietReporter())
     assert [(s.stage, s.status) for s in again.stages][1:3] == [
@@ -144,7 +144,7 @@ def test_withdrawal_while_both_run_keeps_neither(db, home, monkeypatch):
     runs = stage_runs(db)
     assert (runs["transcribe"].status, runs["diarise"].status) == ("blocked", "blocked")
     with db.session() as s:
-        assert s.exec(select(Transcript)).all() == [] and s.exec(select(RecordingTurn)).all() == []
+        assert s.exec(select(TranscriptRow)).all() == [] and s.exec(select(RecordingTurn)).all() == []
     events = kinds(db)
     assert "diarisation.store" not in events and "stage.failed" not in events
     assert events.count("stage.blocked") == 2

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from sqlmodel import Session, create_engine, select
 
 from minutes.cli import cli
-from minutes.db import Draft, SpeakerLabel, StageRun, Transcript
+from minutes.db import DraftRow, SpeakerLabel, StageRun, TranscriptRow
 
 pytestmark = pytest.mark.slow
 
@@ -99,8 +99,8 @@ def test_resume_does_not_redo_asr_and_queues_a_pending_draft(processed):
     with _db(processed["home"]) as s:
         runs = s.exec(select(StageRun).where(StageRun.stage == "transcribe")).all()
         assert [r.status for r in runs] == ["done"]
-        assert len(s.exec(select(Transcript)).all()) == 1
-        draft = s.get(Draft, result["draft"])
+        assert len(s.exec(select(TranscriptRow)).all()) == 1
+        draft = s.get(DraftRow, result["draft"])
         assert draft.status == "pending"
 
 

@@ -144,7 +144,7 @@ def test_postgres_keeps_a_draft_and_its_json_columns_with_the_same_hash(home, pg
     from test_domain_model import DRAFT, DRAFT_SHA256
 
     from minutes import review
-    from minutes.db import Draft
+    from minutes.db import DraftRow
 
     db = Database.open(load_settings(db=pg_url))
     with db.session() as s:
@@ -154,7 +154,7 @@ def test_postgres_keeps_a_draft_and_its_json_columns_with_the_same_hash(home, pg
     with db.session() as s:
         assert review.draft_as_types(s, draft_id) == DRAFT
         assert review.content_sha256(s, draft_id) == DRAFT_SHA256
-        assert s.get(Draft, draft_id).original == DRAFT.model_dump(mode="json")
+        assert s.get(DraftRow, draft_id).original == DRAFT.model_dump(mode="json")
         assert review.history(s, draft_id)[-1].detail == {"item": "f1", "resolution": "kept"}
         assert review.diff(s, draft_id).changes[0].change == "kept"
     db.close()

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 from test_batch import good_files, manifest, rows_for, write_wav
 
-from minutes.db import Draft, StageRun, Transcript
+from minutes.db import DraftRow, StageRun, TranscriptRow
 from minutes.speech.audio import decode
 
 
@@ -132,8 +132,8 @@ def test_a_job_whose_meeting_another_live_run_holds_waits_without_using_its_retr
 def assert_each_meeting_done_once(cluster: Cluster, meetings: set[int], queued: int) -> None:
     """One transcript, one draft and one `done` row per stage for each meeting; every queued job succeeded."""
     with Session(cluster.engine) as s:
-        transcripts = s.exec(select(Transcript)).all()
-        drafts = s.exec(select(Draft)).all()
+        transcripts = s.exec(select(TranscriptRow)).all()
+        drafts = s.exec(select(DraftRow)).all()
         assert sorted(d.meeting_id for d in drafts) == sorted(meetings), "one draft per meeting"
         assert len(transcripts) == len(meetings)
         for stage in ("record", "transcribe", "diarise", "summarise"):
@@ -224,7 +224,7 @@ def test_withdrawal_while_a_worker_runs_the_meeting_leaves_no_draft(cluster, tmp
     )[0]
     assert job.status == "blocked" and ("withdrawn" in job.reason or "Blake" in job.reason), job.reason
     with Session(cluster.engine) as s:
-        assert s.exec(select(Draft).where(Draft.meeting_id == meeting)).all() == []
+        assert s.exec(select(DraftRow).where(DraftRow.meeting_id == meeting)).all() == []
     verify = cluster.minutes("audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
 

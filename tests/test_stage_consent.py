@@ -24,7 +24,16 @@ from minutes.consent.meetings import participants_of
 from minutes.core.config import load_settings
 from minutes.core.progress import QuietReporter
 from minutes.core.store import Database
-from minutes.db import AuditEvent, Draft, RunLock, Segment, SpeakerLabel, StageRun, Transcript, utcnow
+from minutes.db import (
+    AuditEvent,
+    DraftRow,
+    RunLock,
+    SegmentRow,
+    SpeakerLabel,
+    StageRun,
+    TranscriptRow,
+    utcnow,
+)
 from minutes.records import meetings
 from minutes.run import pipeline, runlock, stages
 from minutes.run.stages import Blocked, Run
@@ -99,7 +108,7 @@ def test_withdrawal_before_diarisation_removes_the_unattributed_transcript(db, c
     for name in NAMES:  # nobody's words could be told from Sam's: the whole transcript went, WAL included
         assert words_left(home, cast, name) == []
     with db.session() as s:
-        assert s.exec(select(Transcript)).one().deleted_at is not None
+        assert s.exec(select(TranscriptRow)).one().deleted_at is not None
     assert not r.done("transcribe"), "the transcript is gone, so transcription is due again"
 
 
@@ -114,7 +123,7 @@ def test_withdrawal_while_diarisation_runs_discards_it(db, cast, home):
         r.commit("diarise", write)
     assert words_left(home, cast, "Sam") == []
     with db.session() as s:
-        assert s.exec(select(SpeakerLabel)).all() == [] and s.exec(select(Segment)).all() == []
+        assert s.exec(select(SpeakerLabel)).all() == [] and s.exec(select(SegmentRow)).all() == []
         assert s.exec(select(StageRun.status).where(StageRun.stage == "diarise")).all() == ["blocked"]
     assert "stage.failed" not in kinds(db)
 
@@ -142,7 +151,7 @@ def test_withdrawing_an_earlier_scope_during_summarise_discards_the_draft(db, ca
     with pytest.raises(Blocked):
         r.commit("summarise", write)
     with db.session() as s:
-        assert s.exec(select(Draft)).all() == []
+        assert s.exec(select(DraftRow)).all() == []
     assert words_left(home, cast, "Sam") == [] and words_left(home, cast, "Tom")  # attributed: Sam's alone
     sam = (
         "Withdrawn participant 4" if earlier == "record" else "Sam"
@@ -157,7 +166,7 @@ def test_a_refusal_after_consent_is_a_withdrawal(db, cast, home):
     give(db, cast, "Tom", "transcribe", "refused")
     assert words_left(home, cast, "Tom") == []
     with db.session() as s:
-        assert s.exec(select(Transcript)).one().deleted_at is not None
+        assert s.exec(select(TranscriptRow)).one().deleted_at is not None
 
 
 # -- item 10: a withdrawal during transcription is "blocked", exit code 5 ---------------------------------------
@@ -177,7 +186,7 @@ def test_withdrawal_during_transcription_is_reported_blocked(db, cast, home, mon
     assert result.exit_code == 5, result.output
     assert "blocked" in result.output and "withdrawn while transcribe ran" in result.output
     with db.session() as s:
-        assert s.exec(select(Transcript)).all() == []
+        assert s.exec(select(TranscriptRow)).all() == []
         assert s.exec(select(StageRun.status).where(StageRun.stage == "transcribe")).all() == ["blocked"]
     events = kinds(db)
     assert "stage.failed" not in events and events.count("stage.blocked") == 1
@@ -207,7 +216,7 @@ def test_a_second_run_on_the_same_meeting_is_refused(db, cast, home, monkeypatch
     assert second.exit_code == 8, second.output
     assert f"meeting {cast.meeting_id} is being processed by another run (pid {os.getpid()}" in second.output
     with db.session() as s:
-        assert len(s.exec(select(Transcript)).all()) == 1
+        assert len(s.exec(select(TranscriptRow)).all()) == 1
         assert s.exec(select(RunLock)).all() == [], "the lease is given back when the run ends"
     assert run("process", cast.meeting_id, cast.wav).exit_code == 5  # free again (Helen refused diarise)
 

@@ -419,9 +419,9 @@ def test_withdrawal_offers_the_asr_spellings_of_their_name_and_redacts_those_tic
     """Issue 40, item 9: the ASR wrote "Thom" for Tom; the clerk ticks it and it goes with his name."""
     b = web.built
     with web.ctx.tx() as s:
-        from minutes.db import Segment
+        from minutes.db import SegmentRow
 
-        row = s.exec(select(Segment).where(Segment.text.contains("Tom, can you book"))).one()
+        row = s.exec(select(SegmentRow).where(SegmentRow.text.contains("Tom, can you book"))).one()
         row.text = row.text.replace("Tom, can you", "Thom, can you")
     clerk, csrf = web.login("clerk")
     tom = b.participants["Tom"]
@@ -433,9 +433,9 @@ def test_withdrawal_offers_the_asr_spellings_of_their_name_and_redacts_those_tic
     )
     assert done.status_code == 303
     with web.ctx.tx() as s:
-        from minutes.db import Segment
+        from minutes.db import SegmentRow
 
-        texts = [seg.text for seg in s.exec(select(Segment))]
+        texts = [seg.text for seg in s.exec(select(SegmentRow))]
     assert not [t for t in texts if "Thom" in t or "Tom" in t]
     assert any("a participant (consent withdrawn), can you book" in t for t in texts)
 

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from minutes import review
 from minutes.core import types
 from minutes.dates import long_date, short_date
-from minutes.db import Participant, Resolution, Segment, Transcript
+from minutes.db import Participant, Resolution, SegmentRow, TranscriptRow
 from minutes.records import agenda, series
 from minutes.records.export import (
     WITHDRAWN,
@@ -90,13 +90,13 @@ class ClerkDoc:
 def transcript_lines(session: Session, draft_id: int) -> list[tuple[float, str]]:
     """The draft's transcript as (start, text) lines; empty once it was purged."""
     transcript_id = review.get_draft(session, draft_id).transcript_id
-    row = session.get(Transcript, transcript_id) if transcript_id is not None else None
+    row = session.get(TranscriptRow, transcript_id) if transcript_id is not None else None
     if row is None or row.deleted_at is not None:
         return []
     return [
         (seg.start, seg.text)
         for seg in session.exec(
-            select(Segment).where(Segment.transcript_id == row.id).order_by(col(Segment.idx))
+            select(SegmentRow).where(SegmentRow.transcript_id == row.id).order_by(col(SegmentRow.idx))
         )
     ]
 

@@ -24,7 +24,7 @@ from minutes.core.audit import sha256_of
 from minutes.core.config import Settings
 from minutes.core.store import atomic_write_bytes, files_path
 from minutes.dates import long_date, short_date
-from minutes.db import Draft, DraftStatus, Export, Participant, Release, utcnow
+from minutes.db import DraftRow, DraftStatus, Export, Participant, Release, utcnow
 from minutes.db.audit import append_event
 from minutes.db.ids import stored_id
 from minutes.errors import StateError, UsageError
@@ -91,7 +91,7 @@ def minutes_document(session: Session, draft_id: int, preview: bool = False) -> 
     return _document(session, row, review.latest_release(session, draft_id), False)
 
 
-def _document(session: Session, row: Draft, rel: Release | None, preview: bool) -> MinutesDoc:
+def _document(session: Session, row: DraftRow, rel: Release | None, preview: bool) -> MinutesDoc:
     draft_id = stored_id(row)
     meeting = get_meeting(session, row.meeting_id)
     withdrawn = withdrawn_ids(session, draft_id)
@@ -261,7 +261,7 @@ def export(
 def write_export(
     session: Session,
     settings: Settings,
-    row: Draft,
+    row: DraftRow,
     kind: str,
     fmt: str,
     data: bytes,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from minutes import review
-from minutes.db import ConsentRecord, Draft, DraftStatus, Participant
+from minutes.db import ConsentRecord, DraftRow, DraftStatus, Participant
 from minutes.db.audit import AuditEvent, authentic, chain_key, row_hash, verify_chain
 from minutes.db.ids import stored_id
 
@@ -172,7 +172,7 @@ def _release_mismatch(session: Session) -> tuple[int, Mismatch | None]:
     for draft_id, ev in sorted(latest.items(), key=lambda item: item[1].seq):
         if bad := _release_problem(session, draft_id, ev):
             return len(latest), bad
-    ids = session.exec(select(col(Draft.id)).where(Draft.status == DraftStatus.RELEASED))
+    ids = session.exec(select(col(DraftRow.id)).where(DraftRow.status == DraftStatus.RELEASED))
     released = {i for i in ids if i is not None}  # stored rows: never None
     unvouched = sorted(released - latest.keys())
     if unvouched:
@@ -183,7 +183,7 @@ def _release_mismatch(session: Session) -> tuple[int, Mismatch | None]:
 
 
 def _release_problem(session: Session, draft_id: int, ev: AuditEvent) -> Mismatch | None:
-    row, hashes = session.get(Draft, draft_id), _hashes(ev)
+    row, hashes = session.get(DraftRow, draft_id), _hashes(ev)
     if row is None:
         return Mismatch(ev.seq, f"released draft {draft_id} was deleted (released in event {ev.seq})")
     if row.status != DraftStatus.RELEASED:

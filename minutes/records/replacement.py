@@ -24,23 +24,23 @@ from minutes.core import types
 from minutes.core.audit import record
 from minutes.core.config import Settings
 from minutes.db import (
-    Action,
-    Decision,
-    Draft,
+    ActionRow,
+    DecisionRow,
+    DraftRow,
     DraftStatus,
     Export,
-    Flag,
+    FlagRow,
     ItemEvidence,
-    Point,
+    PointRow,
     Recording,
     RecordingTurn,
     Release,
-    Segment,
+    SegmentRow,
     SpeakerLabel,
     StageRun,
-    Transcript,
+    TranscriptRow,
     VoiceEnrolment,
-    Word,
+    WordRow,
 )
 from minutes.db.ids import stored_id
 from minutes.errors import StateError
@@ -61,8 +61,8 @@ def require_unreleased(session: Session, meeting_id: int) -> None:
     """StateError once any minutes of the meeting were released: the chain vouches for them as they are."""
     released = (
         select(Release.id)
-        .join(Draft, col(Draft.id) == Release.draft_id)
-        .where(Draft.meeting_id == meeting_id)
+        .join(DraftRow, col(DraftRow.id) == Release.draft_id)
+        .where(DraftRow.meeting_id == meeting_id)
     )
     if session.exec(released).first() is not None:
         raise StateError(
@@ -82,9 +82,9 @@ def discard_recordings(
         select(Recording).where(Recording.meeting_id == meeting_id).order_by(col(Recording.id))
     ).all()
     rec_ids = [stored_id(r) for r in recs]
-    trs = session.exec(select(col(Transcript.id)).where(col(Transcript.recording_id).in_(rec_ids)))
+    trs = session.exec(select(col(TranscriptRow.id)).where(col(TranscriptRow.recording_id).in_(rec_ids)))
     tr_ids = [i for i in trs if i is not None]  # stored rows: never None
-    drafts = session.exec(select(col(Draft.id)).where(col(Draft.transcript_id).in_(tr_ids)))
+    drafts = session.exec(select(col(DraftRow.id)).where(col(DraftRow.transcript_id).in_(tr_ids)))
     draft_ids = [i for i in drafts if i is not None]
     done = Discarded(rec_ids, tr_ids, draft_ids)
     exports = session.exec(select(Export).where(col(Export.draft_id).in_(draft_ids))).all()
@@ -92,10 +92,10 @@ def discard_recordings(
         session, [e for e in exports if e.invalidated_at is None]
     )
     _empty_drafts(session, draft_ids, actor)
-    segments = select(Segment.id).where(col(Segment.transcript_id).in_(tr_ids))
-    session.execute(delete(Word).where(col(Word.segment_id).in_(segments)))
-    session.execute(delete(Segment).where(col(Segment.transcript_id).in_(tr_ids)))
-    session.execute(delete(Transcript).where(col(Transcript.id).in_(tr_ids)))
+    segments = select(SegmentRow.id).where(col(SegmentRow.transcript_id).in_(tr_ids))
+    session.execute(delete(WordRow).where(col(WordRow.segment_id).in_(segments)))
+    session.execute(delete(SegmentRow).where(col(SegmentRow.transcript_id).in_(tr_ids)))
+    session.execute(delete(TranscriptRow).where(col(TranscriptRow.id).in_(tr_ids)))
     for table in (RecordingTurn, SpeakerLabel, VoiceEnrolment, StageRun):
         session.execute(delete(table).where(col(table.recording_id).in_(rec_ids)))
     hashes = {f"audio{r.id}": r.sha256 for r in recs}
@@ -118,11 +118,11 @@ def discard_recordings(
 
 def _empty_drafts(session: Session, draft_ids: list[int], actor: str) -> None:
     """Delete the drafts' items and evidence, and keep each draft as an empty, rejected row saying why."""
-    items: dict[Mapped[int | None], type[Decision | Action | Flag | Point]] = {
-        col(ItemEvidence.decision_id): Decision,
-        col(ItemEvidence.action_id): Action,
-        col(ItemEvidence.flag_id): Flag,
-        col(ItemEvidence.point_id): Point,
+    items: dict[Mapped[int | None], type[DecisionRow | ActionRow | FlagRow | PointRow]] = {
+        col(ItemEvidence.decision_id): DecisionRow,
+        col(ItemEvidence.action_id): ActionRow,
+        col(ItemEvidence.flag_id): FlagRow,
+        col(ItemEvidence.point_id): PointRow,
     }
     for column, table in items.items():
         session.execute(
@@ -133,7 +133,7 @@ def _empty_drafts(session: Session, draft_ids: list[int], actor: str) -> None:
     for table in items.values():
         session.execute(delete(table).where(col(table.draft_id).in_(draft_ids)))
     empty = types.Draft().model_dump(mode="json")
-    for draft in session.exec(select(Draft).where(col(Draft.id).in_(draft_ids))).all():
+    for draft in session.exec(select(DraftRow).where(col(DraftRow.id).in_(draft_ids))).all():
         draft.transcript_id, draft.summary, draft.notes, draft.original = None, "", [], empty
         if draft.status != DraftStatus.REJECTED:
             draft.reject_reason = REPLACED

@@ -23,16 +23,16 @@ from minutes.core.audit import record
 from minutes.core.config import Settings
 from minutes.core.files import sha256_file
 from minutes.db import (
-    Draft,
+    DraftRow,
     Export,
     Recording,
     RecordingTurn,
     Release,
-    Segment,
+    SegmentRow,
     SpeakerLabel,
-    Transcript,
+    TranscriptRow,
     VoiceEnrolment,
-    Word,
+    WordRow,
     utcnow,
 )
 from minutes.db.ids import stored_id
@@ -97,9 +97,9 @@ def purge(
     policy = settings.retention
     report = PurgeReport(now, dry_run)
     released = session.exec(
-        select(Draft.meeting_id, func.min(Release.released_at))
-        .join(Release, col(Release.draft_id) == Draft.id)
-        .group_by(col(Draft.meeting_id))
+        select(DraftRow.meeting_id, func.min(Release.released_at))
+        .join(Release, col(Release.draft_id) == DraftRow.id)
+        .group_by(col(DraftRow.meeting_id))
     ).all()
     for meeting_id, first_release in sorted(released):
         first_release = _aware(first_release)
@@ -176,12 +176,14 @@ def _purge_transcripts(
     session: Session, meeting_id: int, released_at: datetime, report: PurgeReport, dry_run: bool
 ) -> None:
     for tr in session.exec(
-        select(Transcript)
-        .where(Transcript.meeting_id == meeting_id, col(Transcript.deleted_at).is_(None))
-        .order_by(col(Transcript.id))
+        select(TranscriptRow)
+        .where(TranscriptRow.meeting_id == meeting_id, col(TranscriptRow.deleted_at).is_(None))
+        .order_by(col(TranscriptRow.id))
     ).all():
-        segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
-        words = session.exec(select(Word).where(col(Word.segment_id).in_([s.id for s in segments]))).all()
+        segments = session.exec(select(SegmentRow).where(SegmentRow.transcript_id == tr.id)).all()
+        words = session.exec(
+            select(WordRow).where(col(WordRow.segment_id).in_([s.id for s in segments]))
+        ).all()
         turns = session.exec(select(RecordingTurn).where(RecordingTurn.recording_id == tr.recording_id)).all()
         report.transcripts.append(
             TranscriptRemoved(stored_id(tr), meeting_id, len(segments), len(words), released_at)

@@ -27,7 +27,7 @@ from minutes.consent.text import clean_text, name_key, refuse_controls
 from minutes.core.audit import record
 from minutes.core.config import Settings
 from minutes.dates import as_date, parse_date
-from minutes.db import Action, Body, Draft, DraftStatus, Export, MatterArising, Meeting, Resolution
+from minutes.db import ActionRow, Body, DraftRow, DraftStatus, Export, MatterArising, Meeting, Resolution
 from minutes.db.ids import stored_id
 from minutes.db.series import BODY_KINDS
 from minutes.drafting import progress
@@ -145,21 +145,21 @@ def is_released(s: Session, meeting_id: int) -> bool:
     return released_draft(s, meeting_id) is not None
 
 
-def _released_actions(s: Session, meeting_ids: Iterable[int]) -> list[tuple[Action, Meeting]]:
+def _released_actions(s: Session, meeting_ids: Iterable[int]) -> list[tuple[ActionRow, Meeting]]:
     """The actions of the meetings' released minutes (removed items left out), in meeting and minute order."""
     ids = list(meeting_ids)
     if not ids:
         return []
     rows = s.exec(
-        select(Action, Meeting)
-        .join(Draft, col(Draft.id) == Action.draft_id)
-        .join(Meeting, col(Meeting.id) == Draft.meeting_id)
+        select(ActionRow, Meeting)
+        .join(DraftRow, col(DraftRow.id) == ActionRow.draft_id)
+        .join(Meeting, col(Meeting.id) == DraftRow.meeting_id)
         .where(
             col(Meeting.id).in_(ids),
-            Draft.status == DraftStatus.RELEASED,
-            or_(col(Action.resolution).is_(None), col(Action.resolution) != Resolution.REMOVED),
+            DraftRow.status == DraftStatus.RELEASED,
+            or_(col(ActionRow.resolution).is_(None), col(ActionRow.resolution) != Resolution.REMOVED),
         )
-        .order_by(col(Meeting.date), col(Meeting.id), col(Action.idx))
+        .order_by(col(Meeting.date), col(Meeting.id), col(ActionRow.idx))
     ).all()
     return [(a, m) for a, m in rows]
 
@@ -220,8 +220,8 @@ def _decided(s: Session, log: dict[int, list[tuple[Meeting, MatterArising]]]) ->
         return set()
     return set(
         s.exec(
-            select(Draft.meeting_id).where(
-                col(Draft.meeting_id).in_(ids), Draft.status == DraftStatus.RELEASED
+            select(DraftRow.meeting_id).where(
+                col(DraftRow.meeting_id).in_(ids), DraftRow.status == DraftStatus.RELEASED
             )
         ).all()
     )
@@ -445,10 +445,10 @@ def on_withdrawal(
     Returns the meetings whose matters arising changed (their exports are no longer what they would show)."""
     changed: set[int] = set()
     from_here = s.exec(
-        select(MatterArising, Action)
-        .join(Action, col(Action.id) == MatterArising.action_id)
-        .join(Draft, col(Draft.id) == Action.draft_id)
-        .where(Draft.meeting_id == meeting_id)
+        select(MatterArising, ActionRow)
+        .join(ActionRow, col(ActionRow.id) == MatterArising.action_id)
+        .join(DraftRow, col(DraftRow.id) == ActionRow.draft_id)
+        .where(DraftRow.meeting_id == meeting_id)
     ).all()
     for row, action in from_here:
         if action.resolution == Resolution.REMOVED:
@@ -473,9 +473,9 @@ def _showing(s: Session, meeting_id: int, mark: str) -> set[int]:
     touched = [
         stored_id(a)
         for a in s.exec(
-            select(Action)
-            .join(Draft, col(Draft.id) == Action.draft_id)
-            .where(Draft.meeting_id == meeting_id, Draft.status == DraftStatus.RELEASED)
+            select(ActionRow)
+            .join(DraftRow, col(DraftRow.id) == ActionRow.draft_id)
+            .where(DraftRow.meeting_id == meeting_id, DraftRow.status == DraftStatus.RELEASED)
         )
         if a.resolution == Resolution.REMOVED or mark in f"{a.owner or ''} {a.task}"
     ]
@@ -520,7 +520,7 @@ def _within(ev: dict[str, Any], spans: Iterable[tuple[float, float, Any]]) -> bo
 def withhold(s: Session, draft_id: int, start: float, end: float) -> int:
     """A reviewer flagged the draft's lines `start`-`end` as sensitive: as the items resting on them are removed,
     so is the talk's evidence quoting them (and a suggestion left with none). Returns the suggestions changed."""
-    draft = s.get(Draft, draft_id)
+    draft = s.get(DraftRow, draft_id)
     if draft is None:
         return 0
     count = 0

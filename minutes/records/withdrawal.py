@@ -46,26 +46,26 @@ from minutes.core.config import Settings, load_settings
 from minutes.core.text import normalise
 from minutes.db import (
     AgendaItem,
-    Draft,
+    DraftRow,
     DraftStatus,
     Export,
-    Flag,
+    FlagRow,
     ItemStatus,
     Job,
     LineCorrection,
     Meeting,
     Origin,
     Participant,
-    Point,
+    PointRow,
     Recording,
     RecordingTurn,
     Resolution,
     Review,
-    Segment,
+    SegmentRow,
     SpeakerLabel,
-    Transcript,
+    TranscriptRow,
     VoiceEnrolment,
-    Word,
+    WordRow,
     utcnow,
 )
 from minutes.db.ids import stored_id
@@ -148,12 +148,14 @@ def _propagate_one(
     before = asdict(report)
     recordings = session.exec(select(Recording).where(Recording.meeting_id == meeting_id)).all()
     people = _meeting_people(session, meeting_id)
-    drafts = session.exec(select(Draft).where(Draft.meeting_id == meeting_id).order_by(col(Draft.id))).all()
+    drafts = session.exec(
+        select(DraftRow).where(DraftRow.meeting_id == meeting_id).order_by(col(DraftRow.id))
+    ).all()
     names = name_of(session, person, w.spellings)
     removed: list[tuple[float, float, str]] = []
     for rec in recordings:
         whose = _whose(session, stored_id(rec), person, {p.name.casefold() for p in people})
-        for tr in session.exec(select(Transcript).where(Transcript.recording_id == rec.id)).all():
+        for tr in session.exec(select(TranscriptRow).where(TranscriptRow.recording_id == rec.id)).all():
             cut = _remove_words(session, tr, whose, names, now, report)
             removed += cut
             lines.forget(session, stored_id(tr), _lines_cut(session, stored_id(tr), cut), names.search)
@@ -202,7 +204,7 @@ def name_of(session: Session, person: Participant, given: tuple[str, ...] = ()) 
     others = [p.name for p in _meeting_people(session, person.meeting_id) if p.id != person.id]
     plain = redact.matcher(person.name, given, others)
     found: set[str] = set()
-    for draft in session.exec(select(Draft).where(Draft.meeting_id == person.meeting_id)):
+    for draft in session.exec(select(DraftRow).where(DraftRow.meeting_id == person.meeting_id)):
         current = {
             item_ref(i): item_fields(i)
             for i in review.draft_items(session, stored_id(draft))
@@ -224,9 +226,9 @@ def suggested_spellings(session: Session, person: Participant) -> list[str]:
     }
     targets = [person.name, *redact.name_parts(person.name, [])]
     texts = session.exec(
-        select(Segment.text)
-        .join(Transcript, col(Transcript.id) == Segment.transcript_id)
-        .where(Transcript.meeting_id == person.meeting_id)
+        select(SegmentRow.text)
+        .join(TranscriptRow, col(TranscriptRow.id) == SegmentRow.transcript_id)
+        .where(TranscriptRow.meeting_id == person.meeting_id)
     ).all()
     words = [w.strip(redact.EDGE) for text in texts for w in text.split()]
     lower = {w for w in words if w.islower()}
@@ -312,7 +314,7 @@ def _whose(session: Session, recording_id: int, person: Participant, names: set[
 
 def _remove_words(
     session: Session,
-    tr: Transcript,
+    tr: TranscriptRow,
     whose: _Whose,
     names: redact.NameMatcher,
     now: datetime,
@@ -322,13 +324,13 @@ def _remove_words(
     transcript left with no segment is marked deleted, so no later stage works on it. Returns (start, end, text)
     of what was removed."""
     removed: list[tuple[float, float, str]] = []
-    segments = session.exec(select(Segment).where(Segment.transcript_id == tr.id)).all()
-    words_of: dict[int, list[Word]] = {stored_id(seg): [] for seg in segments}
+    segments = session.exec(select(SegmentRow).where(SegmentRow.transcript_id == tr.id)).all()
+    words_of: dict[int, list[WordRow]] = {stored_id(seg): [] for seg in segments}
     for w in session.exec(  # one query for the transcript's words, not one per segment
-        select(Word)
-        .join(Segment, col(Word.segment_id) == Segment.id)
-        .where(Segment.transcript_id == tr.id)
-        .order_by(col(Word.idx))
+        select(WordRow)
+        .join(SegmentRow, col(WordRow.segment_id) == SegmentRow.id)
+        .where(SegmentRow.transcript_id == tr.id)
+        .order_by(col(WordRow.idx))
     ):
         words_of[w.segment_id].append(w)
     kept = 0
@@ -359,7 +361,9 @@ def _remove_words(
     return removed
 
 
-def _redact_segment(session: Session, seg: Segment, words: list[Word], names: redact.NameMatcher) -> int:
+def _redact_segment(
+    session: Session, seg: SegmentRow, words: list[WordRow], names: redact.NameMatcher
+) -> int:
     """Their name inside someone else's line: replaced in the segment's text and across its words (a word
     left empty by a name spanning several is deleted)."""
     if not names.search(seg.text) and not names.search(" ".join(w.word for w in words)):
@@ -414,7 +418,8 @@ def _lines_cut(session: Session, transcript_id: int, cut: list[tuple[float, floa
     """The lines (Segment.idx) a withdrawal removed or cut words from: gone lines leave no row to look up, so
     every idx no longer stored counts, and every stored line overlapping a removed stretch."""
     kept = {
-        seg.idx: seg for seg in session.exec(select(Segment).where(Segment.transcript_id == transcript_id))
+        seg.idx: seg
+        for seg in session.exec(select(SegmentRow).where(SegmentRow.transcript_id == transcript_id))
     }
     corrected = session.exec(
         select(LineCorrection.idx).where(LineCorrection.transcript_id == transcript_id)
@@ -428,7 +433,7 @@ def _lines_cut(session: Session, transcript_id: int, cut: list[tuple[float, floa
 
 def _scrub_draft(
     session: Session,
-    draft: Draft,
+    draft: DraftRow,
     person: Participant,
     gone: _Gone,
     actor: str,
@@ -445,10 +450,10 @@ def _scrub_draft(
         for ev in cited:
             session.delete(ev)
         counts.evidence += len(cited)
-        if cited and len(cited) == len(rows) and not isinstance(item, Flag):
+        if cited and len(cited) == len(rows) and not isinstance(item, FlagRow):
             _goes(item)
             counts.items += 1
-            counts.points += isinstance(item, Point)
+            counts.points += isinstance(item, PointRow)
         else:
             counts.names += _redact_fields(item, gone.names)
             for ev in rows:
@@ -513,7 +518,7 @@ def _points_left(session: Session, draft_id: int) -> list[types.Point]:
     return [
         types.Point(text=p.text, evidence=evidence_of(session, p), status=p.status)
         for p in review.draft_items(session, draft_id)
-        if isinstance(p, Point) and p.resolution != Resolution.REMOVED and p.status == ItemStatus.SUPPORTED
+        if isinstance(p, PointRow) and p.resolution != Resolution.REMOVED and p.status == ItemStatus.SUPPORTED
     ]
 
 

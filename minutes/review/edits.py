@@ -17,7 +17,7 @@ from sqlmodel.main import SQLModelConfig  # the type SQLModel declares model_con
 
 from minutes.consent.text import refuse_controls
 from minutes.core.audit import record
-from minutes.db import Action, AgendaItem, DraftStatus, Flag, Origin, Point, Resolution
+from minutes.db import ActionRow, AgendaItem, DraftStatus, FlagRow, Origin, PointRow, Resolution
 from minutes.db.audit import content_hash
 from minutes.db.domain import ActionFields, DecisionFields, FlagFields, PointFields
 from minutes.db.ids import stored_id
@@ -226,8 +226,8 @@ def move(session: Session, draft_id: int, ref: str, agenda_item: int | None, by:
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
-    if isinstance(item, Flag) or item.resolution == Resolution.REMOVED:
-        what = "a flag" if isinstance(item, Flag) else "removed"
+    if isinstance(item, FlagRow) or item.resolution == Resolution.REMOVED:
+        what = "a flag" if isinstance(item, FlagRow) else "removed"
         raise UsageError(
             f"item {item_ref(item)} of draft {draft_id} is {what}; only decisions, actions and points move"
         )
@@ -273,7 +273,7 @@ def resolve(
     item = find_item(session, draft_id, ref)
     if item.resolution == Resolution.REMOVED:
         raise StateError(f"item {item_ref(item)} of draft {draft_id} was removed")
-    if resolution == Resolution.PART2 and (not isinstance(item, Flag) or item.kind in NOT_SENSITIVE):
+    if resolution == Resolution.PART2 and (not isinstance(item, FlagRow) or item.kind in NOT_SENSITIVE):
         raise UsageError(
             f"only a sensitive flag can go to the part-2 (confidential) record, not {item_ref(item)}",
             "keep, edit or remove it instead",
@@ -289,10 +289,11 @@ def resolve(
         pass  # confirming an item changes nothing in approved minutes
     else:
         open_for_change(session, row, by)
-    drafted = isinstance(item, Point) and summary_is_drafted(session, row)
+    drafted = isinstance(item, PointRow) and summary_is_drafted(session, row)
     if changes:
         _apply(
-            item, {("task" if k == "text" and isinstance(item, Action) else k): v for k, v in changes.items()}
+            item,
+            {("task" if k == "text" and isinstance(item, ActionRow) else k): v for k, v in changes.items()},
         )
     item.resolution = RESOLVED[resolution]
     session.add(item)
@@ -315,7 +316,7 @@ def resolve(
 
 
 def _sensitive_flag(item: Item) -> bool:
-    return isinstance(item, Flag) and item.kind not in NOT_SENSITIVE
+    return isinstance(item, FlagRow) and item.kind not in NOT_SENSITIVE
 
 
 def _resolve_changes(
@@ -331,9 +332,9 @@ def _resolve_changes(
     changes = {
         k: v for k, v in (("text", text and text.strip()), ("owner", owner), ("due", due)) if v is not None
     }
-    if isinstance(item, Flag) and "text" in changes:
+    if isinstance(item, FlagRow) and "text" in changes:
         changes = {"reason": changes["text"]}
-    elif not isinstance(item, Action) and ({"owner", "due"} & changes.keys()):
+    elif not isinstance(item, ActionRow) and ({"owner", "due"} & changes.keys()):
         raise UsageError(f"--owner and --due apply to actions only, not {item_ref(item)}")
     if not changes:
         raise UsageError("--edit needs the new text (or --owner/--due for an action)")
@@ -379,7 +380,7 @@ def restore(session: Session, draft_id: int, ref: str, by: str) -> ItemView:
     ]
     last = removals[-1] if removals else None
     lent = find_item(session, draft_id, last.detail["added"][0]) if last and last.kind == "kind" else None
-    if not isinstance(item, Flag) and (flag := _withheld_by(session, draft_id, lent or item)):
+    if not isinstance(item, FlagRow) and (flag := _withheld_by(session, draft_id, lent or item)):
         raise StateError(
             f"{item_ref(item)} rests on lines flagged as sensitive ({flag}); it stays out of the minutes",
             "clear the flag first if it is not sensitive",

@@ -16,7 +16,16 @@ from sqlmodel import Session, col, select
 
 from minutes.consent.text import refuse_controls
 from minutes.core import types
-from minutes.db import Draft, Flag, ItemEvidence, Origin, Point, Resolution, Segment, Transcript
+from minutes.db import (
+    DraftRow,
+    FlagRow,
+    ItemEvidence,
+    Origin,
+    PointRow,
+    Resolution,
+    SegmentRow,
+    TranscriptRow,
+)
 from minutes.db.ids import stored_id
 from minutes.drafting import lexicon, points, sensitive
 from minutes.drafting.windows import Line
@@ -49,11 +58,11 @@ class Flagged:
 def transcript_lines(session: Session, draft_id: int) -> list[Line]:
     """The draft's transcript as numbered lines (1-based, in order, as drafting numbers them)."""
     row = get_draft(session, draft_id)
-    tr = session.get(Transcript, row.transcript_id) if row.transcript_id else None
+    tr = session.get(TranscriptRow, row.transcript_id) if row.transcript_id else None
     if tr is None or tr.deleted_at is not None:
         raise StateError(f"draft {draft_id} has no transcript (none was stored, or retention deleted it)")
     rows = session.exec(
-        select(Segment).where(Segment.transcript_id == tr.id).order_by(col(Segment.idx))
+        select(SegmentRow).where(SegmentRow.transcript_id == tr.id).order_by(col(SegmentRow.idx))
     ).all()
     return [Line(i, s.start, s.end, s.speaker, " ".join(s.text.split())) for i, s in enumerate(rows, 1)]
 
@@ -72,7 +81,7 @@ def clear(session: Session, draft_id: int, ref: str, reason: str, by: str) -> It
     row = get_draft(session, draft_id)
     require_editable(row)
     item = find_item(session, draft_id, ref)
-    if not isinstance(item, Flag) or item.kind in NOT_SENSITIVE:
+    if not isinstance(item, FlagRow) or item.kind in NOT_SENSITIVE:
         raise UsageError(f"{item_ref(item)} is not a sensitive flag", "only a sensitive flag is cleared")
     if item.resolution == Resolution.REMOVED:
         raise StateError(f"flag {item_ref(item)} of draft {draft_id} is already cleared")
@@ -105,8 +114,8 @@ def add(
     first, last = chosen[0], chosen[-1]
     open_for_change(session, row, by)
     where = f"line {first.number}" if first is last else f"lines {first.number}-{last.number}"
-    last_idx = max((i.idx for i in draft_items(session, draft_id) if isinstance(i, Flag)), default=-1)
-    flag = Flag(
+    last_idx = max((i.idx for i in draft_items(session, draft_id) if isinstance(i, FlagRow)), default=-1)
+    flag = FlagRow(
         draft_id=draft_id,
         idx=last_idx + 1,
         origin=Origin.REVIEWER,
@@ -139,10 +148,10 @@ def reviewed(session: Session, transcript_id: int) -> sensitive.Reviewed:
     """The reviewers' decisions on every draft of a transcript, for its next re-draft: the lines of sensitive
     flags they cleared, and of the flags they added, kept or sent to part 2 (those stay withheld)."""
     cleared, added = [], []
-    drafts = session.exec(select(col(Draft.id)).where(Draft.transcript_id == transcript_id)).all()
+    drafts = session.exec(select(col(DraftRow.id)).where(DraftRow.transcript_id == transcript_id)).all()
     for draft_id in (i for i in drafts if i is not None):  # stored rows: never None
         for item in draft_items(session, draft_id):
-            if not isinstance(item, Flag) or item.kind in NOT_SENSITIVE:
+            if not isinstance(item, FlagRow) or item.kind in NOT_SENSITIVE:
                 continue
             spans = [(e.start, e.end) for e in evidence_of(session, item)]
             if item.resolution == Resolution.REMOVED and item.origin == Origin.AI:
@@ -177,7 +186,7 @@ def _remove_resting_on(session: Session, draft_id: int, start: float, end: float
     """Remove the decisions, actions and points with evidence inside the flagged range; their references."""
     removed = []
     for item in draft_items(session, draft_id):
-        if isinstance(item, Flag) or item.resolution == Resolution.REMOVED:
+        if isinstance(item, FlagRow) or item.resolution == Resolution.REMOVED:
             continue
         if any(e.end > start and e.start < end for e in evidence_rows(session, item)):
             item.resolution = Resolution.REMOVED
@@ -186,13 +195,15 @@ def _remove_resting_on(session: Session, draft_id: int, start: float, end: float
     return removed
 
 
-def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[int]) -> bool:
+def _safe_summary(session: Session, row: DraftRow, every: list[Line], flagged: set[int]) -> bool:
     """Drop the summary's sentences that touch the flagged lines; an empty summary is made again from the
     points still in the draft. Whether it changed."""
     withheld = flagged | {
         x.number
         for item in draft_items(session, stored_id(row))
-        if isinstance(item, Flag) and item.kind not in NOT_SENSITIVE and item.resolution != Resolution.REMOVED
+        if isinstance(item, FlagRow)
+        and item.kind not in NOT_SENSITIVE
+        and item.resolution != Resolution.REMOVED
         for e in evidence_of(session, item)
         for x in covered(every, e.start, e.end)
     }
@@ -202,7 +213,7 @@ def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[
         kept = [
             types.Point(text=i.text, evidence=evidence_of(session, i))
             for i in draft_items(session, stored_id(row))
-            if isinstance(i, Point) and i.resolution != Resolution.REMOVED
+            if isinstance(i, PointRow) and i.resolution != Resolution.REMOVED
         ]
         summary = sensitive.safe_summary(points.summary(kept), private)
     changed = summary != row.summary
@@ -211,7 +222,7 @@ def _safe_summary(session: Session, row: Draft, every: list[Line], flagged: set[
     return changed
 
 
-def _numbers(session: Session, row: Draft, flag: Flag) -> list[int]:
+def _numbers(session: Session, row: DraftRow, flag: FlagRow) -> list[int]:
     """The first and last transcript line a flag covers ([] when the transcript is gone)."""
     try:
         every = transcript_lines(session, stored_id(row))

@@ -16,18 +16,18 @@ from minutes.consent.text import as_id
 from minutes.core import types
 from minutes.core.audit import record
 from minutes.db import (
-    Action,
+    ActionRow,
     AgendaItem,
-    Decision,
-    Draft,
+    DecisionRow,
+    DraftRow,
     DraftStatus,
-    Flag,
+    FlagRow,
     ItemEvidence,
     ItemStatus,
     Meeting,
     Origin,
     Participant,
-    Point,
+    PointRow,
     Resolution,
 )
 from minutes.db.audit import content_hash
@@ -40,23 +40,23 @@ from minutes.speech.language import LANGUAGE_FLAG
 @dataclass(frozen=True)
 class ItemKind:
     name: str  # decision, action, flag, point
-    table: type[Decision] | type[Action] | type[Flag] | type[Point]
+    table: type[DecisionRow] | type[ActionRow] | type[FlagRow] | type[PointRow]
     evidence_column: str  # the ItemEvidence column pointing at the item
     fields: type[SQLModel]  # its content: what a reviewer edits, diffs and hashes
 
 
 KINDS = {
-    "d": ItemKind("decision", Decision, "decision_id", DecisionFields),
-    "a": ItemKind("action", Action, "action_id", ActionFields),
-    "f": ItemKind("flag", Flag, "flag_id", FlagFields),
-    "p": ItemKind("point", Point, "point_id", PointFields),
+    "d": ItemKind("decision", DecisionRow, "decision_id", DecisionFields),
+    "a": ItemKind("action", ActionRow, "action_id", ActionFields),
+    "f": ItemKind("flag", FlagRow, "flag_id", FlagFields),
+    "p": ItemKind("point", PointRow, "point_id", PointFields),
 }
 PREFIX = {kind.table: prefix for prefix, kind in KINDS.items()}
 EXTRACTION_FLAG = "extraction"  # an extraction problem
 # Flag kinds that mark a problem with the draft, not sensitive content: every other kind marks sensitive content.
 NOT_SENSITIVE = (EXTRACTION_FLAG, LANGUAGE_FLAG)
 
-Item = Decision | Action | Flag | Point
+Item = DecisionRow | ActionRow | FlagRow | PointRow
 
 
 def refuse_too_long(values: dict[str, Any], what: str) -> None:
@@ -82,12 +82,12 @@ def create_draft(
     draft: types.Draft,
     model: str,
     actor: str = "minutes",
-) -> Draft:
+) -> DraftRow:
     """Queue the AI's draft for review: items, evidence and flags as rows, the draft itself as `original`."""
     if session.get(Meeting, meeting_id) is None:
         raise NotFoundError(f"meeting {meeting_id} does not exist")
     original = draft.model_dump(mode="json")
-    row = Draft(
+    row = DraftRow(
         meeting_id=meeting_id,
         transcript_id=transcript_id,
         status=DraftStatus.PENDING,
@@ -119,8 +119,8 @@ def _records(draft: types.Draft) -> list[tuple[str, list[Any]]]:
     return [("d", draft.decisions), ("a", draft.actions), ("f", draft.flags), ("p", draft.points)]
 
 
-def get_draft(session: Session, draft_id: int) -> Draft:
-    row = session.get(Draft, draft_id) if as_id(draft_id) else None  # no database holds a bigger id
+def get_draft(session: Session, draft_id: int) -> DraftRow:
+    row = session.get(DraftRow, draft_id) if as_id(draft_id) else None  # no database holds a bigger id
     if row is None:
         raise NotFoundError(f"draft {draft_id} does not exist", "see `minutes review list`")
     return row
@@ -135,22 +135,24 @@ def draft_as_types(session: Session, draft_id: int) -> types.Draft:
         decisions=[
             types.Decision(**content(i, "d"), evidence=ev[id(i)], status=i.status)
             for i in live
-            if isinstance(i, Decision)
+            if isinstance(i, DecisionRow)
         ],
         actions=[
             types.Action(**content(i, "a"), evidence=ev[id(i)], status=i.status)
             for i in live
-            if isinstance(i, Action)
+            if isinstance(i, ActionRow)
         ],
         summary=row.summary,
         flags=[
-            types.Flag(kind=i.kind, reason=i.reason, evidence=ev[id(i)]) for i in live if isinstance(i, Flag)
+            types.Flag(kind=i.kind, reason=i.reason, evidence=ev[id(i)])
+            for i in live
+            if isinstance(i, FlagRow)
         ],
         notes=row.notes,
         points=[
             types.Point(**content(i, "p"), evidence=ev[id(i)], status=i.status)
             for i in live
-            if isinstance(i, Point)
+            if isinstance(i, PointRow)
         ],
     )
 
@@ -175,7 +177,7 @@ def content_sha256(session: Session, draft_id: int) -> str:
     part2 = [
         item_ref(i)
         for i in draft_items(session, draft_id)
-        if isinstance(i, Flag) and i.resolution == Resolution.PART2
+        if isinstance(i, FlagRow) and i.resolution == Resolution.PART2
     ]
     return content_hash(data | ({"part2": part2} if part2 else {}))
 
@@ -232,7 +234,7 @@ def is_blocking(item: Item) -> bool:
     """Open flags block whoever raised them: a reviewer's safeguarding flag needs someone to act on it too."""
     if item.resolution is not None:
         return False
-    return isinstance(item, Flag) or (item.origin == Origin.AI and item.status == ItemStatus.UNSUPPORTED)
+    return isinstance(item, FlagRow) or (item.origin == Origin.AI and item.status == ItemStatus.UNSUPPORTED)
 
 
 def content(

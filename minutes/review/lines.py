@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from minutes.consent.errors import ConsentError
 from minutes.consent.text import clean_text
 from minutes.core.audit import record, sha256_of
-from minutes.db import Draft, LineCorrection, Resolution, Segment, Transcript, Word
+from minutes.db import DraftRow, LineCorrection, Resolution, SegmentRow, TranscriptRow, WordRow
 from minutes.db.ids import stored_id
 from minutes.drafting.grounding import content_words
 from minutes.errors import NotFoundError, StateError, UsageError
@@ -60,7 +60,7 @@ def correct_line(
     row = get_draft(session, draft_id)
     require_editable(row)
     seg = _segment(session, row, line)
-    tr = session.get(Transcript, seg.transcript_id)
+    tr = session.get(TranscriptRow, seg.transcript_id)
     if tr is None:  # `_segment` found the line in it, in this transaction
         raise NotFoundError(f"draft {draft_id} has no transcript")
     new_text = _clean(text) if text is not None else seg.text
@@ -72,13 +72,15 @@ def correct_line(
         raise UsageError(f"line {line} already says that", "nothing was changed")
     open_for_change(session, row, by)
     before_text, before_speaker = seg.text, seg.speaker
-    words = list(session.exec(select(Word).where(Word.segment_id == seg.id).order_by(col(Word.idx))).all())
+    words = list(
+        session.exec(select(WordRow).where(WordRow.segment_id == seg.id).order_by(col(WordRow.idx))).all()
+    )
     if result.text_changed:
         _retime(session, seg, words, new_text.split())
         seg.text = new_text
     if result.speaker_changed:
         seg.speaker = label
-        for w in session.exec(select(Word).where(Word.segment_id == seg.id)).all():
+        for w in session.exec(select(WordRow).where(WordRow.segment_id == seg.id)).all():
             w.speaker = label
             session.add(w)
     session.add(seg)
@@ -157,11 +159,13 @@ def forget(
     return len(gone)
 
 
-def _segment(session: Session, row: Draft, line: int) -> Segment:
-    tr = session.get(Transcript, row.transcript_id) if row.transcript_id else None
+def _segment(session: Session, row: DraftRow, line: int) -> SegmentRow:
+    tr = session.get(TranscriptRow, row.transcript_id) if row.transcript_id else None
     if tr is None or tr.deleted_at is not None:
         raise StateError(f"draft {row.id} has no transcript to correct (none, or deleted by retention)")
-    seg = session.exec(select(Segment).where(Segment.transcript_id == tr.id, Segment.idx == line - 1)).first()
+    seg = session.exec(
+        select(SegmentRow).where(SegmentRow.transcript_id == tr.id, SegmentRow.idx == line - 1)
+    ).first()
     if seg is None:
         raise NotFoundError(f"the transcript of draft {row.id} has no line {line}")
     return seg
@@ -174,7 +178,7 @@ def _clean(text: str) -> str:
         raise UsageError(str(exc), "nothing was changed") from None
 
 
-def _retime(session: Session, seg: Segment, words: list[Word], tokens: list[str]) -> None:
+def _retime(session: Session, seg: SegmentRow, words: list[WordRow], tokens: list[str]) -> None:
     """Give the line's words the corrected tokens: a word that stays keeps its time; a replaced run shares the
     time of the words it replaces; an inserted word sits at the boundary where it goes."""
     old = [w.word.strip() for w in words]
@@ -196,7 +200,7 @@ def _retime(session: Session, seg: Segment, words: list[Word], tokens: list[str]
         session.delete(w)
     session.flush()
     session.add_all(
-        Word(
+        WordRow(
             segment_id=stored_id(seg),
             idx=i,
             start=round(a, 3),
@@ -229,11 +233,13 @@ def _replace(text: str, phrases: list[tuple[re.Pattern[str], str]]) -> str:
     return text
 
 
-def _overlaps(start: float, end: float, seg: Segment) -> bool:
+def _overlaps(start: float, end: float, seg: SegmentRow) -> bool:
     return start < seg.end + 0.05 and end > seg.start - 0.05
 
 
-def _reach_citations(session: Session, row: Draft, seg: Segment, before: str, result: Corrected) -> None:
+def _reach_citations(
+    session: Session, row: DraftRow, seg: SegmentRow, before: str, result: Corrected
+) -> None:
     """The quotes taken from the line take its new words; each replaced phrase is corrected in the items citing
     the line and in the summary (the diff against the AI's draft shows them; the audit event names them)."""
     phrases = _phrases(before, seg.text)

@@ -25,17 +25,17 @@ from minutes.consent.errors import ConsentInputError
 from minutes.consent.timespec import TimeRange, parse_range
 from minutes.core import types
 from minutes.db import (
-    Action,
-    Draft,
-    Flag,
+    ActionRow,
+    DraftRow,
+    FlagRow,
     ItemEvidence,
     ItemStatus,
     Origin,
-    Point,
+    PointRow,
     Resolution,
     Review,
-    Segment,
-    Transcript,
+    SegmentRow,
+    TranscriptRow,
 )
 from minutes.db.ids import stored_id
 from minutes.drafting.points import summary as points_summary
@@ -64,21 +64,23 @@ def kind_prefix(kind: str) -> str:
     return prefix
 
 
-def draft_transcript(session: Session, draft_id: int) -> Transcript:
+def draft_transcript(session: Session, draft_id: int) -> TranscriptRow:
     """The transcript the draft was made from; StateError when it has none (purged, or made without one)."""
     row = get_draft(session, draft_id)
-    tr = session.get(Transcript, row.transcript_id) if row.transcript_id is not None else None
+    tr = session.get(TranscriptRow, row.transcript_id) if row.transcript_id is not None else None
     if tr is None or tr.deleted_at is not None:
         raise StateError(f"draft {draft_id} has no transcript (any longer)", "add the item without evidence")
     return tr
 
 
-def transcript_lines(session: Session, draft_id: int) -> list[Segment]:
+def transcript_lines(session: Session, draft_id: int) -> list[SegmentRow]:
     """The draft's transcript, line by line (one segment a line), as the review page and `minutes review
     transcript` number them from 1."""
     tr = draft_transcript(session, draft_id)
     return list(
-        session.exec(select(Segment).where(Segment.transcript_id == tr.id).order_by(col(Segment.idx)))
+        session.exec(
+            select(SegmentRow).where(SegmentRow.transcript_id == tr.id).order_by(col(SegmentRow.idx))
+        )
     )
 
 
@@ -108,7 +110,7 @@ def cited(
     return [types.Evidence(start=seg.start, end=seg.end, quote=seg.text) for seg in chosen]
 
 
-def _mostly_in(seg: Segment, span: TimeRange) -> bool:
+def _mostly_in(seg: SegmentRow, span: TimeRange) -> bool:
     """Does the range hold at least half of the line (or the line half of the range)? A line that only brushes
     an end of the range (the last words of the one before) is not what the reviewer meant."""
     overlap = min(seg.end, span.end) - max(seg.start, span.start)
@@ -182,13 +184,13 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
     row = get_draft(session, draft_id)
     require_editable(row)
     old = find_item(session, draft_id, ref)
-    if isinstance(old, Flag):
+    if isinstance(old, FlagRow):
         raise UsageError(f"{item_ref(old)} is a flag; keep, edit or remove it instead")
     if old.resolution == Resolution.REMOVED:
         raise StateError(f"item {item_ref(old)} of draft {draft_id} was removed")
     if item_ref(old)[0] == prefix:
         raise UsageError(f"{item_ref(old)} is already a {KINDS[prefix].name}", "nothing was changed")
-    text = old.task if isinstance(old, Action) else old.text
+    text = old.task if isinstance(old, ActionRow) else old.text
     old_resolution = old.resolution
     fields: dict[str, Any] = {"agenda_item": old.agenda_item}
     fields |= {"task": text} if prefix == "a" else {"text": text}
@@ -216,7 +218,7 @@ def change_kind(session: Session, draft_id: int, ref: str, kind: str, by: str) -
     return item_view(session, old), item_view(session, new)
 
 
-def undo_kind(session: Session, row: Draft, old: Item, change: dict[str, Any], by: str) -> ItemView:
+def undo_kind(session: Session, row: DraftRow, old: Item, change: dict[str, Any], by: str) -> ItemView:
     """Undo a change of kind (`change`: its review step's detail): the retired item comes back as it was, with
     the evidence it lent, and the item made from it is removed (kept in the record, as any removal is)."""
     new = find_item(session, stored_id(row), change["added"][0])
@@ -264,19 +266,19 @@ def live_points(session: Session, draft_id: int) -> list[types.Point]:
             ],
         )
         for p in draft_items(session, draft_id)
-        if isinstance(p, Point)
+        if isinstance(p, PointRow)
         and p.resolution != Resolution.REMOVED
         and not (p.origin == Origin.AI and p.status == ItemStatus.UNSUPPORTED and p.resolution is None)
     ]
 
 
-def summary_is_drafted(session: Session, row: Draft) -> bool:
+def summary_is_drafted(session: Session, row: DraftRow) -> bool:
     """Is the summary still the one drafted from the points, i.e. no reviewer has written their own?"""
     steps = session.exec(select(Review).where(Review.draft_id == row.id, Review.kind == "edit")).all()
     return not any(step.detail.get("summary") for step in steps)
 
 
-def refresh_summary(session: Session, row: Draft) -> bool:
+def refresh_summary(session: Session, row: DraftRow) -> bool:
     """Rewrite the summary from the points as they stand; True when it changed."""
     fresh = points_summary(live_points(session, stored_id(row)))
     if fresh == row.summary:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from minutes.db import AuditEvent, Draft, DraftStatus
+from minutes.db import AuditEvent, DraftRow, DraftStatus
 from minutes.db.ids import stored_id
 from minutes.errors import StateError
 from minutes.review.states import transition
@@ -41,13 +41,13 @@ class Advice:
         return self.status not in KEPT
 
 
-def latest(session: Session, meeting_id: int) -> Draft | None:
+def latest(session: Session, meeting_id: int) -> DraftRow | None:
     return session.exec(
-        select(Draft).where(Draft.meeting_id == meeting_id).order_by(col(Draft.id).desc())
+        select(DraftRow).where(DraftRow.meeting_id == meeting_id).order_by(col(DraftRow.id).desc())
     ).first()
 
 
-def check(session: Session, meeting_id: int) -> Draft | None:
+def check(session: Session, meeting_id: int) -> DraftRow | None:
     """The meeting's latest draft, which a redraft would replace (None: it has none yet); StateError when it is
     approved or released."""
     row = latest(session, meeting_id)
@@ -62,12 +62,16 @@ def check(session: Session, meeting_id: int) -> Draft | None:
     return row
 
 
-def replace(session: Session, meeting_id: int, new: Draft, by: str) -> list[int]:
+def replace(session: Session, meeting_id: int, new: DraftRow, by: str) -> list[int]:
     """Inside the transaction that stores the new draft: every earlier draft of the meeting still pending or in
     review is rejected as replaced by it (a review step and an audit event each). StateError, storing nothing,
     when the latest earlier draft was approved or released meanwhile. Returns the ids replaced."""
     earlier = sorted(
-        (d for d in session.exec(select(Draft).where(Draft.meeting_id == meeting_id)) if d.id != new.id),
+        (
+            d
+            for d in session.exec(select(DraftRow).where(DraftRow.meeting_id == meeting_id))
+            if d.id != new.id
+        ),
         key=stored_id,
     )
     if earlier and earlier[-1].status in KEPT:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from minutes.consent.text import refuse_controls
 from minutes.core.audit import record
 from minutes.dates import long_date
-from minutes.db import Draft, DraftStatus, Release, Review, utcnow
+from minutes.db import DraftRow, DraftStatus, Release, Review, utcnow
 from minutes.db.audit import row_hash
 from minutes.db.ids import stored_id
 from minutes.errors import StateError, UsageError
@@ -31,7 +31,7 @@ _TRANSITION_EVENTS = {
 }
 
 
-def approve(session: Session, draft_id: int, by: str) -> Draft:
+def approve(session: Session, draft_id: int, by: str) -> DraftRow:
     by = reviewer_name(by)
     row = get_draft(session, draft_id)
     if row.status == DraftStatus.APPROVED:
@@ -52,7 +52,7 @@ def approve(session: Session, draft_id: int, by: str) -> Draft:
     return row
 
 
-def reject(session: Session, draft_id: int, by: str, reason: str) -> Draft:
+def reject(session: Session, draft_id: int, by: str, reason: str) -> DraftRow:
     by = reviewer_name(by)
     if not reason or not reason.strip():
         raise UsageError("a rejection needs a reason (--reason TEXT)")
@@ -128,7 +128,7 @@ def reissue(session: Session, draft_id: int, by: str, note: str) -> Release:
     return rel
 
 
-def _release_hashes(session: Session, row: Draft, rel: Release) -> dict[str, str]:
+def _release_hashes(session: Session, row: DraftRow, rel: Release) -> dict[str, str]:
     """What minutes.records.integrity checks the released draft, its Release row and its meeting against."""
     return {
         "draft": rel.content_sha256,
@@ -139,7 +139,7 @@ def _release_hashes(session: Session, row: Draft, rel: Release) -> dict[str, str
 
 def transition(
     session: Session,
-    row: Draft,
+    row: DraftRow,
     to_status: str,
     by: str,
     reason: str | None = None,
@@ -179,7 +179,7 @@ def transition(
 
 def add_step(
     session: Session,
-    row: Draft,
+    row: DraftRow,
     by: str,
     kind: str,
     from_status: str | None = None,
@@ -205,7 +205,7 @@ def add_step(
 
 
 def record_step(
-    session: Session, row: Draft, by: str, kind: str, detail: dict[str, Any], reason: str | None = None
+    session: Session, row: DraftRow, by: str, kind: str, detail: dict[str, Any], reason: str | None = None
 ) -> None:
     """A reviewer's change as a review step and an audit event holding the hash of the version it made (item
     references, never text; the hash of the reviewer's reason, which the step keeps and the chain does not)."""
@@ -228,12 +228,12 @@ def reviewer_name(by: str | None) -> str:
     return refuse_controls(by.strip(), "the reviewer's name")
 
 
-def require_editable(row: Draft) -> None:
+def require_editable(row: DraftRow) -> None:
     if row.status in (DraftStatus.REJECTED, DraftStatus.RELEASED):
         raise StateError(f"draft {row.id} is {row.status}; it can no longer be edited")
 
 
-def open_for_change(session: Session, row: Draft, by: str) -> None:
+def open_for_change(session: Session, row: DraftRow, by: str) -> None:
     """Before a change: a pending draft enters review; an approved one goes back to review."""
     if row.status in (DraftStatus.PENDING, DraftStatus.APPROVED):
         transition(
@@ -245,6 +245,6 @@ def open_for_change(session: Session, row: Draft, by: str) -> None:
         )
 
 
-def _start(session: Session, row: Draft, by: str) -> None:
+def _start(session: Session, row: DraftRow, by: str) -> None:
     if row.status == DraftStatus.PENDING:
         transition(session, row, DraftStatus.IN_REVIEW, by)

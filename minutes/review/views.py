@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 
 from minutes.core import types
 from minutes.db import (
-    Action,
-    Decision,
-    Draft,
+    ActionRow,
+    DecisionRow,
+    DraftRow,
     DraftStatus,
-    Flag,
+    FlagRow,
     ItemStatus,
     Meeting,
     Origin,
@@ -142,9 +142,9 @@ def list_drafts(session: Session, status: str | None = None) -> list[DraftSummar
         raise UsageError(
             f"unknown status {status!r}", "use one of " + ", ".join(s.value for s in DraftStatus)
         )
-    query = select(Draft).order_by(col(Draft.id))
+    query = select(DraftRow).order_by(col(DraftRow.id))
     if status is not None:
-        query = query.where(Draft.status == status)
+        query = query.where(DraftRow.status == status)
     out = []
     for row in session.exec(query).all():
         meeting = session.get_one(Meeting, row.meeting_id)
@@ -157,9 +157,9 @@ def list_drafts(session: Session, status: str | None = None) -> list[DraftSummar
                 meeting.date.isoformat(),
                 row.status,
                 row.created_at,
-                sum(isinstance(i, Decision) for i in live),
-                sum(isinstance(i, Action) for i in live),
-                sum(isinstance(i, Flag) for i in live),
+                sum(isinstance(i, DecisionRow) for i in live),
+                sum(isinstance(i, ActionRow) for i in live),
+                sum(isinstance(i, FlagRow) for i in live),
                 sum(is_blocking(i) for i in live),
             )
         )
@@ -283,7 +283,7 @@ def item_view(session: Session, item: Item, reasons: dict[str, str] | None = Non
         origin=item.origin,
         resolution=item.resolution,
         blocking=is_blocking(item),
-        sensitive=isinstance(item, Flag) and item.kind not in NOT_SENSITIVE,
+        sensitive=isinstance(item, FlagRow) and item.kind not in NOT_SENSITIVE,
         evidence=evidence_of(session, item),
         why=(reasons or {}).get(item_ref(item)) if item.status == ItemStatus.UNSUPPORTED else None,
     )

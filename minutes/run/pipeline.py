@@ -32,7 +32,7 @@ from minutes.core.config import Settings
 from minutes.core.files import sha256_file
 from minutes.core.progress import QuietReporter, Reporter
 from minutes.core.store import Database
-from minutes.db import Draft, Recording
+from minutes.db import DraftRow, Recording
 from minutes.db.ids import stored_id
 from minutes.errors import StateError
 from minutes.run import overlap, parts, runlock
@@ -274,7 +274,9 @@ def _fill_ids(db: Database, rec: Recording | None, result: ProcessResult) -> Non
         t = transcript_of(s, stored_id(rec))
         result.transcript_id = t.id if t else None
         d = (
-            s.exec(select(Draft).where(Draft.transcript_id == t.id).order_by(col(Draft.id).desc())).first()
+            s.exec(
+                select(DraftRow).where(DraftRow.transcript_id == t.id).order_by(col(DraftRow.id).desc())
+            ).first()
             if t
             else None
         )

@@ -30,9 +30,7 @@ from minutes.core.files import atomic_write
 from minutes.core.progress import Reporter
 from minutes.core.store import Database, files_path
 from minutes.core.types import Audio, Draft, Transcript
-from minutes.db import Draft as DraftRow
-from minutes.db import DraftStatus, Recording, StageRun
-from minutes.db import Transcript as TranscriptRow
+from minutes.db import DraftRow, DraftStatus, Recording, StageRun, TranscriptRow
 from minutes.db.audit import append_event, content_hash
 from minutes.db.ids import stored_id
 from minutes.engines.llama import Cancelled

@@ -32,16 +32,16 @@ from minutes.core.names import participant as named_participant
 from minutes.core.text import counted
 from minutes.dates import long_date
 from minutes.db import (
-    Draft,
+    DraftRow,
     DraftStatus,
     Export,
     Meeting,
     Recording,
-    Segment,
+    SegmentRow,
     SpeakerLabel,
-    Transcript,
+    TranscriptRow,
     VoiceEnrolment,
-    Word,
+    WordRow,
 )
 from minutes.db.ids import stored_id
 from minutes.errors import UsageError
@@ -464,17 +464,17 @@ def withdrawal_preview(ctx: Ctx, meeting_id: int, participant_id: int) -> Withdr
                 )
             ).all()
         ]
-        theirs = col(Segment.speaker).in_(labels) | (func.lower(Segment.speaker) == part.name.lower())
+        theirs = col(SegmentRow.speaker).in_(labels) | (func.lower(SegmentRow.speaker) == part.name.lower())
         seg_query = (
-            select(Segment.id)
-            .join(Transcript, col(Transcript.id) == col(Segment.transcript_id))
-            .where(Transcript.meeting_id == meeting_id, theirs)
+            select(SegmentRow.id)
+            .join(TranscriptRow, col(TranscriptRow.id) == col(SegmentRow.transcript_id))
+            .where(TranscriptRow.meeting_id == meeting_id, theirs)
         )
         segments = s.exec(select(func.count()).select_from(seg_query.subquery())).one()
         words = s.exec(
-            select(func.count()).select_from(Word).where(col(Word.segment_id).in_(seg_query))
+            select(func.count()).select_from(WordRow).where(col(WordRow.segment_id).in_(seg_query))
         ).one()
-        drafts = s.exec(select(Draft).where(Draft.meeting_id == meeting_id)).all()
+        drafts = s.exec(select(DraftRow).where(DraftRow.meeting_id == meeting_id)).all()
         return WithdrawalPreview(
             stored_id(part),
             part.name,

@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from minutes import review
 from minutes.consent.meetings import participants_of
-from minutes.db import DraftStatus, Recording, Resolution, Segment, Transcript
+from minutes.db import DraftStatus, Recording, Resolution, SegmentRow, TranscriptRow
 from minutes.db.ids import stored_id
 from minutes.db.meeting import NOT_RECORDED
 from minutes.drafting import owners, windows
@@ -186,7 +186,7 @@ def page(ctx: Ctx, draft_id: int, layout: str | None = None) -> ReviewPage:
         row = review.get_draft(s, draft_id)
         transcript, audio, labels = None, AudioAvailability(False, view.meeting_id, None), {}
         views: list[SpeakerView] = []
-        tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
+        tr = s.get(TranscriptRow, row.transcript_id) if row.transcript_id else None
         if tr is not None:
             rec = s.get_one(Recording, tr.recording_id)
             audio = AudioAvailability(rec.path is not None, view.meeting_id, rec.audio_deleted_at)
@@ -349,10 +349,14 @@ def _lines(s, transcript_id: int, names: dict[str, str], items: list[review.Item
     """The transcript's lines with speakers named, what a reviewer corrected, and the items citing each."""
     rows = s.exec(  # SQLAlchemy's select: SQLModel's is typed for at most four columns
         sqlalchemy.select(
-            col(Segment.idx), col(Segment.start), col(Segment.end), col(Segment.speaker), col(Segment.text)
+            col(SegmentRow.idx),
+            col(SegmentRow.start),
+            col(SegmentRow.end),
+            col(SegmentRow.speaker),
+            col(SegmentRow.text),
         )
-        .where(col(Segment.transcript_id) == transcript_id)
-        .order_by(col(Segment.idx))
+        .where(col(SegmentRow.transcript_id) == transcript_id)
+        .order_by(col(SegmentRow.idx))
     ).all()
     heard = corrections.corrections(s, transcript_id)
     out = []

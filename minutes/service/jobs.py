@@ -32,7 +32,7 @@ from sqlmodel import col, select
 from minutes.consent import gate
 from minutes.consent.meetings import lock_meeting
 from minutes.core.progress import Pace
-from minutes.db import Draft, Job, Recording, StageRun, utcnow
+from minutes.db import DraftRow, Job, Recording, StageRun, utcnow
 from minutes.db.audit import append_event
 from minutes.db.ids import stored_id
 from minutes.errors import MinutesError, StateError, UsageError
@@ -406,7 +406,7 @@ def progress(ctx: Ctx, meeting_id: int) -> JobView | None:
             ).all()
         }
         draft = s.exec(
-            select(Draft.id).where(Draft.meeting_id == meeting_id).order_by(col(Draft.id).desc())
+            select(DraftRow.id).where(DraftRow.meeting_id == meeting_id).order_by(col(DraftRow.id).desc())
         ).first()
     stages = []
     for stage in STAGES:

@@ -25,7 +25,7 @@ from minutes.consent.text import as_id
 from minutes.core.names import participant as named_participant
 from minutes.db import (
     ConsentRecord,
-    Draft,
+    DraftRow,
     DraftStatus,
     Job,
     Meeting,
@@ -172,9 +172,9 @@ def _statuses(s, ids: list[int]) -> dict[int, tuple[str, int | None]]:
     drafts = {
         mid: (did, status)
         for did, mid, status in s.exec(
-            select(Draft.id, Draft.meeting_id, Draft.status)
-            .where(col(Draft.meeting_id).in_(ids))
-            .order_by(col(Draft.id))
+            select(DraftRow.id, DraftRow.meeting_id, DraftRow.status)
+            .where(col(DraftRow.meeting_id).in_(ids))
+            .order_by(col(DraftRow.id))
         ).all()
     }
     latest = {

@@ -16,7 +16,7 @@ from minutes import review
 from minutes.consent.evidence import read_limited
 from minutes.consent.meetings import find_participant
 from minutes.dates import long_date
-from minutes.db import DraftStatus, Recording, Transcript
+from minutes.db import DraftStatus, Recording, TranscriptRow
 from minutes.errors import NotFoundError, StateError, UsageError
 from minutes.records.retention import audio_path
 from minutes.review import checks, lines
@@ -219,7 +219,7 @@ def _speakers_of(s, draft_id: int) -> tuple[int, int]:
     row = review.get_draft(s, draft_id)
     if row.status in (DraftStatus.REJECTED, DraftStatus.RELEASED):
         raise StateError(f"draft {draft_id} is {row.status}; its speakers can no longer be renamed")
-    tr = s.get(Transcript, row.transcript_id) if row.transcript_id else None
+    tr = s.get(TranscriptRow, row.transcript_id) if row.transcript_id else None
     if tr is None:
         raise StateError(f"draft {draft_id} has no transcript")
     return row.meeting_id, tr.recording_id

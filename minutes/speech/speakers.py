@@ -315,7 +315,7 @@ def _participant_name(s: Session, participant_id: int) -> str | None:
 def named_transcript(s: Session, transcript_id: int) -> Transcript:
     """The stored transcript with speaker labels replaced by names."""
     transcript = load_transcript(s, transcript_id)  # NotFoundError when there is none
-    return apply_names(transcript, label_names(s, s.get_one(db.Transcript, transcript_id).recording_id))
+    return apply_names(transcript, label_names(s, s.get_one(db.TranscriptRow, transcript_id).recording_id))
 
 
 def set_names(

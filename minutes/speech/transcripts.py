@@ -16,8 +16,8 @@ from minutes.errors import NotFoundError
 
 def save_transcript(
     session: Session, meeting_id: int, recording_id: int, transcript: types.Transcript, model: str
-) -> db.Transcript:
-    row = db.Transcript(
+) -> db.TranscriptRow:
+    row = db.TranscriptRow(
         meeting_id=meeting_id,
         recording_id=recording_id,
         language=transcript.language,
@@ -32,29 +32,30 @@ def save_transcript(
 
 def replace_segments(session: Session, transcript_id: int, transcript: types.Transcript) -> None:
     """Replace a stored transcript's segments and words (after attribution, naming or a withdrawal)."""
-    segment_ids = select(db.Segment.id).where(db.Segment.transcript_id == transcript_id)
-    session.execute(delete(db.Word).where(col(db.Word.segment_id).in_(segment_ids)))
-    session.execute(delete(db.Segment).where(col(db.Segment.transcript_id) == transcript_id))
+    segment_ids = select(db.SegmentRow.id).where(db.SegmentRow.transcript_id == transcript_id)
+    session.execute(delete(db.WordRow).where(col(db.WordRow.segment_id).in_(segment_ids)))
+    session.execute(delete(db.SegmentRow).where(col(db.SegmentRow.transcript_id) == transcript_id))
     for i, seg in enumerate(transcript.segments):
-        seg_row = db.Segment(transcript_id=transcript_id, idx=i, **seg.model_dump(exclude={"words"}))
+        seg_row = db.SegmentRow(transcript_id=transcript_id, idx=i, **seg.model_dump(exclude={"words"}))
         session.add(seg_row)
         session.flush()
         session.add_all(
-            db.Word(segment_id=stored_id(seg_row), idx=j, **w.model_dump()) for j, w in enumerate(seg.words)
+            db.WordRow(segment_id=stored_id(seg_row), idx=j, **w.model_dump())
+            for j, w in enumerate(seg.words)
         )
     session.flush()
 
 
 def load_transcript(session: Session, transcript_id: int) -> types.Transcript:
-    row = session.get(db.Transcript, transcript_id)
+    row = session.get(db.TranscriptRow, transcript_id)
     if row is None or row.deleted_at is not None:
         raise NotFoundError(f"transcript {transcript_id} does not exist or was purged")
     # One query for the whole transcript: segments outer-joined to their words, in order.
     rows = session.exec(
-        select(db.Segment, db.Word)
-        .join(db.Word, col(db.Word.segment_id) == col(db.Segment.id), isouter=True)
-        .where(db.Segment.transcript_id == transcript_id)
-        .order_by(col(db.Segment.idx), col(db.Word.idx))
+        select(db.SegmentRow, db.WordRow)
+        .join(db.WordRow, col(db.WordRow.segment_id) == col(db.SegmentRow.id), isouter=True)
+        .where(db.SegmentRow.transcript_id == transcript_id)
+        .order_by(col(db.SegmentRow.idx), col(db.WordRow.idx))
     ).all()
     segments: dict[int, types.Segment] = {}
     for seg, w in rows:
