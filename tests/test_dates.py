@@ -45,6 +45,10 @@ MONDAY = date(2026, 11, 23)
         ("by a week on Wednesday", "2026-12-02"),
         ("Thursday week", "2026-12-03"),
         ("a fortnight on Monday", "2026-12-14"),  # said on a Monday: two weeks after the next Monday
+        ("Tuesday next week", "2026-12-01"),  # the week after the meeting's, as "next Tuesday"
+        ("by Thursday of next week", "2026-12-03"),
+        ("next week's Monday", "2026-11-30"),
+        ("next week Saturday", "2026-12-05"),
     ],
 )
 def test_resolves_against_a_monday_meeting(spoken, expected):
@@ -54,6 +58,7 @@ def test_resolves_against_a_monday_meeting(spoken, expected):
 def test_next_weekday_said_later_in_the_week():
     thursday = date(2026, 11, 26)
     assert resolve("next Wednesday", thursday) == "2026-12-02"
+    assert resolve("Wednesday next week", thursday) == "2026-12-02"
     assert resolve("Friday", thursday) == "2026-11-27"
     assert resolve("end of the week", date(2026, 11, 28)) == "2026-12-04"
 
@@ -79,6 +84,12 @@ def test_phrases_finds_the_fuller_wording_spoken():
     assert phrases("The coach company said it is no problem.") == []
     assert phrases("I can have the figures to everyone a week on Friday.")[0] == "a week on Friday"
     assert phrases("Send it round by a week today, please.")[0] == "by a week today"
+    # the weekday and "next week" are one deadline, not a coming Friday and a week
+    assert phrases("Not this one, no: Friday of next week, the fourth.") == [
+        "Friday of next week",
+        "the fourth",
+    ]
+    assert phrases("The hall's free next week's Tuesday.") == ["next week's Tuesday"]
 
 
 @pytest.mark.parametrize(

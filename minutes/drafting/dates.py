@@ -6,7 +6,8 @@ Convention (UK usage), for a meeting on date D:
 - A bare weekday ("Friday", "by Friday", "this Friday", "on Friday") is the first such day after D (on a Friday,
   "by Friday" means the following Friday).
 - "next <weekday>" is that weekday in the calendar week (Monday to Sunday) after D's week: said on Monday
-  2026-11-23, "next Wednesday" is 2026-12-02, not 2026-11-25.
+  2026-11-23, "next Wednesday" is 2026-12-02, not 2026-11-25. So are "Wednesday next week", "Wednesday of next
+  week", "next week's Wednesday" and "next week Wednesday".
 - "end of the week" is the Friday of D's week (of the next week once that Friday has passed); "end of the month"
   is the last day of D's month.
 - A written date ("27 November", "November 27th", "the fifth of February", "27/11", "2026-11-27") is that day;
@@ -73,8 +74,11 @@ _PART = r"(?:morning|afternoon|lunchtime|evening)"  # a part of a day: "Monday m
 _SAME_DAY = r"this (?:morning|afternoon|evening|lunchtime)|tonight|(?:the )?end of (?:the |to)?day|close of play|after school"
 
 _WEEK_ON = rf"(?:a (?:week|fortnight) (?:on (?:{_DAY})|today|tomorrow)|(?:{_DAY}) week)"  # "a week on Friday"
+# "Friday next week", "Friday of next week", "next week's Friday", "next week Friday": all "next Friday"
+_NEXT_WEEKS = rf"(?:(?P<day>{_DAY}) (?:of )?next week|next week'?s? (?P<later>{_DAY}))"
 
 DUE_PHRASE = re.compile(
+    rf"\b(?:(?:by|before|on|until)\s+)?{_NEXT_WEEKS}\b|"
     rf"\b(?:(?:by|before|on|until)\s+)?{_WEEK_ON}\b|"
     rf"\b(?:(?:by|before|on)\s+)?(?:(?:{_DAY})\s+)?(?:the\s+)?(?:\d{{1,2}}|{_NTH})\s+(?:of\s+)?(?:{_MONTH})\b|"
     rf"\b(?:{_MONTH})\s+(?:the\s+)?(?:\d{{1,2}}|{_NTH})\b|"
@@ -144,6 +148,8 @@ def to_date(phrase: str, meeting: date) -> date | None:
             return meeting + timedelta(days=7 * weeks + (m.group(3) == "tomorrow"))
         day = to_date(m.group(2) or m.group(4), meeting)
         return day + timedelta(days=7 * weeks) if day else None
+    if m := re.fullmatch(_NEXT_WEEKS, p):
+        p = f"next {m['day'] or m['later']}"
     m = re.fullmatch(rf"(this |next )?({_DAY})", p)
     if m:
         target = DAYS.index(m.group(2))
