@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from minutes.core.files import private_dir
+
 LOADERS = {
     "minutes.engines.asr": "load_asr",
     "minutes.engines.diarisation": "load_diarisation",
@@ -62,8 +64,7 @@ def _guard(real, name: str):
             if key:
                 _kept[key] = loaded
             if name == "load_extractor" and not _home_states["now"]:
-                SHARED_STATES.mkdir(parents=True, exist_ok=True)
-                loaded.states = SHARED_STATES
+                loaded.states = _shared_states()
         if not _slow["now"]:
             pytest.fail(f"{name}() loaded a real model in a test not marked slow: add @pytest.mark.slow")
         return loaded
@@ -72,11 +73,14 @@ def _guard(real, name: str):
     return load
 
 
+def _shared_states() -> Path:
+    SHARED_STATES.mkdir(parents=True, exist_ok=True)
+    return SHARED_STATES
+
+
 def share_prompt_states(home: Path) -> None:
     """Have a `minutes` process started on `home` by a test keep its prompt states in the run's shared folder."""
-    SHARED_STATES.mkdir(parents=True, exist_ok=True)
-    (home / "cache").mkdir(mode=0o700, exist_ok=True)
-    (home / "cache" / "prompt-states").symlink_to(SHARED_STATES, target_is_directory=True)
+    (private_dir(home, "cache") / "prompt-states").symlink_to(_shared_states(), target_is_directory=True)
 
 
 def install() -> None:
